@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { type Check, resolvedCheckIssues } from './check.js';
+import { VigilError } from './errors.js';
+import type { RedisKeys } from './keys.js';
+
+export type RegistryChange = { op: 'upsert' | 'delete'; id: string };
+export type PutOutcome = 'created' | 'updated' | 'unchanged';
+
+/**
+ * The registry of checks in Redis: one hash, changes announced on a channel and counted, so a
+ * scheduler can follow them live and still catch up after missing a message.
+ */
+export class CheckRegistry {
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {}
+
+  async list(): Promise<Check[]> {
+    const all = await this.ctx.redis.hgetall(this.ctx.keys.checks);
+    return Object.values(all)
+      .map((json) => JSON.parse(json) as Check)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async get(id: string): Promise<Check | undefined> {
+    const json = await this.ctx.redis.hget(this.ctx.keys.checks, id);
+    return json === null ? undefined : (JSON.parse(json) as Check);
+  }
+
+  /** Adds a check; CONFLICT when the id is taken. */
+  async create(check: Check): Promise<void> {
+    assertValid(check);
+    const added = await this.ctx.redis.hsetnx(this.ctx.keys.checks, check.id, JSON.stringify(check));
+    if (added === 0)
+      throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
+    await this.announce({ op: 'upsert', id: check.id });
+  }
+
+  /** Creates or replaces a check; unchanged checks announce nothing. */
+  async put(check: Check): Promise<PutOutcome> {
+    assertValid(check);
+    const json = JSON.stringify(check);
+    const previous = await this.ctx.redis.hget(this.ctx.keys.checks, check.id);
+    if (previous === json) return 'unchanged';
+    await this.ctx.redis.hset(this.ctx.keys.checks, check.id, json);
+    await this.announce({ op: 'upsert', id: check.id });
+    return previous === null ? 'created' : 'updated';
+  }
+
+  /** Replaces an existing check; NOT_FOUND when there is none. */
+  async update(check: Check): Promise<void> {
+    if (!(await this.ctx.redis.hexists(this.ctx.keys.checks, check.id))) throw notFound(check.id);
+    await this.put(check);
+  }
+
+  async setPaused(id: string, paused: boolean): Promise<Check> {
+    const check = await this.get(id);
+    if (!check) throw notFound(id);
+    const next = { ...check, paused };
+    await this.put(next);
+    return next;
+  }
+
+  /** Removes a check; false when there was none. */
+  async delete(id: string): Promise<boolean> {
+    const removed = await this.ctx.redis.hdel(this.ctx.keys.checks, id);
+    if (removed > 0) await this.announce({ op: 'delete', id });
+    return removed > 0;
+  }
+
+  /** The change counter: pollers compare it to know whether to reload. */
+  async version(): Promise<number> {
+    return Number((await this.ctx.redis.get(this.ctx.keys.checksVersion)) ?? 0);
+  }
+
+  /**
+   * Calls `onChange` for every change announced while subscribed. `subscriber` must be a connection
+   * of its own (subscribed connections can do nothing else); the returned function unsubscribes.
+   */
+  async watch(subscriber: Redis, onChange: (change: RegistryChange) => void): Promise<() => Promise<void>> {
+    const channel = this.ctx.keys.checksChanged;
+    const listener = (from: string, message: string) => {
+      if (from === channel) onChange(JSON.parse(message) as RegistryChange);
+    };
+    subscriber.on('message', listener);
+    await subscriber.subscribe(channel);
+    return async () => {
+      subscriber.off('message', listener);
+      await subscriber.unsubscribe(channel).catch(() => {});
+    };
+  }
+
+  private async announce(change: RegistryChange): Promise<void> {
+    await this.ctx.redis
+      .multi()
+      .incr(this.ctx.keys.checksVersion)
+      .publish(this.ctx.keys.checksChanged, JSON.stringify(change))
+      .exec();
+  }
+}
+
+function notFound(id: string): VigilError {
+  return new VigilError('NOT_FOUND', `no check ${id}`, [{ path: 'id', message: 'no such check' }]);
+}
+
+function assertValid(check: Check): void {
+  const issues = resolvedCheckIssues(check);
+  if (issues.length > 0) {
+    throw new VigilError(
+      'VALIDATION',
+      `check ${check.id} is invalid: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+}

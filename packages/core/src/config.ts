@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import {
+  type Check,
+  checkDefaultsSchema,
+  checkInputSchema,
+  resolveCheck,
+  resolvedCheckIssues,
+  slugSchema,
+} from './check.js';
+import { durationSchema } from './duration.js';
+import { type FieldIssue, VigilError } from './errors.js';
+import { describeIssues, formatPath, toFieldIssues } from './issues.js';
+
+/** `10.0.0.0/8`, `fd00::/8` or a bare address (a /32 or /128). */
+export const cidrSchema = z.string().refine(
+  (text) => {
+    const [address = '', prefix, ...rest] = text.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (prefix === undefined) return true;
+    const bits = Number(prefix);
+    return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+  },
+  { error: 'expected an address or CIDR range such as 10.0.0.0/8 or fd00::/8' },
+);
+
+const ipSchema = z.string().refine((text) => isIP(text) !== 0, { error: 'expected an IPv4 or IPv6 address' });
+
+export const vantageSchema = z.union(
+  [slugSchema, z.strictObject({ id: slugSchema, sourceAddress: ipSchema.optional() })],
+  { error: 'expected a vantage name, or { id, sourceAddress }' },
+);
+
+/** A vantage point: a name, and optionally the local address its probes leave from. */
+export interface Vantage {
+  id: string;
+  sourceAddress?: string;
+}
+
+export const proberSettingsSchema = z.strictObject({
+  /** Probes one prober process runs at once. */
+  concurrency: z.int().min(1).max(5000).default(200),
+  /** Probes at once against one target host, from one prober process. */
+  perHostConcurrency: z.int().min(1).max(1000).default(16),
+  /** Probe starts allowed per window across every prober of a vantage (a BullMQ rate limit). */
+  rateLimit: z.strictObject({ max: z.int().positive(), per: durationSchema }).optional(),
+});
+export type ProberSettings = z.output<typeof proberSettingsSchema>;
+
+export const componentSchema = z.strictObject({
+  id: slugSchema,
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+});
+
+const configFileSchema = z.strictObject({
+  vantages: z.array(vantageSchema).min(1, { error: 'expected at least one vantage' }),
+  allowPrivateTargets: z.boolean().default(false),
+  allowTargets: z.array(cidrSchema).default([]),
+  defaults: checkDefaultsSchema.prefault({}),
+  components: z.array(componentSchema).default([]),
+  checks: z.array(checkInputSchema).default([]),
+  prober: proberSettingsSchema.prefault({}),
+  history: z.strictObject({ perCheck: z.int().min(10).max(10_000).default(500) }).prefault({}),
+  // Paging and the status page are validated by the roles that use them, as they land.
+  people: z.array(z.unknown()).optional(),
+  schedules: z.array(z.unknown()).optional(),
+  escalations: z.array(z.unknown()).optional(),
+  channels: z.array(z.unknown()).optional(),
+  statusPage: z.unknown().optional(),
+});
+type ConfigFile = z.output<typeof configFileSchema>;
+
+/** The whole configuration, validated, with every check's defaults applied. */
+export interface VigilConfig extends Omit<ConfigFile, 'vantages' | 'checks'> {
+  vantages: Vantage[];
+  checks: Check[];
+}
+
+function crossFieldIssues(file: ConfigFile, vantages: Vantage[], checks: Check[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const vantageIds = new Set<string>();
+  vantages.forEach((vantage, i) => {
+    if (vantageIds.has(vantage.id)) issues.push({ path: `vantages[${i}]`, message: `duplicate vantage ${vantage.id}` });
+    vantageIds.add(vantage.id);
+  });
+  const componentIds = new Set(file.components.map((component) => component.id));
+  const checkIds = new Set<string>();
+  checks.forEach((check, i) => {
+    const at = (...path: (string | number)[]) => formatPath(['checks', i, ...path]);
+    if (checkIds.has(check.id)) issues.push({ path: at('id'), message: `duplicate check id ${check.id}` });
+    checkIds.add(check.id);
+    check.vantages.forEach((vantage, j) => {
+      if (!vantageIds.has(vantage)) {
+        issues.push({
+          path: at('vantages', j),
+          message: `expected one of the vantages: ${[...vantageIds].join(', ')}`,
+          received: JSON.stringify(vantage),
+        });
+      }
+    });
+    if (check.component !== undefined && !componentIds.has(check.component)) {
+      issues.push({
+        path: at('component'),
+        message: 'expected the id of a declared component',
+        received: JSON.stringify(check.component),
+      });
+    }
+    for (const issue of resolvedCheckIssues(check)) issues.push({ path: at(...issue.path), message: issue.message });
+  });
+  return issues;
+}
+
+/** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */
+export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfig {
+  const parsed = configFileSchema.safeParse(data ?? {});
+  if (!parsed.success) throw configError(source, toFieldIssues(parsed.error, data));
+  const file = parsed.data;
+  const vantages = file.vantages.map((v) => (typeof v === 'string' ? { id: v } : v));
+  const checks = file.checks.map((input) => resolveCheck(input, file.defaults));
+  const issues = crossFieldIssues(file, vantages, checks);
+  if (issues.length > 0) throw configError(source, issues);
+  return { ...file, vantages, checks };
+}
+
+function configError(source: string, issues: FieldIssue[]): VigilError {
+  return new VigilError('CONFIG_INVALID', `${source} is invalid:\n${describeIssues(issues)}`, issues);
+}
+
+const INTERPOLATION = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Expands `${NAME}` and `${NAME:-default}` in string values from `env`, so secrets stay out of the file. */
+function interpolate(text: string, env: Readonly<Record<string, string | undefined>>, missing: string[]): string {
+  return text.replace(INTERPOLATION, (_, name: string, fallback: string | undefined) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    missing.push(name);
+    return '';
+  });
+}
+
+/** Parses vigil.yaml text: YAML errors with line and column, `${VAR}` expansion, then validation. */
+export function parseConfig(
+  text: string,
+  options: { env?: Readonly<Record<string, string | undefined>>; source?: string } = {},
+): VigilConfig {
+  const source = options.source ?? 'vigil.yaml';
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    const { line, col } = lineCounter.linePos(yamlError.pos[0]);
+    throw new VigilError('CONFIG_INVALID', `${source}:${line}:${col}: ${yamlError.message.split('\n')[0]}`, [
+      { path: `${source}:${line}:${col}`, message: yamlError.message.split('\n')[0] ?? 'invalid YAML' },
+    ]);
+  }
+  const issues: FieldIssue[] = [];
+  const env = options.env ?? {};
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+      const missing: string[] = [];
+      node.value = interpolate(node.value, env, missing);
+      for (const name of missing)
+        issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+    } else if (isMap(node)) {
+      for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?']);
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) walk(item, [...path, i]);
+    }
+  };
+  walk(doc.contents, []);
+  if (issues.length > 0) throw configError(source, issues);
+  return validateConfig(doc.toJS(), source);
+}
+
+/** Reads and validates a config file; a missing or unreadable file is a CONFIG_INVALID naming the path. */
+export async function loadConfig(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<VigilConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new VigilError('CONFIG_INVALID', `cannot read config ${path}: ${reason}`, [{ path, message: reason }]);
+  }
+  return parseConfig(text, { env, source: path });
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { type FieldIssue, VigilError } from './errors.js';
+import { describeIssues, toFieldIssues } from './issues.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+  VIGIL_CONFIG: z.string().min(1).default('vigil.yaml'),
+  VIGIL_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]{1,64}$/, { error: 'expected letters, digits, _, -, { or } (no colon), up to 64' })
+    .default('vigil'),
+  VIGIL_VANTAGE: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a vantage slug' })
+    .optional(),
+  VIGIL_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+/** The environment Vigil reads, validated once at the process edge and passed inward. */
+export type VigilEnv = z.output<typeof envSchema>;
+
+/** Empty strings count as unset, so `REDIS_URL=` in a compose file means "the default". */
+export function parseEnv(env: Readonly<Record<string, string | undefined>>): VigilEnv {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issues: FieldIssue[] = toFieldIssues(parsed.error, present);
+    throw new VigilError('ENV_INVALID', `environment is invalid:\n${describeIssues(issues)}`, issues);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,57 @@
+export {
+  type Check,
+  type CheckDefaults,
+  type CheckInput,
+  checkDefaultsSchema,
+  checkInputSchema,
+  checkTarget,
+  type HttpSpec,
+  httpSpecSchema,
+  MIN_INTERVAL_MS,
+  type Quorum,
+  resolveCheck,
+  resolvedCheckIssues,
+  type StatusRange,
+  slugSchema,
+  type TcpSpec,
+  tcpSpecSchema,
+} from './check.js';
+export { CheckRegistry, type PutOutcome, type RegistryChange } from './check-registry.js';
+export { type Clock, systemClock } from './clock.js';
+export {
+  cidrSchema,
+  loadConfig,
+  type ProberSettings,
+  parseConfig,
+  type Vantage,
+  type VigilConfig,
+  validateConfig,
+} from './config.js';
+export { durationSchema, formatDuration, parseDuration } from './duration.js';
+export { parseEnv, type VigilEnv } from './env.js';
+export { type FieldIssue, isVigilError, VigilError, type VigilErrorCode } from './errors.js';
+export { describeIssues, formatPath, toFieldIssues } from './issues.js';
+export { type RedisKeys, redisKeys, utcDay } from './keys.js';
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export {
+  isRoundExpired,
+  type ProbeJob,
+  type ProbeJobData,
+  type ProbeTarget,
+  type ResultJobData,
+  resultJobId,
+  toProbeTarget,
+} from './probe-job.js';
+export {
+  type AddressOutcome,
+  PROBE_ERRORS,
+  type ProbeErrorClass,
+  type ProbeOutcome,
+  type ProbeResult,
+  probeOutcomeSchema,
+  probeResultSchema,
+  type Timings,
+} from './probe-result.js';
+export { probeQueueName, RESULTS_QUEUE, roundFromJobId, schedulerId } from './queues.js';
+export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
+export { type RecordOutcome, ResultStore, type UptimeDay } from './result-store.js';

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { FieldIssue } from './errors.js';
+
+/** `['checks', 2, 'http', 'url']` → `checks[2].http.url` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(root)';
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let current: unknown = data;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !(key in current)) return { found: false };
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return { found: true, value: current };
+}
+
+/** Short rendering of a received value, for error messages; never a whole document. */
+export function renderValue(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Turns zod issues into field issues with the received value looked up in the input. */
+export function toFieldIssues(error: z.ZodError, input: unknown, basePath: readonly PropertyKey[] = []): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = [...basePath, ...issue.path];
+    const at = valueAt(input, issue.path);
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : undefined;
+    const message = keys ? `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : issue.message;
+    const fieldIssue: FieldIssue = { path: formatPath(path), message };
+    if (at.found && !keys && at.value !== undefined && typeof at.value !== 'object') {
+      fieldIssue.received = renderValue(at.value);
+    }
+    return fieldIssue;
+  });
+}
+
+/** One line per issue: `checks[2].http.url: expected an http:// or https:// URL (got "ftp://x")` */
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path}: ${issue.message}${issue.received !== undefined ? ` (got ${issue.received})` : ''}`)
+    .join('\n');
+}

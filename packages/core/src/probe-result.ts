@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** Why a probe failed, by class; each maps to stable error codes, never to message text. */
+export const PROBE_ERRORS = [
+  'dns',
+  'connect_refused',
+  'unreachable',
+  'reset',
+  'timeout',
+  'tls',
+  'cert_expiry',
+  'http_status',
+  'assertion',
+  'body_too_large',
+  'too_many_redirects',
+  'protocol',
+  'blocked_target',
+  'internal',
+] as const;
+export type ProbeErrorClass = (typeof PROBE_ERRORS)[number];
+
+/** Phase timings in milliseconds; a phase that did not happen is absent. */
+export const timingsSchema = z.object({
+  dns: z.number().nonnegative().optional(),
+  connect: z.number().nonnegative().optional(),
+  tls: z.number().nonnegative().optional(),
+  firstByte: z.number().nonnegative().optional(),
+  total: z.number().nonnegative(),
+});
+export type Timings = z.output<typeof timingsSchema>;
+
+const outcomeShape = {
+  ok: z.boolean(),
+  error: z.enum(PROBE_ERRORS).optional(),
+  message: z.string().max(2000).optional(),
+  status: z.int().optional(),
+  remoteAddress: z.string().max(64).optional(),
+  timings: timingsSchema,
+  /** Epoch ms at which the leaf certificate expires. */
+  certExpiresAt: z.number().optional(),
+  /** Slower than the check's `maxMs`: still up, but degraded. */
+  slow: z.boolean().optional(),
+};
+
+/** The outcome of one probe against one address. */
+export const probeOutcomeSchema = z.object(outcomeShape);
+export type ProbeOutcome = z.output<typeof probeOutcomeSchema>;
+
+/** One probe of one check from one vantage in one round; `addresses` when every address was probed. */
+export const probeResultSchema = z.object({
+  checkId: z.string().min(1).max(63),
+  vantage: z.string().min(1).max(63),
+  /** The round's scheduled time (epoch ms): every vantage probing it shares it. */
+  round: z.int().nonnegative(),
+  /** When the probe started and finished (epoch ms). */
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  ...outcomeShape,
+  addresses: z
+    .array(probeOutcomeSchema.extend({ address: z.string().max(64) }))
+    .max(64)
+    .optional(),
+});
+export type ProbeResult = z.output<typeof probeResultSchema>;
+export type AddressOutcome = NonNullable<ProbeResult['addresses']>[number];

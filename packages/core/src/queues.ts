@@ -1,0 +1,21 @@
+/** Queue names. Probes go to one queue per vantage; every vantage's results come back on one. */
+export const RESULTS_QUEUE = 'results';
+
+export function probeQueueName(vantage: string): string {
+  return `probe.${vantage}`;
+}
+
+/** A job scheduler per check × vantage; the id is stable so concurrent upserts converge on one. */
+export function schedulerId(checkId: string, vantage: string): string {
+  return `${checkId}@${vantage}`;
+}
+
+/**
+ * The round of a scheduler-made job. BullMQ names the jobs of a job scheduler
+ * `repeat:<schedulerId>:<slot millis>`; that slot is the round every vantage shares.
+ */
+export function roundFromJobId(jobId: string | undefined): number | undefined {
+  if (!jobId?.startsWith('repeat:')) return undefined;
+  const round = Number(jobId.slice(jobId.lastIndexOf(':') + 1));
+  return Number.isSafeInteger(round) ? round : undefined;
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { createRedis, DEFAULT_REDIS_URL } from './redis.js';
+
+/** The Redis tests use: `REDIS_URL` when the runner sets it, else the local default. */
+export const TEST_REDIS_URL = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+
+/** A key prefix no other test shares, so tests run in parallel on one Redis. */
+export function uniquePrefix(label = 'test'): string {
+  return `vt-${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Deletes every key under `prefix` (SCAN, never KEYS). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+/** A Redis connection and a fresh prefix for one test; `cleanup()` removes the keys and disconnects. */
+export async function testRedis(label?: string): Promise<{ redis: Redis; prefix: string; cleanup(): Promise<void> }> {
+  const redis = createRedis(TEST_REDIS_URL, { name: 'vigil-test' });
+  const prefix = uniquePrefix(label);
+  return {
+    redis,
+    prefix,
+    async cleanup() {
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
