@@ -1,0 +1,88 @@
+import { type Logger, probeQueueName, type Redis, type RedisKeys } from '@vigil/core';
+import { type JobSchedulerJson, Queue } from 'bullmq';
+import { type DesiredScheduler, vantageOfScheduler } from './desired-schedulers.js';
+
+/** What options every probe job carries: no retries (a late probe is a wrong probe), no leftovers. */
+export const PROBE_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: true,
+  removeOnFail: { count: 1_000 },
+} as const;
+
+export interface SyncReport {
+  upserted: number;
+  removed: number;
+  unchanged: number;
+}
+
+/**
+ * Makes the job schedulers in Redis match `desired`. What was applied is remembered in a hash of
+ * fingerprints, so a reconcile touches only what changed; `thorough` also compares with the
+ * schedulers each queue really has, restoring lost ones and removing ones nobody remembers.
+ */
+export class SchedulerSync {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(private readonly ctx: { redis: Redis; connection: Redis; keys: RedisKeys; log: Logger }) {}
+
+  async apply(
+    desired: ReadonlyMap<string, DesiredScheduler>,
+    vantageIds: readonly string[],
+    thorough: boolean,
+  ): Promise<SyncReport> {
+    const { redis, keys } = this.ctx;
+    const applied = await redis.hgetall(keys.schedulersApplied);
+    const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
+    const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0 };
+    for (const scheduler of desired.values()) {
+      if (applied[scheduler.id] === scheduler.fingerprint && (existing?.has(scheduler.id) ?? true)) {
+        report.unchanged++;
+        continue;
+      }
+      await this.queue(scheduler.vantage).upsertJobScheduler(
+        scheduler.id,
+        { every: scheduler.every, offset: scheduler.offset },
+        { name: 'probe', data: scheduler.data, opts: PROBE_JOB_OPTIONS },
+      );
+      await redis.hset(keys.schedulersApplied, scheduler.id, scheduler.fingerprint);
+      report.upserted++;
+    }
+    const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
+    for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
+    for (const id of stale) {
+      const vantage = vantageOfScheduler(id);
+      if (vantage !== undefined) await this.queue(vantage).removeJobScheduler(id);
+      await redis.hdel(keys.schedulersApplied, id);
+      report.removed++;
+    }
+    return report;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+
+  private async existing(vantageIds: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const vantage of vantageIds) {
+      // BullMQ reads the ids, then each scheduler: one removed in between comes back undefined.
+      const found: (JobSchedulerJson | undefined)[] = await this.queue(vantage).getJobSchedulers(0, -1);
+      for (const scheduler of found) {
+        const id = scheduler?.id ?? scheduler?.key;
+        if (id) ids.push(id);
+      }
+    }
+    return ids;
+  }
+
+  private queue(vantage: string): Queue {
+    let queue = this.queues.get(vantage);
+    if (!queue) {
+      queue = new Queue(probeQueueName(vantage), { connection: this.ctx.connection, prefix: this.ctx.keys.prefix });
+      queue.on('error', (err) => this.ctx.log.error({ err, vantage }, 'probe queue error'));
+      this.queues.set(vantage, queue);
+    }
+    return queue;
+  }
+}
