@@ -1,0 +1,132 @@
+import {
+  type Clock,
+  checkTarget,
+  isRoundExpired,
+  type Logger,
+  type ProbeJobData,
+  type ProbeResult,
+  type ProberSettings,
+  probeQueueName,
+  type Redis,
+  type RedisKeys,
+  roundFromJobId,
+  systemClock,
+  type Vantage,
+} from '@vigil/core';
+import { type Job, Worker } from 'bullmq';
+import { HostLimiter } from './host-limiter.js';
+import { runProbe } from './probe.js';
+import { ResultSink } from './result-sink.js';
+import type { TargetGuard } from './target-guard.js';
+
+export interface ProbeWorkerOptions {
+  /** Commands: heartbeat and counters. */
+  redis: Redis;
+  /** Handed to BullMQ (it duplicates what it needs for blocking reads). */
+  connection: Redis;
+  keys: RedisKeys;
+  vantage: Vantage;
+  guard: TargetGuard;
+  settings: ProberSettings;
+  log: Logger;
+  clock?: Clock;
+  heartbeatEveryMs?: number;
+}
+
+/** What happened to a probe job; the BullMQ return value, and what tests read. */
+export type ProbeJobOutcome = { probed: true; ok: boolean } | { probed: false; dropped: 'expired' };
+
+const COUNTERS = ['probes', 'ok', 'failed', 'expired', 'blocked'] as const;
+type Counter = (typeof COUNTERS)[number];
+
+/**
+ * The prober of one vantage: takes probe jobs from `probe.<vantage>`, drops rounds that are already
+ * stale (counted, never run late), caps concurrency per target host, runs the probe and hands the
+ * result to the `results` queue. Heartbeats and counters go to Redis every few seconds.
+ */
+export class ProbeWorker {
+  private readonly worker: Worker<ProbeJobData, ProbeJobOutcome>;
+  private readonly sink: ResultSink;
+  private readonly limiter: HostLimiter;
+  private readonly clock: Clock;
+  private readonly counts = new Map<Counter, number>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: ProbeWorkerOptions) {
+    const { connection, keys, vantage, settings, log } = options;
+    this.clock = options.clock ?? systemClock;
+    this.limiter = new HostLimiter(settings.perHostConcurrency);
+    this.sink = new ResultSink(connection, keys.prefix);
+    this.worker = new Worker<ProbeJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
+      connection,
+      prefix: keys.prefix,
+      concurrency: settings.concurrency,
+      autorun: false,
+      maxStalledCount: 1,
+      ...(settings.rateLimit && { limiter: { max: settings.rateLimit.max, duration: settings.rateLimit.per } }),
+    });
+    this.worker.on('error', (err) => log.error({ err }, 'probe worker error'));
+    this.worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id }, 'probe job failed'));
+  }
+
+  /** Starts taking jobs; resolves once the worker is connected. */
+  async start(): Promise<void> {
+    void this.worker.run();
+    await this.worker.waitUntilReady();
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatEveryMs ?? 5_000);
+  }
+
+  /** Stops taking jobs, lets the probes in flight finish and report, then flushes counters. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.heartbeat);
+      await this.worker.close();
+      await this.sink.close();
+      await this.beat();
+    })();
+    return this.closing;
+  }
+
+  private async process(job: Job<ProbeJobData, ProbeJobOutcome>): Promise<ProbeJobOutcome> {
+    const { check } = job.data;
+    const round = job.data.round ?? roundFromJobId(job.id) ?? job.timestamp + (job.opts.delay ?? 0);
+    const result = await this.limiter.run(checkTarget(check), async () => {
+      if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
+      return runProbe(check, {
+        vantage: this.options.vantage.id,
+        round,
+        guard: this.options.guard,
+        clock: this.clock,
+        ...(this.options.vantage.sourceAddress && { localAddress: this.options.vantage.sourceAddress }),
+      });
+    });
+    if (!result) {
+      this.count('expired');
+      return { probed: false, dropped: 'expired' };
+    }
+    await this.sink.send({ result, intervalMs: check.intervalMs });
+    this.tally(result);
+    return { probed: true, ok: result.ok };
+  }
+
+  private tally(result: ProbeResult): void {
+    this.count('probes');
+    this.count(result.ok ? 'ok' : 'failed');
+    if (result.error === 'blocked_target') this.count('blocked');
+  }
+
+  private count(counter: Counter): void {
+    this.counts.set(counter, (this.counts.get(counter) ?? 0) + 1);
+  }
+
+  private async beat(): Promise<void> {
+    const { redis, keys, vantage } = this.options;
+    const pipeline = redis.pipeline().hset(keys.vantageHeartbeats, vantage.id, this.clock.now());
+    for (const [counter, value] of this.counts)
+      pipeline.hincrby(keys.proberCounters, `${vantage.id}:${counter}`, value);
+    this.counts.clear();
+    await pipeline.exec().catch((err: unknown) => this.options.log.warn({ err }, 'heartbeat failed'));
+  }
+}
