@@ -1,0 +1,1 @@
+export { ResultRecorder, type ResultRecorderOptions } from './result-recorder.js';
