@@ -1,0 +1,3 @@
+export { type RunningRole, startNotifier, startProber, startScheduler, stopAll, syncConfigChecks } from './roles.js';
+export { EXAMPLE_CONFIG, openRuntime, type Runtime, resolveConfig } from './runtime.js';
+export { buildStatus, type StatusReport } from './status-report.js';

@@ -1,0 +1,60 @@
+import { CheckRegistry, type Clock, type ProbeResult, type Redis, type RedisKeys, ResultStore } from '@vigil/core';
+
+export interface VantageResult {
+  ok: boolean;
+  round: number;
+  totalMs: number;
+  error: string | null;
+  message: string | null;
+  status: number | null;
+  ageMs: number;
+}
+
+export interface CheckStatus {
+  id: string;
+  name: string;
+  kind: string;
+  paused: boolean;
+  results: Record<string, VantageResult>;
+}
+
+export interface StatusReport {
+  checks: CheckStatus[];
+  vantages: { id: string; lastSeenAgoMs: number | null }[];
+}
+
+function toVantageResult(result: ProbeResult, now: number): VantageResult {
+  return {
+    ok: result.ok,
+    round: result.round,
+    totalMs: Math.round(result.timings.total),
+    error: result.error ?? null,
+    message: result.message ?? null,
+    status: result.status ?? null,
+    ageMs: Math.max(0, now - result.finishedAt),
+  };
+}
+
+/** Every check with each vantage's latest result, and each vantage's last heartbeat. */
+export async function buildStatus(ctx: { redis: Redis; keys: RedisKeys; clock: Clock }): Promise<StatusReport> {
+  const now = ctx.clock.now();
+  const checks = await new CheckRegistry(ctx).list();
+  const latest = await new ResultStore(ctx).latestMany(checks.map((check) => check.id));
+  const heartbeats = await ctx.redis.hgetall(ctx.keys.vantageHeartbeats);
+  return {
+    checks: checks.map((check) => ({
+      id: check.id,
+      name: check.name,
+      kind: check.kind,
+      paused: check.paused,
+      results: Object.fromEntries(
+        Object.entries(latest.get(check.id) ?? {})
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([vantage, result]) => [vantage, toVantageResult(result, now)]),
+      ),
+    })),
+    vantages: Object.entries(heartbeats)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, at]) => ({ id, lastSeenAgoMs: Math.max(0, now - Number(at)) })),
+  };
+}
