@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkFromYaml, type Fleet, roundsOf, startFleet } from './support/fleet.js';
+import { type HttpTarget, startHttpTarget } from './support/targets.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the probe path: registry → scheduler → probers → results → recorded', () => {
+  let fleet: Fleet;
+  let target: HttpTarget;
+  beforeEach(async () => {
+    fleet = await startFleet(['alpha', 'beta']);
+    target = await startHttpTarget();
+  });
+  afterEach(async () => {
+    await fleet.close();
+    await target.close();
+  });
+
+  it('every vantage reports every round of a registered check, on the same round', async () => {
+    await fleet.recorder();
+    await fleet.prober('alpha');
+    await fleet.prober('beta');
+    await fleet.scheduler();
+    await fleet.registry.put(
+      checkFromYaml(
+        `{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}", expect: { bodyContains: ok } } }`,
+      ),
+    );
+
+    const history = await fleet.historyUntil(
+      'api',
+      (h) => [...roundsOf(h).values()].filter((v) => v.length === 2).length >= 3,
+      15_000,
+      'three full rounds',
+    );
+    const full = [...roundsOf(history)].filter(([, vantages]) => vantages.length === 2).map(([round]) => round);
+    expect(full.slice(1).map((round, i) => round - (full[i] ?? 0))).toEqual(full.slice(1).map(() => 1_000));
+    const sample = history.find((r) => r.ok);
+    expect(sample).toMatchObject({ ok: true, status: 200, remoteAddress: '127.0.0.1', checkId: 'api' });
+    expect(sample?.timings.total).toBeGreaterThan(0);
+    expect(sample?.timings.connect).toBeGreaterThanOrEqual(0);
+    const latest = await fleet.store.latest('api');
+    expect(Object.keys(latest).sort()).toEqual(['alpha', 'beta']);
+  });
+
+  it('pausing or deleting a check stops its probes within one interval; an interval change takes effect', async () => {
+    await fleet.recorder();
+    await fleet.prober('alpha');
+    await fleet.prober('beta');
+    await fleet.scheduler();
+    const check = checkFromYaml(`{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`);
+    await fleet.registry.put(check);
+    await fleet.historyUntil('api', (h) => h.length >= 2);
+
+    await fleet.registry.setPaused('api', true);
+    await sleep(1_500);
+    const afterPause = target.requests;
+    await sleep(2_500);
+    expect(target.requests).toBe(afterPause);
+
+    await fleet.registry.put({ ...check, paused: false, intervalMs: 2_000 });
+    const resumedAt = Date.now();
+    const history = await fleet.historyUntil(
+      'api',
+      (h) => [...roundsOf(h.filter((r) => r.round > resumedAt)).keys()].length >= 3,
+      15_000,
+      'three rounds at 2s',
+    );
+    const rounds = [...roundsOf(history.filter((r) => r.round > resumedAt)).keys()];
+    expect(rounds.slice(1).map((round, i) => round - (rounds[i] ?? 0))).toEqual(rounds.slice(1).map(() => 2_000));
+
+    await fleet.registry.delete('api');
+    await sleep(2_500);
+    const afterDelete = target.requests;
+    await sleep(4_000);
+    expect(target.requests).toBe(afterDelete);
+  });
+
+  it('two schedulers do not double the probes', async () => {
+    await fleet.recorder();
+    await fleet.prober('alpha');
+    await fleet.prober('beta');
+    await fleet.scheduler();
+    await fleet.scheduler();
+    await fleet.registry.put(
+      checkFromYaml(`{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`),
+    );
+    await fleet.historyUntil('api', (h) => h.length >= 8, 15_000, 'eight results');
+    await sleep(300);
+    const history = (await fleet.store.history('api', { limit: 1_000 })).filter((r) => r.ok);
+    // One probe per vantage per round reached the target: no round was probed twice.
+    for (const vantages of roundsOf(history).values()) expect(vantages.sort()).toEqual(['alpha', 'beta']);
+    expect(target.requests).toBeLessThanOrEqual(history.length + 2);
+  });
+
+  it('results name the error when the target is down, and come back when it returns', async () => {
+    await fleet.recorder();
+    await fleet.prober('alpha');
+    await fleet.scheduler();
+    target.handler = (_req, res) => res.writeHead(503).end('maintenance');
+    await fleet.registry.put(
+      checkFromYaml(`{ id: api, vantages: [alpha], interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`),
+    );
+    const down = await fleet.historyUntil('api', (h) => h.length >= 1);
+    expect(down[0]).toMatchObject({ ok: false, error: 'http_status', status: 503 });
+    target.handler = (_req, res) => res.writeHead(200).end('ok');
+    const back = await fleet.historyUntil('api', (h) => h.at(-1)?.ok === true, 10_000, 'an ok result');
+    expect(back.at(-1)).toMatchObject({ ok: true, status: 200 });
+  });
+});

@@ -1,0 +1,117 @@
+import {
+  type Check,
+  CheckRegistry,
+  createLogger,
+  createRedis,
+  type ProbeResult,
+  type ProberSettings,
+  parseConfig,
+  ResultStore,
+  redisKeys,
+  type Vantage,
+} from '@vigil/core';
+import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { ResultRecorder } from '@vigil/notifier';
+import { ProbeWorker, TargetGuard } from '@vigil/prober';
+import { Scheduler } from '@vigil/scheduler';
+
+const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A check from YAML, so fixtures go through the same validation as a user's file. */
+export function checkFromYaml(yaml: string, vantages = ['alpha', 'beta']): Check {
+  const [check] = parseConfig(
+    `vantages: [${vantages.join(', ')}]\nchecks:\n  - ${yaml.trim().split('\n').join('\n    ')}`,
+  ).checks;
+  if (!check) throw new Error('fixture did not parse');
+  return check;
+}
+
+/**
+ * An in-process fleet on real Redis under a fresh prefix: add schedulers, probers and a recorder as
+ * the test needs them; `close()` stops them all and deletes the keys.
+ */
+export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']) {
+  const base = await testRedis('fleet');
+  const keys = redisKeys(base.prefix);
+  const closers: (() => Promise<void>)[] = [];
+  const connection = () => {
+    const conn = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    closers.push(async () => conn.disconnect());
+    return conn;
+  };
+  const registry = new CheckRegistry({ redis: base.redis, keys });
+  const store = new ResultStore({ redis: base.redis, keys });
+
+  return {
+    ...base,
+    keys,
+    registry,
+    store,
+    async scheduler(): Promise<Scheduler> {
+      const scheduler = new Scheduler({
+        redis: base.redis,
+        subscriber: connection(),
+        connection: connection(),
+        keys,
+        vantages,
+        log,
+        leaseMs: 3_000,
+      });
+      closers.push(() => scheduler.close());
+      await scheduler.start();
+      return scheduler;
+    },
+    async prober(
+      vantage: Vantage | string,
+      options: { guard?: TargetGuard; settings?: Partial<ProberSettings> } = {},
+    ): Promise<ProbeWorker> {
+      const worker = new ProbeWorker({
+        redis: base.redis,
+        connection: connection(),
+        keys,
+        vantage: typeof vantage === 'string' ? { id: vantage } : vantage,
+        guard: options.guard ?? new TargetGuard({ allowPrivateTargets: true, allowTargets: [] }),
+        settings: { concurrency: 50, perHostConcurrency: 50, ...options.settings },
+        log,
+        heartbeatEveryMs: 500,
+      });
+      closers.push(() => worker.close());
+      await worker.start();
+      return worker;
+    },
+    async recorder(): Promise<ResultRecorder> {
+      const recorder = new ResultRecorder({ redis: base.redis, connection: connection(), keys, log });
+      closers.push(() => recorder.close());
+      await recorder.start();
+      return recorder;
+    },
+    /** Waits until `predicate` holds over the check's history (oldest first). */
+    async historyUntil(
+      checkId: string,
+      predicate: (history: ProbeResult[]) => boolean,
+      timeoutMs = 15_000,
+      what = 'history',
+    ): Promise<ProbeResult[]> {
+      return eventually(
+        async () => {
+          const history = (await store.history(checkId, { limit: 1_000 })).reverse();
+          return predicate(history) ? history : undefined;
+        },
+        timeoutMs,
+        what,
+      );
+    },
+    async close(): Promise<void> {
+      for (const close of closers.splice(0).reverse()) await close().catch(() => {});
+      await base.cleanup();
+    },
+  };
+}
+export type Fleet = Awaited<ReturnType<typeof startFleet>>;
+
+/** Rounds in the history, each with the vantages that reported it. */
+export function roundsOf(history: readonly ProbeResult[]): Map<number, string[]> {
+  const rounds = new Map<number, string[]>();
+  for (const result of history) rounds.set(result.round, [...(rounds.get(result.round) ?? []), result.vantage]);
+  return rounds;
+}
