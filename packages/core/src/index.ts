@@ -35,11 +35,12 @@ export { type RedisKeys, redisKeys, utcDay } from './keys.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export {
   isRoundExpired,
+  MAX_RESULT_BATCH,
   type ProbeJob,
   type ProbeJobData,
   type ProbeTarget,
+  type ResultBatchData,
   type ResultJobData,
-  resultJobId,
   toProbeTarget,
 } from './probe-job.js';
 export {

@@ -42,7 +42,14 @@ export interface ResultJobData {
   intervalMs: number;
 }
 
-/** The results job id: one job per (check, vantage, round), so a re-run probe cannot add a second. */
-export function resultJobId(result: { checkId: string; vantage: string; round: number }): string {
-  return `${result.checkId}@${result.vantage}@${result.round}`;
+/**
+ * One job on the `results` queue: the results a prober finished within a few milliseconds of each
+ * other. Batching keeps the queue's cost per probe small; exactly-once is the result store's job,
+ * per (check, vantage, round), so a batch delivered twice records nothing twice.
+ */
+export interface ResultBatchData {
+  results: ResultJobData[];
 }
+
+/** The most results one batch job carries; a recorder refuses a longer one. */
+export const MAX_RESULT_BATCH = 500;

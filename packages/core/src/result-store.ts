@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisKeys } from './keys.js';
 import { utcDay } from './keys.js';
 import type { ProbeResult } from './probe-result.js';
@@ -43,6 +43,9 @@ export interface UptimeDay {
 type RecordingRedis = Redis & {
   vigilRecordResult(...args: (string | number)[]): Promise<number>;
 };
+type RecordingPipeline = ChainableCommander & {
+  vigilRecordResult(...args: (string | number)[]): RecordingPipeline;
+};
 
 /** Latest result per check × vantage, a capped history per check, and daily uptime buckets. */
 export class ResultStore {
@@ -60,24 +63,38 @@ export class ResultStore {
    * remembered for a few intervals: longer than a prober may still deliver a late duplicate.
    */
   async record(result: ProbeResult, intervalMs: number): Promise<RecordOutcome> {
+    const [outcome] = await this.recordMany([{ result, intervalMs }]);
+    return outcome ?? 'duplicate';
+  }
+
+  /** Records many results in one round trip, each exactly once; outcomes in the same order. */
+  async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
+    if (entries.length === 0) return [];
     const { keys } = this.ctx;
-    const rememberMs = Math.max(intervalMs * 4, 60_000);
-    const outcome = await this.redis.vigilRecordResult(
-      keys.rounds(result.checkId),
-      keys.latest(result.checkId),
-      keys.history(result.checkId),
-      keys.uptimeDay(result.checkId, utcDay(result.round)),
-      `${result.vantage}:${result.round}`,
-      result.round,
-      result.round - rememberMs,
-      JSON.stringify(result),
-      result.vantage,
-      result.ok ? 1 : 0,
-      this.ctx.historySize ?? 500,
-      rememberMs * 2,
-      UPTIME_TTL_S,
-    );
-    return OUTCOMES[outcome] ?? 'duplicate';
+    const pipeline = this.redis.pipeline() as RecordingPipeline;
+    for (const { result, intervalMs } of entries) {
+      const rememberMs = Math.max(intervalMs * 4, 60_000);
+      pipeline.vigilRecordResult(
+        keys.rounds(result.checkId),
+        keys.latest(result.checkId),
+        keys.history(result.checkId),
+        keys.uptimeDay(result.checkId, utcDay(result.round)),
+        `${result.vantage}:${result.round}`,
+        result.round,
+        result.round - rememberMs,
+        JSON.stringify(result),
+        result.vantage,
+        result.ok ? 1 : 0,
+        this.ctx.historySize ?? 500,
+        rememberMs * 2,
+        UPTIME_TTL_S,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err) throw err;
+      return OUTCOMES[Number(reply)] ?? 'duplicate';
+    });
   }
 
   /** The latest result from each vantage that has reported. */

@@ -1,11 +1,13 @@
 import {
   describeIssues,
   type Logger,
+  MAX_RESULT_BATCH,
   probeResultSchema,
   RESULTS_QUEUE,
   type RecordOutcome,
   type Redis,
   type RedisKeys,
+  type ResultBatchData,
   type ResultJobData,
   ResultStore,
   toFieldIssues,
@@ -23,26 +25,35 @@ export interface ResultRecorderOptions {
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
 }
 
+/** What one batch job came to; the BullMQ return value. */
+export interface BatchOutcome {
+  recorded: number;
+  duplicates: number;
+  /** Entries refused by validation (logged with the field and what was expected). */
+  invalid: number;
+}
+
 /**
  * Consumes the `results` queue: validates each result (probers run anywhere, so their output is
  * input) and records it exactly once per (check, vantage, round) — latest, history, uptime buckets.
+ * A batch with some invalid entries still records the valid ones; one with none valid fails.
  */
 export class ResultRecorder {
-  private readonly worker: Worker<ResultJobData, RecordOutcome>;
+  private readonly worker: Worker<ResultBatchData, BatchOutcome>;
   private readonly store: ResultStore;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ResultRecorderOptions) {
     const { redis, connection, keys, log } = options;
     this.store = new ResultStore({ redis, keys, ...(options.historySize && { historySize: options.historySize }) });
-    this.worker = new Worker<ResultJobData, RecordOutcome>(RESULTS_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker<ResultBatchData, BatchOutcome>(RESULTS_QUEUE, (job) => this.process(job), {
       connection,
       prefix: keys.prefix,
-      concurrency: options.concurrency ?? 64,
+      concurrency: options.concurrency ?? 16,
       autorun: false,
     });
     this.worker.on('error', (err) => log.error({ err }, 'results worker error'));
-    this.worker.on('failed', (job, err) => log.warn({ err: err.message, jobId: job?.id }, 'result rejected'));
+    this.worker.on('failed', (job, err) => log.warn({ err: err.message, jobId: job?.id }, 'result batch rejected'));
   }
 
   async start(): Promise<void> {
@@ -55,19 +66,46 @@ export class ResultRecorder {
     return this.closing;
   }
 
-  private async process(job: Job<ResultJobData, RecordOutcome>): Promise<RecordOutcome> {
-    const parsed = probeResultSchema.safeParse(job.data?.result);
-    const intervalMs = job.data?.intervalMs;
-    if (!parsed.success) {
+  private async process(job: Job<ResultBatchData, BatchOutcome>): Promise<BatchOutcome> {
+    const entries: unknown = job.data?.results;
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_RESULT_BATCH) {
       throw new UnrecoverableError(
-        `invalid result: ${describeIssues(toFieldIssues(parsed.error, job.data?.result, ['result']))}`,
+        `invalid result batch: results: expected an array of 1 to ${MAX_RESULT_BATCH} results`,
       );
     }
-    if (typeof intervalMs !== 'number' || !(intervalMs > 0)) {
-      throw new UnrecoverableError('invalid result: intervalMs: expected a positive number of milliseconds');
+    const valid: ResultJobData[] = [];
+    const problems: string[] = [];
+    entries.forEach((entry, index) => {
+      const checked = checkEntry(entry, index);
+      if (typeof checked === 'string') problems.push(checked);
+      else valid.push(checked);
+    });
+    if (problems.length > 0) {
+      const shown = problems.slice(0, 3).join('; ');
+      if (valid.length === 0) throw new UnrecoverableError(`invalid result batch: ${shown}`);
+      this.options.log.warn({ jobId: job.id, invalid: problems.length, problems: shown }, 'invalid results skipped');
     }
-    const outcome = await this.store.record(parsed.data, intervalMs);
-    await this.options.onRecorded?.({ result: parsed.data, intervalMs }, outcome);
-    return outcome;
+    const outcomes = await this.store.recordMany(valid);
+    let duplicates = 0;
+    for (const [i, data] of valid.entries()) {
+      const outcome = outcomes[i] ?? 'duplicate';
+      if (outcome === 'duplicate') duplicates++;
+      await this.options.onRecorded?.(data, outcome);
+    }
+    return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
   }
+}
+
+/** One entry of a batch, validated; or what is wrong with it, naming the field. */
+function checkEntry(entry: unknown, index: number): ResultJobData | string {
+  const data = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<
+    Record<keyof ResultJobData, unknown>
+  >;
+  const parsed = probeResultSchema.safeParse(data.result);
+  if (!parsed.success) return describeIssues(toFieldIssues(parsed.error, data.result, ['results', index, 'result']));
+  const { intervalMs } = data;
+  if (typeof intervalMs !== 'number' || !(intervalMs > 0)) {
+    return `results[${index}].intervalMs: expected a positive number of milliseconds`;
+  }
+  return { result: parsed.data, intervalMs };
 }
