@@ -1,0 +1,85 @@
+/**
+ * `pnpm bench probe|schedule|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
+ * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
+ * `BENCH_PROF=DIR` makes every child process (target, probers) write a V8 CPU profile there.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PROBE_DEFAULTS, probeBench } from './probe.js';
+import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
+import type { BenchReport } from './support/report.js';
+import { renderTable } from './support/table.js';
+
+type Overrides = Record<string, number>;
+
+/** Each bench with its defaults; `--name value` overrides a numeric option (`--count 5000`). */
+const BENCHES: Record<string, (overrides: Overrides) => Promise<BenchReport>> = {
+  probe: (overrides) => probeBench({ ...PROBE_DEFAULTS, ...pick(PROBE_DEFAULTS, overrides) }),
+  schedule: (overrides) => scheduleBench({ ...SCHEDULE_DEFAULTS, ...pick(SCHEDULE_DEFAULTS, overrides) }),
+};
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** The numeric options of `defaults` that `overrides` names; the others belong to another bench. */
+function pick(defaults: object, overrides: Overrides): Overrides {
+  return Object.fromEntries(
+    Object.entries(overrides).filter(([name]) => typeof Reflect.get(defaults, name) === 'number'),
+  );
+}
+
+function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides } {
+  const names = new Set(
+    [...Object.entries(PROBE_DEFAULTS), ...Object.entries(SCHEDULE_DEFAULTS)]
+      .filter(([, value]) => typeof value === 'number')
+      .map(([name]) => name),
+  );
+  const options = Object.fromEntries([...names].map((name) => [name, { type: 'string' as const }]));
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const overrides: Overrides = {};
+  for (const [name, value] of Object.entries(values)) {
+    const number = Number(value);
+    if (typeof value !== 'string' || !Number.isFinite(number)) throw new Error(`--${name} expects a number`);
+    overrides[name] = number;
+  }
+  return { positionals, overrides };
+}
+
+async function save(report: BenchReport, startedAt: Date): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = `${RESULTS_DIR}${report.name}-${startedAt.toISOString().replace(/:/g, '-')}.json`;
+  const environment = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, platform: process.platform };
+  const tables = report.tables.map(renderTable);
+  await writeFile(file, `${JSON.stringify({ ...report, startedAt, environment, printed: tables }, null, 2)}\n`);
+  return file;
+}
+
+async function main(args: string[]): Promise<number> {
+  const { positionals, overrides } = parseOverrides(args);
+  const wanted = positionals[0] ?? 'all';
+  const names = wanted === 'all' ? Object.keys(BENCHES) : [wanted];
+  const unknown = names.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0) {
+    console.error(`unknown bench ${unknown.join(', ')}; expected one of: ${Object.keys(BENCHES).join(', ')}, all`);
+    return 2;
+  }
+  for (const name of names) {
+    const startedAt = new Date();
+    const bench = BENCHES[name];
+    if (!bench) continue;
+    const report = await bench(overrides);
+    for (const table of report.tables) console.log(`\n${renderTable(table)}\n`);
+    console.log(`saved ${await save(report, startedAt)}`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

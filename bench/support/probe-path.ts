@@ -1,0 +1,169 @@
+/**
+ * The probe path as production runs it: probe jobs on `probe.<vantage>` → a real ProbeWorker in a
+ * process of its own → the `results` queue → (with `record`) a real ResultRecorder in this process
+ * → Redis. Each run fills the queue while it is paused, then resumes it and times from there to the
+ * last result: what is measured is the prober working, not the bench adding jobs. Without `record`
+ * the path ends at the results queue — the prober process's own throughput, the bar of DESIGN.md.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  createLogger,
+  type ProbeJobData,
+  type ProbeTarget,
+  probeQueueName,
+  RESULTS_QUEUE,
+  type RecordOutcome,
+  type ResultBatchData,
+  type ResultJobData,
+} from '@vigil/core';
+import { ResultRecorder } from '@vigil/notifier';
+import { PROBE_JOB_OPTIONS } from '@vigil/scheduler';
+import { Queue } from 'bullmq';
+import { proberSettings } from './checks.js';
+import { type Child, startChild } from './child.js';
+import type { LoadRun } from './pool.js';
+import type { BenchRedis } from './redis.js';
+import { sleep } from './report.js';
+
+const VANTAGE = 'bench';
+const ADD_CHUNK = 1_000;
+/** Longer than a bench probe's timeout: what is in flight has finished after it. */
+const SETTLE_MS = 6_000;
+const POLL_MS = 10;
+
+interface Tally {
+  run: LoadRun;
+  expected: number;
+  started: number;
+  finish: () => void;
+}
+
+export class ProbePath {
+  private readonly queue: Queue<ProbeJobData>;
+  private readonly results: Queue<ResultBatchData>;
+  private readonly recorder: ResultRecorder | undefined;
+  private prober: Child | undefined;
+  private tally: Tally | undefined;
+
+  constructor(
+    private readonly bench: BenchRedis,
+    private readonly options: { concurrency: number; record: boolean },
+  ) {
+    const log = createLogger({ level: 'warn', destination: process.stderr });
+    const { keys, redis } = bench;
+    const connection = bench.connection('queues');
+    this.queue = new Queue<ProbeJobData>(probeQueueName(VANTAGE), { connection, prefix: keys.prefix });
+    this.results = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection, prefix: keys.prefix });
+    if (options.record) {
+      this.recorder = new ResultRecorder({
+        redis,
+        connection: bench.connection('recorder'),
+        keys,
+        log,
+        onRecorded: (data, outcome) => this.count(data, outcome),
+      });
+    }
+  }
+
+  /** The prober process, for reading its CPU time. */
+  get proberPid(): number | undefined {
+    return this.prober?.pid;
+  }
+
+  async start(): Promise<void> {
+    const { concurrency } = this.options;
+    const settings = proberSettings({ concurrency, perHostConcurrency: concurrency });
+    const args = JSON.stringify({ redisUrl: this.bench.url, prefix: this.bench.prefix, vantage: VANTAGE, settings });
+    await this.queue.pause();
+    this.prober = await startChild('./prober-process.ts', [args]);
+    await this.recorder?.start();
+  }
+
+  /** Queues one probe job per target (cycling through `targets`), lets them go, waits until all are through. */
+  async run(options: { targets: readonly ProbeTarget[]; count: number; maxMs: number }): Promise<LoadRun> {
+    const run: LoadRun = { done: 0, ok: 0, failed: {}, latencies: [], elapsedMs: 0 };
+    await this.addJobs(options.targets, options.count);
+    const started = performance.now();
+    const finished = new Promise<void>((finish) => {
+      this.tally = { run, expected: options.count, started, finish };
+    });
+    await this.queue.resume();
+    const through = this.recorder ? finished : this.pollProbes(started + options.maxMs);
+    await Promise.race([through, sleep(options.maxMs)]);
+    this.tally = undefined;
+    await this.queue.pause();
+    if (!this.recorder) await this.countQueuedResults(run);
+    if (run.done < options.count) {
+      run.elapsedMs = performance.now() - started;
+      await this.queue.drain(true);
+      await sleep(SETTLE_MS);
+    }
+    if (!this.recorder) await this.results.drain(true);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.prober?.stop();
+    await this.recorder?.close();
+    await Promise.all([this.queue, this.results].map((queue) => queue.obliterate({ force: true }).catch(() => {})));
+    await Promise.all([this.queue.close(), this.results.close()]);
+  }
+
+  /**
+   * Without a recorder: waits until no probe job is left. A probe job completes only once its
+   * result is in the results queue, so that is the moment the last result was queued.
+   */
+  private async pollProbes(deadline: number): Promise<void> {
+    for (;;) {
+      const tally = this.tally;
+      if (!tally || performance.now() > deadline) return;
+      const counts = await this.queue.getJobCounts('wait', 'active', 'paused', 'prioritized');
+      if (Object.values(counts).every((n) => n === 0)) {
+        tally.run.elapsedMs = performance.now() - tally.started;
+        return;
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** After a run without a recorder: counts the results the batches in the results queue carry. */
+  private async countQueuedResults(run: LoadRun): Promise<void> {
+    for (const job of await this.results.getWaiting(0, -1)) {
+      for (const { result } of job.data.results) {
+        run.done++;
+        run.latencies.push(result.timings.total);
+        if (result.ok) run.ok++;
+        else run.failed[result.error ?? 'unknown'] = (run.failed[result.error ?? 'unknown'] ?? 0) + 1;
+      }
+    }
+  }
+
+  private async addJobs(targets: readonly ProbeTarget[], count: number): Promise<void> {
+    const round = Date.now();
+    for (let from = 0; from < count; from += ADD_CHUNK) {
+      const jobs = [];
+      for (let i = from; i < Math.min(count, from + ADD_CHUNK); i++) {
+        const check = targets[i % targets.length];
+        if (!check) throw new Error('no targets to probe');
+        // A round of its own per job, so no two jobs share a (check, vantage, round) and none is a duplicate.
+        const data: ProbeJobData = { check, vantage: VANTAGE, round: round + i };
+        jobs.push({ name: 'probe', data, opts: PROBE_JOB_OPTIONS });
+      }
+      await this.queue.addBulk(jobs);
+    }
+  }
+
+  private count({ result }: ResultJobData, outcome: RecordOutcome): void {
+    const tally = this.tally;
+    if (!tally || outcome === 'duplicate') return;
+    const { run } = tally;
+    run.done++;
+    run.latencies.push(result.timings.total);
+    if (result.ok) run.ok++;
+    else run.failed[result.error ?? 'unknown'] = (run.failed[result.error ?? 'unknown'] ?? 0) + 1;
+    if (run.done === tally.expected) {
+      run.elapsedMs = performance.now() - tally.started;
+      tally.finish();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * One bench's Redis: every key under a fresh `bench-<uuid>` prefix, connections made the way the
+ * roles make them, and `cleanup()` deleting the prefix and closing everything it opened.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRedis, DEFAULT_REDIS_URL, type Redis, type RedisKeys, redisKeys, waitForRedis } from '@vigil/core';
+import { deletePrefix } from '@vigil/core/testing';
+
+export interface BenchRedis {
+  url: string;
+  prefix: string;
+  keys: RedisKeys;
+  /** For commands (counters, the result store). */
+  redis: Redis;
+  /** A connection of its own, as BullMQ queues and workers want (`maxRetriesPerRequest: null`). */
+  connection(name: string): Redis;
+  cleanup(): Promise<void>;
+}
+
+export async function benchRedis(url = DEFAULT_REDIS_URL): Promise<BenchRedis> {
+  const prefix = `bench-${randomUUID()}`;
+  const opened: Redis[] = [];
+  const open = (name: string, blocking: boolean) => {
+    const conn = createRedis(url, { name: `vigil-bench-${name}`, ...(blocking && { maxRetriesPerRequest: null }) });
+    opened.push(conn);
+    return conn;
+  };
+  const redis = open('commands', false);
+  await waitForRedis(redis, url);
+  return {
+    url,
+    prefix,
+    keys: redisKeys(prefix),
+    redis,
+    connection: (name) => open(name, true),
+    async cleanup() {
+      await deletePrefix(redis, prefix);
+      for (const conn of opened) conn.disconnect();
+    },
+  };
+}
