@@ -1,22 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ProbeResult, ResultStore, redisKeys } from './index.js';
-import { testRedis } from './testing.js';
+import { ResultStore, redisKeys } from './index.js';
+import { sampleResult, T0, testRedis } from './testing.js';
 
 const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 
-function result(overrides: Partial<ProbeResult> = {}): ProbeResult {
-  return {
-    checkId: 'api',
-    vantage: 'alpha',
-    round: T0,
-    startedAt: T0 + 5,
-    finishedAt: T0 + 30,
-    ok: true,
-    timings: { connect: 1, firstByte: 10, total: 25 },
-    ...overrides,
-  };
-}
+const result = sampleResult;
 
 describe('ResultStore', () => {
   let ctx: Awaited<ReturnType<typeof testRedis>>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { ProbeResult } from './probe-result.js';
 import { createRedis, DEFAULT_REDIS_URL } from './redis.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it, else the local default. */
@@ -47,4 +48,21 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A fixed moment tests build results around: 2026-11-20 12:00 UTC. */
+export const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
+
+/** An ok result of check `api` from vantage `alpha` for round T0, with `overrides` on top. */
+export function sampleResult(overrides: Partial<ProbeResult> = {}): ProbeResult {
+  return {
+    checkId: 'api',
+    vantage: 'alpha',
+    round: T0,
+    startedAt: T0 + 5,
+    finishedAt: T0 + 30,
+    ok: true,
+    timings: { connect: 1, firstByte: 10, total: 25 },
+    ...overrides,
+  };
 }

@@ -1,32 +1,11 @@
 import { Writable } from 'node:stream';
-import {
-  createLogger,
-  createRedis,
-  type ProbeResult,
-  RESULTS_QUEUE,
-  type ResultBatchData,
-  ResultStore,
-  redisKeys,
-} from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { createLogger, createRedis, RESULTS_QUEUE, type ResultBatchData, ResultStore, redisKeys } from '@vigil/core';
+import { eventually, sampleResult, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BatchOutcome, ResultRecorder } from './result-recorder.js';
 
-const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
-
-function result(overrides: Partial<ProbeResult> = {}): ProbeResult {
-  return {
-    checkId: 'api',
-    vantage: 'alpha',
-    round: T0,
-    startedAt: T0 + 5,
-    finishedAt: T0 + 30,
-    ok: true,
-    timings: { connect: 1, firstByte: 10, total: 25 },
-    ...overrides,
-  };
-}
+const result = sampleResult;
 
 describe('ResultRecorder', () => {
   let ctx: Awaited<ReturnType<typeof testRedis>>;
