@@ -99,12 +99,7 @@ export class ResultStore {
 
   /** The latest result from each vantage that has reported. */
   async latest(checkId: string): Promise<Record<string, ProbeResult>> {
-    const all = await this.ctx.redis.hgetall(this.ctx.keys.latest(checkId));
-    const out: Record<string, ProbeResult> = {};
-    for (const [field, json] of Object.entries(all)) {
-      if (!field.endsWith(':round')) out[field] = JSON.parse(json) as ProbeResult;
-    }
-    return out;
+    return (await this.latestMany([checkId])).get(checkId) ?? {};
   }
 
   /** Latest results for many checks in one round trip. */
@@ -127,7 +122,9 @@ export class ResultStore {
   /** Newest first; optionally only one vantage's. */
   async history(checkId: string, options: { limit?: number; vantage?: string } = {}): Promise<ProbeResult[]> {
     const limit = options.limit ?? 100;
-    const raw = await this.ctx.redis.lrange(this.ctx.keys.history(checkId), 0, -1);
+    // Without a vantage to filter by, the first `limit` entries are the answer: read only those.
+    const last = options.vantage === undefined ? limit - 1 : -1;
+    const raw = await this.ctx.redis.lrange(this.ctx.keys.history(checkId), 0, last);
     const results: ProbeResult[] = [];
     for (const json of raw) {
       const result = JSON.parse(json) as ProbeResult;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { parseEnv } from './env.js';
 import type { ProbeResult } from './probe-result.js';
 import { createRedis, DEFAULT_REDIS_URL } from './redis.js';
 
-/** The Redis tests use: `REDIS_URL` when the runner sets it, else the local default. */
-export const TEST_REDIS_URL = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+/** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
+export const TEST_REDIS_URL = parseEnv(process.env).REDIS_URL ?? DEFAULT_REDIS_URL;
 
 /** A key prefix no other test shares, so tests run in parallel on one Redis. */
 export function uniquePrefix(label = 'test'): string {

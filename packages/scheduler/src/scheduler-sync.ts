@@ -9,6 +9,14 @@ export const PROBE_JOB_OPTIONS = {
   removeOnFail: { count: 1_000 },
 } as const;
 
+/** Schedulers changed at once: their commands share round trips instead of waiting on each other. */
+const PARALLEL = 100;
+
+/** Runs `work` on every item, `PARALLEL` at a time; each item's own steps stay in order. */
+async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(work));
+}
+
 export interface SyncReport {
   upserted: number;
   removed: number;
@@ -34,11 +42,12 @@ export class SchedulerSync {
     const applied = await redis.hgetall(keys.schedulersApplied);
     const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
     const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0 };
-    for (const scheduler of desired.values()) {
-      if (applied[scheduler.id] === scheduler.fingerprint && (existing?.has(scheduler.id) ?? true)) {
-        report.unchanged++;
-        continue;
-      }
+    const changed = [...desired.values()].filter((scheduler) => {
+      const same = applied[scheduler.id] === scheduler.fingerprint && (existing?.has(scheduler.id) ?? true);
+      if (same) report.unchanged++;
+      return !same;
+    });
+    await inChunks(changed, async (scheduler) => {
       await this.queue(scheduler.vantage).upsertJobScheduler(
         scheduler.id,
         { every: scheduler.every, offset: scheduler.offset },
@@ -46,15 +55,15 @@ export class SchedulerSync {
       );
       await redis.hset(keys.schedulersApplied, scheduler.id, scheduler.fingerprint);
       report.upserted++;
-    }
+    });
     const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
     for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
-    for (const id of stale) {
+    await inChunks([...stale], async (id) => {
       const vantage = vantageOfScheduler(id);
       if (vantage !== undefined) await this.queue(vantage).removeJobScheduler(id);
       await redis.hdel(keys.schedulersApplied, id);
       report.removed++;
-    }
+    });
     return report;
   }
 
