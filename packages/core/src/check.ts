@@ -139,6 +139,8 @@ export const checkInputSchema = z
     quorum: quorumSchema.optional(),
     severity: severitySchema.default('major'),
     escalation: slugSchema.optional(),
+    /** Open an incident when the check is `down` (default), or already when it is `degraded`. */
+    alertOn: z.enum(['down', 'degraded']).default('down'),
     tags: z.array(z.string().min(1).max(64)).max(32).default([]),
     paused: z.boolean().default(false),
   })
@@ -177,6 +179,7 @@ export interface Check {
   quorum: Quorum;
   severity: z.output<typeof severitySchema>;
   escalation?: string;
+  alertOn: 'down' | 'degraded';
   tags: string[];
   paused: boolean;
 }
@@ -199,6 +202,7 @@ export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check 
     quorum: input.quorum ?? defaults.quorum,
     severity: input.severity,
     ...(input.escalation !== undefined && { escalation: input.escalation }),
+    alertOn: input.alertOn,
     tags: input.tags,
     paused: input.paused,
   };

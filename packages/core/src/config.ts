@@ -13,6 +13,15 @@ import {
 import { durationSchema } from './duration.js';
 import { type FieldIssue, VigilError } from './errors.js';
 import { describeIssues, formatPath, toFieldIssues } from './issues.js';
+import {
+  channelSchema,
+  escalationSchema,
+  maintenanceSchema,
+  notifierSettingsSchema,
+  personSchema,
+  scheduleLayers,
+  scheduleSchema,
+} from './paging.js';
 
 /** `10.0.0.0/8`, `fd00::/8` or a bare address (a /32 or /128). */
 export const cidrSchema = z.string().refine(
@@ -65,11 +74,13 @@ const configFileSchema = z.strictObject({
   checks: z.array(checkInputSchema).default([]),
   prober: proberSettingsSchema.prefault({}),
   history: z.strictObject({ perCheck: z.int().min(10).max(10_000).default(500) }).prefault({}),
-  // Paging and the status page are validated by the roles that use them, as they land.
-  people: z.array(z.unknown()).optional(),
-  schedules: z.array(z.unknown()).optional(),
-  escalations: z.array(z.unknown()).optional(),
-  channels: z.array(z.unknown()).optional(),
+  people: z.array(personSchema).default([]),
+  schedules: z.array(scheduleSchema).default([]),
+  escalations: z.array(escalationSchema).default([]),
+  channels: z.array(channelSchema).default([]),
+  maintenances: z.array(maintenanceSchema).default([]),
+  notifier: notifierSettingsSchema.prefault({}),
+  // The status page is validated by the web role when it lands.
   statusPage: z.unknown().optional(),
 });
 type ConfigFile = z.output<typeof configFileSchema>;
@@ -110,6 +121,71 @@ function crossFieldIssues(file: ConfigFile, vantages: Vantage[], checks: Check[]
       });
     }
     for (const issue of resolvedCheckIssues(check)) issues.push({ path: at(...issue.path), message: issue.message });
+    if (check.escalation !== undefined && !file.escalations.some((policy) => policy.id === check.escalation)) {
+      issues.push({
+        path: at('escalation'),
+        message: 'expected the id of a declared escalation policy',
+        received: JSON.stringify(check.escalation),
+      });
+    }
+  });
+  issues.push(...pagingIssues(file, checkIds, componentIds));
+  return issues;
+}
+
+/** Duplicate ids, and references between people, schedules, escalations, channels and maintenances. */
+function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set<string>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const ids = (section: 'people' | 'schedules' | 'escalations' | 'channels' | 'maintenances') => {
+    const seen = new Set<string>();
+    file[section].forEach((item, i) => {
+      if (seen.has(item.id)) issues.push({ path: formatPath([section, i, 'id']), message: `duplicate id ${item.id}` });
+      seen.add(item.id);
+    });
+    return seen;
+  };
+  const known = {
+    person: ids('people'),
+    schedule: ids('schedules'),
+    escalation: ids('escalations'),
+    channel: ids('channels'),
+  };
+  ids('maintenances');
+  const expect = (set: Set<string>, id: string, path: (string | number)[], what: string) => {
+    if (!set.has(id)) {
+      issues.push({ path: formatPath(path), message: `expected the id of a declared ${what}`, received: JSON.stringify(id) });
+    }
+  };
+  file.schedules.forEach((schedule, i) => {
+    scheduleLayers(schedule).forEach((layer, j) => {
+      layer.rotation.people.forEach((person, k) => {
+        const path = schedule.rotation ? ['rotation', 'people', k] : ['layers', j, 'rotation', 'people', k];
+        expect(known.person, person, ['schedules', i, ...path], 'person');
+      });
+    });
+    schedule.overrides.forEach((override, j) => {
+      expect(known.person, override.person, ['schedules', i, 'overrides', j, 'person'], 'person');
+      if (override.end <= override.start) {
+        issues.push({ path: formatPath(['schedules', i, 'overrides', j, 'end']), message: 'expected end after start' });
+      }
+    });
+  });
+  file.escalations.forEach((policy, i) => {
+    policy.levels.forEach((level, j) => {
+      level.notify.forEach((target, k) => {
+        expect(known[target.kind], target.id, ['escalations', i, 'levels', j, 'notify', k], target.kind);
+      });
+    });
+  });
+  const fleet = file.notifier.fleetEscalation;
+  if (fleet !== 'default' && !known.escalation.has(fleet)) {
+    expect(known.escalation, fleet, ['notifier', 'fleetEscalation'], 'escalation policy');
+  }
+  file.maintenances.forEach((maintenance, i) => {
+    maintenance.checks.forEach((id, j) => expect(checkIds, id, ['maintenances', i, 'checks', j], 'check'));
+    maintenance.components.forEach((id, j) =>
+      expect(componentIds, id, ['maintenances', i, 'components', j], 'component'),
+    );
   });
   return issues;
 }

@@ -56,3 +56,28 @@ export {
 export { probeQueueName, RESULTS_QUEUE, roundFromJobId, schedulerId } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
 export { type RecordOutcome, ResultStore, type UptimeDay } from './result-store.js';
+export {
+  CHANNEL_KINDS,
+  type ChannelConfig,
+  type ChannelKind,
+  channelKind,
+  channelSchema,
+  type EscalationLevel,
+  type EscalationPolicy,
+  type EscalationTarget,
+  escalationSchema,
+  type Handoff,
+  type Layer,
+  type Maintenance,
+  maintenanceSchema,
+  type NotifierSettings,
+  notifierSettingsSchema,
+  type Override,
+  type Person,
+  personSchema,
+  type Rotation,
+  type Schedule,
+  scheduleLayers,
+  scheduleSchema,
+  type Weekday,
+} from './paging.js';
