@@ -81,3 +81,15 @@ export {
   scheduleSchema,
   type Weekday,
 } from './paging.js';
+export {
+  type DowntimeBounds,
+  downtimeBounds,
+  formatDowntime,
+  INCIDENT_STATUSES,
+  type Incident,
+  type IncidentImpact,
+  type IncidentMember,
+  type IncidentStatus,
+  type IncidentUpdate,
+  membersDown,
+} from './incident.js';

@@ -1,0 +1,73 @@
+import type { ChannelConfig, ChannelKind, Clock, Incident, Logger } from '@vigil/core';
+
+/** What a page asks of its channel: open (or re-send) the alert, mark it acknowledged, or close it. */
+export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
+
+/** One page to one destination: everything a woken engineer needs, already decided. */
+export interface Page {
+  action: PageAction;
+  /** Stable per (incident, episode, cycle, level, target, action): the delivery's identity. */
+  dedupKey: string;
+  incident: Incident;
+  /** Display name of the component, when the incident has one. */
+  componentName?: string;
+  /** The escalation level (0-based) and repeat cycle that sent it. */
+  level: number;
+  cycle: number;
+  /** The person paged, when the target is a person (through a schedule or directly). */
+  recipient?: { id: string; name: string };
+  links: {
+    /** Signed, expiring, single-use acknowledge link; absent on resolves. */
+    ack?: string;
+    incident?: string;
+    statusPage?: string;
+  };
+  /** When the page was decided (epoch ms). */
+  at: number;
+}
+
+/** Where a page goes, per channel kind. */
+export interface ChannelTargets {
+  email: { to: string[] };
+  webhook: { url: string };
+  slack: { webhookUrl: string };
+  pagerduty: { routingKey: string; url: string };
+}
+export type ChannelTarget = { [K in ChannelKind]: { kind: K } & ChannelTargets[K] }[ChannelKind];
+
+/** What every channel may use: the secret signing webhooks, the SMTP settings or the outbox, time. */
+export interface ChannelContext {
+  log: Logger;
+  clock: Clock;
+  /** HMAC key for webhook signatures (VIGIL_SECRET). */
+  secret: string;
+  /** `smtp://user:pass@host:port` or `smtps://…`; without it, email goes to `outboxDir`. */
+  smtpUrl?: string;
+  outboxDir: string;
+  /** The From address of pages. */
+  from: string;
+}
+
+/** A channel sends one page; it throws on failure (`PermanentDeliveryError` when retrying is useless). */
+export interface Channel<K extends ChannelKind = ChannelKind> {
+  kind: K;
+  send(page: Page, target: ChannelTargets[K]): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Every kind must be wired: a new kind does not compile until it has a channel. */
+export type ChannelRegistry = { [K in ChannelKind]: Channel<K> };
+
+/** A delivery that will fail the same way however often it is retried (a 4xx, a refused address). */
+export class PermanentDeliveryError extends Error {
+  override readonly name = 'PermanentDeliveryError';
+}
+
+/** The target of a declared channel. */
+export function channelTarget(channel: ChannelConfig): ChannelTarget {
+  if (channel.email) return { kind: 'email', ...channel.email };
+  if (channel.slack) return { kind: 'slack', ...channel.slack };
+  if (channel.pagerduty) return { kind: 'pagerduty', ...channel.pagerduty };
+  if (channel.webhook) return { kind: 'webhook', ...channel.webhook };
+  throw new Error(`channel ${channel.id} has no kind`);
+}
