@@ -9,9 +9,10 @@ import {
   ResultStore,
   redisKeys,
   type Vantage,
+  type VigilConfig,
 } from '@vigil/core';
 import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
-import { ResultRecorder } from '@vigil/notifier';
+import { closeChannels, createChannels, Notifier, ResultRecorder } from '@vigil/notifier';
 import { ProbeWorker, TargetGuard } from '@vigil/prober';
 import { Scheduler } from '@vigil/scheduler';
 
@@ -84,6 +85,39 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       closers.push(() => recorder.close());
       await recorder.start();
       return recorder;
+    },
+    /** A whole notifier (recorder, evaluator, incidents, paging) with real channels. */
+    async notifier(
+      config: VigilConfig,
+      options: { smtpUrl?: string; outboxDir?: string; secret?: string } = {},
+    ): Promise<Notifier> {
+      const secret = options.secret ?? 'test-secret-0123456789';
+      const channels = createChannels({
+        log,
+        clock: { now: () => Date.now() },
+        secret,
+        ...(options.smtpUrl && { smtpUrl: options.smtpUrl }),
+        outboxDir: options.outboxDir ?? '/tmp/vigil-test-outbox',
+        from: 'Vigil <vigil@example.test>',
+      });
+      const notifier = new Notifier({
+        redis: base.redis,
+        connection: connection(),
+        dedicated: () => connection(),
+        keys,
+        log,
+        config,
+        channels,
+        secret,
+        publicUrl: 'http://127.0.0.1:8080',
+        fleetTickMs: 500,
+      });
+      closers.push(async () => {
+        await notifier.close();
+        await closeChannels(channels);
+      });
+      await notifier.start();
+      return notifier;
     },
     /** Waits until `predicate` holds over the check's history (oldest first). */
     async historyUntil(

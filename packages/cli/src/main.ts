@@ -1,9 +1,11 @@
 import { describeIssues, isVigilError, parseEnv, type VigilEnv } from '@vigil/core';
 import { Command, CommanderError, Option } from 'commander';
+import { type IncidentAction, incidentsCommand } from './commands/incidents.js';
+import { onCallReport, parseAt, renderOnCall } from './commands/oncall.js';
 import { roleCommand } from './commands/roles.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, resolveConfig } from './runtime.js';
 
 /** Exit codes: 0 ok, 1 a fault, 2 bad usage or input, 3 Redis unreachable. */
 function exitCodeFor(err: unknown): number {
@@ -51,7 +53,7 @@ for (const role of ['scheduler', 'notifier'] as const) {
     .description(
       role === 'scheduler'
         ? 'run the scheduler (checks → BullMQ job schedulers)'
-        : 'run the notifier (records results)',
+        : 'run the notifier (evaluates results, opens incidents, pages)',
     )
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
@@ -92,6 +94,70 @@ program
     } finally {
       await runtime.close();
     }
+  });
+
+/** Runs a command against Redis with a quiet logger, setting the exit code it returns. */
+async function withRuntime(run: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<number>): Promise<void> {
+  const runtime = await openRuntime({ env: { ...env(), LOG_LEVEL: 'warn' }, role: 'cli' });
+  try {
+    process.exitCode = await run(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+const incidents = program.command('incidents').description('list, show, acknowledge, update and resolve incidents');
+const incidentAction = (action: IncidentAction) => withRuntime((runtime) => incidentsCommand(runtime, action));
+incidents
+  .command('ls')
+  .description('open incidents (--all: every incident, newest first)')
+  .option('--all', 'include resolved incidents')
+  .option('--json', 'machine-readable output')
+  .action((opts: { all?: boolean; json?: boolean }) =>
+    incidentAction({ kind: 'ls', all: Boolean(opts.all), json: Boolean(opts.json) }),
+  );
+incidents
+  .command('show <id>')
+  .description('one incident with its checks, downtime bounds and timeline')
+  .option('--json', 'machine-readable output')
+  .action((id: string, opts: { json?: boolean }) => incidentAction({ kind: 'show', id, json: Boolean(opts.json) }));
+incidents
+  .command('ack <id>')
+  .description('acknowledge: stops escalation')
+  .option('--by <name>', 'who acknowledges (default: your user name)')
+  .action((id: string, opts: { by?: string }) => incidentAction({ kind: 'ack', id, ...opts }));
+incidents
+  .command('resolve <id>')
+  .description('resolve by hand')
+  .option('--by <name>', 'who resolves (default: your user name)')
+  .option('-m, --message <text>', 'the timeline entry')
+  .action((id: string, opts: { by?: string; message?: string }) => incidentAction({ kind: 'resolve', id, ...opts }));
+incidents
+  .command('update <id>')
+  .description('add a timeline entry and set the status')
+  .requiredOption('--status <status>', 'investigating, identified, monitoring or resolved')
+  .requiredOption('-m, --message <text>', 'what to tell people')
+  .option('--by <name>', 'who writes it (default: your user name)')
+  .action((id: string, opts: { status: string; message: string; by?: string }) =>
+    incidentAction({ kind: 'update', id, ...opts }),
+  );
+
+program
+  .command('oncall')
+  .description('who is on call in each schedule of the config, now or --at a time')
+  .addOption(configOption())
+  .option('--at <time>', 'an ISO date-time (default: now)')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { config?: string; at?: string; json?: boolean }) => {
+    const at = parseAt(opts.at, Date.now());
+    const { config } = await resolveConfig({
+      ...(opts.config !== undefined && { explicitPath: opts.config }),
+      env: env(),
+      processEnv: process.env,
+      fallback: 'error',
+    });
+    const rows = onCallReport(config, at);
+    process.stdout.write(`${opts.json ? JSON.stringify(rows) : renderOnCall(rows)}\n`);
   });
 
 try {

@@ -1,5 +1,6 @@
-import { CheckRegistry, type Logger, type Vantage, type VigilConfig } from '@vigil/core';
-import { ResultRecorder } from '@vigil/notifier';
+import { join } from 'node:path';
+import { CheckRegistry, type Logger, resolveSecret, type Vantage, type VigilConfig } from '@vigil/core';
+import { closeChannels, createChannels, Notifier } from '@vigil/notifier';
 import { ProbeWorker, TargetGuard } from '@vigil/prober';
 import { Scheduler } from '@vigil/scheduler';
 import type { Runtime } from './runtime.js';
@@ -55,16 +56,45 @@ export async function startProber(runtime: Runtime, config: VigilConfig, vantage
   return { name: `prober ${vantage.id}`, close: () => worker.close() };
 }
 
-export async function startNotifier(runtime: Runtime, config: VigilConfig): Promise<RunningRole> {
-  const recorder = new ResultRecorder({
+export async function startNotifier(
+  runtime: Runtime,
+  config: VigilConfig,
+  options: { stateDir?: string } = {},
+): Promise<RunningRole> {
+  const log = roleLog(runtime, 'notifier');
+  const { secret, generated } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
+  if (generated)
+    log.warn('VIGIL_SECRET is not set: ack links and webhooks are signed with a secret generated into Redis');
+  const outboxDir = join(options.stateDir ?? '.vigil', 'outbox');
+  const channels = createChannels({
+    log,
+    clock: { now: () => Date.now() },
+    secret,
+    ...(runtime.env.SMTP_URL && { smtpUrl: runtime.env.SMTP_URL }),
+    outboxDir,
+    from: runtime.env.VIGIL_MAIL_FROM,
+  });
+  if (!runtime.env.SMTP_URL)
+    log.info({ outbox: outboxDir }, 'SMTP_URL is not set: email pages are written to the outbox');
+  const notifier = new Notifier({
     redis: runtime.redis,
     connection: runtime.connection,
+    dedicated: (name) => runtime.dedicated(name),
     keys: runtime.keys,
-    log: roleLog(runtime, 'notifier'),
-    historySize: config.history.perCheck,
+    log,
+    config,
+    channels,
+    secret,
+    publicUrl: config.notifier.publicUrl ?? `http://127.0.0.1:${runtime.env.VIGIL_PORT}`,
   });
-  await recorder.start();
-  return { name: 'notifier', close: () => recorder.close() };
+  await notifier.start();
+  return {
+    name: 'notifier',
+    close: async () => {
+      await notifier.close();
+      await closeChannels(channels);
+    },
+  };
 }
 
 /** Stops roles in the order given (front door first), then the runtime; each step at most once. */

@@ -153,7 +153,11 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
   ids('maintenances');
   const expect = (set: Set<string>, id: string, path: (string | number)[], what: string) => {
     if (!set.has(id)) {
-      issues.push({ path: formatPath(path), message: `expected the id of a declared ${what}`, received: JSON.stringify(id) });
+      issues.push({
+        path: formatPath(path),
+        message: `expected the id of a declared ${what}`,
+        received: JSON.stringify(id),
+      });
     }
   };
   file.schedules.forEach((schedule, i) => {
@@ -182,10 +186,12 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
     expect(known.escalation, fleet, ['notifier', 'fleetEscalation'], 'escalation policy');
   }
   file.maintenances.forEach((maintenance, i) => {
-    maintenance.checks.forEach((id, j) => expect(checkIds, id, ['maintenances', i, 'checks', j], 'check'));
-    maintenance.components.forEach((id, j) =>
-      expect(componentIds, id, ['maintenances', i, 'components', j], 'component'),
-    );
+    for (const [j, id] of maintenance.checks.entries()) {
+      expect(checkIds, id, ['maintenances', i, 'checks', j], 'check');
+    }
+    for (const [j, id] of maintenance.components.entries()) {
+      expect(componentIds, id, ['maintenances', i, 'components', j], 'component');
+    }
   });
   return issues;
 }

@@ -16,6 +16,12 @@ const envSchema = z.object({
     .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a vantage slug' })
     .optional(),
   VIGIL_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(8080),
+  /** Signs acknowledge links and webhooks; at least 16 characters. */
+  VIGIL_SECRET: z.string().min(16, { error: 'expected a secret of at least 16 characters' }).optional(),
+  /** Where pages are mailed from; without it they go to the outbox folder. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' }).optional(),
+  /** The From address of pages. */
+  VIGIL_MAIL_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 

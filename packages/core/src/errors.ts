@@ -5,6 +5,7 @@ export type VigilErrorCode =
   | 'VALIDATION'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'TOKEN_INVALID'
   | 'REDIS_UNAVAILABLE';
 
 /** One issue with an input: where it is (`checks[2].http.url`) and what was expected there. */

@@ -27,6 +27,47 @@ export function redisKeys(prefix: string) {
     vantageHeartbeats: `${prefix}:vantages:heartbeat`,
     /** hash: counter name → count, per vantage (`<vantage>:expired`, …) */
     proberCounters: `${prefix}:prober:counters`,
+
+    /** hash for one round of a check: vantage → compact outcome, and `~claim` once it is being decided */
+    round: (checkId: string, round: number) => `${prefix}:{${checkId}}:round:${round}`,
+    /** hash: the check's state machine (state, streaks, rounds of the current failure) */
+    checkState: (checkId: string) => `${prefix}:{${checkId}}:state`,
+    /** zset: `<check>|<round>` by the time the round is decided without the vantages still missing */
+    pendingRounds: `${prefix}:eval:pending`,
+    /** hash: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
+    transitions: `${prefix}:eval:transitions`,
+    /** zset per vantage: check id by the latest round it reported / failed while others saw it up */
+    vantageSeen: (vantage: string) => `${prefix}:vantage:${vantage}:seen`,
+    vantageSolo: (vantage: string) => `${prefix}:vantage:${vantage}:solo`,
+    /** hash: vantage → JSON { since, reason } while it is impaired or silent */
+    vantageProblems: `${prefix}:vantages:problems`,
+
+    /** counter for incident ids */
+    incidentSeq: `${prefix}:incidents:seq`,
+    /** hash: the incident's fields */
+    incident: (id: string) => `${prefix}:incident:${id}`,
+    /** hash: check id → IncidentMember JSON */
+    incidentMembers: (id: string) => `${prefix}:incident:${id}:members`,
+    /** list, oldest first: IncidentUpdate JSON */
+    incidentUpdates: (id: string) => `${prefix}:incident:${id}:updates`,
+    /** hash: target key → JSON of a destination paged in the current episode (for acks and resolves) */
+    incidentPaged: (id: string) => `${prefix}:incident:${id}:paged`,
+    /** zsets of incident ids by start time */
+    incidentsOpen: `${prefix}:incidents:open`,
+    incidentsAll: `${prefix}:incidents:all`,
+    /** string: the latest incident of a group (`component:api`), open or recently resolved */
+    incidentGroup: (group: string) => `${prefix}:incident-group:${group}`,
+    /** stream of incident events (opened, acknowledged, resolved, …) the notifier reacts to */
+    incidentEvents: `${prefix}:incident-events`,
+
+    /** string with a TTL: an acknowledge link already used */
+    ackTokenUsed: (nonce: string) => `${prefix}:ack-used:${nonce}`,
+    /** string with a TTL: a page delivered (by its dedup key) */
+    pageSent: (dedupKey: string) => `${prefix}:page-sent:${dedupKey}`,
+    /** counter with a TTL: pages to one person in one cap window */
+    pageCap: (personId: string, window: number) => `${prefix}:page-cap:${personId}:${window}`,
+    /** the generated secret used when VIGIL_SECRET is not set */
+    generatedSecret: `${prefix}:secret`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -56,7 +56,10 @@ export const personSchema = z
     /** A generic webhook (signed like channel webhooks) that pages this person. */
     webhook: httpsUrl.optional(),
     /** The order to try this person's contacts in; a contact that keeps failing falls back to the next. */
-    contact: z.array(z.enum(['email', 'webhook'])).min(1).optional(),
+    contact: z
+      .array(z.enum(['email', 'webhook']))
+      .min(1)
+      .optional(),
   })
   .refine((person) => person.email !== undefined || person.webhook !== undefined, {
     error: 'expected at least one of email or webhook',
@@ -234,7 +237,7 @@ export const notifierSettingsSchema = z.strictObject({
     })
     .prefault({}),
   /** The public base URL of the web role, for ack and status page links in pages. */
-  publicUrl: httpsUrl.optional(),
+  publicUrl: httpsUrl.transform((url) => url.replace(/\/+$/, '')).optional(),
   /** Signed acknowledge links stop working after this long. */
   ackLinkTtl: durationSchema.prefault('24h'),
   /** At most `max` pages to one person per `per`; beyond, pages are dropped and logged. */

@@ -19,3 +19,9 @@ export function roundFromJobId(jobId: string | undefined): number | undefined {
   const round = Number(jobId.slice(jobId.lastIndexOf(':') + 1));
   return Number.isSafeInteger(round) ? round : undefined;
 }
+
+/** Escalation steps: delayed jobs, one per (incident, episode, cycle, level), so they survive restarts. */
+export const ESCALATIONS_QUEUE = 'escalations';
+
+/** Pages on their way out: one job per dedup key, retried with backoff. */
+export const DELIVERIES_QUEUE = 'deliveries';

@@ -1,0 +1,100 @@
+import type { Clock, IncidentStore, Logger, NotifierSettings, Redis, RedisKeys } from '@vigil/core';
+import type { CheckCatalog } from './check-catalog.js';
+import type { CheckStates } from './check-state.js';
+
+export interface BlindSpotsOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  clock: Clock;
+  catalog: CheckCatalog;
+  states: CheckStates;
+  incidents: IncidentStore;
+  settings: Pick<NotifierSettings, 'blindAfterRounds' | 'roundGrace' | 'reopenWindow'>;
+  fleetEscalation?: string;
+}
+
+const GROUP = 'fleet:blind';
+
+/**
+ * Checks with no decided round for `blindAfterRounds` intervals are `unknown`: nobody is watching
+ * them. They gather in one fleet incident ("blind spot"), each leaving it when results return.
+ */
+export class BlindSpots {
+  constructor(private readonly options: BlindSpotsOptions) {}
+
+  async tick(): Promise<void> {
+    const { catalog, states, settings, clock } = this.options;
+    const now = clock.now();
+    const watched = catalog.all().filter((check) => !check.paused);
+    const blind = await states.markBlind(
+      watched.map((check) => ({
+        id: check.id,
+        blindBefore: now - settings.blindAfterRounds * check.intervalMs - check.timeoutMs - settings.roundGrace,
+      })),
+      now,
+    );
+    for (const [checkId] of blind) await this.open(checkId, now);
+    await this.recoverReturning(now);
+  }
+
+  private async open(checkId: string, now: number): Promise<void> {
+    const check = this.options.catalog.get(checkId);
+    if (!check) return;
+    const state = await this.options.states.get(checkId);
+    const lastRound = Number(state.lastRound ?? state.firstSeen ?? now);
+    const outcome = await this.options.incidents.openOrJoin(
+      {
+        group: GROUP,
+        title: 'Blind spot: checks without results',
+        impact: 'fleet',
+        severity: 'major',
+        ...(this.options.fleetEscalation && { escalation: this.options.fleetEscalation }),
+        startedAt: now,
+        member: {
+          checkId,
+          name: check.name,
+          down: true,
+          firstFailedRound: lastRound,
+          lastFailedRound: now,
+          vantagesFailing: [],
+          vantagesTotal: 0,
+          message: `no results for ${this.options.settings.blindAfterRounds} rounds`,
+        },
+        openedMessage: `No results for ${check.name} for ${this.options.settings.blindAfterRounds} rounds: nobody is watching it.`,
+        joinedMessage: '',
+      },
+      now,
+      this.options.settings.reopenWindow,
+    );
+    this.options.log.warn({ check: checkId, incident: outcome.id }, 'blind spot: no results');
+  }
+
+  private async recoverReturning(now: number): Promise<void> {
+    const { incidents, redis, keys, catalog } = this.options;
+    const incident = await incidents.ofGroup(GROUP);
+    if (!incident || incident.status === 'resolved') return;
+    const down = incident.members.filter((member) => member.down);
+    if (down.length === 0) return;
+    const pipeline = redis.pipeline();
+    for (const member of down) pipeline.hmget(keys.checkState(member.checkId), 'state', 'lastRound');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [i, member] of down.entries()) {
+      const [state, lastRound] = (replies[i]?.[1] ?? []) as [string | null, string | null];
+      const check = catalog.get(member.checkId);
+      const gone = !check || check.paused;
+      if (state === 'unknown' && !gone) continue;
+      await incidents.memberRecovered(
+        incident.id,
+        {
+          checkId: member.checkId,
+          firstGoodAfter: Number(lastRound ?? now),
+          lastFailedRound: member.lastFailedRound,
+          partialMessage: 'Results are back for some checks; %d still without results.',
+          resolvedMessage: 'Results are back for every check.',
+        },
+        now,
+      );
+    }
+  }
+}

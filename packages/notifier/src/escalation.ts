@@ -1,0 +1,133 @@
+import {
+  type Clock,
+  ESCALATIONS_QUEUE,
+  type Incident,
+  IncidentStore,
+  type Logger,
+  type NotifierSettings,
+  type Redis,
+  type RedisKeys,
+} from '@vigil/core';
+import { type Job, Queue, Worker } from 'bullmq';
+import type { Deliveries } from './delivery.js';
+import { levelDestinations, type PagingConfig } from './destinations.js';
+
+export interface EscalationStep {
+  incidentId: string;
+  episode: number;
+  cycle: number;
+  level: number;
+}
+
+export type StepOutcome = 'paged' | 'stopped' | 'no-policy';
+
+export interface EscalationOptions {
+  redis: Redis;
+  connection: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  clock: Clock;
+  config: PagingConfig;
+  settings: Pick<NotifierSettings, 'groupingWindow'>;
+  deliveries: Deliveries;
+}
+
+const KEEP_S = 7 * 86_400;
+
+/** Job ids are the step itself: adding a step twice (two notifiers, a restart) keeps one. */
+function stepId(step: EscalationStep): string {
+  return `${step.incidentId}-${step.episode}-${step.cycle}-${step.level}`;
+}
+
+/**
+ * Escalation policies run as BullMQ delayed jobs, one per step, so a restart loses no timer. Each
+ * step pages its level and schedules the next one; a step finding the incident acknowledged,
+ * resolved or reopened since does nothing, which is how acknowledgement stops escalation.
+ */
+export class Escalations {
+  readonly queue: Queue<EscalationStep, StepOutcome>;
+  private readonly worker: Worker<EscalationStep, StepOutcome>;
+  private readonly incidents: IncidentStore;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: EscalationOptions) {
+    const { connection, keys } = options;
+    this.incidents = new IncidentStore(options);
+    this.queue = new Queue(ESCALATIONS_QUEUE, { connection, prefix: keys.prefix });
+    this.worker = new Worker(ESCALATIONS_QUEUE, (job) => this.process(job), {
+      connection,
+      prefix: keys.prefix,
+      concurrency: 8,
+      autorun: false,
+    });
+    this.worker.on('error', (err) => options.log.error({ err }, 'escalation worker error'));
+    this.worker.on('failed', (job, err) =>
+      options.log.warn({ err: err.message, step: job && stepId(job.data) }, 'escalation step failed'),
+    );
+  }
+
+  async start(): Promise<void> {
+    void this.worker.run();
+    await this.worker.waitUntilReady();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.worker.close();
+      await this.queue.close();
+    })();
+    return this.closing;
+  }
+
+  /** Starts paging an incident: its first level after the grouping window (and the level's own delay). */
+  async begin(incident: Incident): Promise<void> {
+    const policy = this.policy(incident);
+    if (!policy || incident.acknowledgedAt !== undefined) return;
+    const delay = this.options.settings.groupingWindow + (policy.levels[0]?.after ?? 0);
+    await this.schedule({ incidentId: incident.id, episode: incident.episode, cycle: 0, level: 0 }, delay);
+  }
+
+  private policy(incident: Pick<Incident, 'escalation'>) {
+    return this.options.config.escalations.find((p) => p.id === incident.escalation);
+  }
+
+  private async schedule(step: EscalationStep, delay: number): Promise<void> {
+    await this.queue.add('step', step, {
+      jobId: stepId(step),
+      delay,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: KEEP_S },
+      removeOnFail: { age: KEEP_S },
+    });
+  }
+
+  private async process(job: Job<EscalationStep, StepOutcome>): Promise<StepOutcome> {
+    const step = job.data;
+    const { log, clock, config, deliveries } = this.options;
+    const incident = await this.incidents.get(step.incidentId);
+    if (!incident || incident.status === 'resolved' || incident.acknowledgedAt !== undefined) return 'stopped';
+    if (incident.episode !== step.episode) return 'stopped';
+    const policy = this.policy(incident);
+    const level = policy?.levels[step.level];
+    if (!policy || !level) return 'no-policy';
+    const { destinations, unstaffed } = levelDestinations(config, level.notify, clock.now());
+    if (unstaffed.length > 0) log.warn({ incident: incident.id, schedules: unstaffed }, 'nobody on call in a schedule');
+    for (const destination of destinations) {
+      await deliveries.enqueue({ ...step, action: 'trigger', destination });
+    }
+    const next = policy.levels[step.level + 1];
+    if (next) await this.schedule({ ...step, level: step.level + 1 }, next.after);
+    else if (step.cycle < policy.repeat) {
+      await this.schedule(
+        { ...step, cycle: step.cycle + 1, level: 0 },
+        policy.repeatAfter + (policy.levels[0]?.after ?? 0),
+      );
+    }
+    log.info(
+      { incident: incident.id, level: step.level, cycle: step.cycle, pages: destinations.length },
+      'escalation level paged',
+    );
+    return 'paged';
+  }
+}
