@@ -3,43 +3,11 @@ import { eventually } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
+import { ackToken, pagingYaml } from './support/paging.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SECRET = 'test-secret-0123456789';
-
-/** People, a schedule and a two-level policy that repeats once: what every scenario pages with. */
-function pagingYaml(extra = ''): string {
-  return `
-people:
-  - { id: ana, name: Ana, email: ana@example.test }
-  - { id: bo, name: Bo, email: bo@example.test }
-  - { id: cy, name: Cy, email: cy@example.test }
-schedules:
-  - { id: primary, timezone: UTC, rotation: { every: 1w, handoff: "mon 09:00", people: [ana] } }
-escalations:
-  - id: default
-    levels:
-      - { notify: [schedule:primary], after: 0s }
-      - { notify: [person:bo], after: 3s }
-    repeat: 1
-    repeatAfter: 3s
-  - id: fleet
-    levels: [{ notify: [person:cy] }]
-notifier:
-  groupingWindow: 1s
-  fleetEscalation: fleet
-  roundGrace: 1s
-  vantages: { window: 10s, minChecks: 3, silentAfter: 30s }
-  delivery: { attempts: 20, backoff: 500ms }
-${extra}`;
-}
-
-function ackLink(text: string): string {
-  const match = /\/ack\/([A-Za-z0-9_.-]+)/.exec(text);
-  if (!match?.[1]) throw new Error(`no ack link in:\n${text}`);
-  return match[1];
-}
 
 describe('paging end to end: probers → notifier → SMTP', () => {
   let fleet: Fleet;
@@ -62,7 +30,7 @@ vantages: [alpha, beta, gamma]
 components: [{ id: api, name: Public API }]
 checks:
   - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, http: { url: "${target.url}" } }
-${pagingYaml()}`);
+${pagingYaml({ repeat: 1 })}`);
     await fleet.registry.put(config.checks[0] ?? ({} as never));
     await fleet.notifier(config, { smtpUrl: mail.url });
     for (const vantage of ['alpha', 'beta', 'gamma']) await fleet.prober(vantage);
@@ -88,7 +56,7 @@ ${pagingYaml()}`);
     expect(toBo.at - (first?.at ?? 0)).toBeGreaterThanOrEqual(2_500);
 
     // Bo follows the ack link in his page: escalation stops (the repeat would page Ana again after 3 s).
-    const claim = await redeemAckToken({ redis: fleet.redis, keys: fleet.keys, secret: SECRET }, ackLink(toBo.text), Date.now());
+    const claim = await redeemAckToken({ redis: fleet.redis, keys: fleet.keys, secret: SECRET }, ackToken(toBo.text), Date.now());
     await incidents.acknowledge(claim.incidentId, claim.by, Date.now());
     const pagesAtAck = mail.received.length;
     await sleep(5_000);
