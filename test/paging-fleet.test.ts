@@ -37,16 +37,21 @@ ${checks}
 ${pagingYaml({ extra: '' }).replace('groupingWindow: 1s', 'groupingWindow: 3s')}`);
     for (const check of config.checks) await fleet.registry.put(check);
     await fleet.notifier(config, { smtpUrl: mail.url });
-    for (const vantage of ['alpha', 'beta']) await fleet.prober(vantage, { settings: { concurrency: 200, perHostConcurrency: 200 } });
+    for (const vantage of ['alpha', 'beta'])
+      await fleet.prober(vantage, { settings: { concurrency: 200, perHostConcurrency: 200 } });
     await fleet.scheduler();
     await fleet.historyUntil('app-199', (h) => h.filter((r) => r.ok).length >= 4, 20_000);
 
     target.handler = (req) => req.socket.destroy();
     const incidents = new IncidentStore({ redis: fleet.redis, keys: fleet.keys });
-    const incident = await eventually(async () => {
-      const [open] = await incidents.listOpen();
-      return open && open.members.filter((m) => m.down).length === 200 ? open : undefined;
-    }, 30_000, 'all 200 checks in the incident');
+    const incident = await eventually(
+      async () => {
+        const [open] = await incidents.listOpen();
+        return open && open.members.filter((m) => m.down).length === 200 ? open : undefined;
+      },
+      30_000,
+      'all 200 checks in the incident',
+    );
     await eventually(async () => mail.to('ana@example.test')[0], 15_000, 'the page');
     await sleep(2_000);
 
@@ -65,7 +70,9 @@ vantages: [alpha, beta, { id: gamma, sourceAddress: 127.0.0.3 }]
 components: [{ id: api, name: Public API }]
 checks:
 ${[0, 1, 2, 3]
-  .map((i) => `  - { id: api-${i}, component: api, interval: 1s, timeout: 800ms, http: { url: "${target.url}?n=${i}" } }`)
+  .map(
+    (i) => `  - { id: api-${i}, component: api, interval: 1s, timeout: 800ms, http: { url: "${target.url}?n=${i}" } }`,
+  )
   .join('\n')}
 ${pagingYaml()}`);
     for (const check of config.checks) await fleet.registry.put(check);
@@ -92,6 +99,10 @@ ${pagingYaml()}`);
 
     // Gamma's network heals: the fleet incident resolves.
     target.handler = serve;
-    await eventually(async () => ((await incidents.get(all[0]?.id ?? ''))?.status === 'resolved' ? true : undefined), 25_000, 'gamma healthy again');
+    await eventually(
+      async () => ((await incidents.get(all[0]?.id ?? ''))?.status === 'resolved' ? true : undefined),
+      25_000,
+      'gamma healthy again',
+    );
   }, 90_000);
 });

@@ -40,7 +40,11 @@ ${pagingYaml({ repeat: 1 })}`);
     const port = target.port;
     await target.close();
     const killedAt = Date.now();
-    const [first] = await eventually(async () => (mail.to('ana@example.test').length > 0 ? mail.to('ana@example.test') : undefined), 15_000, 'the first page');
+    const [first] = await eventually(
+      async () => (mail.to('ana@example.test').length > 0 ? mail.to('ana@example.test') : undefined),
+      15_000,
+      'the first page',
+    );
     // confirmations × interval + the grouping window + a probe timeout and slack.
     expect((first?.at ?? 0) - killedAt).toBeLessThan(2 * 1_000 + 1_000 + 3_000);
     expect(first?.subject).toMatch(/API health|Public API/);
@@ -56,7 +60,11 @@ ${pagingYaml({ repeat: 1 })}`);
     expect(toBo.at - (first?.at ?? 0)).toBeGreaterThanOrEqual(2_500);
 
     // Bo follows the ack link in his page: escalation stops (the repeat would page Ana again after 3 s).
-    const claim = await redeemAckToken({ redis: fleet.redis, keys: fleet.keys, secret: SECRET }, ackToken(toBo.text), Date.now());
+    const claim = await redeemAckToken(
+      { redis: fleet.redis, keys: fleet.keys, secret: SECRET },
+      ackToken(toBo.text),
+      Date.now(),
+    );
     await incidents.acknowledge(claim.incidentId, claim.by, Date.now());
     const pagesAtAck = mail.received.length;
     await sleep(5_000);
@@ -66,17 +74,28 @@ ${pagingYaml({ repeat: 1 })}`);
     // The target comes back: two good rounds resolve the incident, and everyone paged hears it.
     const back = await startHttpTarget(port);
     try {
-      const resolved = await eventually(async () => {
-        const now = await incidents.get(incident?.id ?? '');
-        return now?.status === 'resolved' ? now : undefined;
-      }, 15_000, 'the incident resolved');
+      const resolved = await eventually(
+        async () => {
+          const now = await incidents.get(incident?.id ?? '');
+          return now?.status === 'resolved' ? now : undefined;
+        },
+        15_000,
+        'the incident resolved',
+      );
       const bounds = downtimeBounds(resolved, Date.now());
       expect(bounds.final).toBe(true);
       expect(bounds.atLeastMs).toBeGreaterThanOrEqual(3_000);
       expect(bounds.atMostMs).toBeGreaterThan(bounds.atLeastMs);
       expect(resolved.updates.at(-1)?.message).toMatch(/at least .* and at most/);
-      await eventually(async () => (mail.received.filter((m) => /RESOLVED/i.test(m.subject)).length >= 2 ? true : undefined), 10_000, 'resolve pages');
-      const resolves = mail.received.filter((m) => /RESOLVED/i.test(m.subject)).flatMap((m) => m.to).sort();
+      await eventually(
+        async () => (mail.received.filter((m) => /RESOLVED/i.test(m.subject)).length >= 2 ? true : undefined),
+        10_000,
+        'resolve pages',
+      );
+      const resolves = mail.received
+        .filter((m) => /RESOLVED/i.test(m.subject))
+        .flatMap((m) => m.to)
+        .sort();
       expect(resolves).toEqual(['ana@example.test', 'bo@example.test']);
     } finally {
       await back.close();
