@@ -116,6 +116,75 @@ checks:
   });
 });
 
+describe('vigil.yaml: paging', () => {
+  const paging = `
+vantages: [alpha]
+components: [{ id: api, name: API }]
+checks: [{ id: web, component: api, escalation: platform, http: { url: "https://example.com" } }]
+people:
+  - { id: ana, name: Ana, email: ana@example.com }
+  - { id: bo, name: Bo, webhook: "https://hooks.example.com/bo" }
+schedules:
+  - { id: primary, timezone: Europe/Paris, rotation: { every: 1w, handoff: "mon 09:00", people: [ana, bo] } }
+escalations:
+  - id: platform
+    levels:
+      - { notify: [schedule:primary] }
+      - { notify: ["person:bo", "channel:slack-ops"], after: 10m }
+    repeat: 2
+channels:
+  - { id: slack-ops, slack: { webhookUrl: "https://hooks.slack.com/services/T/B/X" } }
+  - { id: pd, pagerduty: { routingKey: R0UT1NGKEY } }
+maintenances:
+  - { id: upgrade, title: DB upgrade, components: [api], start: "2026-12-01T02:00:00Z", end: "2026-12-01T03:00:00Z" }
+  - { id: weekly, title: Weekly reboot, checks: [web], start: "2026-12-06T02:00:00Z", recurring: { every: 1w, duration: 30m } }
+`;
+
+  it('reads people, schedules, escalation policies, channels and maintenances, with defaults', () => {
+    const config = parseConfig(paging);
+    expect(config.escalations[0]?.levels[1]).toEqual({
+      notify: [
+        { kind: 'person', id: 'bo' },
+        { kind: 'channel', id: 'slack-ops' },
+      ],
+      after: 600_000,
+    });
+    expect(config.schedules[0]?.rotation?.handoff).toEqual({ weekday: 'mon', minutes: 540 });
+    expect(config.channels[1]?.pagerduty?.url).toBe('https://events.pagerduty.com/v2/enqueue');
+    expect(config.maintenances[1]?.recurring?.duration).toBe(1_800_000);
+    expect(config.notifier).toMatchObject({ groupingWindow: 5_000, reopenWindow: 600_000, fleetEscalation: 'default' });
+    expect(config.checks[0]?.alertOn).toBe('down');
+  });
+
+  it('names each broken reference and malformed field', () => {
+    const broken = paging
+      .replace('people: [ana, bo]', 'people: [ana, zed]')
+      .replace('"channel:slack-ops"', '"channel:nope"')
+      .replace('escalation: platform', 'escalation: ghost')
+      .replace('timezone: Europe/Paris', 'timezone: Mars/Olympus')
+      .replace('{ routingKey: R0UT1NGKEY }', '{ routingKey: R0UT1NGKEY }, slack: { webhookUrl: "https://x.test" }');
+    const message = configError(broken).message;
+    expect(message).toContain('schedules[0].timezone: expected an IANA time zone');
+    expect(message).toContain('channels[1]: expected exactly one of email, webhook, slack, pagerduty');
+    const fixedShape = paging
+      .replace('people: [ana, bo]', 'people: [ana, zed]')
+      .replace('"channel:slack-ops"', '"channel:nope"')
+      .replace('escalation: platform', 'escalation: ghost')
+      .replace('components: [api], start', 'components: [db], start');
+    const references = configError(fixedShape).message;
+    expect(references).toContain('checks[0].escalation: expected the id of a declared escalation policy');
+    expect(references).toContain('schedules[0].rotation.people[1]: expected the id of a declared person');
+    expect(references).toContain('escalations[0].levels[1].notify[1]: expected the id of a declared channel');
+    expect(references).toContain('maintenances[0].components[0]: expected the id of a declared component');
+    expect(configError(paging.replace('"person:bo"', '"bo"')).message).toContain(
+      'escalations[0].levels[1].notify[0]: expected a target such as person:ana',
+    );
+    expect(configError(paging.replace(', webhook: "https://hooks.example.com/bo"', '')).message).toContain(
+      'people[1]: expected at least one of email or webhook',
+    );
+  });
+});
+
 describe('durations and environment', () => {
   it('parses the duration forms a config uses', () => {
     expect(parseDuration('250ms')).toBe(250);
