@@ -1,0 +1,129 @@
+import { createLogger, createRedis, IncidentStore, parseConfig, redisKeys } from '@vigil/core';
+import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChannelRegistry } from './channels/channel.js';
+import { closeChannels, createChannels } from './channels/registry.js';
+import { type HttpSink, type SmtpSink, smtpReply, startHttpSink, startSmtpSink } from './channels/test-servers.js';
+import { Deliveries } from './delivery.js';
+
+const log = createLogger({ level: 'silent' });
+const clock = { now: () => Date.now() };
+
+describe('deliveries: fallback to the next contact, and the per-person cap', () => {
+  let base: Awaited<ReturnType<typeof testRedis>>;
+  let smtp: SmtpSink;
+  let hook: HttpSink;
+  let channels: ChannelRegistry | undefined;
+  let deliveries: Deliveries;
+  let started = false;
+  const connection = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+
+  async function start(yaml: string, rejectEmail: boolean) {
+    smtp = await startSmtpSink(
+      rejectEmail ? { onRcptTo: (_address, _session, callback) => callback(smtpReply(550, 'no such mailbox')) } : {},
+    );
+    hook = await startHttpSink();
+    const config = parseConfig(`vantages: [alpha]\n${yaml.replaceAll('HOOK', hook.url)}`);
+    const keys = redisKeys(base.prefix);
+    channels = createChannels({
+      log,
+      clock,
+      secret: 'test-secret-0123456789',
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+      outboxDir: '/tmp/vigil-outbox-test',
+      from: 'vigil@example.test',
+    });
+    deliveries = new Deliveries({
+      redis: base.redis,
+      connection,
+      keys,
+      log,
+      clock,
+      config,
+      settings: { ...config.notifier, delivery: { attempts: 2, backoff: 100 } },
+      channels,
+      secret: 'test-secret-0123456789',
+      publicUrl: 'http://127.0.0.1:8080',
+    });
+    await deliveries.start();
+    started = true;
+    const incidents = new IncidentStore({ redis: base.redis, keys });
+    const { id } = await incidents.openOrJoin(
+      {
+        group: 'check:web',
+        title: 'web is down',
+        impact: 'major',
+        severity: 'major',
+        startedAt: Date.now(),
+        openedMessage: 'down',
+        joinedMessage: '',
+      },
+      Date.now(),
+      0,
+    );
+    return id;
+  }
+
+  beforeEach(async () => {
+    base = await testRedis('delivery');
+  });
+  afterAll(() => connection.disconnect());
+  afterEach(async () => {
+    if (started) await deliveries.close();
+    started = false;
+    if (channels) await closeChannels(channels);
+    await smtp?.close();
+    await hook?.close();
+    await base.cleanup();
+  });
+
+  it("a person's email that keeps failing falls back to their webhook, once", async () => {
+    const id = await start(`people: [{ id: ana, name: Ana, email: ana@example.test, webhook: "HOOK" }]`, true);
+    await deliveries.enqueue({
+      incidentId: id,
+      episode: 1,
+      cycle: 0,
+      level: 0,
+      action: 'trigger',
+      destination: { type: 'person', personId: 'ana', contact: 0 },
+    });
+    const request = await eventually(async () => hook.requests[0], 10_000, 'the webhook fallback');
+    expect(JSON.parse(request.body)).toMatchObject({ action: 'trigger', incident: { id } });
+    expect(smtp.messages).toHaveLength(0);
+    // The same page again (a restart, a second notifier) sends nothing new.
+    await deliveries.enqueue({
+      incidentId: id,
+      episode: 1,
+      cycle: 0,
+      level: 0,
+      action: 'trigger',
+      destination: { type: 'person', personId: 'ana', contact: 0 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('stops paging a person past the cap for the window', async () => {
+    const id = await start(
+      `people: [{ id: ana, name: Ana, email: ana@example.test }]\nnotifier: { personCap: { max: 2, per: 1h } }`,
+      false,
+    );
+    for (const level of [0, 1, 2, 3]) {
+      await deliveries.enqueue({
+        incidentId: id,
+        episode: 1,
+        cycle: 0,
+        level,
+        action: 'trigger',
+        destination: { type: 'person', personId: 'ana', contact: 0 },
+      });
+    }
+    await eventually(async () => (smtp.messages.length >= 2 ? true : undefined), 10_000, 'two pages');
+    await eventually(
+      async () => ((await deliveries.queue.getCompletedCount()) === 4 ? true : undefined),
+      10_000,
+      'all four handled',
+    );
+    expect(smtp.messages).toHaveLength(2);
+  });
+});
