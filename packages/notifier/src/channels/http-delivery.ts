@@ -1,0 +1,133 @@
+import type { Logger } from '@vigil/core';
+import { type Page, PermanentDeliveryError } from './channel.js';
+
+/** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Slack answers failures with a short token (`no_service`); more than this is not a token and is not read. */
+const TOKEN_BYTES = 128;
+
+/** Settings shared by the channels that POST to a URL. */
+export interface HttpChannelOptions {
+  /** Per request, from connect to the end of the response. */
+  timeoutMs?: number;
+}
+
+export interface JsonPost {
+  /** Names the channel in errors: `webhook`, `slack`, `pagerduty`. */
+  channel: string;
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Put the receiver's one-word answer (Slack's `invalid_payload`) into the error of a failed delivery. */
+  explainWithToken?: boolean;
+}
+
+/**
+ * POSTs a JSON body and turns the outcome into the channel contract: returns the status on 2xx, throws
+ * `PermanentDeliveryError` when retrying cannot help (other 4xx, a redirect, a bad URL) and a plain `Error`
+ * otherwise (408, 429, 5xx, network, timeout). Errors name only the URL's origin: paths and queries carry secrets.
+ */
+export async function postJson(post: JsonPost): Promise<number> {
+  const origin = urlOrigin(post.url);
+  if (!origin) throw new PermanentDeliveryError(`${post.channel} URL is not a valid http(s) URL`);
+  const where = `${post.channel} delivery to ${origin}`;
+  let response: Response;
+  try {
+    response = await fetch(post.url, {
+      method: 'POST',
+      body: post.body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'vigil', ...post.headers },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(post.timeoutMs),
+    });
+  } catch (err) {
+    throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
+  }
+  const ok = response.status >= 200 && response.status < 300;
+  const token = await finishBody(response, post.explainWithToken === true && !ok);
+  if (ok) return response.status;
+  throw statusError(where, response.status, token);
+}
+
+/** Whether a failed status is worth retrying: the receiver is busy, limiting us, or broken for now. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** `https://hooks.slack.com`: what may be logged of a URL whose path or query is a credential. */
+export function urlOrigin(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One info line per delivered page, with the origin only. */
+export function logDelivered(
+  log: Logger,
+  delivery: { channel: string; page: Page; url: string; status: number },
+): void {
+  const { channel, page, url, status } = delivery;
+  log.info(
+    {
+      channel,
+      action: page.action,
+      incident: page.incident.id,
+      dedupKey: page.dedupKey,
+      origin: urlOrigin(url),
+      status,
+    },
+    'page delivered',
+  );
+}
+
+function statusError(where: string, status: number, token: string | undefined): Error {
+  const line = `${where} failed: HTTP ${status}${token ? ` ${token}` : ''}`;
+  if (status >= 300 && status < 400) return new PermanentDeliveryError(`${line} (redirects are not followed)`);
+  return isRetryableStatus(status) ? new Error(line) : new PermanentDeliveryError(line);
+}
+
+/** Why a request got no response, by stable codes (never the error text, which may quote the URL). */
+function networkReason(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return `no response within ${timeoutMs}ms`;
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = errorCode(cause) ?? errorCode(err);
+  return code ? `network error (${code})` : 'network error';
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(err.code) ? err.code : undefined;
+}
+
+/** Releases the connection; when asked, returns the body if it is one short word. */
+async function finishBody(response: Response, wantToken: boolean): Promise<string | undefined> {
+  const body = response.body;
+  if (!body) return undefined;
+  // Not awaited: a cancel may settle only when the peer closes, and the page is already decided.
+  if (!wantToken) {
+    body.cancel().catch(() => {});
+    return undefined;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < TOKEN_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return /^[a-z][a-z0-9_.-]{0,63}$/i.test(text) ? text : undefined;
+}

@@ -1,0 +1,126 @@
+import type { Channel, ChannelContext, Page } from './channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
+import {
+  affectedMembers,
+  downtimeText,
+  errorSummary,
+  formatInstant,
+  isWebUrl,
+  listedMembers,
+  memberLines,
+  oneLine,
+  pageSubject,
+  truncate,
+  vantagesSummary,
+} from './page-content.js';
+
+/** A Slack message lists fewer checks than an email: it is read on a phone lock screen. */
+const SLACK_MEMBER_LIMIT = 10;
+/** Slack's limits on a section's text and on one field. */
+const SECTION_TEXT_MAX = 3000;
+const FIELD_TEXT_MAX = 2000;
+
+interface MrkdwnText {
+  type: 'mrkdwn';
+  text: string;
+}
+
+/** The Block Kit subset Vigil sends. */
+export type SlackBlock =
+  | { type: 'section'; text: MrkdwnText; fields?: MrkdwnText[] }
+  | { type: 'context'; elements: MrkdwnText[] };
+
+/** An incoming-webhook message: `text` is the notification and fallback, `blocks` what the channel shows. */
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/**
+ * Escapes Slack's mrkdwn control characters, so a check named `<!channel>` cannot ping a whole
+ * channel and `<https://evil|Acknowledge>` cannot forge a link.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The Slack message for a page: summary, key fields, the checks, and the ack and status links. */
+export function slackMessage(page: Page): SlackMessage {
+  const subject = escapeMrkdwn(pageSubject(page));
+  const title = escapeMrkdwn(oneLine(page.incident.title));
+  const blocks: SlackBlock[] = [
+    { type: 'section', text: mrkdwn(`*${subject}*\n${title}`), fields: slackFields(page) },
+    { type: 'section', text: mrkdwn(truncate(memberList(page), SECTION_TEXT_MAX)) },
+  ];
+  const links = slackLinks(page);
+  if (links) blocks.push({ type: 'context', elements: [mrkdwn(links)] });
+  return { text: subject, blocks };
+}
+
+/** Posts to a Slack incoming webhook; Slack's error token (`no_service`, `invalid_payload`) goes into the error. */
+export function createSlackChannel(ctx: ChannelContext, options: HttpChannelOptions = {}): Channel<'slack'> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    kind: 'slack',
+    async send(page, target) {
+      const body = JSON.stringify(slackMessage(page));
+      const status = await postJson({
+        channel: 'slack',
+        url: target.webhookUrl,
+        body,
+        timeoutMs,
+        explainWithToken: true,
+      });
+      logDelivered(ctx.log, { channel: 'slack', page, url: target.webhookUrl, status });
+    },
+  };
+}
+
+function mrkdwn(text: string): MrkdwnText {
+  return { type: 'mrkdwn', text };
+}
+
+function field(label: string, value: string): MrkdwnText {
+  return mrkdwn(truncate(`*${label}*\n${escapeMrkdwn(value)}`, FIELD_TEXT_MAX));
+}
+
+function slackFields(page: Page): MrkdwnText[] {
+  const { incident } = page;
+  const affected = affectedMembers(page);
+  const fields = [
+    field('Component', page.componentName ?? incident.component ?? incident.group),
+    field('Severity', `${incident.severity} (${incident.status})`),
+    field('Since', formatInstant(incident.startedAt, page.at)),
+    field('Vantages failing', vantagesSummary(affected)),
+  ];
+  const errors = errorSummary(affected);
+  if (errors) fields.push(field('Error', errors));
+  if (incident.acknowledgedBy) fields.push(field('Acknowledged by', oneLine(incident.acknowledgedBy)));
+  if (page.action === 'resolve') fields.push(field('Downtime', downtimeText(page)));
+  return fields;
+}
+
+function memberList(page: Page): string {
+  const { members, omitted } = listedMembers(page, SLACK_MEMBER_LIMIT);
+  const lines = members.map((member) => {
+    const details = memberLines(member, page.at).map(escapeMrkdwn).join('; ');
+    return `• *${escapeMrkdwn(oneLine(member.name))}*: ${details}`;
+  });
+  if (omitted > 0) lines.push(`_and ${omitted} more_`);
+  return lines.join('\n');
+}
+
+function slackLinks(page: Page): string | undefined {
+  const links: [string, string | undefined][] = [
+    ['Acknowledge', page.links.ack],
+    ['Incident', page.links.incident],
+    ['Status page', page.links.statusPage],
+  ];
+  const shown = links.flatMap(([label, url]) => (url && isWebUrl(url) ? [`<${linkUrl(url)}|${label}>`] : []));
+  return shown.length > 0 ? shown.join('  ·  ') : undefined;
+}
+
+/** A URL inside `<url|label>` must not contain the delimiters; percent-encoding them keeps it the same URL. */
+function linkUrl(url: string): string {
+  return url.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E');
+}
