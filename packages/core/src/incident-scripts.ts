@@ -80,11 +80,11 @@ if ARGV[5] ~= '' then
 end
 if verb == 'reopened' then
   redis.call('HSET', ik(id), 'status', 'investigating')
-  redis.call('HDEL', ik(id), 'resolvedAt', 'resolvedBy')
+  redis.call('HDEL', ik(id), 'resolvedAt', 'resolvedBy', 'acknowledgedAt', 'acknowledgedBy')
   redis.call('HINCRBY', ik(id), 'episode', 1)
   redis.call('DEL', ik(id) .. ':paged')
   redis.call('ZADD', p .. ':incidents:open', redis.call('HGET', ik(id), 'startedAt'), id)
-  update(id, now, 'investigating', 'Reopened: ' .. ARGV[14], 'vigil')
+  update(id, now, 'investigating', 'Reopened: ' .. (ARGV[14] ~= '' and ARGV[14] or ARGV[13]), 'vigil')
 elseif verb == 'joined' and ARGV[14] ~= '' then
   update(id, now, redis.call('HGET', ik(id), 'status'), ARGV[14], 'vigil')
 end

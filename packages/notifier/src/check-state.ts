@@ -14,9 +14,14 @@ const APPLY = `
 local round = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
   'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
-  'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart')
+  'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
 if round <= tonumber(f[1] or '-1') then return {} end
+local function alerting(s)
+  return s == 'down' or (ARGV[7] == 'degraded' and s == 'degraded')
+end
 local state = f[2] or 'new'
+-- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
+if state == 'unknown' and f[17] and alerting(f[17]) then state = f[17] end
 local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
 local firstFailed, lastFailed, firstBad, lastBad = f[7], f[8], f[9], f[10]
 local lastGood, lastOk, goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = f[11], f[12], f[13], f[14], f[15], f[16]
@@ -63,10 +68,7 @@ set('firstFailedRound', firstFailed); set('lastFailedRound', lastFailed); set('f
 set('lastBadRound', lastBad); set('lastGoodRound', lastGood); set('lastOkRound', lastOk)
 set('goodBeforeFail', goodBeforeFail); set('okBeforeBad', okBeforeBad)
 set('recoveryStart', recoveryStart); set('okRecoveryStart', okRecoveryStart)
-if to ~= state then redis.call('HSET', KEYS[1], 'since', round) end
-local function alerting(s)
-  return s == 'down' or (ARGV[7] == 'degraded' and s == 'degraded')
-end
+if to ~= (f[2] or 'new') then redis.call('HSET', KEYS[1], 'since', round) end
 local transition = ''
 if alerting(to) ~= alerting(state) then
   local t = {checkId = ARGV[4], at = tonumber(ARGV[6]), round = round, from = state, to = to, detail = cjson.decode(ARGV[5])}
@@ -90,7 +92,7 @@ if alerting(to) ~= alerting(state) then
   transition = cjson.encode(t)
   redis.call('HSET', KEYS[2], ARGV[4], transition)
 end
-return {state, to, transition}
+return {f[2] or 'new', to, transition}
 `;
 
 /**
@@ -104,7 +106,8 @@ if state == 'unknown' then return '' end
 local last = tonumber(f[2] or f[3] or '-1')
 if last < 0 then redis.call('HSET', KEYS[1], 'firstSeen', ARGV[2]); return '' end
 if last >= tonumber(ARGV[1]) then return '' end
-redis.call('HSET', KEYS[1], 'state', 'unknown', 'since', ARGV[2], 'failStreak', 0, 'goodStreak', 0, 'okStreak', 0, 'badStreak', 0)
+redis.call('HSET', KEYS[1], 'state', 'unknown', 'blindFrom', state, 'since', ARGV[2], 'failStreak', 0, 'goodStreak', 0,
+  'okStreak', 0, 'badStreak', 0)
 return state
 `;
 
