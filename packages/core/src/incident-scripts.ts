@@ -71,10 +71,8 @@ if ARGV[5] ~= '' then
   if existing then
     local old = cjson.decode(existing)
     if verb == 'joined' and old.down then return {id, 'unchanged'} end
-    if old.firstFailedRound < member.firstFailedRound then member.firstFailedRound = old.firstFailedRound end
-    if old.lastGoodBefore and (member.lastGoodBefore == nil or old.lastGoodBefore < member.lastGoodBefore) then
-      member.lastGoodBefore = old.lastGoodBefore
-    end
+    -- Failing again after recovering: this failure's rounds replace the last one's, so the bounds
+    -- never count the time the check was seen up as downtime.
   end
   redis.call('HSET', membersKey, ARGV[5], cjson.encode(member))
 end
@@ -94,7 +92,7 @@ return {id, verb}
 
 /**
  * A member check recovered. ARGV: prefix, id, checkId, firstGoodAfter, now, partialMessage, resolvedPrefix,
- * lastFailedRound
+ * lastFailedRound, withBounds ('1' to append the downtime bounds to the resolved entry, '0' not)
  * Returns { 'partial', stillDown } or { 'resolved', atLeastMs, atMostMs } or { 'unchanged' }.
  */
 export const MEMBER_RECOVERED = `${COMMON}
@@ -130,7 +128,9 @@ if stillDown > 0 then
   return {'partial', stillDown}
 end
 local atLeast, atMost = lastFailed - firstFailed, firstGood - lastGood
-resolveNow(id, ARGV[5], 'vigil', ARGV[7] .. ' Down for at least ' .. fmt(atLeast) .. ' and at most ' .. fmt(atMost) .. '.')
+local message = ARGV[7]
+if ARGV[9] ~= '0' then message = message .. ' Down for at least ' .. fmt(atLeast) .. ' and at most ' .. fmt(atMost) .. '.' end
+resolveNow(id, ARGV[5], 'vigil', message)
 return {'resolved', atLeast, atMost}
 `;
 

@@ -77,7 +77,7 @@ describe('IncidentStore', () => {
         checkId,
         firstGoodAfter,
         lastFailedRound: T0 + 30_000,
-        partialMessage: 'Partial recovery: %d checks still failing.',
+        partialMessage: 'Partial recovery; checks still failing: %d.',
         resolvedMessage: 'Resolved: every check is up again.',
       },
       now,
@@ -154,7 +154,7 @@ describe('IncidentStore', () => {
     expect(incident?.members.every((m) => !m.down)).toBe(true);
     expect(incident?.updates.map((u) => [u.status, u.message])).toEqual([
       ['investigating', 'API health is failing from 2 of 3 vantages: connect_refused.'],
-      ['investigating', 'Partial recovery: 1 checks still failing.'],
+      ['investigating', 'Partial recovery; checks still failing: 1.'],
       ['resolved', 'Resolved: every check is up again. Down for at least 30s and at most 2m.'],
     ]);
     expect(incident && downtimeBounds(incident, T0 + 10 * MIN)).toEqual({

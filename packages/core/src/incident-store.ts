@@ -88,8 +88,11 @@ export class IncidentStore {
       checkId: string;
       firstGoodAfter: number;
       lastFailedRound: number;
+      /** A Lua `string.format` pattern with one `%d`: the checks still down. */
       partialMessage: string;
       resolvedMessage: string;
+      /** Append "Down for at least … and at most …" to the resolved entry (default true). */
+      withBounds?: boolean;
     },
     now: number,
   ): Promise<RecoveryOutcome> {
@@ -102,6 +105,7 @@ export class IncidentStore {
       recovery.partialMessage,
       recovery.resolvedMessage,
       recovery.lastFailedRound,
+      recovery.withBounds === false ? '0' : '1',
     )) as [string, number?, number?];
     if (reply[0] === 'partial') return { verb: 'partial', stillDown: Number(reply[1]) };
     if (reply[0] === 'resolved') return { verb: 'resolved', atLeastMs: Number(reply[1]), atMostMs: Number(reply[2]) };

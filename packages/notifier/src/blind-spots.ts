@@ -90,8 +90,9 @@ export class BlindSpots {
           checkId: member.checkId,
           firstGoodAfter: Number(lastRound ?? now),
           lastFailedRound: member.lastFailedRound,
-          partialMessage: 'Results are back for some checks; %d still without results.',
+          partialMessage: 'Results are back for some checks; still without results: %d.',
           resolvedMessage: 'Results are back for every check.',
+          withBounds: false,
         },
         now,
       );

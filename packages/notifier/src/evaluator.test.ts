@@ -268,7 +268,7 @@ describe('IncidentDesk: grouping, reopening, maintenance', () => {
     for (const k of [3, 4]) await w.feed(k, 'UUU', ['api-health']);
     const [partial] = await w.incidents.list();
     expect(partial?.status).toBe('investigating');
-    expect(messages(partial)?.at(-1)).toBe('Partial recovery: 2 checks still failing.');
+    expect(messages(partial)?.at(-1)).toBe('Partial recovery; checks still failing: 2.');
   });
 
   it('reopens the incident of a check failing again within the reopen window; after it, opens a new one', async () => {
@@ -285,6 +285,8 @@ describe('IncidentDesk: grouping, reopening, maintenance', () => {
     expect(none).toEqual([]);
     expect(again).toMatchObject({ id: first?.id, episode: 2, status: 'resolved' });
     expect(messages(again)).toContain('Reopened: Blog is failing from 3 of 3 vantages: connect_refused.');
+    // The minute it was seen up between the two failures is not counted as downtime.
+    expect(messages(again)?.at(-1)).toBe('Resolved: every check is up again. Down for at least 30s and at most 1m30s.');
     await outage(30); // down at R31 + 1s: 11.5 minutes after the last resolution
     const latest = await w.incidents.list();
     expect(latest).toHaveLength(2);
@@ -333,7 +335,13 @@ describe('VantageHealth', () => {
       { checkId: 'api-login', vantagesFailing: ['alpha', 'beta'], vantagesTotal: 2 },
     ]);
 
-    await w.feed(3, 'UUU');
+    // A real outage, failing everywhere, says nothing about gamma: it stays impaired.
+    await w.feed(3, 'DDD');
+    await w.beat();
+    await w.health.tick();
+    expect([...w.health.impaired()]).toEqual(['gamma']);
+
+    await w.feed(4, 'UUU');
     await w.beat();
     await w.health.tick();
     const healed = await w.incidents.get(fleet?.id ?? '');

@@ -57,7 +57,7 @@ export class Evaluator {
     const due = await this.book.claimDue(this.options.clock.now());
     due.sort((a, b) => a.round - b.round);
     for (const ref of due) {
-      const check = this.options.catalog.get(ref.checkId);
+      const check = await this.options.catalog.fetch(ref.checkId);
       if (check && !check.paused) await this.decide(ref, check);
     }
     return due.length;

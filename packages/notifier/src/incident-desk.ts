@@ -116,7 +116,7 @@ export class IncidentDesk {
         checkId: check.id,
         firstGoodAfter: transition.firstGoodAfter ?? transition.round,
         lastFailedRound: transition.lastFailedRound ?? transition.round,
-        partialMessage: 'Partial recovery: %d checks still failing.',
+        partialMessage: 'Partial recovery; checks still failing: %d.',
         resolvedMessage: 'Resolved: every check is up again.',
       },
       this.options.clock.now(),

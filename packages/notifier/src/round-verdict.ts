@@ -32,6 +32,8 @@ export interface RoundVerdict {
   /** Failing vantages whose peers mostly saw the check up: evidence against the vantage, not the target. */
   soloFailures: string[];
   reporters: string[];
+  /** Reporters (impaired ones included) that saw the check up. */
+  reportersUp: string[];
   /** The most common error among the failing, with one of its messages. */
   error?: ProbeErrorClass;
   message?: string;
@@ -74,7 +76,8 @@ export function judgeRound(
       : failing.length > 0 || uneasy
         ? 'degraded'
         : 'ok';
-  return { verdict, counted, failing, soloFailures, reporters, ...commonError(failing, outcomes) };
+  const reportersUp = reporters.filter((vantage) => outcomes.get(vantage)?.ok);
+  return { verdict, counted, failing, soloFailures, reporters, reportersUp, ...commonError(failing, outcomes) };
 }
 
 function commonError(

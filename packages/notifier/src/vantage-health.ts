@@ -54,10 +54,14 @@ export class VantageHealth {
     const { keys } = this.options;
     const solo = new Set(verdict.soloFailures);
     const pipeline = this.options.redis.pipeline();
+    const up = new Set(verdict.reportersUp);
     for (const vantage of verdict.reporters) {
       pipeline.zadd(keys.vantageSeen(vantage), ref.round, ref.checkId);
       if (solo.has(vantage)) pipeline.zadd(keys.vantageSolo(vantage), ref.round, ref.checkId);
-      else pipeline.zrem(keys.vantageSolo(vantage), ref.checkId);
+      // Only seeing the check up clears a solo failure: a real outage failing everywhere says
+      // nothing about this vantage, and must not make an impaired one look healed.
+      else if (up.has(vantage)) pipeline.zrem(keys.vantageSolo(vantage), ref.checkId);
+      else pipeline.zadd(keys.vantageSolo(vantage), 'XX', ref.round, ref.checkId);
     }
     await pipeline.exec();
   }
@@ -101,7 +105,7 @@ export class VantageHealth {
       const has = new Set(status.problems);
       const ratio = status.seen > 0 ? status.solo / status.seen : 0;
       const impaired = has.has('impaired')
-        ? status.solo >= limits.minChecks && ratio >= limits.impairedRatio / 2
+        ? status.solo > 0 && ratio >= limits.impairedRatio / 2
         : status.solo >= limits.minChecks && ratio >= limits.impairedRatio;
       const beat = status.lastHeartbeat ?? this.startedAt;
       const silent = now - beat > limits.silentAfter;
