@@ -105,7 +105,8 @@ export class IncidentReactor {
 
   private async handle(event: Record<string, string>): Promise<void> {
     const id = event.id;
-    if (!id) return;
+    const acts = ['opened', 'reopened', 'acknowledged', 'resolved'];
+    if (!id || !acts.includes(event.type ?? '')) return;
     const incident = await this.incidents.get(id);
     if (!incident) return;
     if (event.type === 'opened' || event.type === 'reopened') {

@@ -1,0 +1,78 @@
+/**
+ * The notifier role in a process of its own, as production runs it: a real Notifier with real
+ * channels (email over SMTP to `smtpUrl`) on the bench's prefix. Argument: JSON `{ redisUrl, prefix,
+ * config, smtpUrl, secret, memoryKey }`, `config` being vigil.yaml's content as an object. Prints
+ * "ready" once started; writes its memory (rss, heapUsed) to the hash `memoryKey` every 100 ms so
+ * the bench can read it; stops on SIGTERM, when stdin closes, or after 15 minutes.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, createRedis, type Redis, redisKeys, validateConfig, waitForRedis } from '@vigil/core';
+import { closeChannels, createChannels, Notifier } from '@vigil/notifier';
+
+interface NotifierArgs {
+  redisUrl: string;
+  prefix: string;
+  config: unknown;
+  smtpUrl: string;
+  secret: string;
+  memoryKey: string;
+}
+
+const MAX_LIFETIME_MS = 15 * 60_000;
+const MEMORY_EVERY_MS = 100;
+
+const args = JSON.parse(process.argv[2] ?? '{}') as NotifierArgs;
+const config = validateConfig(args.config, 'bench notifier config');
+const opened: Redis[] = [];
+const open = (name: string, blocking = true) => {
+  const conn = createRedis(args.redisUrl, {
+    name: `vigil-bench-notifier-${name}`,
+    ...(blocking && { maxRetriesPerRequest: null }),
+  });
+  opened.push(conn);
+  return conn;
+};
+const redis = open('commands', false);
+await waitForRedis(redis, args.redisUrl);
+const log = createLogger({ level: 'warn', destination: process.stderr, bindings: { role: 'notifier' } });
+const channels = createChannels({
+  log,
+  clock: { now: () => Date.now() },
+  secret: args.secret,
+  smtpUrl: args.smtpUrl,
+  outboxDir: join(tmpdir(), 'vigil-bench-outbox'),
+  from: 'Vigil <vigil@bench.test>',
+});
+const notifier = new Notifier({
+  redis,
+  connection: open('queues'),
+  dedicated: (name) => open(name),
+  keys: redisKeys(args.prefix),
+  log,
+  config,
+  channels,
+  secret: args.secret,
+  publicUrl: 'http://127.0.0.1:8080',
+});
+await notifier.start();
+
+const sampler = setInterval(() => {
+  const { rss, heapUsed } = process.memoryUsage();
+  redis.hset(args.memoryKey, { rss, heapUsed, at: Date.now() }).catch(() => {});
+}, MEMORY_EVERY_MS);
+process.stdout.write('ready\n');
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(sampler);
+  await notifier.close().catch(() => {});
+  await closeChannels(channels).catch(() => {});
+  for (const conn of opened) conn.disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop());
+process.stdin.on('end', () => void stop()).resume();
+setTimeout(() => void stop(), MAX_LIFETIME_MS).unref();
