@@ -9,7 +9,7 @@ import {
   type Redis,
   type RedisKeys,
 } from '@vigil/core';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import {
   type ChannelRegistry,
   type ChannelTarget,
@@ -18,6 +18,7 @@ import {
   PermanentDeliveryError,
 } from './channels/channel.js';
 import { type Destination, destinationKey, type PagingConfig, resolveDestination } from './destinations.js';
+import { JobQueue } from './job-queue.js';
 
 export interface DeliveryJob {
   incidentId: string;
@@ -61,36 +62,30 @@ export function dedupKey(job: DeliveryJob): string {
  * failing falls back to their next one; a cap per person per window stops runaway paging.
  */
 export class Deliveries {
-  readonly queue: Queue<DeliveryJob, DeliveryOutcome>;
-  private readonly worker: Worker<DeliveryJob, DeliveryOutcome>;
+  private readonly jobs: JobQueue<DeliveryJob, DeliveryOutcome>;
   private readonly incidents: IncidentStore;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: DeliveryOptions) {
-    const { connection, keys } = options;
     this.incidents = new IncidentStore(options);
-    this.queue = new Queue(DELIVERIES_QUEUE, { connection, prefix: keys.prefix });
-    this.worker = new Worker(DELIVERIES_QUEUE, (job) => this.process(job), {
-      connection,
-      prefix: keys.prefix,
+    this.jobs = new JobQueue({
+      ...options,
+      name: DELIVERIES_QUEUE,
       concurrency: options.concurrency ?? 8,
-      autorun: false,
+      process: (job) => this.process(job),
     });
-    this.worker.on('failed', (job, err) => void this.onFailed(job, err));
-    this.worker.on('error', (err) => options.log.error({ err }, 'delivery worker error'));
+    this.jobs.worker.on('failed', (job, err) => void this.onFailed(job, err));
   }
 
-  async start(): Promise<void> {
-    void this.worker.run();
-    await this.worker.waitUntilReady();
+  get queue(): Queue<DeliveryJob, DeliveryOutcome> {
+    return this.jobs.queue;
+  }
+
+  start(): Promise<void> {
+    return this.jobs.start();
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.worker.close();
-      await this.queue.close();
-    })();
-    return this.closing;
+    return this.jobs.close();
   }
 
   /** Queues a page; a second add with the same dedup key is a no-op. */

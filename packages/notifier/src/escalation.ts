@@ -8,9 +8,10 @@ import {
   type Redis,
   type RedisKeys,
 } from '@vigil/core';
-import { type Job, Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Deliveries } from './delivery.js';
 import { levelDestinations, type PagingConfig } from './destinations.js';
+import { JobQueue } from './job-queue.js';
 
 export interface EscalationStep {
   incidentId: string;
@@ -45,38 +46,28 @@ function stepId(step: EscalationStep): string {
  * resolved or reopened since does nothing, which is how acknowledgement stops escalation.
  */
 export class Escalations {
-  readonly queue: Queue<EscalationStep, StepOutcome>;
-  private readonly worker: Worker<EscalationStep, StepOutcome>;
+  private readonly jobs: JobQueue<EscalationStep, StepOutcome>;
   private readonly incidents: IncidentStore;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: EscalationOptions) {
-    const { connection, keys } = options;
     this.incidents = new IncidentStore(options);
-    this.queue = new Queue(ESCALATIONS_QUEUE, { connection, prefix: keys.prefix });
-    this.worker = new Worker(ESCALATIONS_QUEUE, (job) => this.process(job), {
-      connection,
-      prefix: keys.prefix,
+    this.jobs = new JobQueue({
+      ...options,
+      name: ESCALATIONS_QUEUE,
       concurrency: 8,
-      autorun: false,
+      process: (job) => this.process(job),
     });
-    this.worker.on('error', (err) => options.log.error({ err }, 'escalation worker error'));
-    this.worker.on('failed', (job, err) =>
+    this.jobs.worker.on('failed', (job, err) =>
       options.log.warn({ err: err.message, step: job && stepId(job.data) }, 'escalation step failed'),
     );
   }
 
-  async start(): Promise<void> {
-    void this.worker.run();
-    await this.worker.waitUntilReady();
+  start(): Promise<void> {
+    return this.jobs.start();
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.worker.close();
-      await this.queue.close();
-    })();
-    return this.closing;
+    return this.jobs.close();
   }
 
   /** Starts paging an incident: its first level after the grouping window (and the level's own delay). */
@@ -92,7 +83,7 @@ export class Escalations {
   }
 
   private async schedule(step: EscalationStep, delay: number): Promise<void> {
-    await this.queue.add('step', step, {
+    await this.jobs.queue.add('step', step, {
       jobId: stepId(step),
       delay,
       attempts: 5,

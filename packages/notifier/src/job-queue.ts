@@ -1,0 +1,44 @@
+import type { Logger, Redis, RedisKeys } from '@vigil/core';
+import { type Job, Queue, Worker } from 'bullmq';
+
+/**
+ * A BullMQ queue and the worker that drains it, started and closed together (worker first, so
+ * nothing in flight is cut off): the shape the escalation and delivery queues share.
+ */
+export class JobQueue<Data, Result> {
+  readonly queue: Queue<Data, Result>;
+  readonly worker: Worker<Data, Result>;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: {
+    name: string;
+    connection: Redis;
+    keys: RedisKeys;
+    log: Logger;
+    concurrency: number;
+    process: (job: Job<Data, Result>) => Promise<Result>;
+  }) {
+    const { name, connection, keys, log } = options;
+    this.queue = new Queue<Data, Result>(name, { connection, prefix: keys.prefix });
+    this.worker = new Worker<Data, Result>(name, options.process, {
+      connection,
+      prefix: keys.prefix,
+      concurrency: options.concurrency,
+      autorun: false,
+    });
+    this.worker.on('error', (err) => log.error({ err, queue: name }, 'worker error'));
+  }
+
+  async start(): Promise<void> {
+    void this.worker.run();
+    await this.worker.waitUntilReady();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.worker.close();
+      await this.queue.close();
+    })();
+    return this.closing;
+  }
+}
