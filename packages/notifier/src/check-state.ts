@@ -1,4 +1,5 @@
 import type { Redis, RedisKeys } from '@vigil/core';
+import type { ChainableCommander } from 'ioredis';
 import type { Verdict } from './round-verdict.js';
 
 export type CheckStateName = 'new' | 'up' | 'degraded' | 'down' | 'unknown';
@@ -134,6 +135,7 @@ export interface RoundDetail {
   message?: string;
 }
 
+type StatePipeline = ChainableCommander & { vigilMarkBlind(...args: (string | number)[]): StatePipeline };
 type StateRedis = Redis & {
   vigilApplyVerdict(...args: (string | number)[]): Promise<[string?, string?, string?]>;
   vigilMarkBlind(...args: (string | number)[]): Promise<string>;
@@ -189,10 +191,7 @@ export class CheckStates {
 
   /** Marks blind checks unknown; returns the previous state of each one that changed. */
   async markBlind(checks: readonly { id: string; blindBefore: number }[], now: number): Promise<Map<string, string>> {
-    const pipeline = this.ctx.redis.pipeline() as unknown as {
-      vigilMarkBlind(...args: (string | number)[]): void;
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
+    const pipeline = this.ctx.redis.pipeline() as StatePipeline;
     for (const check of checks) pipeline.vigilMarkBlind(this.ctx.keys.checkState(check.id), check.blindBefore, now);
     const replies = (await pipeline.exec()) ?? [];
     const changed = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { Redis, RedisKeys } from '@vigil/core';
+import type { ChainableCommander } from 'ioredis';
 import type { RoundOutcome } from './round-verdict.js';
 
 /**
@@ -26,6 +27,7 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[2], '~claim', '1')
 `;
 
+type BookPipeline = ChainableCommander & { vigilRoundClaim(...args: (string | number)[]): BookPipeline };
 type BookRedis = Redis & {
   vigilRoundAdd(...args: (string | number)[]): Promise<number>;
   vigilRoundClaim(...args: (string | number)[]): Promise<number>;
@@ -76,9 +78,7 @@ export class RoundBook {
     const due = await this.ctx.redis.zrangebyscore(keys.pendingRounds, '-inf', now, 'LIMIT', 0, limit);
     if (due.length === 0) return [];
     const refs = due.map(parseMember).filter((ref): ref is RoundRef => ref !== undefined);
-    const pipeline = this.redis.pipeline() as unknown as { vigilRoundClaim(...a: (string | number)[]): void } & {
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
+    const pipeline = this.redis.pipeline() as BookPipeline;
     for (const ref of refs)
       pipeline.vigilRoundClaim(keys.pendingRounds, keys.round(ref.checkId, ref.round), memberOf(ref));
     const replies = (await pipeline.exec()) ?? [];
