@@ -19,6 +19,7 @@ async function freePort(): Promise<number> {
 interface StatusJson {
   checks: {
     id: string;
+    state: string;
     results: Record<string, { ok: boolean; round: number; totalMs: number; error: string | null }>;
   }[];
 }
@@ -52,7 +53,8 @@ describe('the vigil command', () => {
           const green = report.checks.every(
             (c) => Object.values(c.results).length === 3 && Object.values(c.results).every((r) => r.ok),
           );
-          return report.checks.length === 2 && green ? report : undefined;
+          const decided = report.checks.every((c) => c.state === 'up');
+          return report.checks.length === 2 && green && decided ? report : undefined;
         },
         40_000,
         'all example checks green',
@@ -64,8 +66,8 @@ describe('the vigil command', () => {
       expect(health?.totalMs).toBeGreaterThanOrEqual(0);
 
       const table = await runVigil(['status'], { env });
-      expect(table.output).toMatch(/CHECK\s+VANTAGE\s+RESULT\s+LATENCY\s+AGE/);
-      expect(table.output).toMatch(/vigil-health\s+local-a\s+ok/);
+      expect(table.output).toMatch(/CHECK\s+STATE\s+VANTAGE\s+RESULT\s+LATENCY\s+AGE/);
+      expect(table.output).toMatch(/vigil-health\s+up\s+local-a\s+ok/);
       expect(up.output()).toContain('example');
     } finally {
       up.child.kill('SIGTERM');

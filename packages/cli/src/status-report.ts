@@ -15,6 +15,8 @@ export interface CheckStatus {
   name: string;
   kind: string;
   paused: boolean;
+  /** What the notifier decided across vantages: up, degraded, down, unknown (or new: not decided yet). */
+  state: string;
   results: Record<string, VantageResult>;
 }
 
@@ -41,12 +43,16 @@ export async function buildStatus(ctx: { redis: Redis; keys: RedisKeys; clock: C
   const checks = await new CheckRegistry(ctx).list();
   const latest = await new ResultStore(ctx).latestMany(checks.map((check) => check.id));
   const heartbeats = await ctx.redis.hgetall(ctx.keys.vantageHeartbeats);
+  const pipeline = ctx.redis.pipeline();
+  for (const check of checks) pipeline.hget(ctx.keys.checkState(check.id), 'state');
+  const states = ((await pipeline.exec()) ?? []).map(([, state]) => (typeof state === 'string' ? state : 'new'));
   return {
-    checks: checks.map((check) => ({
+    checks: checks.map((check, i) => ({
       id: check.id,
       name: check.name,
       kind: check.kind,
       paused: check.paused,
+      state: check.paused ? 'paused' : (states[i] ?? 'new'),
       results: Object.fromEntries(
         Object.entries(latest.get(check.id) ?? {})
           .sort(([a], [b]) => a.localeCompare(b))

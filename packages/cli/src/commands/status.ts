@@ -14,13 +14,14 @@ export function renderStatus(report: StatusReport, useColour: boolean): string {
   for (const check of report.checks) {
     const entries = Object.entries(check.results);
     if (entries.length === 0) {
-      rows.push([check.id, '-', check.paused ? 'paused' : 'no result yet', '-', '-']);
+      rows.push([check.id, check.state, '-', check.paused ? 'paused' : 'no result yet', '-', '-']);
       states.push('none');
     }
     entries.forEach(([vantage, result], i) => {
       const outcome = result.ok ? 'ok' : `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`;
       rows.push([
         i === 0 ? check.id : '',
+        i === 0 ? check.state : '',
         vantage,
         outcome.slice(0, 80),
         `${result.totalMs}ms`,
@@ -29,8 +30,8 @@ export function renderStatus(report: StatusReport, useColour: boolean): string {
       states.push(result.ok ? 'ok' : 'fail');
     });
   }
-  const table = renderTable(['CHECK', 'VANTAGE', 'RESULT', 'LATENCY', 'AGE'], rows, (cell, column, row) => {
-    if (!useColour || column !== 2) return cell;
+  const table = renderTable(['CHECK', 'STATE', 'VANTAGE', 'RESULT', 'LATENCY', 'AGE'], rows, (cell, column, row) => {
+    if (!useColour || column !== 3) return cell;
     const state = states[row];
     return state === 'ok' ? GREEN(cell) : state === 'fail' ? RED(cell) : DIM(cell);
   });
