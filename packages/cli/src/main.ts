@@ -5,7 +5,7 @@ import { onCallReport, parseAt, renderOnCall } from './commands/oncall.js';
 import { roleCommand } from './commands/roles.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
-import { openRuntime, resolveConfig } from './runtime.js';
+import { openRuntime, type Runtime, resolveConfig } from './runtime.js';
 
 /** Exit codes: 0 ok, 1 a fault, 2 bad usage or input, 3 Redis unreachable. */
 function exitCodeFor(err: unknown): number {
@@ -87,17 +87,10 @@ program
   .command('status')
   .description("each check's latest result from every vantage")
   .option('--json', 'machine-readable output')
-  .action(async (opts: { json?: boolean }) => {
-    const runtime = await openRuntime({ env: { ...env(), LOG_LEVEL: 'warn' }, role: 'cli' });
-    try {
-      process.exitCode = await statusCommand(runtime, { json: Boolean(opts.json) });
-    } finally {
-      await runtime.close();
-    }
-  });
+  .action((opts: { json?: boolean }) => withRuntime((runtime) => statusCommand(runtime, { json: Boolean(opts.json) })));
 
 /** Runs a command against Redis with a quiet logger, setting the exit code it returns. */
-async function withRuntime(run: (runtime: Awaited<ReturnType<typeof openRuntime>>) => Promise<number>): Promise<void> {
+async function withRuntime(run: (runtime: Runtime) => Promise<number>): Promise<void> {
   const runtime = await openRuntime({ env: { ...env(), LOG_LEVEL: 'warn' }, role: 'cli' });
   try {
     process.exitCode = await run(runtime);

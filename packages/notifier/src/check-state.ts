@@ -112,6 +112,13 @@ redis.call('HSET', KEYS[1], 'state', 'unknown', 'blindFrom', state, 'since', ARG
 return state
 `;
 
+/** KEYS transitions. ARGV checkId, round. Removes the entry only if it is still that round's. */
+const SETTLE = `
+local t = redis.call('HGET', KEYS[1], ARGV[1])
+if t and cjson.decode(t).round == tonumber(ARGV[2]) then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 /** A transition of whether a check is alerting: what the incident side acts on. */
 export interface Transition {
   kind: 'alert' | 'recover';
@@ -139,6 +146,7 @@ type StatePipeline = ChainableCommander & { vigilMarkBlind(...args: (string | nu
 type StateRedis = Redis & {
   vigilApplyVerdict(...args: (string | number)[]): Promise<[string?, string?, string?]>;
   vigilMarkBlind(...args: (string | number)[]): Promise<string>;
+  vigilSettleTransition(...args: (string | number)[]): Promise<number>;
 };
 
 export interface StateChange {
@@ -155,6 +163,7 @@ export class CheckStates {
     if (!('vigilApplyVerdict' in ctx.redis)) {
       ctx.redis.defineCommand('vigilApplyVerdict', { numberOfKeys: 2, lua: APPLY });
       ctx.redis.defineCommand('vigilMarkBlind', { numberOfKeys: 1, lua: MARK_BLIND });
+      ctx.redis.defineCommand('vigilSettleTransition', { numberOfKeys: 1, lua: SETTLE });
     }
     this.redis = ctx.redis as StateRedis;
   }
@@ -214,14 +223,7 @@ export class CheckStates {
 
   /** Removes an outbox entry once acted on, unless a newer transition replaced it meanwhile. */
   async settle(transition: Transition): Promise<void> {
-    const key = this.ctx.keys.transitions;
-    await this.ctx.redis.eval(
-      `local t = redis.call('HGET', KEYS[1], ARGV[1]); if t and cjson.decode(t).round == tonumber(ARGV[2]) then redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
-      1,
-      key,
-      transition.checkId,
-      transition.round,
-    );
+    await this.redis.vigilSettleTransition(this.ctx.keys.transitions, transition.checkId, transition.round);
   }
 }
 

@@ -58,7 +58,7 @@ export class Notifier {
   private busy = new Set<string>();
   private closing: Promise<void> | undefined;
 
-  constructor(options: NotifierOptions) {
+  constructor(private readonly options: NotifierOptions) {
     const { config, log } = options;
     const clock = options.clock ?? systemClock;
     const ctx = { redis: options.redis, keys: options.keys, log, clock };
@@ -114,10 +114,7 @@ export class Notifier {
       escalations: this.escalations,
       deliveries: this.deliveries,
     });
-    this.options = options;
   }
-
-  private readonly options: NotifierOptions;
 
   async start(): Promise<void> {
     await this.catalog.start();

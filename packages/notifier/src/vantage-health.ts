@@ -34,7 +34,8 @@ export interface VantageHealthOptions {
  * without a heartbeat is silent, paged the same way. State lives in Redis, so every notifier agrees.
  */
 export class VantageHealth {
-  private problems = new Map<string, Set<VantageProblem>>();
+  /** Judged on each tick and read on every result: kept as ready sets, not rebuilt per read. */
+  private byProblem: Record<VantageProblem, ReadonlySet<string>> = { impaired: new Set(), silent: new Set() };
   private readonly startedAt: number;
 
   constructor(private readonly options: VantageHealthOptions) {
@@ -42,11 +43,11 @@ export class VantageHealth {
   }
 
   impaired(): ReadonlySet<string> {
-    return this.withProblem('impaired');
+    return this.byProblem.impaired;
   }
 
   silent(): ReadonlySet<string> {
-    return this.withProblem('silent');
+    return this.byProblem.silent;
   }
 
   /** Records who reported a decided round and who failed it alone. */
@@ -117,17 +118,19 @@ export class VantageHealth {
         new Set([...(impaired ? ['impaired' as const] : []), ...(silent ? ['silent' as const] : [])]),
       );
     }
-    this.problems = next;
+    this.remember(next);
   }
 
   /** Loads the problems other notifiers judged (at start, before the first tick). */
   async load(): Promise<void> {
     const statuses = await this.status();
-    this.problems = new Map(statuses.map((s) => [s.vantage, new Set(s.problems)]));
+    this.remember(new Map(statuses.map((s) => [s.vantage, new Set(s.problems)])));
   }
 
-  private withProblem(problem: VantageProblem): Set<string> {
-    return new Set([...this.problems].filter(([, set]) => set.has(problem)).map(([vantage]) => vantage));
+  private remember(problems: ReadonlyMap<string, ReadonlySet<VantageProblem>>): void {
+    const having = (problem: VantageProblem) =>
+      new Set([...problems].filter(([, set]) => set.has(problem)).map(([vantage]) => vantage));
+    this.byProblem = { impaired: having('impaired'), silent: having('silent') };
   }
 
   private async judge(status: VantageStatus, problem: VantageProblem, now: boolean, why: string): Promise<void> {
