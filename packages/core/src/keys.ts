@@ -19,6 +19,11 @@ export function redisKeys(prefix: string) {
     rounds: (checkId: string) => `${prefix}:{${checkId}}:rounds`,
     /** hash for one UTC day: `<vantage>:ok` and `<vantage>:total` counts */
     uptimeDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:uptime:${day}`,
+    /** hash for one UTC day / hour of decided rounds: `ok`, `degraded`, `fail` counts (uptime) */
+    verdictDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:verdicts:${day}`,
+    verdictHour: (checkId: string, hour: string) => `${prefix}:{${checkId}}:verdicts:${hour}`,
+    /** set: ids of the checks an API token's owner registered (quota counts) */
+    checksOfOwner: (owner: string) => `${prefix}:checks:owner:${owner}`,
     /** hash: scheduler id → fingerprint of the check it was last upserted with */
     schedulersApplied: `${prefix}:scheduler:applied`,
     /** string with a TTL: the process id of the scheduler that reconciles now */
@@ -66,6 +71,17 @@ export function redisKeys(prefix: string) {
     pageSent: (dedupKey: string) => `${prefix}:page-sent:${dedupKey}`,
     /** counter with a TTL: pages to one person in one cap window */
     pageCap: (personId: string, window: number) => `${prefix}:page-cap:${personId}:${window}`,
+    /** hash: maintenance id → Maintenance JSON, for windows created through the API */
+    maintenances: `${prefix}:maintenances`,
+    /** counter bumped on every API maintenance change */
+    maintenancesVersion: `${prefix}:maintenances:version`,
+    /** hash: token id → ApiToken JSON (never the token itself) */
+    tokens: `${prefix}:tokens`,
+    /** hash: SHA-256 of a token → its id */
+    tokensByHash: `${prefix}:tokens:by-hash`,
+    /** counter with a TTL: API requests of one token in one rate-limit window */
+    rateLimit: (tokenId: string, window: number) => `${prefix}:rate:${tokenId}:${window}`,
+
     /** the generated secret used when VIGIL_SECRET is not set */
     generatedSecret: `${prefix}:secret`,
   };
