@@ -5,8 +5,8 @@
  * a prober process runs HTTP probes at ≥ 0.8× the raw undici rate. runProbe alone and the CPU each
  * process spends per probe say where any difference goes.
  */
-import { toProbeTarget } from '@vigil/core';
-import { runProbe, TargetGuard } from '@vigil/prober';
+import { TargetGuard, toProbeTarget } from '@vigil/core';
+import { runProbe } from '@vigil/prober';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type CpuSample, cpuPerProbe, sampleCpu } from './support/cpu.js';
 import { type Attempt, type LoadRun, rateOf, runPool } from './support/pool.js';

@@ -1,6 +1,5 @@
-import { type ProbeJobData, probeQueueName, toProbeTarget } from '@vigil/core';
+import { type ProbeJobData, probeQueueName, TargetGuard, toProbeTarget } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
-import { TargetGuard } from '@vigil/prober';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';

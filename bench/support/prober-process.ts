@@ -3,8 +3,8 @@
  * bench's prefix. Argument: JSON `{ redisUrl, prefix, vantage, settings }`. Prints "ready" once
  * taking jobs; stops (finishing what is in flight) on SIGTERM, when stdin closes, or after 15 minutes.
  */
-import { createLogger, createRedis, type ProberSettings, redisKeys, waitForRedis } from '@vigil/core';
-import { ProbeWorker, TargetGuard } from '@vigil/prober';
+import { createLogger, createRedis, type ProberSettings, redisKeys, TargetGuard, waitForRedis } from '@vigil/core';
+import { ProbeWorker } from '@vigil/prober';
 
 interface ProberArgs {
   redisUrl: string;

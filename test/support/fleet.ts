@@ -8,12 +8,13 @@ import {
   parseConfig,
   ResultStore,
   redisKeys,
+  TargetGuard,
   type Vantage,
   type VigilConfig,
 } from '@vigil/core';
 import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
 import { closeChannels, createChannels, Notifier, ResultRecorder } from '@vigil/notifier';
-import { ProbeWorker, TargetGuard } from '@vigil/prober';
+import { ProbeWorker } from '@vigil/prober';
 import { Scheduler } from '@vigil/scheduler';
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

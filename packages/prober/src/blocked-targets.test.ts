@@ -1,6 +1,22 @@
+import { TargetGuard } from '@vigil/core';
+import { BLOCKED_TARGET_CORPUS } from '@vigil/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TargetGuard } from './target-guard.js';
+import { systemResolver } from './resolve.js';
 import { probeHttpSpec, probeTcpSpec, startHttpServer, strictGuard, type TestServer } from './test-servers.js';
+
+/** What the corpus's names mean by definition (RFC 6761, the clouds' metadata names); the rest goes to the OS. */
+const BY_DEFINITION: Record<string, string> = {
+  'localhost.': '127.0.0.1',
+  'foo.localhost': '127.0.0.1',
+  'metadata.google.internal': '169.254.169.254',
+  'metadata.goog': '169.254.169.254',
+  'instance-data': '169.254.169.254',
+  'instance-data.ec2.internal': '169.254.169.254',
+};
+const resolveByDefinition = async (host: string) => {
+  const address = BY_DEFINITION[host];
+  return address ? [address] : systemResolver(host);
+};
 
 describe('targets the guard refuses, through the probe', () => {
   let server: TestServer;
@@ -35,6 +51,22 @@ describe('targets the guard refuses, through the probe', () => {
       expect(result.message, host).toContain('127.0.0.1');
     }
     expect(server.connections).toBe(0);
+  });
+
+  const corpusOptions = { guard: strictGuard, resolve: resolveByDefinition, timeoutMs: 1_000 };
+  const corpusUrls = BLOCKED_TARGET_CORPUS.flatMap((entry) => (entry.http ? [[entry.what, entry.http]] : []));
+  const corpusTcp = BLOCKED_TARGET_CORPUS.flatMap((entry) => (entry.tcp ? [[entry.what, entry.tcp] as const] : []));
+
+  it.each(corpusUrls)('refuses the shared corpus URL, %s (%s)', async (_what, url) => {
+    const result = await probeHttpSpec({ url }, corpusOptions);
+    expect(result).toMatchObject({ ok: false, error: 'blocked_target' });
+    expect(result.message).toContain('set allowPrivateTargets or list it under allowTargets');
+  });
+
+  it.each(corpusTcp)('refuses the shared corpus TCP target, %s', async (_what, target) => {
+    const result = await probeTcpSpec(target, corpusOptions);
+    expect(result).toMatchObject({ ok: false, error: 'blocked_target' });
+    expect(result.message).toContain('set allowPrivateTargets or list it under allowTargets');
   });
 
   it('refuses the cloud metadata address', async () => {

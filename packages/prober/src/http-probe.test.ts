@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TargetGuard } from '@vigil/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TargetGuard } from './target-guard.js';
 import { closedPort, probeHttpSpec, startHttpServer, type TestServer } from './test-servers.js';
 
 const servers: TestServer[] = [];

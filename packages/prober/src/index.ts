@@ -2,4 +2,3 @@ export { HostLimiter } from './host-limiter.js';
 export { type ProbeOptions, runProbe } from './probe.js';
 export { type ProbeJobOutcome, ProbeWorker, type ProbeWorkerOptions } from './probe-worker.js';
 export { ResultSink } from './result-sink.js';
-export { TargetGuard } from './target-guard.js';

@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Clock, ProbeErrorClass, ProbeOutcome, Timings } from '@vigil/core';
+import type { Clock, ProbeErrorClass, ProbeOutcome, TargetGuard, Timings } from '@vigil/core';
 import { classifyError } from './probe-errors.js';
-import type { TargetGuard } from './target-guard.js';
 
 /** Something a probe opened and must close at the deadline: a socket, an undici client. */
 export interface Disposable {

@@ -11,13 +11,13 @@ import {
   type RedisKeys,
   roundFromJobId,
   systemClock,
+  type TargetGuard,
   type Vantage,
 } from '@vigil/core';
 import { type Job, Worker } from 'bullmq';
 import { HostLimiter } from './host-limiter.js';
 import { runProbe } from './probe.js';
 import { ResultSink } from './result-sink.js';
-import type { TargetGuard } from './target-guard.js';
 
 export interface ProbeWorkerOptions {
   /** Commands: heartbeat and counters. */

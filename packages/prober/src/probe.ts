@@ -1,9 +1,8 @@
-import { type Clock, type ProbeResult, type ProbeTarget, systemClock } from '@vigil/core';
+import { type Clock, type ProbeResult, type ProbeTarget, systemClock, type TargetGuard } from '@vigil/core';
 import { type HttpProbeOutcome, probeHttp } from './http-probe.js';
 import { ProbeContext } from './probe-context.js';
 import { classifyError } from './probe-errors.js';
 import { type HostResolver, systemResolver } from './resolve.js';
-import type { TargetGuard } from './target-guard.js';
 import { probeTcp } from './tcp-probe.js';
 
 const MAX_MESSAGE_CHARS = 2000;

@@ -3,10 +3,9 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { httpSpecSchema, type ProbeResult, type ProbeTarget, tcpSpecSchema } from '@vigil/core';
+import { httpSpecSchema, type ProbeResult, type ProbeTarget, TargetGuard, tcpSpecSchema } from '@vigil/core';
 import { generate } from 'selfsigned';
 import { type ProbeOptions, runProbe } from './probe.js';
-import { TargetGuard } from './target-guard.js';
 
 /** Test helpers: real loopback servers as probe targets, and complete probe targets from partial specs. */
 

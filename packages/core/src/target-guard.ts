@@ -51,8 +51,11 @@ export class TargetGuard {
     this.allowList = options.allowTargets.map(parseRange);
   }
 
-  /** Judges one resolved IP; an IPv6 form that embeds an IPv4 address is judged by that address. */
-  check(address: string): GuardVerdict {
+  /**
+   * Judges one resolved IP; an IPv6 form that embeds an IPv4 address is judged by that address.
+   * `name` is what the reason calls it, for a host name known to mean this address without DNS.
+   */
+  check(address: string, name = address): GuardVerdict {
     if (this.allowAll) return { allowed: true };
     let parsed: Address;
     try {
@@ -63,7 +66,7 @@ export class TargetGuard {
     const embedded = parsed.kind() === 'ipv6' ? embeddedIPv4(parsed as ipaddr.IPv6) : undefined;
     if (this.isListed(parsed) || (embedded && this.isListed(embedded))) return { allowed: true };
     const problem = embedded ? describeEmbedded(embedded) : describeRange(parsed);
-    return problem ? { allowed: false, reason: `${address} ${problem}; ${HINT}` } : { allowed: true };
+    return problem ? { allowed: false, reason: `${name} ${problem}; ${HINT}` } : { allowed: true };
   }
 
   private isListed(address: Address): boolean {
