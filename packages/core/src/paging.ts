@@ -195,7 +195,7 @@ export const maintenanceSchema = z
       .strictObject({
         every: z
           .string()
-          .regex(/^\d+[dw]$/, { error: 'expected a period such as 1d or 1w' })
+          .regex(/^[1-9]\d*[dw]$/, { error: 'expected a period such as 1d or 1w' })
           .transform((text) => ({ count: Number(text.slice(0, -1)), unit: text.slice(-1) as 'd' | 'w' })),
         duration: durationSchema,
         timezone: timezoneSchema.default('UTC'),

@@ -5,6 +5,7 @@ import {
   IncidentStore,
   isUnderMaintenance,
   type Logger,
+  type MaintenanceSource,
   type ProbeErrorClass,
   type Redis,
   type RedisKeys,
@@ -18,7 +19,9 @@ export interface IncidentDeskOptions {
   keys: RedisKeys;
   log: Logger;
   clock: Clock;
-  config: Pick<VigilConfig, 'components' | 'escalations' | 'maintenances' | 'notifier'>;
+  config: Pick<VigilConfig, 'components' | 'escalations' | 'notifier'>;
+  /** vigil.yaml's maintenances and the API's; a window deleted through the API frees held alerts at the next drain. */
+  maintenances: MaintenanceSource;
   catalog: CheckCatalog;
 }
 
@@ -26,7 +29,7 @@ export interface IncidentDeskOptions {
  * Turns alerting transitions into incidents: a check going down opens its group's incident (its
  * component's, or its own), joins the open one, or reopens one resolved moments ago; recovering
  * takes it out, and the last one out resolves it with downtime bounds. Checks under maintenance
- * stay in the outbox until the window ends.
+ * stay in the outbox until the window ends or is deleted.
  */
 export class IncidentDesk {
   readonly incidents: IncidentStore;
@@ -46,7 +49,7 @@ export class IncidentDesk {
     }
     if (transition.kind === 'alert') {
       const now = this.options.clock.now();
-      const maintenance = isUnderMaintenance(this.options.config.maintenances, check, now);
+      const maintenance = isUnderMaintenance(await this.options.maintenances.current(), check, now);
       if (maintenance) {
         this.options.log.info({ check: check.id, maintenance: maintenance.id }, 'down during maintenance: no incident');
         return;

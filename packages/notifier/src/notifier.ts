@@ -2,6 +2,7 @@ import {
   type Clock,
   IncidentStore,
   type Logger,
+  MaintenanceSource,
   type Redis,
   type RedisKeys,
   systemClock,
@@ -76,7 +77,8 @@ export class Notifier {
       settings,
       ...(fleetPolicy && { fleetEscalation: fleetPolicy }),
     });
-    this.desk = new IncidentDesk({ ...ctx, config, catalog: this.catalog });
+    const maintenances = new MaintenanceSource({ ...ctx, config });
+    this.desk = new IncidentDesk({ ...ctx, config, catalog: this.catalog, maintenances });
     this.evaluator = new Evaluator({
       ...ctx,
       catalog: this.catalog,
