@@ -1,4 +1,4 @@
-import type { Redis, RedisKeys } from '@vigil/core';
+import { type Redis, type RedisKeys, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from '@vigil/core';
 import type { ChainableCommander } from 'ioredis';
 import type { Verdict } from './round-verdict.js';
 
@@ -6,10 +6,12 @@ export type CheckStateName = 'new' | 'up' | 'degraded' | 'down' | 'unknown';
 
 /**
  * Applies one decided round to a check's state machine, in order and exactly once.
- * KEYS state, transitions. ARGV round, verdict, confirmations, checkId, detailJson, now, alertOn
+ * KEYS state, transitions, verdictDay, verdictHour.
+ * ARGV round, verdict, confirmations, checkId, detailJson, now, alertOn, dayTtlS, hourTtlS
  * Returns {} for a round at or before the last one applied, else { from, to, transitionJson | '' }.
  * A change of whether the check is alerting is also written to `transitions` (the outbox the
- * incident side drains), in the same step, so a crash between the two loses nothing.
+ * incident side drains), in the same step, so a crash between the two loses nothing. Each applied
+ * round is counted once in its UTC day and hour verdict buckets (uptime).
  */
 const APPLY = `
 local round = tonumber(ARGV[1])
@@ -70,6 +72,10 @@ set('lastBadRound', lastBad); set('lastGoodRound', lastGood); set('lastOkRound',
 set('goodBeforeFail', goodBeforeFail); set('okBeforeBad', okBeforeBad)
 set('recoveryStart', recoveryStart); set('okRecoveryStart', okRecoveryStart)
 if to ~= (f[2] or 'new') then redis.call('HSET', KEYS[1], 'since', round) end
+redis.call('HINCRBY', KEYS[3], v, 1)
+redis.call('EXPIRE', KEYS[3], ARGV[8])
+redis.call('HINCRBY', KEYS[4], v, 1)
+redis.call('EXPIRE', KEYS[4], ARGV[9])
 local transition = ''
 if alerting(to) ~= alerting(state) then
   local t = {checkId = ARGV[4], at = tonumber(ARGV[6]), round = round, from = state, to = to, detail = cjson.decode(ARGV[5])}
@@ -161,7 +167,7 @@ export class CheckStates {
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
     if (!('vigilApplyVerdict' in ctx.redis)) {
-      ctx.redis.defineCommand('vigilApplyVerdict', { numberOfKeys: 2, lua: APPLY });
+      ctx.redis.defineCommand('vigilApplyVerdict', { numberOfKeys: 4, lua: APPLY });
       ctx.redis.defineCommand('vigilMarkBlind', { numberOfKeys: 1, lua: MARK_BLIND });
       ctx.redis.defineCommand('vigilSettleTransition', { numberOfKeys: 1, lua: SETTLE });
     }
@@ -179,9 +185,12 @@ export class CheckStates {
     now: number;
   }): Promise<StateChange | undefined> {
     const { keys } = this.ctx;
+    const buckets = verdictBucketKeys(keys, input.checkId, input.round);
     const [from, to, transition] = await this.redis.vigilApplyVerdict(
       keys.checkState(input.checkId),
       keys.transitions,
+      buckets.day,
+      buckets.hour,
       input.round,
       input.verdict,
       input.confirmations,
@@ -189,6 +198,8 @@ export class CheckStates {
       JSON.stringify(input.detail),
       input.now,
       input.alertOn,
+      VERDICT_BUCKET_TTL_S.day,
+      VERDICT_BUCKET_TTL_S.hour,
     );
     if (from === undefined || to === undefined) return undefined;
     return {

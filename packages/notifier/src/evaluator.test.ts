@@ -5,9 +5,13 @@ import {
   downtimeBounds,
   type Incident,
   IncidentStore,
+  MaintenanceSource,
+  MaintenanceStore,
+  maintenanceSchema,
   parseConfig,
   type Redis,
   type RedisKeys,
+  readUptime,
   redisKeys,
 } from '@vigil/core';
 import { sampleResult, T0, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
@@ -52,7 +56,7 @@ async function notifier(redis: Redis, keys: RedisKeys, clock: { now(): number })
   const incidents = new IncidentStore(ctx);
   const catalog = new CheckCatalog(ctx);
   const health = new VantageHealth({ ...ctx, incidents, vantages, settings });
-  const desk = new IncidentDesk({ ...ctx, config, catalog });
+  const desk = new IncidentDesk({ ...ctx, config, catalog, maintenances: new MaintenanceSource({ ...ctx, config }) });
   const evaluator = new Evaluator({ ...ctx, catalog, desk, health, vantages, settings });
   const states = new CheckStates(ctx);
   const blind = new BlindSpots({ ...ctx, catalog, states, incidents, settings });
@@ -251,6 +255,22 @@ describe('Evaluator: rounds decided once', () => {
     expect(messages(incidents[0])).toHaveLength(1);
     const events = await w.redis.xrange(w.keys.incidentEvents, '-', '+');
     expect(events.map(([, fields]) => fields[1])).toEqual(['opened']);
+    expect((await readUptime(w, 'api-health', w.clock.now()))['24h']).toMatchObject({ rounds: 4, ok: 1, fail: 3 });
+  });
+
+  it('counts each decided round once in uptime: not duplicates, late results or rounds decided out of order', async () => {
+    const w = await world(['blog']);
+    for (const [k, pattern] of ['UUU', 'DDD', 'DDD', 'DDD', 'UUD', 'UUU'].entries()) await w.feed(k, pattern);
+    await w.feed(2, 'U--'); // a duplicate of a decided round
+    await w.feed(0, 'D--'); // far too late
+    await w.feed(6, 'DD-'); // waits for gamma…
+    await w.feed(7, 'UUU'); // …while round 7 is decided first
+    expect(await w.evaluator.decideDue()).toBe(1); // round 6, now older than the last round applied
+    expect(await w.state('blog')).toBe('up');
+    const expected = { rounds: 7, ok: 3, degraded: 1, fail: 3, uptime: 4 / 7 };
+    const report = await readUptime(w, 'blog', w.clock.now());
+    expect(report['24h']).toEqual({ window: '24h', ...expected });
+    expect(report['90d']).toEqual({ window: '90d', ...expected });
   });
 });
 
@@ -307,6 +327,31 @@ describe('IncidentDesk: grouping, reopening, maintenance', () => {
     await w.desk.drain();
     const incidents = await w.incidents.list();
     expect(incidents.map((i) => [i.group, i.startedAt])).toEqual([['check:docs', R(1)]]);
+  });
+
+  it('honours a maintenance created through the API; deleting it opens the incident on the next drain', async () => {
+    const w = await world(['blog']);
+    const api = new MaintenanceStore({ redis: w.redis, keys: w.keys });
+    await api.create(
+      maintenanceSchema.parse({
+        id: 'blog-move',
+        title: 'Moving the blog',
+        checks: ['blog'],
+        start: '2026-11-20T12:00:00Z',
+        end: '2026-11-20T14:00:00Z',
+      }),
+    );
+    for (const [k, pattern] of ['UUU', 'DDD', 'DDD'].entries()) await w.feed(k, pattern);
+    expect(await w.state('blog')).toBe('down');
+    w.clock.t += 5_000;
+    await w.desk.drain();
+    expect(await w.incidents.list()).toEqual([]);
+
+    expect(await api.delete('blog-move')).toBe(true);
+    w.clock.t += 5_000;
+    await w.desk.drain();
+    const incidents = await w.incidents.list();
+    expect(incidents.map((i) => [i.group, i.startedAt])).toEqual([['check:blog', R(1)]]);
   });
 });
 
