@@ -7,6 +7,22 @@ export type RegistryChange = { op: 'upsert' | 'delete'; id: string };
 export type PutOutcome = 'created' | 'updated' | 'unchanged';
 
 /**
+ * Creates a check on behalf of an owner, within the owner's quota, in one step so two concurrent
+ * requests cannot both take the last slot.
+ * KEYS checks, ownerSet, version. ARGV id, json, maxChecks, channel, changeJson
+ * Returns 1 created, -1 the id is taken, -2 the owner is at the quota.
+ */
+const CREATE_OWNED = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return -2 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`;
+
+/**
  * The registry of checks in Redis: one hash, changes announced on a channel and counted, so a
  * scheduler can follow them live and still catch up after missing a message.
  */
@@ -34,13 +50,52 @@ export class CheckRegistry {
     await this.announce({ op: 'upsert', id: check.id });
   }
 
+  /**
+   * Adds a check for `check.owner` unless the id is taken (CONFLICT) or the owner already has
+   * `maxChecks` (QUOTA_EXCEEDED, naming the limit).
+   */
+  async createOwned(check: Check & { owner: string }, maxChecks: number): Promise<void> {
+    assertValid(check);
+    const { keys } = this.ctx;
+    const outcome = await this.ctx.redis.eval(
+      CREATE_OWNED,
+      3,
+      keys.checks,
+      keys.checksOfOwner(check.owner),
+      keys.checksVersion,
+      check.id,
+      JSON.stringify(check),
+      maxChecks,
+      keys.checksChanged,
+      JSON.stringify({ op: 'upsert', id: check.id } satisfies RegistryChange),
+    );
+    if (outcome === -1)
+      throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
+    if (outcome === -2) {
+      throw new VigilError('QUOTA_EXCEEDED', `quota.checks: this token allows at most ${maxChecks} checks`, [
+        { path: 'quota.checks', message: `at most ${maxChecks} checks per owner; an admin can raise it` },
+      ]);
+    }
+  }
+
+  /** How many checks an owner has registered through the API. */
+  async countOwned(owner: string): Promise<number> {
+    return this.ctx.redis.scard(this.ctx.keys.checksOfOwner(owner));
+  }
+
   /** Creates or replaces a check; unchanged checks announce nothing. */
   async put(check: Check): Promise<PutOutcome> {
     assertValid(check);
     const json = JSON.stringify(check);
     const previous = await this.ctx.redis.hget(this.ctx.keys.checks, check.id);
     if (previous === json) return 'unchanged';
-    await this.ctx.redis.hset(this.ctx.keys.checks, check.id, json);
+    const before = previous === null ? undefined : (JSON.parse(previous) as Check).owner;
+    const multi = this.ctx.redis.multi().hset(this.ctx.keys.checks, check.id, json);
+    if (before !== check.owner) {
+      if (before !== undefined) multi.srem(this.ctx.keys.checksOfOwner(before), check.id);
+      if (check.owner !== undefined) multi.sadd(this.ctx.keys.checksOfOwner(check.owner), check.id);
+    }
+    await multi.exec();
     await this.announce({ op: 'upsert', id: check.id });
     return previous === null ? 'created' : 'updated';
   }
@@ -61,6 +116,8 @@ export class CheckRegistry {
 
   /** Removes a check; false when there was none. */
   async delete(id: string): Promise<boolean> {
+    const owner = (await this.get(id))?.owner;
+    if (owner !== undefined) await this.ctx.redis.srem(this.ctx.keys.checksOfOwner(owner), id);
     const removed = await this.ctx.redis.hdel(this.ctx.keys.checks, id);
     if (removed > 0) await this.announce({ op: 'delete', id });
     return removed > 0;

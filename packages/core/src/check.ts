@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
+import { durationSchema, formatDuration } from './duration.js';
 
 /** Identifiers of checks, components, vantages: safe in Redis keys, queue names and URLs. */
 export const slugSchema = z
@@ -182,6 +183,8 @@ export interface Check {
   alertOn: 'down' | 'degraded';
   tags: string[];
   paused: boolean;
+  /** The API token owner who registered it; absent for checks from vigil.yaml. */
+  owner?: string;
 }
 
 /** Applies defaults to a validated input; `validateResolvedCheck` then checks what spans fields. */
@@ -225,4 +228,45 @@ export function resolvedCheckIssues(check: Check): { path: string[]; message: st
     issues.push({ path: ['timeout'], message: `expected at most the interval (${check.intervalMs}ms)` });
   }
   return issues;
+}
+
+/**
+ * A short fingerprint of everything a check does (not who owns it): the API returns it and
+ * `vigil apply` computes it for the file, so "unchanged" is exact even when secrets are redacted.
+ */
+export function checkRevision(check: Check): string {
+  const { owner: _owner, ...spec } = check;
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+function statusText(range: StatusRange): string {
+  return range.min === range.max ? String(range.min) : `${range.min}-${range.max}`;
+}
+
+/**
+ * The input form of a stored check (durations as text, status ranges as strings): parsing it
+ * with `checkInputSchema` and resolving it gives the same check back. PATCH merges into it.
+ */
+export function checkToInput(check: Check): Record<string, unknown> {
+  const http = check.http && {
+    ...check.http,
+    expect: { ...check.http.expect, status: check.http.expect.status.map(statusText) },
+  };
+  return {
+    id: check.id,
+    name: check.name,
+    ...(check.component !== undefined && { component: check.component }),
+    ...(http && { http }),
+    ...(check.tcp && { tcp: check.tcp }),
+    interval: formatDuration(check.intervalMs),
+    timeout: formatDuration(check.timeoutMs),
+    ...(check.vantages.length > 0 && { vantages: check.vantages }),
+    confirmations: check.confirmations,
+    quorum: check.quorum,
+    severity: check.severity,
+    ...(check.escalation !== undefined && { escalation: check.escalation }),
+    alertOn: check.alertOn,
+    tags: check.tags,
+    paused: check.paused,
+  };
 }

@@ -91,6 +91,48 @@ export interface VigilConfig extends Omit<ConfigFile, 'vantages' | 'checks'> {
   checks: Check[];
 }
 
+/**
+ * What a check must agree on with the rest of the config: declared vantages, component and
+ * escalation policy, and an interval and timeout that fit. Paths are relative to the check, so
+ * vigil.yaml prefixes `checks[i].` and the API reports them as they are.
+ */
+export function checkIssues(
+  check: Check,
+  config: {
+    vantages: readonly Vantage[];
+    components: readonly { id: string }[];
+    escalations: readonly { id: string }[];
+  },
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const vantageIds = config.vantages.map((vantage) => vantage.id);
+  check.vantages.forEach((vantage, j) => {
+    if (!vantageIds.includes(vantage)) {
+      issues.push({
+        path: `vantages[${j}]`,
+        message: `expected one of the vantages: ${vantageIds.join(', ')}`,
+        received: JSON.stringify(vantage),
+      });
+    }
+  });
+  if (check.component !== undefined && !config.components.some((component) => component.id === check.component)) {
+    issues.push({
+      path: 'component',
+      message: 'expected the id of a declared component',
+      received: JSON.stringify(check.component),
+    });
+  }
+  for (const issue of resolvedCheckIssues(check)) issues.push({ path: formatPath(issue.path), message: issue.message });
+  if (check.escalation !== undefined && !config.escalations.some((policy) => policy.id === check.escalation)) {
+    issues.push({
+      path: 'escalation',
+      message: 'expected the id of a declared escalation policy',
+      received: JSON.stringify(check.escalation),
+    });
+  }
+  return issues;
+}
+
 function crossFieldIssues(file: ConfigFile, vantages: Vantage[], checks: Check[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const vantageIds = new Set<string>();
@@ -101,32 +143,10 @@ function crossFieldIssues(file: ConfigFile, vantages: Vantage[], checks: Check[]
   const componentIds = new Set(file.components.map((component) => component.id));
   const checkIds = new Set<string>();
   checks.forEach((check, i) => {
-    const at = (...path: (string | number)[]) => formatPath(['checks', i, ...path]);
-    if (checkIds.has(check.id)) issues.push({ path: at('id'), message: `duplicate check id ${check.id}` });
+    if (checkIds.has(check.id)) issues.push({ path: `checks[${i}].id`, message: `duplicate check id ${check.id}` });
     checkIds.add(check.id);
-    check.vantages.forEach((vantage, j) => {
-      if (!vantageIds.has(vantage)) {
-        issues.push({
-          path: at('vantages', j),
-          message: `expected one of the vantages: ${[...vantageIds].join(', ')}`,
-          received: JSON.stringify(vantage),
-        });
-      }
-    });
-    if (check.component !== undefined && !componentIds.has(check.component)) {
-      issues.push({
-        path: at('component'),
-        message: 'expected the id of a declared component',
-        received: JSON.stringify(check.component),
-      });
-    }
-    for (const issue of resolvedCheckIssues(check)) issues.push({ path: at(...issue.path), message: issue.message });
-    if (check.escalation !== undefined && !file.escalations.some((policy) => policy.id === check.escalation)) {
-      issues.push({
-        path: at('escalation'),
-        message: 'expected the id of a declared escalation policy',
-        received: JSON.stringify(check.escalation),
-      });
+    for (const issue of checkIssues(check, { vantages, components: file.components, escalations: file.escalations })) {
+      issues.push({ ...issue, path: `checks[${i}].${issue.path}` });
     }
   });
   issues.push(...pagingIssues(file, checkIds, componentIds));

@@ -6,6 +6,10 @@ export type VigilErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'TOKEN_INVALID'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'QUOTA_EXCEEDED'
+  | 'RATE_LIMITED'
   | 'REDIS_UNAVAILABLE';
 
 /** One issue with an input: where it is (`checks[2].http.url`) and what was expected there. */

@@ -1,4 +1,9 @@
-import { CheckRegistry, type Clock, type ProbeResult, type Redis, type RedisKeys, ResultStore } from '@vigil/core';
+import { CheckRegistry } from './check-registry.js';
+import type { Clock } from './clock.js';
+import type { RedisKeys } from './keys.js';
+import type { ProbeResult } from './probe-result.js';
+import type { Redis } from './redis.js';
+import { ResultStore } from './result-store.js';
 
 export interface VantageResult {
   ok: boolean;
@@ -37,10 +42,17 @@ function toVantageResult(result: ProbeResult, now: number): VantageResult {
   };
 }
 
-/** Every check with each vantage's latest result, and each vantage's last heartbeat. */
-export async function buildStatus(ctx: { redis: Redis; keys: RedisKeys; clock: Clock }): Promise<StatusReport> {
+/**
+ * Every check (or only one owner's) with each vantage's latest result and the state the notifier
+ * decided, and each vantage's last heartbeat: what `vigil status` shows.
+ */
+export async function buildStatus(
+  ctx: { redis: Redis; keys: RedisKeys; clock: Clock },
+  options: { owner?: string } = {},
+): Promise<StatusReport> {
   const now = ctx.clock.now();
-  const checks = await new CheckRegistry(ctx).list();
+  const all = await new CheckRegistry(ctx).list();
+  const checks = options.owner === undefined ? all : all.filter((check) => check.owner === options.owner);
   const latest = await new ResultStore(ctx).latestMany(checks.map((check) => check.id));
   const heartbeats = await ctx.redis.hgetall(ctx.keys.vantageHeartbeats);
   const pipeline = ctx.redis.pipeline();

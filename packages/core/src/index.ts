@@ -1,11 +1,26 @@
 export { type AckClaim, createAckToken, redeemAckToken, resolveSecret, verifyAckToken } from './ack-token.js';
 export {
+  type ApiToken,
+  DEFAULT_QUOTA,
+  DEFAULT_RATE_LIMIT,
+  TOKEN_SCOPES,
+  type TokenInput,
+  type TokenQuota,
+  type TokenRateLimit,
+  type TokenScope,
+  TokenStore,
+  tokenInputSchema,
+  tokenPatchSchema,
+} from './api-token.js';
+export {
   type Check,
   type CheckDefaults,
   type CheckInput,
   checkDefaultsSchema,
   checkInputSchema,
+  checkRevision,
   checkTarget,
+  checkToInput,
   type HttpSpec,
   httpSpecSchema,
   MIN_INTERVAL_MS,
@@ -20,7 +35,9 @@ export {
 export { CheckRegistry, type PutOutcome, type RegistryChange } from './check-registry.js';
 export { type Clock, systemClock } from './clock.js';
 export {
+  checkIssues,
   cidrSchema,
+  componentSchema,
   loadConfig,
   type ProberSettings,
   parseConfig,
@@ -31,6 +48,7 @@ export {
 export { durationSchema, formatDuration, parseDuration } from './duration.js';
 export { parseEnv, type VigilEnv } from './env.js';
 export { type FieldIssue, isVigilError, VigilError, type VigilErrorCode } from './errors.js';
+export { buildStatus, type CheckStatus, type StatusReport, type VantageResult } from './fleet-status.js';
 export {
   type DowntimeBounds,
   downtimeBounds,
@@ -50,7 +68,7 @@ export {
   type OpenRequest,
   type RecoveryOutcome,
 } from './incident-store.js';
-export { describeIssues, formatPath, toFieldIssues } from './issues.js';
+export { describeIssues, formatPath, toFieldIssues, validationError } from './issues.js';
 export { type RedisKeys, redisKeys, utcDay } from './keys.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export {
@@ -61,7 +79,17 @@ export {
   type ScheduledWindow,
   upcomingWindows,
 } from './maintenance.js';
-export { nextHandoffs, type OnCall, type OnCallChange, onCallAt, onCallPeople } from './oncall.js';
+export { MaintenanceSource } from './maintenance-source.js';
+export { MaintenanceStore } from './maintenance-store.js';
+export {
+  nextHandoffs,
+  type OnCall,
+  type OnCallChange,
+  type OnCallRow,
+  onCallAt,
+  onCallPeople,
+  onCallReport,
+} from './oncall.js';
 export {
   CHANNEL_KINDS,
   type ChannelConfig,
@@ -117,3 +145,17 @@ export {
 } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
 export { type RecordOutcome, ResultStore, type UptimeDay } from './result-store.js';
+export { type GuardVerdict, TargetGuard, type TargetGuardOptions } from './target-guard.js';
+export { type PolicyTarget, targetPolicyIssues } from './target-policy.js';
+export {
+  MAX_UPTIME_DAYS,
+  readUptime,
+  readUptimeDays,
+  type UptimeDayCounts,
+  type UptimeReport,
+  type UptimeWindow,
+  utcHour,
+  VERDICT_BUCKET_TTL_S,
+  verdictBucketKeys,
+  type WindowUptime,
+} from './uptime.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldIssue } from './errors.js';
+import { type FieldIssue, VigilError } from './errors.js';
 
 /** `['checks', 2, 'http', 'url']` → `checks[2].http.url` */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -46,4 +46,10 @@ export function describeIssues(issues: readonly FieldIssue[]): string {
   return issues
     .map((issue) => `${issue.path}: ${issue.message}${issue.received !== undefined ? ` (got ${issue.received})` : ''}`)
     .join('\n');
+}
+
+/** A VALIDATION error for input zod refused: every field issue, and one line per issue as its message. */
+export function validationError(error: z.ZodError, input: unknown): VigilError {
+  const issues = toFieldIssues(error, input);
+  return new VigilError('VALIDATION', describeIssues(issues), issues);
 }

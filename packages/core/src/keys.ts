@@ -77,7 +77,7 @@ export function redisKeys(prefix: string) {
     maintenancesVersion: `${prefix}:maintenances:version`,
     /** hash: token id → ApiToken JSON (never the token itself) */
     tokens: `${prefix}:tokens`,
-    /** hash: SHA-256 of a token → its id */
+    /** hash: SHA-256 of a token → its id, and `id:<id>` → that hash (for revoking) */
     tokensByHash: `${prefix}:tokens:by-hash`,
     /** counter with a TTL: API requests of one token in one rate-limit window */
     rateLimit: (tokenId: string, window: number) => `${prefix}:rate:${tokenId}:${window}`,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { VigilConfig } from './config.js';
 import { type Layer, type Rotation, type Schedule, scheduleLayers, type Weekday } from './paging.js';
 
 const HOUR_MS = 3_600_000;
@@ -179,4 +180,26 @@ function calendarDays(from: DateTime, to: DateTime): number {
 
 function floorMod(value: number, modulus: number): number {
   return ((value % modulus) + modulus) % modulus;
+}
+
+export interface OnCallRow {
+  schedule: string;
+  person?: { id: string; name: string };
+  until?: number;
+  next?: { at: number; personId?: string };
+}
+
+/** Who is on call in each schedule at `at`, until when, and who is next. */
+export function onCallReport(config: Pick<VigilConfig, 'schedules' | 'people'>, at: number): OnCallRow[] {
+  return config.schedules.map((schedule) => {
+    const current = onCallAt(schedule, at);
+    const person = config.people.find((p) => p.id === current?.personId);
+    const [next] = nextHandoffs(schedule, at, 1);
+    return {
+      schedule: schedule.id,
+      ...(person && { person: { id: person.id, name: person.name } }),
+      ...(current && { until: current.shiftEnd }),
+      ...(next && { next: { at: next.at, ...(next.personId && { personId: next.personId }) } }),
+    };
+  });
 }

@@ -4,6 +4,8 @@ import { parseEnv } from './env.js';
 import type { ProbeResult } from './probe-result.js';
 import { createRedis, DEFAULT_REDIS_URL } from './redis.js';
 
+export { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget } from './target-corpus.js';
+
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
 export const TEST_REDIS_URL = parseEnv(process.env).REDIS_URL ?? DEFAULT_REDIS_URL;
 
