@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandlers } from './api-error.js';
+import type { WebContext } from './context.js';
+import { openApiDocument } from './openapi.js';
+import { type Route, registerRoutes, route } from './route.js';
+import { ackRoutes } from './routes/ack.js';
+import { checkRoutes } from './routes/checks.js';
+import { fleetRoutes } from './routes/fleet.js';
+import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { maintenanceRoutes } from './routes/maintenances.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+/** API bodies are small documents; anything larger is refused before it is parsed. */
+const BODY_LIMIT = 256 * 1024;
+export const API_VERSION = '1.0.0';
+
+/** Every route of the web role, in the order the OpenAPI document lists them. */
+export function webRoutes(ctx: WebContext): Route[] {
+  const routes = [
+    ...checkRoutes(ctx),
+    ...incidentRoutes(ctx),
+    ...maintenanceRoutes(ctx),
+    ...fleetRoutes(ctx),
+    ...tokenRoutes(ctx),
+    ...ackRoutes(ctx),
+    ...healthRoutes(ctx),
+  ];
+  const document = openApiDocument(routes, API_VERSION);
+  routes.push(
+    route({
+      method: 'GET',
+      url: '/api/v1/openapi.json',
+      summary: 'This API, described as OpenAPI 3.1',
+      tag: 'public',
+      access: 'public',
+      handler: async () => document,
+    }),
+  );
+  return routes;
+}
+
+/**
+ * The web role's Fastify app, not yet listening: tests drive it with `inject()`. Requests are
+ * logged by Vigil's logger with the route pattern, never headers or the URL itself, so no token
+ * (bearer or acknowledge link) reaches a log line.
+ */
+export function buildApp(ctx: WebContext): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 2_000 },
+  });
+  installErrorHandlers(app, ctx.log);
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.log.debug(
+      {
+        method: request.method,
+        url: request.routeOptions.url ?? '(none)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  registerRoutes(app, ctx, webRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,69 @@
+import {
+  CheckRegistry,
+  type Clock,
+  IncidentStore,
+  type Logger,
+  MaintenanceStore,
+  type Redis,
+  type RedisKeys,
+  ResultStore,
+  TargetGuard,
+  TokenStore,
+  type VigilConfig,
+  VigilError,
+} from '@vigil/core';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { WebContext } from './context.js';
+
+export interface WebOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  clock: Clock;
+  config: VigilConfig;
+  secret: string;
+}
+
+/** The stores and policies routes use, built once from the process's connections and config. */
+export function createWebContext(options: WebOptions): WebContext {
+  const stores = { redis: options.redis, keys: options.keys };
+  return {
+    ...options,
+    guard: new TargetGuard({
+      allowPrivateTargets: options.config.allowPrivateTargets,
+      allowTargets: options.config.allowTargets,
+    }),
+    checks: new CheckRegistry(stores),
+    tokens: new TokenStore(stores),
+    results: new ResultStore({ ...stores, historySize: options.config.history.perCheck }),
+    incidents: new IncidentStore(stores),
+    maintenances: new MaintenanceStore(stores),
+  };
+}
+
+/** The web role, listening: `close()` stops taking requests and lets those in flight finish. */
+export class WebServer {
+  readonly app: FastifyInstance;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: WebOptions) {
+    this.app = buildApp(createWebContext(options));
+  }
+
+  /** Listens on `host:port` (loopback unless told otherwise); a port in use is a clear error. */
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    try {
+      return await this.app.listen({ port, host });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'EADDRINUSE' ? 'is in use' : `cannot be listened on (${code ?? (err as Error).message})`;
+      throw new VigilError('VALIDATION', `VIGIL_PORT: port ${port} ${reason}; set VIGIL_PORT to a free port`);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.app.close();
+    return this.closing;
+  }
+}
