@@ -1,3 +1,2 @@
 export { type RunningRole, startNotifier, startProber, startScheduler, stopAll, syncConfigChecks } from './roles.js';
 export { EXAMPLE_CONFIG, openRuntime, type Runtime, resolveConfig } from './runtime.js';
-export { buildStatus, type StatusReport } from './status-report.js';

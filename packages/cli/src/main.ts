@@ -1,7 +1,7 @@
-import { describeIssues, isVigilError, parseEnv, type VigilEnv } from '@vigil/core';
+import { describeIssues, isVigilError, onCallReport, parseEnv, type VigilEnv } from '@vigil/core';
 import { Command, CommanderError, Option } from 'commander';
 import { type IncidentAction, incidentsCommand } from './commands/incidents.js';
-import { onCallReport, parseAt, renderOnCall } from './commands/oncall.js';
+import { parseAt, renderOnCall } from './commands/oncall.js';
 import { roleCommand } from './commands/roles.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
@@ -65,6 +65,21 @@ for (const role of ['scheduler', 'notifier'] as const) {
       });
     });
 }
+
+program
+  .command('web')
+  .description('run the web role: operator API, acknowledge links, /healthz and /readyz on VIGIL_PORT')
+  .option('--host <address>', 'address to listen on (default 127.0.0.1; 0.0.0.0 in a container)')
+  .addOption(configOption())
+  .action(async (opts: { host?: string; config?: string }) => {
+    await roleCommand({
+      role: 'web',
+      env: env(),
+      processEnv: process.env,
+      ...(opts.config !== undefined && { configPath: opts.config }),
+      ...(opts.host !== undefined && { host: opts.host }),
+    });
+  });
 
 program
   .command('prober')

@@ -1,8 +1,17 @@
 import { join } from 'node:path';
-import { CheckRegistry, type Logger, resolveSecret, type Vantage, type VigilConfig } from '@vigil/core';
+import {
+  CheckRegistry,
+  type Logger,
+  resolveSecret,
+  systemClock,
+  TargetGuard,
+  type Vantage,
+  type VigilConfig,
+} from '@vigil/core';
 import { closeChannels, createChannels, Notifier } from '@vigil/notifier';
-import { ProbeWorker, TargetGuard } from '@vigil/prober';
+import { ProbeWorker } from '@vigil/prober';
 import { Scheduler } from '@vigil/scheduler';
+import { WebServer } from '@vigil/web';
 import type { Runtime } from './runtime.js';
 
 /** A running role: `close()` stops taking work, finishes what is in flight, and releases resources. */
@@ -95,6 +104,20 @@ export async function startNotifier(
       await closeChannels(channels);
     },
   };
+}
+
+/** The web role: the operator API, acknowledge links and health endpoints on VIGIL_PORT (loopback unless `host`). */
+export async function startWeb(
+  runtime: Runtime,
+  config: VigilConfig,
+  options: { host?: string } = {},
+): Promise<RunningRole> {
+  const log = roleLog(runtime, 'web');
+  const { secret } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
+  const web = new WebServer({ redis: runtime.redis, keys: runtime.keys, log, clock: systemClock, config, secret });
+  const url = await web.listen(runtime.env.VIGIL_PORT, options.host);
+  log.info({ url }, 'web listening');
+  return { name: 'web', close: () => web.close() };
 }
 
 /** Stops roles in the order given (front door first), then the runtime; each step at most once. */

@@ -1,4 +1,4 @@
-import { nextHandoffs, onCallAt, type VigilConfig, VigilError } from '@vigil/core';
+import { type OnCallRow, VigilError } from '@vigil/core';
 import { renderTable } from '../table.js';
 
 function iso(ms: number): string {
@@ -15,28 +15,6 @@ export function parseAt(at: string | undefined, now: number): number {
       `--at: expected an ISO date-time such as 2026-11-25T09:00:00Z, got ${JSON.stringify(at)}`,
     );
   return ms;
-}
-
-export interface OnCallRow {
-  schedule: string;
-  person?: { id: string; name: string };
-  until?: number;
-  next?: { at: number; personId?: string };
-}
-
-/** Who is on call in each schedule at `at`, until when, and who is next. */
-export function onCallReport(config: Pick<VigilConfig, 'schedules' | 'people'>, at: number): OnCallRow[] {
-  return config.schedules.map((schedule) => {
-    const current = onCallAt(schedule, at);
-    const person = config.people.find((p) => p.id === current?.personId);
-    const [next] = nextHandoffs(schedule, at, 1);
-    return {
-      schedule: schedule.id,
-      ...(person && { person: { id: person.id, name: person.name } }),
-      ...(current && { until: current.shiftEnd }),
-      ...(next && { next: { at: next.at, ...(next.personId && { personId: next.personId }) } }),
-    };
-  });
 }
 
 export function renderOnCall(rows: OnCallRow[]): string {

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { type VigilEnv, VigilError } from '@vigil/core';
-import { type RunningRole, startNotifier, startProber, startScheduler, stopAll } from '../roles.js';
+import { type RunningRole, startNotifier, startProber, startScheduler, startWeb, stopAll } from '../roles.js';
 import { openRuntime, resolveConfig } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
 
-type RoleName = 'scheduler' | 'prober' | 'notifier';
+type RoleName = 'scheduler' | 'prober' | 'notifier' | 'web';
 
 export interface RoleCommandOptions {
   role: RoleName;
@@ -13,6 +13,8 @@ export interface RoleCommandOptions {
   configPath?: string;
   vantage?: string;
   sourceAddress?: string;
+  /** The web role's listen address (loopback by default; 0.0.0.0 in a container). */
+  host?: string;
 }
 
 /** One role in this process, until SIGTERM: what a deployment runs, one container a role. */
@@ -40,11 +42,13 @@ export async function roleCommand(options: RoleCommandOptions): Promise<void> {
       env,
       processEnv: options.processEnv,
       redisUrl: runtime.redisUrl,
-      fallback: role === 'scheduler' ? 'error' : 'defaults',
+      fallback: role === 'scheduler' || role === 'web' ? 'error' : 'defaults',
       ...(vantageId && { vantage: vantageId }),
     });
     if (role === 'scheduler') running.push(await startScheduler(runtime, config));
     if (role === 'notifier') running.push(await startNotifier(runtime, config));
+    if (role === 'web')
+      running.push(await startWeb(runtime, config, options.host === undefined ? {} : { host: options.host }));
     if (role === 'prober' && vantageId) {
       const declared = config.vantages.find((v) => v.id === vantageId);
       const sourceAddress = options.sourceAddress ?? declared?.sourceAddress;

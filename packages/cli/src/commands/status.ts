@@ -1,6 +1,5 @@
-import { systemClock } from '@vigil/core';
+import { buildStatus, type StatusReport, systemClock } from '@vigil/core';
 import type { Runtime } from '../runtime.js';
-import { buildStatus, type StatusReport } from '../status-report.js';
 import { formatAge, renderTable } from '../table.js';
 
 const GREEN = (text: string) => `\u001b[32m${text}\u001b[39m`;
