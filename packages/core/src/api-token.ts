@@ -78,6 +78,13 @@ export const tokenPatchSchema = z.strictObject({
 const TOKEN_PREFIX = 'vgl_';
 const TOKEN_SHAPE = /^vgl_([a-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
 
+/** KEYS tokensByHash, tokens. ARGV hash. Returns the token's record JSON, or nil. */
+const VERIFY = `
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if not id then return false end
+return redis.call('HGET', KEYS[2], id)
+`;
+
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -95,7 +102,15 @@ function applyQuota(base: TokenQuota, input: z.output<typeof quotaSchema> | unde
  * token (a fast hash is enough for 192 random bits) and its record, so a leaked dump grants nothing.
  */
 export class TokenStore {
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {}
+  private readonly redis: Redis & {
+    vigilVerifyToken(byHash: string, tokens: string, hash: string): Promise<string | null>;
+  };
+
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    if (!('vigilVerifyToken' in ctx.redis))
+      ctx.redis.defineCommand('vigilVerifyToken', { numberOfKeys: 2, lua: VERIFY });
+    this.redis = ctx.redis as TokenStore['redis'];
+  }
 
   /** Creates a token; the returned `token` is the only time its secret exists outside the caller. */
   async create(
@@ -125,9 +140,9 @@ export class TokenStore {
   /** The record of a presented token, or undefined for anything unknown, revoked or malformed. */
   async verify(token: string): Promise<ApiToken | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
-    const id = await this.ctx.redis.hget(this.ctx.keys.tokensByHash, hashToken(token));
-    if (id === null) return undefined;
-    return this.get(id);
+    // One round trip on every API request: the hash's id, then its record.
+    const json = await this.redis.vigilVerifyToken(this.ctx.keys.tokensByHash, this.ctx.keys.tokens, hashToken(token));
+    return json === null ? undefined : (JSON.parse(json) as ApiToken);
   }
 
   async get(id: string): Promise<ApiToken | undefined> {

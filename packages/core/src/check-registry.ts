@@ -27,7 +27,10 @@ return 1
  * scheduler can follow them live and still catch up after missing a message.
  */
 export class CheckRegistry {
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {}
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    if (!('vigilCreateOwnedCheck' in ctx.redis))
+      ctx.redis.defineCommand('vigilCreateOwnedCheck', { numberOfKeys: 3, lua: CREATE_OWNED });
+  }
 
   async list(): Promise<Check[]> {
     const all = await this.ctx.redis.hgetall(this.ctx.keys.checks);
@@ -39,6 +42,22 @@ export class CheckRegistry {
   async get(id: string): Promise<Check | undefined> {
     const json = await this.ctx.redis.hget(this.ctx.keys.checks, id);
     return json === null ? undefined : (JSON.parse(json) as Check);
+  }
+
+  /** The checks with these ids, in the same order; undefined where there is none. */
+  async getMany(ids: readonly string[]): Promise<(Check | undefined)[]> {
+    if (ids.length === 0) return [];
+    const values = await this.ctx.redis.hmget(this.ctx.keys.checks, ...ids);
+    return values.map((json) => (json === null ? undefined : (JSON.parse(json) as Check)));
+  }
+
+  /** Every check id, or an owner's, sorted: listing a page needs only the ids of the others. */
+  async ids(owner?: string): Promise<string[]> {
+    const ids =
+      owner === undefined
+        ? await this.ctx.redis.hkeys(this.ctx.keys.checks)
+        : await this.ctx.redis.smembers(this.ctx.keys.checksOfOwner(owner));
+    return ids.sort();
   }
 
   /** Adds a check; CONFLICT when the id is taken. */
@@ -57,9 +76,8 @@ export class CheckRegistry {
   async createOwned(check: Check & { owner: string }, maxChecks: number): Promise<void> {
     assertValid(check);
     const { keys } = this.ctx;
-    const outcome = await this.ctx.redis.eval(
-      CREATE_OWNED,
-      3,
+    const redis = this.ctx.redis as Redis & { vigilCreateOwnedCheck(...args: (string | number)[]): Promise<number> };
+    const outcome = await redis.vigilCreateOwnedCheck(
       keys.checks,
       keys.checksOfOwner(check.owner),
       keys.checksVersion,

@@ -60,12 +60,18 @@ export const httpExpectSchema = z.strictObject({
   certDaysLeft: z.int().nonnegative().optional(),
 });
 
+/** URL userinfo, if the string parses at all (an unparsable one is already an issue of its own). */
+function hasCredentials(url: string): boolean {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  return Boolean(parsed?.username || parsed?.password);
+}
+
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export const httpSpecSchema = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
-    .refine((url) => !new URL(url).username && !new URL(url).password, {
+    .refine((url) => !hasCredentials(url), {
       error: 'credentials in the URL are not allowed; send them in headers',
     }),
   method: z.enum(HTTP_METHODS).default('GET'),

@@ -22,18 +22,27 @@ const envSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' }).optional(),
   /** The From address of pages. */
   VIGIL_MAIL_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
+  /** Where the CLI finds the API; without it, the web role on this machine's VIGIL_PORT. */
+  VIGIL_URL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** The CLI's bearer token (`vigil tokens create`); never echoed back in an error. */
+  VIGIL_TOKEN: z.string().regex(/^\S+$/, { error: 'expected a token without spaces (vgl_…)' }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
 /** The environment Vigil reads, validated once at the process edge and passed inward. */
 export type VigilEnv = z.output<typeof envSchema>;
 
+/** Variables whose values are secrets: an error names them but never shows what they hold. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['VIGIL_SECRET', 'VIGIL_TOKEN']);
+
 /** Empty strings count as unset, so `REDIS_URL=` in a compose file means "the default". */
 export function parseEnv(env: Readonly<Record<string, string | undefined>>): VigilEnv {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    const issues: FieldIssue[] = toFieldIssues(parsed.error, present);
+    const issues: FieldIssue[] = toFieldIssues(parsed.error, present).map(({ received, ...issue }) =>
+      SECRET_VARIABLES.has(issue.path) || received === undefined ? issue : { ...issue, received },
+    );
     throw new VigilError('ENV_INVALID', `environment is invalid:\n${describeIssues(issues)}`, issues);
   }
   return parsed.data;

@@ -10,7 +10,9 @@ export type VigilErrorCode =
   | 'FORBIDDEN'
   | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
-  | 'REDIS_UNAVAILABLE';
+  | 'REDIS_UNAVAILABLE'
+  /** The CLI could not reach the Vigil API (nothing listening, DNS, timeout). */
+  | 'API_UNREACHABLE';
 
 /** One issue with an input: where it is (`checks[2].http.url`) and what was expected there. */
 export interface FieldIssue {

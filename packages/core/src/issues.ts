@@ -20,9 +20,15 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): { found: boolean;
   return { found: true, value: current };
 }
 
-/** Short rendering of a received value, for error messages; never a whole document. */
+/** A URL's user, password and query may be credentials: an error message shows neither. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@').replace(/\?[^#\s]*/, '?…');
+}
+
+/** Short rendering of a received value, for error messages; never a whole document, never a URL's credentials. */
 export function renderValue(value: unknown, max = 60): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  const shown = typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? withoutCredentials(value) : value;
+  const text = typeof shown === 'string' ? JSON.stringify(shown) : (JSON.stringify(shown) ?? String(shown));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -34,7 +40,9 @@ export function toFieldIssues(error: z.ZodError, input: unknown, basePath: reado
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : undefined;
     const message = keys ? `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : issue.message;
     const fieldIssue: FieldIssue = { path: formatPath(path), message };
-    if (at.found && !keys && at.value !== undefined && typeof at.value !== 'object') {
+    // Header values are credentials as often as not: name the field, never echo the value.
+    const secret = issue.path.includes('headers');
+    if (at.found && !keys && !secret && at.value !== undefined && typeof at.value !== 'object') {
       fieldIssue.received = renderValue(at.value);
     }
     return fieldIssue;

@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon';
+import { DAY_MS } from './duration.js';
 import type { Maintenance } from './paging.js';
-
-const DAY_MS = 86_400_000;
 
 type Recurring = NonNullable<Maintenance['recurring']>;
 
@@ -68,7 +67,7 @@ function windowsBetween(m: Maintenance, from: number, until: number): Maintenanc
   if (ongoing) windows.push(ongoing);
   for (let index = Math.max(latestWindowIndex(start, recurring, from) + 1, 0); ; index++) {
     const window = windowOf(start, recurring, index);
-    if (window.start >= until) break;
+    if (!(window.start < until)) break; // also stops on an unrepresentable date
     windows.push(window);
   }
   return windows;

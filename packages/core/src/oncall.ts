@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import type { VigilConfig } from './config.js';
+import { DAY_MS } from './duration.js';
 import { type Layer, type Rotation, type Schedule, scheduleLayers, type Weekday } from './paging.js';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const MINUTES_PER_DAY = 1_440;
 /** Luxon numbers weekdays 1 (Monday) to 7 (Sunday). */
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

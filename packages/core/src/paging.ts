@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { slugSchema } from './check.js';
-import { durationSchema } from './duration.js';
+import { DAY_MS, durationSchema } from './duration.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -65,6 +65,9 @@ export const personSchema = z
     error: 'expected at least one of email or webhook',
   });
 export type Person = z.output<typeof personSchema>;
+
+/** A yearly window is the longest period a recurring maintenance may have. */
+const MAX_PERIOD_DAYS = 366;
 
 export const rotationSchema = z.strictObject({
   /** Length of one shift: `1d`, `1w` (written `7d`), `12h`. */
@@ -196,9 +199,16 @@ export const maintenanceSchema = z
         every: z
           .string()
           .regex(/^[1-9]\d*[dw]$/, { error: 'expected a period such as 1d or 1w' })
-          .transform((text) => ({ count: Number(text.slice(0, -1)), unit: text.slice(-1) as 'd' | 'w' })),
+          .transform((text) => ({ count: Number(text.slice(0, -1)), unit: text.slice(-1) as 'd' | 'w' }))
+          .refine((every) => every.count * (every.unit === 'w' ? 7 : 1) <= MAX_PERIOD_DAYS, {
+            error: `expected a period of at most ${MAX_PERIOD_DAYS}d`,
+          }),
         duration: durationSchema,
         timezone: timezoneSchema.default('UTC'),
+      })
+      .refine((r) => r.duration <= r.every.count * (r.every.unit === 'w' ? 7 : 1) * DAY_MS, {
+        error: 'expected a duration no longer than the period',
+        path: ['duration'],
       })
       .optional(),
   })

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
+import { DAY_MS } from './duration.js';
 import { VigilError } from './errors.js';
 import { type RedisKeys, utcDay } from './keys.js';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** The longest window read (90 days), so the most days `readUptimeDays` serves. */
 export const MAX_UPTIME_DAYS = 90;
