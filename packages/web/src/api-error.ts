@@ -1,5 +1,5 @@
 import { type FieldIssue, isVigilError, type Logger, type VigilErrorCode } from '@vigil/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where a field issue was found in the request. */
 export type IssueLocation = 'body' | 'query' | 'params' | 'headers';
@@ -21,6 +21,7 @@ const STATUS: Record<VigilErrorCode, number> = {
   QUOTA_EXCEEDED: 403,
   RATE_LIMITED: 429,
   REDIS_UNAVAILABLE: 503,
+  API_UNREACHABLE: 502,
 };
 
 function body(code: string, message: string, issues: ApiErrorBody['error']['issues'] = []): ApiErrorBody {
@@ -50,6 +51,22 @@ function fastifyClientError(err: FastifyError): { code: string; message: string;
 }
 
 /**
+ * Fastify's router refusals (a malformed percent-encoding, a path segment over the length limit),
+ * which never reach the error handler, in the same shape as every other error.
+ */
+export function frameworkError(err: FastifyError, _request: unknown, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const message = 'a path segment is longer than the API accepts';
+    reply.code(414).send(body('URI_TOO_LONG', `url: ${message}`, [{ path: 'url', message }]));
+  } else if (err.code === 'FST_ERR_BAD_URL') {
+    const message = 'expected a valid percent-encoded path';
+    reply.code(400).send(body('VALIDATION', `url: ${message}`, [{ path: 'url', message }]));
+  } else {
+    reply.code(500).send(body('INTERNAL', 'internal error; the server log has the details'));
+  }
+}
+
+/**
  * Maps every failure to a JSON body: VigilErrors by their code, Fastify's own 4xx (bad JSON, media
  * type, size) to the same shape, and anything else to a 500 that says nothing about the code.
  */
@@ -74,6 +91,12 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    return reply.code(404).send(body('NOT_FOUND', `no route ${request.method} ${path}`));
+    return reply
+      .code(404)
+      .send(
+        body('NOT_FOUND', `no route ${request.method} ${path}`, [
+          { path: 'url', message: 'expected a route of this API (GET /api/v1/openapi.json lists them)' },
+        ]),
+      );
   });
 }

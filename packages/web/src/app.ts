@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandlers } from './api-error.js';
+import { frameworkError, installErrorHandlers } from './api-error.js';
 import type { WebContext } from './context.js';
 import { openApiDocument } from './openapi.js';
 import { type Route, registerRoutes, route } from './route.js';
@@ -26,7 +26,6 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...ackRoutes(ctx),
     ...healthRoutes(ctx),
   ];
-  const document = openApiDocument(routes, API_VERSION);
   routes.push(
     route({
       method: 'GET',
@@ -37,6 +36,8 @@ export function webRoutes(ctx: WebContext): Route[] {
       handler: async () => document,
     }),
   );
+  // Generated after the list is complete, so the document describes its own route too.
+  const document = openApiDocument(routes, API_VERSION);
   return routes;
 }
 
@@ -50,6 +51,7 @@ export function buildApp(ctx: WebContext): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 2_000 },
+    frameworkErrors: frameworkError,
   });
   installErrorHandlers(app, ctx.log);
   app.addHook('onResponse', async (request, reply) => {

@@ -34,6 +34,15 @@ function quotaIssues(ctx: WebContext, check: Check, token: ApiToken): FieldIssue
   return issues;
 }
 
+/** A vantage listed twice would be counted twice against the quota (and probed twice): refused. */
+function duplicateVantageIssues(check: Check): FieldIssue[] {
+  return check.vantages.flatMap((vantage, i) =>
+    check.vantages.indexOf(vantage) < i
+      ? [{ path: `vantages[${i}]`, message: `duplicate vantage ${vantage}`, received: JSON.stringify(vantage) }]
+      : [],
+  );
+}
+
 /**
  * Turns a validated API body into the check to store, or refuses it: references the fleet's config
  * must resolve (400), literal private targets the policy forbids (400), and the token's quota (403).
@@ -41,7 +50,11 @@ function quotaIssues(ctx: WebContext, check: Check, token: ApiToken): FieldIssue
 export function admitCheck(ctx: WebContext, input: CheckInput, token: ApiToken, owner: string | undefined): Check {
   const resolved = resolveCheck(input, ctx.config.defaults);
   const check: Check = { ...resolved, ...(owner !== undefined && { owner }) };
-  const invalid = [...checkIssues(check, ctx.config), ...targetPolicyIssues(check, ctx.guard)];
+  const invalid = [
+    ...checkIssues(check, ctx.config),
+    ...duplicateVantageIssues(check),
+    ...targetPolicyIssues(check, ctx.guard),
+  ];
   if (invalid.length > 0) throw new VigilError('VALIDATION', describeIssues(invalid), invalid);
   const overQuota = quotaIssues(ctx, check, token);
   if (overQuota.length > 0) throw new VigilError('QUOTA_EXCEEDED', `quota: ${describeIssues(overQuota)}`, overQuota);

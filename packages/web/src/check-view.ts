@@ -1,7 +1,10 @@
 import { type Check, checkRevision } from '@vigil/core';
 
-/** Header names whose values are credentials: shown as `[redacted]`, never echoed back. */
-const SECRET_HEADER = /authorization|cookie|token|secret|password|api-?key|auth/i;
+/**
+ * Header names whose values are credentials: shown as `[redacted]`, never echoed back. Any `key`
+ * counts (`Ocp-Apim-Subscription-Key`, `X-Functions-Key`): hiding a harmless one costs nothing.
+ */
+const SECRET_HEADER = /auth|cookie|token|secret|passw|key|session|credential|signature/i;
 
 export interface CheckView extends Omit<Check, 'owner'> {
   owner: string | null;

@@ -1,4 +1,4 @@
-import { type ApiToken, describeIssues, type FieldIssue, toFieldIssues, VigilError } from '@vigil/core';
+import { type ApiToken, describeIssues, type FieldIssue, formatPath, toFieldIssues, VigilError } from '@vigil/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { IssueLocation } from './api-error.js';
@@ -51,6 +51,34 @@ function parsePart<T>(
   return undefined as T;
 }
 
+/** Bodies nested deeper than this are refused before a schema or handler walks them recursively. */
+export const MAX_BODY_DEPTH = 32;
+
+/** The path of the first object or array nested deeper than MAX_BODY_DEPTH, found without recursion. */
+function tooDeep(input: unknown): string | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: input, path: [] }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { value, path } = next;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_BODY_DEPTH) return formatPath(path);
+    for (const [key, child] of Object.entries(value)) {
+      stack.push({ value: child, path: [...path, Array.isArray(value) ? Number(key) : key] });
+    }
+  }
+  return undefined;
+}
+
+function parseBody<T>(
+  schema: z.ZodType<T> | undefined,
+  input: unknown,
+  issues: (FieldIssue & { in: IssueLocation })[],
+): T {
+  const deep = schema && tooDeep(input);
+  if (deep === undefined) return parsePart(schema, input, 'body', issues);
+  issues.push({ path: deep, message: `expected at most ${MAX_BODY_DEPTH} levels of nesting`, in: 'body' });
+  return undefined as T;
+}
+
 /** Registers routes behind authentication, rate limiting and input parsing, all before the handler runs. */
 export function registerRoutes(app: FastifyInstance, ctx: WebContext, routes: readonly Route[]): void {
   for (const definition of routes) {
@@ -62,7 +90,7 @@ export function registerRoutes(app: FastifyInstance, ctx: WebContext, routes: re
         const issues: (FieldIssue & { in: IssueLocation })[] = [];
         const params = parsePart(definition.params, request.params, 'params', issues);
         const query = parsePart(definition.query, request.query, 'query', issues);
-        const body = parsePart(definition.body, request.body, 'body', issues);
+        const body = parseBody(definition.body, request.body, issues);
         if (issues.length > 0) throw new VigilError('VALIDATION', describeIssues(issues), issues);
         const result = await definition.handler({ params, query, body, token: token as ApiToken, request, reply });
         if (reply.sent) return reply;

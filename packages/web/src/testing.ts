@@ -1,7 +1,11 @@
 import {
   type ApiToken,
+  checkInputSchema,
+  createAckToken,
   createLogger,
+  maintenanceSchema,
   redisKeys,
+  resolveCheck,
   type TokenInput,
   tokenInputSchema,
   type VigilConfig,
@@ -71,4 +75,128 @@ export async function testWebApp(config: unknown = TEST_CONFIG): Promise<{
       await cleanup();
     },
   };
+}
+
+/** What `seedOwned` stored for an owner. */
+export interface OwnedFixtures {
+  checkId: string;
+  /** An open incident whose only member is the check. */
+  incidentId: string;
+  /** A one-off maintenance of the check, starting in an hour. */
+  maintenanceId: string;
+  /** A signed acknowledge link token for the incident, as a page carries it. */
+  ackToken: string;
+}
+
+/** One of each resource an owner can have, written with the core stores rather than the API under test. */
+export async function seedOwned(ctx: WebContext, owner: string): Promise<OwnedFixtures> {
+  const now = ctx.clock.now();
+  const input = checkInputSchema.parse({
+    id: `${owner}-web`,
+    component: 'api',
+    interval: '1m',
+    vantages: ['alpha', 'beta'],
+    http: { url: 'https://example.com/' },
+  });
+  const check = { ...resolveCheck(input, ctx.config.defaults), owner };
+  await ctx.checks.createOwned(check, Number.MAX_SAFE_INTEGER);
+  const { id: incidentId } = await ctx.incidents.openOrJoin(
+    {
+      group: `check:${check.id}`,
+      title: `${check.name} is down`,
+      impact: 'major',
+      severity: 'major',
+      startedAt: now,
+      member: {
+        checkId: check.id,
+        name: check.name,
+        down: true,
+        firstFailedRound: now - 60_000,
+        lastFailedRound: now,
+        vantagesFailing: ['alpha', 'beta'],
+        vantagesTotal: 2,
+        error: 'connect_refused',
+        message: 'connection refused',
+      },
+      openedMessage: `${check.name} is failing.`,
+      joinedMessage: `${check.name} is failing too.`,
+    },
+    now,
+    ctx.config.notifier.reopenWindow,
+  );
+  const maintenance = maintenanceSchema.parse({
+    id: `${owner}-upgrade`,
+    title: 'Database upgrade',
+    checks: [check.id],
+    start: new Date(now + 3_600_000).toISOString(),
+    end: new Date(now + 7_200_000).toISOString(),
+  });
+  await ctx.maintenances.create(maintenance);
+  const ackToken = createAckToken(ctx.secret, { incidentId, episode: 1, by: 'ana', ttlMs: 86_400_000, now });
+  return { checkId: check.id, incidentId, maintenanceId: maintenance.id, ackToken };
+}
+
+/** The keys under a test app's prefix (SCAN, never KEYS). */
+export async function keysUnder(ctx: WebContext): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await ctx.redis.scan(cursor, 'MATCH', `${ctx.keys.prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+export type PrefixDump = { key: string; ttl: number; value: Buffer | null }[];
+
+/** Every key under the prefix, serialised with its TTL, so a test can put the same state back. */
+export async function dumpPrefix(ctx: WebContext): Promise<PrefixDump> {
+  return Promise.all(
+    (await keysUnder(ctx)).map(async (key) => ({
+      key,
+      ttl: Math.max(0, await ctx.redis.pttl(key)),
+      value: await ctx.redis.dumpBuffer(key),
+    })),
+  );
+}
+
+/** Makes the prefix hold exactly what `dumpPrefix` saw: later keys go, changed keys are restored. */
+export async function restorePrefix(ctx: WebContext, dump: PrefixDump): Promise<void> {
+  const current = await keysUnder(ctx);
+  const multi = ctx.redis.multi();
+  if (current.length > 0) multi.unlink(...current);
+  for (const { key, ttl, value } of dump) if (value) multi.restore(key, ttl, value, 'REPLACE');
+  await multi.exec();
+}
+
+/**
+ * Every key under the prefix but those starting with `except` (say, rate-limit counters), each
+ * with its value read by its type, for tests that assert a request changed nothing.
+ */
+export async function readPrefix(ctx: WebContext, except: string[] = []): Promise<Record<string, string>> {
+  const keys = (await keysUnder(ctx)).filter((key) => !except.some((prefix) => key.startsWith(prefix))).sort();
+  const { redis } = ctx;
+  const types = ((await redis.pipeline(keys.map((key) => ['type', key])).exec()) ?? []).map(([, type]) => type);
+  const values = await Promise.all(
+    keys.map((key, i) => {
+      switch (types[i]) {
+        case 'string':
+          return redis.get(key);
+        case 'hash':
+          return redis.hgetall(key).then((hash) => Object.entries(hash).sort());
+        case 'list':
+          return redis.lrange(key, 0, -1);
+        case 'set':
+          return redis.smembers(key).then((members) => members.sort());
+        case 'zset':
+          return redis.zrange(key, 0, -1, 'WITHSCORES');
+        case 'stream':
+          return redis.xrange(key, '-', '+');
+        default:
+          return `(${String(types[i])})`;
+      }
+    }),
+  );
+  return Object.fromEntries(keys.map((key, i) => [key, JSON.stringify(values[i])]));
 }

@@ -1,4 +1,4 @@
-import { isVigilError, redeemAckToken } from '@vigil/core';
+import { type AckClaim, isVigilError, redeemAckToken, VigilError, verifyAckToken } from '@vigil/core';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { type Route, route } from '../route.js';
@@ -30,9 +30,60 @@ const HEADERS = {
 
 const tokenParams = z.strictObject({ token: z.string().min(1).max(2_000) });
 
+interface AckPage {
+  status: number;
+  title: string;
+  lines: string[];
+}
+
+/** The link's claim, if it is genuine, unexpired, unused and for the incident's current episode. */
+async function redeem(ctx: WebContext, token: string, now: number): Promise<AckClaim | AckPage> {
+  try {
+    const claim = verifyAckToken(ctx.secret, token, now);
+    const incident = await ctx.incidents.get(claim.incidentId);
+    if (!incident) return gone(claim.incidentId);
+    // A reopened incident is a new episode, paged anew: a link from an earlier page must not silence it.
+    if (incident.episode !== claim.episode) {
+      throw new VigilError('TOKEN_INVALID', 'this acknowledge link is for an earlier episode; use the latest page');
+    }
+    return await redeemAckToken(ctx, token, now);
+  } catch (err) {
+    if (!isVigilError(err, 'TOKEN_INVALID')) throw err;
+    return { status: 410, title: 'This link cannot be used', lines: [`${err.message}.`] };
+  }
+}
+
+function gone(incidentId: string): AckPage {
+  return { status: 404, title: 'Incident not found', lines: [`Incident ${incidentId} no longer exists.`] };
+}
+
+async function acknowledgeByLink(ctx: WebContext, token: string, now: number): Promise<AckPage> {
+  const claim = await redeem(ctx, token, now);
+  if ('status' in claim) return claim;
+  let outcome: Awaited<ReturnType<typeof ctx.incidents.acknowledge>>;
+  try {
+    outcome = await ctx.incidents.acknowledge(claim.incidentId, claim.by, now);
+  } catch (err) {
+    if (isVigilError(err, 'NOT_FOUND')) return gone(claim.incidentId);
+    throw err;
+  }
+  const incident = await ctx.incidents.get(claim.incidentId);
+  const title = incident?.title ?? `incident ${claim.incidentId}`;
+  ctx.log.info({ incident: claim.incidentId, by: claim.by, outcome }, 'acknowledged by link');
+  if (outcome === 'acknowledged') {
+    return { status: 200, title: 'Acknowledged', lines: [title, 'Escalation has stopped. Thank you.'] };
+  }
+  if (outcome === 'already') {
+    const first = `${incident?.acknowledgedBy ?? 'Someone'} acknowledged it first.`;
+    return { status: 200, title: 'Already acknowledged', lines: [title, first] };
+  }
+  return { status: 200, title: 'Already resolved', lines: [title, 'Nothing to acknowledge: it is resolved.'] };
+}
+
 /**
- * `/ack/:token`: the link in every page. It is signed, expires and works once; following it
- * acknowledges the incident for the person it was sent to, and says so on a small page.
+ * `/ack/:token`: the link in every page. It is signed, expires, works once and only for the episode
+ * it paged; following it acknowledges the incident for the person it was sent to, and says so on a
+ * small page (every answer is a page, never JSON: a person reads it).
  */
 export function ackRoutes(ctx: WebContext): Route[] {
   return [
@@ -44,26 +95,8 @@ export function ackRoutes(ctx: WebContext): Route[] {
       access: 'public',
       params: tokenParams,
       async handler({ params, reply }) {
-        const now = ctx.clock.now();
-        reply.headers(HEADERS);
-        try {
-          const claim = await redeemAckToken(ctx, params.token, now);
-          const outcome = await ctx.incidents.acknowledge(claim.incidentId, claim.by, now);
-          const incident = await ctx.incidents.get(claim.incidentId);
-          const title = incident?.title ?? `incident ${claim.incidentId}`;
-          ctx.log.info({ incident: claim.incidentId, by: claim.by, outcome }, 'acknowledged by link');
-          if (outcome === 'acknowledged')
-            return reply.send(page('Acknowledged', [title, 'Escalation has stopped. Thank you.']));
-          if (outcome === 'already') {
-            return reply.send(
-              page('Already acknowledged', [title, `${incident?.acknowledgedBy ?? 'Someone'} acknowledged it first.`]),
-            );
-          }
-          return reply.send(page('Already resolved', [title, 'Nothing to acknowledge: it is resolved.']));
-        } catch (err) {
-          if (!isVigilError(err, 'TOKEN_INVALID')) throw err;
-          return reply.code(410).send(page('This link cannot be used', [`${err.message}.`]));
-        }
+        const answer = await acknowledgeByLink(ctx, params.token, ctx.clock.now());
+        return reply.code(answer.status).headers(HEADERS).send(page(answer.title, answer.lines));
       },
     }),
   ];

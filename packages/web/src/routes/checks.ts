@@ -9,6 +9,7 @@ import {
   validationError,
 } from '@vigil/core';
 import { z } from 'zod';
+import { hasScope } from '../auth.js';
 import { admitCheck } from '../check-policy.js';
 import { checkView } from '../check-view.js';
 import type { WebContext } from '../context.js';
@@ -66,6 +67,53 @@ function parseCheck(data: unknown) {
   throw validationError(parsed.error, data);
 }
 
+/**
+ * One page of the checks a token sees. Without filters only the page's checks are read; filters
+ * on what a check holds read the candidates, and a state filter reads their states (one pipeline).
+ */
+async function listChecks(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
+  let ids = await ctx.checks.ids(hasScope(token, 'admin') ? undefined : token.owner);
+  const loaded = new Map<string, Check>();
+  const needle = query.q?.toLowerCase();
+  if (query.component !== undefined || query.tag !== undefined || needle !== undefined || query.state !== undefined) {
+    const checks = (await ctx.checks.getMany(ids)).filter((check): check is Check => check !== undefined);
+    const states =
+      query.state === undefined
+        ? []
+        : await statesOf(
+            ctx,
+            checks.map((check) => check.id),
+          );
+    ids = checks
+      .filter(
+        (check, i) =>
+          (query.component === undefined || check.component === query.component) &&
+          (query.tag === undefined || check.tags.includes(query.tag)) &&
+          (needle === undefined || check.id.includes(needle) || check.name.toLowerCase().includes(needle)) &&
+          (query.state === undefined || (check.paused ? 'paused' : (states[i] ?? 'new')) === query.state),
+      )
+      .map((check) => {
+        loaded.set(check.id, check);
+        return check.id;
+      });
+  }
+  const start = query.cursor === undefined ? 0 : ids.findIndex((id) => id > (query.cursor ?? ''));
+  const pageIds = start < 0 ? [] : ids.slice(start, start + query.limit);
+  const missing = pageIds.filter((id) => !loaded.has(id));
+  for (const check of await ctx.checks.getMany(missing)) if (check) loaded.set(check.id, check);
+  const page = pageIds.map((id) => loaded.get(id)).filter((check): check is Check => check !== undefined);
+  const states = await statesOf(
+    ctx,
+    page.map((check) => check.id),
+  );
+  const last = pageIds.at(-1);
+  return {
+    items: page.map((check, i) => checkView(check, states[i])),
+    nextCursor: last !== undefined && ids.at(-1) !== last ? last : null,
+    total: ids.length,
+  };
+}
+
 /** Stores a new version of a check the caller may see, keeping its owner. */
 async function replace(ctx: WebContext, token: ApiToken, current: Check, data: unknown) {
   const check = admitCheck(ctx, parseCheck(data), token, current.owner);
@@ -82,28 +130,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       tag: 'checks',
       access: 'read',
       query: listQuery,
-      async handler({ query, token }) {
-        const visible = (await ctx.checks.list()).filter((check) => canSee(token, check));
-        const states = await statesOf(
-          ctx,
-          visible.map((check) => check.id),
-        );
-        const needle = query.q?.toLowerCase();
-        const matching = visible
-          .map((check, i) => checkView(check, states[i]))
-          .filter(
-            (check) =>
-              (query.component === undefined || check.component === query.component) &&
-              (query.tag === undefined || check.tags.includes(query.tag)) &&
-              (query.state === undefined || check.state === query.state) &&
-              (needle === undefined || check.id.includes(needle) || check.name.toLowerCase().includes(needle)),
-          );
-        const start = query.cursor === undefined ? 0 : matching.findIndex((check) => check.id > (query.cursor ?? ''));
-        const items = start < 0 ? [] : matching.slice(start, start + query.limit);
-        const last = items.at(-1);
-        const more = last !== undefined && matching.at(-1)?.id !== last.id;
-        return { items, nextCursor: more ? last.id : null, total: matching.length };
-      },
+      handler: ({ query, token }) => listChecks(ctx, token, query),
     }),
     route({
       method: 'POST',
@@ -154,8 +181,8 @@ export function checkRoutes(ctx: WebContext): Route[] {
         }
         const check = admitCheck(ctx, parseCheck(data), token, token.owner);
         await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
-        reply.code(201);
-        return view(ctx, check);
+        // Sent here: the route's own status (200, for a replace) would otherwise overwrite the 201.
+        return reply.code(201).send(await view(ctx, check));
       },
     }),
     route({

@@ -4,11 +4,15 @@ import { hasScope } from '../auth.js';
 import type { WebContext } from '../context.js';
 import { type Route, route } from '../route.js';
 
+/**
+ * ISO 8601 with Z or an offset, nothing else: `Date.parse` alone takes `5` for May 2001 and reads a
+ * date-time without an offset in the server's own zone.
+ */
 const atQuery = z.strictObject({
-  at: z
-    .string()
-    .refine((text) => !Number.isNaN(Date.parse(text)), {
-      error: 'expected an ISO date-time such as 2026-11-25T09:00:00Z',
+  at: z.iso
+    .datetime({
+      offset: true,
+      error: 'expected an ISO 8601 date-time with Z or an offset, such as 2026-11-25T09:00:00Z',
     })
     .transform((text) => Date.parse(text))
     .optional(),

@@ -6,6 +6,7 @@ import {
   slugSchema,
   upcomingWindows,
   VigilError,
+  validationError,
 } from '@vigil/core';
 import { z } from 'zod';
 import { hasScope } from '../auth.js';
@@ -35,6 +36,19 @@ async function manageable(ctx: WebContext, token: ApiToken, maintenance: Mainten
   if (maintenance.components.length > 0) return false;
   const owned = new Set(await ctx.redis.smembers(ctx.keys.checksOfOwner(token.owner)));
   return maintenance.checks.every((id) => owned.has(id));
+}
+
+/**
+ * What a token may see of a maintenance: admins all of it; others a window over components (those
+ * are public), or over some of their own checks, listing only theirs. Anything else is not shown.
+ */
+async function shownTo(ctx: WebContext, token: ApiToken): Promise<(m: Maintenance) => Maintenance[]> {
+  if (hasScope(token, 'admin')) return (m) => [m];
+  const owned = new Set(await ctx.redis.smembers(ctx.keys.checksOfOwner(token.owner)));
+  return (m) => {
+    const checks = m.checks.filter((id) => owned.has(id));
+    return m.components.length > 0 || checks.length > 0 ? [{ ...m, checks }] : [];
+  };
 }
 
 function notFound(id: string): VigilError {
@@ -93,10 +107,11 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       tag: 'maintenances',
       access: 'read',
       query: listQuery,
-      async handler({ query }) {
+      async handler({ query, token }) {
+        const shown = await shownTo(ctx, token);
         const items = [
-          ...ctx.config.maintenances.map((m) => view(ctx, m, 'config')),
-          ...(await ctx.maintenances.list()).map((m) => view(ctx, m, 'api')),
+          ...ctx.config.maintenances.flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'config'))),
+          ...(await ctx.maintenances.list()).flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'api'))),
         ].filter((m) => query.active === undefined || String(m.active) === query.active);
         return { items };
       },
@@ -108,12 +123,13 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       tag: 'maintenances',
       access: 'read',
       params: idParams,
-      async handler({ params }) {
+      async handler({ params, token }) {
+        const shown = await shownTo(ctx, token);
         const declared = ctx.config.maintenances.find((m) => m.id === params.id);
-        if (declared) return view(ctx, declared, 'config');
-        const maintenance = await ctx.maintenances.get(params.id);
-        if (!maintenance) throw notFound(params.id);
-        return view(ctx, maintenance, 'api');
+        const maintenance = declared ?? (await ctx.maintenances.get(params.id));
+        const [visible] = maintenance ? shown(maintenance) : [];
+        if (!visible) throw notFound(params.id);
+        return view(ctx, visible, declared ? 'config' : 'api');
       },
     }),
     route({
@@ -139,19 +155,21 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       params: idParams,
       body: z.record(z.string(), z.unknown(), { error: 'expected a maintenance object' }),
       async handler({ params, body, token, reply }) {
-        const parsed = maintenanceSchema.safeParse({ ...body, id: params.id });
-        if (!parsed.success || (body.id !== undefined && body.id !== params.id)) {
-          const issues = parsed.success
-            ? [{ path: 'id', message: `expected ${params.id}, the id in the URL`, received: JSON.stringify(body.id) }]
-            : parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
-          throw new VigilError('VALIDATION', issues.map((i) => `${i.path}: ${i.message}`).join('\n'), issues);
+        if (body.id !== undefined && body.id !== params.id) {
+          throw new VigilError('VALIDATION', `id: expected ${params.id}, the id in the URL`, [
+            { path: 'id', message: `expected ${params.id}, the id in the URL`, received: JSON.stringify(body.id) },
+          ]);
         }
+        const input = { ...body, id: params.id };
+        const parsed = maintenanceSchema.safeParse(input);
+        // The same field paths (`checks[0]`) and messages as a POST body gets.
+        if (!parsed.success) throw validationError(parsed.error, input);
         const existing = await ctx.maintenances.get(params.id);
         if (existing && !(await manageable(ctx, token, existing))) throw notFound(params.id);
         await admit(ctx, token, parsed.data);
         const outcome = await ctx.maintenances.put(parsed.data);
-        if (outcome === 'created') reply.code(201);
-        return view(ctx, parsed.data, 'api');
+        // Sent here: the route's own status (200, for a replace) would otherwise overwrite the 201.
+        return reply.code(outcome === 'created' ? 201 : 200).send(view(ctx, parsed.data, 'api'));
       },
     }),
     route({
