@@ -1,15 +1,15 @@
-import { createRedis, IncidentStore, redisKeys } from '@vigil/core';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
+import { IncidentStore } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runVigil, writeConfig } from './support/vigil-process.js';
+import { runVigil, startTestApi, type TestApi, writeConfig } from './support/vigil-process.js';
 
-describe('vigil incidents and vigil oncall', () => {
-  const prefix = uniquePrefix('cli-inc');
-  const redis = createRedis(TEST_REDIS_URL);
-  const incidents = new IncidentStore({ redis, keys: redisKeys(prefix) });
-  const env = { REDIS_URL: TEST_REDIS_URL, VIGIL_PREFIX: prefix };
+describe('vigil incidents and vigil oncall', { timeout: 60_000 }, () => {
+  let api: TestApi;
+  let env: Record<string, string>;
   let id = '';
   beforeAll(async () => {
+    api = await startTestApi();
+    env = api.env(await api.token({ owner: 'ops', scope: 'admin' }));
+    const incidents = new IncidentStore({ redis: api.redis, keys: api.keys });
     const opened = await incidents.openOrJoin(
       {
         group: 'component:api',
@@ -37,13 +37,13 @@ describe('vigil incidents and vigil oncall', () => {
     id = opened.id;
   });
   afterAll(async () => {
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
+    await api.close();
   });
 
-  it('lists, shows, acknowledges (once), updates and resolves an incident', async () => {
+  it('lists, shows, acknowledges (once), updates and resolves an incident through the API', async () => {
     const ls = await runVigil(['incidents', 'ls'], { env });
-    expect(ls.code).toBe(0);
+    expect(ls.code, ls.output).toBe(0);
+    expect(ls.output).toMatch(/^ID\s+STATUS\s+ACKED\s+CHECKS\s+AGE\s+TITLE$/m);
     expect(ls.output).toMatch(new RegExp(`^${id}\\s+investigating\\s+no\\s+1/1 down`, 'm'));
 
     const ack = await runVigil(['incidents', 'ack', id, '--by', 'ana'], { env });
@@ -54,33 +54,57 @@ describe('vigil incidents and vigil oncall', () => {
     const update = await runVigil(['incidents', 'update', id, '--status', 'identified', '-m', 'A bad deploy.'], {
       env,
     });
-    expect(update.code).toBe(0);
+    expect(update.code, update.output).toBe(0);
+    expect(update.output).toContain(`Incident ${id} updated: identified.`);
     const bad = await runVigil(['incidents', 'update', id, '--status', 'fixed', '-m', 'x'], { env });
     expect(bad.code).toBe(2);
     expect(bad.output).toContain('--status: expected one of investigating, identified, monitoring, resolved');
 
     const resolve = await runVigil(['incidents', 'resolve', id, '--by', 'ana', '-m', 'Rolled back.'], { env });
     expect(resolve.output).toContain(`Incident ${id} resolved.`);
-    const show = await runVigil(['incidents', 'show', id, '--json'], { env });
-    const shown = JSON.parse(show.output) as { status: string; acknowledgedBy: string; updates: { message: string }[] };
+    const [show, table, open, all] = await Promise.all([
+      runVigil(['incidents', 'show', id, '--json'], { env }),
+      runVigil(['incidents', 'show', id], { env }),
+      runVigil(['incidents', 'ls'], { env }),
+      runVigil(['incidents', 'ls', '--all', '--json'], { env }),
+    ]);
+    const shown = JSON.parse(show.output) as {
+      status: string;
+      acknowledgedBy: string;
+      resolvedBy: string;
+      updates: { message: string; by: string }[];
+    };
     expect(shown.status).toBe('resolved');
     expect(shown.acknowledgedBy).toBe('ana');
+    expect(shown.resolvedBy).toBe('ana');
     expect(shown.updates.map((u) => u.message)).toEqual([
       'API health is failing from 2 of 2 vantages: connect_refused.',
       'Acknowledged by ana.',
       'A bad deploy.',
       'Rolled back.',
     ]);
-    expect((await runVigil(['incidents', 'ls'], { env })).output).toContain('No incidents.');
+    // Updates other than resolve are recorded as the token (the API takes no `by` for them).
+    expect(shown.updates[2]?.by).toBe('ops (ops-admin)');
+    expect(table.output).toContain(`Incident ${id}: Public API: outage`);
+    expect(table.output).toMatch(/downtime\s+at least/);
+    expect(open.output).toContain('No incidents.');
+    expect((JSON.parse(all.output) as { id: string }[]).map((incident) => incident.id)).toEqual([id]);
   });
 
-  it('an unknown incident is a one-line error with exit code 2', async () => {
+  it('an unknown incident is a one-line error with exit code 5', async () => {
     const { code, output } = await runVigil(['incidents', 'ack', '999999'], { env });
-    expect(code).toBe(2);
-    expect(output.trim()).toBe('vigil: incident 999999 does not exist');
+    expect(code).toBe(5);
+    expect(output.trim()).toBe('vigil: no incident 999999');
   });
 
-  it('`vigil oncall` says who is on call now or at a given time', async () => {
+  it('a read token may look but not acknowledge (exit 4)', async () => {
+    const reader = api.env(await api.token({ owner: 'ops', scope: 'read' }));
+    const { code, output } = await runVigil(['incidents', 'ack', id], { env: reader });
+    expect(code).toBe(4);
+    expect(output.trim()).toBe('vigil: this needs a token with the write scope; this one has read');
+  });
+
+  it('`vigil oncall` says who is on call from the local config without a token', async () => {
     const path = await writeConfig(`
 vantages: [alpha]
 people:
@@ -89,12 +113,20 @@ people:
 schedules:
   - { id: primary, timezone: Europe/Paris, rotation: { every: 1w, handoff: "mon 09:00", people: [ana, bo], start: "2026-01-05" } }
 `);
-    const week1 = await runVigil(['oncall', '-c', path, '--at', '2026-01-07T12:00:00Z', '--json'], { env });
+    const local = api.env();
+    const week1 = await runVigil(['oncall', '-c', path, '--at', '2026-01-07T12:00:00Z', '--json'], { env: local });
     expect(JSON.parse(week1.output)).toMatchObject([{ schedule: 'primary', person: { id: 'ana' } }]);
-    const week2 = await runVigil(['oncall', '-c', path, '--at', '2026-01-12T09:00:00+01:00'], { env });
+    const week2 = await runVigil(['oncall', '-c', path, '--at', '2026-01-12T09:00:00+01:00'], { env: local });
     expect(week2.output).toMatch(/primary\s+Bo \(bo\)/);
-    const bad = await runVigil(['oncall', '-c', path, '--at', 'tomorrow'], { env });
+    const bad = await runVigil(['oncall', '-c', path, '--at', 'tomorrow'], { env: local });
     expect(bad.code).toBe(2);
     expect(bad.output).toContain('--at: expected an ISO date-time');
+  });
+
+  it('`vigil oncall` asks the API when VIGIL_TOKEN is set', async () => {
+    const { code, output } = await runVigil(['oncall', '--at', '2026-01-07T12:00:00Z'], { env });
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^SCHEDULE\s+ON CALL\s+UNTIL\s+NEXT$/m);
+    expect(output).toMatch(/^primary\s+Ana \(ana\)/m);
   });
 });

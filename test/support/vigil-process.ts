@@ -4,6 +4,20 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  CheckRegistry,
+  createLogger,
+  type Redis,
+  type RedisKeys,
+  redisKeys,
+  systemClock,
+  type TokenInput,
+  TokenStore,
+  tokenInputSchema,
+  validateConfig,
+} from '@vigil/core';
+import { TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { WebServer } from '@vigil/web';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
@@ -24,7 +38,8 @@ export function spawnVigil(
 ): VigilProcess {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', NO_COLOR: '1', ...options.env },
+    // The API variables are cleared (empty is unset) unless a test sets them: no leak from the shell.
+    env: { ...process.env, LOG_LEVEL: 'warn', NO_COLOR: '1', VIGIL_URL: '', VIGIL_TOKEN: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -51,4 +66,64 @@ export async function writeConfig(yaml: string): Promise<string> {
   const path = join(dir, 'vigil.yaml');
   await writeFile(path, yaml);
   return path;
+}
+
+/** The fleet config the API tests' web role runs with: three vantages, two components, one check of its own. */
+export const API_TEST_CONFIG = {
+  vantages: ['alpha', 'beta', 'gamma'],
+  components: [
+    { id: 'api', name: 'Public API' },
+    { id: 'lb', name: 'Load balancers' },
+  ],
+  people: [{ id: 'ana', name: 'Ana', email: 'ana@example.com' }],
+  schedules: [{ id: 'primary', timezone: 'UTC', rotation: { every: '1w', handoff: 'mon 09:00', people: ['ana'] } }],
+  escalations: [{ id: 'default', levels: [{ notify: ['person:ana'], after: '0s' }] }],
+  checks: [{ id: 'from-config', component: 'api', http: { url: 'https://api.example.com/health' } }],
+};
+
+/** A real web role on a loopback port over real Redis under a fresh prefix, for CLI tests. */
+export interface TestApi {
+  url: string;
+  prefix: string;
+  redis: Redis;
+  keys: RedisKeys;
+  /** A token created straight in Redis (as `vigil tokens create` does without VIGIL_TOKEN). */
+  token(input: TokenInput): Promise<string>;
+  /** The environment a `vigil` child needs to reach this API (and its Redis), with `token` if given. */
+  env(token?: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts the web role in this process on port 0, its config's checks in the registry as `vigil up` puts them. */
+export async function startTestApi(config: unknown = API_TEST_CONFIG): Promise<TestApi> {
+  const { redis, prefix, cleanup } = await testRedis('cli-api');
+  const keys = redisKeys(prefix);
+  const parsed = validateConfig(config, 'test config');
+  const registry = new CheckRegistry({ redis, keys });
+  for (const check of parsed.checks) await registry.put(check);
+  const web = new WebServer({
+    redis,
+    keys,
+    log: createLogger({ level: 'silent' }),
+    clock: systemClock,
+    config: parsed,
+    secret: 'test-secret-0123456789abcdef',
+  });
+  const url = await web.listen(0);
+  const tokens = new TokenStore({ redis, keys });
+  return {
+    url,
+    prefix,
+    redis,
+    keys,
+    async token(input) {
+      const created = await tokens.create(tokenInputSchema.parse(input), { now: Date.now(), createdBy: 'test' });
+      return created.token;
+    },
+    env: (token) => ({ REDIS_URL: TEST_REDIS_URL, VIGIL_PREFIX: prefix, VIGIL_URL: url, VIGIL_TOKEN: token ?? '' }),
+    async close() {
+      await web.close();
+      await cleanup();
+    },
+  };
 }

@@ -1,179 +1,82 @@
-import { describeIssues, isVigilError, onCallReport, parseEnv, type VigilEnv } from '@vigil/core';
-import { Command, CommanderError, Option } from 'commander';
-import { type IncidentAction, incidentsCommand } from './commands/incidents.js';
-import { parseAt, renderOnCall } from './commands/oncall.js';
-import { roleCommand } from './commands/roles.js';
-import { statusCommand } from './commands/status.js';
-import { upCommand } from './commands/up.js';
-import { openRuntime, type Runtime, resolveConfig } from './runtime.js';
+import { isVigilError, type VigilErrorCode } from '@vigil/core';
+import { Command, CommanderError } from 'commander';
+import { ApiFault } from './api-client.js';
+import { CliContext } from './cli-context.js';
+import { registerApply } from './commands/apply.js';
+import { registerChecks } from './commands/checks.js';
+import { registerIncidents } from './commands/incidents.js';
+import { registerOncall } from './commands/oncall.js';
+import { registerRoles } from './commands/roles.js';
+import { registerStatus } from './commands/status.js';
+import { registerTokens } from './commands/tokens.js';
 
-/** Exit codes: 0 ok, 1 a fault, 2 bad usage or input, 3 Redis unreachable. */
+/** What a script can rely on: each error code's exit status (a new code does not compile until mapped). */
+const EXIT: Record<VigilErrorCode, number> = {
+  CONFIG_INVALID: 2,
+  ENV_INVALID: 2,
+  VALIDATION: 2,
+  CONFLICT: 2,
+  TOKEN_INVALID: 2,
+  REDIS_UNAVAILABLE: 3,
+  API_UNREACHABLE: 3,
+  UNAUTHORIZED: 4,
+  FORBIDDEN: 4,
+  QUOTA_EXCEEDED: 4,
+  RATE_LIMITED: 4,
+  NOT_FOUND: 5,
+};
+
+const EXIT_CODES = `
+Environment:
+  VIGIL_URL     the API the commands talk to (default http://127.0.0.1:$VIGIL_PORT)
+  VIGIL_TOKEN   the API token (\`vigil tokens create\`). Without one, status and tokens
+                work straight on Redis (REDIS_URL, VIGIL_PREFIX) and oncall reads vigil.yaml
+
+Exit codes:
+  0  ok (for apply: applied, or nothing to change)
+  1  an unexpected fault (a bug, or the API failed on its side)
+  2  bad input or usage: a flag, a file, the environment, a refused request (400, 409)
+  3  cannot reach Redis or the API
+  4  not allowed: no token, a bad or revoked token, too small a scope, quota or rate limit (401, 403, 429)
+  5  not found (404)`;
+
 function exitCodeFor(err: unknown): number {
-  if (isVigilError(err, 'REDIS_UNAVAILABLE')) return 3;
-  if (isVigilError(err)) return 2;
+  if (isVigilError(err)) return EXIT[err.code];
   return 1;
 }
 
+/** One line per problem: `environment is invalid:\nREDIS_URL: …` with one issue reads as one line. */
+function oneLine(message: string): string {
+  const lines = message.split('\n');
+  return lines.length === 2 && lines[0]?.endsWith(':') ? `${lines[0]} ${lines[1]}` : message;
+}
+
 function fail(err: unknown): never {
-  if (isVigilError(err)) {
-    process.stderr.write(`vigil: ${err.message}\n`);
-  } else {
-    process.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-  }
+  if (isVigilError(err)) process.stderr.write(`vigil: ${oneLine(err.message)}\n`);
+  else if (err instanceof ApiFault)
+    process.stderr.write(`vigil: the API failed (HTTP ${err.status}): ${err.message}\n`);
+  else process.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(exitCodeFor(err));
 }
 
-function env(): VigilEnv {
-  return parseEnv(process.env);
-}
-
+const cli = new CliContext(process.env, process.stdout, process.stderr);
 const program = new Command('vigil')
   .description('Uptime probing and alerting from several vantage points')
+  .addHelpText('after', EXIT_CODES)
   .showHelpAfterError()
   .exitOverride();
 
-const configOption = () =>
-  new Option('-c, --config <file>', 'vigil.yaml to use (default: VIGIL_CONFIG or ./vigil.yaml)');
-
-program
-  .command('up')
-  .description('run every role in one process (the example config when there is no vigil.yaml)')
-  .addOption(configOption())
-  .action(async (opts: { config?: string }) => {
-    await upCommand({
-      ...(opts.config !== undefined && { configPath: opts.config }),
-      env: env(),
-      processEnv: process.env,
-    });
-  });
-
-for (const role of ['scheduler', 'notifier'] as const) {
-  program
-    .command(role)
-    .description(
-      role === 'scheduler'
-        ? 'run the scheduler (checks → BullMQ job schedulers)'
-        : 'run the notifier (evaluates results, opens incidents, pages)',
-    )
-    .addOption(configOption())
-    .action(async (opts: { config?: string }) => {
-      await roleCommand({
-        role,
-        env: env(),
-        processEnv: process.env,
-        ...(opts.config !== undefined && { configPath: opts.config }),
-      });
-    });
-}
-
-program
-  .command('web')
-  .description('run the web role: operator API, acknowledge links, /healthz and /readyz on VIGIL_PORT')
-  .option('--host <address>', 'address to listen on (default 127.0.0.1; 0.0.0.0 in a container)')
-  .addOption(configOption())
-  .action(async (opts: { host?: string; config?: string }) => {
-    await roleCommand({
-      role: 'web',
-      env: env(),
-      processEnv: process.env,
-      ...(opts.config !== undefined && { configPath: opts.config }),
-      ...(opts.host !== undefined && { host: opts.host }),
-    });
-  });
-
-program
-  .command('prober')
-  .description('run a prober for one vantage point')
-  .option('--vantage <name>', 'the vantage this prober runs in (default: VIGIL_VANTAGE)')
-  .option('--source-address <ip>', 'local address probes leave from')
-  .addOption(configOption())
-  .action(async (opts: { vantage?: string; sourceAddress?: string; config?: string }) => {
-    await roleCommand({
-      role: 'prober',
-      env: env(),
-      processEnv: process.env,
-      ...(opts.config !== undefined && { configPath: opts.config }),
-      ...(opts.vantage !== undefined && { vantage: opts.vantage }),
-      ...(opts.sourceAddress !== undefined && { sourceAddress: opts.sourceAddress }),
-    });
-  });
-
-program
-  .command('status')
-  .description("each check's latest result from every vantage")
-  .option('--json', 'machine-readable output')
-  .action((opts: { json?: boolean }) => withRuntime((runtime) => statusCommand(runtime, { json: Boolean(opts.json) })));
-
-/** Runs a command against Redis with a quiet logger, setting the exit code it returns. */
-async function withRuntime(run: (runtime: Runtime) => Promise<number>): Promise<void> {
-  const runtime = await openRuntime({ env: { ...env(), LOG_LEVEL: 'warn' }, role: 'cli' });
-  try {
-    process.exitCode = await run(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
-
-const incidents = program.command('incidents').description('list, show, acknowledge, update and resolve incidents');
-const incidentAction = (action: IncidentAction) => withRuntime((runtime) => incidentsCommand(runtime, action));
-incidents
-  .command('ls')
-  .description('open incidents (--all: every incident, newest first)')
-  .option('--all', 'include resolved incidents')
-  .option('--json', 'machine-readable output')
-  .action((opts: { all?: boolean; json?: boolean }) =>
-    incidentAction({ kind: 'ls', all: Boolean(opts.all), json: Boolean(opts.json) }),
-  );
-incidents
-  .command('show <id>')
-  .description('one incident with its checks, downtime bounds and timeline')
-  .option('--json', 'machine-readable output')
-  .action((id: string, opts: { json?: boolean }) => incidentAction({ kind: 'show', id, json: Boolean(opts.json) }));
-incidents
-  .command('ack <id>')
-  .description('acknowledge: stops escalation')
-  .option('--by <name>', 'who acknowledges (default: your user name)')
-  .action((id: string, opts: { by?: string }) => incidentAction({ kind: 'ack', id, ...opts }));
-incidents
-  .command('resolve <id>')
-  .description('resolve by hand')
-  .option('--by <name>', 'who resolves (default: your user name)')
-  .option('-m, --message <text>', 'the timeline entry')
-  .action((id: string, opts: { by?: string; message?: string }) => incidentAction({ kind: 'resolve', id, ...opts }));
-incidents
-  .command('update <id>')
-  .description('add a timeline entry and set the status')
-  .requiredOption('--status <status>', 'investigating, identified, monitoring or resolved')
-  .requiredOption('-m, --message <text>', 'what to tell people')
-  .option('--by <name>', 'who writes it (default: your user name)')
-  .action((id: string, opts: { status: string; message: string; by?: string }) =>
-    incidentAction({ kind: 'update', id, ...opts }),
-  );
-
-program
-  .command('oncall')
-  .description('who is on call in each schedule of the config, now or --at a time')
-  .addOption(configOption())
-  .option('--at <time>', 'an ISO date-time (default: now)')
-  .option('--json', 'machine-readable output')
-  .action(async (opts: { config?: string; at?: string; json?: boolean }) => {
-    const at = parseAt(opts.at, Date.now());
-    const { config } = await resolveConfig({
-      ...(opts.config !== undefined && { explicitPath: opts.config }),
-      env: env(),
-      processEnv: process.env,
-      fallback: 'error',
-    });
-    const rows = onCallReport(config, at);
-    process.stdout.write(`${opts.json ? JSON.stringify(rows) : renderOnCall(rows)}\n`);
-  });
+registerRoles(program, cli);
+registerStatus(program, cli);
+registerChecks(program, cli);
+registerIncidents(program, cli);
+registerOncall(program, cli);
+registerTokens(program, cli);
+registerApply(program, cli);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-  if (isVigilError(err) && err.issues.length > 0 && !err.message.includes(err.issues[0]?.path ?? '\u0000')) {
-    process.stderr.write(`${describeIssues(err.issues)}\n`);
-  }
   fail(err);
 }

@@ -1,16 +1,8 @@
 import { userInfo } from 'node:os';
-import {
-  downtimeBounds,
-  formatDowntime,
-  INCIDENT_STATUSES,
-  type Incident,
-  type IncidentStatus,
-  IncidentStore,
-  membersDown,
-  systemClock,
-  VigilError,
-} from '@vigil/core';
-import type { Runtime } from '../runtime.js';
+import { downtimeBounds, formatDowntime, INCIDENT_STATUSES, type Incident, membersDown, VigilError } from '@vigil/core';
+import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.js';
+import type { CliContext } from '../cli-context.js';
 import { formatAge, renderTable } from '../table.js';
 
 /** Who a CLI action is recorded as: `--by`, else the local user. */
@@ -78,10 +70,28 @@ export function renderIncident(incident: Incident, now: number): string {
   return lines.join('\n');
 }
 
-async function load(store: IncidentStore, id: string): Promise<Incident> {
-  const incident = await store.get(id);
-  if (!incident) throw new VigilError('NOT_FOUND', `incident ${id} does not exist (see \`vigil incidents ls\`)`);
-  return incident;
+const incidentPath = (id: string) => `/api/v1/incidents/${encodeURIComponent(id)}`;
+
+/** A page of `GET /api/v1/incidents`. */
+interface IncidentPage {
+  items: Incident[];
+  total: number;
+}
+
+/** Largest page the API serves. */
+const PAGE = 200;
+
+async function listIncidents(api: ApiClient, all: boolean): Promise<Incident[]> {
+  const incidents: Incident[] = [];
+  for (;;) {
+    const page = await api.get<IncidentPage>('/api/v1/incidents', {
+      status: all ? 'all' : 'open',
+      limit: PAGE,
+      offset: incidents.length,
+    });
+    incidents.push(...page.items);
+    if (page.items.length === 0 || incidents.length >= page.total) return incidents;
+  }
 }
 
 export type IncidentAction =
@@ -91,53 +101,102 @@ export type IncidentAction =
   | { kind: 'resolve'; id: string; by?: string; message?: string }
   | { kind: 'update'; id: string; by?: string; status: string; message: string };
 
-/** `vigil incidents …`, straight against Redis until the API lands; returns the exit code. */
-export async function incidentsCommand(runtime: Runtime, action: IncidentAction): Promise<number> {
-  const store = new IncidentStore(runtime);
-  const now = systemClock.now();
-  const out = (text: string) => process.stdout.write(`${text}\n`);
+type Outcome<T extends string> = { outcome: T; incident: Incident };
+
+function checkUpdate(action: { status: string; message: string }): void {
+  if (!(INCIDENT_STATUSES as readonly string[]).includes(action.status)) {
+    throw new VigilError(
+      'VALIDATION',
+      `--status: expected one of ${INCIDENT_STATUSES.join(', ')}, got ${JSON.stringify(action.status)}`,
+    );
+  }
+  if (action.message.trim() === '') throw new VigilError('VALIDATION', '--message: expected some text');
+}
+
+async function resolve(cli: CliContext, id: string, by: string | undefined, message: string | undefined) {
+  const body = { by: actor(by), ...(message !== undefined && { message }) };
+  const { outcome } = await cli.api().post<Outcome<'resolved' | 'already'>>(`${incidentPath(id)}/resolve`, body);
+  cli.out(outcome === 'resolved' ? `Incident ${id} resolved.` : `Incident ${id} was already resolved.`);
+}
+
+/** `vigil incidents …` through the API; every change is recorded as `--by`, else the local user. */
+export async function incidentsCommand(cli: CliContext, action: IncidentAction): Promise<void> {
+  const now = Date.now();
   switch (action.kind) {
     case 'ls': {
-      const incidents = action.all ? await store.list({ limit: 100 }) : await store.listOpen();
-      out(action.json ? JSON.stringify(incidents) : renderIncidentList(incidents, now));
-      return 0;
+      const incidents = await listIncidents(cli.api(), action.all);
+      cli.out(action.json ? JSON.stringify(incidents) : renderIncidentList(incidents, now));
+      return;
     }
     case 'show': {
-      const incident = await load(store, action.id);
-      out(action.json ? JSON.stringify(incident) : renderIncident(incident, now));
-      return 0;
+      const incident = await cli.api().get<Incident>(incidentPath(action.id));
+      cli.out(action.json ? JSON.stringify(incident) : renderIncident(incident, now));
+      return;
     }
     case 'ack': {
-      const outcome = await store.acknowledge(action.id, actor(action.by), now);
-      const incident = await load(store, action.id);
+      const { outcome, incident } = await cli
+        .api()
+        .post<Outcome<'acknowledged' | 'already' | 'resolved'>>(`${incidentPath(action.id)}/ack`, {
+          by: actor(action.by),
+        });
       if (outcome === 'acknowledged')
-        out(`Incident ${action.id} acknowledged by ${incident.acknowledgedBy}; escalation stopped.`);
+        cli.out(`Incident ${action.id} acknowledged by ${incident.acknowledgedBy}; escalation stopped.`);
       else if (outcome === 'already')
-        out(`Incident ${action.id} was already acknowledged by ${incident.acknowledgedBy}.`);
-      else out(`Incident ${action.id} is already resolved.`);
-      return 0;
+        cli.out(`Incident ${action.id} was already acknowledged by ${incident.acknowledgedBy}.`);
+      else cli.out(`Incident ${action.id} is already resolved.`);
+      return;
     }
-    case 'resolve': {
-      const by = actor(action.by);
-      const outcome = await store.resolve(action.id, by, now, action.message ?? `Resolved by ${by}.`);
-      out(outcome === 'resolved' ? `Incident ${action.id} resolved.` : `Incident ${action.id} was already resolved.`);
-      return 0;
-    }
+    case 'resolve':
+      return resolve(cli, action.id, action.by, action.message);
     case 'update': {
-      if (!(INCIDENT_STATUSES as readonly string[]).includes(action.status)) {
-        throw new VigilError(
-          'VALIDATION',
-          `--status: expected one of ${INCIDENT_STATUSES.join(', ')}, got ${JSON.stringify(action.status)}`,
-        );
-      }
-      if (action.message.trim() === '') throw new VigilError('VALIDATION', '--message: expected some text');
-      await store.addUpdate(
-        action.id,
-        { by: actor(action.by), status: action.status as IncidentStatus, message: action.message },
-        now,
-      );
-      out(`Incident ${action.id} updated: ${action.status}.`);
-      return 0;
+      checkUpdate(action);
+      // The API records who resolves, but writes other updates under the token's owner.
+      if (action.status === 'resolved') return resolve(cli, action.id, action.by, action.message);
+      if (action.by !== undefined) cli.note('--by: the API records updates under the token’s owner and name');
+      await cli.api().post(`${incidentPath(action.id)}/updates`, { status: action.status, message: action.message });
+      cli.out(`Incident ${action.id} updated: ${action.status}.`);
+      return;
     }
   }
+}
+
+/** `vigil incidents ls|show|ack|update|resolve`. */
+export function registerIncidents(program: Command, cli: CliContext): void {
+  const incidents = program
+    .command('incidents')
+    .description('list, show, acknowledge, update and resolve incidents (through the API)');
+  const run = (action: IncidentAction) => incidentsCommand(cli, action);
+  incidents
+    .command('ls')
+    .description('open incidents (--all: every incident, newest first)')
+    .option('--all', 'include resolved incidents')
+    .option('--json', 'machine-readable output')
+    .action((opts: { all?: boolean; json?: boolean }) =>
+      run({ kind: 'ls', all: Boolean(opts.all), json: Boolean(opts.json) }),
+    );
+  incidents
+    .command('show <id>')
+    .description('one incident with its checks, downtime bounds and timeline')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) => run({ kind: 'show', id, json: Boolean(opts.json) }));
+  incidents
+    .command('ack <id>')
+    .description('acknowledge: stops escalation')
+    .option('--by <name>', 'who acknowledges (default: your user name)')
+    .action((id: string, opts: { by?: string }) => run({ kind: 'ack', id, ...opts }));
+  incidents
+    .command('resolve <id>')
+    .description('resolve by hand')
+    .option('--by <name>', 'who resolves (default: your user name)')
+    .option('-m, --message <text>', 'the timeline entry')
+    .action((id: string, opts: { by?: string; message?: string }) => run({ kind: 'resolve', id, ...opts }));
+  incidents
+    .command('update <id>')
+    .description('add a timeline entry and set the status')
+    .requiredOption('--status <status>', 'investigating, identified, monitoring or resolved')
+    .requiredOption('-m, --message <text>', 'what to tell people')
+    .option('--by <name>', 'who resolves, with --status resolved (other updates are recorded as the token)')
+    .action((id: string, opts: { status: string; message: string; by?: string }) =>
+      run({ kind: 'update', id, ...opts }),
+    );
 }

@@ -1,4 +1,7 @@
-import { type OnCallRow, VigilError } from '@vigil/core';
+import { type OnCallRow, onCallReport, VigilError } from '@vigil/core';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { resolveConfig } from '../runtime.js';
 import { renderTable } from '../table.js';
 
 function iso(ms: number): string {
@@ -28,4 +31,34 @@ export function renderOnCall(rows: OnCallRow[]): string {
       row.next ? `${row.next.personId ?? 'nobody'} at ${iso(row.next.at)}` : '-',
     ]),
   );
+}
+
+/** `vigil oncall`: the API's view with a token (and no -c), else the local config's. */
+export function registerOncall(program: Command, cli: CliContext): void {
+  program
+    .command('oncall')
+    .description(
+      'who is on call in each schedule, now or --at a time: from the API when VIGIL_TOKEN is set ' +
+        '(and no -c is given), otherwise from the local config',
+    )
+    .addOption(new Option('-c, --config <file>', 'vigil.yaml to read (default: VIGIL_CONFIG or ./vigil.yaml)'))
+    .option('--at <time>', 'an ISO date-time (default: now)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config?: string; at?: string; json?: boolean }) => {
+      const at = parseAt(opts.at, Date.now());
+      let rows: OnCallRow[];
+      if (cli.hasToken && opts.config === undefined) {
+        rows = (await cli.api().get<{ items: OnCallRow[] }>('/api/v1/oncall', { at: new Date(at).toISOString() }))
+          .items;
+      } else {
+        const { config } = await resolveConfig({
+          ...(opts.config !== undefined && { explicitPath: opts.config }),
+          env: cli.env,
+          processEnv: cli.processEnv,
+          fallback: 'error',
+        });
+        rows = onCallReport(config, at);
+      }
+      cli.out(opts.json ? JSON.stringify(rows) : renderOnCall(rows));
+    });
 }

@@ -1,8 +1,11 @@
 import { isIP } from 'node:net';
 import { type VigilEnv, VigilError } from '@vigil/core';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../cli-context.js';
 import { type RunningRole, startNotifier, startProber, startScheduler, startWeb, stopAll } from '../roles.js';
 import { openRuntime, resolveConfig } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
+import { upCommand } from './up.js';
 
 type RoleName = 'scheduler' | 'prober' | 'notifier' | 'web';
 
@@ -59,4 +62,70 @@ export async function roleCommand(options: RoleCommandOptions): Promise<void> {
     await stopAll(running, runtime);
     throw err;
   }
+}
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'vigil.yaml to use (default: VIGIL_CONFIG or ./vigil.yaml)');
+
+/** `vigil up`, `vigil scheduler`, `vigil notifier`, `vigil web`, `vigil prober`: the processes. */
+export function registerRoles(program: Command, cli: CliContext): void {
+  program
+    .command('up')
+    .description('run every role in one process (the example config when there is no vigil.yaml)')
+    .addOption(configOption())
+    .action(async (opts: { config?: string }) => {
+      await upCommand({
+        ...(opts.config !== undefined && { configPath: opts.config }),
+        env: cli.env,
+        processEnv: cli.processEnv,
+      });
+    });
+  for (const role of ['scheduler', 'notifier'] as const) {
+    program
+      .command(role)
+      .description(
+        role === 'scheduler'
+          ? 'run the scheduler (checks → BullMQ job schedulers)'
+          : 'run the notifier (evaluates results, opens incidents, pages)',
+      )
+      .addOption(configOption())
+      .action(async (opts: { config?: string }) => {
+        await roleCommand({
+          role,
+          env: cli.env,
+          processEnv: cli.processEnv,
+          ...(opts.config !== undefined && { configPath: opts.config }),
+        });
+      });
+  }
+  program
+    .command('web')
+    .description('run the web role: operator API, acknowledge links, /healthz and /readyz on VIGIL_PORT')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1; 0.0.0.0 in a container)')
+    .addOption(configOption())
+    .action(async (opts: { host?: string; config?: string }) => {
+      await roleCommand({
+        role: 'web',
+        env: cli.env,
+        processEnv: cli.processEnv,
+        ...(opts.config !== undefined && { configPath: opts.config }),
+        ...(opts.host !== undefined && { host: opts.host }),
+      });
+    });
+  program
+    .command('prober')
+    .description('run a prober for one vantage point')
+    .option('--vantage <name>', 'the vantage this prober runs in (default: VIGIL_VANTAGE)')
+    .option('--source-address <ip>', 'local address probes leave from')
+    .addOption(configOption())
+    .action(async (opts: { vantage?: string; sourceAddress?: string; config?: string }) => {
+      await roleCommand({
+        role: 'prober',
+        env: cli.env,
+        processEnv: cli.processEnv,
+        ...(opts.config !== undefined && { configPath: opts.config }),
+        ...(opts.vantage !== undefined && { vantage: opts.vantage }),
+        ...(opts.sourceAddress !== undefined && { sourceAddress: opts.sourceAddress }),
+      });
+    });
 }

@@ -1,12 +1,10 @@
 import { buildStatus, type StatusReport, systemClock } from '@vigil/core';
-import type { Runtime } from '../runtime.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import type { Palette } from '../colour.js';
 import { formatAge, renderTable } from '../table.js';
 
-const GREEN = (text: string) => `\u001b[32m${text}\u001b[39m`;
-const RED = (text: string) => `\u001b[31m${text}\u001b[39m`;
-const DIM = (text: string) => `\u001b[2m${text}\u001b[22m`;
-
-export function renderStatus(report: StatusReport, useColour: boolean): string {
+export function renderStatus(report: StatusReport, colours: Palette): string {
   if (report.checks.length === 0) return 'No checks registered. Add some to vigil.yaml and run `vigil up`.';
   const rows: string[][] = [];
   const states: ('ok' | 'fail' | 'none')[] = [];
@@ -30,17 +28,32 @@ export function renderStatus(report: StatusReport, useColour: boolean): string {
     });
   }
   const table = renderTable(['CHECK', 'STATE', 'VANTAGE', 'RESULT', 'LATENCY', 'AGE'], rows, (cell, column, row) => {
-    if (!useColour || column !== 3) return cell;
+    if (column !== 3) return cell;
     const state = states[row];
-    return state === 'ok' ? GREEN(cell) : state === 'fail' ? RED(cell) : DIM(cell);
+    return state === 'ok' ? colours.green(cell) : state === 'fail' ? colours.red(cell) : colours.dim(cell);
   });
   const vantages = report.vantages.map((v) => `${v.id} (seen ${formatAge(v.lastSeenAgoMs ?? 0)} ago)`).join(', ');
   return vantages ? `${table}\n\nVantages: ${vantages}` : table;
 }
 
-export async function statusCommand(runtime: Runtime, options: { json: boolean }): Promise<number> {
-  const report = await buildStatus({ redis: runtime.redis, keys: runtime.keys, clock: systemClock });
-  if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(`${renderStatus(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)}\n`);
-  return 0;
+/**
+ * `vigil status`: through the API when VIGIL_TOKEN is set (what the token may see), else straight
+ * from Redis, so `vigil up` then `vigil status` works on a laptop without a token.
+ */
+export function registerStatus(program: Command, cli: CliContext): void {
+  program
+    .command('status')
+    .description(
+      "each check's decided state and latest result from every vantage (the API with VIGIL_TOKEN, else Redis)",
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const print = (report: StatusReport) =>
+        cli.out(opts.json ? JSON.stringify(report) : renderStatus(report, cli.colours));
+      if (cli.hasToken) return print(await cli.api().get<StatusReport>('/api/v1/status'));
+      await cli.withRuntime(async (runtime) => {
+        print(await buildStatus({ redis: runtime.redis, keys: runtime.keys, clock: systemClock }));
+        return 0;
+      });
+    });
 }

@@ -1,0 +1,90 @@
+import { formatDuration, type ProbeResult, type UptimeReport, type UptimeWindow } from '@vigil/core';
+import type { CheckView } from '@vigil/web';
+import type { Palette } from './colour.js';
+import { formatAge, renderTable } from './table.js';
+
+/** What a check probes, in one short cell. */
+export function describeTarget(check: Pick<CheckView, 'http' | 'tcp'>): string {
+  if (check.http) return `${check.http.method} ${check.http.url}`;
+  if (check.tcp) return `${check.tcp.host}:${check.tcp.port}${check.tcp.tls ? ' (tls)' : ''}`;
+  return '-';
+}
+
+/** A decided state in the colour a person reads it by. */
+export function paintState(state: string, colours: Palette): (text: string) => string {
+  if (state === 'up') return colours.green;
+  if (state === 'degraded') return colours.yellow;
+  if (state === 'down') return colours.red;
+  return colours.dim;
+}
+
+export function renderCheckList(checks: readonly CheckView[], colours: Palette): string {
+  if (checks.length === 0) return 'No checks. Add one with `vigil checks add` or `vigil apply -f vigil.yaml`.';
+  return renderTable(
+    ['ID', 'STATE', 'KIND', 'TARGET', 'EVERY', 'COMPONENT', 'OWNER'],
+    checks.map((check) => [
+      check.id,
+      check.state,
+      check.kind,
+      describeTarget(check).slice(0, 60),
+      formatDuration(check.intervalMs),
+      check.component ?? '-',
+      check.owner ?? '(vigil.yaml)',
+    ]),
+    (cell, column, row) => {
+      const state = checks[row]?.state ?? '';
+      return column === 1 ? paintState(state, colours)(cell) : cell;
+    },
+  );
+}
+
+const WINDOWS: readonly UptimeWindow[] = ['24h', '7d', '30d', '90d'];
+
+function percent(uptime: number | null): string {
+  if (uptime === null) return '-';
+  const value = uptime * 100;
+  return `${value === 100 ? '100' : value.toFixed(value >= 99 ? 3 : 2).replace(/\.?0+$/, '')}%`;
+}
+
+function renderResults(results: readonly ProbeResult[], now: number, colours: Palette): string {
+  if (results.length === 0) return 'No results yet.';
+  return renderTable(
+    ['VANTAGE', 'ROUND', 'RESULT', 'STATUS', 'LATENCY', 'AGE'],
+    results.map((result) => [
+      result.vantage,
+      new Date(result.round).toISOString().replace('.000Z', 'Z'),
+      (result.ok ? 'ok' : `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`).slice(0, 70),
+      result.status === undefined ? '-' : String(result.status),
+      `${Math.round(result.timings.total)}ms`,
+      formatAge(Math.max(0, now - result.finishedAt)),
+    ]),
+    (cell, column, row) => {
+      if (column !== 2) return cell;
+      return results[row]?.ok ? colours.green(cell) : colours.red(cell);
+    },
+  );
+}
+
+/** `vigil checks show`: the check, its uptime over each window, and its latest results. */
+export function renderCheck(
+  view: { check: CheckView; results: readonly ProbeResult[]; uptime: UptimeReport },
+  now: number,
+  colours: Palette,
+): string {
+  const { check, uptime } = view;
+  const owner = check.source === 'config' ? 'vigil.yaml' : `api, owner ${check.owner}`;
+  const lines = [
+    `Check ${check.id}: ${check.name}`,
+    `  state         ${paintState(check.state, colours)(check.state)}   (source ${owner}, revision ${check.revision})`,
+    `  target        ${check.kind} ${describeTarget(check)}`,
+    `  every         ${formatDuration(check.intervalMs)}, timeout ${formatDuration(check.timeoutMs)}, ` +
+      `${check.confirmations} confirmations, quorum ${check.quorum}`,
+    `  vantages      ${check.vantages.length > 0 ? check.vantages.join(', ') : 'all'}`,
+    `  component     ${check.component ?? '-'}   severity ${check.severity}   alert on ${check.alertOn}` +
+      `${check.escalation ? `   escalation ${check.escalation}` : ''}`,
+  ];
+  if (check.tags.length > 0) lines.push(`  tags          ${check.tags.join(', ')}`);
+  lines.push(`  uptime        ${WINDOWS.map((window) => `${window} ${percent(uptime[window].uptime)}`).join('   ')}`);
+  lines.push('', 'Latest results:', renderResults(view.results, now, colours));
+  return lines.join('\n');
+}

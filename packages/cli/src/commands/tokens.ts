@@ -1,0 +1,137 @@
+import { userInfo } from 'node:os';
+import {
+  type ApiToken,
+  CheckRegistry,
+  formatDuration,
+  systemClock,
+  TOKEN_SCOPES,
+  TokenStore,
+  tokenInputSchema,
+  VigilError,
+} from '@vigil/core';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { relabelIssues } from '../field-errors.js';
+import { renderTable } from '../table.js';
+import { type TokenFlags, tokenFlagFor, tokenInputFromFlags } from '../token-flags.js';
+
+/** A token as listed: its record and how many checks its owner has registered. */
+type TokenView = ApiToken & { checksUsed: number };
+
+function createdBy(): string {
+  try {
+    return `${userInfo().username} (cli, direct to Redis)`;
+  } catch {
+    return 'cli (direct to Redis)';
+  }
+}
+
+export function renderTokens(tokens: readonly TokenView[]): string {
+  if (tokens.length === 0) return 'No tokens. Create the first with `vigil tokens create --scope admin`.';
+  return renderTable(
+    ['ID', 'NAME', 'OWNER', 'SCOPE', 'CHECKS', 'MIN INTERVAL', 'VANTAGES', 'RATE', 'CREATED'],
+    tokens.map((token) => [
+      token.id,
+      token.name,
+      token.owner,
+      token.scope,
+      `${token.checksUsed}/${token.quota.checks}`,
+      formatDuration(token.quota.minIntervalMs),
+      String(token.quota.vantages),
+      `${token.rateLimit.max}/${formatDuration(token.rateLimit.perMs)}`,
+      new Date(token.createdAt).toISOString().slice(0, 10),
+    ]),
+  );
+}
+
+async function create(cli: CliContext, flags: TokenFlags & { json?: boolean }): Promise<void> {
+  const { json, ...rest } = flags;
+  const input = tokenInputFromFlags(rest);
+  let created: { token: string } & TokenView;
+  if (cli.hasToken) {
+    created = await cli
+      .api()
+      .post<{ token: string } & TokenView>('/api/v1/tokens', input)
+      .catch((err: unknown) => {
+        throw relabelIssues(err, tokenFlagFor);
+      });
+  } else {
+    created = await directToRedis(cli, async (stores) => {
+      const { token, record } = await stores.tokens.create(tokenInputSchema.parse(input), {
+        now: systemClock.now(),
+        createdBy: createdBy(),
+      });
+      return { token, ...record, checksUsed: await stores.checks.countOwned(record.owner) };
+    });
+  }
+  if (json) return cli.json(created);
+  // The token alone on stdout (`export VIGIL_TOKEN=$(vigil tokens create …)`); the words on stderr.
+  cli.note(`created token ${created.id} (${created.scope}, owner ${created.owner}, name ${created.name})`);
+  cli.out(created.token);
+  cli.note('this is the only time the token is shown: store it now (export VIGIL_TOKEN=…)');
+}
+
+interface Stores {
+  tokens: TokenStore;
+  checks: CheckRegistry;
+}
+
+/** The bootstrap path: without VIGIL_TOKEN, token commands work on Redis itself. */
+async function directToRedis<T>(cli: CliContext, run: (stores: Stores) => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  await cli.withRuntime(async (runtime) => {
+    const stores = { redis: runtime.redis, keys: runtime.keys };
+    result = await run({ tokens: new TokenStore(stores), checks: new CheckRegistry(stores) });
+    return 0;
+  });
+  return result as T;
+}
+
+async function list(cli: CliContext, opts: { json?: boolean }): Promise<void> {
+  const tokens = cli.hasToken
+    ? (await cli.api().get<{ items: TokenView[] }>('/api/v1/tokens')).items
+    : await directToRedis(cli, async ({ tokens, checks }) =>
+        Promise.all(
+          (await tokens.list()).map(async (token) => ({ ...token, checksUsed: await checks.countOwned(token.owner) })),
+        ),
+      );
+  cli.out(opts.json ? JSON.stringify(tokens) : renderTokens(tokens));
+}
+
+async function revoke(cli: CliContext, id: string): Promise<void> {
+  if (cli.hasToken) {
+    await cli.api().delete(`/api/v1/tokens/${encodeURIComponent(id)}`);
+  } else {
+    const revoked = await directToRedis(cli, ({ tokens }) => tokens.revoke(id));
+    if (!revoked) throw new VigilError('NOT_FOUND', `no token ${id} (see \`vigil tokens ls\`)`);
+  }
+  cli.out(`Token ${id} revoked: it is refused from now on.`);
+}
+
+const REDIS_OR_API = 'through the API with VIGIL_TOKEN; without one, straight to Redis (REDIS_URL, VIGIL_PREFIX)';
+
+/** `vigil tokens create|ls|revoke`: API tokens, created on Redis directly until the first one exists. */
+export function registerTokens(program: Command, cli: CliContext): void {
+  const tokens = program.command('tokens').description(`create, list and revoke API tokens (${REDIS_OR_API})`);
+  tokens
+    .command('create')
+    .description(`create a token and print it once (${REDIS_OR_API}: how the first admin token is made)`)
+    .addOption(new Option('--scope <scope>', 'what it may do').choices(TOKEN_SCOPES).makeOptionMandatory())
+    .option('--owner <owner>', 'the team its checks belong to (default: admin for an admin token; required otherwise)')
+    .option('--name <name>', 'a label (default: <owner>-<scope>)')
+    .option('--max-checks <n>', 'checks its owner may register')
+    .option('--min-interval <duration>', 'the shortest check interval it may use, such as 1m')
+    .option('--max-vantages <n>', 'the most vantages one check may probe from')
+    .option('--rate-limit <n/period>', 'API requests allowed per period, such as 300/1m')
+    .option('--json', 'machine-readable output (includes the token)')
+    .action((opts: TokenFlags & { json?: boolean }) => create(cli, opts));
+  tokens
+    .command('ls')
+    .description('tokens (an admin sees all, others their own): owner, scope, quota and use')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => list(cli, opts));
+  tokens
+    .command('revoke <id>')
+    .description('revoke a token at once')
+    .action((id: string) => revoke(cli, id));
+}

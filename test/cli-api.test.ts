@@ -1,0 +1,243 @@
+import { createServer } from 'node:net';
+import { ResultStore } from '@vigil/core';
+import { sampleResult } from '@vigil/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVigil, startTestApi, type TestApi, writeConfig } from './support/vigil-process.js';
+
+const TOKEN = /vgl_[a-z0-9]{8}_[A-Za-z0-9_-]{32}/;
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Where each column of a table's header starts, and whether every row has a cell starting there. */
+function aligned(table: string, columns: readonly string[]): boolean {
+  const [header = '', ...rows] = table.trim().split('\n');
+  const starts = columns.map((title) => header.indexOf(title));
+  return rows.every((row) => starts.every((start) => start === 0 || (row[start - 1] === ' ' && row[start] !== ' ')));
+}
+
+interface CheckJson {
+  id: string;
+  owner: string | null;
+  source: string;
+  state: string;
+  paused: boolean;
+  intervalMs: number;
+  tags: string[];
+}
+
+describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
+  let api: TestApi;
+  let admin = '';
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('creates the first admin token straight in Redis, printed once on stdout', async () => {
+    const created = await runVigil(['tokens', 'create', '--scope', 'admin'], { env: api.env() });
+    expect(created.code, created.output).toBe(0);
+    admin = TOKEN.exec(created.output)?.[0] ?? '';
+    expect(admin).not.toBe('');
+    expect(created.output).toContain('owner admin');
+    expect(created.output).toContain('the only time the token is shown');
+    const again = await runVigil(['tokens', 'create', '--scope', 'write'], { env: api.env() });
+    expect(again.code).toBe(2);
+    expect(again.output.trim()).toBe('vigil: --owner: required for a write token: the team its checks belong to');
+  });
+
+  it('adds, lists, shows, pauses, resumes and removes checks, as tables and as JSON', async () => {
+    const env = api.env(admin);
+    const [web, db] = await Promise.all([
+      runVigil(['checks', 'add', 'web', '--http', 'https://example.com/', '--component', 'api', '--tag', 'edge'], {
+        env,
+      }),
+      runVigil(
+        ['checks', 'add', 'db', '--tcp', 'db.example.com:5432', '--vantages', 'alpha,beta', '--interval', '1m'],
+        {
+          env,
+        },
+      ),
+    ]);
+    expect(web.code, web.output).toBe(0);
+    expect(db.code, db.output).toBe(0);
+    await new ResultStore({ redis: api.redis, keys: api.keys }).record(
+      sampleResult({ checkId: 'web', round: Date.now() - 5_000, finishedAt: Date.now(), status: 200 }),
+      30_000,
+    );
+
+    const [table, json, tagged, shown, shownJson] = await Promise.all([
+      runVigil(['checks', 'ls'], { env }),
+      runVigil(['checks', 'ls', '--json'], { env }),
+      runVigil(['checks', 'ls', '--tag', 'edge', '--json'], { env }),
+      runVigil(['checks', 'show', 'web'], { env }),
+      runVigil(['checks', 'show', 'web', '--json'], { env }),
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.output).toMatch(/^ID\s+STATE\s+KIND\s+TARGET\s+EVERY\s+COMPONENT\s+OWNER$/m);
+    expect(table.output).toMatch(/^db\s+new\s+tcp\s+db\.example\.com:5432\s+1m\s+-\s+admin$/m);
+    expect(table.output).toMatch(
+      /^from-config\s+new\s+http\s+GET https:\/\/api\.example\.com\/health\s+30s\s+api\s+\(vigil\.yaml\)$/m,
+    );
+    expect(table.output).not.toContain('\u001b['); // no colour off a terminal
+    expect(aligned(table.output, ['STATE', 'KIND', 'TARGET', 'EVERY', 'COMPONENT', 'OWNER'])).toBe(true);
+    const all = JSON.parse(json.output) as CheckJson[];
+    expect(all.map((check) => [check.id, check.source])).toEqual([
+      ['db', 'api'],
+      ['from-config', 'config'],
+      ['web', 'api'],
+    ]);
+    expect((JSON.parse(tagged.output) as CheckJson[]).map((check) => check.id)).toEqual(['web']);
+    expect(shown.output).toContain('Check web: web');
+    expect(shown.output).toMatch(/uptime\s+24h -\s+7d -\s+30d -\s+90d -/);
+    expect(shown.output).toMatch(/^alpha\s+\S+Z\s+ok\s+200\s+25ms/m);
+    const detail = JSON.parse(shownJson.output) as {
+      check: CheckJson;
+      results: { vantage: string }[];
+      uptime: Record<string, { uptime: number | null }>;
+    };
+    expect(detail.check).toMatchObject({ id: 'web', owner: 'admin', tags: ['edge'] });
+    expect(detail.results.map((r) => r.vantage)).toEqual(['alpha']);
+    expect(Object.keys(detail.uptime)).toEqual(['24h', '7d', '30d', '90d']);
+
+    const paused = await runVigil(['checks', 'pause', 'web'], { env });
+    expect(paused.output).toContain('Check web paused');
+    expect(JSON.parse((await runVigil(['checks', 'ls', '--state', 'paused', '--json'], { env })).output)).toMatchObject(
+      [{ id: 'web', paused: true, state: 'paused' }],
+    );
+    expect((await runVigil(['checks', 'resume', 'web'], { env })).output).toContain('Check web resumed.');
+    const removed = await runVigil(['checks', 'rm', 'db'], { env });
+    expect(removed.output).toContain('Check db removed.');
+    const gone = await runVigil(['checks', 'show', 'db'], { env });
+    expect(gone.code).toBe(5);
+    expect(gone.output.trim()).toBe('vigil: no check db');
+  });
+
+  it('adds a check from a file, naming the file and the field when it is wrong', async () => {
+    const good = await writeConfig(
+      'id: from-file\nhttp: { url: "https://file.example.com/", expect: { status: [2xx] } }\n',
+    );
+    const bad = await writeConfig('id: bad-file\ncomponent: nope\nhttp: { url: "https://file.example.com/" }\n');
+    const env = api.env(admin);
+    const [added, refused] = await Promise.all([
+      runVigil(['checks', 'add', '-f', good], { env }),
+      runVigil(['checks', 'add', '-f', bad], { env }),
+    ]);
+    expect(added.code, added.output).toBe(0);
+    expect(refused.code).toBe(2);
+    expect(refused.output.trim()).toBe(`vigil: ${bad} component: expected the id of a declared component (got "nope")`);
+  });
+
+  it('refuses bad input with exit 2, naming the flag', async () => {
+    const env = api.env(admin);
+    const [component, interval, both] = await Promise.all([
+      runVigil(['checks', 'add', 'x', '--http', 'https://x.example.com/', '--component', 'nope'], { env }),
+      runVigil(['checks', 'add', 'x', '--http', 'https://x.example.com/', '--interval', 'often'], { env }),
+      runVigil(['checks', 'add', 'x', '--http', 'https://x.example.com/', '--tcp', 'x:1'], { env }),
+    ]);
+    expect(component.code).toBe(2);
+    expect(component.output.trim()).toBe('vigil: --component: expected the id of a declared component (got "nope")');
+    expect(interval.code).toBe(2);
+    expect(interval.output).toContain('--interval: expected a duration');
+    expect(both.code).toBe(2);
+    expect(both.output).toContain('expected exactly one: --http URL or --tcp HOST:PORT');
+    expect(await api.redis.hexists(api.keys.checks, 'x')).toBe(0);
+  });
+
+  it('says why a request is not allowed (exit 4) or the API cannot be reached (exit 3), in one line, never showing the token', async () => {
+    const wrong = 'vgl_abcdefgh_0123456789abcdefghijklmnopqrstuv';
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const [badToken, noToken, down] = await Promise.all([
+      runVigil(['checks', 'ls'], { env: api.env(wrong) }),
+      runVigil(['checks', 'ls'], { env: api.env() }),
+      runVigil(['checks', 'ls'], { env: { ...api.env(admin), VIGIL_URL: url } }),
+    ]);
+    expect(badToken.code).toBe(4);
+    expect(badToken.output.trim()).toBe('vigil: authorization: the token is unknown or revoked');
+    expect(noToken.code).toBe(4);
+    expect(noToken.output.trim()).toMatch(/^vigil: VIGIL_TOKEN is not set: create a token with `vigil tokens create/);
+    expect(down.code).toBe(3);
+    expect(down.output.trim().split('\n')).toHaveLength(1);
+    expect(down.output).toContain(`cannot reach the Vigil API at ${url}`);
+    expect(down.output).toContain('set VIGIL_URL');
+    for (const run of [badToken, down]) {
+      expect(run.output).not.toContain(wrong);
+      expect(run.output).not.toContain(admin);
+    }
+  });
+
+  it('creates, lists and revokes tokens through the API; a revoked token is refused, a quota is exit 4', async () => {
+    const env = api.env(admin);
+    const created = await runVigil(
+      [
+        'tokens',
+        'create',
+        '--scope',
+        'write',
+        '--owner',
+        'team-a',
+        '--max-checks',
+        '1',
+        '--rate-limit',
+        '100/1m',
+        '--json',
+      ],
+      { env },
+    );
+    expect(created.code, created.output).toBe(0);
+    const record = JSON.parse(created.output) as { token: string; id: string; createdBy: string };
+    expect(record.token).toMatch(TOKEN);
+    expect(record.createdBy).toContain('admin');
+    const teamA = api.env(record.token);
+
+    const quota = await runVigil(
+      ['checks', 'add', 'fast', '--http', 'https://fast.example.com/', '--interval', '10s'],
+      {
+        env: teamA,
+      },
+    );
+    expect(quota.code).toBe(4);
+    expect(quota.output).toContain("--interval: this token's quota allows an interval of at least 1m");
+
+    const [table, json, own] = await Promise.all([
+      runVigil(['tokens', 'ls'], { env }),
+      runVigil(['tokens', 'ls', '--json'], { env }),
+      runVigil(['tokens', 'ls', '--json'], { env: teamA }),
+    ]);
+    expect(table.output).toMatch(/^ID\s+NAME\s+OWNER\s+SCOPE\s+CHECKS\s+MIN INTERVAL\s+VANTAGES\s+RATE\s+CREATED$/m);
+    expect(table.output).toMatch(
+      new RegExp(`^${record.id}\\s+team-a-write\\s+team-a\\s+write\\s+0/1\\s+1m\\s+3\\s+100/1m`, 'm'),
+    );
+    expect(table.output).not.toMatch(TOKEN);
+    expect((JSON.parse(json.output) as { owner: string }[]).map((t) => t.owner)).toEqual(['admin', 'team-a']);
+    expect((JSON.parse(own.output) as { id: string }[]).map((t) => t.id)).toEqual([record.id]);
+
+    const revoked = await runVigil(['tokens', 'revoke', record.id], { env });
+    expect(revoked.code).toBe(0);
+    const refused = await runVigil(['checks', 'ls'], { env: teamA });
+    expect(refused.code).toBe(4);
+    expect(refused.output.trim()).toBe('vigil: authorization: the token is unknown or revoked');
+    const missing = await runVigil(['tokens', 'revoke', record.id], { env });
+    expect(missing.code).toBe(5);
+  });
+
+  it('`vigil status` and `vigil oncall` go through the API when VIGIL_TOKEN is set', async () => {
+    const env = api.env(admin);
+    const [status, oncall] = await Promise.all([
+      runVigil(['status', '--json'], { env }),
+      runVigil(['oncall', '--at', '2026-01-07T12:00:00Z', '--json'], { env }),
+    ]);
+    expect(status.code, status.output).toBe(0);
+    expect((JSON.parse(status.output) as { checks: { id: string }[] }).checks.map((c) => c.id)).toContain('web');
+    expect(JSON.parse(oncall.output)).toMatchObject([{ schedule: 'primary', person: { id: 'ana' } }]);
+  });
+});
