@@ -18,7 +18,7 @@ export interface Child {
 const TSX = fileURLToPath(import.meta.resolve('tsx'));
 
 /** `BENCH_PROF=DIR`: every child writes a V8 CPU profile there when it exits (open it in Chrome DevTools). */
-const PROFILE = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [];
+export const PROFILE = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [];
 
 /** Starts `file` (relative to bench/support) with `args`; rejects if it prints nothing in `timeoutMs`. */
 export async function startChild(file: string, args: string[] = [], timeoutMs = 30_000): Promise<Child> {
