@@ -1,4 +1,4 @@
-import { type Check, checkRevision, checkToInput, formatDuration, type Maintenance } from '@vigil/core';
+import { type Check, checkRevision, checkToInput } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 
 /** What the API shows in place of a credential header's value. */
@@ -82,29 +82,6 @@ export function checkChanges(desired: Check, current: CheckView): FieldChange[] 
 }
 
 /** Epoch ms as ISO 8601, as vigil.yaml writes instants. */
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-/** A maintenance in the form vigil.yaml and the API take: what `vigil apply` sends and compares. */
-export function maintenanceToInput(m: Maintenance): Record<string, unknown> {
-  return {
-    id: m.id,
-    title: m.title,
-    ...(m.description !== undefined && { description: m.description }),
-    checks: m.checks,
-    components: m.components,
-    start: iso(m.start),
-    ...(m.end !== undefined && { end: iso(m.end) }),
-    ...(m.recurring && {
-      recurring: {
-        every: `${m.recurring.every.count}${m.recurring.every.unit}`,
-        duration: formatDuration(m.recurring.duration),
-        timezone: m.recurring.timezone,
-      },
-    }),
-  };
-}
 
 /** Renders a value for a plan line: bare words bare, anything else as JSON, never too long. */
 export function formatValue(value: unknown): string {

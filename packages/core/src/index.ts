@@ -80,7 +80,7 @@ export {
   upcomingWindows,
 } from './maintenance.js';
 export { MaintenanceSource } from './maintenance-source.js';
-export { MaintenanceStore } from './maintenance-store.js';
+export { MaintenanceStore, maintenanceToInput } from './maintenance-store.js';
 export {
   nextHandoffs,
   type OnCall,

@@ -96,7 +96,7 @@ export class MaintenanceStore {
  * rendered in the schema's own field order, so equal maintenances are equal strings.
  */
 function canonicalJson(maintenance: Maintenance): string {
-  const input = toInput(maintenance);
+  const input = maintenanceToInput(maintenance);
   const parsed = maintenanceSchema.safeParse(input);
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.error, input);
@@ -109,7 +109,8 @@ function canonicalJson(maintenance: Maintenance): string {
   return JSON.stringify(parsed.data);
 }
 
-function toInput(m: Maintenance): z.input<typeof maintenanceSchema> {
+/** A maintenance in the form vigil.yaml and the API take (what `vigil apply` sends and compares). */
+export function maintenanceToInput(m: Maintenance): z.input<typeof maintenanceSchema> {
   return {
     id: m.id,
     title: m.title,

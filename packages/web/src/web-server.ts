@@ -1,29 +1,18 @@
 import {
   CheckRegistry,
-  type Clock,
   IncidentStore,
-  type Logger,
   MaintenanceStore,
-  type Redis,
-  type RedisKeys,
   ResultStore,
   TargetGuard,
   TokenStore,
-  type VigilConfig,
   VigilError,
 } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { WebContext } from './context.js';
 
-export interface WebOptions {
-  redis: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  config: VigilConfig;
-  secret: string;
-}
+/** What the web role is given; the stores and the target guard are built from it. */
+export type WebOptions = Pick<WebContext, 'redis' | 'keys' | 'log' | 'clock' | 'config' | 'secret'>;
 
 /** The stores and policies routes use, built once from the process's connections and config. */
 export function createWebContext(options: WebOptions): WebContext {
