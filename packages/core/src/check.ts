@@ -150,6 +150,8 @@ export const checkInputSchema = z
     alertOn: z.enum(['down', 'degraded']).default('down'),
     tags: z.array(z.string().min(1).max(64)).max(32).default([]),
     paused: z.boolean().default(false),
+    /** Show this check's name and target on the public status page (its component is always shown by name only). */
+    public: z.boolean().default(false),
   })
   .superRefine((check, ctx) => {
     const kinds = [check.http, check.tcp].filter((kind) => kind !== undefined).length;
@@ -189,6 +191,8 @@ export interface Check {
   alertOn: 'down' | 'degraded';
   tags: string[];
   paused: boolean;
+  /** Name and target shown on the public status page; absent unless the check says `public: true`. */
+  public?: true;
   /** The API token owner who registered it; absent for checks from vigil.yaml. */
   owner?: string;
 }
@@ -214,6 +218,7 @@ export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check 
     alertOn: input.alertOn,
     tags: input.tags,
     paused: input.paused,
+    ...(input.public && { public: true }),
   };
 }
 
@@ -274,5 +279,6 @@ export function checkToInput(check: Check): Record<string, unknown> {
     alertOn: check.alertOn,
     tags: check.tags,
     paused: check.paused,
+    ...(check.public && { public: true }),
   };
 }

@@ -65,6 +65,30 @@ export const componentSchema = z.strictObject({
   description: z.string().max(2000).optional(),
 });
 
+/** A heading on the status page over some of its components. */
+const componentGroupSchema = z.strictObject({
+  group: z.string().min(1).max(200),
+  components: z.array(slugSchema).min(1, { error: 'expected at least one component' }),
+});
+
+/**
+ * The public status page. Only the components listed are public (all declared ones when the list is
+ * left out); checks appear by name and target only when they say `public: true`.
+ */
+export const statusPageSchema = z.strictObject({
+  title: z.string().min(1).max(200).default('Status'),
+  description: z.string().max(2000).optional(),
+  /** Where the page is reached from outside: links in subscriber mail and the Atom feed. */
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** Component ids in page order, or `{ group, components }` headings over several. */
+  components: z.array(z.union([slugSchema, componentGroupSchema])).optional(),
+  /** Email subscriptions (double opt-in); sign-ups per client address per hour. */
+  subscribers: z
+    .strictObject({ enabled: z.boolean().default(true), signupsPerHour: z.int().min(1).max(1000).default(5) })
+    .prefault({}),
+});
+export type StatusPageSettings = z.output<typeof statusPageSchema>;
+
 const configFileSchema = z.strictObject({
   vantages: z.array(vantageSchema).min(1, { error: 'expected at least one vantage' }),
   allowPrivateTargets: z.boolean().default(false),
@@ -80,8 +104,7 @@ const configFileSchema = z.strictObject({
   channels: z.array(channelSchema).default([]),
   maintenances: z.array(maintenanceSchema).default([]),
   notifier: notifierSettingsSchema.prefault({}),
-  // The status page is validated by the web role when it lands.
-  statusPage: z.unknown().optional(),
+  statusPage: statusPageSchema.prefault({}),
 });
 type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -205,6 +228,19 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
   if (fleet !== 'default' && !known.escalation.has(fleet)) {
     expect(known.escalation, fleet, ['notifier', 'fleetEscalation'], 'escalation policy');
   }
+  const listed = new Set<string>();
+  const listedAt = (id: string, path: (string | number)[]) => {
+    expect(componentIds, id, path, 'component');
+    if (listed.has(id)) issues.push({ path: formatPath(path), message: `component ${id} is listed twice` });
+    listed.add(id);
+  };
+  (file.statusPage.components ?? []).forEach((entry, i) => {
+    if (typeof entry === 'string') listedAt(entry, ['statusPage', 'components', i]);
+    else
+      entry.components.forEach((id, j) => {
+        listedAt(id, ['statusPage', 'components', i, 'components', j]);
+      });
+  });
   file.maintenances.forEach((maintenance, i) => {
     for (const [j, id] of maintenance.checks.entries()) {
       expect(checkIds, id, ['maintenances', i, 'checks', j], 'check');
@@ -214,6 +250,29 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
     }
   });
   return issues;
+}
+
+/** A public component of the status page, in page order, with the heading it sits under. */
+export interface PublicComponentRef {
+  id: string;
+  name: string;
+  description?: string;
+  group?: string;
+}
+
+/** The components the status page shows, in order: those `statusPage.components` lists, else all declared. */
+export function publicComponents(config: Pick<VigilConfig, 'components' | 'statusPage'>): PublicComponentRef[] {
+  const declared = new Map(config.components.map((component) => [component.id, component]));
+  const entries = config.statusPage.components ?? config.components.map((component) => component.id);
+  return entries.flatMap((entry) => {
+    const ids = typeof entry === 'string' ? [entry] : entry.components;
+    const group = typeof entry === 'string' ? undefined : entry.group;
+    return ids.flatMap((id) => {
+      const component = declared.get(id);
+      if (!component) return [];
+      return [{ ...component, ...(group !== undefined && { group }) }];
+    });
+  });
 }
 
 /** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */

@@ -40,7 +40,11 @@ export {
   componentSchema,
   loadConfig,
   type ProberSettings,
+  type PublicComponentRef,
   parseConfig,
+  publicComponents,
+  type StatusPageSettings,
+  statusPageSchema,
   type Vantage,
   type VigilConfig,
   validateConfig,
@@ -135,6 +139,20 @@ export {
   probeResultSchema,
   type Timings,
 } from './probe-result.js';
+export {
+  COMPONENT_STATUSES,
+  type ComponentStatus,
+  type PublicCheck,
+  type PublicComponent,
+  type PublicImpact,
+  type PublicIncident,
+  type PublicIncidentStatus,
+  type PublicIncidentUpdate,
+  type PublicMaintenance,
+  type PublicStatus,
+  type StatusIndicator,
+  type UptimeDay,
+} from './public-status.js';
 export {
   DELIVERIES_QUEUE,
   ESCALATIONS_QUEUE,

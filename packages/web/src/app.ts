@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { maintenanceRoutes } from './routes/maintenances.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { registerPublicSite } from './status/register.js';
 
 /** API bodies are small documents; anything larger is refused before it is parsed. */
 const BODY_LIMIT = 256 * 1024;
@@ -66,5 +67,6 @@ export function buildApp(ctx: WebContext): FastifyInstance {
     );
   });
   registerRoutes(app, ctx, webRoutes(ctx));
+  registerPublicSite(app, ctx);
   return app;
 }
