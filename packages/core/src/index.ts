@@ -151,7 +151,7 @@ export {
   type PublicMaintenance,
   type PublicStatus,
   type StatusIndicator,
-  type UptimeDay,
+  type UptimeBarDay,
 } from './public-status.js';
 export {
   DELIVERIES_QUEUE,

@@ -25,7 +25,7 @@ export type PublicIncidentStatus = IncidentStatus | 'postmortem';
 export type PublicImpact = 'none' | 'minor' | 'major' | 'critical';
 
 /** One UTC day of a component's uptime bar. */
-export interface UptimeDay {
+export interface UptimeBarDay {
   /** `YYYY-MM-DD` (UTC). */
   day: string;
   /** Share of decided rounds up (degraded counts as up), 0..1; null for a day without data. */
@@ -53,7 +53,7 @@ export interface PublicComponent {
   /** 0-based page order. */
   position: number;
   /** The last 90 UTC days, oldest first. */
-  uptimeDays: UptimeDay[];
+  uptimeDays: UptimeBarDay[];
   /** Over those days, 0..1; null without data. */
   uptime: number | null;
   checks: PublicCheck[];
