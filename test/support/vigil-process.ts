@@ -39,7 +39,16 @@ export function spawnVigil(
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd: options.cwd ?? ROOT,
     // The API variables are cleared (empty is unset) unless a test sets them: no leak from the shell.
-    env: { ...process.env, LOG_LEVEL: 'warn', NO_COLOR: '1', VIGIL_URL: '', VIGIL_TOKEN: '', ...options.env },
+    // Port 0: a role's health and metrics server takes a free port, so parallel tests never collide.
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      NO_COLOR: '1',
+      VIGIL_URL: '',
+      VIGIL_TOKEN: '',
+      VIGIL_PORT: '0',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

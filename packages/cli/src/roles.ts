@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   CheckRegistry,
   type Logger,
+  RoleServer,
   resolveSecret,
   systemClock,
   TargetGuard,
@@ -118,6 +119,19 @@ export async function startWeb(
   const url = await web.listen(runtime.env.VIGIL_PORT, options.host);
   log.info({ url }, 'web listening');
   return { name: 'web', close: () => web.close() };
+}
+
+/** `/healthz`, `/readyz` and `/metrics` on VIGIL_PORT for a role without an HTTP surface of its own. */
+export async function startRoleServer(runtime: Runtime, host?: string): Promise<RunningRole> {
+  const server = new RoleServer({
+    port: runtime.env.VIGIL_PORT,
+    ...(host !== undefined && { host }),
+    redis: runtime.redis,
+    log: runtime.log,
+  });
+  const url = await server.listen();
+  runtime.log.info({ url }, 'health and metrics listening');
+  return { name: 'health and metrics', close: () => server.close() };
 }
 
 /** Stops roles in the order given (front door first), then the runtime; each step at most once. */

@@ -29,6 +29,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
+/** Every variable Vigil reads: a deployment (compose file, manifest) setting another is a mistake. */
+export const VIGIL_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 /** The environment Vigil reads, validated once at the process edge and passed inward. */
 export type VigilEnv = z.output<typeof envSchema>;
 

@@ -50,7 +50,7 @@ export {
   validateConfig,
 } from './config.js';
 export { durationSchema, formatDuration, parseDuration } from './duration.js';
-export { parseEnv, type VigilEnv } from './env.js';
+export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
 export { type FieldIssue, isVigilError, VigilError, type VigilErrorCode } from './errors.js';
 export { buildStatus, type CheckStatus, type StatusReport, type VantageResult } from './fleet-status.js';
 export {
@@ -163,6 +163,7 @@ export {
 } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
 export { type RecordOutcome, ResultStore, type UptimeDay } from './result-store.js';
+export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './role-server.js';
 export { type GuardVerdict, TargetGuard, type TargetGuardOptions } from './target-guard.js';
 export { type PolicyTarget, targetPolicyIssues } from './target-policy.js';
 export {

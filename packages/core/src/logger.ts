@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -30,9 +31,25 @@ export interface LoggerOptions {
   bindings?: Record<string, string>;
   /** Where lines go; stdout by default. Tests pass a stream to read them back. */
   destination?: NodeJS.WritableStream;
+  /** Human-readable lines instead of JSON; default: only when stdout is a terminal (never in a container or a pipe). */
+  pretty?: boolean;
 }
 
-/** pino, JSON lines, secrets redacted. */
+/** Where lines go: the given stream, pretty lines on a terminal, else JSON to stdout, asynchronously. */
+function destinationOf(options: LoggerOptions): pino.DestinationStream {
+  if (options.destination) return options.destination as pino.DestinationStream;
+  if (options.pretty ?? process.stdout.isTTY === true) {
+    return PinoPretty({
+      colorize: !process.env.NO_COLOR,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      sync: true,
+    });
+  }
+  return pino.destination({ sync: false });
+}
+
+/** pino, JSON lines (pretty on a terminal), secrets redacted. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const logger = pino(
     {
@@ -41,7 +58,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: SECRET_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ sync: false }),
+    destinationOf(options),
   );
   return logger;
 }

@@ -2,7 +2,15 @@ import { isIP } from 'node:net';
 import { type VigilEnv, VigilError } from '@vigil/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.js';
-import { type RunningRole, startNotifier, startProber, startScheduler, startWeb, stopAll } from '../roles.js';
+import {
+  type RunningRole,
+  startNotifier,
+  startProber,
+  startRoleServer,
+  startScheduler,
+  startWeb,
+  stopAll,
+} from '../roles.js';
 import { openRuntime, resolveConfig } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
 import { upCommand } from './up.js';
@@ -16,7 +24,7 @@ export interface RoleCommandOptions {
   configPath?: string;
   vantage?: string;
   sourceAddress?: string;
-  /** The web role's listen address (loopback by default; 0.0.0.0 in a container). */
+  /** Where VIGIL_PORT listens (loopback by default; 0.0.0.0 in a container): the web role, or a role's health and metrics. */
   host?: string;
 }
 
@@ -57,12 +65,16 @@ export async function roleCommand(options: RoleCommandOptions): Promise<void> {
       const sourceAddress = options.sourceAddress ?? declared?.sourceAddress;
       running.push(await startProber(runtime, config, { id: vantageId, ...(sourceAddress && { sourceAddress }) }));
     }
+    if (role !== 'web') running.unshift(await startRoleServer(runtime, options.host));
     runtime.log.info({ redis: runtime.redisSource }, `${role} running`);
   } catch (err) {
     await stopAll(running, runtime);
     throw err;
   }
 }
+
+const hostOption = () =>
+  new Option('--host <address>', 'address VIGIL_PORT listens on (default 127.0.0.1; 0.0.0.0 in a container)');
 
 const configOption = () =>
   new Option('-c, --config <file>', 'vigil.yaml to use (default: VIGIL_CONFIG or ./vigil.yaml)');
@@ -88,20 +100,24 @@ export function registerRoles(program: Command, cli: CliContext): void {
           ? 'run the scheduler (checks → BullMQ job schedulers)'
           : 'run the notifier (evaluates results, opens incidents, pages)',
       )
+      .addOption(hostOption())
       .addOption(configOption())
-      .action(async (opts: { config?: string }) => {
+      .action(async (opts: { host?: string; config?: string }) => {
         await roleCommand({
           role,
           env: cli.env,
           processEnv: cli.processEnv,
           ...(opts.config !== undefined && { configPath: opts.config }),
+          ...(opts.host !== undefined && { host: opts.host }),
         });
       });
   }
   program
     .command('web')
-    .description('run the web role: operator API, acknowledge links, /healthz and /readyz on VIGIL_PORT')
-    .option('--host <address>', 'address to listen on (default 127.0.0.1; 0.0.0.0 in a container)')
+    .description(
+      'run the web role: status page, operator API, acknowledge links, /healthz, /readyz, /metrics on VIGIL_PORT',
+    )
+    .addOption(hostOption())
     .addOption(configOption())
     .action(async (opts: { host?: string; config?: string }) => {
       await roleCommand({
@@ -117,13 +133,15 @@ export function registerRoles(program: Command, cli: CliContext): void {
     .description('run a prober for one vantage point')
     .option('--vantage <name>', 'the vantage this prober runs in (default: VIGIL_VANTAGE)')
     .option('--source-address <ip>', 'local address probes leave from')
+    .addOption(hostOption())
     .addOption(configOption())
-    .action(async (opts: { vantage?: string; sourceAddress?: string; config?: string }) => {
+    .action(async (opts: { vantage?: string; sourceAddress?: string; host?: string; config?: string }) => {
       await roleCommand({
         role: 'prober',
         env: cli.env,
         processEnv: cli.processEnv,
         ...(opts.config !== undefined && { configPath: opts.config }),
+        ...(opts.host !== undefined && { host: opts.host }),
         ...(opts.vantage !== undefined && { vantage: opts.vantage }),
         ...(opts.sourceAddress !== undefined && { sourceAddress: opts.sourceAddress }),
       });
