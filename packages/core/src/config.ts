@@ -56,6 +56,17 @@ export const proberSettingsSchema = z.strictObject({
   perHostConcurrency: z.int().min(1).max(1000).default(16),
   /** Probe starts allowed per window across every prober of a vantage (a BullMQ rate limit). */
   rateLimit: z.strictObject({ max: z.int().positive(), per: durationSchema }).optional(),
+  /**
+   * Per-check Prometheus series (`probe_success{check, vantage}` …), capped at `maxChecks` checks per
+   * process; `perCheck: false` keeps only fleet-wide metrics, for fleets too large to label by check.
+   * Left out, both take their defaults.
+   */
+  metrics: z
+    .strictObject({
+      perCheck: z.boolean().default(true),
+      maxChecks: z.int().min(1).max(1_000_000).default(10_000),
+    })
+    .optional(),
 });
 export type ProberSettings = z.output<typeof proberSettingsSchema>;
 

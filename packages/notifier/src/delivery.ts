@@ -19,6 +19,7 @@ import {
 } from './channels/channel.js';
 import { type Destination, destinationKey, type PagingConfig, resolveDestination } from './destinations.js';
 import { JobQueue } from './job-queue.js';
+import { countPage } from './notifier-metrics.js';
 
 export interface DeliveryJob {
   incidentId: string;
@@ -120,6 +121,7 @@ export class Deliveries {
     try {
       await this.send(page, resolved.target);
     } catch (err) {
+      countPage(resolved.target.kind, 'failed');
       if (err instanceof PermanentDeliveryError) throw new UnrecoverableError(err.message);
       throw err;
     }
@@ -132,6 +134,7 @@ export class Deliveries {
       );
     }
     await pipeline.exec();
+    countPage(resolved.target.kind, 'sent');
     log.info(
       {
         incident: data.incidentId,

@@ -2,6 +2,7 @@ import type { Check, Clock, Logger, NotifierSettings, Redis, RedisKeys, ResultJo
 import type { CheckCatalog } from './check-catalog.js';
 import { CheckStates } from './check-state.js';
 import type { IncidentDesk } from './incident-desk.js';
+import { observeEvaluatorLag } from './notifier-metrics.js';
 import { RoundBook, type RoundRef } from './round-book.js';
 import { judgeRound, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
@@ -75,6 +76,7 @@ export class Evaluator {
     const outcomes = await this.book.outcomes(ref);
     const verdict = judgeRound(outcomes, { quorum: check.quorum, impaired: this.options.health.impaired() });
     if (!verdict) return;
+    observeEvaluatorLag(ref.round, this.options.clock.now());
     await this.options.health.observe(ref, verdict);
     const change = await this.states.apply({
       checkId: check.id,

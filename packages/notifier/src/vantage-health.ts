@@ -1,4 +1,5 @@
 import type { Clock, IncidentStore, Logger, NotifierSettings, Redis, RedisKeys } from '@vigil/core';
+import { recordVantageHealth } from './notifier-metrics.js';
 import type { RoundRef } from './round-book.js';
 import type { RoundVerdict } from './round-verdict.js';
 
@@ -113,6 +114,7 @@ export class VantageHealth {
       await this.judge(status, 'impaired', impaired, `${status.solo} of ${status.seen} checks failing only there`);
       const quiet = Math.round((now - beat) / 1000);
       await this.judge(status, 'silent', silent, `no heartbeat for ${quiet}s`);
+      recordVantageHealth(status.vantage, { silent, impaired });
       next.set(
         status.vantage,
         new Set([...(impaired ? ['impaired' as const] : []), ...(silent ? ['silent' as const] : [])]),

@@ -17,6 +17,7 @@ import {
 import { type Job, Worker } from 'bullmq';
 import { HostLimiter } from './host-limiter.js';
 import { runProbe } from './probe.js';
+import { ProbeMetrics } from './probe-metrics.js';
 import { ResultSink } from './result-sink.js';
 
 export interface ProbeWorkerOptions {
@@ -42,12 +43,14 @@ type Counter = (typeof COUNTERS)[number];
 /**
  * The prober of one vantage: takes probe jobs from `probe.<vantage>`, drops rounds that are already
  * stale (counted, never run late), caps concurrency per target host, runs the probe and hands the
- * result to the `results` queue. Heartbeats and counters go to Redis every few seconds.
+ * result to the `results` queue. Heartbeats and counters go to Redis every few seconds; Prometheus
+ * metrics (blackbox_exporter's per-check names, and Vigil's fleet ones) to the process registry.
  */
 export class ProbeWorker {
   private readonly worker: Worker<ProbeJobData, ProbeJobOutcome>;
   private readonly sink: ResultSink;
   private readonly limiter: HostLimiter;
+  private readonly metrics: ProbeMetrics;
   private readonly clock: Clock;
   private readonly counts = new Map<Counter, number>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -57,6 +60,7 @@ export class ProbeWorker {
     const { connection, keys, vantage, settings, log } = options;
     this.clock = options.clock ?? systemClock;
     this.limiter = new HostLimiter(settings.perHostConcurrency);
+    this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
     this.sink = new ResultSink(connection, keys.prefix);
     this.worker = new Worker<ProbeJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
       connection,
@@ -94,6 +98,7 @@ export class ProbeWorker {
     const round = job.data.round ?? roundFromJobId(job.id) ?? job.timestamp + (job.opts.delay ?? 0);
     const result = await this.limiter.run(checkTarget(check), async () => {
       if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
+      this.metrics.started(round, this.clock.now());
       return runProbe(check, {
         vantage: this.options.vantage.id,
         round,
@@ -104,10 +109,12 @@ export class ProbeWorker {
     });
     if (!result) {
       this.count('expired');
+      this.metrics.expired();
       return { probed: false, dropped: 'expired' };
     }
     await this.sink.send({ result, intervalMs: check.intervalMs });
     this.tally(result);
+    this.metrics.record(result, check, this.clock.now());
     return { probed: true, ok: result.ok };
   }
 
@@ -123,6 +130,7 @@ export class ProbeWorker {
 
   private async beat(): Promise<void> {
     const { redis, keys, vantage } = this.options;
+    this.metrics.sweep(this.clock.now());
     const pipeline = redis.pipeline().hset(keys.vantageHeartbeats, vantage.id, this.clock.now());
     for (const [counter, value] of this.counts)
       pipeline.hincrby(keys.proberCounters, `${vantage.id}:${counter}`, value);

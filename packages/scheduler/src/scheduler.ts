@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CheckRegistry, type Logger, type Redis, type RedisKeys } from '@vigil/core';
 import { desiredSchedulers } from './desired-schedulers.js';
 import { LeaderLease } from './leader-lease.js';
+import { QueueDepths } from './queue-metrics.js';
 import { SchedulerSync, type SyncReport } from './scheduler-sync.js';
 
 export interface SchedulerOptions {
@@ -30,6 +31,7 @@ export class Scheduler {
   private readonly registry: CheckRegistry;
   private readonly lease: LeaderLease;
   private readonly sync: SchedulerSync;
+  private readonly depths: QueueDepths;
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private running: Promise<SyncReport | undefined> | undefined;
@@ -46,6 +48,7 @@ export class Scheduler {
       ttlMs: options.leaseMs ?? 15_000,
     });
     this.sync = new SchedulerSync(options);
+    this.depths = new QueueDepths(options);
   }
 
   async start(): Promise<void> {
@@ -83,6 +86,7 @@ export class Scheduler {
       await this.running?.catch(() => {});
       await this.lease.release().catch(() => {});
       await this.sync.close();
+      await this.depths.close();
     })();
     return this.closing;
   }

@@ -1,0 +1,79 @@
+import { type Logger, probeQueueName, processMetrics, RESULTS_QUEUE, type Redis, type RedisKeys } from '@vigil/core';
+import { Queue } from 'bullmq';
+import { Gauge } from 'prom-client';
+
+/** A scrape never waits on Redis longer than this; a queue that does not answer in time is left out. */
+const COUNT_TIMEOUT_MS = 1_000;
+
+type DepthGauge = Gauge<'queue' | 'state'>;
+
+/** Every live QueueDepths of the process: one per scheduler (tests run several). */
+const sources = new Set<QueueDepths>();
+let gauge: DepthGauge | undefined;
+
+/** Created once per process; each scrape asks Redis afresh, so the depths are never stale. */
+function depthGauge(): DepthGauge {
+  gauge ??= new Gauge({
+    name: 'vigil_queue_depth',
+    help: 'Jobs in each BullMQ queue by state, read from Redis at scrape time.',
+    labelNames: ['queue', 'state'],
+    registers: [processMetrics()],
+    async collect() {
+      this.reset();
+      await Promise.all([...sources].map((source) => source.report(this)));
+    },
+  });
+  return gauge;
+}
+
+export interface QueueDepthsOptions {
+  connection: Redis;
+  keys: RedisKeys;
+  vantages: readonly string[];
+  log: Logger;
+}
+
+/**
+ * `vigil_queue_depth` for the probe queue of every vantage and the results queue: a backlog there is
+ * the first sign probers or notifiers cannot keep up. The scheduler reports it, knowing the vantages.
+ */
+export class QueueDepths {
+  private readonly queues: Queue[];
+
+  constructor(private readonly options: QueueDepthsOptions) {
+    const names = [...options.vantages.map(probeQueueName), RESULTS_QUEUE];
+    this.queues = names.map((name) => new Queue(name, { connection: options.connection, prefix: options.keys.prefix }));
+    depthGauge();
+    sources.add(this);
+  }
+
+  /** Sets each queue's depths; counted in one Lua call per queue, all queues at once. */
+  async report(target: DepthGauge): Promise<void> {
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        const counts = await withTimeout(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active')).catch(
+          (err: unknown) => this.options.log.warn({ err, queue: queue.name }, 'queue depth not read'),
+        );
+        if (!counts) return;
+        // Prioritized jobs, and those of a paused queue, wait in lists of their own.
+        const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.paused ?? 0);
+        target.set({ queue: queue.name, state: 'waiting' }, waiting);
+        target.set({ queue: queue.name, state: 'delayed' }, counts.delayed ?? 0);
+        target.set({ queue: queue.name, state: 'active' }, counts.active ?? 0);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    sources.delete(this);
+    await Promise.all(this.queues.map((queue) => queue.close()));
+  }
+}
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${COUNT_TIMEOUT_MS}ms`)), COUNT_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
