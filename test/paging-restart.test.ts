@@ -60,42 +60,49 @@ describe('paging survives what breaks during an outage', () => {
     expect(mail.to('bo@example.test')).toHaveLength(1);
   }, 60_000);
 
-  it('a notifier killed mid-escalation: a new one carries on, with no page twice', async () => {
-    const yaml = configYaml(target.url);
-    await probing(yaml);
-    const path = await writeConfig(yaml);
-    const env = {
-      REDIS_URL: TEST_REDIS_URL,
-      VIGIL_PREFIX: fleet.prefix,
-      SMTP_URL: mail.url,
-      VIGIL_SECRET: 'test-secret-0123456789',
-    };
-    const notifiers: VigilProcess[] = [];
-    const spawnNotifier = () => {
-      const proc = spawnVigil(['notifier', '-c', path], { env });
-      notifiers.push(proc);
-      return proc;
-    };
-    try {
-      const first = spawnNotifier();
-      await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 4, 20_000);
-      target.handler = (req) => req.socket.destroy();
-      await eventually(async () => mail.to('ana@example.test')[0], 20_000, 'the first level');
-      await sleep(300);
-      first.child.kill('SIGKILL');
-      await first.exited;
-      expect(mail.to('bo@example.test')).toHaveLength(0);
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'a notifier stopped by %s mid-escalation: a new one carries on, with no page twice',
+    async (signal) => {
+      const yaml = configYaml(target.url);
+      await probing(yaml);
+      const path = await writeConfig(yaml);
+      const env = {
+        REDIS_URL: TEST_REDIS_URL,
+        VIGIL_PREFIX: fleet.prefix,
+        SMTP_URL: mail.url,
+        VIGIL_SECRET: 'test-secret-0123456789',
+      };
+      const notifiers: VigilProcess[] = [];
+      const spawnNotifier = () => {
+        const proc = spawnVigil(['notifier', '-c', path], { env });
+        notifiers.push(proc);
+        return proc;
+      };
+      try {
+        const first = spawnNotifier();
+        await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 4, 20_000);
+        target.handler = (req) => req.socket.destroy();
+        await eventually(async () => mail.to('ana@example.test')[0], 20_000, 'the first level');
+        await sleep(300);
+        first.child.kill(signal);
+        const code = await first.exited;
+        // SIGTERM is a clean stop (work in flight finished, exit 0); SIGKILL is the crash the queues survive.
+        if (signal === 'SIGTERM') expect(code, first.output()).toBe(0);
+        expect(mail.to('bo@example.test')).toHaveLength(0);
 
-      spawnNotifier();
-      await eventually(async () => mail.to('bo@example.test')[0], 20_000, 'the second level after the restart');
-      await sleep(3_000);
-      expect(mail.to('ana@example.test')).toHaveLength(1);
-      expect(mail.to('bo@example.test')).toHaveLength(1);
-    } finally {
-      for (const proc of notifiers) {
-        proc.child.kill('SIGKILL');
-        await proc.exited;
+        spawnNotifier();
+        await eventually(async () => mail.to('bo@example.test')[0], 20_000, 'the second level after the restart');
+        await sleep(3_000);
+        expect(mail.to('ana@example.test')).toHaveLength(1);
+        expect(mail.to('bo@example.test')).toHaveLength(1);
+        expect(await fleet.redis.zcard(fleet.keys.incidentsAll)).toBe(1);
+      } finally {
+        for (const proc of notifiers) {
+          proc.child.kill('SIGKILL');
+          await proc.exited;
+        }
       }
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -65,7 +65,9 @@ describe('a remote prober with the Redis user the deployment guide gives it', ()
     });
     await fleet.recorder();
     await fleet.scheduler();
-    await fleet.registry.put(checkFromYaml(`{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`, ['alpha']));
+    await fleet.registry.put(
+      checkFromYaml(`{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`, ['alpha']),
+    );
     const history = await eventually(
       async () => {
         const results = await fleet.store.history('api');

@@ -51,8 +51,20 @@ export class WebServer {
     }
   }
 
+  /**
+   * Stops taking requests (new ones get 503) and lets those in flight finish. A keep-alive
+   * connection that goes idle after closing began would hold the server open until its timeout, so
+   * idle connections are swept until the last request is answered.
+   */
   close(): Promise<void> {
-    this.closing ??= this.app.close();
+    this.closing ??= (async () => {
+      const sweep = setInterval(() => this.app.server.closeIdleConnections(), 50);
+      try {
+        await this.app.close();
+      } finally {
+        clearInterval(sweep);
+      }
+    })();
     return this.closing;
   }
 }
