@@ -45,6 +45,49 @@ export interface IncidentEvent {
   by: string;
 }
 
+/** A resolved incident's write-up: Markdown, rendered (safely) by whoever shows it. */
+export interface Postmortem {
+  incidentId: string;
+  markdown: string;
+  /** Who wrote the latest revision. */
+  by: string;
+  publishedAt: number;
+  updatedAt: number;
+}
+
+/** 100 KB of UTF-8: a long write-up fits, a dump does not. */
+export const MAX_POSTMORTEM_BYTES = 100_000;
+
+/**
+ * KEYS: incident, postmortem, events. ARGV: id, by, now, markdown. Checking the status and writing
+ * in one step means a reopen can never slip in between. Returns {'ok', publishedAt} | {'missing'} | {'open', status}.
+ */
+const SET_POSTMORTEM = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing'} end
+if status ~= 'resolved' then return {'open', status} end
+local published = redis.call('HGET', KEYS[2], 'publishedAt') or ARGV[3]
+redis.call('HSET', KEYS[2], 'markdown', ARGV[4], 'by', ARGV[2], 'publishedAt', published, 'updatedAt', ARGV[3])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'type', 'updated', 'id', ARGV[1], 'at', ARGV[3], 'by', ARGV[2])
+return {'ok', published}
+`;
+
+/** KEYS: incident, postmortem, events. ARGV: id, by, now. Returns 'missing' | 'none' | 'deleted'. */
+const DELETE_POSTMORTEM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+if redis.call('DEL', KEYS[2]) == 0 then return 'none' end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'type', 'updated', 'id', ARGV[1], 'at', ARGV[3], 'by', ARGV[2])
+return 'deleted'
+`;
+
+/** What is wrong with a postmortem's Markdown, if anything: it needs some text, at most MAX_POSTMORTEM_BYTES. */
+function postmortemProblem(markdown: string): string | undefined {
+  if (markdown.trim() === '') return 'expected some text';
+  const bytes = Buffer.byteLength(markdown, 'utf8');
+  if (bytes > MAX_POSTMORTEM_BYTES) return `expected at most ${MAX_POSTMORTEM_BYTES} bytes of UTF-8 (got ${bytes})`;
+  return undefined;
+}
+
 /**
  * Incidents in Redis: every transition is one Lua script that also writes its timeline entry and an
  * event on the `incident-events` stream, so the notifier pages from a log, not from in-memory flags.
@@ -133,6 +176,65 @@ export class IncidentStore {
     if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
     if (outcome === 'resolved')
       throw new VigilError('CONFLICT', `incident ${id} is resolved; only a resolved update fits`);
+  }
+
+  /**
+   * Publishes or revises the postmortem of a resolved incident, with an `updated` event so the status
+   * page and subscribers hear of it. An incident still open gets a CONFLICT naming its status.
+   */
+  async setPostmortem(id: string, postmortem: { markdown: string; by: string }, now: number): Promise<Postmortem> {
+    const problem = postmortemProblem(postmortem.markdown);
+    if (problem) throw new VigilError('VALIDATION', `markdown: ${problem}`, [{ path: 'markdown', message: problem }]);
+    const { keys } = this.ctx;
+    const [outcome, value] = (await this.ctx.redis.eval(
+      SET_POSTMORTEM,
+      3,
+      keys.incident(id),
+      keys.incidentPostmortem(id),
+      keys.incidentEvents,
+      id,
+      postmortem.by,
+      now,
+      postmortem.markdown,
+    )) as [string, string?];
+    if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
+    if (outcome === 'open') {
+      throw new VigilError('CONFLICT', `incident ${id} is ${value}; a postmortem attaches to a resolved incident`, [
+        { path: 'status', message: 'expected a resolved incident', received: JSON.stringify(value) },
+      ]);
+    }
+    return { incidentId: id, ...postmortem, publishedAt: Number(value), updatedAt: now };
+  }
+
+  async getPostmortem(id: string): Promise<Postmortem | undefined> {
+    const fields = await this.ctx.redis.hgetall(this.ctx.keys.incidentPostmortem(id));
+    if (fields.markdown === undefined) return undefined;
+    return {
+      incidentId: id,
+      markdown: fields.markdown,
+      by: fields.by ?? '',
+      publishedAt: Number(fields.publishedAt),
+      updatedAt: Number(fields.updatedAt),
+    };
+  }
+
+  /** Removes the postmortem (false when there was none), with an `updated` event as for publishing. */
+  async deletePostmortem(id: string, by: string, now: number): Promise<boolean> {
+    const { keys } = this.ctx;
+    const outcome = String(
+      await this.ctx.redis.eval(
+        DELETE_POSTMORTEM,
+        3,
+        keys.incident(id),
+        keys.incidentPostmortem(id),
+        keys.incidentEvents,
+        id,
+        by,
+        now,
+      ),
+    );
+    if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
+    return outcome === 'deleted';
   }
 
   async get(id: string): Promise<Incident | undefined> {

@@ -68,8 +68,10 @@ export {
 export {
   type IncidentEvent,
   IncidentStore,
+  MAX_POSTMORTEM_BYTES,
   type OpenOutcome,
   type OpenRequest,
+  type Postmortem,
   type RecoveryOutcome,
 } from './incident-store.js';
 export { describeIssues, formatPath, toFieldIssues, validationError } from './issues.js';
@@ -139,6 +141,8 @@ export {
   probeResultSchema,
   type Timings,
 } from './probe-result.js';
+export { MAJOR_OUTAGE_DAY_SHARE, UPTIME_BAR_DAYS, worstStatus } from './public-components.js';
+export { humanDuration, type PublicScope, publicComponentsOf, toPublicIncident } from './public-incident.js';
 export {
   COMPONENT_STATUSES,
   type ComponentStatus,
@@ -154,6 +158,16 @@ export {
   type UptimeBarDay,
 } from './public-status.js';
 export {
+  type IncidentHistory,
+  MAINTENANCE_HORIZON_MS,
+  MAINTENANCE_PAST_MS,
+  type PublicStatusContext,
+  PublicStatusReader,
+  pageIndicator,
+  publicStatusReader,
+  STATUS_MEMO_MS,
+} from './public-status-reader.js';
+export {
   DELIVERIES_QUEUE,
   ESCALATIONS_QUEUE,
   probeQueueName,
@@ -164,6 +178,15 @@ export {
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
 export { type RecordOutcome, ResultStore, type UptimeDay } from './result-store.js';
 export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './role-server.js';
+export {
+  MAX_EMAIL_LENGTH,
+  PENDING_SUBSCRIPTION_TTL_MS,
+  type PendingConfirmation,
+  type SignUpRequest,
+  type SubscriberRecipient,
+  SubscriberStore,
+  subscriberEmailSchema,
+} from './subscriber-store.js';
 export { type GuardVerdict, TargetGuard, type TargetGuardOptions } from './target-guard.js';
 export { type PolicyTarget, targetPolicyIssues } from './target-policy.js';
 export {

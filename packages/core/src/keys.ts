@@ -57,6 +57,8 @@ export function redisKeys(prefix: string) {
     incidentUpdates: (id: string) => `${prefix}:incident:${id}:updates`,
     /** hash: target key → JSON of a destination paged in the current episode (for acks and resolves) */
     incidentPaged: (id: string) => `${prefix}:incident:${id}:paged`,
+    /** hash: the postmortem of a resolved incident (markdown, by, publishedAt, updatedAt) */
+    incidentPostmortem: (id: string) => `${prefix}:incident:${id}:postmortem`,
     /** zsets of incident ids by start time */
     incidentsOpen: `${prefix}:incidents:open`,
     incidentsAll: `${prefix}:incidents:all`,
@@ -81,6 +83,21 @@ export function redisKeys(prefix: string) {
     tokensByHash: `${prefix}:tokens:by-hash`,
     /** counter with a TTL: API requests of one token in one rate-limit window */
     rateLimit: (tokenId: string, window: number) => `${prefix}:rate:${tokenId}:${window}`,
+
+    /** hash: one email subscriber (email, components, requested, confirmed, …); a TTL while unconfirmed */
+    subscriber: (id: string) => `${prefix}:subscriber:${id}`,
+    /** string: SHA-256 of a normalised address → subscriber id, so no address appears in a key name */
+    subscriberByEmail: (emailHash: string) => `${prefix}:subscriber-email:${emailHash}`,
+    /** string with a TTL: SHA-256 of a confirmation token → subscriber id */
+    subscriberToken: (tokenHash: string) => `${prefix}:subscriber-token:${tokenHash}`,
+    /** set: ids of the confirmed subscribers of a component (`*`: of every component) */
+    subscribersOf: (componentId: string) => `${prefix}:subscribers:${componentId}`,
+    /** counter with a TTL: sign-ups from one client, or for one address, in one hour */
+    subscriberRate: (scope: string, window: number) => `${prefix}:subscriber-rate:${scope}:${window}`,
+    /** stream of subscriber mail requests (`confirm`) the notifier sends */
+    subscriberMail: `${prefix}:subscriber-mail`,
+    /** string with a TTL: a subscriber mail sent (by its dedup key) */
+    subscriberMailSent: (dedupKey: string) => `${prefix}:subscriber-mail-sent:${dedupKey}`,
 
     /** the generated secret used when VIGIL_SECRET is not set */
     generatedSecret: `${prefix}:secret`,

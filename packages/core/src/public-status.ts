@@ -56,6 +56,8 @@ export interface PublicComponent {
   uptimeDays: UptimeBarDay[];
   /** Over those days, 0..1; null without data. */
   uptime: number | null;
+  /** When the latest of its checks changed state (epoch ms); absent before any decided round. */
+  updatedAt?: number;
   checks: PublicCheck[];
 }
 

@@ -17,7 +17,9 @@ import { Escalations } from './escalation.js';
 import { Evaluator } from './evaluator.js';
 import { IncidentDesk } from './incident-desk.js';
 import { IncidentReactor } from './incident-reactor.js';
+import { watchOpenIncidents } from './notifier-metrics.js';
 import { ResultRecorder } from './result-recorder.js';
+import { SubscriberMailer } from './subscriber-mailer.js';
 import { VantageHealth } from './vantage-health.js';
 
 export interface NotifierOptions {
@@ -55,9 +57,12 @@ export class Notifier {
   private readonly deliveries: Deliveries;
   private readonly escalations: Escalations;
   private readonly reactor: IncidentReactor;
+  private readonly subscriberMailer: SubscriberMailer | undefined;
   private timers: NodeJS.Timeout[] = [];
   private busy = new Set<string>();
   private closing: Promise<void> | undefined;
+  /** Stops `vigil_incidents_open` reading this notifier's Redis. */
+  private unwatchIncidents: (() => void) | undefined;
 
   constructor(private readonly options: NotifierOptions) {
     const { config, log } = options;
@@ -116,14 +121,29 @@ export class Notifier {
       escalations: this.escalations,
       deliveries: this.deliveries,
     });
+    if (config.statusPage.subscribers.enabled)
+      this.subscriberMailer = new SubscriberMailer({
+        ...ctx,
+        reader: options.dedicated('subscriber-mail'),
+        config,
+        secret: options.secret,
+        email: options.channels.email,
+        publicUrl: options.publicUrl,
+      });
   }
 
   async start(): Promise<void> {
     await this.catalog.start();
     await this.health.load();
+    this.unwatchIncidents = watchOpenIncidents({
+      redis: this.options.redis,
+      keys: this.options.keys,
+      log: this.options.log,
+    });
     await this.deliveries.start();
     await this.escalations.start();
     await this.reactor.start();
+    await this.subscriberMailer?.start();
     await this.recorder.start();
     const tick = this.options.tickMs ?? 250;
     const fleetTick = this.options.fleetTickMs ?? 2_000;
@@ -138,10 +158,12 @@ export class Notifier {
   /** Stops taking results first, then the timers, then paging; each step once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.unwatchIncidents?.();
       await this.recorder.close();
       for (const timer of this.timers) clearInterval(timer);
       while (this.busy.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
       await this.reactor.close();
+      await this.subscriberMailer?.close();
       await this.escalations.close();
       await this.deliveries.close();
       await this.catalog.close();

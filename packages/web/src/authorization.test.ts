@@ -70,6 +70,24 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     },
     'PATCH /api/v1/incidents/:id': { url: incident, payload: { status: 'monitoring' }, owned: true },
     'POST /api/v1/incidents/:id/resolve': { url: `${incident}/resolve`, payload: { message: 'Fixed.' }, owned: true },
+    // The seeded incident is open and has no postmortem: a caller past scope and ownership gets the
+    // 409 or 404 of that state (postmortem-api.test.ts covers the successes).
+    'PUT /api/v1/incidents/:id/postmortem': {
+      url: `${incident}/postmortem`,
+      payload: { markdown: '# What happened' },
+      owned: true,
+      expect: { write: 409, admin: 409 },
+    },
+    'GET /api/v1/incidents/:id/postmortem': {
+      url: `${incident}/postmortem`,
+      owned: true,
+      expect: { read: 404, write: 404, admin: 404 },
+    },
+    'DELETE /api/v1/incidents/:id/postmortem': {
+      url: `${incident}/postmortem`,
+      owned: true,
+      expect: { write: 404, admin: 404 },
+    },
     'GET /api/v1/maintenances': { url: '/api/v1/maintenances' },
     'GET /api/v1/maintenances/:id': { url: maintenance, owned: true },
     // Another owner cannot cover A's check: the same 400 as for a check that does not exist.

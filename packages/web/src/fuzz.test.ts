@@ -31,6 +31,10 @@ const FUZZ_CONFIG = {
 
 const t = await testWebApp(FUZZ_CONFIG);
 const a = await seedOwned(t.ctx, 'team-a');
+// Postmortems attach to resolved incidents only: another owner's incident, resolved, with one to read.
+const resolved = await seedOwned(t.ctx, 'team-p');
+await t.ctx.incidents.resolve(resolved.incidentId, 'ana', t.clock.now());
+await t.ctx.incidents.setPostmortem(resolved.incidentId, { markdown: '# Seeded', by: 'ana' }, t.clock.now());
 const victim = await t.token({ owner: 'team-a', scope: 'read', name: 'victim' });
 const UNLIMITED = { max: 1_000_000, per: '1m' };
 const CALLERS = {
@@ -67,6 +71,10 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /api/v1/incidents/:id/updates': { status: 'identified', message: 'The pool is exhausted.' },
   'PATCH /api/v1/incidents/:id': { status: 'monitoring', message: 'Watching.' },
   'POST /api/v1/incidents/:id/resolve': { by: 'ana', message: 'Fixed.' },
+  'PUT /api/v1/incidents/:id/postmortem': {
+    markdown: '# What happened\n\nA bad deploy, [rolled back](https://x.example/).',
+    by: 'ana',
+  },
   'POST /api/v1/maintenances': { id: 'drill', title: 'Drill', description: 'Failover', checks: [a.checkId], ...WINDOW },
   'PUT /api/v1/maintenances/:id': {
     title: 'Weekly',
@@ -87,6 +95,7 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
 
 /** The id of a seeded resource for each parameterised path, so handlers run past their 404. */
 const VALID_PARAMS: [prefix: string, value: string][] = [
+  ['/api/v1/incidents/:id/postmortem', resolved.incidentId],
   ['/api/v1/checks/', a.checkId],
   ['/api/v1/incidents/', a.incidentId],
   ['/api/v1/maintenances/', a.maintenanceId],

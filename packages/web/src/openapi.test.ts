@@ -46,6 +46,7 @@ const CHECK_FIELDS = [
   'alertOn',
   'tags',
   'paused',
+  'public',
 ];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 

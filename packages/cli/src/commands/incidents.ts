@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { downtimeBounds, formatDowntime, INCIDENT_STATUSES, type Incident, membersDown, VigilError } from '@vigil/core';
 import type { Command } from 'commander';
@@ -99,7 +100,8 @@ export type IncidentAction =
   | { kind: 'show'; id: string; json: boolean }
   | { kind: 'ack'; id: string; by?: string }
   | { kind: 'resolve'; id: string; by?: string; message?: string }
-  | { kind: 'update'; id: string; by?: string; status: string; message: string };
+  | { kind: 'update'; id: string; by?: string; status: string; message: string }
+  | { kind: 'postmortem'; id: string; file?: string; delete: boolean; by?: string };
 
 type Outcome<T extends string> = { outcome: T; incident: Incident };
 
@@ -117,6 +119,35 @@ async function resolve(cli: CliContext, id: string, by: string | undefined, mess
   const body = { by: actor(by), ...(message !== undefined && { message }) };
   const { outcome } = await cli.api().post<Outcome<'resolved' | 'already'>>(`${incidentPath(id)}/resolve`, body);
   cli.out(outcome === 'resolved' ? `Incident ${id} resolved.` : `Incident ${id} was already resolved.`);
+}
+
+/** The postmortem's Markdown from its file; an unreadable or empty file is bad input naming it. */
+async function markdownFrom(file: string): Promise<string> {
+  let markdown: string;
+  try {
+    markdown = await readFile(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new VigilError('VALIDATION', `-f: cannot read ${file}: ${reason}`, [{ path: '-f', message: reason }]);
+  }
+  if (markdown.trim() === '') throw new VigilError('VALIDATION', `-f: ${file} is empty; expected Markdown`);
+  return markdown;
+}
+
+/** Publishes (or revises) a resolved incident's postmortem from a Markdown file, or withdraws it. */
+async function postmortem(cli: CliContext, action: Extract<IncidentAction, { kind: 'postmortem' }>): Promise<void> {
+  const path = `${incidentPath(action.id)}/postmortem`;
+  if (action.delete === (action.file !== undefined)) {
+    throw new VigilError('VALIDATION', 'expected either -f FILE.md (publish) or --delete (withdraw)');
+  }
+  if (action.file === undefined) {
+    await cli.api().delete(path);
+    cli.out(`Postmortem of incident ${action.id} withdrawn.`);
+    return;
+  }
+  const markdown = await markdownFrom(action.file);
+  await cli.api().put(path, { markdown, by: actor(action.by) });
+  cli.out(`Postmortem of incident ${action.id} published from ${action.file}.`);
 }
 
 /** `vigil incidents …` through the API; every change is recorded as `--by`, else the local user. */
@@ -157,14 +188,16 @@ export async function incidentsCommand(cli: CliContext, action: IncidentAction):
       cli.out(`Incident ${action.id} updated: ${action.status}.`);
       return;
     }
+    case 'postmortem':
+      return postmortem(cli, action);
   }
 }
 
-/** `vigil incidents ls|show|ack|update|resolve`. */
+/** `vigil incidents ls|show|ack|update|resolve|postmortem`. */
 export function registerIncidents(program: Command, cli: CliContext): void {
   const incidents = program
     .command('incidents')
-    .description('list, show, acknowledge, update and resolve incidents (through the API)');
+    .description('list, show, acknowledge, update and resolve incidents, and publish postmortems (through the API)');
   const run = (action: IncidentAction) => incidentsCommand(cli, action);
   incidents
     .command('ls')
@@ -198,5 +231,14 @@ export function registerIncidents(program: Command, cli: CliContext): void {
     .option('--by <name>', 'who resolves, with --status resolved (other updates are recorded as the token)')
     .action((id: string, opts: { status: string; message: string; by?: string }) =>
       run({ kind: 'update', id, ...opts }),
+    );
+  incidents
+    .command('postmortem <id>')
+    .description('publish the postmortem of a resolved incident from a Markdown file, or withdraw it')
+    .option('-f, --file <path>', 'the Markdown file (at most 100 KB)')
+    .option('--delete', 'withdraw the published postmortem')
+    .option('--by <name>', 'who wrote it (default: your user name)')
+    .action((id: string, opts: { file?: string; delete?: boolean; by?: string }) =>
+      run({ kind: 'postmortem', id, ...opts, delete: Boolean(opts.delete) }),
     );
 }

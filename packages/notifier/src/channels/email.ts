@@ -20,7 +20,7 @@ export interface EmailChannelOptions {
 export function createEmailChannel(ctx: ChannelContext, options: EmailChannelOptions = {}): Channel<'email'> {
   const deliver = ctx.smtpUrl ? smtpDelivery(ctx, ctx.smtpUrl, options) : outboxDelivery(ctx);
   let closing: Promise<void> | undefined;
-  return {
+  const channel: Channel<'email'> = {
     kind: 'email',
     async send(page, target) {
       if (target.to.length === 0) throw new PermanentDeliveryError('email page has no recipients');
@@ -31,6 +31,27 @@ export function createEmailChannel(ctx: ChannelContext, options: EmailChannelOpt
       return closing;
     },
   };
+  transports.set(channel, { deliver, from: ctx.from, clock: ctx.clock });
+  return channel;
+}
+
+/** The transport behind each email channel, so mail that is not a page leaves the same way. */
+const transports = new WeakMap<Channel<'email'>, { deliver: Delivery; from: string; clock: ChannelContext['clock'] }>();
+
+/**
+ * Sends a mail that is not a page (status page subscriber mail) through an email channel's SMTP or
+ * outbox. `key` names it (Message-ID, outbox file); `logAs` is logged instead of the private recipient.
+ */
+export async function sendChannelMail(
+  channel: Channel<'email'>,
+  mail: Omit<SendMailOptions, 'from' | 'date' | 'messageId'>,
+  meta: { key: string; logAs: string },
+): Promise<void> {
+  const transport = transports.get(channel);
+  if (!transport) throw new Error('not an email channel from createEmailChannel');
+  const { deliver, from, clock } = transport;
+  const envelope = { from, date: new Date(clock.now()), messageId: pageMessageId(meta.key, from) };
+  await deliver.send({ ...mail, ...envelope }, { dedupKey: meta.key, logAs: meta.logAs });
 }
 
 /**
@@ -47,8 +68,14 @@ export function outboxFileName(now: number, dedupKey: string): string {
 }
 
 interface Delivery {
-  send(mail: SendMailOptions, page: Page): Promise<void>;
+  send(mail: SendMailOptions, meta: DeliveryMeta): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What names a mail in the outbox and logs; `logAs` replaces the recipients in log lines. */
+interface DeliveryMeta {
+  dedupKey: string;
+  logAs?: string;
 }
 
 function pageMail(page: Page, envelope: { from: string; to: string[]; date: Date }): SendMailOptions {
@@ -85,7 +112,7 @@ function smtpDelivery(ctx: ChannelContext, smtpUrl: string, options: EmailChanne
     }),
   );
   return {
-    async send(mail, page) {
+    async send(mail, meta) {
       let info: SMTPTransport.SentMessageInfo;
       try {
         info = await transport.sendMail(mail);
@@ -93,9 +120,10 @@ function smtpDelivery(ctx: ChannelContext, smtpUrl: string, options: EmailChanne
         throw smtpError(err, server);
       }
       const refused = info.rejected.map(String);
-      if (refused.length > 0) ctx.log.warn({ refused, smtp: server, dedupKey: page.dedupKey }, 'recipients refused');
+      if (refused.length > 0)
+        ctx.log.warn({ refused: meta.logAs ?? refused, smtp: server, dedupKey: meta.dedupKey }, 'recipients refused');
       logSent(ctx.log, {
-        to: info.accepted.map(String),
+        to: meta.logAs ?? info.accepted.map(String),
         subject: mail.subject,
         messageId: info.messageId,
         smtp: server,
@@ -110,16 +138,16 @@ function smtpDelivery(ctx: ChannelContext, smtpUrl: string, options: EmailChanne
 function outboxDelivery(ctx: ChannelContext): Delivery {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
-    async send(mail, page) {
+    async send(mail, meta) {
       const info = await composer.sendMail(mail);
       if (!Buffer.isBuffer(info.message)) throw new Error('outbox: the message was not composed into a buffer');
       await mkdir(ctx.outboxDir, { recursive: true });
-      const file = join(ctx.outboxDir, outboxFileName(ctx.clock.now(), page.dedupKey));
+      const file = join(ctx.outboxDir, outboxFileName(ctx.clock.now(), meta.dedupKey));
       // Written aside then renamed, so whoever watches the folder never reads half a message.
       const partial = `${file}.partial`;
       await writeFile(partial, info.message);
       await rename(partial, file);
-      logSent(ctx.log, { to: mail.to, subject: mail.subject, file });
+      logSent(ctx.log, { to: meta.logAs ?? mail.to, subject: mail.subject, file });
     },
     async close() {},
   };

@@ -2,13 +2,7 @@ import { type AckClaim, isVigilError, redeemAckToken, VigilError, verifyAckToken
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { type Route, route } from '../route.js';
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text for HTML: every character that could open markup or an attribute is escaped. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
-}
+import { escapeHtml } from '../status/page/escape.js';
 
 function page(title: string, lines: string[]): string {
   return `<!doctype html>

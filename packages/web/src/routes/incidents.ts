@@ -1,8 +1,9 @@
-import { type ApiToken, INCIDENT_STATUSES, type Incident, VigilError } from '@vigil/core';
+import { type ApiToken, INCIDENT_STATUSES, type Incident, MAX_POSTMORTEM_BYTES, VigilError } from '@vigil/core';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { incidentFilter, visibleIncident } from '../ownership.js';
 import { type Route, route } from '../route.js';
+import { renderMarkdown } from '../status/markdown.js';
 
 const idParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,12}$/, { error: 'expected an incident number' }) });
 
@@ -22,6 +23,17 @@ const updateBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message }
 const statusBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message: message.optional() });
 const ackBody = z.strictObject({ by: by.optional() }).optional();
 const resolveBody = z.strictObject({ by: by.optional(), message: message.optional() }).optional();
+
+const postmortemBody = z.strictObject({
+  markdown: z
+    .string()
+    .max(MAX_POSTMORTEM_BYTES, { abort: true })
+    .refine((text) => text.trim() !== '', { error: 'expected some text' })
+    .refine((text) => Buffer.byteLength(text, 'utf8') <= MAX_POSTMORTEM_BYTES, {
+      error: `expected at most ${MAX_POSTMORTEM_BYTES} bytes of UTF-8`,
+    }),
+  by: by.optional(),
+});
 
 /** Who an API action is recorded as: what the caller said, else the token's owner and name. */
 function actor(token: ApiToken, given: string | undefined): string {
@@ -55,6 +67,67 @@ async function changeStatus(
   if (change.status === 'resolved') await ctx.incidents.resolve(incident.id, change.by, now, change.message);
   else await ctx.incidents.addUpdate(incident.id, change, now);
   return (await ctx.incidents.get(incident.id)) ?? incident;
+}
+
+function noPostmortem(id: string): VigilError {
+  return new VigilError('NOT_FOUND', `incident ${id} has no postmortem`, [
+    { path: 'id', message: 'the incident has no postmortem' },
+  ]);
+}
+
+/** A postmortem as the API shows it: its Markdown, and that Markdown rendered to HTML safe to embed. */
+function postmortemView<P extends { markdown: string }>(postmortem: P) {
+  return { ...postmortem, html: renderMarkdown(postmortem.markdown) };
+}
+
+/** Publish, read and withdraw the Markdown postmortem of an incident the token may see. */
+function postmortemRoutes(ctx: WebContext): Route[] {
+  const url = '/api/v1/incidents/:id/postmortem';
+  return [
+    route({
+      method: 'PUT',
+      url,
+      summary: 'Publish or revise the postmortem (Markdown) of a resolved incident',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      body: postmortemBody,
+      async handler({ params, body, token }) {
+        await visibleIncident(ctx, token, params.id);
+        const postmortem = { markdown: body.markdown, by: actor(token, body.by) };
+        return postmortemView(await ctx.incidents.setPostmortem(params.id, postmortem, ctx.clock.now()));
+      },
+    }),
+    route({
+      method: 'GET',
+      url,
+      summary: 'The postmortem: its Markdown, and that Markdown rendered to safe HTML',
+      tag: 'incidents',
+      access: 'read',
+      params: idParams,
+      async handler({ params, token }) {
+        await visibleIncident(ctx, token, params.id);
+        const postmortem = await ctx.incidents.getPostmortem(params.id);
+        if (!postmortem) throw noPostmortem(params.id);
+        return postmortemView(postmortem);
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url,
+      summary: 'Withdraw the postmortem',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      status: 204,
+      async handler({ params, token, reply }) {
+        await visibleIncident(ctx, token, params.id);
+        const deleted = await ctx.incidents.deletePostmortem(params.id, actor(token, undefined), ctx.clock.now());
+        if (!deleted) throw noPostmortem(params.id);
+        return reply.code(204).send();
+      },
+    }),
+  ];
 }
 
 export function incidentRoutes(ctx: WebContext): Route[] {
@@ -142,5 +215,6 @@ export function incidentRoutes(ctx: WebContext): Route[] {
         return { outcome, incident: await ctx.incidents.get(params.id) };
       },
     }),
+    ...postmortemRoutes(ctx),
   ];
 }
