@@ -41,6 +41,35 @@ describe('status page subscriptions', () => {
     expect(mails[0]?.url).toBe('http://localhost:80');
   });
 
+  it('never mails a link to wherever a Host header says: no configured URL and a foreign host is refused', async () => {
+    const forged = await web.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      headers: { ...FORM, host: 'status.evil.example' },
+      payload: `email=${encodeURIComponent(ADDRESS)}`,
+    });
+    expect(forged.statusCode).toBe(503);
+    expect(await queued()).toEqual([]);
+
+    const configured = await testWebApp({
+      ...TEST_CONFIG,
+      statusPage: { ...(TEST_CONFIG as { statusPage?: object }).statusPage, url: 'https://status.example.com/' },
+    });
+    try {
+      const answer = await configured.app.inject({
+        method: 'POST',
+        url: '/subscribe',
+        headers: { ...FORM, host: 'status.evil.example' },
+        payload: `email=${encodeURIComponent(ADDRESS)}`,
+      });
+      expect(answer.statusCode).toBe(200);
+      const [entry] = await configured.ctx.redis.xrange(configured.ctx.keys.subscriberMail, '-', '+');
+      expect(entry?.[1][5]).toBe('https://status.example.com');
+    } finally {
+      await configured.cleanup();
+    }
+  });
+
   it('confirms by the link, once, naming the components', async () => {
     await signUp(`email=${encodeURIComponent(ADDRESS)}&components=api&components=lb`);
     const [mail] = await queued();

@@ -2,6 +2,7 @@ import { publicComponents, SubscriberStore, subscriberEmailSchema } from '@vigil
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
+import { mailBaseUrl } from './base-url.js';
 import { escapeHtml } from './page/escape.js';
 
 /** A sign-up form is two fields; anything larger is not one. */
@@ -92,7 +93,12 @@ async function signUp({ ctx, store, components }: Subscriptions, request: Fastif
   const perHour = ctx.config.statusPage.subscribers.signupsPerHour;
   if (!(await store.admitSignup({ client: request.ip, email }, now, perHour)))
     return { status: 429, title: 'Too many sign-ups', lines: ['Please try again in an hour.'] };
-  const { id } = await store.subscribe({ email, components: chosen, baseUrl: baseUrl(ctx, request) }, now);
+  const base = mailBaseUrl(request, ctx);
+  if (base === undefined) {
+    ctx.log.warn('a sign-up was refused: set statusPage.url so confirmation links point at the public page');
+    return { status: 503, title: 'Subscriptions are not available', lines: ['Please try again later.'] };
+  }
+  const { id } = await store.subscribe({ email, components: chosen, baseUrl: base }, now);
   ctx.log.info({ subscriber: id }, 'subscription requested');
   return {
     status: 200,
@@ -139,11 +145,6 @@ async function unsubscribe({ ctx, store }: Subscriptions, token: string): Promis
 
 function invalidUnsubscribe(): Answer {
   return { status: 404, title: 'This link cannot be used', lines: ['It is not a valid unsubscribe link.'] };
-}
-
-/** Links in mail point where the page is published, else where this request reached it. */
-function baseUrl(ctx: WebContext, request: FastifyRequest): string {
-  return (ctx.config.statusPage.url ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }
 
 async function send(reply: FastifyReply, answer: Answer | Promise<Answer>): Promise<FastifyReply> {
