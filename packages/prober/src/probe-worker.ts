@@ -71,7 +71,9 @@ export class ProbeWorker {
       ...(settings.rateLimit && { limiter: { max: settings.rateLimit.max, duration: settings.rateLimit.per } }),
     });
     this.worker.on('error', (err) => log.error({ err }, 'probe worker error'));
-    this.worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id }, 'probe job failed'));
+    this.worker.on('failed', (job, err) =>
+      log.warn({ err, check: job?.data.check.id, jobId: job?.id }, 'probe job failed'),
+    );
   }
 
   /** Starts taking jobs; resolves once the worker is connected. */
