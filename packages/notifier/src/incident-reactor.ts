@@ -1,8 +1,8 @@
-import { hostname } from 'node:os';
 import { IncidentStore, type Logger, type Redis, type RedisKeys } from '@vigil/core';
 import type { Deliveries } from './delivery.js';
 import type { Destination } from './destinations.js';
 import type { Escalations } from './escalation.js';
+import { StreamGroup } from './stream-group.js';
 
 export interface IncidentReactorOptions {
   redis: Redis;
@@ -17,7 +17,6 @@ export interface IncidentReactorOptions {
 }
 
 const GROUP = 'notifier';
-type StreamEntry = [id: string, fields: string[]];
 
 /**
  * Reads the incident event stream (written by the same Lua that changes incidents, wherever that
@@ -26,81 +25,26 @@ type StreamEntry = [id: string, fields: string[]];
  * that were paged; resolved → send a resolve to every destination paged.
  */
 export class IncidentReactor {
-  private readonly consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private readonly incidents: IncidentStore;
-  private running: Promise<void> | undefined;
-  private stopping = false;
+  private readonly events: StreamGroup;
 
   constructor(private readonly options: IncidentReactorOptions) {
     this.incidents = new IncidentStore(options);
+    this.events = new StreamGroup({
+      ...options,
+      group: GROUP,
+      streams: [{ key: options.keys.incidentEvents, from: '0' }],
+      name: 'incident reactor',
+      handle: (_stream, _entryId, event) => this.handle(event),
+    });
   }
 
-  async start(): Promise<void> {
-    await this.options.redis
-      .xgroup('CREATE', this.options.keys.incidentEvents, GROUP, '0', 'MKSTREAM')
-      .catch((err: Error) => {
-        if (!err.message.includes('BUSYGROUP')) throw err;
-      });
-    this.running = this.loop();
+  start(): Promise<void> {
+    return this.events.start();
   }
 
-  async close(): Promise<void> {
-    this.stopping = true;
-    this.options.reader.disconnect();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    const { reader, keys, log } = this.options;
-    let lastClaim = 0;
-    while (!this.stopping) {
-      try {
-        if (Date.now() - lastClaim > 5_000) {
-          lastClaim = Date.now();
-          await this.takeOverAbandoned();
-        }
-        const reply = (await reader.xreadgroup(
-          'GROUP',
-          GROUP,
-          this.consumer,
-          'COUNT',
-          50,
-          'BLOCK',
-          1_000,
-          'STREAMS',
-          keys.incidentEvents,
-          '>',
-        )) as [string, StreamEntry[]][] | null;
-        for (const [, entries] of reply ?? []) await this.handleAll(entries);
-      } catch (err) {
-        if (this.stopping) break;
-        log.warn({ err: (err as Error).message }, 'incident event stream read failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    }
-  }
-
-  private async takeOverAbandoned(): Promise<void> {
-    const { redis, keys } = this.options;
-    const [, entries] = (await redis.xautoclaim(
-      keys.incidentEvents,
-      GROUP,
-      this.consumer,
-      this.options.claimIdleMs ?? 30_000,
-      '0-0',
-      'COUNT',
-      50,
-    )) as [string, StreamEntry[]];
-    await this.handleAll(entries.filter((entry) => Array.isArray(entry?.[1])));
-  }
-
-  private async handleAll(entries: StreamEntry[]): Promise<void> {
-    for (const [streamId, fields] of entries) {
-      const event: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) event[fields[i] ?? ''] = fields[i + 1] ?? '';
-      await this.handle(event);
-      await this.options.redis.xack(this.options.keys.incidentEvents, GROUP, streamId);
-    }
+  close(): Promise<void> {
+    return this.events.close();
   }
 
   private async handle(event: Record<string, string>): Promise<void> {

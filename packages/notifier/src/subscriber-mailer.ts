@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import {
   type Clock,
   type Logger,
@@ -13,6 +12,7 @@ import {
 } from '@vigil/core';
 import { type Channel, PermanentDeliveryError } from './channels/channel.js';
 import { sendChannelMail } from './channels/email.js';
+import { type StreamFields, StreamGroup } from './stream-group.js';
 
 export interface SubscriberMailerOptions {
   redis: Redis;
@@ -37,9 +37,6 @@ const SENT_TTL_S = 7 * 86_400;
 /** Events that add a public timeline entry; acknowledgements and joins are the operators' business. */
 const MAILED_EVENTS = new Set(['opened', 'reopened', 'partial', 'resolved', 'updated']);
 
-type StreamEntry = [id: string, fields: string[]];
-type Fields = Record<string, string>;
-
 /**
  * Mails status page subscribers: the confirmation mails the web role queues on `subscriberMail`, and
  * each public incident update to the confirmed subscribers of its components, one message per
@@ -47,107 +44,40 @@ type Fields = Record<string, string>;
  * dedup key per (entry, subscriber) set before sending means a retry or restart never mails twice.
  */
 export class SubscriberMailer {
-  private readonly consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private readonly store: SubscriberStore;
   private readonly statusReader: PublicStatusReader;
   private readonly componentNames: ReadonlyMap<string, string>;
-  private running: Promise<void> | undefined;
-  private stopping = false;
+  private readonly streams: StreamGroup;
 
   constructor(private readonly options: SubscriberMailerOptions) {
     this.store = new SubscriberStore(options);
     this.statusReader = new PublicStatusReader(options);
     this.componentNames = new Map(publicComponents(options.config).map((c) => [c.id, c.name]));
-  }
-
-  async start(): Promise<void> {
-    const { keys } = this.options;
-    // Incident events from before the first start are history, not news; queued confirmations are owed.
-    await this.createGroup(keys.incidentEvents, '$');
-    await this.createGroup(keys.subscriberMail, '0');
-    this.running = this.loop();
-  }
-
-  async close(): Promise<void> {
-    this.stopping = true;
-    this.options.reader.disconnect();
-    await this.running;
-  }
-
-  private async createGroup(stream: string, from: string): Promise<void> {
-    await this.options.redis.xgroup('CREATE', stream, GROUP, from, 'MKSTREAM').catch((err: Error) => {
-      if (!err.message.includes('BUSYGROUP')) throw err;
+    const { keys } = options;
+    this.streams = new StreamGroup({
+      ...options,
+      group: GROUP,
+      // Incident events from before the first start are history, not news; queued confirmations are owed.
+      streams: [
+        { key: keys.incidentEvents, from: '$' },
+        { key: keys.subscriberMail, from: '0' },
+      ],
+      name: 'subscriber mail',
+      // A failed mail leaves its entry pending: taken over and tried again later.
+      handle: (stream, entryId, fields) =>
+        stream === keys.subscriberMail ? this.sendConfirmation(entryId, fields) : this.sendUpdate(entryId, fields),
     });
   }
 
-  private async loop(): Promise<void> {
-    const { reader, keys, log } = this.options;
-    let lastClaim = 0;
-    while (!this.stopping) {
-      try {
-        if (Date.now() - lastClaim > 5_000) {
-          lastClaim = Date.now();
-          await this.takeOverAbandoned();
-        }
-        const reply = (await reader.xreadgroup(
-          'GROUP',
-          GROUP,
-          this.consumer,
-          'COUNT',
-          50,
-          'BLOCK',
-          1_000,
-          'STREAMS',
-          keys.incidentEvents,
-          keys.subscriberMail,
-          '>',
-          '>',
-        )) as [string, StreamEntry[]][] | null;
-        for (const [stream, entries] of reply ?? []) await this.handleAll(stream, entries);
-      } catch (err) {
-        if (this.stopping) break;
-        log.warn({ err: (err as Error).message }, 'subscriber mail stream read failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    }
+  start(): Promise<void> {
+    return this.streams.start();
   }
 
-  /** Entries whose consumer died, or whose mail failed and was left unacknowledged, are tried again. */
-  private async takeOverAbandoned(): Promise<void> {
-    const { redis, keys } = this.options;
-    for (const stream of [keys.incidentEvents, keys.subscriberMail]) {
-      const [, entries] = (await redis.xautoclaim(
-        stream,
-        GROUP,
-        this.consumer,
-        this.options.claimIdleMs ?? 30_000,
-        '0-0',
-        'COUNT',
-        50,
-      )) as [string, StreamEntry[]];
-      await this.handleAll(
-        stream,
-        entries.filter((entry) => Array.isArray(entry?.[1])),
-      );
-    }
+  close(): Promise<void> {
+    return this.streams.close();
   }
 
-  /** Acknowledges an entry once its mail went out; a failed one stays pending for a later attempt. */
-  private async handleAll(stream: string, entries: StreamEntry[]): Promise<void> {
-    for (const [entryId, list] of entries) {
-      const fields: Fields = {};
-      for (let i = 0; i + 1 < list.length; i += 2) fields[list[i] ?? ''] = list[i + 1] ?? '';
-      try {
-        if (stream === this.options.keys.subscriberMail) await this.sendConfirmation(entryId, fields);
-        else await this.sendUpdate(entryId, fields);
-        await this.options.redis.xack(stream, GROUP, entryId);
-      } catch (err) {
-        this.options.log.warn({ err: (err as Error).message, entry: entryId }, 'subscriber mail failed; will retry');
-      }
-    }
-  }
-
-  private async sendConfirmation(entryId: string, fields: Fields): Promise<void> {
+  private async sendConfirmation(entryId: string, fields: StreamFields): Promise<void> {
     if (fields.type !== 'confirm' || !fields.id) return;
     const subscriberId = fields.id;
     await this.once(`confirm:${entryId}`, async () => {
@@ -174,7 +104,7 @@ export class SubscriberMailer {
     });
   }
 
-  private async sendUpdate(entryId: string, event: Fields): Promise<void> {
+  private async sendUpdate(entryId: string, event: StreamFields): Promise<void> {
     if (!MAILED_EVENTS.has(event.type ?? '') || !event.id) return;
     const incident = await this.statusReader.incident(event.id);
     if (!incident) return; // fleet incidents and those of private components are nobody's news
