@@ -14,7 +14,11 @@ export class CheckCatalog {
     this.registry = new CheckRegistry({ redis: ctx.redis, keys: ctx.keys });
   }
 
-  async start(reloadEveryMs = 10_000): Promise<void> {
+  /**
+   * Watches the change channel when it has a subscriber connection; the full reload is then only a
+   * safety net and runs once a minute (it parses the whole fleet), else every 10 s.
+   */
+  async start(reloadEveryMs = this.ctx.subscriber ? 60_000 : 10_000): Promise<void> {
     if (this.ctx.subscriber) {
       this.unwatch = await this.registry.watch(this.ctx.subscriber, (change) => void this.refresh(change.id));
     }
@@ -30,6 +34,10 @@ export class CheckCatalog {
 
   get(id: string): Check | undefined {
     return this.checks.get(id);
+  }
+
+  size(): number {
+    return this.checks.size;
   }
 
   all(): Check[] {

@@ -15,7 +15,10 @@ export interface SchedulerOptions {
   keys: RedisKeys;
   vantages: readonly string[];
   log: Logger;
-  /** How often a full reconcile runs even with no change announced. */
+  /**
+   * How often a full reconcile (every check, every job scheduler in Redis) runs with no change
+   * announced: a safety net for a missed message, so it can be rare — it reads the whole fleet.
+   */
   resyncEveryMs?: number;
   /** How long the lease lasts without renewal; a crashed leader is replaced after this. */
   leaseMs?: number;
@@ -36,6 +39,9 @@ export class Scheduler {
   private debounce: NodeJS.Timeout | undefined;
   private running: Promise<SyncReport | undefined> | undefined;
   private again = false;
+  /** Whether this process held the lease at its last attempt: a new leader reconciles thoroughly. */
+  private leading = false;
+  private lastThorough = 0;
   private unwatch: (() => Promise<void>) | undefined;
   private closing: Promise<void> | undefined;
 
@@ -54,8 +60,20 @@ export class Scheduler {
   async start(): Promise<void> {
     this.unwatch = await this.registry.watch(this.options.subscriber, () => this.soon());
     await this.reconcile(true);
-    const every = Math.min(this.options.resyncEveryMs ?? 10_000, (this.options.leaseMs ?? 15_000) / 3);
-    this.timer = setInterval(() => void this.reconcile(true), every);
+    this.timer = setInterval(() => void this.tick(), (this.options.leaseMs ?? 15_000) / 3);
+  }
+
+  /**
+   * Every third of a lease: the leader renews it, and reconciles in full only when the resync period
+   * is up; a follower tries to take the lease, and reconciles in full the moment it does.
+   */
+  private async tick(): Promise<void> {
+    const due = Date.now() - this.lastThorough >= (this.options.resyncEveryMs ?? 60_000);
+    if (due || !this.leading) {
+      await this.reconcile(true);
+      return;
+    }
+    this.leading = await this.lease.acquireOrRenew().catch(() => false);
   }
 
   /**
@@ -99,9 +117,14 @@ export class Scheduler {
   private async runOnce(thorough: boolean): Promise<SyncReport | undefined> {
     const { log, vantages } = this.options;
     try {
-      if (!(await this.lease.acquireOrRenew())) return undefined;
+      const leads = await this.lease.acquireOrRenew();
+      const takingOver = leads && !this.leading;
+      this.leading = leads;
+      if (!leads) return undefined;
+      const full = thorough || takingOver;
+      if (full) this.lastThorough = Date.now();
       const checks = await this.registry.list();
-      const report = await this.sync.apply(desiredSchedulers(checks, vantages), vantages, thorough);
+      const report = await this.sync.apply(desiredSchedulers(checks, vantages), vantages, full);
       if (report.upserted > 0 || report.removed > 0)
         log.info({ ...report, checks: checks.length }, 'schedulers reconciled');
       return report;
