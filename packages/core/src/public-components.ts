@@ -49,12 +49,20 @@ interface CheckReading {
 /** The page's components in order, each with its status, bars and public checks. */
 export async function readPublicComponents(
   ctx: { redis: Redis; keys: RedisKeys },
-  input: { refs: readonly PublicComponentRef[]; checks: readonly Check[]; maintenances: Maintenance[]; now: number },
+  input: {
+    refs: readonly PublicComponentRef[];
+    checks: readonly Check[];
+    maintenances: Maintenance[];
+    now: number;
+    /** A check's bars; by default read from Redis each time (the reader keeps them a minute). */
+    days?: (checkId: string) => Promise<UptimeDayCounts[]>;
+  },
 ): Promise<PublicComponent[]> {
   const { refs, maintenances, now } = input;
   const ids = new Set(refs.map((ref) => ref.id));
   const checks = input.checks.filter((check) => check.component !== undefined && ids.has(check.component));
-  const readings = await readChecks(ctx, checks, maintenances, now);
+  const days = input.days ?? ((checkId: string) => readUptimeDays(ctx, checkId, UPTIME_BAR_DAYS, now));
+  const readings = await readChecks(ctx, { checks, maintenances, now, days });
   const active = activeMaintenances(maintenances, now);
   return refs.map((ref, position) => {
     const own = readings.filter((reading) => reading.check.component === ref.id);
@@ -78,16 +86,17 @@ export async function readPublicComponents(
 
 async function readChecks(
   ctx: { redis: Redis; keys: RedisKeys },
-  checks: readonly Check[],
-  maintenances: Maintenance[],
-  now: number,
+  input: {
+    checks: readonly Check[];
+    maintenances: Maintenance[];
+    now: number;
+    days: (checkId: string) => Promise<UptimeDayCounts[]>;
+  },
 ): Promise<CheckReading[]> {
+  const { checks, maintenances, now } = input;
   const pipeline = ctx.redis.pipeline();
   for (const check of checks) pipeline.hmget(ctx.keys.checkState(check.id), 'state', 'since');
-  const [states, days] = await Promise.all([
-    pipeline.exec(),
-    Promise.all(checks.map((check) => readUptimeDays(ctx, check.id, UPTIME_BAR_DAYS, now))),
-  ]);
+  const [states, days] = await Promise.all([pipeline.exec(), Promise.all(checks.map((check) => input.days(check.id)))]);
   return checks.map((check, i) => {
     const [state, since] = (states?.[i]?.[1] ?? []) as (string | null)[];
     return {

@@ -332,4 +332,20 @@ describe('PublicStatusReader', () => {
     now += 2_000;
     expect((await shared.status()).components[0]?.status).toBe('partial_outage');
   });
+
+  it('reuses a check’s daily bars for a minute once today has data, while states stay live', async () => {
+    const shared = reader();
+    expect((await shared.status()).components[0]?.uptime).toBeNull();
+    await decided('api-health', now, { ok: 10 });
+    now += 2_000;
+    expect((await shared.status()).components[0]?.uptime).toBe(1); // no data today was not kept
+    await decided('api-health', now, { fail: 10 });
+    await setState('api-health', 'down');
+    now += 2_000;
+    const meanwhile = (await shared.status()).components[0];
+    expect(meanwhile?.status).toBe('partial_outage');
+    expect(meanwhile?.uptime).toBe(1);
+    now += 60_000;
+    expect((await shared.status()).components[0]?.uptime).toBe(0.5);
+  });
 });

@@ -10,10 +10,10 @@ import { publicComponents, type VigilConfig } from './config.js';
 import { DAY_MS } from './duration.js';
 import type { Incident } from './incident.js';
 import { IncidentStore } from './incident-store.js';
-import type { RedisKeys } from './keys.js';
+import { type RedisKeys, utcDay } from './keys.js';
 import { type ScheduledWindow, upcomingWindows } from './maintenance.js';
 import { MaintenanceSource } from './maintenance-source.js';
-import { readPublicComponents } from './public-components.js';
+import { readPublicComponents, UPTIME_BAR_DAYS } from './public-components.js';
 import { type PublicScope, publicComponentsOf, toPublicIncident } from './public-incident.js';
 import type {
   PublicComponent,
@@ -22,6 +22,7 @@ import type {
   PublicStatus,
   StatusIndicator,
 } from './public-status.js';
+import { readUptimeDays, type UptimeDayCounts } from './uptime.js';
 
 export interface PublicStatusContext {
   redis: Redis;
@@ -34,6 +35,8 @@ export interface PublicStatusContext {
 export const STATUS_MEMO_MS = 2_000;
 /** History pages are memoised by number: a bound, so odd page numbers cannot grow the map. */
 const MAX_MEMOS = 64;
+/** How long a check's daily uptime counts are reused between builds. */
+const BARS_MEMO_MS = 60_000;
 /** Scheduled maintenance is listed this far ahead. */
 export const MAINTENANCE_HORIZON_MS = 30 * DAY_MS;
 /** Completed windows stay listed (in the maintenance JSON) this long. */
@@ -54,6 +57,8 @@ export class PublicStatusReader {
   private readonly incidents: IncidentStore;
   private readonly maintenanceSource: MaintenanceSource;
   private readonly memos = new Map<string, { at: number; value: Promise<unknown> }>();
+  /** Each check's 90 daily counts, kept a minute: 90 reads a check would otherwise be every build's bulk. */
+  private readonly bars = new Map<string, { at: number; days: Promise<UptimeDayCounts[]> }>();
 
   constructor(private readonly ctx: PublicStatusContext) {
     this.registry = new CheckRegistry(ctx);
@@ -129,7 +134,9 @@ export class PublicStatusReader {
     ]);
     const scope = scopeOf(this.ctx.config, checks);
     const refs = publicComponents(this.ctx.config);
-    const components = await readPublicComponents(this.ctx, { refs, checks, maintenances, now });
+    if (this.bars.size > 2 * checks.length) this.bars.clear();
+    const days = (checkId: string) => this.barsOf(checkId, now);
+    const components = await readPublicComponents(this.ctx, { refs, checks, maintenances, now, days });
     const incidents = await this.toPublic(open, scope);
     const windows = upcomingWindows(maintenances, now, MAINTENANCE_HORIZON_MS);
     const { title, description, url } = this.ctx.config.statusPage;
@@ -145,6 +152,23 @@ export class PublicStatusReader {
       incidents,
       maintenances: toPublicMaintenances(windows, scope, now),
     };
+  }
+
+  /** Today's bar may lag a minute once it has data; a new UTC day starts a new read. */
+  private barsOf(checkId: string, now: number): Promise<UptimeDayCounts[]> {
+    const hit = this.bars.get(checkId);
+    if (hit && now - hit.at >= 0 && now - hit.at < BARS_MEMO_MS && utcDay(hit.at) === utcDay(now)) return hit.days;
+    const days = readUptimeDays(this.ctx, checkId, UPTIME_BAR_DAYS, now);
+    this.bars.set(checkId, { at: now, days });
+    // Kept only once today has data: a new check's first rounds show at the next build, not a minute on.
+    const forget = () => {
+      if (this.bars.get(checkId)?.days === days) this.bars.delete(checkId);
+    };
+    days.then((counts) => {
+      const today = counts.at(-1);
+      if (!today || today.ok + today.degraded + today.fail === 0) forget();
+    }, forget);
+    return days;
   }
 
   /** vigil.yaml's checks and the API's (which the web role also copies vigil.yaml's into). */
