@@ -129,6 +129,26 @@ export async function apiBench(options: ApiBenchOptions = API_DEFAULTS): Promise
           options,
         ),
     },
+    {
+      name: 'GET / (status page)',
+      vigil: () => drive(vigil, { method: 'GET', path: '/' }, 200, options),
+      bare: () => drive(bare, { method: 'GET', path: '/page' }, 200, options),
+    },
+    {
+      name: 'GET / with If-None-Match (304)',
+      vigil: async () => {
+        const first = await vigil.request({ method: 'GET', path: '/' });
+        await first.body.dump();
+        const etag = String(first.headers.etag);
+        return drive(vigil, { method: 'GET', path: '/', headers: { 'if-none-match': etag } }, 304, options);
+      },
+      bare: () => drive(bare, { method: 'GET', path: '/page' }, 200, options),
+    },
+    {
+      name: 'GET /api/v2/summary.json',
+      vigil: () => drive(vigil, { method: 'GET', path: '/api/v2/summary.json' }, 200, options),
+      bare: () => drive(bare, { method: 'GET', path: '/page' }, 200, options),
+    },
   ];
   const rows: string[][] = [];
   const data: Record<string, unknown> = { options };
@@ -159,6 +179,8 @@ export async function apiBench(options: ApiBenchOptions = API_DEFAULTS): Promise
     notes: [
       'bare Fastify: the same route shape answering a prepared JSON from memory, no auth, no Redis',
       'every Vigil request verifies its bearer token and counts it against the rate limit in Redis',
+      'public routes (/, /api/v2): no token; the 1,000 checks are one public component with 90-day bars; the',
+      'page model is rebuilt at most every 2 s; the peer for them serves the same rendered page from memory',
     ],
   };
   return { name: 'api', tables: [table], data };

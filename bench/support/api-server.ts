@@ -12,6 +12,7 @@ import {
   systemClock,
   TokenStore,
   tokenInputSchema,
+  utcDay,
   validateConfig,
 } from '@vigil/core';
 import { WebServer } from '@vigil/web';
@@ -20,7 +21,10 @@ import { benchRedis } from './redis.js';
 
 const count = Number(process.argv[2] ?? 1000);
 const bench = await benchRedis();
-const config = validateConfig({ vantages: ['alpha', 'beta', 'gamma'] }, 'bench');
+const config = validateConfig(
+  { vantages: ['alpha', 'beta', 'gamma'], components: [{ id: 'shop', name: 'Shop' }] },
+  'bench',
+);
 const stores = { redis: bench.redis, keys: bench.keys };
 
 const { token } = await new TokenStore(stores).create(
@@ -38,12 +42,20 @@ for (let i = 0; i < count; i++) {
   const input = checkInputSchema.parse({
     id: `check-${String(i).padStart(5, '0')}`,
     interval: '1m',
+    component: 'shop',
     http: { url: `https://example.com/${i}` },
   });
   checks.push({ ...resolveCheck(input, config.defaults), owner: 'bench' });
 }
 for (let i = 0; i < checks.length; i += 200)
   await Promise.all(checks.slice(i, i + 200).map((check) => registry.put(check)));
+// A fleet that has been running: today's decided rounds and a state for every check of the public component.
+const seed = bench.redis.pipeline();
+for (const check of checks) {
+  seed.hincrby(bench.keys.verdictDay(check.id, utcDay(Date.now())), 'ok', 1_000);
+  seed.hset(bench.keys.checkState(check.id), 'state', 'up', 'since', Date.now() - 3_600_000);
+}
+await seed.exec();
 
 const web = new WebServer({
   ...stores,
@@ -61,6 +73,9 @@ const page = JSON.stringify({ items: checks.slice(0, 100), nextCursor: checks[99
 bare.get('/check', async (_request, reply) => reply.type('application/json').send(one));
 bare.get('/checks', async (_request, reply) => reply.type('application/json').send(page));
 bare.post('/checks', async (_request, reply) => reply.code(201).type('application/json').send(one));
+// The status page as Vigil renders it, served from memory: what a CDN in front of it would do.
+const renderedPage = await (await fetch(`${url}/`)).text();
+bare.get('/page', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderedPage));
 const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
 process.send?.({ url, bareUrl, token, sampleCheck: checks[0]?.id ?? 'check-00000' });

@@ -24,10 +24,10 @@ function matches(header: string | undefined, etag: string): boolean {
 export function sendCached(
   request: FastifyRequest,
   reply: FastifyReply,
-  content: { body: string; type: string; maxAgeS?: number },
+  content: { body: string; type: string; maxAgeS?: number; etag?: string },
 ): FastifyReply {
   const { body, type, maxAgeS = PUBLIC_MAX_AGE_S } = content;
-  const etag = etagOf(body);
+  const etag = content.etag ?? etagOf(body);
   reply
     .header('etag', etag)
     .header('cache-control', `public, max-age=${maxAgeS}, stale-while-revalidate=${maxAgeS * 3}`)

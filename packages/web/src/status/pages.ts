@@ -1,7 +1,7 @@
 import { type Clock, publicStatusReader, STATUS_MEMO_MS } from '@vigil/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
-import { sendCached } from './http-cache.js';
+import { etagOf, sendCached } from './http-cache.js';
 import { renderMarkdown } from './markdown.js';
 import { trusted } from './page/escape.js';
 import { historyPage } from './page/history-page.js';
@@ -42,8 +42,36 @@ function memoised<T>(clock: Clock, read: () => Promise<T>): () => Promise<T> {
   };
 }
 
-function sendPage(request: FastifyRequest, reply: FastifyReply, body: string): FastifyReply {
-  return sendCached(request, reply.headers(PAGE_HEADERS), { body, type: HTML });
+function sendPage(request: FastifyRequest, reply: FastifyReply, page: string | Rendered): FastifyReply {
+  const content = typeof page === 'string' ? { body: page } : page;
+  return sendCached(request, reply.headers(PAGE_HEADERS), { ...content, type: HTML });
+}
+
+interface Rendered {
+  body: string;
+  etag: string;
+}
+
+/**
+ * Renders once per view (the view itself is shared for STATUS_MEMO_MS) and variant: a crowd polling
+ * the page costs a lookup and a 304, not a render and a hash each.
+ */
+function renderedOnce<K>(render: (view: LiveView, variant: K) => string) {
+  const cache = new WeakMap<LiveView, Map<K, Rendered>>();
+  return (view: LiveView, variant: K): Rendered => {
+    let variants = cache.get(view);
+    if (!variants) {
+      variants = new Map();
+      cache.set(view, variants);
+    }
+    let rendered = variants.get(variant);
+    if (!rendered) {
+      const body = render(view, variant);
+      rendered = { body, etag: etagOf(body) };
+      variants.set(variant, rendered);
+    }
+    return rendered;
+  };
 }
 
 /** Registers the HTML status page, incident pages and history. */
@@ -71,15 +99,19 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     return { status, recent };
   });
 
+  const home = renderedOnce((view, refreshMs: number) =>
+    homePage({ view, subscribe: ctx.config.statusPage.subscribers.enabled, refreshMs }),
+  );
+  const live = renderedOnce((view, _: 'live') => liveFragment(view).value);
+
   app.get('/', async (request, reply) => {
     const refresh = positiveInt((request.query as Record<string, unknown>).refresh);
     if (refresh === null) return badQuery(reply, 'refresh');
     const refreshMs = Math.min(REFRESH_MS.max, Math.max(REFRESH_MS.min, refresh ?? REFRESH_MS.default));
-    const body = homePage({ view: await liveView(), subscribe: ctx.config.statusPage.subscribers.enabled, refreshMs });
-    return sendPage(request, reply, body);
+    return sendPage(request, reply, home(await liveView(), refreshMs));
   });
 
-  app.get('/live', async (request, reply) => sendPage(request, reply, liveFragment(await liveView()).value));
+  app.get('/live', async (request, reply) => sendPage(request, reply, live(await liveView(), 'live')));
 
   app.get<{ Params: { id: string } }>('/incidents/:id', async (request, reply) => {
     const incident = await reader.incident(request.params.id);
