@@ -64,6 +64,9 @@ describe('docker/compose.yaml', () => {
     for (const [name, service] of vigilServices()) {
       expect(service.build, name).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
       expect(commands.has(service.command?.[0] ?? ''), `${name}: ${service.command?.join(' ')}`).toBe(true);
+      // Health and metrics must be reachable from other containers (Prometheus), not only loopback.
+      const args = service.command ?? [];
+      expect(args[args.indexOf('--host') + 1], `${name}: --host`).toBe('0.0.0.0');
     }
   });
 
