@@ -10,7 +10,7 @@ import {
   type VigilConfig,
   validateConfig,
 } from './index.js';
-import { T0, testRedis } from './testing.js';
+import { incidentMemberFixture, openRequestFixture, T0, testRedis } from './testing.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -59,37 +59,12 @@ function config(extra: Record<string, unknown> = {}): VigilConfig {
   });
 }
 
-function member(checkId: string, overrides: Partial<IncidentMember> = {}): IncidentMember {
-  return {
-    checkId,
-    name: checkId,
-    down: true,
-    firstFailedRound: T0,
-    lastFailedRound: T0,
-    lastGoodBefore: T0 - 4 * MIN,
-    vantagesFailing: ['alpha', 'beta'],
-    vantagesTotal: 2,
-    error: 'connect_refused',
-    message: 'connection refused',
-    ...overrides,
-  };
-}
+const member = (checkId: string, overrides: Partial<IncidentMember> = {}) =>
+  incidentMemberFixture(checkId, T0, { lastGoodBefore: T0 - 4 * MIN, ...overrides });
 
 /** An incident request as the notifier writes it: internal names everywhere. */
-function request(checkId: string, overrides: Partial<OpenRequest> = {}): OpenRequest {
-  return {
-    group: 'component:api',
-    title: `${checkId} is down`,
-    impact: 'major',
-    severity: 'major',
-    component: 'api',
-    startedAt: T0,
-    member: member(checkId),
-    openedMessage: `${checkId} is failing from 2 of 2 vantages (alpha, beta): connect_refused.`,
-    joinedMessage: '',
-    ...overrides,
-  };
-}
+const request = (checkId: string, overrides: Partial<OpenRequest> = {}) =>
+  openRequestFixture(checkId, T0, { member: member(checkId), ...overrides });
 
 describe('PublicStatusReader', () => {
   let ctx: Awaited<ReturnType<typeof testRedis>>;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { parseEnv } from './env.js';
+import type { IncidentMember } from './incident.js';
+import type { OpenRequest } from './incident-store.js';
 import type { ProbeResult } from './probe-result.js';
 import { createRedis, DEFAULT_REDIS_URL } from './redis.js';
 
@@ -66,6 +68,45 @@ export function sampleResult(overrides: Partial<ProbeResult> = {}): ProbeResult 
     finishedAt: T0 + 30,
     ok: true,
     timings: { connect: 1, firstByte: 10, total: 25 },
+    ...overrides,
+  };
+}
+
+/**
+ * A check's part in an incident as the notifier records it: down from every vantage since `at`,
+ * with internal names in its error, so tests can assert they never reach the public.
+ */
+export function incidentMemberFixture(
+  checkId: string,
+  at: number,
+  overrides: Partial<IncidentMember> = {},
+): IncidentMember {
+  return {
+    checkId,
+    name: checkId,
+    down: true,
+    firstFailedRound: at,
+    lastFailedRound: at,
+    vantagesFailing: ['alpha', 'beta'],
+    vantagesTotal: 2,
+    error: 'connect_refused',
+    message: `connection refused by ${checkId}.internal.example.com`,
+    ...overrides,
+  };
+}
+
+/** An incident of component `api` opened by `checkId` at `at`, worded as the notifier words it. */
+export function openRequestFixture(checkId: string, at: number, overrides: Partial<OpenRequest> = {}): OpenRequest {
+  return {
+    group: 'component:api',
+    title: `${checkId} is down`,
+    impact: 'major',
+    severity: 'major',
+    component: 'api',
+    startedAt: at,
+    member: incidentMemberFixture(checkId, at),
+    openedMessage: `${checkId} is failing from alpha, beta: connect_refused.`,
+    joinedMessage: '',
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
-import type { IncidentMember, OpenRequest } from '@vigil/core';
+import type { OpenRequest } from '@vigil/core';
+import { incidentMemberFixture, openRequestFixture } from '@vigil/core/testing';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testWebApp } from './testing.js';
@@ -33,35 +34,19 @@ const CONFIG = {
   statusPage: { title: `Example ${XSS}`, url: 'https://status.example.com/', components: ['api'] },
 };
 
-function member(checkId: string): IncidentMember {
-  return {
-    checkId,
-    name: checkId,
-    down: true,
-    firstFailedRound: NOW - 30 * MIN,
+const member = (checkId: string) =>
+  incidentMemberFixture(checkId, NOW - 30 * MIN, {
     lastFailedRound: NOW - 20 * MIN,
     lastGoodBefore: NOW - 31 * MIN,
     vantagesFailing: ['alpha'],
-    vantagesTotal: 2,
-    error: 'connect_refused',
-    message: 'connection refused',
-  };
-}
+  });
 
-function request(checkId: string, overrides: Partial<OpenRequest> = {}): OpenRequest {
-  return {
-    group: 'component:api',
-    title: `${checkId} is down`,
-    impact: 'major',
-    severity: 'major',
-    component: 'api',
-    startedAt: NOW - 30 * MIN,
+const request = (checkId: string, overrides: Partial<OpenRequest> = {}) =>
+  openRequestFixture(checkId, NOW - 30 * MIN, {
     member: member(checkId),
     openedMessage: `${checkId} is failing from alpha: connect_refused.`,
-    joinedMessage: '',
     ...overrides,
-  };
-}
+  });
 
 type Text = { '#text'?: string; '@_type'?: string };
 interface AtomEntry {

@@ -1,4 +1,5 @@
-import type { IncidentMember, OpenRequest } from '@vigil/core';
+import type { OpenRequest } from '@vigil/core';
+import { incidentMemberFixture, openRequestFixture } from '@vigil/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { testWebApp } from './testing.js';
@@ -149,34 +150,11 @@ const INTERNAL = [
   'connect_refused',
 ];
 
-function member(checkId: string): IncidentMember {
-  return {
-    checkId,
-    name: checkId,
-    down: true,
-    firstFailedRound: NOW - 10 * 60_000,
-    lastFailedRound: NOW - 60_000,
-    vantagesFailing: ['alpha', 'beta'],
-    vantagesTotal: 2,
-    error: 'connect_refused',
-    message: 'connection refused by api.internal.example.com',
-  };
-}
+const member = (checkId: string) =>
+  incidentMemberFixture(checkId, NOW - 10 * 60_000, { lastFailedRound: NOW - 60_000 });
 
-function request(checkId: string, overrides: Partial<OpenRequest> = {}): OpenRequest {
-  return {
-    group: 'component:api',
-    title: `${checkId} is down`,
-    impact: 'major',
-    severity: 'major',
-    component: 'api',
-    startedAt: NOW - 10 * 60_000,
-    member: member(checkId),
-    openedMessage: `${checkId} is failing from alpha, beta: connect_refused.`,
-    joinedMessage: '',
-    ...overrides,
-  };
-}
+const request = (checkId: string, overrides: Partial<OpenRequest> = {}) =>
+  openRequestFixture(checkId, NOW - 10 * 60_000, { member: member(checkId), ...overrides });
 
 describe('Statuspage v2 JSON', () => {
   let web: Awaited<ReturnType<typeof testWebApp>>;
