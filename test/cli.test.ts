@@ -1,20 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis } from '@vigil/core';
 import { deletePrefix, eventually, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runVigil, spawnVigil, writeConfig } from './support/vigil-process.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, runVigil, spawnVigil, writeConfig } from './support/vigil-process.js';
 
 interface StatusJson {
   checks: {

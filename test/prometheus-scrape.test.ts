@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, RoleServer } from '@vigil/core';
@@ -9,6 +8,7 @@ import { eventually } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
+import { freePort } from './support/vigil-process.js';
 
 const JOB = 'vigil-roles';
 
@@ -18,14 +18,6 @@ interface PromSeries {
 }
 
 /** A loopback port free right now, for Prometheus's own web listener. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** An instant query against Prometheus's HTTP API; no series while it is still starting. */
 async function query(prometheus: string, promql: string): Promise<PromSeries[]> {
   const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`).catch(() => undefined);

@@ -8,16 +8,7 @@ import { eventually, TEST_REDIS_URL } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, roundsOf, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
-
-const freePort = async (): Promise<number> => {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
+import { freePort, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 describe('SIGTERM mid-work', () => {
   let fleet: Fleet;

@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createRedis } from '@vigil/core';
 import { deletePrefix, eventually, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
@@ -9,19 +8,10 @@ import { collectPageErrors, launchChromium, seriousAxeViolations } from './suppo
 import { type MailSink, startMailSink } from './support/mail-sink.js';
 import { pagingYaml } from './support/paging.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
+import { freePort, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The text of what `selector` matches (the first), or '' while nothing does. */
 const textOf = async (page: Page, selector: string) => (await page.locator(selector).first().textContent()) ?? '';

@@ -39,8 +39,8 @@ export interface LoggerOptions {
 function destinationOf(options: LoggerOptions): pino.DestinationStream {
   if (options.destination) return options.destination as pino.DestinationStream;
   if (options.pretty ?? process.stdout.isTTY === true) {
+    // Colour is pino-pretty's own call (colorette): a terminal, and no NO_COLOR.
     return PinoPretty({
-      colorize: !process.env.NO_COLOR,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
       sync: true,

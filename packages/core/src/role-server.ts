@@ -25,14 +25,19 @@ export function processMetrics(): Registry {
 
 /** Whether the role can do its work: Redis answers within a second. */
 export async function redisReady(redis: Pick<Redis, 'ping'>): Promise<boolean> {
-  const timeout = new Promise<false>((resolve) => setTimeout(resolve, 1_000, false).unref());
-  return Promise.race([
-    redis.ping().then(
-      (pong) => pong === 'PONG',
-      () => false,
-    ),
-    timeout,
-  ]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, 1_000, false);
+  });
+  const answered = redis.ping().then(
+    (pong) => pong === 'PONG',
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface RoleServerOptions {

@@ -1,17 +1,8 @@
 import { type AckClaim, isVigilError, redeemAckToken, VigilError, verifyAckToken } from '@vigil/core';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
+import { noticePage } from '../notice-page.js';
 import { type Route, route } from '../route.js';
-import { escapeHtml } from '../status/page/escape.js';
-
-function page(title: string, lines: string[]): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Vigil</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1f24;background:#fff}
-@media (prefers-color-scheme:dark){body{color:#e6edf3;background:#0d1117}}h1{font-size:1.4rem}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('')}</main></body></html>`;
-}
 
 const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -90,7 +81,10 @@ export function ackRoutes(ctx: WebContext): Route[] {
       params: tokenParams,
       async handler({ params, reply }) {
         const answer = await acknowledgeByLink(ctx, params.token, ctx.clock.now());
-        return reply.code(answer.status).headers(HEADERS).send(page(answer.title, answer.lines));
+        return reply
+          .code(answer.status)
+          .headers(HEADERS)
+          .send(noticePage({ title: answer.title, documentTitle: `${answer.title} · Vigil`, lines: answer.lines }));
       },
     }),
   ];

@@ -2,6 +2,7 @@ import { publicComponents, SubscriberStore, subscriberEmailSchema } from '@vigil
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
+import { noticePage } from '../notice-page.js';
 import { mailBaseUrl } from './base-url.js';
 import { escapeHtml } from './page/escape.js';
 
@@ -153,15 +154,9 @@ async function send(reply: FastifyReply, answer: Answer | Promise<Answer>): Prom
 }
 
 function page(answer: Omit<Answer, 'status'>): string {
-  const { title, lines, button } = answer;
+  const { button } = answer;
   const form = button
     ? `<form method="post" action="${escapeHtml(button.action)}"><button type="submit">${escapeHtml(button.label)}</button></form>`
     : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1f24;background:#fff}
-@media (prefers-color-scheme:dark){body{color:#e6edf3;background:#0d1117}}h1{font-size:1.4rem}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('')}${form}
-<p><a href="/">Back to the status page</a></p></main></body></html>`;
+  return noticePage({ ...answer, after: `${form}\n<p><a href="/">Back to the status page</a></p>` });
 }
