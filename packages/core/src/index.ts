@@ -189,6 +189,7 @@ export {
 } from './subscriber-store.js';
 export { type GuardVerdict, TargetGuard, type TargetGuardOptions } from './target-guard.js';
 export { type PolicyTarget, targetPolicyIssues } from './target-policy.js';
+export { TimedMemo } from './timed-memo.js';
 export {
   MAX_UPTIME_DAYS,
   readUptime,

@@ -22,6 +22,7 @@ import type {
   PublicStatus,
   StatusIndicator,
 } from './public-status.js';
+import { TimedMemo } from './timed-memo.js';
 import { readUptimeDays, type UptimeDayCounts } from './uptime.js';
 
 export interface PublicStatusContext {
@@ -56,9 +57,9 @@ export class PublicStatusReader {
   private readonly registry: CheckRegistry;
   private readonly incidents: IncidentStore;
   private readonly maintenanceSource: MaintenanceSource;
-  private readonly memos = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly memos = new TimedMemo({ ttlMs: STATUS_MEMO_MS, maxKeys: MAX_MEMOS });
   /** Each check's 90 daily counts, kept a minute: 90 reads a check would otherwise be every build's bulk. */
-  private readonly bars = new Map<string, { at: number; days: Promise<UptimeDayCounts[]> }>();
+  private readonly bars = new TimedMemo({ ttlMs: BARS_MEMO_MS });
 
   constructor(private readonly ctx: PublicStatusContext) {
     this.registry = new CheckRegistry(ctx);
@@ -109,21 +110,10 @@ export class PublicStatusReader {
     });
   }
 
-  /**
-   * One build per key serves every caller for STATUS_MEMO_MS (results are shared: treat them as read-only).
-   * A failed build is forgotten at once, so an error is not served to everyone for the period.
-   */
+  /** One build per key serves every caller for STATUS_MEMO_MS (results are shared: treat them as read-only). */
   private memo<T>(key: string, build: (now: number) => Promise<T>): Promise<T> {
     const now = this.ctx.clock.now();
-    const hit = this.memos.get(key);
-    if (hit && now - hit.at >= 0 && now - hit.at < STATUS_MEMO_MS) return hit.value as Promise<T>;
-    if (this.memos.size >= MAX_MEMOS) this.memos.clear();
-    const value = build(now);
-    this.memos.set(key, { at: now, value });
-    value.catch(() => {
-      if (this.memos.get(key)?.value === value) this.memos.delete(key);
-    });
-    return value;
+    return this.memos.get(key, now, () => build(now));
   }
 
   private async build(now: number): Promise<PublicStatus> {
@@ -154,21 +144,20 @@ export class PublicStatusReader {
     };
   }
 
-  /** Today's bar may lag a minute once it has data; a new UTC day starts a new read. */
+  /**
+   * Today's bar may lag a minute once it has data (a new check's first rounds show at the next build,
+   * not a minute on); a new UTC day is a new key.
+   */
   private barsOf(checkId: string, now: number): Promise<UptimeDayCounts[]> {
-    const hit = this.bars.get(checkId);
-    if (hit && now - hit.at >= 0 && now - hit.at < BARS_MEMO_MS && utcDay(hit.at) === utcDay(now)) return hit.days;
-    const days = readUptimeDays(this.ctx, checkId, UPTIME_BAR_DAYS, now);
-    this.bars.set(checkId, { at: now, days });
-    // Kept only once today has data: a new check's first rounds show at the next build, not a minute on.
-    const forget = () => {
-      if (this.bars.get(checkId)?.days === days) this.bars.delete(checkId);
-    };
-    days.then((counts) => {
-      const today = counts.at(-1);
-      if (!today || today.ok + today.degraded + today.fail === 0) forget();
-    }, forget);
-    return days;
+    return this.bars.get(
+      `${checkId}:${utcDay(now)}`,
+      now,
+      () => readUptimeDays(this.ctx, checkId, UPTIME_BAR_DAYS, now),
+      (counts) => {
+        const today = counts.at(-1);
+        return today !== undefined && today.ok + today.degraded + today.fail > 0;
+      },
+    );
   }
 
   /** vigil.yaml's checks and the API's (which the web role also copies vigil.yaml's into). */

@@ -1,4 +1,4 @@
-import { type Clock, publicStatusReader, STATUS_MEMO_MS } from '@vigil/core';
+import { publicStatusReader, STATUS_MEMO_MS, TimedMemo } from '@vigil/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
 import { etagOf, sendCached } from './http-cache.js';
@@ -21,25 +21,6 @@ const REFRESH_MS = { default: 15_000, min: 1_000, max: 3_600_000 };
 function positiveInt(value: unknown): number | undefined | null {
   if (value === undefined) return undefined;
   return typeof value === 'string' && /^[1-9][0-9]{0,8}$/.test(value) ? Number(value) : null;
-}
-
-/**
- * One read per period however many visitors poll `/live`: the reader memoises `status()`, this
- * memoises it together with the recent history, so the two always come from the same moment.
- */
-function memoised<T>(clock: Clock, read: () => Promise<T>): () => Promise<T> {
-  let memo: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    const now = clock.now();
-    if (memo && now - memo.at >= 0 && now - memo.at < STATUS_MEMO_MS) return memo.value;
-    const value = read();
-    memo = { at: now, value };
-    // A failed read must not be served to everyone until the period ends.
-    value.catch(() => {
-      if (memo?.value === value) memo = undefined;
-    });
-    return value;
-  };
 }
 
 function sendPage(request: FastifyRequest, reply: FastifyReply, page: string | Rendered): FastifyReply {
@@ -90,14 +71,18 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
   const badQuery = (reply: FastifyReply, name: string) =>
     sendError(reply, 400, { title: 'Bad request', message: `${name}: expected a positive whole number` });
 
-  const liveView = memoised(ctx.clock, async (): Promise<LiveView> => {
+  // The reader shares status() for the period; this shares it together with the recent history, so
+  // the two always come from the same moment and a crowd polling /live costs one read per period.
+  const liveMemo = new TimedMemo({ ttlMs: STATUS_MEMO_MS });
+  const readLiveView = async (): Promise<LiveView> => {
     const [status, history] = await Promise.all([reader.status(), reader.history({ page: 1, perPage: RECENT_LIMIT })]);
     const since = ctx.clock.now() - RECENT_MS;
     const recent = history.incidents.filter(
       (incident) => incident.resolvedAt !== undefined && incident.resolvedAt >= since,
     );
     return { status, recent };
-  });
+  };
+  const liveView = () => liveMemo.get('live', ctx.clock.now(), readLiveView);
 
   const home = renderedOnce((view, refreshMs: number) =>
     homePage({ view, subscribe: ctx.config.statusPage.subscribers.enabled, refreshMs }),
