@@ -1,4 +1,3 @@
-export { type AckClaim, createAckToken, redeemAckToken, resolveSecret, verifyAckToken } from './ack-token.js';
 export {
   type ApiToken,
   DEFAULT_QUOTA,
@@ -11,7 +10,7 @@ export {
   TokenStore,
   tokenInputSchema,
   tokenPatchSchema,
-} from './api-token.js';
+} from './access/api-token.js';
 export {
   type Check,
   type CheckDefaults,
@@ -31,9 +30,8 @@ export {
   slugSchema,
   type TcpSpec,
   tcpSpecSchema,
-} from './check.js';
-export { CheckRegistry, type PutOutcome, type RegistryChange } from './check-registry.js';
-export { type Clock, systemClock } from './clock.js';
+} from './checks/check.js';
+export { CheckRegistry, type PutOutcome, type RegistryChange } from './checks/check-registry.js';
 export {
   checkIssues,
   cidrSchema,
@@ -48,11 +46,11 @@ export {
   type Vantage,
   type VigilConfig,
   validateConfig,
-} from './config.js';
-export { durationSchema, formatDuration, parseDuration } from './duration.js';
-export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
-export { type FieldIssue, isVigilError, VigilError, type VigilErrorCode } from './errors.js';
-export { buildStatus, type CheckStatus, type StatusReport, type VantageResult } from './fleet-status.js';
+} from './config/config.js';
+export { durationSchema, formatDuration, parseDuration } from './config/duration.js';
+export { type FieldIssue, isVigilError, VigilError, type VigilErrorCode } from './errors/errors.js';
+export { describeIssues, formatPath, toFieldIssues, validationError } from './errors/issues.js';
+export { type AckClaim, createAckToken, redeemAckToken, resolveSecret, verifyAckToken } from './incidents/ack-token.js';
 export {
   type DowntimeBounds,
   downtimeBounds,
@@ -64,7 +62,7 @@ export {
   type IncidentStatus,
   type IncidentUpdate,
   membersDown,
-} from './incident.js';
+} from './incidents/incident.js';
 export {
   type IncidentEvent,
   IncidentStore,
@@ -73,10 +71,7 @@ export {
   type OpenRequest,
   type Postmortem,
   type RecoveryOutcome,
-} from './incident-store.js';
-export { describeIssues, formatPath, toFieldIssues, validationError } from './issues.js';
-export { type RedisKeys, redisKeys, utcDay } from './keys.js';
-export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+} from './incidents/incident-store.js';
 export {
   activeMaintenances,
   isUnderMaintenance,
@@ -84,9 +79,9 @@ export {
   maintenanceWindowAt,
   type ScheduledWindow,
   upcomingWindows,
-} from './maintenance.js';
-export { MaintenanceSource } from './maintenance-source.js';
-export { MaintenanceStore, maintenanceToInput } from './maintenance-store.js';
+} from './maintenance/maintenance.js';
+export { MaintenanceSource } from './maintenance/maintenance-source.js';
+export { MaintenanceStore, maintenanceToInput } from './maintenance/maintenance-store.js';
 export {
   nextHandoffs,
   type OnCall,
@@ -95,7 +90,7 @@ export {
   onCallAt,
   onCallPeople,
   onCallReport,
-} from './oncall.js';
+} from './oncall/oncall.js';
 export {
   CHANNEL_KINDS,
   type ChannelConfig,
@@ -120,7 +115,7 @@ export {
   scheduleLayers,
   scheduleSchema,
   type Weekday,
-} from './paging.js';
+} from './oncall/paging.js';
 export {
   isRoundExpired,
   MAX_RESULT_BATCH,
@@ -130,7 +125,7 @@ export {
   type ResultBatchData,
   type ResultJobData,
   toProbeTarget,
-} from './probe-job.js';
+} from './probes/probe-job.js';
 export {
   type AddressOutcome,
   PROBE_ERRORS,
@@ -140,9 +135,43 @@ export {
   probeOutcomeSchema,
   probeResultSchema,
   type Timings,
-} from './probe-result.js';
-export { MAJOR_OUTAGE_DAY_SHARE, UPTIME_BAR_DAYS, worstStatus } from './public-components.js';
-export { humanDuration, type PublicScope, publicComponentsOf, toPublicIncident } from './public-incident.js';
+} from './probes/probe-result.js';
+export { buildStatus, type CheckStatus, type StatusReport, type VantageResult } from './results/fleet-status.js';
+export { type RecordOutcome, ResultStore, type UptimeDay } from './results/result-store.js';
+export {
+  MAX_UPTIME_DAYS,
+  readUptime,
+  readUptimeDays,
+  type UptimeDayCounts,
+  type UptimeReport,
+  type UptimeWindow,
+  utcHour,
+  VERDICT_BUCKET_TTL_S,
+  verdictBucketKeys,
+  type WindowUptime,
+} from './results/uptime.js';
+export { type Clock, systemClock } from './runtime/clock.js';
+export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './runtime/env.js';
+export { type RedisKeys, redisKeys, utcDay } from './runtime/keys.js';
+export { createLogger, type Logger, type LoggerOptions } from './runtime/logger.js';
+export {
+  DELIVERIES_QUEUE,
+  ESCALATIONS_QUEUE,
+  probeQueueName,
+  RESULTS_QUEUE,
+  roundFromJobId,
+  schedulerId,
+} from './runtime/queues.js';
+export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './runtime/redis.js';
+export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './runtime/role-server.js';
+export { TimedMemo } from './runtime/timed-memo.js';
+export { MAJOR_OUTAGE_DAY_SHARE, UPTIME_BAR_DAYS, worstStatus } from './status-page/public-components.js';
+export {
+  humanDuration,
+  type PublicScope,
+  publicComponentsOf,
+  toPublicIncident,
+} from './status-page/public-incident.js';
 export {
   COMPONENT_STATUSES,
   type ComponentStatus,
@@ -156,7 +185,7 @@ export {
   type PublicStatus,
   type StatusIndicator,
   type UptimeBarDay,
-} from './public-status.js';
+} from './status-page/public-status.js';
 export {
   type IncidentHistory,
   MAINTENANCE_HORIZON_MS,
@@ -166,18 +195,7 @@ export {
   pageIndicator,
   publicStatusReader,
   STATUS_MEMO_MS,
-} from './public-status-reader.js';
-export {
-  DELIVERIES_QUEUE,
-  ESCALATIONS_QUEUE,
-  probeQueueName,
-  RESULTS_QUEUE,
-  roundFromJobId,
-  schedulerId,
-} from './queues.js';
-export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
-export { type RecordOutcome, ResultStore, type UptimeDay } from './result-store.js';
-export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './role-server.js';
+} from './status-page/public-status-reader.js';
 export {
   MAX_EMAIL_LENGTH,
   PENDING_SUBSCRIPTION_TTL_MS,
@@ -186,19 +204,6 @@ export {
   type SubscriberRecipient,
   SubscriberStore,
   subscriberEmailSchema,
-} from './subscriber-store.js';
-export { type GuardVerdict, TargetGuard, type TargetGuardOptions } from './target-guard.js';
-export { type PolicyTarget, targetPolicyIssues } from './target-policy.js';
-export { TimedMemo } from './timed-memo.js';
-export {
-  MAX_UPTIME_DAYS,
-  readUptime,
-  readUptimeDays,
-  type UptimeDayCounts,
-  type UptimeReport,
-  type UptimeWindow,
-  utcHour,
-  VERDICT_BUCKET_TTL_S,
-  verdictBucketKeys,
-  type WindowUptime,
-} from './uptime.js';
+} from './status-page/subscriber-store.js';
+export { type GuardVerdict, TargetGuard, type TargetGuardOptions } from './targets/target-guard.js';
+export { type PolicyTarget, targetPolicyIssues } from './targets/target-policy.js';

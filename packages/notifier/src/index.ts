@@ -1,7 +1,13 @@
-export type { Channel, ChannelContext, ChannelRegistry, Page, PageAction } from './channels/channel.js';
-export { PermanentDeliveryError } from './channels/channel.js';
-export { closeChannels, createChannels } from './channels/registry.js';
-export { type CheckStateName, CheckStates } from './check-state.js';
+export { type CheckStateName, CheckStates } from './evaluation/check-state.js';
+export { ResultRecorder, type ResultRecorderOptions } from './evaluation/result-recorder.js';
+export {
+  failuresNeeded,
+  judgeRound,
+  type RoundOutcome,
+  type RoundVerdict,
+  type Verdict,
+} from './evaluation/round-verdict.js';
 export { Notifier, type NotifierOptions } from './notifier.js';
-export { ResultRecorder, type ResultRecorderOptions } from './result-recorder.js';
-export { failuresNeeded, judgeRound, type RoundOutcome, type RoundVerdict, type Verdict } from './round-verdict.js';
+export type { Channel, ChannelContext, ChannelRegistry, Page, PageAction } from './paging/channels/channel.js';
+export { PermanentDeliveryError } from './paging/channels/channel.js';
+export { closeChannels, createChannels } from './paging/channels/registry.js';

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createLogger, IncidentStore, parseConfig, processMetrics, redisKeys } from '@vigil/core';
 import { T0, testRedis } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VantageHealth } from './evaluation/vantage-health.js';
 import { countPage, observeEvaluatorLag, watchOpenIncidents } from './notifier-metrics.js';
-import { VantageHealth } from './vantage-health.js';
 
 const log = createLogger({ level: 'silent' });
 const config = parseConfig('vantages: [alpha, beta]');

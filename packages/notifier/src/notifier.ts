@@ -8,19 +8,19 @@ import {
   systemClock,
   type VigilConfig,
 } from '@vigil/core';
-import { BlindSpots } from './blind-spots.js';
-import type { ChannelRegistry } from './channels/channel.js';
-import { CheckCatalog } from './check-catalog.js';
-import { CheckStates } from './check-state.js';
-import { Deliveries } from './delivery.js';
-import { Escalations } from './escalation.js';
-import { Evaluator } from './evaluator.js';
-import { IncidentDesk } from './incident-desk.js';
-import { IncidentReactor } from './incident-reactor.js';
+import { BlindSpots } from './evaluation/blind-spots.js';
+import { CheckCatalog } from './evaluation/check-catalog.js';
+import { CheckStates } from './evaluation/check-state.js';
+import { Evaluator } from './evaluation/evaluator.js';
+import { ResultRecorder } from './evaluation/result-recorder.js';
+import { VantageHealth } from './evaluation/vantage-health.js';
+import { IncidentDesk } from './incidents/incident-desk.js';
+import { IncidentReactor } from './incidents/incident-reactor.js';
 import { watchOpenIncidents } from './notifier-metrics.js';
-import { ResultRecorder } from './result-recorder.js';
-import { SubscriberMailer } from './subscriber-mailer.js';
-import { VantageHealth } from './vantage-health.js';
+import type { ChannelRegistry } from './paging/channels/channel.js';
+import { Deliveries } from './paging/delivery.js';
+import { Escalations } from './paging/escalation.js';
+import { SubscriberMailer } from './subscribers/subscriber-mailer.js';
 
 export interface NotifierOptions {
   redis: Redis;

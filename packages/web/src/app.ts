@@ -1,16 +1,16 @@
 import { processMetrics } from '@vigil/core';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { frameworkError, installErrorHandlers } from './api-error.js';
+import { frameworkError, installErrorHandlers } from './api/api-error.js';
+import { openApiDocument } from './api/openapi.js';
+import { type Route, registerRoutes, route } from './api/route.js';
+import { ackRoutes } from './api/routes/ack.js';
+import { checkRoutes } from './api/routes/checks.js';
+import { fleetRoutes } from './api/routes/fleet.js';
+import { healthRoutes } from './api/routes/health.js';
+import { incidentRoutes } from './api/routes/incidents.js';
+import { maintenanceRoutes } from './api/routes/maintenances.js';
+import { tokenRoutes } from './api/routes/tokens.js';
 import type { WebContext } from './context.js';
-import { openApiDocument } from './openapi.js';
-import { type Route, registerRoutes, route } from './route.js';
-import { ackRoutes } from './routes/ack.js';
-import { checkRoutes } from './routes/checks.js';
-import { fleetRoutes } from './routes/fleet.js';
-import { healthRoutes } from './routes/health.js';
-import { incidentRoutes } from './routes/incidents.js';
-import { maintenanceRoutes } from './routes/maintenances.js';
-import { tokenRoutes } from './routes/tokens.js';
 import { registerPublicSite } from './status/register.js';
 
 /** API bodies are small documents; anything larger is refused before it is parsed. */

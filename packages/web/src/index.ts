@@ -1,5 +1,5 @@
-export type { ApiErrorBody } from './api-error.js';
+export type { ApiErrorBody } from './api/api-error.js';
+export type { CheckView } from './api/check-view.js';
 export { API_VERSION, buildApp, webRoutes } from './app.js';
-export type { CheckView } from './check-view.js';
 export type { WebContext } from './context.js';
 export { createWebContext, type WebOptions, WebServer } from './web-server.js';

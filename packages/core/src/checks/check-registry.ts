@@ -1,0 +1,188 @@
+import type { Redis } from 'ioredis';
+import { VigilError } from '../errors/errors.js';
+import type { RedisKeys } from '../runtime/keys.js';
+import { type Check, resolvedCheckIssues } from './check.js';
+
+export type RegistryChange = { op: 'upsert' | 'delete'; id: string };
+export type PutOutcome = 'created' | 'updated' | 'unchanged';
+
+/**
+ * Creates a check on behalf of an owner, within the owner's quota, in one step so two concurrent
+ * requests cannot both take the last slot.
+ * KEYS checks, ownerSet, version. ARGV id, json, maxChecks, channel, changeJson
+ * Returns 1 created, -1 the id is taken, -2 the owner is at the quota.
+ */
+const CREATE_OWNED = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return -2 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`;
+
+/**
+ * The registry of checks in Redis: one hash, changes announced on a channel and counted, so a
+ * scheduler can follow them live and still catch up after missing a message.
+ */
+export class CheckRegistry {
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    if (!('vigilCreateOwnedCheck' in ctx.redis))
+      ctx.redis.defineCommand('vigilCreateOwnedCheck', { numberOfKeys: 3, lua: CREATE_OWNED });
+  }
+
+  async list(): Promise<Check[]> {
+    const all = await this.ctx.redis.hgetall(this.ctx.keys.checks);
+    return Object.values(all)
+      .map((json) => JSON.parse(json) as Check)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async get(id: string): Promise<Check | undefined> {
+    const json = await this.ctx.redis.hget(this.ctx.keys.checks, id);
+    return json === null ? undefined : (JSON.parse(json) as Check);
+  }
+
+  /** The checks with these ids, in the same order; undefined where there is none. */
+  async getMany(ids: readonly string[]): Promise<(Check | undefined)[]> {
+    if (ids.length === 0) return [];
+    const values = await this.ctx.redis.hmget(this.ctx.keys.checks, ...ids);
+    return values.map((json) => (json === null ? undefined : (JSON.parse(json) as Check)));
+  }
+
+  /** Every check id, or an owner's, sorted: listing a page needs only the ids of the others. */
+  async ids(owner?: string): Promise<string[]> {
+    const ids =
+      owner === undefined
+        ? await this.ctx.redis.hkeys(this.ctx.keys.checks)
+        : await this.ctx.redis.smembers(this.ctx.keys.checksOfOwner(owner));
+    return ids.sort();
+  }
+
+  /** Adds a check; CONFLICT when the id is taken. */
+  async create(check: Check): Promise<void> {
+    assertValid(check);
+    const added = await this.ctx.redis.hsetnx(this.ctx.keys.checks, check.id, JSON.stringify(check));
+    if (added === 0)
+      throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
+    await this.announce({ op: 'upsert', id: check.id });
+  }
+
+  /**
+   * Adds a check for `check.owner` unless the id is taken (CONFLICT) or the owner already has
+   * `maxChecks` (QUOTA_EXCEEDED, naming the limit).
+   */
+  async createOwned(check: Check & { owner: string }, maxChecks: number): Promise<void> {
+    assertValid(check);
+    const { keys } = this.ctx;
+    const redis = this.ctx.redis as Redis & { vigilCreateOwnedCheck(...args: (string | number)[]): Promise<number> };
+    const outcome = await redis.vigilCreateOwnedCheck(
+      keys.checks,
+      keys.checksOfOwner(check.owner),
+      keys.checksVersion,
+      check.id,
+      JSON.stringify(check),
+      maxChecks,
+      keys.checksChanged,
+      JSON.stringify({ op: 'upsert', id: check.id } satisfies RegistryChange),
+    );
+    if (outcome === -1)
+      throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
+    if (outcome === -2) {
+      throw new VigilError('QUOTA_EXCEEDED', `quota.checks: this token allows at most ${maxChecks} checks`, [
+        { path: 'quota.checks', message: `at most ${maxChecks} checks per owner; an admin can raise it` },
+      ]);
+    }
+  }
+
+  /** How many checks an owner has registered through the API. */
+  async countOwned(owner: string): Promise<number> {
+    return this.ctx.redis.scard(this.ctx.keys.checksOfOwner(owner));
+  }
+
+  /** Creates or replaces a check; unchanged checks announce nothing. */
+  async put(check: Check): Promise<PutOutcome> {
+    assertValid(check);
+    const json = JSON.stringify(check);
+    const previous = await this.ctx.redis.hget(this.ctx.keys.checks, check.id);
+    if (previous === json) return 'unchanged';
+    const before = previous === null ? undefined : (JSON.parse(previous) as Check).owner;
+    const multi = this.ctx.redis.multi().hset(this.ctx.keys.checks, check.id, json);
+    if (before !== check.owner) {
+      if (before !== undefined) multi.srem(this.ctx.keys.checksOfOwner(before), check.id);
+      if (check.owner !== undefined) multi.sadd(this.ctx.keys.checksOfOwner(check.owner), check.id);
+    }
+    await multi.exec();
+    await this.announce({ op: 'upsert', id: check.id });
+    return previous === null ? 'created' : 'updated';
+  }
+
+  /** Replaces an existing check; NOT_FOUND when there is none. */
+  async update(check: Check): Promise<void> {
+    if (!(await this.ctx.redis.hexists(this.ctx.keys.checks, check.id))) throw notFound(check.id);
+    await this.put(check);
+  }
+
+  async setPaused(id: string, paused: boolean): Promise<Check> {
+    const check = await this.get(id);
+    if (!check) throw notFound(id);
+    const next = { ...check, paused };
+    await this.put(next);
+    return next;
+  }
+
+  /** Removes a check; false when there was none. */
+  async delete(id: string): Promise<boolean> {
+    const owner = (await this.get(id))?.owner;
+    if (owner !== undefined) await this.ctx.redis.srem(this.ctx.keys.checksOfOwner(owner), id);
+    const removed = await this.ctx.redis.hdel(this.ctx.keys.checks, id);
+    if (removed > 0) await this.announce({ op: 'delete', id });
+    return removed > 0;
+  }
+
+  /** The change counter: pollers compare it to know whether to reload. */
+  async version(): Promise<number> {
+    return Number((await this.ctx.redis.get(this.ctx.keys.checksVersion)) ?? 0);
+  }
+
+  /**
+   * Calls `onChange` for every change announced while subscribed. `subscriber` must be a connection
+   * of its own (subscribed connections can do nothing else); the returned function unsubscribes.
+   */
+  async watch(subscriber: Redis, onChange: (change: RegistryChange) => void): Promise<() => Promise<void>> {
+    const channel = this.ctx.keys.checksChanged;
+    const listener = (from: string, message: string) => {
+      if (from === channel) onChange(JSON.parse(message) as RegistryChange);
+    };
+    subscriber.on('message', listener);
+    await subscriber.subscribe(channel);
+    return async () => {
+      subscriber.off('message', listener);
+      await subscriber.unsubscribe(channel).catch(() => {});
+    };
+  }
+
+  private async announce(change: RegistryChange): Promise<void> {
+    await this.ctx.redis
+      .multi()
+      .incr(this.ctx.keys.checksVersion)
+      .publish(this.ctx.keys.checksChanged, JSON.stringify(change))
+      .exec();
+  }
+}
+
+function notFound(id: string): VigilError {
+  return new VigilError('NOT_FOUND', `no check ${id}`, [{ path: 'id', message: 'no such check' }]);
+}
+
+function assertValid(check: Check): void {
+  const issues = resolvedCheckIssues(check);
+  if (issues.length > 0) {
+    throw new VigilError(
+      'VALIDATION',
+      `check ${check.id} is invalid: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+}

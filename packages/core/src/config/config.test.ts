@@ -1,0 +1,208 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isVigilError, loadConfig, parseConfig, parseDuration, parseEnv } from '../index.js';
+
+function configError(text: string, env: Record<string, string> = {}) {
+  try {
+    parseConfig(text, { env });
+  } catch (err) {
+    if (isVigilError(err, 'CONFIG_INVALID')) return err;
+    throw err;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('vigil.yaml', () => {
+  it('applies defaults and per-check overrides', () => {
+    const config = parseConfig(`
+vantages: [eu-west, { id: gamma, sourceAddress: 127.0.0.3 }]
+defaults: { interval: 1m, timeout: 5s, confirmations: 3 }
+components: [{ id: api, name: Public API }]
+checks:
+  - id: api-health
+    component: api
+    http: { url: "https://api.example.com/health", expect: { status: ["200-299", 2xx, 301], bodyContains: ok } }
+  - id: lb-ip-1
+    interval: 10s
+    quorum: all
+    vantages: [gamma]
+    tcp: { host: 5.104.101.30, port: 443, tls: true }
+`);
+    expect(config.vantages).toEqual([{ id: 'eu-west' }, { id: 'gamma', sourceAddress: '127.0.0.3' }]);
+    const [api, lb] = config.checks;
+    expect(api).toMatchObject({
+      kind: 'http',
+      intervalMs: 60_000,
+      timeoutMs: 5_000,
+      confirmations: 3,
+      quorum: 'majority',
+      vantages: [],
+    });
+    expect(api?.http?.expect.status).toEqual([
+      { min: 200, max: 299 },
+      { min: 200, max: 299 },
+      { min: 301, max: 301 },
+    ]);
+    expect(lb).toMatchObject({
+      kind: 'tcp',
+      intervalMs: 10_000,
+      quorum: 'all',
+      vantages: ['gamma'],
+      tcp: { port: 443, tls: true },
+    });
+  });
+
+  it('names the field, the value and what was expected', () => {
+    const err = configError(`
+vantages: [a]
+checks:
+  - { id: Bad_Id, http: { url: "ftp://x" }, interval: 3 }
+  - { id: ok, tcp: { host: h, port: 99999 }, colour: red }
+`);
+    expect(err.message).toContain('checks[0].id: expected a slug');
+    expect(err.message).toContain('(got "Bad_Id")');
+    expect(err.message).toContain('checks[0].http.url: expected an http:// or https:// URL (got "ftp://x")');
+    expect(err.message).toContain('checks[0].interval: expected a duration such as 30s, 5m or 1h (got 3)');
+    expect(err.message).toContain('checks[1].tcp.port: expected a port from 1 to 65535');
+    expect(err.message).toContain('checks[1]: unknown field colour');
+  });
+
+  it('checks what spans fields: vantages, components, timeout against interval, duplicates', () => {
+    const err = configError(`
+vantages: [a, a]
+checks:
+  - { id: x, tcp: { host: h, port: 1 }, vantages: [b], component: nope, interval: 10s, timeout: 1m }
+  - { id: x, tcp: { host: h, port: 1 }, interval: 100ms }
+`);
+    expect(err.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining([
+        'vantages[1]',
+        'checks[0].vantages[0]',
+        'checks[0].component',
+        'checks[0].timeout',
+        'checks[1].id',
+        'checks[1].interval',
+      ]),
+    );
+  });
+
+  it('refuses a check with both or neither of http and tcp', () => {
+    expect(configError(`vantages: [a]\nchecks: [{ id: x }]`).message).toContain(
+      'checks[0].http: expected exactly one of http or tcp',
+    );
+  });
+
+  it('expands $VAR references and their defaults from the environment, and names a missing one', () => {
+    const config = parseConfig(
+      `vantages: [a]\nchecks: [{ id: x, tcp: { host: "\${HOST}", port: "\${PORT:-6379}" } }]`,
+      { env: { HOST: 'db.example.com' } },
+    );
+    expect(config.checks[0]?.tcp).toMatchObject({ host: 'db.example.com', port: 6379 });
+    expect(configError(`vantages: [a]\nchecks: [{ id: x, tcp: { host: "\${HOST}", port: 1 } }]`).message).toContain(
+      'checks[0].tcp.host: environment variable HOST is not set',
+    );
+  });
+
+  it('reports YAML syntax errors with line and column, and a missing file by path', async () => {
+    expect(configError('vantages: [a\nchecks: {').message).toMatch(/^vigil\.yaml:\d+:\d+: /);
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-config-'));
+    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
+      /cannot read config .*missing\.yaml: no such file/,
+    );
+    await writeFile(join(dir, 'vigil.yaml'), 'vantages: [a]\n');
+    expect((await loadConfig(join(dir, 'vigil.yaml'))).checks).toEqual([]);
+  });
+});
+
+describe('vigil.yaml: paging', () => {
+  const paging = `
+vantages: [alpha]
+components: [{ id: api, name: API }]
+checks: [{ id: web, component: api, escalation: platform, http: { url: "https://example.com" } }]
+people:
+  - { id: ana, name: Ana, email: ana@example.com }
+  - { id: bo, name: Bo, webhook: "https://hooks.example.com/bo" }
+schedules:
+  - { id: primary, timezone: Europe/Paris, rotation: { every: 1w, handoff: "mon 09:00", people: [ana, bo] } }
+escalations:
+  - id: platform
+    levels:
+      - { notify: [schedule:primary] }
+      - { notify: ["person:bo", "channel:slack-ops"], after: 10m }
+    repeat: 2
+channels:
+  - { id: slack-ops, slack: { webhookUrl: "https://hooks.slack.com/services/T/B/X" } }
+  - { id: pd, pagerduty: { routingKey: R0UT1NGKEY } }
+maintenances:
+  - { id: upgrade, title: DB upgrade, components: [api], start: "2026-12-01T02:00:00Z", end: "2026-12-01T03:00:00Z" }
+  - { id: weekly, title: Weekly reboot, checks: [web], start: "2026-12-06T02:00:00Z", recurring: { every: 1w, duration: 30m } }
+`;
+
+  it('reads people, schedules, escalation policies, channels and maintenances, with defaults', () => {
+    const config = parseConfig(paging);
+    expect(config.escalations[0]?.levels[1]).toEqual({
+      notify: [
+        { kind: 'person', id: 'bo' },
+        { kind: 'channel', id: 'slack-ops' },
+      ],
+      after: 600_000,
+    });
+    expect(config.schedules[0]?.rotation?.handoff).toEqual({ weekday: 'mon', minutes: 540 });
+    expect(config.channels[1]?.pagerduty?.url).toBe('https://events.pagerduty.com/v2/enqueue');
+    expect(config.maintenances[1]?.recurring?.duration).toBe(1_800_000);
+    expect(config.notifier).toMatchObject({ groupingWindow: 5_000, reopenWindow: 600_000, fleetEscalation: 'default' });
+    expect(config.checks[0]?.alertOn).toBe('down');
+  });
+
+  it('names each broken reference and malformed field', () => {
+    const broken = paging
+      .replace('people: [ana, bo]', 'people: [ana, zed]')
+      .replace('"channel:slack-ops"', '"channel:nope"')
+      .replace('escalation: platform', 'escalation: ghost')
+      .replace('timezone: Europe/Paris', 'timezone: Mars/Olympus')
+      .replace('{ routingKey: R0UT1NGKEY }', '{ routingKey: R0UT1NGKEY }, slack: { webhookUrl: "https://x.test" }');
+    const message = configError(broken).message;
+    expect(message).toContain('schedules[0].timezone: expected an IANA time zone');
+    expect(message).toContain('channels[1]: expected exactly one of email, webhook, slack, pagerduty');
+    const fixedShape = paging
+      .replace('people: [ana, bo]', 'people: [ana, zed]')
+      .replace('"channel:slack-ops"', '"channel:nope"')
+      .replace('escalation: platform', 'escalation: ghost')
+      .replace('components: [api], start', 'components: [db], start');
+    const references = configError(fixedShape).message;
+    expect(references).toContain('checks[0].escalation: expected the id of a declared escalation policy');
+    expect(references).toContain('schedules[0].rotation.people[1]: expected the id of a declared person');
+    expect(references).toContain('escalations[0].levels[1].notify[1]: expected the id of a declared channel');
+    expect(references).toContain('maintenances[0].components[0]: expected the id of a declared component');
+    expect(configError(paging.replace('"person:bo"', '"bo"')).message).toContain(
+      'escalations[0].levels[1].notify[0]: expected a target such as person:ana',
+    );
+    expect(configError(paging.replace(', webhook: "https://hooks.example.com/bo"', '')).message).toContain(
+      'people[1]: expected at least one of email or webhook',
+    );
+  });
+});
+
+describe('durations and environment', () => {
+  it('parses the duration forms a config uses', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('30')).toBeUndefined();
+    expect(parseDuration('s')).toBeUndefined();
+  });
+
+  it('validates the environment and treats empty values as unset', () => {
+    expect(parseEnv({ REDIS_URL: '', VIGIL_PORT: '9090' })).toMatchObject({
+      VIGIL_PORT: 9090,
+      VIGIL_PREFIX: 'vigil',
+      LOG_LEVEL: 'info',
+    });
+    expect(() => parseEnv({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseEnv({ VIGIL_PREFIX: 'a:b' })).toThrow(/VIGIL_PREFIX/);
+    expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: expected one of/);
+  });
+});

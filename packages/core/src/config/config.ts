@@ -1,0 +1,365 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import {
+  type Check,
+  checkDefaultsSchema,
+  checkInputSchema,
+  resolveCheck,
+  resolvedCheckIssues,
+  slugSchema,
+} from '../checks/check.js';
+import { type FieldIssue, VigilError } from '../errors/errors.js';
+import { describeIssues, formatPath, toFieldIssues } from '../errors/issues.js';
+import {
+  channelSchema,
+  escalationSchema,
+  maintenanceSchema,
+  notifierSettingsSchema,
+  personSchema,
+  scheduleLayers,
+  scheduleSchema,
+} from '../oncall/paging.js';
+import { durationSchema } from './duration.js';
+
+/** `10.0.0.0/8`, `fd00::/8` or a bare address (a /32 or /128). */
+export const cidrSchema = z.string().refine(
+  (text) => {
+    const [address = '', prefix, ...rest] = text.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (prefix === undefined) return true;
+    const bits = Number(prefix);
+    return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+  },
+  { error: 'expected an address or CIDR range such as 10.0.0.0/8 or fd00::/8' },
+);
+
+const ipSchema = z.string().refine((text) => isIP(text) !== 0, { error: 'expected an IPv4 or IPv6 address' });
+
+export const vantageSchema = z.union(
+  [slugSchema, z.strictObject({ id: slugSchema, sourceAddress: ipSchema.optional() })],
+  { error: 'expected a vantage name, or { id, sourceAddress }' },
+);
+
+/** A vantage point: a name, and optionally the local address its probes leave from. */
+export interface Vantage {
+  id: string;
+  sourceAddress?: string;
+}
+
+export const proberSettingsSchema = z.strictObject({
+  /** Probes one prober process runs at once. */
+  concurrency: z.int().min(1).max(5000).default(200),
+  /** Probes at once against one target host, from one prober process. */
+  perHostConcurrency: z.int().min(1).max(1000).default(16),
+  /** Probe starts allowed per window across every prober of a vantage (a BullMQ rate limit). */
+  rateLimit: z.strictObject({ max: z.int().positive(), per: durationSchema }).optional(),
+  /**
+   * Per-check Prometheus series (`probe_success{check, vantage}` …), capped at `maxChecks` checks per
+   * process; `perCheck: false` keeps only fleet-wide metrics, for fleets too large to label by check.
+   * Left out, both take their defaults.
+   */
+  metrics: z
+    .strictObject({
+      perCheck: z.boolean().default(true),
+      maxChecks: z.int().min(1).max(1_000_000).default(10_000),
+    })
+    .optional(),
+});
+export type ProberSettings = z.output<typeof proberSettingsSchema>;
+
+export const componentSchema = z.strictObject({
+  id: slugSchema,
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+});
+
+/** A heading on the status page over some of its components. */
+const componentGroupSchema = z.strictObject({
+  group: z.string().min(1).max(200),
+  components: z.array(slugSchema).min(1, { error: 'expected at least one component' }),
+});
+
+/**
+ * The public status page. Only the components listed are public (all declared ones when the list is
+ * left out); checks appear by name and target only when they say `public: true`.
+ */
+export const statusPageSchema = z.strictObject({
+  title: z.string().min(1).max(200).default('Status'),
+  description: z.string().max(2000).optional(),
+  /** Where the page is reached from outside: links in subscriber mail and the Atom feed. */
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** Component ids in page order, or `{ group, components }` headings over several. */
+  components: z.array(z.union([slugSchema, componentGroupSchema])).optional(),
+  /** Email subscriptions (double opt-in); sign-ups per client address per hour. */
+  subscribers: z
+    .strictObject({ enabled: z.boolean().default(true), signupsPerHour: z.int().min(1).max(1000).default(5) })
+    .prefault({}),
+});
+export type StatusPageSettings = z.output<typeof statusPageSchema>;
+
+const configFileSchema = z.strictObject({
+  vantages: z.array(vantageSchema).min(1, { error: 'expected at least one vantage' }),
+  allowPrivateTargets: z.boolean().default(false),
+  allowTargets: z.array(cidrSchema).default([]),
+  defaults: checkDefaultsSchema.prefault({}),
+  components: z.array(componentSchema).default([]),
+  checks: z.array(checkInputSchema).default([]),
+  prober: proberSettingsSchema.prefault({}),
+  history: z.strictObject({ perCheck: z.int().min(10).max(10_000).default(500) }).prefault({}),
+  people: z.array(personSchema).default([]),
+  schedules: z.array(scheduleSchema).default([]),
+  escalations: z.array(escalationSchema).default([]),
+  channels: z.array(channelSchema).default([]),
+  maintenances: z.array(maintenanceSchema).default([]),
+  notifier: notifierSettingsSchema.prefault({}),
+  statusPage: statusPageSchema.prefault({}),
+});
+type ConfigFile = z.output<typeof configFileSchema>;
+
+/** The whole configuration, validated, with every check's defaults applied. */
+export interface VigilConfig extends Omit<ConfigFile, 'vantages' | 'checks'> {
+  vantages: Vantage[];
+  checks: Check[];
+}
+
+/**
+ * What a check must agree on with the rest of the config: declared vantages, component and
+ * escalation policy, and an interval and timeout that fit. Paths are relative to the check, so
+ * vigil.yaml prefixes `checks[i].` and the API reports them as they are.
+ */
+export function checkIssues(
+  check: Check,
+  config: {
+    vantages: readonly Vantage[];
+    components: readonly { id: string }[];
+    escalations: readonly { id: string }[];
+  },
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const vantageIds = config.vantages.map((vantage) => vantage.id);
+  check.vantages.forEach((vantage, j) => {
+    if (!vantageIds.includes(vantage)) {
+      issues.push({
+        path: `vantages[${j}]`,
+        message: `expected one of the vantages: ${vantageIds.join(', ')}`,
+        received: JSON.stringify(vantage),
+      });
+    }
+  });
+  if (check.component !== undefined && !config.components.some((component) => component.id === check.component)) {
+    issues.push({
+      path: 'component',
+      message: 'expected the id of a declared component',
+      received: JSON.stringify(check.component),
+    });
+  }
+  for (const issue of resolvedCheckIssues(check)) issues.push({ path: formatPath(issue.path), message: issue.message });
+  if (check.escalation !== undefined && !config.escalations.some((policy) => policy.id === check.escalation)) {
+    issues.push({
+      path: 'escalation',
+      message: 'expected the id of a declared escalation policy',
+      received: JSON.stringify(check.escalation),
+    });
+  }
+  return issues;
+}
+
+function crossFieldIssues(file: ConfigFile, vantages: Vantage[], checks: Check[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const vantageIds = new Set<string>();
+  vantages.forEach((vantage, i) => {
+    if (vantageIds.has(vantage.id)) issues.push({ path: `vantages[${i}]`, message: `duplicate vantage ${vantage.id}` });
+    vantageIds.add(vantage.id);
+  });
+  const componentIds = new Set(file.components.map((component) => component.id));
+  const checkIds = new Set<string>();
+  checks.forEach((check, i) => {
+    if (checkIds.has(check.id)) issues.push({ path: `checks[${i}].id`, message: `duplicate check id ${check.id}` });
+    checkIds.add(check.id);
+    for (const issue of checkIssues(check, { vantages, components: file.components, escalations: file.escalations })) {
+      issues.push({ ...issue, path: `checks[${i}].${issue.path}` });
+    }
+  });
+  issues.push(...pagingIssues(file, checkIds, componentIds));
+  return issues;
+}
+
+/** Duplicate ids, and references between people, schedules, escalations, channels and maintenances. */
+function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set<string>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const ids = (section: 'people' | 'schedules' | 'escalations' | 'channels' | 'maintenances') => {
+    const seen = new Set<string>();
+    file[section].forEach((item, i) => {
+      if (seen.has(item.id)) issues.push({ path: formatPath([section, i, 'id']), message: `duplicate id ${item.id}` });
+      seen.add(item.id);
+    });
+    return seen;
+  };
+  const known = {
+    person: ids('people'),
+    schedule: ids('schedules'),
+    escalation: ids('escalations'),
+    channel: ids('channels'),
+  };
+  ids('maintenances');
+  const expect = (set: Set<string>, id: string, path: (string | number)[], what: string) => {
+    if (!set.has(id)) {
+      issues.push({
+        path: formatPath(path),
+        message: `expected the id of a declared ${what}`,
+        received: JSON.stringify(id),
+      });
+    }
+  };
+  file.schedules.forEach((schedule, i) => {
+    scheduleLayers(schedule).forEach((layer, j) => {
+      layer.rotation.people.forEach((person, k) => {
+        const path = schedule.rotation ? ['rotation', 'people', k] : ['layers', j, 'rotation', 'people', k];
+        expect(known.person, person, ['schedules', i, ...path], 'person');
+      });
+    });
+    schedule.overrides.forEach((override, j) => {
+      expect(known.person, override.person, ['schedules', i, 'overrides', j, 'person'], 'person');
+      if (override.end <= override.start) {
+        issues.push({ path: formatPath(['schedules', i, 'overrides', j, 'end']), message: 'expected end after start' });
+      }
+    });
+  });
+  file.escalations.forEach((policy, i) => {
+    policy.levels.forEach((level, j) => {
+      level.notify.forEach((target, k) => {
+        expect(known[target.kind], target.id, ['escalations', i, 'levels', j, 'notify', k], target.kind);
+      });
+    });
+  });
+  const fleet = file.notifier.fleetEscalation;
+  if (fleet !== 'default' && !known.escalation.has(fleet)) {
+    expect(known.escalation, fleet, ['notifier', 'fleetEscalation'], 'escalation policy');
+  }
+  const listed = new Set<string>();
+  const listedAt = (id: string, path: (string | number)[]) => {
+    expect(componentIds, id, path, 'component');
+    if (listed.has(id)) issues.push({ path: formatPath(path), message: `component ${id} is listed twice` });
+    listed.add(id);
+  };
+  (file.statusPage.components ?? []).forEach((entry, i) => {
+    if (typeof entry === 'string') listedAt(entry, ['statusPage', 'components', i]);
+    else
+      entry.components.forEach((id, j) => {
+        listedAt(id, ['statusPage', 'components', i, 'components', j]);
+      });
+  });
+  file.maintenances.forEach((maintenance, i) => {
+    for (const [j, id] of maintenance.checks.entries()) {
+      expect(checkIds, id, ['maintenances', i, 'checks', j], 'check');
+    }
+    for (const [j, id] of maintenance.components.entries()) {
+      expect(componentIds, id, ['maintenances', i, 'components', j], 'component');
+    }
+  });
+  return issues;
+}
+
+/** A public component of the status page, in page order, with the heading it sits under. */
+export interface PublicComponentRef {
+  id: string;
+  name: string;
+  description?: string;
+  group?: string;
+}
+
+/** The components the status page shows, in order: those `statusPage.components` lists, else all declared. */
+export function publicComponents(config: Pick<VigilConfig, 'components' | 'statusPage'>): PublicComponentRef[] {
+  const declared = new Map(config.components.map((component) => [component.id, component]));
+  const entries = config.statusPage.components ?? config.components.map((component) => component.id);
+  return entries.flatMap((entry) => {
+    const ids = typeof entry === 'string' ? [entry] : entry.components;
+    const group = typeof entry === 'string' ? undefined : entry.group;
+    return ids.flatMap((id) => {
+      const component = declared.get(id);
+      if (!component) return [];
+      return [{ ...component, ...(group !== undefined && { group }) }];
+    });
+  });
+}
+
+/** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */
+export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfig {
+  const parsed = configFileSchema.safeParse(data ?? {});
+  if (!parsed.success) throw configError(source, toFieldIssues(parsed.error, data));
+  const file = parsed.data;
+  const vantages = file.vantages.map((v) => (typeof v === 'string' ? { id: v } : v));
+  const checks = file.checks.map((input) => resolveCheck(input, file.defaults));
+  const issues = crossFieldIssues(file, vantages, checks);
+  if (issues.length > 0) throw configError(source, issues);
+  return { ...file, vantages, checks };
+}
+
+function configError(source: string, issues: FieldIssue[]): VigilError {
+  return new VigilError('CONFIG_INVALID', `${source} is invalid:\n${describeIssues(issues)}`, issues);
+}
+
+const INTERPOLATION = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Expands `${NAME}` and `${NAME:-default}` in string values from `env`, so secrets stay out of the file. */
+function interpolate(text: string, env: Readonly<Record<string, string | undefined>>, missing: string[]): string {
+  return text.replace(INTERPOLATION, (_, name: string, fallback: string | undefined) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    missing.push(name);
+    return '';
+  });
+}
+
+/** Parses vigil.yaml text: YAML errors with line and column, `${VAR}` expansion, then validation. */
+export function parseConfig(
+  text: string,
+  options: { env?: Readonly<Record<string, string | undefined>>; source?: string } = {},
+): VigilConfig {
+  const source = options.source ?? 'vigil.yaml';
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    const { line, col } = lineCounter.linePos(yamlError.pos[0]);
+    throw new VigilError('CONFIG_INVALID', `${source}:${line}:${col}: ${yamlError.message.split('\n')[0]}`, [
+      { path: `${source}:${line}:${col}`, message: yamlError.message.split('\n')[0] ?? 'invalid YAML' },
+    ]);
+  }
+  const issues: FieldIssue[] = [];
+  const env = options.env ?? {};
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+      const missing: string[] = [];
+      node.value = interpolate(node.value, env, missing);
+      for (const name of missing)
+        issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+    } else if (isMap(node)) {
+      for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?']);
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) walk(item, [...path, i]);
+    }
+  };
+  walk(doc.contents, []);
+  if (issues.length > 0) throw configError(source, issues);
+  return validateConfig(doc.toJS(), source);
+}
+
+/** Reads and validates a config file; a missing or unreadable file is a CONFIG_INVALID naming the path. */
+export async function loadConfig(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<VigilConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new VigilError('CONFIG_INVALID', `cannot read config ${path}: ${reason}`, [{ path, message: reason }]);
+  }
+  return parseConfig(text, { env, source: path });
+}

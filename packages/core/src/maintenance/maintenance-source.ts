@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import type { VigilConfig } from '../config/config.js';
+import type { Maintenance } from '../oncall/paging.js';
+import type { RedisKeys } from '../runtime/keys.js';
+import { MaintenanceStore } from './maintenance-store.js';
+
+/**
+ * The maintenances in force: vigil.yaml's, then those created through the API. The stored ones are
+ * cached and reloaded only when the store's version moved, so a call costs one GET while nothing
+ * changes, and a window created or deleted by another process counts from the next call on.
+ */
+export class MaintenanceSource {
+  private readonly store: MaintenanceStore;
+  private cached: { version: number; maintenances: Maintenance[] } | undefined;
+
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; config: Pick<VigilConfig, 'maintenances'> }) {
+    this.store = new MaintenanceStore(ctx);
+  }
+
+  async current(): Promise<Maintenance[]> {
+    const version = await this.store.version();
+    let cached = this.cached;
+    if (cached?.version !== version) {
+      cached = { version, maintenances: await this.store.list() };
+      this.cached = cached;
+    }
+    return [...this.ctx.config.maintenances, ...cached.maintenances];
+  }
+}

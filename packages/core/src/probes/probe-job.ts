@@ -1,0 +1,55 @@
+import type { Check } from '../checks/check.js';
+import type { ProbeResult } from './probe-result.js';
+
+/** What a prober needs to run a check: carried in the job so a probe never reads the registry. */
+export type ProbeTarget = Pick<Check, 'id' | 'kind' | 'http' | 'tcp' | 'intervalMs' | 'timeoutMs'>;
+
+/** The data of a probe job; the round is the job's scheduled time, read from the job itself. */
+export interface ProbeJobData {
+  check: ProbeTarget;
+  vantage: string;
+  /** Set on jobs added by hand (a one-off probe, a benchmark); scheduled jobs take it from their id. */
+  round?: number;
+}
+
+/** A probe job as the prober sees it: which check, from where, for which round. */
+export interface ProbeJob extends ProbeJobData {
+  round: number;
+}
+
+export function toProbeTarget(check: Check): ProbeTarget {
+  return {
+    id: check.id,
+    kind: check.kind,
+    ...(check.http && { http: check.http }),
+    ...(check.tcp && { tcp: check.tcp }),
+    intervalMs: check.intervalMs,
+    timeoutMs: check.timeoutMs,
+  };
+}
+
+/**
+ * A round is stale once a whole interval has passed since it was due: probing it then would
+ * report a past state as present, so it is dropped and counted instead.
+ */
+export function isRoundExpired(job: Pick<ProbeJob, 'round' | 'check'>, now: number): boolean {
+  return now - job.round > job.check.intervalMs;
+}
+
+/** A result on its way to the notifier, with what it needs to judge duplicates. */
+export interface ResultJobData {
+  result: ProbeResult;
+  intervalMs: number;
+}
+
+/**
+ * One job on the `results` queue: the results a prober finished within a few milliseconds of each
+ * other. Batching keeps the queue's cost per probe small; exactly-once is the result store's job,
+ * per (check, vantage, round), so a batch delivered twice records nothing twice.
+ */
+export interface ResultBatchData {
+  results: ResultJobData[];
+}
+
+/** The most results one batch job carries; a recorder refuses a longer one. */
+export const MAX_RESULT_BATCH = 500;

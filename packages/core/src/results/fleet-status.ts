@@ -1,0 +1,78 @@
+import { CheckRegistry } from '../checks/check-registry.js';
+import type { ProbeResult } from '../probes/probe-result.js';
+import type { Clock } from '../runtime/clock.js';
+import type { RedisKeys } from '../runtime/keys.js';
+import type { Redis } from '../runtime/redis.js';
+import { ResultStore } from './result-store.js';
+
+export interface VantageResult {
+  ok: boolean;
+  round: number;
+  totalMs: number;
+  error: string | null;
+  message: string | null;
+  status: number | null;
+  ageMs: number;
+}
+
+export interface CheckStatus {
+  id: string;
+  name: string;
+  kind: string;
+  paused: boolean;
+  /** What the notifier decided across vantages: up, degraded, down, unknown (or new: not decided yet). */
+  state: string;
+  results: Record<string, VantageResult>;
+}
+
+export interface StatusReport {
+  checks: CheckStatus[];
+  vantages: { id: string; lastSeenAgoMs: number | null }[];
+}
+
+function toVantageResult(result: ProbeResult, now: number): VantageResult {
+  return {
+    ok: result.ok,
+    round: result.round,
+    totalMs: Math.round(result.timings.total),
+    error: result.error ?? null,
+    message: result.message ?? null,
+    status: result.status ?? null,
+    ageMs: Math.max(0, now - result.finishedAt),
+  };
+}
+
+/**
+ * Every check (or only one owner's) with each vantage's latest result and the state the notifier
+ * decided, and each vantage's last heartbeat: what `vigil status` shows.
+ */
+export async function buildStatus(
+  ctx: { redis: Redis; keys: RedisKeys; clock: Clock },
+  options: { owner?: string } = {},
+): Promise<StatusReport> {
+  const now = ctx.clock.now();
+  const all = await new CheckRegistry(ctx).list();
+  const checks = options.owner === undefined ? all : all.filter((check) => check.owner === options.owner);
+  const latest = await new ResultStore(ctx).latestMany(checks.map((check) => check.id));
+  const heartbeats = await ctx.redis.hgetall(ctx.keys.vantageHeartbeats);
+  const pipeline = ctx.redis.pipeline();
+  for (const check of checks) pipeline.hget(ctx.keys.checkState(check.id), 'state');
+  const states = ((await pipeline.exec()) ?? []).map(([, state]) => (typeof state === 'string' ? state : 'new'));
+  return {
+    checks: checks.map((check, i) => ({
+      id: check.id,
+      name: check.name,
+      kind: check.kind,
+      paused: check.paused,
+      state: check.paused ? 'paused' : (states[i] ?? 'new'),
+      results: Object.fromEntries(
+        Object.entries(latest.get(check.id) ?? {})
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([vantage, result]) => [vantage, toVantageResult(result, now)]),
+      ),
+    })),
+    vantages: Object.entries(heartbeats)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, at]) => ({ id, lastSeenAgoMs: Math.max(0, now - Number(at)) })),
+  };
+}

@@ -1,0 +1,154 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { ProbeResult } from '../probes/probe-result.js';
+import type { RedisKeys } from '../runtime/keys.js';
+import { utcDay } from '../runtime/keys.js';
+
+/**
+ * Records one result atomically and exactly once per (check, vantage, round):
+ * KEYS rounds, latest, history, uptimeDay
+ * ARGV member, round, forgetBefore, json, vantage, ok(1/0), historyCap, roundsTtlMs, uptimeTtlS
+ * Returns 0 for a duplicate, 1 when it became the latest, 2 when recorded but older than the latest.
+ */
+const RECORD_SCRIPT = `
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+local roundField = ARGV[5] .. ':round'
+local current = tonumber(redis.call('HGET', KEYS[2], roundField) or '-1')
+local outcome = 2
+if tonumber(ARGV[2]) >= current then
+  redis.call('HSET', KEYS[2], ARGV[5], ARGV[4], roundField, ARGV[2])
+  outcome = 1
+end
+redis.call('LPUSH', KEYS[3], ARGV[4])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[7]) - 1)
+redis.call('HINCRBY', KEYS[4], ARGV[5] .. ':total', 1)
+if ARGV[6] == '1' then redis.call('HINCRBY', KEYS[4], ARGV[5] .. ':ok', 1) end
+redis.call('EXPIRE', KEYS[4], ARGV[9])
+return outcome
+`;
+
+export type RecordOutcome = 'duplicate' | 'latest' | 'late';
+const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
+
+/** Daily buckets are kept a little longer than the longest uptime window anyone reads (90 days). */
+const UPTIME_TTL_S = 100 * 86_400;
+
+export interface UptimeDay {
+  day: string;
+  ok: number;
+  total: number;
+}
+
+type RecordingRedis = Redis & {
+  vigilRecordResult(...args: (string | number)[]): Promise<number>;
+};
+type RecordingPipeline = ChainableCommander & {
+  vigilRecordResult(...args: (string | number)[]): RecordingPipeline;
+};
+
+/** Latest result per check × vantage, a capped history per check, and daily uptime buckets. */
+export class ResultStore {
+  private readonly redis: RecordingRedis;
+
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; historySize?: number }) {
+    if (!('vigilRecordResult' in ctx.redis)) {
+      ctx.redis.defineCommand('vigilRecordResult', { numberOfKeys: 4, lua: RECORD_SCRIPT });
+    }
+    this.redis = ctx.redis as RecordingRedis;
+  }
+
+  /**
+   * Records a result unless this (check, vantage, round) was recorded already. Rounds are
+   * remembered for a few intervals: longer than a prober may still deliver a late duplicate.
+   */
+  async record(result: ProbeResult, intervalMs: number): Promise<RecordOutcome> {
+    const [outcome] = await this.recordMany([{ result, intervalMs }]);
+    return outcome ?? 'duplicate';
+  }
+
+  /** Records many results in one round trip, each exactly once; outcomes in the same order. */
+  async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
+    if (entries.length === 0) return [];
+    const { keys } = this.ctx;
+    const pipeline = this.redis.pipeline() as RecordingPipeline;
+    for (const { result, intervalMs } of entries) {
+      const rememberMs = Math.max(intervalMs * 4, 60_000);
+      pipeline.vigilRecordResult(
+        keys.rounds(result.checkId),
+        keys.latest(result.checkId),
+        keys.history(result.checkId),
+        keys.uptimeDay(result.checkId, utcDay(result.round)),
+        `${result.vantage}:${result.round}`,
+        result.round,
+        result.round - rememberMs,
+        JSON.stringify(result),
+        result.vantage,
+        result.ok ? 1 : 0,
+        this.ctx.historySize ?? 500,
+        rememberMs * 2,
+        UPTIME_TTL_S,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err) throw err;
+      return OUTCOMES[Number(reply)] ?? 'duplicate';
+    });
+  }
+
+  /** The latest result from each vantage that has reported. */
+  async latest(checkId: string): Promise<Record<string, ProbeResult>> {
+    return (await this.latestMany([checkId])).get(checkId) ?? {};
+  }
+
+  /** Latest results for many checks in one round trip. */
+  async latestMany(checkIds: readonly string[]): Promise<Map<string, Record<string, ProbeResult>>> {
+    const pipeline = this.ctx.redis.pipeline();
+    for (const id of checkIds) pipeline.hgetall(this.ctx.keys.latest(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const out = new Map<string, Record<string, ProbeResult>>();
+    checkIds.forEach((id, i) => {
+      const all = (replies[i]?.[1] ?? {}) as Record<string, string>;
+      const byVantage: Record<string, ProbeResult> = {};
+      for (const [field, json] of Object.entries(all)) {
+        if (!field.endsWith(':round')) byVantage[field] = JSON.parse(json) as ProbeResult;
+      }
+      out.set(id, byVantage);
+    });
+    return out;
+  }
+
+  /** Newest first; optionally only one vantage's. */
+  async history(checkId: string, options: { limit?: number; vantage?: string } = {}): Promise<ProbeResult[]> {
+    const limit = options.limit ?? 100;
+    // Without a vantage to filter by, the first `limit` entries are the answer: read only those.
+    const last = options.vantage === undefined ? limit - 1 : -1;
+    const raw = await this.ctx.redis.lrange(this.ctx.keys.history(checkId), 0, last);
+    const results: ProbeResult[] = [];
+    for (const json of raw) {
+      const result = JSON.parse(json) as ProbeResult;
+      if (options.vantage === undefined || result.vantage === options.vantage) results.push(result);
+      if (results.length >= limit) break;
+    }
+    return results;
+  }
+
+  /** Daily ok/total counts (all vantages together) for the `days` days ending at `now`. */
+  async uptimeDays(checkId: string, days: number, now: number): Promise<UptimeDay[]> {
+    const dayList = Array.from({ length: days }, (_, i) => utcDay(now - (days - 1 - i) * 86_400_000));
+    const pipeline = this.ctx.redis.pipeline();
+    for (const day of dayList) pipeline.hgetall(this.ctx.keys.uptimeDay(checkId, day));
+    const replies = (await pipeline.exec()) ?? [];
+    return dayList.map((day, i) => {
+      const counts = (replies[i]?.[1] ?? {}) as Record<string, string>;
+      let ok = 0;
+      let total = 0;
+      for (const [field, count] of Object.entries(counts)) {
+        if (field.endsWith(':ok')) ok += Number(count);
+        else if (field.endsWith(':total')) total += Number(count);
+      }
+      return { day, ok, total };
+    });
+  }
+}

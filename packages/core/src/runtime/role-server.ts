@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { VigilError } from '../errors/errors.js';
+import type { Logger } from './logger.js';
+import type { Redis } from './redis.js';
+
+let registry: Registry | undefined;
+
+/**
+ * The process's metrics registry: one per process, so `vigil up` serves every role's metrics on one
+ * `/metrics`, and each role in its own container serves its own. Default process and Node.js metrics
+ * are collected once.
+ */
+export function processMetrics(): Registry {
+  if (!registry) {
+    registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters (promtool refuses them); `nodejs_active_handles` etc. say the same.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      registry.removeSingleMetric(name);
+  }
+  return registry;
+}
+
+/** Whether the role can do its work: Redis answers within a second. */
+export async function redisReady(redis: Pick<Redis, 'ping'>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, 1_000, false);
+  });
+  const answered = redis.ping().then(
+    (pong) => pong === 'PONG',
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface RoleServerOptions {
+  port: number;
+  host?: string;
+  redis: Pick<Redis, 'ping'>;
+  log: Logger;
+}
+
+/**
+ * `/healthz` (the process is up), `/readyz` (Redis answers) and `/metrics` (Prometheus text) for a
+ * role without an HTTP surface of its own: the scheduler, the notifier and the probers.
+ */
+export class RoleServer {
+  private readonly server: Server;
+
+  constructor(readonly options: RoleServerOptions) {
+    this.server = createServer((request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
+        response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      };
+      if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'method not allowed\n');
+      if (path === '/healthz') return send(200, 'ok\n');
+      if (path === '/readyz') {
+        void redisReady(options.redis).then((ready) =>
+          send(ready ? 200 : 503, ready ? 'ready\n' : 'redis unreachable\n'),
+        );
+        return;
+      }
+      if (path === '/metrics') {
+        const metrics = processMetrics();
+        void metrics.metrics().then(
+          (text) => send(200, text, metrics.contentType),
+          (err: unknown) => {
+            options.log.error({ err }, 'metrics collection failed');
+            send(500, 'metrics collection failed\n');
+          },
+        );
+        return;
+      }
+      send(404, 'not found: try /healthz, /readyz or /metrics\n');
+    });
+  }
+
+  /** Listens (loopback unless `host` says otherwise); a port in use is a clear error. */
+  async listen(): Promise<string> {
+    const { port, host = '127.0.0.1' } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      const reason = err.code === 'EADDRINUSE' ? 'is in use' : `cannot be listened on (${err.code ?? err.message})`;
+      throw new VigilError('VALIDATION', `VIGIL_PORT: ${host}:${port} ${reason}`, [
+        { path: 'VIGIL_PORT', message: `expected a free port; ${port} ${reason}` },
+      ]);
+    });
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

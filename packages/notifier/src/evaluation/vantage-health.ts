@@ -1,0 +1,175 @@
+import type { Clock, IncidentStore, Logger, NotifierSettings, Redis, RedisKeys } from '@vigil/core';
+import { recordVantageHealth } from '../notifier-metrics.js';
+import type { RoundRef } from './round-book.js';
+import type { RoundVerdict } from './round-verdict.js';
+
+const PROBLEMS = ['impaired', 'silent'] as const;
+export type VantageProblem = (typeof PROBLEMS)[number];
+
+export interface VantageStatus {
+  vantage: string;
+  /** Distinct checks it reported in the window, and those failing only there. */
+  seen: number;
+  solo: number;
+  lastHeartbeat?: number;
+  problems: VantageProblem[];
+  /** The fleet incident of each problem, once opened. */
+  incidents: Partial<Record<VantageProblem, string>>;
+}
+
+export interface VantageHealthOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  clock: Clock;
+  incidents: IncidentStore;
+  vantages: readonly string[];
+  settings: Pick<NotifierSettings, 'vantages' | 'fleetEscalation' | 'reopenWindow'>;
+  /** The fleet policy exists (else fleet incidents open but page nobody). */
+  fleetEscalation?: string;
+}
+
+/**
+ * The fleet watching itself. A vantage whose checks fail only there (the others see them up) is
+ * impaired: its results leave the quorum and the fleet's on-call gets one incident for it. A vantage
+ * without a heartbeat is silent, paged the same way. State lives in Redis, so every notifier agrees.
+ */
+export class VantageHealth {
+  /** Judged on each tick and read on every result: kept as ready sets, not rebuilt per read. */
+  private byProblem: Record<VantageProblem, ReadonlySet<string>> = { impaired: new Set(), silent: new Set() };
+  private readonly startedAt: number;
+
+  constructor(private readonly options: VantageHealthOptions) {
+    this.startedAt = options.clock.now();
+  }
+
+  impaired(): ReadonlySet<string> {
+    return this.byProblem.impaired;
+  }
+
+  silent(): ReadonlySet<string> {
+    return this.byProblem.silent;
+  }
+
+  /** Records who reported a decided round and who failed it alone. */
+  async observe(ref: RoundRef, verdict: RoundVerdict): Promise<void> {
+    const { keys } = this.options;
+    const solo = new Set(verdict.soloFailures);
+    const pipeline = this.options.redis.pipeline();
+    const up = new Set(verdict.reportersUp);
+    for (const vantage of verdict.reporters) {
+      pipeline.zadd(keys.vantageSeen(vantage), ref.round, ref.checkId);
+      if (solo.has(vantage)) pipeline.zadd(keys.vantageSolo(vantage), ref.round, ref.checkId);
+      // Only seeing the check up clears a solo failure: a real outage failing everywhere says
+      // nothing about this vantage, and must not make an impaired one look healed.
+      else if (up.has(vantage)) pipeline.zrem(keys.vantageSolo(vantage), ref.checkId);
+      else pipeline.zadd(keys.vantageSolo(vantage), 'XX', ref.round, ref.checkId);
+    }
+    await pipeline.exec();
+  }
+
+  /** Each vantage's figures over the window, with its problems as last judged. */
+  async status(): Promise<VantageStatus[]> {
+    const { keys, settings } = this.options;
+    const now = this.options.clock.now();
+    const since = now - settings.vantages.window;
+    const pipeline = this.options.redis.pipeline();
+    for (const vantage of this.options.vantages) {
+      pipeline.zremrangebyscore(keys.vantageSeen(vantage), '-inf', `(${since}`);
+      pipeline.zremrangebyscore(keys.vantageSolo(vantage), '-inf', `(${since}`);
+      pipeline.zcard(keys.vantageSeen(vantage));
+      pipeline.zcard(keys.vantageSolo(vantage));
+    }
+    pipeline.hgetall(keys.vantageHeartbeats);
+    pipeline.hgetall(keys.vantageProblems);
+    const replies = (await pipeline.exec()) ?? [];
+    const n = this.options.vantages.length;
+    const beats = (replies[n * 4]?.[1] ?? {}) as Record<string, string>;
+    const stored = (replies[n * 4 + 1]?.[1] ?? {}) as Record<string, string>;
+    return this.options.vantages.map((vantage, i) => ({
+      vantage,
+      seen: Number(replies[i * 4 + 2]?.[1] ?? 0),
+      solo: Number(replies[i * 4 + 3]?.[1] ?? 0),
+      ...(beats[vantage] !== undefined && { lastHeartbeat: Number(beats[vantage]) }),
+      problems: PROBLEMS.filter((p) => stored[`${vantage}:${p}`] !== undefined),
+      incidents: Object.fromEntries(
+        PROBLEMS.map((p) => [p, (JSON.parse(stored[`${vantage}:${p}`] ?? '{}') as { incident?: string }).incident]),
+      ),
+    }));
+  }
+
+  /** Judges every vantage once; opens or resolves the fleet incidents that follow. */
+  async tick(): Promise<void> {
+    const now = this.options.clock.now();
+    const { vantages: limits } = this.options.settings;
+    const next = new Map<string, Set<VantageProblem>>();
+    for (const status of await this.status()) {
+      const has = new Set(status.problems);
+      const ratio = status.seen > 0 ? status.solo / status.seen : 0;
+      const impaired = has.has('impaired')
+        ? status.solo > 0 && ratio >= limits.impairedRatio / 2
+        : status.solo >= limits.minChecks && ratio >= limits.impairedRatio;
+      const beat = status.lastHeartbeat ?? this.startedAt;
+      const silent = now - beat > limits.silentAfter;
+      await this.judge(status, 'impaired', impaired, `${status.solo} of ${status.seen} checks failing only there`);
+      const quiet = Math.round((now - beat) / 1000);
+      await this.judge(status, 'silent', silent, `no heartbeat for ${quiet}s`);
+      recordVantageHealth(status.vantage, { silent, impaired });
+      next.set(
+        status.vantage,
+        new Set([...(impaired ? ['impaired' as const] : []), ...(silent ? ['silent' as const] : [])]),
+      );
+    }
+    this.remember(next);
+  }
+
+  /** Loads the problems other notifiers judged (at start, before the first tick). */
+  async load(): Promise<void> {
+    const statuses = await this.status();
+    this.remember(new Map(statuses.map((s) => [s.vantage, new Set(s.problems)])));
+  }
+
+  private remember(problems: ReadonlyMap<string, ReadonlySet<VantageProblem>>): void {
+    const having = (problem: VantageProblem) =>
+      new Set([...problems].filter(([, set]) => set.has(problem)).map(([vantage]) => vantage));
+    this.byProblem = { impaired: having('impaired'), silent: having('silent') };
+  }
+
+  private async judge(status: VantageStatus, problem: VantageProblem, now: boolean, why: string): Promise<void> {
+    const { keys, incidents, clock, log } = this.options;
+    const field = `${status.vantage}:${problem}`;
+    const group = `vantage:${status.vantage}:${problem}`;
+    const at = clock.now();
+    if (now) {
+      if (status.incidents[problem]) return;
+      await this.options.redis.hsetnx(keys.vantageProblems, field, JSON.stringify({ since: at, why }));
+      const outcome = await incidents.openOrJoin(
+        {
+          group,
+          title: `vantage ${status.vantage} ${problem}: ${why}`,
+          impact: 'fleet',
+          severity: 'major',
+          ...(this.options.fleetEscalation && { escalation: this.options.fleetEscalation }),
+          startedAt: at,
+          openedMessage: `Vantage ${status.vantage} is ${problem}: ${why}. Its results are left out of the quorum.`,
+          joinedMessage: '',
+        },
+        at,
+        this.options.settings.reopenWindow,
+      );
+      await this.options.redis.hset(
+        keys.vantageProblems,
+        field,
+        JSON.stringify({ since: at, why, incident: outcome.id }),
+      );
+      if (outcome.verb !== 'unchanged')
+        log.warn({ vantage: status.vantage, incident: outcome.id, why }, `vantage ${problem}`);
+    } else if ((await this.options.redis.hdel(keys.vantageProblems, field)) === 1) {
+      const incident = await incidents.ofGroup(group);
+      if (incident && incident.status !== 'resolved') {
+        await incidents.resolve(incident.id, 'vigil', at, `Vantage ${status.vantage} is healthy again.`);
+      }
+      log.info({ vantage: status.vantage }, `vantage no longer ${problem}`);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { type ApiToken, type TokenScope, VigilError } from '@vigil/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { WebContext } from '../context.js';
+
+/** Who may call a route: anyone, or a token with at least this scope (read < write < admin). */
+export type Access = 'public' | TokenScope;
+
+const RANK: Record<TokenScope, number> = { read: 0, write: 1, admin: 2 };
+
+/** Whether a token's scope covers what a route needs. */
+export function hasScope(token: Pick<ApiToken, 'scope'>, needed: TokenScope): boolean {
+  return RANK[token.scope] >= RANK[needed];
+}
+
+/**
+ * Counts one request against the token's fixed window (INCR, expiry set with the first), answering
+ * 429 with Retry-After once the window is full. The limit headers go on every answer.
+ */
+async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
+  const { max, perMs } = token.rateLimit;
+  const now = ctx.clock.now();
+  const window = Math.floor(now / perMs);
+  const key = ctx.keys.rateLimit(token.id, window);
+  const replies = await ctx.redis.multi().incr(key).pexpire(key, perMs, 'NX').exec();
+  const count = Number(replies?.[0]?.[1] ?? 0);
+  const resetS = Math.ceil(((window + 1) * perMs - now) / 1000);
+  reply.header('x-ratelimit-limit', String(max));
+  reply.header('x-ratelimit-remaining', String(Math.max(0, max - count)));
+  reply.header('x-ratelimit-reset', String(resetS));
+  if (count > max) {
+    reply.header('retry-after', String(resetS));
+    throw new VigilError(
+      'RATE_LIMITED',
+      `rate limit: this token allows ${max} requests per ${perMs / 1000}s; retry in ${resetS}s`,
+      [{ path: 'rateLimit', message: `at most ${max} requests per ${perMs / 1000}s` }],
+    );
+  }
+}
+
+/** The caller's token for a route that needs one: 401 without a valid one, 403 for too small a scope. */
+export async function authenticate(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: Access,
+): Promise<ApiToken | undefined> {
+  if (access === 'public') return undefined;
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) {
+    reply.header('www-authenticate', 'Bearer realm="vigil"');
+    throw new VigilError(
+      'UNAUTHORIZED',
+      'authorization: expected "Bearer <token>" (create one with `vigil tokens create`)',
+      [{ path: 'authorization', message: 'expected "Bearer <token>"' }],
+    );
+  }
+  const token = await ctx.tokens.verify(match[1]);
+  if (!token) {
+    reply.header('www-authenticate', 'Bearer realm="vigil", error="invalid_token"');
+    throw new VigilError('UNAUTHORIZED', 'authorization: the token is unknown or revoked', [
+      { path: 'authorization', message: 'unknown or revoked token' },
+    ]);
+  }
+  await rateLimit(ctx, token, reply);
+  if (!hasScope(token, access)) {
+    throw new VigilError('FORBIDDEN', `this needs a token with the ${access} scope; this one has ${token.scope}`, [
+      { path: 'authorization', message: `expected the ${access} scope` },
+    ]);
+  }
+  return token;
+}

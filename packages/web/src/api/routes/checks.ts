@@ -1,0 +1,261 @@
+import {
+  type ApiToken,
+  type Check,
+  checkInputSchema,
+  checkToInput,
+  readUptime,
+  slugSchema,
+  VigilError,
+  validationError,
+} from '@vigil/core';
+import { z } from 'zod';
+import type { WebContext } from '../../context.js';
+import { hasScope } from '../auth.js';
+import { admitCheck } from '../check-policy.js';
+import { checkView } from '../check-view.js';
+import { canSee, visibleCheck } from '../ownership.js';
+import { type Route, route } from '../route.js';
+
+const idParams = z.strictObject({ id: slugSchema });
+const STATES = ['up', 'degraded', 'down', 'unknown', 'new', 'paused'] as const;
+
+const listQuery = z.strictObject({
+  component: slugSchema.optional(),
+  tag: z.string().min(1).max(64).optional(),
+  state: z.enum(STATES).optional(),
+  /** Matches the id or the name, case-insensitively. */
+  q: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** The last id of the previous page. */
+  cursor: slugSchema.optional(),
+});
+
+const resultsQuery = z.strictObject({
+  vantage: slugSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** A JSON merge patch (RFC 7396) of a check's input form; `null` removes a field. */
+const patchBody = z.record(z.string(), z.unknown(), { error: 'expected a JSON object of the fields to change' });
+
+async function statesOf(ctx: WebContext, ids: readonly string[]): Promise<(string | undefined)[]> {
+  if (ids.length === 0) return [];
+  const pipeline = ctx.redis.pipeline();
+  for (const id of ids) pipeline.hget(ctx.keys.checkState(id), 'state');
+  return ((await pipeline.exec()) ?? []).map(([, state]) => (typeof state === 'string' ? state : undefined));
+}
+
+async function view(ctx: WebContext, check: Check) {
+  const [state] = await statesOf(ctx, [check.id]);
+  return checkView(check, state);
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const base: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete base[key];
+    else base[key] = mergePatch(base[key], value);
+  }
+  return base;
+}
+
+function parseCheck(data: unknown) {
+  const parsed = checkInputSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw validationError(parsed.error, data);
+}
+
+/**
+ * One page of the checks a token sees. Without filters only the page's checks are read; filters
+ * on what a check holds read the candidates, and a state filter reads their states (one pipeline).
+ */
+async function listChecks(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
+  let ids = await ctx.checks.ids(hasScope(token, 'admin') ? undefined : token.owner);
+  const loaded = new Map<string, Check>();
+  const needle = query.q?.toLowerCase();
+  if (query.component !== undefined || query.tag !== undefined || needle !== undefined || query.state !== undefined) {
+    const checks = (await ctx.checks.getMany(ids)).filter((check): check is Check => check !== undefined);
+    const states =
+      query.state === undefined
+        ? []
+        : await statesOf(
+            ctx,
+            checks.map((check) => check.id),
+          );
+    ids = checks
+      .filter(
+        (check, i) =>
+          (query.component === undefined || check.component === query.component) &&
+          (query.tag === undefined || check.tags.includes(query.tag)) &&
+          (needle === undefined || check.id.includes(needle) || check.name.toLowerCase().includes(needle)) &&
+          (query.state === undefined || (check.paused ? 'paused' : (states[i] ?? 'new')) === query.state),
+      )
+      .map((check) => {
+        loaded.set(check.id, check);
+        return check.id;
+      });
+  }
+  const start = query.cursor === undefined ? 0 : ids.findIndex((id) => id > (query.cursor ?? ''));
+  const pageIds = start < 0 ? [] : ids.slice(start, start + query.limit);
+  const missing = pageIds.filter((id) => !loaded.has(id));
+  for (const check of await ctx.checks.getMany(missing)) if (check) loaded.set(check.id, check);
+  const page = pageIds.map((id) => loaded.get(id)).filter((check): check is Check => check !== undefined);
+  const states = await statesOf(
+    ctx,
+    page.map((check) => check.id),
+  );
+  const last = pageIds.at(-1);
+  return {
+    items: page.map((check, i) => checkView(check, states[i])),
+    nextCursor: last !== undefined && ids.at(-1) !== last ? last : null,
+    total: ids.length,
+  };
+}
+
+/** Stores a new version of a check the caller may see, keeping its owner. */
+async function replace(ctx: WebContext, token: ApiToken, current: Check, data: unknown) {
+  const check = admitCheck(ctx, parseCheck(data), token, current.owner);
+  await ctx.checks.put(check);
+  return view(ctx, check);
+}
+
+export function checkRoutes(ctx: WebContext): Route[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/api/v1/checks',
+      summary: 'List checks, filtered and a page at a time',
+      tag: 'checks',
+      access: 'read',
+      query: listQuery,
+      handler: ({ query, token }) => listChecks(ctx, token, query),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/checks',
+      summary: 'Register a check (the same fields as a check in vigil.yaml)',
+      tag: 'checks',
+      access: 'write',
+      body: checkInputSchema,
+      status: 201,
+      async handler({ body, token }) {
+        const check = admitCheck(ctx, body, token, token.owner);
+        await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
+        return view(ctx, check);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/checks/:id',
+      summary: 'One check, with its decided state',
+      tag: 'checks',
+      access: 'read',
+      params: idParams,
+      async handler({ params, token }) {
+        return view(ctx, await visibleCheck(ctx, token, params.id));
+      },
+    }),
+    route({
+      method: 'PUT',
+      url: '/api/v1/checks/:id',
+      summary: 'Create or replace a check (what `vigil apply` sends)',
+      tag: 'checks',
+      access: 'write',
+      params: idParams,
+      body: z.record(z.string(), z.unknown(), { error: 'expected a check object' }),
+      async handler({ params, body, token, reply }) {
+        if (body.id !== undefined && body.id !== params.id) {
+          throw new VigilError('VALIDATION', `id: expected ${params.id}, the id in the URL`, [
+            { path: 'id', message: `expected ${params.id}, the id in the URL`, received: JSON.stringify(body.id) },
+          ]);
+        }
+        const data = { ...body, id: params.id };
+        const current = await ctx.checks.get(params.id);
+        if (current && canSee(token, current)) return replace(ctx, token, current, data);
+        if (current) {
+          throw new VigilError('CONFLICT', `check ${params.id} already exists`, [
+            { path: 'id', message: 'already exists' },
+          ]);
+        }
+        const check = admitCheck(ctx, parseCheck(data), token, token.owner);
+        await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
+        // Sent here: the route's own status (200, for a replace) would otherwise overwrite the 201.
+        return reply.code(201).send(await view(ctx, check));
+      },
+    }),
+    route({
+      method: 'PATCH',
+      url: '/api/v1/checks/:id',
+      summary: 'Change some fields of a check (JSON merge patch; null removes a field)',
+      tag: 'checks',
+      access: 'write',
+      params: idParams,
+      body: patchBody,
+      async handler({ params, body, token }) {
+        const current = await visibleCheck(ctx, token, params.id);
+        if (body.id !== undefined && body.id !== params.id) {
+          throw new VigilError('VALIDATION', 'id: cannot be changed; create a new check instead', [
+            { path: 'id', message: 'cannot be changed; create a new check instead' },
+          ]);
+        }
+        return replace(ctx, token, current, mergePatch(checkToInput(current), body));
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/v1/checks/:id',
+      summary: 'Remove a check: its probes stop within a scheduler tick',
+      tag: 'checks',
+      access: 'write',
+      params: idParams,
+      status: 204,
+      async handler({ params, token, reply }) {
+        await visibleCheck(ctx, token, params.id);
+        await ctx.checks.delete(params.id);
+        return reply.code(204).send();
+      },
+    }),
+    ...(['pause', 'resume'] as const).map((action) =>
+      route({
+        method: 'POST',
+        url: `/api/v1/checks/:id/${action}`,
+        summary: action === 'pause' ? 'Stop probing a check (no alerts while paused)' : 'Probe a paused check again',
+        tag: 'checks',
+        access: 'write',
+        params: idParams,
+        async handler({ params, token }) {
+          await visibleCheck(ctx, token, params.id);
+          return view(ctx, await ctx.checks.setPaused(params.id, action === 'pause'));
+        },
+      }),
+    ),
+    route({
+      method: 'GET',
+      url: '/api/v1/checks/:id/results',
+      summary: 'Recent probe results, newest first, from every vantage or one',
+      tag: 'checks',
+      access: 'read',
+      params: idParams,
+      query: resultsQuery,
+      async handler({ params, query, token }) {
+        await visibleCheck(ctx, token, params.id);
+        const options = { limit: query.limit, ...(query.vantage !== undefined && { vantage: query.vantage }) };
+        return { items: await ctx.results.history(params.id, options) };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/checks/:id/uptime',
+      summary: 'Uptime over 24 h, 7 d, 30 d and 90 d, from the rounds the evaluator decided',
+      tag: 'checks',
+      access: 'read',
+      params: idParams,
+      async handler({ params, token }) {
+        await visibleCheck(ctx, token, params.id);
+        return readUptime(ctx, params.id, ctx.clock.now());
+      },
+    }),
+  ];
+}

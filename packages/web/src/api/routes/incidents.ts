@@ -1,0 +1,220 @@
+import { type ApiToken, INCIDENT_STATUSES, type Incident, MAX_POSTMORTEM_BYTES, VigilError } from '@vigil/core';
+import { z } from 'zod';
+import type { WebContext } from '../../context.js';
+import { renderMarkdown } from '../../status/markdown.js';
+import { incidentFilter, visibleIncident } from '../ownership.js';
+import { type Route, route } from '../route.js';
+
+const idParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,12}$/, { error: 'expected an incident number' }) });
+
+const listQuery = z.strictObject({
+  status: z.enum(['open', 'resolved', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+
+/** Incidents a non-admin list looks through: the newest this many. */
+const SCAN_LIMIT = 1_000;
+
+const message = z.string().trim().min(1, { error: 'expected some text' }).max(5_000);
+const by = z.string().trim().min(1).max(100);
+
+const updateBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message });
+const statusBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message: message.optional() });
+const ackBody = z.strictObject({ by: by.optional() }).optional();
+const resolveBody = z.strictObject({ by: by.optional(), message: message.optional() }).optional();
+
+const postmortemBody = z.strictObject({
+  markdown: z
+    .string()
+    .max(MAX_POSTMORTEM_BYTES, { abort: true })
+    .refine((text) => text.trim() !== '', { error: 'expected some text' })
+    .refine((text) => Buffer.byteLength(text, 'utf8') <= MAX_POSTMORTEM_BYTES, {
+      error: `expected at most ${MAX_POSTMORTEM_BYTES} bytes of UTF-8`,
+    }),
+  by: by.optional(),
+});
+
+/** Who an API action is recorded as: what the caller said, else the token's owner and name. */
+function actor(token: ApiToken, given: string | undefined): string {
+  return given ?? `${token.owner} (${token.name})`;
+}
+
+async function listIncidents(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
+  const visible = await incidentFilter(ctx, token);
+  const pool =
+    query.status === 'open' ? await ctx.incidents.listOpen() : await ctx.incidents.list({ limit: SCAN_LIMIT });
+  const matching = pool.filter(
+    (incident) =>
+      visible(incident) &&
+      (query.status !== 'resolved' || incident.status === 'resolved') &&
+      (query.status !== 'open' || incident.status !== 'resolved'),
+  );
+  return { items: matching.slice(query.offset, query.offset + query.limit), total: matching.length };
+}
+
+async function changeStatus(
+  ctx: WebContext,
+  incident: Incident,
+  change: { by: string; status: Incident['status']; message: string },
+): Promise<Incident> {
+  const now = ctx.clock.now();
+  if (incident.status === 'resolved' && change.status !== 'resolved') {
+    throw new VigilError('CONFLICT', `incident ${incident.id} is resolved; a new failure opens a new episode`, [
+      { path: 'status', message: 'the incident is resolved' },
+    ]);
+  }
+  if (change.status === 'resolved') await ctx.incidents.resolve(incident.id, change.by, now, change.message);
+  else await ctx.incidents.addUpdate(incident.id, change, now);
+  return (await ctx.incidents.get(incident.id)) ?? incident;
+}
+
+function noPostmortem(id: string): VigilError {
+  return new VigilError('NOT_FOUND', `incident ${id} has no postmortem`, [
+    { path: 'id', message: 'the incident has no postmortem' },
+  ]);
+}
+
+/** A postmortem as the API shows it: its Markdown, and that Markdown rendered to HTML safe to embed. */
+function postmortemView<P extends { markdown: string }>(postmortem: P) {
+  return { ...postmortem, html: renderMarkdown(postmortem.markdown) };
+}
+
+/** Publish, read and withdraw the Markdown postmortem of an incident the token may see. */
+function postmortemRoutes(ctx: WebContext): Route[] {
+  const url = '/api/v1/incidents/:id/postmortem';
+  return [
+    route({
+      method: 'PUT',
+      url,
+      summary: 'Publish or revise the postmortem (Markdown) of a resolved incident',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      body: postmortemBody,
+      async handler({ params, body, token }) {
+        await visibleIncident(ctx, token, params.id);
+        const postmortem = { markdown: body.markdown, by: actor(token, body.by) };
+        return postmortemView(await ctx.incidents.setPostmortem(params.id, postmortem, ctx.clock.now()));
+      },
+    }),
+    route({
+      method: 'GET',
+      url,
+      summary: 'The postmortem: its Markdown, and that Markdown rendered to safe HTML',
+      tag: 'incidents',
+      access: 'read',
+      params: idParams,
+      async handler({ params, token }) {
+        await visibleIncident(ctx, token, params.id);
+        const postmortem = await ctx.incidents.getPostmortem(params.id);
+        if (!postmortem) throw noPostmortem(params.id);
+        return postmortemView(postmortem);
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url,
+      summary: 'Withdraw the postmortem',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      status: 204,
+      async handler({ params, token, reply }) {
+        await visibleIncident(ctx, token, params.id);
+        const deleted = await ctx.incidents.deletePostmortem(params.id, actor(token, undefined), ctx.clock.now());
+        if (!deleted) throw noPostmortem(params.id);
+        return reply.code(204).send();
+      },
+    }),
+  ];
+}
+
+export function incidentRoutes(ctx: WebContext): Route[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/api/v1/incidents',
+      summary: 'Incidents, newest first: open (default), resolved or all',
+      tag: 'incidents',
+      access: 'read',
+      query: listQuery,
+      handler: ({ query, token }) => listIncidents(ctx, token, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/incidents/:id',
+      summary: 'One incident with its checks, downtime bounds and timeline',
+      tag: 'incidents',
+      access: 'read',
+      params: idParams,
+      handler: ({ params, token }) => visibleIncident(ctx, token, params.id),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/incidents/:id/ack',
+      summary: 'Acknowledge: stops escalation (the first acknowledgement wins)',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      body: ackBody,
+      async handler({ params, body, token }) {
+        await visibleIncident(ctx, token, params.id);
+        const outcome = await ctx.incidents.acknowledge(params.id, actor(token, body?.by), ctx.clock.now());
+        return { outcome, incident: await ctx.incidents.get(params.id) };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/incidents/:id/updates',
+      summary: 'Add a timeline entry and set the status (shown on the status page)',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      body: updateBody,
+      status: 201,
+      async handler({ params, body, token }) {
+        const incident = await visibleIncident(ctx, token, params.id);
+        return changeStatus(ctx, incident, { by: actor(token, undefined), ...body });
+      },
+    }),
+    route({
+      method: 'PATCH',
+      url: '/api/v1/incidents/:id',
+      summary: 'Change the status (identified, monitoring, …), with an optional message',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      body: statusBody,
+      async handler({ params, body, token }) {
+        const incident = await visibleIncident(ctx, token, params.id);
+        return changeStatus(ctx, incident, {
+          by: actor(token, undefined),
+          status: body.status,
+          message: body.message ?? `Status changed to ${body.status}.`,
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/incidents/:id/resolve',
+      summary: 'Resolve by hand; every destination paged gets a resolve',
+      tag: 'incidents',
+      access: 'write',
+      params: idParams,
+      body: resolveBody,
+      async handler({ params, body, token }) {
+        await visibleIncident(ctx, token, params.id);
+        const who = actor(token, body?.by);
+        const outcome = await ctx.incidents.resolve(
+          params.id,
+          who,
+          ctx.clock.now(),
+          body?.message ?? `Resolved by ${who}.`,
+        );
+        return { outcome, incident: await ctx.incidents.get(params.id) };
+      },
+    }),
+    ...postmortemRoutes(ctx),
+  ];
+}

@@ -1,0 +1,87 @@
+import { type ApiToken, tokenInputSchema, tokenPatchSchema, VigilError } from '@vigil/core';
+import { z } from 'zod';
+import type { WebContext } from '../../context.js';
+import { hasScope } from '../auth.js';
+import { type Route, route } from '../route.js';
+
+const idParams = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]{8}$/, { error: 'expected a token id (8 characters)' }),
+});
+
+/** A token's record with how much of its check quota its owner uses; never the token or its hash. */
+async function tokenView(ctx: WebContext, token: ApiToken) {
+  return { ...token, checksUsed: await ctx.checks.countOwned(token.owner) };
+}
+
+function notFound(id: string): VigilError {
+  return new VigilError('NOT_FOUND', `no token ${id}`, [{ path: 'id', message: 'no such token' }]);
+}
+
+export function tokenRoutes(ctx: WebContext): Route[] {
+  return [
+    route({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      summary: 'Create a token; the response is the only time the token itself is shown',
+      tag: 'tokens',
+      access: 'admin',
+      body: tokenInputSchema,
+      status: 201,
+      async handler({ body, token }) {
+        const created = await ctx.tokens.create(body, {
+          now: ctx.clock.now(),
+          createdBy: `${token.owner} (${token.name})`,
+        });
+        ctx.log.info({ tokenId: created.record.id, owner: body.owner, scope: body.scope }, 'token created');
+        return { token: created.token, ...(await tokenView(ctx, created.record)) };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/tokens',
+      summary: 'Every token (admin), or just the caller’s own',
+      tag: 'tokens',
+      access: 'read',
+      async handler({ token }) {
+        const records = hasScope(token, 'admin') ? await ctx.tokens.list() : [token];
+        return { items: await Promise.all(records.map((record) => tokenView(ctx, record))) };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/tokens/self',
+      summary: 'The caller’s token: owner, scope, quota and rate limit',
+      tag: 'tokens',
+      access: 'read',
+      handler: ({ token }) => tokenView(ctx, token),
+    }),
+    route({
+      method: 'PATCH',
+      url: '/api/v1/tokens/:id',
+      summary: 'Raise or lower a token’s quota and rate limit',
+      tag: 'tokens',
+      access: 'admin',
+      params: idParams,
+      body: tokenPatchSchema,
+      async handler({ params, body }) {
+        if (!(await ctx.tokens.get(params.id))) throw notFound(params.id);
+        return tokenView(ctx, await ctx.tokens.update(params.id, body));
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/v1/tokens/:id',
+      summary: 'Revoke a token at once (admins any, others their own)',
+      tag: 'tokens',
+      access: 'read',
+      params: idParams,
+      status: 204,
+      async handler({ params, token, reply }) {
+        if (params.id !== token.id && !hasScope(token, 'admin')) throw notFound(params.id);
+        if (!(await ctx.tokens.revoke(params.id))) throw notFound(params.id);
+        ctx.log.info({ tokenId: params.id }, 'token revoked');
+        return reply.code(204).send();
+      },
+    }),
+  ];
+}
