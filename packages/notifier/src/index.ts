@@ -1,4 +1,4 @@
-export { type CheckStateName, CheckStates } from './evaluation/check-state.js';
+export { CheckStates } from './evaluation/check-state.js';
 export { ResultRecorder, type ResultRecorderOptions } from './evaluation/result-recorder.js';
 export {
   failuresNeeded,

@@ -1,4 +1,4 @@
-import type { ProbeResult, UptimeReport } from '@vigil/core';
+import { CHECK_LIST_STATES, type ProbeResult, type UptimeReport } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 import { type Command, Option } from 'commander';
 import { type CheckFlags, checkFromFile, checkFromFlags, flagFor, inFile } from '../check-input.js';
@@ -6,7 +6,6 @@ import { renderCheck, renderCheckList } from '../check-render.js';
 import type { CliContext } from '../cli-context.js';
 import { inputError, relabelIssues } from '../field-errors.js';
 
-const STATES = ['up', 'degraded', 'down', 'unknown', 'new', 'paused'];
 /** Results `checks show` lists. */
 const SHOWN_RESULTS = 10;
 
@@ -80,7 +79,7 @@ export function registerChecks(program: Command, cli: CliContext): void {
     .description('checks this token can see, with their decided state')
     .option('--component <id>', 'only checks of this component')
     .option('--tag <tag>', 'only checks with this tag')
-    .addOption(new Option('--state <state>', 'only checks in this state').choices(STATES))
+    .addOption(new Option('--state <state>', 'only checks in this state').choices(CHECK_LIST_STATES))
     .option('--json', 'machine-readable output')
     .action((opts: { component?: string; tag?: string; state?: string; json?: boolean }) => list(cli, opts));
   checks

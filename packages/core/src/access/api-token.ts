@@ -1,10 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { MIN_INTERVAL_MS, slugSchema } from '../checks/check.js';
 import { durationSchema, formatDuration } from '../config/duration.js';
-import { VigilError } from '../errors/errors.js';
-import type { RedisKeys } from '../runtime/keys.js';
 
 export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -45,7 +41,7 @@ export const DEFAULT_QUOTA: Record<TokenScope, TokenQuota> = {
 };
 export const DEFAULT_RATE_LIMIT: TokenRateLimit = { max: 300, perMs: 60_000 };
 
-const quotaSchema = z.strictObject({
+export const quotaSchema = z.strictObject({
   checks: z.int().min(0).max(1_000_000).optional(),
   minInterval: durationSchema
     .refine((ms) => ms >= MIN_INTERVAL_MS, { error: `expected at least ${formatDuration(MIN_INTERVAL_MS)}` })
@@ -74,113 +70,3 @@ export const tokenPatchSchema = z.strictObject({
   quota: quotaSchema.optional(),
   rateLimit: rateLimitSchema.optional(),
 });
-
-const TOKEN_PREFIX = 'vgl_';
-const TOKEN_SHAPE = /^vgl_([a-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
-
-/** KEYS tokensByHash, tokens. ARGV hash. Returns the token's record JSON, or nil. */
-const VERIFY = `
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return false end
-return redis.call('HGET', KEYS[2], id)
-`;
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-function applyQuota(base: TokenQuota, input: z.output<typeof quotaSchema> | undefined): TokenQuota {
-  return {
-    checks: input?.checks ?? base.checks,
-    minIntervalMs: input?.minInterval ?? base.minIntervalMs,
-    vantages: input?.vantages ?? base.vantages,
-  };
-}
-
-/**
- * Bearer tokens: `vgl_<id>_<secret>`, shown once when created. Redis holds the SHA-256 of each
- * token (a fast hash is enough for 192 random bits) and its record, so a leaked dump grants nothing.
- */
-export class TokenStore {
-  private readonly redis: Redis & {
-    vigilVerifyToken(byHash: string, tokens: string, hash: string): Promise<string | null>;
-  };
-
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
-    if (!('vigilVerifyToken' in ctx.redis))
-      ctx.redis.defineCommand('vigilVerifyToken', { numberOfKeys: 2, lua: VERIFY });
-    this.redis = ctx.redis as TokenStore['redis'];
-  }
-
-  /** Creates a token; the returned `token` is the only time its secret exists outside the caller. */
-  async create(
-    input: z.output<typeof tokenInputSchema>,
-    options: { now: number; createdBy: string },
-  ): Promise<{ token: string; record: ApiToken }> {
-    const id = randomBytes(6).toString('hex').slice(0, 8);
-    const token = `${TOKEN_PREFIX}${id}_${randomBytes(24).toString('base64url')}`;
-    const record: ApiToken = {
-      id,
-      name: input.name ?? `${input.owner}-${input.scope}`,
-      owner: input.owner,
-      scope: input.scope,
-      quota: applyQuota(DEFAULT_QUOTA[input.scope], input.quota),
-      rateLimit: input.rateLimit ? { max: input.rateLimit.max, perMs: input.rateLimit.per } : DEFAULT_RATE_LIMIT,
-      createdAt: options.now,
-      createdBy: options.createdBy,
-    };
-    await this.ctx.redis
-      .multi()
-      .hset(this.ctx.keys.tokens, id, JSON.stringify(record))
-      .hset(this.ctx.keys.tokensByHash, hashToken(token), id, `id:${id}`, hashToken(token))
-      .exec();
-    return { token, record };
-  }
-
-  /** The record of a presented token, or undefined for anything unknown, revoked or malformed. */
-  async verify(token: string): Promise<ApiToken | undefined> {
-    if (!TOKEN_SHAPE.test(token)) return undefined;
-    // One round trip on every API request: the hash's id, then its record.
-    const json = await this.redis.vigilVerifyToken(this.ctx.keys.tokensByHash, this.ctx.keys.tokens, hashToken(token));
-    return json === null ? undefined : (JSON.parse(json) as ApiToken);
-  }
-
-  async get(id: string): Promise<ApiToken | undefined> {
-    const json = await this.ctx.redis.hget(this.ctx.keys.tokens, id);
-    return json === null ? undefined : (JSON.parse(json) as ApiToken);
-  }
-
-  async list(): Promise<ApiToken[]> {
-    const all = await this.ctx.redis.hgetall(this.ctx.keys.tokens);
-    return Object.values(all)
-      .map((json) => JSON.parse(json) as ApiToken)
-      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-  }
-
-  /** Changes a token's name and limits; NOT_FOUND when there is none. */
-  async update(id: string, patch: z.output<typeof tokenPatchSchema>): Promise<ApiToken> {
-    const current = await this.get(id);
-    if (!current) throw notFound(id);
-    const next: ApiToken = {
-      ...current,
-      ...(patch.name !== undefined && { name: patch.name }),
-      quota: applyQuota(current.quota, patch.quota),
-      ...(patch.rateLimit && { rateLimit: { max: patch.rateLimit.max, perMs: patch.rateLimit.per } }),
-    };
-    await this.ctx.redis.hset(this.ctx.keys.tokens, id, JSON.stringify(next));
-    return next;
-  }
-
-  /** Revokes a token at once: its hash mapping goes with its record. False when there was none. */
-  async revoke(id: string): Promise<boolean> {
-    const hash = await this.ctx.redis.hget(this.ctx.keys.tokensByHash, `id:${id}`);
-    const multi = this.ctx.redis.multi().hdel(this.ctx.keys.tokens, id);
-    if (hash !== null) multi.hdel(this.ctx.keys.tokensByHash, hash, `id:${id}`);
-    const replies = (await multi.exec()) ?? [];
-    return replies[0]?.[1] === 1;
-  }
-}
-
-function notFound(id: string): VigilError {
-  return new VigilError('NOT_FOUND', `no token ${id}`, [{ path: 'id', message: 'no such token' }]);
-}

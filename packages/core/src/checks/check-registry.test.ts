@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Check, CheckRegistry, createRedis, parseConfig, type RegistryChange, redisKeys } from '../index.js';
+import { parseConfig } from '../config/config.js';
+import { redisKeys } from '../runtime/keys.js';
+import { createRedis } from '../runtime/redis.js';
 import { eventually, TEST_REDIS_URL, testRedis } from '../testing/index.js';
+import type { Check } from './check.js';
+import { CheckRegistry, type RegistryChange } from './check-registry.js';
 
 function sampleCheck(id: string, overrides: Partial<Check> = {}): Check {
   const [check] = parseConfig(`vantages: [a]\nchecks: [{ id: ${id}, tcp: { host: example.com, port: 443 } }]`).checks;

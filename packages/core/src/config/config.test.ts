@@ -2,7 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isVigilError, loadConfig, parseConfig, parseDuration, parseEnv } from '../index.js';
+import { isVigilError } from '../errors/errors.js';
+import { parseEnv } from '../runtime/env.js';
+import { loadConfig, parseConfig } from './config.js';
+import { parseDuration } from './duration.js';
 
 function configError(text: string, env: Record<string, string> = {}) {
   try {

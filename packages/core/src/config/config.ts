@@ -10,18 +10,17 @@ import {
   resolvedCheckIssues,
   slugSchema,
 } from '../checks/check.js';
+import { componentSchema } from '../checks/component.js';
 import { type FieldIssue, VigilError } from '../errors/errors.js';
 import { describeIssues, formatPath, toFieldIssues } from '../errors/issues.js';
-import {
-  channelSchema,
-  escalationSchema,
-  maintenanceSchema,
-  notifierSettingsSchema,
-  personSchema,
-  scheduleLayers,
-  scheduleSchema,
-} from '../oncall/paging.js';
+import { maintenanceSchema } from '../maintenance/maintenance-schema.js';
+import { channelSchema } from '../oncall/channel.js';
+import { escalationSchema } from '../oncall/escalation.js';
+import { personSchema } from '../oncall/person.js';
+import { scheduleLayers, scheduleSchema } from '../oncall/schedule.js';
+import { statusPageSchema } from '../status-page/status-page-settings.js';
 import { durationSchema } from './duration.js';
+import { notifierSettingsSchema } from './notifier-settings.js';
 
 /** `10.0.0.0/8`, `fd00::/8` or a bare address (a /32 or /128). */
 export const cidrSchema = z.string().refine(
@@ -69,36 +68,6 @@ export const proberSettingsSchema = z.strictObject({
     .optional(),
 });
 export type ProberSettings = z.output<typeof proberSettingsSchema>;
-
-export const componentSchema = z.strictObject({
-  id: slugSchema,
-  name: z.string().min(1).max(200),
-  description: z.string().max(2000).optional(),
-});
-
-/** A heading on the status page over some of its components. */
-const componentGroupSchema = z.strictObject({
-  group: z.string().min(1).max(200),
-  components: z.array(slugSchema).min(1, { error: 'expected at least one component' }),
-});
-
-/**
- * The public status page. Only the components listed are public (all declared ones when the list is
- * left out); checks appear by name and target only when they say `public: true`.
- */
-export const statusPageSchema = z.strictObject({
-  title: z.string().min(1).max(200).default('Status'),
-  description: z.string().max(2000).optional(),
-  /** Where the page is reached from outside: links in subscriber mail and the Atom feed. */
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
-  /** Component ids in page order, or `{ group, components }` headings over several. */
-  components: z.array(z.union([slugSchema, componentGroupSchema])).optional(),
-  /** Email subscriptions (double opt-in); sign-ups per client address per hour. */
-  subscribers: z
-    .strictObject({ enabled: z.boolean().default(true), signupsPerHour: z.int().min(1).max(1000).default(5) })
-    .prefault({}),
-});
-export type StatusPageSettings = z.output<typeof statusPageSchema>;
 
 const configFileSchema = z.strictObject({
   vantages: z.array(vantageSchema).min(1, { error: 'expected at least one vantage' }),
@@ -261,29 +230,6 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
     }
   });
   return issues;
-}
-
-/** A public component of the status page, in page order, with the heading it sits under. */
-export interface PublicComponentRef {
-  id: string;
-  name: string;
-  description?: string;
-  group?: string;
-}
-
-/** The components the status page shows, in order: those `statusPage.components` lists, else all declared. */
-export function publicComponents(config: Pick<VigilConfig, 'components' | 'statusPage'>): PublicComponentRef[] {
-  const declared = new Map(config.components.map((component) => [component.id, component]));
-  const entries = config.statusPage.components ?? config.components.map((component) => component.id);
-  return entries.flatMap((entry) => {
-    const ids = typeof entry === 'string' ? [entry] : entry.components;
-    const group = typeof entry === 'string' ? undefined : entry.group;
-    return ids.flatMap((id) => {
-      const component = declared.get(id);
-      if (!component) return [];
-      return [{ ...component, ...(group !== undefined && { group }) }];
-    });
-  });
 }
 
 /** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */

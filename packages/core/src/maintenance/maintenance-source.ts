@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { VigilConfig } from '../config/config.js';
-import type { Maintenance } from '../oncall/paging.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import type { Maintenance } from './maintenance-schema.js';
 import { MaintenanceStore } from './maintenance-store.js';
 
 /**

@@ -1,16 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createRedis,
-  isUnderMaintenance,
-  type Maintenance,
-  MaintenanceSource,
-  MaintenanceStore,
-  maintenanceSchema,
-  parseConfig,
-  type RedisKeys,
-  redisKeys,
-} from '../index.js';
+import { parseConfig } from '../config/config.js';
+import { type RedisKeys, redisKeys } from '../runtime/keys.js';
+import { createRedis } from '../runtime/redis.js';
 import { T0, TEST_REDIS_URL, testRedis } from '../testing/index.js';
+import { isUnderMaintenance } from './maintenance.js';
+import { type Maintenance, maintenanceSchema } from './maintenance-schema.js';
+import { MaintenanceSource } from './maintenance-source.js';
+import { MaintenanceStore } from './maintenance-store.js';
 
 const HOUR = 3_600_000;
 

@@ -4,8 +4,8 @@ import type { PutOutcome } from '../checks/check-registry.js';
 import { formatDuration } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
 import { toFieldIssues } from '../errors/issues.js';
-import { type Maintenance, maintenanceSchema } from '../oncall/paging.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import { type Maintenance, maintenanceSchema } from './maintenance-schema.js';
 
 /*
  * Each script changes the hash and bumps the version in one step, and only when something changed,

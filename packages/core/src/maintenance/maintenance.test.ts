@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { maintenanceSchema } from '../oncall/paging.js';
 import { activeMaintenances, isUnderMaintenance, maintenanceWindowAt, upcomingWindows } from './maintenance.js';
+import { maintenanceSchema } from './maintenance-schema.js';
 
 const DAY = 86_400_000;
 const at = (iso: string) => Date.parse(iso);

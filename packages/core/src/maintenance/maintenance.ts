@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { DAY_MS } from '../config/duration.js';
-import type { Maintenance } from '../oncall/paging.js';
+import type { Maintenance } from './maintenance-schema.js';
 
 type Recurring = NonNullable<Maintenance['recurring']>;
 

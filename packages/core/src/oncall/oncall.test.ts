@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextHandoffs, onCallAt, onCallPeople } from './oncall.js';
-import { scheduleSchema } from './paging.js';
+import { scheduleSchema } from './schedule.js';
 
 const MINUTE = 60_000;
 const at = (iso: string) => Date.parse(iso);

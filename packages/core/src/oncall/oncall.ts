@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { VigilConfig } from '../config/config.js';
 import { DAY_MS } from '../config/duration.js';
-import { type Layer, type Rotation, type Schedule, scheduleLayers, type Weekday } from './paging.js';
+import { type Layer, type Rotation, type Schedule, scheduleLayers, type Weekday } from './schedule.js';
 
 const HOUR_MS = 3_600_000;
 const MINUTES_PER_DAY = 1_440;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ResultStore, redisKeys } from '../index.js';
+import { redisKeys } from '../runtime/keys.js';
 import { sampleResult, T0, testRedis } from '../testing/index.js';
+import { ResultStore } from './result-store.js';
 
 const DAY = 86_400_000;
 

@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type RedisKeys,
-  readUptime,
-  readUptimeDays,
-  redisKeys,
-  utcHour,
-  verdictBucketKeys,
-  type WindowUptime,
-} from '../index.js';
+import { type RedisKeys, redisKeys } from '../runtime/keys.js';
 import { T0, testRedis } from '../testing/index.js';
+import { readUptime, readUptimeDays, utcHour, verdictBucketKeys, type WindowUptime } from './uptime.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

@@ -4,12 +4,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { Check } from '../checks/check.js';
-import type { PublicComponentRef } from '../config/config.js';
 import { activeMaintenances, isUnderMaintenance } from '../maintenance/maintenance.js';
-import type { Maintenance } from '../oncall/paging.js';
+import type { Maintenance } from '../maintenance/maintenance-schema.js';
 import { readUptimeDays, type UptimeDayCounts } from '../results/uptime.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import type { ComponentStatus, PublicCheck, PublicComponent, UptimeBarDay } from './public-status.js';
+import type { PublicComponentRef } from './status-page-settings.js';
 
 /** Days of uptime bars on the page. */
 export const UPTIME_BAR_DAYS = 90;

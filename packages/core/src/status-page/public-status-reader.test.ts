@@ -1,16 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type IncidentMember,
-  IncidentStore,
-  type OpenRequest,
-  PublicStatusReader,
-  type RedisKeys,
-  redisKeys,
-  utcDay,
-  type VigilConfig,
-  validateConfig,
-} from '../index.js';
+import { type VigilConfig, validateConfig } from '../config/config.js';
+import type { IncidentMember } from '../incidents/incident.js';
+import { IncidentStore, type OpenRequest } from '../incidents/incident-store.js';
+import { type RedisKeys, redisKeys, utcDay } from '../runtime/keys.js';
 import { incidentMemberFixture, openRequestFixture, T0, testRedis } from '../testing/index.js';
+import { PublicStatusReader } from './public-status-reader.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

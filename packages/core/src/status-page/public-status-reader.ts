@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Check } from '../checks/check.js';
 import { CheckRegistry } from '../checks/check-registry.js';
-import { publicComponents, type VigilConfig } from '../config/config.js';
+import type { VigilConfig } from '../config/config.js';
 import { DAY_MS } from '../config/duration.js';
 import type { Incident } from '../incidents/incident.js';
 import { IncidentStore } from '../incidents/incident-store.js';
@@ -24,6 +24,7 @@ import type {
   PublicStatus,
   StatusIndicator,
 } from './public-status.js';
+import { publicComponents } from './status-page-settings.js';
 
 export interface PublicStatusContext {
   redis: Redis;

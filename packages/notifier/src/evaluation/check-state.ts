@@ -1,8 +1,6 @@
-import { type Redis, type RedisKeys, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from '@vigil/core';
+import { type CheckStateName, type Redis, type RedisKeys, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from '@vigil/core';
 import type { ChainableCommander } from 'ioredis';
 import type { Verdict } from './round-verdict.js';
-
-export type CheckStateName = 'new' | 'up' | 'degraded' | 'down' | 'unknown';
 
 /**
  * Applies one decided round to a check's state machine, in order and exactly once.

@@ -1,5 +1,6 @@
 import {
   type ApiToken,
+  CHECK_LIST_STATES,
   type Check,
   checkInputSchema,
   checkToInput,
@@ -17,12 +18,11 @@ import { canSee, visibleCheck } from '../ownership.js';
 import { type Route, route } from '../route.js';
 
 const idParams = z.strictObject({ id: slugSchema });
-const STATES = ['up', 'degraded', 'down', 'unknown', 'new', 'paused'] as const;
 
 const listQuery = z.strictObject({
   component: slugSchema.optional(),
   tag: z.string().min(1).max(64).optional(),
-  state: z.enum(STATES).optional(),
+  state: z.enum(CHECK_LIST_STATES).optional(),
   /** Matches the id or the name, case-insensitively. */
   q: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -1,0 +1,10 @@
+/** API tokens: their scopes, quotas and rate limits, and the store that verifies them. */
+export {
+  type ApiToken,
+  TOKEN_SCOPES,
+  type TokenInput,
+  type TokenScope,
+  tokenInputSchema,
+  tokenPatchSchema,
+} from './api-token.js';
+export { TokenStore } from './token-store.js';

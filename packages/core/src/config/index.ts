@@ -1,0 +1,12 @@
+/** vigil.yaml: the schema of the whole file, its shared field shapes, durations and the notifier's settings. */
+export {
+  checkIssues,
+  loadConfig,
+  type ProberSettings,
+  parseConfig,
+  type Vantage,
+  type VigilConfig,
+  validateConfig,
+} from './config.js';
+export { formatDuration } from './duration.js';
+export type { NotifierSettings } from './notifier-settings.js';

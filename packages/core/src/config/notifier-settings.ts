@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { slugSchema } from '../checks/check.js';
+import { durationSchema } from './duration.js';
+import { httpsUrlSchema } from './field-schemas.js';
+
+/** How the notifier decides, groups and pages. */
+export const notifierSettingsSchema = z.strictObject({
+  /** Checks of one component going down within this window join one incident, paged once. */
+  groupingWindow: durationSchema.prefault('5s'),
+  /** A check failing again this soon after its incident resolved reopens it. */
+  reopenWindow: durationSchema.prefault('10m'),
+  /** Rounds without any result before a check is `unknown` (a blind spot). */
+  blindAfterRounds: z.int().min(2).max(100).default(3),
+  /** Grace after a round's timeout for slow vantages before the round is decided without them. */
+  roundGrace: durationSchema.prefault('2s'),
+  /** Policy that pages the fleet's own on-call (vantage impaired or silent, blind spots). */
+  fleetEscalation: slugSchema.default('default'),
+  vantages: z
+    .strictObject({
+      /** Share of a vantage's checks failing only there (others see them up) that makes it impaired. */
+      impairedRatio: z.number().gt(0).max(1).default(0.5),
+      /** Fewest such checks before a vantage can be judged at all. */
+      minChecks: z.int().min(1).default(3),
+      /** How far back the judgement looks. */
+      window: durationSchema.prefault('1m'),
+      /** No heartbeat for this long: the vantage is silent. */
+      silentAfter: durationSchema.prefault('30s'),
+    })
+    .prefault({}),
+  /** The public base URL of the web role, for ack and status page links in pages. */
+  publicUrl: httpsUrlSchema.transform((url) => url.replace(/\/+$/, '')).optional(),
+  /** Signed acknowledge links stop working after this long. */
+  ackLinkTtl: durationSchema.prefault('24h'),
+  /** At most `max` pages to one person per `per`; beyond, pages are dropped and logged. */
+  personCap: z.strictObject({ max: z.int().positive(), per: durationSchema }).prefault({ max: 30, per: '1h' }),
+  delivery: z
+    .strictObject({
+      /** Tries per page before falling back to the person's next contact. */
+      attempts: z.int().min(1).max(50).default(8),
+      /** The first retry's delay; each next one doubles. */
+      backoff: durationSchema.prefault('2s'),
+    })
+    .prefault({}),
+});
+export type NotifierSettings = z.output<typeof notifierSettingsSchema>;

@@ -1,0 +1,18 @@
+/** What passes between scheduler, prober and notifier: a probe job and a probe result. */
+export {
+  isRoundExpired,
+  MAX_RESULT_BATCH,
+  type ProbeJobData,
+  type ProbeTarget,
+  type ResultBatchData,
+  type ResultJobData,
+  toProbeTarget,
+} from './probe-job.js';
+export {
+  type AddressOutcome,
+  type ProbeErrorClass,
+  type ProbeOutcome,
+  type ProbeResult,
+  probeResultSchema,
+  type Timings,
+} from './probe-result.js';

@@ -1,0 +1,16 @@
+/** What every role process runs on: Redis and its key layout, queues, environment, clock, logger, health server. */
+export { type Clock, systemClock } from './clock.js';
+export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
+export { type RedisKeys, redisKeys, utcDay } from './keys.js';
+export { createLogger, type Logger } from './logger.js';
+export {
+  DELIVERIES_QUEUE,
+  ESCALATIONS_QUEUE,
+  probeQueueName,
+  RESULTS_QUEUE,
+  roundFromJobId,
+  schedulerId,
+} from './queues.js';
+export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
+export { processMetrics, RoleServer, redisReady } from './role-server.js';
+export { TimedMemo } from './timed-memo.js';
