@@ -87,7 +87,7 @@ interface Fleet {
 export async function fleetBench(options: FleetBenchOptions = FLEET_DEFAULTS): Promise<BenchReport> {
   const target = await startTarget();
   const baselineStartedAt = Date.now();
-  const baseline = await startChild('./idle-process.ts').catch(async (err: unknown) => {
+  const baseline = await startChild('./idle-process.js').catch(async (err: unknown) => {
     await target.stop();
     throw err;
   });
@@ -298,7 +298,7 @@ async function sampleAll(fleet: Fleet, target: Target, bench: BenchRedis): Promi
       : { name, ...(await sampleProc(pid)) };
   const at = Date.now();
   const figures = await Promise.all([
-    named('baseline: idle node + tsx + the packages', fleet.baseline.pid),
+    named('baseline: idle node + the compiled packages', fleet.baseline.pid),
     ...fleet.roles.map((role) => named(role.name, role.pid)),
     named('target (loopback HTTP)', target.pid),
   ]);

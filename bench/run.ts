@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `BENCH_PROF=DIR` makes every child process (target, probers) write a V8 CPU profile there.
@@ -13,6 +13,7 @@ import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
+import { STARTUP_DEFAULTS, startupBench } from './startup.js';
 import type { BenchReport } from './support/report.js';
 import { renderTable } from './support/table.js';
 
@@ -25,6 +26,7 @@ const BENCHES: Record<string, (overrides: Overrides) => Promise<BenchReport>> = 
   detect: (overrides) => detectBench({ ...DETECT_DEFAULTS, ...pick(DETECT_DEFAULTS, overrides) }),
   api: (overrides) => apiBench({ ...API_DEFAULTS, ...pick(API_DEFAULTS, overrides) }),
   fleet: (overrides) => fleetBench({ ...FLEET_DEFAULTS, ...pick(FLEET_DEFAULTS, overrides) }),
+  startup: (overrides) => startupBench({ ...STARTUP_DEFAULTS, ...pick(STARTUP_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -38,7 +40,7 @@ function pick(defaults: object, overrides: Overrides): Overrides {
 
 function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides } {
   const names = new Set(
-    [PROBE_DEFAULTS, SCHEDULE_DEFAULTS, DETECT_DEFAULTS, API_DEFAULTS, FLEET_DEFAULTS]
+    [PROBE_DEFAULTS, SCHEDULE_DEFAULTS, DETECT_DEFAULTS, API_DEFAULTS, FLEET_DEFAULTS, STARTUP_DEFAULTS]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')
       .map(([name]) => name),

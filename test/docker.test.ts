@@ -123,6 +123,18 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile).toMatch(/deploy .*--prod/);
   });
 
+  it('compiles the packages before deploying them, and each package ships its compiled dist/', async () => {
+    const build = dockerfile.search(/pnpm build\b/);
+    expect(build).toBeGreaterThan(dockerfile.search(/pnpm install --frozen-lockfile/));
+    expect(build).toBeLessThan(dockerfile.search(/deploy .*--prod/));
+    for (const name of ['core', 'scheduler', 'prober', 'notifier', 'web', 'cli']) {
+      const manifest = JSON.parse(await readFile(new URL(`../packages/${name}/package.json`, import.meta.url), 'utf8'));
+      // `pnpm deploy` copies what `files` names; Node resolves the `default` condition.
+      expect(manifest.files, name).toContain('dist');
+      expect(manifest.exports['.'].default, name).toBe('./dist/index.js');
+    }
+  });
+
   it('runs as a non-root user, with a health check on /healthz and vigil as its entrypoint', () => {
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/^USER (?!root\b|0\b)\S+/m);

@@ -1,7 +1,8 @@
 /**
- * Runs a bench helper (a TypeScript file) in a child process of its own, so a target or a prober
- * gets its own event loop as it would in production. The child stops when told, when its stdin
- * closes (the parent died), or after its own lifetime limit.
+ * Runs a bench helper in a child process of its own, so a target or a prober gets its own event loop
+ * as it would in production: a TypeScript helper through tsx (the @vigil packages it imports are the
+ * compiled dist/), a `.js` one with plain node. The child stops when told, when its stdin closes
+ * (the parent died), or after its own lifetime limit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -23,7 +24,8 @@ export const PROFILE = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir',
 /** Starts `file` (relative to bench/support) with `args`; rejects if it prints nothing in `timeoutMs`. */
 export async function startChild(file: string, args: string[] = [], timeoutMs = 30_000): Promise<Child> {
   const script = fileURLToPath(new URL(file, import.meta.url));
-  const child = spawn(process.execPath, [...PROFILE, '--import', TSX, script, ...args], {
+  const loader = script.endsWith('.ts') ? ['--import', TSX] : [];
+  const child = spawn(process.execPath, [...PROFILE, ...loader, script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

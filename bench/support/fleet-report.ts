@@ -89,9 +89,9 @@ function sizeTable(size: SizeFigures, seconds: number): Table {
             'NOT steady: the result batches that waited were not worked off within 2 min of warm-up; the notifier fell behind at this size',
           ]),
       `every process together (baseline aside): ${fmt(total)} % of one core; the machine has 2`,
-      'roles: `vigil <role> -c vigil.yaml` through tsx, one process each, LOG_LEVEL=warn; web serves no requests in the window',
+      'roles: `vigil <role> -c vigil.yaml`, the compiled CLI under plain node, one process each, LOG_LEVEL=warn; web serves no requests in the window',
       'peak = VmHWM over the process life (registration, reconcile and warm-up included); redis-server RSS = used_memory_rss',
-      `baseline = a node process with tsx that imports @vigil/{core,notifier,prober,scheduler,web} and idles (one for the whole run, at least 45 s old); window ${seconds} s`,
+      `baseline = a plain node process that imports the compiled @vigil/{core,notifier,prober,scheduler,web} and idles (one for the whole run, at least 45 s old); window ${seconds} s`,
     ],
   };
 }

@@ -1,5 +1,5 @@
 /**
- * One Vigil role as a deployment runs it: `vigil <role>` (the real CLI, through tsx) in a process of
+ * One Vigil role as a deployment runs it: `vigil <role>` (the compiled CLI, plain node) in a process of
  * its own, configured by environment and a config file only. Ready once its `/readyz` on VIGIL_PORT
  * answers; stopped with SIGTERM, as a container runtime stops it.
  */
@@ -26,11 +26,13 @@ export interface RoleSpec {
   env: Record<string, string>;
   /** The working directory (the notifier's outbox lands under it). */
   cwd: string;
+  /** Node's arguments that start vigil, before `args`: the compiled bin unless given. */
+  entry?: readonly string[];
   readyTimeoutMs?: number;
 }
 
-const TSX = fileURLToPath(import.meta.resolve('tsx'));
-const CLI_MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
+/** The bin that ships, running packages/cli/dist (`pnpm bench` builds first). */
+export const VIGIL_BIN = fileURLToPath(new URL('../../packages/cli/bin/vigil.js', import.meta.url));
 
 /** Every role still running, killed if the bench itself exits without stopping them. */
 const running = new Set<ChildProcess>();
@@ -54,7 +56,7 @@ export function freePort(): Promise<number> {
 export async function startRole(spec: RoleSpec): Promise<RoleProcess> {
   const port = await freePort();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
-  const child = spawn(process.execPath, [...PROFILE, '--import', TSX, CLI_MAIN, ...spec.args], {
+  const child = spawn(process.execPath, [...PROFILE, ...(spec.entry ?? [VIGIL_BIN]), ...spec.args], {
     cwd: spec.cwd,
     env: { ...inherited, ...spec.env, VIGIL_PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   CheckRegistry,
   createLogger,
@@ -21,9 +19,8 @@ import { TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
 import { WebServer } from '@vigil/web';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
-/** tsx's loader by absolute URL, so a child started in any directory can run TypeScript. */
-const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+/** The `vigil` that ships: the compiled CLI under plain Node (`pretest` builds it). */
+const BIN = join(ROOT, 'packages', 'cli', 'bin', 'vigil.js');
 
 /** A `vigil` child process, its output collected for assertions. */
 export interface VigilProcess {
@@ -32,12 +29,12 @@ export interface VigilProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `vigil <args>` as a real process (tsx, no build), in `cwd`, with `env` on top of ours. */
+/** Runs `vigil <args>` as a real process (the compiled bin), in `cwd`, with `env` on top of ours. */
 export function spawnVigil(
   args: readonly string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): VigilProcess {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     // The API variables are cleared (empty is unset) unless a test sets them: no leak from the shell.
     // Port 0: a role's health and metrics server takes a free port, so parallel tests never collide.

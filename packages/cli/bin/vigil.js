@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so a checkout needs no build step.
-import { register } from 'tsx/esm/api';
+// @ts-check
+// Runs the compiled CLI (dist/, written by `pnpm build`) with plain Node: no TypeScript at run time.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const main = new URL('../dist/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('vigil: the CLI is not compiled (no packages/cli/dist/main.js); run `pnpm build` first\n');
+  process.exit(2);
+}
+await import(main.href);

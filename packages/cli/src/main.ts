@@ -1,14 +1,17 @@
-import { isVigilError, type VigilErrorCode } from '@vigil/core';
+/**
+ * The `vigil` command. Registering the commands is cheap (commander, flags and help); each action
+ * imports what it runs when it runs, so `vigil --help` loads neither @vigil/core nor any role.
+ */
+import type { VigilErrorCode } from '@vigil/core';
 import { Command, CommanderError } from 'commander';
-import { ApiFault } from './api-client.js';
-import { CliContext } from './cli-context.js';
-import { registerApply } from './commands/apply.js';
-import { registerChecks } from './commands/checks.js';
-import { registerIncidents } from './commands/incidents.js';
-import { registerOncall } from './commands/oncall.js';
-import { registerRoles } from './commands/roles.js';
-import { registerStatus } from './commands/status.js';
-import { registerTokens } from './commands/tokens.js';
+import type { CliContext } from './cli-context.js';
+import { registerApply } from './commands/apply-command.js';
+import { registerChecks } from './commands/checks-command.js';
+import { registerIncidents } from './commands/incidents-command.js';
+import { registerOncall } from './commands/oncall-command.js';
+import { registerRoles } from './commands/roles-command.js';
+import { registerStatus } from './commands/status-command.js';
+import { registerTokens } from './commands/tokens-command.js';
 
 /** What a script can rely on: each error code's exit status (a new code does not compile until mapped). */
 const EXIT: Record<VigilErrorCode, number> = {
@@ -40,26 +43,31 @@ Exit codes:
   4  not allowed: no token, a bad or revoked token, too small a scope, quota or rate limit (401, 403, 429)
   5  not found (404)`;
 
-function exitCodeFor(err: unknown): number {
-  if (isVigilError(err)) return EXIT[err.code];
-  return 1;
-}
-
 /** One line per problem: `environment is invalid:\nREDIS_URL: …` with one issue reads as one line. */
 function oneLine(message: string): string {
   const lines = message.split('\n');
   return lines.length === 2 && lines[0]?.endsWith(':') ? `${lines[0]} ${lines[1]}` : message;
 }
 
-function fail(err: unknown): never {
+/** An action's error: one line and its exit code (the action has loaded core and the API client already). */
+async function fail(err: unknown): Promise<never> {
+  const [{ isVigilError }, { ApiFault }] = await Promise.all([import('@vigil/core'), import('./api-client.js')]);
   if (isVigilError(err)) process.stderr.write(`vigil: ${oneLine(err.message)}\n`);
   else if (err instanceof ApiFault)
     process.stderr.write(`vigil: the API failed (HTTP ${err.status}): ${err.message}\n`);
   else process.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(exitCodeFor(err));
+  process.exit(isVigilError(err) ? EXIT[err.code] : 1);
 }
 
-const cli = new CliContext(process.env, process.stdout, process.stderr);
+let context: Promise<CliContext> | undefined;
+/** The context every action gets, made on first use. */
+const cli = () => {
+  context ??= import('./cli-context.js').then(
+    ({ CliContext }) => new CliContext(process.env, process.stdout, process.stderr),
+  );
+  return context;
+};
+
 const program = new Command('vigil')
   .description('Uptime probing and alerting from several vantage points')
   .addHelpText('after', EXIT_CODES)
@@ -78,5 +86,5 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-  fail(err);
+  await fail(err);
 }

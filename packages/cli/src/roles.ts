@@ -9,11 +9,9 @@ import {
   type Vantage,
   type VigilConfig,
 } from '@vigil/core';
-import { closeChannels, createChannels, Notifier } from '@vigil/notifier';
-import { ProbeWorker } from '@vigil/prober';
-import { Scheduler } from '@vigil/scheduler';
-import { WebServer } from '@vigil/web';
 import type { Runtime } from './runtime.js';
+
+// Each role's package is imported when that role starts: `vigil prober` never loads the web role's Fastify.
 
 /** A running role: `close()` stops taking work, finishes what is in flight, and releases resources. */
 export interface RunningRole {
@@ -38,6 +36,7 @@ export async function syncConfigChecks(runtime: Runtime, config: VigilConfig): P
 }
 
 export async function startScheduler(runtime: Runtime, config: VigilConfig): Promise<RunningRole> {
+  const { Scheduler } = await import('@vigil/scheduler');
   const counts = await syncConfigChecks(runtime, config);
   runtime.log.info({ ...counts }, 'config checks synced into the registry');
   const scheduler = new Scheduler({
@@ -53,6 +52,7 @@ export async function startScheduler(runtime: Runtime, config: VigilConfig): Pro
 }
 
 export async function startProber(runtime: Runtime, config: VigilConfig, vantage: Vantage): Promise<RunningRole> {
+  const { ProbeWorker } = await import('@vigil/prober');
   const worker = new ProbeWorker({
     redis: runtime.redis,
     connection: runtime.connection,
@@ -71,6 +71,7 @@ export async function startNotifier(
   config: VigilConfig,
   options: { stateDir?: string } = {},
 ): Promise<RunningRole> {
+  const { closeChannels, createChannels, Notifier } = await import('@vigil/notifier');
   const log = roleLog(runtime, 'notifier');
   const { secret, generated } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
   if (generated)
@@ -113,6 +114,7 @@ export async function startWeb(
   config: VigilConfig,
   options: { host?: string } = {},
 ): Promise<RunningRole> {
+  const { WebServer } = await import('@vigil/web');
   const log = roleLog(runtime, 'web');
   const { secret } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
   const web = new WebServer({ redis: runtime.redis, keys: runtime.keys, log, clock: systemClock, config, secret });

@@ -12,6 +12,7 @@ export {
   CHECK_LIST_STATES,
   type Check,
   type CheckInput,
+  type CheckListState,
   CheckRegistry,
   type CheckStateName,
   checkInputSchema,

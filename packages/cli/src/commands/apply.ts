@@ -1,6 +1,5 @@
 import { isVigilError, loadConfig, VigilError } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
-import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import { type MaintenanceView, type Plan, type PlannedChange, planApply } from '../apply-plan.js';
 import type { CliContext } from '../cli-context.js';
@@ -74,7 +73,11 @@ async function readDesired(file: string, processEnv: NodeJS.ProcessEnv) {
   }
 }
 
-async function apply(cli: CliContext, opts: { file: string; dryRun?: boolean; prune?: boolean; json?: boolean }) {
+/** `vigil apply`: plans the file against the server, prints the plan, and applies it unless told not to. */
+export async function apply(
+  cli: CliContext,
+  opts: { file: string; dryRun?: boolean; prune?: boolean; json?: boolean },
+) {
   const desired = await readDesired(opts.file, cli.processEnv);
   const api = cli.api();
   const [checks, maintenances, self] = await Promise.all([
@@ -101,22 +104,4 @@ async function apply(cli: CliContext, opts: { file: string; dryRun?: boolean; pr
     const n = counts(plan);
     cli.out(`Applied: ${n.create} created, ${n.change} changed, ${n.delete} deleted.`);
   }
-}
-
-/** `vigil apply -f vigil.yaml [--dry-run] [--prune] [--json]`. */
-export function registerApply(program: Command, cli: CliContext): void {
-  program
-    .command('apply')
-    .description(
-      "make the server's checks and maintenances match a file: shows the plan (+ create, ~ change, - delete), " +
-        'then applies it; a second apply changes nothing (through the API: VIGIL_URL, VIGIL_TOKEN)',
-    )
-    .requiredOption('-f, --file <file>', `the vigil.yaml to apply (\${VAR} expanded from the environment)`)
-    .option('--dry-run', 'print the plan and write nothing')
-    .option(
-      '--prune',
-      "delete this token owner's API checks (and their maintenances) that the file lacks; never the server's own vigil.yaml checks",
-    )
-    .option('--json', 'machine-readable plan and outcome')
-    .action((opts: { file: string; dryRun?: boolean; prune?: boolean; json?: boolean }) => apply(cli, opts));
 }

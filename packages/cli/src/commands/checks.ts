@@ -1,6 +1,5 @@
-import { CHECK_LIST_STATES, type ProbeResult, type UptimeReport } from '@vigil/core';
+import type { ProbeResult, UptimeReport } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
-import { type Command, Option } from 'commander';
 import { type CheckFlags, checkFromFile, checkFromFlags, flagFor, inFile } from '../check-input.js';
 import { renderCheck, renderCheckList } from '../check-render.js';
 import type { CliContext } from '../cli-context.js';
@@ -11,7 +10,11 @@ const SHOWN_RESULTS = 10;
 
 const checkPath = (id: string) => `/api/v1/checks/${encodeURIComponent(id)}`;
 
-async function list(cli: CliContext, opts: { component?: string; tag?: string; state?: string; json?: boolean }) {
+/** `vigil checks ls`: the checks the token can see, filtered. */
+export async function list(
+  cli: CliContext,
+  opts: { component?: string; tag?: string; state?: string; json?: boolean },
+) {
   const checks = await cli
     .api()
     .all<CheckView>('/api/v1/checks', { component: opts.component, tag: opts.tag, state: opts.state });
@@ -19,7 +22,8 @@ async function list(cli: CliContext, opts: { component?: string; tag?: string; s
   else cli.out(renderCheckList(checks, cli.colours));
 }
 
-async function show(cli: CliContext, id: string, opts: { json?: boolean }) {
+/** `vigil checks show <id>`: the check, its latest results and its uptime. */
+export async function show(cli: CliContext, id: string, opts: { json?: boolean }) {
   const api = cli.api();
   const check = await api.get<CheckView>(checkPath(id));
   const [results, uptime] = await Promise.all([
@@ -31,7 +35,12 @@ async function show(cli: CliContext, id: string, opts: { json?: boolean }) {
   else cli.out(renderCheck(view, Date.now(), cli.colours));
 }
 
-async function add(cli: CliContext, id: string | undefined, opts: CheckFlags & { file?: string; json?: boolean }) {
+/** `vigil checks add`: one check from a file or from flags; errors name the file's field or the flag. */
+export async function add(
+  cli: CliContext,
+  id: string | undefined,
+  opts: CheckFlags & { file?: string; json?: boolean },
+) {
   const { file, json, ...flags } = opts;
   const given = Object.entries(flags).filter(([, value]) => value !== undefined && !isEmptyList(value));
   if (file !== undefined && (id !== undefined || given.length > 0)) {
@@ -57,60 +66,14 @@ function isEmptyList(value: unknown): boolean {
   return Array.isArray(value) && value.length === 0;
 }
 
-async function remove(cli: CliContext, id: string) {
+/** `vigil checks rm <id>`. */
+export async function remove(cli: CliContext, id: string) {
   await cli.api().delete(checkPath(id));
   cli.out(`Check ${id} removed.`);
 }
 
-async function setPaused(cli: CliContext, id: string, action: 'pause' | 'resume') {
+/** `vigil checks pause|resume <id>`. */
+export async function setPaused(cli: CliContext, id: string, action: 'pause' | 'resume') {
   const check = await cli.api().post<CheckView>(`${checkPath(id)}/${action}`);
   cli.out(action === 'pause' ? `Check ${check.id} paused: no probes, no alerts.` : `Check ${check.id} resumed.`);
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** `vigil checks …`: list, show, add, remove, pause and resume checks through the API. */
-export function registerChecks(program: Command, cli: CliContext): void {
-  const checks = program
-    .command('checks')
-    .description('list, show, add, remove, pause and resume checks (through the API: VIGIL_URL, VIGIL_TOKEN)');
-  checks
-    .command('ls')
-    .description('checks this token can see, with their decided state')
-    .option('--component <id>', 'only checks of this component')
-    .option('--tag <tag>', 'only checks with this tag')
-    .addOption(new Option('--state <state>', 'only checks in this state').choices(CHECK_LIST_STATES))
-    .option('--json', 'machine-readable output')
-    .action((opts: { component?: string; tag?: string; state?: string; json?: boolean }) => list(cli, opts));
-  checks
-    .command('show <id>')
-    .description('one check: its settings, uptime over 24h/7d/30d/90d and latest results')
-    .option('--json', 'machine-readable output')
-    .action((id: string, opts: { json?: boolean }) => show(cli, id, opts));
-  checks
-    .command('add [id]')
-    .description('register a check: -f check.yaml (one check, as in vigil.yaml), or <id> with --http or --tcp')
-    .option('-f, --file <file>', 'a YAML or JSON file holding one check')
-    .option('--http <url>', 'probe this http:// or https:// URL')
-    .option('--tcp <host:port>', 'connect to this host and port')
-    .option('--name <name>', 'a human name (default: the id)')
-    .option('--interval <duration>', 'how often to probe, such as 30s or 1m')
-    .option('--timeout <duration>', 'how long one probe may take')
-    .option('--component <id>', 'the status page component it belongs to')
-    .option('--vantages <a,b>', 'probe only from these vantages (default: all)')
-    .option('--tag <tag>', 'a tag (repeatable)', collect)
-    .option('--json', 'machine-readable output')
-    .action((id: string | undefined, opts: CheckFlags & { file?: string; json?: boolean }) => add(cli, id, opts));
-  checks
-    .command('rm <id>')
-    .description('remove a check: its probes stop within a scheduler tick')
-    .action((id: string) => remove(cli, id));
-  checks
-    .command('pause <id>')
-    .description('stop probing a check (no alerts while paused)')
-    .action((id: string) => setPaused(cli, id, 'pause'));
-  checks
-    .command('resume <id>')
-    .description('probe a paused check again')
-    .action((id: string) => setPaused(cli, id, 'resume'));
 }

@@ -1,5 +1,4 @@
 import { type OnCallRow, onCallReport, VigilError } from '@vigil/core';
-import { type Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { resolveConfig } from '../runtime.js';
 import { renderTable } from '../table.js';
@@ -34,31 +33,19 @@ export function renderOnCall(rows: OnCallRow[]): string {
 }
 
 /** `vigil oncall`: the API's view with a token (and no -c), else the local config's. */
-export function registerOncall(program: Command, cli: CliContext): void {
-  program
-    .command('oncall')
-    .description(
-      'who is on call in each schedule, now or --at a time: from the API when VIGIL_TOKEN is set ' +
-        '(and no -c is given), otherwise from the local config',
-    )
-    .addOption(new Option('-c, --config <file>', 'vigil.yaml to read (default: VIGIL_CONFIG or ./vigil.yaml)'))
-    .option('--at <time>', 'an ISO date-time (default: now)')
-    .option('--json', 'machine-readable output')
-    .action(async (opts: { config?: string; at?: string; json?: boolean }) => {
-      const at = parseAt(opts.at, Date.now());
-      let rows: OnCallRow[];
-      if (cli.hasToken && opts.config === undefined) {
-        rows = (await cli.api().get<{ items: OnCallRow[] }>('/api/v1/oncall', { at: new Date(at).toISOString() }))
-          .items;
-      } else {
-        const { config } = await resolveConfig({
-          ...(opts.config !== undefined && { explicitPath: opts.config }),
-          env: cli.env,
-          processEnv: cli.processEnv,
-          fallback: 'error',
-        });
-        rows = onCallReport(config, at);
-      }
-      cli.out(opts.json ? JSON.stringify(rows) : renderOnCall(rows));
+export async function oncall(cli: CliContext, opts: { config?: string; at?: string; json?: boolean }): Promise<void> {
+  const at = parseAt(opts.at, Date.now());
+  let rows: OnCallRow[];
+  if (cli.hasToken && opts.config === undefined) {
+    rows = (await cli.api().get<{ items: OnCallRow[] }>('/api/v1/oncall', { at: new Date(at).toISOString() })).items;
+  } else {
+    const { config } = await resolveConfig({
+      ...(opts.config !== undefined && { explicitPath: opts.config }),
+      env: cli.env,
+      processEnv: cli.processEnv,
+      fallback: 'error',
     });
+    rows = onCallReport(config, at);
+  }
+  cli.out(opts.json ? JSON.stringify(rows) : renderOnCall(rows));
 }

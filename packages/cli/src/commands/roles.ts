@@ -1,7 +1,5 @@
 import { isIP } from 'node:net';
 import { type VigilEnv, VigilError } from '@vigil/core';
-import { type Command, Option } from 'commander';
-import type { CliContext } from '../cli-context.js';
 import {
   type RunningRole,
   startNotifier,
@@ -13,7 +11,6 @@ import {
 } from '../roles.js';
 import { openRuntime, resolveConfig } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
-import { upCommand } from './up.js';
 
 type RoleName = 'scheduler' | 'prober' | 'notifier' | 'web';
 
@@ -71,79 +68,4 @@ export async function roleCommand(options: RoleCommandOptions): Promise<void> {
     await stopAll(running, runtime);
     throw err;
   }
-}
-
-const hostOption = () =>
-  new Option('--host <address>', 'address VIGIL_PORT listens on (default 127.0.0.1; 0.0.0.0 in a container)');
-
-const configOption = () =>
-  new Option('-c, --config <file>', 'vigil.yaml to use (default: VIGIL_CONFIG or ./vigil.yaml)');
-
-/** `vigil up`, `vigil scheduler`, `vigil notifier`, `vigil web`, `vigil prober`: the processes. */
-export function registerRoles(program: Command, cli: CliContext): void {
-  program
-    .command('up')
-    .description('run every role in one process (the example config when there is no vigil.yaml)')
-    .addOption(configOption())
-    .action(async (opts: { config?: string }) => {
-      await upCommand({
-        ...(opts.config !== undefined && { configPath: opts.config }),
-        env: cli.env,
-        processEnv: cli.processEnv,
-      });
-    });
-  for (const role of ['scheduler', 'notifier'] as const) {
-    program
-      .command(role)
-      .description(
-        role === 'scheduler'
-          ? 'run the scheduler (checks → BullMQ job schedulers)'
-          : 'run the notifier (evaluates results, opens incidents, pages)',
-      )
-      .addOption(hostOption())
-      .addOption(configOption())
-      .action(async (opts: { host?: string; config?: string }) => {
-        await roleCommand({
-          role,
-          env: cli.env,
-          processEnv: cli.processEnv,
-          ...(opts.config !== undefined && { configPath: opts.config }),
-          ...(opts.host !== undefined && { host: opts.host }),
-        });
-      });
-  }
-  program
-    .command('web')
-    .description(
-      'run the web role: status page, operator API, acknowledge links, /healthz, /readyz, /metrics on VIGIL_PORT',
-    )
-    .addOption(hostOption())
-    .addOption(configOption())
-    .action(async (opts: { host?: string; config?: string }) => {
-      await roleCommand({
-        role: 'web',
-        env: cli.env,
-        processEnv: cli.processEnv,
-        ...(opts.config !== undefined && { configPath: opts.config }),
-        ...(opts.host !== undefined && { host: opts.host }),
-      });
-    });
-  program
-    .command('prober')
-    .description('run a prober for one vantage point')
-    .option('--vantage <name>', 'the vantage this prober runs in (default: VIGIL_VANTAGE)')
-    .option('--source-address <ip>', 'local address probes leave from')
-    .addOption(hostOption())
-    .addOption(configOption())
-    .action(async (opts: { vantage?: string; sourceAddress?: string; host?: string; config?: string }) => {
-      await roleCommand({
-        role: 'prober',
-        env: cli.env,
-        processEnv: cli.processEnv,
-        ...(opts.config !== undefined && { configPath: opts.config }),
-        ...(opts.host !== undefined && { host: opts.host }),
-        ...(opts.vantage !== undefined && { vantage: opts.vantage }),
-        ...(opts.sourceAddress !== undefined && { sourceAddress: opts.sourceAddress }),
-      });
-    });
 }

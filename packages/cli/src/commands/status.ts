@@ -1,5 +1,4 @@
 import { buildStatus, type StatusReport, systemClock } from '@vigil/core';
-import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import type { Palette } from '../colour.js';
 import { formatAge, renderTable } from '../table.js';
@@ -40,20 +39,12 @@ export function renderStatus(report: StatusReport, colours: Palette): string {
  * `vigil status`: through the API when VIGIL_TOKEN is set (what the token may see), else straight
  * from Redis, so `vigil up` then `vigil status` works on a laptop without a token.
  */
-export function registerStatus(program: Command, cli: CliContext): void {
-  program
-    .command('status')
-    .description(
-      "each check's decided state and latest result from every vantage (the API with VIGIL_TOKEN, else Redis)",
-    )
-    .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => {
-      const print = (report: StatusReport) =>
-        cli.out(opts.json ? JSON.stringify(report) : renderStatus(report, cli.colours));
-      if (cli.hasToken) return print(await cli.api().get<StatusReport>('/api/v1/status'));
-      await cli.withRuntime(async (runtime) => {
-        print(await buildStatus({ redis: runtime.redis, keys: runtime.keys, clock: systemClock }));
-        return 0;
-      });
-    });
+export async function status(cli: CliContext, opts: { json?: boolean }): Promise<void> {
+  const print = (report: StatusReport) =>
+    cli.out(opts.json ? JSON.stringify(report) : renderStatus(report, cli.colours));
+  if (cli.hasToken) return print(await cli.api().get<StatusReport>('/api/v1/status'));
+  await cli.withRuntime(async (runtime) => {
+    print(await buildStatus({ redis: runtime.redis, keys: runtime.keys, clock: systemClock }));
+    return 0;
+  });
 }

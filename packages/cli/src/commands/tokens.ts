@@ -4,12 +4,10 @@ import {
   CheckRegistry,
   formatDuration,
   systemClock,
-  TOKEN_SCOPES,
   TokenStore,
   tokenInputSchema,
   VigilError,
 } from '@vigil/core';
-import { type Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { relabelIssues } from '../field-errors.js';
 import { renderTable } from '../table.js';
@@ -44,7 +42,8 @@ export function renderTokens(tokens: readonly TokenView[]): string {
   );
 }
 
-async function create(cli: CliContext, flags: TokenFlags & { json?: boolean }): Promise<void> {
+/** `vigil tokens create`: through the API with a token, else straight to Redis (the first admin token). */
+export async function create(cli: CliContext, flags: TokenFlags & { json?: boolean }): Promise<void> {
   const { json, ...rest } = flags;
   const input = tokenInputFromFlags(rest);
   let created: { token: string } & TokenView;
@@ -87,7 +86,8 @@ async function directToRedis<T>(cli: CliContext, run: (stores: Stores) => Promis
   return result as T;
 }
 
-async function list(cli: CliContext, opts: { json?: boolean }): Promise<void> {
+/** `vigil tokens ls`, with how many checks each owner has. */
+export async function list(cli: CliContext, opts: { json?: boolean }): Promise<void> {
   const tokens = cli.hasToken
     ? (await cli.api().get<{ items: TokenView[] }>('/api/v1/tokens')).items
     : await directToRedis(cli, async ({ tokens, checks }) =>
@@ -98,7 +98,8 @@ async function list(cli: CliContext, opts: { json?: boolean }): Promise<void> {
   cli.out(opts.json ? JSON.stringify(tokens) : renderTokens(tokens));
 }
 
-async function revoke(cli: CliContext, id: string): Promise<void> {
+/** `vigil tokens revoke <id>`. */
+export async function revoke(cli: CliContext, id: string): Promise<void> {
   if (cli.hasToken) {
     await cli.api().delete(`/api/v1/tokens/${encodeURIComponent(id)}`);
   } else {
@@ -106,32 +107,4 @@ async function revoke(cli: CliContext, id: string): Promise<void> {
     if (!revoked) throw new VigilError('NOT_FOUND', `no token ${id} (see \`vigil tokens ls\`)`);
   }
   cli.out(`Token ${id} revoked: it is refused from now on.`);
-}
-
-const REDIS_OR_API = 'through the API with VIGIL_TOKEN; without one, straight to Redis (REDIS_URL, VIGIL_PREFIX)';
-
-/** `vigil tokens create|ls|revoke`: API tokens, created on Redis directly until the first one exists. */
-export function registerTokens(program: Command, cli: CliContext): void {
-  const tokens = program.command('tokens').description(`create, list and revoke API tokens (${REDIS_OR_API})`);
-  tokens
-    .command('create')
-    .description(`create a token and print it once (${REDIS_OR_API}: how the first admin token is made)`)
-    .addOption(new Option('--scope <scope>', 'what it may do').choices(TOKEN_SCOPES).makeOptionMandatory())
-    .option('--owner <owner>', 'the team its checks belong to (default: admin for an admin token; required otherwise)')
-    .option('--name <name>', 'a label (default: <owner>-<scope>)')
-    .option('--max-checks <n>', 'checks its owner may register')
-    .option('--min-interval <duration>', 'the shortest check interval it may use, such as 1m')
-    .option('--max-vantages <n>', 'the most vantages one check may probe from')
-    .option('--rate-limit <n/period>', 'API requests allowed per period, such as 300/1m')
-    .option('--json', 'machine-readable output (includes the token)')
-    .action((opts: TokenFlags & { json?: boolean }) => create(cli, opts));
-  tokens
-    .command('ls')
-    .description('tokens (an admin sees all, others their own): owner, scope, quota and use')
-    .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => list(cli, opts));
-  tokens
-    .command('revoke <id>')
-    .description('revoke a token at once')
-    .action((id: string) => revoke(cli, id));
 }

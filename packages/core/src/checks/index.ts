@@ -16,4 +16,4 @@ export {
   tcpSpecSchema,
 } from './check.js';
 export { CheckRegistry } from './check-registry.js';
-export { CHECK_LIST_STATES, type CheckStateName } from './check-state-name.js';
+export { CHECK_LIST_STATES, type CheckListState, type CheckStateName } from './check-state-name.js';

@@ -1,6 +1,8 @@
+// @ts-check
 /**
- * The baseline of `pnpm bench fleet`: Node with tsx and every package a role loads, doing nothing.
- * What a role costs on top of it is the role's own. Prints "ready"; stops on SIGTERM or when stdin closes.
+ * The baseline of `pnpm bench fleet`: plain Node with every compiled package a role loads, doing
+ * nothing. What a role costs on top of it is the role's own. JavaScript, so it runs without tsx.
+ * Prints "ready"; stops on SIGTERM or when stdin closes.
  */
 import '@vigil/core';
 import '@vigil/notifier';
@@ -11,7 +13,7 @@ import '@vigil/web';
 const MAX_LIFETIME_MS = 15 * 60_000;
 
 const alive = setInterval(() => {}, 60_000);
-function stop(): void {
+function stop() {
   clearInterval(alive);
   process.exit(0);
 }
