@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { VigilError } from '../errors/errors.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
 import {
   type ApiToken,
   DEFAULT_QUOTA,
@@ -16,12 +17,10 @@ import {
 const TOKEN_PREFIX = 'vgl_';
 const TOKEN_SHAPE = /^vgl_([a-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
 
-/** KEYS tokensByHash, tokens. ARGV hash. Returns the token's record JSON, or nil. */
-const VERIFY = `
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return false end
-return redis.call('HGET', KEYS[2], id)
-`;
+/** The scripts of `lua/`, as commands. */
+interface TokenCommands {
+  vigilVerifyToken(byHash: string, tokens: string, hash: string): Promise<string | null>;
+}
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -40,14 +39,10 @@ function applyQuota(base: TokenQuota, input: z.output<typeof quotaSchema> | unde
  * token (a fast hash is enough for 192 random bits) and its record, so a leaked dump grants nothing.
  */
 export class TokenStore {
-  private readonly redis: Redis & {
-    vigilVerifyToken(byHash: string, tokens: string, hash: string): Promise<string | null>;
-  };
+  private readonly redis: Redis & TokenCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
-    if (!('vigilVerifyToken' in ctx.redis))
-      ctx.redis.defineCommand('vigilVerifyToken', { numberOfKeys: 2, lua: VERIFY });
-    this.redis = ctx.redis as TokenStore['redis'];
+    this.redis = defineScripts<TokenCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
   /** Creates a token; the returned `token` is the only time its secret exists outside the caller. */

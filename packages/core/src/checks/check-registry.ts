@@ -1,35 +1,35 @@
 import type { Redis } from 'ioredis';
 import { VigilError } from '../errors/errors.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
 import { type Check, resolvedCheckIssues } from './check.js';
 
 export type RegistryChange = { op: 'upsert' | 'delete'; id: string };
 export type PutOutcome = 'created' | 'updated' | 'unchanged';
 
-/**
- * Creates a check on behalf of an owner, within the owner's quota, in one step so two concurrent
- * requests cannot both take the last slot.
- * KEYS checks, ownerSet, version. ARGV id, json, maxChecks, channel, changeJson
- * Returns 1 created, -1 the id is taken, -2 the owner is at the quota.
- */
-const CREATE_OWNED = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
-if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return -2 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('INCR', KEYS[3])
-redis.call('PUBLISH', ARGV[4], ARGV[5])
-return 1
-`;
+/** The scripts of `lua/`, as commands. */
+interface RegistryCommands {
+  vigilCreateOwnedCheck(
+    checks: string,
+    ownerChecks: string,
+    version: string,
+    id: string,
+    json: string,
+    maxChecks: number,
+    channel: string,
+    change: string,
+  ): Promise<number>;
+}
 
 /**
  * The registry of checks in Redis: one hash, changes announced on a channel and counted, so a
  * scheduler can follow them live and still catch up after missing a message.
  */
 export class CheckRegistry {
+  private readonly redis: Redis & RegistryCommands;
+
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
-    if (!('vigilCreateOwnedCheck' in ctx.redis))
-      ctx.redis.defineCommand('vigilCreateOwnedCheck', { numberOfKeys: 3, lua: CREATE_OWNED });
+    this.redis = defineScripts<RegistryCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
   async list(): Promise<Check[]> {
@@ -76,8 +76,7 @@ export class CheckRegistry {
   async createOwned(check: Check & { owner: string }, maxChecks: number): Promise<void> {
     assertValid(check);
     const { keys } = this.ctx;
-    const redis = this.ctx.redis as Redis & { vigilCreateOwnedCheck(...args: (string | number)[]): Promise<number> };
-    const outcome = await redis.vigilCreateOwnedCheck(
+    const outcome = await this.redis.vigilCreateOwnedCheck(
       keys.checks,
       keys.checksOfOwner(check.owner),
       keys.checksVersion,

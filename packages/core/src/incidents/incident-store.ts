@@ -1,18 +1,94 @@
 import type { Redis } from 'ioredis';
 import { VigilError } from '../errors/errors.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
 import type { Incident, IncidentImpact, IncidentMember, IncidentStatus, IncidentUpdate } from './incident.js';
-import { ACKNOWLEDGE, ADD_UPDATE, MEMBER_RECOVERED, OPEN_OR_JOIN, RESOLVE } from './incident-scripts.js';
 
-type ScriptName = 'openOrJoin' | 'memberRecovered' | 'acknowledge' | 'resolve' | 'addUpdate';
-const SCRIPTS: Record<ScriptName, string> = {
-  openOrJoin: OPEN_OR_JOIN,
-  memberRecovered: MEMBER_RECOVERED,
-  acknowledge: ACKNOWLEDGE,
-  resolve: RESOLVE,
-  addUpdate: ADD_UPDATE,
-};
-type ScriptRedis = Redis & Record<`vigilIncident_${ScriptName}`, (...args: (string | number)[]) => Promise<unknown>>;
+/** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
+interface IncidentCommands {
+  vigilOpenIncident(
+    group: string,
+    seq: string,
+    open: string,
+    all: string,
+    events: string,
+    incidentStem: string,
+    groupName: string,
+    now: number,
+    reopenWindowMs: number,
+    checkId: string,
+    memberJson: string,
+    title: string,
+    impact: string,
+    severity: string,
+    component: string,
+    escalation: string,
+    startedAt: number,
+    openedMessage: string,
+    joinedMessage: string,
+  ): Promise<[string, OpenOutcome['verb']]>;
+  vigilRecoverIncidentMember(
+    incident: string,
+    members: string,
+    updates: string,
+    open: string,
+    events: string,
+    id: string,
+    checkId: string,
+    firstGoodAfter: number,
+    now: number,
+    partialMessage: string,
+    resolvedMessage: string,
+    lastFailedRound: number,
+    withBounds: '0' | '1',
+  ): Promise<[string, number?, number?]>;
+  vigilAcknowledgeIncident(
+    incident: string,
+    updates: string,
+    events: string,
+    id: string,
+    by: string,
+    now: number,
+  ): Promise<'acknowledged' | 'already' | 'resolved' | 'missing'>;
+  vigilResolveIncident(
+    incident: string,
+    updates: string,
+    open: string,
+    events: string,
+    id: string,
+    by: string,
+    now: number,
+    message: string,
+  ): Promise<'resolved' | 'already' | 'missing'>;
+  vigilAddIncidentUpdate(
+    incident: string,
+    updates: string,
+    open: string,
+    events: string,
+    id: string,
+    by: string,
+    now: number,
+    status: IncidentStatus,
+    message: string,
+  ): Promise<'updated' | 'resolved' | 'missing'>;
+  vigilSetPostmortem(
+    incident: string,
+    postmortem: string,
+    events: string,
+    id: string,
+    by: string,
+    now: number,
+    markdown: string,
+  ): Promise<[string, string?]>;
+  vigilDeletePostmortem(
+    incident: string,
+    postmortem: string,
+    events: string,
+    id: string,
+    by: string,
+    now: number,
+  ): Promise<'deleted' | 'none' | 'missing'>;
+}
 
 export interface OpenRequest {
   /** `component:api`, `check:api-health`, `vantage:eu-west`, `fleet:blind` */
@@ -58,28 +134,6 @@ export interface Postmortem {
 /** 100 KB of UTF-8: a long write-up fits, a dump does not. */
 export const MAX_POSTMORTEM_BYTES = 100_000;
 
-/**
- * KEYS: incident, postmortem, events. ARGV: id, by, now, markdown. Checking the status and writing
- * in one step means a reopen can never slip in between. Returns {'ok', publishedAt} | {'missing'} | {'open', status}.
- */
-const SET_POSTMORTEM = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing'} end
-if status ~= 'resolved' then return {'open', status} end
-local published = redis.call('HGET', KEYS[2], 'publishedAt') or ARGV[3]
-redis.call('HSET', KEYS[2], 'markdown', ARGV[4], 'by', ARGV[2], 'publishedAt', published, 'updatedAt', ARGV[3])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'type', 'updated', 'id', ARGV[1], 'at', ARGV[3], 'by', ARGV[2])
-return {'ok', published}
-`;
-
-/** KEYS: incident, postmortem, events. ARGV: id, by, now. Returns 'missing' | 'none' | 'deleted'. */
-const DELETE_POSTMORTEM = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
-if redis.call('DEL', KEYS[2]) == 0 then return 'none' end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'type', 'updated', 'id', ARGV[1], 'at', ARGV[3], 'by', ARGV[2])
-return 'deleted'
-`;
-
 /** What is wrong with a postmortem's Markdown, if anything: it needs some text, at most MAX_POSTMORTEM_BYTES. */
 function postmortemProblem(markdown: string): string | undefined {
   if (markdown.trim() === '') return 'expected some text';
@@ -93,20 +147,22 @@ function postmortemProblem(markdown: string): string | undefined {
  * event on the `incident-events` stream, so the notifier pages from a log, not from in-memory flags.
  */
 export class IncidentStore {
-  private readonly redis: ScriptRedis;
+  private readonly redis: Redis & IncidentCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      if (!(`vigilIncident_${name}` in ctx.redis))
-        ctx.redis.defineCommand(`vigilIncident_${name}`, { numberOfKeys: 0, lua });
-    }
-    this.redis = ctx.redis as ScriptRedis;
+    this.redis = defineScripts<IncidentCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
   /** Opens the group's incident, joins the open one, or reopens one resolved within `reopenWindowMs`. */
   async openOrJoin(request: OpenRequest, now: number, reopenWindowMs: number): Promise<OpenOutcome> {
-    const [id, verb] = (await this.redis.vigilIncident_openOrJoin(
-      this.ctx.keys.prefix,
+    const { keys } = this.ctx;
+    const [id, verb] = await this.redis.vigilOpenIncident(
+      keys.incidentGroup(request.group),
+      keys.incidentSeq,
+      keys.incidentsOpen,
+      keys.incidentsAll,
+      keys.incidentEvents,
+      keys.incidentStem,
       request.group,
       now,
       reopenWindowMs,
@@ -120,7 +176,7 @@ export class IncidentStore {
       request.startedAt,
       request.openedMessage,
       request.joinedMessage,
-    )) as [string, OpenOutcome['verb']];
+    );
     return { id, verb };
   }
 
@@ -139,8 +195,13 @@ export class IncidentStore {
     },
     now: number,
   ): Promise<RecoveryOutcome> {
-    const reply = (await this.redis.vigilIncident_memberRecovered(
-      this.ctx.keys.prefix,
+    const { keys } = this.ctx;
+    const reply = await this.redis.vigilRecoverIncidentMember(
+      keys.incident(id),
+      keys.incidentMembers(id),
+      keys.incidentUpdates(id),
+      keys.incidentsOpen,
+      keys.incidentEvents,
       id,
       recovery.checkId,
       recovery.firstGoodAfter,
@@ -149,7 +210,7 @@ export class IncidentStore {
       recovery.resolvedMessage,
       recovery.lastFailedRound,
       recovery.withBounds === false ? '0' : '1',
-    )) as [string, number?, number?];
+    );
     if (reply[0] === 'partial') return { verb: 'partial', stillDown: Number(reply[1]) };
     if (reply[0] === 'resolved') return { verb: 'resolved', atLeastMs: Number(reply[1]), atMostMs: Number(reply[2]) };
     return { verb: 'unchanged' };
@@ -157,21 +218,48 @@ export class IncidentStore {
 
   /** First acknowledgement wins; later ones (and acks of resolved incidents) change nothing. */
   async acknowledge(id: string, by: string, now: number): Promise<'acknowledged' | 'already' | 'resolved'> {
-    const outcome = String(await this.redis.vigilIncident_acknowledge(this.ctx.keys.prefix, id, by, now));
+    const { keys } = this.ctx;
+    const outcome = await this.redis.vigilAcknowledgeIncident(
+      keys.incident(id),
+      keys.incidentUpdates(id),
+      keys.incidentEvents,
+      id,
+      by,
+      now,
+    );
     if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
-    return outcome as 'acknowledged' | 'already' | 'resolved';
+    return outcome;
   }
 
   async resolve(id: string, by: string, now: number, message = `Resolved by ${by}.`): Promise<'resolved' | 'already'> {
-    const outcome = String(await this.redis.vigilIncident_resolve(this.ctx.keys.prefix, id, by, now, message));
+    const { keys } = this.ctx;
+    const outcome = await this.redis.vigilResolveIncident(
+      keys.incident(id),
+      keys.incidentUpdates(id),
+      keys.incidentsOpen,
+      keys.incidentEvents,
+      id,
+      by,
+      now,
+      message,
+    );
     if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
-    return outcome as 'resolved' | 'already';
+    return outcome;
   }
 
   /** A human update: a status change and a message on the timeline. */
   async addUpdate(id: string, update: { by: string; status: IncidentStatus; message: string }, now: number) {
-    const outcome = String(
-      await this.redis.vigilIncident_addUpdate(this.ctx.keys.prefix, id, update.by, now, update.status, update.message),
+    const { keys } = this.ctx;
+    const outcome = await this.redis.vigilAddIncidentUpdate(
+      keys.incident(id),
+      keys.incidentUpdates(id),
+      keys.incidentsOpen,
+      keys.incidentEvents,
+      id,
+      update.by,
+      now,
+      update.status,
+      update.message,
     );
     if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
     if (outcome === 'resolved')
@@ -186,9 +274,7 @@ export class IncidentStore {
     const problem = postmortemProblem(postmortem.markdown);
     if (problem) throw new VigilError('VALIDATION', `markdown: ${problem}`, [{ path: 'markdown', message: problem }]);
     const { keys } = this.ctx;
-    const [outcome, value] = (await this.ctx.redis.eval(
-      SET_POSTMORTEM,
-      3,
+    const [outcome, value] = await this.redis.vigilSetPostmortem(
       keys.incident(id),
       keys.incidentPostmortem(id),
       keys.incidentEvents,
@@ -196,7 +282,7 @@ export class IncidentStore {
       postmortem.by,
       now,
       postmortem.markdown,
-    )) as [string, string?];
+    );
     if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
     if (outcome === 'open') {
       throw new VigilError('CONFLICT', `incident ${id} is ${value}; a postmortem attaches to a resolved incident`, [
@@ -221,17 +307,13 @@ export class IncidentStore {
   /** Removes the postmortem (false when there was none), with an `updated` event as for publishing. */
   async deletePostmortem(id: string, by: string, now: number): Promise<boolean> {
     const { keys } = this.ctx;
-    const outcome = String(
-      await this.ctx.redis.eval(
-        DELETE_POSTMORTEM,
-        3,
-        keys.incident(id),
-        keys.incidentPostmortem(id),
-        keys.incidentEvents,
-        id,
-        by,
-        now,
-      ),
+    const outcome = await this.redis.vigilDeletePostmortem(
+      keys.incident(id),
+      keys.incidentPostmortem(id),
+      keys.incidentEvents,
+      id,
+      by,
+      now,
     );
     if (outcome === 'missing') throw new VigilError('NOT_FOUND', `incident ${id} does not exist`);
     return outcome === 'deleted';

@@ -5,37 +5,18 @@ import { formatDuration } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
 import { toFieldIssues } from '../errors/issues.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
 import { type Maintenance, maintenanceSchema } from './maintenance-schema.js';
 
-/*
- * Each script changes the hash and bumps the version in one step, and only when something changed,
- * so a poller comparing versions never misses a change and never reloads for nothing.
- * KEYS maintenances, maintenancesVersion. ARGV id, json.
+/**
+ * The scripts of `lua/`, as commands. Each changes the hash and bumps the version in one step, and
+ * only when something changed, so a poller comparing versions never misses a change.
  */
-
-/** Returns 1 created, 0 the id is taken. */
-const CREATE = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('INCR', KEYS[2])
-return 1
-`;
-
-/** Returns 0 unchanged, 1 created, 2 updated. */
-const PUT = `
-local previous = redis.call('HGET', KEYS[1], ARGV[1])
-if previous == ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('INCR', KEYS[2])
-if previous then return 2 end
-return 1
-`;
-
-/** Returns 1 deleted, 0 there was none. */
-const DELETE = `
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('INCR', KEYS[2])
-return 1
-`;
+interface MaintenanceCommands {
+  vigilCreateMaintenance(maintenances: string, version: string, id: string, json: string): Promise<0 | 1>;
+  vigilPutMaintenance(maintenances: string, version: string, id: string, json: string): Promise<0 | 1 | 2>;
+  vigilDeleteMaintenance(maintenances: string, version: string, id: string): Promise<0 | 1>;
+}
 
 const PUT_OUTCOMES: readonly PutOutcome[] = ['unchanged', 'created', 'updated'];
 
@@ -45,7 +26,11 @@ const PUT_OUTCOMES: readonly PutOutcome[] = ['unchanged', 'created', 'updated'];
  * bumped by every change, so notifiers reload only when something changed.
  */
 export class MaintenanceStore {
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {}
+  private readonly redis: Redis & MaintenanceCommands;
+
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    this.redis = defineScripts<MaintenanceCommands>(ctx.redis, new URL('./lua/', import.meta.url));
+  }
 
   /** Every stored maintenance, by id. */
   async list(): Promise<Maintenance[]> {
@@ -62,7 +47,15 @@ export class MaintenanceStore {
 
   /** Adds a maintenance; CONFLICT when the id is taken, VALIDATION when it breaks the schema's rules. */
   async create(maintenance: Maintenance): Promise<void> {
-    if ((await this.run(CREATE, maintenance.id, canonicalJson(maintenance))) === 0) {
+    const { keys } = this.ctx;
+    const json = canonicalJson(maintenance);
+    const created = await this.redis.vigilCreateMaintenance(
+      keys.maintenances,
+      keys.maintenancesVersion,
+      maintenance.id,
+      json,
+    );
+    if (created === 0) {
       throw new VigilError('CONFLICT', `maintenance ${maintenance.id} already exists`, [
         { path: 'id', message: 'already exists' },
       ]);
@@ -71,23 +64,26 @@ export class MaintenanceStore {
 
   /** Creates or replaces a maintenance; one equal to the stored one changes nothing. */
   async put(maintenance: Maintenance): Promise<PutOutcome> {
-    const outcome = await this.run(PUT, maintenance.id, canonicalJson(maintenance));
+    const { keys } = this.ctx;
+    const json = canonicalJson(maintenance);
+    const outcome = await this.redis.vigilPutMaintenance(
+      keys.maintenances,
+      keys.maintenancesVersion,
+      maintenance.id,
+      json,
+    );
     return PUT_OUTCOMES[outcome] ?? 'updated';
   }
 
   /** Removes a maintenance; false when there was none. */
   async delete(id: string): Promise<boolean> {
-    return (await this.run(DELETE, id, '')) === 1;
+    const { keys } = this.ctx;
+    return (await this.redis.vigilDeleteMaintenance(keys.maintenances, keys.maintenancesVersion, id)) === 1;
   }
 
   /** The change counter: readers compare it to know whether to reload. */
   async version(): Promise<number> {
     return Number((await this.ctx.redis.get(this.ctx.keys.maintenancesVersion)) ?? 0);
-  }
-
-  private async run(lua: string, id: string, json: string): Promise<number> {
-    const { keys } = this.ctx;
-    return (await this.ctx.redis.eval(lua, 2, keys.maintenances, keys.maintenancesVersion, id, json)) as number;
   }
 }
 

@@ -1,32 +1,8 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import { utcDay } from '../runtime/keys.js';
-
-/**
- * Records one result atomically and exactly once per (check, vantage, round):
- * KEYS rounds, latest, history, uptimeDay
- * ARGV member, round, forgetBefore, json, vantage, ok(1/0), historyCap, roundsTtlMs, uptimeTtlS
- * Returns 0 for a duplicate, 1 when it became the latest, 2 when recorded but older than the latest.
- */
-const RECORD_SCRIPT = `
-if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[8])
-local roundField = ARGV[5] .. ':round'
-local current = tonumber(redis.call('HGET', KEYS[2], roundField) or '-1')
-local outcome = 2
-if tonumber(ARGV[2]) >= current then
-  redis.call('HSET', KEYS[2], ARGV[5], ARGV[4], roundField, ARGV[2])
-  outcome = 1
-end
-redis.call('LPUSH', KEYS[3], ARGV[4])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[7]) - 1)
-redis.call('HINCRBY', KEYS[4], ARGV[5] .. ':total', 1)
-if ARGV[6] == '1' then redis.call('HINCRBY', KEYS[4], ARGV[5] .. ':ok', 1) end
-redis.call('EXPIRE', KEYS[4], ARGV[9])
-return outcome
-`;
+import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
@@ -40,22 +16,31 @@ export interface UptimeDay {
   total: number;
 }
 
-type RecordingRedis = Redis & {
-  vigilRecordResult(...args: (string | number)[]): Promise<number>;
-};
-type RecordingPipeline = ChainableCommander & {
-  vigilRecordResult(...args: (string | number)[]): RecordingPipeline;
-};
+/** The scripts of `lua/`, as commands. */
+interface ResultCommands {
+  vigilRecordResult(
+    rounds: string,
+    latest: string,
+    history: string,
+    uptimeDay: string,
+    member: string,
+    round: number,
+    forgetBefore: number,
+    json: string,
+    vantage: string,
+    ok: 0 | 1,
+    historyCap: number,
+    roundsTtlMs: number,
+    uptimeTtlS: number,
+  ): Promise<0 | 1 | 2>;
+}
 
 /** Latest result per check × vantage, a capped history per check, and daily uptime buckets. */
 export class ResultStore {
-  private readonly redis: RecordingRedis;
+  private readonly redis: Redis & ResultCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; historySize?: number }) {
-    if (!('vigilRecordResult' in ctx.redis)) {
-      ctx.redis.defineCommand('vigilRecordResult', { numberOfKeys: 4, lua: RECORD_SCRIPT });
-    }
-    this.redis = ctx.redis as RecordingRedis;
+    this.redis = defineScripts<ResultCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
   /**
@@ -71,7 +56,7 @@ export class ResultStore {
   async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
     if (entries.length === 0) return [];
     const { keys } = this.ctx;
-    const pipeline = this.redis.pipeline() as RecordingPipeline;
+    const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
     for (const { result, intervalMs } of entries) {
       const rememberMs = Math.max(intervalMs * 4, 60_000);
       pipeline.vigilRecordResult(

@@ -13,4 +13,5 @@ export {
 } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
 export { processMetrics, RoleServer, redisReady } from './role-server.js';
+export { defineScripts, type LuaScript, loadScripts, type ScriptPipeline } from './scripts.js';
 export { TimedMemo } from './timed-memo.js';

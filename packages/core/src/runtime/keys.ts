@@ -3,6 +3,12 @@
  * hash tag (`{id}`) so one check's keys share a Cluster slot and its Lua scripts stay legal there.
  */
 export function redisKeys(prefix: string) {
+  // Stems: a key's name up to an id. A Lua script that learns the id itself (from a counter, a
+  // lookup) takes the stem as one of its KEYS and appends the id, and the suffixes below.
+  const incidentStem = `${prefix}:incident:`;
+  const subscriberStem = `${prefix}:subscriber:`;
+  const subscriberByEmailStem = `${prefix}:subscriber-email:`;
+  const subscribersOfStem = `${prefix}:subscribers:`;
   return {
     prefix,
     /** hash: check id → Check JSON */
@@ -50,15 +56,17 @@ export function redisKeys(prefix: string) {
     /** counter for incident ids */
     incidentSeq: `${prefix}:incidents:seq`,
     /** hash: the incident's fields */
-    incident: (id: string) => `${prefix}:incident:${id}`,
+    incident: (id: string) => `${incidentStem}${id}`,
+    /** `<stem><id>` and the `:members`, `:updates`, `:paged` below, for open-incident.lua */
+    incidentStem,
     /** hash: check id → IncidentMember JSON */
-    incidentMembers: (id: string) => `${prefix}:incident:${id}:members`,
+    incidentMembers: (id: string) => `${incidentStem}${id}:members`,
     /** list, oldest first: IncidentUpdate JSON */
-    incidentUpdates: (id: string) => `${prefix}:incident:${id}:updates`,
+    incidentUpdates: (id: string) => `${incidentStem}${id}:updates`,
     /** hash: target key → JSON of a destination paged in the current episode (for acks and resolves) */
-    incidentPaged: (id: string) => `${prefix}:incident:${id}:paged`,
+    incidentPaged: (id: string) => `${incidentStem}${id}:paged`,
     /** hash: the postmortem of a resolved incident (markdown, by, publishedAt, updatedAt) */
-    incidentPostmortem: (id: string) => `${prefix}:incident:${id}:postmortem`,
+    incidentPostmortem: (id: string) => `${incidentStem}${id}:postmortem`,
     /** zsets of incident ids by start time */
     incidentsOpen: `${prefix}:incidents:open`,
     incidentsAll: `${prefix}:incidents:all`,
@@ -85,13 +93,19 @@ export function redisKeys(prefix: string) {
     rateLimit: (tokenId: string, window: number) => `${prefix}:rate:${tokenId}:${window}`,
 
     /** hash: one email subscriber (email, components, requested, confirmed, …); a TTL while unconfirmed */
-    subscriber: (id: string) => `${prefix}:subscriber:${id}`,
+    subscriber: (id: string) => `${subscriberStem}${id}`,
+    /** `<stem><id>`, for the subscriber scripts */
+    subscriberStem,
     /** string: SHA-256 of a normalised address → subscriber id, so no address appears in a key name */
-    subscriberByEmail: (emailHash: string) => `${prefix}:subscriber-email:${emailHash}`,
+    subscriberByEmail: (emailHash: string) => `${subscriberByEmailStem}${emailHash}`,
+    /** `<stem><emailHash>`, for the subscriber scripts */
+    subscriberByEmailStem,
     /** string with a TTL: SHA-256 of a confirmation token → subscriber id */
     subscriberToken: (tokenHash: string) => `${prefix}:subscriber-token:${tokenHash}`,
     /** set: ids of the confirmed subscribers of a component (`*`: of every component) */
-    subscribersOf: (componentId: string) => `${prefix}:subscribers:${componentId}`,
+    subscribersOf: (componentId: string) => `${subscribersOfStem}${componentId}`,
+    /** `<stem><componentId>`, for the subscriber scripts */
+    subscribersOfStem,
     /** counter with a TTL: sign-ups from one client, or for one address, in one hour */
     subscriberRate: (scope: string, window: number) => `${prefix}:subscriber-rate:${scope}:${window}`,
     /** stream of subscriber mail requests (`confirm`) the notifier sends */

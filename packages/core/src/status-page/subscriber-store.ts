@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
 
 /** An unconfirmed sign-up, and its confirmation link, vanish after this long. */
 export const PENDING_SUBSCRIPTION_TTL_MS = 48 * 3_600_000;
@@ -47,74 +48,30 @@ export interface PendingConfirmation extends SubscriberRecipient {
   token: string;
 }
 
-/**
- * KEYS byEmail, mail stream. ARGV record key prefix, new id, email, email hash, requested, now, ttl,
- * base URL of the links.
- * Creates the pending subscriber or records what an existing one asks for now; either way queues a
- * confirmation mail, so a sign-up never changes a subscription before its owner follows the link.
- */
-const SUBSCRIBE = `
-local id = redis.call('GET', KEYS[1])
-if id and redis.call('EXISTS', ARGV[1] .. id) == 0 then id = false end
-if not id then
-  id = ARGV[2]
-  redis.call('HSET', ARGV[1] .. id, 'email', ARGV[3], 'emailHash', ARGV[4], 'components', '',
-    'requested', ARGV[5], 'confirmed', '0', 'createdAt', ARGV[6])
-  redis.call('SET', KEYS[1], id)
-else
-  redis.call('HSET', ARGV[1] .. id, 'requested', ARGV[5])
-end
-if redis.call('HGET', ARGV[1] .. id, 'confirmed') ~= '1' then
-  redis.call('PEXPIRE', ARGV[1] .. id, ARGV[7])
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
-end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', '10000', '*', 'type', 'confirm', 'id', id, 'url', ARGV[8])
-return id
-`;
-
-/** Lua: calls `fn` with the subscriber set key of each component in a comma-joined list ('' = all). */
-const EACH_SET = `
-local function each_set(prefix, list, fn)
-  if list == '' then fn(prefix .. '${ALL}') return end
-  for component in string.gmatch(list, '[^,]+') do fn(prefix .. component) end
-end
-`;
-
-/**
- * KEYS token. ARGV record key prefix, byEmail key prefix, set key prefix, now. Single use: the token
- * goes first. Moves the subscriber from the sets of its old components to those it asked for.
- */
-const CONFIRM = `${EACH_SET}
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-redis.call('DEL', KEYS[1])
-local record = ARGV[1] .. id
-local f = redis.call('HMGET', record, 'confirmed', 'components', 'requested', 'emailHash')
-if not f[4] then return false end
-if f[1] == '1' then each_set(ARGV[3], f[2], function(key) redis.call('SREM', key, id) end) end
-each_set(ARGV[3], f[3], function(key) redis.call('SADD', key, id) end)
-redis.call('HSET', record, 'confirmed', '1', 'components', f[3], 'confirmedAt', ARGV[4])
-redis.call('PERSIST', record)
-redis.call('PERSIST', ARGV[2] .. f[4])
-return { id, f[3] }
-`;
-
-/** ARGV record key prefix, byEmail key prefix, set key prefix, id. Returns 1 when there was one. */
-const UNSUBSCRIBE = `${EACH_SET}
-local id = ARGV[4]
-local f = redis.call('HMGET', ARGV[1] .. id, 'confirmed', 'components', 'emailHash')
-if not f[3] then return 0 end
-if f[1] == '1' then each_set(ARGV[3], f[2], function(key) redis.call('SREM', key, id) end) end
-redis.call('DEL', ARGV[1] .. id)
-if redis.call('GET', ARGV[2] .. f[3]) == id then redis.call('DEL', ARGV[2] .. f[3]) end
-return 1
-`;
-
-type ScriptRedis = Redis & {
-  vigilSubscribe(byEmail: string, stream: string, ...args: (string | number)[]): Promise<string>;
-  vigilSubscriberConfirm(token: string, ...args: (string | number)[]): Promise<[string, string] | null>;
-  vigilUnsubscribe(...args: string[]): Promise<number>;
-};
+/** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
+interface SubscriberCommands {
+  vigilSubscribe(
+    byEmail: string,
+    mail: string,
+    subscriberStem: string,
+    newId: string,
+    email: string,
+    emailHash: string,
+    requested: string,
+    now: number,
+    pendingTtlMs: number,
+    baseUrl: string,
+  ): Promise<string>;
+  vigilConfirmSubscriber(
+    token: string,
+    subscriberStem: string,
+    byEmailStem: string,
+    setStem: string,
+    all: string,
+    now: number,
+  ): Promise<[string, string] | null>;
+  vigilUnsubscribe(subscriber: string, byEmailStem: string, setStem: string, all: string, id: string): Promise<number>;
+}
 
 const ID_SHAPE = /^[A-Za-z0-9_-]{12}$/;
 
@@ -124,17 +81,10 @@ const ID_SHAPE = /^[A-Za-z0-9_-]{12}$/;
  * under the Vigil secret, so it needs no storage and only ever exists in mails.
  */
 export class SubscriberStore {
-  private readonly redis: ScriptRedis;
+  private readonly redis: Redis & SubscriberCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; secret: string }) {
-    const scripts = [
-      ['vigilSubscribe', 2, SUBSCRIBE],
-      ['vigilSubscriberConfirm', 1, CONFIRM],
-      ['vigilUnsubscribe', 0, UNSUBSCRIBE],
-    ] as const;
-    for (const [name, numberOfKeys, lua] of scripts)
-      if (!(name in ctx.redis)) ctx.redis.defineCommand(name, { numberOfKeys, lua });
-    this.redis = ctx.redis as ScriptRedis;
+    this.redis = defineScripts<SubscriberCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
   /**
@@ -148,7 +98,7 @@ export class SubscriberStore {
     const id = await this.redis.vigilSubscribe(
       keys.subscriberByEmail(emailHash),
       keys.subscriberMail,
-      keys.subscriber(''),
+      keys.subscriberStem,
       randomBytes(9).toString('base64url'),
       email,
       emailHash,
@@ -173,11 +123,12 @@ export class SubscriberStore {
   /** Follows a confirmation link: the components now subscribed to (empty: all), or undefined. */
   async confirm(token: string, now: number): Promise<{ id: string; components: string[] } | undefined> {
     const { keys } = this.ctx;
-    const reply = await this.redis.vigilSubscriberConfirm(
+    const reply = await this.redis.vigilConfirmSubscriber(
       keys.subscriberToken(sha256(token)),
-      keys.subscriber(''),
-      keys.subscriberByEmail(''),
-      keys.subscribersOf(''),
+      keys.subscriberStem,
+      keys.subscriberByEmailStem,
+      keys.subscribersOfStem,
+      keys.subscribersOf(ALL),
       now,
     );
     return reply ? { id: reply[0], components: splitList(reply[1]) } : undefined;
@@ -194,9 +145,10 @@ export class SubscriberStore {
     if (id === undefined) return false;
     const { keys } = this.ctx;
     const removed = await this.redis.vigilUnsubscribe(
-      keys.subscriber(''),
-      keys.subscriberByEmail(''),
-      keys.subscribersOf(''),
+      keys.subscriber(id),
+      keys.subscriberByEmailStem,
+      keys.subscribersOfStem,
+      keys.subscribersOf(ALL),
       id,
     );
     return removed === 1;

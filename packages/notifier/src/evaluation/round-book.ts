@@ -1,37 +1,22 @@
-import type { Redis, RedisKeys } from '@vigil/core';
-import type { ChainableCommander } from 'ioredis';
+import { defineScripts, type Redis, type RedisKeys, type ScriptPipeline } from '@vigil/core';
 import type { RoundOutcome } from './round-verdict.js';
 
-/**
- * Adds one vantage's outcome to its round, unless the round was decided already.
- * KEYS round, state, pending. ARGV vantage, outcomeJson, round, deadline, expected, ttlMs, member
- * Returns 0 late, 1 waiting for more vantages, 2 complete and claimed by this caller.
- */
-const ADD = `
-if tonumber(ARGV[3]) <= tonumber(redis.call('HGET', KEYS[2], 'lastRound') or '-1') then return 0 end
-if redis.call('HEXISTS', KEYS[1], '~claim') == 1 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then
-  redis.call('HSET', KEYS[1], '~claim', '1')
-  redis.call('ZREM', KEYS[3], ARGV[7])
-  return 2
-end
-redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[7])
-return 1
-`;
-
-/** KEYS pending, round. ARGV member. Returns 1 when this caller claimed the due round. */
-const CLAIM = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-return redis.call('HSETNX', KEYS[2], '~claim', '1')
-`;
-
-type BookPipeline = ChainableCommander & { vigilRoundClaim(...args: (string | number)[]): BookPipeline };
-type BookRedis = Redis & {
-  vigilRoundAdd(...args: (string | number)[]): Promise<number>;
-  vigilRoundClaim(...args: (string | number)[]): Promise<number>;
-};
+/** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
+interface BookCommands {
+  vigilAddRoundOutcome(
+    round: string,
+    state: string,
+    pending: string,
+    vantage: string,
+    outcomeJson: string,
+    roundAt: number,
+    deadline: number,
+    expected: number,
+    ttlMs: number,
+    member: string,
+  ): Promise<0 | 1 | 2>;
+  vigilClaimRound(pending: string, round: string, member: string): Promise<0 | 1>;
+}
 
 export interface RoundRef {
   checkId: string;
@@ -43,21 +28,17 @@ export interface RoundRef {
  * exactly once, by whoever completes it or, past its deadline, by whoever claims it from `pending`.
  */
 export class RoundBook {
-  private readonly redis: BookRedis;
+  private readonly redis: Redis & BookCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
-    if (!('vigilRoundAdd' in ctx.redis)) {
-      ctx.redis.defineCommand('vigilRoundAdd', { numberOfKeys: 3, lua: ADD });
-      ctx.redis.defineCommand('vigilRoundClaim', { numberOfKeys: 2, lua: CLAIM });
-    }
-    this.redis = ctx.redis as BookRedis;
+    this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
   async add(
     entry: RoundRef & { vantage: string; outcome: RoundOutcome; expected: number; deadline: number; ttlMs: number },
   ): Promise<'late' | 'waiting' | 'complete'> {
     const { keys } = this.ctx;
-    const reply = await this.redis.vigilRoundAdd(
+    const reply = await this.redis.vigilAddRoundOutcome(
       keys.round(entry.checkId, entry.round),
       keys.checkState(entry.checkId),
       keys.pendingRounds,
@@ -78,9 +59,9 @@ export class RoundBook {
     const due = await this.ctx.redis.zrangebyscore(keys.pendingRounds, '-inf', now, 'LIMIT', 0, limit);
     if (due.length === 0) return [];
     const refs = due.map(parseMember).filter((ref): ref is RoundRef => ref !== undefined);
-    const pipeline = this.redis.pipeline() as BookPipeline;
+    const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
     for (const ref of refs)
-      pipeline.vigilRoundClaim(keys.pendingRounds, keys.round(ref.checkId, ref.round), memberOf(ref));
+      pipeline.vigilClaimRound(keys.pendingRounds, keys.round(ref.checkId, ref.round), memberOf(ref));
     const replies = (await pipeline.exec()) ?? [];
     return refs.filter((_, i) => Number(replies[i]?.[1]) === 1);
   }

@@ -1,0 +1,123 @@
+--[[
+  Applies one decided round to a check's state machine, in order and exactly once. A change of
+  whether the check is alerting is also written to the transitions outbox the incident side drains,
+  in the same step, so a crash between the two loses nothing. Each applied round is counted once in
+  its UTC day and hour verdict buckets (uptime).
+
+  Input:
+    KEYS[1] the check's state hash
+    KEYS[2] transitions outbox: check id → transition JSON
+    KEYS[3] verdict bucket of the round's UTC day
+    KEYS[4] verdict bucket of the round's UTC hour
+
+    ARGV[1] round, epoch ms
+    ARGV[2] verdict: 'ok', 'degraded' or 'fail'
+    ARGV[3] confirmations: rounds in a row that change the state
+    ARGV[4] check id
+    ARGV[5] RoundDetail JSON
+    ARGV[6] now, epoch ms
+    ARGV[7] alert on: 'down' or 'degraded'
+    ARGV[8] TTL of the day bucket, s
+    ARGV[9] TTL of the hour bucket, s
+
+  Output:
+    {} for a round at or before the last one applied
+    {from, to, transitionJson}: transitionJson '' when whether the check alerts did not change
+]]
+local stateKey = KEYS[1]
+local transitionsKey = KEYS[2]
+local dayKey = KEYS[3]
+local hourKey = KEYS[4]
+local round = tonumber(ARGV[1])
+local v = ARGV[2]
+local conf = tonumber(ARGV[3])
+local checkId = ARGV[4]
+local detailJson = ARGV[5]
+local now = tonumber(ARGV[6])
+local alertOn = ARGV[7]
+local dayTtlS = ARGV[8]
+local hourTtlS = ARGV[9]
+
+local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
+  'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
+  'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
+if round <= tonumber(f[1] or '-1') then return {} end
+local function alerting(s)
+  return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
+end
+local state = f[2] or 'new'
+-- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
+if state == 'unknown' and f[17] and alerting(f[17]) then state = f[17] end
+local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
+local firstFailed, lastFailed, firstBad, lastBad = f[7], f[8], f[9], f[10]
+local lastGood, lastOk, goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = f[11], f[12], f[13], f[14], f[15], f[16]
+if v == 'fail' then
+  failStreak = failStreak + 1
+  if failStreak == 1 then firstFailed = round; goodBeforeFail = lastGood or false end
+  lastFailed = round
+  goodStreak = 0
+else
+  goodStreak = goodStreak + 1
+  if goodStreak == 1 then recoveryStart = round end
+  lastGood = round
+  failStreak = 0
+end
+if v == 'ok' then
+  okStreak = okStreak + 1
+  if okStreak == 1 then okRecoveryStart = round end
+  lastOk = round
+  badStreak = 0
+else
+  badStreak = badStreak + 1
+  if badStreak == 1 then firstBad = round; okBeforeBad = lastOk or false end
+  lastBad = round
+  okStreak = 0
+end
+local to = state
+if v == 'fail' then
+  if failStreak >= conf then to = 'down' end
+elseif state == 'down' then
+  if goodStreak >= conf then if v == 'ok' then to = 'up' else to = 'degraded' end end
+elseif state == 'new' or state == 'unknown' then
+  if v == 'ok' then to = 'up' elseif badStreak >= conf then to = 'degraded' end
+elseif state == 'up' then
+  if badStreak >= conf then to = 'degraded' end
+elseif state == 'degraded' then
+  if okStreak >= conf then to = 'up' end
+end
+local function set(name, value) if value then redis.call('HSET', stateKey, name, value) else redis.call('HDEL', stateKey, name) end end
+redis.call('HSET', stateKey, 'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
+  'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson)
+set('firstFailedRound', firstFailed); set('lastFailedRound', lastFailed); set('firstBadRound', firstBad)
+set('lastBadRound', lastBad); set('lastGoodRound', lastGood); set('lastOkRound', lastOk)
+set('goodBeforeFail', goodBeforeFail); set('okBeforeBad', okBeforeBad)
+set('recoveryStart', recoveryStart); set('okRecoveryStart', okRecoveryStart)
+if to ~= (f[2] or 'new') then redis.call('HSET', stateKey, 'since', round) end
+redis.call('HINCRBY', dayKey, v, 1)
+redis.call('EXPIRE', dayKey, dayTtlS)
+redis.call('HINCRBY', hourKey, v, 1)
+redis.call('EXPIRE', hourKey, hourTtlS)
+local transition = ''
+if alerting(to) ~= alerting(state) then
+  local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
+  if alerting(to) then
+    t.kind = 'alert'
+    if to == 'down' then
+      t.firstFailedRound = tonumber(firstFailed); t.lastFailedRound = tonumber(lastFailed)
+      if goodBeforeFail then t.lastGoodBefore = tonumber(goodBeforeFail) end
+    else
+      t.firstFailedRound = tonumber(firstBad); t.lastFailedRound = tonumber(lastBad)
+      if okBeforeBad then t.lastGoodBefore = tonumber(okBeforeBad) end
+    end
+  else
+    t.kind = 'recover'
+    if state == 'down' then
+      t.firstGoodAfter = tonumber(recoveryStart); t.lastFailedRound = tonumber(lastFailed)
+    else
+      t.firstGoodAfter = tonumber(okRecoveryStart); t.lastFailedRound = tonumber(lastBad)
+    end
+  end
+  transition = cjson.encode(t)
+  redis.call('HSET', transitionsKey, checkId, transition)
+end
+return {f[2] or 'new', to, transition}
