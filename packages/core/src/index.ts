@@ -125,6 +125,8 @@ export {
   RESULTS_QUEUE,
   type Redis,
   type RedisKeys,
+  type RoleConnections,
+  type RoleContext,
   RoleServer,
   redactUrl,
   redisAnswers,
