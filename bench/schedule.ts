@@ -4,7 +4,7 @@
  * ResultRecorder. DESIGN.md's bars: probe start lateness p99 < 1 s, no round lost, no herd at :00.
  */
 import { performance } from 'node:perf_hooks';
-import { type Check, CheckRegistry, createLogger, type Logger } from '@vigil/core';
+import { type Check, CheckRegistry, createLogger, type Logger, ResultStore } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
 import { desiredSchedulers, Scheduler, SchedulerSync } from '@vigil/scheduler';
 import { checkSeries, proberSettings, templateCheck } from './support/checks.js';
@@ -112,13 +112,10 @@ async function startWorkers(
   fleet: Fleet,
   { log, tally, vantages }: { log: Logger; tally: RoundTally; vantages: readonly string[] },
 ): Promise<void> {
-  fleet.recorder = new ResultRecorder({
-    redis: bench.redis,
-    connection: bench.connection('recorder'),
-    keys: bench.keys,
-    log,
-    onRecorded: tally.add,
-  });
+  fleet.recorder = new ResultRecorder(
+    { connection: bench.connection('recorder'), keys: bench.keys, log, results: new ResultStore(bench) },
+    { onRecorded: tally.add },
+  );
   await fleet.recorder.start();
   const settings = proberSettings();
   for (const vantage of vantages) {

@@ -7,13 +7,14 @@ import {
   type ProberSettings,
   parseConfig,
   ResultStore,
-  redisKeys,
+  type RoleConnections,
+  type RoleContext,
   TargetGuard,
   type Vantage,
   type VigilConfig,
 } from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
-import { closeChannels, createChannels, Notifier, ResultRecorder } from '@vigil/notifier';
+import { eventually, TEST_REDIS_URL, testContext } from '@vigil/core/testing';
+import { closeChannels, createChannels, createNotifierContext, Notifier, ResultRecorder } from '@vigil/notifier';
 import { ProbeWorker } from '@vigil/prober';
 import { Scheduler } from '@vigil/scheduler';
 
@@ -33,14 +34,20 @@ export function checkFromYaml(yaml: string, vantages = ['alpha', 'beta']): Check
  * the test needs them; `close()` stops them all and deletes the keys.
  */
 export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']) {
-  const base = await testRedis('fleet');
-  const keys = redisKeys(base.prefix);
+  const base = await testContext('fleet', { log });
+  const { keys } = base;
   const closers: (() => Promise<void>)[] = [];
   const connection = () => {
     const conn = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     closers.push(async () => conn.disconnect());
     return conn;
   };
+  /** One process of the fleet: the fleet's Redis for commands, connections of its own for BullMQ and blocking reads. */
+  const ownProcess = (): RoleContext & RoleConnections => ({
+    ...base,
+    connection: connection(),
+    dedicated: () => connection(),
+  });
   const registry = new CheckRegistry({ redis: base.redis, keys });
   const store = new ResultStore({ redis: base.redis, keys });
 
@@ -82,7 +89,7 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       return worker;
     },
     async recorder(): Promise<ResultRecorder> {
-      const recorder = new ResultRecorder({ redis: base.redis, connection: connection(), keys, log });
+      const recorder = new ResultRecorder({ ...ownProcess(), results: store });
       closers.push(() => recorder.close());
       await recorder.start();
       return recorder;
@@ -95,24 +102,16 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       const secret = options.secret ?? 'test-secret-0123456789';
       const channels = createChannels({
         log,
-        clock: { now: () => Date.now() },
+        clock: base.clock,
         secret,
         ...(options.smtpUrl && { smtpUrl: options.smtpUrl }),
         outboxDir: options.outboxDir ?? '/tmp/vigil-test-outbox',
         from: 'Vigil <vigil@example.test>',
       });
-      const notifier = new Notifier({
-        redis: base.redis,
-        connection: connection(),
-        dedicated: () => connection(),
-        keys,
-        log,
-        config,
-        channels,
-        secret,
-        publicUrl: 'http://127.0.0.1:8080',
-        fleetTickMs: 500,
-      });
+      const notifier = new Notifier(
+        createNotifierContext(ownProcess(), { config, channels, secret, publicUrl: 'http://127.0.0.1:8080' }),
+        { fleetTickMs: 500 },
+      );
       closers.push(async () => {
         await notifier.close();
         await closeChannels(channels);

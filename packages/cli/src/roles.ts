@@ -9,7 +9,7 @@ import {
   type Vantage,
   type VigilConfig,
 } from '@vigil/core';
-import { closeChannels, createChannels, Notifier } from '@vigil/notifier';
+import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
 import { ProbeWorker } from '@vigil/prober';
 import { Scheduler } from '@vigil/scheduler';
 import { WebServer } from '@vigil/web';
@@ -78,7 +78,7 @@ export async function startNotifier(
   const outboxDir = join(options.stateDir ?? '.vigil', 'outbox');
   const channels = createChannels({
     log,
-    clock: { now: () => Date.now() },
+    clock: runtime.clock,
     secret,
     ...(runtime.env.SMTP_URL && { smtpUrl: runtime.env.SMTP_URL }),
     outboxDir,
@@ -86,17 +86,8 @@ export async function startNotifier(
   });
   if (!runtime.env.SMTP_URL)
     log.info({ outbox: outboxDir }, 'SMTP_URL is not set: email pages are written to the outbox');
-  const notifier = new Notifier({
-    redis: runtime.redis,
-    connection: runtime.connection,
-    dedicated: (name) => runtime.dedicated(name),
-    keys: runtime.keys,
-    log,
-    config,
-    channels,
-    secret,
-    publicUrl: config.notifier.publicUrl ?? `http://127.0.0.1:${runtime.env.VIGIL_PORT}`,
-  });
+  const publicUrl = config.notifier.publicUrl ?? `http://127.0.0.1:${runtime.env.VIGIL_PORT}`;
+  const notifier = new Notifier(createNotifierContext({ ...runtime, log }, { config, channels, secret, publicUrl }));
   await notifier.start();
   return {
     name: 'notifier',
