@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Check, CheckRegistry, createLogger, type Logger, ResultStore } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
-import { desiredSchedulers, Scheduler, SchedulerSync } from '@vigil/scheduler';
+import { createSchedulerContext, desiredSchedulers, Scheduler, SchedulerSync } from '@vigil/scheduler';
 import { checkSeries, proberSettings, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
@@ -133,14 +133,7 @@ async function stopWorkers(fleet: Fleet): Promise<void> {
 }
 
 function newScheduler(bench: BenchRedis, vantages: readonly string[], log: Logger): Scheduler {
-  return new Scheduler({
-    redis: bench.redis,
-    subscriber: bench.connection('scheduler-subscriber'),
-    connection: bench.connection('scheduler'),
-    keys: bench.keys,
-    vantages,
-    log,
-  });
+  return new Scheduler(createSchedulerContext(bench.role('scheduler', log), { vantages }));
 }
 
 /** Waits out the window, then until its results are in (or `settleMs` more). */

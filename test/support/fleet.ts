@@ -16,7 +16,7 @@ import {
 import { eventually, TEST_REDIS_URL, testContext } from '@vigil/core/testing';
 import { closeChannels, createChannels, createNotifierContext, Notifier, ResultRecorder } from '@vigil/notifier';
 import { ProbeWorker } from '@vigil/prober';
-import { Scheduler } from '@vigil/scheduler';
+import { createSchedulerContext, Scheduler } from '@vigil/scheduler';
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -57,15 +57,7 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
     registry,
     store,
     async scheduler(): Promise<Scheduler> {
-      const scheduler = new Scheduler({
-        redis: base.redis,
-        subscriber: connection(),
-        connection: connection(),
-        keys,
-        vantages,
-        log,
-        leaseMs: 3_000,
-      });
+      const scheduler = new Scheduler(createSchedulerContext(ownProcess(), { vantages }), { leaseMs: 3_000 });
       closers.push(() => scheduler.close());
       await scheduler.start();
       return scheduler;

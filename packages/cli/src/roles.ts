@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import {
-  CheckRegistry,
   type Logger,
   RoleServer,
   resolveSecret,
@@ -11,7 +10,7 @@ import {
 } from '@vigil/core';
 import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
 import { ProbeWorker } from '@vigil/prober';
-import { Scheduler } from '@vigil/scheduler';
+import { createSchedulerContext, Scheduler, type SchedulerContext } from '@vigil/scheduler';
 import { WebServer } from '@vigil/web';
 import type { Runtime } from './runtime.js';
 
@@ -27,27 +26,26 @@ function roleLog(runtime: Runtime, role: string, bindings: Record<string, string
 }
 
 /** Writes the config's checks into the registry (create or update; others are left alone). */
-export async function syncConfigChecks(runtime: Runtime, config: VigilConfig): Promise<Record<string, number>> {
-  const registry = new CheckRegistry({ redis: runtime.redis, keys: runtime.keys });
+export async function syncConfigChecks(
+  ctx: Pick<SchedulerContext, 'checks'>,
+  config: VigilConfig,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0 };
   for (const check of config.checks) {
-    const outcome = await registry.put(check);
+    const outcome = await ctx.checks.put(check);
     counts[outcome] = (counts[outcome] ?? 0) + 1;
   }
   return counts;
 }
 
 export async function startScheduler(runtime: Runtime, config: VigilConfig): Promise<RunningRole> {
-  const counts = await syncConfigChecks(runtime, config);
+  const ctx = createSchedulerContext(
+    { ...runtime, log: roleLog(runtime, 'scheduler') },
+    { vantages: config.vantages.map((vantage) => vantage.id) },
+  );
+  const counts = await syncConfigChecks(ctx, config);
   runtime.log.info({ ...counts }, 'config checks synced into the registry');
-  const scheduler = new Scheduler({
-    redis: runtime.redis,
-    subscriber: runtime.dedicated('subscriber'),
-    connection: runtime.connection,
-    keys: runtime.keys,
-    vantages: config.vantages.map((vantage) => vantage.id),
-    log: roleLog(runtime, 'scheduler'),
-  });
+  const scheduler = new Scheduler(ctx);
   await scheduler.start();
   return { name: 'scheduler', close: () => scheduler.close() };
 }
