@@ -9,13 +9,13 @@ import {
   ResultStore,
   type RoleConnections,
   type RoleContext,
-  TargetGuard,
+  type TargetGuard,
   type Vantage,
   type VigilConfig,
 } from '@vigil/core';
 import { eventually, TEST_REDIS_URL, testContext } from '@vigil/core/testing';
 import { closeChannels, createChannels, createNotifierContext, Notifier, ResultRecorder } from '@vigil/notifier';
-import { ProbeWorker } from '@vigil/prober';
+import { createProberContext, ProbeWorker } from '@vigil/prober';
 import { createSchedulerContext, Scheduler } from '@vigil/scheduler';
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -66,16 +66,18 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       vantage: Vantage | string,
       options: { guard?: TargetGuard; settings?: Partial<ProberSettings> } = {},
     ): Promise<ProbeWorker> {
-      const worker = new ProbeWorker({
-        redis: base.redis,
-        connection: connection(),
-        keys,
+      const prober = createProberContext(ownProcess(), {
         vantage: typeof vantage === 'string' ? { id: vantage } : vantage,
-        guard: options.guard ?? new TargetGuard({ allowPrivateTargets: true, allowTargets: [] }),
-        settings: { concurrency: 50, perHostConcurrency: 50, ...options.settings },
-        log,
-        heartbeatEveryMs: 500,
+        config: {
+          allowPrivateTargets: true,
+          allowTargets: [],
+          prober: { concurrency: 50, perHostConcurrency: 50, ...options.settings },
+        },
       });
+      const worker = new ProbeWorker(
+        { ...prober, ...(options.guard && { guard: options.guard }) },
+        { heartbeatEveryMs: 500 },
+      );
       closers.push(() => worker.close());
       await worker.start();
       return worker;

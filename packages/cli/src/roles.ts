@@ -1,15 +1,7 @@
 import { join } from 'node:path';
-import {
-  type Logger,
-  RoleServer,
-  resolveSecret,
-  systemClock,
-  TargetGuard,
-  type Vantage,
-  type VigilConfig,
-} from '@vigil/core';
+import { type Logger, RoleServer, resolveSecret, systemClock, type Vantage, type VigilConfig } from '@vigil/core';
 import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
-import { ProbeWorker } from '@vigil/prober';
+import { createProberContext, ProbeWorker } from '@vigil/prober';
 import { createSchedulerContext, Scheduler, type SchedulerContext } from '@vigil/scheduler';
 import { WebServer } from '@vigil/web';
 import type { Runtime } from './runtime.js';
@@ -51,15 +43,8 @@ export async function startScheduler(runtime: Runtime, config: VigilConfig): Pro
 }
 
 export async function startProber(runtime: Runtime, config: VigilConfig, vantage: Vantage): Promise<RunningRole> {
-  const worker = new ProbeWorker({
-    redis: runtime.redis,
-    connection: runtime.connection,
-    keys: runtime.keys,
-    vantage,
-    guard: new TargetGuard({ allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets }),
-    settings: config.prober,
-    log: roleLog(runtime, 'prober', { vantage: vantage.id }),
-  });
+  const log = roleLog(runtime, 'prober', { vantage: vantage.id });
+  const worker = new ProbeWorker(createProberContext({ ...runtime, log }, { config, vantage }));
   await worker.start();
   return { name: `prober ${vantage.id}`, close: () => worker.close() };
 }
