@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { type Logger, RoleServer, resolveSecret, systemClock, type Vantage, type VigilConfig } from '@vigil/core';
+import { type Logger, RoleServer, resolveSecret, type Vantage, type VigilConfig } from '@vigil/core';
 import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
 import { createProberContext, ProbeWorker } from '@vigil/prober';
 import { createSchedulerContext, Scheduler, type SchedulerContext } from '@vigil/scheduler';
-import { WebServer } from '@vigil/web';
+import { createWebContext, WebServer } from '@vigil/web';
 import type { Runtime } from './runtime.js';
 
 /** A running role: `close()` stops taking work, finishes what is in flight, and releases resources. */
@@ -89,7 +89,7 @@ export async function startWeb(
 ): Promise<RunningRole> {
   const log = roleLog(runtime, 'web');
   const { secret } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
-  const web = new WebServer({ redis: runtime.redis, keys: runtime.keys, log, clock: systemClock, config, secret });
+  const web = new WebServer(createWebContext({ ...runtime, log }, { config, secret }));
   const url = await web.listen(runtime.env.VIGIL_PORT, options.host);
   log.info({ url }, 'web listening');
   return { name: 'web', close: () => web.close() };

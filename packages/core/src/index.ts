@@ -153,7 +153,6 @@ export {
   type PublicStatus,
   PublicStatusReader,
   publicComponents,
-  publicStatusReader,
   STATUS_MEMO_MS,
   type StatusIndicator,
   SubscriberStore,

@@ -291,15 +291,3 @@ function toPublicMaintenances(windows: readonly ScheduledWindow[], scope: Public
 function compactInstant(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
-
-const readers = new WeakMap<object, PublicStatusReader>();
-
-/** The context's one reader, so its `status()` memo is shared by every route of the process. */
-export function publicStatusReader(ctx: PublicStatusContext): PublicStatusReader {
-  let reader = readers.get(ctx);
-  if (!reader) {
-    reader = new PublicStatusReader(ctx);
-    readers.set(ctx, reader);
-  }
-  return reader;
-}
