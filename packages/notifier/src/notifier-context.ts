@@ -74,7 +74,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
   const checks = new CheckRegistry(stores);
   const incidents = new IncidentStore(stores);
   const maintenances = new MaintenanceStore(stores);
-  const maintenanceSource = new MaintenanceSource({ ...stores, config });
+  const maintenanceSource = new MaintenanceSource({ maintenances, config });
   const fleetEscalation = config.escalations.some((p) => p.id === settings.fleetEscalation)
     ? settings.fleetEscalation
     : undefined;
@@ -101,6 +101,6 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     maintenances,
     maintenanceSource,
     subscribers: new SubscriberStore({ ...stores, secret: input.secret }),
-    publicStatus: new PublicStatusReader({ ...stores, clock, config }),
+    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, incidents, maintenanceSource }),
   };
 }

@@ -30,7 +30,7 @@ export function createWebContext(base: RoleContext, input: WebInput): WebContext
   const checks = new CheckRegistry(stores);
   const incidents = new IncidentStore(stores);
   const maintenances = new MaintenanceStore(stores);
-  const maintenanceSource = new MaintenanceSource({ ...stores, config });
+  const maintenanceSource = new MaintenanceSource({ maintenances, config });
   return {
     redis,
     keys,
@@ -46,7 +46,7 @@ export function createWebContext(base: RoleContext, input: WebInput): WebContext
     maintenances,
     maintenanceSource,
     subscribers: new SubscriberStore({ ...stores, secret }),
-    publicStatus: new PublicStatusReader({ ...stores, clock, config }),
+    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, incidents, maintenanceSource }),
   };
 }
 
