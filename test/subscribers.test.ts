@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, IncidentStore, type VigilConfig, validateConfig } from '@vigil/core';
+import { createLogger, type IncidentStore, type VigilConfig, validateConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
 import { createWebContext, WebServer } from '@vigil/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('status page subscribers end to end: web → notifier → SMTP', () => 
     webUrl = await web.listen(0);
     // The notifier knows where the page is published: the links of update mails point there.
     await fleet.notifier(fleetConfig(webUrl), { smtpUrl: mail.url, secret: SECRET });
-    incidents = new IncidentStore({ redis: fleet.redis, keys: fleet.keys });
+    ({ incidents } = fleet);
   });
   afterEach(async () => {
     await web.close();

@@ -1,22 +1,22 @@
 import {
   type Check,
-  CheckRegistry,
   createLogger,
   createRedis,
   type ProbeResult,
   type ProberSettings,
   parseConfig,
-  ResultStore,
   type RoleConnections,
   type RoleContext,
   type TargetGuard,
   type Vantage,
   type VigilConfig,
+  validateConfig,
 } from '@vigil/core';
 import { eventually, TEST_REDIS_URL, testContext } from '@vigil/core/testing';
 import { closeChannels, createChannels, createNotifierContext, Notifier, ResultRecorder } from '@vigil/notifier';
 import { createProberContext, ProbeWorker } from '@vigil/prober';
 import { createSchedulerContext, Scheduler } from '@vigil/scheduler';
+import { createWebContext } from '@vigil/web';
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -31,11 +31,11 @@ export function checkFromYaml(yaml: string, vantages = ['alpha', 'beta']): Check
 
 /**
  * An in-process fleet on real Redis under a fresh prefix: add schedulers, probers and a recorder as
- * the test needs them; `close()` stops them all and deletes the keys.
+ * the test needs them; `close()` stops them all and deletes the keys. Its own stores (`ctx`, as the
+ * web role has them) are what a test writes checks and tokens with and reads results and incidents from.
  */
 export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']) {
   const base = await testContext('fleet', { log });
-  const { keys } = base;
   const closers: (() => Promise<void>)[] = [];
   const connection = () => {
     const conn = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -48,14 +48,18 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
     connection: connection(),
     dedicated: () => connection(),
   });
-  const registry = new CheckRegistry({ redis: base.redis, keys });
-  const store = new ResultStore({ redis: base.redis, keys });
+  const ctx = createWebContext(base, {
+    config: validateConfig({ vantages }, 'fleet'),
+    secret: 'test-secret-0123456789',
+  });
 
   return {
     ...base,
-    keys,
-    registry,
-    store,
+    ctx,
+    registry: ctx.checks,
+    store: ctx.results,
+    incidents: ctx.incidents,
+    tokens: ctx.tokens,
     async scheduler(): Promise<Scheduler> {
       const scheduler = new Scheduler(createSchedulerContext(ownProcess(), { vantages }), { leaseMs: 3_000 });
       closers.push(() => scheduler.close());
@@ -83,7 +87,7 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       return worker;
     },
     async recorder(): Promise<ResultRecorder> {
-      const recorder = new ResultRecorder({ ...ownProcess(), results: store });
+      const recorder = new ResultRecorder({ ...ownProcess(), results: ctx.results });
       closers.push(() => recorder.close());
       await recorder.start();
       return recorder;
@@ -122,7 +126,7 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
     ): Promise<ProbeResult[]> {
       return eventually(
         async () => {
-          const history = (await store.history(checkId, { limit: 1_000 })).reverse();
+          const history = (await ctx.results.history(checkId, { limit: 1_000 })).reverse();
           return predicate(history) ? history : undefined;
         },
         timeoutMs,
