@@ -4,9 +4,9 @@
  * ResultRecorder. DESIGN.md's bars: probe start lateness p99 < 1 s, no round lost, no herd at :00.
  */
 import { performance } from 'node:perf_hooks';
-import { type Check, CheckRegistry, createLogger, type Logger } from '@vigil/core';
+import { type Check, CheckRegistry, createLogger, type Logger, ResultStore } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
-import { desiredSchedulers, Scheduler, SchedulerSync } from '@vigil/scheduler';
+import { createSchedulerContext, desiredSchedulers, Scheduler, SchedulerSync } from '@vigil/scheduler';
 import { checkSeries, proberSettings, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
@@ -112,13 +112,10 @@ async function startWorkers(
   fleet: Fleet,
   { log, tally, vantages }: { log: Logger; tally: RoundTally; vantages: readonly string[] },
 ): Promise<void> {
-  fleet.recorder = new ResultRecorder({
-    redis: bench.redis,
-    connection: bench.connection('recorder'),
-    keys: bench.keys,
-    log,
-    onRecorded: tally.add,
-  });
+  fleet.recorder = new ResultRecorder(
+    { connection: bench.connection('recorder'), keys: bench.keys, log, results: new ResultStore(bench) },
+    { onRecorded: tally.add },
+  );
   await fleet.recorder.start();
   const settings = proberSettings();
   for (const vantage of vantages) {
@@ -136,14 +133,7 @@ async function stopWorkers(fleet: Fleet): Promise<void> {
 }
 
 function newScheduler(bench: BenchRedis, vantages: readonly string[], log: Logger): Scheduler {
-  return new Scheduler({
-    redis: bench.redis,
-    subscriber: bench.connection('scheduler-subscriber'),
-    connection: bench.connection('scheduler'),
-    keys: bench.keys,
-    vantages,
-    log,
-  });
+  return new Scheduler(createSchedulerContext(bench.role('scheduler', log), { vantages }));
 }
 
 /** Waits out the window, then until its results are in (or `settleMs` more). */

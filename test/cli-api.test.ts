@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { ResultStore } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVigil, startTestApi, type TestApi, writeConfig } from './support/vigil-process.js';
@@ -70,7 +69,7 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     ]);
     expect(web.code, web.output).toBe(0);
     expect(db.code, db.output).toBe(0);
-    await new ResultStore({ redis: api.redis, keys: api.keys }).record(
+    await api.ctx.results.record(
       sampleResult({ checkId: 'web', round: Date.now() - 5_000, finishedAt: Date.now(), status: 200 }),
       30_000,
     );

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { type Check, CheckRegistry } from '@vigil/core';
+import type { Check, CheckRegistry } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runVigil, startTestApi, type TestApi, writeConfig } from './support/vigil-process.js';
 
@@ -76,7 +76,7 @@ describe('vigil apply', { timeout: 90_000 }, () => {
   beforeEach(async () => {
     api = await startTestApi();
     env = { ...api.env(await api.token({ owner: 'platform', scope: 'admin' })), API_SECRET: 's3cret-one' };
-    registry = new CheckRegistry({ redis: api.redis, keys: api.keys });
+    registry = api.ctx.checks;
     file = await writeConfig(vigilYaml());
   });
   afterEach(async () => {

@@ -1,4 +1,3 @@
-import { IncidentStore } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVigil, startTestApi, type TestApi, writeConfig } from './support/vigil-process.js';
 
@@ -9,7 +8,7 @@ describe('vigil incidents and vigil oncall', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     api = await startTestApi();
     env = api.env(await api.token({ owner: 'ops', scope: 'admin' }));
-    const incidents = new IncidentStore({ redis: api.redis, keys: api.keys });
+    const incidents = api.ctx.incidents;
     const opened = await incidents.openOrJoin(
       {
         group: 'component:api',

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IncidentStore } from '@vigil/core';
+import type { IncidentStore } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVigil, startTestApi, type TestApi } from './support/vigil-process.js';
 
@@ -14,7 +14,7 @@ describe('vigil incidents postmortem', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     api = await startTestApi();
     env = api.env(await api.token({ owner: 'ops', scope: 'admin' }));
-    incidents = new IncidentStore({ redis: api.redis, keys: api.keys });
+    incidents = api.ctx.incidents;
     dir = await mkdtemp(join(tmpdir(), 'vigil-postmortem-'));
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { IncidentStore, parseConfig } from '@vigil/core';
+import { parseConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
@@ -43,7 +43,7 @@ ${pagingYaml({ extra: '' }).replace('groupingWindow: 1s', 'groupingWindow: 3s')}
     await fleet.historyUntil('app-199', (h) => h.filter((r) => r.ok).length >= 4, 20_000);
 
     target.handler = (req) => req.socket.destroy();
-    const incidents = new IncidentStore({ redis: fleet.redis, keys: fleet.keys });
+    const { incidents } = fleet;
     const incident = await eventually(
       async () => {
         const [open] = await incidents.listOpen();
@@ -91,7 +91,7 @@ ${pagingYaml()}`);
     expect(page.text).toMatch(/[34] of 4 checks failing only there/);
     await sleep(4_000);
 
-    const incidents = new IncidentStore({ redis: fleet.redis, keys: fleet.keys });
+    const { incidents } = fleet;
     const all = await incidents.list();
     expect(all.map((i) => i.group)).toEqual(['vantage:gamma:impaired']);
     expect(mail.to('ana@example.test')).toHaveLength(0);

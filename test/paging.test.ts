@@ -1,4 +1,4 @@
-import { downtimeBounds, IncidentStore, parseConfig, redeemAckToken } from '@vigil/core';
+import { downtimeBounds, parseConfig, redeemAckToken } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
@@ -51,7 +51,7 @@ ${pagingYaml({ repeat: 1 })}`);
     expect(first?.text).toContain('connect_refused');
     expect(first?.text).toMatch(/3 of 3/);
 
-    const incidents = new IncidentStore({ redis: fleet.redis, keys: fleet.keys });
+    const { incidents } = fleet;
     const [incident] = await incidents.listOpen();
     expect(incident?.members.map((m) => m.checkId)).toEqual(['api-health']);
 

@@ -3,7 +3,7 @@
  * the process exits 0 within its deadline and nothing is lost or doubled. (The prober's turn is in
  * prober-crash.test.ts, the notifier's in paging-restart.test.ts.)
  */
-import { type CheckInput, TokenStore, tokenInputSchema } from '@vigil/core';
+import { type CheckInput, tokenInputSchema } from '@vigil/core';
 import { eventually, TEST_REDIS_URL } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, roundsOf, startFleet } from './support/fleet.js';
@@ -60,7 +60,7 @@ describe('SIGTERM mid-work', () => {
   }, 60_000);
 
   it('the web role finishes the requests in flight, refuses new ones, and exits 0: every 201 is a stored check', async () => {
-    const { token } = await new TokenStore({ redis: fleet.redis, keys: fleet.keys }).create(
+    const { token } = await fleet.tokens.create(
       tokenInputSchema.parse({
         owner: 'team',
         scope: 'write',

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { createLogger, IncidentStore, systemClock, type VigilConfig, validateConfig } from '@vigil/core';
+import { createLogger, type IncidentStore, type VigilConfig, validateConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
-import { WebServer } from '@vigil/web';
+import { createWebContext, WebServer } from '@vigil/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
 import { type MailSink, type ReceivedMail, startMailSink } from './support/mail-sink.js';
@@ -48,18 +48,11 @@ describe('status page subscribers end to end: web → notifier → SMTP', () => 
         },
       }),
     });
-    web = new WebServer({
-      redis: fleet.redis,
-      keys: fleet.keys,
-      log,
-      clock: systemClock,
-      config: fleetConfig(),
-      secret: SECRET,
-    });
+    web = new WebServer(createWebContext({ ...fleet, log }, { config: fleetConfig(), secret: SECRET }));
     webUrl = await web.listen(0);
     // The notifier knows where the page is published: the links of update mails point there.
     await fleet.notifier(fleetConfig(webUrl), { smtpUrl: mail.url, secret: SECRET });
-    incidents = new IncidentStore({ redis: fleet.redis, keys: fleet.keys });
+    ({ incidents } = fleet);
   });
   afterEach(async () => {
     await web.close();

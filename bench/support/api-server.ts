@@ -15,7 +15,7 @@ import {
   utcDay,
   validateConfig,
 } from '@vigil/core';
-import { WebServer } from '@vigil/web';
+import { createWebContext, WebServer } from '@vigil/web';
 import Fastify from 'fastify';
 import { benchRedis } from './redis.js';
 
@@ -57,13 +57,12 @@ for (const check of checks) {
 }
 await seed.exec();
 
-const web = new WebServer({
-  ...stores,
-  log: createLogger({ level: 'warn', destination: process.stderr }),
-  clock: systemClock,
-  config,
-  secret: 'bench-secret-0123456789abcdef',
-});
+const web = new WebServer(
+  createWebContext(
+    { ...stores, log: createLogger({ level: 'warn', destination: process.stderr }), clock: systemClock },
+    { config, secret: 'bench-secret-0123456789abcdef' },
+  ),
+);
 const url = await web.listen(0);
 
 // The peer: the same shapes, prepared in memory, no auth, no validation, no Redis.

@@ -7,8 +7,16 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, createRedis, type Redis, redisKeys, validateConfig, waitForRedis } from '@vigil/core';
-import { closeChannels, createChannels, Notifier } from '@vigil/notifier';
+import {
+  createLogger,
+  createRedis,
+  type Redis,
+  redisKeys,
+  systemClock,
+  validateConfig,
+  waitForRedis,
+} from '@vigil/core';
+import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
 
 interface NotifierArgs {
   redisUrl: string;
@@ -38,23 +46,25 @@ await waitForRedis(redis, args.redisUrl);
 const log = createLogger({ level: 'warn', destination: process.stderr, bindings: { role: 'notifier' } });
 const channels = createChannels({
   log,
-  clock: { now: () => Date.now() },
+  clock: systemClock,
   secret: args.secret,
   smtpUrl: args.smtpUrl,
   outboxDir: join(tmpdir(), 'vigil-bench-outbox'),
   from: 'Vigil <vigil@bench.test>',
 });
-const notifier = new Notifier({
-  redis,
-  connection: open('queues'),
-  dedicated: (name) => open(name),
-  keys: redisKeys(args.prefix),
-  log,
-  config,
-  channels,
-  secret: args.secret,
-  publicUrl: 'http://127.0.0.1:8080',
-});
+const notifier = new Notifier(
+  createNotifierContext(
+    {
+      redis,
+      keys: redisKeys(args.prefix),
+      clock: systemClock,
+      log,
+      connection: open('queues'),
+      dedicated: (name) => open(name),
+    },
+    { config, channels, secret: args.secret, publicUrl: 'http://127.0.0.1:8080' },
+  ),
+);
 await notifier.start();
 
 const sampler = setInterval(() => {

@@ -5,7 +5,7 @@
  */
 import { CheckRegistry, createLogger, IncidentStore, type ProberSettings } from '@vigil/core';
 import { CheckStates } from '@vigil/notifier';
-import { Scheduler } from '@vigil/scheduler';
+import { createSchedulerContext, Scheduler } from '@vigil/scheduler';
 import { type Child, startChild } from './child.js';
 import { type BenchRedis, benchRedis } from './redis.js';
 
@@ -80,13 +80,8 @@ export async function startPagingFleet(options: PagingFleetOptions): Promise<Pag
     states: new CheckStates(ctx),
     incidents: new IncidentStore(ctx),
     async schedule() {
-      scheduler = new Scheduler({
-        ...ctx,
-        subscriber: bench.connection('scheduler-subscriber'),
-        connection: bench.connection('scheduler'),
-        vantages: options.vantages,
-        log: createLogger({ level: 'warn', destination: process.stderr }),
-      });
+      const log = createLogger({ level: 'warn', destination: process.stderr });
+      scheduler = new Scheduler(createSchedulerContext(bench.role('scheduler', log), { vantages: options.vantages }));
       await scheduler.start();
     },
     async notifierMemory() {

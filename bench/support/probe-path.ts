@@ -15,6 +15,7 @@ import {
   type RecordOutcome,
   type ResultBatchData,
   type ResultJobData,
+  ResultStore,
 } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
 import { PROBE_JOB_OPTIONS } from '@vigil/scheduler';
@@ -55,13 +56,10 @@ export class ProbePath {
     this.queue = new Queue<ProbeJobData>(probeQueueName(VANTAGE), { connection, prefix: keys.prefix });
     this.results = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection, prefix: keys.prefix });
     if (options.record) {
-      this.recorder = new ResultRecorder({
-        redis,
-        connection: bench.connection('recorder'),
-        keys,
-        log,
-        onRecorded: (data, outcome) => this.count(data, outcome),
-      });
+      this.recorder = new ResultRecorder(
+        { connection: bench.connection('recorder'), keys, log, results: new ResultStore({ redis, keys }) },
+        { onRecorded: (data, outcome) => this.count(data, outcome) },
+      );
     }
   }
 

@@ -3,8 +3,8 @@
  * bench's prefix. Argument: JSON `{ redisUrl, prefix, vantage, settings }`. Prints "ready" once
  * taking jobs; stops (finishing what is in flight) on SIGTERM, when stdin closes, or after 15 minutes.
  */
-import { createLogger, createRedis, type ProberSettings, redisKeys, TargetGuard, waitForRedis } from '@vigil/core';
-import { ProbeWorker } from '@vigil/prober';
+import { createLogger, createRedis, type ProberSettings, redisKeys, systemClock, waitForRedis } from '@vigil/core';
+import { createProberContext, ProbeWorker } from '@vigil/prober';
 
 interface ProberArgs {
   redisUrl: string;
@@ -22,16 +22,17 @@ const connection = createRedis(args.redisUrl, {
   maxRetriesPerRequest: null,
 });
 await waitForRedis(redis, args.redisUrl);
-const worker = new ProbeWorker({
-  redis,
-  connection,
-  keys: redisKeys(args.prefix),
-  vantage: { id: args.vantage },
-  guard: new TargetGuard({ allowPrivateTargets: true, allowTargets: [] }),
-  settings: args.settings,
-  log: createLogger({ level: 'warn', destination: process.stderr, bindings: { vantage: args.vantage } }),
-  heartbeatEveryMs: 2_000,
-});
+const log = createLogger({ level: 'warn', destination: process.stderr, bindings: { vantage: args.vantage } });
+const worker = new ProbeWorker(
+  createProberContext(
+    { redis, connection, keys: redisKeys(args.prefix), clock: systemClock, log },
+    {
+      vantage: { id: args.vantage },
+      config: { allowPrivateTargets: true, allowTargets: [], prober: args.settings },
+    },
+  ),
+  { heartbeatEveryMs: 2_000 },
+);
 await worker.start();
 process.stdout.write('ready\n');
 

@@ -3,7 +3,18 @@
  * roles make them, and `cleanup()` deleting the prefix and closing everything it opened.
  */
 import { randomUUID } from 'node:crypto';
-import { createRedis, DEFAULT_REDIS_URL, type Redis, type RedisKeys, redisKeys, waitForRedis } from '@vigil/core';
+import {
+  createRedis,
+  DEFAULT_REDIS_URL,
+  type Logger,
+  type Redis,
+  type RedisKeys,
+  type RoleConnections,
+  type RoleContext,
+  redisKeys,
+  systemClock,
+  waitForRedis,
+} from '@vigil/core';
 import { deletePrefix } from '@vigil/core/testing';
 
 export interface BenchRedis {
@@ -14,6 +25,8 @@ export interface BenchRedis {
   redis: Redis;
   /** A connection of its own, as BullMQ queues and workers want (`maxRetriesPerRequest: null`). */
   connection(name: string): Redis;
+  /** A role's process on this Redis: the command connection, and connections of its own named after `role`. */
+  role(role: string, log: Logger): RoleContext & RoleConnections;
   cleanup(): Promise<void>;
 }
 
@@ -27,12 +40,21 @@ export async function benchRedis(url = DEFAULT_REDIS_URL): Promise<BenchRedis> {
   };
   const redis = open('commands', false);
   await waitForRedis(redis, url);
+  const keys = redisKeys(prefix);
   return {
     url,
     prefix,
-    keys: redisKeys(prefix),
+    keys,
     redis,
     connection: (name) => open(name, true),
+    role: (role, log) => ({
+      redis,
+      keys,
+      clock: systemClock,
+      log,
+      connection: open(role, true),
+      dedicated: (name) => open(`${role}-${name}`, true),
+    }),
     async cleanup() {
       await deletePrefix(redis, prefix);
       for (const conn of opened) conn.disconnect();

@@ -1,21 +1,22 @@
 import {
   type Check,
-  CheckRegistry,
   createLogger,
   createRedis,
   type ProbeResult,
   type ProberSettings,
   parseConfig,
-  ResultStore,
-  redisKeys,
-  TargetGuard,
+  type RoleConnections,
+  type RoleContext,
+  type TargetGuard,
   type Vantage,
   type VigilConfig,
+  validateConfig,
 } from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
-import { closeChannels, createChannels, Notifier, ResultRecorder } from '@vigil/notifier';
-import { ProbeWorker } from '@vigil/prober';
-import { Scheduler } from '@vigil/scheduler';
+import { eventually, TEST_REDIS_URL, testContext } from '@vigil/core/testing';
+import { closeChannels, createChannels, createNotifierContext, Notifier, ResultRecorder } from '@vigil/notifier';
+import { createProberContext, ProbeWorker } from '@vigil/prober';
+import { createSchedulerContext, Scheduler } from '@vigil/scheduler';
+import { createWebContext } from '@vigil/web';
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -30,35 +31,37 @@ export function checkFromYaml(yaml: string, vantages = ['alpha', 'beta']): Check
 
 /**
  * An in-process fleet on real Redis under a fresh prefix: add schedulers, probers and a recorder as
- * the test needs them; `close()` stops them all and deletes the keys.
+ * the test needs them; `close()` stops them all and deletes the keys. Its own stores (`ctx`, as the
+ * web role has them) are what a test writes checks and tokens with and reads results and incidents from.
  */
 export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']) {
-  const base = await testRedis('fleet');
-  const keys = redisKeys(base.prefix);
+  const base = await testContext('fleet', { log });
   const closers: (() => Promise<void>)[] = [];
   const connection = () => {
     const conn = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     closers.push(async () => conn.disconnect());
     return conn;
   };
-  const registry = new CheckRegistry({ redis: base.redis, keys });
-  const store = new ResultStore({ redis: base.redis, keys });
+  /** One process of the fleet: the fleet's Redis for commands, connections of its own for BullMQ and blocking reads. */
+  const ownProcess = (): RoleContext & RoleConnections => ({
+    ...base,
+    connection: connection(),
+    dedicated: () => connection(),
+  });
+  const ctx = createWebContext(base, {
+    config: validateConfig({ vantages }, 'fleet'),
+    secret: 'test-secret-0123456789',
+  });
 
   return {
     ...base,
-    keys,
-    registry,
-    store,
+    ctx,
+    registry: ctx.checks,
+    store: ctx.results,
+    incidents: ctx.incidents,
+    tokens: ctx.tokens,
     async scheduler(): Promise<Scheduler> {
-      const scheduler = new Scheduler({
-        redis: base.redis,
-        subscriber: connection(),
-        connection: connection(),
-        keys,
-        vantages,
-        log,
-        leaseMs: 3_000,
-      });
+      const scheduler = new Scheduler(createSchedulerContext(ownProcess(), { vantages }), { leaseMs: 3_000 });
       closers.push(() => scheduler.close());
       await scheduler.start();
       return scheduler;
@@ -67,22 +70,24 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       vantage: Vantage | string,
       options: { guard?: TargetGuard; settings?: Partial<ProberSettings> } = {},
     ): Promise<ProbeWorker> {
-      const worker = new ProbeWorker({
-        redis: base.redis,
-        connection: connection(),
-        keys,
+      const prober = createProberContext(ownProcess(), {
         vantage: typeof vantage === 'string' ? { id: vantage } : vantage,
-        guard: options.guard ?? new TargetGuard({ allowPrivateTargets: true, allowTargets: [] }),
-        settings: { concurrency: 50, perHostConcurrency: 50, ...options.settings },
-        log,
-        heartbeatEveryMs: 500,
+        config: {
+          allowPrivateTargets: true,
+          allowTargets: [],
+          prober: { concurrency: 50, perHostConcurrency: 50, ...options.settings },
+        },
       });
+      const worker = new ProbeWorker(
+        { ...prober, ...(options.guard && { guard: options.guard }) },
+        { heartbeatEveryMs: 500 },
+      );
       closers.push(() => worker.close());
       await worker.start();
       return worker;
     },
     async recorder(): Promise<ResultRecorder> {
-      const recorder = new ResultRecorder({ redis: base.redis, connection: connection(), keys, log });
+      const recorder = new ResultRecorder({ ...ownProcess(), results: ctx.results });
       closers.push(() => recorder.close());
       await recorder.start();
       return recorder;
@@ -95,24 +100,16 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
       const secret = options.secret ?? 'test-secret-0123456789';
       const channels = createChannels({
         log,
-        clock: { now: () => Date.now() },
+        clock: base.clock,
         secret,
         ...(options.smtpUrl && { smtpUrl: options.smtpUrl }),
         outboxDir: options.outboxDir ?? '/tmp/vigil-test-outbox',
         from: 'Vigil <vigil@example.test>',
       });
-      const notifier = new Notifier({
-        redis: base.redis,
-        connection: connection(),
-        dedicated: () => connection(),
-        keys,
-        log,
-        config,
-        channels,
-        secret,
-        publicUrl: 'http://127.0.0.1:8080',
-        fleetTickMs: 500,
-      });
+      const notifier = new Notifier(
+        createNotifierContext(ownProcess(), { config, channels, secret, publicUrl: 'http://127.0.0.1:8080' }),
+        { fleetTickMs: 500 },
+      );
       closers.push(async () => {
         await notifier.close();
         await closeChannels(channels);
@@ -129,7 +126,7 @@ export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']
     ): Promise<ProbeResult[]> {
       return eventually(
         async () => {
-          const history = (await store.history(checkId, { limit: 1_000 })).reverse();
+          const history = (await ctx.results.history(checkId, { limit: 1_000 })).reverse();
           return predicate(history) ? history : undefined;
         },
         timeoutMs,

@@ -3,20 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  CheckRegistry,
-  createLogger,
-  type Redis,
-  type RedisKeys,
-  redisKeys,
-  systemClock,
-  type TokenInput,
-  TokenStore,
-  tokenInputSchema,
-  validateConfig,
-} from '@vigil/core';
-import { TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
-import { WebServer } from '@vigil/web';
+import { type Redis, type RedisKeys, type TokenInput, tokenInputSchema, validateConfig } from '@vigil/core';
+import { TEST_REDIS_URL, testContext } from '@vigil/core/testing';
+import { createWebContext, type WebContext, WebServer } from '@vigil/web';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** The `vigil` that ships: the compiled CLI under plain Node (`pretest` builds it). */
@@ -94,6 +83,8 @@ export interface TestApi {
   prefix: string;
   redis: Redis;
   keys: RedisKeys;
+  /** The web role's context: its stores, for fixtures written and state read behind the API's back. */
+  ctx: WebContext;
   /** A token created straight in Redis (as `vigil tokens create` does without VIGIL_TOKEN). */
   token(input: TokenInput): Promise<string>;
   /** The environment a `vigil` child needs to reach this API (and its Redis), with `token` if given. */
@@ -103,34 +94,27 @@ export interface TestApi {
 
 /** Starts the web role in this process on port 0, its config's checks in the registry as `vigil up` puts them. */
 export async function startTestApi(config: unknown = API_TEST_CONFIG): Promise<TestApi> {
-  const { redis, prefix, cleanup } = await testRedis('cli-api');
-  const keys = redisKeys(prefix);
+  const base = await testContext('cli-api');
+  const { redis, prefix, keys } = base;
   const parsed = validateConfig(config, 'test config');
-  const registry = new CheckRegistry({ redis, keys });
-  for (const check of parsed.checks) await registry.put(check);
-  const web = new WebServer({
-    redis,
-    keys,
-    log: createLogger({ level: 'silent' }),
-    clock: systemClock,
-    config: parsed,
-    secret: 'test-secret-0123456789abcdef',
-  });
+  const ctx = createWebContext(base, { config: parsed, secret: 'test-secret-0123456789abcdef' });
+  for (const check of parsed.checks) await ctx.checks.put(check);
+  const web = new WebServer(ctx);
   const url = await web.listen(0);
-  const tokens = new TokenStore({ redis, keys });
   return {
     url,
     prefix,
     redis,
     keys,
+    ctx,
     async token(input) {
-      const created = await tokens.create(tokenInputSchema.parse(input), { now: Date.now(), createdBy: 'test' });
+      const created = await ctx.tokens.create(tokenInputSchema.parse(input), { now: Date.now(), createdBy: 'test' });
       return created.token;
     },
     env: (token) => ({ REDIS_URL: TEST_REDIS_URL, VIGIL_PREFIX: prefix, VIGIL_URL: url, VIGIL_TOKEN: token ?? '' }),
     async close() {
       await web.close();
-      await cleanup();
+      await base.cleanup();
     },
   };
 }

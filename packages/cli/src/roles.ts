@@ -1,14 +1,6 @@
 import { join } from 'node:path';
-import {
-  CheckRegistry,
-  type Logger,
-  RoleServer,
-  resolveSecret,
-  systemClock,
-  TargetGuard,
-  type Vantage,
-  type VigilConfig,
-} from '@vigil/core';
+import { type Logger, RoleServer, resolveSecret, type Vantage, type VigilConfig } from '@vigil/core';
+import type { SchedulerContext } from '@vigil/scheduler';
 import type { Runtime } from './runtime.js';
 
 // Each role's package is imported when that role starts: `vigil prober` never loads the web role's Fastify.
@@ -25,43 +17,35 @@ function roleLog(runtime: Runtime, role: string, bindings: Record<string, string
 }
 
 /** Writes the config's checks into the registry (create or update; others are left alone). */
-export async function syncConfigChecks(runtime: Runtime, config: VigilConfig): Promise<Record<string, number>> {
-  const registry = new CheckRegistry({ redis: runtime.redis, keys: runtime.keys });
+export async function syncConfigChecks(
+  ctx: Pick<SchedulerContext, 'checks'>,
+  config: VigilConfig,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0 };
   for (const check of config.checks) {
-    const outcome = await registry.put(check);
+    const outcome = await ctx.checks.put(check);
     counts[outcome] = (counts[outcome] ?? 0) + 1;
   }
   return counts;
 }
 
 export async function startScheduler(runtime: Runtime, config: VigilConfig): Promise<RunningRole> {
-  const { Scheduler } = await import('@vigil/scheduler');
-  const counts = await syncConfigChecks(runtime, config);
+  const { createSchedulerContext, Scheduler } = await import('@vigil/scheduler');
+  const ctx = createSchedulerContext(
+    { ...runtime, log: roleLog(runtime, 'scheduler') },
+    { vantages: config.vantages.map((vantage) => vantage.id) },
+  );
+  const counts = await syncConfigChecks(ctx, config);
   runtime.log.info({ ...counts }, 'config checks synced into the registry');
-  const scheduler = new Scheduler({
-    redis: runtime.redis,
-    subscriber: runtime.dedicated('subscriber'),
-    connection: runtime.connection,
-    keys: runtime.keys,
-    vantages: config.vantages.map((vantage) => vantage.id),
-    log: roleLog(runtime, 'scheduler'),
-  });
+  const scheduler = new Scheduler(ctx);
   await scheduler.start();
   return { name: 'scheduler', close: () => scheduler.close() };
 }
 
 export async function startProber(runtime: Runtime, config: VigilConfig, vantage: Vantage): Promise<RunningRole> {
-  const { ProbeWorker } = await import('@vigil/prober');
-  const worker = new ProbeWorker({
-    redis: runtime.redis,
-    connection: runtime.connection,
-    keys: runtime.keys,
-    vantage,
-    guard: new TargetGuard({ allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets }),
-    settings: config.prober,
-    log: roleLog(runtime, 'prober', { vantage: vantage.id }),
-  });
+  const { createProberContext, ProbeWorker } = await import('@vigil/prober');
+  const log = roleLog(runtime, 'prober', { vantage: vantage.id });
+  const worker = new ProbeWorker(createProberContext({ ...runtime, log }, { config, vantage }));
   await worker.start();
   return { name: `prober ${vantage.id}`, close: () => worker.close() };
 }
@@ -71,7 +55,7 @@ export async function startNotifier(
   config: VigilConfig,
   options: { stateDir?: string } = {},
 ): Promise<RunningRole> {
-  const { closeChannels, createChannels, Notifier } = await import('@vigil/notifier');
+  const { closeChannels, createChannels, createNotifierContext, Notifier } = await import('@vigil/notifier');
   const log = roleLog(runtime, 'notifier');
   const { secret, generated } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
   if (generated)
@@ -79,7 +63,7 @@ export async function startNotifier(
   const outboxDir = join(options.stateDir ?? '.vigil', 'outbox');
   const channels = createChannels({
     log,
-    clock: { now: () => Date.now() },
+    clock: runtime.clock,
     secret,
     ...(runtime.env.SMTP_URL && { smtpUrl: runtime.env.SMTP_URL }),
     outboxDir,
@@ -87,17 +71,8 @@ export async function startNotifier(
   });
   if (!runtime.env.SMTP_URL)
     log.info({ outbox: outboxDir }, 'SMTP_URL is not set: email pages are written to the outbox');
-  const notifier = new Notifier({
-    redis: runtime.redis,
-    connection: runtime.connection,
-    dedicated: (name) => runtime.dedicated(name),
-    keys: runtime.keys,
-    log,
-    config,
-    channels,
-    secret,
-    publicUrl: config.notifier.publicUrl ?? `http://127.0.0.1:${runtime.env.VIGIL_PORT}`,
-  });
+  const publicUrl = config.notifier.publicUrl ?? `http://127.0.0.1:${runtime.env.VIGIL_PORT}`;
+  const notifier = new Notifier(createNotifierContext({ ...runtime, log }, { config, channels, secret, publicUrl }));
   await notifier.start();
   return {
     name: 'notifier',
@@ -114,10 +89,10 @@ export async function startWeb(
   config: VigilConfig,
   options: { host?: string } = {},
 ): Promise<RunningRole> {
-  const { WebServer } = await import('@vigil/web');
+  const { createWebContext, WebServer } = await import('@vigil/web');
   const log = roleLog(runtime, 'web');
   const { secret } = await resolveSecret(runtime, runtime.env.VIGIL_SECRET);
-  const web = new WebServer({ redis: runtime.redis, keys: runtime.keys, log, clock: systemClock, config, secret });
+  const web = new WebServer(createWebContext({ ...runtime, log }, { config, secret }));
   const url = await web.listen(runtime.env.VIGIL_PORT, options.host);
   log.info({ url }, 'web listening');
   return { name: 'web', close: () => web.close() };

@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import {
   createLogger,
   createRedis,
-  type Logger,
   loadConfig,
   type Redis,
-  type RedisKeys,
+  type RoleConnections,
+  type RoleContext,
   redisKeys,
+  systemClock,
   type VigilConfig,
   type VigilEnv,
   validateConfig,
@@ -19,21 +20,16 @@ import { locateRedis, type RedisLocation } from './redis-bootstrap.js';
 /** The example `vigil up` runs when there is no config file. */
 export const EXAMPLE_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'vigil.yaml');
 
-/** Everything a role needs from its process: Redis connections, the key layout, a logger. */
-export interface Runtime {
+/**
+ * The process every role context is built on: it opens the Redis connections (commands, BullMQ's,
+ * and those a part blocks on) and owns them; `close()` ends them once, after the roles have stopped.
+ */
+export interface Runtime extends RoleContext, RoleConnections {
   /** The role this process was started as (`up` runs them all). */
   role: string;
   env: VigilEnv;
   redisUrl: string;
   redisSource: RedisLocation['source'];
-  /** For commands. */
-  redis: Redis;
-  /** For BullMQ: it must wait out Redis restarts rather than fail requests. */
-  connection: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  /** Opens a connection of its own (subscribers); closed with the runtime. */
-  dedicated(name: string): Redis;
   close(): Promise<void>;
 }
 
@@ -69,6 +65,7 @@ export async function openRuntime(options: {
     redis,
     connection,
     keys: redisKeys(env.VIGIL_PREFIX),
+    clock: systemClock,
     log,
     dedicated(name) {
       const conn = createRedis(location.url, { name: `vigil-${role}-${name}` });
@@ -78,7 +75,9 @@ export async function openRuntime(options: {
     },
     close() {
       closing ??= (async () => {
-        await Promise.all([...extra, connection, redis].map((conn) => conn.quit().catch(() => conn.disconnect())));
+        // A part that blocks on a connection may have ended it already, to stop waiting: those are left be.
+        const open = [...extra, connection, redis].filter((conn) => conn.status !== 'end');
+        await Promise.all(open.map((conn) => conn.quit().catch(() => conn.disconnect())));
         await location.stop();
         log.flush();
       })();

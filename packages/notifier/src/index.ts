@@ -1,5 +1,9 @@
 export { CheckStates } from './evaluation/check-state.js';
-export { ResultRecorder, type ResultRecorderOptions } from './evaluation/result-recorder.js';
+export {
+  ResultRecorder,
+  type ResultRecorderContext,
+  type ResultRecorderOptions,
+} from './evaluation/result-recorder.js';
 export {
   failuresNeeded,
   judgeRound,
@@ -8,6 +12,7 @@ export {
   type Verdict,
 } from './evaluation/round-verdict.js';
 export { Notifier, type NotifierOptions } from './notifier.js';
+export { createNotifierContext, type NotifierContext, type NotifierInput } from './notifier-context.js';
 export type { Channel, ChannelContext, ChannelRegistry, Page, PageAction } from './paging/channels/channel.js';
 export { PermanentDeliveryError } from './paging/channels/channel.js';
 export { closeChannels, createChannels } from './paging/channels/registry.js';

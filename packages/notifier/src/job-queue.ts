@@ -1,5 +1,5 @@
-import type { Logger, Redis, RedisKeys } from '@vigil/core';
 import { type Job, Queue, Worker } from 'bullmq';
+import type { NotifierContext } from './notifier-context.js';
 
 /**
  * A BullMQ queue and the worker that drains it, started and closed together (worker first, so
@@ -10,15 +10,16 @@ export class JobQueue<Data, Result> {
   readonly worker: Worker<Data, Result>;
   private closing: Promise<void> | undefined;
 
-  constructor(options: {
-    name: string;
-    connection: Redis;
-    keys: RedisKeys;
-    log: Logger;
-    concurrency: number;
-    process: (job: Job<Data, Result>) => Promise<Result>;
-  }) {
-    const { name, connection, keys, log } = options;
+  constructor(
+    ctx: Pick<NotifierContext, 'connection' | 'keys' | 'log'>,
+    options: {
+      name: string;
+      concurrency: number;
+      process: (job: Job<Data, Result>) => Promise<Result>;
+    },
+  ) {
+    const { connection, keys, log } = ctx;
+    const { name } = options;
     this.queue = new Queue<Data, Result>(name, { connection, prefix: keys.prefix });
     this.worker = new Worker<Data, Result>(name, options.process, {
       connection,

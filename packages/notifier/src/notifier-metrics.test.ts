@@ -1,25 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { createLogger, IncidentStore, parseConfig, processMetrics, redisKeys } from '@vigil/core';
-import { T0, testRedis } from '@vigil/core/testing';
+import { parseConfig, processMetrics } from '@vigil/core';
+import { T0, type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VantageHealth } from './evaluation/vantage-health.js';
 import { countPage, observeEvaluatorLag, watchOpenIncidents } from './notifier-metrics.js';
+import { testNotifierContext } from './testing.js';
 
-const log = createLogger({ level: 'silent' });
 const config = parseConfig('vantages: [alpha, beta]');
 
 describe('notifier metrics', () => {
-  let ctx: Awaited<ReturnType<typeof testRedis>>;
+  let ctx: TestContext;
   beforeEach(async () => {
-    ctx = await testRedis('notifier-metrics');
+    ctx = await testContext('notifier-metrics');
   });
   afterEach(async () => {
     await ctx.cleanup();
   });
 
   it('counts open incidents from Redis at scrape time', async () => {
-    const keys = redisKeys(ctx.prefix);
-    const unwatch = watchOpenIncidents({ redis: ctx.redis, keys, log });
+    const { keys } = ctx;
+    const unwatch = watchOpenIncidents(ctx);
     await ctx.redis.zadd(keys.incidentsOpen, 1, 'inc-1', 2, 'inc-2');
     expect(await processMetrics().metrics()).toContain('vigil_incidents_open 2\n');
     await ctx.redis.zrem(keys.incidentsOpen, 'inc-1');
@@ -28,15 +28,9 @@ describe('notifier metrics', () => {
   });
 
   it('reports a silent vantage as down and a heard one as up', async () => {
-    const keys = redisKeys(ctx.prefix);
+    const { keys } = ctx;
     const clock = { t: T0, now: (): number => clock.t };
-    const base = { redis: ctx.redis, keys, log, clock };
-    const health = new VantageHealth({
-      ...base,
-      incidents: new IncidentStore(base),
-      vantages: ['alpha', 'beta'],
-      settings: config.notifier,
-    });
+    const health = new VantageHealth(testNotifierContext({ ...ctx, clock }, { config }));
     clock.t = T0 + config.notifier.vantages.silentAfter + 60_000;
     await ctx.redis.hset(keys.vantageHeartbeats, 'alpha', clock.t);
     await health.tick();

@@ -1,10 +1,11 @@
-import { type ChannelKind, type Logger, processMetrics, type Redis, type RedisKeys } from '@vigil/core';
+import { type ChannelKind, processMetrics, type RoleContext } from '@vigil/core';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 300];
 
 /** Where open incidents are counted: one Redis namespace each, however many notifiers share it. */
-const incidentSources = new Map<string, { redis: Redis; log: Logger; key: string }>();
+type IncidentSource = Pick<RoleContext, 'redis' | 'log'> & { key: string };
+const incidentSources = new Map<string, IncidentSource>();
 
 /** Created once per process, on the process registry, whichever notifier part asks first. */
 function createMetrics() {
@@ -73,7 +74,7 @@ export function recordVantageHealth(vantage: string, health: { silent: boolean; 
  * Reports `vigil_incidents_open` from this namespace's open-incident set until the returned function
  * is called (at notifier close).
  */
-export function watchOpenIncidents(ctx: { redis: Redis; keys: RedisKeys; log: Logger }): () => void {
+export function watchOpenIncidents(ctx: Pick<RoleContext, 'redis' | 'keys' | 'log'>): () => void {
   metrics();
   const key = ctx.keys.incidentsOpen;
   incidentSources.set(key, { redis: ctx.redis, log: ctx.log, key });
@@ -83,7 +84,7 @@ export function watchOpenIncidents(ctx: { redis: Redis; keys: RedisKeys; log: Lo
 }
 
 /** A scrape never waits on Redis for long: a count not answered within a second is logged and skipped. */
-async function countOpen(source: { redis: Redis; log: Logger; key: string }): Promise<number | undefined> {
+async function countOpen(source: IncidentSource): Promise<number | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('no answer within 1s')), 1_000);

@@ -1,40 +1,17 @@
-import {
-  type Clock,
-  IncidentStore,
-  type Logger,
-  MaintenanceSource,
-  type Redis,
-  type RedisKeys,
-  systemClock,
-  type VigilConfig,
-} from '@vigil/core';
 import { BlindSpots } from './evaluation/blind-spots.js';
 import { CheckCatalog } from './evaluation/check-catalog.js';
-import { CheckStates } from './evaluation/check-state.js';
 import { Evaluator } from './evaluation/evaluator.js';
 import { ResultRecorder } from './evaluation/result-recorder.js';
 import { VantageHealth } from './evaluation/vantage-health.js';
 import { IncidentDesk } from './incidents/incident-desk.js';
 import { IncidentReactor } from './incidents/incident-reactor.js';
+import type { NotifierContext } from './notifier-context.js';
 import { watchOpenIncidents } from './notifier-metrics.js';
-import type { ChannelRegistry } from './paging/channels/channel.js';
 import { Deliveries } from './paging/delivery.js';
 import { Escalations } from './paging/escalation.js';
 import { SubscriberMailer } from './subscribers/subscriber-mailer.js';
 
 export interface NotifierOptions {
-  redis: Redis;
-  /** Shared by the BullMQ queues and workers. */
-  connection: Redis;
-  /** Opens a connection of its own (registry changes, the blocking event stream reader). */
-  dedicated(name: string): Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock?: Clock;
-  config: VigilConfig;
-  channels: ChannelRegistry;
-  secret: string;
-  publicUrl: string;
   /** How often due rounds are decided, and how often the fleet is judged. */
   tickMs?: number;
   fleetTickMs?: number;
@@ -47,7 +24,6 @@ export interface NotifierOptions {
  * at once; everything they must not do twice is decided in Redis.
  */
 export class Notifier {
-  readonly incidents: IncidentStore;
   readonly health: VantageHealth;
   private readonly catalog: CheckCatalog;
   private readonly recorder: ResultRecorder;
@@ -64,82 +40,32 @@ export class Notifier {
   /** Stops `vigil_incidents_open` reading this notifier's Redis. */
   private unwatchIncidents: (() => void) | undefined;
 
-  constructor(private readonly options: NotifierOptions) {
-    const { config, log } = options;
-    const clock = options.clock ?? systemClock;
-    const ctx = { redis: options.redis, keys: options.keys, log, clock };
-    const settings = config.notifier;
-    const vantages = config.vantages.map((vantage) => vantage.id);
-    const fleetPolicy = config.escalations.some((p) => p.id === settings.fleetEscalation)
-      ? settings.fleetEscalation
-      : undefined;
-    this.incidents = new IncidentStore(ctx);
-    this.catalog = new CheckCatalog({ ...ctx, subscriber: options.dedicated('registry') });
-    this.health = new VantageHealth({
-      ...ctx,
-      incidents: this.incidents,
-      vantages,
-      settings,
-      ...(fleetPolicy && { fleetEscalation: fleetPolicy }),
-    });
-    const maintenances = new MaintenanceSource({ ...ctx, config });
-    this.desk = new IncidentDesk({ ...ctx, config, catalog: this.catalog, maintenances });
-    this.evaluator = new Evaluator({
-      ...ctx,
-      catalog: this.catalog,
-      desk: this.desk,
-      health: this.health,
-      vantages,
-      settings,
-    });
-    this.blindSpots = new BlindSpots({
-      ...ctx,
-      catalog: this.catalog,
-      states: new CheckStates(ctx),
-      incidents: this.incidents,
-      settings,
-      ...(fleetPolicy && { fleetEscalation: fleetPolicy }),
-    });
-    this.recorder = new ResultRecorder({
-      ...ctx,
-      connection: options.connection,
-      historySize: config.history.perCheck,
+  /** Its parts share `ctx`: its connections and one of each store, built at role start. */
+  constructor(
+    private readonly ctx: NotifierContext,
+    private readonly options: NotifierOptions = {},
+  ) {
+    this.catalog = new CheckCatalog(ctx);
+    this.health = new VantageHealth(ctx);
+    this.desk = new IncidentDesk(ctx, { catalog: this.catalog });
+    this.evaluator = new Evaluator(ctx, { catalog: this.catalog, desk: this.desk, health: this.health });
+    this.blindSpots = new BlindSpots(ctx, { catalog: this.catalog });
+    this.recorder = new ResultRecorder(ctx, {
       ...(options.recorderConcurrency && { concurrency: options.recorderConcurrency }),
       onRecorded: (data, outcome) => (outcome === 'duplicate' ? undefined : this.evaluator.onResult(data)),
     });
-    const paging = { ...ctx, connection: options.connection, config, settings };
-    this.deliveries = new Deliveries({
-      ...paging,
-      channels: options.channels,
-      secret: options.secret,
-      publicUrl: options.publicUrl,
-    });
-    this.escalations = new Escalations({ ...paging, deliveries: this.deliveries });
-    this.reactor = new IncidentReactor({
-      ...ctx,
-      reader: options.dedicated('incident-events'),
-      escalations: this.escalations,
-      deliveries: this.deliveries,
-    });
-    if (config.statusPage.subscribers.enabled)
-      this.subscriberMailer = new SubscriberMailer({
-        ...ctx,
-        reader: options.dedicated('subscriber-mail'),
-        config,
-        secret: options.secret,
-        email: options.channels.email,
-        publicUrl: options.publicUrl,
-      });
+    this.deliveries = new Deliveries(ctx);
+    this.escalations = new Escalations(ctx, { deliveries: this.deliveries });
+    this.reactor = new IncidentReactor(ctx, { escalations: this.escalations, deliveries: this.deliveries });
+    // Its reader is opened only when the status page takes subscribers.
+    const mailReader = ctx.blocking.subscriberMail;
+    if (mailReader) this.subscriberMailer = new SubscriberMailer(ctx, { reader: mailReader });
   }
 
   async start(): Promise<void> {
     await this.catalog.start();
     await this.health.load();
-    this.unwatchIncidents = watchOpenIncidents({
-      redis: this.options.redis,
-      keys: this.options.keys,
-      log: this.options.log,
-    });
+    this.unwatchIncidents = watchOpenIncidents(this.ctx);
     await this.deliveries.start();
     await this.escalations.start();
     await this.reactor.start();
@@ -177,9 +103,7 @@ export class Notifier {
       if (this.busy.has(name) || this.closing) return;
       this.busy.add(name);
       run()
-        .catch((err: unknown) =>
-          this.options.log.warn({ err: (err as Error).message, job: name }, 'notifier tick failed'),
-        )
+        .catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message, job: name }, 'notifier tick failed'))
         .finally(() => this.busy.delete(name));
     }, ms);
     this.timers.push(timer);

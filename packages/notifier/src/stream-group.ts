@@ -1,14 +1,12 @@
 import { hostname } from 'node:os';
-import type { Logger, Redis } from '@vigil/core';
+import type { Redis, RoleContext } from '@vigil/core';
 
 export type StreamFields = Record<string, string>;
 type StreamEntry = [id: string, fields: string[]];
 
 export interface StreamGroupOptions {
-  redis: Redis;
   /** A connection of its own: the group blocks on it reading. */
   reader: Redis;
-  log: Logger;
   /** The consumer group: every notifier joins it, so each entry is handled by one of them. */
   group: string;
   /** The streams read, and where the group starts when it is new: `0` (all of it) or `$` (what comes next). */
@@ -30,11 +28,14 @@ export class StreamGroup {
   private running: Promise<void> | undefined;
   private stopping = false;
 
-  constructor(private readonly options: StreamGroupOptions) {}
+  constructor(
+    private readonly ctx: Pick<RoleContext, 'redis' | 'log'>,
+    private readonly options: StreamGroupOptions,
+  ) {}
 
   async start(): Promise<void> {
     for (const { key, from } of this.options.streams) {
-      await this.options.redis.xgroup('CREATE', key, this.options.group, from, 'MKSTREAM').catch((err: Error) => {
+      await this.ctx.redis.xgroup('CREATE', key, this.options.group, from, 'MKSTREAM').catch((err: Error) => {
         if (!err.message.includes('BUSYGROUP')) throw err;
       });
     }
@@ -48,7 +49,8 @@ export class StreamGroup {
   }
 
   private async loop(): Promise<void> {
-    const { reader, group, streams, log, name } = this.options;
+    const { reader, group, streams, name } = this.options;
+    const { log } = this.ctx;
     let lastClaim = 0;
     while (!this.stopping) {
       try {
@@ -79,7 +81,8 @@ export class StreamGroup {
   }
 
   private async takeOverAbandoned(): Promise<void> {
-    const { redis, group, streams, claimIdleMs = 30_000 } = this.options;
+    const { group, streams, claimIdleMs = 30_000 } = this.options;
+    const { redis } = this.ctx;
     for (const { key } of streams) {
       const [, entries] = (await redis.xautoclaim(key, group, this.consumer, claimIdleMs, '0-0', 'COUNT', 50)) as [
         string,
@@ -99,9 +102,9 @@ export class StreamGroup {
       for (let i = 0; i + 1 < list.length; i += 2) fields[list[i] ?? ''] = list[i + 1] ?? '';
       try {
         await this.options.handle(stream, entryId, fields);
-        await this.options.redis.xack(stream, this.options.group, entryId);
+        await this.ctx.redis.xack(stream, this.options.group, entryId);
       } catch (err) {
-        this.options.log.warn({ err: (err as Error).message, entry: entryId }, `${this.options.name}: will retry`);
+        this.ctx.log.warn({ err: (err as Error).message, entry: entryId }, `${this.options.name}: will retry`);
       }
     }
   }

@@ -1,31 +1,26 @@
 import { spawnSync } from 'node:child_process';
 import {
-  createLogger,
-  createRedis,
   httpSpecSchema,
   type ProbeJobData,
   type ProberSettings,
   type ProbeTarget,
   probeQueueName,
   processMetrics,
-  type Redis,
-  redisKeys,
 } from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpPhaseSeconds, ProbeMetrics } from './probe-metrics.js';
 import { ProbeWorker } from './probe-worker.js';
+import { createProberContext } from './prober-context.js';
 import {
   closedPort,
-  openGuard,
   selfSignedCertificate,
   startHttpServer,
   startHttpsServer,
   type TestServer,
 } from './test-servers.js';
 
-const log = createLogger({ level: 'silent' });
 const VANTAGE = 'metrics-alpha';
 
 /** One series' value from the exposition text, or undefined when it is absent. */
@@ -45,16 +40,15 @@ function httpTarget(id: string, url: string, extra: Record<string, unknown> = {}
 }
 
 describe('probe metrics', () => {
-  let base: Awaited<ReturnType<typeof testRedis>>;
+  let base: TestContext;
   let ok: TestServer;
   let secure: TestServer;
   let certExpiry: number;
   let queue: Queue<ProbeJobData>;
-  const connections: Redis[] = [];
   const workers: ProbeWorker[] = [];
 
   beforeAll(async () => {
-    base = await testRedis('probe-metrics');
+    base = await testContext('probe-metrics');
     ok = await startHttpServer((_req, res) => res.writeHead(204).end());
     const pair = await selfSignedCertificate(30);
     certExpiry = Math.floor(pair.notAfter.getTime() / 1000);
@@ -63,7 +57,6 @@ describe('probe metrics', () => {
   });
   afterAll(async () => {
     for (const worker of workers) await worker.close();
-    for (const connection of connections) connection.disconnect();
     await queue.close();
     await Promise.all([ok.close(), secure.close()]);
     await base.cleanup();
@@ -71,17 +64,13 @@ describe('probe metrics', () => {
 
   /** Runs one prober with these metrics settings over the checks, until each has reported. */
   async function probe(checks: ProbeTarget[], metrics?: ProberSettings['metrics']): Promise<void> {
-    const connection = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    connections.push(connection);
-    const worker = new ProbeWorker({
-      redis: base.redis,
-      connection,
-      keys: redisKeys(base.prefix),
-      vantage: { id: VANTAGE },
-      guard: openGuard,
-      settings: { concurrency: 10, perHostConcurrency: 10, ...(metrics && { metrics }) },
-      log,
-    });
+    const prober = { concurrency: 10, perHostConcurrency: 10, ...(metrics && { metrics }) };
+    const worker = new ProbeWorker(
+      createProberContext(base.peer(), {
+        vantage: { id: VANTAGE },
+        config: { allowPrivateTargets: true, allowTargets: [], prober },
+      }),
+    );
     workers.push(worker);
     await worker.start();
     const round = Date.now();

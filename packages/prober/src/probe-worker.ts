@@ -2,35 +2,19 @@ import {
   type Clock,
   checkTarget,
   isRoundExpired,
-  type Logger,
   type ProbeJobData,
   type ProbeResult,
-  type ProberSettings,
   probeQueueName,
-  type Redis,
-  type RedisKeys,
   roundFromJobId,
-  systemClock,
-  type TargetGuard,
-  type Vantage,
 } from '@vigil/core';
 import { type Job, Worker } from 'bullmq';
 import { HostLimiter } from './host-limiter.js';
 import { runProbe } from './probe.js';
 import { ProbeMetrics } from './probe-metrics.js';
+import type { ProberContext } from './prober-context.js';
 import { ResultSink } from './result-sink.js';
 
 export interface ProbeWorkerOptions {
-  /** Commands: heartbeat and counters. */
-  redis: Redis;
-  /** Handed to BullMQ (it duplicates what it needs for blocking reads). */
-  connection: Redis;
-  keys: RedisKeys;
-  vantage: Vantage;
-  guard: TargetGuard;
-  settings: ProberSettings;
-  log: Logger;
-  clock?: Clock;
   heartbeatEveryMs?: number;
 }
 
@@ -56,9 +40,13 @@ export class ProbeWorker {
   private heartbeat: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: ProbeWorkerOptions) {
-    const { connection, keys, vantage, settings, log } = options;
-    this.clock = options.clock ?? systemClock;
+  /** Heartbeats and counters go out on `ctx.redis`; jobs and results on `ctx.connection`. */
+  constructor(
+    private readonly ctx: ProberContext,
+    private readonly options: ProbeWorkerOptions = {},
+  ) {
+    const { connection, keys, vantage, settings, log } = ctx;
+    this.clock = ctx.clock;
     this.limiter = new HostLimiter(settings.perHostConcurrency);
     this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
     this.sink = new ResultSink(connection, keys.prefix);
@@ -102,11 +90,11 @@ export class ProbeWorker {
       if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
       this.metrics.started(round, this.clock.now());
       return runProbe(check, {
-        vantage: this.options.vantage.id,
+        vantage: this.ctx.vantage.id,
         round,
-        guard: this.options.guard,
+        guard: this.ctx.guard,
         clock: this.clock,
-        ...(this.options.vantage.sourceAddress && { localAddress: this.options.vantage.sourceAddress }),
+        ...(this.ctx.vantage.sourceAddress && { localAddress: this.ctx.vantage.sourceAddress }),
       });
     });
     if (!result) {
@@ -131,12 +119,12 @@ export class ProbeWorker {
   }
 
   private async beat(): Promise<void> {
-    const { redis, keys, vantage } = this.options;
+    const { redis, keys, vantage } = this.ctx;
     this.metrics.sweep(this.clock.now());
     const pipeline = redis.pipeline().hset(keys.vantageHeartbeats, vantage.id, this.clock.now());
     for (const [counter, value] of this.counts)
       pipeline.hincrby(keys.proberCounters, `${vantage.id}:${counter}`, value);
     this.counts.clear();
-    await pipeline.exec().catch((err: unknown) => this.options.log.warn({ err }, 'heartbeat failed'));
+    await pipeline.exec().catch((err: unknown) => this.ctx.log.warn({ err }, 'heartbeat failed'));
   }
 }

@@ -1,19 +1,18 @@
-import { createLogger, probeQueueName, processMetrics, RESULTS_QUEUE, redisKeys } from '@vigil/core';
-import { testRedis } from '@vigil/core/testing';
+import { probeQueueName, processMetrics, RESULTS_QUEUE } from '@vigil/core';
+import { type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueDepths } from './queue-metrics.js';
-
-const log = createLogger({ level: 'silent' });
+import { createSchedulerContext } from './scheduler-context.js';
 
 describe('QueueDepths', () => {
-  let ctx: Awaited<ReturnType<typeof testRedis>>;
+  let ctx: TestContext;
   let depths: QueueDepths;
   let probes: Queue;
   let results: Queue;
   beforeEach(async () => {
-    ctx = await testRedis('queue-depth');
-    depths = new QueueDepths({ connection: ctx.redis, keys: redisKeys(ctx.prefix), vantages: ['alpha'], log });
+    ctx = await testContext('queue-depth');
+    depths = new QueueDepths(createSchedulerContext(ctx, { vantages: ['alpha'] }));
     probes = new Queue(probeQueueName('alpha'), { connection: ctx.redis, prefix: ctx.prefix });
     results = new Queue(RESULTS_QUEUE, { connection: ctx.redis, prefix: ctx.prefix });
   });

@@ -1,6 +1,7 @@
-import { type Logger, probeQueueName, processMetrics, RESULTS_QUEUE, type Redis, type RedisKeys } from '@vigil/core';
+import { probeQueueName, processMetrics, RESULTS_QUEUE } from '@vigil/core';
 import { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
+import type { SchedulerContext } from './scheduler-context.js';
 
 /** A scrape never waits on Redis longer than this; a queue that does not answer in time is left out. */
 const COUNT_TIMEOUT_MS = 1_000;
@@ -26,12 +27,7 @@ function depthGauge(): DepthGauge {
   return gauge;
 }
 
-export interface QueueDepthsOptions {
-  connection: Redis;
-  keys: RedisKeys;
-  vantages: readonly string[];
-  log: Logger;
-}
+type QueueDepthsContext = Pick<SchedulerContext, 'connection' | 'keys' | 'vantages' | 'log'>;
 
 /**
  * `vigil_queue_depth` for the probe queue of every vantage and the results queue: a backlog there is
@@ -40,9 +36,9 @@ export interface QueueDepthsOptions {
 export class QueueDepths {
   private readonly queues: Queue[];
 
-  constructor(private readonly options: QueueDepthsOptions) {
-    const names = [...options.vantages.map(probeQueueName), RESULTS_QUEUE];
-    this.queues = names.map((name) => new Queue(name, { connection: options.connection, prefix: options.keys.prefix }));
+  constructor(private readonly ctx: QueueDepthsContext) {
+    const names = [...ctx.vantages.map(probeQueueName), RESULTS_QUEUE];
+    this.queues = names.map((name) => new Queue(name, { connection: ctx.connection, prefix: ctx.keys.prefix }));
     depthGauge();
     sources.add(this);
   }
@@ -52,7 +48,7 @@ export class QueueDepths {
     await Promise.all(
       this.queues.map(async (queue) => {
         const counts = await withTimeout(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active')).catch(
-          (err: unknown) => this.options.log.warn({ err, queue: queue.name }, 'queue depth not read'),
+          (err: unknown) => this.ctx.log.warn({ err, queue: queue.name }, 'queue depth not read'),
         );
         if (!counts) return;
         // Prioritized jobs, and those of a paused queue, wait in lists of their own.

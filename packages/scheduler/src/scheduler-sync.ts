@@ -1,6 +1,7 @@
-import { type Logger, probeQueueName, type Redis, type RedisKeys } from '@vigil/core';
+import { probeQueueName } from '@vigil/core';
 import { type JobSchedulerJson, Queue } from 'bullmq';
 import { type DesiredScheduler, vantageOfScheduler } from './desired-schedulers.js';
+import type { SchedulerContext } from './scheduler-context.js';
 
 /** What options every probe job carries: no retries (a late probe is a wrong probe), no leftovers. */
 export const PROBE_JOB_OPTIONS = {
@@ -31,7 +32,7 @@ export interface SyncReport {
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly ctx: { redis: Redis; connection: Redis; keys: RedisKeys; log: Logger }) {}
+  constructor(private readonly ctx: Pick<SchedulerContext, 'redis' | 'connection' | 'keys' | 'log'>) {}
 
   async apply(
     desired: ReadonlyMap<string, DesiredScheduler>,

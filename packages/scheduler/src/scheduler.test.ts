@@ -1,21 +1,12 @@
-import {
-  type Check,
-  CheckRegistry,
-  createLogger,
-  createRedis,
-  parseConfig,
-  probeQueueName,
-  redisKeys,
-  roundFromJobId,
-} from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { type Check, type CheckRegistry, parseConfig, probeQueueName, roundFromJobId } from '@vigil/core';
+import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { type JobSchedulerJson, Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { roundOffset } from './offset.js';
 import { Scheduler } from './scheduler.js';
+import { createSchedulerContext } from './scheduler-context.js';
 
 const VANTAGES = ['alpha', 'beta'];
-const log = createLogger({ level: 'silent' });
 
 function check(id: string, overrides: Partial<Check> = {}): Check {
   const [parsed] = parseConfig(
@@ -26,28 +17,14 @@ function check(id: string, overrides: Partial<Check> = {}): Check {
 }
 
 describe('Scheduler', () => {
-  let ctx: Awaited<ReturnType<typeof testRedis>>;
+  let ctx: TestContext;
   let registry: CheckRegistry;
   const closers: (() => Promise<void>)[] = [];
-  const keys = () => redisKeys(ctx.prefix);
 
+  /** A scheduler process of its own: its connections are closed with `ctx`. */
   function startScheduler(): Scheduler {
-    const subscriber = createRedis(TEST_REDIS_URL);
-    const connection = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const scheduler = new Scheduler({
-      redis: ctx.redis,
-      subscriber,
-      connection,
-      keys: keys(),
-      vantages: VANTAGES,
-      log,
-      leaseMs: 3_000,
-    });
-    closers.push(async () => {
-      await scheduler.close();
-      subscriber.disconnect();
-      connection.disconnect();
-    });
+    const scheduler = new Scheduler(createSchedulerContext(ctx.peer(), { vantages: VANTAGES }), { leaseMs: 3_000 });
+    closers.push(() => scheduler.close());
     return scheduler;
   }
 
@@ -64,8 +41,8 @@ describe('Scheduler', () => {
   }
 
   beforeEach(async () => {
-    ctx = await testRedis('scheduler');
-    registry = new CheckRegistry({ redis: ctx.redis, keys: keys() });
+    ctx = await testContext('scheduler');
+    ({ checks: registry } = createSchedulerContext(ctx, { vantages: VANTAGES }));
   });
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();

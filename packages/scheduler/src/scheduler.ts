@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CheckRegistry, type Logger, type Redis, type RedisKeys } from '@vigil/core';
+import type { CheckRegistry } from '@vigil/core';
 import { desiredSchedulers } from './desired-schedulers.js';
 import { LeaderLease } from './leader-lease.js';
 import { QueueDepths } from './queue-metrics.js';
+import type { SchedulerContext } from './scheduler-context.js';
 import { SchedulerSync, type SyncReport } from './scheduler-sync.js';
 
 export interface SchedulerOptions {
-  /** Commands: registry reads, the lease, the applied-fingerprint hash. */
-  redis: Redis;
-  /** A connection of its own for registry change notifications. */
-  subscriber: Redis;
-  /** Shared by the BullMQ queues. */
-  connection: Redis;
-  keys: RedisKeys;
-  vantages: readonly string[];
-  log: Logger;
   /**
    * How often a full reconcile (every check, every job scheduler in Redis) runs with no change
    * announced: a safety net for a missed message, so it can be rare — it reads the whole fleet.
@@ -45,20 +37,23 @@ export class Scheduler {
   private unwatch: (() => Promise<void>) | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: SchedulerOptions) {
-    this.registry = new CheckRegistry({ redis: options.redis, keys: options.keys });
+  constructor(
+    private readonly ctx: SchedulerContext,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.registry = ctx.checks;
     this.lease = new LeaderLease({
-      redis: options.redis,
-      key: options.keys.schedulerLeader,
+      redis: ctx.redis,
+      key: ctx.keys.schedulerLeader,
       holder: `${process.pid}-${randomUUID().slice(0, 8)}`,
       ttlMs: options.leaseMs ?? 15_000,
     });
-    this.sync = new SchedulerSync(options);
-    this.depths = new QueueDepths(options);
+    this.sync = new SchedulerSync(ctx);
+    this.depths = new QueueDepths(ctx);
   }
 
   async start(): Promise<void> {
-    this.unwatch = await this.registry.watch(this.options.subscriber, () => this.soon());
+    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, () => this.soon());
     await this.reconcile(true);
     this.timer = setInterval(() => void this.tick(), (this.options.leaseMs ?? 15_000) / 3);
   }
@@ -115,7 +110,7 @@ export class Scheduler {
   }
 
   private async runOnce(thorough: boolean): Promise<SyncReport | undefined> {
-    const { log, vantages } = this.options;
+    const { log, vantages } = this.ctx;
     try {
       const leads = await this.lease.acquireOrRenew();
       const takingOver = leads && !this.leading;

@@ -1,23 +1,19 @@
 import type {
   CheckRegistry,
-  Clock,
   IncidentStore,
-  Logger,
+  MaintenanceSource,
   MaintenanceStore,
-  Redis,
-  RedisKeys,
+  PublicStatusReader,
   ResultStore,
+  RoleContext,
+  SubscriberStore,
   TargetGuard,
   TokenStore,
   VigilConfig,
 } from '@vigil/core';
 
-/** What every route works with: Redis and its stores, the fleet's config, the clock, the log. */
-export interface WebContext {
-  redis: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
+/** What every route works with, built once at role start: Redis and its stores, the fleet's config, the clock, the log. */
+export interface WebContext extends RoleContext {
   /** The fleet's vigil.yaml: vantages, components, escalations and defaults that API checks must agree with. */
   config: VigilConfig;
   /** Verifies the signed acknowledge links in pages. */
@@ -29,4 +25,10 @@ export interface WebContext {
   results: ResultStore;
   incidents: IncidentStore;
   maintenances: MaintenanceStore;
+  /** vigil.yaml's maintenances and the API's, as the public pages show them. */
+  maintenanceSource: MaintenanceSource;
+  /** The status page's email subscribers. */
+  subscribers: SubscriberStore;
+  /** The public site's one reader: its memo serves every page, feed and JSON route. */
+  publicStatus: PublicStatusReader;
 }

@@ -2,16 +2,14 @@ import {
   type ApiToken,
   checkInputSchema,
   createAckToken,
-  createLogger,
   maintenanceSchema,
-  redisKeys,
   resolveCheck,
   type TokenInput,
   tokenInputSchema,
   type VigilConfig,
   validateConfig,
 } from '@vigil/core';
-import { testRedis } from '@vigil/core/testing';
+import { testContext } from '@vigil/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { WebContext } from './context.js';
@@ -38,7 +36,6 @@ export async function testWebApp(config: unknown = TEST_CONFIG): Promise<{
   token(input: TokenInput): Promise<{ token: string; record: ApiToken; auth: { authorization: string } }>;
   cleanup(): Promise<void>;
 }> {
-  const { redis, prefix, cleanup } = await testRedis('web');
   let now = Date.UTC(2026, 10, 25, 12, 0, 0);
   const clock = {
     now: () => now,
@@ -49,15 +46,9 @@ export async function testWebApp(config: unknown = TEST_CONFIG): Promise<{
       now += ms;
     },
   };
+  const base = await testContext('web', { clock });
   const parsed = validateConfig(config, 'test config');
-  const ctx = createWebContext({
-    redis,
-    keys: redisKeys(prefix),
-    log: createLogger({ level: 'silent' }),
-    clock,
-    config: parsed,
-    secret: 'test-secret-0123456789abcdef',
-  });
+  const ctx = createWebContext(base, { config: parsed, secret: 'test-secret-0123456789abcdef' });
   for (const check of parsed.checks) await ctx.checks.put(check);
   const app = buildApp(ctx);
   await app.ready();
@@ -72,7 +63,7 @@ export async function testWebApp(config: unknown = TEST_CONFIG): Promise<{
     },
     async cleanup() {
       await app.close();
-      await cleanup();
+      await base.cleanup();
     },
   };
 }

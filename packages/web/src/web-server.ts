@@ -1,33 +1,52 @@
 import {
   CheckRegistry,
   IncidentStore,
+  MaintenanceSource,
   MaintenanceStore,
+  PublicStatusReader,
   ResultStore,
+  type RoleContext,
+  SubscriberStore,
   TargetGuard,
   TokenStore,
+  type VigilConfig,
   VigilError,
 } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { WebContext } from './context.js';
 
-/** What the web role is given; the stores and the target guard are built from it. */
-export type WebOptions = Pick<WebContext, 'redis' | 'keys' | 'log' | 'clock' | 'config' | 'secret'>;
+/** What the web role is started with besides its process's connection. */
+export interface WebInput {
+  config: VigilConfig;
+  secret: string;
+}
 
-/** The stores and policies routes use, built once from the process's connections and config. */
-export function createWebContext(options: WebOptions): WebContext {
-  const stores = { redis: options.redis, keys: options.keys };
+/** The stores and policies routes use, built once from the process's connection and config. */
+export function createWebContext(base: RoleContext, input: WebInput): WebContext {
+  const { redis, keys, clock, log } = base;
+  const { config, secret } = input;
+  const stores = { redis, keys };
+  const checks = new CheckRegistry(stores);
+  const incidents = new IncidentStore(stores);
+  const maintenances = new MaintenanceStore(stores);
+  const maintenanceSource = new MaintenanceSource({ maintenances, config });
   return {
-    ...options,
-    guard: new TargetGuard({
-      allowPrivateTargets: options.config.allowPrivateTargets,
-      allowTargets: options.config.allowTargets,
-    }),
-    checks: new CheckRegistry(stores),
+    redis,
+    keys,
+    clock,
+    log,
+    config,
+    secret,
+    guard: new TargetGuard({ allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets }),
+    checks,
     tokens: new TokenStore(stores),
-    results: new ResultStore({ ...stores, historySize: options.config.history.perCheck }),
-    incidents: new IncidentStore(stores),
-    maintenances: new MaintenanceStore(stores),
+    results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
+    incidents,
+    maintenances,
+    maintenanceSource,
+    subscribers: new SubscriberStore({ ...stores, secret }),
+    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, incidents, maintenanceSource }),
   };
 }
 
@@ -36,8 +55,8 @@ export class WebServer {
   readonly app: FastifyInstance;
   private closing: Promise<void> | undefined;
 
-  constructor(options: WebOptions) {
-    this.app = buildApp(createWebContext(options));
+  constructor(ctx: WebContext) {
+    this.app = buildApp(ctx);
   }
 
   /** Listens on `host:port` (loopback unless told otherwise); a port in use is a clear error. */

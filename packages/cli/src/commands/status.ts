@@ -1,4 +1,4 @@
-import { buildStatus, type StatusReport, systemClock } from '@vigil/core';
+import { buildStatus, CheckRegistry, ResultStore, type StatusReport } from '@vigil/core';
 import type { CliContext } from '../cli-context.js';
 import type { Palette } from '../colour.js';
 import { formatAge, renderTable } from '../table.js';
@@ -44,7 +44,7 @@ export async function status(cli: CliContext, opts: { json?: boolean }): Promise
     cli.out(opts.json ? JSON.stringify(report) : renderStatus(report, cli.colours));
   if (cli.hasToken) return print(await cli.api().get<StatusReport>('/api/v1/status'));
   await cli.withRuntime(async (runtime) => {
-    print(await buildStatus({ redis: runtime.redis, keys: runtime.keys, clock: systemClock }));
+    print(await buildStatus({ ...runtime, checks: new CheckRegistry(runtime), results: new ResultStore(runtime) }));
     return 0;
   });
 }

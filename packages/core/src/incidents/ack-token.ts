@@ -1,7 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { VigilError } from '../errors/errors.js';
-import type { RedisKeys } from '../runtime/keys.js';
+import type { RoleContext } from '../runtime/context.js';
 
 /** What an acknowledge link carries: which incident (and episode), who was paged, until when. */
 export interface AckClaim {
@@ -55,7 +54,7 @@ export function verifyAckToken(secret: string, token: string, now: number): AckC
 
 /** Verifies a token and marks it used (SET NX until it expires): a second use is refused. */
 export async function redeemAckToken(
-  ctx: { redis: Redis; keys: RedisKeys; secret: string },
+  ctx: Pick<RoleContext, 'redis' | 'keys'> & { secret: string },
   token: string,
   now: number,
 ): Promise<AckClaim> {
@@ -76,7 +75,7 @@ export async function redeemAckToken(
  * fleet signs and verifies with the same key. Production sets VIGIL_SECRET.
  */
 export async function resolveSecret(
-  ctx: { redis: Redis; keys: RedisKeys },
+  ctx: Pick<RoleContext, 'redis' | 'keys'>,
   configured: string | undefined,
 ): Promise<{ secret: string; generated: boolean }> {
   if (configured) return { secret: configured, generated: false };

@@ -1,8 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { VigilConfig } from '../config/config.js';
-import type { RedisKeys } from '../runtime/keys.js';
 import type { Maintenance } from './maintenance-schema.js';
-import { MaintenanceStore } from './maintenance-store.js';
+import type { MaintenanceStore } from './maintenance-store.js';
 
 /**
  * The maintenances in force: vigil.yaml's, then those created through the API. The stored ones are
@@ -13,8 +11,8 @@ export class MaintenanceSource {
   private readonly store: MaintenanceStore;
   private cached: { version: number; maintenances: Maintenance[] } | undefined;
 
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; config: Pick<VigilConfig, 'maintenances'> }) {
-    this.store = new MaintenanceStore(ctx);
+  constructor(private readonly ctx: { maintenances: MaintenanceStore; config: Pick<VigilConfig, 'maintenances'> }) {
+    this.store = ctx.maintenances;
   }
 
   async current(): Promise<Maintenance[]> {

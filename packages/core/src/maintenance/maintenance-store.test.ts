@@ -124,7 +124,7 @@ checks: [{ id: api, http: { url: "https://api.example.com/" } }]
 maintenances:
   - { id: from-yaml, title: From yaml, checks: [api], start: "2026-11-21T00:00:00Z", end: "2026-11-21T01:00:00Z" }
 `);
-    const source = new MaintenanceSource({ redis: ctx.redis, keys, config });
+    const source = new MaintenanceSource({ maintenances: new MaintenanceStore({ redis: ctx.redis, keys }), config });
     const other = createRedis(TEST_REDIS_URL);
     try {
       const api = new MaintenanceStore({ redis: other, keys });
@@ -148,8 +148,9 @@ maintenances:
   it('reads the stored list again only when the version moved', async () => {
     ctx = await testRedis('maintenance-source');
     const keys = redisKeys(ctx.prefix);
-    const source = new MaintenanceSource({ redis: ctx.redis, keys, config: { maintenances: [] } });
-    await new MaintenanceStore({ redis: ctx.redis, keys }).create(oneOff('counted'));
+    const maintenances = new MaintenanceStore({ redis: ctx.redis, keys });
+    const source = new MaintenanceSource({ maintenances, config: { maintenances: [] } });
+    await maintenances.create(oneOff('counted'));
     expect((await source.current()).map((m) => m.id)).toEqual(['counted']);
     // Written behind the store's back, without a version bump: the cached list stands.
     await ctx.redis.hdel(keys.maintenances, 'counted');

@@ -1,9 +1,7 @@
-import { CheckRegistry } from '../checks/check-registry.js';
+import type { CheckRegistry } from '../checks/check-registry.js';
 import type { ProbeResult } from '../probes/probe-result.js';
-import type { Clock } from '../runtime/clock.js';
-import type { RedisKeys } from '../runtime/keys.js';
-import type { Redis } from '../runtime/redis.js';
-import { ResultStore } from './result-store.js';
+import type { RoleContext } from '../runtime/context.js';
+import type { ResultStore } from './result-store.js';
 
 export interface VantageResult {
   ok: boolean;
@@ -47,13 +45,13 @@ function toVantageResult(result: ProbeResult, now: number): VantageResult {
  * decided, and each vantage's last heartbeat: what `vigil status` shows.
  */
 export async function buildStatus(
-  ctx: { redis: Redis; keys: RedisKeys; clock: Clock },
+  ctx: Pick<RoleContext, 'redis' | 'keys' | 'clock'> & { checks: CheckRegistry; results: ResultStore },
   options: { owner?: string } = {},
 ): Promise<StatusReport> {
   const now = ctx.clock.now();
-  const all = await new CheckRegistry(ctx).list();
+  const all = await ctx.checks.list();
   const checks = options.owner === undefined ? all : all.filter((check) => check.owner === options.owner);
-  const latest = await new ResultStore(ctx).latestMany(checks.map((check) => check.id));
+  const latest = await ctx.results.latestMany(checks.map((check) => check.id));
   const heartbeats = await ctx.redis.hgetall(ctx.keys.vantageHeartbeats);
   const pipeline = ctx.redis.pipeline();
   for (const check of checks) pipeline.hget(ctx.keys.checkState(check.id), 'state');

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { DAY_MS } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
+import type { RoleContext } from '../runtime/context.js';
 import { type RedisKeys, utcDay } from '../runtime/keys.js';
 
 const HOUR_MS = 3_600_000;
@@ -36,10 +36,7 @@ export interface UptimeDayCounts {
   fail: number;
 }
 
-interface UptimeContext {
-  redis: Redis;
-  keys: RedisKeys;
-}
+type UptimeContext = Pick<RoleContext, 'redis' | 'keys'>;
 
 /** UTC hour of an epoch ms timestamp, as `YYYY-MM-DDTHH`: the name of an hour verdict bucket. */
 export function utcHour(epochMs: number): string {

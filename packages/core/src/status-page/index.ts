@@ -13,6 +13,6 @@ export type {
   StatusIndicator,
   UptimeBarDay,
 } from './public-status.js';
-export { PublicStatusReader, publicStatusReader, STATUS_MEMO_MS } from './public-status-reader.js';
+export { PublicStatusReader, STATUS_MEMO_MS } from './public-status-reader.js';
 export { publicComponents } from './status-page-settings.js';
 export { SubscriberStore, subscriberEmailSchema } from './subscriber-store.js';

@@ -2,12 +2,11 @@
  * Public components from their checks: the state the notifier decided for each check, the maintenance
  * in force, and the 90 daily verdict buckets. Checks appear by name and target only when `public`.
  */
-import type { Redis } from 'ioredis';
 import type { Check } from '../checks/check.js';
 import { activeMaintenances, isUnderMaintenance } from '../maintenance/maintenance.js';
 import type { Maintenance } from '../maintenance/maintenance-schema.js';
 import { readUptimeDays, type UptimeDayCounts } from '../results/uptime.js';
-import type { RedisKeys } from '../runtime/keys.js';
+import type { RoleContext } from '../runtime/context.js';
 import type { ComponentStatus, PublicCheck, PublicComponent, UptimeBarDay } from './public-status.js';
 import type { PublicComponentRef } from './status-page-settings.js';
 
@@ -48,7 +47,7 @@ interface CheckReading {
 
 /** The page's components in order, each with its status, bars and public checks. */
 export async function readPublicComponents(
-  ctx: { redis: Redis; keys: RedisKeys },
+  ctx: Pick<RoleContext, 'redis' | 'keys'>,
   input: {
     refs: readonly PublicComponentRef[];
     checks: readonly Check[];
@@ -85,7 +84,7 @@ export async function readPublicComponents(
 }
 
 async function readChecks(
-  ctx: { redis: Redis; keys: RedisKeys },
+  ctx: Pick<RoleContext, 'redis' | 'keys'>,
   input: {
     checks: readonly Check[];
     maintenances: Maintenance[];

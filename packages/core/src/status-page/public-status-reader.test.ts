@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CheckRegistry } from '../checks/check-registry.js';
 import { type VigilConfig, validateConfig } from '../config/config.js';
 import type { IncidentMember } from '../incidents/incident.js';
 import { IncidentStore, type OpenRequest } from '../incidents/incident-store.js';
+import { MaintenanceSource } from '../maintenance/maintenance-source.js';
+import { MaintenanceStore } from '../maintenance/maintenance-store.js';
 import { type RedisKeys, redisKeys, utcDay } from '../runtime/keys.js';
 import { incidentMemberFixture, openRequestFixture, T0, testRedis } from '../testing/index.js';
 import { PublicStatusReader } from './public-status-reader.js';
@@ -75,8 +78,19 @@ describe('PublicStatusReader', () => {
   });
   afterEach(() => ctx.cleanup());
 
-  const reader = (extra?: Record<string, unknown>) =>
-    new PublicStatusReader({ redis: ctx.redis, keys, clock, config: config(extra) });
+  const reader = (extra?: Record<string, unknown>) => {
+    const stores = { redis: ctx.redis, keys };
+    const cfg = config(extra);
+    const maintenanceSource = new MaintenanceSource({ maintenances: new MaintenanceStore(stores), config: cfg });
+    return new PublicStatusReader({
+      ...stores,
+      clock,
+      config: cfg,
+      checks: new CheckRegistry(stores),
+      incidents,
+      maintenanceSource,
+    });
+  };
   const setState = (checkId: string, state: string, since = T0) =>
     ctx.redis.hset(keys.checkState(checkId), 'state', state, 'since', since);
   const decided = (checkId: string, at: number, counts: Record<string, number>) =>

@@ -2,18 +2,17 @@
  * Everything the public site shows, read from Redis into the public shapes: one place decides what is
  * public, so the HTML page, the Statuspage JSON and the feed can never disagree about it.
  */
-import type { Redis } from 'ioredis';
 import type { Check } from '../checks/check.js';
-import { CheckRegistry } from '../checks/check-registry.js';
+import type { CheckRegistry } from '../checks/check-registry.js';
 import type { VigilConfig } from '../config/config.js';
 import { DAY_MS } from '../config/duration.js';
 import type { Incident } from '../incidents/incident.js';
-import { IncidentStore } from '../incidents/incident-store.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import { type ScheduledWindow, upcomingWindows } from '../maintenance/maintenance.js';
-import { MaintenanceSource } from '../maintenance/maintenance-source.js';
+import type { MaintenanceSource } from '../maintenance/maintenance-source.js';
 import { readUptimeDays, type UptimeDayCounts } from '../results/uptime.js';
-import type { Clock } from '../runtime/clock.js';
-import { type RedisKeys, utcDay } from '../runtime/keys.js';
+import type { RoleContext } from '../runtime/context.js';
+import { utcDay } from '../runtime/keys.js';
 import { TimedMemo } from '../runtime/timed-memo.js';
 import { readPublicComponents, UPTIME_BAR_DAYS } from './public-components.js';
 import { type PublicScope, publicComponentsOf, toPublicIncident } from './public-incident.js';
@@ -26,11 +25,13 @@ import type {
 } from './public-status.js';
 import { publicComponents } from './status-page-settings.js';
 
-export interface PublicStatusContext {
-  redis: Redis;
-  keys: RedisKeys;
-  clock: Clock;
-  config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks' | 'maintenances'>;
+/** What the reader works with: the role's stores, never its own, so a role has one of each. */
+export interface PublicStatusContext extends Pick<RoleContext, 'redis' | 'keys' | 'clock'> {
+  config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks'>;
+  checks: CheckRegistry;
+  incidents: IncidentStore;
+  /** vigil.yaml's maintenances and the API's. */
+  maintenanceSource: MaintenanceSource;
 }
 
 /** How long one build (of the status, a history page…) serves everyone: a crowd costs one build per period. */
@@ -63,9 +64,9 @@ export class PublicStatusReader {
   private readonly bars = new TimedMemo({ ttlMs: BARS_MEMO_MS });
 
   constructor(private readonly ctx: PublicStatusContext) {
-    this.registry = new CheckRegistry(ctx);
-    this.incidents = new IncidentStore(ctx);
-    this.maintenanceSource = new MaintenanceSource(ctx);
+    this.registry = ctx.checks;
+    this.incidents = ctx.incidents;
+    this.maintenanceSource = ctx.maintenanceSource;
   }
 
   /** The page: components, banner, open incidents, maintenance. */
@@ -290,16 +291,4 @@ function toPublicMaintenances(windows: readonly ScheduledWindow[], scope: Public
 
 function compactInstant(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/[-:]|\.\d{3}/g, '');
-}
-
-const readers = new WeakMap<object, PublicStatusReader>();
-
-/** The context's one reader, so its `status()` memo is shared by every route of the process. */
-export function publicStatusReader(ctx: PublicStatusContext): PublicStatusReader {
-  let reader = readers.get(ctx);
-  if (!reader) {
-    reader = new PublicStatusReader(ctx);
-    readers.set(ctx, reader);
-  }
-  return reader;
 }

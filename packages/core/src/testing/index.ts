@@ -3,7 +3,11 @@ import type { Redis } from 'ioredis';
 import type { IncidentMember } from '../incidents/incident.js';
 import type { OpenRequest } from '../incidents/incident-store.js';
 import type { ProbeResult } from '../probes/probe-result.js';
+import { type Clock, systemClock } from '../runtime/clock.js';
+import type { RoleConnections, RoleContext } from '../runtime/context.js';
 import { parseEnv } from '../runtime/env.js';
+import { redisKeys } from '../runtime/keys.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../runtime/redis.js';
 
 export { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget } from '../targets/target-corpus.js';
@@ -36,6 +40,55 @@ export async function testRedis(label?: string): Promise<{ redis: Redis; prefix:
     async cleanup() {
       await deletePrefix(redis, prefix);
       redis.disconnect();
+    },
+  };
+}
+
+/** A role context on real Redis under a fresh prefix, as a role process would have it. */
+export interface TestContext extends RoleContext, RoleConnections {
+  prefix: string;
+  /** Another process of the same fleet: connections of its own (closed with this context), the same keys, clock and log. */
+  peer(): RoleContext & RoleConnections;
+  /** Deletes the keys under the prefix and closes every connection this context and its peers opened; once. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The context tests build roles on: a fresh prefix, the system clock or the test's own, a silent log
+ * unless given one. Connections besides `redis` connect on first use, so a test pays only for those
+ * its parts take.
+ */
+export async function testContext(label?: string, options: { clock?: Clock; log?: Logger } = {}): Promise<TestContext> {
+  const prefix = uniquePrefix(label);
+  const opened: Redis[] = [];
+  const open = (name: string, options: { lazyConnect?: boolean; maxRetriesPerRequest?: null } = {}) => {
+    const conn = createRedis(TEST_REDIS_URL, { name: `vigil-test-${name}`, ...options });
+    opened.push(conn);
+    return conn;
+  };
+  const shared = {
+    keys: redisKeys(prefix),
+    clock: options.clock ?? systemClock,
+    log: options.log ?? createLogger({ level: 'silent' }),
+  };
+  const roleProcess = (redis: Redis): RoleContext & RoleConnections => ({
+    ...shared,
+    redis,
+    connection: open('bullmq', { lazyConnect: true, maxRetriesPerRequest: null }),
+    dedicated: (name) => open(name, { lazyConnect: true }),
+  });
+  const main = roleProcess(open('redis'));
+  let closing: Promise<void> | undefined;
+  return {
+    ...main,
+    prefix,
+    peer: () => roleProcess(open('redis', { lazyConnect: true })),
+    cleanup() {
+      closing ??= (async () => {
+        await deletePrefix(main.redis, prefix);
+        for (const conn of opened) conn.disconnect();
+      })();
+      return closing;
     },
   };
 }

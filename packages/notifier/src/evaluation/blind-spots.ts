@@ -1,18 +1,10 @@
-import type { Clock, IncidentStore, Logger, NotifierSettings, Redis, RedisKeys } from '@vigil/core';
+import type { NotifierContext } from '../notifier-context.js';
 import type { CheckCatalog } from './check-catalog.js';
-import type { CheckStates } from './check-state.js';
 
-export interface BlindSpotsOptions {
-  redis: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  catalog: CheckCatalog;
-  states: CheckStates;
-  incidents: IncidentStore;
-  settings: Pick<NotifierSettings, 'blindAfterRounds' | 'roundGrace' | 'reopenWindow'>;
-  fleetEscalation?: string;
-}
+type BlindSpotsContext = Pick<
+  NotifierContext,
+  'redis' | 'keys' | 'log' | 'clock' | 'checkStates' | 'incidents' | 'settings' | 'fleetEscalation'
+>;
 
 const GROUP = 'fleet:blind';
 
@@ -24,10 +16,14 @@ export class BlindSpots {
   /** When each check is next looked at: a check can go blind only once per interval, so sweeping it more often is waste. */
   private readonly nextLook = new Map<string, number>();
 
-  constructor(private readonly options: BlindSpotsOptions) {}
+  constructor(
+    private readonly ctx: BlindSpotsContext,
+    private readonly parts: { catalog: CheckCatalog },
+  ) {}
 
   async tick(): Promise<void> {
-    const { catalog, states, settings, clock } = this.options;
+    const { checkStates: states, settings, clock } = this.ctx;
+    const { catalog } = this.parts;
     const now = clock.now();
     const watched = catalog.all().filter((check) => !check.paused && (this.nextLook.get(check.id) ?? 0) <= now);
     // Half an interval late at most, on top of blindAfterRounds intervals: 50,000 checks cost a sweep
@@ -46,21 +42,21 @@ export class BlindSpots {
   }
 
   private forgetDeleted(): void {
-    for (const id of this.nextLook.keys()) if (!this.options.catalog.get(id)) this.nextLook.delete(id);
+    for (const id of this.nextLook.keys()) if (!this.parts.catalog.get(id)) this.nextLook.delete(id);
   }
 
   private async open(checkId: string, now: number): Promise<void> {
-    const check = this.options.catalog.get(checkId);
+    const check = this.parts.catalog.get(checkId);
     if (!check) return;
-    const state = await this.options.states.get(checkId);
+    const state = await this.ctx.checkStates.get(checkId);
     const lastRound = Number(state.lastRound ?? state.firstSeen ?? now);
-    const outcome = await this.options.incidents.openOrJoin(
+    const outcome = await this.ctx.incidents.openOrJoin(
       {
         group: GROUP,
         title: 'Blind spot: checks without results',
         impact: 'fleet',
         severity: 'major',
-        ...(this.options.fleetEscalation && { escalation: this.options.fleetEscalation }),
+        ...(this.ctx.fleetEscalation && { escalation: this.ctx.fleetEscalation }),
         startedAt: now,
         member: {
           checkId,
@@ -70,19 +66,20 @@ export class BlindSpots {
           lastFailedRound: now,
           vantagesFailing: [],
           vantagesTotal: 0,
-          message: `no results for ${this.options.settings.blindAfterRounds} rounds`,
+          message: `no results for ${this.ctx.settings.blindAfterRounds} rounds`,
         },
-        openedMessage: `No results for ${check.name} for ${this.options.settings.blindAfterRounds} rounds: nobody is watching it.`,
+        openedMessage: `No results for ${check.name} for ${this.ctx.settings.blindAfterRounds} rounds: nobody is watching it.`,
         joinedMessage: '',
       },
       now,
-      this.options.settings.reopenWindow,
+      this.ctx.settings.reopenWindow,
     );
-    this.options.log.warn({ check: checkId, incident: outcome.id }, 'blind spot: no results');
+    this.ctx.log.warn({ check: checkId, incident: outcome.id }, 'blind spot: no results');
   }
 
   private async recoverReturning(now: number): Promise<void> {
-    const { incidents, redis, keys, catalog } = this.options;
+    const { incidents, redis, keys } = this.ctx;
+    const { catalog } = this.parts;
     const incident = await incidents.ofGroup(GROUP);
     if (!incident || incident.status === 'resolved') return;
     const down = incident.members.filter((member) => member.down);

@@ -1,4 +1,5 @@
-import { type Check, CheckRegistry, type Logger, type Redis, type RedisKeys } from '@vigil/core';
+import type { Check, CheckRegistry } from '@vigil/core';
+import type { NotifierContext } from '../notifier-context.js';
 
 /**
  * The notifier's view of the registry: every check, kept current by the change channel and a
@@ -10,18 +11,16 @@ export class CheckCatalog {
   private unwatch: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; log: Logger; subscriber?: Redis }) {
-    this.registry = new CheckRegistry({ redis: ctx.redis, keys: ctx.keys });
+  constructor(private readonly ctx: Pick<NotifierContext, 'checks' | 'blocking' | 'log'>) {
+    this.registry = ctx.checks;
   }
 
   /**
-   * Watches the change channel when it has a subscriber connection; the full reload is then only a
-   * safety net and runs once a minute (it parses the whole fleet), else every 10 s.
+   * Watches the change channel on its own connection; the full reload is then only a safety net and
+   * runs once a minute (it parses the whole fleet).
    */
-  async start(reloadEveryMs = this.ctx.subscriber ? 60_000 : 10_000): Promise<void> {
-    if (this.ctx.subscriber) {
-      this.unwatch = await this.registry.watch(this.ctx.subscriber, (change) => void this.refresh(change.id));
-    }
+  async start(reloadEveryMs = 60_000): Promise<void> {
+    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => void this.refresh(change.id));
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => {}), reloadEveryMs);
     this.timer.unref();

@@ -1,25 +1,11 @@
-import {
-  CheckRegistry,
-  createLogger,
-  createRedis,
-  downtimeBounds,
-  type Incident,
-  IncidentStore,
-  MaintenanceSource,
-  MaintenanceStore,
-  maintenanceSchema,
-  parseConfig,
-  type Redis,
-  type RedisKeys,
-  readUptime,
-  redisKeys,
-} from '@vigil/core';
-import { sampleResult, T0, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { createLogger, downtimeBounds, type Incident, maintenanceSchema, parseConfig, readUptime } from '@vigil/core';
+import { sampleResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
+import type { NotifierContext } from '../notifier-context.js';
+import { testNotifierContext } from '../testing.js';
 import { BlindSpots } from './blind-spots.js';
 import { CheckCatalog } from './check-catalog.js';
-import { CheckStates } from './check-state.js';
 import { Evaluator } from './evaluator.js';
 import { VantageHealth } from './vantage-health.js';
 
@@ -49,19 +35,14 @@ const log = createLogger({ level: 'silent' });
 const R = (k: number) => T0 + k * INTERVAL;
 
 /** One notifier's pieces, wired as `Notifier` wires them, minus BullMQ and paging. */
-async function notifier(redis: Redis, keys: RedisKeys, clock: { now(): number }) {
-  const ctx = { redis, keys, log, clock };
-  const settings = config.notifier;
-  const vantages = config.vantages.map((vantage) => vantage.id);
-  const incidents = new IncidentStore(ctx);
+async function notifier(ctx: NotifierContext) {
   const catalog = new CheckCatalog(ctx);
-  const health = new VantageHealth({ ...ctx, incidents, vantages, settings });
-  const desk = new IncidentDesk({ ...ctx, config, catalog, maintenances: new MaintenanceSource({ ...ctx, config }) });
-  const evaluator = new Evaluator({ ...ctx, catalog, desk, health, vantages, settings });
-  const states = new CheckStates(ctx);
-  const blind = new BlindSpots({ ...ctx, catalog, states, incidents, settings });
+  const health = new VantageHealth(ctx);
+  const desk = new IncidentDesk(ctx, { catalog });
+  const evaluator = new Evaluator(ctx, { catalog, desk, health });
+  const blind = new BlindSpots(ctx, { catalog });
   await catalog.reload();
-  return { incidents, health, desk, evaluator, states, blind };
+  return { ctx, incidents: ctx.incidents, health, desk, evaluator, states: ctx.checkStates, blind };
 }
 type Stack = Awaited<ReturnType<typeof notifier>>;
 
@@ -72,13 +53,13 @@ afterEach(async () => {
 
 /** A fleet with `checkIds` registered, one notifier, and a hand-driven clock at T0. */
 async function world(checkIds: readonly string[]) {
-  const base = await testRedis('evaluator');
-  cleanups.push(base.cleanup);
-  const keys = redisKeys(base.prefix);
   const clock = { t: T0, now: (): number => clock.t };
-  const registry = new CheckRegistry({ redis: base.redis, keys });
-  for (const check of config.checks.filter((c) => checkIds.includes(c.id))) await registry.put(check);
-  const main = await notifier(base.redis, keys, clock);
+  const base = await testContext('evaluator', { clock, log });
+  cleanups.push(base.cleanup);
+  const { keys } = base;
+  const ctx = testNotifierContext(base, { config });
+  for (const check of config.checks.filter((c) => checkIds.includes(c.id))) await ctx.checks.put(check);
+  const main = await notifier(ctx);
   return {
     ...main,
     keys,
@@ -86,9 +67,7 @@ async function world(checkIds: readonly string[]) {
     redis: base.redis,
     /** Another notifier on a connection of its own. */
     async second(): Promise<Stack> {
-      const redis = createRedis(TEST_REDIS_URL);
-      cleanups.push(async () => redis.disconnect());
-      return notifier(redis, keys, clock);
+      return notifier(testNotifierContext(base.peer(), { config }));
     },
     /**
      * Round `k` of `checks` arrives a second after it was due, every result at once (to every
@@ -331,7 +310,7 @@ describe('IncidentDesk: grouping, reopening, maintenance', () => {
 
   it('honours a maintenance created through the API; deleting it opens the incident on the next drain', async () => {
     const w = await world(['blog']);
-    const api = new MaintenanceStore({ redis: w.redis, keys: w.keys });
+    const api = w.ctx.maintenances;
     await api.create(
       maintenanceSchema.parse({
         id: 'blog-move',

@@ -1,14 +1,17 @@
 import { Writable } from 'node:stream';
-import { createLogger, createRedis, RESULTS_QUEUE, type ResultBatchData, ResultStore, redisKeys } from '@vigil/core';
-import { eventually, sampleResult, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { createLogger, createRedis, RESULTS_QUEUE, type ResultBatchData } from '@vigil/core';
+import { eventually, sampleResult, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NotifierContext } from '../notifier-context.js';
+import { testNotifierContext } from '../testing.js';
 import { type BatchOutcome, ResultRecorder } from './result-recorder.js';
 
 const result = sampleResult;
 
 describe('ResultRecorder', () => {
-  let ctx: Awaited<ReturnType<typeof testRedis>>;
+  let base: TestContext;
+  let ctx: NotifierContext;
   let queue: Queue<ResultBatchData>;
   let events: QueueEvents;
   let recorder: ResultRecorder;
@@ -21,7 +24,6 @@ describe('ResultRecorder', () => {
   };
 
   beforeEach(async () => {
-    ctx = await testRedis('recorder');
     opened = [];
     logged = [];
     const sink = new Writable({
@@ -30,16 +32,12 @@ describe('ResultRecorder', () => {
         done();
       },
     });
-    const keys = redisKeys(ctx.prefix);
-    queue = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection: connections(), prefix: ctx.prefix });
-    events = new QueueEvents(RESULTS_QUEUE, { connection: connections(), prefix: ctx.prefix });
+    base = await testContext('recorder', { log: createLogger({ level: 'warn', destination: sink }) });
+    ctx = testNotifierContext(base);
+    queue = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection: connections(), prefix: base.prefix });
+    events = new QueueEvents(RESULTS_QUEUE, { connection: connections(), prefix: base.prefix });
     await events.waitUntilReady();
-    recorder = new ResultRecorder({
-      redis: ctx.redis,
-      connection: connections(),
-      keys,
-      log: createLogger({ level: 'warn', destination: sink }),
-    });
+    recorder = new ResultRecorder(ctx);
     await recorder.start();
   });
   afterEach(async () => {
@@ -47,7 +45,7 @@ describe('ResultRecorder', () => {
     await events.close();
     await queue.close();
     for (const connection of opened) connection.disconnect();
-    await ctx.cleanup();
+    await base.cleanup();
   });
 
   async function deliver(data: unknown): Promise<BatchOutcome> {
@@ -62,7 +60,7 @@ describe('ResultRecorder', () => {
     }));
     expect(await deliver({ results: batch })).toEqual({ recorded: 2, duplicates: 0, invalid: 0 });
     expect(await deliver({ results: batch })).toEqual({ recorded: 0, duplicates: 2, invalid: 0 });
-    const store = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix) });
+    const store = ctx.results;
     expect(await store.history('api')).toHaveLength(2);
     expect(Object.keys(await store.latest('api')).sort()).toEqual(['alpha', 'beta']);
   });
@@ -87,7 +85,7 @@ describe('ResultRecorder', () => {
       /invalid result batch: results\[0\]\.result\.checkId/,
     );
     await expect(deliver({ result: result() })).rejects.toThrow(/results: expected an array of 1 to 500 results/);
-    const store = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix) });
+    const store = ctx.results;
     expect(await store.history('api')).toHaveLength(0);
   });
 });

@@ -1,25 +1,21 @@
 import {
   describeIssues,
-  type Logger,
   MAX_RESULT_BATCH,
   probeResultSchema,
   RESULTS_QUEUE,
   type RecordOutcome,
-  type Redis,
-  type RedisKeys,
   type ResultBatchData,
   type ResultJobData,
-  ResultStore,
+  type ResultStore,
   toFieldIssues,
 } from '@vigil/core';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { NotifierContext } from '../notifier-context.js';
+
+/** The recorder records into `results` (its history size is the store's) and takes jobs on `connection`. */
+export type ResultRecorderContext = Pick<NotifierContext, 'connection' | 'keys' | 'log' | 'results'>;
 
 export interface ResultRecorderOptions {
-  redis: Redis;
-  connection: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  historySize?: number;
   concurrency?: number;
   /** Called after each result is recorded (or found to be a duplicate): the evaluator's hook. */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
@@ -43,9 +39,12 @@ export class ResultRecorder {
   private readonly store: ResultStore;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: ResultRecorderOptions) {
-    const { redis, connection, keys, log } = options;
-    this.store = new ResultStore({ redis, keys, ...(options.historySize && { historySize: options.historySize }) });
+  constructor(
+    private readonly ctx: ResultRecorderContext,
+    private readonly options: ResultRecorderOptions = {},
+  ) {
+    const { connection, keys, log } = ctx;
+    this.store = ctx.results;
     this.worker = new Worker<ResultBatchData, BatchOutcome>(RESULTS_QUEUE, (job) => this.process(job), {
       connection,
       prefix: keys.prefix,
@@ -83,7 +82,7 @@ export class ResultRecorder {
     if (problems.length > 0) {
       const shown = problems.slice(0, 3).join('; ');
       if (valid.length === 0) throw new UnrecoverableError(`invalid result batch: ${shown}`);
-      this.options.log.warn({ jobId: job.id, invalid: problems.length, problems: shown }, 'invalid results skipped');
+      this.ctx.log.warn({ jobId: job.id, invalid: problems.length, problems: shown }, 'invalid results skipped');
     }
     const outcomes = await this.store.recordMany(valid);
     let duplicates = 0;

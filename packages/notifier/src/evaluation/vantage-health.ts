@@ -1,4 +1,4 @@
-import type { Clock, IncidentStore, Logger, NotifierSettings, Redis, RedisKeys } from '@vigil/core';
+import type { NotifierContext } from '../notifier-context.js';
 import { recordVantageHealth } from '../notifier-metrics.js';
 import type { RoundRef } from './round-book.js';
 import type { RoundVerdict } from './round-verdict.js';
@@ -17,17 +17,10 @@ export interface VantageStatus {
   incidents: Partial<Record<VantageProblem, string>>;
 }
 
-export interface VantageHealthOptions {
-  redis: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  incidents: IncidentStore;
-  vantages: readonly string[];
-  settings: Pick<NotifierSettings, 'vantages' | 'fleetEscalation' | 'reopenWindow'>;
-  /** The fleet policy exists (else fleet incidents open but page nobody). */
-  fleetEscalation?: string;
-}
+type VantageHealthContext = Pick<
+  NotifierContext,
+  'redis' | 'keys' | 'log' | 'clock' | 'incidents' | 'vantages' | 'settings' | 'fleetEscalation'
+>;
 
 /**
  * The fleet watching itself. A vantage whose checks fail only there (the others see them up) is
@@ -39,8 +32,8 @@ export class VantageHealth {
   private byProblem: Record<VantageProblem, ReadonlySet<string>> = { impaired: new Set(), silent: new Set() };
   private readonly startedAt: number;
 
-  constructor(private readonly options: VantageHealthOptions) {
-    this.startedAt = options.clock.now();
+  constructor(private readonly ctx: VantageHealthContext) {
+    this.startedAt = ctx.clock.now();
   }
 
   impaired(): ReadonlySet<string> {
@@ -53,9 +46,9 @@ export class VantageHealth {
 
   /** Records who reported a decided round and who failed it alone. */
   async observe(ref: RoundRef, verdict: RoundVerdict): Promise<void> {
-    const { keys } = this.options;
+    const { keys } = this.ctx;
     const solo = new Set(verdict.soloFailures);
-    const pipeline = this.options.redis.pipeline();
+    const pipeline = this.ctx.redis.pipeline();
     const up = new Set(verdict.reportersUp);
     for (const vantage of verdict.reporters) {
       pipeline.zadd(keys.vantageSeen(vantage), ref.round, ref.checkId);
@@ -70,11 +63,11 @@ export class VantageHealth {
 
   /** Each vantage's figures over the window, with its problems as last judged. */
   async status(): Promise<VantageStatus[]> {
-    const { keys, settings } = this.options;
-    const now = this.options.clock.now();
+    const { keys, settings } = this.ctx;
+    const now = this.ctx.clock.now();
     const since = now - settings.vantages.window;
-    const pipeline = this.options.redis.pipeline();
-    for (const vantage of this.options.vantages) {
+    const pipeline = this.ctx.redis.pipeline();
+    for (const vantage of this.ctx.vantages) {
       pipeline.zremrangebyscore(keys.vantageSeen(vantage), '-inf', `(${since}`);
       pipeline.zremrangebyscore(keys.vantageSolo(vantage), '-inf', `(${since}`);
       pipeline.zcard(keys.vantageSeen(vantage));
@@ -83,10 +76,10 @@ export class VantageHealth {
     pipeline.hgetall(keys.vantageHeartbeats);
     pipeline.hgetall(keys.vantageProblems);
     const replies = (await pipeline.exec()) ?? [];
-    const n = this.options.vantages.length;
+    const n = this.ctx.vantages.length;
     const beats = (replies[n * 4]?.[1] ?? {}) as Record<string, string>;
     const stored = (replies[n * 4 + 1]?.[1] ?? {}) as Record<string, string>;
-    return this.options.vantages.map((vantage, i) => ({
+    return this.ctx.vantages.map((vantage, i) => ({
       vantage,
       seen: Number(replies[i * 4 + 2]?.[1] ?? 0),
       solo: Number(replies[i * 4 + 3]?.[1] ?? 0),
@@ -100,8 +93,8 @@ export class VantageHealth {
 
   /** Judges every vantage once; opens or resolves the fleet incidents that follow. */
   async tick(): Promise<void> {
-    const now = this.options.clock.now();
-    const { vantages: limits } = this.options.settings;
+    const now = this.ctx.clock.now();
+    const { vantages: limits } = this.ctx.settings;
     const next = new Map<string, Set<VantageProblem>>();
     for (const status of await this.status()) {
       const has = new Set(status.problems);
@@ -136,35 +129,31 @@ export class VantageHealth {
   }
 
   private async judge(status: VantageStatus, problem: VantageProblem, now: boolean, why: string): Promise<void> {
-    const { keys, incidents, clock, log } = this.options;
+    const { keys, incidents, clock, log } = this.ctx;
     const field = `${status.vantage}:${problem}`;
     const group = `vantage:${status.vantage}:${problem}`;
     const at = clock.now();
     if (now) {
       if (status.incidents[problem]) return;
-      await this.options.redis.hsetnx(keys.vantageProblems, field, JSON.stringify({ since: at, why }));
+      await this.ctx.redis.hsetnx(keys.vantageProblems, field, JSON.stringify({ since: at, why }));
       const outcome = await incidents.openOrJoin(
         {
           group,
           title: `vantage ${status.vantage} ${problem}: ${why}`,
           impact: 'fleet',
           severity: 'major',
-          ...(this.options.fleetEscalation && { escalation: this.options.fleetEscalation }),
+          ...(this.ctx.fleetEscalation && { escalation: this.ctx.fleetEscalation }),
           startedAt: at,
           openedMessage: `Vantage ${status.vantage} is ${problem}: ${why}. Its results are left out of the quorum.`,
           joinedMessage: '',
         },
         at,
-        this.options.settings.reopenWindow,
+        this.ctx.settings.reopenWindow,
       );
-      await this.options.redis.hset(
-        keys.vantageProblems,
-        field,
-        JSON.stringify({ since: at, why, incident: outcome.id }),
-      );
+      await this.ctx.redis.hset(keys.vantageProblems, field, JSON.stringify({ since: at, why, incident: outcome.id }));
       if (outcome.verb !== 'unchanged')
         log.warn({ vantage: status.vantage, incident: outcome.id, why }, `vantage ${problem}`);
-    } else if ((await this.options.redis.hdel(keys.vantageProblems, field)) === 1) {
+    } else if ((await this.ctx.redis.hdel(keys.vantageProblems, field)) === 1) {
       const incident = await incidents.ofGroup(group);
       if (incident && incident.status !== 'resolved') {
         await incidents.resolve(incident.id, 'vigil', at, `Vantage ${status.vantage} is healthy again.`);

@@ -1,29 +1,19 @@
 import {
   type Check,
-  type Clock,
   type IncidentMember,
-  IncidentStore,
+  type IncidentStore,
   isUnderMaintenance,
-  type Logger,
-  type MaintenanceSource,
   type ProbeErrorClass,
-  type Redis,
-  type RedisKeys,
-  type VigilConfig,
 } from '@vigil/core';
 import type { CheckCatalog } from '../evaluation/check-catalog.js';
-import { CheckStates, type Transition } from '../evaluation/check-state.js';
+import type { CheckStates, Transition } from '../evaluation/check-state.js';
+import type { NotifierContext } from '../notifier-context.js';
 
-export interface IncidentDeskOptions {
-  redis: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  config: Pick<VigilConfig, 'components' | 'escalations' | 'notifier'>;
-  /** vigil.yaml's maintenances and the API's; a window deleted through the API frees held alerts at the next drain. */
-  maintenances: MaintenanceSource;
-  catalog: CheckCatalog;
-}
+/** A maintenance window deleted through the API frees the alerts it held at the next drain. */
+type IncidentDeskContext = Pick<
+  NotifierContext,
+  'redis' | 'keys' | 'log' | 'clock' | 'config' | 'incidents' | 'checkStates' | 'maintenanceSource'
+>;
 
 /**
  * Turns alerting transitions into incidents: a check going down opens its group's incident (its
@@ -35,23 +25,26 @@ export class IncidentDesk {
   readonly incidents: IncidentStore;
   private readonly states: CheckStates;
 
-  constructor(private readonly options: IncidentDeskOptions) {
-    this.incidents = new IncidentStore(options);
-    this.states = new CheckStates(options);
+  constructor(
+    private readonly ctx: IncidentDeskContext,
+    private readonly parts: { catalog: CheckCatalog },
+  ) {
+    this.incidents = ctx.incidents;
+    this.states = ctx.checkStates;
   }
 
   /** Acts on one transition; leaves it in the outbox when it must wait (maintenance). */
   async apply(transition: Transition): Promise<void> {
-    const check = await this.options.catalog.fetch(transition.checkId);
+    const check = await this.parts.catalog.fetch(transition.checkId);
     if (!check) {
       await this.states.settle(transition);
       return;
     }
     if (transition.kind === 'alert') {
-      const now = this.options.clock.now();
-      const maintenance = isUnderMaintenance(await this.options.maintenances.current(), check, now);
+      const now = this.ctx.clock.now();
+      const maintenance = isUnderMaintenance(await this.ctx.maintenanceSource.current(), check, now);
       if (maintenance) {
-        this.options.log.info({ check: check.id, maintenance: maintenance.id }, 'down during maintenance: no incident');
+        this.ctx.log.info({ check: check.id, maintenance: maintenance.id }, 'down during maintenance: no incident');
         return;
       }
       await this.open(check, transition, now);
@@ -63,7 +56,7 @@ export class IncidentDesk {
 
   /** Retries outbox entries left behind (maintenance over, or a notifier that died mid-way). */
   async drain(olderThanMs = 2_000): Promise<void> {
-    const now = this.options.clock.now();
+    const now = this.ctx.clock.now();
     for (const transition of await this.states.pendingTransitions()) {
       if (now - transition.at >= olderThanMs) await this.apply(transition);
     }
@@ -89,7 +82,7 @@ export class IncidentDesk {
       ...(detail.error && { error: detail.error as ProbeErrorClass }),
       ...(detail.message && { message: detail.message }),
     };
-    const component = this.options.config.components.find((c) => c.id === check.component);
+    const component = this.ctx.config.components.find((c) => c.id === check.component);
     const escalation = check.escalation ?? this.defaultEscalation();
     const outcome = await this.incidents.openOrJoin(
       {
@@ -105,13 +98,13 @@ export class IncidentDesk {
         joinedMessage: '',
       },
       now,
-      this.options.config.notifier.reopenWindow,
+      this.ctx.config.notifier.reopenWindow,
     );
-    this.options.log.info({ check: check.id, incident: outcome.id, verb: outcome.verb }, `incident ${outcome.verb}`);
+    this.ctx.log.info({ check: check.id, incident: outcome.id, verb: outcome.verb }, `incident ${outcome.verb}`);
   }
 
   private async recover(check: Check, transition: Transition): Promise<void> {
-    const id = await this.options.redis.get(this.options.keys.incidentGroup(this.group(check)));
+    const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(this.group(check)));
     if (!id) return;
     const outcome = await this.incidents.memberRecovered(
       id,
@@ -122,14 +115,14 @@ export class IncidentDesk {
         partialMessage: 'Partial recovery; checks still failing: %d.',
         resolvedMessage: 'Resolved: every check is up again.',
       },
-      this.options.clock.now(),
+      this.ctx.clock.now(),
     );
     if (outcome.verb !== 'unchanged') {
-      this.options.log.info({ check: check.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
+      this.ctx.log.info({ check: check.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
     }
   }
 
   private defaultEscalation(): string | undefined {
-    return this.options.config.escalations.some((policy) => policy.id === 'default') ? 'default' : undefined;
+    return this.ctx.config.escalations.some((policy) => policy.id === 'default') ? 'default' : undefined;
   }
 }

@@ -1,15 +1,14 @@
-import { IncidentStore, type Logger, type Redis, type RedisKeys } from '@vigil/core';
+import type { IncidentStore } from '@vigil/core';
+import type { NotifierContext } from '../notifier-context.js';
 import type { Deliveries } from '../paging/delivery.js';
 import type { Destination } from '../paging/destinations.js';
 import type { Escalations } from '../paging/escalation.js';
 import { StreamGroup } from '../stream-group.js';
 
-export interface IncidentReactorOptions {
-  redis: Redis;
-  /** A connection of its own: the reactor blocks on it reading the stream. */
-  reader: Redis;
-  keys: RedisKeys;
-  log: Logger;
+/** The reactor blocks reading the stream on `blocking.incidentEvents`. */
+type IncidentReactorContext = Pick<NotifierContext, 'redis' | 'keys' | 'log' | 'blocking' | 'incidents'>;
+
+export interface IncidentReactorParts {
   escalations: Escalations;
   deliveries: Deliveries;
   /** Entries another consumer took but did not acknowledge for this long are taken over. */
@@ -28,12 +27,16 @@ export class IncidentReactor {
   private readonly incidents: IncidentStore;
   private readonly events: StreamGroup;
 
-  constructor(private readonly options: IncidentReactorOptions) {
-    this.incidents = new IncidentStore(options);
-    this.events = new StreamGroup({
-      ...options,
+  constructor(
+    private readonly ctx: IncidentReactorContext,
+    private readonly parts: IncidentReactorParts,
+  ) {
+    this.incidents = ctx.incidents;
+    this.events = new StreamGroup(ctx, {
+      reader: ctx.blocking.incidentEvents,
+      ...(parts.claimIdleMs !== undefined && { claimIdleMs: parts.claimIdleMs }),
       group: GROUP,
-      streams: [{ key: options.keys.incidentEvents, from: '0' }],
+      streams: [{ key: ctx.keys.incidentEvents, from: '0' }],
       name: 'incident reactor',
       handle: (_stream, _entryId, event) => this.handle(event),
     });
@@ -54,15 +57,15 @@ export class IncidentReactor {
     const incident = await this.incidents.get(id);
     if (!incident) return;
     if (event.type === 'opened' || event.type === 'reopened') {
-      await this.options.escalations.begin(incident);
+      await this.parts.escalations.begin(incident);
     } else if (event.type === 'acknowledged' || event.type === 'resolved') {
       const action = event.type === 'acknowledged' ? 'acknowledge' : 'resolve';
-      const paged = await this.options.redis.hvals(this.options.keys.incidentPaged(id));
+      const paged = await this.ctx.redis.hvals(this.ctx.keys.incidentPaged(id));
       for (const json of paged) {
         const destination = JSON.parse(json) as Destination;
         // A person's inbox gets the resolve; acknowledgements go to the machines (PagerDuty, Slack, hooks).
         if (action === 'acknowledge' && destination.type === 'person') continue;
-        await this.options.deliveries.enqueue({
+        await this.parts.deliveries.enqueue({
           incidentId: id,
           episode: incident.episode,
           cycle: 0,

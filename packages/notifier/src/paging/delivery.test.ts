@@ -1,22 +1,19 @@
-import { createLogger, createRedis, IncidentStore, parseConfig, redisKeys } from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '@vigil/core';
+import { eventually, type TestContext, testContext } from '@vigil/core/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_SECRET, testNotifierContext } from '../testing.js';
 import type { ChannelRegistry } from './channels/channel.js';
 import { closeChannels, createChannels } from './channels/registry.js';
 import { type HttpSink, type SmtpSink, smtpReply, startHttpSink, startSmtpSink } from './channels/test-servers.js';
 import { Deliveries } from './delivery.js';
 
-const log = createLogger({ level: 'silent' });
-const clock = { now: () => Date.now() };
-
 describe('deliveries: fallback to the next contact, and the per-person cap', () => {
-  let base: Awaited<ReturnType<typeof testRedis>>;
+  let base: TestContext;
   let smtp: SmtpSink;
   let hook: HttpSink;
   let channels: ChannelRegistry | undefined;
   let deliveries: Deliveries;
   let started = false;
-  const connection = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
 
   async function start(yaml: string, rejectEmail: boolean) {
     smtp = await startSmtpSink(
@@ -24,31 +21,19 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
     );
     hook = await startHttpSink();
     const config = parseConfig(`vantages: [alpha]\n${yaml.replaceAll('HOOK', hook.url)}`);
-    const keys = redisKeys(base.prefix);
     channels = createChannels({
-      log,
-      clock,
-      secret: 'test-secret-0123456789',
+      log: base.log,
+      clock: base.clock,
+      secret: TEST_SECRET,
       smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
       outboxDir: '/tmp/vigil-outbox-test',
       from: 'vigil@example.test',
     });
-    deliveries = new Deliveries({
-      redis: base.redis,
-      connection,
-      keys,
-      log,
-      clock,
-      config,
-      settings: { ...config.notifier, delivery: { attempts: 2, backoff: 100 } },
-      channels,
-      secret: 'test-secret-0123456789',
-      publicUrl: 'http://127.0.0.1:8080',
-    });
+    const ctx = testNotifierContext(base, { config, channels });
+    deliveries = new Deliveries({ ...ctx, settings: { ...config.notifier, delivery: { attempts: 2, backoff: 100 } } });
     await deliveries.start();
     started = true;
-    const incidents = new IncidentStore({ redis: base.redis, keys });
-    const { id } = await incidents.openOrJoin(
+    const { id } = await ctx.incidents.openOrJoin(
       {
         group: 'check:web',
         title: 'web is down',
@@ -65,9 +50,8 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
   }
 
   beforeEach(async () => {
-    base = await testRedis('delivery');
+    base = await testContext('delivery');
   });
-  afterAll(() => connection.disconnect());
   afterEach(async () => {
     if (started) await deliveries.close();
     started = false;

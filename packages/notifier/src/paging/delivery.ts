@@ -1,25 +1,10 @@
-import {
-  type Clock,
-  createAckToken,
-  DELIVERIES_QUEUE,
-  type Incident,
-  IncidentStore,
-  type Logger,
-  type NotifierSettings,
-  type Redis,
-  type RedisKeys,
-} from '@vigil/core';
+import { createAckToken, DELIVERIES_QUEUE, type Incident, type IncidentStore } from '@vigil/core';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { JobQueue } from '../job-queue.js';
+import type { NotifierContext } from '../notifier-context.js';
 import { countPage } from '../notifier-metrics.js';
-import {
-  type ChannelRegistry,
-  type ChannelTarget,
-  type Page,
-  type PageAction,
-  PermanentDeliveryError,
-} from './channels/channel.js';
-import { type Destination, destinationKey, type PagingConfig, resolveDestination } from './destinations.js';
+import { type ChannelTarget, type Page, type PageAction, PermanentDeliveryError } from './channels/channel.js';
+import { type Destination, destinationKey, resolveDestination } from './destinations.js';
 
 export interface DeliveryJob {
   incidentId: string;
@@ -32,20 +17,21 @@ export interface DeliveryJob {
 
 export type DeliveryOutcome = 'sent' | 'duplicate' | 'stale' | 'capped' | 'unreachable';
 
-export interface DeliveryOptions {
-  redis: Redis;
-  connection: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  config: PagingConfig;
-  settings: Pick<NotifierSettings, 'personCap' | 'delivery' | 'ackLinkTtl'>;
-  channels: ChannelRegistry;
-  secret: string;
-  /** Base URL of the web role for ack, incident and status page links. */
-  publicUrl: string;
-  concurrency?: number;
-}
+/** `publicUrl` is the base of the ack, incident and status page links in pages. */
+type DeliveryContext = Pick<
+  NotifierContext,
+  | 'redis'
+  | 'connection'
+  | 'keys'
+  | 'log'
+  | 'clock'
+  | 'config'
+  | 'settings'
+  | 'channels'
+  | 'secret'
+  | 'publicUrl'
+  | 'incidents'
+>;
 
 const SENT_TTL_S = 30 * 86_400;
 
@@ -66,12 +52,14 @@ export class Deliveries {
   private readonly jobs: JobQueue<DeliveryJob, DeliveryOutcome>;
   private readonly incidents: IncidentStore;
 
-  constructor(private readonly options: DeliveryOptions) {
-    this.incidents = new IncidentStore(options);
-    this.jobs = new JobQueue({
-      ...options,
+  constructor(
+    private readonly ctx: DeliveryContext,
+    tuning: { concurrency?: number } = {},
+  ) {
+    this.incidents = ctx.incidents;
+    this.jobs = new JobQueue(ctx, {
       name: DELIVERIES_QUEUE,
-      concurrency: options.concurrency ?? 8,
+      concurrency: tuning.concurrency ?? 8,
       process: (job) => this.process(job),
     });
     this.jobs.worker.on('failed', (job, err) => void this.onFailed(job, err));
@@ -91,7 +79,7 @@ export class Deliveries {
 
   /** Queues a page; a second add with the same dedup key is a no-op. */
   async enqueue(job: DeliveryJob): Promise<void> {
-    const { attempts, backoff } = this.options.settings.delivery;
+    const { attempts, backoff } = this.ctx.settings.delivery;
     await this.queue.add(job.action, job, {
       jobId: dedupKey(job),
       attempts,
@@ -102,7 +90,7 @@ export class Deliveries {
   }
 
   private async process(job: Job<DeliveryJob, DeliveryOutcome>): Promise<DeliveryOutcome> {
-    const { redis, keys, log } = this.options;
+    const { redis, keys, log } = this.ctx;
     const data = job.data;
     const key = dedupKey(data);
     if (await redis.exists(keys.pageSent(key))) return 'duplicate';
@@ -111,7 +99,7 @@ export class Deliveries {
     if (data.action === 'trigger' && (incident.status === 'resolved' || incident.acknowledgedAt !== undefined)) {
       return 'stale';
     }
-    const resolved = resolveDestination(this.options.config, data.destination);
+    const resolved = resolveDestination(this.ctx.config, data.destination);
     if (!resolved) {
       log.warn({ incident: data.incidentId, destination: destinationKey(data.destination) }, 'page has nowhere to go');
       return 'unreachable';
@@ -125,7 +113,7 @@ export class Deliveries {
       if (err instanceof PermanentDeliveryError) throw new UnrecoverableError(err.message);
       throw err;
     }
-    const pipeline = redis.pipeline().set(keys.pageSent(key), String(this.options.clock.now()), 'EX', SENT_TTL_S);
+    const pipeline = redis.pipeline().set(keys.pageSent(key), String(this.ctx.clock.now()), 'EX', SENT_TTL_S);
     if (data.action === 'trigger') {
       pipeline.hset(
         keys.incidentPaged(data.incidentId),
@@ -148,7 +136,7 @@ export class Deliveries {
   }
 
   private send(page: Page, target: ChannelTarget): Promise<void> {
-    const channels = this.options.channels;
+    const channels = this.ctx.channels;
     switch (target.kind) {
       case 'email':
         return channels.email.send(page, target);
@@ -162,7 +150,7 @@ export class Deliveries {
   }
 
   private page(data: DeliveryJob, incident: Incident, key: string, recipient?: { id: string; name: string }): Page {
-    const { publicUrl, secret, clock, settings, config } = this.options;
+    const { publicUrl, secret, clock, settings, config } = this.ctx;
     const now = clock.now();
     const by = recipient?.name ?? destinationKey(data.destination);
     const ack =
@@ -186,24 +174,24 @@ export class Deliveries {
   /** Counts a page against its person's cap; true when over (the page is dropped and logged). */
   private async overCap(destination: Destination): Promise<boolean> {
     if (destination.type !== 'person') return false;
-    const { max, per } = this.options.settings.personCap;
-    const window = Math.floor(this.options.clock.now() / per);
-    const key = this.options.keys.pageCap(destination.personId, window);
+    const { max, per } = this.ctx.settings.personCap;
+    const window = Math.floor(this.ctx.clock.now() / per);
+    const key = this.ctx.keys.pageCap(destination.personId, window);
     const [[, count] = [null, 0]] =
-      (await this.options.redis
+      (await this.ctx.redis
         .multi()
         .incr(key)
         .pexpire(key, per * 2)
         .exec()) ?? [];
     if (Number(count) <= max) return false;
-    this.options.log.warn({ person: destination.personId, max, perMs: per }, 'page cap reached: page dropped');
+    this.ctx.log.warn({ person: destination.personId, max, perMs: per }, 'page cap reached: page dropped');
     return true;
   }
 
   /** After the last attempt: try the person's next contact, if they have one. */
   private async onFailed(job: Job<DeliveryJob> | undefined, err: Error): Promise<void> {
     if (!job) return;
-    const { log } = this.options;
+    const { log } = this.ctx;
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     log.warn(
       {
@@ -218,7 +206,7 @@ export class Deliveries {
     const destination = job.data.destination;
     if (!final || destination.type !== 'person') return;
     const next: DeliveryJob = { ...job.data, destination: { ...destination, contact: destination.contact + 1 } };
-    if (resolveDestination(this.options.config, next.destination)) {
+    if (resolveDestination(this.ctx.config, next.destination)) {
       await this.enqueue(next).catch((e: unknown) => log.error({ err: e }, 'could not queue the fallback page'));
     }
   }

@@ -1,17 +1,9 @@
-import {
-  type Clock,
-  ESCALATIONS_QUEUE,
-  type Incident,
-  IncidentStore,
-  type Logger,
-  type NotifierSettings,
-  type Redis,
-  type RedisKeys,
-} from '@vigil/core';
+import { ESCALATIONS_QUEUE, type Incident, type IncidentStore } from '@vigil/core';
 import type { Job } from 'bullmq';
 import { JobQueue } from '../job-queue.js';
+import type { NotifierContext } from '../notifier-context.js';
 import type { Deliveries } from './delivery.js';
-import { levelDestinations, type PagingConfig } from './destinations.js';
+import { levelDestinations } from './destinations.js';
 
 export interface EscalationStep {
   incidentId: string;
@@ -22,16 +14,10 @@ export interface EscalationStep {
 
 export type StepOutcome = 'paged' | 'stopped' | 'no-policy';
 
-export interface EscalationOptions {
-  redis: Redis;
-  connection: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  config: PagingConfig;
-  settings: Pick<NotifierSettings, 'groupingWindow'>;
-  deliveries: Deliveries;
-}
+type EscalationContext = Pick<
+  NotifierContext,
+  'connection' | 'keys' | 'log' | 'clock' | 'config' | 'settings' | 'incidents'
+>;
 
 const KEEP_S = 7 * 86_400;
 
@@ -49,16 +35,18 @@ export class Escalations {
   private readonly jobs: JobQueue<EscalationStep, StepOutcome>;
   private readonly incidents: IncidentStore;
 
-  constructor(private readonly options: EscalationOptions) {
-    this.incidents = new IncidentStore(options);
-    this.jobs = new JobQueue({
-      ...options,
+  constructor(
+    private readonly ctx: EscalationContext,
+    private readonly parts: { deliveries: Deliveries },
+  ) {
+    this.incidents = ctx.incidents;
+    this.jobs = new JobQueue(ctx, {
       name: ESCALATIONS_QUEUE,
       concurrency: 8,
       process: (job) => this.process(job),
     });
     this.jobs.worker.on('failed', (job, err) =>
-      options.log.warn({ err: err.message, step: job && stepId(job.data) }, 'escalation step failed'),
+      ctx.log.warn({ err: err.message, step: job && stepId(job.data) }, 'escalation step failed'),
     );
   }
 
@@ -74,12 +62,12 @@ export class Escalations {
   async begin(incident: Incident): Promise<void> {
     const policy = this.policy(incident);
     if (!policy || incident.acknowledgedAt !== undefined) return;
-    const delay = this.options.settings.groupingWindow + (policy.levels[0]?.after ?? 0);
+    const delay = this.ctx.settings.groupingWindow + (policy.levels[0]?.after ?? 0);
     await this.schedule({ incidentId: incident.id, episode: incident.episode, cycle: 0, level: 0 }, delay);
   }
 
   private policy(incident: Pick<Incident, 'escalation'>) {
-    return this.options.config.escalations.find((p) => p.id === incident.escalation);
+    return this.ctx.config.escalations.find((p) => p.id === incident.escalation);
   }
 
   private async schedule(step: EscalationStep, delay: number): Promise<void> {
@@ -95,7 +83,8 @@ export class Escalations {
 
   private async process(job: Job<EscalationStep, StepOutcome>): Promise<StepOutcome> {
     const step = job.data;
-    const { log, clock, config, deliveries } = this.options;
+    const { log, clock, config } = this.ctx;
+    const { deliveries } = this.parts;
     const incident = await this.incidents.get(step.incidentId);
     if (!incident || incident.status === 'resolved' || incident.acknowledgedAt !== undefined) return 'stopped';
     if (incident.episode !== step.episode) return 'stopped';

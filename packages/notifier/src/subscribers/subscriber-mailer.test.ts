@@ -1,19 +1,19 @@
 import { Writable } from 'node:stream';
 import {
   createLogger,
-  IncidentStore,
+  type IncidentStore,
   type OpenRequest,
+  type Redis,
   type RedisKeys,
-  redisKeys,
-  SubscriberStore,
+  type SubscriberStore,
   validateConfig,
 } from '@vigil/core';
-import { eventually, T0, testRedis } from '@vigil/core/testing';
-import type { Redis } from 'ioredis';
+import { eventually, T0, type TestContext, testContext } from '@vigil/core/testing';
 import type { ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEmailChannel } from '../paging/channels/email.js';
+import { closeChannels, createChannels } from '../paging/channels/registry.js';
 import { type SmtpSink, startSmtpSink } from '../paging/channels/test-servers.js';
+import { testNotifierContext } from '../testing.js';
 import { SubscriberMailer } from './subscriber-mailer.js';
 
 const SECRET = 'test-secret-0123456789';
@@ -52,9 +52,9 @@ function header(mail: ParsedMail | undefined, name: string): string | undefined 
 }
 
 describe('SubscriberMailer', () => {
+  let base: TestContext;
   let redis: Redis;
   let keys: RedisKeys;
-  let cleanup: () => Promise<void>;
   let sink: SmtpSink;
   let logged: string[];
   let store: SubscriberStore;
@@ -71,31 +71,20 @@ describe('SubscriberMailer', () => {
         },
       }),
     });
-    const clock = { now: () => Date.now() };
-    const email = createEmailChannel({
+    const channels = createChannels({
       log,
-      clock,
+      clock: base.clock,
       secret: SECRET,
       smtpUrl: `smtp://127.0.0.1:${sink.port}`,
       outboxDir: '/nonexistent',
       from: 'Acme Status <status@example.com>',
     });
-    const reader = redis.duplicate();
-    const mailer = new SubscriberMailer({
-      redis,
-      reader,
-      keys,
-      log,
-      clock,
-      config,
-      secret: SECRET,
-      email,
-      publicUrl: 'http://127.0.0.1:8080',
-    });
+    const ctx = testNotifierContext({ ...base, log }, { config, channels, secret: SECRET });
+    const mailer = new SubscriberMailer(ctx, { reader: base.dedicated('subscriber-mail') });
     await mailer.start();
     stops.push(async () => {
       await mailer.close();
-      await email.close?.();
+      await closeChannels(channels);
     });
     return mailer;
   }
@@ -114,18 +103,16 @@ describe('SubscriberMailer', () => {
   }
 
   beforeEach(async () => {
-    const test = await testRedis('subscriber-mailer');
-    ({ redis, cleanup } = test);
-    keys = redisKeys(test.prefix);
+    base = await testContext('subscriber-mailer');
+    ({ redis, keys } = base);
     sink = await startSmtpSink();
     logged = [];
-    store = new SubscriberStore({ redis, keys, secret: SECRET });
-    incidents = new IncidentStore({ redis, keys });
+    ({ subscribers: store, incidents } = testNotifierContext(base, { config, secret: SECRET }));
   });
   afterEach(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
     await sink.close();
-    await cleanup();
+    await base.cleanup();
   });
 
   it('sends the confirmation mail with a working single-use link, logging no address', async () => {

@@ -1,32 +1,28 @@
 import {
-  type Clock,
-  type Logger,
   type PublicIncident,
   type PublicIncidentUpdate,
-  PublicStatusReader,
+  type PublicStatusReader,
   publicComponents,
   type Redis,
-  type RedisKeys,
-  SubscriberStore,
-  type VigilConfig,
+  type SubscriberStore,
 } from '@vigil/core';
-import { type Channel, PermanentDeliveryError } from '../paging/channels/channel.js';
+import type { NotifierContext } from '../notifier-context.js';
+import { PermanentDeliveryError } from '../paging/channels/channel.js';
 import { sendChannelMail } from '../paging/channels/email.js';
 import { type StreamFields, StreamGroup } from '../stream-group.js';
 
-export interface SubscriberMailerOptions {
-  redis: Redis;
+/**
+ * Mail leaves through the notifier's email channel (its SMTP server or outbox); `publicUrl` is the
+ * base of links when `statusPage.url` is not set.
+ */
+type SubscriberMailerContext = Pick<
+  NotifierContext,
+  'redis' | 'keys' | 'log' | 'config' | 'channels' | 'publicUrl' | 'subscribers' | 'publicStatus'
+>;
+
+export interface SubscriberMailerParts {
   /** A connection of its own: the mailer blocks on it reading the streams. */
   reader: Redis;
-  keys: RedisKeys;
-  log: Logger;
-  clock: Clock;
-  config: VigilConfig;
-  secret: string;
-  /** The notifier's email channel: subscriber mail leaves through its SMTP server or outbox. */
-  email: Channel<'email'>;
-  /** Base of links when `statusPage.url` is not set. */
-  publicUrl: string;
   /** Entries another consumer took but did not acknowledge for this long are taken over. */
   claimIdleMs?: number;
 }
@@ -49,13 +45,16 @@ export class SubscriberMailer {
   private readonly componentNames: ReadonlyMap<string, string>;
   private readonly streams: StreamGroup;
 
-  constructor(private readonly options: SubscriberMailerOptions) {
-    this.store = new SubscriberStore(options);
-    this.statusReader = new PublicStatusReader(options);
-    this.componentNames = new Map(publicComponents(options.config).map((c) => [c.id, c.name]));
-    const { keys } = options;
-    this.streams = new StreamGroup({
-      ...options,
+  constructor(
+    private readonly ctx: SubscriberMailerContext,
+    parts: SubscriberMailerParts,
+  ) {
+    this.store = ctx.subscribers;
+    this.statusReader = ctx.publicStatus;
+    this.componentNames = new Map(publicComponents(ctx.config).map((c) => [c.id, c.name]));
+    const { keys } = ctx;
+    this.streams = new StreamGroup(ctx, {
+      ...parts,
       group: GROUP,
       // Incident events from before the first start are history, not news; queued confirmations are owed.
       streams: [
@@ -85,7 +84,7 @@ export class SubscriberMailer {
       const pending = await this.store.issueConfirmation(subscriberId);
       if (!pending) return;
       const base = trimSlash(fields.url || this.baseUrl());
-      const { title } = this.options.config.statusPage;
+      const { title } = this.ctx.config.statusPage;
       const what = pending.components.map((id) => this.componentNames.get(id) ?? id).join(', ');
       const text = [
         pending.confirmed
@@ -123,7 +122,7 @@ export class SubscriberMailer {
     subscriber: { id: string; email: string },
   ): { to: string; subject: string; text: string; headers: Record<string, string> } {
     const base = trimSlash(this.baseUrl());
-    const { title } = this.options.config.statusPage;
+    const { title } = this.ctx.config.statusPage;
     const status = capitalise(update.status);
     const unsubscribe = `${base}/unsubscribe/${this.store.unsubscribeToken(subscriber.id)}`;
     const affected = incident.components.map((id) => this.componentNames.get(id) ?? id).join(', ');
@@ -155,7 +154,7 @@ export class SubscriberMailer {
     mail: { to: string; subject: string; text: string; headers?: Record<string, string> },
   ): Promise<void> {
     await sendChannelMail(
-      this.options.email,
+      this.ctx.channels.email,
       { ...mail, headers: { ...mail.headers, 'Auto-Submitted': 'auto-generated' } },
       { key: `subscriber-${entryId}-${subscriberId}`, logAs: `subscriber:${subscriberId}` },
     );
@@ -166,7 +165,7 @@ export class SubscriberMailer {
    * only when the send failed in a way worth retrying. A refused address is logged and not retried.
    */
   private async once(key: string, send: () => Promise<void>): Promise<void> {
-    const { redis, keys, log } = this.options;
+    const { redis, keys, log } = this.ctx;
     const sentKey = keys.subscriberMailSent(key);
     if ((await redis.set(sentKey, '1', 'EX', SENT_TTL_S, 'NX')) === null) return;
     try {
@@ -182,7 +181,7 @@ export class SubscriberMailer {
   }
 
   private baseUrl(): string {
-    return this.options.config.statusPage.url ?? this.options.publicUrl;
+    return this.ctx.config.statusPage.url ?? this.ctx.publicUrl;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { createAckToken, createLogger, redisKeys, tokenInputSchema, validateConfig } from '@vigil/core';
-import { testRedis } from '@vigil/core/testing';
+import { createAckToken, createLogger, tokenInputSchema, validateConfig } from '@vigil/core';
+import { testContext } from '@vigil/core/testing';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
@@ -33,7 +33,6 @@ async function appWithLog(): Promise<{
   lines: string[];
   cleanup(): Promise<void>;
 }> {
-  const { redis, prefix, cleanup } = await testRedis('web-secrets');
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -41,14 +40,11 @@ async function appWithLog(): Promise<{
       done();
     },
   });
-  const ctx = createWebContext({
-    redis,
-    keys: redisKeys(prefix),
+  const base = await testContext('web-secrets', {
     log: createLogger({ level: 'debug', destination }),
     clock: { now: () => NOW },
-    config: validateConfig(TEST_CONFIG, 'test config'),
-    secret: SECRET,
   });
+  const ctx = createWebContext(base, { config: validateConfig(TEST_CONFIG, 'test config'), secret: SECRET });
   const app = buildApp(ctx);
   await app.ready();
   return {
@@ -57,7 +53,7 @@ async function appWithLog(): Promise<{
     lines,
     async cleanup() {
       await app.close();
-      await cleanup();
+      await base.cleanup();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type PublicIncident, type PublicIncidentStatus, publicStatusReader } from '@vigil/core';
+import type { PublicIncident, PublicIncidentStatus } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../context.js';
 import { publicBaseUrl } from './base-url.js';
@@ -121,7 +121,7 @@ ${items.join('')}  </channel>
 }
 
 async function readFeed(ctx: WebContext, baseUrl: string): Promise<Feed> {
-  const reader = publicStatusReader(ctx);
+  const reader = ctx.publicStatus;
   const [status, incidents] = await Promise.all([reader.status(), reader.incidentsForFeed(FEED_INCIDENTS)]);
   const entries = entriesOf(incidents, baseUrl);
   // An empty feed is as old as the page; otherwise it is as new as its newest entry.

@@ -1,4 +1,4 @@
-import { type PublicMaintenance, publicStatusReader } from '@vigil/core';
+import type { PublicMaintenance } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../context.js';
 import { publicBaseUrl } from './base-url.js';
@@ -40,13 +40,13 @@ const ENDPOINTS: Record<string, Build> = {
   'status.json': (view) => ({ status: statusJson(view) }),
   'components.json': (view) => ({ components: componentsJson(view) }),
   'incidents.json': async (view, ctx) => {
-    const history = await publicStatusReader(ctx).history({ page: 1, perPage: RECENT });
+    const history = await ctx.publicStatus.history({ page: 1, perPage: RECENT });
     return { incidents: incidentsOf(view, history.incidents) };
   },
   'incidents/unresolved.json': (view) => ({ incidents: incidentsOf(view, view.status.incidents) }),
   // Most recent first, as Statuspage lists them: the latest window to start leads.
   'scheduled-maintenances.json': async (view, ctx) => {
-    const all = await publicStatusReader(ctx).maintenances();
+    const all = await ctx.publicStatus.maintenances();
     return {
       scheduled_maintenances: [...all]
         .reverse()
@@ -70,7 +70,7 @@ function toJson(value: unknown): string {
 export function registerStatusJson(app: FastifyInstance, ctx: WebContext): void {
   for (const [path, build] of Object.entries(ENDPOINTS)) {
     app.get(`/api/v2/${path}`, async (request, reply) => {
-      const view = pageView(await publicStatusReader(ctx).status(), publicBaseUrl(request, ctx));
+      const view = pageView(await ctx.publicStatus.status(), publicBaseUrl(request, ctx));
       const body = toJson({ page: pageJson(view), ...(await build(view, ctx)) });
       reply.header('access-control-allow-origin', '*');
       return sendCached(request, reply, { body, type: JSON_TYPE });

@@ -1,4 +1,4 @@
-import { publicStatusReader, STATUS_MEMO_MS, TimedMemo } from '@vigil/core';
+import { STATUS_MEMO_MS, TimedMemo } from '@vigil/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
 import { etagOf, sendCached } from './http-cache.js';
@@ -57,7 +57,7 @@ function renderedOnce<K>(render: (view: LiveView, variant: K) => string) {
 
 /** Registers the HTML status page, incident pages and history. */
 export function registerPages(app: FastifyInstance, ctx: WebContext): void {
-  const reader = publicStatusReader(ctx);
+  const reader = ctx.publicStatus;
   const site = ctx.config.statusPage.title;
 
   const sendError = (reply: FastifyReply, code: 400 | 404, error: { title: string; message: string }) =>

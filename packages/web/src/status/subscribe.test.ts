@@ -1,4 +1,4 @@
-import { SubscriberStore } from '@vigil/core';
+import type { SubscriberStore } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../testing.js';
 
@@ -11,7 +11,7 @@ describe('status page subscriptions', () => {
   let store: SubscriberStore;
   beforeEach(async () => {
     web = await testWebApp();
-    store = new SubscriberStore(web.ctx);
+    store = web.ctx.subscribers;
   });
   afterEach(() => web.cleanup());
 

@@ -1,4 +1,4 @@
-import { publicComponents, SubscriberStore, subscriberEmailSchema } from '@vigil/core';
+import { publicComponents, type SubscriberStore, subscriberEmailSchema } from '@vigil/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
@@ -48,7 +48,7 @@ export function registerSubscribe(app: FastifyInstance, ctx: WebContext): void {
   if (!settings.enabled) return;
   const site: Subscriptions = {
     ctx,
-    store: new SubscriberStore(ctx),
+    store: ctx.subscribers,
     components: new Map(publicComponents(ctx.config).map((component) => [component.id, component.name])),
   };
   app.register(async (scope) => {

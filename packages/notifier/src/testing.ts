@@ -1,0 +1,38 @@
+import { type ChannelKind, type RoleConnections, type RoleContext, validateConfig } from '@vigil/core';
+import { createNotifierContext, type NotifierContext, type NotifierInput } from './notifier-context.js';
+import type { Channel, ChannelRegistry } from './paging/channels/channel.js';
+
+/** The secret test notifiers sign with. */
+export const TEST_SECRET = 'test-secret-0123456789';
+
+/** Channels for tests that page nobody: a page that reaches one fails, saying so. */
+function unusedChannels(): ChannelRegistry {
+  const channel = <K extends ChannelKind>(kind: K): Channel<K> => ({
+    kind,
+    send: async () => {
+      throw new Error(`this test has no ${kind} channel`);
+    },
+  });
+  return {
+    email: channel('email'),
+    webhook: channel('webhook'),
+    slack: channel('slack'),
+    pagerduty: channel('pagerduty'),
+  };
+}
+
+/**
+ * A notifier context on a test process (core's `testContext()`, or one of its peers), built as the
+ * role builds it: one vantage and no channels unless the test gives its own.
+ */
+export function testNotifierContext(
+  base: RoleContext & RoleConnections,
+  input: Partial<NotifierInput> = {},
+): NotifierContext {
+  return createNotifierContext(base, {
+    config: input.config ?? validateConfig({ vantages: ['alpha'] }, 'test config'),
+    channels: input.channels ?? unusedChannels(),
+    secret: input.secret ?? TEST_SECRET,
+    publicUrl: input.publicUrl ?? 'http://127.0.0.1:8080',
+  });
+}
