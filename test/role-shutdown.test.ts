@@ -4,11 +4,11 @@
  * prober-crash.test.ts, the notifier's in paging-restart.test.ts.)
  */
 import { type CheckInput, TokenStore, tokenInputSchema } from '@vigil/core';
-import { eventually, TEST_REDIS_URL } from '@vigil/core/testing';
+import { eventually, freePort, TEST_REDIS_URL } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, roundsOf, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { freePort, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
+import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 describe('SIGTERM mid-work', () => {
   let fleet: Fleet;

@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRedis } from '@vigil/core';
-import { deletePrefix, eventually, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
+import { deletePrefix, eventually, freePort, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
 import { pagingYaml } from './support/paging.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { freePort, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
+import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');

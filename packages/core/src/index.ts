@@ -118,6 +118,7 @@ export {
   DEFAULT_REDIS_URL,
   DELIVERIES_QUEUE,
   ESCALATIONS_QUEUE,
+  freePort,
   type Logger,
   parseEnv,
   probeQueueName,

@@ -11,13 +11,12 @@ import {
   type Redis,
   redisKeys,
 } from '@vigil/core';
-import { eventually, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
+import { eventually, freePort, TEST_REDIS_URL, testRedis } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpPhaseSeconds, ProbeMetrics } from './probe-metrics.js';
 import { ProbeWorker } from './probe-worker.js';
 import {
-  closedPort,
   openGuard,
   selfSignedCertificate,
   startHttpServer,
@@ -108,7 +107,7 @@ describe('probe metrics', () => {
 
   it('reports 0 for a failing target and the expiry of a certificate it saw', async () => {
     await probe([
-      httpTarget('down', `http://127.0.0.1:${await closedPort()}/`),
+      httpTarget('down', `http://127.0.0.1:${await freePort()}/`),
       httpTarget('tls', `https://127.0.0.1:${secure.port}/`, { insecureTls: true }),
     ]);
     expect(await sample('probe_success', { check: 'down', vantage: VANTAGE })).toBe(0);

@@ -103,13 +103,6 @@ export function startTlsServer(onSocket: (socket: TLSSocket) => void, pair: Cert
   return listen(server, state, 0);
 }
 
-/** A port that was just listening and is now closed: connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = await startTcpServer();
-  await server.close();
-  return server.port;
-}
-
 /** A self-signed certificate for localhost and 127.0.0.1, valid for `days` days from now. */
 export async function selfSignedCertificate(days: number): Promise<CertificatePair> {
   const notBeforeDate = new Date(Date.now() - 60_000);

@@ -1,6 +1,7 @@
 /** What every role process runs on: Redis and its key layout, queues, environment, clock, logger, health server. */
 export { type Clock, systemClock } from './clock.js';
 export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
+export { freePort } from './free-port.js';
 export { type RedisKeys, redisKeys, utcDay } from './keys.js';
 export { createLogger, type Logger } from './logger.js';
 export {

@@ -6,6 +6,7 @@ import type { ProbeResult } from '../probes/probe-result.js';
 import { parseEnv } from '../runtime/env.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../runtime/redis.js';
 
+export { freePort } from '../runtime/free-port.js';
 export { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget } from '../targets/target-corpus.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
