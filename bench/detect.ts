@@ -149,11 +149,7 @@ async function runTrial(
   ]);
   if (!check) throw new Error('the trial check did not validate');
   await fleet.registry.put(check);
-  await eventually(
-    async () => ((await fleet.states.get(check.id)).state === 'up' ? true : undefined),
-    UP_TIMEOUT_MS,
-    `${check.id} up`,
-  );
+  await eventually(async () => (await fleet.states.get(check.id)).state === 'up', UP_TIMEOUT_MS, `${check.id} up`);
   // Fail at a random moment of the interval, so the wait for the next round is sampled fairly.
   await sleep(Math.random() * options.intervalMs);
   const from = rig.mail.received.length;
@@ -165,7 +161,7 @@ async function runTrial(
     if (!incident || !member) throw new Error(`the page of trial ${n} is not about ${check.id}`);
     rig.target.heal();
     await eventually(
-      async () => ((await fleet.incidents.get(incident.id))?.status === 'resolved' ? true : undefined),
+      async () => (await fleet.incidents.get(incident.id))?.status === 'resolved',
       RESOLVE_TIMEOUT_MS,
       `the incident of ${check.id} resolved`,
     );

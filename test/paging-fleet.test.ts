@@ -100,7 +100,7 @@ ${pagingYaml()}`);
     // Gamma's network heals: the fleet incident resolves.
     target.handler = serve;
     await eventually(
-      async () => ((await incidents.get(all[0]?.id ?? ''))?.status === 'resolved' ? true : undefined),
+      async () => (await incidents.get(all[0]?.id ?? ''))?.status === 'resolved',
       25_000,
       'gamma healthy again',
     );

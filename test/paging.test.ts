@@ -88,7 +88,7 @@ ${pagingYaml({ repeat: 1 })}`);
       expect(bounds.atMostMs).toBeGreaterThan(bounds.atLeastMs);
       expect(resolved.updates.at(-1)?.message).toMatch(/at least .* and at most/);
       await eventually(
-        async () => (mail.received.filter((m) => /RESOLVED/i.test(m.subject)).length >= 2 ? true : undefined),
+        async () => mail.received.filter((m) => /RESOLVED/i.test(m.subject)).length >= 2,
         10_000,
         'resolve pages',
       );

@@ -76,11 +76,7 @@ describe('SIGTERM mid-work', () => {
     });
     children.push(web);
     const base = `http://127.0.0.1:${port}`;
-    await eventually(
-      async () => ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok ? true : undefined),
-      20_000,
-      'web up',
-    );
+    await eventually(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, 20_000, 'web up');
 
     const create = async (i: number) => {
       const body: CheckInput | Record<string, unknown> = {
@@ -101,11 +97,7 @@ describe('SIGTERM mid-work', () => {
     };
     const inFlight = Array.from({ length: 300 }, (_, i) => create(i));
     // Mid-work: some creates stored, most still queued behind them.
-    await eventually(
-      async () => ((await fleet.redis.hlen(fleet.keys.checks)) >= 10 ? true : undefined),
-      20_000,
-      'the first creates stored',
-    );
+    await eventually(async () => (await fleet.redis.hlen(fleet.keys.checks)) >= 10, 20_000, 'the first creates stored');
     web.child.kill('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(await web.exited, web.output()).toBe(0);

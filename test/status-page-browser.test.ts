@@ -77,7 +77,7 @@ ${pagingYaml()}`);
         const body = await fetch(`${base}/`)
           .then((res) => res.text())
           .catch(() => '');
-        return body.includes('100.00% uptime') ? true : undefined;
+        return body.includes('100.00% uptime');
       },
       40_000,
       'the status page with uptime data',
@@ -86,7 +86,11 @@ ${pagingYaml()}`);
     const page = await browser.newPage();
     const errors = collectPageErrors(page);
     await page.goto(`${base}/?refresh=1000`);
-    await expect.poll(() => textOf(page, '#banner')).toBe('All Systems Operational');
+    await eventually(
+      async () => (await textOf(page, '#banner')) === 'All Systems Operational',
+      1_000,
+      'the banner to say All Systems Operational',
+    );
     expect(await page.locator('#banner').getAttribute('class')).toContain('banner-ok');
     expect(await liveText(page)).toContain('Operational');
     await expectAccessible(page, 'operational');
@@ -98,7 +102,7 @@ ${pagingYaml()}`);
 
     const port = target.port;
     await target.close();
-    await expect.poll(() => liveText(page), { timeout: 20_000, interval: 250 }).toMatch(/Investigating/);
+    await eventually(async () => /Investigating/.test(await liveText(page)), 20_000, 'the incident shown live');
     expect(await sameDocument()).toBe('same document');
     const live = await liveText(page);
     expect(live).toContain('Active incidents');
@@ -110,9 +114,11 @@ ${pagingYaml()}`);
 
     const back = await startHttpTarget(port);
     try {
-      await expect
-        .poll(() => textOf(page, '#banner'), { timeout: 20_000, interval: 250 })
-        .toBe('All Systems Operational');
+      await eventually(
+        async () => (await textOf(page, '#banner')) === 'All Systems Operational',
+        20_000,
+        'the banner back to All Systems Operational',
+      );
       expect(await sameDocument()).toBe('same document');
       const recent = await textOf(page, '#recent-h + .incident');
       expect(recent).toContain('Resolved');

@@ -83,11 +83,7 @@ export async function runStorm(
     const scheduled = Date.now();
     await fleet.schedule();
     const ids = checks.map((check) => check.id);
-    await eventually(
-      async () => ((await countUp(fleet, ids)) === ids.length ? true : undefined),
-      UP_TIMEOUT_MS,
-      'every storm check up',
-    );
+    await eventually(async () => (await countUp(fleet, ids)) === ids.length, UP_TIMEOUT_MS, 'every storm check up');
     const allUpMs = Date.now() - scheduled;
     progress(`storm: ${ids.length} checks up ${allUpMs} ms after the scheduler started; failing the target`);
     // One more interval of steady probing, so the memory figure before is the fleet at rest.

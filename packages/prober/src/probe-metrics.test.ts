@@ -87,7 +87,7 @@ describe('probe metrics', () => {
     const jobs = await queue.addBulk(
       checks.map((check) => ({ name: 'probe', data: { check, vantage: VANTAGE, round } })),
     );
-    await Promise.all(jobs.map((job) => eventually(async () => ((await job.isCompleted()) ? true : undefined))));
+    await Promise.all(jobs.map((job) => eventually(() => job.isCompleted())));
     await worker.close();
   }
 

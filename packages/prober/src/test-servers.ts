@@ -125,16 +125,6 @@ export async function selfSignedCertificate(days: number): Promise<CertificatePa
   return { key: pems.private, cert: pems.cert, notAfter };
 }
 
-/** Polls until `condition` holds, failing after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
-}
-
 /** Elapsed wall time of a result, for asserting the deadline held. */
 export function durationOf(result: Pick<ProbeResult, 'startedAt' | 'finishedAt'>): number {
   return result.finishedAt - result.startedAt;

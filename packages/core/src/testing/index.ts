@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { IncidentMember } from '../incidents/incident.js';
 import type { OpenRequest } from '../incidents/incident-store.js';
@@ -41,18 +42,21 @@ export async function testRedis(label?: string): Promise<{ redis: Redis; prefix:
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+/**
+ * The one way tests wait for a condition: polls `probe` every 50 ms until it returns something other
+ * than `undefined` or `false`, and returns that; fails after `timeoutMs` naming `what`.
+ */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await setTimeout(50);
   }
 }
 

@@ -118,12 +118,8 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
         destination: { type: 'person', personId: 'ana', contact: 0 },
       });
     }
-    await eventually(async () => (smtp.messages.length >= 2 ? true : undefined), 10_000, 'two pages');
-    await eventually(
-      async () => ((await deliveries.queue.getCompletedCount()) === 4 ? true : undefined),
-      10_000,
-      'all four handled',
-    );
+    await eventually(async () => smtp.messages.length >= 2, 10_000, 'two pages');
+    await eventually(async () => (await deliveries.queue.getCompletedCount()) === 4, 10_000, 'all four handled');
     expect(smtp.messages).toHaveLength(2);
   });
 });

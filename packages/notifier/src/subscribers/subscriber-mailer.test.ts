@@ -188,7 +188,7 @@ describe('SubscriberMailer', () => {
       60_000,
     );
     const { id } = await incidents.openOrJoin(openRequest('lb'), Date.now(), 60_000);
-    await eventually(() => (sink.messages.length > before ? true : undefined), 5_000, 'the lb mail');
+    await eventually(() => sink.messages.length > before, 5_000, 'the lb mail');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.messages.slice(before).map((mail) => mail.text)).toEqual([expect.stringContaining(id)]);
   });
@@ -197,7 +197,7 @@ describe('SubscriberMailer', () => {
     const first = await startMailer();
     await confirmedSubscriber('ana@example.com', ['api']);
     await incidents.openOrJoin(openRequest('api'), Date.now(), 60_000);
-    await eventually(() => (sink.messages.length === 2 ? true : undefined), 5_000, 'the incident mail');
+    await eventually(() => sink.messages.length === 2, 5_000, 'the incident mail');
     await first.close();
 
     // Rewind the group: every entry is delivered again to the next mailer.
@@ -205,7 +205,7 @@ describe('SubscriberMailer', () => {
     await redis.xgroup('SETID', keys.subscriberMail, 'subscriber-mailer', '0');
     await startMailer();
     await eventually(
-      async () => ((await redis.xpending(keys.incidentEvents, 'subscriber-mailer'))[0] === 0 ? true : undefined),
+      async () => (await redis.xpending(keys.incidentEvents, 'subscriber-mailer'))[0] === 0,
       5_000,
       'the replay',
     );
