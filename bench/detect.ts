@@ -5,6 +5,7 @@
  * the `confirmations × interval` the design promises; storms fail 1,000 checks at once and count
  * the pages and incidents (expected: one per component), with the notifier's memory meanwhile.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@vigil/core/testing';
 import { type MailSink, startMailSink } from '../test/support/mail-sink.js';
 import { proberSettings } from './support/checks.js';
@@ -18,7 +19,7 @@ import {
   validatedChecks,
 } from './support/paging-config.js';
 import { type PagingFleet, startPagingFleet } from './support/paging-fleet.js';
-import { type BenchReport, progress, sleep } from './support/report.js';
+import { type BenchReport, progress } from './support/report.js';
 import { fmt, percentile } from './support/stats.js';
 import { type SwitchTarget, startSwitchTarget } from './support/switch-target.js';
 import type { Table } from './support/table.js';

@@ -4,10 +4,10 @@
  * answers; stopped with SIGTERM, as a container runtime stops it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@vigil/core/testing';
 import { PROFILE } from './child.js';
-import { sleep } from './report.js';
 
 export interface RoleProcess {
   name: string;
