@@ -60,6 +60,22 @@ export async function eventually<T>(
   }
 }
 
+/**
+ * Whether consumer group `group` has read every entry of `stream` and acknowledged each: what it
+ * was going to do about them is done, so a test can assert what did not happen.
+ */
+export async function streamDrained(redis: Redis, stream: string, group: string): Promise<boolean> {
+  const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  for (const fields of groups) {
+    const info = new Map<unknown, unknown>();
+    for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i], fields[i + 1]);
+    if (info.get('name') !== group) continue;
+    return info.get('pending') === 0 && info.get('last-delivered-id') === (last?.[0] ?? '0-0');
+  }
+  return false;
+}
+
 /** A fixed moment tests build results around: 2026-11-20 12:00 UTC. */
 export const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 

@@ -99,7 +99,11 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
       action: 'trigger',
       destination: { type: 'person', personId: 'ana', contact: 0 },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually(
+      async () => (await deliveries.queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'delayed')) === 0,
+      10_000,
+      'every page handled',
+    );
     expect(hook.requests).toHaveLength(1);
   });
 

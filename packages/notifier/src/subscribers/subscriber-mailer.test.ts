@@ -8,7 +8,7 @@ import {
   SubscriberStore,
   validateConfig,
 } from '@vigil/core';
-import { eventually, T0, testRedis } from '@vigil/core/testing';
+import { eventually, streamDrained, T0, testRedis } from '@vigil/core/testing';
 import type { Redis } from 'ioredis';
 import type { ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,6 +60,8 @@ describe('SubscriberMailer', () => {
   let store: SubscriberStore;
   let incidents: IncidentStore;
   const stops: (() => Promise<void>)[] = [];
+  /** The mailer has read and acknowledged every incident event: whatever it was going to mail is sent. */
+  const drained = () => streamDrained(redis, keys.incidentEvents, 'subscriber-mailer');
 
   async function startMailer(): Promise<SubscriberMailer> {
     const log = createLogger({
@@ -189,7 +191,7 @@ describe('SubscriberMailer', () => {
     );
     const { id } = await incidents.openOrJoin(openRequest('lb'), Date.now(), 60_000);
     await eventually(() => sink.messages.length > before, 5_000, 'the lb mail');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(drained, 5_000, 'every incident event handled');
     expect(sink.messages.slice(before).map((mail) => mail.text)).toEqual([expect.stringContaining(id)]);
   });
 
@@ -204,12 +206,7 @@ describe('SubscriberMailer', () => {
     await redis.xgroup('SETID', keys.incidentEvents, 'subscriber-mailer', '0');
     await redis.xgroup('SETID', keys.subscriberMail, 'subscriber-mailer', '0');
     await startMailer();
-    await eventually(
-      async () => (await redis.xpending(keys.incidentEvents, 'subscriber-mailer'))[0] === 0,
-      5_000,
-      'the replay',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(drained, 5_000, 'the replay');
     expect(sink.messages).toHaveLength(2);
   });
 });
