@@ -5,6 +5,7 @@
  * the `confirmations × interval` the design promises; storms fail 1,000 checks at once and count
  * the pages and incidents (expected: one per component), with the notifier's memory meanwhile.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@vigil/core/testing';
 import { type MailSink, startMailSink } from '../test/support/mail-sink.js';
 import { proberSettings } from './support/checks.js';
@@ -18,7 +19,7 @@ import {
   validatedChecks,
 } from './support/paging-config.js';
 import { type PagingFleet, startPagingFleet } from './support/paging-fleet.js';
-import { type BenchReport, progress, sleep } from './support/report.js';
+import { type BenchReport, progress } from './support/report.js';
 import { fmt, percentile } from './support/stats.js';
 import { type SwitchTarget, startSwitchTarget } from './support/switch-target.js';
 import type { Table } from './support/table.js';
@@ -149,11 +150,7 @@ async function runTrial(
   ]);
   if (!check) throw new Error('the trial check did not validate');
   await fleet.registry.put(check);
-  await eventually(
-    async () => ((await fleet.states.get(check.id)).state === 'up' ? true : undefined),
-    UP_TIMEOUT_MS,
-    `${check.id} up`,
-  );
+  await eventually(async () => (await fleet.states.get(check.id)).state === 'up', UP_TIMEOUT_MS, `${check.id} up`);
   // Fail at a random moment of the interval, so the wait for the next round is sampled fairly.
   await sleep(Math.random() * options.intervalMs);
   const from = rig.mail.received.length;
@@ -165,7 +162,7 @@ async function runTrial(
     if (!incident || !member) throw new Error(`the page of trial ${n} is not about ${check.id}`);
     rig.target.heal();
     await eventually(
-      async () => ((await fleet.incidents.get(incident.id))?.status === 'resolved' ? true : undefined),
+      async () => (await fleet.incidents.get(incident.id))?.status === 'resolved',
       RESOLVE_TIMEOUT_MS,
       `the incident of ${check.id} resolved`,
     );

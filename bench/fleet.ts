@@ -5,9 +5,11 @@
  * registry, intervals scaled so every size is probed at the same rate. Per role: RSS, peak RSS and
  * CPU over a window, against an idle Node process with the same imports; for Redis: bytes per check.
  */
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Check, validateConfig } from '@vigil/core';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
@@ -24,7 +26,7 @@ import { fleetTables, type ProcessFigures, type SizeFigures } from './support/fl
 import { probesTotal, type RoleProcess, startRole } from './support/fleet-role.js';
 import { type ProcSample, sampleProc } from './support/proc-stats.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
-import { type BenchReport, progress, sleep } from './support/report.js';
+import { type BenchReport, progress } from './support/report.js';
 import { fmt } from './support/stats.js';
 import { startTarget, type Target } from './support/target.js';
 

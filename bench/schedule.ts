@@ -3,14 +3,16 @@
  * Scheduler (registry → BullMQ job schedulers), one real ProbeWorker process per vantage and a real
  * ResultRecorder. DESIGN.md's bars: probe start lateness p99 < 1 s, no round lost, no herd at :00.
  */
+
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Check, CheckRegistry, createLogger, type Logger, ResultStore } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
 import { createSchedulerContext, desiredSchedulers, Scheduler, SchedulerSync } from '@vigil/scheduler';
 import { checkSeries, proberSettings, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
-import { type BenchReport, progress, sleep } from './support/report.js';
+import { type BenchReport, progress } from './support/report.js';
 import { type RoundFigures, RoundTally } from './support/round-tally.js';
 import { fmt } from './support/stats.js';
 import type { Table } from './support/table.js';

@@ -9,12 +9,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { deletePrefix } from '@vigil/core/testing';
 import { type RoleProcess, startRole, VIGIL_BIN } from './support/fleet-role.js';
 import { sampleProc } from './support/proc-stats.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
-import { type BenchReport, progress, sleep } from './support/report.js';
+import { type BenchReport, progress } from './support/report.js';
 import { fmt, median } from './support/stats.js';
 import type { Table } from './support/table.js';
 

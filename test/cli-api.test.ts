@@ -1,19 +1,8 @@
-import { createServer } from 'node:net';
-import { sampleResult } from '@vigil/core/testing';
+import { freePort, sampleResult } from '@vigil/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVigil, startTestApi, type TestApi, writeConfig } from './support/vigil-process.js';
 
 const TOKEN = /vgl_[a-z0-9]{8}_[A-Za-z0-9_-]{32}/;
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Where each column of a table's header starts, and whether every row has a cell starting there. */
 function aligned(table: string, columns: readonly string[]): boolean {
@@ -154,7 +143,7 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
 
   it('says why a request is not allowed (exit 4) or the API cannot be reached (exit 3), in one line, never showing the token', async () => {
     const wrong = 'vgl_abcdefgh_0123456789abcdefghijklmnopqrstuv';
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const [badToken, noToken, down] = await Promise.all([
       runVigil(['checks', 'ls'], { env: api.env(wrong) }),
       runVigil(['checks', 'ls'], { env: api.env() }),

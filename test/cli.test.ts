@@ -2,9 +2,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis } from '@vigil/core';
-import { deletePrefix, eventually, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
+import { deletePrefix, eventually, freePort, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, runVigil, spawnVigil, writeConfig } from './support/vigil-process.js';
+import { runVigil, spawnVigil, writeConfig } from './support/vigil-process.js';
 
 interface StatusJson {
   checks: {

@@ -1,8 +1,8 @@
+import { setTimeout } from 'node:timers/promises';
+import type { ProbeResult } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, roundsOf, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the probe path: registry → scheduler → probers → results → recorded', () => {
   let fleet: Fleet;
@@ -53,9 +53,10 @@ describe('the probe path: registry → scheduler → probers → results → rec
     await fleet.historyUntil('api', (h) => h.length >= 2);
 
     await fleet.registry.setPaused('api', true);
-    await sleep(1_500);
+    // Fixed waits are the assertion: the probes stop within one interval (1 s) and none follow for 2.5 s.
+    await setTimeout(1_500);
     const afterPause = target.requests;
-    await sleep(2_500);
+    await setTimeout(2_500);
     expect(target.requests).toBe(afterPause);
 
     await fleet.registry.put({ ...check, paused: false, intervalMs: 2_000 });
@@ -70,9 +71,10 @@ describe('the probe path: registry → scheduler → probers → results → rec
     expect(rounds.slice(1).map((round, i) => round - (rounds[i] ?? 0))).toEqual(rounds.slice(1).map(() => 2_000));
 
     await fleet.registry.delete('api');
-    await sleep(2_500);
+    // Fixed waits are the assertion: the probes stop within one interval (2 s) and none follow for 4 s.
+    await setTimeout(2_500);
     const afterDelete = target.requests;
-    await sleep(4_000);
+    await setTimeout(4_000);
     expect(target.requests).toBe(afterDelete);
   });
 
@@ -86,8 +88,11 @@ describe('the probe path: registry → scheduler → probers → results → rec
       checkFromYaml(`{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`),
     );
     await fleet.historyUntil('api', (h) => h.length >= 8, 15_000, 'eight results');
-    await sleep(300);
-    const history = (await fleet.store.history('api', { limit: 1_000 })).filter((r) => r.ok);
+    // Read once the newest round has both vantages' results: none of its probes is still on its way.
+    const newestComplete = (h: ProbeResult[]) => (roundsOf(h).get(h.at(-1)?.round ?? 0)?.length ?? 0) >= 2;
+    const history = (await fleet.historyUntil('api', newestComplete, 5_000, 'the newest round complete')).filter(
+      (r) => r.ok,
+    );
     // One probe per vantage per round reached the target: no round was probed twice.
     for (const vantages of roundsOf(history).values()) expect(vantages.sort()).toEqual(['alpha', 'beta']);
     expect(target.requests).toBeLessThanOrEqual(history.length + 2);

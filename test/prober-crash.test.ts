@@ -13,7 +13,7 @@ async function proberChildProbing(fleet: Fleet, target: HttpTarget, timing: { in
   await fleet.scheduler();
   const yaml = `{ id: api, vantages: [alpha], interval: ${timing.interval}, timeout: ${timing.timeout}, http: { url: "${target.url}" } }`;
   await fleet.registry.put(checkFromYaml(yaml, ['alpha']));
-  await eventually(() => (target.requests > 0 ? true : undefined), 15_000, 'the first probe to reach the target');
+  await eventually(() => target.requests > 0, 15_000, 'the first probe to reach the target');
   return child;
 }
 

@@ -66,11 +66,7 @@ describe('what a prober refuses to do', () => {
     await fleet.prober('alpha', { settings: { concurrency: 40, perHostConcurrency: 3 } });
     const now = Date.now();
     await queue.addBulk(Array.from({ length: 24 }, (_, i) => job(`c${i}`, now)));
-    await eventually(
-      async () => (target.requests === 24 && inFlight === 0 ? true : undefined),
-      15_000,
-      'all 24 probes',
-    );
+    await eventually(async () => target.requests === 24 && inFlight === 0, 15_000, 'all 24 probes');
     expect(peak).toBe(3);
   });
 
@@ -84,7 +80,7 @@ describe('what a prober refuses to do', () => {
     await fleet.prober('alpha', { settings: { concurrency: 20, rateLimit: { max: 4, per: 1_000 } } });
     const now = Date.now();
     await queue.addBulk(Array.from({ length: 12 }, (_, i) => job(`r${i}`, now, '30s')));
-    await eventually(() => (seen.length === 12 ? true : undefined), 20_000, 'all 12 probes');
+    await eventually(() => seen.length === 12, 20_000, 'all 12 probes');
     // Four per window: any five consecutive probes span (nearly) a whole window.
     const sorted = [...seen].sort((a, b) => a - b);
     for (let i = 0; i + 4 < sorted.length; i++)

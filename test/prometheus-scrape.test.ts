@@ -4,11 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, RoleServer } from '@vigil/core';
-import { eventually } from '@vigil/core/testing';
+import { eventually, freePort } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { freePort } from './support/vigil-process.js';
 
 const JOB = 'vigil-roles';
 

@@ -4,11 +4,11 @@
  * prober-crash.test.ts, the notifier's in paging-restart.test.ts.)
  */
 import { type CheckInput, tokenInputSchema } from '@vigil/core';
-import { eventually, TEST_REDIS_URL } from '@vigil/core/testing';
+import { eventually, freePort, TEST_REDIS_URL } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, roundsOf, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { freePort, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
+import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 describe('SIGTERM mid-work', () => {
   let fleet: Fleet;
@@ -76,11 +76,7 @@ describe('SIGTERM mid-work', () => {
     });
     children.push(web);
     const base = `http://127.0.0.1:${port}`;
-    await eventually(
-      async () => ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok ? true : undefined),
-      20_000,
-      'web up',
-    );
+    await eventually(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, 20_000, 'web up');
 
     const create = async (i: number) => {
       const body: CheckInput | Record<string, unknown> = {
@@ -101,11 +97,7 @@ describe('SIGTERM mid-work', () => {
     };
     const inFlight = Array.from({ length: 300 }, (_, i) => create(i));
     // Mid-work: some creates stored, most still queued behind them.
-    await eventually(
-      async () => ((await fleet.redis.hlen(fleet.keys.checks)) >= 10 ? true : undefined),
-      20_000,
-      'the first creates stored',
-    );
+    await eventually(async () => (await fleet.redis.hlen(fleet.keys.checks)) >= 10, 20_000, 'the first creates stored');
     web.child.kill('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(await web.exited, web.output()).toBe(0);

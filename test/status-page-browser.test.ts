@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRedis } from '@vigil/core';
-import { deletePrefix, eventually, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
+import { deletePrefix, eventually, freePort, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
 import { pagingYaml } from './support/paging.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { freePort, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
+import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
@@ -77,7 +77,7 @@ ${pagingYaml()}`);
         const body = await fetch(`${base}/`)
           .then((res) => res.text())
           .catch(() => '');
-        return body.includes('100.00% uptime') ? true : undefined;
+        return body.includes('100.00% uptime');
       },
       40_000,
       'the status page with uptime data',
@@ -86,7 +86,11 @@ ${pagingYaml()}`);
     const page = await browser.newPage();
     const errors = collectPageErrors(page);
     await page.goto(`${base}/?refresh=1000`);
-    await expect.poll(() => textOf(page, '#banner')).toBe('All Systems Operational');
+    await eventually(
+      async () => (await textOf(page, '#banner')) === 'All Systems Operational',
+      1_000,
+      'the banner to say All Systems Operational',
+    );
     expect(await page.locator('#banner').getAttribute('class')).toContain('banner-ok');
     expect(await liveText(page)).toContain('Operational');
     await expectAccessible(page, 'operational');
@@ -98,7 +102,7 @@ ${pagingYaml()}`);
 
     const port = target.port;
     await target.close();
-    await expect.poll(() => liveText(page), { timeout: 20_000, interval: 250 }).toMatch(/Investigating/);
+    await eventually(async () => /Investigating/.test(await liveText(page)), 20_000, 'the incident shown live');
     expect(await sameDocument()).toBe('same document');
     const live = await liveText(page);
     expect(live).toContain('Active incidents');
@@ -110,9 +114,11 @@ ${pagingYaml()}`);
 
     const back = await startHttpTarget(port);
     try {
-      await expect
-        .poll(() => textOf(page, '#banner'), { timeout: 20_000, interval: 250 })
-        .toBe('All Systems Operational');
+      await eventually(
+        async () => (await textOf(page, '#banner')) === 'All Systems Operational',
+        20_000,
+        'the banner back to All Systems Operational',
+      );
       expect(await sameDocument()).toBe('same document');
       const recent = await textOf(page, '#recent-h + .incident');
       expect(recent).toContain('Resolved');

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger, type IncidentStore, type VigilConfig, validateConfig } from '@vigil/core';
-import { eventually } from '@vigil/core/testing';
+import { eventually, streamDrained } from '@vigil/core/testing';
 import { createWebContext, WebServer } from '@vigil/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
@@ -8,7 +8,6 @@ import { type MailSink, type ReceivedMail, startMailSink } from './support/mail-
 
 const SECRET = 'test-secret-0123456789';
 const SUBSCRIBER = 'sub@example.test';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function fleetConfig(statusPageUrl?: string): VigilConfig {
   return validateConfig({
@@ -136,7 +135,12 @@ describe('status page subscribers end to end: web → notifier → SMTP', () => 
     const witnessed = await eventually(() => mail.to('witness@example.test')[2], 10_000, 'the second update');
     expect(witnessed.subject).toBe('[Acme Status] Identified: Public API outage');
     expect(witnessed.text).toContain('A bad deploy; rolling back.');
-    await sleep(500);
+    // The subscriber mailer has handled every incident event: whatever it was going to mail is sent.
+    await eventually(
+      () => streamDrained(fleet.redis, fleet.keys.incidentEvents, 'subscriber-mailer'),
+      10_000,
+      'the subscriber mailer to handle every event',
+    );
     expect(mail.to(SUBSCRIBER)).toHaveLength(2);
     // A subscriber of another component heard nothing about this one.
     expect(mail.to('lb-only@example.test')).toHaveLength(1);

@@ -4,10 +4,10 @@
  * answers; stopped with SIGTERM, as a container runtime stops it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@vigil/core/testing';
 import { PROFILE } from './child.js';
-import { sleep } from './report.js';
 
 export interface RoleProcess {
   name: string;
@@ -39,19 +39,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-/** A port nobody listens on right now (the kernel's pick), for a role's VIGIL_PORT. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startRole(spec: RoleSpec): Promise<RoleProcess> {
   const port = await freePort();

@@ -3,6 +3,7 @@
  * go down at once. Measures the pages and incidents that come of it, how soon the first page lands
  * and every check has joined its incident, and the notifier process's memory meanwhile.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { probeQueueName, RESULTS_QUEUE } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
@@ -10,7 +11,7 @@ import type { MailSink } from '../../test/support/mail-sink.js';
 import { proberSettings } from './checks.js';
 import { FLEET_ONCALL, ONCALL, pagingConfig, triggerPages, VANTAGES, validatedChecks } from './paging-config.js';
 import { type NotifierMemory, type PagingFleet, startPagingFleet } from './paging-fleet.js';
-import { progress, sleep } from './report.js';
+import { progress } from './report.js';
 import type { SwitchTarget } from './switch-target.js';
 
 export interface StormOptions {
@@ -83,11 +84,7 @@ export async function runStorm(
     const scheduled = Date.now();
     await fleet.schedule();
     const ids = checks.map((check) => check.id);
-    await eventually(
-      async () => ((await countUp(fleet, ids)) === ids.length ? true : undefined),
-      UP_TIMEOUT_MS,
-      'every storm check up',
-    );
+    await eventually(async () => (await countUp(fleet, ids)) === ids.length, UP_TIMEOUT_MS, 'every storm check up');
     const allUpMs = Date.now() - scheduled;
     progress(`storm: ${ids.length} checks up ${allUpMs} ms after the scheduler started; failing the target`);
     // One more interval of steady probing, so the memory figure before is the fleet at rest.

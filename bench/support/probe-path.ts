@@ -5,7 +5,9 @@
  * last result: what is measured is the prober working, not the bench adding jobs. Without `record`
  * the path ends at the results queue — the prober process's own throughput, the bar of DESIGN.md.
  */
+
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createLogger,
   type ProbeJobData,
@@ -24,7 +26,6 @@ import { proberSettings } from './checks.js';
 import { type Child, startChild } from './child.js';
 import type { LoadRun } from './pool.js';
 import type { BenchRedis } from './redis.js';
-import { sleep } from './report.js';
 
 const VANTAGE = 'bench';
 const ADD_CHUNK = 1_000;

@@ -8,8 +8,6 @@ export interface BenchReport {
   data: Record<string, unknown>;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Writes a progress line to stderr, so stdout stays the tables alone. */
 export function progress(message: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);

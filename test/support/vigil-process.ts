@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Redis, type RedisKeys, type TokenInput, tokenInputSchema, validateConfig } from '@vigil/core';
@@ -117,14 +116,4 @@ export async function startTestApi(config: unknown = API_TEST_CONFIG): Promise<T
       await base.cleanup();
     },
   };
-}
-
-/** A loopback port free right now, for a child process to listen on. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, redisAnswers, VigilError } from '@vigil/core';
+import { DEFAULT_REDIS_URL, freePort, redisAnswers, VigilError } from '@vigil/core';
 
 /** Where Redis is, and, when Vigil started it, how to stop it. */
 export interface RedisLocation {
@@ -13,19 +12,6 @@ export interface RedisLocation {
 }
 
 const URL_FILE = 'redis.url';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 function hasRedisServer(command: string): boolean {
   return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;

@@ -120,6 +120,7 @@ export {
   DELIVERIES_QUEUE,
   defineScripts,
   ESCALATIONS_QUEUE,
+  freePort,
   type Logger,
   type LuaScript,
   loadScripts,

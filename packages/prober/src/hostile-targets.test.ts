@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { eventually } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   durationOf,
@@ -7,7 +8,6 @@ import {
   startHttpServer,
   startTcpServer,
   type TestServer,
-  until,
 } from './test-servers.js';
 
 /** Short enough to keep the suite quick, long enough not to trip on a loaded machine. */
@@ -28,7 +28,7 @@ async function keep(server: Promise<TestServer>): Promise<TestServer> {
 
 /** Every socket the probe opened is gone soon after the result: nothing lingers to leak. */
 async function expectNothingLeftOpen(server: TestServer): Promise<void> {
-  expect(await until(() => server.open.size === 0, 3_000)).toBe(true);
+  await eventually(() => server.open.size === 0, 3_000, 'every socket the probe opened to close');
 }
 
 function expectCutAtDeadline(result: { finishedAt: number; startedAt: number }): void {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TargetGuard } from '@vigil/core';
+import { freePort } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedPort, probeHttpSpec, startHttpServer, type TestServer } from './test-servers.js';
+import { probeHttpSpec, startHttpServer, type TestServer } from './test-servers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -178,7 +179,7 @@ describe('HTTP probe', () => {
   });
 
   it('reports a refused connection as connect_refused', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await probeHttpSpec({ url: `http://127.0.0.1:${port}/` });
     expect(result).toMatchObject({ ok: false, error: 'connect_refused', remoteAddress: '127.0.0.1' });
     expect(result.message).toContain('ECONNREFUSED');

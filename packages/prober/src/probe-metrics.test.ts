@@ -7,19 +7,13 @@ import {
   probeQueueName,
   processMetrics,
 } from '@vigil/core';
-import { eventually, type TestContext, testContext } from '@vigil/core/testing';
+import { eventually, freePort, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpPhaseSeconds, ProbeMetrics } from './probe-metrics.js';
 import { ProbeWorker } from './probe-worker.js';
 import { createProberContext } from './prober-context.js';
-import {
-  closedPort,
-  selfSignedCertificate,
-  startHttpServer,
-  startHttpsServer,
-  type TestServer,
-} from './test-servers.js';
+import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestServer } from './test-servers.js';
 
 const VANTAGE = 'metrics-alpha';
 
@@ -77,7 +71,7 @@ describe('probe metrics', () => {
     const jobs = await queue.addBulk(
       checks.map((check) => ({ name: 'probe', data: { check, vantage: VANTAGE, round } })),
     );
-    await Promise.all(jobs.map((job) => eventually(async () => ((await job.isCompleted()) ? true : undefined))));
+    await Promise.all(jobs.map((job) => eventually(() => job.isCompleted())));
     await worker.close();
   }
 
@@ -97,7 +91,7 @@ describe('probe metrics', () => {
 
   it('reports 0 for a failing target and the expiry of a certificate it saw', async () => {
     await probe([
-      httpTarget('down', `http://127.0.0.1:${await closedPort()}/`),
+      httpTarget('down', `http://127.0.0.1:${await freePort()}/`),
       httpTarget('tls', `https://127.0.0.1:${secure.port}/`, { insecureTls: true }),
     ]);
     expect(await sample('probe_success', { check: 'down', vantage: VANTAGE })).toBe(0);

@@ -1,7 +1,7 @@
+import { freePort } from '@vigil/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CertificatePair,
-  closedPort,
   probeTcpSpec,
   selfSignedCertificate,
   startTcpServer,
@@ -46,7 +46,7 @@ describe('TCP probe', () => {
   });
 
   it('reports a refused connection as connect_refused', async () => {
-    const result = await probeTcpSpec({ host: '127.0.0.1', port: await closedPort() });
+    const result = await probeTcpSpec({ host: '127.0.0.1', port: await freePort() });
     expect(result).toMatchObject({ ok: false, error: 'connect_refused' });
   });
 

@@ -103,13 +103,6 @@ export function startTlsServer(onSocket: (socket: TLSSocket) => void, pair: Cert
   return listen(server, state, 0);
 }
 
-/** A port that was just listening and is now closed: connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = await startTcpServer();
-  await server.close();
-  return server.port;
-}
-
 /** A self-signed certificate for localhost and 127.0.0.1, valid for `days` days from now. */
 export async function selfSignedCertificate(days: number): Promise<CertificatePair> {
   const notBeforeDate = new Date(Date.now() - 60_000);
@@ -130,16 +123,6 @@ export async function selfSignedCertificate(days: number): Promise<CertificatePa
     ],
   });
   return { key: pems.private, cert: pems.cert, notAfter };
-}
-
-/** Polls until `condition` holds, failing after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
 }
 
 /** Elapsed wall time of a result, for asserting the deadline held. */

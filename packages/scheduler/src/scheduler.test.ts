@@ -79,11 +79,7 @@ describe('Scheduler', () => {
 
     await registry.setPaused('api', true);
     await registry.delete('web');
-    await eventually(
-      async () => ((await schedulers('alpha')).length === 0 ? true : undefined),
-      5_000,
-      'schedulers removed',
-    );
+    await eventually(async () => (await schedulers('alpha')).length === 0, 5_000, 'schedulers removed');
     expect(await queue('alpha').getDelayedCount()).toBe(0);
 
     await registry.setPaused('api', false);
@@ -124,10 +120,6 @@ describe('Scheduler', () => {
     await queue('alpha').removeJobScheduler('api@alpha');
     const report = await eventually(() => second.reconcile(true), 5_000, 'the second scheduler to lead');
     expect(report.upserted + report.unchanged).toBeGreaterThan(0);
-    await eventually(
-      async () => ((await schedulers('alpha')).length === 1 ? true : undefined),
-      5_000,
-      'scheduler restored',
-    );
+    await eventually(async () => (await schedulers('alpha')).length === 1, 5_000, 'scheduler restored');
   });
 });

@@ -2,6 +2,7 @@
 export { type Clock, systemClock } from './clock.js';
 export type { RoleConnections, RoleContext } from './context.js';
 export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
+export { freePort } from './free-port.js';
 export { type RedisKeys, redisKeys, utcDay } from './keys.js';
 export { createLogger, type Logger } from './logger.js';
 export {

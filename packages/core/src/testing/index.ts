@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { IncidentMember } from '../incidents/incident.js';
 import type { OpenRequest } from '../incidents/incident-store.js';
@@ -10,6 +11,7 @@ import { redisKeys } from '../runtime/keys.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../runtime/redis.js';
 
+export { freePort } from '../runtime/free-port.js';
 export { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget } from '../targets/target-corpus.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
@@ -93,19 +95,38 @@ export async function testContext(label?: string, options: { clock?: Clock; log?
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+/**
+ * The one way tests wait for a condition: polls `probe` every 50 ms until it returns something other
+ * than `undefined` or `false`, and returns that; fails after `timeoutMs` naming `what`.
+ */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await setTimeout(50);
   }
+}
+
+/**
+ * Whether consumer group `group` has read every entry of `stream` and acknowledged each: what it
+ * was going to do about them is done, so a test can assert what did not happen.
+ */
+export async function streamDrained(redis: Redis, stream: string, group: string): Promise<boolean> {
+  const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  for (const fields of groups) {
+    const info = new Map<unknown, unknown>();
+    for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i], fields[i + 1]);
+    if (info.get('name') !== group) continue;
+    return info.get('pending') === 0 && info.get('last-delivered-id') === (last?.[0] ?? '0-0');
+  }
+  return false;
 }
 
 /** A fixed moment tests build results around: 2026-11-20 12:00 UTC. */

@@ -74,7 +74,7 @@ describe('ResultRecorder', () => {
       ],
     });
     expect(outcome).toEqual({ recorded: 1, duplicates: 0, invalid: 2 });
-    await eventually(async () => (logged.length > 0 ? true : undefined), 2_000, 'a warning');
+    await eventually(async () => logged.length > 0, 2_000, 'a warning');
     const line = logged.join('');
     expect(line).toContain('results[1].result.round');
     expect(line).toContain('results[2].intervalMs: expected a positive number of milliseconds');

@@ -83,7 +83,11 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
       action: 'trigger',
       destination: { type: 'person', personId: 'ana', contact: 0 },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually(
+      async () => (await deliveries.queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'delayed')) === 0,
+      10_000,
+      'every page handled',
+    );
     expect(hook.requests).toHaveLength(1);
   });
 
@@ -102,12 +106,8 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
         destination: { type: 'person', personId: 'ana', contact: 0 },
       });
     }
-    await eventually(async () => (smtp.messages.length >= 2 ? true : undefined), 10_000, 'two pages');
-    await eventually(
-      async () => ((await deliveries.queue.getCompletedCount()) === 4 ? true : undefined),
-      10_000,
-      'all four handled',
-    );
+    await eventually(async () => smtp.messages.length >= 2, 10_000, 'two pages');
+    await eventually(async () => (await deliveries.queue.getCompletedCount()) === 4, 10_000, 'all four handled');
     expect(smtp.messages).toHaveLength(2);
   });
 });

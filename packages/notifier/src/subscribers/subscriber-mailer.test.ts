@@ -8,7 +8,7 @@ import {
   type SubscriberStore,
   validateConfig,
 } from '@vigil/core';
-import { eventually, T0, type TestContext, testContext } from '@vigil/core/testing';
+import { eventually, streamDrained, T0, type TestContext, testContext } from '@vigil/core/testing';
 import type { ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeChannels, createChannels } from '../paging/channels/registry.js';
@@ -60,6 +60,8 @@ describe('SubscriberMailer', () => {
   let store: SubscriberStore;
   let incidents: IncidentStore;
   const stops: (() => Promise<void>)[] = [];
+  /** The mailer has read and acknowledged every incident event: whatever it was going to mail is sent. */
+  const drained = () => streamDrained(redis, keys.incidentEvents, 'subscriber-mailer');
 
   async function startMailer(): Promise<SubscriberMailer> {
     const log = createLogger({
@@ -175,8 +177,8 @@ describe('SubscriberMailer', () => {
       60_000,
     );
     const { id } = await incidents.openOrJoin(openRequest('lb'), Date.now(), 60_000);
-    await eventually(() => (sink.messages.length > before ? true : undefined), 5_000, 'the lb mail');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(() => sink.messages.length > before, 5_000, 'the lb mail');
+    await eventually(drained, 5_000, 'every incident event handled');
     expect(sink.messages.slice(before).map((mail) => mail.text)).toEqual([expect.stringContaining(id)]);
   });
 
@@ -184,19 +186,14 @@ describe('SubscriberMailer', () => {
     const first = await startMailer();
     await confirmedSubscriber('ana@example.com', ['api']);
     await incidents.openOrJoin(openRequest('api'), Date.now(), 60_000);
-    await eventually(() => (sink.messages.length === 2 ? true : undefined), 5_000, 'the incident mail');
+    await eventually(() => sink.messages.length === 2, 5_000, 'the incident mail');
     await first.close();
 
     // Rewind the group: every entry is delivered again to the next mailer.
     await redis.xgroup('SETID', keys.incidentEvents, 'subscriber-mailer', '0');
     await redis.xgroup('SETID', keys.subscriberMail, 'subscriber-mailer', '0');
     await startMailer();
-    await eventually(
-      async () => ((await redis.xpending(keys.incidentEvents, 'subscriber-mailer'))[0] === 0 ? true : undefined),
-      5_000,
-      'the replay',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(drained, 5_000, 'the replay');
     expect(sink.messages).toHaveLength(2);
   });
 });

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@vigil/core';
-import { T0 } from '@vigil/core/testing';
+import { freePort, T0 } from '@vigil/core/testing';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
 import { createEmailChannel, pageMessageId } from './email.js';
 import { LINKS, pageSequence, samplePage } from './page-fixtures.js';
-import { closedPort, type SmtpSink, smtpReply, startSmtpSink } from './test-servers.js';
+import { type SmtpSink, smtpReply, startSmtpSink } from './test-servers.js';
 
 const FROM = 'Vigil <pages@vigil.example.com>';
 const TO = ['ana@example.com'];
@@ -138,7 +138,7 @@ describe('email channel', () => {
     });
 
     it('stays retryable when nothing listens, and keeps the password out of the error', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const channel = createEmailChannel(context({ smtpUrl: `smtp://vigil:s3cr3t-pw@127.0.0.1:${port}` }));
       const error = await channel.send(samplePage(), { to: TO }).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(Error);

@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
@@ -37,16 +37,6 @@ export async function startSmtpSink(options: SMTPServerOptions = {}): Promise<Sm
 /** An error an SMTP server callback answers with: `code` becomes the reply code. */
 export function smtpReply(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** One request as a webhook receiver saw it: raw body, headers, path with query. */

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { createLogger } from '@vigil/core';
-import { T0 } from '@vigil/core/testing';
+import { freePort, T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
 import { LINKS, largeIncident, samplePage } from './page-fixtures.js';
-import { closedPort, type HttpSink, startHttpSink } from './test-servers.js';
+import { type HttpSink, startHttpSink } from './test-servers.js';
 import { createWebhookChannel, signWebhook, verifyWebhook } from './webhook.js';
 
 const SECRET = 'webhook-secret';
@@ -168,7 +168,7 @@ describe('webhook channel', () => {
   });
 
   it('keeps a refused connection or a hung receiver retryable', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const refused = await createWebhookChannel(ctx)
       .send(samplePage(), { url: `http://127.0.0.1:${port}/` })
       .catch((err: unknown) => err);
