@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../config/duration.js';
+import { bodyPatternProblem } from './body-pattern.js';
 
 /** Identifiers of checks, components, vantages: safe in Redis keys, queue names and URLs. */
 export const slugSchema = z
@@ -30,17 +31,10 @@ export const statusRangeSchema = z
   });
 export type StatusRange = z.output<typeof statusRangeSchema>;
 
-const regexSource = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'expected a valid regular expression' },
-);
+const regexSource = z.string().superRefine((source, ctx) => {
+  const problem = bodyPatternProblem(source);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const jsonExpectSchema = z.strictObject({
   /** `$.status`, `$.items[0].state`, `$["weird key"]` */

@@ -91,6 +91,23 @@ checks:
     );
   });
 
+  it('refuses body patterns that cannot run in linear time, naming the field and the part', () => {
+    const err = configError(`
+vantages: [a]
+checks:
+  - { id: x, http: { url: "https://x.example/", expect: { bodyRegex: "(a)\\\\1" } } }
+  - { id: y, http: { url: "https://y.example/", expect: { bodyRegex: "ok(?=!)" } } }
+  - { id: z, http: { url: "https://z.example/", expect: { bodyRegex: "^(a+)+$" } } }
+`);
+    expect(err.message).toContain(
+      'checks[0].http.expect.bodyRegex: expected a regular expression in RE2 syntax (no backreferences or lookaround): invalid escape sequence: `\\1`',
+    );
+    expect(err.message).toContain('checks[1].http.expect.bodyRegex: expected a regular expression in RE2 syntax');
+    expect(err.message).toContain('`(?=`');
+    // Nested quantifiers are fine under RE2: they cost linear time, so they are not refused.
+    expect(err.issues.map((issue) => issue.path)).not.toContain('checks[2].http.expect.bodyRegex');
+  });
+
   it('refuses a check with both or neither of http and tcp', () => {
     expect(configError(`vantages: [a]\nchecks: [{ id: x }]`).message).toContain(
       'checks[0].http: expected exactly one of http or tcp',
