@@ -92,9 +92,10 @@ export type HttpSpec = z.output<typeof httpSpecSchema>;
 const HOST_NAME =
   /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
-/** A TCP target's host: a DNS name or an IPv4/IPv6 literal — not `host:80`, a URL, or stray spaces. */
+/** A TCP target's host: a DNS name or an IPv4/IPv6 literal (bracketed or not) — not `host:80`, a URL, or stray spaces. */
 function isHostOrAddress(host: string): boolean {
-  return isIP(host) !== 0 || HOST_NAME.test(host);
+  const bracketed = /^\[([^\]]+)\]$/.exec(host)?.[1];
+  return isIP(host) !== 0 || (bracketed !== undefined && isIP(bracketed) === 6) || HOST_NAME.test(host);
 }
 
 export const tcpSpecSchema = z.strictObject({

@@ -148,14 +148,14 @@ checks:
   });
 
   it('takes a TCP host as a name or an IP literal only', () => {
-    const bad = ['127.0.0.1 ', 'http://x/', 'host:80', 'localhost\u0000', '-x.example', 'a..b', '[::1]', ''];
+    const bad = ['127.0.0.1 ', 'http://x/', 'host:80', 'localhost\u0000', '-x.example', 'a..b', '[1.2.3.4]', ''];
     const text = `vantages: [a]\nchecks:\n${bad.map((host, i) => `  - { id: c${i}, tcp: { host: ${JSON.stringify(host)}, port: 1 } }`).join('\n')}\n`;
     const err = configError(text);
     for (const i of bad.keys())
       expect(err.message).toContain(
         `checks[${i}].tcp.host: expected a host name or an IP address, without port or scheme`,
       );
-    const good = ['db.example.com', 'db.example.com.', '5.104.101.30', '2001:db8::1', 'localhost'];
+    const good = ['db.example.com', 'db.example.com.', '5.104.101.30', '2001:db8::1', '[2001:db8::1]', 'localhost'];
     const ok = `vantages: [a]\nallowPrivateTargets: true\nchecks:\n${good.map((host, i) => `  - { id: c${i}, tcp: { host: ${JSON.stringify(host)}, port: 1 } }`).join('\n')}\n`;
     expect(parseConfig(ok).checks.map((check) => check.tcp?.host)).toEqual(good);
   });
