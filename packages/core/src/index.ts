@@ -9,6 +9,7 @@ export {
   tokenPatchSchema,
 } from './access/index.js';
 export {
+  type BodyPattern,
   CHECK_LIST_STATES,
   type Check,
   type CheckInput,
@@ -19,6 +20,7 @@ export {
   checkRevision,
   checkTarget,
   checkToInput,
+  compileBodyPattern,
   type HttpSpec,
   httpSpecSchema,
   type Quorum,

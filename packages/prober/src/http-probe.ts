@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { AddressOutcome, HttpSpec, ProbeOutcome } from '@vigil/core';
 import { type buildConnector, Client, type Dispatcher } from 'undici';
+import { bodyMatches } from './body-pattern-matcher.js';
 import { connectTo, type PinnedAddress, sniName } from './connector.js';
 import { bodyFailure, needsBody, statusFailure } from './http-assertions.js';
 import { failedOutcome, finalVerdict, type ProbeContext, ProbeTrace, settle } from './probe-context.js';
@@ -211,7 +212,9 @@ async function judge(exchange: Exchange, { spec, ctx, trace }: HopContext): Prom
     return finalVerdict(ctx, trace, spec.expect);
   }
   const body = await readBody(exchange, spec.maxBodyBytes);
-  const bodyProblem = bodyFailure(body, spec.expect);
+  const { bodyRegex } = spec.expect;
+  const patternMatched = bodyRegex === undefined || (await bodyMatches(ctx, bodyRegex, body));
+  const bodyProblem = bodyFailure(body, spec.expect, patternMatched);
   if (bodyProblem) return trace.failure(ctx, 'assertion', bodyProblem);
   return finalVerdict(ctx, trace, spec.expect);
 }

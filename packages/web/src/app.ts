@@ -11,6 +11,7 @@ import { incidentRoutes } from './api/routes/incidents.js';
 import { maintenanceRoutes } from './api/routes/maintenances.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import type { WebContext } from './context.js';
+import { installHttpHardening } from './http-hardening.js';
 import { registerPublicSite } from './status/register.js';
 
 /** API bodies are small documents; anything larger is refused before it is parsed. */
@@ -56,6 +57,7 @@ export function buildApp(ctx: WebContext): FastifyInstance {
     frameworkErrors: frameworkError,
   });
   installErrorHandlers(app, ctx.log);
+  installHttpHardening(app);
   app.addHook('onResponse', async (request, reply) => {
     ctx.log.debug(
       {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { durationSchema, formatDuration } from '../config/duration.js';
+import { DAY_MS, durationSchema, formatDuration } from '../config/duration.js';
+import { bodyPatternProblem } from './body-pattern.js';
 
 /** Identifiers of checks, components, vantages: safe in Redis keys, queue names and URLs. */
 export const slugSchema = z
@@ -30,17 +32,10 @@ export const statusRangeSchema = z
   });
 export type StatusRange = z.output<typeof statusRangeSchema>;
 
-const regexSource = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'expected a valid regular expression' },
-);
+const regexSource = z.string().superRefine((source, ctx) => {
+  const problem = bodyPatternProblem(source);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const jsonExpectSchema = z.strictObject({
   /** `$.status`, `$.items[0].state`, `$["weird key"]` */
@@ -93,8 +88,18 @@ export const httpSpecSchema = z.strictObject({
 });
 export type HttpSpec = z.output<typeof httpSpecSchema>;
 
+/** RFC 1123 labels: letters, digits and inner hyphens, at most 63 each, 253 in all; a final dot is allowed. */
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** A TCP target's host: a DNS name or an IPv4/IPv6 literal (bracketed or not) — not `host:80`, a URL, or stray spaces. */
+function isHostOrAddress(host: string): boolean {
+  const bracketed = /^\[([^\]]+)\]$/.exec(host)?.[1];
+  return isIP(host) !== 0 || (bracketed !== undefined && isIP(bracketed) === 6) || HOST_NAME.test(host);
+}
+
 export const tcpSpecSchema = z.strictObject({
-  host: z.string().min(1, { error: 'expected a host name or IP address' }).max(253),
+  host: z.string().refine(isHostOrAddress, { error: 'expected a host name or an IP address, without port or scheme' }),
   /** A number, or digits in a string (so `${PORT}` from the environment works). */
   port: z
     .union(
@@ -171,6 +176,8 @@ export type CheckDefaults = z.output<typeof checkDefaultsSchema>;
 
 /** The shortest interval a check may have; below it a probe fleet becomes a flood. */
 export const MIN_INTERVAL_MS = 1_000;
+/** A day: the longest interval a probed check may have (a job that checks in weekly is a heartbeat). */
+export const MAX_INTERVAL_MS = DAY_MS;
 
 /** A check with every default applied: what the registry stores and the scheduler reads. */
 export interface Check {
@@ -234,6 +241,9 @@ export function resolvedCheckIssues(check: Check): { path: string[]; message: st
   const issues: { path: string[]; message: string }[] = [];
   if (check.intervalMs < MIN_INTERVAL_MS) {
     issues.push({ path: ['interval'], message: `expected at least ${MIN_INTERVAL_MS / 1000}s` });
+  }
+  if (check.intervalMs > MAX_INTERVAL_MS) {
+    issues.push({ path: ['interval'], message: `expected at most ${formatDuration(MAX_INTERVAL_MS)}` });
   }
   if (check.timeoutMs > check.intervalMs) {
     issues.push({ path: ['timeout'], message: `expected at most the interval (${check.intervalMs}ms)` });

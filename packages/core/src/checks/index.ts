@@ -1,4 +1,5 @@
 /** What is watched: a check, its target and revision, its component, its states, and the registry that holds them. */
+export { type BodyPattern, compileBodyPattern } from './body-pattern.js';
 export {
   type Check,
   type CheckInput,

@@ -91,6 +91,75 @@ checks:
     );
   });
 
+  it('refuses body patterns that cannot run in linear time, naming the field and the part', () => {
+    const err = configError(`
+vantages: [a]
+checks:
+  - { id: x, http: { url: "https://x.example/", expect: { bodyRegex: "(a)\\\\1" } } }
+  - { id: y, http: { url: "https://y.example/", expect: { bodyRegex: "ok(?=!)" } } }
+  - { id: z, http: { url: "https://z.example/", expect: { bodyRegex: "^(a+)+$" } } }
+`);
+    expect(err.message).toContain(
+      'checks[0].http.expect.bodyRegex: expected a regular expression in RE2 syntax (no backreferences or lookaround): invalid escape sequence: `\\1`',
+    );
+    expect(err.message).toContain('checks[1].http.expect.bodyRegex: expected a regular expression in RE2 syntax');
+    expect(err.message).toContain('`(?=`');
+    // Nested quantifiers are fine under RE2: they cost linear time, so they are not refused.
+    expect(err.issues.map((issue) => issue.path)).not.toContain('checks[2].http.expect.bodyRegex');
+  });
+
+  it('refuses an alias bomb as a config error, not a crash', () => {
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [name, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+    ])
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    const err = configError(`${laughs.join('\n')}\nvantages: [a]\n`);
+    expect(err.message).toContain('vigil.yaml: expected a YAML document without excessive aliases');
+  });
+
+  it('never echoes a value that came from the environment, naming the variable instead', () => {
+    const err = configError(`vantages: [a]\nchecks: [{ id: x, tcp: { host: h, port: "\${VIGIL_SECRET}" } }]`, {
+      VIGIL_SECRET: 'hunter2-s3cret',
+    });
+    expect(err.message).toContain(`checks[0].tcp.port: expected a port from 1 to 65535 (from \${VIGIL_SECRET})`);
+    expect(err.message).not.toContain('hunter2');
+    expect(JSON.stringify(err.issues)).not.toContain('hunter2');
+  });
+
+  it('refuses a quorum larger than the vantages that probe the check, and absurd durations', () => {
+    const err = configError(`
+vantages: [a, b, c]
+checks:
+  - { id: x, tcp: { host: h, port: 1 }, quorum: 3, vantages: [a, b] }
+  - { id: y, tcp: { host: h, port: 1 }, quorum: 4 }
+  - { id: z, tcp: { host: h, port: 1 }, quorum: 3 }
+  - { id: v, tcp: { host: h, port: 1 }, interval: 2d }
+`);
+    expect(err.message).toContain('checks[0].quorum: expected at most 2, the number of vantages that probe the check');
+    expect(err.message).toContain('checks[1].quorum: expected at most 3');
+    expect(err.issues.map((issue) => issue.path)).not.toContain('checks[2].quorum');
+    expect(err.message).toContain('checks[3].interval: expected at most 1d');
+    const absurd = configError('vantages: [a]\nchecks: [{ id: w, tcp: { host: h, port: 1 }, interval: 99999999999h }]');
+    expect(absurd.message).toContain('checks[0].interval: expected a duration of at most 366d');
+  });
+
+  it('takes a TCP host as a name or an IP literal only', () => {
+    const bad = ['127.0.0.1 ', 'http://x/', 'host:80', 'localhost\u0000', '-x.example', 'a..b', '[1.2.3.4]', ''];
+    const text = `vantages: [a]\nchecks:\n${bad.map((host, i) => `  - { id: c${i}, tcp: { host: ${JSON.stringify(host)}, port: 1 } }`).join('\n')}\n`;
+    const err = configError(text);
+    for (const i of bad.keys())
+      expect(err.message).toContain(
+        `checks[${i}].tcp.host: expected a host name or an IP address, without port or scheme`,
+      );
+    const good = ['db.example.com', 'db.example.com.', '5.104.101.30', '2001:db8::1', '[2001:db8::1]', 'localhost'];
+    const ok = `vantages: [a]\nallowPrivateTargets: true\nchecks:\n${good.map((host, i) => `  - { id: c${i}, tcp: { host: ${JSON.stringify(host)}, port: 1 } }`).join('\n')}\n`;
+    expect(parseConfig(ok).checks.map((check) => check.tcp?.host)).toEqual(good);
+  });
+
   it('refuses a check with both or neither of http and tcp', () => {
     expect(configError(`vantages: [a]\nchecks: [{ id: x }]`).message).toContain(
       'checks[0].http: expected exactly one of http or tcp',

@@ -126,6 +126,14 @@ export function checkIssues(
     });
   }
   for (const issue of resolvedCheckIssues(check)) issues.push({ path: formatPath(issue.path), message: issue.message });
+  const probedBy = check.vantages.length > 0 ? check.vantages.length : config.vantages.length;
+  if (typeof check.quorum === 'number' && check.quorum > probedBy) {
+    issues.push({
+      path: 'quorum',
+      message: `expected at most ${probedBy}, the number of vantages that probe the check`,
+      received: String(check.quorum),
+    });
+  }
   if (check.escalation !== undefined && !config.escalations.some((policy) => policy.id === check.escalation)) {
     issues.push({
       path: 'escalation',
@@ -278,9 +286,15 @@ export function parseConfig(
   }
   const issues: FieldIssue[] = [];
   const env = options.env ?? {};
+  /** Paths whose value came from the environment: an error there names the variable, never its value. */
+  const fromEnv = new Map<string, string[]>();
   const walk = (node: unknown, path: (string | number)[]): void => {
     if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
       const missing: string[] = [];
+      fromEnv.set(
+        formatPath(path),
+        [...node.value.matchAll(INTERPOLATION)].map((m) => m[1] ?? ''),
+      );
       node.value = interpolate(node.value, env, missing);
       for (const name of missing)
         issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
@@ -292,7 +306,31 @@ export function parseConfig(
   };
   walk(doc.contents, []);
   if (issues.length > 0) throw configError(source, issues);
-  return validateConfig(doc.toJS(), source);
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // yaml refuses alias expansion past its limit (a "billion laughs" document) by throwing.
+    const message = `expected a YAML document without excessive aliases (${(err as Error).message})`;
+    throw new VigilError('CONFIG_INVALID', `${source}: ${message}`, [{ path: source, message }]);
+  }
+  try {
+    return validateConfig(data, source);
+  } catch (err) {
+    if (!(err instanceof VigilError) || fromEnv.size === 0) throw err;
+    throw configError(
+      source,
+      err.issues.map((issue) => withoutSecrets(issue, fromEnv)),
+    );
+  }
+}
+
+/** An issue at a value read from the environment says which variable, not what it holds. */
+function withoutSecrets(issue: FieldIssue, fromEnv: ReadonlyMap<string, string[]>): FieldIssue {
+  const names = fromEnv.get(issue.path);
+  if (!names || issue.received === undefined) return issue;
+  const { received: _hidden, ...rest } = issue;
+  return { ...rest, message: `${issue.message} (from ${names.map((name) => `\${${name}}`).join(', ')})` };
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a CONFIG_INVALID naming the path. */

@@ -30,6 +30,9 @@ export function formatDuration(ms: number): string {
   return rest > 0 ? `${out}${rest}ms` : out;
 }
 
+/** No duration in Vigil is longer than a leap year; beyond it, numbers lose precision and timers overflow. */
+export const MAX_DURATION_MS = 366 * DAY_MS;
+
 /** A duration field: a string such as `30s`, parsed to milliseconds. */
 export const durationSchema = z
   .string({ error: 'expected a duration such as 30s, 5m or 1h' })
@@ -37,6 +40,10 @@ export const durationSchema = z
     const ms = parseDuration(text.trim());
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 30s, 5m or 1h' });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at most ${formatDuration(MAX_DURATION_MS)}` });
       return z.NEVER;
     }
     return ms;

@@ -81,6 +81,15 @@ describe('ack tokens in Redis', () => {
     await ctx.cleanup();
   });
 
+  it('refuses a signed token whose expiry no Vigil would give, before it reaches Redis', async () => {
+    for (const ttlMs of [1e15, Number.MAX_SAFE_INTEGER - T0, 400 * 24 * HOUR]) {
+      const absurd = token({ ttlMs });
+      expect(await refusal(() => redeemAckToken({ redis: ctx.redis, keys, secret: SECRET }, absurd, T0))).toBe(
+        'this acknowledge link is not valid',
+      );
+    }
+  });
+
   it('redeems a token once; the second use is refused', async () => {
     const link = token();
     const claim = await redeemAckToken({ redis: ctx.redis, keys, secret: SECRET }, link, T0 + 5_000);

@@ -1,4 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { MAX_DURATION_MS } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
 import type { RoleContext } from '../runtime/context.js';
 
@@ -11,6 +13,15 @@ export interface AckClaim {
   expiresAt: number;
   nonce: string;
 }
+
+/** What a signed payload must hold; a link that lives longer than any duration Vigil accepts is not one it made. */
+const claimSchema = z.strictObject({
+  incidentId: z.string().min(1).max(200),
+  episode: z.int().min(1),
+  by: z.string().min(1).max(200),
+  expiresAt: z.int().positive(),
+  nonce: z.string().min(1).max(64),
+});
 
 const encode = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 
@@ -42,14 +53,18 @@ export function verifyAckToken(secret: string, token: string, now: number): AckC
   if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new VigilError('TOKEN_INVALID', 'this acknowledge link is not valid');
   }
-  let claim: AckClaim;
+  let parsed: unknown;
   try {
-    claim = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AckClaim;
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw new VigilError('TOKEN_INVALID', 'this acknowledge link is not valid');
   }
-  if (!(claim.expiresAt > now)) throw new VigilError('TOKEN_INVALID', 'this acknowledge link has expired');
-  return claim;
+  const claim = claimSchema.safeParse(parsed);
+  if (!claim.success || claim.data.expiresAt > now + MAX_DURATION_MS) {
+    throw new VigilError('TOKEN_INVALID', 'this acknowledge link is not valid');
+  }
+  if (!(claim.data.expiresAt > now)) throw new VigilError('TOKEN_INVALID', 'this acknowledge link has expired');
+  return claim.data;
 }
 
 /** Verifies a token and marks it used (SET NX until it expires): a second use is refused. */

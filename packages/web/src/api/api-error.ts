@@ -24,7 +24,11 @@ const STATUS: Record<VigilErrorCode, number> = {
   API_UNREACHABLE: 502,
 };
 
-function body(code: string, message: string, issues: ApiErrorBody['error']['issues'] = []): ApiErrorBody {
+export function apiErrorBody(
+  code: string,
+  message: string,
+  issues: ApiErrorBody['error']['issues'] = [],
+): ApiErrorBody {
   return { error: { code, message, issues } };
 }
 
@@ -57,12 +61,12 @@ function fastifyClientError(err: FastifyError): { code: string; message: string;
 export function frameworkError(err: FastifyError, _request: unknown, reply: FastifyReply): void {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const message = 'a path segment is longer than the API accepts';
-    reply.code(414).send(body('URI_TOO_LONG', `url: ${message}`, [{ path: 'url', message }]));
+    reply.code(414).send(apiErrorBody('URI_TOO_LONG', `url: ${message}`, [{ path: 'url', message }]));
   } else if (err.code === 'FST_ERR_BAD_URL') {
     const message = 'expected a valid percent-encoded path';
-    reply.code(400).send(body('VALIDATION', `url: ${message}`, [{ path: 'url', message }]));
+    reply.code(400).send(apiErrorBody('VALIDATION', `url: ${message}`, [{ path: 'url', message }]));
   } else {
-    reply.code(500).send(body('INTERNAL', 'internal error; the server log has the details'));
+    reply.code(500).send(apiErrorBody('INTERNAL', 'internal error; the server log has the details'));
   }
 }
 
@@ -77,24 +81,26 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
       if (status >= 500)
         log.error({ code: err.code, message: err.message, route: request.routeOptions.url }, 'request failed');
       if (err.code === 'RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
-      return reply.code(status).send(body(err.code, err.message, [...err.issues]));
+      return reply.code(status).send(apiErrorBody(err.code, err.message, [...err.issues]));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const known = fastifyClientError(err);
       return reply
         .code(status)
-        .send(body(known.code, `${known.path}: ${known.message}`, [{ path: known.path, message: known.message }]));
+        .send(
+          apiErrorBody(known.code, `${known.path}: ${known.message}`, [{ path: known.path, message: known.message }]),
+        );
     }
     log.error({ err, route: request.routeOptions.url }, 'request failed');
-    return reply.code(500).send(body('INTERNAL', 'internal error; the server log has the details'));
+    return reply.code(500).send(apiErrorBody('INTERNAL', 'internal error; the server log has the details'));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     return reply
       .code(404)
       .send(
-        body('NOT_FOUND', `no route ${request.method} ${path}`, [
+        apiErrorBody('NOT_FOUND', `no route ${request.method} ${path}`, [
           { path: 'url', message: 'expected a route of this API (GET /api/v1/openapi.json lists them)' },
         ]),
       );

@@ -2,6 +2,7 @@ import { type ApiToken, describeIssues, type FieldIssue, formatPath, toFieldIssu
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { WebContext } from '../context.js';
+import { refuseHead } from '../http-hardening.js';
 import type { IssueLocation } from './api-error.js';
 import { type Access, authenticate } from './auth.js';
 
@@ -30,6 +31,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** The success status (200 unless said). */
   status?: number;
+  /**
+   * A GET that changes state (a signed link that acknowledges) answers HEAD with 405: mail scanners
+   * send HEAD to links, and HEAD must never change anything.
+   */
+  changesState?: true;
   handler(call: RouteCall<P, Q, B>): Promise<unknown>;
 }
 
@@ -82,9 +88,11 @@ function parseBody<T>(
 /** Registers routes behind authentication, rate limiting and input parsing, all before the handler runs. */
 export function registerRoutes(app: FastifyInstance, ctx: WebContext, routes: readonly Route[]): void {
   for (const definition of routes) {
+    if (definition.method === 'GET' && definition.changesState) refuseHead(app, definition.url);
     app.route({
       method: definition.method,
       url: definition.url,
+      exposeHeadRoute: !definition.changesState,
       handler: async (request, reply) => {
         const token = await authenticate(ctx, request, reply, definition.access);
         const issues: (FieldIssue & { in: IssueLocation })[] = [];

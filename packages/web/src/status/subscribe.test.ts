@@ -85,6 +85,17 @@ describe('status page subscriptions', () => {
     expect(reused.statusCode).toBe(410);
   });
 
+  it('a HEAD request on the confirmation link (a mail scanner) confirms nothing', async () => {
+    await signUp(`email=${encodeURIComponent(ADDRESS)}&components=api`);
+    const [mail] = await queued();
+    const pending = await store.issueConfirmation(mail?.id ?? '');
+    const head = await web.app.inject({ method: 'HEAD', url: `/subscribe/confirm/${pending?.token}` });
+    expect(head.statusCode).toBe(405);
+    expect(await store.subscribersFor(['api'])).toEqual([]);
+    const confirmed = await web.app.inject({ method: 'GET', url: `/subscribe/confirm/${pending?.token}` });
+    expect(confirmed.statusCode).toBe(200);
+  });
+
   it('accepts JSON, and without components subscribes to everything', async () => {
     const response = await web.app.inject({ method: 'POST', url: '/subscribe', payload: { email: 'bo@example.com' } });
     expect(response.statusCode).toBe(200);

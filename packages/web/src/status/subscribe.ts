@@ -2,6 +2,7 @@ import { publicComponents, type SubscriberStore, subscriberEmailSchema } from '@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
+import { refuseHead } from '../http-hardening.js';
 import { noticePage } from '../notice-page.js';
 import { mailBaseUrl } from './base-url.js';
 import { escapeHtml } from './page/escape.js';
@@ -62,7 +63,9 @@ export function registerSubscribe(app: FastifyInstance, ctx: WebContext): void {
       done(null, undefined),
     );
     scope.post('/subscribe', (request, reply) => send(reply, signUp(site, request)));
-    scope.get<TokenRoute>('/subscribe/confirm/:token', (request, reply) =>
+    // Following the link confirms; a scanner's HEAD must not.
+    refuseHead(scope, '/subscribe/confirm/:token');
+    scope.get<TokenRoute>('/subscribe/confirm/:token', { exposeHeadRoute: false }, (request, reply) =>
       send(reply, confirm(site, request.params.token)),
     );
     scope.get<TokenRoute>('/unsubscribe/:token', async (request, reply) =>

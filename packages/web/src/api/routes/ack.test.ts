@@ -64,6 +64,16 @@ describe('/ack/:token, the signed link in a page', () => {
     expect(incident).toMatchObject({ acknowledgedBy: 'ana', acknowledgedAt: t.clock.now(), status: 'investigating' });
   });
 
+  it('a HEAD request (a mail scanner) neither acknowledges nor uses up the link', async () => {
+    const id = await openIncident();
+    const token = link(id);
+    const head = await t.app.inject({ method: 'HEAD', url: `/ack/${token}` });
+    expect(head.statusCode).toBe(405);
+    expect(head.headers.allow).toBe('GET');
+    expect((await t.ctx.incidents.get(id))?.acknowledgedAt).toBeUndefined();
+    expectPage(await follow(token), 200, 'Acknowledged');
+  });
+
   it('works once: the same link again is refused', async () => {
     const id = await openIncident();
     const token = link(id);

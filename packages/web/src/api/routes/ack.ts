@@ -78,6 +78,7 @@ export function ackRoutes(ctx: WebContext): Route[] {
       summary: 'Acknowledge an incident from the signed link in a page',
       tag: 'public',
       access: 'public',
+      changesState: true,
       params: tokenParams,
       async handler({ params, reply }) {
         const answer = await acknowledgeByLink(ctx, params.token, ctx.clock.now());
