@@ -15,6 +15,7 @@ describe('QueueDepths', () => {
     depths = new QueueDepths(createSchedulerContext(ctx, { vantages: ['alpha'] }));
     probes = new Queue(probeQueueName('alpha'), { connection: ctx.redis, prefix: ctx.prefix });
     results = new Queue(RESULTS_QUEUE, { connection: ctx.redis, prefix: ctx.prefix });
+    await Promise.all([probes.waitUntilReady(), results.waitUntilReady()]);
   });
   afterEach(async () => {
     await depths.close();

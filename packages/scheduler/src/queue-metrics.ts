@@ -62,7 +62,14 @@ export class QueueDepths {
 
   async close(): Promise<void> {
     sources.delete(this);
-    await Promise.all(this.queues.map((queue) => queue.close()));
+    // A queue on a shared connection checks the server as it starts; closing before that check answers
+    // leaves it to reject after the connection is gone, unhandled.
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        await queue.waitUntilReady().catch(() => undefined);
+        await queue.close();
+      }),
+    );
   }
 }
 
