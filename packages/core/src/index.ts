@@ -1,10 +1,23 @@
 /** What other packages use of core, by domain; each folder's index says what the domain holds. */
 export {
   type ApiToken,
+  componentOwner,
+  type Grant,
+  grantIssues,
+  grantSchema,
+  incidentGroup,
+  incidentVisibleTo,
+  mayPublish,
+  mayUseComponent,
+  mayUseEscalation,
+  pagingEscalation,
+  type TenancyConfig,
+  type TenantCheck,
   TOKEN_SCOPES,
   type TokenInput,
   type TokenScope,
   TokenStore,
+  tenancyIssues,
   tokenInputSchema,
   tokenPatchSchema,
 } from './access/index.js';

@@ -7,4 +7,19 @@ export {
   tokenInputSchema,
   tokenPatchSchema,
 } from './api-token.js';
+export {
+  componentOwner,
+  type Grant,
+  grantIssues,
+  grantSchema,
+  incidentGroup,
+  incidentVisibleTo,
+  mayPublish,
+  mayUseComponent,
+  mayUseEscalation,
+  pagingEscalation,
+  type TenancyConfig,
+  type TenantCheck,
+  tenancyIssues,
+} from './tenancy.js';
 export { TokenStore } from './token-store.js';
