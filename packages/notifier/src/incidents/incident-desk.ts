@@ -2,8 +2,10 @@ import {
   type Check,
   type IncidentMember,
   type IncidentStore,
+  incidentGroup,
   isUnderMaintenance,
   type ProbeErrorClass,
+  pagingEscalation,
 } from '@vigil/core';
 import type { CheckCatalog } from '../evaluation/check-catalog.js';
 import type { CheckStates, Transition } from '../evaluation/check-state.js';
@@ -62,8 +64,12 @@ export class IncidentDesk {
     }
   }
 
-  private group(check: Check): string {
-    return check.component ? `component:${check.component}` : `check:${check.id}`;
+  /**
+   * The check's incident group under the current grants: its component's only when its owner owns
+   * or is granted the component (a tenant's check never joins, and so never sees, the operators').
+   */
+  private group(check: Check): { group: string; component?: string } {
+    return incidentGroup(this.ctx.config, check);
   }
 
   private async open(check: Check, transition: Transition, now: number): Promise<void> {
@@ -82,15 +88,17 @@ export class IncidentDesk {
       ...(detail.error && { error: detail.error as ProbeErrorClass }),
       ...(detail.message && { message: detail.message }),
     };
-    const component = this.ctx.config.components.find((c) => c.id === check.component);
-    const escalation = check.escalation ?? this.defaultEscalation();
+    const { group, component: componentId } = this.group(check);
+    const component = this.ctx.config.components.find((c) => c.id === componentId);
+    // The owner's granted policy; the operators' `default` only for the operators' checks or by grant.
+    const escalation = pagingEscalation(this.ctx.config, check);
     const outcome = await this.incidents.openOrJoin(
       {
-        group: this.group(check),
+        group,
         title: component ? `${component.name}: ${down ? 'outage' : 'degraded'}` : `${check.name} is ${transition.to}`,
         impact: down ? 'major' : 'minor',
         severity: check.severity,
-        ...(check.component && { component: check.component }),
+        ...(component && { component: component.id }),
         ...(escalation && { escalation }),
         startedAt: member.firstFailedRound,
         member,
@@ -104,7 +112,7 @@ export class IncidentDesk {
   }
 
   private async recover(check: Check, transition: Transition): Promise<void> {
-    const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(this.group(check)));
+    const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(this.group(check).group));
     if (!id) return;
     const outcome = await this.incidents.memberRecovered(
       id,
@@ -120,9 +128,5 @@ export class IncidentDesk {
     if (outcome.verb !== 'unchanged') {
       this.ctx.log.info({ check: check.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
     }
-  }
-
-  private defaultEscalation(): string | undefined {
-    return this.ctx.config.escalations.some((policy) => policy.id === 'default') ? 'default' : undefined;
   }
 }
