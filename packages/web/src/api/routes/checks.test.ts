@@ -191,7 +191,7 @@ describe('checks API', () => {
     expect((await t.ctx.checks.get('web'))?.name).toBe('Web, renamed');
   });
 
-  it("refuses to PUT over another owner's check", async () => {
+  it("answers a PUT over another owner's check with the very 404 of a missing one (no oracle)", async () => {
     const a = await t.token({ owner: 'team-a', scope: 'write' });
     const b = await t.token({ owner: 'team-b', scope: 'write' });
     await create(a.auth, { id: 'web', name: 'Team A web' });
@@ -201,7 +201,10 @@ describe('checks API', () => {
       headers: b.auth,
       payload: { name: 'Team B now', interval: '1m', http: { url: 'https://evil.example.com/' } },
     });
-    expect(response.statusCode).toBe(409);
+    expect(response.statusCode).toBe(404);
+    const missing = await t.app.inject({ url: '/api/v1/checks/wex', headers: b.auth });
+    expect(response.body.replace('web', 'ID')).toBe(missing.body.replace('wex', 'ID'));
+    expect(response.headers['content-type']).toBe(missing.headers['content-type']);
     expect(await t.ctx.checks.get('web')).toMatchObject({ name: 'Team A web', owner: 'team-a' });
   });
 
