@@ -41,7 +41,7 @@ function config(extra: Record<string, unknown> = {}): VigilConfig {
         name: 'API v2',
         component: 'api',
         public: true,
-        http: { url: 'https://api.example.com/v2?region=eu' },
+        http: { url: 'https://api.example.com/v2?api_key=s3cret&region=eu#frag' },
       },
       { id: 'lb-tcp', component: 'lb', tcp: { host: 'lb.example.net', port: 443 } },
       { id: 'lb-old', component: 'lb', paused: true, tcp: { host: 'lb-old.example.net', port: 443 } },
@@ -112,13 +112,15 @@ describe('PublicStatusReader', () => {
     expect(api?.uptime).toBeNull();
   });
 
-  it('lists only public checks, with their target', async () => {
+  it('lists only public checks, with their target as scheme, host and path: no query string or fragment', async () => {
     const [api, lb] = (await reader().status()).components;
     expect(api?.checks).toEqual([
-      { id: 'api-v2', name: 'API v2', target: 'https://api.example.com/v2?region=eu', status: 'operational' },
+      { id: 'api-v2', name: 'API v2', target: 'https://api.example.com/v2', status: 'operational' },
     ]);
     expect(lb?.checks).toEqual([]);
-    expect(JSON.stringify(await reader().status())).not.toMatch(/api-health|api\.internal|lb\.example\.net/);
+    const shown = JSON.stringify(await reader().status());
+    expect(shown).not.toMatch(/api-health|api\.internal|lb\.example\.net/);
+    expect(shown).not.toMatch(/s3cret|api_key|region|frag/);
   });
 
   it('takes the worst of the running checks: some down is partial, all down major, degraded minor', async () => {
