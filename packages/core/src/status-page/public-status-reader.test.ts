@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Check } from '../checks/check.js';
 import { CheckRegistry } from '../checks/check-registry.js';
 import { type VigilConfig, validateConfig } from '../config/config.js';
 import type { IncidentMember } from '../incidents/incident.js';
@@ -121,6 +122,40 @@ describe('PublicStatusReader', () => {
     const shown = JSON.stringify(await reader().status());
     expect(shown).not.toMatch(/api-health|api\.internal|lb\.example\.net/);
     expect(shown).not.toMatch(/s3cret|api_key|region|frag/);
+  });
+
+  it('publishes a tenant’s check only with a publish grant, and counts it only in a component it may use', async () => {
+    const registry = new CheckRegistry({ redis: ctx.redis, keys });
+    const tenant = (id: string, owner: string, component: string) =>
+      registry.put({
+        ...(config().checks.find((check) => check.id === 'api-v2') as Check),
+        id,
+        name: `URGENT: reset your password (${id})`,
+        owner,
+        component,
+        public: true,
+      });
+    await tenant('b-urgent', 'team-b', 'api'); // api granted to team-b, but no publish
+    await tenant('c-urgent', 'team-c', 'api'); // nothing granted: does not count in api at all
+    await tenant('p-shown', 'team-p', 'lb'); // lb and publish granted
+    await setState('c-urgent', 'down');
+    const grants = {
+      grants: [
+        { owner: 'team-b', components: ['api'] },
+        { owner: 'team-p', components: ['lb'], publish: true },
+      ],
+    };
+    const status = await reader(grants).status();
+    const [api, lb] = status.components;
+    expect(api?.checks.map((check) => check.id)).toEqual(['api-v2']);
+    expect(lb?.checks.map((check) => check.id)).toEqual(['p-shown']);
+    // team-c's check is not in a component it may use: its outage does not count toward api.
+    expect(api?.status).toBe('operational');
+    expect(JSON.stringify(status)).not.toMatch(/b-urgent|c-urgent/);
+    // team-b's is in its granted component: it counts, though it is not shown.
+    await setState('b-urgent', 'down');
+    now += 5_000;
+    expect((await reader(grants).status()).components[0]?.status).toBe('partial_outage');
   });
 
   it('takes the worst of the running checks: some down is partial, all down major, degraded minor', async () => {

@@ -2,6 +2,7 @@
  * Everything the public site shows, read from Redis into the public shapes: one place decides what is
  * public, so the HTML page, the Statuspage JSON and the feed can never disagree about it.
  */
+import { mayPublish, mayUseComponent } from '../access/tenancy.js';
 import type { Check } from '../checks/check.js';
 import type { CheckRegistry } from '../checks/check-registry.js';
 import type { VigilConfig } from '../config/config.js';
@@ -163,10 +164,20 @@ export class PublicStatusReader {
   }
 
   /** vigil.yaml's checks and the API's (which the web role also copies vigil.yaml's into). */
+  /**
+   * The checks the public page counts, under tenancy: a check whose owner may not use its component
+   * does not count toward it, and one whose owner may not publish shows no name or target.
+   */
   private async checks(): Promise<Check[]> {
     const byId = new Map(this.ctx.config.checks.map((check) => [check.id, check]));
     for (const check of await this.registry.list()) byId.set(check.id, check);
-    return [...byId.values()];
+    const { config } = this.ctx;
+    return [...byId.values()].flatMap((check) => {
+      if (check.component !== undefined && !mayUseComponent(config, check.owner, check.component)) return [];
+      if (!check.public || mayPublish(config, check.owner)) return [check];
+      const { public: _unpublished, ...hidden } = check;
+      return [hidden];
+    });
   }
 
   private async scope(): Promise<PublicScope> {
