@@ -30,6 +30,9 @@ export interface TenancyConfig {
   grants: readonly Grant[];
 }
 
+/** What ownership and grants alone need (no escalation policies). */
+type Ownership = Pick<TenancyConfig, 'components' | 'grants'>;
+
 /** A check as tenancy sees it: who registered it and what it names. */
 export interface TenantCheck {
   id: string;
@@ -39,7 +42,7 @@ export interface TenantCheck {
   public?: boolean | undefined;
 }
 
-function grantsOf(config: TenancyConfig, owner: string): Grant[] {
+function grantsOf(config: Pick<TenancyConfig, 'grants'>, owner: string): Grant[] {
   return config.grants.filter((grant) => grant.owner === owner);
 }
 
@@ -72,25 +75,29 @@ export function grantIssues(config: TenancyConfig): FieldIssue[] {
 }
 
 /** The owner of a component: its `owner:`, or undefined for the operators (and unknown components). */
-export function componentOwner(config: TenancyConfig, componentId: string): string | undefined {
+export function componentOwner(config: Pick<TenancyConfig, 'components'>, componentId: string): string | undefined {
   return config.components.find((component) => component.id === componentId)?.owner;
 }
 
 /** Whether an owner owns a component or is granted it; the operators may use every component. */
-export function mayUseComponent(config: TenancyConfig, owner: string | undefined, componentId: string): boolean {
+export function mayUseComponent(config: Ownership, owner: string | undefined, componentId: string): boolean {
   if (owner === undefined) return true;
   if (componentOwner(config, componentId) === owner) return true;
   return grantsOf(config, owner).some((grant) => grant.components.includes(componentId));
 }
 
 /** Whether an owner is granted an escalation policy; the operators may page any. */
-export function mayUseEscalation(config: TenancyConfig, owner: string | undefined, escalationId: string): boolean {
+export function mayUseEscalation(
+  config: Pick<TenancyConfig, 'grants'>,
+  owner: string | undefined,
+  escalationId: string,
+): boolean {
   if (owner === undefined) return true;
   return grantsOf(config, owner).some((grant) => grant.escalations.includes(escalationId));
 }
 
 /** Whether an owner may publish on the public status page; the operators always may. */
-export function mayPublish(config: TenancyConfig, owner: string | undefined): boolean {
+export function mayPublish(config: Pick<TenancyConfig, 'grants'>, owner: string | undefined): boolean {
   return owner === undefined || grantsOf(config, owner).some((grant) => grant.publish);
 }
 
@@ -149,7 +156,7 @@ export function pagingEscalation(config: TenancyConfig, check: TenantCheck): str
  * operators' component after a grant was withdrawn) gets an incident of its own, so it never joins,
  * sees or acts on the component's.
  */
-export function incidentGroup(config: TenancyConfig, check: TenantCheck): { group: string; component?: string } {
+export function incidentGroup(config: Ownership, check: TenantCheck): { group: string; component?: string } {
   if (check.component !== undefined && mayUseComponent(config, check.owner, check.component)) {
     return { group: `component:${check.component}`, component: check.component };
   }
@@ -162,7 +169,7 @@ export function incidentGroup(config: TenancyConfig, check: TenantCheck): { grou
  * the operators'. `ownerOf` answers the owner of a member check (undefined for the operators').
  */
 export function incidentVisibleTo(
-  config: TenancyConfig,
+  config: Ownership,
   owner: string | undefined,
   incident: { component?: string | undefined; members: readonly { checkId: string }[] },
   ownerOf: (checkId: string) => string | undefined,

@@ -28,7 +28,7 @@ import { publicComponents } from './status-page-settings.js';
 
 /** What the reader works with: the role's stores, never its own, so a role has one of each. */
 export interface PublicStatusContext extends Pick<RoleContext, 'redis' | 'keys' | 'clock'> {
-  config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks'>;
+  config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks' | 'grants'>;
   checks: CheckRegistry;
   incidents: IncidentStore;
   /** vigil.yaml's maintenances and the API's. */
