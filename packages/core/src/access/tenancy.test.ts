@@ -89,12 +89,21 @@ describe('tenancy', () => {
     expect(pagingEscalation(config, { id: 'b', owner: 'team-b', escalation: 'default' })).toBeUndefined();
   });
 
-  it('groups a check into its component’s incident only when its owner may use the component', () => {
+  it('groups a check into its component’s incident only when its owner owns the component', () => {
     const config = tenancy();
     expect(incidentGroup(config, { id: 'ops', component: 'lb' })).toEqual({ group: 'component:lb', component: 'lb' });
+    expect(incidentGroup(config, { id: 'a', owner: 'team-a', component: 'shop' })).toEqual({
+      group: 'component:shop',
+      component: 'shop',
+    });
+    // Granted, not owned: an incident of the component, but its own, paging what team-a is granted.
     expect(incidentGroup(config, { id: 'a', owner: 'team-a', component: 'api' })).toEqual({
-      group: 'component:api',
+      group: 'component:api:owner:team-a',
       component: 'api',
+    });
+    expect(incidentGroup(config, { id: 'ops', component: 'shop' })).toEqual({
+      group: 'component:shop:owner:operators',
+      component: 'shop',
     });
     expect(incidentGroup(config, { id: 'b', owner: 'team-b', component: 'api' })).toEqual({ group: 'check:b' });
     expect(incidentGroup(config, { id: 'b', owner: 'team-b' })).toEqual({ group: 'check:b' });

@@ -151,16 +151,20 @@ export function pagingEscalation(config: TenancyConfig, check: TenantCheck): str
 }
 
 /**
- * Which checks fail together in one incident. Checks share their component's incident only when
- * their owner owns or is granted the component; any other check (say, a tenant's check left in an
- * operators' component after a grant was withdrawn) gets an incident of its own, so it never joins,
- * sees or acts on the component's.
+ * Which checks fail together in one incident, and under which component. A component's incident
+ * belongs to its owner: only the owner's checks join `component:<id>` (and so page the owner's
+ * policy). A check whose owner is granted the component gets an incident of that component of its
+ * own (`component:<id>:owner:<owner>`), paging what its owner is granted; a check whose owner may not
+ * use the component at all (say, left there after a grant was withdrawn) gets an incident of its own
+ * with no component, so it never joins, sees or shows as the component's.
  */
 export function incidentGroup(config: Ownership, check: TenantCheck): { group: string; component?: string } {
-  if (check.component !== undefined && mayUseComponent(config, check.owner, check.component)) {
-    return { group: `component:${check.component}`, component: check.component };
+  const { component } = check;
+  if (component === undefined || !mayUseComponent(config, check.owner, component)) {
+    return { group: `check:${check.id}` };
   }
-  return { group: `check:${check.id}` };
+  if (componentOwner(config, component) === check.owner) return { group: `component:${component}`, component };
+  return { group: `component:${component}:owner:${check.owner ?? 'operators'}`, component };
 }
 
 /**

@@ -13,9 +13,9 @@ import { IncidentDesk } from './incident-desk.js';
 import { IncidentReactor } from './incident-reactor.js';
 
 /**
- * The operators own `api` and page `default` (Ana). team-b has no grant; team-c is granted its own
- * policy (Tia). A tenant's check in the operators' component must open an incident of its own and
- * page only what its owner is granted.
+ * The operators own `api` and page `default` (Ana). team-b has no grant; team-c is granted `api` and
+ * its own policy (Tia). A tenant's check in the operators' component must never join the operators'
+ * incident, and must page only what its owner is granted.
  */
 const config = parseConfig(`
 vantages: [alpha, beta, gamma]
@@ -29,7 +29,7 @@ escalations:
   - { id: default, levels: [{ notify: [person:ana] }] }
   - { id: team-c-oncall, levels: [{ notify: [person:tia] }] }
 grants:
-  - { owner: team-c, escalations: [team-c-oncall] }
+  - { owner: team-c, components: [api], escalations: [team-c-oncall] }
 checks:
   - { id: api-health, name: API health, component: api, http: { url: "https://api.example.com/health" } }
 `);
@@ -138,8 +138,8 @@ describe('tenancy in the incident desk', () => {
     expect(b?.group).toBe('check:b-probe');
     expect(b?.component).toBeUndefined();
     expect(b?.escalation).toBeUndefined();
-    expect(c).toMatchObject({ group: 'check:c-probe', escalation: 'team-c-oncall' });
-    expect(c?.component).toBeUndefined();
+    // Granted the component: an incident of api, but team-c's own, paging team-c's policy.
+    expect(c).toMatchObject({ group: 'component:api:owner:team-c', component: 'api', escalation: 'team-c-oncall' });
 
     await eventually(() => w.pages.length >= 2, 10_000, 'two pages');
     await eventually(() => streamDrained(w.ctx.redis, w.ctx.keys.incidentEvents, 'notifier'), 10_000, 'events handled');
