@@ -12,20 +12,13 @@ export function hasScope(token: Pick<ApiToken, 'scope'>, needed: TokenScope): bo
   return RANK[token.scope] >= RANK[needed];
 }
 
-/** One fixed window of a counter in Redis: the count so far (this request included if counted) and seconds to reset. */
-async function fixedWindow(
-  ctx: WebContext,
-  id: string,
-  perMs: number,
-  count: boolean,
-): Promise<{ count: number; resetS: number }> {
+/** Counts one request in a fixed window of `perMs` (INCR, expiry set with the first): the count so far and seconds to reset. */
+async function fixedWindow(ctx: WebContext, id: string, perMs: number): Promise<{ count: number; resetS: number }> {
   const now = ctx.clock.now();
   const window = Math.floor(now / perMs);
   const key = ctx.keys.rateLimit(id, window);
-  const resetS = Math.ceil(((window + 1) * perMs - now) / 1000);
-  if (!count) return { count: Number((await ctx.redis.get(key)) ?? 0), resetS };
   const replies = await ctx.redis.multi().incr(key).pexpire(key, perMs, 'NX').exec();
-  return { count: Number(replies?.[0]?.[1] ?? 0), resetS };
+  return { count: Number(replies?.[0]?.[1] ?? 0), resetS: Math.ceil(((window + 1) * perMs - now) / 1000) };
 }
 
 /**
@@ -34,7 +27,7 @@ async function fixedWindow(
  */
 async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
   const { max, perMs } = token.rateLimit;
-  const { count, resetS } = await fixedWindow(ctx, token.id, perMs, true);
+  const { count, resetS } = await fixedWindow(ctx, token.id, perMs);
   reply.header('x-ratelimit-limit', String(max));
   reply.header('x-ratelimit-remaining', String(Math.max(0, max - count)));
   reply.header('x-ratelimit-reset', String(resetS));
@@ -52,18 +45,14 @@ async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply):
 export const INVALID_TOKEN_LIMIT = { max: 30, perMs: 60_000 };
 
 /**
- * Guessing tokens is limited per client address, with the same fixed window as token limits:
- * `count` records one more failed attempt; once an address is over the limit it gets 429 with
- * Retry-After, before any token it sends is even verified (so a guess cannot be confirmed).
+ * Requests with a malformed or unknown token are limited per client address, with the same fixed
+ * window as token limits: past the limit they get 429 with Retry-After instead of 401. A valid token
+ * from that address still works: its secret (192 random bits) cannot be guessed, and an address
+ * shared behind a proxy or NAT must not let one client lock everyone else out.
  */
-async function invalidTokenLimit(
-  ctx: WebContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  count: boolean,
-): Promise<void> {
+async function invalidTokenLimit(ctx: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { max, perMs } = INVALID_TOKEN_LIMIT;
-  const used = await fixedWindow(ctx, `invalid-token:${request.ip}`, perMs, count);
+  const used = await fixedWindow(ctx, `invalid-token:${request.ip}`, perMs);
   if (used.count <= max) return;
   reply.header('retry-after', String(used.resetS));
   throw new VigilError(
@@ -82,10 +71,9 @@ export async function authenticate(
 ): Promise<ApiToken | undefined> {
   if (access === 'public') return undefined;
   const header = request.headers.authorization;
-  if (header !== undefined) await invalidTokenLimit(ctx, request, reply, false);
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match?.[1]) {
-    if (header !== undefined) await invalidTokenLimit(ctx, request, reply, true);
+    if (header !== undefined) await invalidTokenLimit(ctx, request, reply);
     reply.header('www-authenticate', 'Bearer realm="vigil"');
     throw new VigilError(
       'UNAUTHORIZED',
@@ -95,7 +83,7 @@ export async function authenticate(
   }
   const token = await ctx.tokens.verify(match[1]);
   if (!token) {
-    await invalidTokenLimit(ctx, request, reply, true);
+    await invalidTokenLimit(ctx, request, reply);
     reply.header('www-authenticate', 'Bearer realm="vigil", error="invalid_token"');
     throw new VigilError('UNAUTHORIZED', 'authorization: the token is unknown or revoked', [
       { path: 'authorization', message: 'unknown or revoked token' },
