@@ -1,6 +1,7 @@
 /** What other packages use of core, by domain; each folder's index says what the domain holds. */
 export {
   type ApiToken,
+  asTenantCheck,
   componentOwner,
   type Grant,
   grantIssues,
@@ -18,6 +19,7 @@ export {
   type TokenScope,
   TokenStore,
   tenancyIssues,
+  tenantOf,
   tokenInputSchema,
   tokenPatchSchema,
 } from './access/index.js';

@@ -8,6 +8,7 @@ export {
   tokenPatchSchema,
 } from './api-token.js';
 export {
+  asTenantCheck,
   componentOwner,
   type Grant,
   grantIssues,
@@ -21,5 +22,6 @@ export {
   type TenancyConfig,
   type TenantCheck,
   tenancyIssues,
+  tenantOf,
 } from './tenancy.js';
 export { TokenStore } from './token-store.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.js';
 import { isVigilError } from '../errors/errors.js';
 import {
+  asTenantCheck,
   incidentGroup,
   incidentVisibleTo,
   mayPublish,
@@ -9,6 +10,7 @@ import {
   pagingEscalation,
   type TenancyConfig,
   tenancyIssues,
+  tenantOf,
 } from './tenancy.js';
 
 /** The operators own `api` and `lb`; team-a owns `shop` and is granted `api` and `team-a-oncall`. */
@@ -124,5 +126,19 @@ describe('tenancy', () => {
     expect(incidentVisibleTo(config, 'team-b', own, ownerOf)).toBe(true);
     expect(incidentVisibleTo(config, 'team-b', { members: [] }, ownerOf)).toBe(false);
     expect(incidentVisibleTo(config, undefined, lb, ownerOf)).toBe(true);
+  });
+
+  it('counts the owners of admin tokens as the operators', () => {
+    const config = tenancy();
+    const operators = new Set(['root']);
+    expect(tenantOf('root', operators)).toBeUndefined();
+    expect(tenantOf('team-b', operators)).toBe('team-b');
+    expect(tenantOf(undefined, operators)).toBeUndefined();
+    const root = asTenantCheck({ id: 'r', owner: 'root', component: 'lb' }, operators);
+    expect(root).toEqual({ id: 'r', component: 'lb' });
+    expect(incidentGroup(config, root)).toEqual({ group: 'component:lb', component: 'lb' });
+    expect(pagingEscalation(config, root)).toBe('default');
+    const b = { id: 'b', owner: 'team-b', component: 'lb' };
+    expect(asTenantCheck(b, operators)).toBe(b);
   });
 });

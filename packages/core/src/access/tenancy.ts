@@ -42,6 +42,22 @@ export interface TenantCheck {
   public?: boolean | undefined;
 }
 
+/**
+ * A check's owner as tenancy sees it: undefined (the operators) for vigil.yaml's checks and for an
+ * owner holding an admin token (`operators`, from the token store), else the owner.
+ */
+export function tenantOf(owner: string | undefined, operators: ReadonlySet<string>): string | undefined {
+  return owner === undefined || operators.has(owner) ? undefined : owner;
+}
+
+/** The check with its owner as tenancy sees it (see `tenantOf`). */
+export function asTenantCheck<C extends TenantCheck>(check: C, operators: ReadonlySet<string>): C {
+  const owner = tenantOf(check.owner, operators);
+  if (owner === check.owner) return check;
+  const { owner: _operator, ...rest } = check;
+  return rest as C;
+}
+
 function grantsOf(config: Pick<TenancyConfig, 'grants'>, owner: string): Grant[] {
   return config.grants.filter((grant) => grant.owner === owner);
 }

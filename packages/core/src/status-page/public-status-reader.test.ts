@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TokenStore } from '../access/token-store.js';
 import type { Check } from '../checks/check.js';
 import { CheckRegistry } from '../checks/check-registry.js';
 import { type VigilConfig, validateConfig } from '../config/config.js';
@@ -88,6 +89,7 @@ describe('PublicStatusReader', () => {
       clock,
       config: cfg,
       checks: new CheckRegistry(stores),
+      tokens: new TokenStore(stores),
       incidents,
       maintenanceSource,
     });
@@ -138,6 +140,11 @@ describe('PublicStatusReader', () => {
     await tenant('b-urgent', 'team-b', 'api'); // api granted to team-b, but no publish
     await tenant('c-urgent', 'team-c', 'api'); // nothing granted: does not count in api at all
     await tenant('p-shown', 'team-p', 'lb'); // lb and publish granted
+    await tenant('root-shown', 'root', 'lb'); // root holds an admin token: the operators
+    await new TokenStore({ redis: ctx.redis, keys }).create(
+      { owner: 'root', scope: 'admin' },
+      { now, createdBy: 'test' },
+    );
     await setState('c-urgent', 'down');
     const grants = {
       grants: [
@@ -148,7 +155,7 @@ describe('PublicStatusReader', () => {
     const status = await reader(grants).status();
     const [api, lb] = status.components;
     expect(api?.checks.map((check) => check.id)).toEqual(['api-v2']);
-    expect(lb?.checks.map((check) => check.id)).toEqual(['p-shown']);
+    expect(lb?.checks.map((check) => check.id).sort()).toEqual(['p-shown', 'root-shown']);
     // team-c's check is not in a component it may use: its outage does not count toward api.
     expect(api?.status).toBe('operational');
     expect(JSON.stringify(status)).not.toMatch(/b-urgent|c-urgent/);

@@ -2,7 +2,8 @@
  * Everything the public site shows, read from Redis into the public shapes: one place decides what is
  * public, so the HTML page, the Statuspage JSON and the feed can never disagree about it.
  */
-import { mayPublish, mayUseComponent } from '../access/tenancy.js';
+import { mayPublish, mayUseComponent, tenantOf } from '../access/tenancy.js';
+import type { TokenStore } from '../access/token-store.js';
 import type { Check } from '../checks/check.js';
 import type { CheckRegistry } from '../checks/check-registry.js';
 import type { VigilConfig } from '../config/config.js';
@@ -30,6 +31,8 @@ import { publicComponents } from './status-page-settings.js';
 export interface PublicStatusContext extends Pick<RoleContext, 'redis' | 'keys' | 'clock'> {
   config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks' | 'grants'>;
   checks: CheckRegistry;
+  /** Who the operators are (owners of admin tokens), for tenancy. */
+  tokens: TokenStore;
   incidents: IncidentStore;
   /** vigil.yaml's maintenances and the API's. */
   maintenanceSource: MaintenanceSource;
@@ -172,9 +175,11 @@ export class PublicStatusReader {
     const byId = new Map(this.ctx.config.checks.map((check) => [check.id, check]));
     for (const check of await this.registry.list()) byId.set(check.id, check);
     const { config } = this.ctx;
+    const operators = await this.ctx.tokens.operatorOwners();
     return [...byId.values()].flatMap((check) => {
-      if (check.component !== undefined && !mayUseComponent(config, check.owner, check.component)) return [];
-      if (!check.public || mayPublish(config, check.owner)) return [check];
+      const owner = tenantOf(check.owner, operators);
+      if (check.component !== undefined && !mayUseComponent(config, owner, check.component)) return [];
+      if (!check.public || mayPublish(config, owner)) return [check];
       const { public: _unpublished, ...hidden } = check;
       return [hidden];
     });

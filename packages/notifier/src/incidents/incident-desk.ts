@@ -1,4 +1,5 @@
 import {
+  asTenantCheck,
   type Check,
   type IncidentMember,
   type IncidentStore,
@@ -6,6 +7,7 @@ import {
   isUnderMaintenance,
   type ProbeErrorClass,
   pagingEscalation,
+  TimedMemo,
 } from '@vigil/core';
 import type { CheckCatalog } from '../evaluation/check-catalog.js';
 import type { CheckStates, Transition } from '../evaluation/check-state.js';
@@ -14,8 +16,11 @@ import type { NotifierContext } from '../notifier-context.js';
 /** A maintenance window deleted through the API frees the alerts it held at the next drain. */
 type IncidentDeskContext = Pick<
   NotifierContext,
-  'redis' | 'keys' | 'log' | 'clock' | 'config' | 'incidents' | 'checkStates' | 'maintenanceSource'
+  'redis' | 'keys' | 'log' | 'clock' | 'config' | 'incidents' | 'checkStates' | 'maintenanceSource' | 'tokens'
 >;
+
+/** How long the desk trusts its list of operator owners (owners of admin tokens). */
+const OPERATORS_MEMO_MS = 10_000;
 
 /**
  * Turns alerting transitions into incidents: a check going down opens its group's incident (its
@@ -26,6 +31,7 @@ type IncidentDeskContext = Pick<
 export class IncidentDesk {
   readonly incidents: IncidentStore;
   private readonly states: CheckStates;
+  private readonly operators = new TimedMemo({ ttlMs: OPERATORS_MEMO_MS });
 
   constructor(
     private readonly ctx: IncidentDeskContext,
@@ -49,9 +55,9 @@ export class IncidentDesk {
         this.ctx.log.info({ check: check.id, maintenance: maintenance.id }, 'down during maintenance: no incident');
         return;
       }
-      await this.open(check, transition, now);
+      await this.open(await this.tenantView(check), transition, now);
     } else {
-      await this.recover(check, transition);
+      await this.recover(await this.tenantView(check), transition);
     }
     await this.states.settle(transition);
   }
@@ -65,8 +71,18 @@ export class IncidentDesk {
   }
 
   /**
-   * The check's incident group under the current grants: its component's only when its owner owns
-   * or is granted the component (a tenant's check never joins, and so never sees, the operators').
+   * The check as tenancy sees it: an owner holding an admin token is the operators (its checks
+   * group and page as vigil.yaml's do); any other owner is a tenant.
+   */
+  private async tenantView(check: Check): Promise<Check> {
+    const now = this.ctx.clock.now();
+    const operators = await this.operators.get('owners', now, () => this.ctx.tokens.operatorOwners());
+    return asTenantCheck(check, operators);
+  }
+
+  /**
+   * The check's incident group under the current grants: the component's own only for its owner's
+   * checks (a tenant's check never joins, and so never sees, the operators').
    */
   private group(check: Check): { group: string; component?: string } {
     return incidentGroup(this.ctx.config, check);

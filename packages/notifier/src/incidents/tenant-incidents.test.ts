@@ -81,6 +81,9 @@ async function fleet() {
   // As if registered before a grant was withdrawn: in the operators' component, naming `default`.
   await ctx.checks.put(tenant('b-probe', 'team-b'));
   await ctx.checks.put(tenant('c-probe', 'team-c'));
+  // Registered with an admin token: root is the operators, its check is theirs.
+  await ctx.tokens.create({ owner: 'root', scope: 'admin' }, { now: clock.t, createdBy: 'test' });
+  await ctx.checks.put(tenant('root-probe', 'root'));
   const catalog = new CheckCatalog(ctx);
   const desk = new IncidentDesk(ctx, { catalog });
   const evaluator = new Evaluator(ctx, { catalog, desk, health: new VantageHealth(ctx) });
@@ -124,13 +127,13 @@ describe('tenancy in the incident desk', () => {
     const w = await fleet();
     // The tenants fail first, so their incidents are handled before the operators' one is paged.
     await w.fail(0, ['b-probe', 'c-probe']);
-    await w.fail(1, ['b-probe', 'c-probe', 'api-health']);
-    await w.fail(2, ['api-health']);
+    await w.fail(1, ['b-probe', 'c-probe', 'api-health', 'root-probe']);
+    await w.fail(2, ['api-health', 'root-probe']);
 
     const open = await w.ctx.incidents.listOpen();
     const byMember = new Map(open.map((incident) => [incident.members.map((m) => m.checkId).join(','), incident]));
-    expect([...byMember.keys()].sort()).toEqual(['api-health', 'b-probe', 'c-probe']);
-    const ops = byMember.get('api-health');
+    expect([...byMember.keys()].sort()).toEqual(['api-health,root-probe', 'b-probe', 'c-probe']);
+    const ops = byMember.get('api-health,root-probe');
     const b = byMember.get('b-probe');
     const c = byMember.get('c-probe');
     expect(ops).toMatchObject({ group: 'component:api', component: 'api', escalation: 'default' });
