@@ -45,10 +45,14 @@ describe('vigil incidents and vigil oncall', { timeout: 60_000 }, () => {
     expect(ls.output).toMatch(/^ID\s+STATUS\s+ACKED\s+CHECKS\s+AGE\s+TITLE$/m);
     expect(ls.output).toMatch(new RegExp(`^${id}\\s+investigating\\s+no\\s+1/1 down`, 'm'));
 
-    const ack = await runVigil(['incidents', 'ack', id, '--by', 'ana'], { env });
-    expect(ack.output).toContain(`Incident ${id} acknowledged by ana; escalation stopped.`);
-    const again = await runVigil(['incidents', 'ack', id, '--by', 'bo'], { env });
-    expect(again.output).toContain('was already acknowledged by ana');
+    // Who acts is the token's identity: there is no --by to name someone else.
+    const forged = await runVigil(['incidents', 'ack', id, '--by', 'ana'], { env });
+    expect(forged.code).not.toBe(0);
+    expect(forged.output).toContain("unknown option '--by'");
+    const ack = await runVigil(['incidents', 'ack', id], { env });
+    expect(ack.output).toContain(`Incident ${id} acknowledged by ops (ops-admin); escalation stopped.`);
+    const again = await runVigil(['incidents', 'ack', id], { env });
+    expect(again.output).toContain('was already acknowledged by ops (ops-admin)');
 
     const update = await runVigil(['incidents', 'update', id, '--status', 'identified', '-m', 'A bad deploy.'], {
       env,
@@ -59,8 +63,8 @@ describe('vigil incidents and vigil oncall', { timeout: 60_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.output).toContain('--status: expected one of investigating, identified, monitoring, resolved');
 
-    const resolve = await runVigil(['incidents', 'resolve', id, '--by', 'ana', '-m', 'Rolled back.'], { env });
-    expect(resolve.output).toContain(`Incident ${id} resolved.`);
+    const resolve = await runVigil(['incidents', 'resolve', id, '-m', 'Rolled back.'], { env });
+    expect(resolve.output).toContain(`Incident ${id} resolved. Recorded as ops (ops-admin).`);
     const [show, table, open, all] = await Promise.all([
       runVigil(['incidents', 'show', id, '--json'], { env }),
       runVigil(['incidents', 'show', id], { env }),
@@ -74,16 +78,16 @@ describe('vigil incidents and vigil oncall', { timeout: 60_000 }, () => {
       updates: { message: string; by: string }[];
     };
     expect(shown.status).toBe('resolved');
-    expect(shown.acknowledgedBy).toBe('ana');
-    expect(shown.resolvedBy).toBe('ana');
+    expect(shown.acknowledgedBy).toBe('ops (ops-admin)');
+    expect(shown.resolvedBy).toBe('ops (ops-admin)');
     expect(shown.updates.map((u) => u.message)).toEqual([
       'API health is failing from 2 of 2 vantages: connect_refused.',
-      'Acknowledged by ana.',
+      'Acknowledged by ops (ops-admin).',
       'A bad deploy.',
       'Rolled back.',
     ]);
-    // Updates other than resolve are recorded as the token (the API takes no `by` for them).
-    expect(shown.updates[2]?.by).toBe('ops (ops-admin)');
+    // Every change is recorded as the token (the API takes no `by`).
+    expect(shown.updates.slice(1).map((u) => u.by)).toEqual(['ops (ops-admin)', 'ops (ops-admin)', 'ops (ops-admin)']);
     expect(table.output).toContain(`Incident ${id}: Public API: outage`);
     expect(table.output).toMatch(/downtime\s+at least/);
     expect(open.output).toContain('No incidents.');

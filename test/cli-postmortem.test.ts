@@ -5,6 +5,9 @@ import type { IncidentStore } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVigil, startTestApi, type TestApi } from './support/vigil-process.js';
 
+/** The admin token's identity, as the API records it. */
+const IDENTITY = 'ops (ops-admin)';
+
 describe('vigil incidents postmortem', { timeout: 60_000 }, () => {
   let api: TestApi;
   let env: Record<string, string>;
@@ -45,12 +48,14 @@ describe('vigil incidents postmortem', { timeout: 60_000 }, () => {
     const file = join(dir, 'postmortem.md');
     await writeFile(file, '# What happened\n\nA bad deploy; rolled back.\n');
 
-    const published = await runVigil(['incidents', 'postmortem', id, '-f', file, '--by', 'ana'], { env });
+    const published = await runVigil(['incidents', 'postmortem', id, '-f', file], { env });
     expect(published.code, published.output).toBe(0);
-    expect(published.output.trim()).toBe(`Postmortem of incident ${id} published from ${file}.`);
+    expect(published.output.trim()).toBe(
+      `Postmortem of incident ${id} published from ${file}. Recorded as ${IDENTITY}.`,
+    );
     expect(await incidents.getPostmortem(id)).toMatchObject({
       markdown: '# What happened\n\nA bad deploy; rolled back.\n',
-      by: 'ana',
+      by: IDENTITY,
     });
 
     const withdrawn = await runVigil(['incidents', 'postmortem', id, '--delete'], { env });

@@ -10,6 +10,7 @@ import {
   type RoleConnections,
   type RoleContext,
   SubscriberStore,
+  TokenStore,
   type VigilConfig,
 } from '@vigil/core';
 import { CheckStates } from './evaluation/check-state.js';
@@ -46,6 +47,8 @@ export interface NotifierContext extends RoleContext {
   publicUrl: string;
 
   checks: CheckRegistry;
+  /** Who the operators are (owners of admin tokens): their checks are the operators', for tenancy. */
+  tokens: TokenStore;
   results: ResultStore;
   rounds: RoundBook;
   checkStates: CheckStates;
@@ -75,6 +78,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
   const incidents = new IncidentStore(stores);
   const maintenances = new MaintenanceStore(stores);
   const maintenanceSource = new MaintenanceSource({ maintenances, config });
+  const tokens = new TokenStore(stores);
   const fleetEscalation = config.escalations.some((p) => p.id === settings.fleetEscalation)
     ? settings.fleetEscalation
     : undefined;
@@ -94,6 +98,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     vantages: config.vantages.map((vantage) => vantage.id),
     ...(fleetEscalation && { fleetEscalation }),
     checks,
+    tokens,
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
     rounds: new RoundBook(stores),
     checkStates: new CheckStates(stores),
@@ -101,6 +106,6 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     maintenances,
     maintenanceSource,
     subscribers: new SubscriberStore({ ...stores, secret: input.secret }),
-    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, incidents, maintenanceSource }),
+    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, tokens, incidents, maintenanceSource }),
   };
 }

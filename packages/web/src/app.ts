@@ -58,6 +58,20 @@ export function buildApp(ctx: WebContext): FastifyInstance {
   });
   installErrorHandlers(app, ctx.log);
   installHttpHardening(app);
+  // JSON merge patch (RFC 7396) has its own media type, for PATCH; its body is JSON, parsed as strictly.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (request, body, done) => {
+      if (request.method === 'PATCH') return json(request, String(body), done);
+      const refused = Object.assign(new Error('merge patch is for PATCH'), {
+        statusCode: 415,
+        code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      });
+      return done(refused, undefined);
+    },
+  );
   app.addHook('onResponse', async (request, reply) => {
     ctx.log.debug(
       {

@@ -15,7 +15,11 @@ import { buildApp } from './app.js';
 import type { WebContext } from './context.js';
 import { createWebContext } from './web-server.js';
 
-/** The fleet config route tests run against: three vantages, two components, one escalation. */
+/**
+ * The fleet config route tests run against: three vantages, two components of the operators, one
+ * escalation; team-a (the usual write token's owner) is granted both components, `default` and
+ * publishing; team-b nothing.
+ */
 export const TEST_CONFIG = {
   vantages: ['alpha', 'beta', 'gamma'],
   components: [
@@ -24,6 +28,7 @@ export const TEST_CONFIG = {
   ],
   people: [{ id: 'ana', name: 'Ana', email: 'ana@example.com' }],
   escalations: [{ id: 'default', levels: [{ notify: ['person:ana'], after: '0s' }] }],
+  grants: [{ owner: 'team-a', components: ['api', 'lb'], escalations: ['default'], publish: true }],
   checks: [{ id: 'from-config', component: 'api', http: { url: 'https://api.example.com/health' } }],
 };
 

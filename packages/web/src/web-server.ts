@@ -31,6 +31,7 @@ export function createWebContext(base: RoleContext, input: WebInput): WebContext
   const incidents = new IncidentStore(stores);
   const maintenances = new MaintenanceStore(stores);
   const maintenanceSource = new MaintenanceSource({ maintenances, config });
+  const tokens = new TokenStore(stores);
   return {
     redis,
     keys,
@@ -40,13 +41,13 @@ export function createWebContext(base: RoleContext, input: WebInput): WebContext
     secret,
     guard: new TargetGuard({ allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets }),
     checks,
-    tokens: new TokenStore(stores),
+    tokens,
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
     incidents,
     maintenances,
     maintenanceSource,
     subscribers: new SubscriberStore({ ...stores, secret }),
-    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, incidents, maintenanceSource }),
+    publicStatus: new PublicStatusReader({ ...stores, clock, config, checks, tokens, incidents, maintenanceSource }),
   };
 }
 

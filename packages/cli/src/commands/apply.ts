@@ -54,7 +54,10 @@ async function execute(api: ApiClient, file: string, change: PlannedChange): Pro
     // Gone already is what a delete wanted.
     if (change.op === 'delete' && isVigilError(err, 'NOT_FOUND')) return;
     if (change.op === 'delete') throw err;
-    if (change.op === 'create' && change.kind === 'check' && isVigilError(err, 'CONFLICT')) {
+    // A PUT creating an id another owner holds answers the 404 of a missing check (no oracle in the
+    // API); to a create it can only mean the id is taken.
+    const taken = isVigilError(err, 'CONFLICT') || isVigilError(err, 'NOT_FOUND');
+    if (change.op === 'create' && change.kind === 'check' && taken) {
       const path = fileLabel(file, change)('id');
       const message = `check ${change.id} already exists and belongs to another owner; pick another id`;
       throw new VigilError('CONFLICT', `${path}: ${message}`, [{ path, message }]);

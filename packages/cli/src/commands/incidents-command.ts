@@ -23,31 +23,25 @@ export function registerIncidents(program: Command, cli: () => Promise<CliContex
     .action((id: string, opts: { json?: boolean }) => run({ kind: 'show', id, json: Boolean(opts.json) }));
   incidents
     .command('ack <id>')
-    .description('acknowledge: stops escalation')
-    .option('--by <name>', 'who acknowledges (default: your user name)')
-    .action((id: string, opts: { by?: string }) => run({ kind: 'ack', id, ...opts }));
+    .description('acknowledge: stops escalation (recorded as your token’s owner and name)')
+    .action((id: string) => run({ kind: 'ack', id }));
   incidents
     .command('resolve <id>')
-    .description('resolve by hand')
-    .option('--by <name>', 'who resolves (default: your user name)')
+    .description('resolve by hand (recorded as your token’s owner and name)')
     .option('-m, --message <text>', 'the timeline entry')
-    .action((id: string, opts: { by?: string; message?: string }) => run({ kind: 'resolve', id, ...opts }));
+    .action((id: string, opts: { message?: string }) => run({ kind: 'resolve', id, ...opts }));
   incidents
     .command('update <id>')
-    .description('add a timeline entry and set the status')
+    .description('add a timeline entry and set the status (recorded as your token’s owner and name)')
     .requiredOption('--status <status>', 'investigating, identified, monitoring or resolved')
     .requiredOption('-m, --message <text>', 'what to tell people')
-    .option('--by <name>', 'who resolves, with --status resolved (other updates are recorded as the token)')
-    .action((id: string, opts: { status: string; message: string; by?: string }) =>
-      run({ kind: 'update', id, ...opts }),
-    );
+    .action((id: string, opts: { status: string; message: string }) => run({ kind: 'update', id, ...opts }));
   incidents
     .command('postmortem <id>')
     .description('publish the postmortem of a resolved incident from a Markdown file, or withdraw it')
     .option('-f, --file <path>', 'the Markdown file (at most 100 KB)')
     .option('--delete', 'withdraw the published postmortem')
-    .option('--by <name>', 'who wrote it (default: your user name)')
-    .action((id: string, opts: { file?: string; delete?: boolean; by?: string }) =>
+    .action((id: string, opts: { file?: string; delete?: boolean }) =>
       run({ kind: 'postmortem', id, ...opts, delete: Boolean(opts.delete) }),
     );
 }

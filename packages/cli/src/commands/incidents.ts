@@ -1,19 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { downtimeBounds, formatDowntime, INCIDENT_STATUSES, type Incident, membersDown, VigilError } from '@vigil/core';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { formatAge, renderTable } from '../table.js';
-
-/** Who a CLI action is recorded as: `--by`, else the local user. */
-export function actor(by: string | undefined): string {
-  if (by !== undefined && by.trim() !== '') return by.trim().slice(0, 100);
-  try {
-    return `${userInfo().username} (cli)`;
-  } catch {
-    return 'cli';
-  }
-}
 
 function iso(ms: number | undefined): string {
   return ms === undefined ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -97,10 +86,10 @@ async function listIncidents(api: ApiClient, all: boolean): Promise<Incident[]> 
 export type IncidentAction =
   | { kind: 'ls'; all: boolean; json: boolean }
   | { kind: 'show'; id: string; json: boolean }
-  | { kind: 'ack'; id: string; by?: string }
-  | { kind: 'resolve'; id: string; by?: string; message?: string }
-  | { kind: 'update'; id: string; by?: string; status: string; message: string }
-  | { kind: 'postmortem'; id: string; file?: string; delete: boolean; by?: string };
+  | { kind: 'ack'; id: string }
+  | { kind: 'resolve'; id: string; message?: string }
+  | { kind: 'update'; id: string; status: string; message: string }
+  | { kind: 'postmortem'; id: string; file?: string; delete: boolean };
 
 type Outcome<T extends string> = { outcome: T; incident: Incident };
 
@@ -114,10 +103,16 @@ function checkUpdate(action: { status: string; message: string }): void {
   if (action.message.trim() === '') throw new VigilError('VALIDATION', '--message: expected some text');
 }
 
-async function resolve(cli: CliContext, id: string, by: string | undefined, message: string | undefined) {
-  const body = { by: actor(by), ...(message !== undefined && { message }) };
-  const { outcome } = await cli.api().post<Outcome<'resolved' | 'already'>>(`${incidentPath(id)}/resolve`, body);
-  cli.out(outcome === 'resolved' ? `Incident ${id} resolved.` : `Incident ${id} was already resolved.`);
+async function resolve(cli: CliContext, id: string, message: string | undefined) {
+  const body = message === undefined ? {} : { message };
+  const { outcome, incident } = await cli
+    .api()
+    .post<Outcome<'resolved' | 'already'>>(`${incidentPath(id)}/resolve`, body);
+  cli.out(
+    outcome === 'resolved'
+      ? `Incident ${id} resolved. Recorded as ${incident.resolvedBy ?? 'this token'}.`
+      : `Incident ${id} was already resolved.`,
+  );
 }
 
 /** The postmortem's Markdown from its file; an unreadable or empty file is bad input naming it. */
@@ -145,11 +140,11 @@ async function postmortem(cli: CliContext, action: Extract<IncidentAction, { kin
     return;
   }
   const markdown = await markdownFrom(action.file);
-  await cli.api().put(path, { markdown, by: actor(action.by) });
-  cli.out(`Postmortem of incident ${action.id} published from ${action.file}.`);
+  const published = await cli.api().put<{ by: string }>(path, { markdown });
+  cli.out(`Postmortem of incident ${action.id} published from ${action.file}. Recorded as ${published.by}.`);
 }
 
-/** `vigil incidents …` through the API; every change is recorded as `--by`, else the local user. */
+/** `vigil incidents …` through the API; every change is recorded as the token's identity (owner and name). */
 export async function incidentsCommand(cli: CliContext, action: IncidentAction): Promise<void> {
   const now = Date.now();
   switch (action.kind) {
@@ -166,9 +161,7 @@ export async function incidentsCommand(cli: CliContext, action: IncidentAction):
     case 'ack': {
       const { outcome, incident } = await cli
         .api()
-        .post<Outcome<'acknowledged' | 'already' | 'resolved'>>(`${incidentPath(action.id)}/ack`, {
-          by: actor(action.by),
-        });
+        .post<Outcome<'acknowledged' | 'already' | 'resolved'>>(`${incidentPath(action.id)}/ack`, {});
       if (outcome === 'acknowledged')
         cli.out(`Incident ${action.id} acknowledged by ${incident.acknowledgedBy}; escalation stopped.`);
       else if (outcome === 'already')
@@ -177,14 +170,16 @@ export async function incidentsCommand(cli: CliContext, action: IncidentAction):
       return;
     }
     case 'resolve':
-      return resolve(cli, action.id, action.by, action.message);
+      return resolve(cli, action.id, action.message);
     case 'update': {
       checkUpdate(action);
-      // The API records who resolves, but writes other updates under the token's owner.
-      if (action.status === 'resolved') return resolve(cli, action.id, action.by, action.message);
-      if (action.by !== undefined) cli.note('--by: the API records updates under the token’s owner and name');
-      await cli.api().post(`${incidentPath(action.id)}/updates`, { status: action.status, message: action.message });
-      cli.out(`Incident ${action.id} updated: ${action.status}.`);
+      if (action.status === 'resolved') return resolve(cli, action.id, action.message);
+      const updated = await cli
+        .api()
+        .post<Incident>(`${incidentPath(action.id)}/updates`, { status: action.status, message: action.message });
+      cli.out(
+        `Incident ${action.id} updated: ${action.status}. Recorded as ${updated.updates.at(-1)?.by ?? 'this token'}.`,
+      );
       return;
     }
     case 'postmortem':

@@ -7,4 +7,21 @@ export {
   tokenInputSchema,
   tokenPatchSchema,
 } from './api-token.js';
+export {
+  asTenantCheck,
+  componentOwner,
+  type Grant,
+  grantIssues,
+  grantSchema,
+  incidentGroup,
+  incidentVisibleTo,
+  mayPublish,
+  mayUseComponent,
+  mayUseEscalation,
+  pagingEscalation,
+  type TenancyConfig,
+  type TenantCheck,
+  tenancyIssues,
+  tenantOf,
+} from './tenancy.js';
 export { TokenStore } from './token-store.js';

@@ -90,6 +90,14 @@ export class TokenStore {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
+  /**
+   * Owners holding an admin token: the operators, for tenancy (their checks are the operators'
+   * checks, like those of vigil.yaml: they use any component, page `default`, may publish).
+   */
+  async operatorOwners(): Promise<Set<string>> {
+    return new Set((await this.list()).filter((token) => token.scope === 'admin').map((token) => token.owner));
+  }
+
   /** Changes a token's name and limits; NOT_FOUND when there is none. */
   async update(id: string, patch: z.output<typeof tokenPatchSchema>): Promise<ApiToken> {
     const current = await this.get(id);

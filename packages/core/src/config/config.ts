@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { grantIssues, grantSchema } from '../access/tenancy.js';
 import {
   type Check,
   checkDefaultsSchema,
@@ -81,6 +82,8 @@ const configFileSchema = z.strictObject({
   people: z.array(personSchema).default([]),
   schedules: z.array(scheduleSchema).default([]),
   escalations: z.array(escalationSchema).default([]),
+  /** What API token owners may use beyond what they own: components, escalation policies, publishing. */
+  grants: z.array(grantSchema).default([]),
   channels: z.array(channelSchema).default([]),
   maintenances: z.array(maintenanceSchema).default([]),
   notifier: notifierSettingsSchema.prefault({}),
@@ -161,6 +164,7 @@ function crossFieldIssues(file: ConfigFile, vantages: Vantage[], checks: Check[]
     }
   });
   issues.push(...pagingIssues(file, checkIds, componentIds));
+  issues.push(...grantIssues(file));
   return issues;
 }
 

@@ -137,13 +137,14 @@ function toPublicCheck(reading: CheckReading): PublicCheck {
   return { id: check.id, name: check.name, target: publicTarget(check), status: checkStatus(reading) };
 }
 
-/** The URL without credentials (a public check's owner chose to show it, not its password), or host:port. */
-function publicTarget(check: Check): string {
+/**
+ * What the public sees of a check's target: scheme, host (and port) and path of a URL, never its
+ * user, password, query string or fragment (an `?api_key=…` is a credential); a TCP target's host:port.
+ */
+export function publicTarget(check: Pick<Check, 'http' | 'tcp'>): string {
   if (check.http) {
     const url = new URL(check.http.url);
-    url.username = '';
-    url.password = '';
-    return url.toString();
+    return `${url.protocol}//${url.host}${url.pathname}`;
   }
   return check.tcp ? `${check.tcp.host}:${check.tcp.port}` : '';
 }

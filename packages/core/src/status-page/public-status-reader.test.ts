@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TokenStore } from '../access/token-store.js';
+import type { Check } from '../checks/check.js';
 import { CheckRegistry } from '../checks/check-registry.js';
 import { type VigilConfig, validateConfig } from '../config/config.js';
 import type { IncidentMember } from '../incidents/incident.js';
@@ -41,7 +43,7 @@ function config(extra: Record<string, unknown> = {}): VigilConfig {
         name: 'API v2',
         component: 'api',
         public: true,
-        http: { url: 'https://api.example.com/v2?region=eu' },
+        http: { url: 'https://api.example.com/v2?api_key=s3cret&region=eu#frag' },
       },
       { id: 'lb-tcp', component: 'lb', tcp: { host: 'lb.example.net', port: 443 } },
       { id: 'lb-old', component: 'lb', paused: true, tcp: { host: 'lb-old.example.net', port: 443 } },
@@ -87,6 +89,7 @@ describe('PublicStatusReader', () => {
       clock,
       config: cfg,
       checks: new CheckRegistry(stores),
+      tokens: new TokenStore(stores),
       incidents,
       maintenanceSource,
     });
@@ -112,13 +115,54 @@ describe('PublicStatusReader', () => {
     expect(api?.uptime).toBeNull();
   });
 
-  it('lists only public checks, with their target', async () => {
+  it('lists only public checks, with their target as scheme, host and path: no query string or fragment', async () => {
     const [api, lb] = (await reader().status()).components;
     expect(api?.checks).toEqual([
-      { id: 'api-v2', name: 'API v2', target: 'https://api.example.com/v2?region=eu', status: 'operational' },
+      { id: 'api-v2', name: 'API v2', target: 'https://api.example.com/v2', status: 'operational' },
     ]);
     expect(lb?.checks).toEqual([]);
-    expect(JSON.stringify(await reader().status())).not.toMatch(/api-health|api\.internal|lb\.example\.net/);
+    const shown = JSON.stringify(await reader().status());
+    expect(shown).not.toMatch(/api-health|api\.internal|lb\.example\.net/);
+    expect(shown).not.toMatch(/s3cret|api_key|region|frag/);
+  });
+
+  it('publishes a tenant’s check only with a publish grant, and counts it only in a component it may use', async () => {
+    const registry = new CheckRegistry({ redis: ctx.redis, keys });
+    const tenant = (id: string, owner: string, component: string) =>
+      registry.put({
+        ...(config().checks.find((check) => check.id === 'api-v2') as Check),
+        id,
+        name: `URGENT: reset your password (${id})`,
+        owner,
+        component,
+        public: true,
+      });
+    await tenant('b-urgent', 'team-b', 'api'); // api granted to team-b, but no publish
+    await tenant('c-urgent', 'team-c', 'api'); // nothing granted: does not count in api at all
+    await tenant('p-shown', 'team-p', 'lb'); // lb and publish granted
+    await tenant('root-shown', 'root', 'lb'); // root holds an admin token: the operators
+    await new TokenStore({ redis: ctx.redis, keys }).create(
+      { owner: 'root', scope: 'admin' },
+      { now, createdBy: 'test' },
+    );
+    await setState('c-urgent', 'down');
+    const grants = {
+      grants: [
+        { owner: 'team-b', components: ['api'] },
+        { owner: 'team-p', components: ['lb'], publish: true },
+      ],
+    };
+    const status = await reader(grants).status();
+    const [api, lb] = status.components;
+    expect(api?.checks.map((check) => check.id)).toEqual(['api-v2']);
+    expect(lb?.checks.map((check) => check.id).sort()).toEqual(['p-shown', 'root-shown']);
+    // team-c's check is not in a component it may use: its outage does not count toward api.
+    expect(api?.status).toBe('operational');
+    expect(JSON.stringify(status)).not.toMatch(/b-urgent|c-urgent/);
+    // team-b's is in its granted component: it counts, though it is not shown.
+    await setState('b-urgent', 'down');
+    now += 5_000;
+    expect((await reader(grants).status()).components[0]?.status).toBe('partial_outage');
   });
 
   it('takes the worst of the running checks: some down is partial, all down major, degraded minor', async () => {

@@ -2,6 +2,8 @@
  * Everything the public site shows, read from Redis into the public shapes: one place decides what is
  * public, so the HTML page, the Statuspage JSON and the feed can never disagree about it.
  */
+import { mayPublish, mayUseComponent, tenantOf } from '../access/tenancy.js';
+import type { TokenStore } from '../access/token-store.js';
 import type { Check } from '../checks/check.js';
 import type { CheckRegistry } from '../checks/check-registry.js';
 import type { VigilConfig } from '../config/config.js';
@@ -27,8 +29,10 @@ import { publicComponents } from './status-page-settings.js';
 
 /** What the reader works with: the role's stores, never its own, so a role has one of each. */
 export interface PublicStatusContext extends Pick<RoleContext, 'redis' | 'keys' | 'clock'> {
-  config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks'>;
+  config: Pick<VigilConfig, 'components' | 'statusPage' | 'checks' | 'grants'>;
   checks: CheckRegistry;
+  /** Who the operators are (owners of admin tokens), for tenancy. */
+  tokens: TokenStore;
   incidents: IncidentStore;
   /** vigil.yaml's maintenances and the API's. */
   maintenanceSource: MaintenanceSource;
@@ -163,10 +167,22 @@ export class PublicStatusReader {
   }
 
   /** vigil.yaml's checks and the API's (which the web role also copies vigil.yaml's into). */
+  /**
+   * The checks the public page counts, under tenancy: a check whose owner may not use its component
+   * does not count toward it, and one whose owner may not publish shows no name or target.
+   */
   private async checks(): Promise<Check[]> {
     const byId = new Map(this.ctx.config.checks.map((check) => [check.id, check]));
     for (const check of await this.registry.list()) byId.set(check.id, check);
-    return [...byId.values()];
+    const { config } = this.ctx;
+    const operators = await this.ctx.tokens.operatorOwners();
+    return [...byId.values()].flatMap((check) => {
+      const owner = tenantOf(check.owner, operators);
+      if (check.component !== undefined && !mayUseComponent(config, owner, check.component)) return [];
+      if (!check.public || mayPublish(config, owner)) return [check];
+      const { public: _unpublished, ...hidden } = check;
+      return [hidden];
+    });
   }
 
   private async scope(): Promise<PublicScope> {

@@ -46,7 +46,9 @@ export function publicComponents(config: {
     return ids.flatMap((id) => {
       const component = declared.get(id);
       if (!component) return [];
-      return [{ ...component, ...(group !== undefined && { group }) }];
+      // Who owns a component is not the public's business.
+      const { owner: _owner, ...shown } = component;
+      return [{ ...shown, ...(group !== undefined && { group }) }];
     });
   });
 }

@@ -1,9 +1,13 @@
 import {
+  asTenantCheck,
   type Check,
   type IncidentMember,
   type IncidentStore,
+  incidentGroup,
   isUnderMaintenance,
   type ProbeErrorClass,
+  pagingEscalation,
+  TimedMemo,
 } from '@vigil/core';
 import type { CheckCatalog } from '../evaluation/check-catalog.js';
 import type { CheckStates, Transition } from '../evaluation/check-state.js';
@@ -12,8 +16,11 @@ import type { NotifierContext } from '../notifier-context.js';
 /** A maintenance window deleted through the API frees the alerts it held at the next drain. */
 type IncidentDeskContext = Pick<
   NotifierContext,
-  'redis' | 'keys' | 'log' | 'clock' | 'config' | 'incidents' | 'checkStates' | 'maintenanceSource'
+  'redis' | 'keys' | 'log' | 'clock' | 'config' | 'incidents' | 'checkStates' | 'maintenanceSource' | 'tokens'
 >;
+
+/** How long the desk trusts its list of operator owners (owners of admin tokens). */
+const OPERATORS_MEMO_MS = 10_000;
 
 /**
  * Turns alerting transitions into incidents: a check going down opens its group's incident (its
@@ -24,6 +31,7 @@ type IncidentDeskContext = Pick<
 export class IncidentDesk {
   readonly incidents: IncidentStore;
   private readonly states: CheckStates;
+  private readonly operators = new TimedMemo({ ttlMs: OPERATORS_MEMO_MS });
 
   constructor(
     private readonly ctx: IncidentDeskContext,
@@ -47,9 +55,9 @@ export class IncidentDesk {
         this.ctx.log.info({ check: check.id, maintenance: maintenance.id }, 'down during maintenance: no incident');
         return;
       }
-      await this.open(check, transition, now);
+      await this.open(await this.tenantView(check), transition, now);
     } else {
-      await this.recover(check, transition);
+      await this.recover(await this.tenantView(check), transition);
     }
     await this.states.settle(transition);
   }
@@ -62,8 +70,22 @@ export class IncidentDesk {
     }
   }
 
-  private group(check: Check): string {
-    return check.component ? `component:${check.component}` : `check:${check.id}`;
+  /**
+   * The check as tenancy sees it: an owner holding an admin token is the operators (its checks
+   * group and page as vigil.yaml's do); any other owner is a tenant.
+   */
+  private async tenantView(check: Check): Promise<Check> {
+    const now = this.ctx.clock.now();
+    const operators = await this.operators.get('owners', now, () => this.ctx.tokens.operatorOwners());
+    return asTenantCheck(check, operators);
+  }
+
+  /**
+   * The check's incident group under the current grants: the component's own only for its owner's
+   * checks (a tenant's check never joins, and so never sees, the operators').
+   */
+  private group(check: Check): { group: string; component?: string } {
+    return incidentGroup(this.ctx.config, check);
   }
 
   private async open(check: Check, transition: Transition, now: number): Promise<void> {
@@ -82,15 +104,17 @@ export class IncidentDesk {
       ...(detail.error && { error: detail.error as ProbeErrorClass }),
       ...(detail.message && { message: detail.message }),
     };
-    const component = this.ctx.config.components.find((c) => c.id === check.component);
-    const escalation = check.escalation ?? this.defaultEscalation();
+    const { group, component: componentId } = this.group(check);
+    const component = this.ctx.config.components.find((c) => c.id === componentId);
+    // The owner's granted policy; the operators' `default` only for the operators' checks or by grant.
+    const escalation = pagingEscalation(this.ctx.config, check);
     const outcome = await this.incidents.openOrJoin(
       {
-        group: this.group(check),
+        group,
         title: component ? `${component.name}: ${down ? 'outage' : 'degraded'}` : `${check.name} is ${transition.to}`,
         impact: down ? 'major' : 'minor',
         severity: check.severity,
-        ...(check.component && { component: check.component }),
+        ...(component && { component: component.id }),
         ...(escalation && { escalation }),
         startedAt: member.firstFailedRound,
         member,
@@ -104,7 +128,7 @@ export class IncidentDesk {
   }
 
   private async recover(check: Check, transition: Transition): Promise<void> {
-    const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(this.group(check)));
+    const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(this.group(check).group));
     if (!id) return;
     const outcome = await this.incidents.memberRecovered(
       id,
@@ -120,9 +144,5 @@ export class IncidentDesk {
     if (outcome.verb !== 'unchanged') {
       this.ctx.log.info({ check: check.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
     }
-  }
-
-  private defaultEscalation(): string | undefined {
-    return this.ctx.config.escalations.some((policy) => policy.id === 'default') ? 'default' : undefined;
   }
 }

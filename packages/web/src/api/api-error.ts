@@ -38,7 +38,7 @@ function fastifyClientError(err: FastifyError): { code: string; message: string;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         code: 'UNSUPPORTED_MEDIA_TYPE',
-        message: 'expected content-type application/json',
+        message: 'expected content-type application/json (or application/merge-patch+json for PATCH)',
         path: 'content-type',
       };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

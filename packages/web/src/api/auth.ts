@@ -12,18 +12,22 @@ export function hasScope(token: Pick<ApiToken, 'scope'>, needed: TokenScope): bo
   return RANK[token.scope] >= RANK[needed];
 }
 
+/** Counts one request in a fixed window of `perMs` (INCR, expiry set with the first): the count so far and seconds to reset. */
+async function fixedWindow(ctx: WebContext, id: string, perMs: number): Promise<{ count: number; resetS: number }> {
+  const now = ctx.clock.now();
+  const window = Math.floor(now / perMs);
+  const key = ctx.keys.rateLimit(id, window);
+  const replies = await ctx.redis.multi().incr(key).pexpire(key, perMs, 'NX').exec();
+  return { count: Number(replies?.[0]?.[1] ?? 0), resetS: Math.ceil(((window + 1) * perMs - now) / 1000) };
+}
+
 /**
  * Counts one request against the token's fixed window (INCR, expiry set with the first), answering
  * 429 with Retry-After once the window is full. The limit headers go on every answer.
  */
 async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
   const { max, perMs } = token.rateLimit;
-  const now = ctx.clock.now();
-  const window = Math.floor(now / perMs);
-  const key = ctx.keys.rateLimit(token.id, window);
-  const replies = await ctx.redis.multi().incr(key).pexpire(key, perMs, 'NX').exec();
-  const count = Number(replies?.[0]?.[1] ?? 0);
-  const resetS = Math.ceil(((window + 1) * perMs - now) / 1000);
+  const { count, resetS } = await fixedWindow(ctx, token.id, perMs);
   reply.header('x-ratelimit-limit', String(max));
   reply.header('x-ratelimit-remaining', String(Math.max(0, max - count)));
   reply.header('x-ratelimit-reset', String(resetS));
@@ -37,6 +41,27 @@ async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply):
   }
 }
 
+/** Requests with a malformed or unknown token one client address may send per window. */
+export const INVALID_TOKEN_LIMIT = { max: 30, perMs: 60_000 };
+
+/**
+ * Requests with a malformed or unknown token are limited per client address, with the same fixed
+ * window as token limits: past the limit they get 429 with Retry-After instead of 401. A valid token
+ * from that address still works: its secret (192 random bits) cannot be guessed, and an address
+ * shared behind a proxy or NAT must not let one client lock everyone else out.
+ */
+async function invalidTokenLimit(ctx: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { max, perMs } = INVALID_TOKEN_LIMIT;
+  const used = await fixedWindow(ctx, `invalid-token:${request.ip}`, perMs);
+  if (used.count <= max) return;
+  reply.header('retry-after', String(used.resetS));
+  throw new VigilError(
+    'RATE_LIMITED',
+    `rate limit: at most ${max} requests with an invalid token per ${perMs / 1000}s from one address; retry in ${used.resetS}s`,
+    [{ path: 'authorization', message: `at most ${max} invalid tokens per ${perMs / 1000}s` }],
+  );
+}
+
 /** The caller's token for a route that needs one: 401 without a valid one, 403 for too small a scope. */
 export async function authenticate(
   ctx: WebContext,
@@ -48,6 +73,7 @@ export async function authenticate(
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match?.[1]) {
+    if (header !== undefined) await invalidTokenLimit(ctx, request, reply);
     reply.header('www-authenticate', 'Bearer realm="vigil"');
     throw new VigilError(
       'UNAUTHORIZED',
@@ -57,6 +83,7 @@ export async function authenticate(
   }
   const token = await ctx.tokens.verify(match[1]);
   if (!token) {
+    await invalidTokenLimit(ctx, request, reply);
     reply.header('www-authenticate', 'Bearer realm="vigil", error="invalid_token"');
     throw new VigilError('UNAUTHORIZED', 'authorization: the token is unknown or revoked', [
       { path: 'authorization', message: 'unknown or revoked token' },

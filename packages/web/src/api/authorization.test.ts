@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { TokenScope } from '@vigil/core';
+import type { IncidentMember, TokenScope } from '@vigil/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webRoutes } from '../app.js';
+import type { WebContext } from '../context.js';
 import {
   dumpPrefix,
   type OwnedFixtures,
@@ -10,6 +11,7 @@ import {
   readPrefix,
   restorePrefix,
   seedOwned,
+  TEST_CONFIG,
   testWebApp,
 } from '../testing.js';
 import type { Route } from './route.js';
@@ -32,6 +34,25 @@ interface Cell {
 
 const HOUR = 3_600_000;
 
+/**
+ * Owners and grants: the operators own `api` and `lb` (and the check `ops-lb` in lb); team-b owns
+ * `shop` and its own policy, and may publish; team-a (the `read` and `write` callers) is granted
+ * `api` and `default`, not `lb`, and may not publish; `other` is a write token of team-b.
+ */
+const MATRIX_CONFIG = {
+  ...TEST_CONFIG,
+  components: [...TEST_CONFIG.components, { id: 'shop', name: 'Shop', owner: 'team-b' }],
+  escalations: [...TEST_CONFIG.escalations, { id: 'team-b-oncall', levels: [{ notify: ['person:ana'] }] }],
+  grants: [
+    { owner: 'team-a', components: ['api'], escalations: ['default'] },
+    { owner: 'team-b', escalations: ['team-b-oncall'], publish: true },
+  ],
+  checks: [
+    ...TEST_CONFIG.checks,
+    { id: 'ops-lb', component: 'lb', http: { url: 'https://lb.example.com/health?api_key=s3cret' } },
+  ],
+};
+
 function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<string, Cell> {
   const check = `/api/v1/checks/${a.checkId}`;
   const incident = `/api/v1/incidents/${a.incidentId}`;
@@ -47,12 +68,11 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
       payload: { id: 'new-web', interval: '1m', vantages: ['alpha'], http: { url: 'https://example.com/new' } },
     },
     'GET /api/v1/checks/:id': { url: check, owned: true },
-    // The id namespace is shared: creating an id that exists is a conflict whoever owns it.
+    // Another owner's id answers the 404 of a missing one: PUT is no oracle for which ids exist.
     'PUT /api/v1/checks/:id': {
       url: check,
       payload: { interval: '2m', vantages: ['alpha'], http: { url: 'https://example.com/' } },
       owned: true,
-      expect: { other: 409 },
     },
     'PATCH /api/v1/checks/:id': { url: check, payload: { interval: '5m' }, owned: true },
     'DELETE /api/v1/checks/:id': { url: check, owned: true },
@@ -62,7 +82,7 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     'GET /api/v1/checks/:id/uptime': { url: `${check}/uptime`, owned: true },
     'GET /api/v1/incidents': { url: '/api/v1/incidents?status=all' },
     'GET /api/v1/incidents/:id': { url: incident, owned: true },
-    'POST /api/v1/incidents/:id/ack': { url: `${incident}/ack`, payload: { by: 'ana' }, owned: true },
+    'POST /api/v1/incidents/:id/ack': { url: `${incident}/ack`, payload: {}, owned: true },
     'POST /api/v1/incidents/:id/updates': {
       url: `${incident}/updates`,
       payload: { status: 'identified', message: 'The pool is exhausted.' },
@@ -70,13 +90,14 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     },
     'PATCH /api/v1/incidents/:id': { url: incident, payload: { status: 'monitoring' }, owned: true },
     'POST /api/v1/incidents/:id/resolve': { url: `${incident}/resolve`, payload: { message: 'Fixed.' }, owned: true },
-    // The seeded incident is open and has no postmortem: a caller past scope and ownership gets the
-    // 409 or 404 of that state (postmortem-api.test.ts covers the successes).
+    // The seeded incident is open and has no postmortem: a caller past scope, ownership and the
+    // publish right gets the 409 or 404 of that state (postmortem.test.ts covers the successes).
+    // team-a may not publish: 403 naming `public`.
     'PUT /api/v1/incidents/:id/postmortem': {
       url: `${incident}/postmortem`,
       payload: { markdown: '# What happened' },
       owned: true,
-      expect: { write: 409, admin: 409 },
+      expect: { write: 403, admin: 409 },
     },
     'GET /api/v1/incidents/:id/postmortem': {
       url: `${incident}/postmortem`,
@@ -86,7 +107,7 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     'DELETE /api/v1/incidents/:id/postmortem': {
       url: `${incident}/postmortem`,
       owned: true,
-      expect: { write: 404, admin: 404 },
+      expect: { write: 403, admin: 404 },
     },
     'GET /api/v1/maintenances': { url: '/api/v1/maintenances' },
     'GET /api/v1/maintenances/:id': { url: maintenance, owned: true },
@@ -119,6 +140,169 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     'GET /readyz': { url: '/readyz' },
     'GET /api/v1/openapi.json': { url: '/api/v1/openapi.json' },
   };
+}
+
+/** The operators' incidents the cross-owner rows act on. */
+interface OperatorIncidents {
+  /** Open, in `lb`: granted to nobody. */
+  lb: string;
+  /** Open, in `api`: granted to team-a. */
+  api: string;
+  /** Resolved, in `lb`, with a published postmortem. */
+  lbResolved: string;
+}
+
+/**
+ * A cross-owner row: one request, and what every caller gets. A 403 that tenancy refuses names
+ * `field`; 2xx is written 200 (any 2xx passes).
+ */
+interface CrossRow {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  payload?: Record<string, unknown>;
+  expect: Record<Caller, number>;
+  field?: string;
+}
+
+const UNAUTHENTICATED = { none: 401, malformed: 401, revoked: 401 } as const;
+
+function newCheck(id: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return { id, interval: '1m', vantages: ['alpha'], http: { url: `https://${id}.example.com/` }, ...extra };
+}
+
+/** Components, incidents, escalation policies and publishing across owners, for every caller. */
+function crossOwnerRows(a: OwnedFixtures, ops: OperatorIncidents): Record<string, CrossRow> {
+  const incidentRows = (name: string, id: string, a2xx: number) => {
+    const url = `/api/v1/incidents/${id}`;
+    const read = { ...UNAUTHENTICATED, read: a2xx, write: a2xx, other: 404, admin: 200 };
+    const act = { ...UNAUTHENTICATED, read: 403, write: a2xx, other: 404, admin: 200 };
+    return {
+      [`incident ${name}: read`]: { method: 'GET', url, expect: read },
+      [`incident ${name}: ack`]: { method: 'POST', url: `${url}/ack`, payload: {}, expect: act },
+      [`incident ${name}: update`]: {
+        method: 'POST',
+        url: `${url}/updates`,
+        payload: { status: 'identified', message: 'Mine now.' },
+        expect: act,
+      },
+      [`incident ${name}: status`]: { method: 'PATCH', url, payload: { status: 'monitoring' }, expect: act },
+      [`incident ${name}: resolve`]: { method: 'POST', url: `${url}/resolve`, payload: {}, expect: act },
+    } satisfies Record<string, CrossRow>;
+  };
+  const postmortem = `/api/v1/incidents/${ops.lbResolved}/postmortem`;
+  const post = (payload: Record<string, unknown>, expect: Partial<Record<Caller, number>>, field?: string) => ({
+    method: 'POST' as const,
+    url: '/api/v1/checks',
+    payload,
+    expect: { ...UNAUTHENTICATED, read: 403, write: 201, other: 201, admin: 201, ...expect },
+    ...(field !== undefined && { field }),
+  });
+  return {
+    'component of the operators, granted to nobody (lb)': post(
+      newCheck('in-lb', { component: 'lb' }),
+      { write: 403, other: 403 },
+      'component',
+    ),
+    'component of the operators, granted to team-a (api)': post(
+      newCheck('in-api', { component: 'api' }),
+      { other: 403 },
+      'component',
+    ),
+    'component owned by team-b (shop)': post(newCheck('in-shop', { component: 'shop' }), { write: 403 }, 'component'),
+    'component changed by PATCH to the operators’ lb': {
+      method: 'PATCH',
+      url: `/api/v1/checks/${a.checkId}`,
+      payload: { component: 'lb' },
+      expect: { ...UNAUTHENTICATED, read: 403, write: 403, other: 404, admin: 200 },
+      field: 'component',
+    },
+    'escalation of the operators (default), granted to team-a': post(
+      newCheck('pages-default', { escalation: 'default' }),
+      { other: 403 },
+      'escalation',
+    ),
+    'escalation of team-b (team-b-oncall)': post(
+      newCheck('pages-b', { escalation: 'team-b-oncall' }),
+      { write: 403 },
+      'escalation',
+    ),
+    'public check (publish: team-b and admins only)': post(
+      newCheck('urgent', { name: 'URGENT: reset your password', public: true }),
+      { write: 403 },
+      'public',
+    ),
+    'public: true by PATCH of one’s own check': {
+      method: 'PATCH',
+      url: `/api/v1/checks/${a.checkId}`,
+      payload: { public: true },
+      expect: { ...UNAUTHENTICATED, read: 403, write: 403, other: 404, admin: 200 },
+      field: 'public',
+    },
+    ...incidentRows('of the operators in lb', ops.lb, 404),
+    ...incidentRows('of the operators in api (granted to team-a)', ops.api, 200),
+    'incident of the operators: postmortem read': {
+      method: 'GET',
+      url: postmortem,
+      expect: { ...UNAUTHENTICATED, read: 404, write: 404, other: 404, admin: 200 },
+    },
+    'incident of the operators: postmortem publish': {
+      method: 'PUT',
+      url: postmortem,
+      payload: { markdown: '# Ours now' },
+      expect: { ...UNAUTHENTICATED, read: 403, write: 404, other: 404, admin: 200 },
+    },
+    'incident of the operators: postmortem withdraw': {
+      method: 'DELETE',
+      url: postmortem,
+      expect: { ...UNAUTHENTICATED, read: 403, write: 404, other: 404, admin: 204 },
+    },
+  };
+}
+
+/** Opens an incident of the operators' config check `checkId` in `component`, as the notifier would. */
+async function openOperatorsIncident(
+  ctx: WebContext,
+  checkId: string,
+  component: string,
+  now: number,
+): Promise<string> {
+  const member: IncidentMember = {
+    checkId,
+    name: checkId,
+    down: true,
+    firstFailedRound: now - 60_000,
+    lastFailedRound: now,
+    vantagesFailing: ['alpha'],
+    vantagesTotal: 3,
+    error: 'connect_refused',
+    message: 'connection refused to lb.example.com',
+  };
+  const { id } = await ctx.incidents.openOrJoin(
+    {
+      group: `component:${component}`,
+      title: `${component}: outage`,
+      impact: 'major',
+      severity: 'major',
+      component,
+      escalation: 'default',
+      startedAt: now - 60_000,
+      member,
+      openedMessage: `${checkId} is failing.`,
+      joinedMessage: '',
+    },
+    now,
+    0,
+  );
+  return id;
+}
+
+async function seedOperators(ctx: WebContext, now: number): Promise<OperatorIncidents> {
+  const lbResolved = await openOperatorsIncident(ctx, 'ops-lb', 'lb', now - 2 * HOUR);
+  await ctx.incidents.resolve(lbResolved, 'ops (root)', now - HOUR);
+  await ctx.incidents.setPostmortem(lbResolved, { markdown: '# The load balancers', by: 'ops (root)' }, now);
+  const lb = await openOperatorsIncident(ctx, 'ops-lb', 'lb', now);
+  const api = await openOperatorsIncident(ctx, 'from-config', 'api', now);
+  return { lb, api, lbResolved };
 }
 
 /** What a caller must get from a route; undefined where the matrix asks for a 2xx. */
@@ -158,6 +342,9 @@ function mismatch(
 describe('authorization matrix', () => {
   let t: Awaited<ReturnType<typeof testWebApp>>;
   let cells: Record<string, Cell>;
+  let cross: Record<string, CrossRow>;
+  let ownIncident: string;
+  let ops: OperatorIncidents;
   let headers: Record<Caller, Record<string, string>>;
   let seeded: PrefixDump;
   let seededState: Record<string, string>;
@@ -165,8 +352,11 @@ describe('authorization matrix', () => {
   const ownerA = 'team-a';
 
   beforeAll(async () => {
-    t = await testWebApp();
+    t = await testWebApp(MATRIX_CONFIG);
     const fixtures = await seedOwned(t.ctx, ownerA);
+    ops = await seedOperators(t.ctx, t.clock.now());
+    ownIncident = fixtures.incidentId;
+    cross = crossOwnerRows(fixtures, ops);
     const victim = await t.token({ owner: ownerA, scope: 'read', name: 'victim' });
     const revoked = await t.token({ owner: ownerA, scope: 'write' });
     await t.ctx.tokens.revoke(revoked.record.id);
@@ -220,6 +410,63 @@ describe('authorization matrix', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it.each(CALLERS)('answers %s across owners: components, incidents, escalations, publishing', async (caller) => {
+    const failures: string[] = [];
+    for (const [name, row] of Object.entries(cross)) {
+      await restorePrefix(t.ctx, seeded);
+      const response = await t.app.inject({
+        method: row.method,
+        url: row.url,
+        headers: headers[caller],
+        ...(row.payload && { payload: row.payload }),
+      });
+      const want = row.expect[caller];
+      const got = `${response.statusCode} ${response.body.slice(0, 300)}`;
+      const ok = want === 200 ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === want;
+      if (!ok) failures.push(`${name} as ${caller}: expected ${want}, got ${got}`);
+      else if (want === 403 && row.field !== undefined && SCOPE[caller] !== 'read') {
+        const fields = response.json().error.issues.map((issue: { path: string }) => issue.path);
+        if (!fields.includes(row.field))
+          failures.push(`${name} as ${caller}: expected the 403 to name ${row.field}, got ${got}`);
+      }
+      if (ok && response.statusCode >= 400 && !isDeepStrictEqual(await state(), seededState)) {
+        failures.push(`${name} as ${caller}: refused with ${response.statusCode} but changed Redis`);
+      }
+      if (ok && response.statusCode === 404) {
+        // The very 404 of a missing incident: nothing about the operators' incident shows.
+        for (const secret of ['ops-lb', 'lb.example.com', 'from-config', 'load balancers']) {
+          if (response.body.toLowerCase().includes(secret))
+            failures.push(`${name} as ${caller}: the 404 shows ${secret}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('counts its cells: routes × callers and cross-owner rows × callers', () => {
+    const routes = webRoutes(t.ctx).length;
+    const rows = Object.keys(cross).length;
+    const counts = { routes, rows, callers: CALLERS.length, cells: (routes + rows) * CALLERS.length };
+    console.info(
+      `authorization matrix: ${routes} routes × ${CALLERS.length} callers = ${routes * CALLERS.length} cells; ` +
+        `${rows} cross-owner rows × ${CALLERS.length} callers = ${rows * CALLERS.length} cells; ${counts.cells} in all`,
+    );
+    expect(rows).toBeGreaterThanOrEqual(20);
+    expect(counts.cells).toBe((routes + rows) * 7);
+  });
+
+  it('lists to each owner only the operators’ incidents its grants share', async () => {
+    await restorePrefix(t.ctx, seeded);
+    const list = async (caller: Caller) => {
+      const response = await t.app.inject({ url: '/api/v1/incidents?status=all', headers: headers[caller] });
+      return (response.json().items as { id: string }[]).map((incident) => incident.id).sort();
+    };
+    expect(await list('write')).toEqual([ops.api, ownIncident].sort());
+    expect(await list('read')).toEqual([ops.api, ownIncident].sort());
+    expect(await list('other')).toEqual([]);
+    expect(await list('admin')).toEqual([ops.api, ops.lb, ops.lbResolved, ownIncident].sort());
   });
 
   it('refuses malformed authorization headers with 401 and a Bearer challenge', async () => {

@@ -8,9 +8,11 @@ import {
   formatDuration,
   resolveCheck,
   targetPolicyIssues,
+  tenancyIssues,
   VigilError,
 } from '@vigil/core';
 import type { WebContext } from '../context.js';
+import { tenant } from './ownership.js';
 
 function quotaIssues(ctx: WebContext, check: Check, token: ApiToken): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -45,7 +47,9 @@ function duplicateVantageIssues(check: Check): FieldIssue[] {
 
 /**
  * Turns a validated API body into the check to store, or refuses it: references the fleet's config
- * must resolve (400), literal private targets the policy forbids (400), and the token's quota (403).
+ * must resolve (400), literal private targets the policy forbids (400), components, escalation
+ * policies and publishing the token's owner neither owns nor is granted (403, naming the field),
+ * and the token's quota (403).
  */
 export function admitCheck(ctx: WebContext, input: CheckInput, token: ApiToken, owner: string | undefined): Check {
   const resolved = resolveCheck(input, ctx.config.defaults);
@@ -56,6 +60,8 @@ export function admitCheck(ctx: WebContext, input: CheckInput, token: ApiToken, 
     ...targetPolicyIssues(check, ctx.guard),
   ];
   if (invalid.length > 0) throw new VigilError('VALIDATION', describeIssues(invalid), invalid);
+  const denied = tenancyIssues(ctx.config, check, tenant(token));
+  if (denied.length > 0) throw new VigilError('FORBIDDEN', `not granted: ${describeIssues(denied)}`, denied);
   const overQuota = quotaIssues(ctx, check, token);
   if (overQuota.length > 0) throw new VigilError('QUOTA_EXCEEDED', `quota: ${describeIssues(overQuota)}`, overQuota);
   return check;

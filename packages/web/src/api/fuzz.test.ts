@@ -67,13 +67,12 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /api/v1/checks': { id: 'fuzzed', ...CHECK },
   'PUT /api/v1/checks/:id': CHECK,
   'PATCH /api/v1/checks/:id': { interval: '2m', tags: ['patched'], http: { expect: { status: ['200'] } } },
-  'POST /api/v1/incidents/:id/ack': { by: 'ana' },
+  'POST /api/v1/incidents/:id/ack': {},
   'POST /api/v1/incidents/:id/updates': { status: 'identified', message: 'The pool is exhausted.' },
   'PATCH /api/v1/incidents/:id': { status: 'monitoring', message: 'Watching.' },
-  'POST /api/v1/incidents/:id/resolve': { by: 'ana', message: 'Fixed.' },
+  'POST /api/v1/incidents/:id/resolve': { message: 'Fixed.' },
   'PUT /api/v1/incidents/:id/postmortem': {
     markdown: '# What happened\n\nA bad deploy, [rolled back](https://x.example/).',
-    by: 'ana',
   },
   'POST /api/v1/maintenances': { id: 'drill', title: 'Drill', description: 'Failover', checks: [a.checkId], ...WINDOW },
   'PUT /api/v1/maintenances/:id': {

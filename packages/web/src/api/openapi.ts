@@ -68,7 +68,13 @@ export function openApiDocument(routes: readonly Route[], version: string): Json
       ...(definition.body && {
         requestBody: {
           required: !definition.body.safeParse(undefined).success,
-          content: { 'application/json': { schema: schemaOf(definition.body) } },
+          content: {
+            'application/json': { schema: schemaOf(definition.body) },
+            // PATCH bodies are JSON merge patches (RFC 7396), also sent under their own media type.
+            ...(definition.method === 'PATCH' && {
+              'application/merge-patch+json': { schema: schemaOf(definition.body) },
+            }),
+          },
         },
       }),
       responses: {

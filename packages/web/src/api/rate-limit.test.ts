@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testWebApp } from '../testing.js';
+import { INVALID_TOKEN_LIMIT } from './auth.js';
 
 describe('rate limits per token', () => {
   let t: Awaited<ReturnType<typeof testWebApp>>;
@@ -110,5 +111,32 @@ describe('rate limits per token', () => {
 
   it('does not limit public routes', async () => {
     for (let i = 0; i < 20; i++) expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('answers 30 invalid tokens a minute from one address, then 429 with Retry-After; valid tokens still work', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'read' });
+    const from = (remoteAddress: string, headers: Record<string, string>) =>
+      t.app.inject({ url: '/api/v1/tokens/self', headers, remoteAddress });
+    const guesses = ['Bearer vgl_guess', 'Basic dmlnaWw6dmlnaWw=', `${auth.authorization}x`];
+    for (let i = 0; i < INVALID_TOKEN_LIMIT.max; i++) {
+      const response = await from('203.0.113.7', { authorization: guesses[i % guesses.length] ?? '' });
+      expect(response.statusCode, `guess ${i + 1}`).toBe(401);
+    }
+    const limited = await from('203.0.113.7', { authorization: 'Bearer vgl_guess' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error).toMatchObject({ code: 'RATE_LIMITED', issues: [{ path: 'authorization' }] });
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await from('203.0.113.7', { authorization: 'Basic dmlnaWw6dmlnaWw=' })).statusCode).toBe(429);
+    // A valid token from that address (shared behind a NAT, say) is not locked out.
+    expect((await from('203.0.113.7', auth)).statusCode).toBe(200);
+    // Other addresses, and requests without any token, are not affected.
+    expect((await from('203.0.113.8', auth)).statusCode).toBe(200);
+    expect((await from('203.0.113.8', { authorization: 'Bearer vgl_guess' })).statusCode).toBe(401);
+    expect((await from('203.0.113.7', {})).statusCode).toBe(401);
+    // The next window starts afresh.
+    t.clock.advance(retryAfter * 1000);
+    expect((await from('203.0.113.7', { authorization: 'Bearer vgl_guess' })).statusCode).toBe(401);
   });
 });

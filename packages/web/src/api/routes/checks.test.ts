@@ -191,7 +191,7 @@ describe('checks API', () => {
     expect((await t.ctx.checks.get('web'))?.name).toBe('Web, renamed');
   });
 
-  it("refuses to PUT over another owner's check", async () => {
+  it("answers a PUT over another owner's check with the very 404 of a missing one (no oracle)", async () => {
     const a = await t.token({ owner: 'team-a', scope: 'write' });
     const b = await t.token({ owner: 'team-b', scope: 'write' });
     await create(a.auth, { id: 'web', name: 'Team A web' });
@@ -201,7 +201,10 @@ describe('checks API', () => {
       headers: b.auth,
       payload: { name: 'Team B now', interval: '1m', http: { url: 'https://evil.example.com/' } },
     });
-    expect(response.statusCode).toBe(409);
+    expect(response.statusCode).toBe(404);
+    const missing = await t.app.inject({ url: '/api/v1/checks/wex', headers: b.auth });
+    expect(response.body.replace('web', 'ID')).toBe(missing.body.replace('wex', 'ID'));
+    expect(response.headers['content-type']).toBe(missing.headers['content-type']);
     expect(await t.ctx.checks.get('web')).toMatchObject({ name: 'Team A web', owner: 'team-a' });
   });
 
@@ -372,5 +375,54 @@ describe('checks API', () => {
       expect(response.statusCode, `${method} ${url}`).toBe(404);
     }
     expect((await t.ctx.checks.get('from-config'))?.paused).toBe(false);
+  });
+
+  it('keeps checks from vigil.yaml read-only through the API, even for admins: 409 naming the file', async () => {
+    const admin = await t.token({ owner: 'ops', scope: 'admin' });
+    const before = await t.ctx.checks.get('from-config');
+    for (const [method, url, payload] of [
+      ['PATCH', '/api/v1/checks/from-config', { interval: '5m' }],
+      ['PUT', '/api/v1/checks/from-config', { interval: '5m', http: { url: 'https://api.example.com/health' } }],
+      ['DELETE', '/api/v1/checks/from-config', undefined],
+      ['POST', '/api/v1/checks/from-config/pause', undefined],
+      ['POST', '/api/v1/checks/from-config/resume', undefined],
+    ] as const) {
+      const response = await t.app.inject({ method, url, headers: admin.auth, ...(payload && { payload }) });
+      expect(response.statusCode, `${method} ${url}: ${response.body}`).toBe(409);
+      expect(response.json().error).toMatchObject({ code: 'CONFLICT', issues: [{ path: 'id' }] });
+      expect(response.json().error.message).toContain('vigil.yaml');
+    }
+    expect(await t.ctx.checks.get('from-config')).toEqual(before);
+  });
+
+  it('takes a PATCH as application/merge-patch+json (RFC 7396) as well as application/json', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    await create(auth, { id: 'web', tags: ['prod'] });
+    const patch = (contentType: string, body: unknown, method: 'PATCH' | 'POST' = 'PATCH') =>
+      t.app.inject({
+        method,
+        url: method === 'PATCH' ? '/api/v1/checks/web' : '/api/v1/checks',
+        headers: { ...auth, 'content-type': contentType },
+        payload: JSON.stringify(body),
+      });
+    const merged = await patch('application/merge-patch+json', { interval: '2m', tags: null });
+    expect(merged.statusCode, merged.body).toBe(200);
+    expect(merged.json()).toMatchObject({ intervalMs: 120_000, tags: [] });
+    const charset = await patch('application/merge-patch+json; charset=utf-8', { name: 'Web' });
+    expect(charset.statusCode, charset.body).toBe(200);
+    const bad = await patch('application/merge-patch+json', '{');
+    expect(bad.statusCode).toBe(400);
+    const broken = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/checks/web',
+      headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+      payload: '{"interval":',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error.issues).toEqual([expect.objectContaining({ path: 'body' })]);
+    // The merge patch media type is for PATCH; elsewhere it is still a 415.
+    const post = await patch('application/merge-patch+json', { id: 'x', http: { url: 'https://x.example/' } }, 'POST');
+    expect(post.statusCode).toBe(415);
+    expect(await t.ctx.checks.get('web')).toMatchObject({ name: 'Web', intervalMs: 120_000, tags: [] });
   });
 });

@@ -14,7 +14,7 @@ import type { WebContext } from '../../context.js';
 import { hasScope } from '../auth.js';
 import { admitCheck } from '../check-policy.js';
 import { checkView } from '../check-view.js';
-import { canSee, visibleCheck } from '../ownership.js';
+import { canSee, changeableCheck, noSuchCheck, refuseDeclared, visibleCheck } from '../ownership.js';
 import { type Route, route } from '../route.js';
 
 const idParams = z.strictObject({ id: slugSchema });
@@ -173,11 +173,11 @@ export function checkRoutes(ctx: WebContext): Route[] {
         }
         const data = { ...body, id: params.id };
         const current = await ctx.checks.get(params.id);
-        if (current && canSee(token, current)) return replace(ctx, token, current, data);
+        // Another owner's check answers the 404 of a missing one: no oracle for which ids exist.
+        if (current && !canSee(token, current)) throw noSuchCheck(params.id);
         if (current) {
-          throw new VigilError('CONFLICT', `check ${params.id} already exists`, [
-            { path: 'id', message: 'already exists' },
-          ]);
+          refuseDeclared(ctx, current);
+          return replace(ctx, token, current, data);
         }
         const check = admitCheck(ctx, parseCheck(data), token, token.owner);
         await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
@@ -188,13 +188,14 @@ export function checkRoutes(ctx: WebContext): Route[] {
     route({
       method: 'PATCH',
       url: '/api/v1/checks/:id',
-      summary: 'Change some fields of a check (JSON merge patch; null removes a field)',
+      summary:
+        'Change some fields of a check (JSON merge patch, application/merge-patch+json or application/json; null removes a field)',
       tag: 'checks',
       access: 'write',
       params: idParams,
       body: patchBody,
       async handler({ params, body, token }) {
-        const current = await visibleCheck(ctx, token, params.id);
+        const current = await changeableCheck(ctx, token, params.id);
         if (body.id !== undefined && body.id !== params.id) {
           throw new VigilError('VALIDATION', 'id: cannot be changed; create a new check instead', [
             { path: 'id', message: 'cannot be changed; create a new check instead' },
@@ -212,7 +213,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       params: idParams,
       status: 204,
       async handler({ params, token, reply }) {
-        await visibleCheck(ctx, token, params.id);
+        await changeableCheck(ctx, token, params.id);
         await ctx.checks.delete(params.id);
         return reply.code(204).send();
       },
@@ -226,7 +227,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
         access: 'write',
         params: idParams,
         async handler({ params, token }) {
-          await visibleCheck(ctx, token, params.id);
+          await changeableCheck(ctx, token, params.id);
           return view(ctx, await ctx.checks.setPaused(params.id, action === 'pause'));
         },
       }),

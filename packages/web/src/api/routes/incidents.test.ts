@@ -115,18 +115,19 @@ describe('incidents API', () => {
 
   it('acknowledges once: the first acknowledgement wins, the second says already', async () => {
     const id = await open('web', 5);
-    const first = await post(`/api/v1/incidents/${id}/ack`, { by: 'ana' });
+    const me = 'team-a (team-a-write)';
+    const first = await post(`/api/v1/incidents/${id}/ack`);
     expect(first.statusCode, first.body).toBe(200);
     expect(first.json()).toMatchObject({
       outcome: 'acknowledged',
-      incident: { acknowledgedBy: 'ana', acknowledgedAt: t.clock.now() },
+      incident: { acknowledgedBy: me, acknowledgedAt: t.clock.now() },
     });
 
     t.clock.advance(MIN);
     const second = await post(`/api/v1/incidents/${id}/ack`);
-    expect(second.json()).toMatchObject({ outcome: 'already', incident: { acknowledgedBy: 'ana' } });
+    expect(second.json()).toMatchObject({ outcome: 'already', incident: { acknowledgedBy: me } });
     const stored = await t.ctx.incidents.get(id);
-    expect(stored).toMatchObject({ acknowledgedBy: 'ana', acknowledgedAt: t.clock.now() - MIN });
+    expect(stored).toMatchObject({ acknowledgedBy: me, acknowledgedAt: t.clock.now() - MIN });
     expect(stored?.updates.filter((u) => u.message.startsWith('Acknowledged'))).toHaveLength(1);
 
     const other = await open('db', 5);
@@ -246,5 +247,27 @@ describe('incidents API', () => {
 
     const admin = await t.token({ owner: 'ops', scope: 'admin' });
     expect((await get(`/api/v1/incidents/${id}`, admin.auth)).statusCode).toBe(200);
+  });
+
+  it('records the authenticated identity, refusing a `by` in any body with 400 naming it', async () => {
+    const id = await open('web', 5);
+    await t.ctx.incidents.resolve(await open('db', 5), 'ops', t.clock.now());
+    const resolvedId = (await t.ctx.incidents.list()).find((incident) => incident.status === 'resolved')?.id;
+    for (const [method, url, payload] of [
+      ['POST', `/api/v1/incidents/${id}/ack`, { by: 'the CEO' }],
+      ['POST', `/api/v1/incidents/${id}/updates`, { status: 'identified', message: 'x', by: 'the CEO' }],
+      ['PATCH', `/api/v1/incidents/${id}`, { status: 'monitoring', by: 'the CEO' }],
+      ['POST', `/api/v1/incidents/${id}/resolve`, { by: 'the CEO' }],
+      ['PUT', `/api/v1/incidents/${resolvedId}/postmortem`, { markdown: '# x', by: 'the CEO' }],
+    ] as const) {
+      const response = await t.app.inject({ method, url, headers: owner.auth, payload });
+      expect(response.statusCode, `${method} ${url}`).toBe(400);
+      expect(paths(response.json()), `${method} ${url}`).toEqual(['by']);
+    }
+    const stored = await t.ctx.incidents.get(id);
+    expect(stored?.acknowledgedAt).toBeUndefined();
+    expect(stored?.updates).toHaveLength(1);
+    const acked = await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/ack`, headers: owner.auth });
+    expect(acked.json().incident.acknowledgedBy).toBe('team-a (team-a-write)');
   });
 });

@@ -1,8 +1,15 @@
-import { type ApiToken, INCIDENT_STATUSES, type Incident, MAX_POSTMORTEM_BYTES, VigilError } from '@vigil/core';
+import {
+  type ApiToken,
+  INCIDENT_STATUSES,
+  type Incident,
+  MAX_POSTMORTEM_BYTES,
+  mayPublish,
+  VigilError,
+} from '@vigil/core';
 import { z } from 'zod';
 import type { WebContext } from '../../context.js';
 import { renderMarkdown } from '../../status/markdown.js';
-import { incidentFilter, visibleIncident } from '../ownership.js';
+import { incidentFilter, tenant, visibleIncident } from '../ownership.js';
 import { type Route, route } from '../route.js';
 
 const idParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,12}$/, { error: 'expected an incident number' }) });
@@ -17,10 +24,20 @@ const listQuery = z.strictObject({
 const SCAN_LIMIT = 1_000;
 
 const message = z.string().trim().min(1, { error: 'expected some text' }).max(5_000);
-const by = z.string().trim().min(1).max(100);
+/**
+ * Who acts is the authenticated identity, never free text: a `by` in a body is refused (400 naming
+ * it) rather than ignored, so a client that thinks it names someone learns it does not.
+ */
+const by = z.never({
+  error: 'not accepted: actions are recorded under the authenticated identity (the token’s owner and name)',
+});
 
-const updateBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message });
-const statusBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message: message.optional() });
+const updateBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message, by: by.optional() });
+const statusBody = z.strictObject({
+  status: z.enum(INCIDENT_STATUSES),
+  message: message.optional(),
+  by: by.optional(),
+});
 const ackBody = z.strictObject({ by: by.optional() }).optional();
 const resolveBody = z.strictObject({ by: by.optional(), message: message.optional() }).optional();
 
@@ -35,9 +52,16 @@ const postmortemBody = z.strictObject({
   by: by.optional(),
 });
 
-/** Who an API action is recorded as: what the caller said, else the token's owner and name. */
-function actor(token: ApiToken, given: string | undefined): string {
-  return given ?? `${token.owner} (${token.name})`;
+/** Who an API action is recorded as: the authenticated identity, the token's owner and name. */
+function actor(token: ApiToken): string {
+  return `${token.owner} (${token.name})`;
+}
+
+/** Postmortems are published on the status page: an admin right or a `publish` grant. */
+function requirePublish(ctx: WebContext, token: ApiToken): void {
+  if (tenant(token) === undefined || mayPublish(ctx.config, token.owner)) return;
+  const message = `publishing on the status page needs an admin token or a grant with publish: true for owner ${token.owner}`;
+  throw new VigilError('FORBIDDEN', `public: ${message}`, [{ path: 'public', message }]);
 }
 
 async function listIncidents(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
@@ -94,7 +118,8 @@ function postmortemRoutes(ctx: WebContext): Route[] {
       body: postmortemBody,
       async handler({ params, body, token }) {
         await visibleIncident(ctx, token, params.id);
-        const postmortem = { markdown: body.markdown, by: actor(token, body.by) };
+        requirePublish(ctx, token);
+        const postmortem = { markdown: body.markdown, by: actor(token) };
         return postmortemView(await ctx.incidents.setPostmortem(params.id, postmortem, ctx.clock.now()));
       },
     }),
@@ -122,7 +147,8 @@ function postmortemRoutes(ctx: WebContext): Route[] {
       status: 204,
       async handler({ params, token, reply }) {
         await visibleIncident(ctx, token, params.id);
-        const deleted = await ctx.incidents.deletePostmortem(params.id, actor(token, undefined), ctx.clock.now());
+        requirePublish(ctx, token);
+        const deleted = await ctx.incidents.deletePostmortem(params.id, actor(token), ctx.clock.now());
         if (!deleted) throw noPostmortem(params.id);
         return reply.code(204).send();
       },
@@ -158,9 +184,9 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       access: 'write',
       params: idParams,
       body: ackBody,
-      async handler({ params, body, token }) {
+      async handler({ params, token }) {
         await visibleIncident(ctx, token, params.id);
-        const outcome = await ctx.incidents.acknowledge(params.id, actor(token, body?.by), ctx.clock.now());
+        const outcome = await ctx.incidents.acknowledge(params.id, actor(token), ctx.clock.now());
         return { outcome, incident: await ctx.incidents.get(params.id) };
       },
     }),
@@ -175,7 +201,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       status: 201,
       async handler({ params, body, token }) {
         const incident = await visibleIncident(ctx, token, params.id);
-        return changeStatus(ctx, incident, { by: actor(token, undefined), ...body });
+        return changeStatus(ctx, incident, { status: body.status, message: body.message, by: actor(token) });
       },
     }),
     route({
@@ -189,7 +215,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       async handler({ params, body, token }) {
         const incident = await visibleIncident(ctx, token, params.id);
         return changeStatus(ctx, incident, {
-          by: actor(token, undefined),
+          by: actor(token),
           status: body.status,
           message: body.message ?? `Status changed to ${body.status}.`,
         });
@@ -205,7 +231,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       body: resolveBody,
       async handler({ params, body, token }) {
         await visibleIncident(ctx, token, params.id);
-        const who = actor(token, body?.by);
+        const who = actor(token);
         const outcome = await ctx.incidents.resolve(
           params.id,
           who,
