@@ -20,7 +20,10 @@ describe('page attempts (real Redis)', () => {
     expect(start.verdict).toBe('first');
     expect(await attempts.read(key)).toMatchObject({ job: key, attempts: 1, inDoubt: 0, open: true });
     if (start.verdict !== 'first') return;
-    await attempts.sent(key, start.attemptId, 'inc-1', { field: 'person:ana', value: '{"type":"person"}' });
+    await attempts.sent(
+      { key, attemptId: start.attemptId, incidentId: 'inc-1' },
+      { field: 'person:ana', value: '{"type":"person"}' },
+    );
     expect(await attempts.read(key)).toMatchObject({ open: false, sentAt: base.clock.now() });
     expect(await base.redis.hgetall(base.keys.incidentPaged('inc-1'))).toEqual({ 'person:ana': '{"type":"person"}' });
     expect(await attempts.begin(key, key)).toEqual({ verdict: 'sent' });
@@ -29,7 +32,7 @@ describe('page attempts (real Redis)', () => {
   it('a failure the sender saw closes the attempt: the retry is a clean attempt, not in doubt', async () => {
     const first = await attempts.begin(key, key);
     if (first.verdict !== 'first') throw new Error(`expected a first attempt, got ${first.verdict}`);
-    await attempts.failed(key, first.attemptId, 'inc-1');
+    await attempts.failed({ key, attemptId: first.attemptId, incidentId: 'inc-1' });
     expect((await attempts.begin(key, key)).verdict).toBe('first');
     expect(await attempts.read(key)).toMatchObject({ attempts: 2, inDoubt: 0 });
   });
@@ -53,9 +56,9 @@ describe('page attempts (real Redis)', () => {
     const stalled = await attempts.begin(key, key);
     const takeover = await attempts.begin(key, key);
     if (stalled.verdict !== 'first' || takeover.verdict !== 'in-doubt') throw new Error('unexpected verdicts');
-    await attempts.sent(key, stalled.attemptId, 'inc-1');
+    await attempts.sent({ key, attemptId: stalled.attemptId, incidentId: 'inc-1' });
     // The stalled sender's late failure report must not close the takeover's attempt either.
-    await attempts.failed(key, stalled.attemptId, 'inc-1');
+    await attempts.failed({ key, attemptId: stalled.attemptId, incidentId: 'inc-1' });
     expect(await attempts.begin(key, key)).toEqual({ verdict: 'sent' });
   });
 
@@ -68,7 +71,7 @@ describe('page attempts (real Redis)', () => {
     await base.redis.hset(base.keys.incident('inc-9'), 'status', 'resolved');
     const start = await attempts.begin(key, key);
     if (start.verdict !== 'first') throw new Error('expected a first attempt');
-    expect(await attempts.sent(key, start.attemptId, 'inc-9')).toBe('resolved');
-    expect(await attempts.sent(key, start.attemptId, 'inc-missing')).toBeUndefined();
+    expect(await attempts.sent({ key, attemptId: start.attemptId, incidentId: 'inc-9' })).toBe('resolved');
+    expect(await attempts.sent({ key, attemptId: start.attemptId, incidentId: 'inc-missing' })).toBeUndefined();
   });
 });

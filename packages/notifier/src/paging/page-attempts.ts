@@ -49,6 +49,13 @@ export interface PageAttemptRecord {
   gaveUpAt?: number;
 }
 
+/** An attempt begun, to be closed as sent or failed. */
+export interface OpenAttempt {
+  key: string;
+  attemptId: string;
+  incidentId: string;
+}
+
 /** A sent trigger records its destination as paged, so the incident's resolve reaches it. */
 export interface PagedEntry {
   field: string;
@@ -96,18 +103,13 @@ export class PageAttempts {
   }
 
   /** Marks the page sent (and, for a trigger, its destination paged); returns the incident's status now. */
-  sent(
-    key: string,
-    attemptId: string,
-    incidentId: string,
-    paged?: PagedEntry,
-  ): Promise<Incident['status'] | undefined> {
-    return this.finish(key, attemptId, incidentId, 'sent', paged);
+  sent(attempt: OpenAttempt, paged?: PagedEntry): Promise<Incident['status'] | undefined> {
+    return this.finish(attempt, 'sent', paged);
   }
 
   /** Closes an attempt that failed knowingly: not in doubt, retried as usual. */
-  async failed(key: string, attemptId: string, incidentId: string): Promise<void> {
-    await this.finish(key, attemptId, incidentId, 'failed');
+  async failed(attempt: OpenAttempt): Promise<void> {
+    await this.finish(attempt, 'failed');
   }
 
   async read(key: string): Promise<PageAttemptRecord> {
@@ -124,9 +126,7 @@ export class PageAttempts {
   }
 
   private async finish(
-    key: string,
-    attemptId: string,
-    incidentId: string,
+    { key, attemptId, incidentId }: OpenAttempt,
     outcome: 'sent' | 'failed',
     paged?: PagedEntry,
   ): Promise<Incident['status'] | undefined> {

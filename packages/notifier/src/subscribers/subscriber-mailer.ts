@@ -69,7 +69,7 @@ export class SubscriberMailer {
       name: 'subscriber mail',
       // A failed mail leaves its entry pending: taken over and tried again later.
       handle: (stream, entryId, fields) =>
-        stream === keys.subscriberMail ? this.sendConfirmation(entryId, fields) : this.sendUpdate(entryId, fields),
+        stream === keys.subscriberMail ? this.sendConfirmation(entryId, fields) : this.sendUpdate(fields),
     });
   }
 
@@ -108,7 +108,7 @@ export class SubscriberMailer {
     });
   }
 
-  private async sendUpdate(entryId: string, event: StreamFields): Promise<void> {
+  private async sendUpdate(event: StreamFields): Promise<void> {
     if (!MAILED_EVENTS.has(event.type ?? '') || !event.id) return;
     const incident = await this.statusReader.incident(event.id);
     if (!incident) return; // fleet incidents and those of private components are nobody's news
