@@ -160,6 +160,7 @@ function pageHeadline(page: Page): string {
   const only = incident.members.length === 1 ? incident.members[0] : undefined;
   const who = only ? oneLine(only.name) : undefined;
   const prefix = who === label ? '' : `${label}: `;
+  if (page.late) return `${prefix}${lateHeadline(page, who)}`;
   if (page.action === 'resolve') {
     const bounds = downtimeBounds(incident, page.at);
     const what = !bounds.final
@@ -171,6 +172,14 @@ function pageHeadline(page: Page): string {
   const count = who ?? `${affected.length} of ${incident.members.length} checks`;
   const errors = errorSummary(affected);
   return withAck(page, `${prefix}${count} ${incidentState(incident)}${errors ? ` — ${errors}` : ''}`);
+}
+
+/** `api-health was down from … to …, your page could not be delivered in time`. */
+export function lateHeadline(page: Page, who?: string): string {
+  const { incident } = page;
+  const what = who ?? (incident.members.length === 1 ? '1 check' : `${incident.members.length} checks`);
+  const to = isoUtc(incident.resolvedAt ?? page.at);
+  return `${what} was down from ${isoUtc(incident.startedAt)} to ${to}, your page could not be delivered in time`;
 }
 
 function withAck(page: Page, summary: string): string {
