@@ -177,9 +177,10 @@ function pageHeadline(page: Page): string {
 /** `api-health was down from … to …, your page could not be delivered in time`. */
 export function lateHeadline(page: Page, who?: string): string {
   const { incident } = page;
-  const what = who ?? (incident.members.length === 1 ? '1 check' : `${incident.members.length} checks`);
+  const many = who === undefined && incident.members.length !== 1;
+  const what = who ?? (many ? `${incident.members.length} checks` : '1 check');
   const to = isoUtc(incident.resolvedAt ?? page.at);
-  return `${what} was down from ${isoUtc(incident.startedAt)} to ${to}, your page could not be delivered in time`;
+  return `${what} ${many ? 'were' : 'was'} down from ${isoUtc(incident.startedAt)} to ${to}, your page could not be delivered in time`;
 }
 
 function withAck(page: Page, summary: string): string {
