@@ -118,6 +118,37 @@ describe('page delivery when a notifier stops mid-send, or SMTP is down for the 
     45_000,
   );
 
+  it('the takeover stopped mid-send too: the second doubt gives up, never a third send', async () => {
+    const sink = await startMailSink(0, { holdReplyMs: HOLD_MS });
+    mail = sink;
+    const first = spawnNotifier(sink.url);
+    await openIncident();
+    await eventually(() => sink.received.length === 1, 20_000, 'the first page, held by the server');
+    const page = sink.received[0];
+    const key = String(page?.headers.get('x-vigil-dedup-key'));
+    const copies = () => sink.received.filter((m) => m.messageId === page?.messageId);
+    first.child.kill('SIGSTOP');
+    const second = spawnNotifier(sink.url);
+    await eventually(() => copies()[1], 20_000, 'the resend by the first takeover');
+    second.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    const third = spawnNotifier(sink.url);
+
+    const attempt = await eventually(
+      async () => {
+        const record = await base.redis.hgetall(base.keys.pageAttempt(key));
+        return record.gaveUpAt ? record : undefined;
+      },
+      20_000,
+      'the second takeover to give up',
+    );
+    timings['second stop to give-up (ms)'] = Number(attempt.gaveUpAt) - stoppedAt;
+    expect(attempt).toMatchObject({ inDoubt: '2', attempts: '2' });
+    await setTimeout(1_000);
+    expect(copies()).toHaveLength(2);
+    expect(third.output()).toContain('page in doubt twice');
+  }, 45_000);
+
   it('SMTP down across a short outage: one late "could not be delivered in time" message, no ack link', async () => {
     const sink = await startMailSink();
     await sink.stop();
