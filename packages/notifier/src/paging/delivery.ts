@@ -59,15 +59,20 @@ function attemptIdOf(start: AttemptStart): string {
 
 /** The identity of one page: a job with this id is added once, and a sent marker stops a second send. */
 export function dedupKey(job: DeliveryJob): string {
-  const contact =
-    job.destination.type === 'person' && job.destination.contact > 0 ? `-c${job.destination.contact}` : '';
   const step = job.action === 'trigger' ? `${job.cycle}-${job.level}` : job.action;
-  return `${job.incidentId}-${job.episode}-${step}-${destinationKey(job.destination)}${contact}`;
+  return `${job.incidentId}-${job.episode}-${step}-${destinationKey(job.destination)}${contactSuffix(job)}`;
 }
 
-/** The identity of the one late message a destination gets for an episode, whichever levels failed to reach it. */
+/**
+ * The identity of the one late message a destination gets for an episode, whichever levels and cycles
+ * failed to reach it (a person's fallback contact is a destination of its own).
+ */
 export function lateKey(job: DeliveryJob): string {
-  return `${job.incidentId}-${job.episode}-late-${destinationKey(job.destination)}`;
+  return `${job.incidentId}-${job.episode}-late-${destinationKey(job.destination)}${contactSuffix(job)}`;
+}
+
+function contactSuffix(job: DeliveryJob): string {
+  return job.destination.type === 'person' && job.destination.contact > 0 ? `-c${job.destination.contact}` : '';
 }
 
 /**
