@@ -161,7 +161,7 @@ describe('page delivery when a notifier stops mid-send, or SMTP is down for the 
     await sink.start();
 
     const late = await eventually(() => sink.received[0], 20_000, 'the late message');
-    timings['SMTP back to late message (ms)'] = late.at - resolvedAt;
+    timings['resolved and SMTP back, to the late message (ms)'] = late.at - resolvedAt;
     await setTimeout(3_000);
     expect(sink.received, sink.received.map((m) => m.subject).join('\n')).toHaveLength(1);
     expect(late.to).toEqual(['ana@example.test']);
