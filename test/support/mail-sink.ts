@@ -22,7 +22,11 @@ export interface MailSink {
   stop(): Promise<void>;
 }
 
-export async function startMailSink(port = 0): Promise<MailSink> {
+/**
+ * `holdReplyMs`: the sink keeps each message as soon as it has it all, then waits this long before its
+ * `250` (a slow provider: the window in which a sender that stops cannot know the page was accepted).
+ */
+export async function startMailSink(port = 0, options: { holdReplyMs?: number } = {}): Promise<MailSink> {
   let server: SMTPServer | undefined;
   const sink: MailSink = {
     port,
@@ -45,7 +49,8 @@ export async function startMailSink(port = 0): Promise<MailSink> {
                 messageId: mail.messageId ?? '',
                 headers: mail.headers,
               });
-              callback();
+              if (options.holdReplyMs) setTimeout(() => callback(), options.holdReplyMs);
+              else callback();
             })
             .catch((err: Error) => callback(err));
         },

@@ -1,4 +1,4 @@
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, Worker, type WorkerOptions } from 'bullmq';
 import type { NotifierContext } from './notifier-context.js';
 
 /**
@@ -16,6 +16,8 @@ export class JobQueue<Data, Result> {
       name: string;
       concurrency: number;
       process: (job: Job<Data, Result>) => Promise<Result>;
+      /** When a job whose worker went silent (its lock not renewed) is taken over, and how often. */
+      takeover?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
     },
   ) {
     const { connection, keys, log } = ctx;
@@ -26,6 +28,7 @@ export class JobQueue<Data, Result> {
       prefix: keys.prefix,
       concurrency: options.concurrency,
       autorun: false,
+      ...options.takeover,
     });
     this.worker.on('error', (err) => log.error({ err, queue: name }, 'worker error'));
   }

@@ -72,6 +72,17 @@ checks:
     expect(err.message).toContain('checks[1]: unknown field colour');
   });
 
+  it('bounds the delivery takeover from 1s to 10m, 30s by default, naming the field', () => {
+    expect(parseConfig('vantages: [a]\n').notifier.delivery.takeoverAfter).toBe(30_000);
+    expect(
+      parseConfig('vantages: [a]\nnotifier: { delivery: { takeoverAfter: 2s } }\n').notifier.delivery,
+    ).toMatchObject({ takeoverAfter: 2_000 });
+    for (const value of ['500ms', '11m'])
+      expect(configError(`vantages: [a]\nnotifier: { delivery: { takeoverAfter: ${value} } }\n`).message).toContain(
+        'notifier.delivery.takeoverAfter: expected a duration from 1s to 10m',
+      );
+  });
+
   it('checks what spans fields: vantages, components, timeout against interval, duplicates', () => {
     const err = configError(`
 vantages: [a, a]

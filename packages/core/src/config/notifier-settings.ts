@@ -39,6 +39,13 @@ export const notifierSettingsSchema = z.strictObject({
       attempts: z.int().min(1).max(50).default(8),
       /** The first retry's delay; each next one doubles. */
       backoff: durationSchema.prefault('2s'),
+      /**
+       * A page whose notifier went silent mid-send (stopped, killed) is taken over by another notifier
+       * after this long, and resent once with the same idempotency key.
+       */
+      takeoverAfter: durationSchema
+        .refine((ms) => ms >= 1_000 && ms <= 600_000, { error: 'expected a duration from 1s to 10m' })
+        .prefault('30s'),
     })
     .prefault({}),
 });

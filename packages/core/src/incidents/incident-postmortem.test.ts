@@ -82,7 +82,7 @@ describe('incident postmortems', () => {
       updatedAt: T0 + 180 * MIN,
     });
     // Subscribers (the status page) learn of each revision from the incident stream.
-    expect(await events()).toEqual(['type=opened', 'type=resolved', 'type=updated', 'type=updated']);
+    expect(await events()).toEqual(['type=opened', 'type=resolved', 'type=postmortem', 'type=postmortem']);
   });
 
   it('refuses an incident still open with a conflict naming its status, and writes nothing', async () => {
@@ -117,7 +117,7 @@ describe('incident postmortems', () => {
     expect(await store.deletePostmortem(id, 'ana', T0 + 61 * MIN)).toBe(true);
     expect(await store.getPostmortem(id)).toBeUndefined();
     expect(await store.deletePostmortem(id, 'ana', T0 + 62 * MIN)).toBe(false);
-    expect(await events()).toEqual(['type=opened', 'type=resolved', 'type=updated', 'type=updated']);
+    expect(await events()).toEqual(['type=opened', 'type=resolved', 'type=postmortem', 'type=postmortem']);
     expect((await refusal(store.deletePostmortem('404', 'ana', T0))).code).toBe('NOT_FOUND');
   });
 });

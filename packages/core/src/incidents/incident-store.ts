@@ -115,7 +115,7 @@ export type RecoveryOutcome =
 /** One event of the incident stream, as the notifier (and later the status page) reads it. */
 export interface IncidentEvent {
   streamId: string;
-  type: 'opened' | 'joined' | 'reopened' | 'partial' | 'acknowledged' | 'resolved' | 'updated';
+  type: 'opened' | 'joined' | 'reopened' | 'partial' | 'acknowledged' | 'resolved' | 'updated' | 'postmortem';
   id: string;
   at: number;
   by: string;

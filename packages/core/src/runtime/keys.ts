@@ -79,6 +79,11 @@ export function redisKeys(prefix: string) {
     ackTokenUsed: (nonce: string) => `${prefix}:ack-used:${nonce}`,
     /** string with a TTL: a page delivered (by its dedup key) */
     pageSent: (dedupKey: string) => `${prefix}:page-sent:${dedupKey}`,
+    /**
+     * hash with a TTL: the attempts at one page (by its dedup key): the job that owns it, the attempt
+     * open now (started, not known to have ended), how many were found in doubt, and when it was sent
+     */
+    pageAttempt: (dedupKey: string) => `${prefix}:page-attempt:${dedupKey}`,
     /** counter with a TTL: pages to one person in one cap window */
     pageCap: (personId: string, window: number) => `${prefix}:page-cap:${personId}:${window}`,
     /** hash: maintenance id → Maintenance JSON, for windows created through the API */

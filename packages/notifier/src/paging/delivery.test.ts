@@ -30,7 +30,10 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
       from: 'vigil@example.test',
     });
     const ctx = testNotifierContext(base, { config, channels });
-    deliveries = new Deliveries({ ...ctx, settings: { ...config.notifier, delivery: { attempts: 2, backoff: 100 } } });
+    deliveries = new Deliveries({
+      ...ctx,
+      settings: { ...config.notifier, delivery: { attempts: 2, backoff: 100, takeoverAfter: 30_000 } },
+    });
     await deliveries.start();
     started = true;
     const { id } = await ctx.incidents.openOrJoin(

@@ -5,6 +5,7 @@ import type { NotifierContext } from '../notifier-context.js';
 import { countPage } from '../notifier-metrics.js';
 import { type ChannelTarget, type Page, type PageAction, PermanentDeliveryError } from './channels/channel.js';
 import { type Destination, destinationKey, resolveDestination } from './destinations.js';
+import { type AttemptStart, type OpenAttempt, PageAttempts } from './page-attempts.js';
 
 export interface DeliveryJob {
   incidentId: string;
@@ -15,7 +16,22 @@ export interface DeliveryJob {
   destination: Destination;
 }
 
-export type DeliveryOutcome = 'sent' | 'duplicate' | 'stale' | 'capped' | 'unreachable';
+/**
+ * `resent`: the previous attempt was in doubt (its sender went silent mid-send) and was sent again with
+ * the same idempotency key; `in-doubt`: a second attempt in doubt, given up; `late`: the incident resolved
+ * before the page could be delivered, so one late message went instead; `merged`: another job of the
+ * same incident sends that late message.
+ */
+export type DeliveryOutcome =
+  | 'sent'
+  | 'resent'
+  | 'duplicate'
+  | 'stale'
+  | 'capped'
+  | 'unreachable'
+  | 'in-doubt'
+  | 'late'
+  | 'merged';
 
 /** `publicUrl` is the base of the ack, incident and status page links in pages. */
 type DeliveryContext = Pick<
@@ -33,34 +49,64 @@ type DeliveryContext = Pick<
   | 'incidents'
 >;
 
+type ResolvedDestination = NonNullable<ReturnType<typeof resolveDestination>>;
+
 const SENT_TTL_S = 30 * 86_400;
+
+function attemptIdOf(start: AttemptStart): string {
+  return 'attemptId' in start ? start.attemptId : '';
+}
 
 /** The identity of one page: a job with this id is added once, and a sent marker stops a second send. */
 export function dedupKey(job: DeliveryJob): string {
-  const contact =
-    job.destination.type === 'person' && job.destination.contact > 0 ? `-c${job.destination.contact}` : '';
   const step = job.action === 'trigger' ? `${job.cycle}-${job.level}` : job.action;
-  return `${job.incidentId}-${job.episode}-${step}-${destinationKey(job.destination)}${contact}`;
+  return `${job.incidentId}-${job.episode}-${step}-${destinationKey(job.destination)}${contactSuffix(job)}`;
 }
 
 /**
- * The delivery queue: at least once (BullMQ retries with exponential backoff), never twice (the job
- * id is the dedup key and a sent marker is checked before sending). A person's contact that keeps
- * failing falls back to their next one; a cap per person per window stops runaway paging.
+ * The identity of the one late message a destination gets for an episode, whichever levels and cycles
+ * failed to reach it (a person's fallback contact is a destination of its own).
+ */
+export function lateKey(job: DeliveryJob): string {
+  return `${job.incidentId}-${job.episode}-late-${destinationKey(job.destination)}${contactSuffix(job)}`;
+}
+
+function contactSuffix(job: DeliveryJob): string {
+  return job.destination.type === 'person' && job.destination.contact > 0 ? `-c${job.destination.contact}` : '';
+}
+
+/**
+ * The delivery queue: at least once (BullMQ retries with exponential backoff; the job id is the dedup
+ * key). Each attempt is recorded before the send and closed after it, so a job taken over from a
+ * notifier that went silent mid-send (after `delivery.takeoverAfter`) knows the page is in doubt: it
+ * resends once with the same idempotency key, and gives up on a second doubt. A duplicate is possible
+ * only there, in the window nobody can know about (the provider accepted, the sender was gone before
+ * the reply). A person's contact that keeps failing falls back to their next one; a cap per person per
+ * window stops runaway paging.
  */
 export class Deliveries {
   private readonly jobs: JobQueue<DeliveryJob, DeliveryOutcome>;
   private readonly incidents: IncidentStore;
+  private readonly attempts: PageAttempts;
 
   constructor(
     private readonly ctx: DeliveryContext,
     tuning: { concurrency?: number } = {},
   ) {
     this.incidents = ctx.incidents;
+    this.attempts = new PageAttempts(ctx);
+    const { takeoverAfter } = ctx.settings.delivery;
     this.jobs = new JobQueue(ctx, {
       name: DELIVERIES_QUEUE,
       concurrency: tuning.concurrency ?? 8,
       process: (job) => this.process(job),
+      // The lock lapses `takeoverAfter` after its worker went silent; the next stall check hands the job
+      // on. Two takeovers reach the processor (which gives up on the second doubt); a third fails the job.
+      takeover: {
+        lockDuration: takeoverAfter,
+        stalledInterval: Math.max(500, Math.floor(takeoverAfter / 2)),
+        maxStalledCount: 3,
+      },
     });
     this.jobs.worker.on('failed', (job, err) => void this.onFailed(job, err));
   }
@@ -90,49 +136,115 @@ export class Deliveries {
   }
 
   private async process(job: Job<DeliveryJob, DeliveryOutcome>): Promise<DeliveryOutcome> {
-    const { redis, keys, log } = this.ctx;
     const data = job.data;
     const key = dedupKey(data);
-    if (await redis.exists(keys.pageSent(key))) return 'duplicate';
     const incident = await this.incidents.get(data.incidentId);
     if (!incident || incident.episode !== data.episode) return 'stale';
-    if (data.action === 'trigger' && (incident.status === 'resolved' || incident.acknowledgedAt !== undefined)) {
-      return 'stale';
-    }
+    if (data.action === 'trigger' && incident.acknowledgedAt !== undefined) return 'stale';
     const resolved = resolveDestination(this.ctx.config, data.destination);
     if (!resolved) {
-      log.warn({ incident: data.incidentId, destination: destinationKey(data.destination) }, 'page has nowhere to go');
+      this.ctx.log.warn(
+        { incident: data.incidentId, destination: destinationKey(data.destination) },
+        'page has nowhere to go',
+      );
       return 'unreachable';
     }
-    if (data.action === 'trigger' && job.attemptsMade === 0 && (await this.overCap(data.destination))) return 'capped';
-    const page = this.page(data, incident, key, resolved.recipient);
+    if (data.action === 'trigger' && incident.status === 'resolved') return this.late(job, incident, resolved);
+    const start = await this.attempts.begin(key, job.id ?? key);
+    const skipped = this.skip(data, key, start);
+    if (skipped) return skipped;
+    const open: OpenAttempt = { key, attemptId: attemptIdOf(start), incidentId: data.incidentId };
+    if (data.action === 'trigger' && start.verdict === 'first' && job.attemptsMade === 0) {
+      if (await this.overCap(data.destination)) {
+        await this.attempts.failed(open);
+        return 'capped';
+      }
+    }
+    await this.sendOrClose(this.page(data, incident, key, resolved.recipient), resolved.target, open);
+    const paged =
+      data.action === 'trigger'
+        ? { field: destinationKey(data.destination), value: JSON.stringify(data.destination) }
+        : undefined;
+    const status = await this.attempts.sent(open, paged);
+    // Sent while the incident was resolving: the resolve may have missed this destination; it is owed.
+    if (data.action === 'trigger' && status === 'resolved') await this.enqueue({ ...data, action: 'resolve' });
+    this.logSent(data, resolved, key);
+    return start.verdict === 'in-doubt' ? 'resent' : 'sent';
+  }
+
+  /**
+   * The incident resolved before this trigger could be delivered: unless the destination was paged
+   * (then it gets the resolve), it gets one message saying so instead of a stale page and no resolve.
+   */
+  private async late(
+    job: Job<DeliveryJob, DeliveryOutcome>,
+    incident: Incident,
+    resolved: ResolvedDestination,
+  ): Promise<DeliveryOutcome> {
+    const { redis, keys } = this.ctx;
+    const data = job.data;
+    if (await redis.exists(keys.pageSent(dedupKey(data)))) return 'duplicate';
+    if (await redis.hexists(keys.incidentPaged(data.incidentId), destinationKey(data.destination))) return 'stale';
+    const key = lateKey(data);
+    const start = await this.attempts.begin(key, job.id ?? dedupKey(data));
+    const skipped = this.skip(data, key, start);
+    if (skipped) return skipped;
+    const open: OpenAttempt = { key, attemptId: attemptIdOf(start), incidentId: data.incidentId };
+    const page: Page = { ...this.page({ ...data, action: 'resolve' }, incident, key, resolved.recipient), late: true };
+    await this.sendOrClose(page, resolved.target, open);
+    await this.attempts.sent(open);
+    this.logSent({ ...data, action: 'resolve' }, resolved, key, true);
+    return 'late';
+  }
+
+  /** What an attempt that must not send returns: already sent, another job's, or given up in doubt. */
+  private skip(data: DeliveryJob, key: string, start: AttemptStart): DeliveryOutcome | undefined {
+    const { log } = this.ctx;
+    const fields = { incident: data.incidentId, to: destinationKey(data.destination), dedupKey: key };
+    switch (start.verdict) {
+      case 'sent':
+        return 'duplicate';
+      case 'owned':
+        return 'merged';
+      case 'give-up':
+        log.error(
+          { ...fields, inDoubt: start.inDoubt },
+          'page in doubt twice (its senders went silent mid-send): given up, not sent again',
+        );
+        return 'in-doubt';
+      case 'in-doubt':
+        log.warn(fields, 'page in doubt (its sender went silent mid-send): resending once with the same key');
+        return undefined;
+      case 'first':
+        return undefined;
+    }
+  }
+
+  /** Sends; a failure the sender saw closes the attempt (not in doubt) and goes to BullMQ's retries. */
+  private async sendOrClose(page: Page, target: ChannelTarget, open: OpenAttempt): Promise<void> {
     try {
-      await this.send(page, resolved.target);
+      await this.send(page, target);
     } catch (err) {
-      countPage(resolved.target.kind, 'failed');
+      countPage(target.kind, 'failed');
+      await this.attempts.failed(open);
       if (err instanceof PermanentDeliveryError) throw new UnrecoverableError(err.message);
       throw err;
     }
-    const pipeline = redis.pipeline().set(keys.pageSent(key), String(this.ctx.clock.now()), 'EX', SENT_TTL_S);
-    if (data.action === 'trigger') {
-      pipeline.hset(
-        keys.incidentPaged(data.incidentId),
-        destinationKey(data.destination),
-        JSON.stringify(data.destination),
-      );
-    }
-    await pipeline.exec();
+  }
+
+  private logSent(data: DeliveryJob, resolved: ResolvedDestination, key: string, late = false): void {
     countPage(resolved.target.kind, 'sent');
-    log.info(
+    this.ctx.log.info(
       {
         incident: data.incidentId,
         action: data.action,
         to: destinationKey(data.destination),
         channel: resolved.target.kind,
+        dedupKey: key,
+        ...(late && { late }),
       },
-      'page sent',
+      late ? 'late page sent: the incident resolved before its page could be delivered' : 'page sent',
     );
-    return 'sent';
   }
 
   private send(page: Page, target: ChannelTarget): Promise<void> {

@@ -182,6 +182,42 @@ describe('SubscriberMailer', () => {
     expect(sink.messages.slice(before).map((mail) => mail.text)).toEqual([expect.stringContaining(id)]);
   });
 
+  it('mails each status change once and never a postmortem save: 3 changes and 3 saves are 3 mails', async () => {
+    await startMailer();
+    await confirmedSubscriber('ana@example.com', ['api']);
+    const before = sink.messages.length;
+    const { id } = await incidents.openOrJoin(openRequest('api'), Date.now(), 60_000);
+    await eventually(() => sink.messages.length === before + 1, 5_000, 'the investigating mail');
+    await incidents.addUpdate(id, { by: 'ana', status: 'identified', message: 'A bad deploy.' }, Date.now());
+    await eventually(() => sink.messages.length === before + 2, 5_000, 'the identified mail');
+    await incidents.resolve(id, 'ana', Date.now(), 'Rolled back.');
+    await eventually(() => sink.messages.length === before + 3, 5_000, 'the resolved mail');
+    for (const revision of ['# What happened', '# What happened\n\nA deploy.', '# What happened\n\nA bad deploy.'])
+      await incidents.setPostmortem(id, { markdown: revision, by: 'ana' }, Date.now());
+    const events = await redis.xrange(keys.incidentEvents, '-', '+');
+    expect(events.filter(([, fields]) => fields.includes('postmortem'))).toHaveLength(3);
+    await eventually(drained, 5_000, 'every incident event handled');
+
+    const mails = sink.messages.slice(before);
+    expect(mails.map((mail) => mail.subject)).toEqual([
+      '[Acme Status] Investigating: Public API outage',
+      '[Acme Status] Identified: Public API outage',
+      '[Acme Status] Resolved: Public API outage',
+    ]);
+  });
+
+  it('mails a timeline entry once even when a second event names it', async () => {
+    await startMailer();
+    await confirmedSubscriber('ana@example.com', ['api']);
+    const before = sink.messages.length;
+    const { id } = await incidents.openOrJoin(openRequest('api'), Date.now(), 60_000);
+    await eventually(() => sink.messages.length === before + 1, 5_000, 'the investigating mail');
+    // An `updated` event that adds no entry (as postmortem saves once wrote) names the same entry.
+    await redis.xadd(keys.incidentEvents, '*', 'type', 'updated', 'id', id, 'at', String(Date.now()), 'by', 'x');
+    await eventually(drained, 5_000, 'every incident event handled');
+    expect(sink.messages).toHaveLength(before + 1);
+  });
+
   it('never mails twice when its entries are delivered again after a restart', async () => {
     const first = await startMailer();
     await confirmedSubscriber('ana@example.com', ['api']);

@@ -30,14 +30,19 @@ export interface SubscriberMailerParts {
 const GROUP = 'subscriber-mailer';
 /** A sent mail's dedup key outlives any redelivery of the stream entry that caused it. */
 const SENT_TTL_S = 7 * 86_400;
-/** Events that add a public timeline entry; acknowledgements and joins are the operators' business. */
+/**
+ * Events that add a public timeline entry; acknowledgements and joins are the operators' business, and
+ * a `postmortem` (published, revised or removed) is never mailed: subscribers hear of status changes
+ * and human updates only.
+ */
 const MAILED_EVENTS = new Set(['opened', 'reopened', 'partial', 'resolved', 'updated']);
 
 /**
  * Mails status page subscribers: the confirmation mails the web role queues on `subscriberMail`, and
  * each public incident update to the confirmed subscribers of its components, one message per
  * recipient. Both streams are read in one consumer group, so several notifiers share the work; a
- * dedup key per (entry, subscriber) set before sending means a retry or restart never mails twice.
+ * dedup key per (timeline entry, subscriber) set before sending means a retry, a restart or a second
+ * event about the same entry never mails twice.
  */
 export class SubscriberMailer {
   private readonly store: SubscriberStore;
@@ -64,7 +69,7 @@ export class SubscriberMailer {
       name: 'subscriber mail',
       // A failed mail leaves its entry pending: taken over and tried again later.
       handle: (stream, entryId, fields) =>
-        stream === keys.subscriberMail ? this.sendConfirmation(entryId, fields) : this.sendUpdate(entryId, fields),
+        stream === keys.subscriberMail ? this.sendConfirmation(entryId, fields) : this.sendUpdate(fields),
     });
   }
 
@@ -103,15 +108,16 @@ export class SubscriberMailer {
     });
   }
 
-  private async sendUpdate(entryId: string, event: StreamFields): Promise<void> {
+  private async sendUpdate(event: StreamFields): Promise<void> {
     if (!MAILED_EVENTS.has(event.type ?? '') || !event.id) return;
     const incident = await this.statusReader.incident(event.id);
     if (!incident) return; // fleet incidents and those of private components are nobody's news
     const update = entryAt(incident, Number(event.at));
     if (!update) return;
+    // Keyed by the timeline entry, not the stream entry: two events naming one entry mail it once.
     for (const subscriber of await this.store.subscribersFor(incident.components)) {
-      await this.once(`update:${entryId}:${subscriber.id}`, () =>
-        this.send(subscriber.id, entryId, this.updateMail(incident, update, subscriber)),
+      await this.once(`update:${update.id}:${subscriber.id}`, () =>
+        this.send(subscriber.id, update.id, this.updateMail(incident, update, subscriber)),
       );
     }
   }
@@ -150,6 +156,7 @@ export class SubscriberMailer {
   /** One recipient per message, never CC or BCC: no mail reveals another subscriber. */
   private async send(
     subscriberId: string,
+    /** The stream entry (confirmations) or timeline entry (updates) the mail is about: its Message-ID. */
     entryId: string,
     mail: { to: string; subject: string; text: string; headers?: Record<string, string> },
   ): Promise<void> {

@@ -1,5 +1,5 @@
 --[[
-  Removes the postmortem of an incident, with an `updated` event as for publishing.
+  Removes the postmortem of an incident, with a `postmortem` event as for publishing.
 
   Input:
     KEYS[1] incident hash
@@ -24,5 +24,5 @@ local now = ARGV[3]
 
 if redis.call('EXISTS', incidentKey) == 0 then return 'missing' end
 if redis.call('DEL', postmortemKey) == 0 then return 'none' end
-addIncidentEvent(eventsKey, 'updated', id, now, by)
+addIncidentEvent(eventsKey, 'postmortem', id, now, by)
 return 'deleted'

@@ -1,5 +1,6 @@
 --[[
-  Publishes or revises the postmortem of a resolved incident, with an `updated` event. Checking the
+  Publishes or revises the postmortem of a resolved incident, with a `postmortem` event (never
+  `updated`: a revision is not a status change, and subscribers are not mailed about it). Checking the
   status and writing in one step means a reopen can never slip in between.
 
   Input:
@@ -32,5 +33,5 @@ if not status then return {'missing'} end
 if status ~= 'resolved' then return {'open', status} end
 local published = redis.call('HGET', postmortemKey, 'publishedAt') or now
 redis.call('HSET', postmortemKey, 'markdown', markdown, 'by', by, 'publishedAt', published, 'updatedAt', now)
-addIncidentEvent(eventsKey, 'updated', id, now, by)
+addIncidentEvent(eventsKey, 'postmortem', id, now, by)
 return {'ok', published}

@@ -24,6 +24,11 @@ export interface Page {
   };
   /** When the page was decided (epoch ms). */
   at: number;
+  /**
+   * A resolve standing in for a page that could not be delivered before its incident resolved: the one
+   * message its destination gets ("was down from … to …, your page could not be delivered in time").
+   */
+  late?: boolean;
 }
 
 /** Where a page goes, per channel kind. */

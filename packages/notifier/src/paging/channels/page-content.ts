@@ -155,11 +155,13 @@ function subjectTag(page: Page): string {
 /** The summary without its tag: who is affected, how many, and why (or for how long, once resolved). */
 function pageHeadline(page: Page): string {
   const { incident } = page;
-  if (incident.members.length === 0) return withAck(page, oneLine(incident.title));
+  if (incident.members.length === 0)
+    return page.late ? lateHeadline(page, oneLine(incident.title)) : withAck(page, oneLine(incident.title));
   const label = oneLine(page.componentName ?? incident.component ?? incident.title);
   const only = incident.members.length === 1 ? incident.members[0] : undefined;
   const who = only ? oneLine(only.name) : undefined;
   const prefix = who === label ? '' : `${label}: `;
+  if (page.late) return `${prefix}${lateHeadline(page, who ?? `${incident.members.length} checks`, !who)}`;
   if (page.action === 'resolve') {
     const bounds = downtimeBounds(incident, page.at);
     const what = !bounds.final
@@ -171,6 +173,14 @@ function pageHeadline(page: Page): string {
   const count = who ?? `${affected.length} of ${incident.members.length} checks`;
   const errors = errorSummary(affected);
   return withAck(page, `${prefix}${count} ${incidentState(incident)}${errors ? ` — ${errors}` : ''}`);
+}
+
+/** `api-health was down from … to …, your page could not be delivered in time` (`who`: what was down). */
+export function lateHeadline(page: Page, who: string, many = false): string {
+  const { incident } = page;
+  const to = isoUtc(incident.resolvedAt ?? page.at);
+  const verb = many ? 'were' : 'was';
+  return `${who} ${verb} down from ${isoUtc(incident.startedAt)} to ${to}, your page could not be delivered in time`;
 }
 
 function withAck(page: Page, summary: string): string {

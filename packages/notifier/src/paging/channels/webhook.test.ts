@@ -4,7 +4,7 @@ import { freePort, T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
-import { LINKS, largeIncident, samplePage } from './page-fixtures.js';
+import { LINKS, largeIncident, resolvedIncident, samplePage } from './page-fixtures.js';
 import { type HttpSink, startHttpSink } from './test-servers.js';
 import { createWebhookChannel, signWebhook, verifyWebhook } from './webhook.js';
 
@@ -46,6 +46,7 @@ const payloadSchema = z.strictObject({
   recipient: z.object({ id: z.string(), name: z.string() }).optional(),
   links: z.object({ ack: z.url().optional(), incident: z.url().optional(), statusPage: z.url().optional() }),
   at: iso,
+  late: z.literal(true).optional(),
 });
 
 describe('webhook channel', () => {
@@ -94,6 +95,31 @@ describe('webhook channel', () => {
       at: '2026-11-20T12:12:00Z',
     });
     expect(payload.incident.members.map((m) => m.checkId)).toEqual(['api-health', 'api-login']);
+  });
+
+  it("carries the page's dedup key as Idempotency-Key, the same on every send of one page", async () => {
+    const channel = createWebhookChannel(ctx);
+    await channel.send(samplePage(), { url: receiver.url });
+    await channel.send(samplePage(), { url: receiver.url });
+    await channel.send(samplePage({ action: 'resolve' }), { url: receiver.url });
+    expect(receiver.requests.map((request) => request.headers['idempotency-key'])).toEqual([
+      'inc-1:1:0:0:person:ana:trigger',
+      'inc-1:1:0:0:person:ana:trigger',
+      'inc-1:1:0:0:person:ana:resolve',
+    ]);
+    expect(payloadSchema.parse(JSON.parse(received().body)).late).toBeUndefined();
+  });
+
+  it('marks the late message with late: true, and it has no ack link', async () => {
+    const { ack: _ack, ...links } = LINKS;
+    const page = samplePage({ action: 'resolve', late: true, incident: resolvedIncident(), links });
+    await createWebhookChannel(ctx).send(page, { url: receiver.url });
+    const payload = payloadSchema.parse(JSON.parse(received().body));
+    expect(payload).toMatchObject({ action: 'resolve', late: true });
+    expect(payload.links.ack).toBeUndefined();
+    expect(payload.summary).toBe(
+      '[RESOLVED] Public API: 3 checks were down from 2026-11-20T12:00:00Z to 2026-11-20T16:03:30Z, your page could not be delivered in time',
+    );
   });
 
   it('caps the members it sends', async () => {

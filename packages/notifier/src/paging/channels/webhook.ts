@@ -55,6 +55,8 @@ export interface WebhookPayload {
   recipient?: { id: string; name: string };
   links: Page['links'];
   at: string;
+  /** Present on the one message sent instead of a page that could not be delivered before the incident resolved. */
+  late?: true;
 }
 
 /** Why a request was refused: no headers, too old (or from the future), or not signed with our secret. */
@@ -137,10 +139,11 @@ export function webhookPayload(page: Page): WebhookPayload {
     recipient: page.recipient,
     links: page.links,
     at: isoUtc(page.at),
+    ...(page.late && { late: true as const }),
   };
 }
 
-/** A signed JSON POST per page; receivers check it with `verifyWebhook`. */
+/** A signed JSON POST per page, with the page's `Idempotency-Key`; receivers check it with `verifyWebhook`. */
 export function createWebhookChannel(ctx: ChannelContext, options: HttpChannelOptions = {}): Channel<'webhook'> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
@@ -149,6 +152,8 @@ export function createWebhookChannel(ctx: ChannelContext, options: HttpChannelOp
       const body = JSON.stringify(webhookPayload(page));
       const timestamp = Math.floor(ctx.clock.now() / 1000);
       const headers = {
+        // The same on every send of one page (a retry, a resend after a takeover): receivers drop repeats by it.
+        'idempotency-key': page.dedupKey,
         'x-vigil-timestamp': String(timestamp),
         'x-vigil-signature': signWebhook(ctx.secret, timestamp, body),
       };
