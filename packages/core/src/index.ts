@@ -32,8 +32,11 @@ export {
 } from './checks/index.js';
 export {
   checkIssues,
+  DEFAULT_METRICS_PORT,
   formatDuration,
+  type ListenAddress,
   loadConfig,
+  type MetricsSettings,
   type NotifierSettings,
   type ProberSettings,
   parseConfig,
@@ -135,6 +138,7 @@ export {
   type RoleConnections,
   type RoleContext,
   RoleServer,
+  type RoleServerOptions,
   redactUrl,
   redisAnswers,
   redisKeys,

@@ -20,6 +20,7 @@ import { personSchema } from '../oncall/person.js';
 import { scheduleLayers, scheduleSchema } from '../oncall/schedule.js';
 import { statusPageSchema } from '../status-page/status-page-settings.js';
 import { durationSchema } from './duration.js';
+import { metricsSettingsSchema, SECRET_CONFIG_PATHS } from './metrics-settings.js';
 import { notifierSettingsSchema } from './notifier-settings.js';
 
 /** `10.0.0.0/8`, `fd00::/8` or a bare address (a /32 or /128). */
@@ -85,6 +86,7 @@ const configFileSchema = z.strictObject({
   maintenances: z.array(maintenanceSchema).default([]),
   notifier: notifierSettingsSchema.prefault({}),
   statusPage: statusPageSchema.prefault({}),
+  metrics: metricsSettingsSchema.prefault({}),
 });
 type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -243,13 +245,20 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
 /** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */
 export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfig {
   const parsed = configFileSchema.safeParse(data ?? {});
-  if (!parsed.success) throw configError(source, toFieldIssues(parsed.error, data));
+  if (!parsed.success) throw configError(source, toFieldIssues(parsed.error, data).map(hideSecret));
   const file = parsed.data;
   const vantages = file.vantages.map((v) => (typeof v === 'string' ? { id: v } : v));
   const checks = file.checks.map((input) => resolveCheck(input, file.defaults));
   const issues = crossFieldIssues(file, vantages, checks);
   if (issues.length > 0) throw configError(source, issues);
   return { ...file, vantages, checks };
+}
+
+/** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
+function hideSecret(issue: FieldIssue): FieldIssue {
+  if (!SECRET_CONFIG_PATHS.has(issue.path) || issue.received === undefined) return issue;
+  const { received: _hidden, ...rest } = issue;
+  return rest;
 }
 
 function configError(source: string, issues: FieldIssue[]): VigilError {
@@ -328,7 +337,7 @@ export function parseConfig(
 /** An issue at a value read from the environment says which variable, not what it holds. */
 function withoutSecrets(issue: FieldIssue, fromEnv: ReadonlyMap<string, string[]>): FieldIssue {
   const names = fromEnv.get(issue.path);
-  if (!names || issue.received === undefined) return issue;
+  if (!names) return issue;
   const { received: _hidden, ...rest } = issue;
   return { ...rest, message: `${issue.message} (from ${names.map((name) => `\${${name}}`).join(', ')})` };
 }
