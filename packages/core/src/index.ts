@@ -172,4 +172,12 @@ export {
   type UptimeBarDay,
   worstStatus,
 } from './status-page/index.js';
-export { TargetGuard, targetPolicyIssues } from './targets/index.js';
+export {
+  type AllowanceSubject,
+  literalTargetRanges,
+  type PrivateTargetAllowance,
+  TargetAllowances,
+  TargetGuard,
+  type TargetGuardOptions,
+  targetPolicyIssues,
+} from './targets/index.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import {
   type Check,
   checkDefaultsSchema,
-  checkInputSchema,
+  fileCheckInputSchema,
   resolveCheck,
   resolvedCheckIssues,
   slugSchema,
@@ -19,6 +19,8 @@ import { escalationSchema } from '../oncall/escalation.js';
 import { personSchema } from '../oncall/person.js';
 import { scheduleLayers, scheduleSchema } from '../oncall/schedule.js';
 import { statusPageSchema } from '../status-page/status-page-settings.js';
+import type { PrivateTargetAllowance } from '../targets/target-allowances.js';
+import { configTargetIssues } from './config-targets.js';
 import { durationSchema } from './duration.js';
 import { metricsSettingsSchema, SECRET_CONFIG_PATHS } from './metrics-settings.js';
 import { notifierSettingsSchema } from './notifier-settings.js';
@@ -76,7 +78,7 @@ const configFileSchema = z.strictObject({
   allowTargets: z.array(cidrSchema).default([]),
   defaults: checkDefaultsSchema.prefault({}),
   components: z.array(componentSchema).default([]),
-  checks: z.array(checkInputSchema).default([]),
+  checks: z.array(fileCheckInputSchema).default([]),
   prober: proberSettingsSchema.prefault({}),
   history: z.strictObject({ perCheck: z.int().min(10).max(10_000).default(500) }).prefault({}),
   people: z.array(personSchema).default([]),
@@ -94,6 +96,8 @@ type ConfigFile = z.output<typeof configFileSchema>;
 export interface VigilConfig extends Omit<ConfigFile, 'vantages' | 'checks'> {
   vantages: Vantage[];
   checks: Check[];
+  /** Checks the file lets probe a private target (`allowPrivateTarget: true`), each with its exact target. */
+  privateTargetAllowances?: PrivateTargetAllowance[];
 }
 
 /**
@@ -249,9 +253,10 @@ export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfi
   const file = parsed.data;
   const vantages = file.vantages.map((v) => (typeof v === 'string' ? { id: v } : v));
   const checks = file.checks.map((input) => resolveCheck(input, file.defaults));
-  const issues = crossFieldIssues(file, vantages, checks);
+  const targets = configTargetIssues(file, file.checks);
+  const issues = [...crossFieldIssues(file, vantages, checks), ...targets.issues];
   if (issues.length > 0) throw configError(source, issues);
-  return { ...file, vantages, checks };
+  return { ...file, vantages, checks, privateTargetAllowances: targets.allowances };
 }
 
 /** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
