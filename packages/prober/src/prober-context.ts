@@ -16,7 +16,7 @@ export interface ProberContext extends RoleContext {
   vantage: Vantage;
   /** Refuses private and listed targets at connect time, as the web role does at registration. */
   guard: TargetGuard;
-  /** The guard per check: the fleet's, or wider for a check vigil.yaml lets probe its private target. */
+  /** A wider guard for a check vigil.yaml lets probe its private target (exactly that id and target). */
   allowances: TargetAllowances;
   settings: ProberSettings;
 }
@@ -34,7 +34,6 @@ export function createProberContext(
 ): ProberContext {
   const { config, vantage } = input;
   const options = { allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets };
-  const guard = new TargetGuard(options);
   return {
     redis: base.redis,
     keys: base.keys,
@@ -42,8 +41,8 @@ export function createProberContext(
     log: base.log,
     connection: base.connection,
     vantage,
-    guard,
-    allowances: new TargetAllowances(guard, { ...options, allowances: config.privateTargetAllowances }),
+    guard: new TargetGuard(options),
+    allowances: new TargetAllowances({ ...options, allowances: config.privateTargetAllowances }),
     settings: config.prober,
   };
 }

@@ -33,10 +33,7 @@ function sameTarget(
 export class TargetAllowances {
   private readonly byCheck = new Map<string, { allowance: PrivateTargetAllowance; guard: TargetGuard }>();
 
-  constructor(
-    private readonly fleet: TargetGuard,
-    options: TargetGuardOptions & { allowances?: readonly PrivateTargetAllowance[] | undefined },
-  ) {
+  constructor(options: TargetGuardOptions & { allowances?: readonly PrivateTargetAllowance[] | undefined }) {
     for (const allowance of options.allowances ?? []) {
       const ranges = literalTargetRanges(allowance as PolicyTarget);
       if (!ranges) continue;
@@ -45,9 +42,9 @@ export class TargetAllowances {
     }
   }
 
-  /** The guard a probe of this check runs under. */
-  guardFor(check: AllowanceSubject): TargetGuard {
+  /** The widened guard when vigil.yaml allowed exactly this check id and target; otherwise undefined (the fleet's guard applies). */
+  guardFor(check: AllowanceSubject): TargetGuard | undefined {
     const entry = this.byCheck.get(check.id);
-    return entry && sameTarget(entry.allowance, check) ? entry.guard : this.fleet;
+    return entry && sameTarget(entry.allowance, check) ? entry.guard : undefined;
   }
 }
