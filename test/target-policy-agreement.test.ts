@@ -19,7 +19,6 @@ import {
 } from '@vigil/core/testing';
 import { runProbe } from '@vigil/prober';
 import { buildApp, createWebContext } from '@vigil/web';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -83,7 +82,7 @@ const fleetGuard = new TargetGuard({ allowPrivateTargets: false, allowTargets: [
 const counts = { blocked: 0, allowed: 0, agreementCases: 0 };
 
 describe('target policy: config load, API and prober agree on the SSRF corpus', () => {
-  let app: FastifyInstance;
+  let app: ReturnType<typeof buildApp>;
   let auth: { authorization: string };
   let cleanup: () => Promise<void>;
   beforeAll(async () => {

@@ -6,6 +6,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+  /** Where `vigil up` and the CLI look for a Redis already on this machine before starting a private one. */
+  VIGIL_LOCAL_REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
+    .default('redis://127.0.0.1:6379'),
   VIGIL_CONFIG: z.string().min(1).default('vigil.yaml'),
   VIGIL_PREFIX: z
     .string()
