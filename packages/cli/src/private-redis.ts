@@ -135,6 +135,20 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The started redis-server's dir and pid once it answers; if it exits or takes over 10 s, an error. */
+async function answering(child: ChildProcess, url: string, dir: string): Promise<{ dir: string; pid: number }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const described = await describeRedis(url);
+    if (described) return described;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new VigilError('REDIS_UNAVAILABLE', `redis-server did not start at ${url} (data dir ${dir})`);
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
 /**
  * Starts `vigil up`'s private redis-server with its data in `stateDir/redis`: once per directory (an
  * exclusive owner claim), after taking down an orphan an earlier `vigil up` left there, and supervised
@@ -153,15 +167,7 @@ export async function startPrivateRedis(stateDir: string, command: string): Prom
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     child.on('error', () => {});
-    const deadline = Date.now() + 10_000;
-    let described: { dir: string; pid: number } | undefined;
-    while (!(described = await describeRedis(url))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        child.kill('SIGTERM');
-        throw new VigilError('REDIS_UNAVAILABLE', `redis-server did not start on port ${port} (data dir ${dir})`);
-      }
-      await new Promise((done) => setTimeout(done, 100));
-    }
+    const described = await answering(child, url, dir);
     await writeFile(join(stateDir, URL_FILE), `${url}\n`);
     await writeFile(
       join(stateDir, OWNER_FILE),
