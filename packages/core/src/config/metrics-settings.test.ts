@@ -16,7 +16,7 @@ function refusal(text: string, env: Record<string, string> = {}) {
 describe('metrics: { listen, token }', () => {
   it('is optional, and parses listen into host and port', () => {
     expect(parseConfig('vantages: [a]').metrics).toEqual({});
-    const config = parseConfig('vantages: [a]\nmetrics: { listen: "[::1]:9464", token: "${T}" }', {
+    const config = parseConfig(`vantages: [a]\nmetrics: { listen: "[::1]:9464", token: "\${T}" }`, {
       env: { T: 'a-long-enough-token-123' },
     });
     expect(config.metrics).toEqual({ listen: { host: '::1', port: 9464 }, token: 'a-long-enough-token-123' });
@@ -38,11 +38,11 @@ describe('metrics: { listen, token }', () => {
     expect(literal.message).not.toContain('short-s3cret');
     expect(JSON.stringify(literal.issues)).not.toContain('short-s3cret');
 
-    const fromEnv = refusal('vantages: [a]\nmetrics: { token: "${VIGIL_METRICS_TOKEN}" }', {
+    const fromEnv = refusal(`vantages: [a]\nmetrics: { token: "\${VIGIL_METRICS_TOKEN}" }`, {
       VIGIL_METRICS_TOKEN: 'hunter2-short',
     });
     expect(fromEnv.message).toContain('metrics.token');
-    expect(fromEnv.message).toContain('${VIGIL_METRICS_TOKEN}');
+    expect(fromEnv.message).toContain(`\${VIGIL_METRICS_TOKEN}`);
     expect(`${fromEnv.message}${JSON.stringify(fromEnv.issues)}`).not.toContain('hunter2-short');
 
     const typed = refusal('vantages: [a]\nmetrics: { token: 12345678901234567890 }');
