@@ -112,7 +112,10 @@ describe("vigil up's private redis-server", { timeout: 90_000 }, () => {
     expect(await redisAnswers(url)).toBe(true);
   });
 
-  it('takes down an orphan redis-server on its directory (found by CONFIG GET dir) and keeps its data', async () => {
+  it.each([
+    ['remembered in redis.url', true],
+    ['with no URL left behind', false],
+  ])('takes down an orphan redis-server on its directory, %s, and keeps its data', async (_how, remembered) => {
     // What an older vigil up, or a supervisor killed with it, leaves: redis-server on the data dir, a stale claim.
     await mkdir(dataDir, { recursive: true });
     const port = await freePort();
@@ -125,8 +128,10 @@ describe("vigil up's private redis-server", { timeout: 90_000 }, () => {
     const orphanUrl = `redis://127.0.0.1:${port}`;
     await eventually(async () => (await redisAnswers(orphanUrl, 300)) || undefined, 10_000, 'orphan up');
     await withRedis(orphanUrl, (redis) => redis.set('kept', 'from the orphan'));
-    await writeFile(join(cwd, '.vigil', 'redis.url'), `${orphanUrl}\n`);
-    await writeFile(join(cwd, '.vigil', 'redis.owner'), `${JSON.stringify({ pid: 2 ** 22 + 1, url: orphanUrl })}\n`);
+    if (remembered) {
+      await writeFile(join(cwd, '.vigil', 'redis.url'), `${orphanUrl}\n`);
+      await writeFile(join(cwd, '.vigil', 'redis.owner'), `${JSON.stringify({ pid: 2 ** 22 + 1, url: orphanUrl })}\n`);
+    }
 
     const proc = up();
     const url = await started(proc);
@@ -136,5 +141,47 @@ describe("vigil up's private redis-server", { timeout: 90_000 }, () => {
     expect(servers).toHaveLength(1);
     expect(servers).not.toContain(orphan.pid);
     expect(await withRedis(url, (redis) => redis.get('kept'))).toBe('from the orphan');
+  });
+
+  it('refuses, naming its pid, when an orphan on its directory will not shut down', async () => {
+    await mkdir(dataDir, { recursive: true });
+    const port = await freePort();
+    // SHUTDOWN renamed away: this orphan cannot be asked to go.
+    const orphan = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dataDir,
+        '--save',
+        '',
+        '--rename-command',
+        'SHUTDOWN',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
+    const exit = once(orphan, 'exit');
+    try {
+      await eventually(
+        async () => (await redisAnswers(`redis://127.0.0.1:${port}`, 300)) || undefined,
+        10_000,
+        'orphan',
+      );
+      const proc = up();
+      const code = await proc.exited;
+      expect(code).not.toBe(0);
+      expect(proc.output()).toContain(
+        `a redis-server (pid ${orphan.pid}) left by an earlier \`vigil up\` still runs on ${dataDir}`,
+      );
+      expect(proc.output()).toContain(`kill ${orphan.pid}`);
+      expect(await redisServersOn(dataDir)).toEqual([orphan.pid]);
+    } finally {
+      orphan.kill('SIGTERM');
+      await exit;
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createRedis, freePort, redisAnswers, VigilError } from '@vigil/core';
 
@@ -103,6 +103,22 @@ async function describeRedis(url: string): Promise<{ dir: string; pid: number } 
 }
 
 /**
+ * Where redis-servers running in `dir` listen, found without a remembered URL: on Linux, each
+ * redis-server's working directory (its `--dir`) and its process title (`redis-server 127.0.0.1:PORT`).
+ */
+async function redisServersIn(dir: string): Promise<string[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const urls: string[] = [];
+  for (const pid of entries.filter((entry) => /^\d+$/.test(entry))) {
+    const title = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const listen = /^redis-server\s+([\d.]+|\[[^\]]+\]|\*):(\d+)/.exec(title);
+    if (!listen || (await readlink(`/proc/${pid}/cwd`).catch(() => '')) !== dir) continue;
+    urls.push(`redis://${listen[1] === '*' ? '127.0.0.1' : listen[1]}:${listen[2]}`);
+  }
+  return urls;
+}
+
+/**
  * A redis-server left running on our data directory by a `vigil up` that died (kill -9, OOM): asked to
  * SHUTDOWN (it flushes its AOF first), or, if it will not go, refused with its pid.
  */
@@ -159,7 +175,8 @@ export async function startPrivateRedis(stateDir: string, command: string): Prom
   const ownership = await claim(stateDir);
   try {
     const remembered = (await readFile(join(stateDir, URL_FILE), 'utf8').catch(() => '')).trim();
-    await stopOrphan([remembered, ownership.previous?.url ?? ''].filter(Boolean), dir);
+    const found = await redisServersIn(dir);
+    await stopOrphan([remembered, ownership.previous?.url ?? '', ...found].filter(Boolean), dir);
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''];
