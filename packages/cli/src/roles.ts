@@ -142,7 +142,7 @@ export async function startMetricsServer(
   runtime: Runtime,
   config: Pick<VigilConfig, 'metrics'>,
   host = '127.0.0.1',
-): Promise<RunningRole | undefined> {
+): Promise<(RunningRole & { url: string }) | undefined> {
   const { listen, token } = config.metrics;
   const server = new RoleServer({
     port: listen?.port ?? DEFAULT_METRICS_PORT,
@@ -153,9 +153,10 @@ export async function startMetricsServer(
     metricsToken: token,
     portSetting: 'metrics.listen',
   });
+  let url: string;
   try {
-    const url = await server.listen();
-    runtime.log.info({ url: `${url}/metrics`, token: token !== undefined }, 'metrics listening');
+    url = `${await server.listen()}/metrics`;
+    runtime.log.info({ url, token: token !== undefined }, 'metrics listening');
   } catch (err) {
     if (listen !== undefined) throw err;
     runtime.log.warn(
@@ -164,7 +165,7 @@ export async function startMetricsServer(
     );
     return undefined;
   }
-  return { name: 'metrics', close: () => server.close() };
+  return { name: 'metrics', url, close: () => server.close() };
 }
 
 /** Stops roles in the order given (front door first), then the runtime; each step at most once. */

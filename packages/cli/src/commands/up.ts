@@ -45,6 +45,7 @@ export async function upCommand(options: {
     roles.push(await startWeb(runtime, config));
     const url = `http://127.0.0.1:${options.env.VIGIL_PORT}`;
     say(`up: API at ${url}/api/v1 (token: \`pnpm vigil tokens create --scope admin\`), health at ${url}/healthz`);
+    say(metrics ? `metrics at ${metrics.url}` : 'metrics not served (see the warning above)');
     say('see results with `pnpm vigil status`');
   } catch (err) {
     await stopAll([...roles].reverse(), runtime);
