@@ -25,13 +25,19 @@ describe('where each role serves /metrics', { timeout: 60_000 }, () => {
     redis.disconnect();
   });
 
-  async function role(args: string[], yaml: string) {
+  async function role(args: string[], yaml: string, extraEnv: Record<string, string> = {}) {
     const prefix = uniquePrefix('metrics-listener');
     prefixes.push(prefix);
     const port = await freePort();
     const config = await writeConfig(yaml);
     const proc = spawnVigil([...args, '-c', config], {
-      env: { REDIS_URL: TEST_REDIS_URL, VIGIL_PREFIX: prefix, VIGIL_PORT: String(port), LOG_LEVEL: 'info' },
+      env: {
+        REDIS_URL: TEST_REDIS_URL,
+        VIGIL_PREFIX: prefix,
+        VIGIL_PORT: String(port),
+        LOG_LEVEL: 'info',
+        ...extraEnv,
+      },
     });
     running.push(proc);
     await eventually(
@@ -72,6 +78,15 @@ describe('where each role serves /metrics', { timeout: 60_000 }, () => {
     );
     expect(moved.status).toBe(200);
     expect(moved.body).toContain('vigil_queue_depth');
+  });
+
+  it('a prober: beside its health, behind VIGIL_METRICS_TOKEN when the file sets no token', async () => {
+    const { base } = await role(['prober', '--vantage', 'alpha'], 'vantages: [alpha]\n', {
+      VIGIL_METRICS_TOKEN: TOKEN,
+    });
+    expect((await get(`${base}/metrics`))?.status).toBe(401);
+    expect((await get(`${base}/metrics`, { authorization: `Bearer ${TOKEN}` }))?.status).toBe(200);
+    expect((await get(`${base}/readyz`))?.status).toBe(200);
   });
 
   it(`web: with ${DEFAULT_METRICS_PORT} taken, warns and runs without metrics`, async () => {

@@ -114,7 +114,8 @@ export async function startRoleServer(
   config: Pick<VigilConfig, 'metrics'>,
   host?: string,
 ): Promise<RunningRole[]> {
-  const { listen, token } = config.metrics;
+  const { listen } = config.metrics;
+  const token = config.metrics.token ?? runtime.env.VIGIL_METRICS_TOKEN;
   const server = new RoleServer({
     port: runtime.env.VIGIL_PORT,
     ...(host !== undefined && { host }),
@@ -143,7 +144,8 @@ export async function startMetricsServer(
   config: Pick<VigilConfig, 'metrics'>,
   host = '127.0.0.1',
 ): Promise<(RunningRole & { url: string }) | undefined> {
-  const { listen, token } = config.metrics;
+  const { listen } = config.metrics;
+  const token = config.metrics.token ?? runtime.env.VIGIL_METRICS_TOKEN;
   const server = new RoleServer({
     port: listen?.port ?? DEFAULT_METRICS_PORT,
     host: listen?.host ?? host,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isVigilError } from '../errors/errors.js';
+import { parseEnv } from '../runtime/env.js';
 import { parseConfig } from './config.js';
 import { parseListenAddress } from './metrics-settings.js';
 
@@ -53,5 +54,19 @@ describe('metrics: { listen, token }', () => {
     const err = refusal('vantages: [a]\nmetrics: { tokn: "s3cret-value-0123456789" }');
     expect(err.message).toContain('metrics: unknown field tokn');
     expect(err.message).not.toContain('s3cret-value');
+  });
+
+  it('may come from VIGIL_METRICS_TOKEN instead, whose value an error never shows either', () => {
+    expect(parseEnv({ VIGIL_METRICS_TOKEN: 'from-the-environment-0123' }).VIGIL_METRICS_TOKEN).toBe(
+      'from-the-environment-0123',
+    );
+    let message = '';
+    try {
+      parseEnv({ VIGIL_METRICS_TOKEN: 'hunter2-short' });
+    } catch (err) {
+      message = `${(err as Error).message}${JSON.stringify((err as { issues?: unknown }).issues)}`;
+    }
+    expect(message).toContain('VIGIL_METRICS_TOKEN: expected a token of at least 16 characters');
+    expect(message).not.toContain('hunter2-short');
   });
 });
