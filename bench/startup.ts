@@ -114,7 +114,7 @@ export async function startupBench(options: StartupBenchOptions = STARTUP_DEFAUL
   const config = join(dir, 'vigil.yaml');
   await writeFile(
     config,
-    'vantages: [bench]\nchecks:\n  - id: idle\n    interval: 1m\n    http: { url: "http://127.0.0.1:9/" }\n',
+    'vantages: [bench]\nchecks:\n  - id: idle\n    interval: 1m\n    allowPrivateTarget: true\n    http: { url: "http://127.0.0.1:9/" }\n',
   );
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
   const env = { ...inherited, REDIS_URL: bench.url, VIGIL_PREFIX: bench.prefix, LOG_LEVEL: 'warn', NO_COLOR: '1' };

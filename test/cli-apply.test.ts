@@ -202,6 +202,27 @@ describe('vigil apply', { timeout: 90_000 }, () => {
     expect(unset.output).toContain('checks[0].http.headers.Authorization: environment variable API_SECRET is not set');
   });
 
+  it('refuses a private target, and allowPrivateTarget, with the field path, and writes nothing', async () => {
+    const before = await snapshot(api);
+    await writeFile(file, vigilYaml().replace('url: https://api.example.com/health', 'url: http://0x7f000001:8080/'));
+    const loopback = await apply();
+    expect(loopback.code).toBe(2);
+    expect(loopback.output).toContain(`vigil: ${file} checks[0].http.url: 127.0.0.1 is a loopback address`);
+
+    await writeFile(
+      file,
+      vigilYaml()
+        .replace('url: https://api.example.com/health', 'url: http://127.0.0.1:8080/\n      ')
+        .replace('    component: api\n', '    component: api\n    allowPrivateTarget: true\n'),
+    );
+    const allowance = await apply();
+    expect(allowance.code).toBe(2);
+    expect(allowance.output).toContain(
+      `${file} checks[0].allowPrivateTarget: check api-health: only the server's own vigil.yaml may allow a private target`,
+    );
+    expect(await snapshot(api)).toEqual(before);
+  });
+
   it('refuses to take over a check of another owner or one from the server’s vigil.yaml', async () => {
     const template = (await stored('from-config')) as Check;
     await registry.put({ ...template, id: 'api-health', name: 'theirs', owner: 'team-b' });

@@ -142,3 +142,17 @@ describe('docker/Dockerfile', () => {
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/vigil\.js"\]/m);
   });
 });
+
+describe('docker/prometheus.yml', () => {
+  it('scrapes web on its metrics port (never the published one) and every other role beside its health', async () => {
+    const config = parse(await readFile(`${DOCKER}prometheus.yml`, 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((group) => group.targets));
+    const expected = vigilServices().map(([name, service]) =>
+      service.command?.[0] === 'web' ? `${name}:9464` : `${name}:8080`,
+    );
+    expect(new Set(targets)).toEqual(new Set(expected));
+    expect(services.prometheus?.volumes).toContain('./prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+  });
+});

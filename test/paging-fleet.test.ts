@@ -26,7 +26,7 @@ describe('paging at fleet scale: grouping and the fleet watching itself', () => 
     const checks = Array.from(
       { length: 200 },
       (_, i) =>
-        `  - { id: app-${i}, name: App ${i}, component: apps, interval: 2s, timeout: 1s, http: { url: "${target.url}?app=${i}" } }`,
+        `  - { id: app-${i}, name: App ${i}, component: apps, interval: 2s, timeout: 1s, allowPrivateTarget: true, http: { url: "${target.url}?app=${i}" } }`,
     ).join('\n');
     const config = parseConfig(`
 vantages: [alpha, beta]
@@ -71,7 +71,8 @@ components: [{ id: api, name: Public API }]
 checks:
 ${[0, 1, 2, 3]
   .map(
-    (i) => `  - { id: api-${i}, component: api, interval: 1s, timeout: 800ms, http: { url: "${target.url}?n=${i}" } }`,
+    (i) =>
+      `  - { id: api-${i}, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}?n=${i}" } }`,
   )
   .join('\n')}
 ${pagingYaml()}`);

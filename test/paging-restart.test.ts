@@ -34,7 +34,7 @@ function configYaml(url: string): string {
 vantages: [alpha, beta]
 components: [{ id: api, name: Public API }]
 checks:
-  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, http: { url: "${url}" } }
+  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${url}" } }
 ${pagingYaml()}`;
 }
 

@@ -29,7 +29,7 @@ describe('paging end to end: probers → notifier → SMTP', () => {
 vantages: [alpha, beta, gamma]
 components: [{ id: api, name: Public API }]
 checks:
-  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, http: { url: "${target.url}" } }
+  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
 ${pagingYaml({ repeat: 1 })}`);
     await fleet.registry.put(config.checks[0] ?? ({} as never));
     await fleet.notifier(config, { smtpUrl: mail.url });

@@ -10,6 +10,9 @@ import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
 
 const JOB = 'vigil-roles';
+/** The job that scrapes without the token: its `up` is 0. */
+const UNAUTHORIZED_JOB = 'vigil-no-token';
+const TOKEN = 'prometheus-scrape-token-0123';
 
 interface PromSeries {
   metric: Record<string, string>;
@@ -34,7 +37,15 @@ describe('a real Prometheus scraping a role', () => {
   beforeEach(async () => {
     fleet = await startFleet(['alpha']);
     target = await startHttpTarget();
-    server = new RoleServer({ port: 0, redis: fleet.redis, log: createLogger({ level: 'silent' }) });
+    // Metrics on a listener of their own, behind a bearer token, as `metrics: { listen, token }` sets up.
+    server = new RoleServer({
+      port: 0,
+      redis: fleet.redis,
+      log: createLogger({ level: 'silent' }),
+      serves: { health: false, metrics: true },
+      metricsToken: TOKEN,
+      portSetting: 'metrics.listen',
+    });
     dir = await mkdtemp(join(tmpdir(), 'vigil-prometheus-'));
   });
   afterEach(async () => {
@@ -58,7 +69,16 @@ describe('a real Prometheus scraping a role', () => {
     const config = join(dir, 'prometheus.yml');
     await writeFile(
       config,
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: ${JOB}\n    static_configs: [{ targets: ["${roleUrl.host}"] }]\n`,
+      [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        'scrape_configs:',
+        `  - job_name: ${JOB}`,
+        `    authorization: { credentials: "${TOKEN}" }`,
+        `    static_configs: [{ targets: ["${roleUrl.host}"] }]`,
+        `  - job_name: ${UNAUTHORIZED_JOB}`,
+        `    static_configs: [{ targets: ["${roleUrl.host}"] }]`,
+        '',
+      ].join('\n'),
     );
     const port = await freePort();
     prometheus = spawn(
@@ -85,5 +105,16 @@ describe('a real Prometheus scraping a role', () => {
     const [up] = await query(api, `up{job="${JOB}"}`);
     expect(up?.value[1]).toBe('1');
     expect(await query(api, 'vigil_queue_depth{queue="probe.alpha",state="waiting"}')).toHaveLength(1);
+    // Without the token the scrape is refused (401): the target is down and none of its series arrive.
+    const [refused] = await eventually(
+      async () => {
+        const found = await query(api, `up{job="${UNAUTHORIZED_JOB}"}`);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'the unauthorized job scraped once',
+    );
+    expect(refused?.value[1]).toBe('0');
+    expect(await query(api, `probe_success{job="${UNAUTHORIZED_JOB}"}`)).toEqual([]);
   });
 });

@@ -20,10 +20,13 @@ import { createWebContext } from '@vigil/web';
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** A check from YAML, so fixtures go through the same validation as a user's file. */
+/**
+ * A check from YAML, so fixtures go through the same validation as a user's file; loopback targets
+ * are allowed, as the fleet's probers allow them.
+ */
 export function checkFromYaml(yaml: string, vantages = ['alpha', 'beta']): Check {
   const [check] = parseConfig(
-    `vantages: [${vantages.join(', ')}]\nchecks:\n  - ${yaml.trim().split('\n').join('\n    ')}`,
+    `vantages: [${vantages.join(', ')}]\nallowPrivateTargets: true\nchecks:\n  - ${yaml.trim().split('\n').join('\n    ')}`,
   ).checks;
   if (!check) throw new Error('fixture did not parse');
   return check;

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, freePort, redisAnswers, VigilError } from '@vigil/core';
+import { DEFAULT_REDIS_URL, redisAnswers, VigilError } from '@vigil/core';
+import { startPrivateRedis, URL_FILE } from './private-redis.js';
 
 /** Where Redis is, and, when Vigil started it, how to stop it. */
 export interface RedisLocation {
@@ -11,40 +12,8 @@ export interface RedisLocation {
   stop(): Promise<void>;
 }
 
-const URL_FILE = 'redis.url';
-
 function hasRedisServer(command: string): boolean {
   return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-async function startPrivateRedis(stateDir: string, command: string): Promise<{ url: string; child: ChildProcess }> {
-  if (!hasRedisServer(command)) {
-    throw new VigilError(
-      'REDIS_UNAVAILABLE',
-      `no Redis answers at 127.0.0.1:6379 and there is no ${command} on PATH. Install one ` +
-        '(Debian/Ubuntu: `apt-get install redis-server`; macOS: `brew install redis`), ' +
-        'or set REDIS_URL=redis://host:port to use an existing Redis.',
-    );
-  }
-  const dir = join(stateDir, 'redis');
-  await mkdir(dir, { recursive: true });
-  const port = await freePort();
-  const child = spawn(
-    command,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  while (!(await redisAnswers(url, 300))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      throw new VigilError('REDIS_UNAVAILABLE', `redis-server did not start on port ${port} (data dir ${dir})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await writeFile(join(stateDir, URL_FILE), `${url}\n`);
-  return { url, child };
 }
 
 /**
@@ -73,15 +42,16 @@ export async function locateRedis(options: {
       `no Redis answers at ${defaultUrl}; set REDIS_URL or start one with \`vigil up\``,
     );
   }
-  const { url, child } = await startPrivateRedis(options.stateDir, options.redisServerCommand ?? 'redis-server');
-  return {
-    url,
-    source: 'private',
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const command = options.redisServerCommand ?? 'redis-server';
+  if (!hasRedisServer(command)) {
+    throw new VigilError(
+      'REDIS_UNAVAILABLE',
+      `no Redis answers at ${defaultUrl} and there is no ${command} on PATH. Install one ` +
+        '(Debian/Ubuntu: `apt-get install redis-server`; macOS: `brew install redis`), ' +
+        'or set REDIS_URL=redis://host:port to use an existing Redis.',
+    );
+  }
+  await mkdir(join(options.stateDir, 'redis'), { recursive: true });
+  const { url, stop } = await startPrivateRedis(options.stateDir, command);
+  return { url, source: 'private', stop };
 }

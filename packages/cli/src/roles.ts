@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { type Logger, RoleServer, resolveSecret, type Vantage, type VigilConfig } from '@vigil/core';
+import {
+  DEFAULT_METRICS_PORT,
+  type Logger,
+  RoleServer,
+  resolveSecret,
+  type Vantage,
+  type VigilConfig,
+} from '@vigil/core';
 import type { SchedulerContext } from '@vigil/scheduler';
 import type { Runtime } from './runtime.js';
 
@@ -98,17 +105,69 @@ export async function startWeb(
   return { name: 'web', close: () => web.close() };
 }
 
-/** `/healthz`, `/readyz` and `/metrics` on VIGIL_PORT for a role without an HTTP surface of its own. */
-export async function startRoleServer(runtime: Runtime, host?: string): Promise<RunningRole> {
+/**
+ * `/healthz` and `/readyz` on VIGIL_PORT for a role without an HTTP surface of its own, and `/metrics`
+ * beside them, or on a listener of its own when `metrics.listen` says where.
+ */
+export async function startRoleServer(
+  runtime: Runtime,
+  config: Pick<VigilConfig, 'metrics'>,
+  host?: string,
+): Promise<RunningRole[]> {
+  const { listen } = config.metrics;
+  const token = config.metrics.token ?? runtime.env.VIGIL_METRICS_TOKEN;
   const server = new RoleServer({
     port: runtime.env.VIGIL_PORT,
     ...(host !== undefined && { host }),
     redis: runtime.redis,
     log: runtime.log,
+    serves: { health: true, metrics: listen === undefined },
+    metricsToken: token,
   });
   const url = await server.listen();
-  runtime.log.info({ url }, 'health and metrics listening');
-  return { name: 'health and metrics', close: () => server.close() };
+  runtime.log.info({ url }, listen === undefined ? 'health and metrics listening' : 'health listening');
+  const running: RunningRole[] = [{ name: 'health', close: () => server.close() }];
+  if (listen !== undefined) {
+    const metrics = await startMetricsServer(runtime, config, host);
+    if (metrics) running.unshift(metrics);
+  }
+  return running;
+}
+
+/**
+ * `/metrics` on a listener of its own: `metrics.listen`, or port 9464 of `host` for the roles whose
+ * VIGIL_PORT is public (web, `vigil up`). That default port being taken is a warning, not a failure:
+ * the role runs without metrics rather than not at all.
+ */
+export async function startMetricsServer(
+  runtime: Runtime,
+  config: Pick<VigilConfig, 'metrics'>,
+  host = '127.0.0.1',
+): Promise<(RunningRole & { url: string }) | undefined> {
+  const { listen } = config.metrics;
+  const token = config.metrics.token ?? runtime.env.VIGIL_METRICS_TOKEN;
+  const server = new RoleServer({
+    port: listen?.port ?? DEFAULT_METRICS_PORT,
+    host: listen?.host ?? host,
+    redis: runtime.redis,
+    log: runtime.log,
+    serves: { health: false, metrics: true },
+    metricsToken: token,
+    portSetting: 'metrics.listen',
+  });
+  let url: string;
+  try {
+    url = `${await server.listen()}/metrics`;
+    runtime.log.info({ url, token: token !== undefined }, 'metrics listening');
+  } catch (err) {
+    if (listen !== undefined) throw err;
+    runtime.log.warn(
+      { reason: (err as Error).message },
+      `metrics not served: port ${DEFAULT_METRICS_PORT} is not free; set metrics.listen in vigil.yaml to serve them elsewhere`,
+    );
+    return undefined;
+  }
+  return { name: 'metrics', url, close: () => server.close() };
 }
 
 /** Stops roles in the order given (front door first), then the runtime; each step at most once. */

@@ -49,6 +49,7 @@ export async function openRuntime(options: {
     ...(env.REDIS_URL && { envUrl: env.REDIS_URL }),
     stateDir: options.stateDir ?? '.vigil',
     mayStart: options.mayStartRedis ?? false,
+    defaultUrl: env.VIGIL_LOCAL_REDIS_URL,
   });
   const extra: Redis[] = [];
   const redis = createRedis(location.url, { name: `vigil-${role}` });

@@ -47,8 +47,11 @@ export {
 } from './checks/index.js';
 export {
   checkIssues,
+  DEFAULT_METRICS_PORT,
   formatDuration,
+  type ListenAddress,
   loadConfig,
+  type MetricsSettings,
   type NotifierSettings,
   type ProberSettings,
   parseConfig,
@@ -150,6 +153,7 @@ export {
   type RoleConnections,
   type RoleContext,
   RoleServer,
+  type RoleServerOptions,
   redactUrl,
   redisAnswers,
   redisKeys,
@@ -183,4 +187,12 @@ export {
   type UptimeBarDay,
   worstStatus,
 } from './status-page/index.js';
-export { TargetGuard, targetPolicyIssues } from './targets/index.js';
+export {
+  type AllowanceSubject,
+  literalTargetRanges,
+  type PrivateTargetAllowance,
+  TargetAllowances,
+  TargetGuard,
+  type TargetGuardOptions,
+  targetPolicyIssues,
+} from './targets/index.js';

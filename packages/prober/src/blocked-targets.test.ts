@@ -2,19 +2,27 @@ import { TargetGuard } from '@vigil/core';
 import { BLOCKED_TARGET_CORPUS } from '@vigil/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemResolver } from './resolve.js';
-import { probeHttpSpec, probeTcpSpec, startHttpServer, strictGuard, type TestServer } from './test-servers.js';
+import {
+  probeHttpSpec,
+  probeStoredUrl,
+  probeTcpSpec,
+  startHttpServer,
+  strictGuard,
+  type TestServer,
+} from './test-servers.js';
 
 /** What the corpus's names mean by definition (RFC 6761, the clouds' metadata names); the rest goes to the OS. */
 const BY_DEFINITION: Record<string, string> = {
   'localhost.': '127.0.0.1',
   'foo.localhost': '127.0.0.1',
+  'a.localhost': '127.0.0.1',
   'metadata.google.internal': '169.254.169.254',
   'metadata.goog': '169.254.169.254',
   'instance-data': '169.254.169.254',
   'instance-data.ec2.internal': '169.254.169.254',
 };
 const resolveByDefinition = async (host: string) => {
-  const address = BY_DEFINITION[host];
+  const address = BY_DEFINITION[host] ?? BY_DEFINITION[host.toLowerCase().replace(/\.$/, '')];
   return address ? [address] : systemResolver(host);
 };
 
@@ -58,7 +66,7 @@ describe('targets the guard refuses, through the probe', () => {
   const corpusTcp = BLOCKED_TARGET_CORPUS.flatMap((entry) => (entry.tcp ? [[entry.what, entry.tcp] as const] : []));
 
   it.each(corpusUrls)('refuses the shared corpus URL, %s (%s)', async (_what, url) => {
-    const result = await probeHttpSpec({ url }, corpusOptions);
+    const result = await probeStoredUrl(url ?? '', corpusOptions);
     expect(result).toMatchObject({ ok: false, error: 'blocked_target' });
     expect(result.message).toContain('set allowPrivateTargets or list it under allowTargets');
   });

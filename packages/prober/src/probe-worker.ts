@@ -92,7 +92,7 @@ export class ProbeWorker {
       return runProbe(check, {
         vantage: this.ctx.vantage.id,
         round,
-        guard: this.ctx.guard,
+        guard: this.ctx.allowances.guardFor(check) ?? this.ctx.guard,
         clock: this.clock,
         ...(this.ctx.vantage.sourceAddress && { localAddress: this.ctx.vantage.sourceAddress }),
       });

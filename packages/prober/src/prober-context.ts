@@ -3,6 +3,7 @@ import {
   type Redis,
   type RoleConnections,
   type RoleContext,
+  TargetAllowances,
   TargetGuard,
   type Vantage,
   type VigilConfig,
@@ -15,11 +16,16 @@ export interface ProberContext extends RoleContext {
   vantage: Vantage;
   /** Refuses private and listed targets at connect time, as the web role does at registration. */
   guard: TargetGuard;
+  /** A wider guard for a check vigil.yaml lets probe its private target (exactly that id and target). */
+  allowances: TargetAllowances;
   settings: ProberSettings;
 }
 
 /** What a prober takes from vigil.yaml. */
-export type ProberConfig = Pick<VigilConfig, 'allowPrivateTargets' | 'allowTargets' | 'prober'>;
+export type ProberConfig = Pick<
+  VigilConfig,
+  'allowPrivateTargets' | 'allowTargets' | 'prober' | 'privateTargetAllowances'
+>;
 
 /** Builds a prober's context on its process, its target guard from the config. */
 export function createProberContext(
@@ -27,6 +33,7 @@ export function createProberContext(
   input: { config: ProberConfig; vantage: Vantage },
 ): ProberContext {
   const { config, vantage } = input;
+  const options = { allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets };
   return {
     redis: base.redis,
     keys: base.keys,
@@ -34,7 +41,8 @@ export function createProberContext(
     log: base.log,
     connection: base.connection,
     vantage,
-    guard: new TargetGuard({ allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets }),
+    guard: new TargetGuard(options),
+    allowances: new TargetAllowances({ ...options, allowances: config.privateTargetAllowances }),
     settings: config.prober,
   };
 }

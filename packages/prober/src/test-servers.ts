@@ -39,6 +39,18 @@ export async function probeHttpSpec(
   return probe({ id: 'web', kind: 'http', http, intervalMs: 30_000, timeoutMs: options.timeoutMs ?? 5_000 }, options);
 }
 
+/**
+ * A probe job whose URL never went through the schema (credentials and all), as a registry written by
+ * something other than Vigil could hold it: the guard alone must still refuse a private target.
+ */
+export async function probeStoredUrl(
+  url: string,
+  options: Partial<ProbeOptions> & { timeoutMs?: number } = {},
+): Promise<ProbeResult> {
+  const http = { ...httpSpecSchema.parse({ url: 'http://stored.invalid/' }), url };
+  return probe({ id: 'web', kind: 'http', http, intervalMs: 30_000, timeoutMs: options.timeoutMs ?? 5_000 }, options);
+}
+
 export async function probeTcpSpec(
   spec: TcpSpecInput,
   options: Partial<ProbeOptions> & { timeoutMs?: number } = {},

@@ -1,4 +1,3 @@
-import { processMetrics } from '@vigil/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { frameworkError, installErrorHandlers } from './api/api-error.js';
 import { openApiDocument } from './api/openapi.js';
@@ -85,13 +84,5 @@ export function buildApp(ctx: WebContext): FastifyInstance {
   });
   registerRoutes(app, ctx, webRoutes(ctx));
   registerPublicSite(app, ctx);
-  // Prometheus text for this process: every role's metrics under `vigil up`, the web role's alone otherwise.
-  app.get('/metrics', async (_request, reply) => {
-    const metrics = processMetrics();
-    return reply
-      .type(metrics.contentType)
-      .header('cache-control', 'no-store')
-      .send(await metrics.metrics());
-  });
   return app;
 }

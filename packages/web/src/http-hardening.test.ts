@@ -71,11 +71,19 @@ describe('HTTP edges of every route', () => {
   });
 
   it('says nosniff on every answer, and no-store on the operator API', async () => {
-    for (const url of ['/', '/api/v2/summary.json', '/history.atom', '/history.rss', '/metrics', '/api/v1/checks']) {
+    for (const url of ['/', '/api/v2/summary.json', '/history.atom', '/history.rss', '/api/v1/checks']) {
       const response = await t.app.inject({ url });
       expect(response.headers['x-content-type-options'], url).toBe('nosniff');
     }
     const api = await t.app.inject({ url: '/api/v1/checks' });
     expect(api.headers['cache-control']).toBe('no-store');
+  });
+
+  it('does not serve /metrics on the public listener (it has a listener of its own)', async () => {
+    for (const method of ['GET', 'HEAD'] as const) {
+      const response = await t.app.inject({ method, url: '/metrics' });
+      expect(response.statusCode, method).toBe(404);
+      expect(response.body).not.toContain('process_cpu');
+    }
   });
 });

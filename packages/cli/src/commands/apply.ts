@@ -1,4 +1,4 @@
-import { isVigilError, loadConfig, VigilError } from '@vigil/core';
+import { describeIssues, isVigilError, loadConfig, VigilError } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 import type { ApiClient } from '../api-client.js';
 import { type MaintenanceView, type Plan, type PlannedChange, planApply } from '../apply-plan.js';
@@ -68,12 +68,25 @@ async function execute(api: ApiClient, file: string, change: PlannedChange): Pro
 
 /** The file's checks and maintenances; its errors name the file and the field (`vigil.yaml checks[1].interval`). */
 async function readDesired(file: string, processEnv: NodeJS.ProcessEnv) {
+  let desired: Awaited<ReturnType<typeof loadConfig>>;
   try {
-    return await loadConfig(file, processEnv);
+    desired = await loadConfig(file, processEnv);
   } catch (err) {
     if (!isVigilError(err, 'CONFIG_INVALID') || err.issues.some((issue) => issue.path.startsWith(file))) throw err;
     throw relabelIssues(err, (path) => `${file} ${path}`);
   }
+  refusePrivateTargetAllowances(file, desired.privateTargetAllowances ?? []);
+  return desired;
+}
+
+/** `allowPrivateTarget` is the server's vigil.yaml's to give: checks sent through the API never have it. */
+function refusePrivateTargetAllowances(file: string, allowances: readonly { checkId: string; index: number }[]): void {
+  if (allowances.length === 0) return;
+  const issues = allowances.map(({ checkId, index }) => ({
+    path: `${file} checks[${index}].allowPrivateTarget`,
+    message: `check ${checkId}: only the server's own vigil.yaml may allow a private target; the API refuses one`,
+  }));
+  throw new VigilError('VALIDATION', describeIssues(issues), issues);
 }
 
 /** `vigil apply`: plans the file against the server, prints the plan, and applies it unless told not to. */

@@ -47,7 +47,7 @@ export function registerRoles(program: Command, context: () => Promise<CliContex
   program
     .command('web')
     .description(
-      'run the web role: status page, operator API, acknowledge links, /healthz, /readyz, /metrics on VIGIL_PORT',
+      'run the web role: status page, operator API, acknowledge links, /healthz, /readyz on VIGIL_PORT; /metrics on port 9464 (or metrics.listen)',
     )
     .addOption(hostOption())
     .addOption(configOption())

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { type VigilEnv, VigilError } from '@vigil/core';
 import {
   type RunningRole,
+  startMetricsServer,
   startNotifier,
   startProber,
   startRoleServer,
@@ -62,7 +63,11 @@ export async function roleCommand(options: RoleCommandOptions): Promise<void> {
       const sourceAddress = options.sourceAddress ?? declared?.sourceAddress;
       running.push(await startProber(runtime, config, { id: vantageId, ...(sourceAddress && { sourceAddress }) }));
     }
-    if (role !== 'web') running.unshift(await startRoleServer(runtime, options.host));
+    if (role !== 'web') running.unshift(...(await startRoleServer(runtime, config, options.host)));
+    else {
+      const metrics = await startMetricsServer(runtime, config, options.host);
+      if (metrics) running.unshift(metrics);
+    }
     runtime.log.info({ redis: runtime.redisSource }, `${role} running`);
   } catch (err) {
     await stopAll(running, runtime);

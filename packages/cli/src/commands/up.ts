@@ -1,5 +1,13 @@
 import { redactUrl, type VigilEnv } from '@vigil/core';
-import { type RunningRole, startNotifier, startProber, startScheduler, startWeb, stopAll } from '../roles.js';
+import {
+  type RunningRole,
+  startMetricsServer,
+  startNotifier,
+  startProber,
+  startScheduler,
+  startWeb,
+  stopAll,
+} from '../roles.js';
 import { openRuntime, resolveConfig } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -32,9 +40,12 @@ export async function upCommand(options: {
     for (const vantage of config.vantages) roles.push(await startProber(runtime, config, vantage));
     roles.push(await startScheduler(runtime, config));
     // Last in, first out: the front door closes before the roles behind it.
+    const metrics = await startMetricsServer(runtime, config);
+    if (metrics) roles.push(metrics);
     roles.push(await startWeb(runtime, config));
     const url = `http://127.0.0.1:${options.env.VIGIL_PORT}`;
     say(`up: API at ${url}/api/v1 (token: \`pnpm vigil tokens create --scope admin\`), health at ${url}/healthz`);
+    say(metrics ? `metrics at ${metrics.url}` : 'metrics not served (see the warning above)');
     say('see results with `pnpm vigil status`');
   } catch (err) {
     await stopAll([...roles].reverse(), runtime);

@@ -136,35 +136,44 @@ export type Quorum = z.output<typeof quorumSchema>;
 
 export const severitySchema = z.enum(['critical', 'major', 'minor', 'info']);
 
-/** A check as written in vigil.yaml or an API body: defaults not yet applied. */
-export const checkInputSchema = z
-  .strictObject({
-    id: slugSchema,
-    name: z.string().min(1).max(200).optional(),
-    component: slugSchema.optional(),
-    http: httpSpecSchema.optional(),
-    tcp: tcpSpecSchema.optional(),
-    interval: durationSchema.optional(),
-    timeout: durationSchema.optional(),
-    vantages: z.array(slugSchema).min(1).optional(),
-    confirmations: z.int().min(1).max(100).optional(),
-    quorum: quorumSchema.optional(),
-    severity: severitySchema.default('major'),
-    escalation: slugSchema.optional(),
-    /** Open an incident when the check is `down` (default), or already when it is `degraded`. */
-    alertOn: z.enum(['down', 'degraded']).default('down'),
-    tags: z.array(z.string().min(1).max(64)).max(32).default([]),
-    paused: z.boolean().default(false),
-    /** Show this check's name and target on the public status page (its component is always shown by name only). */
-    public: z.boolean().default(false),
-  })
-  .superRefine((check, ctx) => {
-    const kinds = [check.http, check.tcp].filter((kind) => kind !== undefined).length;
-    if (kinds !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['http'], message: 'expected exactly one of http or tcp' });
-    }
-  });
+const checkInputFields = {
+  id: slugSchema,
+  name: z.string().min(1).max(200).optional(),
+  component: slugSchema.optional(),
+  http: httpSpecSchema.optional(),
+  tcp: tcpSpecSchema.optional(),
+  interval: durationSchema.optional(),
+  timeout: durationSchema.optional(),
+  vantages: z.array(slugSchema).min(1).optional(),
+  confirmations: z.int().min(1).max(100).optional(),
+  quorum: quorumSchema.optional(),
+  severity: severitySchema.default('major'),
+  escalation: slugSchema.optional(),
+  /** Open an incident when the check is `down` (default), or already when it is `degraded`. */
+  alertOn: z.enum(['down', 'degraded']).default('down'),
+  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+  paused: z.boolean().default(false),
+  /** Show this check's name and target on the public status page (its component is always shown by name only). */
+  public: z.boolean().default(false),
+};
+
+function exactlyOneKind(check: { http?: unknown; tcp?: unknown }, ctx: z.RefinementCtx): void {
+  const kinds = [check.http, check.tcp].filter((kind) => kind !== undefined).length;
+  if (kinds !== 1) ctx.addIssue({ code: 'custom', path: ['http'], message: 'expected exactly one of http or tcp' });
+}
+
+/** A check as written in an API body (or vigil.yaml, less its file-only fields): defaults not yet applied. */
+export const checkInputSchema = z.strictObject(checkInputFields).superRefine(exactlyOneKind);
 export type CheckInput = z.output<typeof checkInputSchema>;
+
+/**
+ * A check in vigil.yaml: the API's fields, and `allowPrivateTarget`, which only the operator's own file
+ * may set — it lets this one check probe the private or loopback target it names, and nothing else.
+ */
+export const fileCheckInputSchema = z
+  .strictObject({ ...checkInputFields, allowPrivateTarget: z.boolean().default(false) })
+  .superRefine(exactlyOneKind);
+export type FileCheckInput = z.output<typeof fileCheckInputSchema>;
 
 export const checkDefaultsSchema = z.strictObject({
   interval: durationSchema.prefault('30s'),

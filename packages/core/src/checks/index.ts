@@ -7,6 +7,8 @@ export {
   checkRevision,
   checkTarget,
   checkToInput,
+  type FileCheckInput,
+  fileCheckInputSchema,
   type HttpSpec,
   httpSpecSchema,
   type Quorum,

@@ -6,7 +6,7 @@ import { grantIssues, grantSchema } from '../access/tenancy.js';
 import {
   type Check,
   checkDefaultsSchema,
-  checkInputSchema,
+  fileCheckInputSchema,
   resolveCheck,
   resolvedCheckIssues,
   slugSchema,
@@ -20,7 +20,10 @@ import { escalationSchema } from '../oncall/escalation.js';
 import { personSchema } from '../oncall/person.js';
 import { scheduleLayers, scheduleSchema } from '../oncall/schedule.js';
 import { statusPageSchema } from '../status-page/status-page-settings.js';
+import type { PrivateTargetAllowance } from '../targets/target-allowances.js';
+import { configTargetIssues } from './config-targets.js';
 import { durationSchema } from './duration.js';
+import { metricsSettingsSchema, SECRET_CONFIG_PATHS } from './metrics-settings.js';
 import { notifierSettingsSchema } from './notifier-settings.js';
 
 /** `10.0.0.0/8`, `fd00::/8` or a bare address (a /32 or /128). */
@@ -76,7 +79,7 @@ const configFileSchema = z.strictObject({
   allowTargets: z.array(cidrSchema).default([]),
   defaults: checkDefaultsSchema.prefault({}),
   components: z.array(componentSchema).default([]),
-  checks: z.array(checkInputSchema).default([]),
+  checks: z.array(fileCheckInputSchema).default([]),
   prober: proberSettingsSchema.prefault({}),
   history: z.strictObject({ perCheck: z.int().min(10).max(10_000).default(500) }).prefault({}),
   people: z.array(personSchema).default([]),
@@ -88,6 +91,7 @@ const configFileSchema = z.strictObject({
   maintenances: z.array(maintenanceSchema).default([]),
   notifier: notifierSettingsSchema.prefault({}),
   statusPage: statusPageSchema.prefault({}),
+  metrics: metricsSettingsSchema.prefault({}),
 });
 type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -95,6 +99,8 @@ type ConfigFile = z.output<typeof configFileSchema>;
 export interface VigilConfig extends Omit<ConfigFile, 'vantages' | 'checks'> {
   vantages: Vantage[];
   checks: Check[];
+  /** Checks the file lets probe a private target (`allowPrivateTarget: true`), each with its exact target. */
+  privateTargetAllowances?: PrivateTargetAllowance[];
 }
 
 /**
@@ -247,13 +253,21 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
 /** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */
 export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfig {
   const parsed = configFileSchema.safeParse(data ?? {});
-  if (!parsed.success) throw configError(source, toFieldIssues(parsed.error, data));
+  if (!parsed.success) throw configError(source, toFieldIssues(parsed.error, data).map(hideSecret));
   const file = parsed.data;
   const vantages = file.vantages.map((v) => (typeof v === 'string' ? { id: v } : v));
   const checks = file.checks.map((input) => resolveCheck(input, file.defaults));
-  const issues = crossFieldIssues(file, vantages, checks);
+  const targets = configTargetIssues(file, file.checks);
+  const issues = [...crossFieldIssues(file, vantages, checks), ...targets.issues];
   if (issues.length > 0) throw configError(source, issues);
-  return { ...file, vantages, checks };
+  return { ...file, vantages, checks, privateTargetAllowances: targets.allowances };
+}
+
+/** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
+function hideSecret(issue: FieldIssue): FieldIssue {
+  if (!SECRET_CONFIG_PATHS.has(issue.path) || issue.received === undefined) return issue;
+  const { received: _hidden, ...rest } = issue;
+  return rest;
 }
 
 function configError(source: string, issues: FieldIssue[]): VigilError {
@@ -332,7 +346,7 @@ export function parseConfig(
 /** An issue at a value read from the environment says which variable, not what it holds. */
 function withoutSecrets(issue: FieldIssue, fromEnv: ReadonlyMap<string, string[]>): FieldIssue {
   const names = fromEnv.get(issue.path);
-  if (!names || issue.received === undefined) return issue;
+  if (!names) return issue;
   const { received: _hidden, ...rest } = issue;
   return { ...rest, message: `${issue.message} (from ${names.map((name) => `\${${name}}`).join(', ')})` };
 }

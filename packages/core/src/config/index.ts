@@ -9,4 +9,5 @@ export {
   validateConfig,
 } from './config.js';
 export { formatDuration } from './duration.js';
+export { DEFAULT_METRICS_PORT, type ListenAddress, type MetricsSettings } from './metrics-settings.js';
 export type { NotifierSettings } from './notifier-settings.js';

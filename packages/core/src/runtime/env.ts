@@ -6,6 +6,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+  /** Where `vigil up` and the CLI look for a Redis already on this machine before starting a private one. */
+  VIGIL_LOCAL_REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
+    .default('redis://127.0.0.1:6379'),
   VIGIL_CONFIG: z.string().min(1).default('vigil.yaml'),
   VIGIL_PREFIX: z
     .string()
@@ -18,6 +22,8 @@ const envSchema = z.object({
   VIGIL_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(8080),
   /** Signs acknowledge links and webhooks; at least 16 characters. */
   VIGIL_SECRET: z.string().min(16, { error: 'expected a secret of at least 16 characters' }).optional(),
+  /** The bearer token `/metrics` asks for when vigil.yaml's `metrics.token` is not set; at least 16 characters. */
+  VIGIL_METRICS_TOKEN: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional(),
   /** Where pages are mailed from; without it they go to the outbox folder. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' }).optional(),
   /** The From address of pages. */
@@ -36,7 +42,7 @@ export const VIGIL_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
 export type VigilEnv = z.output<typeof envSchema>;
 
 /** Variables whose values are secrets: an error names them but never shows what they hold. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['VIGIL_SECRET', 'VIGIL_TOKEN']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['VIGIL_SECRET', 'VIGIL_TOKEN', 'VIGIL_METRICS_TOKEN']);
 
 /** Empty strings count as unset, so `REDIS_URL=` in a compose file means "the default". */
 export function parseEnv(env: Readonly<Record<string, string | undefined>>): VigilEnv {

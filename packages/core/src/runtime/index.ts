@@ -14,6 +14,6 @@ export {
   schedulerId,
 } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
-export { processMetrics, RoleServer, redisReady } from './role-server.js';
+export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './role-server.js';
 export { defineScripts, type LuaScript, loadScripts, type ScriptPipeline } from './scripts.js';
 export { TimedMemo } from './timed-memo.js';

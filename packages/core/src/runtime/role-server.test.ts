@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testRedis } from '../testing/index.js';
 import { createLogger } from './logger.js';
-import { RoleServer } from './role-server.js';
+import { bearerMatches, RoleServer, type RoleServerOptions } from './role-server.js';
 
 const log = createLogger({ level: 'silent' });
 const servers: RoleServer[] = [];
@@ -61,5 +61,87 @@ describe('a role’s health and metrics server', () => {
     const port = Number(new URL(await first.listen()).port);
     const second = new RoleServer({ port, redis: { ping: async () => 'PONG' }, log });
     await expect(second.listen()).rejects.toThrow(/VIGIL_PORT: 127\.0\.0\.1:\d+ is in use/);
+  });
+
+  it('says nosniff and no-store on every answer', async () => {
+    const url = await serve({ ping: async () => 'PONG' });
+    for (const path of ['/healthz', '/readyz', '/metrics', '/nope']) {
+      const response = await fetch(`${url}${path}`);
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+    }
+  });
+});
+
+describe('the metrics server', () => {
+  const TOKEN = 'scrape-token-0123456789';
+  async function serveMetrics(options: Partial<RoleServerOptions> = {}): Promise<string> {
+    const server = new RoleServer({
+      port: 0,
+      redis: { ping: async () => 'PONG' },
+      log,
+      serves: { health: false, metrics: true },
+      metricsToken: TOKEN,
+      ...options,
+    });
+    servers.push(server);
+    return server.listen();
+  }
+
+  it('answers 401 without the right bearer token, 200 with it', async () => {
+    const url = await serveMetrics();
+    const wrong = [
+      undefined,
+      'Bearer',
+      'Bearer ',
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`,
+      TOKEN,
+    ];
+    for (const authorization of wrong) {
+      const response = await fetch(`${url}/metrics`, authorization === undefined ? {} : { headers: { authorization } });
+      expect(response.status, String(authorization)).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const body = await response.text();
+      expect(body).not.toContain('process_cpu');
+      expect(body).not.toContain(TOKEN);
+    }
+    const ok = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    expect(await ok.text()).toContain('# TYPE process_cpu_user_seconds_total counter');
+  });
+
+  it('serves only /metrics when it has a listener of its own', async () => {
+    const url = await serveMetrics({ metricsToken: undefined });
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(404);
+    expect((await fetch(`${url}/readyz`)).status).toBe(404);
+  });
+
+  it('keeps health open when metrics beside it need a token', async () => {
+    const url = await serve({ ping: async () => 'PONG' });
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    const guarded = await serveMetrics({ serves: { health: true, metrics: true } });
+    expect((await fetch(`${guarded}/healthz`)).status).toBe(200);
+    expect((await fetch(`${guarded}/metrics`)).status).toBe(401);
+  });
+
+  it('names metrics.listen when its port is taken', async () => {
+    const port = Number(new URL(await serveMetrics()).port);
+    const second = new RoleServer({ port, redis: { ping: async () => 'PONG' }, log, portSetting: 'metrics.listen' });
+    await expect(second.listen()).rejects.toThrow(/metrics\.listen: 127\.0\.0\.1:\d+ is in use/);
+  });
+
+  it('compares bearer tokens exactly', () => {
+    expect(bearerMatches(`Bearer ${TOKEN}`, TOKEN)).toBe(true);
+    expect(bearerMatches(`bearer ${TOKEN}`, TOKEN)).toBe(true);
+    expect(bearerMatches(`Bearer ${TOKEN} extra`, TOKEN)).toBe(false);
+    expect(bearerMatches(undefined, TOKEN)).toBe(false);
+    expect(bearerMatches('Bearer ', TOKEN)).toBe(false);
   });
 });

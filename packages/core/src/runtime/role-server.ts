@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -45,33 +46,57 @@ export interface RoleServerOptions {
   host?: string;
   redis: Pick<Redis, 'ping'>;
   log: Logger;
+  /** `/healthz` and `/readyz`, `/metrics`, or both (the default). */
+  serves?: { health: boolean; metrics: boolean };
+  /** When set, `/metrics` answers 401 unless the request carries `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
+  /** The setting a port in use is blamed on: `VIGIL_PORT` (the default) or `metrics.listen`. */
+  portSetting?: string;
+}
+
+const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+/** Whether an `Authorization` header carries the token, in time that does not depend on where they differ. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  // Comparing digests keeps the length of the token out of the timing too.
+  return timingSafeEqual(digest(match?.[1] ?? ''), digest(token)) && match !== null;
 }
 
 /**
- * `/healthz` (the process is up), `/readyz` (Redis answers) and `/metrics` (Prometheus text) for a
- * role without an HTTP surface of its own: the scheduler, the notifier and the probers.
+ * `/healthz` (the process is up), `/readyz` (Redis answers) and `/metrics` (Prometheus text, behind a
+ * bearer token when one is configured): beside each other for a role without an HTTP surface of its own
+ * (the scheduler, the notifier, the probers), or `/metrics` alone on a listener of its own.
  */
 export class RoleServer {
   private readonly server: Server;
 
   constructor(readonly options: RoleServerOptions) {
+    const serves = options.serves ?? { health: true, metrics: true };
+    const paths = [...(serves.health ? ['/healthz', '/readyz'] : []), ...(serves.metrics ? ['/metrics'] : [])];
     this.server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
-      const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
-        response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      const send = (status: number, body: string, extra: Record<string, string> = {}) => {
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...HEADERS, ...extra }).end(body);
       };
       if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'method not allowed\n');
-      if (path === '/healthz') return send(200, 'ok\n');
-      if (path === '/readyz') {
+      if (serves.health && path === '/healthz') return send(200, 'ok\n');
+      if (serves.health && path === '/readyz') {
         void redisReady(options.redis).then((ready) =>
           send(ready ? 200 : 503, ready ? 'ready\n' : 'redis unreachable\n'),
         );
         return;
       }
-      if (path === '/metrics') {
+      if (serves.metrics && path === '/metrics') {
+        if (options.metricsToken !== undefined && !bearerMatches(request.headers.authorization, options.metricsToken)) {
+          return send(401, 'unauthorized: send Authorization: Bearer <metrics.token>\n', {
+            'www-authenticate': 'Bearer realm="metrics"',
+          });
+        }
         const metrics = processMetrics();
         void metrics.metrics().then(
-          (text) => send(200, text, metrics.contentType),
+          (text) => send(200, text, { 'content-type': metrics.contentType }),
           (err: unknown) => {
             options.log.error({ err }, 'metrics collection failed');
             send(500, 'metrics collection failed\n');
@@ -79,13 +104,13 @@ export class RoleServer {
         );
         return;
       }
-      send(404, 'not found: try /healthz, /readyz or /metrics\n');
+      send(404, `not found: try ${paths.join(', ')}\n`);
     });
   }
 
-  /** Listens (loopback unless `host` says otherwise); a port in use is a clear error. */
+  /** Listens (loopback unless `host` says otherwise); a port in use is a clear error naming the setting. */
   async listen(): Promise<string> {
-    const { port, host = '127.0.0.1' } = this.options;
+    const { port, host = '127.0.0.1', portSetting = 'VIGIL_PORT' } = this.options;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -94,8 +119,8 @@ export class RoleServer {
       });
     }).catch((err: NodeJS.ErrnoException) => {
       const reason = err.code === 'EADDRINUSE' ? 'is in use' : `cannot be listened on (${err.code ?? err.message})`;
-      throw new VigilError('VALIDATION', `VIGIL_PORT: ${host}:${port} ${reason}`, [
-        { path: 'VIGIL_PORT', message: `expected a free port; ${port} ${reason}` },
+      throw new VigilError('VALIDATION', `${portSetting}: ${host}:${port} ${reason}`, [
+        { path: portSetting, message: `expected a free port; ${port} ${reason}` },
       ]);
     });
     const address = this.server.address() as AddressInfo;

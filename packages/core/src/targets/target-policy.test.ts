@@ -23,7 +23,7 @@ describe('targetPolicyIssues', () => {
     expect(issues[0]).toMatchObject({
       path: entry.http === undefined ? 'tcp.host' : 'http.url',
       message: expect.stringContaining(HINT),
-      received: JSON.stringify(entry.http ?? entry.tcp?.host),
+      received: expect.any(String),
     });
   });
 

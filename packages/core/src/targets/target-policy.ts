@@ -39,6 +39,21 @@ export function targetPolicyIssues(check: PolicyTarget, guard: TargetGuard): Fie
   return issues;
 }
 
+/**
+ * The addresses a target means by its spelling alone: an IP literal (however written), `localhost`
+ * (loopback), a metadata service's name. Undefined when only DNS could say (or the target does not
+ * parse): a per-check allowance can only name what it lets through.
+ */
+export function literalTargetRanges(check: PolicyTarget): string[] | undefined {
+  const host = check.http ? urlHost(check.http.url) : check.tcp ? canonicalHost(check.tcp.host) : undefined;
+  if (host === undefined) return undefined;
+  if (isIP(host) !== 0) return [host];
+  const name = host.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return ['127.0.0.0/8', '::1'];
+  if (METADATA_NAMES.has(name)) return [METADATA];
+  return undefined;
+}
+
 function issue(path: string, reason: string, received: string): FieldIssue {
   return { path, message: reason, received: renderValue(received) };
 }

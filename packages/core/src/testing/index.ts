@@ -12,7 +12,12 @@ import { createLogger, type Logger } from '../runtime/logger.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../runtime/redis.js';
 
 export { freePort } from '../runtime/free-port.js';
-export { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget } from '../targets/target-corpus.js';
+export {
+  ALLOWED_TARGET_CORPUS,
+  BLOCKED_TARGET_CORPUS,
+  type CorpusTarget,
+  hasCredentials,
+} from '../targets/target-corpus.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
 export const TEST_REDIS_URL = parseEnv(process.env).REDIS_URL ?? DEFAULT_REDIS_URL;

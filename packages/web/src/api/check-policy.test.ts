@@ -1,4 +1,4 @@
-import { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget } from '@vigil/core/testing';
+import { ALLOWED_TARGET_CORPUS, BLOCKED_TARGET_CORPUS, type CorpusTarget, hasCredentials } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../testing.js';
 
@@ -44,7 +44,8 @@ describe('target policy at registration, through the API', () => {
         }
         const { error } = response.json();
         expect(error.issues, target.what).toEqual([expect.objectContaining({ path: pathOf(target) })]);
-        expect(error.issues[0].message, target.what).toContain(HINT);
+        // A URL with a user or password is refused for that before the policy looks at its host.
+        expect(error.issues[0].message, target.what).toContain(hasCredentials(target) ? 'credentials' : HINT);
         expect(error.message, target.what).toContain(`${pathOf(target)}: `);
       }
     }
@@ -81,7 +82,7 @@ describe('target policy at registration, through the API', () => {
 
   it('accepts every public target, however it is spelled', async () => {
     t = await testWebApp();
-    const { auth } = await t.token({ owner: 'team-a', scope: 'write', quota: { checks: 100 } });
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write', quota: { checks: 1000 } });
     for (const [i, target] of ALLOWED_TARGET_CORPUS.entries()) {
       const response = await submit('POST', `allowed-${i}`, target, auth);
       expect(response.statusCode, `${target.what}: ${response.body}`).toBe(201);
@@ -91,12 +92,13 @@ describe('target policy at registration, through the API', () => {
 
   it('accepts the blocked targets when the fleet sets allowPrivateTargets', async () => {
     t = await testWebApp({ ...TEST_CONFIG, allowPrivateTargets: true });
-    const { auth } = await t.token({ owner: 'team-a', scope: 'write', quota: { checks: 100 } });
-    for (const [i, target] of BLOCKED_TARGET_CORPUS.entries()) {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write', quota: { checks: 1000 } });
+    const corpus = BLOCKED_TARGET_CORPUS.filter((target) => !hasCredentials(target));
+    for (const [i, target] of corpus.entries()) {
       const response = await submit('POST', `private-${i}`, target, auth);
       expect(response.statusCode, `${target.what}: ${response.body}`).toBe(201);
     }
-    expect(await t.ctx.checks.countOwned('team-a')).toBe(BLOCKED_TARGET_CORPUS.length);
+    expect(await t.ctx.checks.countOwned('team-a')).toBe(corpus.length);
   });
 
   it('lets through only the ranges listed under allowTargets', async () => {
