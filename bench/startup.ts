@@ -1,7 +1,8 @@
 /**
  * Start-up cost: wall time and peak RSS of `vigil --help` and `vigil status` as they ship (the
  * compiled CLI under plain node) and as they ran before (tsx from the TypeScript sources), against
- * bare `node -e 0` in the same run; then the RSS of idle roles, compiled and through tsx. The bars:
+ * bare `node -e 0` in the same run; then the RSS of every idle role (compiled; the prober and the
+ * scheduler also through tsx) at two moments, beside bare Node read at the same moments. The bars:
  * `vigil --help` under 300 ms, an idle role under 80 MB.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -95,17 +96,58 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
-interface IdleRole {
+/** What an idle reading starts: a role, or bare Node for the floor. */
+type IdleBuild = Build | 'bare';
+
+interface IdleProcess {
   role: string;
+  build: IdleBuild;
+  /** Node's arguments before `args`: the compiled bin, tsx on the sources, or `-e` for bare Node. */
+  entry: readonly string[];
   args: string[];
 }
 
-/** Two roles with nothing to do: a prober with no jobs, a scheduler with one check and no prober. */
-function idleRoles(config: string): IdleRole[] {
+/**
+ * Bare Node with what every role has and the bench needs to call it ready: an HTTP server answering
+ * on VIGIL_PORT (a role's /readyz). Read at the same moments as the roles.
+ */
+const BARE_SCRIPT =
+  "require('node:http').createServer((_, res) => res.end('ok')).listen(+process.env.VIGIL_PORT, '127.0.0.1')";
+
+/**
+ * Every role with nothing to do (a prober with no jobs, a scheduler with one check and no prober, a
+ * notifier with no results, the web role unasked), compiled as it ships; the prober and the scheduler
+ * also through tsx, as they ran before the build; and bare Node first, the floor they are read against.
+ */
+function idleProcesses(config: string): IdleProcess[] {
+  const roleArgs: Record<string, string[]> = {
+    prober: ['prober', '--vantage', 'bench', '-c', config],
+    scheduler: ['scheduler', '-c', config],
+    notifier: ['notifier', '-c', config],
+    web: ['web', '-c', config],
+  };
   return [
-    { role: 'prober', args: ['prober', '--vantage', 'bench', '-c', config] },
-    { role: 'scheduler', args: ['scheduler', '-c', config] },
+    { role: 'node -e (bare)', build: 'bare', entry: ['-e', BARE_SCRIPT], args: [] },
+    ...Object.entries(roleArgs).map(([role, args]) => ({
+      role,
+      build: 'compiled' as const,
+      entry: ENTRY.compiled,
+      args,
+    })),
+    ...['prober', 'scheduler'].map((role) => ({
+      role,
+      build: 'tsx' as const,
+      entry: ENTRY.tsx,
+      args: roleArgs[role] ?? [],
+    })),
   ];
+}
+
+/** The command line of an idle process as a person would type it (paths relative to the checkout, the config's name only). */
+function commandLine(idle: IdleProcess, config: string): string {
+  if (idle.build === 'bare') return `node -e "${BARE_SCRIPT}"`;
+  const entry = idle.entry.map((arg) => (arg === TSX ? 'tsx' : arg.startsWith(ROOT) ? arg.slice(ROOT.length) : arg));
+  return ['node', ...entry, ...idle.args.map((arg) => (arg === config ? 'vigil.yaml' : arg))].join(' ');
 }
 
 export async function startupBench(options: StartupBenchOptions = STARTUP_DEFAULTS): Promise<BenchReport> {
@@ -120,10 +162,10 @@ export async function startupBench(options: StartupBenchOptions = STARTUP_DEFAUL
   const env = { ...inherited, REDIS_URL: bench.url, VIGIL_PREFIX: bench.prefix, LOG_LEVEL: 'warn', NO_COLOR: '1' };
   try {
     const commands = await timeCommands(options, env);
-    const idle = await measureIdle(options, bench, dir, idleRoles(config));
+    const idle = await measureIdle(options, bench, dir, idleProcesses(config));
     return {
       name: 'startup',
-      tables: [commandTable(commands, options), idleTable(idle, commands, options)],
+      tables: [commandTable(commands, options), idleTable(idle, options, config)],
       data: { options, commands, idle },
     };
   } finally {
@@ -143,8 +185,7 @@ async function timeCommands(options: StartupBenchOptions, env: NodeJS.ProcessEnv
 }
 
 interface IdleFigures {
-  role: string;
-  build: Build;
+  process: IdleProcess;
   /** RSS `settleMs` after ready, one per start. */
   rss: number[];
   /** RSS `lateMs` after ready, of the first start; NaN when skipped. */
@@ -156,28 +197,27 @@ async function measureIdle(
   options: StartupBenchOptions,
   bench: BenchRedis,
   cwd: string,
-  roles: IdleRole[],
+  processes: IdleProcess[],
 ): Promise<IdleFigures[]> {
   const figures: IdleFigures[] = [];
   const kept: { figure: IdleFigures; role: RoleProcess; readyAt: number }[] = [];
   const prefixes: string[] = [];
   try {
-    for (const { role, args } of roles) {
-      for (const build of ['compiled', 'tsx'] as const) {
-        const figure: IdleFigures = { role, build, rss: [], lateRss: Number.NaN };
-        figures.push(figure);
-        for (let start = 0; start < options.repeats; start++) {
-          progress(`idle ${role}, ${build}: start ${start + 1} of ${options.repeats}`);
-          const prefix = `${bench.prefix}-${prefixes.length}`;
-          prefixes.push(prefix);
-          const env = { REDIS_URL: bench.url, VIGIL_PREFIX: prefix, LOG_LEVEL: 'warn' };
-          const running = await startRole({ name: `${role} ${build}`, args, env, cwd, entry: ENTRY[build] });
-          const readyAt = Date.now();
-          await sleep(options.settleMs);
-          figure.rss.push((await sampleProc(running.pid)).rss);
-          if (start === 0 && options.lateMs > 0) kept.push({ figure, role: running, readyAt });
-          else await running.stop();
-        }
+    for (const idleProcess of processes) {
+      const { role, build, args, entry } = idleProcess;
+      const figure: IdleFigures = { process: idleProcess, rss: [], lateRss: Number.NaN };
+      figures.push(figure);
+      for (let start = 0; start < options.repeats; start++) {
+        progress(`idle ${role}, ${build}: start ${start + 1} of ${options.repeats}`);
+        const prefix = `${bench.prefix}-${prefixes.length}`;
+        prefixes.push(prefix);
+        const env = { REDIS_URL: bench.url, VIGIL_PREFIX: prefix, LOG_LEVEL: 'warn' };
+        const running = await startRole({ name: `${role} ${build}`, args, env, cwd, entry });
+        const readyAt = Date.now();
+        await sleep(options.settleMs);
+        figure.rss.push((await sampleProc(running.pid)).rss);
+        if (start === 0 && options.lateMs > 0) kept.push({ figure, role: running, readyAt });
+        else await running.stop();
       }
     }
     if (kept.length > 0) progress(`idle roles: waiting until each has been ready ${options.lateMs / 1000} s`);
@@ -223,33 +263,44 @@ function commandTable(runs: Run[][], options: StartupBenchOptions): Table {
   };
 }
 
-function idleTable(idle: IdleFigures[], runs: Run[][], options: StartupBenchOptions): Table {
-  const bareRss = median((runs[0] ?? []).map((run) => run.maxRssBytes));
+function idleTable(idle: IdleFigures[], options: StartupBenchOptions, config: string): Table {
   const late = options.lateMs > 0;
+  const [settleS, lateS] = [options.settleMs / 1000, options.lateMs / 1000];
+  const bare = idle.find((figure) => figure.process.build === 'bare');
+  const [bareRss, bareLate] = [median(bare?.rss ?? []), bare?.lateRss ?? Number.NaN];
+  const verdict = (rss: number) => (rss / MB < IDLE_BAR_MB ? 'met' : 'missed');
   return {
-    title: `Idle roles: RSS ${options.settleMs / 1000} s after /readyz answers, median of ${options.repeats} starts`,
+    title: `Idle processes: RSS ${settleS} s${late ? ` and ${lateS} s` : ''} after /readyz answers (the ${settleS} s reading the median of ${options.repeats} starts), beside bare Node read the same way`,
     columns: [
-      'process',
-      'RSS MB',
-      '÷ bare node',
-      ...(late ? [`RSS MB at ${options.lateMs / 1000} s`] : []),
+      'role',
+      'build',
+      `RSS MB at ${settleS} s`,
+      '÷ bare',
+      ...(late ? [`RSS MB at ${lateS} s`, '÷ bare'] : []),
       `bar < ${IDLE_BAR_MB} MB`,
+      'command',
     ],
     rows: idle.map((figure) => {
+      const { build } = figure.process;
       const rss = median(figure.rss);
-      const settled = late ? figure.lateRss : rss;
-      const bar = `${rss / MB < IDLE_BAR_MB ? 'met' : 'missed'}${late ? `; at ${options.lateMs / 1000} s ${settled / MB < IDLE_BAR_MB ? 'met' : 'missed'}` : ''}`;
+      const bar = build === 'bare' ? '' : `${verdict(rss)}${late ? `; at ${lateS} s ${verdict(figure.lateRss)}` : ''}`;
       return [
-        `vigil ${figure.role}, ${figure.build}`,
+        figure.process.role,
+        build,
         fmt(rss / MB, 1),
         ratio(rss, bareRss),
-        ...(late ? [fmt(figure.lateRss / MB, 1)] : []),
+        ...(late ? [fmt(figure.lateRss / MB, 1), ratio(figure.lateRss, bareLate)] : []),
         bar,
+        commandLine(figure.process, config),
       ];
     }),
     notes: [
-      'prober: --vantage bench, no jobs; scheduler: one check at 1m, no prober; LOG_LEVEL=warn, the local Redis under a bench prefix',
-      `bare node = the peak RSS of node -e 0 above; ${late ? `the later reading is one start of each, left idle until ${options.lateMs / 1000} s after ready (V8 gives back its young generation once idle)` : 'no later reading (--lateMs 0)'}`,
+      `produced by: pnpm bench ${process.argv.slice(2).join(' ')}`,
+      'each process: REDIS_URL = the local Redis, VIGIL_PREFIX = a bench prefix of its own, LOG_LEVEL=warn, VIGIL_PORT = a free port, cwd = a temporary directory; RSS read from /proc/<pid>/status',
+      'vigil.yaml: vantages [bench], one HTTP check at 1m; the prober has no jobs (no scheduler runs), the scheduler no prober, the notifier no results, the web role no requests',
+      late
+        ? `the ${lateS} s reading: the first start of each, left idle until ${lateS} s after ready (V8's memory reducer gives back what start-up grew)`
+        : 'no later reading (--lateMs 0)',
     ],
   };
 }

@@ -1,12 +1,13 @@
 import type { Socket } from 'node:net';
 import type { AddressOutcome, HttpSpec, ProbeOutcome } from '@vigil/core';
-import { type buildConnector, Client, type Dispatcher } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 import { bodyMatches } from './body-pattern-matcher.js';
 import { connectTo, type PinnedAddress, sniName } from './connector.js';
 import { bodyFailure, needsBody, statusFailure } from './http-assertions.js';
 import { failedOutcome, finalVerdict, type ProbeContext, ProbeTrace, settle } from './probe-context.js';
 import { ProbeFailure } from './probe-errors.js';
 import { bareHost, resolveTarget } from './resolve.js';
+import { Client, request as requestOn } from './undici-client.js';
 
 /** An HTTP probe's outcome; `addresses` holds one outcome per address when the check asks for all. */
 export type HttpProbeOutcome = ProbeOutcome & { addresses?: AddressOutcome[] };
@@ -153,7 +154,7 @@ async function send(request: HttpRequest, { spec, ctx, trace, pinned }: HopConte
   );
   trace.phase = 'waiting for response headers';
   const sent = ctx.now();
-  const response = await client.request({
+  const response = await requestOn(client, {
     path: `${url.pathname}${url.search}`,
     method: request.method as Dispatcher.HttpMethod,
     headers: request.headers,

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { holdYoungGeneration } from '../young-generation.js';
 import type { RoleCommandOptions } from './roles.js';
 
 const hostOption = () =>
@@ -11,20 +12,31 @@ const configOption = () =>
 /** `vigil up`, `vigil scheduler`, `vigil notifier`, `vigil web`, `vigil prober`: the processes; a role's code loads when it starts. */
 export function registerRoles(program: Command, context: () => Promise<CliContext>): void {
   const run = async (options: Omit<RoleCommandOptions, 'env' | 'processEnv'>) => {
-    const [{ roleCommand }, cli] = await Promise.all([import('./roles.js'), context()]);
-    await roleCommand({ ...options, env: cli.env, processEnv: cli.processEnv });
+    // Before the role's modules load: an idle role keeps a small young generation (see young-generation.ts).
+    const release = holdYoungGeneration();
+    try {
+      const [{ roleCommand }, cli] = await Promise.all([import('./roles.js'), context()]);
+      await roleCommand({ ...options, env: cli.env, processEnv: cli.processEnv });
+    } finally {
+      release();
+    }
   };
   program
     .command('up')
     .description('run every role in one process (the example config when there is no vigil.yaml)')
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
-      const [{ upCommand }, cli] = await Promise.all([import('./up.js'), context()]);
-      await upCommand({
-        ...(opts.config !== undefined && { configPath: opts.config }),
-        env: cli.env,
-        processEnv: cli.processEnv,
-      });
+      const release = holdYoungGeneration();
+      try {
+        const [{ upCommand }, cli] = await Promise.all([import('./up.js'), context()]);
+        await upCommand({
+          ...(opts.config !== undefined && { configPath: opts.config }),
+          env: cli.env,
+          processEnv: cli.processEnv,
+        });
+      } finally {
+        release();
+      }
     });
   for (const role of ['scheduler', 'notifier'] as const) {
     program

@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import { DAY_MS } from '../config/duration.js';
+import { DateTime } from '../runtime/luxon.js';
 import type { Maintenance } from './maintenance-schema.js';
 
 type Recurring = NonNullable<Maintenance['recurring']>;

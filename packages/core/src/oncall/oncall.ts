@@ -1,6 +1,6 @@
-import { DateTime } from 'luxon';
 import type { VigilConfig } from '../config/config.js';
 import { DAY_MS } from '../config/duration.js';
+import { DateTime } from '../runtime/luxon.js';
 import { type Layer, type Rotation, type Schedule, scheduleLayers, type Weekday } from './schedule.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+
+/** pino-pretty (and its ~30 modules) loads only for a terminal: a role in a container or a pipe never pays for it. */
+const loadPretty = () => (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')).PinoPretty;
 
 export type { Logger } from 'pino';
 
@@ -40,7 +43,7 @@ function destinationOf(options: LoggerOptions): pino.DestinationStream {
   if (options.destination) return options.destination as pino.DestinationStream;
   if (options.pretty ?? process.stdout.isTTY === true) {
     // Colour is pino-pretty's own call (colorette): a terminal, and no NO_COLOR.
-    return PinoPretty({
+    return loadPretty()({
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
       sync: true,

@@ -1,4 +1,6 @@
-import MarkdownIt, { type RendererRule, type StateCore } from 'markdown-it';
+import { createRequire } from 'node:module';
+import type MarkdownIt from 'markdown-it';
+import type { RendererRule, StateCore } from 'markdown-it';
 
 /** Schemes a link may use; anything else (javascript:, data:, vbscript:, relative) stays plain text. */
 const SAFE_LINK = /^(?:https?:|mailto:)/i;
@@ -38,6 +40,8 @@ function imageAsLink(md: MarkdownIt): RendererRule {
 }
 
 function createRenderer(): MarkdownIt {
+  // Its single-file CommonJS build: fewer modules than the ESM tree, loaded with the first postmortem.
+  const MarkdownIt = createRequire(import.meta.url)('markdown-it') as typeof import('markdown-it').default;
   // html: false escapes raw HTML instead of passing it through; no linkify or typographer surprises.
   const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
   // markdown-it calls this with the href already entity-decoded and normalised, for links,
@@ -49,9 +53,10 @@ function createRenderer(): MarkdownIt {
   return md;
 }
 
-const renderer = createRenderer();
+let renderer: MarkdownIt | undefined;
 
 /** Renders an operator's Markdown (a postmortem) to HTML that is safe to put in the public page. */
 export function renderMarkdown(markdown: string): string {
+  renderer ??= createRenderer();
   return renderer.render(markdown);
 }

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from '@vigil/core';
-import nodemailer, { type NodemailerError, type SendMailOptions } from 'nodemailer';
-import SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type { NodemailerError, SendMailOptions, Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { type Channel, type ChannelContext, type Page, PermanentDeliveryError } from './channel.js';
 import { DEFAULT_TIMEOUT_MS } from './http-delivery.js';
 import { oneLine, renderPage, truncate } from './page-content.js';
+
+const require = createRequire(import.meta.url);
+/** nodemailer (~40 modules) loads with the first mail: a notifier that pages no one by email never holds it. */
+const mailer = () => require('nodemailer') as typeof import('nodemailer');
 
 export interface EmailChannelOptions {
   /** Connect, greeting and idle-socket timeout of the SMTP connection. */
@@ -102,19 +107,23 @@ function pageMail(page: Page, envelope: { from: string; to: string[]; date: Date
 function smtpDelivery(ctx: ChannelContext, smtpUrl: string, options: EmailChannelOptions): Delivery {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const server = smtpServerName(smtpUrl);
+  let transport: Transporter<SMTPTransport.SentMessageInfo> | undefined;
   // An SMTPTransport, never a pool: a page opens its own connection, so one stuck session cannot hold the rest.
-  const transport = nodemailer.createTransport(
-    new SMTPTransport({
+  const open = () => {
+    const Smtp = require('nodemailer/lib/smtp-transport') as typeof SMTPTransport;
+    const options = {
       url: smtpUrl,
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
-    }),
-  );
+    };
+    return mailer().createTransport(new Smtp(options));
+  };
   return {
     async send(mail, meta) {
       let info: SMTPTransport.SentMessageInfo;
       try {
+        transport ??= open();
         info = await transport.sendMail(mail);
       } catch (err) {
         throw smtpError(err, server);
@@ -130,15 +139,16 @@ function smtpDelivery(ctx: ChannelContext, smtpUrl: string, options: EmailChanne
       });
     },
     async close() {
-      transport.close();
+      transport?.close();
     },
   };
 }
 
 function outboxDelivery(ctx: ChannelContext): Delivery {
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let composer: ReturnType<typeof composerOf> | undefined;
   return {
     async send(mail, meta) {
+      composer ??= composerOf();
       const info = await composer.sendMail(mail);
       if (!Buffer.isBuffer(info.message)) throw new Error('outbox: the message was not composed into a buffer');
       await mkdir(ctx.outboxDir, { recursive: true });
@@ -151,6 +161,11 @@ function outboxDelivery(ctx: ChannelContext): Delivery {
     },
     async close() {},
   };
+}
+
+/** A transport that composes the message into a buffer instead of sending it. */
+function composerOf() {
+  return mailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
 }
 
 function logSent(log: Logger, fields: Record<string, unknown>): void {
