@@ -36,3 +36,22 @@ export function testNotifierContext(
     publicUrl: input.publicUrl ?? 'http://127.0.0.1:8080',
   });
 }
+
+/** Opens an incident for check `web` as the evaluator would at its first failed round; returns its id. */
+export async function openWebIncident(ctx: Pick<NotifierContext, 'incidents'>): Promise<string> {
+  const now = Date.now();
+  const opened = await ctx.incidents.openOrJoin(
+    {
+      group: 'check:web',
+      title: 'web is down',
+      impact: 'major',
+      severity: 'major',
+      startedAt: now,
+      openedMessage: 'down',
+      joinedMessage: '',
+    },
+    now,
+    0,
+  );
+  return opened.id;
+}

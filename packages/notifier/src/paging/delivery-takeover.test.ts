@@ -2,7 +2,7 @@ import { parseConfig } from '@vigil/core';
 import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_SECRET, testNotifierContext } from '../testing.js';
+import { openWebIncident, TEST_SECRET, testNotifierContext } from '../testing.js';
 import type { ChannelRegistry } from './channels/channel.js';
 import { pageMessageId } from './channels/email.js';
 import { closeChannels, createChannels } from './channels/registry.js';
@@ -35,20 +35,7 @@ describe('deliveries: attempts in doubt, late pages, pages sent while resolving'
     const delivery = { attempts: 8, backoff: 100, takeoverAfter: 30_000 };
     deliveries = new Deliveries({ ...ctx, settings: { ...config.notifier, delivery } });
     await deliveries.start();
-    const { id } = await ctx.incidents.openOrJoin(
-      {
-        group: 'check:web',
-        title: 'web is down',
-        impact: 'major',
-        severity: 'major',
-        startedAt: Date.now(),
-        openedMessage: 'down',
-        joinedMessage: '',
-      },
-      Date.now(),
-      0,
-    );
-    return id;
+    return openWebIncident(ctx);
   }
 
   const trigger = (incidentId: string, level = 0): DeliveryJob => ({

@@ -1,7 +1,7 @@
 import { parseConfig } from '@vigil/core';
 import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_SECRET, testNotifierContext } from '../testing.js';
+import { openWebIncident, TEST_SECRET, testNotifierContext } from '../testing.js';
 import type { ChannelRegistry } from './channels/channel.js';
 import { closeChannels, createChannels } from './channels/registry.js';
 import { type HttpSink, type SmtpSink, smtpReply, startHttpSink, startSmtpSink } from './channels/test-servers.js';
@@ -36,20 +36,7 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
     });
     await deliveries.start();
     started = true;
-    const { id } = await ctx.incidents.openOrJoin(
-      {
-        group: 'check:web',
-        title: 'web is down',
-        impact: 'major',
-        severity: 'major',
-        startedAt: Date.now(),
-        openedMessage: 'down',
-        joinedMessage: '',
-      },
-      Date.now(),
-      0,
-    );
-    return id;
+    return openWebIncident(ctx);
   }
 
   beforeEach(async () => {
