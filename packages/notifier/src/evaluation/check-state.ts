@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import {
   type CheckStateName,
   defineScripts,
@@ -53,6 +54,17 @@ interface StateCommands {
   vigilSettleTransition(transitions: string, checkId: string, round: number): Promise<number>;
 }
 
+/** One decided round for the state machine. */
+export interface VerdictInput {
+  checkId: string;
+  round: number;
+  verdict: Verdict;
+  confirmations: number;
+  alertOn: 'down' | 'degraded';
+  detail: RoundDetail;
+  now: number;
+}
+
 export interface StateChange {
   from: CheckStateName;
   to: CheckStateName;
@@ -68,18 +80,24 @@ export class CheckStates {
   }
 
   /** Applies a round's verdict; undefined when the round came too late to count. */
-  async apply(input: {
-    checkId: string;
-    round: number;
-    verdict: Verdict;
-    confirmations: number;
-    alertOn: 'down' | 'degraded';
-    detail: RoundDetail;
-    now: number;
-  }): Promise<StateChange | undefined> {
+  async apply(input: VerdictInput): Promise<StateChange | undefined> {
+    const pipeline = this.pipeline();
+    this.queueApply(pipeline, input);
+    const [[err, reply] = [new Error('no reply from Redis')]] = (await pipeline.exec()) ?? [];
+    if (err) throw err;
+    return parseApplied(reply);
+  }
+
+  /** A pipeline on the connection the state scripts are defined on: `queueApply` and what goes with it. */
+  pipeline(): ChainableCommander {
+    return this.redis.pipeline();
+  }
+
+  /** Queues a round's verdict on a pipeline from `pipeline()`; `parseApplied` reads its reply. */
+  queueApply(pipeline: ChainableCommander, input: VerdictInput): void {
     const { keys } = this.ctx;
     const buckets = verdictBucketKeys(keys, input.checkId, input.round);
-    const [from, to, transition] = await this.redis.vigilApplyVerdict(
+    (pipeline as ScriptPipeline<StateCommands>).vigilApplyVerdict(
       keys.checkState(input.checkId),
       keys.transitions,
       buckets.day,
@@ -94,12 +112,6 @@ export class CheckStates {
       VERDICT_BUCKET_TTL_S.day,
       VERDICT_BUCKET_TTL_S.hour,
     );
-    if (from === undefined || to === undefined) return undefined;
-    return {
-      from: from as CheckStateName,
-      to: to as CheckStateName,
-      ...(transition && { transition: parseTransition(transition) }),
-    };
   }
 
   /** Marks blind checks unknown; returns the previous state of each one that changed. */
@@ -129,6 +141,17 @@ export class CheckStates {
   async settle(transition: Transition): Promise<void> {
     await this.redis.vigilSettleTransition(this.ctx.keys.transitions, transition.checkId, transition.round);
   }
+}
+
+/** What applying a verdict came to; undefined when the round came too late to count. */
+export function parseApplied(reply: unknown): StateChange | undefined {
+  const [from, to, transition] = (reply ?? []) as [string?, string?, string?];
+  if (from === undefined || to === undefined) return undefined;
+  return {
+    from: from as CheckStateName,
+    to: to as CheckStateName,
+    ...(transition && { transition: parseTransition(transition) }),
+  };
 }
 
 function parseTransition(json: string): Transition {

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { NotifierContext } from '../notifier-context.js';
 import { recordVantageHealth } from '../notifier-metrics.js';
 import type { RoundRef } from './round-book.js';
@@ -44,11 +45,19 @@ export class VantageHealth {
     return this.byProblem.silent;
   }
 
-  /** Records who reported a decided round and who failed it alone. */
-  async observe(ref: RoundRef, verdict: RoundVerdict): Promise<void> {
+  /**
+   * Records who reported a decided round and who failed it alone: on its own round trip, or queued
+   * on `pipeline` to go with the round's other writes (then it is sent when the caller sends that).
+   */
+  async observe(ref: RoundRef, verdict: RoundVerdict, pipeline?: ChainableCommander): Promise<void> {
+    const own = pipeline ?? this.ctx.redis.pipeline();
+    this.queueObserve(own, ref, verdict);
+    if (!pipeline) await own.exec();
+  }
+
+  private queueObserve(pipeline: ChainableCommander, ref: RoundRef, verdict: RoundVerdict): void {
     const { keys } = this.ctx;
     const solo = new Set(verdict.soloFailures);
-    const pipeline = this.ctx.redis.pipeline();
     const up = new Set(verdict.reportersUp);
     for (const vantage of verdict.reporters) {
       pipeline.zadd(keys.vantageSeen(vantage), ref.round, ref.checkId);
@@ -58,7 +67,6 @@ export class VantageHealth {
       else if (up.has(vantage)) pipeline.zrem(keys.vantageSolo(vantage), ref.checkId);
       else pipeline.zadd(keys.vantageSolo(vantage), 'XX', ref.round, ref.checkId);
     }
-    await pipeline.exec();
   }
 
   /** Each vantage's figures over the window, with its problems as last judged. */

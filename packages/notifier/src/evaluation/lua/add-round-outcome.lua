@@ -16,9 +16,10 @@
     ARGV[7] pending member, `<check>|<round>`
 
   Output:
-    0 late: the round was applied or claimed already
-    1 waiting for more vantages
-    2 complete and claimed by this caller
+    {0} late: the round was applied or claimed already
+    {1} waiting for more vantages
+    {2, vantage, outcome JSON, …} complete and claimed by this caller, with every outcome of the
+      round (so deciding it needs no second read)
 ]]
 local roundKey = KEYS[1]
 local stateKey = KEYS[2]
@@ -31,14 +32,16 @@ local expected = tonumber(ARGV[5])
 local ttlMs = ARGV[6]
 local member = ARGV[7]
 
-if round <= tonumber(redis.call('HGET', stateKey, 'lastRound') or '-1') then return 0 end
-if redis.call('HEXISTS', roundKey, '~claim') == 1 then return 0 end
+if round <= tonumber(redis.call('HGET', stateKey, 'lastRound') or '-1') then return {0} end
+if redis.call('HEXISTS', roundKey, '~claim') == 1 then return {0} end
 redis.call('HSET', roundKey, vantage, outcomeJson)
 redis.call('PEXPIRE', roundKey, ttlMs)
 if redis.call('HLEN', roundKey) >= expected then
+  local outcomes = redis.call('HGETALL', roundKey)
   redis.call('HSET', roundKey, '~claim', '1')
   redis.call('ZREM', pendingKey, member)
-  return 2
+  table.insert(outcomes, 1, 2)
+  return outcomes
 end
 redis.call('ZADD', pendingKey, 'NX', deadline, member)
-return 1
+return {1}
