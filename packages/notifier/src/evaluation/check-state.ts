@@ -1,4 +1,3 @@
-import type { ChainableCommander } from 'ioredis';
 import {
   type CheckStateName,
   defineScripts,
@@ -8,6 +7,7 @@ import {
   VERDICT_BUCKET_TTL_S,
   verdictBucketKeys,
 } from '@vigil/core';
+import type { ChainableCommander } from 'ioredis';
 import type { Verdict } from './round-verdict.js';
 
 /** A transition of whether a check is alerting: what the incident side acts on. */

@@ -33,9 +33,7 @@ export type BookEntry = RoundRef & {
 };
 
 /** What adding an outcome came to; a round it completed comes with every outcome gathered for it. */
-export type Added =
-  | { status: 'late' | 'waiting' }
-  | { status: 'complete'; outcomes: Map<string, RoundOutcome> };
+export type Added = { status: 'late' | 'waiting' } | { status: 'complete'; outcomes: Map<string, RoundOutcome> };
 
 /** A round this caller claimed, with every outcome gathered for it. */
 export interface ClaimedRound extends RoundRef {
