@@ -112,16 +112,14 @@ export class Evaluator {
     const impaired = this.parts.health.impaired();
     const now = this.ctx.clock.now();
     const pipeline = this.states.pipeline();
-    const applied: { ref: DecidedRound; reply: number }[] = [];
-    let queued = 0;
+    const observations = this.parts.health.observations();
+    const applied: DecidedRound[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
       if (!verdict) continue;
       observeEvaluatorLag(ref.round, now);
-      const before = pipeline.length;
-      await this.parts.health.observe(ref, verdict, pipeline);
-      queued += pipeline.length - before;
+      await this.parts.health.observe(ref, verdict, observations);
       this.states.queueApply(pipeline, {
         checkId: check.id,
         round: ref.round,
@@ -136,15 +134,15 @@ export class Evaluator {
         },
         now,
       });
-      applied.push({ ref, reply: queued });
-      queued++;
+      applied.push(ref);
     }
     if (applied.length === 0) return;
+    observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err)?.[0];
     const transitions: Transition[] = [];
-    for (const { ref, reply } of applied) {
-      const [err, value] = replies[reply] ?? [];
+    for (const [i, ref] of applied.entries()) {
+      const [err, value] = replies[i] ?? [];
       if (err) continue;
       const change = parseApplied(value);
       if (change && change.from !== change.to) {
