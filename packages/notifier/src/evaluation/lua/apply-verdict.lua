@@ -85,14 +85,25 @@ elseif state == 'up' then
 elseif state == 'degraded' then
   if okStreak >= conf then to = 'up' end
 end
-local function set(name, value) if value then redis.call('HSET', stateKey, name, value) else redis.call('HDEL', stateKey, name) end end
-redis.call('HSET', stateKey, 'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
-  'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson)
+-- One HSET for every field with a value, one HDEL for those without.
+local fields = {'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
+  'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson}
+local cleared = {}
+local function set(name, value)
+  if value then
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  else
+    cleared[#cleared + 1] = name
+  end
+end
 set('firstFailedRound', firstFailed); set('lastFailedRound', lastFailed); set('firstBadRound', firstBad)
 set('lastBadRound', lastBad); set('lastGoodRound', lastGood); set('lastOkRound', lastOk)
 set('goodBeforeFail', goodBeforeFail); set('okBeforeBad', okBeforeBad)
 set('recoveryStart', recoveryStart); set('okRecoveryStart', okRecoveryStart)
-if to ~= (f[2] or 'new') then redis.call('HSET', stateKey, 'since', round) end
+if to ~= (f[2] or 'new') then set('since', round) end
+redis.call('HSET', stateKey, unpack(fields))
+if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
 redis.call('HINCRBY', dayKey, v, 1)
 redis.call('EXPIRE', dayKey, dayTtlS)
 redis.call('HINCRBY', hourKey, v, 1)
