@@ -35,21 +35,11 @@ export interface RoundDetail {
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
 interface StateCommands {
-  vigilApplyVerdict(
-    state: string,
-    transitions: string,
-    verdictDay: string,
-    verdictHour: string,
-    round: number,
-    verdict: Verdict,
-    confirmations: number,
-    checkId: string,
-    detailJson: string,
-    now: number,
-    alertOn: 'down' | 'degraded',
-    dayTtlS: number,
-    hourTtlS: number,
-  ): Promise<[string?, string?, string?]>;
+  /** How many keys, the outbox, then per round its three keys; then now, the TTLs and per round its six arguments. */
+  vigilApplyVerdicts(
+    numberOfKeys: number,
+    ...keysThenArgs: (string | number)[]
+  ): Promise<[string?, string?, string?][]>;
   vigilMarkBlind(state: string, blindBefore: number, now: number): Promise<string>;
   vigilSettleTransition(transitions: string, checkId: string, round: number): Promise<number>;
 }
@@ -82,36 +72,38 @@ export class CheckStates {
   /** Applies a round's verdict; undefined when the round came too late to count. */
   async apply(input: VerdictInput): Promise<StateChange | undefined> {
     const pipeline = this.pipeline();
-    this.queueApply(pipeline, input);
+    this.queueApplyMany(pipeline, [input]);
     const [[err, reply] = [new Error('no reply from Redis')]] = (await pipeline.exec()) ?? [];
     if (err) throw err;
-    return parseApplied(reply);
+    return parseApplied(reply)[0];
   }
 
-  /** A pipeline on the connection the state scripts are defined on: `queueApply` and what goes with it. */
+  /** A pipeline on the connection the state scripts are defined on: `queueApplyMany` and what goes with it. */
   pipeline(): ChainableCommander {
     return this.redis.pipeline();
   }
 
-  /** Queues a round's verdict on a pipeline from `pipeline()`; `parseApplied` reads its reply. */
-  queueApply(pipeline: ChainableCommander, input: VerdictInput): void {
+  /**
+   * Queues the verdicts of many rounds, oldest first, as one script on a pipeline from `pipeline()`;
+   * `parseApplied` reads its reply, a change (or undefined: too late to count) per round.
+   */
+  queueApplyMany(pipeline: ChainableCommander, inputs: readonly VerdictInput[], now = inputs[0]?.now ?? 0): void {
     const { keys } = this.ctx;
-    const buckets = verdictBucketKeys(keys, input.checkId, input.round);
-    (pipeline as ScriptPipeline<StateCommands>).vigilApplyVerdict(
-      keys.checkState(input.checkId),
-      keys.transitions,
-      buckets.day,
-      buckets.hour,
-      input.round,
-      input.verdict,
-      input.confirmations,
-      input.checkId,
-      JSON.stringify(input.detail),
-      input.now,
-      input.alertOn,
-      VERDICT_BUCKET_TTL_S.day,
-      VERDICT_BUCKET_TTL_S.hour,
-    );
+    const stateKeys: string[] = [keys.transitions];
+    const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
+    for (const input of inputs) {
+      const buckets = verdictBucketKeys(keys, input.checkId, input.round);
+      stateKeys.push(keys.checkState(input.checkId), buckets.day, buckets.hour);
+      args.push(
+        input.round,
+        input.verdict,
+        input.confirmations,
+        input.checkId,
+        JSON.stringify(input.detail),
+        input.alertOn,
+      );
+    }
+    (pipeline as ScriptPipeline<StateCommands>).vigilApplyVerdicts(stateKeys.length, ...stateKeys, ...args);
   }
 
   /** Marks blind checks unknown; returns the previous state of each one that changed. */
@@ -143,15 +135,16 @@ export class CheckStates {
   }
 }
 
-/** What applying a verdict came to; undefined when the round came too late to count. */
-export function parseApplied(reply: unknown): StateChange | undefined {
-  const [from, to, transition] = (reply ?? []) as [string?, string?, string?];
-  if (from === undefined || to === undefined) return undefined;
-  return {
-    from: from as CheckStateName,
-    to: to as CheckStateName,
-    ...(transition && { transition: parseTransition(transition) }),
-  };
+/** What applying each verdict came to; undefined for a round that came too late to count. */
+export function parseApplied(reply: unknown): (StateChange | undefined)[] {
+  return ((reply ?? []) as [string?, string?, string?][]).map(([from, to, transition]) => {
+    if (from === undefined || to === undefined) return undefined;
+    return {
+      from: from as CheckStateName,
+      to: to as CheckStateName,
+      ...(transition && { transition: parseTransition(transition) }),
+    };
+  });
 }
 
 function parseTransition(json: string): Transition {

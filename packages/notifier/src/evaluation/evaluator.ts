@@ -3,7 +3,7 @@ import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
 import type { CheckCatalog } from './check-catalog.js';
-import { type CheckStates, parseApplied, type Transition } from './check-state.js';
+import { type CheckStates, parseApplied, type Transition, type VerdictInput } from './check-state.js';
 import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
@@ -111,16 +111,17 @@ export class Evaluator {
     rounds.sort((a, b) => a.round - b.round);
     const impaired = this.parts.health.impaired();
     const now = this.ctx.clock.now();
-    const pipeline = this.states.pipeline();
     const observations = this.parts.health.observations();
     const applied: DecidedRound[] = [];
+    const verdicts: VerdictInput[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
       if (!verdict) continue;
       observeEvaluatorLag(ref.round, now);
       await this.parts.health.observe(ref, verdict, observations);
-      this.states.queueApply(pipeline, {
+      applied.push(ref);
+      verdicts.push({
         checkId: check.id,
         round: ref.round,
         verdict: verdict.verdict,
@@ -134,17 +135,17 @@ export class Evaluator {
         },
         now,
       });
-      applied.push(ref);
     }
     if (applied.length === 0) return;
+    const pipeline = this.states.pipeline();
+    this.states.queueApplyMany(pipeline, verdicts, now);
     observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err)?.[0];
+    const changes = replies[0]?.[0] ? [] : parseApplied(replies[0]?.[1]);
     const transitions: Transition[] = [];
     for (const [i, ref] of applied.entries()) {
-      const [err, value] = replies[i] ?? [];
-      if (err) continue;
-      const change = parseApplied(value);
+      const change = changes[i];
       if (change && change.from !== change.to) {
         this.ctx.log.info(
           { check: ref.checkId, round: ref.round, from: change.from, to: change.to },

@@ -3,18 +3,11 @@ import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
 interface BookCommands {
-  vigilAddRoundOutcome(
-    round: string,
-    state: string,
-    pending: string,
-    vantage: string,
-    outcomeJson: string,
-    roundAt: number,
-    deadline: number,
-    expected: number,
-    ttlMs: number,
-    member: string,
-  ): Promise<[0 | 1 | 2, ...string[]]>;
+  /** How many keys, the pending set, then per outcome its keys; then per outcome its seven arguments. */
+  vigilAddRoundOutcomes(
+    numberOfKeys: number,
+    ...keysThenArgs: (string | number)[]
+  ): Promise<[0 | 1 | 2, ...string[]][]>;
   vigilClaimRound(pending: string, round: string, member: string): Promise<0 | string[]>;
 }
 
@@ -52,16 +45,15 @@ export class RoundBook {
     this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
-  /** Adds every entry in one pipeline; answers in the same order. */
+  /** Adds every entry in one script, one round trip; answers in the same order. */
   async addMany(entries: readonly BookEntry[]): Promise<Added[]> {
     if (entries.length === 0) return [];
     const { keys } = this.ctx;
-    const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
+    const roundKeys: string[] = [keys.pendingRounds];
+    const args: (string | number)[] = [];
     for (const entry of entries) {
-      pipeline.vigilAddRoundOutcome(
-        keys.round(entry.checkId, entry.round),
-        keys.checkState(entry.checkId),
-        keys.pendingRounds,
+      roundKeys.push(keys.round(entry.checkId, entry.round), keys.checkState(entry.checkId));
+      args.push(
         entry.vantage,
         JSON.stringify(entry.outcome),
         entry.round,
@@ -71,11 +63,8 @@ export class RoundBook {
         memberOf(entry),
       );
     }
-    const replies = (await pipeline.exec()) ?? [];
-    return entries.map((_, i) => {
-      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
-      if (err) throw err;
-      const [status, ...fields] = reply as [number, ...string[]];
+    const replies = await this.redis.vigilAddRoundOutcomes(roundKeys.length, ...roundKeys, ...args);
+    return replies.map(([status, ...fields]) => {
       if (status === 2) return { status: 'complete', outcomes: parseOutcomes(fields) };
       return { status: status === 1 ? 'waiting' : 'late' };
     });
