@@ -39,7 +39,11 @@ export class ResultStore {
     return outcome ?? 'duplicate';
   }
 
-  /** Records many results in one round trip (one script), each exactly once; outcomes in the same order. */
+  /**
+   * Records many results in one round trip (one script), each exactly once; outcomes in the same
+   * order. The script spans the checks of the batch: on a Redis Cluster the keys' layout must put a
+   * batch's checks in one slot, or the caller split it by slot.
+   */
   async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
     if (entries.length === 0) return [];
     const { keys } = this.ctx;

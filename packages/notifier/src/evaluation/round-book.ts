@@ -45,7 +45,10 @@ export class RoundBook {
     this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
-  /** Adds every entry in one script, one round trip; answers in the same order. */
+  /**
+   * Adds every entry in one script, one round trip; answers in the same order. Like every batch
+   * script, it spans many checks' keys: on a Redis Cluster a batch must be split by slot.
+   */
   async addMany(entries: readonly BookEntry[]): Promise<Added[]> {
     if (entries.length === 0) return [];
     const { keys } = this.ctx;
