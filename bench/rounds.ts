@@ -52,6 +52,9 @@ interface BatchFigures {
   redisCommands: number;
   /** Jobs the notifier took: one per batch. */
   jobs: number;
+  /** Checks down once drained, and transitions still in the outbox (not yet taken to incidents). */
+  down: number;
+  outbox: number;
 }
 
 export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS): Promise<BenchReport> {
@@ -79,6 +82,8 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
           'Redis CPU µs/result',
           'Redis commands/result',
           'Redis commands/batch',
+          'checks down',
+          'outbox left',
         ],
         rows: figures.map((f) => [
           fmt(f.batch),
@@ -89,11 +94,14 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
           perResult(f, f.redisCpuMs),
           fmt(f.redisCommands / f.results, 2),
           fmt(f.redisCommands / f.jobs, 1),
+          fmt(f.down),
+          fmt(f.outbox),
         ]),
         notes: [
           'the notifier: `Notifier` from @vigil/notifier in a process of its own (bench/support/notifier-process.ts), as the role runs it',
           'Redis: a redis-server of its own on a loopback port (nothing else on it); CPU = used_cpu_user + used_cpu_sys, commands = INFO commandstats calls (BullMQ’s included)',
           `every result up except ${options.failingPercent}% of the checks, failing every round; each round's three results sit together in the queue`,
+          'checks down: check states `down` once drained (2 confirmations); outbox left: transitions not yet taken to incidents then',
         ],
       },
     ],
@@ -146,6 +154,9 @@ async function measureBatch(url: string, batch: number, options: RoundsBenchOpti
     await waitDrained(queue);
     const drainMs = Date.now() - started;
     const after = { proc: await sampleProc(pid), redis: await redisCounters(bench) };
+    const states = bench.redis.pipeline();
+    for (const check of checks) states.hget(bench.keys.checkState(check.id), 'state');
+    const down = ((await states.exec()) ?? []).filter(([, state]) => state === 'down').length;
     return {
       batch,
       results: results.length,
@@ -155,6 +166,8 @@ async function measureBatch(url: string, batch: number, options: RoundsBenchOpti
       // The two INFO calls of the sample itself are not the notifier's.
       redisCommands: after.redis.commands - before.redis.commands - 2,
       jobs,
+      down,
+      outbox: await bench.redis.hlen(bench.keys.transitions),
     };
   } finally {
     await notifier?.stop();
