@@ -12,6 +12,7 @@ import { API_DEFAULTS, apiBench } from './api.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
+import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
 import { STARTUP_DEFAULTS, startupBench } from './startup.js';
 import type { BenchReport } from './support/report.js';
@@ -27,6 +28,7 @@ const BENCHES: Record<string, (overrides: Overrides) => Promise<BenchReport>> = 
   api: (overrides) => apiBench({ ...API_DEFAULTS, ...pick(API_DEFAULTS, overrides) }),
   fleet: (overrides) => fleetBench({ ...FLEET_DEFAULTS, ...pick(FLEET_DEFAULTS, overrides) }),
   startup: (overrides) => startupBench({ ...STARTUP_DEFAULTS, ...pick(STARTUP_DEFAULTS, overrides) }),
+  rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -40,7 +42,15 @@ function pick(defaults: object, overrides: Overrides): Overrides {
 
 function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides } {
   const names = new Set(
-    [PROBE_DEFAULTS, SCHEDULE_DEFAULTS, DETECT_DEFAULTS, API_DEFAULTS, FLEET_DEFAULTS, STARTUP_DEFAULTS]
+    [
+      PROBE_DEFAULTS,
+      SCHEDULE_DEFAULTS,
+      DETECT_DEFAULTS,
+      API_DEFAULTS,
+      FLEET_DEFAULTS,
+      STARTUP_DEFAULTS,
+      ROUNDS_DEFAULTS,
+    ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')
       .map(([name]) => name),

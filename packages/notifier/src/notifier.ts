@@ -52,7 +52,7 @@ export class Notifier {
     this.blindSpots = new BlindSpots(ctx, { catalog: this.catalog });
     this.recorder = new ResultRecorder(ctx, {
       ...(options.recorderConcurrency && { concurrency: options.recorderConcurrency }),
-      onRecorded: (data, outcome) => (outcome === 'duplicate' ? undefined : this.evaluator.onResult(data)),
+      onBatch: (recorded) => this.evaluator.onResults(recorded),
     });
     this.deliveries = new Deliveries(ctx);
     this.escalations = new Escalations(ctx, { deliveries: this.deliveries });

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import { utcDay } from '../runtime/keys.js';
-import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
+import { defineScripts } from '../runtime/scripts.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
@@ -18,21 +18,8 @@ export interface UptimeDay {
 
 /** The scripts of `lua/`, as commands. */
 interface ResultCommands {
-  vigilRecordResult(
-    rounds: string,
-    latest: string,
-    history: string,
-    uptimeDay: string,
-    member: string,
-    round: number,
-    forgetBefore: number,
-    json: string,
-    vantage: string,
-    ok: 0 | 1,
-    historyCap: number,
-    roundsTtlMs: number,
-    uptimeTtlS: number,
-  ): Promise<0 | 1 | 2>;
+  /** How many keys, then per result its four keys; then the history cap, the uptime TTL and per result its seven arguments. */
+  vigilRecordResults(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(0 | 1 | 2)[]>;
 }
 
 /** Latest result per check × vantage, a capped history per check, and daily uptime buckets. */
@@ -52,34 +39,36 @@ export class ResultStore {
     return outcome ?? 'duplicate';
   }
 
-  /** Records many results in one round trip, each exactly once; outcomes in the same order. */
+  /**
+   * Records many results in one round trip (one script), each exactly once; outcomes in the same
+   * order. The script spans the checks of the batch: on a Redis Cluster the keys' layout must put a
+   * batch's checks in one slot, or the caller split it by slot.
+   */
   async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
     if (entries.length === 0) return [];
     const { keys } = this.ctx;
-    const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
+    const resultKeys: string[] = [];
+    const args: (string | number)[] = [this.ctx.historySize ?? 500, UPTIME_TTL_S];
     for (const { result, intervalMs } of entries) {
       const rememberMs = Math.max(intervalMs * 4, 60_000);
-      pipeline.vigilRecordResult(
+      resultKeys.push(
         keys.rounds(result.checkId),
         keys.latest(result.checkId),
         keys.history(result.checkId),
         keys.uptimeDay(result.checkId, utcDay(result.round)),
+      );
+      args.push(
         `${result.vantage}:${result.round}`,
         result.round,
         result.round - rememberMs,
         JSON.stringify(result),
         result.vantage,
         result.ok ? 1 : 0,
-        this.ctx.historySize ?? 500,
         rememberMs * 2,
-        UPTIME_TTL_S,
       );
     }
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, reply]) => {
-      if (err) throw err;
-      return OUTCOMES[Number(reply)] ?? 'duplicate';
-    });
+    const replies = await this.redis.vigilRecordResults(resultKeys.length, ...resultKeys, ...args);
+    return replies.map((reply) => OUTCOMES[Number(reply)] ?? 'duplicate');
   }
 
   /** The latest result from each vantage that has reported. */

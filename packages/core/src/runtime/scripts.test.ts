@@ -83,6 +83,54 @@ describe('Lua scripts', () => {
     expect(await redis.vigilCountVisit(`${ctx.prefix}:visits`, `${ctx.prefix}:latest`, 'home')).toBe(1);
   });
 
+  it('may take any number of keys when the header’s last KEYS line repeats, the caller giving the count first', async () => {
+    const folder = await luaFolder({
+      'touch-all.lua': `--[[
+  Bumps a counter in each of any number of hashes.
+
+  Input:
+    KEYS[1] a counter of calls
+    KEYS[2…] each hash to bump, in turn
+
+    ARGV[1] field to bump
+    ARGV[2…] by how much, one per hash
+
+  Output:
+    The calls so far.
+]]
+local field = ARGV[1]
+for i = 2, #KEYS do redis.call('HINCRBY', KEYS[i], field, ARGV[i]) end
+return redis.call('INCR', KEYS[1])
+`,
+    });
+    const [script] = loadScripts(folder);
+    expect(script).toMatchObject({ name: 'vigilTouchAll', numberOfKeys: 2, repeatingKeys: true });
+    const redis = defineScripts<{
+      vigilTouchAll(count: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+    }>(ctx.redis, folder);
+    const key = (name: string) => `${ctx.prefix}:${name}`;
+    expect(await redis.vigilTouchAll(3, key('calls'), key('a'), key('b'), 'hits', 2, 5)).toBe(1);
+    expect(await redis.vigilTouchAll(2, key('calls'), key('b'), 'hits', 1)).toBe(2);
+    expect(await ctx.redis.hget(key('a'), 'hits')).toBe('2');
+    expect(await ctx.redis.hget(key('b'), 'hits')).toBe('6');
+    const literal = await luaFolder({
+      'touch-all.lua': `--[[
+  Reads one key, though its header says it takes any number.
+
+  Input:
+    KEYS[1…] the keys
+
+  Output:
+    The first.
+]]
+return redis.call('GET', KEYS[1])
+`,
+    });
+    expect(() => loadScripts(literal)).toThrow(
+      /touch-all\.lua: its header lists KEYS\[1…\] but the script never indexes KEYS with a variable/,
+    );
+  });
+
   it('refuses another script under a name the connection already has', async () => {
     const first = await luaFolder({ 'count-visit.lua': COUNT, 'includes/remember.lua': REMEMBER });
     const second = await luaFolder({

@@ -11,6 +11,11 @@ export interface LuaScript {
   path: string;
   /** How many `KEYS[i]` lines the header's `Input:` lists. */
   numberOfKeys: number;
+  /**
+   * Whether the last of them repeats (`KEYS[2…]`): the script takes any number of keys, and the
+   * caller passes how many it gives first, as with EVALSHA.
+   */
+  repeatingKeys: boolean;
   /** The script with its `--- @include` lines replaced by the included files. */
   lua: string;
 }
@@ -48,7 +53,10 @@ export function defineScripts<Commands extends object>(redis: Redis, folder: URL
       throw new Error(
         `${script.path}: ${script.name} is already a property of this connection, not one of its scripts`,
       );
-    redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    redis.defineCommand(script.name, {
+      ...(!script.repeatingKeys && { numberOfKeys: script.numberOfKeys }),
+      lua: script.lua,
+    });
     defined.set(script.name, script);
   }
   return redis as Redis & Commands;
@@ -59,7 +67,9 @@ export function defineScripts<Commands extends object>(redis: Redis, folder: URL
  * BullMQ-style header, `--[[ what it does … Input: … Output: … ]]`, whose `Input:` lists `KEYS[1]`,
  * `KEYS[2]`, … then `ARGV[1]`, … one a line: the number of `KEYS[i]` lines is the command's number
  * of keys. A script using a KEYS or ARGV entry its header does not list, or listing one it never
- * uses, fails here, naming the file. `--- @include "includes/name"` inlines `includes/name.lua`,
+ * uses, fails here, naming the file. The last `KEYS` or `ARGV` line may repeat, `KEYS[3…]` (a
+ * batch: the same for each further entry), when the script indexes them with a variable; a script
+ * whose KEYS repeat takes the number of keys as its first argument. `--- @include "includes/name"` inlines `includes/name.lua`,
  * relative to the including file and once per script: helpers that take keys as arguments.
  */
 export function loadScripts(folder: URL): readonly LuaScript[] {
@@ -86,17 +96,30 @@ function readScript(file: string): LuaScript {
   const body = inlineIncludes(source.slice(header[0].length), dirname(file), new Set(), fail);
   for (const kind of ['KEYS', 'ARGV'] as const) {
     const used = new Set([...body.matchAll(new RegExp(`\\b${kind}\\[(\\d+)\\]`, 'g'))].map((m) => Number(m[1])));
+    const repeats = declared.repeating[kind];
     for (const i of used)
-      if (i < 1 || i > declared[kind]) throw fail(`uses ${kind}[${i}] but its header lists ${declared[kind]} ${kind}`);
-    for (let i = 1; i <= declared[kind]; i++)
-      if (!used.has(i)) throw fail(`its header lists ${kind}[${i}] but the script never uses it`);
+      if (i < 1 || (i > declared[kind] && !repeats))
+        throw fail(`uses ${kind}[${i}] but its header lists ${declared[kind]} ${kind}`);
+    for (let i = 1; i <= declared[kind]; i++) {
+      if (repeats && i === declared[kind]) {
+        if (!new RegExp(`\\b${kind}\\[(?!\\d+\\])`).test(body))
+          throw fail(`its header lists ${kind}[${i}…] but the script never indexes ${kind} with a variable`);
+      } else if (!used.has(i)) throw fail(`its header lists ${kind}[${i}] but the script never uses it`);
+    }
   }
   const name = `vigil${base.slice(0, -'.lua'.length).replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase())}`;
-  return { name, path, numberOfKeys: declared.KEYS, lua: header[0] + body };
+  return { name, path, numberOfKeys: declared.KEYS, repeatingKeys: declared.repeating.KEYS, lua: header[0] + body };
+}
+
+interface HeaderInput {
+  KEYS: number;
+  ARGV: number;
+  /** Whether the last entry of each repeats (`KEYS[2…]`). */
+  repeating: { KEYS: boolean; ARGV: boolean };
 }
 
 /** The `Input:` entries of a header, checked: a description first, `KEYS`/`ARGV` numbered from 1, an `Output:`. */
-function parseHeader(header: string, fail: (problem: string) => Error): { KEYS: number; ARGV: number } {
+function parseHeader(header: string, fail: (problem: string) => Error): HeaderInput {
   const lines = header.split('\n');
   const input = lines.findIndex((line) => line.trim() === 'Input:');
   const output = lines.findIndex((line) => line.trim() === 'Output:');
@@ -104,16 +127,18 @@ function parseHeader(header: string, fail: (problem: string) => Error): { KEYS: 
   if (!lines.slice(0, input).some((line) => line.trim() !== '')) throw fail('expected its header to say what it does');
   if (!lines.slice(output + 1).some((line) => line.trim() !== ''))
     throw fail('expected its header to describe the output');
-  const counts = { KEYS: 0, ARGV: 0 };
+  const counts: HeaderInput = { KEYS: 0, ARGV: 0, repeating: { KEYS: false, ARGV: false } };
   for (const line of lines.slice(input + 1, output)) {
-    const entry = /^\s*(KEYS|ARGV)\[(\d+)\](.*)$/.exec(line);
+    const entry = /^\s*(KEYS|ARGV)\[(\d+)(…|\.\.\.)?\](.*)$/.exec(line);
     if (!entry) continue;
     const kind = entry[1] as 'KEYS' | 'ARGV';
     const expected = counts[kind] + 1;
+    if (counts.repeating[kind]) throw fail(`expected no ${kind} after the repeating ${kind}[${counts[kind]}…]`);
     if (Number(entry[2]) !== expected)
       throw fail(`expected ${kind}[${expected}] next in its header, got ${kind}[${entry[2]}]`);
-    if ((entry[3] ?? '').trim() === '') throw fail(`expected a meaning for ${kind}[${expected}] in its header`);
+    if ((entry[4] ?? '').trim() === '') throw fail(`expected a meaning for ${kind}[${expected}] in its header`);
     counts[kind] = expected;
+    counts.repeating[kind] = entry[3] !== undefined;
   }
   return counts;
 }

@@ -48,6 +48,32 @@ export class CheckCatalog {
     return this.checks.get(id) ?? (await this.refresh(id));
   }
 
+  /** Many checks by id, reading the unknown ones (if any) in one round trip. */
+  async fetchMany(ids: Iterable<string>): Promise<Map<string, Check>> {
+    const found = new Map<string, Check>();
+    const unknown = new Set<string>();
+    for (const id of ids) {
+      const check = this.checks.get(id);
+      if (check) found.set(id, check);
+      else unknown.add(id);
+    }
+    if (unknown.size === 0) return found;
+    const missing = [...unknown];
+    try {
+      const read = await this.registry.getMany(missing);
+      missing.forEach((id, i) => {
+        const check = read[i];
+        if (check) {
+          this.checks.set(id, check);
+          found.set(id, check);
+        } else this.checks.delete(id);
+      });
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, checks: missing.length }, 'could not refresh checks');
+    }
+    return found;
+  }
+
   async reload(): Promise<void> {
     const checks = await this.registry.list();
     this.checks = new Map(checks.map((check) => [check.id, check]));

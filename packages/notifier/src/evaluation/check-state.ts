@@ -7,6 +7,7 @@ import {
   VERDICT_BUCKET_TTL_S,
   verdictBucketKeys,
 } from '@vigil/core';
+import type { ChainableCommander } from 'ioredis';
 import type { Verdict } from './round-verdict.js';
 
 /** A transition of whether a check is alerting: what the incident side acts on. */
@@ -34,23 +35,24 @@ export interface RoundDetail {
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
 interface StateCommands {
-  vigilApplyVerdict(
-    state: string,
-    transitions: string,
-    verdictDay: string,
-    verdictHour: string,
-    round: number,
-    verdict: Verdict,
-    confirmations: number,
-    checkId: string,
-    detailJson: string,
-    now: number,
-    alertOn: 'down' | 'degraded',
-    dayTtlS: number,
-    hourTtlS: number,
-  ): Promise<[string?, string?, string?]>;
+  /** How many keys, the outbox, then per round its three keys; then now, the TTLs and per round its six arguments. */
+  vigilApplyVerdicts(
+    numberOfKeys: number,
+    ...keysThenArgs: (string | number)[]
+  ): Promise<[string?, string?, string?][]>;
   vigilMarkBlind(state: string, blindBefore: number, now: number): Promise<string>;
   vigilSettleTransition(transitions: string, checkId: string, round: number): Promise<number>;
+}
+
+/** One decided round for the state machine. */
+export interface VerdictInput {
+  checkId: string;
+  round: number;
+  verdict: Verdict;
+  confirmations: number;
+  alertOn: 'down' | 'degraded';
+  detail: RoundDetail;
+  now: number;
 }
 
 export interface StateChange {
@@ -68,38 +70,40 @@ export class CheckStates {
   }
 
   /** Applies a round's verdict; undefined when the round came too late to count. */
-  async apply(input: {
-    checkId: string;
-    round: number;
-    verdict: Verdict;
-    confirmations: number;
-    alertOn: 'down' | 'degraded';
-    detail: RoundDetail;
-    now: number;
-  }): Promise<StateChange | undefined> {
+  async apply(input: VerdictInput): Promise<StateChange | undefined> {
+    const pipeline = this.pipeline();
+    this.queueApplyMany(pipeline, [input]);
+    const [[err, reply] = [new Error('no reply from Redis')]] = (await pipeline.exec()) ?? [];
+    if (err) throw err;
+    return parseApplied(reply)[0];
+  }
+
+  /** A pipeline on the connection the state scripts are defined on: `queueApplyMany` and what goes with it. */
+  pipeline(): ChainableCommander {
+    return this.redis.pipeline();
+  }
+
+  /**
+   * Queues the verdicts of many rounds, oldest first, as one script on a pipeline from `pipeline()`;
+   * `parseApplied` reads its reply, a change (or undefined: too late to count) per round.
+   */
+  queueApplyMany(pipeline: ChainableCommander, inputs: readonly VerdictInput[], now = inputs[0]?.now ?? 0): void {
     const { keys } = this.ctx;
-    const buckets = verdictBucketKeys(keys, input.checkId, input.round);
-    const [from, to, transition] = await this.redis.vigilApplyVerdict(
-      keys.checkState(input.checkId),
-      keys.transitions,
-      buckets.day,
-      buckets.hour,
-      input.round,
-      input.verdict,
-      input.confirmations,
-      input.checkId,
-      JSON.stringify(input.detail),
-      input.now,
-      input.alertOn,
-      VERDICT_BUCKET_TTL_S.day,
-      VERDICT_BUCKET_TTL_S.hour,
-    );
-    if (from === undefined || to === undefined) return undefined;
-    return {
-      from: from as CheckStateName,
-      to: to as CheckStateName,
-      ...(transition && { transition: parseTransition(transition) }),
-    };
+    const stateKeys: string[] = [keys.transitions];
+    const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
+    for (const input of inputs) {
+      const buckets = verdictBucketKeys(keys, input.checkId, input.round);
+      stateKeys.push(keys.checkState(input.checkId), buckets.day, buckets.hour);
+      args.push(
+        input.round,
+        input.verdict,
+        input.confirmations,
+        input.checkId,
+        JSON.stringify(input.detail),
+        input.alertOn,
+      );
+    }
+    (pipeline as ScriptPipeline<StateCommands>).vigilApplyVerdicts(stateKeys.length, ...stateKeys, ...args);
   }
 
   /** Marks blind checks unknown; returns the previous state of each one that changed. */
@@ -129,6 +133,18 @@ export class CheckStates {
   async settle(transition: Transition): Promise<void> {
     await this.redis.vigilSettleTransition(this.ctx.keys.transitions, transition.checkId, transition.round);
   }
+}
+
+/** What applying each verdict came to; undefined for a round that came too late to count. */
+export function parseApplied(reply: unknown): (StateChange | undefined)[] {
+  return ((reply ?? []) as [string?, string?, string?][]).map(([from, to, transition]) => {
+    if (from === undefined || to === undefined) return undefined;
+    return {
+      from: from as CheckStateName,
+      to: to as CheckStateName,
+      ...(transition && { transition: parseTransition(transition) }),
+    };
+  });
 }
 
 function parseTransition(json: string): Transition {

@@ -3,9 +3,9 @@ import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
 import type { CheckCatalog } from './check-catalog.js';
-import type { CheckStates } from './check-state.js';
-import type { RoundBook, RoundRef } from './round-book.js';
-import { judgeRound, toRoundOutcome } from './round-verdict.js';
+import { type CheckStates, parseApplied, type Transition, type VerdictInput } from './check-state.js';
+import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
+import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
 
 type EvaluatorContext = Pick<NotifierContext, 'log' | 'clock' | 'rounds' | 'checkStates' | 'vantages' | 'settings'>;
@@ -17,10 +17,21 @@ export interface EvaluatorParts {
   health: VantageHealth;
 }
 
+/** A round ready to be judged: its check and every outcome gathered for it. */
+interface DecidedRound extends RoundRef {
+  check: Check;
+  outcomes: ReadonlyMap<string, RoundOutcome>;
+}
+
 /**
  * Results → rounds → check state. A round is decided once: as soon as every expected vantage
  * reported, or at its deadline with whoever did. Decided rounds go through the state machine in
  * order; a result for a round already decided (late, or a duplicate) changes nothing.
+ *
+ * A batch of results costs a bounded number of round trips, however many results it holds: checks
+ * come from the catalog in memory, every outcome goes into the round book in one pipeline (which
+ * answers with the outcomes of the rounds it completed), and every decided round's state machine,
+ * vantage health and uptime buckets go in one more. Only transitions take the incident path.
  */
 export class Evaluator {
   private readonly book: RoundBook;
@@ -34,33 +45,52 @@ export class Evaluator {
     this.states = ctx.checkStates;
   }
 
-  /** The recorder's hook: called once per newly recorded result. */
+  /** One newly recorded result: a batch of one. */
   async onResult(data: ResultJobData): Promise<void> {
-    const { result } = data;
-    const check = await this.parts.catalog.fetch(result.checkId);
-    if (!check || check.paused) return;
-    const expected = this.expectedVantages(check);
-    if (!expected.includes(result.vantage)) return;
-    const added = await this.book.add({
-      checkId: check.id,
-      round: result.round,
-      vantage: result.vantage,
-      outcome: toRoundOutcome(result),
-      expected: expected.length,
-      deadline: result.round + check.timeoutMs + this.ctx.settings.roundGrace,
-      ttlMs: Math.max(check.intervalMs * 4, 60_000),
+    await this.onResults([data]);
+  }
+
+  /** The recorder's hook: called once per batch with the results it newly recorded. */
+  async onResults(batch: readonly ResultJobData[]): Promise<void> {
+    if (batch.length === 0) return;
+    const checks = await this.parts.catalog.fetchMany(batch.map((data) => data.result.checkId));
+    const entries: (BookEntry & { check: Check })[] = [];
+    for (const { result } of batch) {
+      const check = checks.get(result.checkId);
+      if (!check || check.paused) continue;
+      const expected = this.expectedVantages(check);
+      if (!expected.includes(result.vantage)) continue;
+      entries.push({
+        check,
+        checkId: check.id,
+        round: result.round,
+        vantage: result.vantage,
+        outcome: toRoundOutcome(result),
+        expected: expected.length,
+        deadline: result.round + check.timeoutMs + this.ctx.settings.roundGrace,
+        ttlMs: Math.max(check.intervalMs * 4, 60_000),
+      });
+    }
+    const added = await this.book.addMany(entries);
+    const decided: DecidedRound[] = [];
+    added.forEach((outcome, i) => {
+      const entry = entries[i];
+      if (entry && outcome.status === 'complete')
+        decided.push({ checkId: entry.checkId, round: entry.round, check: entry.check, outcomes: outcome.outcomes });
     });
-    if (added === 'complete') await this.decide({ checkId: check.id, round: result.round }, check);
+    await this.decide(decided);
   }
 
   /** Decides rounds whose deadline passed without every vantage; returns how many. */
   async decideDue(): Promise<number> {
     const due = await this.book.claimDue(this.ctx.clock.now());
-    due.sort((a, b) => a.round - b.round);
+    const checks = await this.parts.catalog.fetchMany(due.map((ref) => ref.checkId));
+    const decided: DecidedRound[] = [];
     for (const ref of due) {
-      const check = await this.parts.catalog.fetch(ref.checkId);
-      if (check && !check.paused) await this.decide(ref, check);
+      const check = checks.get(ref.checkId);
+      if (check && !check.paused) decided.push({ ...ref, check });
     }
+    await this.decide(decided);
     return due.length;
   }
 
@@ -72,29 +102,60 @@ export class Evaluator {
     return live.length > 0 ? live : [...all];
   }
 
-  private async decide(ref: RoundRef, check: Check): Promise<void> {
-    const outcomes = await this.book.outcomes(ref);
-    const verdict = judgeRound(outcomes, { quorum: check.quorum, impaired: this.parts.health.impaired() });
-    if (!verdict) return;
-    observeEvaluatorLag(ref.round, this.ctx.clock.now());
-    await this.parts.health.observe(ref, verdict);
-    const change = await this.states.apply({
-      checkId: check.id,
-      round: ref.round,
-      verdict: verdict.verdict,
-      confirmations: check.confirmations,
-      alertOn: check.alertOn,
-      detail: {
-        failing: verdict.failing,
-        counted: verdict.counted.length,
-        ...(verdict.error && { error: verdict.error }),
-        ...(verdict.message && { message: verdict.message }),
-      },
-      now: this.ctx.clock.now(),
-    });
-    if (change && change.from !== change.to) {
-      this.ctx.log.info({ check: check.id, round: ref.round, from: change.from, to: change.to }, 'check state changed');
+  /**
+   * Judges each round and applies every verdict (with who reported it, for vantage health) in one
+   * pipeline, oldest round first; then hands the transitions, in that order, to the incident desk.
+   */
+  private async decide(rounds: DecidedRound[]): Promise<void> {
+    if (rounds.length === 0) return;
+    rounds.sort((a, b) => a.round - b.round);
+    const impaired = this.parts.health.impaired();
+    const now = this.ctx.clock.now();
+    const observations = this.parts.health.observations();
+    const applied: DecidedRound[] = [];
+    const verdicts: VerdictInput[] = [];
+    for (const ref of rounds) {
+      const { check } = ref;
+      const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
+      if (!verdict) continue;
+      observeEvaluatorLag(ref.round, now);
+      await this.parts.health.observe(ref, verdict, observations);
+      applied.push(ref);
+      verdicts.push({
+        checkId: check.id,
+        round: ref.round,
+        verdict: verdict.verdict,
+        confirmations: check.confirmations,
+        alertOn: check.alertOn,
+        detail: {
+          failing: verdict.failing,
+          counted: verdict.counted.length,
+          ...(verdict.error && { error: verdict.error }),
+          ...(verdict.message && { message: verdict.message }),
+        },
+        now,
+      });
     }
-    if (change?.transition) await this.parts.desk.apply(change.transition);
+    if (applied.length === 0) return;
+    const pipeline = this.states.pipeline();
+    this.states.queueApplyMany(pipeline, verdicts, now);
+    observations.queue(pipeline);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err)?.[0];
+    const changes = replies[0]?.[0] ? [] : parseApplied(replies[0]?.[1]);
+    const transitions: Transition[] = [];
+    for (const [i, ref] of applied.entries()) {
+      const change = changes[i];
+      if (change && change.from !== change.to) {
+        this.ctx.log.info(
+          { check: ref.checkId, round: ref.round, from: change.from, to: change.to },
+          'check state changed',
+        );
+      }
+      if (change?.transition) transitions.push(change.transition);
+    }
+    for (const transition of transitions) await this.parts.desk.apply(transition);
+    // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
+    if (failed) throw failed;
   }
 }

@@ -17,8 +17,10 @@ export type ResultRecorderContext = Pick<NotifierContext, 'connection' | 'keys' 
 
 export interface ResultRecorderOptions {
   concurrency?: number;
-  /** Called after each result is recorded (or found to be a duplicate): the evaluator's hook. */
+  /** Called after each result is recorded (or found to be a duplicate). */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
+  /** Called once per batch with the results newly recorded (duplicates left out): the evaluator's hook. */
+  onBatch?: (recorded: ResultJobData[]) => void | Promise<void>;
 }
 
 /** What one batch job came to; the BullMQ return value. */
@@ -86,11 +88,14 @@ export class ResultRecorder {
     }
     const outcomes = await this.store.recordMany(valid);
     let duplicates = 0;
+    const recorded: ResultJobData[] = [];
     for (const [i, data] of valid.entries()) {
       const outcome = outcomes[i] ?? 'duplicate';
       if (outcome === 'duplicate') duplicates++;
+      else recorded.push(data);
       await this.options.onRecorded?.(data, outcome);
     }
+    await this.options.onBatch?.(recorded);
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
   }
 }

@@ -3,19 +3,12 @@ import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
 interface BookCommands {
-  vigilAddRoundOutcome(
-    round: string,
-    state: string,
-    pending: string,
-    vantage: string,
-    outcomeJson: string,
-    roundAt: number,
-    deadline: number,
-    expected: number,
-    ttlMs: number,
-    member: string,
-  ): Promise<0 | 1 | 2>;
-  vigilClaimRound(pending: string, round: string, member: string): Promise<0 | 1>;
+  /** How many keys, the pending set, then per outcome its keys; then per outcome its seven arguments. */
+  vigilAddRoundOutcomes(
+    numberOfKeys: number,
+    ...keysThenArgs: (string | number)[]
+  ): Promise<[0 | 1 | 2, ...string[]][]>;
+  vigilClaimRound(pending: string, round: string, member: string): Promise<0 | string[]>;
 }
 
 export interface RoundRef {
@@ -23,9 +16,27 @@ export interface RoundRef {
   round: number;
 }
 
+/** One vantage's outcome for its round, with what the round waits for. */
+export type BookEntry = RoundRef & {
+  vantage: string;
+  outcome: RoundOutcome;
+  expected: number;
+  deadline: number;
+  ttlMs: number;
+};
+
+/** What adding an outcome came to; a round it completed comes with every outcome gathered for it. */
+export type Added = { status: 'late' | 'waiting' } | { status: 'complete'; outcomes: Map<string, RoundOutcome> };
+
+/** A round this caller claimed, with every outcome gathered for it. */
+export interface ClaimedRound extends RoundRef {
+  outcomes: Map<string, RoundOutcome>;
+}
+
 /**
  * The rounds being gathered: each vantage's outcome lands in its round's hash; the round is decided
  * exactly once, by whoever completes it or, past its deadline, by whoever claims it from `pending`.
+ * Adding and claiming answer with the round's outcomes, and take a whole batch in one round trip.
  */
 export class RoundBook {
   private readonly redis: Redis & BookCommands;
@@ -34,27 +45,36 @@ export class RoundBook {
     this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
-  async add(
-    entry: RoundRef & { vantage: string; outcome: RoundOutcome; expected: number; deadline: number; ttlMs: number },
-  ): Promise<'late' | 'waiting' | 'complete'> {
+  /**
+   * Adds every entry in one script, one round trip; answers in the same order. Like every batch
+   * script, it spans many checks' keys: on a Redis Cluster a batch must be split by slot.
+   */
+  async addMany(entries: readonly BookEntry[]): Promise<Added[]> {
+    if (entries.length === 0) return [];
     const { keys } = this.ctx;
-    const reply = await this.redis.vigilAddRoundOutcome(
-      keys.round(entry.checkId, entry.round),
-      keys.checkState(entry.checkId),
-      keys.pendingRounds,
-      entry.vantage,
-      JSON.stringify(entry.outcome),
-      entry.round,
-      entry.deadline,
-      entry.expected,
-      entry.ttlMs,
-      memberOf(entry),
-    );
-    return reply === 2 ? 'complete' : reply === 1 ? 'waiting' : 'late';
+    const roundKeys: string[] = [keys.pendingRounds];
+    const args: (string | number)[] = [];
+    for (const entry of entries) {
+      roundKeys.push(keys.round(entry.checkId, entry.round), keys.checkState(entry.checkId));
+      args.push(
+        entry.vantage,
+        JSON.stringify(entry.outcome),
+        entry.round,
+        entry.deadline,
+        entry.expected,
+        entry.ttlMs,
+        memberOf(entry),
+      );
+    }
+    const replies = await this.redis.vigilAddRoundOutcomes(roundKeys.length, ...roundKeys, ...args);
+    return replies.map(([status, ...fields]) => {
+      if (status === 2) return { status: 'complete', outcomes: parseOutcomes(fields) };
+      return { status: status === 1 ? 'waiting' : 'late' };
+    });
   }
 
-  /** Rounds past their deadline that this caller claimed (each claimed by one caller only). */
-  async claimDue(now: number, limit = 500): Promise<RoundRef[]> {
+  /** Rounds past their deadline that this caller claimed (each claimed by one caller only), with their outcomes. */
+  async claimDue(now: number, limit = 500): Promise<ClaimedRound[]> {
     const { keys } = this.ctx;
     const due = await this.ctx.redis.zrangebyscore(keys.pendingRounds, '-inf', now, 'LIMIT', 0, limit);
     if (due.length === 0) return [];
@@ -63,18 +83,30 @@ export class RoundBook {
     for (const ref of refs)
       pipeline.vigilClaimRound(keys.pendingRounds, keys.round(ref.checkId, ref.round), memberOf(ref));
     const replies = (await pipeline.exec()) ?? [];
-    return refs.filter((_, i) => Number(replies[i]?.[1]) === 1);
+    const claimed: ClaimedRound[] = [];
+    refs.forEach((ref, i) => {
+      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+      if (err) throw err;
+      if (Array.isArray(reply)) claimed.push({ ...ref, outcomes: parseOutcomes(reply as string[]) });
+    });
+    return claimed;
   }
 
   /** The outcomes gathered for a round, by vantage. */
   async outcomes(ref: RoundRef): Promise<Map<string, RoundOutcome>> {
     const all = await this.ctx.redis.hgetall(this.ctx.keys.round(ref.checkId, ref.round));
-    const out = new Map<string, RoundOutcome>();
-    for (const [vantage, json] of Object.entries(all)) {
-      if (vantage !== '~claim') out.set(vantage, JSON.parse(json) as RoundOutcome);
-    }
-    return out;
+    return parseOutcomes(Object.entries(all).flat());
   }
+}
+
+/** `vantage, outcome JSON, …` as a map; the claim marker is not an outcome. */
+function parseOutcomes(fields: readonly string[]): Map<string, RoundOutcome> {
+  const out = new Map<string, RoundOutcome>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const vantage = fields[i] as string;
+    if (vantage !== '~claim') out.set(vantage, JSON.parse(fields[i + 1] as string) as RoundOutcome);
+  }
+  return out;
 }
 
 function memberOf(ref: RoundRef): string {

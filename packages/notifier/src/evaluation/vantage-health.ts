@@ -1,3 +1,5 @@
+import type { RedisKeys } from '@vigil/core';
+import type { ChainableCommander } from 'ioredis';
 import type { NotifierContext } from '../notifier-context.js';
 import { recordVantageHealth } from '../notifier-metrics.js';
 import type { RoundRef } from './round-book.js';
@@ -44,21 +46,22 @@ export class VantageHealth {
     return this.byProblem.silent;
   }
 
-  /** Records who reported a decided round and who failed it alone. */
-  async observe(ref: RoundRef, verdict: RoundVerdict): Promise<void> {
-    const { keys } = this.ctx;
-    const solo = new Set(verdict.soloFailures);
+  /**
+   * Records who reported a decided round and who failed it alone: on its own round trip, or noted
+   * in `batch` (from `observations()`), which writes a whole batch of rounds in a few commands.
+   */
+  async observe(ref: RoundRef, verdict: RoundVerdict, batch?: Observations): Promise<void> {
+    const own = batch ?? this.observations();
+    own.note(ref, verdict);
+    if (batch) return;
     const pipeline = this.ctx.redis.pipeline();
-    const up = new Set(verdict.reportersUp);
-    for (const vantage of verdict.reporters) {
-      pipeline.zadd(keys.vantageSeen(vantage), ref.round, ref.checkId);
-      if (solo.has(vantage)) pipeline.zadd(keys.vantageSolo(vantage), ref.round, ref.checkId);
-      // Only seeing the check up clears a solo failure: a real outage failing everywhere says
-      // nothing about this vantage, and must not make an impaired one look healed.
-      else if (up.has(vantage)) pipeline.zrem(keys.vantageSolo(vantage), ref.checkId);
-      else pipeline.zadd(keys.vantageSolo(vantage), 'XX', ref.round, ref.checkId);
-    }
+    own.queue(pipeline);
     await pipeline.exec();
+  }
+
+  /** A batch of decided rounds' observations, to queue on a pipeline of the caller's. */
+  observations(): Observations {
+    return new Observations(this.ctx.keys);
   }
 
   /** Each vantage's figures over the window, with its problems as last judged. */
@@ -160,5 +163,67 @@ export class VantageHealth {
       }
       log.info({ vantage: status.vantage }, `vantage no longer ${problem}`);
     }
+  }
+}
+
+/** What a batch does to one member of a vantage's solo-failure set, once every round in it is applied in order. */
+type SoloOp = { op: 'add' | 'addIfPresent'; round: number } | { op: 'remove' };
+
+/**
+ * The observations of a batch of decided rounds (noted oldest first), as their net effect on each
+ * vantage's sets: one ZADD for the checks it reported, and at most three commands for its solo
+ * failures, however many rounds the batch decided.
+ */
+export class Observations {
+  private readonly seen = new Map<string, Map<string, number>>();
+  private readonly solo = new Map<string, Map<string, SoloOp>>();
+
+  constructor(private readonly keys: RedisKeys) {}
+
+  note(ref: RoundRef, verdict: RoundVerdict): void {
+    const solo = new Set(verdict.soloFailures);
+    const up = new Set(verdict.reportersUp);
+    for (const vantage of verdict.reporters) {
+      this.of(this.seen, vantage).set(ref.checkId, ref.round);
+      // Only seeing the check up clears a solo failure: a real outage failing everywhere says
+      // nothing about this vantage, and must not make an impaired one look healed.
+      const ops = this.of(this.solo, vantage);
+      if (solo.has(vantage)) ops.set(ref.checkId, { op: 'add', round: ref.round });
+      else if (up.has(vantage)) ops.set(ref.checkId, { op: 'remove' });
+      else {
+        // Bumping a member only when present: present after an add, absent after a remove.
+        const before = ops.get(ref.checkId)?.op;
+        if (before === 'remove') continue;
+        ops.set(ref.checkId, { op: before === 'add' ? 'add' : 'addIfPresent', round: ref.round });
+      }
+    }
+  }
+
+  queue(pipeline: ChainableCommander): void {
+    for (const [vantage, members] of this.seen) {
+      pipeline.zadd(this.keys.vantageSeen(vantage), ...[...members].flatMap(([checkId, round]) => [round, checkId]));
+    }
+    for (const [vantage, members] of this.solo) {
+      const key = this.keys.vantageSolo(vantage);
+      const add: (string | number)[] = [];
+      const bump: (string | number)[] = [];
+      const remove: string[] = [];
+      for (const [checkId, op] of members) {
+        if (op.op === 'remove') remove.push(checkId);
+        else (op.op === 'add' ? add : bump).push(op.round, checkId);
+      }
+      if (add.length > 0) pipeline.zadd(key, ...add);
+      if (bump.length > 0) pipeline.zadd(key, 'XX', ...bump);
+      if (remove.length > 0) pipeline.zrem(key, ...remove);
+    }
+  }
+
+  private of<T>(map: Map<string, Map<string, T>>, vantage: string): Map<string, T> {
+    let members = map.get(vantage);
+    if (!members) {
+      members = new Map();
+      map.set(vantage, members);
+    }
+    return members;
   }
 }

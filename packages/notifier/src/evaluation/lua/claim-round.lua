@@ -8,11 +8,21 @@
     ARGV[1] pending member, `<check>|<round>`
 
   Output:
-    1 when this caller claimed the round, else 0
+    {vantage, outcome JSON, …}: every outcome of the round, when this caller claimed it
+    0 when another caller had it
 ]]
 local pendingKey = KEYS[1]
 local roundKey = KEYS[2]
 local member = ARGV[1]
 
 if redis.call('ZREM', pendingKey, member) == 0 then return 0 end
-return redis.call('HSETNX', roundKey, '~claim', '1')
+if redis.call('HSETNX', roundKey, '~claim', '1') == 0 then return 0 end
+local all = redis.call('HGETALL', roundKey)
+local outcomes = {}
+for i = 1, #all, 2 do
+  if all[i] ~= '~claim' then
+    table.insert(outcomes, all[i])
+    table.insert(outcomes, all[i + 1])
+  end
+end
+return outcomes

@@ -1,0 +1,234 @@
+/**
+ * The notifier's cost per result, alone: a Redis of its own (a `redis-server` on a loopback port, so
+ * its CPU and command counts are the notifier's only), the notifier role in a process of its own,
+ * and the results queue filled while paused with every vantage's result of `rounds` rounds of
+ * `checks` checks, in batches of each size measured. Then the queue is resumed and drained: the
+ * notifier's CPU (from /proc), Redis's CPU and the commands Redis ran, per result.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Check, RESULTS_QUEUE, type ResultBatchData, type ResultJobData } from '@vigil/core';
+import { freePort, sampleResult } from '@vigil/core/testing';
+import { Queue } from 'bullmq';
+import { checkSeries, templateCheck } from './support/checks.js';
+import { type Child, startChild } from './support/child.js';
+import { registerChecks } from './support/fleet-redis.js';
+import { sampleProc } from './support/proc-stats.js';
+import { type BenchRedis, benchRedis } from './support/redis.js';
+import { type BenchReport, progress } from './support/report.js';
+import { fmt } from './support/stats.js';
+
+export interface RoundsBenchOptions {
+  checks: number;
+  /** Rounds of every check fed per batch size. */
+  rounds: number;
+  /** Batch sizes measured: 1, 10, 50 and 200 (the prober's largest) from `smallest` to `largest`. */
+  smallest: number;
+  largest: number;
+  /** Of every 100 checks, how many fail every round (so states change and incidents open). */
+  failingPercent: number;
+}
+
+export const ROUNDS_DEFAULTS: RoundsBenchOptions = {
+  checks: 1_000,
+  rounds: 4,
+  smallest: 1,
+  largest: 200,
+  failingPercent: 0,
+};
+
+const BATCHES = [1, 10, 50, 200];
+const VANTAGES = ['alpha', 'beta', 'gamma'];
+const INTERVAL_MS = 30_000;
+const SECRET = 'bench-rounds-secret-0123456789';
+const DRAIN_TIMEOUT_MS = 10 * 60_000;
+
+interface BatchFigures {
+  batch: number;
+  results: number;
+  drainMs: number;
+  notifierCpuMs: number;
+  redisCpuMs: number;
+  redisCommands: number;
+  /** Jobs the notifier took: one per batch. */
+  jobs: number;
+  /** Checks down once drained, and transitions still in the outbox (not yet taken to incidents). */
+  down: number;
+  outbox: number;
+}
+
+export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS): Promise<BenchReport> {
+  const server = await startRedisServer();
+  const figures: BatchFigures[] = [];
+  try {
+    for (const batch of BATCHES.filter((size) => size >= options.smallest && size <= options.largest)) {
+      figures.push(await measureBatch(server.url, batch, options));
+    }
+  } finally {
+    server.process.kill('SIGTERM');
+  }
+  const perResult = (f: BatchFigures, value: number) => fmt((value * 1000) / f.results, 1);
+  return {
+    name: 'rounds',
+    tables: [
+      {
+        title: `Notifier alone: ${fmt(options.checks)} checks × ${VANTAGES.length} vantages × ${options.rounds} rounds fed through the results queue, by batch size`,
+        columns: [
+          'batch',
+          'results',
+          'drain s',
+          'results/s',
+          'notifier CPU µs/result',
+          'Redis CPU µs/result',
+          'Redis commands/result',
+          'Redis commands/batch',
+          'checks down',
+          'outbox left',
+        ],
+        rows: figures.map((f) => [
+          fmt(f.batch),
+          fmt(f.results),
+          fmt(f.drainMs / 1000, 1),
+          fmt((f.results * 1000) / f.drainMs),
+          perResult(f, f.notifierCpuMs),
+          perResult(f, f.redisCpuMs),
+          fmt(f.redisCommands / f.results, 2),
+          fmt(f.redisCommands / f.jobs, 1),
+          fmt(f.down),
+          fmt(f.outbox),
+        ]),
+        notes: [
+          'the notifier: `Notifier` from @vigil/notifier in a process of its own (bench/support/notifier-process.ts), as the role runs it',
+          'Redis: a redis-server of its own on a loopback port (nothing else on it); CPU = used_cpu_user + used_cpu_sys, commands = INFO commandstats calls (BullMQ’s included)',
+          `every result up except ${options.failingPercent}% of the checks, failing every round; each round's three results sit together in the queue`,
+          'checks down: check states `down` once drained (2 confirmations); outbox left: transitions not yet taken to incidents then',
+        ],
+      },
+    ],
+    data: { options, figures },
+  };
+}
+
+async function measureBatch(url: string, batch: number, options: RoundsBenchOptions): Promise<BatchFigures> {
+  const bench = await benchRedis(url);
+  const template = templateCheck({ http: { url: 'http://127.0.0.1:9/' }, interval: '30s', timeout: '10s' });
+  const checks = checkSeries(template, 'check', options.checks);
+  let notifier: Child | undefined;
+  const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, {
+    connection: bench.connection('feed'),
+    prefix: bench.prefix,
+  });
+  try {
+    await registerChecks(bench, checks, 500);
+    notifier = await startChild('./notifier-process.ts', [
+      JSON.stringify({
+        redisUrl: url,
+        prefix: bench.prefix,
+        config: { vantages: VANTAGES, allowPrivateTargets: true },
+        smtpUrl: 'smtp://127.0.0.1:9',
+        secret: SECRET,
+        memoryKey: `${bench.prefix}:bench-memory`,
+      }),
+    ]);
+    if (notifier.first !== 'ready') throw new Error(`the notifier said ${notifier.first}`);
+    const pid = notifier.pid;
+    if (pid === undefined) throw new Error('the notifier has no pid');
+    await queue.pause();
+    const results = feed(checks, options);
+    for (let i = 0; i < results.length; i += batch * 500) {
+      const jobs = [];
+      for (let j = i; j < Math.min(results.length, i + batch * 500); j += batch)
+        jobs.push({
+          name: 'results',
+          data: { results: results.slice(j, j + batch) },
+          opts: { removeOnComplete: true },
+        });
+      await queue.addBulk(jobs);
+    }
+    const jobs = Math.ceil(results.length / batch);
+    progress(`batch ${batch}: ${fmt(results.length)} results in ${fmt(jobs)} jobs queued`);
+    await sleep(1_000);
+    const before = { proc: await sampleProc(pid), redis: await redisCounters(bench) };
+    const started = Date.now();
+    await queue.resume();
+    await waitDrained(queue);
+    const drainMs = Date.now() - started;
+    const after = { proc: await sampleProc(pid), redis: await redisCounters(bench) };
+    const states = bench.redis.pipeline();
+    for (const check of checks) states.hget(bench.keys.checkState(check.id), 'state');
+    const down = ((await states.exec()) ?? []).filter(([, state]) => state === 'down').length;
+    return {
+      batch,
+      results: results.length,
+      drainMs,
+      notifierCpuMs: after.proc.cpuMs - before.proc.cpuMs,
+      redisCpuMs: after.redis.cpuMs - before.redis.cpuMs,
+      // The two INFO calls of the sample itself are not the notifier's.
+      redisCommands: after.redis.commands - before.redis.commands - 2,
+      jobs,
+      down,
+      outbox: await bench.redis.hlen(bench.keys.transitions),
+    };
+  } finally {
+    await notifier?.stop();
+    await queue.close();
+    await bench.cleanup();
+  }
+}
+
+/**
+ * Every vantage's result of each round, round by round; a round's three results side by side. The
+ * first round is moments ago (later ones ahead), so no check looks blind while the queue drains.
+ */
+function feed(checks: readonly Check[], options: RoundsBenchOptions): ResultJobData[] {
+  const first = Date.now() - 5_000;
+  const out: ResultJobData[] = [];
+  for (let k = 0; k < options.rounds; k++) {
+    const round = first + k * INTERVAL_MS;
+    checks.forEach((check, i) => {
+      const ok = i % 100 >= options.failingPercent;
+      for (const vantage of VANTAGES) {
+        const result = sampleResult({
+          checkId: check.id,
+          vantage,
+          round,
+          startedAt: round + 5,
+          finishedAt: round + 30,
+          ok,
+          ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
+        });
+        out.push({ result, intervalMs: INTERVAL_MS });
+      }
+    });
+  }
+  return out;
+}
+
+async function waitDrained(queue: Queue<ResultBatchData>): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'paused', 'prioritized', 'delayed');
+    if (Object.values(counts).every((n) => n === 0)) return;
+    if (Date.now() > deadline) throw new Error(`results not drained in time: ${JSON.stringify(counts)}`);
+    await sleep(50);
+  }
+}
+
+async function redisCounters(bench: BenchRedis): Promise<{ cpuMs: number; commands: number }> {
+  const cpu = await bench.redis.info('cpu');
+  const stats = await bench.redis.info('commandstats');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? Number.NaN);
+  const commands = [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return { cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000, commands };
+}
+
+/** A redis-server of the bench's own on a free loopback port, saving nothing. */
+async function startRedisServer(): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    { stdio: 'ignore' },
+  );
+  return { url: `redis://127.0.0.1:${port}`, process: child };
+}

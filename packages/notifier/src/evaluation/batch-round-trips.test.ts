@@ -1,0 +1,194 @@
+import type { Socket } from 'node:net';
+import {
+  createLogger,
+  createRedis,
+  RESULTS_QUEUE,
+  type Redis,
+  type ResultBatchData,
+  type ResultJobData,
+  readUptime,
+  validateConfig,
+} from '@vigil/core';
+import { sampleResult, T0, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
+import { Queue, QueueEvents } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { IncidentDesk } from '../incidents/incident-desk.js';
+import type { NotifierContext } from '../notifier-context.js';
+import { testNotifierContext } from '../testing.js';
+import { CheckCatalog } from './check-catalog.js';
+import { Evaluator } from './evaluator.js';
+import { type BatchOutcome, ResultRecorder } from './result-recorder.js';
+import { VantageHealth } from './vantage-health.js';
+
+const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
+const INTERVAL = 30_000;
+const CHECKS = 50;
+const R = (k: number) => T0 + k * INTERVAL;
+const ids = Array.from({ length: CHECKS }, (_, i) => `c${String(i).padStart(2, '0')}`);
+const config = validateConfig(
+  {
+    vantages: [...VANTAGES],
+    defaults: { interval: '30s', timeout: '10s', confirmations: 2 },
+    checks: ids.map((id) => ({ id, name: id, http: { url: `https://${id}.example.com/` } })),
+  },
+  'batch test config',
+);
+
+/**
+ * Counts what a connection sends: ioredis writes one command per socket write, and a whole pipeline
+ * in one write, so each write is one round trip to Redis.
+ */
+function countWrites(redis: Redis): { readonly writes: number; stop(): void } {
+  const stream = (redis as unknown as { stream: Socket }).stream;
+  const write = stream.write;
+  let writes = 0;
+  stream.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    writes++;
+    return write.apply(this, args);
+  } as Socket['write'];
+  return {
+    get writes() {
+      return writes;
+    },
+    stop: () => {
+      stream.write = write;
+    },
+  };
+}
+
+/** Every vantage's result of round `k` for `checks`; `ok` for all of them or none. */
+function round(k: number, checks: readonly string[], ok = true): ResultJobData[] {
+  return checks.flatMap((checkId) =>
+    VANTAGES.map((vantage) => ({
+      result: sampleResult({
+        checkId,
+        vantage,
+        round: R(k),
+        startedAt: R(k) + 5,
+        finishedAt: R(k) + 30,
+        ok,
+        ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
+      }),
+      intervalMs: INTERVAL,
+    })),
+  );
+}
+
+describe('Evaluator: a batch of results in a bounded number of round trips', () => {
+  let base: TestContext;
+  let ctx: NotifierContext;
+  let evaluator: Evaluator;
+  let catalog: CheckCatalog;
+  const clock = { t: R(0), now: (): number => clock.t };
+  const closing: (() => Promise<unknown>)[] = [];
+
+  async function world(): Promise<void> {
+    clock.t = R(0);
+    base = await testContext('batch', { clock, log: createLogger({ level: 'silent' }) });
+    ctx = testNotifierContext(base, { config });
+    for (const check of config.checks) await ctx.checks.put(check);
+    catalog = new CheckCatalog(ctx);
+    await catalog.reload();
+    const health = new VantageHealth(ctx);
+    const desk = new IncidentDesk(ctx, { catalog });
+    evaluator = new Evaluator(ctx, { catalog, desk, health });
+    // The first batch loads every script on the connection: the count starts after it.
+    clock.t = R(0) + 1_000;
+    await evaluator.onResults(round(0, ids));
+  }
+
+  afterEach(async () => {
+    for (const close of closing.splice(0).reverse()) await close();
+    await base.cleanup();
+  });
+
+  /** The writes one batch of round `k` of `checks` costs the evaluator. */
+  async function tripsOf(k: number, checks: readonly string[], ok = true): Promise<number> {
+    clock.t = Math.max(clock.t, R(k) + 1_000);
+    const counter = countWrites(ctx.redis);
+    try {
+      await evaluator.onResults(round(k, checks, ok));
+      return counter.writes;
+    } finally {
+      counter.stop();
+    }
+  }
+
+  it('decides 3 or 150 results in the same two round trips: the round book, then the state machines', async () => {
+    await world();
+    const one = await tripsOf(1, ids.slice(0, 1));
+    const fifty = await tripsOf(1, ids.slice(1));
+    expect(one).toBe(2);
+    expect(fifty).toBe(one);
+    // Failing rounds without a transition yet (two confirmations) cost the same.
+    expect(await tripsOf(2, ids, false)).toBe(2);
+    for (const id of ids) expect((await ctx.checkStates.get(id)).state).toBe('up');
+    expect((await readUptime(ctx, 'c07', clock.now()))['24h']).toMatchObject({ rounds: 3, ok: 2, fail: 1 });
+  });
+
+  it('takes the incident path only for transitions, and the rest of the batch stays at two round trips', async () => {
+    await world();
+    await tripsOf(1, ids, false);
+    const counter = countWrites(ctx.redis);
+    await evaluator.onResults(round(2, ids.slice(0, 1), false));
+    const withTransition = counter.writes;
+    counter.stop();
+    expect((await ctx.checkStates.get('c00')).state).toBe('down');
+    expect(await ctx.incidents.list()).toHaveLength(1);
+    expect(withTransition).toBeGreaterThan(2);
+    // The other 49 checks go down in one batch: its incident work is per transition, the rest is not.
+    const all = countWrites(ctx.redis);
+    await evaluator.onResults(round(2, ids.slice(1), false));
+    all.stop();
+    expect(all.writes - 2).toBeLessThanOrEqual((withTransition - 2) * (CHECKS - 1));
+    expect(await tripsOf(3, ids, false)).toBe(2);
+  });
+
+  it('ignores late and duplicate results in the same batch without a trip of their own', async () => {
+    await world();
+    await tripsOf(1, ids);
+    // Round 1 again (already decided) and round 0 (older): nothing changes, one trip for the book.
+    expect(await tripsOf(1, [...ids, ...ids.slice(0, 5)], false)).toBe(1);
+    const late = countWrites(ctx.redis);
+    await evaluator.onResults(round(0, ids, false));
+    late.stop();
+    expect(late.writes).toBe(1);
+    for (const id of ids) expect((await ctx.checkStates.get(id)).state).toBe('up');
+    expect((await readUptime(ctx, 'c42', clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 2, fail: 0 });
+  });
+
+  it('records and decides a batch job in three round trips on the command connection, however large', async () => {
+    await world();
+    const recorder = new ResultRecorder(ctx, { onBatch: (recorded) => evaluator.onResults(recorded) });
+    const connections = [0, 1].map(() => createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null }));
+    const [forQueue, forEvents] = connections as [Redis, Redis];
+    const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection: forQueue, prefix: base.prefix });
+    const events = new QueueEvents(RESULTS_QUEUE, { connection: forEvents, prefix: base.prefix });
+    closing.push(
+      async () => {
+        for (const connection of connections) connection.disconnect();
+      },
+      () => queue.close(),
+      () => events.close(),
+      () => recorder.close(),
+    );
+    await events.waitUntilReady();
+    await recorder.start();
+    const deliver = async (results: ResultJobData[]) => {
+      const job = await queue.add('results', { results });
+      return (await job.waitUntilFinished(events, 10_000)) as BatchOutcome;
+    };
+    await deliver(round(1, ids.slice(0, 1))); // loads the recorder's script
+    const trips: number[] = [];
+    for (const checks of [ids.slice(0, 1), ids]) {
+      clock.t = R(2) + 1_000;
+      const counter = countWrites(ctx.redis);
+      const outcome = await deliver(round(2, checks));
+      counter.stop();
+      trips.push(counter.writes);
+      expect(outcome).toMatchObject({ recorded: checks.length === 1 ? 3 : (CHECKS - 1) * 3, invalid: 0 });
+    }
+    expect(trips).toEqual([3, 3]);
+    for (const id of ids) expect(Number((await ctx.checkStates.get(id)).lastRound)).toBe(R(2));
+  });
+});

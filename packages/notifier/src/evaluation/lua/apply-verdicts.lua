@@ -1,0 +1,132 @@
+--[[
+  Applies a batch of decided rounds, oldest first, each to its check's state machine in order and
+  exactly once. A change of whether a check is alerting is also written to the transitions outbox
+  the incident side drains, in the same step, so a crash between the two loses nothing. Each
+  applied round is counted once in its UTC day and hour verdict buckets (uptime).
+
+  Input:
+    KEYS[1] transitions outbox: check id → transition JSON
+    KEYS[2…] for each round in turn: its check's state hash, then the verdict buckets of the
+      round's UTC day and of its UTC hour
+
+    ARGV[1] now, epoch ms
+    ARGV[2] TTL of the day buckets, s
+    ARGV[3] TTL of the hour buckets, s
+    ARGV[4…] for each round in turn, six: round (epoch ms); verdict ('ok', 'degraded' or 'fail');
+      confirmations (rounds in a row that change the state); check id; RoundDetail JSON; alert on
+      ('down' or 'degraded')
+
+  Output:
+    One reply per round, in order:
+    {} for a round at or before the last one applied to its check
+    {from, to, transitionJson}: transitionJson '' when whether the check alerts did not change
+]]
+local transitionsKey = KEYS[1]
+local now = tonumber(ARGV[1])
+local dayTtlS = ARGV[2]
+local hourTtlS = ARGV[3]
+
+local function apply(stateKey, dayKey, hourKey, round, v, conf, checkId, detailJson, alertOn)
+  local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
+    'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
+    'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
+  if round <= tonumber(f[1] or '-1') then return {} end
+  local function alerting(s)
+    return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
+  end
+  local state = f[2] or 'new'
+  -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
+  if state == 'unknown' and f[17] and alerting(f[17]) then state = f[17] end
+  local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
+  local firstFailed, lastFailed, firstBad, lastBad = f[7], f[8], f[9], f[10]
+  local lastGood, lastOk, goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = f[11], f[12], f[13], f[14], f[15], f[16]
+  if v == 'fail' then
+    failStreak = failStreak + 1
+    if failStreak == 1 then firstFailed = round; goodBeforeFail = lastGood or false end
+    lastFailed = round
+    goodStreak = 0
+  else
+    goodStreak = goodStreak + 1
+    if goodStreak == 1 then recoveryStart = round end
+    lastGood = round
+    failStreak = 0
+  end
+  if v == 'ok' then
+    okStreak = okStreak + 1
+    if okStreak == 1 then okRecoveryStart = round end
+    lastOk = round
+    badStreak = 0
+  else
+    badStreak = badStreak + 1
+    if badStreak == 1 then firstBad = round; okBeforeBad = lastOk or false end
+    lastBad = round
+    okStreak = 0
+  end
+  local to = state
+  if v == 'fail' then
+    if failStreak >= conf then to = 'down' end
+  elseif state == 'down' then
+    if goodStreak >= conf then if v == 'ok' then to = 'up' else to = 'degraded' end end
+  elseif state == 'new' or state == 'unknown' then
+    if v == 'ok' then to = 'up' elseif badStreak >= conf then to = 'degraded' end
+  elseif state == 'up' then
+    if badStreak >= conf then to = 'degraded' end
+  elseif state == 'degraded' then
+    if okStreak >= conf then to = 'up' end
+  end
+  -- One HSET for every field with a value, one HDEL for those without.
+  local fields = {'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
+    'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson}
+  local cleared = {}
+  local function set(name, value)
+    if value then
+      fields[#fields + 1] = name
+      fields[#fields + 1] = value
+    else
+      cleared[#cleared + 1] = name
+    end
+  end
+  set('firstFailedRound', firstFailed); set('lastFailedRound', lastFailed); set('firstBadRound', firstBad)
+  set('lastBadRound', lastBad); set('lastGoodRound', lastGood); set('lastOkRound', lastOk)
+  set('goodBeforeFail', goodBeforeFail); set('okBeforeBad', okBeforeBad)
+  set('recoveryStart', recoveryStart); set('okRecoveryStart', okRecoveryStart)
+  if to ~= (f[2] or 'new') then set('since', round) end
+  redis.call('HSET', stateKey, unpack(fields))
+  if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
+  redis.call('HINCRBY', dayKey, v, 1)
+  redis.call('EXPIRE', dayKey, dayTtlS)
+  redis.call('HINCRBY', hourKey, v, 1)
+  redis.call('EXPIRE', hourKey, hourTtlS)
+  local transition = ''
+  if alerting(to) ~= alerting(state) then
+    local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
+    if alerting(to) then
+      t.kind = 'alert'
+      if to == 'down' then
+        t.firstFailedRound = tonumber(firstFailed); t.lastFailedRound = tonumber(lastFailed)
+        if goodBeforeFail then t.lastGoodBefore = tonumber(goodBeforeFail) end
+      else
+        t.firstFailedRound = tonumber(firstBad); t.lastFailedRound = tonumber(lastBad)
+        if okBeforeBad then t.lastGoodBefore = tonumber(okBeforeBad) end
+      end
+    else
+      t.kind = 'recover'
+      if state == 'down' then
+        t.firstGoodAfter = tonumber(recoveryStart); t.lastFailedRound = tonumber(lastFailed)
+      else
+        t.firstGoodAfter = tonumber(okRecoveryStart); t.lastFailedRound = tonumber(lastBad)
+      end
+    end
+    transition = cjson.encode(t)
+    redis.call('HSET', transitionsKey, checkId, transition)
+  end
+  return {f[2] or 'new', to, transition}
+end
+
+local replies = {}
+for i = 0, (#KEYS - 1) / 3 - 1 do
+  local a = 3 + 6 * i
+  replies[i + 1] = apply(KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i], tonumber(ARGV[a + 1]), ARGV[a + 2],
+    tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+end
+return replies
