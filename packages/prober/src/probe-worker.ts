@@ -17,6 +17,7 @@ import type { ProberContext } from './prober-context.js';
 import { RateGate } from './rate-gate.js';
 import { ResultSink } from './result-sink.js';
 import { SlotMembers } from './slot-members.js';
+import { SlotProgress } from './slot-progress.js';
 
 export interface ProbeWorkerOptions {
   heartbeatEveryMs?: number;
@@ -108,22 +109,38 @@ export class ProbeWorker {
 
   private process(job: Job<AnyJobData, ProbeJobOutcome>): Promise<ProbeJobOutcome> {
     const { data } = job;
-    const given = 'round' in data ? data.round : undefined;
-    const round = given ?? roundFromJobId(job.id) ?? job.timestamp + (job.opts.delay ?? 0);
-    if ('slot' in data) return this.processSlot(data, round);
+    const round = data.round ?? roundFromJobId(job.id) ?? job.timestamp + (job.opts.delay ?? 0);
+    if ('slot' in data) return this.processSlot(job, data, round);
     return this.probe(data.check, round);
   }
 
   /**
    * One round of every check in a slot, each under the same limits and deadline as a probe job.
-   * Killed midway, the job is claimed again once stalled; its probes then either run within the
-   * round's interval or are dropped as expired, never run late.
+   * Killed midway, the job is claimed again once stalled: the checks it had done are skipped, the
+   * rest either run within the round's interval or are dropped as expired, never run late.
    */
-  private async processSlot(data: SlotJobData, round: number): Promise<ProbeJobOutcome> {
+  private async processSlot(
+    job: Job<AnyJobData, ProbeJobOutcome>,
+    data: SlotJobData,
+    round: number,
+  ): Promise<ProbeJobOutcome> {
+    const progress = new SlotProgress(job);
     const targets = await this.slots.targets(data.slot, this.clock.now());
-    const outcomes = await Promise.all(targets.map((target) => this.probe(target, round)));
-    const probed = outcomes.filter((outcome) => outcome.probed).length;
-    return { slot: data.slot, probed, expired: outcomes.length - probed };
+    try {
+      const outcomes = await Promise.all(
+        targets
+          .filter((target) => !progress.has(target.id))
+          .map(async (target) => {
+            const outcome = await this.probe(target, round);
+            progress.add(target.id);
+            return outcome;
+          }),
+      );
+      const probed = outcomes.filter((outcome) => outcome.probed).length;
+      return { slot: data.slot, probed, expired: outcomes.length - probed };
+    } finally {
+      progress.stop();
+    }
   }
 
   private async probe(check: ProbeTarget, round: number): Promise<ProbeOutcome> {

@@ -20,6 +20,8 @@ export interface SlotJobData {
   slot: string;
   vantage: string;
   intervalMs: number;
+  /** Set on jobs added by hand (tests, a benchmark); scheduled jobs take it from their id. */
+  round?: number;
 }
 
 /** A probe job as the prober sees it: which check, from where, for which round. */
