@@ -31,8 +31,9 @@ export interface SyncReport {
  * Makes the slot job schedulers and their members in Redis match `desired`. What was applied is
  * remembered in a hash of fingerprints, so a reconcile touches only what changed: a member change
  * rewrites the slot's members hash (one MULTI) and leaves its job scheduler alone. `thorough` also
- * compares with the schedulers each queue really has, restoring lost ones and removing ones nobody
- * remembers — which is how the per-check schedulers of older versions are moved to slots.
+ * compares with the schedulers each queue really has and counts each slot's members, restoring lost
+ * ones and removing ones nobody remembers — which is how the per-check schedulers of older versions
+ * are moved to slots.
  */
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
@@ -47,11 +48,14 @@ export class SchedulerSync {
     const { redis, keys } = this.ctx;
     const applied = await redis.hgetall(keys.schedulersApplied);
     const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
+    const sizes = thorough ? await this.memberCounts(desired) : undefined;
     const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0 };
     await inChunks([...desired.values()], async (slot) => {
       const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
       const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
-      const sameMembers = membersFingerprint === slot.membersFingerprint && !thorough;
+      const sameMembers =
+        membersFingerprint === slot.membersFingerprint &&
+        (sizes?.get(slot.id) ?? Object.keys(slot.members).length) === Object.keys(slot.members).length;
       if (sameScheduler && sameMembers) {
         report.unchanged++;
         return;
@@ -95,6 +99,15 @@ export class SchedulerSync {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
+  }
+
+  /** How many members each slot's hash holds now: a thorough reconcile restores lost ones. */
+  private async memberCounts(desired: ReadonlyMap<string, DesiredScheduler>): Promise<Map<string, number>> {
+    const slots = [...desired.values()];
+    const pipeline = this.ctx.redis.pipeline();
+    for (const slot of slots) pipeline.hlen(this.ctx.keys.slotMembers(slot.vantage, slot.id));
+    const replies = (await pipeline.exec()) ?? [];
+    return new Map(slots.map((slot, i) => [slot.id, Number(replies[i]?.[1] ?? 0)]));
   }
 
   private async existing(vantageIds: readonly string[]): Promise<string[]> {

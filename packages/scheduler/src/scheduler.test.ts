@@ -164,6 +164,20 @@ describe('Scheduler', () => {
     await eventually(async () => (await schedulers('alpha')).length === 1, 5_000, 'scheduler restored');
   });
 
+  it('restores the members of a slot lost from Redis at a thorough reconcile, and only then', async () => {
+    await registry.put(check('api'));
+    const scheduler = startScheduler();
+    await scheduler.start();
+    const [slot] = await schedulers('alpha');
+    const membersKey = ctx.keys.slotMembers('alpha', slot?.id ?? '');
+    expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
+    await ctx.redis.del(membersKey);
+    expect((await scheduler.reconcile())?.membersWritten).toBe(0);
+    const report = await scheduler.reconcile(true);
+    expect(report?.membersWritten).toBe(1);
+    expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
+  });
+
   it('moves a Redis holding per-check schedulers (an older version) to slots when it starts', async () => {
     await registry.put(check('api'));
     await registry.put(check('web'));
