@@ -31,7 +31,7 @@ export type ProbeJobOutcome = ProbeOutcome | { slot: string; probed: number; exp
 
 type AnyJobData = ProbeJobData | SlotJobData;
 
-/** Every process's probes share one gate of this key: `settings.concurrency` at once, whatever the jobs. */
+/** The one key of the process-wide gate: `settings.concurrency` probes at once, whatever their jobs. */
 const ALL = '';
 
 const COUNTERS = ['probes', 'ok', 'failed', 'expired', 'blocked'] as const;
@@ -41,8 +41,9 @@ type Counter = (typeof COUNTERS)[number];
  * The prober of one vantage: takes slot jobs (one round of every check in a slot) and single probe
  * jobs from `probe.<vantage>`, drops rounds that are already stale (counted, never run late), caps
  * concurrency in all and per target host, holds to the vantage's rate limit, runs each probe and
- * hands its result to the `results` queue. Heartbeats and counters go to Redis every few seconds; Prometheus
- * metrics (blackbox_exporter's per-check names, and Vigil's fleet ones) to the process registry.
+ * hands its result to the `results` queue. Heartbeats and counters go to Redis every few seconds;
+ * Prometheus metrics (blackbox_exporter's per-check names, and Vigil's fleet ones) to the process
+ * registry.
  */
 export class ProbeWorker {
   private readonly worker: Worker<AnyJobData, ProbeJobOutcome>;
