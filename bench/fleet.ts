@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Check, validateConfig } from '@vigil/core';
+import { desiredSchedulers } from '@vigil/scheduler';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
 import {
@@ -127,7 +128,7 @@ async function measureSize(count: number, rig: Rig, options: FleetBenchOptions):
     progress(
       `${fmt(count)} checks every ${intervalS} s (${fmt((count * VANTAGES.length) / intervalS)} probes/s scheduled)`,
     );
-    const { env, memory, reconcileMs, waitingAtReconcile } = await registerAndSchedule(bench, fleet, {
+    const { env, memory, reconcileMs, schedulers, waitingAtReconcile } = await registerAndSchedule(bench, fleet, {
       checks,
       parallel: options.registerParallel,
     });
@@ -144,6 +145,7 @@ async function measureSize(count: number, rig: Rig, options: FleetBenchOptions):
       jsonBytes,
       historySize: validateConfig({ vantages: VANTAGES }, 'bench fixture').history.perCheck,
       reconcileMs,
+      schedulers,
       drained,
       waitingAtReconcile,
       memory: { ...memory, end: end.usedMemory },
@@ -177,14 +179,14 @@ async function registerAndSchedule(
   fleet.roles.push(
     await startRole({ name: 'scheduler', args: ['scheduler', '-c', env.config], env: env.vars, cwd: fleet.dir }),
   );
-  const schedulers = work.checks.length * VANTAGES.length;
+  const schedulers = desiredSchedulers(work.checks, VANTAGES).size;
   await waitReconciled(bench, schedulers);
   const reconcileMs = Date.now() - reconcileStarted;
   const scheduled = await redisInfo(bench.redis);
   const waitingAtReconcile = await backlog(bench, VANTAGES);
   progress(`${fmt(schedulers)} job schedulers reconciled in ${fmt(reconcileMs / 1000, 1)} s (process start included)`);
   const memory = { empty: empty.usedMemory, registered: registered.usedMemory, scheduled: scheduled.usedMemory };
-  return { env, memory, reconcileMs, waitingAtReconcile };
+  return { env, memory, reconcileMs, schedulers, waitingAtReconcile };
 }
 
 /** The config file every role reads (checks are in the registry, not here) and the environment. */

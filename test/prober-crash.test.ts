@@ -1,4 +1,6 @@
+import { type ProbeJobData, probeQueueName, type SlotJobData, toProbeTarget } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
+import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, roundsOf, startFleet } from './support/fleet.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
@@ -62,5 +64,37 @@ describe('a prober stopped mid-round', () => {
     const [result] = await fleet.historyUntil('api', (h) => h.length === 1, 5_000, 'the in-flight result');
     expect(result).toMatchObject({ ok: true, status: 200, vantage: 'alpha' });
     expect(result?.timings.total).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a slot job claimed again skips the checks its killed prober had done, and probes the rest', async () => {
+    const slot = 'slot.30000.1000.0@alpha';
+    const ids = ['a1', 'a2', 'a3'];
+    const multi = fleet.redis.multi();
+    for (const id of ids) {
+      const check = checkFromYaml(`{ id: ${id}, interval: 30s, timeout: 2s, http: { url: "${target.url}" } }`, [
+        'alpha',
+      ]);
+      multi
+        .hset(fleet.keys.slotMembers('alpha', slot), id, 'fp')
+        .hset(fleet.keys.slotTargets('alpha', slot), id, JSON.stringify(toProbeTarget(check)));
+    }
+    await multi.exec();
+    const queue = new Queue<SlotJobData | ProbeJobData>(probeQueueName('alpha'), {
+      connection: fleet.redis,
+      prefix: fleet.prefix,
+    });
+    try {
+      // What a prober killed mid-slot leaves: the job, with the checks it had done in its progress.
+      const job = await queue.add('slot', { slot, vantage: 'alpha', intervalMs: 30_000, round: Date.now() });
+      await job.updateProgress({ done: ['a1'] });
+      await fleet.recorder();
+      await fleet.prober('alpha');
+      await fleet.historyUntil('a2', (h) => h.length === 1);
+      await fleet.historyUntil('a3', (h) => h.length === 1);
+      expect(await fleet.store.history('a1')).toEqual([]);
+      expect(target.requests).toBe(2);
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -23,6 +23,8 @@ export interface SizeFigures {
   historySize: number;
   /** From starting the scheduler process until every job scheduler was upserted. */
   reconcileMs: number;
+  /** Job schedulers the scheduler keeps for this fleet (slots × chunks × vantages). */
+  schedulers: number;
   /** Whether the backlog of the roles' start was worked off before the window (else the notifier fell behind). */
   drained: boolean;
   /** Redis used_memory: before registering, after, once every scheduler exists, at the window's end. */
@@ -116,7 +118,7 @@ function throughputTable(sizes: readonly SizeFigures[]): Table {
       fmt(size.probesPerSecond),
       fmt(size.recordedPerSecond),
       `${fmt(size.probesPerSecond / scheduledRate(size), 2)}×`,
-      fmt(size.checks * size.vantages),
+      fmt(size.schedulers),
       fmt(size.reconcileMs / 1000, 1),
     ]),
     notes: [
@@ -163,7 +165,7 @@ function redisTable(sizes: readonly SizeFigures[]): Table {
       ];
     }),
     notes: [
-      'registry = after CheckRegistry.put of every check; + schedulers = what reconciling added (job scheduler, its next job, the applied fingerprint, × vantages)',
+      'registry = after CheckRegistry.put of every check; + schedulers = what reconciling added (slot job schedulers, their next jobs and members, the applied fingerprints)',
       'all at window end = everything under the prefix then (registry, schedulers, jobs in flight, results, evaluation state), one Redis shared with nothing else running',
       `history entries (mean per check so far), B / entry and other result keys (latest, rounds, state, today's buckets; mean over the checks probed so far): MEMORY USAGE of ${sizes[0]?.sample.checks ?? 0} sampled checks`,
       `projected = registry + schedulers + other result keys + history.perCheck (${sizes[0]?.historySize ?? 500}) × B / history entry: a check's footprint once its history is full`,

@@ -4,7 +4,7 @@
  * spread over wall-clock seconds.
  */
 import type { RecordOutcome, ResultJobData } from '@vigil/core';
-import { roundOffset } from '@vigil/scheduler';
+import { slotOffset } from '@vigil/scheduler';
 import { percentile } from './stats.js';
 
 export interface Window {
@@ -59,7 +59,7 @@ export class RoundTally {
       this.duplicates++;
       return;
     }
-    if ((result.round - roundOffset(result.checkId, this.intervalMs)) % this.intervalMs !== 0) this.misaligned++;
+    if ((result.round - slotOffset(result.checkId, this.intervalMs)) % this.intervalMs !== 0) this.misaligned++;
     this.seen.add(`${result.checkId}@${result.vantage}@${result.round}`);
     this.lateness.push(result.startedAt - result.round);
     const second = Math.floor(result.startedAt / 1000);
@@ -107,7 +107,7 @@ export class RoundTally {
   private scheduledRounds(window: Window): number[] {
     const rounds: number[] = [];
     for (const id of this.checkIds) {
-      const offset = roundOffset(id, this.intervalMs);
+      const offset = slotOffset(id, this.intervalMs);
       const first = Math.ceil((window.from - offset) / this.intervalMs) * this.intervalMs + offset;
       for (let round = first; round < window.to; round += this.intervalMs) rounds.push(round);
     }

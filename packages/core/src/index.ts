@@ -118,6 +118,7 @@ export {
   probeResultSchema,
   type ResultBatchData,
   type ResultJobData,
+  type SlotJobData,
   type Timings,
   toProbeTarget,
 } from './probes/index.js';

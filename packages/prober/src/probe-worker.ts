@@ -4,36 +4,55 @@ import {
   isRoundExpired,
   type ProbeJobData,
   type ProbeResult,
+  type ProbeTarget,
   probeQueueName,
   roundFromJobId,
+  type SlotJobData,
 } from '@vigil/core';
 import { type Job, Worker } from 'bullmq';
 import { HostLimiter } from './host-limiter.js';
 import { runProbe } from './probe.js';
 import { ProbeMetrics } from './probe-metrics.js';
 import type { ProberContext } from './prober-context.js';
+import { RateGate } from './rate-gate.js';
 import { ResultSink } from './result-sink.js';
+import { SlotMembers } from './slot-members.js';
+import { SlotProgress } from './slot-progress.js';
 
 export interface ProbeWorkerOptions {
   heartbeatEveryMs?: number;
 }
 
-/** What happened to a probe job; the BullMQ return value, and what tests read. */
-export type ProbeJobOutcome = { probed: true; ok: boolean } | { probed: false; dropped: 'expired' };
+/** What happened to one probe of a job. */
+export type ProbeOutcome = { probed: true; ok: boolean } | { probed: false; dropped: 'expired' };
+
+/** What happened to a job: a probe job's one probe, or a slot job's tally; the BullMQ return value. */
+export type ProbeJobOutcome = ProbeOutcome | { slot: string; probed: number; expired: number };
+
+type AnyJobData = ProbeJobData | SlotJobData;
+
+/** The one key of the process-wide gate: `settings.concurrency` probes at once, whatever their jobs. */
+const ALL = '';
 
 const COUNTERS = ['probes', 'ok', 'failed', 'expired', 'blocked'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 /**
- * The prober of one vantage: takes probe jobs from `probe.<vantage>`, drops rounds that are already
- * stale (counted, never run late), caps concurrency per target host, runs the probe and hands the
- * result to the `results` queue. Heartbeats and counters go to Redis every few seconds; Prometheus
- * metrics (blackbox_exporter's per-check names, and Vigil's fleet ones) to the process registry.
+ * The prober of one vantage: takes slot jobs (one round of every check in a slot) and single probe
+ * jobs from `probe.<vantage>`, drops rounds that are already stale (counted, never run late), caps
+ * concurrency in all and per target host, holds to the vantage's rate limit, runs each probe and
+ * hands its result to the `results` queue. Heartbeats and counters go to Redis every few seconds;
+ * Prometheus metrics (blackbox_exporter's per-check names, and Vigil's fleet ones) to the process
+ * registry.
  */
 export class ProbeWorker {
-  private readonly worker: Worker<ProbeJobData, ProbeJobOutcome>;
+  private readonly worker: Worker<AnyJobData, ProbeJobOutcome>;
   private readonly sink: ResultSink;
   private readonly limiter: HostLimiter;
+  /** `settings.concurrency` probes at once across every job this process runs. */
+  private readonly gate: HostLimiter;
+  private readonly rate: RateGate | undefined;
+  private readonly slots: SlotMembers;
   private readonly metrics: ProbeMetrics;
   private readonly clock: Clock;
   private readonly counts = new Map<Counter, number>();
@@ -48,20 +67,26 @@ export class ProbeWorker {
     const { connection, keys, vantage, settings, log } = ctx;
     this.clock = ctx.clock;
     this.limiter = new HostLimiter(settings.perHostConcurrency);
+    this.gate = new HostLimiter(settings.concurrency);
+    this.rate =
+      settings.rateLimit &&
+      new RateGate(ctx.redis, {
+        window: keys.proberRateWindow(vantage.id),
+        max: settings.rateLimit.max,
+        perMs: settings.rateLimit.per,
+      });
+    this.slots = new SlotMembers({ redis: ctx.redis, keys, vantage: vantage.id });
     this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
     this.sink = new ResultSink(connection, keys.prefix);
-    this.worker = new Worker<ProbeJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
+    this.worker = new Worker<AnyJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
       connection,
       prefix: keys.prefix,
       concurrency: settings.concurrency,
       autorun: false,
       maxStalledCount: 1,
-      ...(settings.rateLimit && { limiter: { max: settings.rateLimit.max, duration: settings.rateLimit.per } }),
     });
     this.worker.on('error', (err) => log.error({ err }, 'probe worker error'));
-    this.worker.on('failed', (job, err) =>
-      log.warn({ err, check: job?.data.check.id, jobId: job?.id }, 'probe job failed'),
-    );
+    this.worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id }, 'probe job failed'));
   }
 
   /** Starts taking jobs; resolves once the worker is connected. */
@@ -83,18 +108,55 @@ export class ProbeWorker {
     return this.closing;
   }
 
-  private async process(job: Job<ProbeJobData, ProbeJobOutcome>): Promise<ProbeJobOutcome> {
-    const { check } = job.data;
-    const round = job.data.round ?? roundFromJobId(job.id) ?? job.timestamp + (job.opts.delay ?? 0);
-    const result = await this.limiter.run(checkTarget(check), async () => {
-      if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
-      this.metrics.started(round, this.clock.now());
-      return runProbe(check, {
-        vantage: this.ctx.vantage.id,
-        round,
-        guard: this.ctx.allowances.guardFor(check) ?? this.ctx.guard,
-        clock: this.clock,
-        ...(this.ctx.vantage.sourceAddress && { localAddress: this.ctx.vantage.sourceAddress }),
+  private process(job: Job<AnyJobData, ProbeJobOutcome>): Promise<ProbeJobOutcome> {
+    const { data } = job;
+    const round = data.round ?? roundFromJobId(job.id) ?? job.timestamp + (job.opts.delay ?? 0);
+    if ('slot' in data) return this.processSlot(job, data, round);
+    return this.probe(data.check, round);
+  }
+
+  /**
+   * One round of every check in a slot, each under the same limits and deadline as a probe job.
+   * Killed midway, the job is claimed again once stalled: the checks it had done are skipped, the
+   * rest either run within the round's interval or are dropped as expired, never run late.
+   */
+  private async processSlot(
+    job: Job<AnyJobData, ProbeJobOutcome>,
+    data: SlotJobData,
+    round: number,
+  ): Promise<ProbeJobOutcome> {
+    const progress = new SlotProgress(job);
+    const targets = await this.slots.targets(data.slot, this.clock.now());
+    try {
+      const outcomes = await Promise.all(
+        targets
+          .filter((target) => !progress.has(target.id))
+          .map(async (target) => {
+            const outcome = await this.probe(target, round);
+            progress.add(target.id);
+            return outcome;
+          }),
+      );
+      const probed = outcomes.filter((outcome) => outcome.probed).length;
+      return { slot: data.slot, probed, expired: outcomes.length - probed };
+    } finally {
+      progress.stop();
+    }
+  }
+
+  private async probe(check: ProbeTarget, round: number): Promise<ProbeOutcome> {
+    const result = await this.gate.run(ALL, async () => {
+      if (this.rate && !isRoundExpired({ round, check }, this.clock.now())) await this.rate.take();
+      return this.limiter.run(checkTarget(check), async () => {
+        if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
+        this.metrics.started(round, this.clock.now());
+        return runProbe(check, {
+          vantage: this.ctx.vantage.id,
+          round,
+          guard: this.ctx.allowances.guardFor(check) ?? this.ctx.guard,
+          clock: this.clock,
+          ...(this.ctx.vantage.sourceAddress && { localAddress: this.ctx.vantage.sourceAddress }),
+        });
       });
     });
     if (!result) {
@@ -121,6 +183,7 @@ export class ProbeWorker {
   private async beat(): Promise<void> {
     const { redis, keys, vantage } = this.ctx;
     this.metrics.sweep(this.clock.now());
+    this.slots.sweep(this.clock.now());
     const pipeline = redis.pipeline().hset(keys.vantageHeartbeats, vantage.id, this.clock.now());
     for (const [counter, value] of this.counts)
       pipeline.hincrby(keys.proberCounters, `${vantage.id}:${counter}`, value);

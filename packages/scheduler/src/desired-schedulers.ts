@@ -1,16 +1,29 @@
 import { createHash } from 'node:crypto';
-import { type Check, type ProbeJobData, schedulerId, toProbeTarget } from '@vigil/core';
-import { roundOffset } from './offset.js';
+import { type Check, type SlotJobData, toProbeTarget } from '@vigil/core';
+import { slotOffset } from './offset.js';
 
-/** One BullMQ job scheduler the registry calls for: a check probed from one vantage. */
+/** The most checks one slot job probes; a larger slot is split into chunks of at most this many. */
+export const SLOT_CHUNK_SIZE = 200;
+
+/**
+ * One BullMQ job scheduler the registry calls for: one chunk of the checks a vantage probes at the
+ * same interval and offset slot. Its number grows with intervals and slots, not with checks.
+ */
 export interface DesiredScheduler {
+  /** `slot.<interval>.<offset>.<chunk>@<vantage>`: never a check id (those have no dots). */
   id: string;
   vantage: string;
   every: number;
   offset: number;
-  data: ProbeJobData;
-  /** Changes whenever anything the probe or its timing depends on changes. */
+  data: SlotJobData;
+  /** check id → fingerprint of its probe target: what the slot's members hash holds. */
+  members: Record<string, string>;
+  /** check id → its ProbeTarget JSON: what the slot's targets hash holds. */
+  targets: Record<string, string>;
+  /** Changes whenever the job scheduler itself (timing, data) must change. */
   fingerprint: string;
+  /** Changes whenever the members (or one member's probe target) change. */
+  membersFingerprint: string;
 }
 
 /** Which vantages probe a check: the ones it names that exist, or all of them. */
@@ -19,29 +32,67 @@ export function vantagesFor(check: Check, vantageIds: readonly string[]): string
   return check.vantages.filter((vantage) => vantageIds.includes(vantage));
 }
 
-/** Every scheduler the registry calls for: paused checks have none. */
+function digest(value: unknown): string {
+  return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
+}
+
+/** The id of a slot scheduler; its `@<vantage>` suffix is what `vantageOfScheduler` reads. */
+export function slotSchedulerId(slot: { every: number; offset: number; chunk: number; vantage: string }): string {
+  return `slot.${slot.every}.${slot.offset}.${slot.chunk}@${slot.vantage}`;
+}
+
+/** Every slot scheduler the registry calls for: paused checks are in none. */
 export function desiredSchedulers(
   checks: readonly Check[],
   vantageIds: readonly string[],
+  chunkSize = SLOT_CHUNK_SIZE,
 ): Map<string, DesiredScheduler> {
-  const desired = new Map<string, DesiredScheduler>();
+  // (vantage, interval, offset) → check id → target fingerprint
+  const slots = new Map<string, { vantage: string; every: number; offset: number; members: Map<string, string> }>();
+  const targets = new Map<string, string>();
   for (const check of checks) {
     if (check.paused) continue;
-    const target = toProbeTarget(check);
-    const offset = roundOffset(check.id, check.intervalMs);
+    const every = check.intervalMs;
+    const offset = slotOffset(check.id, every);
+    const target = JSON.stringify(toProbeTarget(check));
+    targets.set(check.id, target);
+    const fingerprint = createHash('sha1').update(target).digest('base64url');
     for (const vantage of vantagesFor(check, vantageIds)) {
-      const id = schedulerId(check.id, vantage);
-      const data: ProbeJobData = { check: target, vantage };
-      const fingerprint = createHash('sha1')
-        .update(JSON.stringify([check.intervalMs, offset, data]))
-        .digest('base64url');
-      desired.set(id, { id, vantage, every: check.intervalMs, offset, data, fingerprint });
+      const key = `${vantage}|${every}|${offset}`;
+      const slot = slots.get(key) ?? { vantage, every, offset, members: new Map<string, string>() };
+      slots.set(key, slot);
+      slot.members.set(check.id, fingerprint);
+    }
+  }
+  const desired = new Map<string, DesiredScheduler>();
+  for (const { vantage, every, offset, members } of slots.values()) {
+    const ids = [...members.keys()].sort();
+    for (let chunk = 0; chunk * chunkSize < ids.length; chunk++) {
+      const id = slotSchedulerId({ every, offset, chunk, vantage });
+      const chunkMembers: Record<string, string> = {};
+      const chunkTargets: Record<string, string> = {};
+      for (const checkId of ids.slice(chunk * chunkSize, (chunk + 1) * chunkSize)) {
+        chunkMembers[checkId] = members.get(checkId) ?? '';
+        chunkTargets[checkId] = targets.get(checkId) ?? '';
+      }
+      const data: SlotJobData = { slot: id, vantage, intervalMs: every };
+      desired.set(id, {
+        id,
+        vantage,
+        every,
+        offset,
+        data,
+        members: chunkMembers,
+        targets: chunkTargets,
+        fingerprint: digest([every, offset, data]),
+        membersFingerprint: digest(chunkMembers),
+      });
     }
   }
   return desired;
 }
 
-/** The vantage a scheduler id belongs to (`<check>@<vantage>`). */
+/** The vantage a scheduler id belongs to (`<slot or check>@<vantage>`). */
 export function vantageOfScheduler(id: string): string | undefined {
   const at = id.lastIndexOf('@');
   return at > 0 ? id.slice(at + 1) : undefined;

@@ -17,3 +17,15 @@ export function roundOffset(checkId: string, intervalMs: number): number {
   if (intervalMs <= 1) return 1;
   return 1 + (fnv1a(checkId) % (intervalMs - 1));
 }
+
+/** How wide an offset slot is: checks whose offsets fall in the same second share one slot job. */
+export const SLOT_WIDTH_MS = 1_000;
+
+/**
+ * The offset of a check's slot: its `roundOffset` rounded down to a whole slot, so the rounds of
+ * the checks in a slot fall together. Never 0, for the same reason as `roundOffset`.
+ */
+export function slotOffset(checkId: string, intervalMs: number): number {
+  const offset = roundOffset(checkId, intervalMs);
+  return Math.max(1, offset - (offset % SLOT_WIDTH_MS));
+}

@@ -3,7 +3,7 @@ import { type JobSchedulerJson, Queue } from 'bullmq';
 import { type DesiredScheduler, vantageOfScheduler } from './desired-schedulers.js';
 import type { SchedulerContext } from './scheduler-context.js';
 
-/** What options every probe job carries: no retries (a late probe is a wrong probe), no leftovers. */
+/** What options every slot (and probe) job carries: no retries (a late probe is a wrong probe), no leftovers. */
 export const PROBE_JOB_OPTIONS = {
   attempts: 1,
   removeOnComplete: true,
@@ -19,15 +19,21 @@ async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>
 }
 
 export interface SyncReport {
+  /** Slot job schedulers created or changed. */
   upserted: number;
   removed: number;
   unchanged: number;
+  /** Slots whose members were written (a check joined, left or changed). */
+  membersWritten: number;
 }
 
 /**
- * Makes the job schedulers in Redis match `desired`. What was applied is remembered in a hash of
- * fingerprints, so a reconcile touches only what changed; `thorough` also compares with the
- * schedulers each queue really has, restoring lost ones and removing ones nobody remembers.
+ * Makes the slot job schedulers and their members in Redis match `desired`. What was applied is
+ * remembered in a hash of fingerprints, so a reconcile touches only what changed: a member change
+ * rewrites the slot's members hash (one MULTI) and leaves its job scheduler alone. `thorough` also
+ * compares with the schedulers each queue really has and counts each slot's members, restoring lost
+ * ones and removing ones nobody remembers — which is how the per-check schedulers of older versions
+ * are moved to slots.
  */
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
@@ -42,26 +48,48 @@ export class SchedulerSync {
     const { redis, keys } = this.ctx;
     const applied = await redis.hgetall(keys.schedulersApplied);
     const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
-    const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0 };
-    const changed = [...desired.values()].filter((scheduler) => {
-      const same = applied[scheduler.id] === scheduler.fingerprint && (existing?.has(scheduler.id) ?? true);
-      if (same) report.unchanged++;
-      return !same;
-    });
-    await inChunks(changed, async (scheduler) => {
-      await this.queue(scheduler.vantage).upsertJobScheduler(
-        scheduler.id,
-        { every: scheduler.every, offset: scheduler.offset },
-        { name: 'probe', data: scheduler.data, opts: PROBE_JOB_OPTIONS },
-      );
-      await redis.hset(keys.schedulersApplied, scheduler.id, scheduler.fingerprint);
-      report.upserted++;
+    const sizes = thorough ? await this.memberCounts(desired) : undefined;
+    const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0 };
+    await inChunks([...desired.values()], async (slot) => {
+      const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
+      const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
+      const sameMembers =
+        membersFingerprint === slot.membersFingerprint &&
+        (sizes?.get(slot.id) ?? Object.keys(slot.members).length) === Object.keys(slot.members).length;
+      if (sameScheduler && sameMembers) {
+        report.unchanged++;
+        return;
+      }
+      // Members first: a new slot's first job must find them.
+      if (!sameMembers) {
+        const membersKey = keys.slotMembers(slot.vantage, slot.id);
+        const targetsKey = keys.slotTargets(slot.vantage, slot.id);
+        await redis
+          .multi()
+          .del(membersKey, targetsKey)
+          .hset(targetsKey, slot.targets)
+          .hset(membersKey, slot.members)
+          .exec();
+        report.membersWritten++;
+      }
+      if (!sameScheduler) {
+        await this.queue(slot.vantage).upsertJobScheduler(
+          slot.id,
+          { every: slot.every, offset: slot.offset },
+          { name: 'slot', data: slot.data, opts: PROBE_JOB_OPTIONS },
+        );
+        report.upserted++;
+      } else report.unchanged++;
+      await redis.hset(keys.schedulersApplied, slot.id, `${slot.fingerprint}|${slot.membersFingerprint}`);
     });
     const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
     for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
     await inChunks([...stale], async (id) => {
       const vantage = vantageOfScheduler(id);
-      if (vantage !== undefined) await this.queue(vantage).removeJobScheduler(id);
+      if (vantage !== undefined) {
+        await this.queue(vantage).removeJobScheduler(id);
+        await redis.del(keys.slotMembers(vantage, id), keys.slotTargets(vantage, id));
+      }
       await redis.hdel(keys.schedulersApplied, id);
       report.removed++;
     });
@@ -71,6 +99,15 @@ export class SchedulerSync {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
+  }
+
+  /** How many members each slot's hash holds now: a thorough reconcile restores lost ones. */
+  private async memberCounts(desired: ReadonlyMap<string, DesiredScheduler>): Promise<Map<string, number>> {
+    const slots = [...desired.values()];
+    const pipeline = this.ctx.redis.pipeline();
+    for (const slot of slots) pipeline.hlen(this.ctx.keys.slotMembers(slot.vantage, slot.id));
+    const replies = (await pipeline.exec()) ?? [];
+    return new Map(slots.map((slot, i) => [slot.id, Number(replies[i]?.[1] ?? 0)]));
   }
 
   private async existing(vantageIds: readonly string[]): Promise<string[]> {

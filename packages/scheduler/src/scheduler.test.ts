@@ -1,9 +1,17 @@
-import { type Check, type CheckRegistry, parseConfig, probeQueueName, roundFromJobId } from '@vigil/core';
+import {
+  type Check,
+  type CheckRegistry,
+  parseConfig,
+  probeQueueName,
+  roundFromJobId,
+  toProbeTarget,
+} from '@vigil/core';
 import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { type JobSchedulerJson, Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { roundOffset } from './offset.js';
-import { Scheduler } from './scheduler.js';
+import { desiredSchedulers } from './desired-schedulers.js';
+import { roundOffset, slotOffset } from './offset.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { createSchedulerContext } from './scheduler-context.js';
 
 const VANTAGES = ['alpha', 'beta'];
@@ -22,8 +30,11 @@ describe('Scheduler', () => {
   const closers: (() => Promise<void>)[] = [];
 
   /** A scheduler process of its own: its connections are closed with `ctx`. */
-  function startScheduler(): Scheduler {
-    const scheduler = new Scheduler(createSchedulerContext(ctx.peer(), { vantages: VANTAGES }), { leaseMs: 3_000 });
+  function startScheduler(options: SchedulerOptions = {}): Scheduler {
+    const scheduler = new Scheduler(createSchedulerContext(ctx.peer(), { vantages: VANTAGES }), {
+      leaseMs: 3_000,
+      ...options,
+    });
     closers.push(() => scheduler.close());
     return scheduler;
   }
@@ -40,6 +51,18 @@ describe('Scheduler', () => {
     return found.flatMap((s) => (s ? [{ id: s.key, every: s.every, next: s.next }] : []));
   }
 
+  /** check id → the slot scheduler of `vantage` whose members hold it. */
+  async function slotsOfChecks(vantage: string): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const { id } of await schedulers(vantage)) {
+      for (const checkId of Object.keys(await ctx.redis.hgetall(ctx.keys.slotMembers(vantage, id)))) {
+        expect(found.has(checkId), `${checkId} in two slots`).toBe(false);
+        found.set(checkId, id);
+      }
+    }
+    return found;
+  }
+
   beforeEach(async () => {
     ctx = await testContext('scheduler');
     ({ checks: registry } = createSchedulerContext(ctx, { vantages: VANTAGES }));
@@ -49,27 +72,40 @@ describe('Scheduler', () => {
     await ctx.cleanup();
   });
 
-  it('makes one scheduler per check × vantage, all vantages on the same round, spread by a stable offset', async () => {
+  it('puts every check in one slot per vantage: all vantages on the same round, spread by a stable offset', async () => {
     await registry.put(check('api'));
     await registry.put(check('web'));
     await registry.put(check('only-beta', { vantages: ['beta'] }));
     await startScheduler().start();
 
-    expect((await schedulers('alpha')).map((s) => s.id).sort()).toEqual(['api@alpha', 'web@alpha']);
-    expect((await schedulers('beta')).map((s) => s.id).sort()).toEqual(['api@beta', 'only-beta@beta', 'web@beta']);
+    expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(['api', 'web']);
+    expect([...(await slotsOfChecks('beta')).keys()].sort()).toEqual(['api', 'only-beta', 'web']);
+    expect((await schedulers('alpha')).every((s) => !s.id.startsWith('api@'))).toBe(true);
 
     for (const id of ['api', 'web']) {
       const rounds = await Promise.all(
         VANTAGES.map(async (v) => {
+          const slot = (await slotsOfChecks(v)).get(id);
           const delayed = await queue(v).getDelayed();
-          return roundFromJobId(delayed.find((job) => job.id?.startsWith(`repeat:${id}@`))?.id);
+          return roundFromJobId(delayed.find((job) => job.id?.startsWith(`repeat:${slot}:`))?.id);
         }),
       );
       expect(rounds[0]).toBeDefined();
       expect(rounds[0]).toBe(rounds[1]);
-      expect((rounds[0] ?? 0) % 30_000).toBe(roundOffset(id, 30_000));
+      expect((rounds[0] ?? 0) % 30_000).toBe(slotOffset(id, 30_000));
+      expect(roundOffset(id, 30_000) - slotOffset(id, 30_000)).toBeLessThan(1_000);
     }
     expect(roundOffset('api', 30_000)).not.toBe(roundOffset('web', 30_000));
+  });
+
+  it('splits a slot larger than the chunk size, each chunk its own scheduler', async () => {
+    const all = Array.from({ length: 7 }, (_, i) => check(`c${i}`, { intervalMs: 1_000, timeoutMs: 900 }));
+    for (const c of all) await registry.put(c);
+    await startScheduler({ slotChunkSize: 3 }).start();
+    const found = await slotsOfChecks('alpha');
+    expect([...found.keys()].sort()).toEqual(all.map((c) => c.id).sort());
+    expect(new Set(found.values()).size).toBe(3);
+    expect(await queue('alpha').getDelayedCount()).toBe(3);
   });
 
   it('follows pause, delete and interval changes without a restart', async () => {
@@ -96,16 +132,20 @@ describe('Scheduler', () => {
     expect(await queue('beta').getDelayedCount()).toBe(1);
   });
 
-  it('two schedulers at once keep exactly one scheduler and one pending job per check × vantage', async () => {
-    for (let i = 0; i < 20; i++) await registry.put(check(`c${i}`));
+  it('two schedulers at once keep exactly one scheduler and one pending job per slot × vantage', async () => {
+    const all = Array.from({ length: 20 }, (_, i) => check(`c${i}`));
+    for (const c of all) await registry.put(c);
     const a = startScheduler();
     const b = startScheduler();
     await Promise.all([a.start(), b.start()]);
     // Whoever does not hold the lease does nothing; force both to try again at once anyway.
     await Promise.all([a.reconcile(true), b.reconcile(true), a.reconcile(true), b.reconcile(true)]);
+    const slots = [...desiredSchedulers(all, VANTAGES).values()];
     for (const vantage of VANTAGES) {
-      expect(await schedulers(vantage)).toHaveLength(20);
-      expect(await queue(vantage).getDelayedCount()).toBe(20);
+      const expected = slots.filter((slot) => slot.vantage === vantage).length;
+      expect(await schedulers(vantage)).toHaveLength(expected);
+      expect(await queue(vantage).getDelayedCount()).toBe(expected);
+      expect((await slotsOfChecks(vantage)).size).toBe(20);
     }
   });
 
@@ -117,9 +157,54 @@ describe('Scheduler', () => {
     await second.start();
     expect(await second.reconcile()).toBeUndefined();
     await first.close();
-    await queue('alpha').removeJobScheduler('api@alpha');
+    const [lost] = await schedulers('alpha');
+    await queue('alpha').removeJobScheduler(lost?.id ?? '');
     const report = await eventually(() => second.reconcile(true), 5_000, 'the second scheduler to lead');
     expect(report.upserted + report.unchanged).toBeGreaterThan(0);
     await eventually(async () => (await schedulers('alpha')).length === 1, 5_000, 'scheduler restored');
+  });
+
+  it('restores the members of a slot lost from Redis at a thorough reconcile, and only then', async () => {
+    await registry.put(check('api'));
+    const scheduler = startScheduler();
+    await scheduler.start();
+    const [slot] = await schedulers('alpha');
+    const membersKey = ctx.keys.slotMembers('alpha', slot?.id ?? '');
+    expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
+    await ctx.redis.del(membersKey);
+    expect((await scheduler.reconcile())?.membersWritten).toBe(0);
+    const report = await scheduler.reconcile(true);
+    expect(report?.membersWritten).toBe(1);
+    expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
+  });
+
+  it('moves a Redis holding per-check schedulers (an older version) to slots when it starts', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    // The old layout: one job scheduler per check × vantage, each with its next probe job.
+    for (const vantage of VANTAGES)
+      for (const id of ['api', 'web']) {
+        const old = await registry.get(id);
+        if (!old) throw new Error('fixture missing');
+        await queue(vantage).upsertJobScheduler(
+          `${id}@${vantage}`,
+          { every: 30_000, offset: roundOffset(id, 30_000) },
+          { name: 'probe', data: { check: toProbeTarget(old), vantage }, opts: { removeOnComplete: true } },
+        );
+        await ctx.redis.hset(ctx.keys.schedulersApplied, `${id}@${vantage}`, 'old-fingerprint');
+      }
+    expect(await queue('alpha').getDelayedCount()).toBe(2);
+
+    await startScheduler().start();
+    for (const vantage of VANTAGES) {
+      const ids = (await schedulers(vantage)).map((s) => s.id);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids.every((id) => id.startsWith('slot.'))).toBe(true);
+      expect([...(await slotsOfChecks(vantage)).keys()].sort()).toEqual(['api', 'web']);
+      const delayed = await queue(vantage).getDelayed();
+      expect(delayed.map((job) => job.name)).toEqual(ids.map(() => 'slot'));
+    }
+    const applied = Object.keys(await ctx.redis.hgetall(ctx.keys.schedulersApplied));
+    expect(applied.every((id) => id.startsWith('slot.'))).toBe(true);
   });
 });

@@ -14,10 +14,12 @@ export interface SchedulerOptions {
   resyncEveryMs?: number;
   /** How long the lease lasts without renewal; a crashed leader is replaced after this. */
   leaseMs?: number;
+  /** The most checks in one slot job (`SLOT_CHUNK_SIZE` unless set); a larger slot is split. */
+  slotChunkSize?: number;
 }
 
 /**
- * Keeps BullMQ job schedulers in step with the check registry. Changes apply live (announced on a
+ * Keeps the slot job schedulers and their members in step with the check registry. Changes apply live (announced on a
  * channel); a periodic full reconcile catches anything missed. Only the lease holder reconciles, so
  * two schedulers never fight; the schedulers themselves live in Redis and keep firing while no
  * scheduler process runs at all.
@@ -119,8 +121,12 @@ export class Scheduler {
       const full = thorough || takingOver;
       if (full) this.lastThorough = Date.now();
       const checks = await this.registry.list();
-      const report = await this.sync.apply(desiredSchedulers(checks, vantages), vantages, full);
-      if (report.upserted > 0 || report.removed > 0)
+      const report = await this.sync.apply(
+        desiredSchedulers(checks, vantages, this.options.slotChunkSize),
+        vantages,
+        full,
+      );
+      if (report.upserted > 0 || report.removed > 0 || report.membersWritten > 0)
         log.info({ ...report, checks: checks.length }, 'schedulers reconciled');
       return report;
     } catch (err) {

@@ -6,6 +6,7 @@ export {
   type ProbeTarget,
   type ResultBatchData,
   type ResultJobData,
+  type SlotJobData,
   toProbeTarget,
 } from './probe-job.js';
 export {

@@ -12,6 +12,18 @@ export interface ProbeJobData {
   round?: number;
 }
 
+/**
+ * The data of a slot job: one round of every check in a slot (same vantage, interval and offset).
+ * Its members live in Redis (`slotMembers`), so a check joins or leaves without touching the job.
+ */
+export interface SlotJobData {
+  slot: string;
+  vantage: string;
+  intervalMs: number;
+  /** Set on jobs added by hand (tests, a benchmark); scheduled jobs take it from their id. */
+  round?: number;
+}
+
 /** A probe job as the prober sees it: which check, from where, for which round. */
 export interface ProbeJob extends ProbeJobData {
   round: number;

@@ -30,8 +30,15 @@ export function redisKeys(prefix: string) {
     verdictHour: (checkId: string, hour: string) => `${prefix}:{${checkId}}:verdicts:${hour}`,
     /** set: ids of the checks an API token's owner registered (quota counts) */
     checksOfOwner: (owner: string) => `${prefix}:checks:owner:${owner}`,
-    /** hash: scheduler id → fingerprint of the check it was last upserted with */
+    /** hash: scheduler id → fingerprint of the slot it was last applied with (`<scheduler>|<members>`) */
     schedulersApplied: `${prefix}:scheduler:applied`,
+    // A slot's keys sit beside its vantage's queue (`probe.<vantage>:`), all a prober's ACL lets it read.
+    /** hash per slot scheduler: check id → fingerprint of its probe target; kept by the scheduler */
+    slotMembers: (vantage: string, slotId: string) => `${prefix}:probe.${vantage}:~slot:${slotId}:members`,
+    /** hash per slot scheduler: check id → ProbeTarget JSON, read by a prober only when its fingerprint is new */
+    slotTargets: (vantage: string, slotId: string) => `${prefix}:probe.${vantage}:~slot:${slotId}:targets`,
+    /** string with a TTL: probes started in the vantage's current rate-limit window */
+    proberRateWindow: (vantage: string) => `${prefix}:probe.${vantage}:~rate`,
     /** string with a TTL: the process id of the scheduler that reconciles now */
     schedulerLeader: `${prefix}:scheduler:leader`,
     /** hash: vantage → epoch ms of its latest heartbeat */
