@@ -35,6 +35,18 @@ describe('locateRedis', () => {
     expect(await redisAnswers(location.url, 300)).toBe(false);
   });
 
+  it('never shows the password of VIGIL_LOCAL_REDIS_URL when nothing answers there', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'vigil-state-'));
+    const error = await locateRedis({
+      stateDir,
+      mayStart: false,
+      defaultUrl: 'redis://vigil:hunter2-secret@127.0.0.1:1',
+    }).catch((err: Error) => err);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('no Redis answers at redis://');
+    expect((error as Error).message).not.toContain('hunter2-secret');
+  });
+
   it('says exactly how to get Redis when there is no redis-server either', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'vigil-state-'));
     await expect(

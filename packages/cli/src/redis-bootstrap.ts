@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, redisAnswers, VigilError } from '@vigil/core';
+import { DEFAULT_REDIS_URL, redactUrl, redisAnswers, VigilError } from '@vigil/core';
 import { startPrivateRedis, URL_FILE } from './private-redis.js';
 
 /** Where Redis is, and, when Vigil started it, how to stop it. */
@@ -39,14 +39,14 @@ export async function locateRedis(options: {
     if (url && (await redisAnswers(url, 500))) return { url, source: 'private', stop: none };
     throw new VigilError(
       'REDIS_UNAVAILABLE',
-      `no Redis answers at ${defaultUrl}; set REDIS_URL or start one with \`vigil up\``,
+      `no Redis answers at ${redactUrl(defaultUrl)}; set REDIS_URL or start one with \`vigil up\``,
     );
   }
   const command = options.redisServerCommand ?? 'redis-server';
   if (!hasRedisServer(command)) {
     throw new VigilError(
       'REDIS_UNAVAILABLE',
-      `no Redis answers at ${defaultUrl} and there is no ${command} on PATH. Install one ` +
+      `no Redis answers at ${redactUrl(defaultUrl)} and there is no ${command} on PATH. Install one ` +
         '(Debian/Ubuntu: `apt-get install redis-server`; macOS: `brew install redis`), ' +
         'or set REDIS_URL=redis://host:port to use an existing Redis.',
     );

@@ -126,6 +126,11 @@ describe('tenancy', () => {
     expect(incidentVisibleTo(config, 'team-b', own, ownerOf)).toBe(true);
     expect(incidentVisibleTo(config, 'team-b', { members: [] }, ownerOf)).toBe(false);
     expect(incidentVisibleTo(config, undefined, lb, ownerOf)).toBe(true);
+    // A granted owner's own incident of a shared component: only that owner (and admins) see it.
+    const teamC = { group: 'component:api:owner:team-c', component: 'api', members: [] };
+    expect(incidentVisibleTo(config, 'team-a', teamC, ownerOf)).toBe(false);
+    expect(incidentVisibleTo(config, 'team-c', teamC, ownerOf)).toBe(true);
+    expect(incidentVisibleTo(config, undefined, teamC, ownerOf)).toBe(true);
   });
 
   it('counts the owners of admin tokens as the operators', () => {

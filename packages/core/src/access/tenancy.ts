@@ -185,16 +185,21 @@ export function incidentGroup(config: Ownership, check: TenantCheck): { group: s
 
 /**
  * Whether an owner sees (and may act on) an incident: its component is owned by or granted to the
- * owner, or every member check is the owner's own. Fleet incidents (no component, no member) are
+ * owner (unless it is another granted owner's incident of that component), or every member check is
+ * the owner's own. Fleet incidents (no component, no member) are
  * the operators'. `ownerOf` answers the owner of a member check (undefined for the operators').
  */
 export function incidentVisibleTo(
   config: Ownership,
   owner: string | undefined,
-  incident: { component?: string | undefined; members: readonly { checkId: string }[] },
+  incident: { group?: string; component?: string | undefined; members: readonly { checkId: string }[] },
   ownerOf: (checkId: string) => string | undefined,
 ): boolean {
   if (owner === undefined) return true;
+  // A granted owner's incident of a component is its own: other owners granted the same component
+  // (and its owner) do not see it.
+  const ownGroup = incident.group?.match(/^component:[^:]+:owner:(.+)$/);
+  if (ownGroup) return ownGroup[1] === owner;
   if (incident.component !== undefined && mayUseComponent(config, owner, incident.component)) return true;
   return incident.members.length > 0 && incident.members.every((member) => ownerOf(member.checkId) === owner);
 }

@@ -83,13 +83,16 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     'GET /api/v1/incidents': { url: '/api/v1/incidents?status=all' },
     'GET /api/v1/incidents/:id': { url: incident, owned: true },
     'POST /api/v1/incidents/:id/ack': { url: `${incident}/ack`, payload: {}, owned: true },
+    // A's incident shows on the status page and an update's message shows there word for word:
+    // team-a may not publish, so 403 naming `message` (it still acks, changes status and resolves).
     'POST /api/v1/incidents/:id/updates': {
       url: `${incident}/updates`,
       payload: { status: 'identified', message: 'The pool is exhausted.' },
       owned: true,
+      expect: { write: 403 },
     },
     'PATCH /api/v1/incidents/:id': { url: incident, payload: { status: 'monitoring' }, owned: true },
-    'POST /api/v1/incidents/:id/resolve': { url: `${incident}/resolve`, payload: { message: 'Fixed.' }, owned: true },
+    'POST /api/v1/incidents/:id/resolve': { url: `${incident}/resolve`, payload: {}, owned: true },
     // The seeded incident is open and has no postmortem: a caller past scope, ownership and the
     // publish right gets the 409 or 404 of that state (postmortem.test.ts covers the successes).
     // team-a may not publish: 403 naming `public`.
@@ -179,11 +182,13 @@ function crossOwnerRows(a: OwnedFixtures, ops: OperatorIncidents): Record<string
     return {
       [`incident ${name}: read`]: { method: 'GET', url, expect: read },
       [`incident ${name}: ack`]: { method: 'POST', url: `${url}/ack`, payload: {}, expect: act },
+      // A free-text message shows on the status page: team-a, granted but not publishing, is refused.
       [`incident ${name}: update`]: {
         method: 'POST',
         url: `${url}/updates`,
         payload: { status: 'identified', message: 'Mine now.' },
-        expect: act,
+        expect: { ...act, write: a2xx === 200 ? 403 : a2xx },
+        field: 'message',
       },
       [`incident ${name}: status`]: { method: 'PATCH', url, payload: { status: 'monitoring' }, expect: act },
       [`incident ${name}: resolve`]: { method: 'POST', url: `${url}/resolve`, payload: {}, expect: act },

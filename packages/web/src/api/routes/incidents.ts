@@ -64,6 +64,24 @@ function requirePublish(ctx: WebContext, token: ApiToken): void {
   throw new VigilError('FORBIDDEN', `public: ${message}`, [{ path: 'public', message }]);
 }
 
+/**
+ * A free-text message on an incident the status page shows is shown there word for word, so writing
+ * one is publishing: an admin right or a `publish` grant. Without it a tenant still acknowledges,
+ * changes the status and resolves, with the wording Vigil writes; on an incident the public never
+ * sees, its messages are its own business.
+ */
+async function requirePublicMessage(
+  ctx: WebContext,
+  token: ApiToken,
+  incidentId: string,
+  message: string | undefined,
+): Promise<void> {
+  if (message === undefined || tenant(token) === undefined || mayPublish(ctx.config, token.owner)) return;
+  if (!(await ctx.publicStatus.incident(incidentId))) return;
+  const why = `is shown on the status page; writing one needs an admin token or a grant with publish: true for owner ${token.owner}`;
+  throw new VigilError('FORBIDDEN', `message: ${why}`, [{ path: 'message', message: why }]);
+}
+
 async function listIncidents(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
   const visible = await incidentFilter(ctx, token);
   const pool =
@@ -201,6 +219,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       status: 201,
       async handler({ params, body, token }) {
         const incident = await visibleIncident(ctx, token, params.id);
+        await requirePublicMessage(ctx, token, params.id, body.message);
         return changeStatus(ctx, incident, { status: body.status, message: body.message, by: actor(token) });
       },
     }),
@@ -214,6 +233,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       body: statusBody,
       async handler({ params, body, token }) {
         const incident = await visibleIncident(ctx, token, params.id);
+        await requirePublicMessage(ctx, token, params.id, body.message);
         return changeStatus(ctx, incident, {
           by: actor(token),
           status: body.status,
@@ -231,6 +251,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       body: resolveBody,
       async handler({ params, body, token }) {
         await visibleIncident(ctx, token, params.id);
+        await requirePublicMessage(ctx, token, params.id, body?.message);
         const who = actor(token);
         const outcome = await ctx.incidents.resolve(
           params.id,
