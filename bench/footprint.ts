@@ -61,7 +61,7 @@ export async function footprintBench(options: FootprintBenchOptions = FOOTPRINT_
       await fill(bench, server.url, options, rounds);
       const after = await redisInfo(bench.redis);
       const families = await measureFamilies(bench);
-      return report(options, historySize, rounds, families, after.usedMemory - before.usedMemory);
+      return report(options, { historySize, rounds, families, usedMemory: after.usedMemory - before.usedMemory });
     } finally {
       await bench.cleanup();
     }
@@ -70,13 +70,16 @@ export async function footprintBench(options: FootprintBenchOptions = FOOTPRINT_
   }
 }
 
-function report(
-  options: FootprintBenchOptions,
-  historySize: number,
-  rounds: number,
-  families: Family[],
-  usedMemory: number,
-): BenchReport {
+interface Measured {
+  historySize: number;
+  rounds: number;
+  families: Family[];
+  /** Growth of INFO used_memory while filling. */
+  usedMemory: number;
+}
+
+function report(options: FootprintBenchOptions, measured: Measured): BenchReport {
+  const { historySize, rounds, families, usedMemory } = measured;
   const perCheck = families.filter((f) => f.family.includes('{…}'));
   const total = perCheck.reduce((sum, f) => sum + f.bytes, 0);
   const steady = (f: Family) => {
