@@ -8,8 +8,12 @@ import { decodeHistoryEntry, encodeHistoryEntry } from './history-entry.js';
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
 
-/** Daily buckets are kept a little longer than the longest uptime window anyone reads (90 days). */
-const UPTIME_TTL_S = 100 * 86_400;
+/**
+ * Per-vantage daily result counts are kept two days: yesterday's whole and today's so far. Uptime
+ * (API, CLI, status page) reads the evaluator's verdict buckets, not these; at 100 days they cost a
+ * check ~21 KB of Redis for nothing read (`pnpm bench footprint`).
+ */
+const UPTIME_TTL_S = 2 * 86_400;
 
 export interface UptimeDay {
   day: string;
