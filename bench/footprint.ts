@@ -55,7 +55,8 @@ export async function footprintBench(options: FootprintBenchOptions = FOOTPRINT_
   const rounds = Math.ceil(historySize / VANTAGES.length);
   const server = await startRedisServer();
   try {
-    const bench = await benchRedis(server.url);
+    // Key names count in MEMORY USAGE: the default prefix, as a deployment has it.
+    const bench = await benchRedis(server.url, 'vigil');
     try {
       const before = await redisInfo(bench.redis);
       await fill(bench, server.url, options, rounds);
