@@ -34,7 +34,12 @@ interface Family {
   bytes: number;
   /** The longest time to live left among its keys, ms (0: none expire). */
   ttlMs: number;
+  /** Bytes a check's key of this family takes once it holds every period it keeps, when it grows so. */
+  fullBytes?: number;
 }
+
+/** Hashes with a field per period, and how many periods they keep (core's results/uptime.ts). */
+const PERIOD_HASHES: Record<string, number> = { '{…}:verdicts:days': 100, '{…}:verdicts:hours': 49 };
 
 /** How often a family of per-period keys gains a key: a key a round, a UTC hour, a UTC day. */
 const PERIOD_MS: Record<string, number> = { '<round>': INTERVAL_MS, '<hour>': 3_600_000, '<day>': 86_400_000 };
@@ -62,6 +67,7 @@ export async function footprintBench(options: FootprintBenchOptions = FOOTPRINT_
       await fill(bench, server.url, options, rounds);
       const after = await redisInfo(bench.redis);
       const families = await measureFamilies(bench);
+      await measureFullPeriods(bench, families, 'check-0');
       return report(options, { historySize, rounds, families, usedMemory: after.usedMemory - before.usedMemory });
     } finally {
       await bench.cleanup();
@@ -84,6 +90,7 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
   const perCheck = families.filter((f) => f.family.includes('{…}'));
   const total = perCheck.reduce((sum, f) => sum + f.bytes, 0);
   const steady = (f: Family) => {
+    if (f.fullBytes !== undefined) return f.fullBytes;
     const keys = steadyKeys(f);
     return keys === null ? f.bytes / options.checks : (keys * f.bytes) / f.keys;
   };
@@ -112,6 +119,7 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
           'the registry (checks hash), queues and other shared keys are listed below the per-check total',
           `the notifier as the role runs it (bench/support/notifier-process.ts); rounds ${INTERVAL_MS / 1000} s apart, all fed within moments`,
           'steady: keys made one per round / hour / day counted as their TTL ÷ period (round books expire a few intervals on, day buckets after 100 days) at the bytes per key measured',
+          'steady for verdicts:days / :hours (a field per period): a copy of check-0’s hash filled to the 100 days / 49 hours it keeps, measured',
         ],
       },
     ],
@@ -185,6 +193,25 @@ function roundResults(checks: readonly Check[], round: number, options: Footprin
     }
   });
   return out;
+}
+
+/**
+ * A period hash filled to every period it keeps: the sample check's hash copied to a scratch key with
+ * its newest field repeated into the periods before it (the bench feeds ~3 hours, not 100 days).
+ */
+async function measureFullPeriods(bench: BenchRedis, families: Family[], sampleId: string): Promise<void> {
+  for (const family of families) {
+    const periods = PERIOD_HASHES[family.family];
+    if (periods === undefined) continue;
+    const source = `${bench.prefix}:${family.family.replace('{…}', `{${sampleId}}`)}`;
+    const fields = await bench.redis.hgetall(source);
+    const newest = Math.max(...Object.keys(fields).map(Number));
+    const value = fields[String(newest)] ?? '0';
+    const key = `${source.slice(0, -1)}~`; // a scratch key, its name as long as the source's
+    await bench.redis.hset(key, Object.fromEntries(Array.from({ length: periods }, (_, i) => [newest - i, value])));
+    family.fullBytes = Number(await bench.redis.memory('USAGE', key, 'SAMPLES', 0));
+    await bench.redis.del(key);
+  }
 }
 
 /** MEMORY USAGE of every key under the prefix, by family. */
