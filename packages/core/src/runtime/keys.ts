@@ -17,9 +17,12 @@ export function redisKeys(prefix: string) {
     checksChanged: `${prefix}:checks:changed`,
     /** counter bumped on every registry change, for pollers that missed a message */
     checksVersion: `${prefix}:checks:version`,
-    /** hash: vantage → latest ProbeResult JSON, and `<vantage>:round` → its round */
+    /**
+     * hash: vantage → latest ProbeResult JSON, `<vantage>:round` → its round, `<vantage>:i` → the
+     * vantage's index in history entries, and `~n` → the last index given
+     */
     latest: (checkId: string) => `${prefix}:{${checkId}}:latest`,
-    /** list, newest first, capped: ProbeResult JSON */
+    /** list, newest first, capped: packed entries (results/history-entry.ts), or JSON from before packing */
     history: (checkId: string) => `${prefix}:{${checkId}}:history`,
     /** zset of `<vantage>:<round>` recently recorded, for idempotency */
     rounds: (checkId: string) => `${prefix}:{${checkId}}:rounds`,
