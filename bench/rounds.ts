@@ -204,7 +204,7 @@ function feed(checks: readonly Check[], options: RoundsBenchOptions): ResultJobD
   return out;
 }
 
-async function waitDrained(queue: Queue<ResultBatchData>): Promise<void> {
+export async function waitDrained(queue: Queue<ResultBatchData>): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
     const counts = await queue.getJobCounts('waiting', 'active', 'paused', 'prioritized', 'delayed');
@@ -223,7 +223,7 @@ async function redisCounters(bench: BenchRedis): Promise<{ cpuMs: number; comman
 }
 
 /** A redis-server of the bench's own on a free loopback port, saving nothing. */
-async function startRedisServer(): Promise<{ url: string; process: ChildProcess }> {
+export async function startRedisServer(): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const child = spawn(
     'redis-server',

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `BENCH_PROF=DIR` makes every child process (target, probers) write a V8 CPU profile there.
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { API_DEFAULTS, apiBench } from './api.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
+import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
 import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
@@ -29,6 +30,7 @@ const BENCHES: Record<string, (overrides: Overrides) => Promise<BenchReport>> = 
   fleet: (overrides) => fleetBench({ ...FLEET_DEFAULTS, ...pick(FLEET_DEFAULTS, overrides) }),
   startup: (overrides) => startupBench({ ...STARTUP_DEFAULTS, ...pick(STARTUP_DEFAULTS, overrides) }),
   rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
+  footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -50,6 +52,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       FLEET_DEFAULTS,
       STARTUP_DEFAULTS,
       ROUNDS_DEFAULTS,
+      FOOTPRINT_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')

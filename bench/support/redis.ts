@@ -30,8 +30,8 @@ export interface BenchRedis {
   cleanup(): Promise<void>;
 }
 
-export async function benchRedis(url = DEFAULT_REDIS_URL): Promise<BenchRedis> {
-  const prefix = `bench-${randomUUID()}`;
+/** `prefix` for a Redis of the bench's own, where key sizes should be a deployment's (`vigil`). */
+export async function benchRedis(url = DEFAULT_REDIS_URL, prefix = `bench-${randomUUID()}`): Promise<BenchRedis> {
   const opened: Redis[] = [];
   const open = (name: string, blocking: boolean) => {
     const conn = createRedis(url, { name: `vigil-bench-${name}`, ...(blocking && { maxRetriesPerRequest: null }) });

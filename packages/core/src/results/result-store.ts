@@ -3,12 +3,17 @@ import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import { utcDay } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
+import { decodeHistoryEntry, encodeHistoryEntry } from './history-entry.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
 
-/** Daily buckets are kept a little longer than the longest uptime window anyone reads (90 days). */
-const UPTIME_TTL_S = 100 * 86_400;
+/**
+ * Per-vantage daily result counts are kept two days: yesterday's whole and today's so far. Uptime
+ * (API, CLI, status page) reads the evaluator's verdict buckets, not these; at 100 days they cost a
+ * check ~21 KB of Redis for nothing read (`pnpm bench footprint`).
+ */
+const UPTIME_TTL_S = 2 * 86_400;
 
 export interface UptimeDay {
   day: string;
@@ -18,11 +23,11 @@ export interface UptimeDay {
 
 /** The scripts of `lua/`, as commands. */
 interface ResultCommands {
-  /** How many keys, then per result its four keys; then the history cap, the uptime TTL and per result its seven arguments. */
-  vigilRecordResults(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(0 | 1 | 2)[]>;
+  /** How many keys, then per result its four keys; then the history cap, the uptime TTL and per result its eight arguments. */
+  vigilRecordResults(numberOfKeys: number, ...keysThenArgs: (string | number | Buffer)[]): Promise<(0 | 1 | 2)[]>;
 }
 
-/** Latest result per check × vantage, a capped history per check, and daily uptime buckets. */
+/** Latest result per check × vantage, a capped history of packed entries per check, and daily uptime buckets. */
 export class ResultStore {
   private readonly redis: Redis & ResultCommands;
 
@@ -48,7 +53,7 @@ export class ResultStore {
     if (entries.length === 0) return [];
     const { keys } = this.ctx;
     const resultKeys: string[] = [];
-    const args: (string | number)[] = [this.ctx.historySize ?? 500, UPTIME_TTL_S];
+    const args: (string | number | Buffer)[] = [this.ctx.historySize ?? 500, UPTIME_TTL_S];
     for (const { result, intervalMs } of entries) {
       const rememberMs = Math.max(intervalMs * 4, 60_000);
       resultKeys.push(
@@ -62,6 +67,7 @@ export class ResultStore {
         result.round,
         result.round - rememberMs,
         JSON.stringify(result),
+        encodeHistoryEntry(result),
         result.vantage,
         result.ok ? 1 : 0,
         rememberMs * 2,
@@ -86,22 +92,31 @@ export class ResultStore {
       const all = (replies[i]?.[1] ?? {}) as Record<string, string>;
       const byVantage: Record<string, ProbeResult> = {};
       for (const [field, json] of Object.entries(all)) {
-        if (!field.endsWith(':round')) byVantage[field] = JSON.parse(json) as ProbeResult;
+        if (isVantageField(field)) byVantage[field] = JSON.parse(json) as ProbeResult;
       }
       out.set(id, byVantage);
     });
     return out;
   }
 
-  /** Newest first; optionally only one vantage's. */
+  /**
+   * Newest first; optionally only one vantage's. Entries keep what history shows (see
+   * history-entry.ts); JSON entries recorded before entries were packed read as they were written.
+   */
   async history(checkId: string, options: { limit?: number; vantage?: string } = {}): Promise<ProbeResult[]> {
     const limit = options.limit ?? 100;
     // Without a vantage to filter by, the first `limit` entries are the answer: read only those.
     const last = options.vantage === undefined ? limit - 1 : -1;
-    const raw = await this.ctx.redis.lrange(this.ctx.keys.history(checkId), 0, last);
+    const [[, indexes], [, raw]] = (await this.ctx.redis
+      .multi()
+      .hgetall(this.ctx.keys.latest(checkId))
+      .lrangeBuffer(this.ctx.keys.history(checkId), 0, last)
+      .exec()) as [[unknown, Record<string, string>], [unknown, Buffer[]]];
+    const vantages = vantageIndexes(indexes);
     const results: ProbeResult[] = [];
-    for (const json of raw) {
-      const result = JSON.parse(json) as ProbeResult;
+    for (const entry of raw) {
+      const result = decodeHistoryEntry(checkId, entry, vantages);
+      if (result === null) continue;
       if (options.vantage === undefined || result.vantage === options.vantage) results.push(result);
       if (results.length >= limit) break;
     }
@@ -125,4 +140,18 @@ export class ResultStore {
       return { day, ok, total };
     });
   }
+}
+
+/** Whether a field of a latest hash names a vantage (holding its latest result), not bookkeeping. */
+function isVantageField(field: string): boolean {
+  return !field.endsWith(':round') && !field.endsWith(':i') && field !== '~n';
+}
+
+/** index → vantage, from the `<vantage>:i` fields of a latest hash. */
+function vantageIndexes(latest: Record<string, string>): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [field, value] of Object.entries(latest)) {
+    if (field.endsWith(':i')) out.set(Number(value), field.slice(0, -2));
+  }
+  return out;
 }

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RedisKeys, redisKeys } from '../runtime/keys.js';
 import { T0, testRedis } from '../testing/index.js';
-import { readUptime, readUptimeDays, utcHour, verdictBucketKeys, type WindowUptime } from './uptime.js';
+import {
+  readUptime,
+  readUptimeDays,
+  utcHour,
+  VERDICT_WEIGHTS,
+  verdictBucketKeys,
+  type WindowUptime,
+} from './uptime.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -103,5 +110,28 @@ describe('uptime from decided rounds', () => {
         code: 'VALIDATION',
       });
     }
+  });
+
+  it('reads counts packed one field a day and an hour, added to the buckets from before packing', async () => {
+    const now = T0 + 30 * 60_000;
+    /** What the evaluator's script does: HINCRBY the period's field by the verdict's weight. */
+    const packed = async (at: number, verdict: Verdict, n: number) => {
+      const by = (VERDICT_WEIGHTS[verdict] * BigInt(n)).toString();
+      await ctx.redis.hincrby(keys.verdictDays('api'), String(Math.floor(at / DAY)), by);
+      await ctx.redis.hincrby(keys.verdictHours('api'), String(Math.floor(at / HOUR)), by);
+    };
+    await packed(now, 'ok', 90_000);
+    await packed(now, 'fail', 86_400);
+    await packed(now - HOUR, 'degraded', 7);
+    await packed(now - 2 * DAY, 'fail', 3);
+    await decided(now, 'ok', 10); // written before the upgrade, the same day and hour
+    const report = await read(now);
+    expect(report['24h']).toEqual(window('24h', { ok: 90_010, degraded: 7, fail: 86_400 }));
+    expect(report['7d']).toEqual(window('7d', { ok: 90_010, degraded: 7, fail: 86_403 }));
+    expect(await readUptimeDays({ redis: ctx.redis, keys }, 'api', 3, now)).toEqual([
+      { day: '2026-11-18', ok: 0, degraded: 0, fail: 3 },
+      { day: '2026-11-19', ok: 0, degraded: 0, fail: 0 },
+      { day: '2026-11-20', ok: 90_010, degraded: 7, fail: 86_400 },
+    ]);
   });
 });

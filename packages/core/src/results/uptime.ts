@@ -43,7 +43,10 @@ export function utcHour(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 13);
 }
 
-/** The day and hour buckets a round decided for `round` (epoch ms) is counted in. */
+/**
+ * The day and hour buckets a round decided for `round` (epoch ms) was counted in before verdicts were
+ * packed (see `readUptime`): still read, so an upgrade loses no uptime; no longer written.
+ */
 export function verdictBucketKeys(keys: RedisKeys, checkId: string, round: number): { day: string; hour: string } {
   return { day: keys.verdictDay(checkId, utcDay(round)), hour: keys.verdictHour(checkId, utcHour(round)) };
 }
@@ -54,18 +57,26 @@ export function verdictBucketKeys(keys: RedisKeys, checkId: string, round: numbe
  * day buckets, today included. Rounds never decided are absent: no data, not downtime.
  */
 export async function readUptime(ctx: UptimeContext, checkId: string, now: number): Promise<UptimeReport> {
-  const hours = Array.from({ length: 25 }, (_, i) => utcHour(now - (24 - i) * HOUR_MS));
-  const days = lastDays(MAX_UPTIME_DAYS, now);
+  const hourStarts = Array.from({ length: 25 }, (_, i) => now - (24 - i) * HOUR_MS);
+  const dayStarts = lastDayStarts(MAX_UPTIME_DAYS, now);
   const pipeline = ctx.redis.pipeline();
-  for (const hour of hours) pipeline.hgetall(ctx.keys.verdictHour(checkId, hour));
-  for (const day of days) pipeline.hgetall(ctx.keys.verdictDay(checkId, day));
-  const counts = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+  pipeline.hgetall(ctx.keys.verdictHours(checkId));
+  pipeline.hgetall(ctx.keys.verdictDays(checkId));
+  for (const at of hourStarts) pipeline.hgetall(ctx.keys.verdictHour(checkId, utcHour(at)));
+  for (const at of dayStarts) pipeline.hgetall(ctx.keys.verdictDay(checkId, utcDay(at)));
+  const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
     if (err) throw err;
-    return toCounts(reply as Record<string, string>);
+    return reply as Record<string, string>;
   });
-  const dayCounts = counts.slice(hours.length);
+  const [packedHours = {}, packedDays = {}] = replies;
+  const legacy = replies.slice(2).map(toCounts);
+  const counts = [
+    ...hourStarts.map((at, i) => addCounts(unpack(packedHours[Math.floor(at / HOUR_MS)]), legacy[i])),
+    ...dayStarts.map((at, i) => addCounts(unpack(packedDays[Math.floor(at / DAY_MS)]), legacy[hourStarts.length + i])),
+  ];
+  const dayCounts = counts.slice(hourStarts.length);
   return {
-    '24h': summarize('24h', counts.slice(0, hours.length)),
+    '24h': summarize('24h', counts.slice(0, hourStarts.length)),
     '7d': summarize('7d', dayCounts.slice(-7)),
     '30d': summarize('30d', dayCounts.slice(-30)),
     '90d': summarize('90d', dayCounts),
@@ -85,21 +96,48 @@ export async function readUptimeDays(
       { path: 'days', message: expected, received: String(days) },
     ]);
   }
-  const dayList = lastDays(days, now);
+  const dayStarts = lastDayStarts(days, now);
   const pipeline = ctx.redis.pipeline();
-  for (const day of dayList) pipeline.hgetall(ctx.keys.verdictDay(checkId, day));
-  const replies = (await pipeline.exec()) ?? [];
-  return dayList.map((day, i) => {
-    const [err, reply] = replies[i] ?? [null, {}];
+  pipeline.hgetall(ctx.keys.verdictDays(checkId));
+  for (const at of dayStarts) pipeline.hgetall(ctx.keys.verdictDay(checkId, utcDay(at)));
+  const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
     if (err) throw err;
-    return { day, ...toCounts(reply as Record<string, string>) };
+    return reply as Record<string, string>;
   });
+  const [packed = {}, ...legacy] = replies;
+  return dayStarts.map((at, i) => ({
+    day: utcDay(at),
+    ...addCounts(unpack(packed[Math.floor(at / DAY_MS)]), toCounts(legacy[i] ?? {})),
+  }));
+}
+
+/**
+ * The three counts of a period, packed in one integer by the evaluator's script (`HINCRBY` by 1,
+ * 2^20 or 2^40): one hash field a day instead of a hash a day. A count stays below 2^20 (a round a
+ * second is 86,400 a day).
+ */
+export const VERDICT_WEIGHTS = { ok: 1n, degraded: 1n << 20n, fail: 1n << 40n } as const;
+const COUNT_MASK = (1n << 20n) - 1n;
+
+function unpack(value: string | undefined): Counts {
+  if (value === undefined) return { ok: 0, degraded: 0, fail: 0 };
+  const packed = BigInt(value);
+  return {
+    ok: Number(packed & COUNT_MASK),
+    degraded: Number((packed >> 20n) & COUNT_MASK),
+    fail: Number(packed >> 40n),
+  };
+}
+
+function addCounts(a: Counts, b: Counts | undefined): Counts {
+  return { ok: a.ok + (b?.ok ?? 0), degraded: a.degraded + (b?.degraded ?? 0), fail: a.fail + (b?.fail ?? 0) };
 }
 
 type Counts = Omit<UptimeDayCounts, 'day'>;
 
-function lastDays(days: number, now: number): string[] {
-  return Array.from({ length: days }, (_, i) => utcDay(now - (days - 1 - i) * DAY_MS));
+/** A moment in each of the `days` UTC days ending at `now`, oldest first. */
+function lastDayStarts(days: number, now: number): number[] {
+  return Array.from({ length: days }, (_, i) => now - (days - 1 - i) * DAY_MS);
 }
 
 function toCounts(hash: Record<string, string>): Counts {

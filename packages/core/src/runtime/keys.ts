@@ -17,15 +17,28 @@ export function redisKeys(prefix: string) {
     checksChanged: `${prefix}:checks:changed`,
     /** counter bumped on every registry change, for pollers that missed a message */
     checksVersion: `${prefix}:checks:version`,
-    /** hash: vantage → latest ProbeResult JSON, and `<vantage>:round` → its round */
+    /**
+     * hash: vantage → latest ProbeResult JSON, `<vantage>:round` → its round, `<vantage>:i` → the
+     * vantage's index in history entries, and `~n` → the last index given
+     */
     latest: (checkId: string) => `${prefix}:{${checkId}}:latest`,
-    /** list, newest first, capped: ProbeResult JSON */
+    /** list, newest first, capped: packed entries (results/history-entry.ts), or JSON from before packing */
     history: (checkId: string) => `${prefix}:{${checkId}}:history`,
     /** zset of `<vantage>:<round>` recently recorded, for idempotency */
     rounds: (checkId: string) => `${prefix}:{${checkId}}:rounds`,
     /** hash for one UTC day: `<vantage>:ok` and `<vantage>:total` counts */
     uptimeDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:uptime:${day}`,
-    /** hash for one UTC day / hour of decided rounds: `ok`, `degraded`, `fail` counts (uptime) */
+    /**
+     * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
+     * counts (see results/uptime.ts); the last 100 days
+     */
+    verdictDays: (checkId: string) => `${prefix}:{${checkId}}:verdicts:days`,
+    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 49 hours */
+    verdictHours: (checkId: string) => `${prefix}:{${checkId}}:verdicts:hours`,
+    /**
+     * Before packed verdicts: a hash for one UTC day / hour of decided rounds, `ok`, `degraded`, `fail`
+     * counts. Still read (they expire within 100 days of an upgrade), no longer written.
+     */
     verdictDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:verdicts:${day}`,
     verdictHour: (checkId: string, hour: string) => `${prefix}:{${checkId}}:verdicts:${hour}`,
     /** set: ids of the checks an API token's owner registered (quota counts) */

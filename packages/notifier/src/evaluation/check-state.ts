@@ -5,7 +5,6 @@ import {
   type RedisKeys,
   type ScriptPipeline,
   VERDICT_BUCKET_TTL_S,
-  verdictBucketKeys,
 } from '@vigil/core';
 import type { ChainableCommander } from 'ioredis';
 import type { Verdict } from './round-verdict.js';
@@ -92,8 +91,7 @@ export class CheckStates {
     const stateKeys: string[] = [keys.transitions];
     const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
     for (const input of inputs) {
-      const buckets = verdictBucketKeys(keys, input.checkId, input.round);
-      stateKeys.push(keys.checkState(input.checkId), buckets.day, buckets.hour);
+      stateKeys.push(keys.checkState(input.checkId), keys.verdictDays(input.checkId), keys.verdictHours(input.checkId));
       args.push(
         input.round,
         input.verdict,

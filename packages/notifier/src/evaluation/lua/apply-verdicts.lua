@@ -6,12 +6,13 @@
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
-    KEYS[2…] for each round in turn: its check's state hash, then the verdict buckets of the
-      round's UTC day and of its UTC hour
+    KEYS[2…] for each round in turn: its check's state hash, then its verdicts by UTC day and by UTC
+      hour (hashes: days / hours since the epoch → the three counts packed in one integer, ok + 2^20 ×
+      degraded + 2^40 × fail; see core's results/uptime.ts)
 
     ARGV[1] now, epoch ms
-    ARGV[2] TTL of the day buckets, s
-    ARGV[3] TTL of the hour buckets, s
+    ARGV[2] how long the day counts are kept, s (whole days)
+    ARGV[3] how long the hour counts are kept, s (whole hours)
     ARGV[4…] for each round in turn, six: round (epoch ms); verdict ('ok', 'degraded' or 'fail');
       confirmations (rounds in a row that change the state); check id; RoundDetail JSON; alert on
       ('down' or 'degraded')
@@ -23,8 +24,24 @@
 ]]
 local transitionsKey = KEYS[1]
 local now = tonumber(ARGV[1])
-local dayTtlS = ARGV[2]
-local hourTtlS = ARGV[3]
+local dayTtlS = tonumber(ARGV[2])
+local hourTtlS = tonumber(ARGV[3])
+-- As strings: Lua would print 2^40 as a float.
+local WEIGHTS = { ok = '1', degraded = '1048576', fail = '1099511627776' }
+
+-- Counts the verdict in the period (day or hour) of its round, and forgets periods past `ttlS` once
+-- the hash holds more than it keeps: a check's first count of a new period.
+local function count(key, periodMs, ttlS, round, v)
+  local period = math.floor(round / periodMs)
+  redis.call('HINCRBY', key, period, WEIGHTS[v])
+  local keep = ttlS * 1000 / periodMs
+  if redis.call('HLEN', key) > keep then
+    for _, field in ipairs(redis.call('HKEYS', key)) do
+      if tonumber(field) <= period - keep then redis.call('HDEL', key, field) end
+    end
+  end
+  redis.call('EXPIRE', key, ttlS)
+end
 
 local function apply(stateKey, dayKey, hourKey, round, v, conf, checkId, detailJson, alertOn)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
@@ -93,10 +110,8 @@ local function apply(stateKey, dayKey, hourKey, round, v, conf, checkId, detailJ
   if to ~= (f[2] or 'new') then set('since', round) end
   redis.call('HSET', stateKey, unpack(fields))
   if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
-  redis.call('HINCRBY', dayKey, v, 1)
-  redis.call('EXPIRE', dayKey, dayTtlS)
-  redis.call('HINCRBY', hourKey, v, 1)
-  redis.call('EXPIRE', hourKey, hourTtlS)
+  count(dayKey, 86400000, dayTtlS, round, v)
+  count(hourKey, 3600000, hourTtlS, round, v)
   local transition = ''
   if alerting(to) ~= alerting(state) then
     local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
