@@ -57,7 +57,7 @@ export class IncidentDesk {
       }
       await this.open(await this.tenantView(check), transition, now);
     } else {
-      await this.recover(await this.tenantView(check), transition);
+      await this.recover(check, await this.tenantView(check), transition);
     }
     await this.states.settle(transition);
   }
@@ -127,13 +127,35 @@ export class IncidentDesk {
     this.ctx.log.info({ check: check.id, incident: outcome.id, verb: outcome.verb }, `incident ${outcome.verb}`);
   }
 
-  private async recover(check: Check, transition: Transition): Promise<void> {
-    const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(this.group(check).group));
+  /**
+   * The open incident the check is down in. Its group under the current grants first; grants or the
+   * owners holding admin tokens may have changed since it opened, so then each group it could have
+   * joined then (its own, its component's, its owner's incident of the component).
+   */
+  private async openIncidentOf(check: Check, view: Check): Promise<string | undefined> {
+    const owners = new Set([check.owner ?? 'operators', view.owner ?? 'operators', 'operators']);
+    const groups = new Set([this.group(view).group, `check:${check.id}`]);
+    if (check.component !== undefined) {
+      groups.add(`component:${check.component}`);
+      for (const owner of owners) groups.add(`component:${check.component}:owner:${owner}`);
+    }
+    for (const group of groups) {
+      const id = await this.ctx.redis.get(this.ctx.keys.incidentGroup(group));
+      if (!id) continue;
+      const incident = await this.incidents.get(id);
+      const member = incident?.members.find((m) => m.checkId === check.id);
+      if (incident && incident.status !== 'resolved' && member?.down) return id;
+    }
+    return undefined;
+  }
+
+  private async recover(check: Check, view: Check, transition: Transition): Promise<void> {
+    const id = await this.openIncidentOf(check, view);
     if (!id) return;
     const outcome = await this.incidents.memberRecovered(
       id,
       {
-        checkId: check.id,
+        checkId: view.id,
         firstGoodAfter: transition.firstGoodAfter ?? transition.round,
         lastFailedRound: transition.lastFailedRound ?? transition.round,
         partialMessage: 'Partial recovery; checks still failing: %d.',
@@ -142,7 +164,7 @@ export class IncidentDesk {
       this.ctx.clock.now(),
     );
     if (outcome.verb !== 'unchanged') {
-      this.ctx.log.info({ check: check.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
+      this.ctx.log.info({ check: view.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
     }
   }
 }

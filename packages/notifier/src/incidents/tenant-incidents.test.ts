@@ -100,8 +100,8 @@ async function fleet() {
     await escalations.close();
     await deliveries.close();
   });
-  /** Round `k` of `checks`, every vantage failing (connection refused). */
-  const fail = async (k: number, checks: readonly string[]) => {
+  /** Round `k` of `checks` from every vantage: failing (connection refused), or up with `ok`. */
+  const round = async (k: number, checks: readonly string[], ok: boolean) => {
     clock.t = Math.max(clock.t, R(k) + 1_000);
     for (const checkId of checks) {
       for (const vantage of VANTAGES) {
@@ -111,15 +111,16 @@ async function fleet() {
           round: R(k),
           startedAt: R(k) + 5,
           finishedAt: R(k) + 30,
-          ok: false,
-          error: 'connect_refused',
-          message: 'connection refused',
+          ok,
+          ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
         });
         await evaluator.onResult({ result, intervalMs: INTERVAL });
       }
     }
   };
-  return { ctx, pages, fail };
+  const fail = (k: number, checks: readonly string[]) => round(k, checks, false);
+  const pass = (k: number, checks: readonly string[]) => round(k, checks, true);
+  return { ctx, pages, fail, pass, now: () => clock.t };
 }
 
 describe('tenancy in the incident desk', () => {
@@ -150,5 +151,19 @@ describe('tenancy in the incident desk', () => {
       { incident: ops?.id, to: ['ana@example.com'] },
       { incident: c?.id, to: ['tia@example.com'] },
     ]);
+  });
+
+  it('resolves an incident through the check that opened it after its owner became the operators', async () => {
+    const w = await fleet();
+    await w.fail(0, ['c-probe']);
+    await w.fail(1, ['c-probe']);
+    const [opened] = await w.ctx.incidents.listOpen();
+    expect(opened).toMatchObject({ group: 'component:api:owner:team-c' });
+    // team-c gets an admin token mid-incident: its checks now group as the operators' (component:api).
+    await w.ctx.tokens.create({ owner: 'team-c', scope: 'admin' }, { now: w.now(), createdBy: 'test' });
+    await w.pass(2, ['c-probe']);
+    await w.pass(3, ['c-probe']);
+    expect(await w.ctx.incidents.get(opened?.id ?? '')).toMatchObject({ status: 'resolved' });
+    expect(await w.ctx.incidents.listOpen()).toEqual([]);
   });
 });
