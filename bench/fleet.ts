@@ -122,7 +122,8 @@ async function measureSize(count: number, rig: Rig, options: FleetBenchOptions):
   const checks = checkSeries(template, 'check', count);
   const ids = checks.map((check) => check.id);
   const jsonBytes = checks.reduce((sum, check) => sum + Buffer.byteLength(JSON.stringify(check)), 0) / count;
-  const bench = await benchRedis();
+  // BENCH_REDIS_URL: a Redis of the bench's own, so its CPU is the fleet's alone (the default one may be shared).
+  const bench = await benchRedis(process.env.BENCH_REDIS_URL || undefined);
   const fleet: Fleet = { dir: await mkdtemp(join(tmpdir(), 'vigil-fleet-')), roles: [], baseline: rig.baseline };
   try {
     progress(

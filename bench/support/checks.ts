@@ -4,9 +4,15 @@
  */
 import { type Check, type ProberSettings, type ProbeTarget, toProbeTarget, validateConfig } from '@vigil/core';
 
-/** A check from its input (without id), validated; the id is set by the caller. */
+/**
+ * A check from its input (without id), validated; the id is set by the caller. Bench targets are
+ * loopback servers, so private targets are allowed as the benches' role configs allow them.
+ */
 export function templateCheck(input: Record<string, unknown>): Check {
-  const config = validateConfig({ vantages: ['bench'], checks: [{ id: 'template', ...input }] }, 'bench fixture');
+  const config = validateConfig(
+    { vantages: ['bench'], allowPrivateTargets: true, checks: [{ id: 'template', ...input }] },
+    'bench fixture',
+  );
   const [check] = config.checks;
   if (!check) throw new Error('bench fixture did not produce a check');
   return check;

@@ -101,6 +101,7 @@ export class ProbeWorker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.heartbeat);
+      this.sink.hurry();
       await this.worker.close();
       await this.sink.close();
       await this.beat();
@@ -127,15 +128,20 @@ export class ProbeWorker {
   ): Promise<ProbeJobOutcome> {
     const progress = new SlotProgress(job);
     const targets = await this.slots.targets(data.slot, this.clock.now());
+    const todo = targets.filter((target) => !progress.has(target.id));
+    // Once the slot's last probe is done, its results go out together rather than wait the window.
+    let running = todo.length;
+    const onProbed = () => {
+      running -= 1;
+      if (running === 0) this.sink.flush();
+    };
     try {
       const outcomes = await Promise.all(
-        targets
-          .filter((target) => !progress.has(target.id))
-          .map(async (target) => {
-            const outcome = await this.probe(target, round);
-            progress.add(target.id);
-            return outcome;
-          }),
+        todo.map(async (target) => {
+          const outcome = await this.probe(target, round, onProbed);
+          progress.add(target.id);
+          return outcome;
+        }),
       );
       const probed = outcomes.filter((outcome) => outcome.probed).length;
       return { slot: data.slot, probed, expired: outcomes.length - probed };
@@ -144,8 +150,31 @@ export class ProbeWorker {
     }
   }
 
-  private async probe(check: ProbeTarget, round: number): Promise<ProbeOutcome> {
-    const result = await this.gate.run(ALL, async () => {
+  /** `probed` is called once the probe is over and its result (if any) handed to the sink. */
+  private async probe(check: ProbeTarget, round: number, probed?: () => void): Promise<ProbeOutcome> {
+    let result: ProbeResult | undefined;
+    try {
+      result = await this.run(check, round);
+    } catch (err) {
+      probed?.();
+      throw err;
+    }
+    if (!result) {
+      probed?.();
+      this.count('expired');
+      this.metrics.expired();
+      return { probed: false, dropped: 'expired' };
+    }
+    const sent = this.sink.send({ result, intervalMs: check.intervalMs });
+    probed?.();
+    await sent;
+    this.tally(result);
+    this.metrics.record(result, check, this.clock.now());
+    return { probed: true, ok: result.ok };
+  }
+
+  private run(check: ProbeTarget, round: number): Promise<ProbeResult | undefined> {
+    return this.gate.run(ALL, async () => {
       if (this.rate && !isRoundExpired({ round, check }, this.clock.now())) await this.rate.take();
       return this.limiter.run(checkTarget(check), async () => {
         if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
@@ -159,15 +188,6 @@ export class ProbeWorker {
         });
       });
     });
-    if (!result) {
-      this.count('expired');
-      this.metrics.expired();
-      return { probed: false, dropped: 'expired' };
-    }
-    await this.sink.send({ result, intervalMs: check.intervalMs });
-    this.tally(result);
-    this.metrics.record(result, check, this.clock.now());
-    return { probed: true, ok: result.ok };
   }
 
   private tally(result: ProbeResult): void {

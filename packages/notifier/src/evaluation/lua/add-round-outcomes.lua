@@ -24,15 +24,17 @@ local function add(roundKey, stateKey, vantage, outcomeJson, round, deadline, ex
   if round <= tonumber(redis.call('HGET', stateKey, 'lastRound') or '-1') then return {0} end
   if redis.call('HEXISTS', roundKey, '~claim') == 1 then return {0} end
   redis.call('HSET', roundKey, vantage, outcomeJson)
-  redis.call('PEXPIRE', roundKey, ttlMs)
-  if redis.call('HLEN', roundKey) >= expected then
+  -- The round's first outcome sets its TTL and its deadline; the others leave them as they are.
+  local count = redis.call('HLEN', roundKey)
+  if count == 1 then redis.call('PEXPIRE', roundKey, ttlMs) end
+  if count >= expected then
     local outcomes = redis.call('HGETALL', roundKey)
     redis.call('HSET', roundKey, '~claim', '1')
     redis.call('ZREM', pendingKey, member)
     table.insert(outcomes, 1, 2)
     return outcomes
   end
-  redis.call('ZADD', pendingKey, 'NX', deadline, member)
+  if count == 1 then redis.call('ZADD', pendingKey, 'NX', deadline, member) end
   return {1}
 end
 
