@@ -2,7 +2,7 @@ import { type Check, checkRevision, parseConfig } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 import { describe, expect, it } from 'vitest';
 import { type MaintenanceView, type PlanInput, planApply } from './apply-plan.js';
-import { describeChange } from './field-diff.js';
+import { describeChange } from './output/field-diff.js';
 
 const FILE = parseConfig(`
 vantages: [alpha]

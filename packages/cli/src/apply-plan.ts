@@ -1,6 +1,6 @@
 import { type Check, checkRevision, checkToInput, type Maintenance, maintenanceToInput, VigilError } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
-import { checkChanges, diffFields, type FieldChange } from './field-diff.js';
+import { checkChanges, diffFields, type FieldChange } from './output/field-diff.js';
 
 /** A maintenance as `GET /api/v1/maintenances` lists it. */
 export type MaintenanceView = Maintenance & {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { checkInputSchema, type FieldIssue, toFieldIssues, VigilError } from '@vigil/core';
 import { LineCounter, parseDocument } from 'yaml';
-import { inputError } from './field-errors.js';
+import { inputError } from './output/field-errors.js';
 
 /** The flags of `vigil checks add <id>`: a check without a file. */
 export interface CheckFlags {

@@ -1,7 +1,7 @@
 import { parseEnv, type VigilEnv, VigilError } from '@vigil/core';
 import { ApiClient } from './api-client.js';
-import { type Palette, palette, wantsColour } from './colour.js';
-import { openRuntime, type Runtime } from './runtime.js';
+import { type Palette, palette, wantsColour } from './output/colour.js';
+import { openRuntime, type Runtime } from './runtime/runtime.js';
 
 /**
  * What every command adapter gets from the process: the environment (parsed once, on first use),

@@ -1,2 +1,9 @@
-export { type RunningRole, startNotifier, startProber, startScheduler, stopAll, syncConfigChecks } from './roles.js';
-export { EXAMPLE_CONFIG, openRuntime, type Runtime, resolveConfig } from './runtime.js';
+export {
+  type RunningRole,
+  startNotifier,
+  startProber,
+  startScheduler,
+  stopAll,
+  syncConfigChecks,
+} from './runtime/roles.js';
+export { EXAMPLE_CONFIG, openRuntime, type Runtime, resolveConfig } from './runtime/runtime.js';

@@ -1,5 +1,5 @@
 import { type FieldIssue, type TokenInput, toFieldIssues, tokenInputSchema } from '@vigil/core';
-import { inputError } from './field-errors.js';
+import { inputError } from './output/field-errors.js';
 
 /** The flags of `vigil tokens create`. */
 export interface TokenFlags {

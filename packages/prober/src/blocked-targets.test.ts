@@ -1,7 +1,7 @@
 import { TargetGuard } from '@vigil/core';
 import { BLOCKED_TARGET_CORPUS } from '@vigil/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemResolver } from './resolve.js';
+import { systemResolver } from './net/resolve.js';
 import {
   probeHttpSpec,
   probeStoredUrl,

@@ -1,5 +1,5 @@
-export { HostLimiter } from './host-limiter.js';
+export { HostLimiter } from './net/host-limiter.js';
 export { type ProbeOptions, runProbe } from './probe.js';
-export { type ProbeJobOutcome, ProbeWorker, type ProbeWorkerOptions } from './probe-worker.js';
 export { createProberContext, type ProberConfig, type ProberContext } from './prober-context.js';
-export { ResultSink } from './result-sink.js';
+export { type ProbeJobOutcome, ProbeWorker, type ProbeWorkerOptions } from './worker/probe-worker.js';
+export { ResultSink } from './worker/result-sink.js';

@@ -1,9 +1,9 @@
 import { type Clock, type ProbeResult, type ProbeTarget, systemClock, type TargetGuard } from '@vigil/core';
-import { type HttpProbeOutcome, probeHttp } from './http-probe.js';
+import { type HttpProbeOutcome, probeHttp } from './http/http-probe.js';
+import { type HostResolver, systemResolver } from './net/resolve.js';
 import { ProbeContext } from './probe-context.js';
 import { classifyError } from './probe-errors.js';
-import { type HostResolver, systemResolver } from './resolve.js';
-import { probeTcp } from './tcp-probe.js';
+import { probeTcp } from './tcp/tcp-probe.js';
 
 const MAX_MESSAGE_CHARS = 2000;
 

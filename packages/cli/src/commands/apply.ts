@@ -3,9 +3,9 @@ import type { CheckView } from '@vigil/web';
 import type { ApiClient } from '../api-client.js';
 import { type MaintenanceView, type Plan, type PlannedChange, planApply } from '../apply-plan.js';
 import type { CliContext } from '../cli-context.js';
-import type { Palette } from '../colour.js';
-import { describeChange } from '../field-diff.js';
-import { relabelIssues } from '../field-errors.js';
+import type { Palette } from '../output/colour.js';
+import { describeChange } from '../output/field-diff.js';
+import { relabelIssues } from '../output/field-errors.js';
 
 const SIGN = { create: '+', change: '~', delete: '-' } as const;
 const COLLECTION = { check: 'checks', maintenance: 'maintenances' } as const;

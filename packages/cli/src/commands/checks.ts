@@ -1,9 +1,9 @@
 import type { ProbeResult, UptimeReport } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 import { type CheckFlags, checkFromFile, checkFromFlags, flagFor, inFile } from '../check-input.js';
-import { renderCheck, renderCheckList } from '../check-render.js';
 import type { CliContext } from '../cli-context.js';
-import { inputError, relabelIssues } from '../field-errors.js';
+import { renderCheck, renderCheckList } from '../output/check-render.js';
+import { inputError, relabelIssues } from '../output/field-errors.js';
 
 /** Results `checks show` lists. */
 const SHOWN_RESULTS = 10;

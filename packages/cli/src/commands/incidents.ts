@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { downtimeBounds, formatDowntime, INCIDENT_STATUSES, type Incident, membersDown, VigilError } from '@vigil/core';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
-import { formatAge, renderTable } from '../table.js';
+import { formatAge, renderTable } from '../output/table.js';
 
 function iso(ms: number | undefined): string {
   return ms === undefined ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');

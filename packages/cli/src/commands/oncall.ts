@@ -1,7 +1,7 @@
 import { type OnCallRow, onCallReport, VigilError } from '@vigil/core';
 import type { CliContext } from '../cli-context.js';
-import { resolveConfig } from '../runtime.js';
-import { renderTable } from '../table.js';
+import { renderTable } from '../output/table.js';
+import { resolveConfig } from '../runtime/runtime.js';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(':00.000Z', 'Z');

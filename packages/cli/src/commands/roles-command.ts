@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.js';
-import { holdYoungGeneration } from '../young-generation.js';
+import { holdYoungGeneration } from '../runtime/young-generation.js';
 import type { RoleCommandOptions } from './roles.js';
 
 const hostOption = () =>

@@ -9,9 +9,9 @@ import {
   startScheduler,
   startWeb,
   stopAll,
-} from '../roles.js';
-import { openRuntime, resolveConfig } from '../runtime.js';
-import { onShutdown } from '../shutdown.js';
+} from '../runtime/roles.js';
+import { openRuntime, resolveConfig } from '../runtime/runtime.js';
+import { onShutdown } from '../runtime/shutdown.js';
 
 type RoleName = 'scheduler' | 'prober' | 'notifier' | 'web';
 

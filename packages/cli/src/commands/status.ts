@@ -1,7 +1,7 @@
 import { buildStatus, CheckRegistry, ResultStore, type StatusReport } from '@vigil/core';
 import type { CliContext } from '../cli-context.js';
-import type { Palette } from '../colour.js';
-import { formatAge, renderTable } from '../table.js';
+import type { Palette } from '../output/colour.js';
+import { formatAge, renderTable } from '../output/table.js';
 
 export function renderStatus(report: StatusReport, colours: Palette): string {
   if (report.checks.length === 0) return 'No checks registered. Add some to vigil.yaml and run `vigil up`.';

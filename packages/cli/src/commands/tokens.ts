@@ -9,8 +9,8 @@ import {
   VigilError,
 } from '@vigil/core';
 import type { CliContext } from '../cli-context.js';
-import { relabelIssues } from '../field-errors.js';
-import { renderTable } from '../table.js';
+import { relabelIssues } from '../output/field-errors.js';
+import { renderTable } from '../output/table.js';
 import { type TokenFlags, tokenFlagFor, tokenInputFromFlags } from '../token-flags.js';
 
 /** A token as listed: its record and how many checks its owner has registered. */

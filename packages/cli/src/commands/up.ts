@@ -7,9 +7,9 @@ import {
   startScheduler,
   startWeb,
   stopAll,
-} from '../roles.js';
-import { openRuntime, resolveConfig } from '../runtime.js';
-import { onShutdown } from '../shutdown.js';
+} from '../runtime/roles.js';
+import { openRuntime, resolveConfig } from '../runtime/runtime.js';
+import { onShutdown } from '../runtime/shutdown.js';
 
 /** Every role in one process: the notifier, one prober per configured vantage, the scheduler and the web. */
 export async function upCommand(options: {

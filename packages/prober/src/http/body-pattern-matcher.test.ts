@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { probeHttpSpec, startHttpServer, type TestServer } from '../test-servers.js';
 import { INLINE_MATCH_CHARS } from './body-pattern-matcher.js';
-import { probeHttpSpec, startHttpServer, type TestServer } from './test-servers.js';
 
 const servers: (TestServer | Server)[] = [];
 afterEach(async () => {

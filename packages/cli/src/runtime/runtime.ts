@@ -18,7 +18,7 @@ import {
 import { locateRedis, type RedisLocation } from './redis-bootstrap.js';
 
 /** The example `vigil up` runs when there is no config file. */
-export const EXAMPLE_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'vigil.yaml');
+export const EXAMPLE_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'vigil.yaml');
 
 /**
  * The process every role context is built on: it opens the Redis connections (commands, BullMQ's,

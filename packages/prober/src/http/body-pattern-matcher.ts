@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type BodyPattern, compileBodyPattern } from '@vigil/core';
-import type { ProbeContext } from './probe-context.js';
+import type { ProbeContext } from '../probe-context.js';
 
 /**
  * Bodies up to this many characters are matched on the event loop: RE2 is linear, and at this size

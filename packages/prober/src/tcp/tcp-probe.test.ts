@@ -7,7 +7,7 @@ import {
   startTcpServer,
   startTlsServer,
   type TestServer,
-} from './test-servers.js';
+} from '../test-servers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import type { ProbeContext, ProbeTrace } from './probe-context.js';
-import { classifyError, ProbeFailure } from './probe-errors.js';
+import type { ProbeContext, ProbeTrace } from '../probe-context.js';
+import { classifyError, ProbeFailure } from '../probe-errors.js';
 import { assertAllowed, bareHost, resolveTarget } from './resolve.js';
 
 /** TLS on top of the TCP connection; `servername` is the name sent in SNI and checked in the certificate. */

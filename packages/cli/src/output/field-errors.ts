@@ -1,5 +1,5 @@
 import { describeIssues, type FieldIssue, VigilError } from '@vigil/core';
-import { ApiError } from './api-client.js';
+import { ApiError } from '../api-client.js';
 
 /** Codes whose issues are about what the caller sent, so worth naming in the caller's terms. */
 const ABOUT_INPUT = new Set(['VALIDATION', 'QUOTA_EXCEEDED', 'CONFLICT', 'CONFIG_INVALID']);

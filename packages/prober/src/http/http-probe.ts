@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
 import type { AddressOutcome, HttpSpec, ProbeOutcome } from '@vigil/core';
 import type { buildConnector, Dispatcher } from 'undici';
+import { connectTo, type PinnedAddress, sniName } from '../net/connector.js';
+import { bareHost, resolveTarget } from '../net/resolve.js';
+import { failedOutcome, finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
+import { ProbeFailure } from '../probe-errors.js';
 import { bodyMatches } from './body-pattern-matcher.js';
-import { connectTo, type PinnedAddress, sniName } from './connector.js';
 import { bodyFailure, needsBody, statusFailure } from './http-assertions.js';
-import { failedOutcome, finalVerdict, type ProbeContext, ProbeTrace, settle } from './probe-context.js';
-import { ProbeFailure } from './probe-errors.js';
-import { bareHost, resolveTarget } from './resolve.js';
 import { Client, request as requestOn } from './undici-client.js';
 
 /** An HTTP probe's outcome; `addresses` holds one outcome per address when the check asks for all. */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TargetGuard } from '@vigil/core';
 import { freePort } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeHttpSpec, startHttpServer, type TestServer } from './test-servers.js';
+import { probeHttpSpec, startHttpServer, type TestServer } from '../test-servers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {

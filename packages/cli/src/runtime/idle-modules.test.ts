@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const CLI_DIR = fileURLToPath(new URL('..', import.meta.url));
+const CLI_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * A fresh Node that loads every role's compiled package (what `vigil <role>` imports; `pnpm test`

@@ -10,10 +10,10 @@ import {
   type SlotJobData,
 } from '@vigil/core';
 import { type Job, Worker } from 'bullmq';
-import { HostLimiter } from './host-limiter.js';
-import { runProbe } from './probe.js';
+import { HostLimiter } from '../net/host-limiter.js';
+import { runProbe } from '../probe.js';
+import type { ProberContext } from '../prober-context.js';
 import { ProbeMetrics } from './probe-metrics.js';
-import type { ProberContext } from './prober-context.js';
 import { RateGate } from './rate-gate.js';
 import { ResultSink } from './result-sink.js';
 import { SlotMembers } from './slot-members.js';

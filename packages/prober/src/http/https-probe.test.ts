@@ -6,7 +6,7 @@ import {
   startHttpServer,
   startHttpsServer,
   type TestServer,
-} from './test-servers.js';
+} from '../test-servers.js';
 
 const DAY = 86_400_000;
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ProbeOutcome, TcpSpec } from '@vigil/core';
-import { connectTo, sniName } from './connector.js';
-import { finalVerdict, type ProbeContext, ProbeTrace, settle } from './probe-context.js';
+import { connectTo, sniName } from '../net/connector.js';
+import { finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
 
 /** The most of a reply searched for `expect`: a talkative target cannot grow the prober's memory. */
 const REPLY_LIMIT = 64 * 1024;

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { ProbeContext, ProbeTrace } from './probe-context.js';
-import { ProbeFailure } from './probe-errors.js';
+import type { ProbeContext, ProbeTrace } from '../probe-context.js';
+import { ProbeFailure } from '../probe-errors.js';
 
 /** Turns a host name into IP addresses; injectable so tests can give a name several loopback addresses. */
 export type HostResolver = (host: string) => Promise<string[]>;

@@ -10,10 +10,10 @@ import {
 import { eventually, freePort, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProberContext } from '../prober-context.js';
+import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestServer } from '../test-servers.js';
 import { httpPhaseSeconds, ProbeMetrics } from './probe-metrics.js';
 import { ProbeWorker } from './probe-worker.js';
-import { createProberContext } from './prober-context.js';
-import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestServer } from './test-servers.js';
 
 const VANTAGE = 'metrics-alpha';
 
