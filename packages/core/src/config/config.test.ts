@@ -2,20 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isVigilError } from '../errors/errors.js';
 import { parseEnv } from '../runtime/env.js';
+import { configError } from '../testing/index.js';
 import { loadConfig, parseConfig } from './config.js';
 import { parseDuration } from './duration.js';
-
-function configError(text: string, env: Record<string, string> = {}) {
-  try {
-    parseConfig(text, { env });
-  } catch (err) {
-    if (isVigilError(err, 'CONFIG_INVALID')) return err;
-    throw err;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('vigil.yaml', () => {
   it('applies defaults and per-check overrides', () => {

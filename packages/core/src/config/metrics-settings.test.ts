@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isVigilError } from '../errors/errors.js';
 import { parseEnv } from '../runtime/env.js';
+import { configError } from '../testing/index.js';
 import { parseConfig } from './config.js';
 import { parseListenAddress } from './metrics-settings.js';
-
-function refusal(text: string, env: Record<string, string> = {}) {
-  try {
-    parseConfig(text, { env });
-  } catch (err) {
-    if (isVigilError(err, 'CONFIG_INVALID')) return err;
-    throw err;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('metrics: { listen, token }', () => {
   it('is optional, and parses listen into host and port', () => {
@@ -28,30 +18,30 @@ describe('metrics: { listen, token }', () => {
   it.each(['9464', ':9464', 'host', 'host:99999', '[zz]:1', 'a b:1', 'http://x:1', '::1:9464'])(
     'refuses listen %j with the field path',
     (listen) => {
-      const err = refusal(`vantages: [a]\nmetrics: { listen: ${JSON.stringify(listen)} }`);
+      const err = configError(`vantages: [a]\nmetrics: { listen: ${JSON.stringify(listen)} }`);
       expect(err.message).toContain('metrics.listen: expected host:port, such as 127.0.0.1:9464');
     },
   );
 
   it('never shows the token, whether written in the file or read from the environment', () => {
-    const literal = refusal('vantages: [a]\nmetrics: { token: "short-s3cret" }');
+    const literal = configError('vantages: [a]\nmetrics: { token: "short-s3cret" }');
     expect(literal.message).toContain('metrics.token: expected a string of at least 16 characters');
     expect(literal.message).not.toContain('short-s3cret');
     expect(JSON.stringify(literal.issues)).not.toContain('short-s3cret');
 
-    const fromEnv = refusal(`vantages: [a]\nmetrics: { token: "\${VIGIL_METRICS_TOKEN}" }`, {
+    const fromEnv = configError(`vantages: [a]\nmetrics: { token: "\${VIGIL_METRICS_TOKEN}" }`, {
       VIGIL_METRICS_TOKEN: 'hunter2-short',
     });
     expect(fromEnv.message).toContain('metrics.token');
     expect(fromEnv.message).toContain(`\${VIGIL_METRICS_TOKEN}`);
     expect(`${fromEnv.message}${JSON.stringify(fromEnv.issues)}`).not.toContain('hunter2-short');
 
-    const typed = refusal('vantages: [a]\nmetrics: { token: 12345678901234567890 }');
+    const typed = configError('vantages: [a]\nmetrics: { token: 12345678901234567890 }');
     expect(`${typed.message}${JSON.stringify(typed.issues)}`).not.toContain('12345678901234567890');
   });
 
   it('is one strict object: an unknown field is named, not echoed with its value', () => {
-    const err = refusal('vantages: [a]\nmetrics: { tokn: "s3cret-value-0123456789" }');
+    const err = configError('vantages: [a]\nmetrics: { tokn: "s3cret-value-0123456789" }');
     expect(err.message).toContain('metrics: unknown field tokn');
     expect(err.message).not.toContain('s3cret-value');
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { parseConfig } from '../config/config.js';
+import { isVigilError, type VigilError } from '../errors/errors.js';
 import type { IncidentMember } from '../incidents/incident.js';
 import type { OpenRequest } from '../incidents/incident-store.js';
 import type { ProbeResult } from '../probes/probe-result.js';
@@ -149,6 +151,30 @@ export function sampleResult(overrides: Partial<ProbeResult> = {}): ProbeResult 
     timings: { connect: 1, firstByte: 10, total: 25 },
     ...overrides,
   };
+}
+
+/** The CONFIG_INVALID error `text` is refused with (the environment `env`); fails when it is accepted. */
+export function configError(text: string, env: Record<string, string> = {}): VigilError {
+  try {
+    parseConfig(text, { env });
+  } catch (err) {
+    if (isVigilError(err, 'CONFIG_INVALID')) return err;
+    throw err;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+/** One vantage's result of `round`: up, or down with the connection refused; finished 30 ms into the round. */
+export function roundResult(checkId: string, vantage: string, round: number, ok: boolean): ProbeResult {
+  return sampleResult({
+    checkId,
+    vantage,
+    round,
+    startedAt: round + 5,
+    finishedAt: round + 30,
+    ok,
+    ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   readUptime,
   validateConfig,
 } from '@vigil/core';
-import { sampleResult, T0, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
+import { roundResult, T0, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
@@ -60,15 +60,7 @@ function countWrites(redis: Redis): { readonly writes: number; stop(): void } {
 function round(k: number, checks: readonly string[], ok = true): ResultJobData[] {
   return checks.flatMap((checkId) =>
     VANTAGES.map((vantage) => ({
-      result: sampleResult({
-        checkId,
-        vantage,
-        round: R(k),
-        startedAt: R(k) + 5,
-        finishedAt: R(k) + 30,
-        ok,
-        ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
-      }),
+      result: roundResult(checkId, vantage, R(k), ok),
       intervalMs: INTERVAL,
     })),
   );

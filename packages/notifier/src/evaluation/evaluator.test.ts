@@ -1,5 +1,5 @@
 import { createLogger, downtimeBounds, type Incident, maintenanceSchema, parseConfig, readUptime } from '@vigil/core';
-import { sampleResult, T0, testContext } from '@vigil/core/testing';
+import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
@@ -81,15 +81,7 @@ async function world(checkIds: readonly string[]) {
           const mark = pattern[i];
           if (mark === '-') continue;
           const ok = mark === 'U';
-          const result = sampleResult({
-            checkId,
-            vantage,
-            round: R(k),
-            startedAt: R(k) + 5,
-            finishedAt: R(k) + 30,
-            ok,
-            ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
-          });
+          const result = roundResult(checkId, vantage, R(k), ok);
           for (const stack of to) sends.push(stack.evaluator.onResult({ result, intervalMs: INTERVAL }));
         }
       }

@@ -1,5 +1,5 @@
 import { type ChannelKind, checkInputSchema, createLogger, parseConfig, resolveCheck } from '@vigil/core';
-import { eventually, sampleResult, streamDrained, T0, testContext } from '@vigil/core/testing';
+import { eventually, roundResult, streamDrained, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlindSpots } from '../evaluation/blind-spots.js';
 import { CheckCatalog } from '../evaluation/check-catalog.js';
@@ -105,15 +105,7 @@ async function fleet() {
     clock.t = Math.max(clock.t, R(k) + 1_000);
     for (const checkId of checks) {
       for (const vantage of VANTAGES) {
-        const result = sampleResult({
-          checkId,
-          vantage,
-          round: R(k),
-          startedAt: R(k) + 5,
-          finishedAt: R(k) + 30,
-          ok,
-          ...(!ok && { error: 'connect_refused' as const, message: 'connection refused' }),
-        });
+        const result = roundResult(checkId, vantage, R(k), ok);
         await evaluator.onResult({ result, intervalMs: INTERVAL });
       }
     }
