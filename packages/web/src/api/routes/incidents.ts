@@ -57,11 +57,22 @@ function actor(token: ApiToken): string {
   return `${token.owner} (${token.name})`;
 }
 
+/** Whether the token may show things on the status page: an admin, or an owner with a `publish` grant. */
+function mayPublishWith(ctx: WebContext, token: ApiToken): boolean {
+  return tenant(token) === undefined || mayPublish(ctx.config, token.owner);
+}
+
+/** The 403 naming `field` for a token that may not publish. */
+function publishRefusal(token: ApiToken, field: 'public' | 'message'): VigilError {
+  const what =
+    field === 'public' ? 'publishing on the status page needs' : 'is shown on the status page; writing one needs';
+  const message = `${what} an admin token or a grant with publish: true for owner ${token.owner}`;
+  return new VigilError('FORBIDDEN', `${field}: ${message}`, [{ path: field, message }]);
+}
+
 /** Postmortems are published on the status page: an admin right or a `publish` grant. */
 function requirePublish(ctx: WebContext, token: ApiToken): void {
-  if (tenant(token) === undefined || mayPublish(ctx.config, token.owner)) return;
-  const message = `publishing on the status page needs an admin token or a grant with publish: true for owner ${token.owner}`;
-  throw new VigilError('FORBIDDEN', `public: ${message}`, [{ path: 'public', message }]);
+  if (!mayPublishWith(ctx, token)) throw publishRefusal(token, 'public');
 }
 
 /**
@@ -76,10 +87,8 @@ async function requirePublicMessage(
   incidentId: string,
   message: string | undefined,
 ): Promise<void> {
-  if (message === undefined || tenant(token) === undefined || mayPublish(ctx.config, token.owner)) return;
-  if (!(await ctx.publicStatus.incident(incidentId))) return;
-  const why = `is shown on the status page; writing one needs an admin token or a grant with publish: true for owner ${token.owner}`;
-  throw new VigilError('FORBIDDEN', `message: ${why}`, [{ path: 'message', message: why }]);
+  if (message === undefined || mayPublishWith(ctx, token)) return;
+  if (await ctx.publicStatus.incident(incidentId)) throw publishRefusal(token, 'message');
 }
 
 async function listIncidents(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
