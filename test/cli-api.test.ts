@@ -137,7 +137,7 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     expect(interval.code).toBe(2);
     expect(interval.output).toContain('--interval: expected a duration');
     expect(both.code).toBe(2);
-    expect(both.output).toContain('expected exactly one: --http URL or --tcp HOST:PORT');
+    expect(both.output).toContain('expected exactly one: --http URL, --tcp HOST:PORT or --dns [TYPE:]NAME[@SERVER]');
     expect(await api.redis.hexists(api.keys.checks, 'x')).toBe(0);
   });
 

@@ -183,9 +183,12 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
       expect(result.error, `prober, allowed check: ${result.message}`).not.toBe('blocked_target');
       // Another check id with the very same target, and the same id with another target, stay refused.
       expect(allowances.guardFor({ ...check, id: 'other' })).toBeUndefined();
-      const moved: Check = check.http
-        ? { ...check, http: { ...check.http, url: 'http://10.9.9.9/' } }
-        : { ...check, tcp: { ...(check.tcp as NonNullable<Check['tcp']>), port: 1 } };
+      const moved: Check =
+        check.kind === 'http'
+          ? { ...check, http: { ...check.http, url: 'http://10.9.9.9/' } }
+          : check.kind === 'tcp'
+            ? { ...check, tcp: { ...check.tcp, port: 1 } }
+            : { ...check, dns: { ...check.dns, server: '10.9.9.9' } };
       expect(allowances.guardFor(moved)).toBeUndefined();
       const other = await probe(
         { ...check, id: 'other' },

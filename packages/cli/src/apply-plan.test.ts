@@ -24,16 +24,24 @@ function desiredCheck(id: string): Check {
 
 /** A check as the API shows it: credential headers redacted, the revision of the real one. */
 function view(check: Check, owner: string | null = 'platform'): CheckView {
-  const http = check.http && {
-    ...check.http,
-    headers: Object.fromEntries(
-      Object.entries(check.http.headers).map(([name, value]) => [name, /auth/i.test(name) ? '[redacted]' : value]),
-    ),
-  };
-  const { owner: _owner, ...rest } = check;
+  const shown: Check =
+    check.kind === 'http'
+      ? {
+          ...check,
+          http: {
+            ...check.http,
+            headers: Object.fromEntries(
+              Object.entries(check.http.headers).map(([name, value]) => [
+                name,
+                /auth/i.test(name) ? '[redacted]' : value,
+              ]),
+            ),
+          },
+        }
+      : check;
+  const { owner: _owner, ...rest } = shown;
   return {
     ...rest,
-    ...(http && { http }),
     owner,
     source: owner === null ? 'config' : 'api',
     revision: checkRevision(check),
@@ -73,10 +81,11 @@ describe('planApply', () => {
   it('lists changed fields, and a changed secret header without its value', () => {
     const api = desiredCheck('api');
     const lb = desiredCheck('lb');
+    if (api.kind !== 'http') throw new Error('the api fixture is an HTTP check');
     const serverApi: Check = {
       ...api,
       http: {
-        ...(api.http as NonNullable<Check['http']>),
+        ...api.http,
         headers: { Authorization: 'Bearer old', Accept: 'text/plain' },
       },
     };

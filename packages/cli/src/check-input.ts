@@ -1,24 +1,34 @@
 import { readFile } from 'node:fs/promises';
-import { checkInputSchema, type FieldIssue, toFieldIssues, VigilError } from '@vigil/core';
+import {
+  CHECK_KINDS,
+  type CheckKind,
+  checkInputSchema,
+  checkKinds,
+  type FieldIssue,
+  toFieldIssues,
+  VigilError,
+} from '@vigil/core';
 import { LineCounter, parseDocument } from 'yaml';
 import { inputError } from './output/field-errors.js';
 
-/** The flags of `vigil checks add <id>`: a check without a file. */
-export interface CheckFlags {
-  http?: string;
-  tcp?: string;
+/** The flags of `vigil checks add <id>`: a check without a file; one flag per kind (`--http URL`). */
+export type CheckFlags = { [K in CheckKind]?: string } & {
   name?: string;
   interval?: string;
   timeout?: string;
   component?: string;
   vantages?: string;
   tag?: string[];
-}
+};
+
+/** `--http URL, --tcp HOST:PORT or --dns [TYPE:]NAME[@SERVER]`, from the kinds' own flags. */
+export const KIND_FLAGS_TEXT = ((list: string[]) => `${list.slice(0, -1).join(', ')} or ${list.at(-1)}`)(
+  CHECK_KINDS.map((kind) => `--${kind} ${checkKinds[kind].flag.value}`),
+);
 
 const FLAGS: [RegExp, string][] = [
   [/^id$/, '<id>'],
-  [/^http(?:\.|$)/, '--http'],
-  [/^tcp(?:\.|$)/, '--tcp'],
+  ...CHECK_KINDS.map((kind): [RegExp, string] => [new RegExp(`^${kind}(?:\\.|$)`), `--${kind}`]),
   [/^name$/, '--name'],
   [/^interval$/, '--interval'],
   [/^timeout$/, '--timeout'],
@@ -32,29 +42,33 @@ export function flagFor(path: string): string {
   return FLAGS.find(([pattern]) => pattern.test(path))?.[1] ?? path;
 }
 
-/** `db.example.com:5432`, `10.0.0.1:443`, `[2001:db8::1]:443` → host and port (still text). */
-function splitHostPort(text: string): { host: string; port: string } | undefined {
-  const match = /^\[([^\]]+)\]:(.*)$/.exec(text) ?? /^([^:]+):(.*)$/.exec(text);
-  return match?.[1] && match[2] !== undefined ? { host: match[1], port: match[2] } : undefined;
+/** The one kind flag given, as the kind's input settings; errors name the flag. */
+function kindFromFlags(flags: CheckFlags): Record<string, unknown> {
+  const given = CHECK_KINDS.filter((kind) => flags[kind] !== undefined);
+  const [kind] = given;
+  if (given.length !== 1 || kind === undefined) {
+    const path = CHECK_KINDS.map((name) => `--${name}`).join(' / ');
+    throw inputError([{ path, message: `expected exactly one: ${KIND_FLAGS_TEXT}` }]);
+  }
+  const { flag } = checkKinds[kind];
+  const text = flags[kind] ?? '';
+  const settings = flag.toInput(text);
+  if (!settings) {
+    throw inputError([
+      { path: `--${kind}`, message: `expected ${flag.value} such as ${flag.example}`, received: JSON.stringify(text) },
+    ]);
+  }
+  return { [kind]: settings };
 }
 
 /** The API body for a check given as flags, validated here so an error names the flag to fix. */
 export function checkFromFlags(id: string, flags: CheckFlags): Record<string, unknown> {
-  if ((flags.http === undefined) === (flags.tcp === undefined)) {
-    throw inputError([{ path: '--http / --tcp', message: 'expected exactly one: --http URL or --tcp HOST:PORT' }]);
-  }
-  const tcp = flags.tcp === undefined ? undefined : splitHostPort(flags.tcp);
-  if (flags.tcp !== undefined && !tcp) {
-    throw inputError([
-      { path: '--tcp', message: 'expected HOST:PORT such as db.example.com:5432', received: JSON.stringify(flags.tcp) },
-    ]);
-  }
+  const kind = kindFromFlags(flags);
   const input: Record<string, unknown> = {
     id,
     ...(flags.name !== undefined && { name: flags.name }),
     ...(flags.component !== undefined && { component: flags.component }),
-    ...(flags.http !== undefined && { http: { url: flags.http } }),
-    ...(tcp && { tcp: { host: tcp.host, port: tcp.port } }),
+    ...kind,
     ...(flags.interval !== undefined && { interval: flags.interval }),
     ...(flags.timeout !== undefined && { timeout: flags.timeout }),
     ...(flags.vantages !== undefined && { vantages: flags.vantages.split(',').map((v) => v.trim()) }),
@@ -93,7 +107,9 @@ export async function checkFromFile(file: string): Promise<Record<string, unknow
   }
   const data: unknown = doc.toJS();
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw inputError([{ path: file, message: 'expected one check: a mapping with id and http or tcp' }]);
+    throw inputError([
+      { path: file, message: `expected one check: a mapping with id and one of ${CHECK_KINDS.join(', ')}` },
+    ]);
   }
   const parsed = checkInputSchema.safeParse(data);
   if (!parsed.success) {

@@ -1,9 +1,9 @@
 import { type Clock, type ProbeResult, type ProbeTarget, systemClock, type TargetGuard } from '@vigil/core';
-import { type HttpProbeOutcome, probeHttp } from './http/http-probe.js';
+import type { KindOutcome } from './kinds/prober-kind.js';
+import { probeKind } from './kinds/registry.js';
 import { type HostResolver, systemResolver } from './net/resolve.js';
 import { ProbeContext } from './probe-context.js';
 import { classifyError } from './probe-errors.js';
-import { probeTcp } from './tcp/tcp-probe.js';
 
 const MAX_MESSAGE_CHARS = 2000;
 
@@ -38,9 +38,9 @@ export async function runProbe(target: ProbeTarget, options: ProbeOptions): Prom
     localAddress: options.localAddress,
     signal: options.signal,
   });
-  let outcome: HttpProbeOutcome;
+  let outcome: KindOutcome;
   try {
-    outcome = await probeTarget(target, ctx);
+    outcome = await probeKind(target, ctx);
   } catch (error) {
     // Every target-caused failure is settled inside the probe; what reaches here is a prober bug.
     outcome = {
@@ -62,16 +62,4 @@ export async function runProbe(target: ProbeTarget, options: ProbeOptions): Prom
     ...outcome,
     ...(message !== undefined && { message }),
   };
-}
-
-function probeTarget(target: ProbeTarget, ctx: ProbeContext): Promise<HttpProbeOutcome> {
-  switch (target.kind) {
-    case 'http':
-      if (target.http) return probeHttp(target.http, ctx);
-      break;
-    case 'tcp':
-      if (target.tcp) return probeTcp(target.tcp, ctx);
-      break;
-  }
-  throw new Error(`check ${target.id} is of kind ${target.kind} but has no ${target.kind} settings`);
 }

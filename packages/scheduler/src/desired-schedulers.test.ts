@@ -1,4 +1,4 @@
-import { type Check, parseConfig } from '@vigil/core';
+import { type Check, type CheckCommon, parseConfig } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import { desiredSchedulers } from './desired-schedulers.js';
 import { SLOT_WIDTH_MS, slotOffset } from './offset.js';
@@ -13,7 +13,7 @@ const template = (() => {
   return parsed;
 })();
 
-function checks(count: number, overrides: Partial<Check> = {}, stem = 'c'): Check[] {
+function checks(count: number, overrides: Partial<CheckCommon> = {}, stem = 'c'): Check[] {
   return Array.from({ length: count }, (_, i) => ({ ...template, id: `${stem}${i}`, ...overrides }));
 }
 

@@ -1,5 +1,6 @@
 import {
   type Check,
+  type CheckCommon,
   type CheckRegistry,
   parseConfig,
   probeQueueName,
@@ -16,7 +17,7 @@ import { createSchedulerContext } from './scheduler-context.js';
 
 const VANTAGES = ['alpha', 'beta'];
 
-function check(id: string, overrides: Partial<Check> = {}): Check {
+function check(id: string, overrides: Partial<CheckCommon> = {}): Check {
   const [parsed] = parseConfig(
     `vantages: [alpha, beta]\nchecks: [{ id: ${id}, interval: 30s, tcp: { host: example.com, port: 443 } }]`,
   ).checks;

@@ -1,7 +1,20 @@
-import type { CheckListState } from '@vigil/core';
+import type { CheckKind, CheckListState } from '@vigil/core';
 import { type Command, Option } from 'commander';
 import type { CheckFlags } from '../check-input.js';
 import type { CliContext } from '../cli-context.js';
+
+/**
+ * One flag per check kind (its value as core's kind module names it in `flag.value`); typed by the
+ * kinds, so a new kind without its flag does not compile, and `--help` need not load core.
+ */
+const KIND_FLAGS = {
+  http: { value: 'url', help: 'probe this http:// or https:// URL' },
+  tcp: { value: 'host:port', help: 'connect to this host and port' },
+  dns: {
+    value: '[type:]name[@server]',
+    help: "ask for this record (default type A), of this resolver (default: the prober host's)",
+  },
+} satisfies Record<CheckKind, { value: string; help: string }>;
 
 /** Core's CHECK_LIST_STATES; the compiler checks the list is complete, so `--help` need not load core. */
 const STATES = Object.keys({
@@ -36,12 +49,15 @@ export function registerChecks(program: Command, cli: () => Promise<CliContext>)
     .description('one check: its settings, uptime over 24h/7d/30d/90d and latest results')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }) => (await actions()).show(await cli(), id, opts));
-  checks
+  const kindFlags = Object.keys(KIND_FLAGS).map((kind) => `--${kind}`);
+  const add = checks
     .command('add [id]')
-    .description('register a check: -f check.yaml (one check, as in vigil.yaml), or <id> with --http or --tcp')
-    .option('-f, --file <file>', 'a YAML or JSON file holding one check')
-    .option('--http <url>', 'probe this http:// or https:// URL')
-    .option('--tcp <host:port>', 'connect to this host and port')
+    .description(
+      `register a check: -f check.yaml (one check, as in vigil.yaml), or <id> with one of ${kindFlags.join(', ')}`,
+    )
+    .option('-f, --file <file>', 'a YAML or JSON file holding one check');
+  for (const [kind, flag] of Object.entries(KIND_FLAGS)) add.option(`--${kind} <${flag.value}>`, flag.help);
+  add
     .option('--name <name>', 'a human name (default: the id)')
     .option('--interval <duration>', 'how often to probe, such as 30s or 1m')
     .option('--timeout <duration>', 'how long one probe may take')

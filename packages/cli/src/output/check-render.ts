@@ -1,13 +1,17 @@
-import { formatDuration, type ProbeResult, type UptimeReport, type UptimeWindow } from '@vigil/core';
+import {
+  describeCheckTarget,
+  formatDuration,
+  type ProbeResult,
+  type UptimeReport,
+  type UptimeWindow,
+} from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 import type { Palette } from './colour.js';
 import { formatAge, renderTable } from './table.js';
 
-/** What a check probes, in one short cell. */
-export function describeTarget(check: Pick<CheckView, 'http' | 'tcp'>): string {
-  if (check.http) return `${check.http.method} ${check.http.url}`;
-  if (check.tcp) return `${check.tcp.host}:${check.tcp.port}${check.tcp.tls ? ' (tls)' : ''}`;
-  return '-';
+/** What a check probes, in one short cell, as its kind describes it. */
+export function describeTarget(check: CheckView): string {
+  return describeCheckTarget(check);
 }
 
 /** A decided state in the colour a person reads it by. */
@@ -46,6 +50,29 @@ function percent(uptime: number | null): string {
   return `${value === 100 ? '100' : value.toFixed(value >= 99 ? 3 : 2).replace(/\.?0+$/, '')}%`;
 }
 
+/** `ok`, or the error and its message; a DNS answer's records follow either. */
+function resultText(result: ProbeResult): string {
+  const text = result.ok ? 'ok' : `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`;
+  return result.dns && result.ok ? `${text} → ${result.dns.answers.join(', ') || 'no records'}` : text;
+}
+
+/**
+ * Vantages told different DNS answers in the latest round, one line: the seed's "custom domains with
+ * A records still broken" seen from some places only.
+ */
+export function answerDisagreement(results: readonly ProbeResult[]): string | undefined {
+  const latest = Math.max(...results.map((result) => result.round));
+  const byAnswer = new Map<string, string[]>();
+  for (const result of results) {
+    if (result.round !== latest || !result.dns) continue;
+    const answer = `${result.dns.rcode} ${result.dns.answers.join(', ') || '(no records)'}`;
+    byAnswer.set(answer, [...(byAnswer.get(answer) ?? []), result.vantage]);
+  }
+  if (byAnswer.size < 2) return undefined;
+  const told = [...byAnswer].map(([answer, vantages]) => `${vantages.sort().join(', ')} → ${answer}`);
+  return `Vantages disagree: ${told.join('; ')}`;
+}
+
 function renderResults(results: readonly ProbeResult[], now: number, colours: Palette): string {
   if (results.length === 0) return 'No results yet.';
   return renderTable(
@@ -53,7 +80,7 @@ function renderResults(results: readonly ProbeResult[], now: number, colours: Pa
     results.map((result) => [
       result.vantage,
       new Date(result.round).toISOString().replace('.000Z', 'Z'),
-      (result.ok ? 'ok' : `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`).slice(0, 70),
+      resultText(result).slice(0, 70),
       result.status === undefined ? '-' : String(result.status),
       `${Math.round(result.timings.total)}ms`,
       formatAge(Math.max(0, now - result.finishedAt)),
@@ -86,5 +113,7 @@ export function renderCheck(
   if (check.tags.length > 0) lines.push(`  tags          ${check.tags.join(', ')}`);
   lines.push(`  uptime        ${WINDOWS.map((window) => `${window} ${percent(uptime[window].uptime)}`).join('   ')}`);
   lines.push('', 'Latest results:', renderResults(view.results, now, colours));
+  const disagreement = answerDisagreement(view.results);
+  if (disagreement) lines.push(colours.yellow(disagreement));
   return lines.join('\n');
 }

@@ -3,10 +3,10 @@ import { parseConfig } from '../config/config.js';
 import { redisKeys } from '../runtime/keys.js';
 import { createRedis } from '../runtime/redis.js';
 import { eventually, TEST_REDIS_URL, testRedis } from '../testing/index.js';
-import type { Check } from './check.js';
+import type { Check, CheckCommon } from './check.js';
 import { CheckRegistry, type RegistryChange } from './check-registry.js';
 
-function sampleCheck(id: string, overrides: Partial<Check> = {}): Check {
+function sampleCheck(id: string, overrides: Partial<CheckCommon> = {}): Check {
   const [check] = parseConfig(`vantages: [a]\nchecks: [{ id: ${id}, tcp: { host: example.com, port: 443 } }]`).checks;
   if (!check) throw new Error('fixture did not parse');
   return { ...check, ...overrides };

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DAY_MS, durationSchema, formatDuration } from '../config/duration.js';
-import { bodyPatternProblem } from './body-pattern.js';
+import {
+  CHECK_KINDS,
+  type CheckKind,
+  checkKinds,
+  inputKindSettings,
+  type KindSettings,
+  kindSettingsOf,
+  kindsIn,
+} from './kinds/registry.js';
 
 /** Identifiers of checks, components, vantages: safe in Redis keys, queue names and URLs. */
 export const slugSchema = z
@@ -10,124 +17,6 @@ export const slugSchema = z
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
     error: 'expected a slug: lowercase letters, digits and -, 1 to 63 characters, not starting or ending with -',
   });
-
-/** `200`, `200-299` or `2xx`; parsed into an inclusive range. */
-export const statusRangeSchema = z
-  .union([z.number(), z.string()], { error: 'expected a status like 200, "200-299" or "2xx"' })
-  .transform((raw, ctx) => {
-    const text = String(raw).trim();
-    let match = /^([1-5])xx$/i.exec(text);
-    if (match) {
-      const hundred = Number(match[1]) * 100;
-      return { min: hundred, max: hundred + 99 };
-    }
-    match = /^(\d{3})(?:-(\d{3}))?$/.exec(text);
-    const min = Number(match?.[1]);
-    const max = Number(match?.[2] ?? match?.[1]);
-    if (!match || min < 100 || max > 599 || min > max) {
-      ctx.addIssue({ code: 'custom', message: 'expected a status like 200, "200-299" or "2xx" (100 to 599)' });
-      return z.NEVER;
-    }
-    return { min, max };
-  });
-export type StatusRange = z.output<typeof statusRangeSchema>;
-
-const regexSource = z.string().superRefine((source, ctx) => {
-  const problem = bodyPatternProblem(source);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
-const jsonExpectSchema = z.strictObject({
-  /** `$.status`, `$.items[0].state`, `$["weird key"]` */
-  path: z.string().regex(/^\$(?:\.[A-Za-z_$][\w$-]*|\[\d+\]|\["[^"]*"\])*$/, {
-    error: 'expected a JSON path like $.status or $.items[0].state',
-  }),
-  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-});
-
-export const httpExpectSchema = z.strictObject({
-  status: z.array(statusRangeSchema).min(1).prefault(['200-399']),
-  bodyContains: z.string().min(1).optional(),
-  bodyRegex: regexSource.optional(),
-  json: jsonExpectSchema.optional(),
-  /** Slower than this is reported `slow` (degraded), not failed. */
-  maxMs: z.int().positive().optional(),
-  certDaysLeft: z.int().nonnegative().optional(),
-});
-
-/** URL userinfo, if the string parses at all (an unparsable one is already an issue of its own). */
-function hasCredentials(url: string): boolean {
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  return Boolean(parsed?.username || parsed?.password);
-}
-
-const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
-export const httpSpecSchema = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
-    .refine((url) => !hasCredentials(url), {
-      error: 'credentials in the URL are not allowed; send them in headers',
-    }),
-  method: z.enum(HTTP_METHODS).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  /** Redirects followed before giving up; 0 treats a redirect as the response. */
-  maxRedirects: z.int().min(0).max(20).default(5),
-  /** Probe every address the name resolves to, one sub-result per address. */
-  allAddresses: z.boolean().default(false),
-  /** Largest body read for assertions; a larger one fails as `body_too_large`. */
-  maxBodyBytes: z
-    .int()
-    .positive()
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-  /** Accept self-signed or mismatched certificates (the expiry is still reported). */
-  insecureTls: z.boolean().default(false),
-  expect: httpExpectSchema.prefault({}),
-});
-export type HttpSpec = z.output<typeof httpSpecSchema>;
-
-/** RFC 1123 labels: letters, digits and inner hyphens, at most 63 each, 253 in all; a final dot is allowed. */
-const HOST_NAME =
-  /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-/** A TCP target's host: a DNS name or an IPv4/IPv6 literal (bracketed or not) — not `host:80`, a URL, or stray spaces. */
-function isHostOrAddress(host: string): boolean {
-  const bracketed = /^\[([^\]]+)\]$/.exec(host)?.[1];
-  return isIP(host) !== 0 || (bracketed !== undefined && isIP(bracketed) === 6) || HOST_NAME.test(host);
-}
-
-export const tcpSpecSchema = z.strictObject({
-  host: z.string().refine(isHostOrAddress, { error: 'expected a host name or an IP address, without port or scheme' }),
-  /** A number, or digits in a string (so `${PORT}` from the environment works). */
-  port: z
-    .union(
-      [
-        z.int(),
-        z
-          .string()
-          .regex(/^\d{1,5}$/)
-          .transform(Number),
-      ],
-      { error: 'expected a port from 1 to 65535' },
-    )
-    .pipe(
-      z
-        .int()
-        .min(1, { error: 'expected a port from 1 to 65535' })
-        .max(65535, { error: 'expected a port from 1 to 65535' }),
-    ),
-  tls: z.boolean().default(false),
-  servername: z.string().optional(),
-  insecureTls: z.boolean().default(false),
-  /** Written after connecting; `expect` is then awaited in what comes back. */
-  send: z.string().optional(),
-  expect: z.string().min(1).optional(),
-  certDaysLeft: z.int().nonnegative().optional(),
-  maxMs: z.int().positive().optional(),
-});
-export type TcpSpec = z.output<typeof tcpSpecSchema>;
 
 export const quorumSchema = z.union([z.literal('majority'), z.literal('all'), z.int().positive()], {
   error: 'expected "majority", "all" or a number of vantages',
@@ -140,8 +29,7 @@ const checkInputFields = {
   id: slugSchema,
   name: z.string().min(1).max(200).optional(),
   component: slugSchema.optional(),
-  http: httpSpecSchema.optional(),
-  tcp: tcpSpecSchema.optional(),
+  ...kindInputFields(),
   interval: durationSchema.optional(),
   timeout: durationSchema.optional(),
   vantages: z.array(slugSchema).min(1).optional(),
@@ -157,9 +45,19 @@ const checkInputFields = {
   public: z.boolean().default(false),
 };
 
-function exactlyOneKind(check: { http?: unknown; tcp?: unknown }, ctx: z.RefinementCtx): void {
-  const kinds = [check.http, check.tcp].filter((kind) => kind !== undefined).length;
-  if (kinds !== 1) ctx.addIssue({ code: 'custom', path: ['http'], message: 'expected exactly one of http or tcp' });
+/** `http: httpSpecSchema.optional()` and so on, one field per kind of the registry. */
+function kindInputFields(): { [K in CheckKind]: z.ZodOptional<(typeof checkKinds)[K]['schema']> } {
+  const fields = Object.fromEntries(CHECK_KINDS.map((kind) => [kind, checkKinds[kind].schema.optional()]));
+  return fields as { [K in CheckKind]: z.ZodOptional<(typeof checkKinds)[K]['schema']> };
+}
+
+const KIND_CHOICES = `${CHECK_KINDS.slice(0, -1).join(', ')} or ${CHECK_KINDS.at(-1)}`;
+
+function exactlyOneKind(check: Partial<Record<CheckKind, unknown>>, ctx: z.RefinementCtx): void {
+  const kinds = kindsIn(check);
+  if (kinds.length !== 1) {
+    ctx.addIssue({ code: 'custom', path: [CHECK_KINDS[0]], message: `expected exactly one of ${KIND_CHOICES}` });
+  }
 }
 
 /** A check as written in an API body (or vigil.yaml, less its file-only fields): defaults not yet applied. */
@@ -188,14 +86,11 @@ export const MIN_INTERVAL_MS = 1_000;
 /** A day: the longest interval a probed check may have (a job that checks in weekly is a heartbeat). */
 export const MAX_INTERVAL_MS = DAY_MS;
 
-/** A check with every default applied: what the registry stores and the scheduler reads. */
-export interface Check {
+/** What every check has, whatever its kind. */
+export interface CheckCommon {
   id: string;
   name: string;
   component?: string;
-  kind: 'http' | 'tcp';
-  http?: HttpSpec;
-  tcp?: TcpSpec;
   intervalMs: number;
   timeoutMs: number;
   /** Vantages that probe it; empty means every configured vantage. */
@@ -213,6 +108,9 @@ export interface Check {
   owner?: string;
 }
 
+/** A check with every default applied: what the registry stores and the scheduler reads. Its kind's settings sit under the kind's name. */
+export type Check = CheckCommon & KindSettings;
+
 /** Applies defaults to a validated input; `validateResolvedCheck` then checks what spans fields. */
 export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check {
   const intervalMs = input.interval ?? defaults.interval;
@@ -221,9 +119,7 @@ export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check 
     id: input.id,
     name: input.name ?? input.id,
     ...(input.component !== undefined && { component: input.component }),
-    kind: input.http ? 'http' : 'tcp',
-    ...(input.http && { http: input.http }),
-    ...(input.tcp && { tcp: input.tcp }),
+    ...inputKindSettings(input),
     intervalMs,
     timeoutMs,
     vantages: input.vantages ?? [],
@@ -236,13 +132,6 @@ export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check 
     paused: input.paused,
     ...(input.public && { public: true }),
   };
-}
-
-/** The host a check probes, for per-host concurrency caps and messages. */
-export function checkTarget(check: Pick<Check, 'http' | 'tcp'>): string {
-  if (check.http) return new URL(check.http.url).host;
-  if (check.tcp) return `${check.tcp.host}:${check.tcp.port}`;
-  return '';
 }
 
 /** Rules that span a check and its defaults; each issue names the field to fix. */
@@ -269,25 +158,17 @@ export function checkRevision(check: Check): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
-function statusText(range: StatusRange): string {
-  return range.min === range.max ? String(range.min) : `${range.min}-${range.max}`;
-}
-
 /**
  * The input form of a stored check (durations as text, status ranges as strings): parsing it
  * with `checkInputSchema` and resolving it gives the same check back. PATCH merges into it.
  */
 export function checkToInput(check: Check): Record<string, unknown> {
-  const http = check.http && {
-    ...check.http,
-    expect: { ...check.http.expect, status: check.http.expect.status.map(statusText) },
-  };
+  const { kind, spec, module } = kindSettingsOf(check);
   return {
     id: check.id,
     name: check.name,
     ...(check.component !== undefined && { component: check.component }),
-    ...(http && { http }),
-    ...(check.tcp && { tcp: check.tcp }),
+    [kind]: module.toInput(spec),
     interval: formatDuration(check.intervalMs),
     timeout: formatDuration(check.timeoutMs),
     ...(check.vantages.length > 0 && { vantages: check.vantages }),

@@ -2,21 +2,45 @@
 export { type BodyPattern, compileBodyPattern } from './body-pattern.js';
 export {
   type Check,
+  type CheckCommon,
   type CheckInput,
   checkInputSchema,
   checkRevision,
-  checkTarget,
   checkToInput,
   type FileCheckInput,
   fileCheckInputSchema,
-  type HttpSpec,
-  httpSpecSchema,
   type Quorum,
   resolveCheck,
-  type StatusRange,
   slugSchema,
-  type TcpSpec,
-  tcpSpecSchema,
 } from './check.js';
 export { CheckRegistry } from './check-registry.js';
 export { CHECK_LIST_STATES, type CheckListState, type CheckStateName } from './check-state-name.js';
+export type { AnyCheckKindModule, CheckKindModule, KindFlag, PolicyHost } from './kinds/check-kind.js';
+export {
+  DNS_PORT,
+  DNS_RCODES,
+  DNS_RECORD_TYPES,
+  type DnsRecordType,
+  type DnsSpec,
+  dnsServer,
+  dnsSpecSchema,
+} from './kinds/dns.js';
+export { type HttpSpec, httpSpecSchema, REDACTED, type StatusRange } from './kinds/http.js';
+export {
+  CHECK_KINDS,
+  type CheckKind,
+  checkKinds,
+  checkLimitKey,
+  checkTarget,
+  describeCheckTarget,
+  type KindSettings,
+  type KindSpec,
+  kindModule,
+  kindSettingsOf,
+  kindsIn,
+  type PolicyTarget,
+  pickKindSettings,
+  policyHostsOf,
+  publicCheckTarget,
+} from './kinds/registry.js';
+export { type TcpSpec, tcpSpecSchema } from './kinds/tcp.js';

@@ -1,4 +1,5 @@
 import type { FileCheckInput } from '../checks/check.js';
+import { checkTarget, inputKindSettings } from '../checks/kinds/registry.js';
 import type { FieldIssue } from '../errors/errors.js';
 import type { PrivateTargetAllowance } from '../targets/target-allowances.js';
 import { TargetGuard } from '../targets/target-guard.js';
@@ -29,7 +30,8 @@ export function configTargetIssues(
       }
       return;
     }
-    if (!literalTargetRanges(check)) {
+    const ranges = literalTargetRanges(check);
+    if (!ranges) {
       issues.push({
         path: `checks[${i}].allowPrivateTarget`,
         message:
@@ -38,12 +40,8 @@ export function configTargetIssues(
       });
       return;
     }
-    allowances.push({
-      checkId: check.id,
-      index: i,
-      ...(check.http && { http: { url: check.http.url } }),
-      ...(check.tcp && { tcp: { host: check.tcp.host, port: check.tcp.port } }),
-    });
+    const target = checkTarget(inputKindSettings(check));
+    allowances.push({ checkId: check.id, index: i, target, ranges });
   });
   return { issues, allowances };
 }

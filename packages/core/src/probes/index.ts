@@ -11,6 +11,7 @@ export {
 } from './probe-job.js';
 export {
   type AddressOutcome,
+  type DnsAnswer,
   type ProbeErrorClass,
   type ProbeOutcome,
   type ProbeResult,

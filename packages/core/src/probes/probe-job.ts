@@ -1,8 +1,9 @@
 import type { Check } from '../checks/check.js';
+import { type KindSettings, pickKindSettings } from '../checks/kinds/registry.js';
 import type { ProbeResult } from './probe-result.js';
 
 /** What a prober needs to run a check: carried in the job so a probe never reads the registry. */
-export type ProbeTarget = Pick<Check, 'id' | 'kind' | 'http' | 'tcp' | 'intervalMs' | 'timeoutMs'>;
+export type ProbeTarget = Pick<Check, 'id' | 'intervalMs' | 'timeoutMs'> & KindSettings;
 
 /** The data of a probe job; the round is the job's scheduled time, read from the job itself. */
 export interface ProbeJobData {
@@ -32,9 +33,7 @@ export interface ProbeJob extends ProbeJobData {
 export function toProbeTarget(check: Check): ProbeTarget {
   return {
     id: check.id,
-    kind: check.kind,
-    ...(check.http && { http: check.http }),
-    ...(check.tcp && { tcp: check.tcp }),
+    ...pickKindSettings(check),
     intervalMs: check.intervalMs,
     timeoutMs: check.timeoutMs,
   };

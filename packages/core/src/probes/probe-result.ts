@@ -15,6 +15,12 @@ export const PROBE_ERRORS = [
   'too_many_redirects',
   'protocol',
   'blocked_target',
+  /** DNS: the name does not exist (rcode NXDOMAIN). */
+  'nxdomain',
+  /** DNS: the resolver failed to answer (rcode SERVFAIL). */
+  'servfail',
+  /** DNS: the resolver refused the question (rcode REFUSED). */
+  'dns_refused',
   'internal',
 ] as const;
 export type ProbeErrorClass = (typeof PROBE_ERRORS)[number];
@@ -29,6 +35,16 @@ export const timingsSchema = z.object({
 });
 export type Timings = z.output<typeof timingsSchema>;
 
+/** What a DNS probe was told: the response code, the records of the asked type as text (sorted), their smallest TTL. */
+export const dnsAnswerSchema = z.object({
+  rcode: z.string().max(16),
+  answers: z.array(z.string().max(512)).max(64),
+  minTtl: z.int().nonnegative().optional(),
+  /** `tcp` when the UDP answer came truncated and the question was asked again over TCP. */
+  transport: z.enum(['udp', 'tcp']),
+});
+export type DnsAnswer = z.output<typeof dnsAnswerSchema>;
+
 const outcomeShape = {
   ok: z.boolean(),
   error: z.enum(PROBE_ERRORS).optional(),
@@ -40,6 +56,8 @@ const outcomeShape = {
   certExpiresAt: z.number().optional(),
   /** Slower than the check's `maxMs`: still up, but degraded. */
   slow: z.boolean().optional(),
+  /** A DNS check's answer, kept on failures too: vantages told different things show it here. */
+  dns: dnsAnswerSchema.optional(),
 };
 
 /** The outcome of one probe against one address. */

@@ -3,6 +3,7 @@
  * in force, and the 90 daily verdict buckets. Checks appear by name and target only when `public`.
  */
 import type { Check } from '../checks/check.js';
+import { publicCheckTarget } from '../checks/kinds/registry.js';
 import { activeMaintenances, isUnderMaintenance } from '../maintenance/maintenance.js';
 import type { Maintenance } from '../maintenance/maintenance-schema.js';
 import { readUptimeDays, type UptimeDayCounts } from '../results/uptime.js';
@@ -134,19 +135,7 @@ function checkStatus(reading: CheckReading): ComponentStatus {
 
 function toPublicCheck(reading: CheckReading): PublicCheck {
   const { check } = reading;
-  return { id: check.id, name: check.name, target: publicTarget(check), status: checkStatus(reading) };
-}
-
-/**
- * What the public sees of a check's target: scheme, host (and port) and path of a URL, never its
- * user, password, query string or fragment (an `?api_key=…` is a credential); a TCP target's host:port.
- */
-export function publicTarget(check: Pick<Check, 'http' | 'tcp'>): string {
-  if (check.http) {
-    const url = new URL(check.http.url);
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  }
-  return check.tcp ? `${check.tcp.host}:${check.tcp.port}` : '';
+  return { id: check.id, name: check.name, target: publicCheckTarget(check), status: checkStatus(reading) };
 }
 
 /** Day-by-day sums over several checks (each list covers the same days, oldest first). */

@@ -1,29 +1,19 @@
+import { checkTarget, type KindSettings } from '../checks/kinds/registry.js';
 import { TargetGuard, type TargetGuardOptions } from './target-guard.js';
-import { literalTargetRanges, type PolicyTarget } from './target-policy.js';
 
-/** `allowPrivateTarget: true` on one check of vigil.yaml: its id and the exact target it was written with. */
+/** `allowPrivateTarget: true` on one check of vigil.yaml: its id, the exact target it was written with, and what that target names. */
 export interface PrivateTargetAllowance {
   checkId: string;
   /** Where the check sits in vigil.yaml's `checks`, for errors that name it. */
   index: number;
-  http?: { url: string } | undefined;
-  tcp?: { host: string; port: number } | undefined;
+  /** The check's target as `checkTarget` writes it (`tcp 127.0.0.1:5432`). */
+  target: string;
+  /** The addresses the target names by its spelling (`literalTargetRanges`). */
+  ranges: string[];
 }
 
 /** The part of a probe job the allowance is matched against. */
-export interface AllowanceSubject {
-  id: string;
-  http?: { url: string } | undefined;
-  tcp?: { host: string; port: number } | undefined;
-}
-
-function sameTarget(
-  a: AllowanceSubject | PrivateTargetAllowance,
-  b: AllowanceSubject | PrivateTargetAllowance,
-): boolean {
-  if (a.http || b.http) return a.http?.url === b.http?.url;
-  return a.tcp?.host === b.tcp?.host && a.tcp?.port === b.tcp?.port;
-}
+export type AllowanceSubject = { id: string } & KindSettings;
 
 /**
  * The prober's side of `allowPrivateTarget`: a check probes under the fleet's guard, widened only when
@@ -35,9 +25,7 @@ export class TargetAllowances {
 
   constructor(options: TargetGuardOptions & { allowances?: readonly PrivateTargetAllowance[] | undefined }) {
     for (const allowance of options.allowances ?? []) {
-      const ranges = literalTargetRanges(allowance as PolicyTarget);
-      if (!ranges) continue;
-      const guard = new TargetGuard({ ...options, allowTargets: [...options.allowTargets, ...ranges] });
+      const guard = new TargetGuard({ ...options, allowTargets: [...options.allowTargets, ...allowance.ranges] });
       this.byCheck.set(allowance.checkId, { allowance, guard });
     }
   }
@@ -45,6 +33,6 @@ export class TargetAllowances {
   /** The widened guard when vigil.yaml allowed exactly this check id and target; otherwise undefined (the fleet's guard applies). */
   guardFor(check: AllowanceSubject): TargetGuard | undefined {
     const entry = this.byCheck.get(check.id);
-    return entry && sameTarget(entry.allowance, check) ? entry.guard : undefined;
+    return entry && entry.allowance.target === checkTarget(check) ? entry.guard : undefined;
   }
 }

@@ -10,9 +10,10 @@ import {
 import { eventually, freePort, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpPhaseSeconds } from '../kinds/http.js';
 import { createProberContext } from '../prober-context.js';
 import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestServer } from '../test-servers.js';
-import { httpPhaseSeconds, ProbeMetrics } from './probe-metrics.js';
+import { ProbeMetrics } from './probe-metrics.js';
 import { ProbeWorker } from './probe-worker.js';
 
 const VANTAGE = 'metrics-alpha';

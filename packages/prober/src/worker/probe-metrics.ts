@@ -1,16 +1,15 @@
 import { type ProbeResult, type ProberSettings, type ProbeTarget, processMetrics } from '@vigil/core';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { CheckLabels } from '../kinds/prober-kind.js';
+import { createKindSeries } from '../kinds/registry.js';
 
 const DEFAULT_SETTINGS = { perCheck: true, maxChecks: 10_000 } as const;
 const LATENESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
-type Phase = (typeof PHASES)[number];
 /** A check's series outlive its last probe by 3 intervals, and never less than this. */
 const MIN_SERIES_TTL_MS = 10 * 60_000;
 const SWEEP_EVERY_MS = 30_000;
 
 type ProbeResultLabel = 'ok' | 'fail' | 'blocked';
-type CheckLabels = { check: string; vantage: string };
 
 /**
  * Created once per process, on the process registry: every prober (one per vantage under `vigil
@@ -24,14 +23,9 @@ function createMetrics() {
   return {
     success: perCheck('probe_success', 'Whether the last probe succeeded (1) or failed (0).'),
     duration: perCheck('probe_duration_seconds', 'How long the last probe took, in seconds.'),
-    httpStatus: perCheck('probe_http_status_code', 'HTTP status of the last response; 0 when none came.'),
     certExpiry: perCheck('probe_ssl_earliest_cert_expiry', 'When the earliest leaf certificate seen expires (Unix s).'),
-    httpPhases: new Gauge<keyof CheckLabels | 'phase'>({
-      name: 'probe_http_duration_seconds',
-      help: 'Duration of each phase of the last HTTP probe, in seconds.',
-      labelNames: ['check', 'vantage', 'phase'],
-      registers,
-    }),
+    /** Each kind's own series (HTTP status and phases, DNS answers…), from the prober's kind registry. */
+    byKind: createKindSeries(registers),
     probes: new Counter<'vantage' | 'result'>({
       name: 'vigil_probes_total',
       help: 'Probes run, by result (blocked: the target guard refused the address).',
@@ -103,25 +97,9 @@ class CheckSeries {
 const checkSeries = new CheckSeries();
 
 function removeSeries(labels: CheckLabels): void {
-  const { success, duration, httpStatus, certExpiry, httpPhases } = metrics();
-  for (const gauge of [success, duration, httpStatus, certExpiry]) gauge.remove(labels);
-  for (const phase of PHASES) httpPhases.remove({ ...labels, phase });
-}
-
-/**
- * blackbox_exporter's phases from Vigil's timings (ms, of the last hop). Transfer is what the total
- * leaves over: reading the body, judging it, and any earlier redirect hops.
- */
-export function httpPhaseSeconds(timings: ProbeResult['timings']): Record<Phase, number> {
-  const { dns = 0, connect = 0, tls = 0, firstByte = 0, total } = timings;
-  const transfer = Math.max(0, total - dns - connect - tls - firstByte);
-  return {
-    resolve: dns / 1000,
-    connect: connect / 1000,
-    tls: tls / 1000,
-    processing: firstByte / 1000,
-    transfer: transfer / 1000,
-  };
+  const { success, duration, certExpiry, byKind } = metrics();
+  for (const gauge of [success, duration, certExpiry]) gauge.remove(labels);
+  for (const series of Object.values(byKind)) series.remove(labels);
 }
 
 /** The earliest expiry among the certificates the probe saw (every address's, with `allAddresses`). */
@@ -177,14 +155,10 @@ export class ProbeMetrics {
   }
 
   private setSeries(labels: CheckLabels, result: ProbeResult, kind: ProbeTarget['kind']): void {
-    const { success, duration, httpStatus, certExpiry, httpPhases } = metrics();
+    const { success, duration, certExpiry, byKind } = metrics();
     success.set(labels, result.ok ? 1 : 0);
     duration.set(labels, result.timings.total / 1000);
-    if (kind === 'http') {
-      httpStatus.set(labels, result.status ?? 0);
-      for (const [phase, seconds] of Object.entries(httpPhaseSeconds(result.timings)))
-        httpPhases.set({ ...labels, phase }, seconds);
-    }
+    byKind[kind].set(labels, result);
     const expiry = earliestCertExpiry(result);
     if (expiry === undefined) certExpiry.remove(labels);
     else certExpiry.set(labels, Math.floor(expiry / 1000));

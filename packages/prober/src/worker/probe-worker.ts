@@ -1,6 +1,6 @@
 import {
   type Clock,
-  checkTarget,
+  checkLimitKey,
   isRoundExpired,
   type ProbeJobData,
   type ProbeResult,
@@ -176,7 +176,7 @@ export class ProbeWorker {
   private run(check: ProbeTarget, round: number): Promise<ProbeResult | undefined> {
     return this.gate.run(ALL, async () => {
       if (this.rate && !isRoundExpired({ round, check }, this.clock.now())) await this.rate.take();
-      return this.limiter.run(checkTarget(check), async () => {
+      return this.limiter.run(checkLimitKey(check), async () => {
         if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
         this.metrics.started(round, this.clock.now());
         return runProbe(check, {

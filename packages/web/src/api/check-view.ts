@@ -1,12 +1,9 @@
-import { type Check, checkRevision } from '@vigil/core';
+import { type Check, type CheckCommon, checkRevision, type KindSettings, kindSettingsOf } from '@vigil/core';
 
-/**
- * Header names whose values are credentials: shown as `[redacted]`, never echoed back. Any `key`
- * counts (`Ocp-Apim-Subscription-Key`, `X-Functions-Key`): hiding a harmless one costs nothing.
- */
-const SECRET_HEADER = /auth|cookie|token|secret|passw|key|session|credential|signature/i;
+/** A check as the API shows it: any kind, its settings under the kind's name. */
+export type CheckView = Omit<CheckCommon, 'owner'> & KindSettings & CheckViewFields;
 
-export interface CheckView extends Omit<Check, 'owner'> {
+interface CheckViewFields {
   owner: string | null;
   /** `config` for checks from vigil.yaml, `api` for checks registered through the API. */
   source: 'config' | 'api';
@@ -16,24 +13,18 @@ export interface CheckView extends Omit<Check, 'owner'> {
   state: string;
 }
 
-/** A check as the API shows it: credentials in headers redacted, ownership and revision added. */
+/** A check as the API shows it: credentials redacted by its kind, ownership and revision added. */
 export function checkView(check: Check, state: string | undefined): CheckView {
   const { owner, ...rest } = check;
-  const http = check.http && {
-    ...check.http,
-    headers: Object.fromEntries(
-      Object.entries(check.http.headers).map(([name, value]) => [
-        name,
-        SECRET_HEADER.test(name) ? '[redacted]' : value,
-      ]),
-    ),
-  };
-  return {
+  const { kind, spec, module } = kindSettingsOf(check);
+  const view = {
     ...rest,
-    ...(http && { http }),
+    [kind]: module.redact(spec),
     owner: owner ?? null,
     source: owner === undefined ? 'config' : 'api',
     revision: checkRevision(check),
     state: check.paused ? 'paused' : (state ?? 'new'),
   };
+  // The kind's settings replaced by their redacted form: still the settings of the same kind.
+  return view as CheckView;
 }

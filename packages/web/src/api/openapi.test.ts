@@ -36,6 +36,7 @@ const CHECK_FIELDS = [
   'component',
   'http',
   'tcp',
+  'dns',
   'interval',
   'timeout',
   'vantages',
@@ -165,6 +166,11 @@ describe('OpenAPI document', () => {
       expect.arrayContaining(['url', 'method', 'headers', 'body', 'expect']),
     );
     expect(create?.properties?.tcp?.properties).toHaveProperty('host');
+    // Every kind's settings come from its module in core's registry, described for the reader.
+    expect(Object.keys(create?.properties?.dns?.properties ?? {})).toEqual(
+      expect.arrayContaining(['name', 'type', 'server', 'expect']),
+    );
+    expect(create?.properties?.dns?.description).toEqual(expect.stringContaining('DNS question'));
   });
 
   it('is structurally sound: unique operation ids, known methods, resolvable refs, described responses', () => {

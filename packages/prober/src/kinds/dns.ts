@@ -1,0 +1,83 @@
+import { getServers } from 'node:dns';
+import { isIP } from 'node:net';
+import { type DnsSpec, dnsServer } from '@vigil/core';
+import { Gauge } from 'prom-client';
+import { answerProblem, dnsAnswer } from '../dns/dns-answers.js';
+import { exchange } from '../dns/dns-exchange.js';
+import { assertAllowed, resolveTarget } from '../net/resolve.js';
+import { finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
+import { ProbeFailure } from '../probe-errors.js';
+import type { CheckLabels, KindOutcome, ProberKindModule } from './prober-kind.js';
+
+/**
+ * The resolver to ask: the check's `server`, its name resolved and every address vetted by the target
+ * guard; or else the prober host's own first resolver — the operator's configuration, like the resolver
+ * every other probe's names go through, so it is not vetted.
+ */
+async function resolverAddress(
+  spec: DnsSpec,
+  ctx: ProbeContext,
+  trace: ProbeTrace,
+): Promise<{ address: string; port: number }> {
+  if (spec.server === undefined) {
+    const [first] = getServers();
+    if (first === undefined)
+      throw new ProbeFailure('dns', 'this prober has no resolver configured; give the check a server');
+    const system = dnsServer(first);
+    return { address: system.host, port: system.port };
+  }
+  const { host, port } = dnsServer(spec.server);
+  if (isIP(host) !== 0) {
+    assertAllowed(ctx, host);
+    return { address: host, port };
+  }
+  const family = ctx.localAddress === undefined ? 0 : isIP(ctx.localAddress);
+  const addresses = await resolveTarget(host, ctx, trace);
+  const address = addresses.find((candidate) => family === 0 || isIP(candidate) === family);
+  if (address === undefined)
+    throw new ProbeFailure('unreachable', `${host} has no IPv${family} address to reach from ${ctx.localAddress}`);
+  return { address, port };
+}
+
+/** Asks the question, then judges the answer: its rcode, its records, their TTL, and how long it took. */
+async function probeDns(spec: DnsSpec, ctx: ProbeContext): Promise<KindOutcome> {
+  const trace = new ProbeTrace();
+  let answer: KindOutcome['dns'];
+  const outcome = await settle(ctx, trace, async () => {
+    const { address, port } = await resolverAddress(spec, ctx, trace);
+    const { response, transport } = await exchange({ address, port, name: spec.name, type: spec.type }, ctx, trace);
+    answer = dnsAnswer(response, spec, transport);
+    const problem = answerProblem(answer, spec);
+    if (problem) return trace.failure(ctx, problem.error, problem.message);
+    return finalVerdict(ctx, trace, spec.expect);
+  });
+  return answer === undefined ? outcome : { ...outcome, dns: answer };
+}
+
+export const dnsProber = {
+  probe: probeDns,
+  createSeries(registers) {
+    const lookup = new Gauge<keyof CheckLabels>({
+      name: 'probe_dns_lookup_time_seconds',
+      help: 'How long the last DNS question took to answer, in seconds.',
+      labelNames: ['check', 'vantage'],
+      registers,
+    });
+    const answers = new Gauge<keyof CheckLabels>({
+      name: 'probe_dns_answer_rrs',
+      help: 'Records of the asked type in the last DNS answer.',
+      labelNames: ['check', 'vantage'],
+      registers,
+    });
+    return {
+      set(labels, result) {
+        lookup.set(labels, (result.timings.firstByte ?? result.timings.total) / 1000);
+        answers.set(labels, result.dns?.answers.length ?? 0);
+      },
+      remove(labels) {
+        lookup.remove(labels);
+        answers.remove(labels);
+      },
+    };
+  },
+} satisfies ProberKindModule<DnsSpec>;
