@@ -125,6 +125,38 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     expect(refused.output.trim()).toBe(`vigil: ${bad} component: expected the id of a declared component (got "nope")`);
   });
 
+  it('adds a DNS check with --dns, and shows each vantage’s latest answer and where they disagree', async () => {
+    const env = api.env(admin);
+    const added = await runVigil(['checks', 'add', 'mx', '--dns', 'mx:example.com@9.9.9.9'], { env });
+    expect(added.code, added.output).toBe(0);
+    const round = Date.now() - 5_000;
+    const answered = (vantage: string, answers: string[], ok: boolean) =>
+      sampleResult({
+        checkId: 'mx',
+        vantage,
+        round,
+        finishedAt: Date.now(),
+        ok,
+        ...(!ok && { error: 'assertion' as const, message: 'expected 10 mx1.example.com among the answers' }),
+        dns: { rcode: 'NOERROR', answers, minTtl: 300, transport: 'udp' },
+      });
+    await api.ctx.results.record(answered('alpha', ['10 mx1.example.com'], true), 30_000);
+    await api.ctx.results.record(answered('beta', ['10 mx.old.example.net'], false), 30_000);
+
+    const [table, shown] = await Promise.all([
+      runVigil(['checks', 'ls'], { env }),
+      runVigil(['checks', 'show', 'mx'], { env }),
+    ]);
+    expect(table.output).toMatch(/^mx\s+new\s+dns\s+MX example\.com @9\.9\.9\.9\s+30s/m);
+    expect(shown.output).toContain('target        dns MX example.com @9.9.9.9');
+    expect(shown.output).toMatch(/^ {2}alpha\s+NOERROR 10 mx1\.example\.com — ok$/m);
+    expect(shown.output).toContain(
+      'Vantages disagree: alpha → NOERROR 10 mx1.example.com; beta → NOERROR 10 mx.old.example.net',
+    );
+    const removed = await runVigil(['checks', 'rm', 'mx'], { env });
+    expect(removed.code, removed.output).toBe(0);
+  });
+
   it('refuses bad input with exit 2, naming the flag', async () => {
     const env = api.env(admin);
     const [component, interval, both] = await Promise.all([

@@ -3,7 +3,14 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { httpSpecSchema, type ProbeResult, type ProbeTarget, TargetGuard, tcpSpecSchema } from '@vigil/core';
+import {
+  dnsSpecSchema,
+  httpSpecSchema,
+  type ProbeResult,
+  type ProbeTarget,
+  TargetGuard,
+  tcpSpecSchema,
+} from '@vigil/core';
 import { generate } from 'selfsigned';
 import { type ProbeOptions, runProbe } from './probe.js';
 
@@ -30,6 +37,7 @@ export interface CertificatePair {
 /** A check's spec as written in vigil.yaml: defaults are applied by core's schema, as in production. */
 type HttpSpecInput = (typeof httpSpecSchema)['_zod']['input'];
 type TcpSpecInput = (typeof tcpSpecSchema)['_zod']['input'];
+type DnsSpecInput = (typeof dnsSpecSchema)['_zod']['input'];
 
 export async function probeHttpSpec(
   spec: HttpSpecInput,
@@ -57,6 +65,14 @@ export async function probeTcpSpec(
 ): Promise<ProbeResult> {
   const tcp = tcpSpecSchema.parse(spec);
   return probe({ id: 'tcp', kind: 'tcp', tcp, intervalMs: 30_000, timeoutMs: options.timeoutMs ?? 5_000 }, options);
+}
+
+export async function probeDnsSpec(
+  spec: DnsSpecInput,
+  options: Partial<ProbeOptions> & { timeoutMs?: number } = {},
+): Promise<ProbeResult> {
+  const dns = dnsSpecSchema.parse(spec);
+  return probe({ id: 'dns', kind: 'dns', dns, intervalMs: 30_000, timeoutMs: options.timeoutMs ?? 5_000 }, options);
 }
 
 function probe(target: ProbeTarget, options: Partial<ProbeOptions>): Promise<ProbeResult> {

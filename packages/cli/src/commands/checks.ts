@@ -26,11 +26,12 @@ export async function list(
 export async function show(cli: CliContext, id: string, opts: { json?: boolean }) {
   const api = cli.api();
   const check = await api.get<CheckView>(checkPath(id));
-  const [results, uptime] = await Promise.all([
+  const [results, latest, uptime] = await Promise.all([
     api.get<{ items: ProbeResult[] }>(`${checkPath(id)}/results`, { limit: SHOWN_RESULTS }),
+    api.get<{ items: ProbeResult[] }>(`${checkPath(id)}/results`, { latest: 'true' }),
     api.get<UptimeReport>(`${checkPath(id)}/uptime`),
   ]);
-  const view = { check, results: results.items, uptime };
+  const view = { check, results: results.items, latest: latest.items, uptime };
   if (opts.json) cli.json(view);
   else cli.out(renderCheck(view, Date.now(), cli.colours));
 }

@@ -53,7 +53,7 @@ function percent(uptime: number | null): string {
 /** `ok`, or the error and its message; a DNS answer's records follow either. */
 function resultText(result: ProbeResult): string {
   const text = result.ok ? 'ok' : `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`;
-  return result.dns && result.ok ? `${text} → ${result.dns.answers.join(', ') || 'no records'}` : text;
+  return result.dns ? `${result.dns.rcode} ${result.dns.answers.join(', ') || '(no records)'} — ${text}` : text;
 }
 
 /**
@@ -94,7 +94,7 @@ function renderResults(results: readonly ProbeResult[], now: number, colours: Pa
 
 /** `vigil checks show`: the check, its uptime over each window, and its latest results. */
 export function renderCheck(
-  view: { check: CheckView; results: readonly ProbeResult[]; uptime: UptimeReport },
+  view: { check: CheckView; results: readonly ProbeResult[]; latest?: readonly ProbeResult[]; uptime: UptimeReport },
   now: number,
   colours: Palette,
 ): string {
@@ -113,7 +113,12 @@ export function renderCheck(
   if (check.tags.length > 0) lines.push(`  tags          ${check.tags.join(', ')}`);
   lines.push(`  uptime        ${WINDOWS.map((window) => `${window} ${percent(uptime[window].uptime)}`).join('   ')}`);
   lines.push('', 'Latest results:', renderResults(view.results, now, colours));
-  const disagreement = answerDisagreement(view.results);
-  if (disagreement) lines.push(colours.yellow(disagreement));
+  const answers = (view.latest ?? []).filter((result) => result.dns);
+  if (answers.length > 0) {
+    lines.push('', 'Latest answer per vantage:');
+    for (const result of answers) lines.push(`  ${result.vantage.padEnd(12)} ${resultText(result).slice(0, 100)}`);
+    const disagreement = answerDisagreement(answers);
+    if (disagreement) lines.push(colours.yellow(disagreement));
+  }
   return lines.join('\n');
 }

@@ -4,7 +4,8 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
  * One history entry as packed fixed fields (big-endian), instead of a ProbeResult JSON document:
  *
  *   byte 0      flags: 0x80 always (an old JSON entry starts with `{`, 0x7b), 0x01 ok, 0x02 slow,
- *               bits 2–5 the error class's index in PROBE_ERRORS + 1 (0: none)
+ *               bits 2–6 the error class's index in PROBE_ERRORS + 1 (0: none; bit 6 was always 0
+ *               while there were at most 15 classes, so older entries read the same)
  *   byte 1      the vantage's index in the check's latest hash (`<vantage>:i`), set by the record script
  *   bytes 2–7   round, epoch ms (uint48)
  *   bytes 8–9   finishedAt − round, in 10 ms units (uint16, saturating: 655 s)
@@ -27,6 +28,9 @@ const FLAG_MARK = 0x80;
 const FLAG_OK = 0x01;
 const FLAG_SLOW = 0x02;
 const UINT16_MAX = 0xffff;
+/** Five bits of byte 0 name the error class: up to 31 classes. */
+const ERROR_MASK = 0x1f;
+if (PROBE_ERRORS.length > ERROR_MASK) throw new Error('history entries name at most 31 probe error classes');
 
 /** The entry without its vantage index (byte 1 is 0): the record script writes it. */
 export function encodeHistoryEntry(result: ProbeResult): Buffer {
@@ -63,7 +67,7 @@ export function decodeHistoryEntry(
   const finishedAt = round + entry.readUInt16BE(8) * 10;
   const total = entry.readUInt16BE(10);
   const status = entry.readUInt16BE(12);
-  const error = PROBE_ERRORS[((flags >> 2) & 0x0f) - 1];
+  const error = PROBE_ERRORS[((flags >> 2) & ERROR_MASK) - 1];
   const message = entry.subarray(FIXED_BYTES).toString('utf8');
   return {
     checkId,

@@ -33,6 +33,11 @@ const listQuery = z.strictObject({
 const resultsQuery = z.strictObject({
   vantage: slugSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /**
+   * `true`: the newest result of each vantage with all it carries (phase timings, address, a DNS
+   * answer), which history leaves out — where vantages told different things shows.
+   */
+  latest: z.enum(['true', 'false']).optional(),
 });
 
 /** A JSON merge patch (RFC 7396) of a check's input form; `null` removes a field. */
@@ -242,6 +247,11 @@ export function checkRoutes(ctx: WebContext): Route[] {
       query: resultsQuery,
       async handler({ params, query, token }) {
         await visibleCheck(ctx, token, params.id);
+        if (query.latest === 'true') {
+          const latest = Object.values(await ctx.results.latest(params.id));
+          const items = latest.filter((result) => query.vantage === undefined || result.vantage === query.vantage);
+          return { items: items.sort((a, b) => b.round - a.round || a.vantage.localeCompare(b.vantage)) };
+        }
         const options = { limit: query.limit, ...(query.vantage !== undefined && { vantage: query.vantage }) };
         return { items: await ctx.results.history(params.id, options) };
       },
