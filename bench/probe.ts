@@ -1,7 +1,7 @@
 /**
- * Probe throughput: HTTP and TCP probes per second through a prober process (queue → ProbeWorker →
+ * Probe throughput: HTTP, TCP and DNS probes per second through a prober process (queue → ProbeWorker →
  * results queue) and through the whole path (… → ResultRecorder → Redis), against raw undici /
- * net.connect at the same concurrency on the same loopback target, in the same run. DESIGN.md's bar:
+ * net.connect / a node:dns Resolver query at the same concurrency on the same loopback target, in the same run. DESIGN.md's bar:
  * a prober process runs HTTP probes at ≥ 0.8× the raw undici rate. runProbe alone and the CPU each
  * process spends per probe say where any difference goes.
  */
@@ -11,7 +11,7 @@ import { checkSeries, templateCheck } from './support/checks.js';
 import { type CpuSample, cpuPerProbe, sampleCpu } from './support/cpu.js';
 import { type Attempt, type LoadRun, rateOf, runPool } from './support/pool.js';
 import { ProbePath } from './support/probe-path.js';
-import { rawHttp, rawTcp } from './support/raw.js';
+import { rawDns, rawHttp, rawTcp } from './support/raw.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
 import { fmt, medianRun, percentile } from './support/stats.js';
@@ -39,7 +39,10 @@ export const PROBE_DEFAULTS: ProbeBenchOptions = {
   maxRunMs: 60_000,
 };
 
-type Kind = 'http' | 'tcp';
+type Kind = 'http' | 'tcp' | 'dns';
+
+/** The name every DNS row asks for (the target answers any name). */
+const DNS_NAME = 'bench.vigil.test';
 /** raw baseline · runProbe alone · a prober process to the results queue · the whole path to the recorder */
 type Mode = 'raw' | 'engine' | 'prober' | 'path';
 
@@ -58,6 +61,10 @@ const ROWS: Row[] = [
   { kind: 'tcp', mode: 'engine', label: '  TCP runProbe() alone, no queues' },
   { kind: 'tcp', mode: 'prober', label: 'TCP prober process: queue → ProbeWorker → results queue' },
   { kind: 'tcp', mode: 'path', label: '  TCP whole path: … → results → ResultRecorder' },
+  { kind: 'dns', mode: 'raw', label: 'DNS raw node:dns Resolver (c-ares): new one per question' },
+  { kind: 'dns', mode: 'engine', label: '  DNS runProbe() alone, no queues' },
+  { kind: 'dns', mode: 'prober', label: 'DNS prober process: queue → ProbeWorker → results queue' },
+  { kind: 'dns', mode: 'path', label: '  DNS whole path: … → results → ResultRecorder' },
 ];
 
 /** Distinct check ids per run: results of one run are never duplicates of another's. */
@@ -124,9 +131,7 @@ function runRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promise<LoadRun
   if (row.mode === 'prober') return rig.stage.run({ targets, count, maxMs });
   let next = 0;
   const task = (): Promise<Attempt> => {
-    if (row.mode === 'raw') {
-      return row.kind === 'http' ? rawHttp(rig.target.httpOrigin, '/health') : rawTcp(rig.target.tcpPort);
-    }
+    if (row.mode === 'raw') return rawAttempt(rig.target, row.kind);
     const check = targets[next++ % targets.length];
     if (!check) throw new Error('no targets');
     return runProbe(check, { vantage: 'bench', round: Date.now(), guard: rig.guard }).then(
@@ -136,9 +141,19 @@ function runRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promise<LoadRun
   return runPool({ count, concurrency, maxMs, task });
 }
 
+function rawAttempt(target: Target, kind: Kind): Promise<Attempt> {
+  if (kind === 'http') return rawHttp(target.httpOrigin, '/health');
+  if (kind === 'tcp') return rawTcp(target.tcpPort);
+  return rawDns(target.dnsPort, DNS_NAME);
+}
+
 function targetsFor(target: Target, kind: Kind, prefix: string) {
-  const spec =
-    kind === 'http' ? { http: { url: target.httpUrl } } : { tcp: { host: '127.0.0.1', port: target.tcpPort } };
+  const specs = {
+    http: { http: { url: target.httpUrl } },
+    tcp: { tcp: { host: '127.0.0.1', port: target.tcpPort } },
+    dns: { dns: { name: DNS_NAME, server: `127.0.0.1:${target.dnsPort}` } },
+  } satisfies Record<Kind, object>;
+  const spec = specs[kind];
   const template = templateCheck({ ...spec, interval: '30s', timeout: '5s' });
   return checkSeries(template, prefix, DISTINCT_CHECKS).map(toProbeTarget);
 }
@@ -187,6 +202,8 @@ function report(runs: Map<Row, Measured[]>, options: ProbeBenchOptions): BenchRe
     bar('HTTP prober process ≥ 0.8× raw undici (DESIGN.md)', 'http', 'prober'),
     bar('HTTP whole path ≥ 0.8× raw undici', 'http', 'path'),
     bar('TCP whole path ≥ 0.8× raw net.connect', 'tcp', 'path'),
+    bar('DNS prober process ≥ 0.8× raw Resolver query', 'dns', 'prober'),
+    bar('DNS whole path ≥ 0.8× raw Resolver query', 'dns', 'path'),
   ];
   const table: Table = {
     title: `Probe throughput: ${fmt(options.count)} probes per run, ${options.concurrency} in flight, median of ${options.repeats} runs`,

@@ -2,7 +2,9 @@
  * The baselines a probe is compared with: the least work that still opens a fresh connection.
  * HTTP: a new undici `Client` per request, destroyed once the body is read (as a probe does).
  * TCP: `net.connect`, then destroy on connect.
+ * DNS: a new `node:dns` `Resolver` (c-ares) per question, its one server the target, cancelled after.
  */
+import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { Client } from 'undici';
 import { type Attempt, errorCode } from './pool.js';
@@ -44,4 +46,17 @@ export function rawTcp(port: number): Promise<Attempt> {
       resolve(errorCode(err));
     });
   });
+}
+
+export async function rawDns(port: number, name: string): Promise<Attempt> {
+  const resolver = new Resolver({ timeout: TIMEOUT_MS, tries: 1 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  try {
+    const addresses = await resolver.resolve4(name);
+    return addresses.length > 0 ? true : 'NODATA';
+  } catch (err) {
+    return errorCode(err);
+  } finally {
+    resolver.cancel();
+  }
 }

@@ -1,8 +1,5 @@
-import { type Check, checkRevision, checkToInput } from '@vigil/core';
+import { type Check, checkRevision, checkToInput, REDACTED } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
-
-/** What the API shows in place of a credential header's value. */
-export const REDACTED = '[redacted]';
 
 /** One field that differs: its dotted path in the input form, and the value before and after. */
 export interface FieldChange {

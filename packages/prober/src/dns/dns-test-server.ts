@@ -25,9 +25,10 @@ export type DnsReply =
 export interface DnsTestServer {
   host: string;
   port: number;
-  /** Questions received, with the transport each came over. */
-  questions: { question: Question | undefined; transport: 'udp' | 'tcp' }[];
+  /** Stops both listeners; idempotent. */
   close(): Promise<void>;
+  /** Questions received, with the transport each came over (none kept with `record: false`, as a bench's target). */
+  questions: { question: Question | undefined; transport: 'udp' | 'tcp' }[];
 }
 
 function response(query: DecodedPacket, reply: Exclude<DnsReply, 'silent'>, truncated: boolean): DecodedPacket {
@@ -45,6 +46,7 @@ function response(query: DecodedPacket, reply: Exclude<DnsReply, 'silent'>, trun
  */
 export async function startDnsServer(
   answer: (question: Question | undefined, from: string) => DnsReply,
+  { record = true }: { record?: boolean } = {},
 ): Promise<DnsTestServer> {
   const host = '127.0.0.1';
   const tcp = createServer();
@@ -55,18 +57,25 @@ export async function startDnsServer(
   const udp = createSocket('udp4');
   udp.bind(port, host);
   await once(udp, 'listening');
+  let closing: Promise<void> | undefined;
   const server: DnsTestServer = {
     host,
     port,
     questions: [],
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all([new Promise((done) => tcp.close(done)), new Promise<void>((done) => udp.close(() => done()))]);
+    close: () => {
+      closing ??= (async () => {
+        for (const socket of sockets) socket.destroy();
+        await Promise.all([
+          new Promise((done) => tcp.close(done)),
+          new Promise<void>((done) => udp.close(() => done())),
+        ]);
+      })();
+      return closing;
     },
   };
   udp.on('message', (message, peer) => {
     const query = decode(message);
-    server.questions.push({ question: query.questions?.[0], transport: 'udp' });
+    if (record) server.questions.push({ question: query.questions?.[0], transport: 'udp' });
     const reply = answer(query.questions?.[0], peer.address);
     if (reply === 'silent') return;
     udp.send(encode(response(query, reply, reply.truncateUdp === true)), peer.port, peer.address);
@@ -80,7 +89,7 @@ export async function startDnsServer(
       received = Buffer.concat([received, chunk]);
       if (received.length < 2 || received.length < 2 + received.readUInt16BE(0)) return;
       const query = decode(received.subarray(2, 2 + received.readUInt16BE(0)));
-      server.questions.push({ question: query.questions?.[0], transport: 'tcp' });
+      if (record) server.questions.push({ question: query.questions?.[0], transport: 'tcp' });
       const reply = answer(query.questions?.[0], socket.remoteAddress ?? '');
       if (reply !== 'silent') socket.end(streamEncode(response(query, reply, false)));
     });

@@ -112,6 +112,27 @@ describe('DNS probe against a real DNS server on loopback (tests allow private t
     expect(server?.questions).toEqual([]);
   });
 
+  it('resolves a resolver given by name and vets every address it has before asking', async () => {
+    const port = (await serve({ answers: [a('192.0.2.1')] })).split(':')[1];
+    const resolve = async () => ['127.0.0.1'];
+    const named = await probeDnsSpec({ name: NAME, server: `ns.example.test:${port}` }, { resolve });
+    expect(named).toMatchObject({ ok: true, remoteAddress: '127.0.0.1' });
+    expect(named.timings.dns).toBeGreaterThanOrEqual(0);
+    const refused = await probeDnsSpec(
+      { name: NAME, server: `ns.example.test:${port}` },
+      { resolve, guard: strictGuard },
+    );
+    expect(refused).toMatchObject({ ok: false, error: 'blocked_target' });
+    expect(refused.message).toMatch(/^ns\.example\.test resolved to 127\.0\.0\.1/);
+    expect(server?.questions).toHaveLength(1);
+  });
+
+  it('says a resolver of the other address family cannot be reached from the vantage’s source address', async () => {
+    const result = await probeDnsSpec({ name: NAME, server: '[::1]:53' }, { localAddress: '127.0.0.1' });
+    expect(result).toMatchObject({ ok: false, error: 'unreachable' });
+    expect(result.message).toBe('::1 has no IPv4 address to reach from 127.0.0.1');
+  });
+
   it('writes MX, TXT, CAA and SOA records as dig +short does, and checks the smallest TTL', async () => {
     const records: Record<string, Answer[]> = {
       MX: [{ type: 'MX', name: NAME, ttl: 30, data: { preference: 10, exchange: 'MX1.Example.Test.' } }],

@@ -4,7 +4,7 @@ import { type DnsSpec, dnsServer } from '@vigil/core';
 import { Gauge } from 'prom-client';
 import { answerProblem, dnsAnswer } from '../dns/dns-answers.js';
 import { exchange } from '../dns/dns-exchange.js';
-import { assertAllowed, resolveTarget } from '../net/resolve.js';
+import { resolveTarget } from '../net/resolve.js';
 import { finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
 import { ProbeFailure } from '../probe-errors.js';
 import type { CheckLabels, KindOutcome, ProberKindModule } from './prober-kind.js';
@@ -12,31 +12,37 @@ import type { CheckLabels, KindOutcome, ProberKindModule } from './prober-kind.j
 /**
  * The resolver to ask: the check's `server`, its name resolved and every address vetted by the target
  * guard; or else the prober host's own first resolver — the operator's configuration, like the resolver
- * every other probe's names go through, so it is not vetted.
+ * every other probe's names go through, so it is not vetted. With a source address, only a resolver
+ * address of its family can be asked.
  */
 async function resolverAddress(
   spec: DnsSpec,
   ctx: ProbeContext,
   trace: ProbeTrace,
 ): Promise<{ address: string; port: number }> {
+  const family = ctx.localAddress === undefined ? 0 : isIP(ctx.localAddress);
+  const reachable = (address: string) => family === 0 || isIP(address) === family;
+  let server: { host: string; port: number };
+  let addresses: string[];
   if (spec.server === undefined) {
     const [first] = getServers();
-    if (first === undefined)
+    if (first === undefined) {
       throw new ProbeFailure('dns', 'this prober has no resolver configured; give the check a server');
-    const system = dnsServer(first);
-    return { address: system.host, port: system.port };
+    }
+    server = dnsServer(first);
+    addresses = [server.host];
+  } else {
+    server = dnsServer(spec.server);
+    addresses = await resolveTarget(server.host, ctx, trace);
   }
-  const { host, port } = dnsServer(spec.server);
-  if (isIP(host) !== 0) {
-    assertAllowed(ctx, host);
-    return { address: host, port };
+  const address = addresses.find(reachable);
+  if (address === undefined) {
+    throw new ProbeFailure(
+      'unreachable',
+      `${server.host} has no IPv${family} address to reach from ${ctx.localAddress}`,
+    );
   }
-  const family = ctx.localAddress === undefined ? 0 : isIP(ctx.localAddress);
-  const addresses = await resolveTarget(host, ctx, trace);
-  const address = addresses.find((candidate) => family === 0 || isIP(candidate) === family);
-  if (address === undefined)
-    throw new ProbeFailure('unreachable', `${host} has no IPv${family} address to reach from ${ctx.localAddress}`);
-  return { address, port };
+  return { address, port: server.port };
 }
 
 /** Asks the question, then judges the answer: its rcode, its records, their TTL, and how long it took. */

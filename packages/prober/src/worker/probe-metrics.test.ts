@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  dnsSpecSchema,
   httpSpecSchema,
   type ProbeJobData,
   type ProberSettings,
@@ -10,6 +11,7 @@ import {
 import { eventually, freePort, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsServer } from '../dns/dns-test-server.js';
 import { httpPhaseSeconds } from '../kinds/http.js';
 import { createProberContext } from '../prober-context.js';
 import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestServer } from '../test-servers.js';
@@ -105,12 +107,36 @@ describe('probe metrics', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('sets the DNS kind’s own series (lookup time, answer records), and no HTTP ones, for a DNS check', async () => {
+    const dns = await startDnsServer((question) => ({
+      answers: ['192.0.2.1', '192.0.2.2'].map((data) => ({
+        type: 'A' as const,
+        name: question?.name ?? '',
+        ttl: 60,
+        data,
+      })),
+    }));
+    try {
+      const spec = dnsSpecSchema.parse({ name: 'www.example.test', server: `127.0.0.1:${dns.port}` });
+      await probe([{ id: 'resolver', kind: 'dns', dns: spec, intervalMs: 30_000, timeoutMs: 2_000 }]);
+    } finally {
+      await dns.close();
+    }
+    const labels = { check: 'resolver', vantage: VANTAGE };
+    expect(await sample('probe_success', labels)).toBe(1);
+    expect(await sample('probe_dns_answer_rrs', labels)).toBe(2);
+    expect(await sample('probe_dns_lookup_time_seconds', labels)).toBeGreaterThan(0);
+    expect(await sample('probe_http_status_code', labels)).toBeUndefined();
+  });
+
   it("sweeps away a check's series once it has not reported for long enough", async () => {
     new ProbeMetrics(VANTAGE, undefined).sweep(Date.now() + 11 * 60_000);
     expect(await sample('probe_success', { check: 'up', vantage: VANTAGE })).toBeUndefined();
     expect(
       await sample('probe_http_duration_seconds', { check: 'up', vantage: VANTAGE, phase: 'connect' }),
     ).toBeUndefined();
+    // Each kind's own series go too.
+    expect(await sample('probe_dns_answer_rrs', { check: 'resolver', vantage: VANTAGE })).toBeUndefined();
   });
 
   it('creates no per-check series beyond maxChecks, and counts what it left out', async () => {
