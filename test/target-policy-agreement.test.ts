@@ -261,3 +261,63 @@ describe('allowPrivateTarget opens exactly its target', () => {
     expect(config.privateTargetAllowances).toEqual([]);
   });
 });
+
+/** A DNS check's resolver written as the corpus's TCP host (IPv6 in brackets, as `host:port` needs them). */
+function resolverOf(entry: CorpusTarget): string {
+  const host = entry.tcp?.host ?? '';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${entry.tcp?.port}` : `${host}:${entry.tcp?.port}`;
+}
+
+describe('target policy: a DNS check’s resolver is vetted like any host, at load, at the API and at the prober', () => {
+  const resolvers = blocked.filter((entry) => entry.tcp !== undefined);
+  let app: ReturnType<typeof buildApp>;
+  let auth: { authorization: string };
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    const base = await testContext('agreement-dns');
+    const ctx = createWebContext(base, {
+      config: parseConfig('vantages: [alpha]'),
+      secret: 'test-secret-0123456789abcdef',
+    });
+    app = buildApp(ctx);
+    await app.ready();
+    const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
+      now: Date.now(),
+      createdBy: 'test',
+    });
+    auth = { authorization: `Bearer ${token}` };
+    cleanup = async () => {
+      await app.close();
+      await base.cleanup();
+    };
+  });
+  afterAll(() => cleanup());
+
+  it('covers every TCP spelling of the corpus', () => {
+    expect(resolvers.length).toBeGreaterThan(20);
+  });
+
+  it.each(resolvers.map((entry, i) => [entry.what, resolverOf(entry), i] as const))(
+    'refuses %s (%s) as a resolver',
+    async (_what, server, i) => {
+      const loaded = load(
+        `vantages: [alpha]\nchecks:\n  - { id: r, dns: { name: example.com, server: ${JSON.stringify(server)} } }\n`,
+      );
+      expect(loaded.paths, 'config load').toEqual(['checks[0].dns.server']);
+      const response = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/checks/dns-${i}`,
+        headers: auth,
+        payload: { id: `dns-${i}`, interval: '1m', dns: { name: 'example.com', server } },
+      });
+      expect(response.statusCode, 'API').toBe(400);
+      expect((response.json().error.issues as { path: string }[]).map((issue) => issue.path)).toEqual(['dns.server']);
+      const stored = load(
+        'vantages: [alpha]\nallowPrivateTargets: true\nchecks:\n  - { id: r, dns: { name: example.com, server: "192.0.2.53" } }\n',
+      ).config?.checks[0];
+      if (stored?.kind !== 'dns') throw new Error('fixture did not load');
+      const result = await probe({ ...stored, dns: { ...stored.dns, server } }, fleetGuard);
+      expect(result.error, `prober: ${result.message}`).toBe('blocked_target');
+    },
+  );
+});

@@ -60,12 +60,23 @@ const CHECK = {
   severity: 'minor',
   confirmations: 2,
 };
+const { http: _http, ...COMMON } = CHECK;
+const DNS_CHECK = {
+  ...COMMON,
+  dns: {
+    name: 'example.com',
+    type: 'MX',
+    server: '9.9.9.9:53',
+    expect: { answers: { contains: ['10 mx.example.com'] }, minTtl: 60 },
+  },
+};
 const WINDOW = { start: new Date(now + HOUR).toISOString(), end: new Date(now + 2 * HOUR).toISOString() };
 
 /** A body each route accepts from an admin: the seed the mutations start from. */
 const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /api/v1/checks': { id: 'fuzzed', ...CHECK },
-  'PUT /api/v1/checks/:id': CHECK,
+  // The other kinds' fields get fuzzed through replace: a DNS check here.
+  'PUT /api/v1/checks/:id': DNS_CHECK,
   'PATCH /api/v1/checks/:id': { interval: '2m', tags: ['patched'], http: { expect: { status: ['200'] } } },
   'POST /api/v1/incidents/:id/ack': {},
   'POST /api/v1/incidents/:id/updates': { status: 'identified', message: 'The pool is exhausted.' },
