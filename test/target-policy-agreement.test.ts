@@ -18,6 +18,7 @@ import {
   testContext,
 } from '@vigil/core/testing';
 import { runProbe } from '@vigil/prober';
+import { startDnsServer } from '@vigil/prober/testing';
 import { buildApp, createWebContext } from '@vigil/web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -320,4 +321,33 @@ describe('target policy: a DNS check’s resolver is vetted like any host, at lo
       expect(result.error, `prober: ${result.message}`).toBe('blocked_target');
     },
   );
+});
+
+describe('allowPrivateTarget opens exactly a DNS check’s own resolver', () => {
+  it('lets that check ask its loopback resolver, and no other check the same resolver', async () => {
+    const server = await startDnsServer((question) => ({
+      answers: [{ type: 'A', name: question?.name ?? '', ttl: 60, data: '192.0.2.1' }],
+    }));
+    try {
+      const config = parseConfig(
+        `vantages: [alpha]\nchecks:\n  - { id: local-dns, allowPrivateTarget: true, dns: { name: www.example.test, server: "127.0.0.1:${server.port}" } }\n`,
+      );
+      const allowances = new TargetAllowances({
+        allowPrivateTargets: false,
+        allowTargets: [],
+        allowances: config.privateTargetAllowances,
+      });
+      const check = config.checks[0] as Check;
+      const guard = allowances.guardFor(check);
+      expect(guard, 'the allowance applies to its own check').toBeDefined();
+      const result = await probe(check, guard ?? fleetGuard);
+      expect(result).toMatchObject({ ok: true, dns: { answers: ['192.0.2.1'] } });
+      const other = { ...check, id: 'other' };
+      expect(allowances.guardFor(other)).toBeUndefined();
+      expect((await probe(other, fleetGuard)).error).toBe('blocked_target');
+      expect(server.questions).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
 });

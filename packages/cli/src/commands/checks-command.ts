@@ -7,7 +7,7 @@ import type { CliContext } from '../cli-context.js';
  * One flag per check kind (its value as core's kind module names it in `flag.value`); typed by the
  * kinds, so a new kind without its flag does not compile, and `--help` need not load core.
  */
-const KIND_FLAGS = {
+export const KIND_FLAGS = {
   http: { value: 'url', help: 'probe this http:// or https:// URL' },
   tcp: { value: 'host:port', help: 'connect to this host and port' },
   dns: {
