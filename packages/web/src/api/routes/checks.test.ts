@@ -323,6 +323,33 @@ describe('checks API', () => {
     expect(hidden.statusCode).toBe(404);
   });
 
+  it('gives each vantage’s newest result with all it carries (a DNS answer) when asked for the latest', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    await create(auth, { id: 'web' });
+    const round = t.clock.now() - 60_000;
+    const dns = (answers: string[]) => ({ rcode: 'NOERROR', answers, minTtl: 60, transport: 'udp' as const });
+    await t.ctx.results.record(sampleResult({ checkId: 'web', vantage: 'alpha', round: round - 60_000 }), 60_000);
+    await t.ctx.results.record(
+      sampleResult({ checkId: 'web', vantage: 'alpha', round, dns: dns(['192.0.2.1']) }),
+      60_000,
+    );
+    await t.ctx.results.record(
+      sampleResult({ checkId: 'web', vantage: 'beta', round, dns: dns(['198.51.100.7']) }),
+      60_000,
+    );
+    const latest = await t.app.inject({ url: '/api/v1/checks/web/results?latest=true', headers: auth });
+    expect(latest.statusCode, latest.body).toBe(200);
+    expect(latest.json().items).toEqual([
+      expect.objectContaining({ vantage: 'alpha', round, dns: dns(['192.0.2.1']) }),
+      expect.objectContaining({ vantage: 'beta', round, dns: dns(['198.51.100.7']) }),
+    ]);
+    const beta = await t.app.inject({ url: '/api/v1/checks/web/results?latest=true&vantage=beta', headers: auth });
+    expect(beta.json().items.map((r: { vantage: string }) => r.vantage)).toEqual(['beta']);
+    // History keeps the packed fields only: no answer there.
+    const history = await t.app.inject({ url: '/api/v1/checks/web/results?vantage=alpha', headers: auth });
+    expect(history.json().items[0]).not.toHaveProperty('dns');
+  });
+
   it('reports uptime over 24h, 7d, 30d and 90d from decided rounds', async () => {
     const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
     await create(auth, { id: 'web' });
