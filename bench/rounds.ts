@@ -167,7 +167,7 @@ async function measureBatch(url: string, batch: number, options: RoundsBenchOpti
       redisCommands: after.redis.commands - before.redis.commands - 2,
       jobs,
       down,
-      outbox: await bench.redis.hlen(bench.keys.transitions),
+      outbox: await outboxSize(bench),
     };
   } finally {
     await notifier?.stop();
@@ -231,4 +231,11 @@ export async function startRedisServer(): Promise<{ url: string; process: ChildP
     { stdio: 'ignore' },
   );
   return { url: `redis://127.0.0.1:${port}`, process: child };
+}
+
+/** Transitions left in the outbox, over every shard's. */
+async function outboxSize(bench: BenchRedis): Promise<number> {
+  let size = 0;
+  for (let shard = 0; shard < bench.keys.shards; shard++) size += await bench.redis.hlen(bench.keys.transitions(shard));
+  return size;
 }
