@@ -1,0 +1,102 @@
+import { parseConfig, probeQueueName, RESULTS_QUEUE } from '@vigil/core';
+import { eventually, startRedisCluster, type TestRedisCluster } from '@vigil/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Fleet, startFleet } from './support/fleet.js';
+import { type MailSink, startMailSink } from './support/mail-sink.js';
+import { pagingYaml } from './support/paging.js';
+import { type HttpTarget, startHttpTarget } from './support/targets.js';
+
+const VANTAGES = ['alpha', 'beta', 'gamma'];
+const CHECKS = 12;
+
+describe('on a 3-master Redis Cluster: probers → notifier → SMTP', () => {
+  let cluster: TestRedisCluster;
+  let fleet: Fleet;
+  let target: HttpTarget;
+  let mail: MailSink;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    fleet = await startFleet(VANTAGES, { redisUrl: cluster.url });
+    target = await startHttpTarget();
+    mail = await startMailSink();
+  });
+  afterAll(async () => {
+    await fleet?.close();
+    await target?.close();
+    await mail?.stop();
+    await cluster?.stop();
+  });
+
+  it('probes, decides rounds, opens an incident and pages, its keys spread over the masters', async () => {
+    const checks = Array.from(
+      { length: CHECKS },
+      (_, i) =>
+        `  - { id: api-${i}, name: API ${i}, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}?n=${i}" } }`,
+    ).join('\n');
+    const config = parseConfig(`
+vantages: [${VANTAGES.join(', ')}]
+components: [{ id: api, name: Public API }]
+checks:
+${checks}
+${pagingYaml()}`);
+    for (const check of config.checks) await fleet.registry.put(check);
+    await fleet.notifier(config, { smtpUrl: mail.url });
+    for (const vantage of VANTAGES) await fleet.prober(vantage);
+    await fleet.scheduler();
+    for (const check of config.checks)
+      await fleet.historyUntil(check.id, (h) => h.filter((r) => r.ok).length >= 3 * VANTAGES.length);
+    const states = await Promise.all(
+      config.checks.map(async (check) => fleet.redis.hget(fleet.keys.checkState(check.id), 'state')),
+    );
+    expect(states).toEqual(config.checks.map(() => 'up'));
+
+    const port = target.port;
+    await target.close();
+    const [page] = await eventually(
+      async () => (mail.to('ana@example.test').length > 0 ? mail.to('ana@example.test') : undefined),
+      15_000,
+      'the first page',
+    );
+    expect(page?.subject).toMatch(/API|Public API/);
+    expect(page?.text).toContain('connect_refused');
+    const members = await eventually(
+      async () => {
+        const ids = (await fleet.incidents.listOpen()).flatMap((incident) => incident.members.map((m) => m.checkId));
+        return ids.length === CHECKS ? ids.sort() : undefined;
+      },
+      15_000,
+      'every check in an open incident',
+    );
+    expect(members).toEqual(config.checks.map((check) => check.id).sort());
+
+    // Per-check keys on more than one master, and each queue in a slot of its own.
+    const keysPerMaster = await Promise.all(
+      cluster.masters.map(async (master) => (await master.keys(`${fleet.prefix}:{s*}:api-*`)).length),
+    );
+    expect(keysPerMaster.filter((count) => count > 0).length).toBeGreaterThan(1);
+    const queueSlots = await Promise.all(
+      [...VANTAGES.map(probeQueueName), RESULTS_QUEUE].map(
+        async (queue) =>
+          (await cluster.masters[0]?.call(
+            'CLUSTER',
+            'KEYSLOT',
+            `${fleet.keys.queuePrefix(queue)}:${queue}:wait`,
+          )) as number,
+      ),
+    );
+    expect(new Set(queueSlots).size).toBe(VANTAGES.length + 1);
+    const queueKeys = await Promise.all(
+      cluster.masters.map(async (master) => (await master.keys(`${fleet.prefix}:{probe.*}:*`)).length),
+    );
+    expect(queueKeys.reduce((a, b) => a + b)).toBeGreaterThan(0);
+
+    // The target comes back: the incidents resolve and the on-call hears it.
+    target = await startHttpTarget(port);
+    await eventually(async () => (await fleet.incidents.listOpen()).length === 0, 15_000, 'the incidents resolved');
+    await eventually(
+      async () => mail.to('ana@example.test').some((m) => /RESOLVED/i.test(m.subject)),
+      10_000,
+      'the resolve page',
+    );
+  }, 60_000);
+});
