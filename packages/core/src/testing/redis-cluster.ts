@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from '../runtime/free-port.js';
 
 /** A Redis Cluster of loopback masters started for a test, and how to reach it. */
 export interface TestRedisCluster {
@@ -20,9 +20,9 @@ const SLOTS = 16_384;
 
 /**
  * Starts `size` masters (`redis-server --cluster-enabled yes` from PATH, no persistence, each with its
- * own config file and folder in a temp dir, their bus on a free port of its own) and joins them with
- * `CLUSTER ADDSLOTSRANGE` and `CLUSTER MEET`, so no redis-cli is needed; resolves once every node
- * reports `cluster_state:ok`. Takes a second or two.
+ * own config file and folder in a temp dir, on loopback ports whose bus port is free too) and joins
+ * them with `CLUSTER ADDSLOTS` and `CLUSTER MEET`, so no redis-cli is needed; resolves once every
+ * node reports `cluster_state:ok`. Takes a second or two.
  */
 export async function startRedisCluster(
   options: { size?: number; timeoutMs?: number } = {},
@@ -30,13 +30,9 @@ export async function startRedisCluster(
   const size = options.size ?? 3;
   const dir = await mkdtemp(join(tmpdir(), 'vigil-cluster-'));
   const ports: number[] = [];
-  const busPorts: number[] = [];
   while (ports.length < size) {
-    const [port, bus] = [await freePort(), await freePort()];
-    if (![...ports, ...busPorts].includes(port) && ![...ports, ...busPorts, port].includes(bus)) {
-      ports.push(port);
-      busPorts.push(bus);
-    }
+    const port = await freePortWithBus();
+    if (!ports.some((taken) => Math.abs(taken - port) === 10_000 || taken === port)) ports.push(port);
   }
   const servers: ChildProcess[] = [];
   const masters: Redis[] = [];
@@ -46,15 +42,18 @@ export async function startRedisCluster(
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (const [i, port] of ports.entries()) servers.push(await startServer(dir, port, busPorts[i] as number));
+    for (const port of ports) servers.push(await startServer(dir, port));
     for (const port of ports) masters.push(await connected(port, servers));
     const per = Math.ceil(SLOTS / size);
+    // ADDSLOTS naming every slot, not ADDSLOTSRANGE: Redis 6 (some distributions' package still) has no range.
     await Promise.all(
-      masters.map((master, i) => master.call('CLUSTER', 'ADDSLOTSRANGE', i * per, Math.min(SLOTS, (i + 1) * per) - 1)),
+      masters.map((master, i) => {
+        const slots = Array.from({ length: Math.min(SLOTS, (i + 1) * per) - i * per }, (_, j) => i * per + j);
+        return master.call('CLUSTER', 'ADDSLOTS', ...slots);
+      }),
     );
     const [first] = masters;
-    for (const [i, port] of ports.entries())
-      if (i > 0) await first?.call('CLUSTER', 'MEET', '127.0.0.1', port, busPorts[i] as number);
+    for (const port of ports.slice(1)) await first?.call('CLUSTER', 'MEET', '127.0.0.1', port);
     await clusterOk(masters, options.timeoutMs ?? 10_000);
   } catch (err) {
     await stop();
@@ -63,17 +62,36 @@ export async function startRedisCluster(
   return { url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`, ports, masters, stop };
 }
 
-async function startServer(dir: string, port: number, busPort: number): Promise<ChildProcess> {
+async function startServer(dir: string, port: number): Promise<ChildProcess> {
   const nodeDir = join(dir, String(port));
   await mkdir(nodeDir);
   const args = [
-    ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1'],
+    ...['--port', String(port), '--bind', '127.0.0.1'],
     ...['--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf')],
     ...['--cluster-node-timeout', '5000', '--dir', nodeDir, '--save', '', '--appendonly', 'no'],
   ];
   const server = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
   server.on('error', () => {});
   return server;
+}
+
+/**
+ * A loopback port free now whose cluster bus port (the port + 10000, where every Redis version puts
+ * it) is free too.
+ */
+async function freePortWithBus(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 35_000);
+    if ((await portFree(port)) && (await portFree(port + 10_000))) return port;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function stopServer(server: ChildProcess): Promise<void> {
