@@ -1,5 +1,6 @@
 import { parseConfig, probeQueueName, RESULTS_QUEUE } from '@vigil/core';
 import { eventually, startRedisCluster, type TestRedisCluster } from '@vigil/core/testing';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
@@ -99,4 +100,16 @@ ${pagingYaml()}`);
       'the resolve page',
     );
   }, 60_000);
+
+  it('takes BullMQ bulk adds, a pipeline of its scripts, on a queue in a slot of its own', async () => {
+    const queue = new Queue(RESULTS_QUEUE, { connection: fleet.redis, prefix: fleet.keys.queuePrefix('bulk') });
+    try {
+      const jobs = await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: 'batch', data: { i } })));
+      expect(jobs.map((job) => job.id)).toEqual(['1', '2', '3', '4', '5']);
+      expect(await queue.getWaitingCount()).toBe(5);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
 });

@@ -22,10 +22,15 @@ export class ShardedCluster extends Cluster {
   override pipeline(commands?: unknown[][]): ChainableCommander {
     const calls: Call[] = (commands ?? []).map(([name, ...args]) => ({ name: String(name), args }));
     const recorder: ChainableCommander = new Proxy(Object.create(null) as ChainableCommander, {
-      get: (_, property) => {
+      get: (own, property) => {
+        // What a caller set on the pipeline (BullMQ adds helpers to pipelines) is its own.
+        if (Object.hasOwn(own, property)) return Reflect.get(own, property);
         if (property === 'exec') return () => this.execSplit(calls);
         if (property === 'length') return calls.length;
         if (typeof property !== 'string' || property === 'then') return undefined;
+        // `valueOf`, `toString`…: what any object answers (BullMQ compares a queued call's return to 0).
+        if (property in Object.prototype) return Reflect.get(Object.prototype, property);
+        if (typeof Reflect.get(this, property) !== 'function') return undefined;
         return (...args: unknown[]) => {
           calls.push({ name: property, args });
           return recorder;
