@@ -7,7 +7,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Check, RESULTS_QUEUE, type ResultBatchData, type ResultJobData, waitForRedis } from '@vigil/core';
+import {
+  type Check,
+  DEFAULT_CLUSTER_SHARDS,
+  RESULTS_QUEUE,
+  type ResultBatchData,
+  type ResultJobData,
+  waitForRedis,
+} from '@vigil/core';
 import { freePort, sampleResult, startRedisCluster } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -30,6 +37,8 @@ export interface RoundsBenchOptions {
   failingPercent: number;
   /** 0: one redis-server only; N ≥ 2: then the same on an N-master Redis Cluster, in the same run. */
   masters: number;
+  /** Shards of per-check keys on the cluster (`redis+cluster://…?shards=N`). */
+  shards: number;
 }
 
 export const ROUNDS_DEFAULTS: RoundsBenchOptions = {
@@ -39,6 +48,7 @@ export const ROUNDS_DEFAULTS: RoundsBenchOptions = {
   largest: 200,
   failingPercent: 0,
   masters: 0,
+  shards: DEFAULT_CLUSTER_SHARDS,
 };
 
 const BATCHES = [1, 10, 50, 200];
@@ -82,7 +92,8 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
   if (options.masters >= 2) {
     const cluster = await startRedisCluster({ size: options.masters });
     try {
-      for (const batch of batches) clustered.push(await measureBatch(cluster.url, cluster.masters, batch, options));
+      const url = `${cluster.url}?shards=${options.shards}`;
+      for (const batch of batches) clustered.push(await measureBatch(url, cluster.masters, batch, options));
     } finally {
       await cluster.stop();
     }
@@ -138,7 +149,7 @@ function clusterTable(
 ) {
   const perResult = (f: BatchFigures, value: number) => fmt((value * 1000) / f.results, 1);
   return {
-    title: `The same on a ${options.masters}-master Redis Cluster (16 shards), against one redis-server measured in the same run`,
+    title: `The same on a ${options.masters}-master Redis Cluster (${options.shards} shards), against one redis-server measured in the same run`,
     columns: [
       'batch',
       'Redis CPU µs/result, 1 server',
