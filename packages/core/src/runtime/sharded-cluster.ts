@@ -54,7 +54,9 @@ export class ShardedCluster extends Cluster {
     all._queue.forEach((command, i) => {
       const slot = command.getSlot();
       const group = slot === null ? '' : (this.slots[slot]?.[0] ?? `slot ${slot}`);
-      groups.set(group, [...(groups.get(group) ?? []), i]);
+      const indexes = groups.get(group) ?? [];
+      groups.set(group, indexes);
+      indexes.push(i);
     });
     const keyless = groups.get('') ?? [];
     groups.delete('');
