@@ -1,16 +1,27 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig, probeQueueName, RESULTS_QUEUE } from '@vigil/core';
-import { eventually, startRedisCluster, type TestRedisCluster } from '@vigil/core/testing';
+import {
+  deletePrefix,
+  eventually,
+  freePort,
+  startRedisCluster,
+  type TestRedisCluster,
+  uniquePrefix,
+} from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
 import { pagingYaml } from './support/paging.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
+import { runVigil, spawnVigil } from './support/vigil-process.js';
 
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const CHECKS = 12;
 
-describe('on a 3-master Redis Cluster: probers → notifier → SMTP', () => {
+describe('on a 3-master Redis Cluster', () => {
   let cluster: TestRedisCluster;
   let fleet: Fleet;
   let target: HttpTarget;
@@ -28,7 +39,7 @@ describe('on a 3-master Redis Cluster: probers → notifier → SMTP', () => {
     await cluster?.stop();
   });
 
-  it('probes, decides rounds, opens an incident and pages, its keys spread over the masters', async () => {
+  it('probers → notifier → SMTP: probes, decides rounds, opens an incident and pages, its keys spread over the masters', async () => {
     const checks = Array.from(
       { length: CHECKS },
       (_, i) =>
@@ -99,6 +110,32 @@ ${pagingYaml()}`);
       10_000,
       'the resolve page',
     );
+  }, 60_000);
+
+  it('`vigil up` (the compiled command, every role) runs on the cluster from REDIS_URL alone', async () => {
+    const prefix = uniquePrefix('cluster-up');
+    const env = { REDIS_URL: cluster.url, VIGIL_PREFIX: prefix, VIGIL_PORT: String(await freePort()) };
+    const up = spawnVigil(['up'], { env, cwd: await mkdtemp(join(tmpdir(), 'vigil-cluster-up-')) });
+    try {
+      const status = await eventually(
+        async () => {
+          const { code, output } = await runVigil(['status', '--json'], { env });
+          if (code !== 0) return undefined;
+          const report = JSON.parse(output) as { checks: { id: string; state: string; results: object }[] };
+          const green = report.checks.every((c) => c.state === 'up' && Object.keys(c.results).length === 3);
+          return report.checks.length === 2 && green ? report : undefined;
+        },
+        40_000,
+        'the example checks up from every vantage',
+      );
+      expect(status.checks.map((c) => c.id).sort()).toEqual(['redis', 'vigil-health']);
+      up.child.kill('SIGTERM');
+      expect(await up.exited).toBe(0);
+      expect(up.output()).not.toMatch(/CROSSSLOT|"level":50/);
+    } finally {
+      up.child.kill('SIGKILL');
+      await deletePrefix(fleet.redis, prefix);
+    }
   }, 60_000);
 
   it('takes BullMQ bulk adds, a pipeline of its scripts, on a queue in a slot of its own', async () => {
