@@ -28,8 +28,11 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     throw new Error(`a key prefix on a Redis Cluster takes no { or }: Vigil tags keys itself, got "${prefix}"`);
   /** The shard of a check: 0 on one Redis. */
   const shardOf = (checkId: string): number => (cluster ? fnv1a(checkId) % shards : 0);
-  /** Where a shard's keys start; on one Redis, the prefix (the single shard's keys keep their old names). */
-  const shardRoot = (shard: number) => (cluster ? `${prefix}:{s${shard}}` : prefix);
+  /**
+   * Where a shard's own keys start (`~`, which no check id starts with, keeps them apart from its
+   * checks' keys); on one Redis the prefix, so the single shard's keys keep their old names.
+   */
+  const shardRoot = (shard: number) => (cluster ? `${prefix}:{s${shard}}:~` : `${prefix}:`);
   const checkRoot = (checkId: string) =>
     cluster ? `${prefix}:{s${shardOf(checkId)}}:${checkId}` : `${prefix}:{${checkId}}`;
   /** BullMQ's prefix for one queue: its keys are `<this>:<queue name>:…`. */
@@ -104,9 +107,9 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** hash: the check's state machine (state, streaks, rounds of the current failure) */
     checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
     /** zset per shard: `<check>|<round>` by the time the round is decided without the vantages still missing */
-    pendingRounds: (shard: number) => `${shardRoot(shard)}:eval:pending`,
+    pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,
     /** hash per shard: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
-    transitions: (shard: number) => `${shardRoot(shard)}:eval:transitions`,
+    transitions: (shard: number) => `${shardRoot(shard)}eval:transitions`,
     /** zset per vantage: check id by the latest round it reported / failed while others saw it up */
     vantageSeen: (vantage: string) => `${root}:vantage:${vantage}:seen`,
     vantageSolo: (vantage: string) => `${root}:vantage:${vantage}:solo`,

@@ -71,7 +71,7 @@ describe('the key layout', () => {
     const shard = keys.shardOf('api');
     expect(redisKeys('vigil', { shards: 8 }).shardOf('api')).toBe(shard);
     expect(keys.latest('api')).toBe(`vigil:{s${shard}}:api:latest`);
-    expect(keys.pendingRounds(shard)).toBe(`vigil:{s${shard}}:eval:pending`);
+    expect(keys.pendingRounds(shard)).toBe(`vigil:{s${shard}}:~eval:pending`);
     expect(keys.checks).toBe('vigil:{g}:checks');
     expect(keys.incidentMembers('7')).toBe('vigil:{g}:incident:7:members');
     expect(keys.queuePrefix('probe.alpha')).toBe('vigil:{probe.alpha}');
