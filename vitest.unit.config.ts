@@ -16,9 +16,10 @@ export default defineConfig({
       'packages/core/src/runtime/role-server.test.ts',
       'packages/notifier/src/notifier-metrics.test.ts',
       'packages/prober/src/worker/probe-metrics.test.ts',
-      // Child processes: a logger under `script` for a terminal; a private redis-server.
+      // Child processes: a logger under `script` for a terminal; a private redis-server; a test Redis Cluster.
       'packages/core/src/runtime/logger.test.ts',
       'packages/cli/src/runtime/redis-bootstrap.test.ts',
+      'packages/core/src/runtime/sharded-cluster.test.ts',
       // Thousands of fuzzed requests a route: the slowest file beside the code by far.
       'packages/web/src/api/fuzz.test.ts',
     ],

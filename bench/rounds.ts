@@ -7,9 +7,17 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Check, RESULTS_QUEUE, type ResultBatchData, type ResultJobData } from '@vigil/core';
-import { freePort, sampleResult } from '@vigil/core/testing';
+import {
+  type Check,
+  DEFAULT_CLUSTER_SHARDS,
+  RESULTS_QUEUE,
+  type ResultBatchData,
+  type ResultJobData,
+  waitForRedis,
+} from '@vigil/core';
+import { freePort, sampleResult, startRedisCluster } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
 import { registerChecks } from './support/fleet-redis.js';
@@ -27,6 +35,10 @@ export interface RoundsBenchOptions {
   largest: number;
   /** Of every 100 checks, how many fail every round (so states change and incidents open). */
   failingPercent: number;
+  /** 0: one redis-server only; N ≥ 2: then the same on an N-master Redis Cluster, in the same run. */
+  masters: number;
+  /** Shards of per-check keys on the cluster (`redis+cluster://…?shards=N`). */
+  shards: number;
 }
 
 export const ROUNDS_DEFAULTS: RoundsBenchOptions = {
@@ -35,6 +47,8 @@ export const ROUNDS_DEFAULTS: RoundsBenchOptions = {
   smallest: 1,
   largest: 200,
   failingPercent: 0,
+  masters: 0,
+  shards: DEFAULT_CLUSTER_SHARDS,
 };
 
 const BATCHES = [1, 10, 50, 200];
@@ -49,6 +63,8 @@ interface BatchFigures {
   drainMs: number;
   notifierCpuMs: number;
   redisCpuMs: number;
+  /** Redis CPU on each master (one on one server): the busiest bounds what the Redis side carries. */
+  redisCpuMsByNode: number[];
   redisCommands: number;
   /** Jobs the notifier took: one per batch. */
   jobs: number;
@@ -58,14 +74,29 @@ interface BatchFigures {
 }
 
 export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS): Promise<BenchReport> {
+  const batches = BATCHES.filter((size) => size >= options.smallest && size <= options.largest);
   const server = await startRedisServer();
   const figures: BatchFigures[] = [];
+  const clustered: BatchFigures[] = [];
   try {
-    for (const batch of BATCHES.filter((size) => size >= options.smallest && size <= options.largest)) {
-      figures.push(await measureBatch(server.url, batch, options));
+    const node = new Redis(server.url, { maxRetriesPerRequest: null });
+    await waitForRedis(node, server.url);
+    try {
+      for (const batch of batches) figures.push(await measureBatch(server.url, [node], batch, options));
+    } finally {
+      node.disconnect();
     }
   } finally {
     server.process.kill('SIGTERM');
+  }
+  if (options.masters >= 2) {
+    const cluster = await startRedisCluster({ size: options.masters });
+    try {
+      const url = `${cluster.url}?shards=${options.shards}`;
+      for (const batch of batches) clustered.push(await measureBatch(url, cluster.masters, batch, options));
+    } finally {
+      await cluster.stop();
+    }
   }
   const perResult = (f: BatchFigures, value: number) => fmt((value * 1000) / f.results, 1);
   return {
@@ -104,19 +135,65 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
           'checks down: check states `down` once drained (2 confirmations); outbox left: transitions not yet taken to incidents then',
         ],
       },
+      ...(clustered.length > 0 ? [clusterTable(figures, clustered, options)] : []),
     ],
-    data: { options, figures },
+    data: { options, figures, clustered },
   };
 }
 
-async function measureBatch(url: string, batch: number, options: RoundsBenchOptions): Promise<BatchFigures> {
+/** One server against the cluster, batch by batch: where the Redis CPU goes, and what the busiest master bounds. */
+function clusterTable(
+  single: readonly BatchFigures[],
+  clustered: readonly BatchFigures[],
+  options: RoundsBenchOptions,
+) {
+  const perResult = (f: BatchFigures, value: number) => fmt((value * 1000) / f.results, 1);
+  return {
+    title: `The same on a ${options.masters}-master Redis Cluster (${options.shards} shards), against one redis-server measured in the same run`,
+    columns: [
+      'batch',
+      'Redis CPU µs/result, 1 server',
+      'Redis CPU µs/result, cluster (all masters)',
+      'busiest master µs/result',
+      'each master µs/result',
+      'Redis-bound capacity vs 1 server',
+      'results/s, 1 server',
+      'results/s, cluster',
+    ],
+    rows: clustered.map((c) => {
+      const s = single.find((f) => f.batch === c.batch) ?? c;
+      const busiest = Math.max(...c.redisCpuMsByNode);
+      return [
+        fmt(c.batch),
+        perResult(s, s.redisCpuMs),
+        perResult(c, c.redisCpuMs),
+        perResult(c, busiest),
+        c.redisCpuMsByNode.map((ms) => perResult(c, ms)).join(' / '),
+        `${fmt(s.redisCpuMs / s.results / (busiest / c.results) || 0, 2)}×`,
+        fmt((s.results * 1000) / s.drainMs),
+        fmt((c.results * 1000) / c.drainMs),
+      ];
+    }),
+    notes: [
+      'capacity: a Redis runs commands on one core, so the Redis side saturates when its busiest master does; the ratio is one server’s CPU per result over the cluster’s busiest master’s',
+      'results/s is the one notifier process on this shared 2-core machine, not Redis: it does not grow with masters here',
+    ],
+  };
+}
+
+async function measureBatch(
+  url: string,
+  nodes: readonly Redis[],
+  batch: number,
+  options: RoundsBenchOptions,
+): Promise<BatchFigures> {
   const bench = await benchRedis(url);
   const template = templateCheck({ http: { url: 'http://127.0.0.1:9/' }, interval: '30s', timeout: '10s' });
   const checks = checkSeries(template, 'check', options.checks);
   let notifier: Child | undefined;
   const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, {
     connection: bench.connection('feed'),
-    prefix: bench.prefix,
+    prefix: bench.keys.queuePrefix(RESULTS_QUEUE),
   });
   try {
     await registerChecks(bench, checks, 500);
@@ -148,12 +225,12 @@ async function measureBatch(url: string, batch: number, options: RoundsBenchOpti
     const jobs = Math.ceil(results.length / batch);
     progress(`batch ${batch}: ${fmt(results.length)} results in ${fmt(jobs)} jobs queued`);
     await sleep(1_000);
-    const before = { proc: await sampleProc(pid), redis: await redisCounters(bench) };
+    const before = { proc: await sampleProc(pid), redis: await redisCounters(nodes) };
     const started = Date.now();
     await queue.resume();
     await waitDrained(queue);
     const drainMs = Date.now() - started;
-    const after = { proc: await sampleProc(pid), redis: await redisCounters(bench) };
+    const after = { proc: await sampleProc(pid), redis: await redisCounters(nodes) };
     const states = bench.redis.pipeline();
     for (const check of checks) states.hget(bench.keys.checkState(check.id), 'state');
     const down = ((await states.exec()) ?? []).filter(([, state]) => state === 'down').length;
@@ -162,12 +239,13 @@ async function measureBatch(url: string, batch: number, options: RoundsBenchOpti
       results: results.length,
       drainMs,
       notifierCpuMs: after.proc.cpuMs - before.proc.cpuMs,
-      redisCpuMs: after.redis.cpuMs - before.redis.cpuMs,
-      // The two INFO calls of the sample itself are not the notifier's.
-      redisCommands: after.redis.commands - before.redis.commands - 2,
+      redisCpuMs: sum(after.redis.cpuMs) - sum(before.redis.cpuMs),
+      redisCpuMsByNode: after.redis.cpuMs.map((ms, i) => ms - (before.redis.cpuMs[i] ?? 0)),
+      // The two INFO calls per node of the sample itself are not the notifier's.
+      redisCommands: after.redis.commands - before.redis.commands - 2 * nodes.length,
       jobs,
       down,
-      outbox: await bench.redis.hlen(bench.keys.transitions),
+      outbox: await outboxSize(bench),
     };
   } finally {
     await notifier?.stop();
@@ -214,12 +292,21 @@ export async function waitDrained(queue: Queue<ResultBatchData>): Promise<void> 
   }
 }
 
-async function redisCounters(bench: BenchRedis): Promise<{ cpuMs: number; commands: number }> {
-  const cpu = await bench.redis.info('cpu');
-  const stats = await bench.redis.info('commandstats');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? Number.NaN);
-  const commands = [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000, commands };
+async function redisCounters(nodes: readonly Redis[]): Promise<{ cpuMs: number[]; commands: number }> {
+  const cpuMs: number[] = [];
+  let commands = 0;
+  for (const node of nodes) {
+    const cpu = await node.info('cpu');
+    const stats = await node.info('commandstats');
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? Number.NaN);
+    commands += [...stats.matchAll(/calls=(\d+)/g)].reduce((total, m) => total + Number(m[1]), 0);
+    cpuMs.push((field('used_cpu_user') + field('used_cpu_sys')) * 1000);
+  }
+  return { cpuMs, commands };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }
 
 /** A redis-server of the bench's own on a free loopback port, saving nothing. */
@@ -231,4 +318,11 @@ export async function startRedisServer(): Promise<{ url: string; process: ChildP
     { stdio: 'ignore' },
   );
   return { url: `redis://127.0.0.1:${port}`, process: child };
+}
+
+/** Transitions left in the outbox, over every shard's. */
+async function outboxSize(bench: BenchRedis): Promise<number> {
+  let size = 0;
+  for (let shard = 0; shard < bench.keys.shards; shard++) size += await bench.redis.hlen(bench.keys.transitions(shard));
+  return size;
 }

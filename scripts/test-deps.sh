@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite drives besides Node and Redis: Debian's Chromium (the status page in a real
-# browser), promtool and Prometheus (metrics checked and scraped for real), openssl. Installed with
+# browser), promtool and Prometheus (metrics checked and scraped for real), openssl, and redis-server
+# itself on PATH (the Redis Cluster tests start their own masters from it, even when a Redis answers). Installed with
 # apt-get when missing (as root, or through sudo); otherwise a clear message and a failing exit.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] || need+=(chromium)
 [[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || need+=(prometheus)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 sudo=()

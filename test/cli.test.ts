@@ -88,7 +88,7 @@ describe('the vigil command', () => {
     expect(badSource.output).toContain('--source-address: expected an IPv4 or IPv6 address');
     const badEnv = await runVigil(['status'], { env: { REDIS_URL: 'http://nope' } });
     expect(badEnv.code).toBe(2);
-    expect(badEnv.output).toContain('REDIS_URL: expected a redis:// or rediss:// URL');
+    expect(badEnv.output).toContain('REDIS_URL: expected a redis://, rediss:// or redis+cluster:// URL');
     const missing = await runVigil(['scheduler', '-c', '/nonexistent/vigil.yaml'], { env });
     expect(missing.code).toBe(2);
     expect(missing.output).toContain('cannot read config /nonexistent/vigil.yaml: no such file');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   createLogger,
   createRedis,
+  keyLayoutOf,
   type Redis,
   redisKeys,
   systemClock,
@@ -56,7 +57,7 @@ const notifier = new Notifier(
   createNotifierContext(
     {
       redis,
-      keys: redisKeys(args.prefix),
+      keys: redisKeys(args.prefix, keyLayoutOf(args.redisUrl)),
       clock: systemClock,
       log,
       connection: open('queues'),

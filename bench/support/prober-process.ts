@@ -3,7 +3,15 @@
  * bench's prefix. Argument: JSON `{ redisUrl, prefix, vantage, settings }`. Prints "ready" once
  * taking jobs; stops (finishing what is in flight) on SIGTERM, when stdin closes, or after 15 minutes.
  */
-import { createLogger, createRedis, type ProberSettings, redisKeys, systemClock, waitForRedis } from '@vigil/core';
+import {
+  createLogger,
+  createRedis,
+  keyLayoutOf,
+  type ProberSettings,
+  redisKeys,
+  systemClock,
+  waitForRedis,
+} from '@vigil/core';
 import { createProberContext, ProbeWorker } from '@vigil/prober';
 
 interface ProberArgs {
@@ -25,7 +33,7 @@ await waitForRedis(redis, args.redisUrl);
 const log = createLogger({ level: 'warn', destination: process.stderr, bindings: { vantage: args.vantage } });
 const worker = new ProbeWorker(
   createProberContext(
-    { redis, connection, keys: redisKeys(args.prefix), clock: systemClock, log },
+    { redis, connection, keys: redisKeys(args.prefix, keyLayoutOf(args.redisUrl)), clock: systemClock, log },
     {
       vantage: { id: args.vantage },
       config: { allowPrivateTargets: true, allowTargets: [], prober: args.settings },

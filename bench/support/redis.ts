@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import {
   createRedis,
   DEFAULT_REDIS_URL,
+  keyLayoutOf,
   type Logger,
   type Redis,
   type RedisKeys,
@@ -40,7 +41,7 @@ export async function benchRedis(url = DEFAULT_REDIS_URL, prefix = `bench-${rand
   };
   const redis = open('commands', false);
   await waitForRedis(redis, url);
-  const keys = redisKeys(prefix);
+  const keys = redisKeys(prefix, keyLayoutOf(url));
   return {
     url,
     prefix,

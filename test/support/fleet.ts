@@ -37,11 +37,17 @@ export function checkFromYaml(yaml: string, vantages = ['alpha', 'beta']): Check
  * the test needs them; `close()` stops them all and deletes the keys. Its own stores (`ctx`, as the
  * web role has them) are what a test writes checks and tokens with and reads results and incidents from.
  */
-export async function startFleet(vantages: readonly string[] = ['alpha', 'beta']) {
-  const base = await testContext('fleet', { log });
+export async function startFleet(
+  vantages: readonly string[] = ['alpha', 'beta'],
+  options: {
+    /** Another Redis than TEST_REDIS_URL: a test Cluster's `redis+cluster://` URL. */ redisUrl?: string;
+  } = {},
+) {
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const base = await testContext('fleet', { log, redisUrl });
   const closers: (() => Promise<void>)[] = [];
   const connection = () => {
-    const conn = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const conn = createRedis(redisUrl, { maxRetriesPerRequest: null });
     closers.push(async () => conn.disconnect());
     return conn;
   };

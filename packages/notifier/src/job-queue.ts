@@ -22,10 +22,10 @@ export class JobQueue<Data, Result> {
   ) {
     const { connection, keys, log } = ctx;
     const { name } = options;
-    this.queue = new Queue<Data, Result>(name, { connection, prefix: keys.prefix });
+    this.queue = new Queue<Data, Result>(name, { connection, prefix: keys.queuePrefix(name) });
     this.worker = new Worker<Data, Result>(name, options.process, {
       connection,
-      prefix: keys.prefix,
+      prefix: keys.queuePrefix(name),
       concurrency: options.concurrency,
       autorun: false,
       ...options.takeover,

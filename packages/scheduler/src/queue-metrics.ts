@@ -38,7 +38,9 @@ export class QueueDepths {
 
   constructor(private readonly ctx: QueueDepthsContext) {
     const names = [...ctx.vantages.map(probeQueueName), RESULTS_QUEUE];
-    this.queues = names.map((name) => new Queue(name, { connection: ctx.connection, prefix: ctx.keys.prefix }));
+    this.queues = names.map(
+      (name) => new Queue(name, { connection: ctx.connection, prefix: ctx.keys.queuePrefix(name) }),
+    );
     depthGauge();
     sources.add(this);
   }

@@ -126,7 +126,8 @@ export class SchedulerSync {
   private queue(vantage: string): Queue {
     let queue = this.queues.get(vantage);
     if (!queue) {
-      queue = new Queue(probeQueueName(vantage), { connection: this.ctx.connection, prefix: this.ctx.keys.prefix });
+      const name = probeQueueName(vantage);
+      queue = new Queue(name, { connection: this.ctx.connection, prefix: this.ctx.keys.queuePrefix(name) });
       queue.on('error', (err) => this.ctx.log.error({ err, vantage }, 'probe queue error'));
       this.queues.set(vantage, queue);
     }

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import {
   createLogger,
   createRedis,
+  keyLayoutOf,
   loadConfig,
+  parseRedisUrl,
   type Redis,
   type RoleConnections,
   type RoleContext,
@@ -65,7 +67,7 @@ export async function openRuntime(options: {
     redisSource: location.source,
     redis,
     connection,
-    keys: redisKeys(env.VIGIL_PREFIX),
+    keys: redisKeys(env.VIGIL_PREFIX, keyLayoutOf(location.url)),
     clock: systemClock,
     log,
     dedicated(name) {
@@ -128,10 +130,12 @@ function interpolationVariables(
   env: VigilEnv,
   redisUrl: string | undefined,
 ): Record<string, string | undefined> {
-  const redis = redisUrl ? new URL(redisUrl) : undefined;
+  const target = redisUrl ? parseRedisUrl(redisUrl) : undefined;
+  const redis = target?.mode === 'single' ? new URL(target.url) : undefined;
+  const seed = target?.mode === 'cluster' ? target.nodes[0] : undefined;
   return {
-    VIGIL_REDIS_HOST: redis?.hostname ?? '127.0.0.1',
-    VIGIL_REDIS_PORT: redis?.port || '6379',
+    VIGIL_REDIS_HOST: seed?.host ?? redis?.hostname ?? '127.0.0.1',
+    VIGIL_REDIS_PORT: seed ? String(seed.port) : redis?.port || '6379',
     ...processEnv,
     VIGIL_PORT: String(env.VIGIL_PORT),
   };

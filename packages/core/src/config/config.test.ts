@@ -278,7 +278,9 @@ describe('durations and environment', () => {
       VIGIL_PREFIX: 'vigil',
       LOG_LEVEL: 'info',
     });
-    expect(() => parseEnv({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseEnv({ REDIS_URL: 'http://x' })).toThrow(
+      /REDIS_URL: expected a redis:\/\/, rediss:\/\/ or redis\+cluster:\/\/ URL/,
+    );
     expect(() => parseEnv({ VIGIL_PREFIX: 'a:b' })).toThrow(/VIGIL_PREFIX/);
     expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: expected one of/);
   });

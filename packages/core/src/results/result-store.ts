@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
-import { utcDay } from '../runtime/keys.js';
-import { defineScripts } from '../runtime/scripts.js';
+import { groupByShard, utcDay } from '../runtime/keys.js';
+import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry, encodeHistoryEntry } from './history-entry.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
@@ -45,12 +45,34 @@ export class ResultStore {
   }
 
   /**
-   * Records many results in one round trip (one script), each exactly once; outcomes in the same
-   * order. The script spans the checks of the batch: on a Redis Cluster the keys' layout must put a
-   * batch's checks in one slot, or the caller split it by slot.
+   * Records many results in one round trip, each exactly once; outcomes in the same order. The script
+   * spans the checks of the batch, so it is called once per shard present (once on one Redis).
    */
   async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
     if (entries.length === 0) return [];
+    const groups = groupByShard(this.ctx.keys, entries, (entry) => entry.result.checkId);
+    if (groups.length === 1) {
+      const replies = await this.redis.vigilRecordResults(...this.recordCall(entries));
+      return replies.map((reply) => OUTCOMES[Number(reply)] ?? 'duplicate');
+    }
+    const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
+    for (const group of groups) pipeline.vigilRecordResults(...this.recordCall(group.items));
+    const replies = (await pipeline.exec()) ?? [];
+    const outcomes: RecordOutcome[] = new Array(entries.length);
+    groups.forEach((group, i) => {
+      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+      if (err) throw err;
+      group.positions.forEach((position, j) => {
+        outcomes[position] = OUTCOMES[Number((reply as unknown[])[j])] ?? 'duplicate';
+      });
+    });
+    return outcomes;
+  }
+
+  /** The record script's arguments (number of keys, keys, then the rest) for results of one shard. */
+  private recordCall(
+    entries: readonly { result: ProbeResult; intervalMs: number }[],
+  ): [number, ...(string | number | Buffer)[]] {
     const { keys } = this.ctx;
     const resultKeys: string[] = [];
     const args: (string | number | Buffer)[] = [this.ctx.historySize ?? 500, UPTIME_TTL_S];
@@ -73,8 +95,7 @@ export class ResultStore {
         rememberMs * 2,
       );
     }
-    const replies = await this.redis.vigilRecordResults(resultKeys.length, ...resultKeys, ...args);
-    return replies.map((reply) => OUTCOMES[Number(reply)] ?? 'duplicate');
+    return [resultKeys.length, ...resultKeys, ...args];
   }
 
   /** The latest result from each vantage that has reported. */

@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import { type FieldIssue, VigilError } from '../errors/errors.js';
 import { describeIssues, toFieldIssues } from '../errors/issues.js';
+import { parseRedisUrl, redisUrlProblem } from './redis-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const envSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+const envShape = z.object({
+  /** One Redis (`redis://`, `rediss://`), or a Redis Cluster's seed nodes (`redis+cluster://h:p,h:p?shards=16`). */
+  REDIS_URL: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = redisUrlProblem(url);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** Where `vigil up` and the CLI look for a Redis already on this machine before starting a private one. */
   VIGIL_LOCAL_REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
@@ -35,8 +43,18 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
+const envSchema = envShape.superRefine((env, ctx) => {
+  // On a Cluster, Vigil tags keys itself: a tag in the prefix would put every key in one slot.
+  if (env.REDIS_URL && /[{}]/.test(env.VIGIL_PREFIX) && parseRedisUrl(env.REDIS_URL).mode === 'cluster')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VIGIL_PREFIX'],
+      message: 'expected no { or } with a redis+cluster:// REDIS_URL',
+    });
+});
+
 /** Every variable Vigil reads: a deployment (compose file, manifest) setting another is a mistake. */
-export const VIGIL_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+export const VIGIL_ENV_NAMES: readonly string[] = Object.keys(envShape.shape);
 
 /** The environment Vigil reads, validated once at the process edge and passed inward. */
 export type VigilEnv = z.output<typeof envSchema>;

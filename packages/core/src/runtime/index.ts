@@ -3,7 +3,15 @@ export { type Clock, systemClock } from './clock.js';
 export type { RoleConnections, RoleContext } from './context.js';
 export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
 export { freePort } from './free-port.js';
-export { type RedisKeys, redisKeys, utcDay } from './keys.js';
+export {
+  groupByShard,
+  type KeyLayout,
+  keyLayoutOf,
+  type RedisKeys,
+  redisKeys,
+  type ShardGroup,
+  utcDay,
+} from './keys.js';
 export { createLogger, type Logger } from './logger.js';
 export {
   DELIVERIES_QUEUE,
@@ -14,6 +22,7 @@ export {
   schedulerId,
 } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
+export { type ClusterNode, DEFAULT_CLUSTER_SHARDS, parseRedisUrl, type RedisTarget } from './redis-url.js';
 export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './role-server.js';
 export { defineScripts, type LuaScript, loadScripts, type ScriptPipeline } from './scripts.js';
 export { TimedMemo } from './timed-memo.js';

@@ -1,80 +1,123 @@
+import { parseRedisUrl } from './redis-url.js';
+
+/** How keys are laid out: on one Redis as they always were, or sharded over a Redis Cluster's slots. */
+export interface KeyLayout {
+  /** On a Redis Cluster: how many hash-tag shards per-check keys spread over. Absent on one Redis. */
+  shards?: number;
+}
+
+/** The layout a Redis location asks for: sharded for a `redis+cluster://` URL. */
+export function keyLayoutOf(url: string): KeyLayout {
+  const target = parseRedisUrl(url);
+  return target.mode === 'cluster' ? { shards: target.shards } : {};
+}
+
 /**
- * The Redis key layout. Everything lives under one prefix; per-check keys carry the check id as a
- * hash tag (`{id}`) so one check's keys share a Cluster slot and its Lua scripts stay legal there.
+ * The Redis key layout. Everything lives under one prefix. On one Redis, per-check keys carry the
+ * check id as a hash tag (`{id}`), the layout every existing deployment has. On a Redis Cluster
+ * (`layout.shards`) a batch script must find its checks' keys in one slot, so per-check keys carry
+ * their shard's tag instead (`{s<n>}`, the shard a stable hash of the check id): a batch takes one
+ * script call per shard present, and the shards spread over the masters. Each BullMQ queue keeps
+ * its keys (and the slots of probes beside a probe queue) under a tag of its own (`{probe.<vantage>}`),
+ * and the other keys (registry, incidents, tokens, …) share one tag (`{g}`), so their scripts stay legal.
  */
-export function redisKeys(prefix: string) {
+export function redisKeys(prefix: string, layout: KeyLayout = {}) {
+  const cluster = layout.shards !== undefined;
+  const shards = layout.shards ?? 1;
+  if (cluster && /[{}]/.test(prefix))
+    throw new Error(`a key prefix on a Redis Cluster takes no { or }: Vigil tags keys itself, got "${prefix}"`);
+  /** The shard of a check: 0 on one Redis. */
+  const shardOf = (checkId: string): number => (cluster ? fnv1a(checkId) % shards : 0);
+  /**
+   * Where a shard's own keys start (`~`, which no check id starts with, keeps them apart from its
+   * checks' keys); on one Redis the prefix, so the single shard's keys keep their old names.
+   */
+  const shardRoot = (shard: number) => (cluster ? `${prefix}:{s${shard}}:~` : `${prefix}:`);
+  const checkRoot = (checkId: string) =>
+    cluster ? `${prefix}:{s${shardOf(checkId)}}:${checkId}` : `${prefix}:{${checkId}}`;
+  /** BullMQ's prefix for one queue: its keys are `<this>:<queue name>:…`. */
+  const queuePrefix = (queue: string) => (cluster ? `${prefix}:{${queue}}` : prefix);
+  const probeRoot = (vantage: string) => `${queuePrefix(`probe.${vantage}`)}:probe.${vantage}`;
+  // Keys of no check and no queue: one tag on a Cluster, so scripts over several of them stay legal.
+  const root = cluster ? `${prefix}:{g}` : prefix;
   // Stems: a key's name up to an id. A Lua script that learns the id itself (from a counter, a
   // lookup) takes the stem as one of its KEYS and appends the id, and the suffixes below.
-  const incidentStem = `${prefix}:incident:`;
-  const subscriberStem = `${prefix}:subscriber:`;
-  const subscriberByEmailStem = `${prefix}:subscriber-email:`;
-  const subscribersOfStem = `${prefix}:subscribers:`;
+  const incidentStem = `${root}:incident:`;
+  const subscriberStem = `${root}:subscriber:`;
+  const subscriberByEmailStem = `${root}:subscriber-email:`;
+  const subscribersOfStem = `${root}:subscribers:`;
   return {
     prefix,
+    /** Whether keys are sharded for a Redis Cluster. */
+    cluster,
+    /** How many shards per-check keys spread over: 1 on one Redis. */
+    shards,
+    shardOf,
+    queuePrefix,
     /** hash: check id → Check JSON */
-    checks: `${prefix}:checks`,
+    checks: `${root}:checks`,
     /** pub/sub channel announcing registry changes: `{"op":"upsert"|"delete","id":…}` */
-    checksChanged: `${prefix}:checks:changed`,
+    checksChanged: `${root}:checks:changed`,
     /** counter bumped on every registry change, for pollers that missed a message */
-    checksVersion: `${prefix}:checks:version`,
+    checksVersion: `${root}:checks:version`,
     /**
      * hash: vantage → latest ProbeResult JSON, `<vantage>:round` → its round, `<vantage>:i` → the
      * vantage's index in history entries, and `~n` → the last index given
      */
-    latest: (checkId: string) => `${prefix}:{${checkId}}:latest`,
+    latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
     /** list, newest first, capped: packed entries (results/history-entry.ts), or JSON from before packing */
-    history: (checkId: string) => `${prefix}:{${checkId}}:history`,
+    history: (checkId: string) => `${checkRoot(checkId)}:history`,
     /** zset of `<vantage>:<round>` recently recorded, for idempotency */
-    rounds: (checkId: string) => `${prefix}:{${checkId}}:rounds`,
+    rounds: (checkId: string) => `${checkRoot(checkId)}:rounds`,
     /** hash for one UTC day: `<vantage>:ok` and `<vantage>:total` counts */
-    uptimeDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:uptime:${day}`,
+    uptimeDay: (checkId: string, day: string) => `${checkRoot(checkId)}:uptime:${day}`,
     /**
      * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
      * counts (see results/uptime.ts); the last 100 days
      */
-    verdictDays: (checkId: string) => `${prefix}:{${checkId}}:verdicts:days`,
+    verdictDays: (checkId: string) => `${checkRoot(checkId)}:verdicts:days`,
     /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 49 hours */
-    verdictHours: (checkId: string) => `${prefix}:{${checkId}}:verdicts:hours`,
+    verdictHours: (checkId: string) => `${checkRoot(checkId)}:verdicts:hours`,
     /**
      * Before packed verdicts: a hash for one UTC day / hour of decided rounds, `ok`, `degraded`, `fail`
      * counts. Still read (they expire within 100 days of an upgrade), no longer written.
      */
-    verdictDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:verdicts:${day}`,
-    verdictHour: (checkId: string, hour: string) => `${prefix}:{${checkId}}:verdicts:${hour}`,
+    verdictDay: (checkId: string, day: string) => `${checkRoot(checkId)}:verdicts:${day}`,
+    verdictHour: (checkId: string, hour: string) => `${checkRoot(checkId)}:verdicts:${hour}`,
     /** set: ids of the checks an API token's owner registered (quota counts) */
-    checksOfOwner: (owner: string) => `${prefix}:checks:owner:${owner}`,
+    checksOfOwner: (owner: string) => `${root}:checks:owner:${owner}`,
     /** hash: scheduler id → fingerprint of the slot it was last applied with (`<scheduler>|<members>`) */
-    schedulersApplied: `${prefix}:scheduler:applied`,
+    schedulersApplied: `${root}:scheduler:applied`,
     // A slot's keys sit beside its vantage's queue (`probe.<vantage>:`), all a prober's ACL lets it read.
     /** hash per slot scheduler: check id → fingerprint of its probe target; kept by the scheduler */
-    slotMembers: (vantage: string, slotId: string) => `${prefix}:probe.${vantage}:~slot:${slotId}:members`,
+    slotMembers: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}:members`,
     /** hash per slot scheduler: check id → ProbeTarget JSON, read by a prober only when its fingerprint is new */
-    slotTargets: (vantage: string, slotId: string) => `${prefix}:probe.${vantage}:~slot:${slotId}:targets`,
+    slotTargets: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}:targets`,
     /** string with a TTL: probes started in the vantage's current rate-limit window */
-    proberRateWindow: (vantage: string) => `${prefix}:probe.${vantage}:~rate`,
+    proberRateWindow: (vantage: string) => `${probeRoot(vantage)}:~rate`,
     /** string with a TTL: the process id of the scheduler that reconciles now */
-    schedulerLeader: `${prefix}:scheduler:leader`,
+    schedulerLeader: `${root}:scheduler:leader`,
     /** hash: vantage → epoch ms of its latest heartbeat */
-    vantageHeartbeats: `${prefix}:vantages:heartbeat`,
+    vantageHeartbeats: `${root}:vantages:heartbeat`,
     /** hash: counter name → count, per vantage (`<vantage>:expired`, …) */
-    proberCounters: `${prefix}:prober:counters`,
+    proberCounters: `${root}:prober:counters`,
 
     /** hash for one round of a check: vantage → compact outcome, and `~claim` once it is being decided */
-    round: (checkId: string, round: number) => `${prefix}:{${checkId}}:round:${round}`,
+    round: (checkId: string, round: number) => `${checkRoot(checkId)}:round:${round}`,
     /** hash: the check's state machine (state, streaks, rounds of the current failure) */
-    checkState: (checkId: string) => `${prefix}:{${checkId}}:state`,
-    /** zset: `<check>|<round>` by the time the round is decided without the vantages still missing */
-    pendingRounds: `${prefix}:eval:pending`,
-    /** hash: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
-    transitions: `${prefix}:eval:transitions`,
+    checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
+    /** zset per shard: `<check>|<round>` by the time the round is decided without the vantages still missing */
+    pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,
+    /** hash per shard: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
+    transitions: (shard: number) => `${shardRoot(shard)}eval:transitions`,
     /** zset per vantage: check id by the latest round it reported / failed while others saw it up */
-    vantageSeen: (vantage: string) => `${prefix}:vantage:${vantage}:seen`,
-    vantageSolo: (vantage: string) => `${prefix}:vantage:${vantage}:solo`,
+    vantageSeen: (vantage: string) => `${root}:vantage:${vantage}:seen`,
+    vantageSolo: (vantage: string) => `${root}:vantage:${vantage}:solo`,
     /** hash: vantage → JSON { since, reason } while it is impaired or silent */
-    vantageProblems: `${prefix}:vantages:problems`,
+    vantageProblems: `${root}:vantages:problems`,
 
     /** counter for incident ids */
-    incidentSeq: `${prefix}:incidents:seq`,
+    incidentSeq: `${root}:incidents:seq`,
     /** hash: the incident's fields */
     incident: (id: string) => `${incidentStem}${id}`,
     /** `<stem><id>` and the `:members`, `:updates`, `:paged` below, for open-incident.lua */
@@ -88,34 +131,34 @@ export function redisKeys(prefix: string) {
     /** hash: the postmortem of a resolved incident (markdown, by, publishedAt, updatedAt) */
     incidentPostmortem: (id: string) => `${incidentStem}${id}:postmortem`,
     /** zsets of incident ids by start time */
-    incidentsOpen: `${prefix}:incidents:open`,
-    incidentsAll: `${prefix}:incidents:all`,
+    incidentsOpen: `${root}:incidents:open`,
+    incidentsAll: `${root}:incidents:all`,
     /** string: the latest incident of a group (`component:api`), open or recently resolved */
-    incidentGroup: (group: string) => `${prefix}:incident-group:${group}`,
+    incidentGroup: (group: string) => `${root}:incident-group:${group}`,
     /** stream of incident events (opened, acknowledged, resolved, …) the notifier reacts to */
-    incidentEvents: `${prefix}:incident-events`,
+    incidentEvents: `${root}:incident-events`,
 
     /** string with a TTL: an acknowledge link already used */
-    ackTokenUsed: (nonce: string) => `${prefix}:ack-used:${nonce}`,
+    ackTokenUsed: (nonce: string) => `${root}:ack-used:${nonce}`,
     /** string with a TTL: a page delivered (by its dedup key) */
-    pageSent: (dedupKey: string) => `${prefix}:page-sent:${dedupKey}`,
+    pageSent: (dedupKey: string) => `${root}:page-sent:${dedupKey}`,
     /**
      * hash with a TTL: the attempts at one page (by its dedup key): the job that owns it, the attempt
      * open now (started, not known to have ended), how many were found in doubt, and when it was sent
      */
-    pageAttempt: (dedupKey: string) => `${prefix}:page-attempt:${dedupKey}`,
+    pageAttempt: (dedupKey: string) => `${root}:page-attempt:${dedupKey}`,
     /** counter with a TTL: pages to one person in one cap window */
-    pageCap: (personId: string, window: number) => `${prefix}:page-cap:${personId}:${window}`,
+    pageCap: (personId: string, window: number) => `${root}:page-cap:${personId}:${window}`,
     /** hash: maintenance id → Maintenance JSON, for windows created through the API */
-    maintenances: `${prefix}:maintenances`,
+    maintenances: `${root}:maintenances`,
     /** counter bumped on every API maintenance change */
-    maintenancesVersion: `${prefix}:maintenances:version`,
+    maintenancesVersion: `${root}:maintenances:version`,
     /** hash: token id → ApiToken JSON (never the token itself) */
-    tokens: `${prefix}:tokens`,
+    tokens: `${root}:tokens`,
     /** hash: SHA-256 of a token → its id, and `id:<id>` → that hash (for revoking) */
-    tokensByHash: `${prefix}:tokens:by-hash`,
+    tokensByHash: `${root}:tokens:by-hash`,
     /** counter with a TTL: API requests of one token in one rate-limit window */
-    rateLimit: (tokenId: string, window: number) => `${prefix}:rate:${tokenId}:${window}`,
+    rateLimit: (tokenId: string, window: number) => `${root}:rate:${tokenId}:${window}`,
 
     /** hash: one email subscriber (email, components, requested, confirmed, …); a TTL while unconfirmed */
     subscriber: (id: string) => `${subscriberStem}${id}`,
@@ -126,23 +169,63 @@ export function redisKeys(prefix: string) {
     /** `<stem><emailHash>`, for the subscriber scripts */
     subscriberByEmailStem,
     /** string with a TTL: SHA-256 of a confirmation token → subscriber id */
-    subscriberToken: (tokenHash: string) => `${prefix}:subscriber-token:${tokenHash}`,
+    subscriberToken: (tokenHash: string) => `${root}:subscriber-token:${tokenHash}`,
     /** set: ids of the confirmed subscribers of a component (`*`: of every component) */
     subscribersOf: (componentId: string) => `${subscribersOfStem}${componentId}`,
     /** `<stem><componentId>`, for the subscriber scripts */
     subscribersOfStem,
     /** counter with a TTL: sign-ups from one client, or for one address, in one hour */
-    subscriberRate: (scope: string, window: number) => `${prefix}:subscriber-rate:${scope}:${window}`,
+    subscriberRate: (scope: string, window: number) => `${root}:subscriber-rate:${scope}:${window}`,
     /** stream of subscriber mail requests (`confirm`) the notifier sends */
-    subscriberMail: `${prefix}:subscriber-mail`,
+    subscriberMail: `${root}:subscriber-mail`,
     /** string with a TTL: a subscriber mail sent (by its dedup key) */
-    subscriberMailSent: (dedupKey: string) => `${prefix}:subscriber-mail-sent:${dedupKey}`,
+    subscriberMailSent: (dedupKey: string) => `${root}:subscriber-mail-sent:${dedupKey}`,
 
     /** the generated secret used when VIGIL_SECRET is not set */
-    generatedSecret: `${prefix}:secret`,
+    generatedSecret: `${root}:secret`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Items of one shard, in the caller's order, with where each stood in the caller's list. */
+export interface ShardGroup<T> {
+  shard: number;
+  items: T[];
+  positions: number[];
+}
+
+/**
+ * A batch split by shard, for a script that takes many checks' keys: one group on one Redis, one
+ * per shard present on a Cluster. Order within a group is the caller's, so per-check order holds.
+ */
+export function groupByShard<T>(
+  keys: Pick<RedisKeys, 'shardOf'>,
+  items: readonly T[],
+  checkIdOf: (item: T) => string,
+): ShardGroup<T>[] {
+  const groups = new Map<number, ShardGroup<T>>();
+  items.forEach((item, position) => {
+    const shard = keys.shardOf(checkIdOf(item));
+    const group = groups.get(shard) ?? { shard, items: [], positions: [] };
+    groups.set(shard, group);
+    group.items.push(item);
+    group.positions.push(position);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * FNV-1a, 32 bits: a stable, fast spread of check ids over shards (a shard must never move, or a
+ * check's keys would be lost); a few lines, where a hashing library would be a dependency for nothing.
+ */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
 
 /** UTC day of an epoch ms timestamp, as `YYYY-MM-DD`. */
 export function utcDay(epochMs: number): string {

@@ -9,7 +9,7 @@ import type { ProbeResult } from '../probes/probe-result.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import type { RoleConnections, RoleContext } from '../runtime/context.js';
 import { parseEnv } from '../runtime/env.js';
-import { redisKeys } from '../runtime/keys.js';
+import { keyLayoutOf, redisKeys } from '../runtime/keys.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../runtime/redis.js';
 
@@ -20,6 +20,7 @@ export {
   type CorpusTarget,
   hasCredentials,
 } from '../targets/target-corpus.js';
+export { startRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
 export const TEST_REDIS_URL = parseEnv(process.env).REDIS_URL ?? DEFAULT_REDIS_URL;
@@ -29,14 +30,18 @@ export function uniquePrefix(label = 'test'): string {
   return `vt-${label}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Deletes every key under `prefix` (SCAN, never KEYS). */
+/** Deletes every key under `prefix` (SCAN, never KEYS); on a Cluster, on every master. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  const cluster = redis as unknown as { isCluster?: boolean; nodes(role: 'master'): Redis[] };
+  for (const node of cluster.isCluster ? cluster.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      // One key a command: a node's keys span slots, and a multi-key command must not.
+      if (keys.length > 0) await keys.reduce((pipeline, key) => pipeline.unlink(key), node.pipeline()).exec();
+    } while (cursor !== '0');
+  }
 }
 
 /** A Redis connection and a fresh prefix for one test; `cleanup()` removes the keys and disconnects. */
@@ -67,16 +72,24 @@ export interface TestContext extends RoleContext, RoleConnections {
  * unless given one. Connections besides `redis` connect on first use, so a test pays only for those
  * its parts take.
  */
-export async function testContext(label?: string, options: { clock?: Clock; log?: Logger } = {}): Promise<TestContext> {
+export async function testContext(
+  label?: string,
+  options: {
+    clock?: Clock;
+    log?: Logger /** A Redis other than TEST_REDIS_URL, such as a test Cluster's. */;
+    redisUrl?: string;
+  } = {},
+): Promise<TestContext> {
   const prefix = uniquePrefix(label);
+  const url = options.redisUrl ?? TEST_REDIS_URL;
   const opened: Redis[] = [];
   const open = (name: string, options: { lazyConnect?: boolean; maxRetriesPerRequest?: null } = {}) => {
-    const conn = createRedis(TEST_REDIS_URL, { name: `vigil-test-${name}`, ...options });
+    const conn = createRedis(url, { name: `vigil-test-${name}`, ...options });
     opened.push(conn);
     return conn;
   };
   const shared = {
-    keys: redisKeys(prefix),
+    keys: redisKeys(prefix, keyLayoutOf(url)),
     clock: options.clock ?? systemClock,
     log: options.log ?? createLogger({ level: 'silent' }),
   };

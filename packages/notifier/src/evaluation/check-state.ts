@@ -1,6 +1,7 @@
 import {
   type CheckStateName,
   defineScripts,
+  groupByShard,
   type Redis,
   type RedisKeys,
   type ScriptPipeline,
@@ -71,10 +72,11 @@ export class CheckStates {
   /** Applies a round's verdict; undefined when the round came too late to count. */
   async apply(input: VerdictInput): Promise<StateChange | undefined> {
     const pipeline = this.pipeline();
-    this.queueApplyMany(pipeline, [input]);
-    const [[err, reply] = [new Error('no reply from Redis')]] = (await pipeline.exec()) ?? [];
+    const read = this.queueApplyMany(pipeline, [input]);
+    const replies = (await pipeline.exec()) ?? [];
+    const [err] = replies[0] ?? [new Error('no reply from Redis')];
     if (err) throw err;
-    return parseApplied(reply)[0];
+    return read(replies)[0];
   }
 
   /** A pipeline on the connection the state scripts are defined on: `queueApplyMany` and what goes with it. */
@@ -83,12 +85,33 @@ export class CheckStates {
   }
 
   /**
-   * Queues the verdicts of many rounds, oldest first, as one script on a pipeline from `pipeline()`;
-   * `parseApplied` reads its reply, a change (or undefined: too late to count) per round.
+   * Queues the verdicts of many rounds, oldest first, on a pipeline from `pipeline()`: one script per
+   * shard present (one on one Redis), each check's rounds in order. The function returned reads the
+   * pipeline's replies (this call's come first): a change (or undefined: too late to count) per round.
    */
-  queueApplyMany(pipeline: ChainableCommander, inputs: readonly VerdictInput[], now = inputs[0]?.now ?? 0): void {
+  queueApplyMany(
+    pipeline: ChainableCommander,
+    inputs: readonly VerdictInput[],
+    now = inputs[0]?.now ?? 0,
+  ): (replies: readonly [Error | null, unknown][]) => (StateChange | undefined)[] {
+    const groups = groupByShard(this.ctx.keys, inputs, (input) => input.checkId);
+    for (const group of groups) this.queueApplyShard(pipeline, group.shard, group.items, now);
+    return (replies) => {
+      const changes: (StateChange | undefined)[] = new Array(inputs.length);
+      groups.forEach((group, i) => {
+        const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+        const applied = err ? [] : parseApplied(reply);
+        group.positions.forEach((position, j) => {
+          changes[position] = applied[j];
+        });
+      });
+      return changes;
+    };
+  }
+
+  private queueApplyShard(pipeline: ChainableCommander, shard: number, inputs: readonly VerdictInput[], now: number) {
     const { keys } = this.ctx;
-    const stateKeys: string[] = [keys.transitions];
+    const stateKeys: string[] = [keys.transitions(shard)];
     const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
     for (const input of inputs) {
       stateKeys.push(keys.checkState(input.checkId), keys.verdictDays(input.checkId), keys.verdictHours(input.checkId));
@@ -123,13 +146,23 @@ export class CheckStates {
 
   /** Transitions not yet applied to incidents (the outbox), by check id. */
   async pendingTransitions(): Promise<Transition[]> {
-    const all = await this.ctx.redis.hvals(this.ctx.keys.transitions);
-    return all.map(parseTransition);
+    const { keys } = this.ctx;
+    const pipeline = this.ctx.redis.pipeline();
+    for (let shard = 0; shard < keys.shards; shard++) pipeline.hvals(keys.transitions(shard));
+    return ((await pipeline.exec()) ?? []).flatMap(([err, all]) => {
+      if (err) throw err;
+      return (all as string[]).map(parseTransition);
+    });
   }
 
   /** Removes an outbox entry once acted on, unless a newer transition replaced it meanwhile. */
   async settle(transition: Transition): Promise<void> {
-    await this.redis.vigilSettleTransition(this.ctx.keys.transitions, transition.checkId, transition.round);
+    const { keys } = this.ctx;
+    await this.redis.vigilSettleTransition(
+      keys.transitions(keys.shardOf(transition.checkId)),
+      transition.checkId,
+      transition.round,
+    );
   }
 }
 

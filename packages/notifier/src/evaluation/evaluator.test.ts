@@ -375,7 +375,7 @@ describe('VantageHealth', () => {
     expect(open.map((i) => [i.title, i.impact])).toEqual([['vantage gamma silent: no heartbeat for 31s', 'fleet']]);
     await w.feed(1, 'UU-');
     expect(await w.state('api-health')).toBe('up');
-    expect(await w.redis.zcard(w.keys.pendingRounds)).toBe(0);
+    expect(await w.redis.zcard(w.keys.pendingRounds(0))).toBe(0);
     await w.beat();
     await w.health.tick();
     expect(await w.incidents.listOpen()).toEqual([]);

@@ -3,7 +3,7 @@ import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
 import type { CheckCatalog } from './check-catalog.js';
-import { type CheckStates, parseApplied, type Transition, type VerdictInput } from './check-state.js';
+import type { CheckStates, Transition, VerdictInput } from './check-state.js';
 import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
@@ -138,11 +138,11 @@ export class Evaluator {
     }
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
-    this.states.queueApplyMany(pipeline, verdicts, now);
+    const readApplied = this.states.queueApplyMany(pipeline, verdicts, now);
     observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err)?.[0];
-    const changes = replies[0]?.[0] ? [] : parseApplied(replies[0]?.[1]);
+    const changes = readApplied(replies);
     const transitions: Transition[] = [];
     for (const [i, ref] of applied.entries()) {
       const change = changes[i];

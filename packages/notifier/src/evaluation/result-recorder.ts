@@ -49,7 +49,7 @@ export class ResultRecorder {
     this.store = ctx.results;
     this.worker = new Worker<ResultBatchData, BatchOutcome>(RESULTS_QUEUE, (job) => this.process(job), {
       connection,
-      prefix: keys.prefix,
+      prefix: keys.queuePrefix(RESULTS_QUEUE),
       concurrency: options.concurrency ?? 16,
       autorun: false,
     });

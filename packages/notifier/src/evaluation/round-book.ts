@@ -1,4 +1,4 @@
-import { defineScripts, type Redis, type RedisKeys, type ScriptPipeline } from '@vigil/core';
+import { defineScripts, groupByShard, type Redis, type RedisKeys, type ScriptPipeline } from '@vigil/core';
 import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
@@ -46,13 +46,31 @@ export class RoundBook {
   }
 
   /**
-   * Adds every entry in one script, one round trip; answers in the same order. Like every batch
-   * script, it spans many checks' keys: on a Redis Cluster a batch must be split by slot.
+   * Adds every entry in one round trip: one script per shard present (one on one Redis, whose keys
+   * must share a Cluster slot); answers in the same order.
    */
   async addMany(entries: readonly BookEntry[]): Promise<Added[]> {
     if (entries.length === 0) return [];
+    const groups = groupByShard(this.ctx.keys, entries, (entry) => entry.checkId);
+    if (groups.length === 1) return (await this.redis.vigilAddRoundOutcomes(...this.addCall(entries))).map(parseAdded);
+    const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
+    for (const group of groups) pipeline.vigilAddRoundOutcomes(...this.addCall(group.items));
+    const replies = (await pipeline.exec()) ?? [];
+    const added: Added[] = new Array(entries.length);
+    groups.forEach((group, i) => {
+      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+      if (err) throw err;
+      group.positions.forEach((position, j) => {
+        added[position] = parseAdded((reply as [0 | 1 | 2, ...string[]][])[j] ?? [0]);
+      });
+    });
+    return added;
+  }
+
+  /** The add script's arguments (number of keys, keys, then the rest) for entries of one shard. */
+  private addCall(entries: readonly BookEntry[]): [number, ...(string | number)[]] {
     const { keys } = this.ctx;
-    const roundKeys: string[] = [keys.pendingRounds];
+    const roundKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.checkId ?? ''))];
     const args: (string | number)[] = [];
     for (const entry of entries) {
       roundKeys.push(keys.round(entry.checkId, entry.round), keys.checkState(entry.checkId));
@@ -66,22 +84,31 @@ export class RoundBook {
         memberOf(entry),
       );
     }
-    const replies = await this.redis.vigilAddRoundOutcomes(roundKeys.length, ...roundKeys, ...args);
-    return replies.map(([status, ...fields]) => {
-      if (status === 2) return { status: 'complete', outcomes: parseOutcomes(fields) };
-      return { status: status === 1 ? 'waiting' : 'late' };
-    });
+    return [roundKeys.length, ...roundKeys, ...args];
   }
 
-  /** Rounds past their deadline that this caller claimed (each claimed by one caller only), with their outcomes. */
+  /**
+   * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
+   * outcomes; up to `limit` from each shard's pending set.
+   */
   async claimDue(now: number, limit = 500): Promise<ClaimedRound[]> {
     const { keys } = this.ctx;
-    const due = await this.ctx.redis.zrangebyscore(keys.pendingRounds, '-inf', now, 'LIMIT', 0, limit);
+    const reads = this.ctx.redis.pipeline();
+    for (let shard = 0; shard < keys.shards; shard++)
+      reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, limit);
+    const due = ((await reads.exec()) ?? []).flatMap(([err, reply]) => {
+      if (err) throw err;
+      return reply as string[];
+    });
     if (due.length === 0) return [];
     const refs = due.map(parseMember).filter((ref): ref is RoundRef => ref !== undefined);
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
     for (const ref of refs)
-      pipeline.vigilClaimRound(keys.pendingRounds, keys.round(ref.checkId, ref.round), memberOf(ref));
+      pipeline.vigilClaimRound(
+        keys.pendingRounds(keys.shardOf(ref.checkId)),
+        keys.round(ref.checkId, ref.round),
+        memberOf(ref),
+      );
     const replies = (await pipeline.exec()) ?? [];
     const claimed: ClaimedRound[] = [];
     refs.forEach((ref, i) => {
@@ -97,6 +124,11 @@ export class RoundBook {
     const all = await this.ctx.redis.hgetall(this.ctx.keys.round(ref.checkId, ref.round));
     return parseOutcomes(Object.entries(all).flat());
   }
+}
+
+function parseAdded([status, ...fields]: [0 | 1 | 2, ...string[]]): Added {
+  if (status === 2) return { status: 'complete', outcomes: parseOutcomes(fields) };
+  return { status: status === 1 ? 'waiting' : 'late' };
 }
 
 /** `vantage, outcome JSON, …` as a map; the claim marker is not an outcome. */

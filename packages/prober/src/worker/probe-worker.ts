@@ -6,6 +6,7 @@ import {
   type ProbeResult,
   type ProbeTarget,
   probeQueueName,
+  RESULTS_QUEUE,
   roundFromJobId,
   type SlotJobData,
 } from '@vigil/core';
@@ -77,10 +78,10 @@ export class ProbeWorker {
       });
     this.slots = new SlotMembers({ redis: ctx.redis, keys, vantage: vantage.id });
     this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
-    this.sink = new ResultSink(connection, keys.prefix);
+    this.sink = new ResultSink(connection, keys.queuePrefix(RESULTS_QUEUE));
     this.worker = new Worker<AnyJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
       connection,
-      prefix: keys.prefix,
+      prefix: keys.queuePrefix(probeQueueName(vantage.id)),
       concurrency: settings.concurrency,
       autorun: false,
       maxStalledCount: 1,

@@ -38,6 +38,7 @@ export class ResultSink {
 
   constructor(
     connection: Redis,
+    /** BullMQ's prefix for the results queue (`keys.queuePrefix(RESULTS_QUEUE)`). */
     prefix: string,
     private readonly batching: ResultBatching = DEFAULT_RESULT_BATCHING,
   ) {
