@@ -126,6 +126,7 @@ export {
   buildStatus,
   type RecordOutcome,
   ResultStore,
+  RING_ENTRY_BYTES,
   readUptime,
   type StatusReport,
   type UptimeReport,

@@ -18,15 +18,22 @@ export function redisKeys(prefix: string) {
     /** counter bumped on every registry change, for pollers that missed a message */
     checksVersion: `${prefix}:checks:version`,
     /**
-     * hash: vantage → latest ProbeResult JSON, `<vantage>:round` → its round, `<vantage>:i` → the
-     * vantage's index in history entries, and `~n` → the last index given
+     * hash: vantage → latest ProbeResult JSON (without checkId and vantage), and the bookkeeping of
+     * recording: rounds recorded (idempotency), the vantage's result counts of its last two UTC days,
+     * history ring position and base, message slots (see results/lua/record-results.lua)
      */
     latest: (checkId: string) => `${prefix}:{${checkId}}:latest`,
-    /** list, newest first, capped: packed entries (results/history-entry.ts), or JSON from before packing */
+    /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
+    historyRing: (checkId: string) => `${prefix}:{${checkId}}:ring`,
+    /**
+     * list, newest first, capped: history before the ring (packed entries, results/history-entry.ts,
+     * or JSON). Read after the ring's entries until the ring is full, then deleted.
+     */
     history: (checkId: string) => `${prefix}:{${checkId}}:history`,
-    /** zset of `<vantage>:<round>` recently recorded, for idempotency */
-    rounds: (checkId: string) => `${prefix}:{${checkId}}:rounds`,
-    /** hash for one UTC day: `<vantage>:ok` and `<vantage>:total` counts */
+    /**
+     * Before the ring: a hash for one UTC day, `<vantage>:ok` and `<vantage>:total` counts. Still
+     * read (they expire within 2 days of an upgrade), no longer written.
+     */
     uptimeDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:uptime:${day}`,
     /**
      * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
