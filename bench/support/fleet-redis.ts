@@ -48,14 +48,14 @@ export async function backlog(
   return { probes: probes.reduce((a, b) => a + b, 0), results: await waiting(RESULTS_QUEUE) };
 }
 
-/** Results recorded today (each vantage's count of its latest UTC day, in the check's latest hash), over every check. */
+/** Results recorded today (each vantage's count of its latest UTC day, in its book in the check's latest hash), over every check. */
 export async function recordedToday(
   bench: BenchRedis,
   ids: readonly string[],
   vantages: readonly string[],
 ): Promise<number> {
   const today = Math.floor(Date.now() / 86_400_000);
-  const fields = vantages.map((vantage) => `${vantage}:u`);
+  const fields = vantages.map((vantage) => `${vantage}:k`);
   let total = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const pipeline = bench.redis.pipeline();
@@ -63,7 +63,8 @@ export async function recordedToday(
     for (const [err, values] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
       for (const value of values as (string | null)[]) {
-        const [day, , count] = (value ?? '').split(':').map(Number);
+        // The vantage's book: `round|recent|index|slot|day:ok:total|…` (record-results.lua).
+        const [day, , count] = ((value ?? '').split('|')[4] ?? '').split(':').map(Number);
         if (day === today) total += count ?? 0;
       }
     }

@@ -149,17 +149,19 @@ describe('ResultStore', () => {
 
   it('reads packed entries from before the ring after its own until the ring is full', async () => {
     const keys = redisKeys(ctx.prefix);
-    await store.record(result({ round: T0 - 30_000 }), 30_000);
-    // As a Redis from before the ring holds them: packed entries in the list.
-    await ctx.redis.del(keys.historyRing('api'));
-    await ctx.redis.hdel(keys.latest('api'), '~h', '~c', '~b');
+    // As a Redis from before the ring holds them: packed entries in the list, the vantage's latest
+    // round and index in fields of their own.
     const old = [1, 2, 3].map((i) => Object.assign(encodeHistoryEntry(result({ round: T0 - i * 30_000 })), { 1: 1 }));
     await ctx.redis.rpush(keys.history('api'), ...old);
-    await store.record(result({ round: T0 }), 30_000);
+    await ctx.redis.hset(keys.latest('api'), { alpha: JSON.stringify(result({ round: T0 - 30_000 })) });
+    await ctx.redis.hset(keys.latest('api'), { 'alpha:round': T0 - 30_000, 'alpha:i': 1, '~n': 1 });
+    expect(await store.record(result({ round: T0 - 30_000 }), 30_000)).toBe('duplicate');
+    expect(await store.record(result({ round: T0 }), 30_000)).toBe('latest');
     expect((await store.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([0, -1, -2, -3]);
     for (let i = 1; i <= 4; i++) await store.record(result({ round: T0 + i * 30_000 }), 30_000);
     expect((await store.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([4, 3, 2, 1, 0]);
     expect(await ctx.redis.exists(keys.history('api'))).toBe(0);
+    expect(await ctx.redis.hkeys(keys.latest('api'))).toEqual(expect.not.arrayContaining(['alpha:round', 'alpha:i']));
   });
 
   it('reads history entries recorded as JSON before the upgrade, beside packed ones', async () => {

@@ -144,11 +144,20 @@ export class ResultStore {
   }
 }
 
-const BOOKKEEPING = /:(round|rr|i|u|y|m)$/;
+const BOOKKEEPING = /:(k|round|i)$/;
 
 /** Whether a field of a latest hash names a vantage (holding its latest result), not bookkeeping. */
 function isVantageField(field: string): boolean {
   return !field.startsWith('~') && !BOOKKEEPING.test(field);
+}
+
+/** A vantage's book in the latest hash: `round|recent|index|slot|day|dayBefore` (record-results.lua). */
+function vantageBooks(latest: Record<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [field, value] of Object.entries(latest)) {
+    if (field.endsWith(':k') && !field.startsWith('~')) out.set(field.slice(0, -2), value.split('|'));
+  }
+  return out;
 }
 
 /** The ring's position, base, vantage indexes and message slots, from the latest hash. */
@@ -156,30 +165,34 @@ function ringInfo(latest: Record<string, string>): RingInfo & { written: number;
   const vantages = new Map<number, string>();
   const messages = new Map<number, { from: number; text: string }>();
   for (const [field, value] of Object.entries(latest)) {
+    // `<vantage>:i`: the index of a vantage that has not reported since the books were packed.
     if (field.endsWith(':i') && !field.startsWith('~')) vantages.set(Number(value), field.slice(0, -2));
     else if (/^~m\d+$/.test(field)) {
       const bar = value.indexOf('|');
       messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
     }
   }
+  for (const [vantage, book] of vantageBooks(latest)) if (book[2]) vantages.set(Number(book[2]), vantage);
+  const [written = '0', cap = '1', base = '0'] = (latest['~r'] ?? '').split('|');
   return {
-    written: Number(latest['~h'] ?? 0),
-    cap: Math.max(1, Number(latest['~c'] ?? 1)),
-    base: Number(latest['~b'] ?? 0),
+    written: Number(written) || 0,
+    cap: Math.max(1, Number(cap) || 1),
+    base: Number(base) || 0,
     vantages,
     messages,
   };
 }
 
-/** Days since the epoch → ok/total over every vantage, from the `<vantage>:u` and `:y` fields. */
+/** Days since the epoch → ok/total over every vantage, from the vantages' books. */
 function vantageDays(latest: Record<string, string>): Map<number, { ok: number; total: number }> {
   const out = new Map<number, { ok: number; total: number }>();
-  for (const [field, value] of Object.entries(latest)) {
-    if (field.startsWith('~') || !(field.endsWith(':u') || field.endsWith(':y'))) continue;
-    const [day, ok, total] = value.split(':').map(Number);
-    if (day === undefined || ok === undefined || total === undefined) continue;
-    const sum = out.get(day) ?? { ok: 0, total: 0 };
-    out.set(day, { ok: sum.ok + ok, total: sum.total + total });
+  for (const book of vantageBooks(latest).values()) {
+    for (const counts of book.slice(4, 6)) {
+      const [day, ok, total] = counts.split(':').map(Number);
+      if (day === undefined || ok === undefined || total === undefined || !counts) continue;
+      const sum = out.get(day) ?? { ok: 0, total: 0 };
+      out.set(day, { ok: sum.ok + ok, total: sum.total + total });
+    }
   }
   return out;
 }

@@ -37,10 +37,10 @@ export function redisKeys(prefix: string) {
     uptimeDay: (checkId: string, day: string) => `${prefix}:{${checkId}}:uptime:${day}`,
     /**
      * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
-     * counts (see results/uptime.ts); the last 100 days
+     * counts (see results/uptime.ts); the last 91 days
      */
     verdictDays: (checkId: string) => `${prefix}:{${checkId}}:verdicts:days`,
-    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 49 hours */
+    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 26 hours */
     verdictHours: (checkId: string) => `${prefix}:{${checkId}}:verdicts:hours`,
     /**
      * Before packed verdicts: a hash for one UTC day / hour of decided rounds, `ok`, `degraded`, `fail`

@@ -1,18 +1,19 @@
 --[[
   Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
   round): keeps the newest round as the vantage's latest, writes the result into the check's history
-  ring and counts it in the vantage's day. All the bookkeeping lives in the check's latest hash, so a
-  result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a message).
+  ring and counts it in the vantage's day. The bookkeeping is two packed fields of the check's latest
+  hash, so a result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a message);
+  few small fields keep the hash quick to search.
 
   Input:
     KEYS[1] the first result's latest hash:
-      `<vantage>` → latest ProbeResult JSON without checkId and vantage, `<vantage>:round` → its round,
-      `<vantage>:rr` → rounds recorded before it within the remember window, as ms before it,
-      comma-separated (idempotency), `<vantage>:u` / `<vantage>:y` → `day:ok:total` of its latest UTC
-      day and of the day before (days since the epoch), `<vantage>:i` → the vantage's index in history
-      entries, `~n` → the last index given, `<vantage>:m` → the message slot it used last;
-      the ring's `~h` entries written, `~c` cap, `~b` base round; `~m<slot>` → `<entry>|<message>`,
-      `~mn` → the slot used last; `~x` when some vantage's entries went to the list (index > 15)
+      `<vantage>` → latest ProbeResult JSON without checkId and vantage; `<vantage>:k` → the vantage's
+      book, `round|recent|index|slot|day|dayBefore`: its latest round; the rounds recorded before it
+      within the remember window, as ms before it, comma-separated (idempotency); its index in history
+      entries; the message slot it used last; `day:ok:total` of its latest UTC day and of the day before
+      (days since the epoch); `~r` → the ring's book, `written|cap|base|lastIndex|lastSlot`; `~m<slot>`
+      → `<entry>|<message>`; `~x` when some vantage's entries went to the list (index > 15). A latest
+      hash from before the books (`<vantage>:round`, `<vantage>:i`, `~n`) is moved into them.
     KEYS[2…] then its history ring (string of 10-byte entries, see history-ring.ts) and its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted);
       then the same three keys for each further result, in turn
@@ -96,19 +97,37 @@ local function parseDay(value)
   return tonumber(day), tonumber(ok), tonumber(total)
 end
 
+local function split(value, count)
+  local parts = {}
+  for part in string.gmatch((value or '') .. '|', '([^|]*)|') do parts[#parts + 1] = part end
+  for i = #parts + 1, count do parts[i] = '' end
+  return parts
+end
+
 local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs, json, outcome, message, day, isOk)
   local round = tonumber(roundArg)
-  local f = redis.call('HMGET', latestKey, vantage .. ':round', vantage .. ':rr', vantage .. ':i', vantage .. ':u',
-    vantage .. ':m', '~h', '~c', '~b', '~n', '~mn', '~x')
+  local bookField = vantage .. ':k'
+  local f = redis.call('HMGET', latestKey, bookField, '~r')
+  -- The vantage's book: round | recent | index | message slot | day counts | the day before's.
+  local book = split(f[1], 6)
+  -- The ring's: entries written | cap | base | last vantage index given | last message slot used.
+  local ringBook = split(f[2], 5)
   local set = {}
-  local function put(field, value)
-    set[#set + 1] = field
-    set[#set + 1] = value
+  local migrated = false
+  if not f[1] then
+    -- First result since the book was packed: the fields an older version kept, if any.
+    local old = redis.call('HMGET', latestKey, vantage .. ':round', vantage .. ':i', '~n')
+    if old[1] then
+      book[1] = old[1]
+      book[3] = old[2] or ''
+      migrated = true
+    end
+    if ringBook[4] == '' and old[3] then ringBook[4] = old[3] end
   end
 
   -- Exactly once: the vantage's latest round, and the rounds before it within the window.
-  local latestRound = tonumber(f[1])
-  local recent = f[2] or ''
+  local latestRound = tonumber(book[1])
+  local recent = book[2]
   local reply = 1
   if latestRound then
     if round == latestRound then return 0 end
@@ -131,78 +150,82 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
     end
   end
   if reply == 1 then
-    put(vantage, json)
-    put(vantage .. ':round', roundArg)
+    set[1] = vantage
+    set[2] = json
+    book[1] = roundArg
   end
-  put(vantage .. ':rr', recent)
+  book[2] = recent
 
   -- The vantage's results of its latest UTC day and of the day before.
-  local uDay, uOk, uTotal = parseDay(f[4])
+  local uDay, uOk, uTotal = parseDay(book[5])
   if uDay == day then
-    put(vantage .. ':u', counted(day, uOk, uTotal, isOk))
+    book[5] = counted(day, uOk, uTotal, isOk)
   elseif not uDay or day > uDay then
-    if uDay == day - 1 then put(vantage .. ':y', f[4]) end
-    put(vantage .. ':u', counted(day, 0, 0, isOk))
+    if uDay == day - 1 then book[6] = book[5] else book[6] = '' end
+    book[5] = counted(day, 0, 0, isOk)
   elseif day == uDay - 1 then
-    local yDay, yOk, yTotal = parseDay(redis.call('HGET', latestKey, vantage .. ':y'))
+    local yDay, yOk, yTotal = parseDay(book[6])
     if yDay ~= day then yOk, yTotal = 0, 0 end
-    put(vantage .. ':y', counted(day, yOk, yTotal, isOk))
+    book[6] = counted(day, yOk, yTotal, isOk)
   end
 
   -- History: the vantage's index, then its entry in the ring (past 15 vantages, JSON in the list).
-  local index = tonumber(f[3])
+  local index = tonumber(book[3])
   if not index then
-    index = tonumber(f[9] or '0') + 1
-    put(vantage .. ':i', index)
-    put('~n', index)
+    index = tonumber(ringBook[4]) or 0
+    index = index + 1
+    book[3] = index
+    ringBook[4] = index
   end
   if index > MAX_INDEX then
     redis.call('LPUSH', listKey, '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2))
     redis.call('LTRIM', listKey, 0, cap - 1)
-    put('~x', 1)
+    set[#set + 1] = '~x'
+    set[#set + 1] = 1
   else
-    local written = tonumber(f[6] or '0')
-    local ringCap = tonumber(f[7] or cap)
-    local base = tonumber(f[8])
-    if not base then
-      base = math.max(0, round - MARGIN)
-      put('~b', base)
-    end
-    if ringCap ~= cap then
-      if written > 0 then written = relayout(latestKey, ringKey, written, ringCap, 0) end
-    end
-    if ringCap ~= cap or not f[7] then put('~c', cap) end
+    local written = tonumber(ringBook[1]) or 0
+    local ringCap = tonumber(ringBook[2]) or cap
+    local base = tonumber(ringBook[3])
+    if not base then base = math.max(0, round - MARGIN) end
+    if ringCap ~= cap and written > 0 then written = relayout(latestKey, ringKey, written, ringCap, 0) end
     if round - base >= SPAN then
       local newBase = round - SPAN / 2
       written = relayout(latestKey, ringKey, written, cap, base - newBase)
       base = newBase
-      put('~b', base)
     end
     local delta = round - base
     if delta >= 0 then
       local slot = 0
       if message ~= '' then
-        local last = tonumber(f[5])
+        local last = tonumber(book[4])
         if last then
           local held = redis.call('HGET', latestKey, '~m' .. last)
           if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = last end
         end
         if slot == 0 then
-          slot = tonumber(f[10] or '0') % SLOTS + 1
-          put('~m' .. slot, written .. '|' .. message)
-          put('~mn', slot)
-          put(vantage .. ':m', slot)
+          slot = (tonumber(ringBook[5]) or 0) % SLOTS + 1
+          set[#set + 1] = '~m' .. slot
+          set[#set + 1] = written .. '|' .. message
+          ringBook[5] = slot
+          book[4] = slot
         end
       end
       -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
       if written == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
       redis.call('SETRANGE', ringKey, (written % cap) * ENTRY, bytes5(delta * 128 + index * 8 + slot) .. outcome)
       written = written + 1
-      put('~h', written)
-      if written == cap and not f[11] then redis.call('DEL', listKey) end
+      if written == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
     end
+    ringBook[1] = written
+    ringBook[2] = cap
+    ringBook[3] = base
   end
+  set[#set + 1] = bookField
+  set[#set + 1] = table.concat(book, '|')
+  set[#set + 1] = '~r'
+  set[#set + 1] = table.concat(ringBook, '|')
   redis.call('HSET', latestKey, unpack(set))
+  if migrated then redis.call('HDEL', latestKey, vantage .. ':round', vantage .. ':i') end
   return reply
 end
 
