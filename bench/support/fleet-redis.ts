@@ -48,25 +48,15 @@ export async function backlog(
   return { probes: probes.reduce((a, b) => a + b, 0), results: await waiting(RESULTS_QUEUE) };
 }
 
-/** Results recorded today (each vantage's count of its latest UTC day, in its book in the check's latest hash), over every check. */
-export async function recordedToday(
-  bench: BenchRedis,
-  ids: readonly string[],
-  vantages: readonly string[],
-): Promise<number> {
-  const today = Math.floor(Date.now() / 86_400_000);
-  const fields = vantages.map((vantage) => `${vantage}:k`);
+/** Results recorded so far, over every check: the history rings' entries written (`~w` of each check's latest hash). */
+export async function recordedTotal(bench: BenchRedis, ids: readonly string[]): Promise<number> {
   let total = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const pipeline = bench.redis.pipeline();
-    for (const id of ids.slice(i, i + CHUNK)) pipeline.hmget(bench.keys.latest(id), ...fields);
-    for (const [err, values] of (await pipeline.exec()) ?? []) {
+    for (const id of ids.slice(i, i + CHUNK)) pipeline.hget(bench.keys.latest(id), '~w');
+    for (const [err, value] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
-      for (const value of values as (string | null)[]) {
-        // The vantage's book: `round|recent|index|slot|day:ok:total|…` (record-results.lua).
-        const [day, , count] = ((value ?? '').split('|')[4] ?? '').split(':').map(Number);
-        if (day === today) total += count ?? 0;
-      }
+      total += Number(value ?? 0) || 0;
     }
   }
   return total;

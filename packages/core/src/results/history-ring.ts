@@ -4,7 +4,8 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
  * History as a ring of fixed 10-byte entries in one Redis string per check (`{id}:ring`), written in
  * place with SETRANGE: a list of packed entries cost ~21 B an entry, this costs 10. Entry `e` (the
  * e-th recorded, from 0) sits at byte (e mod cap) × 10; the check's latest hash holds how many were
- * written (`~h`), the cap they were written with (`~c`) and the base their rounds count from (`~b`).
+ * written (`~w`), and the cap they were written with and the base their rounds count from (`~r`,
+ * `cap|base`). A late result is a duplicate when the ring's newest entries hold its round already.
  *
  *   bytes 0–4  written by the record script: (round − base) × 128 + vantage index × 8 + message slot
  *              (round − base in ms, 33 bits: the script moves the base on past ~99 days; vantage
@@ -20,6 +21,8 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
  */
 export const RING_ENTRY_BYTES = 10;
 export const RING_MESSAGE_SLOTS = 7;
+/** Vantages a check's ring has room for (indexes 1–15); results of more go to the list as JSON. */
+export const MAX_VANTAGE_INDEX = 15;
 /** Characters of a message kept in history (the vantage's latest result keeps it whole). */
 export const MESSAGE_CHARS = 120;
 

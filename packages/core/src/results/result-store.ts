@@ -1,31 +1,22 @@
 import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
-import { utcDay } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
-import { encodeRingOutcome, historyMessage, type RingInfo, readRing } from './history-ring.js';
+import { encodeRingOutcome, historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing } from './history-ring.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
 
-const DAY_MS = 86_400_000;
-
-export interface UptimeDay {
-  day: string;
-  ok: number;
-  total: number;
-}
-
 /** The scripts of `lua/`, as commands. */
 interface ResultCommands {
-  /** How many keys, then per result its three keys; then the history cap and per result its eight arguments. */
+  /** How many keys, then per result its three keys; then the history cap and per result its seven arguments. */
   vigilRecordResults(numberOfKeys: number, ...keysThenArgs: (string | number | Buffer)[]): Promise<(0 | 1 | 2)[]>;
 }
 
 /**
- * Latest result per check × vantage, a history ring of fixed entries per check, and each vantage's
- * result counts of its last two UTC days: two keys a check (`latest` holds the bookkeeping).
+ * Latest result per check × vantage and a history ring of fixed entries per check: two keys a check
+ * (`latest` holds the bookkeeping). Uptime is the evaluator's verdict counts (uptime.ts), not these.
  */
 export class ResultStore {
   private readonly redis: Redis & ResultCommands;
@@ -59,16 +50,17 @@ export class ResultStore {
     const args: (string | number | Buffer)[] = [this.historySize];
     for (const { result, intervalMs } of entries) {
       const { checkId, vantage, ...latest } = result;
+      const rememberMs = Math.max(intervalMs * 4, 60_000);
       resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId));
       args.push(
         vantage,
         result.round,
-        Math.max(intervalMs * 4, 60_000),
+        rememberMs,
         JSON.stringify(latest),
         encodeRingOutcome(result),
         historyMessage(result),
-        Math.floor(result.round / DAY_MS),
-        result.ok ? 1 : 0,
+        // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
+        Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1)),
       );
     }
     const replies = await this.redis.vigilRecordResults(resultKeys.length, ...resultKeys, ...args);
@@ -123,76 +115,33 @@ export class ResultStore {
     for (const entry of listed.slice(0, before)) keep(decodeHistoryEntry(checkId, entry, info.vantages));
     return results;
   }
-
-  /** Daily ok/total counts (all vantages together) for the `days` days ending at `now` (two days are kept). */
-  async uptimeDays(checkId: string, days: number, now: number): Promise<UptimeDay[]> {
-    const dayList = Array.from({ length: days }, (_, i) => now - (days - 1 - i) * DAY_MS);
-    const pipeline = this.ctx.redis.pipeline();
-    pipeline.hgetall(this.ctx.keys.latest(checkId));
-    for (const at of dayList) pipeline.hgetall(this.ctx.keys.uptimeDay(checkId, utcDay(at)));
-    const [latestReply, ...replies] = (await pipeline.exec()) ?? [];
-    const kept = vantageDays((latestReply?.[1] ?? {}) as Record<string, string>);
-    return dayList.map((at, i) => {
-      const counts = (replies[i]?.[1] ?? {}) as Record<string, string>;
-      let { ok, total } = kept.get(Math.floor(at / DAY_MS)) ?? { ok: 0, total: 0 };
-      for (const [field, count] of Object.entries(counts)) {
-        if (field.endsWith(':ok')) ok += Number(count);
-        else if (field.endsWith(':total')) total += Number(count);
-      }
-      return { day: utcDay(at), ok, total };
-    });
-  }
 }
 
-const BOOKKEEPING = /:(k|round|i)$/;
+const BOOKKEEPING = /:(round|i)$/;
 
 /** Whether a field of a latest hash names a vantage (holding its latest result), not bookkeeping. */
 function isVantageField(field: string): boolean {
   return !field.startsWith('~') && !BOOKKEEPING.test(field);
 }
 
-/** A vantage's book in the latest hash: `round|recent|index|slot|day|dayBefore` (record-results.lua). */
-function vantageBooks(latest: Record<string, string>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [field, value] of Object.entries(latest)) {
-    if (field.endsWith(':k') && !field.startsWith('~')) out.set(field.slice(0, -2), value.split('|'));
-  }
-  return out;
-}
-
-/** The ring's position, base, vantage indexes and message slots, from the latest hash. */
+/** The ring's position, base, vantage indexes and message slots, from the latest hash (record-results.lua). */
 function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number } {
   const vantages = new Map<number, string>();
   const messages = new Map<number, { from: number; text: string }>();
   for (const [field, value] of Object.entries(latest)) {
-    // `<vantage>:i`: the index of a vantage that has not reported since the books were packed.
-    if (field.endsWith(':i') && !field.startsWith('~')) vantages.set(Number(value), field.slice(0, -2));
+    // `<vantage>:i` → `index|slot`: the vantage's index in history entries, the message slot it used last.
+    if (field.endsWith(':i') && !field.startsWith('~')) vantages.set(Number(value.split('|')[0]), field.slice(0, -2));
     else if (/^~m\d+$/.test(field)) {
       const bar = value.indexOf('|');
       messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
     }
   }
-  for (const [vantage, book] of vantageBooks(latest)) if (book[2]) vantages.set(Number(book[2]), vantage);
-  const [written = '0', cap = '1', base = '0'] = (latest['~r'] ?? '').split('|');
+  const [cap = '1', base = '0'] = (latest['~r'] ?? '').split('|');
   return {
-    written: Number(written) || 0,
+    written: Number(latest['~w'] ?? 0) || 0,
     cap: Math.max(1, Number(cap) || 1),
     base: Number(base) || 0,
     vantages,
     messages,
   };
-}
-
-/** Days since the epoch → ok/total over every vantage, from the vantages' books. */
-function vantageDays(latest: Record<string, string>): Map<number, { ok: number; total: number }> {
-  const out = new Map<number, { ok: number; total: number }>();
-  for (const book of vantageBooks(latest).values()) {
-    for (const counts of book.slice(4, 6)) {
-      const [day, ok, total] = counts.split(':').map(Number);
-      if (day === undefined || ok === undefined || total === undefined || !counts) continue;
-      const sum = out.get(day) ?? { ok: 0, total: 0 };
-      out.set(day, { ok: sum.ok + ok, total: sum.total + total });
-    }
-  }
-  return out;
 }

@@ -18,9 +18,9 @@ export function redisKeys(prefix: string) {
     /** counter bumped on every registry change, for pollers that missed a message */
     checksVersion: `${prefix}:checks:version`,
     /**
-     * hash: vantage → latest ProbeResult JSON (without checkId and vantage), and the bookkeeping of
-     * recording: rounds recorded (idempotency), the vantage's result counts of its last two UTC days,
-     * history ring position and base, message slots (see results/lua/record-results.lua)
+     * hash: vantage → latest ProbeResult JSON (without checkId and vantage), `<vantage>:round` → its
+     * round, `<vantage>:i` → its index in history entries, and the history ring's position, base and
+     * message slots (see results/lua/record-results.lua)
      */
     latest: (checkId: string) => `${prefix}:{${checkId}}:latest`,
     /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */

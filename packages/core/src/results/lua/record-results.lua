@@ -1,27 +1,23 @@
 --[[
   Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
-  round): keeps the newest round as the vantage's latest, writes the result into the check's history
-  ring and counts it in the vantage's day. The bookkeeping is two packed fields of the check's latest
-  hash, so a result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a message);
-  few small fields keep the hash quick to search.
+  round): keeps the newest round as the vantage's latest and writes the result into the check's
+  history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
+  message); a late one, older than its vantage's latest, also a GETRANGE of the ring's newest entries.
 
   Input:
-    KEYS[1] the first result's latest hash:
-      `<vantage>` → latest ProbeResult JSON without checkId and vantage; `<vantage>:k` → the vantage's
-      book, `round|recent|index|slot|day|dayBefore`: its latest round; the rounds recorded before it
-      within the remember window, as ms before it, comma-separated (idempotency); its index in history
-      entries; the message slot it used last; `day:ok:total` of its latest UTC day and of the day before
-      (days since the epoch); `~r` → the ring's book, `written|cap|base|lastIndex|lastSlot`; `~m<slot>`
-      → `<entry>|<message>`; `~x` when some vantage's entries went to the list (index > 15). A latest
-      hash from before the books (`<vantage>:round`, `<vantage>:i`, `~n`) is moved into them.
+    KEYS[1] the first result's latest hash: `<vantage>` → latest ProbeResult JSON without checkId
+      and vantage, `<vantage>:round` → its round, `<vantage>:i` → `index|slot`: the vantage's index in
+      history entries and the message slot it used last, `~n` → the last index given; the ring's
+      `~w` entries written and `~r` → `cap|base`; `~m<slot>` → `<entry>|<message>`, `~mn` → the slot
+      used last; `~x` when some vantage's results went to the list as JSON (index > 15)
     KEYS[2…] then its history ring (string of 10-byte entries, see history-ring.ts) and its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted);
       then the same three keys for each further result, in turn
 
     ARGV[1] history length cap
-    ARGV[2…] for each result in turn, eight: vantage; round (epoch ms); remember window (ms); latest
+    ARGV[2…] for each result in turn, seven: vantage; round (epoch ms); remember window (ms); latest
       JSON; the entry's outcome bytes (5, from history-ring.ts); its message for history ('' for
-      none); its UTC day (days since the epoch); 1 when the result is ok, 0 when not
+      none); how many of the ring's newest entries a late result's duplicate may be among
 
   Output:
     One reply per result, in order:
@@ -86,154 +82,156 @@ local function relayout(latestKey, ringKey, written, oldCap, shift)
   return keep
 end
 
--- `day:ok:total` counts, one result more.
-local function counted(day, ok, total, isOk)
-  return day .. ':' .. (ok + (isOk and 1 or 0)) .. ':' .. (total + 1)
-end
-
-local function parseDay(value)
-  if not value then return nil end
-  local day, ok, total = string.match(value, '^(%d+):(%d+):(%d+)$')
-  return tonumber(day), tonumber(ok), tonumber(total)
-end
-
-local function split(value, count)
-  local parts = {}
-  for part in string.gmatch((value or '') .. '|', '([^|]*)|') do parts[#parts + 1] = part end
-  for i = #parts + 1, count do parts[i] = '' end
-  return parts
-end
-
-local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs, json, outcome, message, day, isOk)
-  local round = tonumber(roundArg)
-  local bookField = vantage .. ':k'
-  local f = redis.call('HMGET', latestKey, bookField, '~r')
-  -- The vantage's book: round | recent | index | message slot | day counts | the day before's.
-  local book = split(f[1], 6)
-  -- The ring's: entries written | cap | base | last vantage index given | last message slot used.
-  local ringBook = split(f[2], 5)
-  local set = {}
-  local migrated = false
-  if not f[1] then
-    -- First result since the book was packed: the fields an older version kept, if any.
-    local old = redis.call('HMGET', latestKey, vantage .. ':round', vantage .. ':i', '~n')
-    if old[1] then
-      book[1] = old[1]
-      book[3] = old[2] or ''
-      migrated = true
+-- Whether the ring holds vantage `index`'s entry for the round `delta` ms past the base: its newest
+-- `look` entries are searched (a late result's round is within the remember window, a few intervals).
+local function inRing(ringKey, count, delta, index, look)
+  local n = math.min(count, cap, look)
+  if n == 0 then return false end
+  local want = delta * 16 + index
+  local first = count - n
+  local from = (first % cap) * ENTRY
+  local to = ((count - 1) % cap) * ENTRY
+  local chunks = {}
+  if from <= to then
+    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, to + ENTRY - 1) }
+  else
+    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, cap * ENTRY - 1) }
+    chunks[2] = { 0, redis.call('GETRANGE', ringKey, 0, to + ENTRY - 1) }
+  end
+  for _, chunk in ipairs(chunks) do
+    local bytes = chunk[2]
+    for at = 1, #bytes, ENTRY do
+      if math.floor(head5(bytes, at) / 8) == want then return true end
     end
-    if ringBook[4] == '' and old[3] then ringBook[4] = old[3] end
+  end
+  return false
+end
+
+local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs, json, outcome, message, look)
+  local round = tonumber(roundArg)
+  local roundField, indexField = vantage .. ':round', vantage .. ':i'
+  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`, the last
+  -- vantage index given and the last message slot used.
+  local f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~n', '~mn')
+  local latestRound = tonumber(f[1])
+  local index, lastSlot = nil, nil
+  if f[2] then
+    local bar = string.find(f[2], '|', 1, true)
+    if bar then index, lastSlot = tonumber(string.sub(f[2], 1, bar - 1)), tonumber(string.sub(f[2], bar + 1))
+    else index = tonumber(f[2]) end
+  end
+  local count = tonumber(f[3]) or 0
+  local ringCap, base = cap, nil
+  if f[4] then
+    local bar = string.find(f[4], '|', 1, true)
+    ringCap, base = tonumber(string.sub(f[4], 1, bar - 1)), tonumber(string.sub(f[4], bar + 1))
+  end
+  local set = {}
+  local ringBook = false
+  local indexBook = false
+
+  if not index then
+    index = (tonumber(f[5]) or 0) + 1
+    set[#set + 1] = '~n'
+    set[#set + 1] = index
+    indexBook = true
+  end
+  if index > MAX_INDEX then
+    -- Past 15 vantages: JSON in the list, exactly once by the vantage's latest round only.
+    if latestRound and round <= latestRound then return 0 end
+    redis.call('LPUSH', listKey, '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2))
+    redis.call('LTRIM', listKey, 0, cap - 1)
+    set[#set + 1] = '~x'
+    set[#set + 1] = '1'
+    set[#set + 1] = vantage
+    set[#set + 1] = json
+    set[#set + 1] = roundField
+    set[#set + 1] = roundArg
+    if indexBook then
+      set[#set + 1] = indexField
+      set[#set + 1] = index
+    end
+    redis.call('HSET', latestKey, unpack(set))
+    return 1
   end
 
-  -- Exactly once: the vantage's latest round, and the rounds before it within the window.
-  local latestRound = tonumber(book[1])
-  local recent = book[2]
+  if not base then
+    base = math.max(0, round - MARGIN)
+    ringBook = true
+  end
+  if ringCap ~= cap then
+    if count > 0 then count = relayout(latestKey, ringKey, count, ringCap, 0) end
+    ringBook = true
+  end
+  if round - base >= SPAN then
+    local newBase = round - SPAN / 2
+    count = relayout(latestKey, ringKey, count, cap, base - newBase)
+    base = newBase
+    ringBook = true
+  end
+  local delta = round - base
+
+  -- Exactly once: a round after the vantage's latest is new; the latest itself is a duplicate; an
+  -- older one is a duplicate when the ring holds it (among its newest entries).
   local reply = 1
   if latestRound then
     if round == latestRound then return 0 end
     if round < latestRound then
-      local ago = latestRound - round
-      if ago <= rememberMs then
-        if string.find(',' .. recent .. ',', ',' .. ago .. ',', 1, true) then return 0 end
-        if recent == '' then recent = tostring(ago) else recent = recent .. ',' .. ago end
+      if latestRound - round <= rememberMs and delta >= 0 and inRing(ringKey, count, delta, index, look) then
+        return 0
       end
       reply = 2
-    else
-      local moved = round - latestRound
-      local kept = {}
-      if moved <= rememberMs then kept[1] = moved end
-      for ago in string.gmatch(recent, '%d+') do
-        local n = tonumber(ago) + moved
-        if n <= rememberMs then kept[#kept + 1] = n end
-      end
-      recent = table.concat(kept, ',')
     end
   end
   if reply == 1 then
-    set[1] = vantage
-    set[2] = json
-    book[1] = roundArg
-  end
-  book[2] = recent
-
-  -- The vantage's results of its latest UTC day and of the day before.
-  local uDay, uOk, uTotal = parseDay(book[5])
-  if uDay == day then
-    book[5] = counted(day, uOk, uTotal, isOk)
-  elseif not uDay or day > uDay then
-    if uDay == day - 1 then book[6] = book[5] else book[6] = '' end
-    book[5] = counted(day, 0, 0, isOk)
-  elseif day == uDay - 1 then
-    local yDay, yOk, yTotal = parseDay(book[6])
-    if yDay ~= day then yOk, yTotal = 0, 0 end
-    book[6] = counted(day, yOk, yTotal, isOk)
+    set[#set + 1] = vantage
+    set[#set + 1] = json
+    set[#set + 1] = roundField
+    set[#set + 1] = roundArg
   end
 
-  -- History: the vantage's index, then its entry in the ring (past 15 vantages, JSON in the list).
-  local index = tonumber(book[3])
-  if not index then
-    index = tonumber(ringBook[4]) or 0
-    index = index + 1
-    book[3] = index
-    ringBook[4] = index
-  end
-  if index > MAX_INDEX then
-    redis.call('LPUSH', listKey, '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2))
-    redis.call('LTRIM', listKey, 0, cap - 1)
-    set[#set + 1] = '~x'
-    set[#set + 1] = 1
-  else
-    local written = tonumber(ringBook[1]) or 0
-    local ringCap = tonumber(ringBook[2]) or cap
-    local base = tonumber(ringBook[3])
-    if not base then base = math.max(0, round - MARGIN) end
-    if ringCap ~= cap and written > 0 then written = relayout(latestKey, ringKey, written, ringCap, 0) end
-    if round - base >= SPAN then
-      local newBase = round - SPAN / 2
-      written = relayout(latestKey, ringKey, written, cap, base - newBase)
-      base = newBase
-    end
-    local delta = round - base
-    if delta >= 0 then
-      local slot = 0
-      if message ~= '' then
-        local last = tonumber(book[4])
-        if last then
-          local held = redis.call('HGET', latestKey, '~m' .. last)
-          if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = last end
-        end
-        if slot == 0 then
-          slot = (tonumber(ringBook[5]) or 0) % SLOTS + 1
-          set[#set + 1] = '~m' .. slot
-          set[#set + 1] = written .. '|' .. message
-          ringBook[5] = slot
-          book[4] = slot
-        end
+  if delta >= 0 then
+    local slot = 0
+    if message ~= '' then
+      if lastSlot then
+        local held = redis.call('HGET', latestKey, '~m' .. lastSlot)
+        if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
       end
-      -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
-      if written == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
-      redis.call('SETRANGE', ringKey, (written % cap) * ENTRY, bytes5(delta * 128 + index * 8 + slot) .. outcome)
-      written = written + 1
-      if written == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
+      if slot == 0 then
+        slot = (tonumber(f[6]) or 0) % SLOTS + 1
+        set[#set + 1] = '~m' .. slot
+        set[#set + 1] = count .. '|' .. message
+        set[#set + 1] = '~mn'
+        set[#set + 1] = slot
+        lastSlot = slot
+        indexBook = true
+      end
     end
-    ringBook[1] = written
-    ringBook[2] = cap
-    ringBook[3] = base
+    -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
+    if count == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
+    redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes5(delta * 128 + index * 8 + slot) .. outcome)
+    count = count + 1
+    set[#set + 1] = '~w'
+    set[#set + 1] = count
+    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
   end
-  set[#set + 1] = bookField
-  set[#set + 1] = table.concat(book, '|')
-  set[#set + 1] = '~r'
-  set[#set + 1] = table.concat(ringBook, '|')
+  if indexBook then
+    set[#set + 1] = indexField
+    set[#set + 1] = lastSlot and (index .. '|' .. lastSlot) or index
+  end
+  if ringBook then
+    set[#set + 1] = '~r'
+    set[#set + 1] = cap .. '|' .. string.format('%d', base)
+  end
   redis.call('HSET', latestKey, unpack(set))
-  if migrated then redis.call('HDEL', latestKey, vantage .. ':round', vantage .. ':i') end
   return reply
 end
 
 local replies = {}
 for i = 0, #KEYS / 3 - 1 do
   local k = 3 * i
-  local a = 1 + 8 * i
+  local a = 1 + 7 * i
   replies[i + 1] = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]),
-    ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], tonumber(ARGV[a + 7]), ARGV[a + 8] == '1')
+    ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], tonumber(ARGV[a + 7]))
 end
 return replies
