@@ -7,7 +7,7 @@ interface BookCommands {
   vigilAddRoundOutcomes(
     numberOfKeys: number,
     ...keysThenArgs: (string | number)[]
-  ): Promise<[0 | 1 | 2, ...string[]][]>;
+  ): Promise<(0 | 1 | [2, ...string[]])[]>;
   vigilClaimRound(pending: string, round: string, member: string): Promise<0 | string[]>;
 }
 
@@ -67,9 +67,9 @@ export class RoundBook {
       );
     }
     const replies = await this.redis.vigilAddRoundOutcomes(roundKeys.length, ...roundKeys, ...args);
-    return replies.map(([status, ...fields]) => {
-      if (status === 2) return { status: 'complete', outcomes: parseOutcomes(fields) };
-      return { status: status === 1 ? 'waiting' : 'late' };
+    return replies.map((reply) => {
+      if (Array.isArray(reply)) return { status: 'complete', outcomes: parseOutcomes(reply.slice(1) as string[]) };
+      return { status: reply === 1 ? 'waiting' : 'late' };
     });
   }
 

@@ -35,13 +35,14 @@ local SPAN = 8589934592
 local MARGIN = 86400000
 
 local function bytes5(n)
-  local out = {}
-  for i = 5, 1, -1 do
-    local b = n % 256
-    out[i] = b
-    n = (n - b) / 256
-  end
-  return string.char(out[1], out[2], out[3], out[4], out[5])
+  local e = n % 256
+  n = (n - e) / 256
+  local d = n % 256
+  n = (n - d) / 256
+  local c = n % 256
+  n = (n - c) / 256
+  local b = n % 256
+  return string.char((n - b) / 256, b, c, d, e)
 end
 
 local function head5(s, at)
@@ -126,14 +127,14 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
     local bar = string.find(f[4], '|', 1, true)
     ringCap, base = tonumber(string.sub(f[4], 1, bar - 1)), tonumber(string.sub(f[4], bar + 1))
   end
-  local set = {}
+  -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
+  local set = nil
   local ringBook = false
   local indexBook = false
 
   if not index then
     index = (tonumber(f[5]) or 0) + 1
-    set[#set + 1] = '~n'
-    set[#set + 1] = index
+    set = { '~n', index }
     indexBook = true
   end
   if index > MAX_INDEX then
@@ -141,6 +142,7 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
     if latestRound and round <= latestRound then return 0 end
     redis.call('LPUSH', listKey, '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2))
     redis.call('LTRIM', listKey, 0, cap - 1)
+    set = set or {}
     set[#set + 1] = '~x'
     set[#set + 1] = '1'
     set[#set + 1] = vantage
@@ -183,12 +185,6 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
       reply = 2
     end
   end
-  if reply == 1 then
-    set[#set + 1] = vantage
-    set[#set + 1] = json
-    set[#set + 1] = roundField
-    set[#set + 1] = roundArg
-  end
 
   if delta >= 0 then
     local slot = 0
@@ -199,6 +195,7 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
       end
       if slot == 0 then
         slot = (tonumber(f[6]) or 0) % SLOTS + 1
+        set = set or {}
         set[#set + 1] = '~m' .. slot
         set[#set + 1] = count .. '|' .. message
         set[#set + 1] = '~mn'
@@ -211,19 +208,24 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
     if count == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
     redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes5(delta * 128 + index * 8 + slot) .. outcome)
     count = count + 1
-    set[#set + 1] = '~w'
-    set[#set + 1] = count
     if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
   end
   if indexBook then
+    set = set or {}
     set[#set + 1] = indexField
     set[#set + 1] = lastSlot and (index .. '|' .. lastSlot) or index
   end
   if ringBook then
+    set = set or {}
     set[#set + 1] = '~r'
     set[#set + 1] = cap .. '|' .. string.format('%d', base)
   end
-  redis.call('HSET', latestKey, unpack(set))
+  if reply == 1 then
+    redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count)
+  else
+    redis.call('HSET', latestKey, '~w', count)
+  end
+  if set then redis.call('HSET', latestKey, unpack(set)) end
   return reply
 end
 

@@ -44,18 +44,30 @@ local function count(key, periodMs, ttlS, round, v)
   redis.call('EXPIRE', key, ttlS)
 end
 
+-- Functions at the top, not per round: a closure made per round costs Lua more than a Redis call.
+local function alerting(s, alertOn)
+  return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
+end
+
+-- A field with a value goes in `fields` (one HSET), one without that had one in `cleared` (one HDEL).
+local function set(fields, cleared, name, value, before)
+  if value then
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  elseif before then
+    cleared[#cleared + 1] = name
+  end
+end
+
 local function apply(stateKey, dayKey, hourKey, bookKey, round, v, conf, checkId, detailJson, alertOn)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
     'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
   if round <= tonumber(f[1] or '-1') then return {} end
   redis.call('DEL', bookKey)
-  local function alerting(s)
-    return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
-  end
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
-  if state == 'unknown' and f[17] and alerting(f[17]) then state = f[17] end
+  if state == 'unknown' and f[17] and alerting(f[17], alertOn) then state = f[17] end
   local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
   local firstFailed, lastFailed, firstBad, lastBad = f[7], f[8], f[9], f[10]
   local lastGood, lastOk, goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = f[11], f[12], f[13], f[14], f[15], f[16]
@@ -97,27 +109,25 @@ local function apply(stateKey, dayKey, hourKey, bookKey, round, v, conf, checkId
   local fields = {'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
     'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson}
   local cleared = {}
-  local function set(name, value, before)
-    if value then
-      fields[#fields + 1] = name
-      fields[#fields + 1] = value
-    elseif before then
-      cleared[#cleared + 1] = name
-    end
-  end
-  set('firstFailedRound', firstFailed, f[7]); set('lastFailedRound', lastFailed, f[8]); set('firstBadRound', firstBad, f[9])
-  set('lastBadRound', lastBad, f[10]); set('lastGoodRound', lastGood, f[11]); set('lastOkRound', lastOk, f[12])
-  set('goodBeforeFail', goodBeforeFail, f[13]); set('okBeforeBad', okBeforeBad, f[14])
-  set('recoveryStart', recoveryStart, f[15]); set('okRecoveryStart', okRecoveryStart, f[16])
-  if to ~= (f[2] or 'new') then set('since', round) end
+  set(fields, cleared, 'firstFailedRound', firstFailed, f[7])
+  set(fields, cleared, 'lastFailedRound', lastFailed, f[8])
+  set(fields, cleared, 'firstBadRound', firstBad, f[9])
+  set(fields, cleared, 'lastBadRound', lastBad, f[10])
+  set(fields, cleared, 'lastGoodRound', lastGood, f[11])
+  set(fields, cleared, 'lastOkRound', lastOk, f[12])
+  set(fields, cleared, 'goodBeforeFail', goodBeforeFail, f[13])
+  set(fields, cleared, 'okBeforeBad', okBeforeBad, f[14])
+  set(fields, cleared, 'recoveryStart', recoveryStart, f[15])
+  set(fields, cleared, 'okRecoveryStart', okRecoveryStart, f[16])
+  if to ~= (f[2] or 'new') then set(fields, cleared, 'since', round) end
   redis.call('HSET', stateKey, unpack(fields))
   if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
   count(dayKey, 86400000, dayTtlS, round, v)
   count(hourKey, 3600000, hourTtlS, round, v)
   local transition = ''
-  if alerting(to) ~= alerting(state) then
+  if alerting(to, alertOn) ~= alerting(state, alertOn) then
     local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
-    if alerting(to) then
+    if alerting(to, alertOn) then
       t.kind = 'alert'
       if to == 'down' then
         t.firstFailedRound = tonumber(firstFailed); t.lastFailedRound = tonumber(lastFailed)
