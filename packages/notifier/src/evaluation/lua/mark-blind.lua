@@ -3,7 +3,8 @@
   spot), a batch at a time. A check never seen before is only noted as first seen now.
 
   Input:
-    KEYS[1…] each check's state hash, in turn
+    KEYS[1] the first check's state hash
+    KEYS[2…] each further check's state hash, in turn
 
     ARGV[1] now, epoch ms
     ARGV[2…] for each check in turn: blind before, epoch ms (the check is blind when its last round is older)
@@ -28,6 +29,6 @@ local function mark(stateKey, blindBefore)
   return state
 end
 
-local replies = {}
-for i = 1, #KEYS do replies[i] = mark(KEYS[i], tonumber(ARGV[i + 1])) end
+local replies = { mark(KEYS[1], tonumber(ARGV[2])) }
+for i = 2, #KEYS do replies[i] = mark(KEYS[i], tonumber(ARGV[i + 1])) end
 return replies
