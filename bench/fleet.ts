@@ -17,7 +17,7 @@ import { type Child, startChild } from './support/child.js';
 import {
   backlog,
   type RedisInfo,
-  recordedToday,
+  recordedTotal,
   redisInfo,
   registerChecks,
   resultKeysSample,
@@ -262,11 +262,11 @@ type WindowFigures = Pick<
 
 async function measureWindow({ bench, fleet, target, ids, seconds }: WindowInput): Promise<WindowFigures> {
   const probers = fleet.roles.filter((role) => role.name.startsWith('prober'));
-  // Reading every check's uptime bucket takes a while at 50,000: its moment is the middle of the read.
+  // Reading every check's ring book takes a while at 50,000: its moment is the middle of the read.
   const counts = async () => {
     const from = Date.now();
     const probes = (await Promise.all(probers.map((role) => probesTotal(role.port)))).reduce((a, b) => a + b, 0);
-    const recorded = await recordedToday(bench, ids, VANTAGES);
+    const recorded = await recordedTotal(bench, ids);
     return { at: (from + Date.now()) / 2, probes, recorded };
   };
   const waitingAtStart = await backlog(bench, VANTAGES);

@@ -5,7 +5,14 @@
  * of every key under the prefix, summed by key family (the key with its check id, day, hour and round
  * taken out) and divided by the number of checks.
  */
-import { type Check, RESULTS_QUEUE, type ResultBatchData, type ResultJobData, validateConfig } from '@vigil/core';
+import {
+  type Check,
+  RESULTS_QUEUE,
+  type ResultBatchData,
+  type ResultJobData,
+  VERDICT_BUCKET_TTL_S,
+  validateConfig,
+} from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { startRedisServer, waitDrained } from './rounds.js';
@@ -39,14 +46,17 @@ interface Family {
 }
 
 /** Hashes with a field per period, and how many periods they keep (core's results/uptime.ts). */
-const PERIOD_HASHES: Record<string, number> = { '{…}:verdicts:days': 100, '{…}:verdicts:hours': 49 };
+const PERIOD_HASHES: Record<string, number> = {
+  '{…}:verdicts:days': VERDICT_BUCKET_TTL_S.day / 86_400,
+  '{…}:verdicts:hours': VERDICT_BUCKET_TTL_S.hour / 3_600,
+};
 
 /** How often a family of per-period keys gains a key: a key a round, a UTC hour, a UTC day. */
 const PERIOD_MS: Record<string, number> = { '<round>': INTERVAL_MS, '<hour>': 3_600_000, '<day>': 86_400_000 };
 
 /**
  * Keys per check once the family no longer grows: one per period, each living its TTL, so TTL ÷
- * period (a round's keys expire a few intervals on; a day bucket is kept 100 days). Null for a
+ * period (a round's keys expire a few intervals on; a day bucket of the per-vantage counts before the ring 2 days). Null for a
  * family of one key per check.
  */
 function steadyKeys(family: Family): number | null {
@@ -118,8 +128,8 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
           'bytes: MEMORY USAGE <key> SAMPLES 0 of every key under the prefix, summed by family, ÷ checks',
           'the registry (checks hash), queues and other shared keys are listed below the per-check total',
           `the notifier as the role runs it (bench/support/notifier-process.ts); rounds ${INTERVAL_MS / 1000} s apart, all fed within moments`,
-          'steady: keys made one per round / hour / day counted as their TTL ÷ period (round books expire a few intervals on, day buckets after 100 days) at the bytes per key measured',
-          'steady for verdicts:days / :hours (a field per period): a copy of check-0’s hash filled to the 100 days / 49 hours it keeps, measured',
+          'steady: keys made one per round / hour / day counted as their TTL ÷ period (round books expire a few intervals on unless applied first) at the bytes per key measured',
+          `steady for verdicts:days / :hours (a field per period): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
         ],
       },
     ],
@@ -197,7 +207,7 @@ function roundResults(checks: readonly Check[], round: number, options: Footprin
 
 /**
  * A period hash filled to every period it keeps: the sample check's hash copied to a scratch key with
- * its newest field repeated into the periods before it (the bench feeds ~3 hours, not 100 days).
+ * its newest field repeated into the periods before it (the bench feeds ~3 hours, not 91 days).
  */
 async function measureFullPeriods(bench: BenchRedis, families: Family[], sampleId: string): Promise<void> {
   for (const family of families) {

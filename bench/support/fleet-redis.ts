@@ -3,7 +3,7 @@
  * scheduler got, what waits in the queues, how many results were recorded, and what a check's
  * result keys weigh (MEMORY USAGE on a sample).
  */
-import { type Check, CheckRegistry, probeQueueName, RESULTS_QUEUE, type Redis, utcDay } from '@vigil/core';
+import { type Check, CheckRegistry, probeQueueName, RESULTS_QUEUE, type Redis, RING_ENTRY_BYTES } from '@vigil/core';
 import type { BenchRedis } from './redis.js';
 
 export interface RedisInfo {
@@ -48,21 +48,15 @@ export async function backlog(
   return { probes: probes.reduce((a, b) => a + b, 0), results: await waiting(RESULTS_QUEUE) };
 }
 
-/** Results recorded today (the uptime buckets' totals), over every check and vantage. */
-export async function recordedToday(
-  bench: BenchRedis,
-  ids: readonly string[],
-  vantages: readonly string[],
-): Promise<number> {
-  const day = utcDay(Date.now());
-  const fields = vantages.map((vantage) => `${vantage}:total`);
+/** Results recorded so far, over every check: the history rings' entries written (`~w` of each check's latest hash). */
+export async function recordedTotal(bench: BenchRedis, ids: readonly string[]): Promise<number> {
   let total = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const pipeline = bench.redis.pipeline();
-    for (const id of ids.slice(i, i + CHUNK)) pipeline.hmget(bench.keys.uptimeDay(id, day), ...fields);
-    for (const [err, values] of (await pipeline.exec()) ?? []) {
+    for (const id of ids.slice(i, i + CHUNK)) pipeline.hget(bench.keys.latest(id), '~w');
+    for (const [err, value] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
-      for (const value of values as (string | null)[]) total += Number(value ?? 0);
+      total += Number(value ?? 0) || 0;
     }
   }
   return total;
@@ -79,31 +73,21 @@ export interface ResultKeysSample {
   otherBytes: number;
 }
 
-/** MEMORY USAGE of the result keys of `ids` (a sample): history, latest, rounds, state, today's buckets. */
+/** MEMORY USAGE of the result keys of `ids` (a sample): the history ring, latest, state, verdict counts. */
 export async function resultKeysSample(bench: BenchRedis, ids: readonly string[]): Promise<ResultKeysSample> {
   const { keys } = bench;
-  const now = Date.now();
-  const day = utcDay(now);
-  const hour = new Date(now).toISOString().slice(0, 13);
-  const others = (id: string) => [
-    keys.latest(id),
-    keys.rounds(id),
-    keys.checkState(id),
-    keys.uptimeDay(id, day),
-    keys.verdictDay(id, day),
-    keys.verdictHour(id, hour),
-  ];
+  const others = (id: string) => [keys.latest(id), keys.checkState(id), keys.verdictDays(id), keys.verdictHours(id)];
   const pipeline = bench.redis.pipeline();
   for (const id of ids) {
-    pipeline.llen(keys.history(id));
-    pipeline.memory('USAGE', keys.history(id), 'SAMPLES', 0);
+    pipeline.strlen(keys.historyRing(id));
+    pipeline.memory('USAGE', keys.historyRing(id), 'SAMPLES', 0);
     for (const key of others(id)) pipeline.memory('USAGE', key, 'SAMPLES', 0);
   }
   const replies = ((await pipeline.exec()) ?? []).map(([err, value]) => (err ? 0 : Number(value ?? 0)));
   const perCheck = 2 + others('x').length;
   const sums = { entries: 0, historyBytes: 0, otherBytes: 0, probed: 0 };
   for (let i = 0; i < replies.length; i += perCheck) {
-    const entries = replies[i] ?? 0;
+    const entries = (replies[i] ?? 0) / RING_ENTRY_BYTES;
     sums.entries += entries;
     sums.historyBytes += replies[i + 1] ?? 0;
     if (entries === 0) continue;

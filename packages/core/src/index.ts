@@ -156,6 +156,7 @@ export {
   buildStatus,
   type RecordOutcome,
   ResultStore,
+  RING_ENTRY_BYTES,
   readUptime,
   type StatusReport,
   type UptimeReport,

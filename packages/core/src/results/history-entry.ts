@@ -1,6 +1,10 @@
 import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
+import { MESSAGE_CHARS } from './history-ring.js';
 
 /**
+ * History entries as the list kept them before the ring (history-ring.ts): still read, until the
+ * ring is full; written only by tests, as a Redis from before the upgrade holds them.
+ *
  * One history entry as packed fixed fields (big-endian), instead of a ProbeResult JSON document:
  *
  *   byte 0      flags: 0x80 always (an old JSON entry starts with `{`, 0x7b), 0x01 ok, 0x02 slow,
@@ -22,7 +26,6 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
  * all through its history costs at most MESSAGE_CHARS more bytes per entry. A healthy check's entries
  * carry no message at all.
  */
-export const MESSAGE_CHARS = 120;
 const FIXED_BYTES = 14;
 const FLAG_MARK = 0x80;
 const FLAG_OK = 0x01;

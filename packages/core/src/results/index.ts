@@ -1,4 +1,5 @@
 /** What probes found: the latest result per vantage, history, uptime buckets and the fleet status report. */
 export { buildStatus, type StatusReport } from './fleet-status.js';
+export { RING_ENTRY_BYTES } from './history-ring.js';
 export { type RecordOutcome, ResultStore } from './result-store.js';
 export { readUptime, type UptimeReport, type UptimeWindow, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from './uptime.js';

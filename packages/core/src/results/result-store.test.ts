@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../runtime/keys.js';
 import { sampleResult, T0, testRedis } from '../testing/index.js';
-import { MESSAGE_CHARS } from './history-entry.js';
+import { encodeHistoryEntry } from './history-entry.js';
+import { MESSAGE_CHARS, RING_ENTRY_BYTES } from './history-ring.js';
 import { ResultStore } from './result-store.js';
 
 const DAY = 86_400_000;
@@ -22,8 +23,7 @@ describe('ResultStore', () => {
     expect(await store.record(result({ ok: false, error: 'timeout' }), 30_000)).toBe('duplicate');
     expect(await store.record(result({ vantage: 'beta' }), 30_000)).toBe('latest');
     expect(await store.history('api')).toHaveLength(2);
-    const [today] = await store.uptimeDays('api', 1, T0);
-    expect(today).toEqual({ day: '2026-11-20', ok: 2, total: 2 });
+    expect(Object.keys(await store.latest('api')).sort()).toEqual(['alpha', 'beta']);
   });
 
   it('keeps the newest round as latest when an older one arrives late', async () => {
@@ -41,15 +41,18 @@ describe('ResultStore', () => {
     expect((await store.history('api', { vantage: 'beta' })).every((r) => r.vantage === 'beta')).toBe(true);
   });
 
-  it('counts uptime per UTC day', async () => {
-    await store.record(result({ round: T0 - DAY, ok: false, error: 'timeout' }), 30_000);
-    await store.record(result({ round: T0 - DAY + 30_000 }), 30_000);
-    await store.record(result({ round: T0 }), 30_000);
-    expect(await store.uptimeDays('api', 3, T0)).toEqual([
-      { day: '2026-11-18', ok: 0, total: 0 },
-      { day: '2026-11-19', ok: 1, total: 2 },
-      { day: '2026-11-20', ok: 1, total: 1 },
-    ]);
+  it('remembers the rounds recorded within the window, so late and out-of-order duplicates are caught', async () => {
+    const at = (k: number) => result({ round: T0 + k * 30_000 });
+    expect(await store.record(at(0), 30_000)).toBe('latest');
+    expect(await store.record(at(2), 30_000)).toBe('latest');
+    expect(await store.record(at(1), 30_000)).toBe('late');
+    expect(await store.record(at(3), 30_000)).toBe('latest');
+    for (const k of [0, 1, 2, 3]) expect(await store.record(at(k), 30_000)).toBe('duplicate');
+    // 30 s rounds are remembered 2 minutes (4 intervals): round 0 is forgotten once round 5 is in.
+    expect(await store.record(at(5), 30_000)).toBe('latest');
+    expect(await store.record(at(1), 30_000)).toBe('duplicate');
+    expect(await store.record(at(4), 30_000)).toBe('late');
+    expect((await store.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([4, 5, 3, 1, 2]);
   });
 
   it('reads the latest results of many checks at once', async () => {
@@ -87,11 +90,79 @@ describe('ResultStore', () => {
       message: failed.message?.slice(0, MESSAGE_CHARS),
       timings: { total: 250 },
     });
-    expect(beta).toEqual({ ...result({ vantage: 'beta', slow: true }), startedAt: T0 + 5, timings: { total: 25 } });
-    // Far fewer bytes than the JSON document it replaces.
-    const [packed] = await ctx.redis.lrangeBuffer(redisKeys(ctx.prefix).history('api'), 0, 0);
-    expect(packed?.length).toBeLessThan(20);
-    expect(packed?.length).toBeLessThan(JSON.stringify(result({ vantage: 'beta', slow: true })).length / 5);
+    // When the probe started is kept in 10 ms steps: 5 ms late reads as 10.
+    expect(beta).toEqual({
+      ...result({ vantage: 'beta', slow: true }),
+      startedAt: T0 + 10,
+      finishedAt: T0 + 35,
+      timings: { total: 25 },
+    });
+    // Ten bytes an entry, in one string made whole (5 entries) at the first: far fewer than the JSON
+    // document an entry once was.
+    const ring = await ctx.redis.getBuffer(redisKeys(ctx.prefix).historyRing('api'));
+    expect(ring?.length).toBe(5 * RING_ENTRY_BYTES);
+    expect(RING_ENTRY_BYTES).toBeLessThan(JSON.stringify(result({ vantage: 'beta', slow: true })).length / 10);
+  });
+
+  it('keeps a message once while a vantage keeps failing with it, and the right one per entry', async () => {
+    const failing = (i: number, message: string) =>
+      result({ round: T0 + i * 30_000, ok: false, error: 'timeout', message });
+    for (let i = 0; i < 3; i++) await store.record(failing(i, 'timed out after 5000 ms'), 30_000);
+    await store.record(failing(3, 'connection refused'), 30_000);
+    await store.record(result({ round: T0 + 4 * 30_000 }), 30_000);
+    const latest = await ctx.redis.hgetall(redisKeys(ctx.prefix).latest('api'));
+    expect(Object.keys(latest).filter((field) => /^~m\d$/.test(field))).toHaveLength(2);
+    expect((await store.history('api')).map((r) => r.message)).toEqual([
+      undefined,
+      'connection refused',
+      'timed out after 5000 ms',
+      'timed out after 5000 ms',
+      'timed out after 5000 ms',
+    ]);
+  });
+
+  it('reads an entry without its message once its slot holds another', async () => {
+    store = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix), historySize: 20 });
+    for (let i = 0; i < 9; i++)
+      await store.record(result({ round: T0 + i * 30_000, ok: false, error: 'timeout', message: `m${i}` }), 30_000);
+    const messages = (await store.history('api')).map((r) => r.message);
+    // Seven slots: the two oldest entries' slots were reused by the two newest.
+    expect(messages).toEqual(['m8', 'm7', 'm6', 'm5', 'm4', 'm3', 'm2', undefined, undefined]);
+  });
+
+  it('keeps the newest entries when the history size changes', async () => {
+    for (let i = 0; i < 7; i++) await store.record(result({ round: T0 + i * 30_000 }), 30_000);
+    const smaller = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix), historySize: 3 });
+    await smaller.record(result({ round: T0 + 7 * 30_000 }), 30_000);
+    expect((await smaller.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([7, 6, 5]);
+    const larger = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix), historySize: 6 });
+    for (let i = 8; i < 11; i++) await larger.record(result({ round: T0 + i * 30_000 }), 30_000);
+    expect((await larger.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([10, 9, 8, 7, 6, 5]);
+  });
+
+  it('keeps rounds exact across years, dropping entries too old for the moved base', async () => {
+    const YEAR = 365 * DAY;
+    await store.record(result({ round: T0 + 7 }), 30_000);
+    await store.record(result({ round: T0 + 30 * DAY + 1 }), 30_000);
+    await store.record(result({ round: T0 + YEAR + 1 }), 30_000);
+    await store.record(result({ round: T0 + YEAR + 30 * DAY }), 30_000);
+    expect((await store.history('api')).map((r) => r.round)).toEqual([T0 + YEAR + 30 * DAY, T0 + YEAR + 1]);
+  });
+
+  it('reads packed entries from before the ring after its own until the ring is full', async () => {
+    const keys = redisKeys(ctx.prefix);
+    // As a Redis from before the ring holds them: packed entries in the list, the vantage's latest
+    // round and index as they were.
+    const old = [1, 2, 3].map((i) => Object.assign(encodeHistoryEntry(result({ round: T0 - i * 30_000 })), { 1: 1 }));
+    await ctx.redis.rpush(keys.history('api'), ...old);
+    await ctx.redis.hset(keys.latest('api'), { alpha: JSON.stringify(result({ round: T0 - 30_000 })) });
+    await ctx.redis.hset(keys.latest('api'), { 'alpha:round': T0 - 30_000, 'alpha:i': 1, '~n': 1 });
+    expect(await store.record(result({ round: T0 - 30_000 }), 30_000)).toBe('duplicate');
+    expect(await store.record(result({ round: T0 }), 30_000)).toBe('latest');
+    expect((await store.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([0, -1, -2, -3]);
+    for (let i = 1; i <= 4; i++) await store.record(result({ round: T0 + i * 30_000 }), 30_000);
+    expect((await store.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([4, 3, 2, 1, 0]);
+    expect(await ctx.redis.exists(keys.history('api'))).toBe(0);
   });
 
   it('reads history entries recorded as JSON before the upgrade, beside packed ones', async () => {

@@ -1,38 +1,33 @@
 import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
-import { groupByShard, utcDay } from '../runtime/keys.js';
+import { groupByShard } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
-import { decodeHistoryEntry, encodeHistoryEntry } from './history-entry.js';
+import { decodeHistoryEntry } from './history-entry.js';
+import { encodeRingOutcome, historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing } from './history-ring.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
 
-/**
- * Per-vantage daily result counts are kept two days: yesterday's whole and today's so far. Uptime
- * (API, CLI, status page) reads the evaluator's verdict buckets, not these; at 100 days they cost a
- * check ~21 KB of Redis for nothing read (`pnpm bench footprint`).
- */
-const UPTIME_TTL_S = 2 * 86_400;
-
-export interface UptimeDay {
-  day: string;
-  ok: number;
-  total: number;
-}
-
 /** The scripts of `lua/`, as commands. */
 interface ResultCommands {
-  /** How many keys, then per result its four keys; then the history cap, the uptime TTL and per result its eight arguments. */
+  /** How many keys, then per result its three keys; then the history cap and per result its seven arguments. */
   vigilRecordResults(numberOfKeys: number, ...keysThenArgs: (string | number | Buffer)[]): Promise<(0 | 1 | 2)[]>;
 }
 
-/** Latest result per check × vantage, a capped history of packed entries per check, and daily uptime buckets. */
+/**
+ * Latest result per check × vantage and a history ring of fixed entries per check: two keys a check
+ * (`latest` holds the bookkeeping). Uptime is the evaluator's verdict counts (uptime.ts), not these.
+ */
 export class ResultStore {
   private readonly redis: Redis & ResultCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; historySize?: number }) {
     this.redis = defineScripts<ResultCommands>(ctx.redis, new URL('./lua/', import.meta.url));
+  }
+
+  private get historySize(): number {
+    return this.ctx.historySize ?? 500;
   }
 
   /**
@@ -75,24 +70,20 @@ export class ResultStore {
   ): [number, ...(string | number | Buffer)[]] {
     const { keys } = this.ctx;
     const resultKeys: string[] = [];
-    const args: (string | number | Buffer)[] = [this.ctx.historySize ?? 500, UPTIME_TTL_S];
+    const args: (string | number | Buffer)[] = [this.historySize];
     for (const { result, intervalMs } of entries) {
+      const { checkId, vantage, ...latest } = result;
       const rememberMs = Math.max(intervalMs * 4, 60_000);
-      resultKeys.push(
-        keys.rounds(result.checkId),
-        keys.latest(result.checkId),
-        keys.history(result.checkId),
-        keys.uptimeDay(result.checkId, utcDay(result.round)),
-      );
+      resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId));
       args.push(
-        `${result.vantage}:${result.round}`,
+        vantage,
         result.round,
-        result.round - rememberMs,
-        JSON.stringify(result),
-        encodeHistoryEntry(result),
-        result.vantage,
-        result.ok ? 1 : 0,
-        rememberMs * 2,
+        rememberMs,
+        JSON.stringify(latest),
+        encodeRingOutcome(result),
+        historyMessage(result),
+        // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
+        Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1)),
       );
     }
     return [resultKeys.length, ...resultKeys, ...args];
@@ -109,70 +100,70 @@ export class ResultStore {
     for (const id of checkIds) pipeline.hgetall(this.ctx.keys.latest(id));
     const replies = (await pipeline.exec()) ?? [];
     const out = new Map<string, Record<string, ProbeResult>>();
-    checkIds.forEach((id, i) => {
+    checkIds.forEach((checkId, i) => {
       const all = (replies[i]?.[1] ?? {}) as Record<string, string>;
       const byVantage: Record<string, ProbeResult> = {};
-      for (const [field, json] of Object.entries(all)) {
-        if (isVantageField(field)) byVantage[field] = JSON.parse(json) as ProbeResult;
+      for (const [vantage, json] of Object.entries(all)) {
+        if (isVantageField(vantage))
+          byVantage[vantage] = { checkId, vantage, ...(JSON.parse(json) as object) } as ProbeResult;
       }
-      out.set(id, byVantage);
+      out.set(checkId, byVantage);
     });
     return out;
   }
 
   /**
    * Newest first; optionally only one vantage's. Entries keep what history shows (see
-   * history-entry.ts); JSON entries recorded before entries were packed read as they were written.
+   * history-ring.ts); entries recorded before the ring (packed or JSON, in the list) follow the
+   * ring's until it is full.
    */
   async history(checkId: string, options: { limit?: number; vantage?: string } = {}): Promise<ProbeResult[]> {
     const limit = options.limit ?? 100;
-    // Without a vantage to filter by, the first `limit` entries are the answer: read only those.
-    const last = options.vantage === undefined ? limit - 1 : -1;
-    const [[, indexes], [, raw]] = (await this.ctx.redis
+    const [[, latest], [, ring], [, listed]] = (await this.ctx.redis
       .multi()
       .hgetall(this.ctx.keys.latest(checkId))
-      .lrangeBuffer(this.ctx.keys.history(checkId), 0, last)
-      .exec()) as [[unknown, Record<string, string>], [unknown, Buffer[]]];
-    const vantages = vantageIndexes(indexes);
+      .getBuffer(this.ctx.keys.historyRing(checkId))
+      .lrangeBuffer(this.ctx.keys.history(checkId), 0, -1)
+      .exec()) as [[unknown, Record<string, string>], [unknown, Buffer | null], [unknown, Buffer[]]];
+    const info = ringInfo(latest);
+    const inRing = ring === null ? [] : readRing(checkId, ring, info, info.cap);
+    const before = Math.max(0, this.historySize - Math.min(info.written, info.cap));
     const results: ProbeResult[] = [];
-    for (const entry of raw) {
-      const result = decodeHistoryEntry(checkId, entry, vantages);
-      if (result === null) continue;
+    const keep = (result: ProbeResult | null) => {
+      if (result === null || results.length >= limit) return;
       if (options.vantage === undefined || result.vantage === options.vantage) results.push(result);
-      if (results.length >= limit) break;
-    }
+    };
+    for (const result of inRing) keep(result);
+    for (const entry of listed.slice(0, before)) keep(decodeHistoryEntry(checkId, entry, info.vantages));
     return results;
   }
-
-  /** Daily ok/total counts (all vantages together) for the `days` days ending at `now`. */
-  async uptimeDays(checkId: string, days: number, now: number): Promise<UptimeDay[]> {
-    const dayList = Array.from({ length: days }, (_, i) => utcDay(now - (days - 1 - i) * 86_400_000));
-    const pipeline = this.ctx.redis.pipeline();
-    for (const day of dayList) pipeline.hgetall(this.ctx.keys.uptimeDay(checkId, day));
-    const replies = (await pipeline.exec()) ?? [];
-    return dayList.map((day, i) => {
-      const counts = (replies[i]?.[1] ?? {}) as Record<string, string>;
-      let ok = 0;
-      let total = 0;
-      for (const [field, count] of Object.entries(counts)) {
-        if (field.endsWith(':ok')) ok += Number(count);
-        else if (field.endsWith(':total')) total += Number(count);
-      }
-      return { day, ok, total };
-    });
-  }
 }
+
+const BOOKKEEPING = /:(round|i)$/;
 
 /** Whether a field of a latest hash names a vantage (holding its latest result), not bookkeeping. */
 function isVantageField(field: string): boolean {
-  return !field.endsWith(':round') && !field.endsWith(':i') && field !== '~n';
+  return !field.startsWith('~') && !BOOKKEEPING.test(field);
 }
 
-/** index → vantage, from the `<vantage>:i` fields of a latest hash. */
-function vantageIndexes(latest: Record<string, string>): Map<number, string> {
-  const out = new Map<number, string>();
+/** The ring's position, base, vantage indexes and message slots, from the latest hash (record-results.lua). */
+function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number } {
+  const vantages = new Map<number, string>();
+  const messages = new Map<number, { from: number; text: string }>();
   for (const [field, value] of Object.entries(latest)) {
-    if (field.endsWith(':i')) out.set(Number(value), field.slice(0, -2));
+    // `<vantage>:i` → `index|slot`: the vantage's index in history entries, the message slot it used last.
+    if (field.endsWith(':i') && !field.startsWith('~')) vantages.set(Number(value.split('|')[0]), field.slice(0, -2));
+    else if (/^~m\d+$/.test(field)) {
+      const bar = value.indexOf('|');
+      messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
+    }
   }
-  return out;
+  const [cap = '1', base = '0'] = (latest['~r'] ?? '').split('|');
+  return {
+    written: Number(latest['~w'] ?? 0) || 0,
+    cap: Math.max(1, Number(cap) || 1),
+    base: Number(base) || 0,
+    vantages,
+    messages,
+  };
 }

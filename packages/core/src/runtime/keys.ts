@@ -61,22 +61,29 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** counter bumped on every registry change, for pollers that missed a message */
     checksVersion: `${root}:checks:version`,
     /**
-     * hash: vantage → latest ProbeResult JSON, `<vantage>:round` → its round, `<vantage>:i` → the
-     * vantage's index in history entries, and `~n` → the last index given
+     * hash: vantage → latest ProbeResult JSON (without checkId and vantage), `<vantage>:round` → its
+     * round, `<vantage>:i` → its index in history entries, and the history ring's position, base and
+     * message slots (see results/lua/record-results.lua)
      */
     latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
-    /** list, newest first, capped: packed entries (results/history-entry.ts), or JSON from before packing */
+    /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
+    historyRing: (checkId: string) => `${checkRoot(checkId)}:ring`,
+    /**
+     * list, newest first, capped: history before the ring (packed entries, results/history-entry.ts,
+     * or JSON). Read after the ring's entries until the ring is full, then deleted.
+     */
     history: (checkId: string) => `${checkRoot(checkId)}:history`,
-    /** zset of `<vantage>:<round>` recently recorded, for idempotency */
-    rounds: (checkId: string) => `${checkRoot(checkId)}:rounds`,
-    /** hash for one UTC day: `<vantage>:ok` and `<vantage>:total` counts */
+    /**
+     * Before the ring: a hash for one UTC day, `<vantage>:ok` and `<vantage>:total` counts. Still
+     * read (they expire within 2 days of an upgrade), no longer written.
+     */
     uptimeDay: (checkId: string, day: string) => `${checkRoot(checkId)}:uptime:${day}`,
     /**
      * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
-     * counts (see results/uptime.ts); the last 100 days
+     * counts (see results/uptime.ts); the last 91 days
      */
     verdictDays: (checkId: string) => `${checkRoot(checkId)}:verdicts:days`,
-    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 49 hours */
+    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 26 hours */
     verdictHours: (checkId: string) => `${checkRoot(checkId)}:verdicts:hours`,
     /**
      * Before packed verdicts: a hash for one UTC day / hour of decided rounds, `ok`, `degraded`, `fail`

@@ -34,13 +34,17 @@ export interface RoundDetail {
 }
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
+/** Checks per mark-blind script. */
+const BLIND_CHUNK = 500;
+
 interface StateCommands {
   /** How many keys, the outbox, then per round its three keys; then now, the TTLs and per round its six arguments. */
   vigilApplyVerdicts(
     numberOfKeys: number,
     ...keysThenArgs: (string | number)[]
   ): Promise<[string?, string?, string?][]>;
-  vigilMarkBlind(state: string, blindBefore: number, now: number): Promise<string>;
+  /** How many keys, each check's state hash; then now and per check its blind-before. */
+  vigilMarkBlind(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string[]>;
   vigilSettleTransition(transitions: string, checkId: string, round: number): Promise<number>;
 }
 
@@ -114,7 +118,12 @@ export class CheckStates {
     const stateKeys: string[] = [keys.transitions(shard)];
     const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
     for (const input of inputs) {
-      stateKeys.push(keys.checkState(input.checkId), keys.verdictDays(input.checkId), keys.verdictHours(input.checkId));
+      stateKeys.push(
+        keys.checkState(input.checkId),
+        keys.verdictDays(input.checkId),
+        keys.verdictHours(input.checkId),
+        keys.round(input.checkId, input.round),
+      );
       args.push(
         input.round,
         input.verdict,
@@ -127,15 +136,31 @@ export class CheckStates {
     (pipeline as ScriptPipeline<StateCommands>).vigilApplyVerdicts(stateKeys.length, ...stateKeys, ...args);
   }
 
-  /** Marks blind checks unknown; returns the previous state of each one that changed. */
+  /**
+   * Marks blind checks unknown, a script per `BLIND_CHUNK` checks of one shard in one pipeline (so a
+   * sweep of 50,000 never holds Redis long, and on a Cluster each script's keys share a slot);
+   * returns the previous state of each one that changed.
+   */
   async markBlind(checks: readonly { id: string; blindBefore: number }[], now: number): Promise<Map<string, string>> {
-    const pipeline = this.redis.pipeline() as ScriptPipeline<StateCommands>;
-    for (const check of checks) pipeline.vigilMarkBlind(this.ctx.keys.checkState(check.id), check.blindBefore, now);
-    const replies = (await pipeline.exec()) ?? [];
     const changed = new Map<string, string>();
-    checks.forEach((check, i) => {
-      const previous = String(replies[i]?.[1] ?? '');
-      if (previous) changed.set(check.id, previous);
+    if (checks.length === 0) return changed;
+    const pipeline = this.redis.pipeline() as ScriptPipeline<StateCommands>;
+    const chunks: (typeof checks)[number][][] = [];
+    for (const group of groupByShard(this.ctx.keys, checks, (check) => check.id)) {
+      for (let i = 0; i < group.items.length; i += BLIND_CHUNK) {
+        const chunk = group.items.slice(i, i + BLIND_CHUNK);
+        chunks.push(chunk);
+        const stateKeys = chunk.map((check) => this.ctx.keys.checkState(check.id));
+        pipeline.vigilMarkBlind(stateKeys.length, ...stateKeys, now, ...chunk.map((check) => check.blindBefore));
+      }
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([err, reply], c) => {
+      if (err) throw err;
+      (reply as string[]).forEach((previous, i) => {
+        const check = chunks[c]?.[i];
+        if (check && previous) changed.set(check.id, previous);
+      });
     });
     return changed;
   }

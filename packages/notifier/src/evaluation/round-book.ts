@@ -7,7 +7,7 @@ interface BookCommands {
   vigilAddRoundOutcomes(
     numberOfKeys: number,
     ...keysThenArgs: (string | number)[]
-  ): Promise<[0 | 1 | 2, ...string[]][]>;
+  ): Promise<(0 | 1 | [2, ...string[]])[]>;
   vigilClaimRound(pending: string, round: string, member: string): Promise<0 | string[]>;
 }
 
@@ -61,7 +61,7 @@ export class RoundBook {
       const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
       if (err) throw err;
       group.positions.forEach((position, j) => {
-        added[position] = parseAdded((reply as [0 | 1 | 2, ...string[]][])[j] ?? [0]);
+        added[position] = parseAdded((reply as (0 | 1 | [2, ...string[]])[])[j] ?? 0);
       });
     });
     return added;
@@ -126,9 +126,10 @@ export class RoundBook {
   }
 }
 
-function parseAdded([status, ...fields]: [0 | 1 | 2, ...string[]]): Added {
-  if (status === 2) return { status: 'complete', outcomes: parseOutcomes(fields) };
-  return { status: status === 1 ? 'waiting' : 'late' };
+/** A reply of add-round-outcomes.lua: 0 late, 1 waiting, or `{2, vantage, outcome JSON, …}` complete. */
+function parseAdded(reply: 0 | 1 | [2, ...string[]]): Added {
+  if (Array.isArray(reply)) return { status: 'complete', outcomes: parseOutcomes(reply.slice(1) as string[]) };
+  return { status: reply === 1 ? 'waiting' : 'late' };
 }
 
 /** `vantage, outcome JSON, …` as a map; the claim marker is not an outcome. */

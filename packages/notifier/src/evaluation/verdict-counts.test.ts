@@ -26,7 +26,7 @@ describe('verdict counts: one hash field per UTC day and hour', () => {
     now: round,
   });
 
-  it('keeps the last 100 days and 49 hours, each day and hour in one field, and reads them back', async () => {
+  it('keeps the last 91 days and 26 hours, each day and hour in one field, and reads them back', async () => {
     const first = T0 - 110 * DAY;
     // A round a day for 108 days, then a round an hour for the last 60 hours (rounds in order: a round
     // before the last one applied is not counted), every fifth one failing.
@@ -38,10 +38,10 @@ describe('verdict counts: one hash field per UTC day and hour', () => {
 
     const days = await ctx.redis.hkeys(keys().verdictDays('api'));
     const hours = await ctx.redis.hkeys(keys().verdictHours('api'));
-    expect(days).toHaveLength(100);
-    expect(Math.min(...days.map(Number))).toBe(Math.floor(T0 / DAY) - 99);
-    expect(hours).toHaveLength(49);
-    expect(Math.min(...hours.map(Number))).toBe(Math.floor(T0 / HOUR) - 48);
+    expect(days).toHaveLength(91);
+    expect(Math.min(...days.map(Number))).toBe(Math.floor(T0 / DAY) - 90);
+    expect(hours).toHaveLength(26);
+    expect(Math.min(...hours.map(Number))).toBe(Math.floor(T0 / HOUR) - 25);
 
     const now = T0 + 2 * 60_000;
     const report = await readUptime({ redis: ctx.redis, keys: keys() }, 'api', now);

@@ -1,21 +1,23 @@
 --[[
   Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
-  round): remembers the round, keeps the newest round as the vantage's latest, pushes the result on
-  the capped history and counts it in its UTC day's uptime bucket.
+  round): keeps the newest round as the vantage's latest and writes the result into the check's
+  history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
+  message); a late one, older than its vantage's latest, also a GETRANGE of the ring's newest entries.
 
   Input:
-    KEYS[1] the first result's rounds: zset of `<vantage>:<round>` recently recorded, for idempotency
-    KEYS[2…] then its latest (vantage → latest ProbeResult JSON, `<vantage>:round` → its round,
-      `<vantage>:i` → the vantage's index in history entries, `~n` → the last index given), its history
-      (list of packed entries, newest first: see history-entry.ts) and the uptime bucket of its UTC day;
-      then the same four keys for each further result, in turn
+    KEYS[1] the first result's latest hash: `<vantage>` → latest ProbeResult JSON without checkId
+      and vantage, `<vantage>:round` → its round, `<vantage>:i` → `index|slot`: the vantage's index in
+      history entries and the message slot it used last, `~n` → the last index given; the ring's
+      `~w` entries written and `~r` → `cap|base`; `~m<slot>` → `<entry>|<message>`, `~mn` → the slot
+      used last; `~x` when some vantage's results went to the list as JSON (index > 15)
+    KEYS[2…] then its history ring (string of 10-byte entries, see history-ring.ts) and its history
+      list (packed or JSON entries from before the ring: read until the ring is full, then deleted);
+      then the same three keys for each further result, in turn
 
     ARGV[1] history length cap
-    ARGV[2] TTL of the uptime buckets, s
-    ARGV[3…] for each result in turn, eight: rounds member `<vantage>:<round>`; round (epoch ms);
-      forget remembered rounds before this (epoch ms); ProbeResult JSON; its packed history entry with
-      its second byte (the vantage index) left 0; vantage; 1 when the result is ok, 0 when not; TTL of the
-      rounds zset (ms)
+    ARGV[2…] for each result in turn, seven: vantage; round (epoch ms); remember window (ms); latest
+      JSON; the entry's outcome bytes (5, from history-ring.ts); its message for history ('' for
+      none); how many of the ring's newest entries a late result's duplicate may be among
 
   Output:
     One reply per result, in order:
@@ -23,49 +25,215 @@
     1 recorded, and the vantage's latest now
     2 recorded, but older than the vantage's latest
 ]]
-if not KEYS[1] or #KEYS % 4 ~= 0 then return redis.error_reply('expected four keys per result') end
-local historyCap = tonumber(ARGV[1])
-local uptimeTtlS = ARGV[2]
+if not KEYS[1] or #KEYS % 3 ~= 0 then return redis.error_reply('expected three keys per result') end
+local cap = tonumber(ARGV[1])
+local ENTRY = 10
+local SLOTS = 7
+local MAX_INDEX = 15
+-- Round deltas are 33 bits of ms (~99 days); a new base leaves a day for late results.
+local SPAN = 8589934592
+local MARGIN = 86400000
 
--- The vantage's index in the check's history entries, given on first use; the JSON itself past 255.
-local function historyEntry(latestKey, vantage, entry, json)
-  local indexField = vantage .. ':i'
-  local index = tonumber(redis.call('HGET', latestKey, indexField))
-  if not index then
-    index = redis.call('HINCRBY', latestKey, '~n', 1)
-    redis.call('HSET', latestKey, indexField, index)
-  end
-  if index > 255 then return json end
-  return string.sub(entry, 1, 1) .. string.char(index) .. string.sub(entry, 3)
+local function bytes5(n)
+  local e = n % 256
+  n = (n - e) / 256
+  local d = n % 256
+  n = (n - d) / 256
+  local c = n % 256
+  n = (n - c) / 256
+  local b = n % 256
+  return string.char((n - b) / 256, b, c, d, e)
 end
 
-local function record(roundsKey, latestKey, historyKey, uptimeKey, member, round, forgetBefore, json, entry, vantage,
-                      ok, roundsTtlMs)
-  if redis.call('ZADD', roundsKey, 'NX', round, member) == 0 then return 0 end
-  redis.call('ZREMRANGEBYSCORE', roundsKey, '-inf', '(' .. forgetBefore)
-  redis.call('PEXPIRE', roundsKey, roundsTtlMs)
-  local roundField = vantage .. ':round'
-  local current = tonumber(redis.call('HGET', latestKey, roundField) or '-1')
-  local outcome = 2
-  if tonumber(round) >= current then
-    redis.call('HSET', latestKey, vantage, json, roundField, round)
-    outcome = 1
+local function head5(s, at)
+  local a, b, c, d, e = string.byte(s, at, at + 4)
+  if not e then return 0 end
+  return (((a * 256 + b) * 256 + c) * 256 + d) * 256 + e
+end
+
+-- Rewrites the ring for a new cap and/or base (`shift` ms added to every round delta), the newest
+-- entries first in line from byte 0; entries that no longer fit are dropped. Message slots follow
+-- their entries' new numbers. Returns how many entries it holds now.
+local function relayout(latestKey, ringKey, written, oldCap, shift)
+  local old = redis.call('GET', ringKey) or ''
+  local keep = math.min(written, oldCap, cap)
+  local parts = {}
+  for e = written - keep, written - 1 do
+    local at = (e % oldCap) * ENTRY + 1
+    local head = head5(old, at)
+    local delta = math.floor(head / 128) + shift
+    if head > 0 and delta >= 0 and delta < SPAN then
+      parts[#parts + 1] = bytes5(delta * 128 + head % 128) .. string.sub(old, at + 5, at + 9)
+    else
+      parts[#parts + 1] = string.rep('\0', ENTRY)
+    end
   end
-  redis.call('LPUSH', historyKey, historyEntry(latestKey, vantage, entry, json))
-  redis.call('LTRIM', historyKey, 0, historyCap - 1)
-  if ok then
-    redis.call('HINCRBY', uptimeKey, vantage .. ':ok', 1)
+  redis.call('SET', ringKey, table.concat(parts) .. string.rep('\0', (cap - keep) * ENTRY))
+  local back = written - keep
+  local fields = {}
+  for slot = 1, SLOTS do
+    local held = redis.call('HGET', latestKey, '~m' .. slot)
+    if held then
+      local bar = string.find(held, '|', 1, true)
+      fields[#fields + 1] = '~m' .. slot
+      fields[#fields + 1] = (tonumber(string.sub(held, 1, bar - 1)) - back) .. string.sub(held, bar)
+    end
   end
-  redis.call('HINCRBY', uptimeKey, vantage .. ':total', 1)
-  redis.call('EXPIRE', uptimeKey, uptimeTtlS)
-  return outcome
+  if #fields > 0 then redis.call('HSET', latestKey, unpack(fields)) end
+  return keep
+end
+
+-- Whether the ring holds vantage `index`'s entry for the round `delta` ms past the base: its newest
+-- `look` entries are searched (a late result's round is within the remember window, a few intervals).
+local function inRing(ringKey, count, delta, index, look)
+  local n = math.min(count, cap, look)
+  if n == 0 then return false end
+  local want = delta * 16 + index
+  local first = count - n
+  local from = (first % cap) * ENTRY
+  local to = ((count - 1) % cap) * ENTRY
+  local chunks = {}
+  if from <= to then
+    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, to + ENTRY - 1) }
+  else
+    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, cap * ENTRY - 1) }
+    chunks[2] = { 0, redis.call('GETRANGE', ringKey, 0, to + ENTRY - 1) }
+  end
+  for _, chunk in ipairs(chunks) do
+    local bytes = chunk[2]
+    for at = 1, #bytes, ENTRY do
+      if math.floor(head5(bytes, at) / 8) == want then return true end
+    end
+  end
+  return false
+end
+
+local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs, json, outcome, message, look)
+  local round = tonumber(roundArg)
+  local roundField, indexField = vantage .. ':round', vantage .. ':i'
+  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`, the last
+  -- vantage index given and the last message slot used.
+  local f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~n', '~mn')
+  local latestRound = tonumber(f[1])
+  local index, lastSlot = nil, nil
+  if f[2] then
+    local bar = string.find(f[2], '|', 1, true)
+    if bar then index, lastSlot = tonumber(string.sub(f[2], 1, bar - 1)), tonumber(string.sub(f[2], bar + 1))
+    else index = tonumber(f[2]) end
+  end
+  local count = tonumber(f[3]) or 0
+  local ringCap, base = cap, nil
+  if f[4] then
+    local bar = string.find(f[4], '|', 1, true)
+    ringCap, base = tonumber(string.sub(f[4], 1, bar - 1)), tonumber(string.sub(f[4], bar + 1))
+  end
+  -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
+  local set = nil
+  local ringBook = false
+  local indexBook = false
+
+  if not index then
+    index = (tonumber(f[5]) or 0) + 1
+    set = { '~n', index }
+    indexBook = true
+  end
+  if index > MAX_INDEX then
+    -- Past 15 vantages: JSON in the list, exactly once by the vantage's latest round only.
+    if latestRound and round <= latestRound then return 0 end
+    redis.call('LPUSH', listKey, '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2))
+    redis.call('LTRIM', listKey, 0, cap - 1)
+    set = set or {}
+    set[#set + 1] = '~x'
+    set[#set + 1] = '1'
+    set[#set + 1] = vantage
+    set[#set + 1] = json
+    set[#set + 1] = roundField
+    set[#set + 1] = roundArg
+    if indexBook then
+      set[#set + 1] = indexField
+      set[#set + 1] = index
+    end
+    redis.call('HSET', latestKey, unpack(set))
+    return 1
+  end
+
+  if not base then
+    base = math.max(0, round - MARGIN)
+    ringBook = true
+  end
+  if ringCap ~= cap then
+    if count > 0 then count = relayout(latestKey, ringKey, count, ringCap, 0) end
+    ringBook = true
+  end
+  if round - base >= SPAN then
+    local newBase = round - SPAN / 2
+    count = relayout(latestKey, ringKey, count, cap, base - newBase)
+    base = newBase
+    ringBook = true
+  end
+  local delta = round - base
+
+  -- Exactly once: a round after the vantage's latest is new; the latest itself is a duplicate; an
+  -- older one is a duplicate when the ring holds it (among its newest entries).
+  local reply = 1
+  if latestRound then
+    if round == latestRound then return 0 end
+    if round < latestRound then
+      if latestRound - round <= rememberMs and delta >= 0 and inRing(ringKey, count, delta, index, look) then
+        return 0
+      end
+      reply = 2
+    end
+  end
+
+  if delta >= 0 then
+    local slot = 0
+    if message ~= '' then
+      if lastSlot then
+        local held = redis.call('HGET', latestKey, '~m' .. lastSlot)
+        if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
+      end
+      if slot == 0 then
+        slot = (tonumber(f[6]) or 0) % SLOTS + 1
+        set = set or {}
+        set[#set + 1] = '~m' .. slot
+        set[#set + 1] = count .. '|' .. message
+        set[#set + 1] = '~mn'
+        set[#set + 1] = slot
+        lastSlot = slot
+        indexBook = true
+      end
+    end
+    -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
+    if count == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
+    redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes5(delta * 128 + index * 8 + slot) .. outcome)
+    count = count + 1
+    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
+  end
+  if indexBook then
+    set = set or {}
+    set[#set + 1] = indexField
+    set[#set + 1] = lastSlot and (index .. '|' .. lastSlot) or index
+  end
+  if ringBook then
+    set = set or {}
+    set[#set + 1] = '~r'
+    set[#set + 1] = cap .. '|' .. string.format('%d', base)
+  end
+  if reply == 1 then
+    redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count)
+  else
+    redis.call('HSET', latestKey, '~w', count)
+  end
+  if set then redis.call('HSET', latestKey, unpack(set)) end
+  return reply
 end
 
 local replies = {}
-for i = 0, #KEYS / 4 - 1 do
-  local k = 4 * i
-  local a = 2 + 8 * i
-  replies[i + 1] = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3],
-    ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7] == '1', ARGV[a + 8])
+for i = 0, #KEYS / 3 - 1 do
+  local k = 3 * i
+  local a = 1 + 7 * i
+  replies[i + 1] = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]),
+    ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], tonumber(ARGV[a + 7]))
 end
 return replies

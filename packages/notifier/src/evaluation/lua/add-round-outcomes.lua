@@ -12,17 +12,18 @@
       (epoch ms); vantages expected; TTL of the round's hash (ms); pending member `<check>|<round>`
 
   Output:
-    One reply per outcome, in order:
-    {0} late: the round was applied or claimed already
-    {1} waiting for more vantages
+    One reply per outcome, in order (a table only for a complete round: a table an outcome costs
+    Lua more than the outcome's Redis calls):
+    0 late: the round was applied or claimed already
+    1 waiting for more vantages
     {2, vantage, outcome JSON, …} complete and claimed by this caller, with every outcome of the
       round (so deciding it needs no second read)
 ]]
 local pendingKey = KEYS[1]
 
 local function add(roundKey, stateKey, vantage, outcomeJson, round, deadline, expected, ttlMs, member)
-  if round <= tonumber(redis.call('HGET', stateKey, 'lastRound') or '-1') then return {0} end
-  if redis.call('HEXISTS', roundKey, '~claim') == 1 then return {0} end
+  if round <= tonumber(redis.call('HGET', stateKey, 'lastRound') or '-1') then return 0 end
+  if redis.call('HEXISTS', roundKey, '~claim') == 1 then return 0 end
   redis.call('HSET', roundKey, vantage, outcomeJson)
   -- The round's first outcome sets its TTL and its deadline; the others leave them as they are.
   local count = redis.call('HLEN', roundKey)
@@ -35,7 +36,7 @@ local function add(roundKey, stateKey, vantage, outcomeJson, round, deadline, ex
     return outcomes
   end
   if count == 1 then redis.call('ZADD', pendingKey, 'NX', deadline, member) end
-  return {1}
+  return 1
 end
 
 local replies = {}

@@ -2,13 +2,14 @@
   Applies a batch of decided rounds, oldest first, each to its check's state machine in order and
   exactly once. A change of whether a check is alerting is also written to the transitions outbox
   the incident side drains, in the same step, so a crash between the two loses nothing. Each
-  applied round is counted once in its UTC day and hour verdict buckets (uptime).
+  applied round is counted once in its UTC day and hour verdict buckets (uptime), and its round book
+  is deleted: from now on the state's `lastRound` turns its late outcomes away.
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
     KEYS[2…] for each round in turn: its check's state hash, then its verdicts by UTC day and by UTC
       hour (hashes: days / hours since the epoch → the three counts packed in one integer, ok + 2^20 ×
-      degraded + 2^40 × fail; see core's results/uptime.ts)
+      degraded + 2^40 × fail; see core's results/uptime.ts), then its round book (hash)
 
     ARGV[1] now, epoch ms
     ARGV[2] how long the day counts are kept, s (whole days)
@@ -29,11 +30,11 @@ local hourTtlS = tonumber(ARGV[3])
 -- As strings: Lua would print 2^40 as a float.
 local WEIGHTS = { ok = '1', degraded = '1048576', fail = '1099511627776' }
 
--- Counts the verdict in the period (day or hour) of its round, and forgets periods past `ttlS` once
--- the hash holds more than it keeps: a check's first count of a new period.
+-- Counts the verdict in the period (day or hour) of its round. A period's first count (its field is
+-- new) also forgets periods past `ttlS`, once the hash holds more than it keeps, and renews the TTL.
 local function count(key, periodMs, ttlS, round, v)
   local period = math.floor(round / periodMs)
-  redis.call('HINCRBY', key, period, WEIGHTS[v])
+  if redis.call('HINCRBY', key, period, WEIGHTS[v]) ~= tonumber(WEIGHTS[v]) then return end
   local keep = ttlS * 1000 / periodMs
   if redis.call('HLEN', key) > keep then
     for _, field in ipairs(redis.call('HKEYS', key)) do
@@ -43,17 +44,30 @@ local function count(key, periodMs, ttlS, round, v)
   redis.call('EXPIRE', key, ttlS)
 end
 
-local function apply(stateKey, dayKey, hourKey, round, v, conf, checkId, detailJson, alertOn)
+-- Functions at the top, not per round: a closure made per round costs Lua more than a Redis call.
+local function alerting(s, alertOn)
+  return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
+end
+
+-- A field with a value goes in `fields` (one HSET), one without that had one in `cleared` (one HDEL).
+local function set(fields, cleared, name, value, before)
+  if value then
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  elseif before then
+    cleared[#cleared + 1] = name
+  end
+end
+
+local function apply(stateKey, dayKey, hourKey, bookKey, round, v, conf, checkId, detailJson, alertOn)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
     'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
   if round <= tonumber(f[1] or '-1') then return {} end
-  local function alerting(s)
-    return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
-  end
+  redis.call('DEL', bookKey)
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
-  if state == 'unknown' and f[17] and alerting(f[17]) then state = f[17] end
+  if state == 'unknown' and f[17] and alerting(f[17], alertOn) then state = f[17] end
   local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
   local firstFailed, lastFailed, firstBad, lastBad = f[7], f[8], f[9], f[10]
   local lastGood, lastOk, goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = f[11], f[12], f[13], f[14], f[15], f[16]
@@ -91,31 +105,29 @@ local function apply(stateKey, dayKey, hourKey, round, v, conf, checkId, detailJ
   elseif state == 'degraded' then
     if okStreak >= conf then to = 'up' end
   end
-  -- One HSET for every field with a value, one HDEL for those without.
+  -- One HSET for every field with a value, one HDEL for those without that had one.
   local fields = {'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
     'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson}
   local cleared = {}
-  local function set(name, value)
-    if value then
-      fields[#fields + 1] = name
-      fields[#fields + 1] = value
-    else
-      cleared[#cleared + 1] = name
-    end
-  end
-  set('firstFailedRound', firstFailed); set('lastFailedRound', lastFailed); set('firstBadRound', firstBad)
-  set('lastBadRound', lastBad); set('lastGoodRound', lastGood); set('lastOkRound', lastOk)
-  set('goodBeforeFail', goodBeforeFail); set('okBeforeBad', okBeforeBad)
-  set('recoveryStart', recoveryStart); set('okRecoveryStart', okRecoveryStart)
-  if to ~= (f[2] or 'new') then set('since', round) end
+  set(fields, cleared, 'firstFailedRound', firstFailed, f[7])
+  set(fields, cleared, 'lastFailedRound', lastFailed, f[8])
+  set(fields, cleared, 'firstBadRound', firstBad, f[9])
+  set(fields, cleared, 'lastBadRound', lastBad, f[10])
+  set(fields, cleared, 'lastGoodRound', lastGood, f[11])
+  set(fields, cleared, 'lastOkRound', lastOk, f[12])
+  set(fields, cleared, 'goodBeforeFail', goodBeforeFail, f[13])
+  set(fields, cleared, 'okBeforeBad', okBeforeBad, f[14])
+  set(fields, cleared, 'recoveryStart', recoveryStart, f[15])
+  set(fields, cleared, 'okRecoveryStart', okRecoveryStart, f[16])
+  if to ~= (f[2] or 'new') then set(fields, cleared, 'since', round) end
   redis.call('HSET', stateKey, unpack(fields))
   if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
   count(dayKey, 86400000, dayTtlS, round, v)
   count(hourKey, 3600000, hourTtlS, round, v)
   local transition = ''
-  if alerting(to) ~= alerting(state) then
+  if alerting(to, alertOn) ~= alerting(state, alertOn) then
     local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
-    if alerting(to) then
+    if alerting(to, alertOn) then
       t.kind = 'alert'
       if to == 'down' then
         t.firstFailedRound = tonumber(firstFailed); t.lastFailedRound = tonumber(lastFailed)
@@ -139,9 +151,10 @@ local function apply(stateKey, dayKey, hourKey, round, v, conf, checkId, detailJ
 end
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 3 - 1 do
+for i = 0, (#KEYS - 1) / 4 - 1 do
   local a = 3 + 6 * i
-  replies[i + 1] = apply(KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i], tonumber(ARGV[a + 1]), ARGV[a + 2],
+  local k = 1 + 4 * i
+  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], tonumber(ARGV[a + 1]), ARGV[a + 2],
     tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
 end
 return replies

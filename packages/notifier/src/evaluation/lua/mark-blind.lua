@@ -1,29 +1,34 @@
 --[[
-  Marks a check `unknown` when no round has been applied to it since `blindBefore` (a blind spot).
-  A check never seen before is only noted as first seen now.
+  Marks checks `unknown` when no round has been applied to them since their `blindBefore` (a blind
+  spot), a batch at a time. A check never seen before is only noted as first seen now.
 
   Input:
-    KEYS[1] the check's state hash
+    KEYS[1] the first check's state hash
+    KEYS[2…] each further check's state hash, in turn
 
-    ARGV[1] blind before, epoch ms: the check is blind when its last round is older
-    ARGV[2] now, epoch ms
+    ARGV[1] now, epoch ms
+    ARGV[2…] for each check in turn: blind before, epoch ms (the check is blind when its last round is older)
 
   Output:
-    The previous state, or '' when nothing changed.
+    One reply per check, in order: its previous state, or '' when nothing changed.
 ]]
-local stateKey = KEYS[1]
-local blindBefore = tonumber(ARGV[1])
-local now = ARGV[2]
+local now = ARGV[1]
 
-local f = redis.call('HMGET', stateKey, 'state', 'lastRound', 'firstSeen')
-local state = f[1] or 'new'
-if state == 'unknown' then return '' end
-local last = tonumber(f[2] or f[3] or '-1')
-if last < 0 then
-  redis.call('HSET', stateKey, 'firstSeen', now)
-  return ''
+local function mark(stateKey, blindBefore)
+  local f = redis.call('HMGET', stateKey, 'state', 'lastRound', 'firstSeen')
+  local state = f[1] or 'new'
+  if state == 'unknown' then return '' end
+  local last = tonumber(f[2] or f[3] or '-1')
+  if last < 0 then
+    redis.call('HSET', stateKey, 'firstSeen', now)
+    return ''
+  end
+  if last >= blindBefore then return '' end
+  redis.call('HSET', stateKey, 'state', 'unknown', 'blindFrom', state, 'since', now, 'failStreak', 0, 'goodStreak', 0,
+    'okStreak', 0, 'badStreak', 0)
+  return state
 end
-if last >= blindBefore then return '' end
-redis.call('HSET', stateKey, 'state', 'unknown', 'blindFrom', state, 'since', now, 'failStreak', 0, 'goodStreak', 0,
-  'okStreak', 0, 'badStreak', 0)
-return state
+
+local replies = { mark(KEYS[1], tonumber(ARGV[2])) }
+for i = 2, #KEYS do replies[i] = mark(KEYS[i], tonumber(ARGV[i + 1])) end
+return replies
