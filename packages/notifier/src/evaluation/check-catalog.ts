@@ -20,7 +20,7 @@ export class CheckCatalog {
    * runs once a minute (it parses the whole fleet).
    */
   async start(reloadEveryMs = 60_000): Promise<void> {
-    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => void this.refresh(change.id));
+    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => void this.refreshMany(change.ids));
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => {}), reloadEveryMs);
     this.timer.unref();
@@ -77,6 +77,20 @@ export class CheckCatalog {
   async reload(): Promise<void> {
     const checks = await this.registry.list();
     this.checks = new Map(checks.map((check) => [check.id, check]));
+  }
+
+  /** Reads checks a change named (one round trip however many); gone ones are forgotten. */
+  private async refreshMany(ids: readonly string[]): Promise<void> {
+    try {
+      const read = await this.registry.getMany(ids);
+      ids.forEach((id, i) => {
+        const check = read[i];
+        if (check) this.checks.set(id, check);
+        else this.checks.delete(id);
+      });
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, checks: ids.length }, 'could not refresh checks');
+    }
   }
 
   private async refresh(id: string): Promise<Check | undefined> {
