@@ -24,7 +24,7 @@ describe('CheckCatalog', () => {
     if (!template) throw new Error('fixture has no check');
     await ctx.checks.put(template);
     const catalog = new CheckCatalog(ctx);
-    await catalog.start(3_600_000);
+    await catalog.start({ checkEveryMs: 3_600_000 });
     cleanups.push(() => catalog.close());
     expect(catalog.size()).toBe(1);
 
@@ -36,5 +36,30 @@ describe('CheckCatalog', () => {
 
     await ctx.checks.delete('bulk-7');
     await eventually(() => catalog.get('bulk-7') === undefined, 5_000, 'the deleted check gone');
+  });
+
+  it('reads the whole registry again only when its version counts a change the catalog did not hear', async () => {
+    const base = await testContext('catalog-missed');
+    cleanups.push(base.cleanup);
+    const ctx = testNotifierContext(base, { config });
+    const [template] = config.checks;
+    if (!template) throw new Error('fixture has no check');
+    await ctx.checks.put(template);
+    const catalog = new CheckCatalog(ctx);
+    await catalog.start({ checkEveryMs: 50 });
+    cleanups.push(() => catalog.close());
+    await ctx.checks.put({ ...template, id: 'heard' });
+    await eventually(() => catalog.get('heard') !== undefined, 5_000, 'the announced check');
+
+    // Written behind the registry's back: no announcement, no version step, so no reload either.
+    const quiet = { ...template, id: 'quiet' };
+    await base.redis.hset(base.keys.checks, quiet.id, JSON.stringify(quiet));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(catalog.get('quiet')).toBeUndefined();
+
+    // A change counted but never heard (a lost message): the next look reloads and finds both.
+    await base.redis.incr(base.keys.checksVersion);
+    await eventually(() => catalog.get('quiet') !== undefined, 5_000, 'the reload after a missed change');
+    expect(catalog.size()).toBe(3);
   });
 });
