@@ -8,6 +8,7 @@
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,6 +69,7 @@ export async function scaleBench(
 ): Promise<BenchReport> {
   const server = flags.redisUrl ? undefined : await startRedisServer();
   const url = flags.redisUrl ?? server?.url ?? '';
+  if (server) await listening(server.url);
   // On a Redis of its own the default prefix, so key names weigh what a deployment's do.
   const bench = await benchRedis(url, server ? 'vigil' : undefined);
   const rig: Rig = { bench, dir: await mkdtemp(join(tmpdir(), 'vigil-scale-')), roles: [], statsKey: '' };
@@ -235,8 +237,9 @@ async function sample(rig: Rig): Promise<WindowSample> {
   const procs = [...rig.roles.map((role) => ({ name: role.name, pid: role.pid }))];
   if (rig.vantage?.pid) procs.push({ name: 'synthetic vantages (3 ProbeWorkers)', pid: rig.vantage.pid });
   const processes = await Promise.all(procs.map(async ({ name, pid }) => ({ name, ...(await sampleProc(pid)) })));
-  const [redis, stats, counters, waiting] = await Promise.all([
+  const [redis, commands, stats, counters, waiting] = await Promise.all([
     redisInfo(bench.redis),
+    commandStats(bench),
     bench.redis.hgetall(rig.statsKey),
     bench.redis.hgetall(bench.keys.proberCounters),
     backlog(bench, VANTAGES),
@@ -248,6 +251,7 @@ async function sample(rig: Rig): Promise<WindowSample> {
     at,
     processes,
     redis,
+    commands,
     probes,
     expired,
     answered: Number(stats.answered ?? 0),
@@ -255,4 +259,28 @@ async function sample(rig: Rig): Promise<WindowSample> {
     waiting,
     load: loadavg()[0] ?? Number.NaN,
   };
+}
+
+/** INFO commandstats: command → calls and microseconds spent, since Redis started. */
+async function commandStats(bench: BenchRedis): Promise<Record<string, { calls: number; usec: number }>> {
+  const text = await bench.redis.info('commandstats');
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    out[match[1] ?? ''] = { calls: Number(match[2]), usec: Number(match[3]) };
+  return out;
+}
+
+/** Until the private redis-server accepts connections (10 s at most), so the first connection does not fail. */
+async function listening(url: string): Promise<void> {
+  const port = Number(new URL(url).port);
+  for (let tries = 0; tries < 200; tries++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      }).once('error', () => resolve(false));
+    });
+    if (up) return;
+    await sleep(50);
+  }
 }

@@ -9,6 +9,8 @@ export interface WindowSample {
   at: number;
   processes: (ProcSample & { name: string })[];
   redis: RedisInfo;
+  /** INFO commandstats: calls and µs by command since Redis started. */
+  commands: Record<string, { calls: number; usec: number }>;
   /** Probes the synthetic vantages answered, and rounds their workers dropped as expired (flushed every second). */
   answered: number;
   expired: number;
@@ -151,5 +153,33 @@ export function scaleTables(f: ScaleFigures): Table[] {
         `machine load (1 min) at the window's start / end: ${fmt(start.load, 2)} / ${fmt(end.load, 2)} on 2 cores shared with other work`,
       ],
     },
+    commandsTable(f, probes),
   ];
+}
+
+/** Where Redis's time went over the window, by command (every script shows as evalsha), per probe. */
+function commandsTable(f: ScaleFigures, probes: number): Table {
+  const rows = Object.entries(f.end.commands)
+    .map(([name, end]) => {
+      const start = f.start.commands[name] ?? { calls: 0, usec: 0 };
+      return { name, calls: end.calls - start.calls, usec: end.usec - start.usec };
+    })
+    .filter((row) => row.calls > 0)
+    .sort((a, b) => b.usec - a.usec)
+    .slice(0, 10);
+  const cpuUs = (f.end.redis.cpuMs - f.start.redis.cpuMs) * 1000;
+  return {
+    title: 'Redis time by command over the window (INFO commandstats), per probe answered',
+    columns: ['command', 'calls/probe', 'µs/probe', 'share of Redis CPU'],
+    rows: rows.map((row) => [
+      row.name,
+      fmt(row.calls / probes, 2),
+      fmt(row.usec / probes, 1),
+      `${fmt((row.usec / cpuUs) * 100)} %`,
+    ]),
+    notes: [
+      'µs: time Redis spent running the command; a command a script runs counts under its own name and again inside evalsha',
+      'Redis CPU beyond the commands: networking, client buffers, expiry, the event loop',
+    ],
+  };
 }
