@@ -1,7 +1,8 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
+ * `--redis-url URL` runs `scale` on an existing Redis instead of a private one.
  * `BENCH_PROF=DIR` makes every child process (target, probers) write a V8 CPU profile there.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
 import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
 import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
+import { SCALE_DEFAULTS, type ScaleBenchFlags, scaleBench } from './scale.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
 import { STARTUP_DEFAULTS, startupBench } from './startup.js';
 import type { BenchReport } from './support/report.js';
@@ -22,7 +24,7 @@ import { renderTable } from './support/table.js';
 type Overrides = Record<string, number>;
 
 /** Each bench with its defaults; `--name value` overrides a numeric option (`--count 5000`). */
-const BENCHES: Record<string, (overrides: Overrides) => Promise<BenchReport>> = {
+const BENCHES: Record<string, (overrides: Overrides, flags: ScaleBenchFlags) => Promise<BenchReport>> = {
   probe: (overrides) => probeBench({ ...PROBE_DEFAULTS, ...pick(PROBE_DEFAULTS, overrides) }),
   schedule: (overrides) => scheduleBench({ ...SCHEDULE_DEFAULTS, ...pick(SCHEDULE_DEFAULTS, overrides) }),
   detect: (overrides) => detectBench({ ...DETECT_DEFAULTS, ...pick(DETECT_DEFAULTS, overrides) }),
@@ -31,6 +33,7 @@ const BENCHES: Record<string, (overrides: Overrides) => Promise<BenchReport>> = 
   startup: (overrides) => startupBench({ ...STARTUP_DEFAULTS, ...pick(STARTUP_DEFAULTS, overrides) }),
   rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
   footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
+  scale: (overrides, flags) => scaleBench({ ...SCALE_DEFAULTS, ...pick(SCALE_DEFAULTS, overrides) }, flags),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -42,7 +45,7 @@ function pick(defaults: object, overrides: Overrides): Overrides {
   );
 }
 
-function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides } {
+function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides; flags: ScaleBenchFlags } {
   const names = new Set(
     [
       PROBE_DEFAULTS,
@@ -53,20 +56,23 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       STARTUP_DEFAULTS,
       ROUNDS_DEFAULTS,
       FOOTPRINT_DEFAULTS,
+      SCALE_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')
       .map(([name]) => name),
   );
-  const options = Object.fromEntries([...names].map((name) => [name, { type: 'string' as const }]));
+  const options = Object.fromEntries([...names, 'redis-url'].map((name) => [name, { type: 'string' as const }]));
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const { 'redis-url': redisUrl, ...numeric } = values;
+  const flags: ScaleBenchFlags = typeof redisUrl === 'string' ? { redisUrl } : {};
   const overrides: Overrides = {};
-  for (const [name, value] of Object.entries(values)) {
+  for (const [name, value] of Object.entries(numeric)) {
     const number = Number(value);
     if (typeof value !== 'string' || !Number.isFinite(number)) throw new Error(`--${name} expects a number`);
     overrides[name] = number;
   }
-  return { positionals, overrides };
+  return { positionals, overrides, flags };
 }
 
 async function save(report: BenchReport, startedAt: Date): Promise<string> {
@@ -79,7 +85,7 @@ async function save(report: BenchReport, startedAt: Date): Promise<string> {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { positionals, overrides } = parseOverrides(args);
+  const { positionals, overrides, flags } = parseOverrides(args);
   const wanted = positionals[0] ?? 'all';
   const names = wanted === 'all' ? Object.keys(BENCHES) : [wanted];
   const unknown = names.filter((name) => !(name in BENCHES));
@@ -91,7 +97,7 @@ async function main(args: string[]): Promise<number> {
     const startedAt = new Date();
     const bench = BENCHES[name];
     if (!bench) continue;
-    const report = await bench(overrides);
+    const report = await bench(overrides, flags);
     for (const table of report.tables) console.log(`\n${renderTable(table)}\n`);
     console.log(`saved ${await save(report, startedAt)}`);
   }

@@ -29,6 +29,8 @@ export interface BenchRedis {
   /** A role's process on this Redis: the command connection, and connections of its own named after `role`. */
   role(role: string, log: Logger): RoleContext & RoleConnections;
   cleanup(): Promise<void>;
+  /** Closes every connection and leaves the keys (a private redis-server that is about to stop). */
+  disconnect(): void;
 }
 
 /** `prefix` for a Redis of the bench's own, where key sizes should be a deployment's (`vigil`). */
@@ -58,6 +60,9 @@ export async function benchRedis(url = DEFAULT_REDIS_URL, prefix = `bench-${rand
     }),
     async cleanup() {
       await deletePrefix(redis, prefix);
+      for (const conn of opened) conn.disconnect();
+    },
+    disconnect() {
       for (const conn of opened) conn.disconnect();
     },
   };

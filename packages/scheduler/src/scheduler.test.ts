@@ -179,6 +179,24 @@ describe('Scheduler', () => {
     expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
   });
 
+  it('reuses its slots while the registry version stands still, and reads the registry again once it moves', async () => {
+    await registry.put(check('api'));
+    const scheduler = startScheduler({ resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    // Written behind the registry's back: no announcement, no version step.
+    await ctx.redis.hset(ctx.keys.checks, 'quiet', JSON.stringify(check('quiet')));
+    expect((await scheduler.reconcile(true))?.membersWritten).toBe(0);
+    expect([...(await slotsOfChecks('alpha')).keys()]).toEqual(['api']);
+    // A lost scheduler is still restored from the slots it keeps.
+    const [lost] = await schedulers('alpha');
+    await queue('alpha').removeJobScheduler(lost?.id ?? '');
+    expect((await scheduler.reconcile(true))?.upserted).toBe(1);
+    // Any change the version counts: the next reconcile reads every check again.
+    await ctx.redis.incr(ctx.keys.checksVersion);
+    expect((await scheduler.reconcile())?.membersWritten).toBeGreaterThan(0);
+    expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(['api', 'quiet']);
+  });
+
   it('moves a Redis holding per-check schedulers (an older version) to slots when it starts', async () => {
     await registry.put(check('api'));
     await registry.put(check('web'));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckRegistry } from '@vigil/core';
-import { desiredSchedulers } from './desired-schedulers.js';
+import { type DesiredScheduler, desiredSchedulers } from './desired-schedulers.js';
 import { LeaderLease } from './leader-lease.js';
 import { QueueDepths } from './queue-metrics.js';
 import type { SchedulerContext } from './scheduler-context.js';
@@ -16,6 +16,20 @@ export interface SchedulerOptions {
   leaseMs?: number;
   /** The most checks in one slot job (`SLOT_CHUNK_SIZE` unless set); a larger slot is split. */
   slotChunkSize?: number;
+  /**
+   * How long the slots computed from the registry are reused while its version (which counts every
+   * change) stays put: a reconcile then skips reading and slotting every check (seconds at a
+   * million). Past this, the registry is read again whatever the version says.
+   */
+  rereadEveryMs?: number;
+}
+
+/** The slots computed from the registry at one version. */
+interface Slotted {
+  version: number;
+  at: number;
+  checks: number;
+  desired: Map<string, DesiredScheduler>;
 }
 
 /**
@@ -38,6 +52,7 @@ export class Scheduler {
   private lastThorough = 0;
   private unwatch: (() => Promise<void>) | undefined;
   private closing: Promise<void> | undefined;
+  private slotted: Slotted | undefined;
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -111,6 +126,23 @@ export class Scheduler {
     this.debounce = setTimeout(() => void this.reconcile(), 50);
   }
 
+  /**
+   * The slots the registry calls for: those of the last reconcile while the registry's version has
+   * not moved (and `rereadEveryMs` has not passed), else read and slotted afresh. The version is read
+   * first, so a change made while reading shows as a newer version next time.
+   */
+  private async desired(): Promise<Slotted> {
+    const version = await this.registry.version();
+    const last = this.slotted;
+    if (last && last.version === version && Date.now() - last.at < (this.options.rereadEveryMs ?? 15 * 60_000))
+      return last;
+    this.slotted = undefined; // its memory can go while the registry is read
+    const checks = await this.registry.list();
+    const desired = desiredSchedulers(checks, this.ctx.vantages, this.options.slotChunkSize);
+    this.slotted = { version, at: Date.now(), checks: checks.length, desired };
+    return this.slotted;
+  }
+
   private async runOnce(thorough: boolean): Promise<SyncReport | undefined> {
     const { log, vantages } = this.ctx;
     try {
@@ -120,14 +152,10 @@ export class Scheduler {
       if (!leads) return undefined;
       const full = thorough || takingOver;
       if (full) this.lastThorough = Date.now();
-      const checks = await this.registry.list();
-      const report = await this.sync.apply(
-        desiredSchedulers(checks, vantages, this.options.slotChunkSize),
-        vantages,
-        full,
-      );
+      const { desired, checks } = await this.desired();
+      const report = await this.sync.apply(desired, vantages, full);
       if (report.upserted > 0 || report.removed > 0 || report.membersWritten > 0)
-        log.info({ ...report, checks: checks.length }, 'schedulers reconciled');
+        log.info({ ...report, checks }, 'schedulers reconciled');
       return report;
     } catch (err) {
       log.error({ err }, 'reconcile failed; retrying at the next tick');

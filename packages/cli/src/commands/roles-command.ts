@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { fitProberHeap } from '../runtime/prober-heap.js';
 import { holdYoungGeneration } from '../runtime/young-generation.js';
 import type { RoleCommandOptions } from './roles.js';
 
@@ -20,6 +21,8 @@ export function registerRoles(program: Command, context: () => Promise<CliContex
     } finally {
       release();
     }
+    // A prober process is many small short-lived probes: its heap is held close to what lives (see prober-heap.ts).
+    if (options.role === 'prober') fitProberHeap();
   };
   program
     .command('up')

@@ -23,17 +23,12 @@ function roleLog(runtime: Runtime, role: string, bindings: Record<string, string
   return runtime.role === role ? runtime.log : runtime.log.child({ role, ...bindings });
 }
 
-/** Writes the config's checks into the registry (create or update; others are left alone). */
-export async function syncConfigChecks(
+/** Writes the config's checks into the registry (create or update; others are left alone), in bulk. */
+export function syncConfigChecks(
   ctx: Pick<SchedulerContext, 'checks'>,
   config: VigilConfig,
 ): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0 };
-  for (const check of config.checks) {
-    const outcome = await ctx.checks.put(check);
-    counts[outcome] = (counts[outcome] ?? 0) + 1;
-  }
-  return counts;
+  return ctx.checks.putMany(config.checks);
 }
 
 export async function startScheduler(runtime: Runtime, config: VigilConfig): Promise<RunningRole> {

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** V8's own default for `--semi-space-growth-factor` (Node 20 to 24). */
-const DEFAULT_GROWTH_FACTOR = 2;
+export const DEFAULT_GROWTH_FACTOR = 2;
 
 /**
  * Keeps V8's young generation at its starting size while a role loads its modules and connects.

@@ -4,7 +4,7 @@ import { redisKeys } from '../runtime/keys.js';
 import { createRedis } from '../runtime/redis.js';
 import { eventually, TEST_REDIS_URL, testRedis } from '../testing/index.js';
 import type { Check, CheckCommon } from './check.js';
-import { CheckRegistry, type RegistryChange } from './check-registry.js';
+import { CheckRegistry, PUT_MANY_CHUNK, type RegistryChange } from './check-registry.js';
 
 function sampleCheck(id: string, overrides: Partial<CheckCommon> = {}): Check {
   const [check] = parseConfig(`vantages: [a]\nchecks: [{ id: ${id}, tcp: { host: example.com, port: 443 } }]`).checks;
@@ -57,12 +57,43 @@ describe('CheckRegistry', () => {
     await registry.delete('a');
     await eventually(() => seen.length === 3, 5_000, 'three changes');
     expect(seen).toEqual([
-      { op: 'upsert', id: 'a' },
-      { op: 'upsert', id: 'a' },
-      { op: 'delete', id: 'a' },
+      { op: 'upsert', ids: ['a'] },
+      { op: 'upsert', ids: ['a'] },
+      { op: 'delete', ids: ['a'] },
     ]);
     expect(await registry.version()).toBe(before + 3);
     await stop();
     subscriber.disconnect();
+  });
+
+  it('puts many checks in chunks, with the outcome put would give and one announcement a chunk', async () => {
+    const subscriber = createRedis(TEST_REDIS_URL);
+    const seen: RegistryChange[] = [];
+    const stop = await registry.watch(subscriber, (change) => seen.push(change));
+    await registry.put(sampleCheck('c-0', { owner: 'ana' }));
+    await registry.put(sampleCheck('c-1'));
+    const before = await registry.version();
+    const count = PUT_MANY_CHUNK + 10;
+    const checks = Array.from({ length: count }, (_, i) => sampleCheck(`c-${i}`, i === 0 ? { owner: 'bo' } : {}));
+    expect(await registry.putMany(checks)).toEqual({ created: count - 2, updated: 1, unchanged: 1 });
+    expect(await registry.version()).toBe(before + count - 1);
+    expect((await registry.ids()).length).toBe(count);
+    expect(await registry.get('c-0')).toEqual(checks[0]);
+    expect(await registry.ids('ana')).toEqual([]);
+    expect(await registry.ids('bo')).toEqual(['c-0']);
+    await eventually(() => seen.length === 4, 5_000, 'two single puts and two chunks');
+    const announced = seen.slice(2).flatMap((change) => change.ids);
+    expect(new Set(announced)).toEqual(new Set(checks.filter((c) => c.id !== 'c-1').map((c) => c.id)));
+    expect(seen.slice(2).map((change) => change.ids.length)).toEqual(expect.arrayContaining([PUT_MANY_CHUNK - 1]));
+    expect(await registry.putMany(checks)).toEqual({ created: 0, updated: 0, unchanged: count });
+    expect(await registry.version()).toBe(before + count - 1);
+    await stop();
+    subscriber.disconnect();
+  });
+
+  it('writes nothing of a bulk put when one check is invalid', async () => {
+    const checks = [sampleCheck('ok-1'), sampleCheck('bad', { timeoutMs: 60_000, intervalMs: 30_000 })];
+    await expect(registry.putMany(checks)).rejects.toMatchObject({ code: 'VALIDATION', issues: [{ path: 'timeout' }] });
+    expect(await registry.ids()).toEqual([]);
   });
 });

@@ -4,8 +4,16 @@ import type { RedisKeys } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
 import { type Check, resolvedCheckIssues } from './check.js';
 
-export type RegistryChange = { op: 'upsert' | 'delete'; id: string };
+/** A change as watchers get it: the checks one announcement named (one, or a bulk write's chunk). */
+export type RegistryChange = { op: 'upsert' | 'delete'; ids: string[] };
+/** A change as announced on the channel: `put` names one check, `putMany` a chunk of them. */
+type RegistryMessage = { op: RegistryChange['op']; id: string } | { op: RegistryChange['op']; ids: string[] };
 export type PutOutcome = 'created' | 'updated' | 'unchanged';
+
+/** Checks a `putMany` reads and writes per round trip (and names in one announcement). */
+export const PUT_MANY_CHUNK = 1_000;
+/** Chunks of a `putMany` in flight at once: their round trips overlap. */
+const PUT_MANY_PARALLEL = 4;
 
 /** The scripts of `lua/`, as commands. */
 interface RegistryCommands {
@@ -84,7 +92,7 @@ export class CheckRegistry {
       JSON.stringify(check),
       maxChecks,
       keys.checksChanged,
-      JSON.stringify({ op: 'upsert', id: check.id } satisfies RegistryChange),
+      JSON.stringify({ op: 'upsert', id: check.id } satisfies RegistryMessage),
     );
     if (outcome === -1)
       throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
@@ -117,6 +125,58 @@ export class CheckRegistry {
     return previous === null ? 'created' : 'updated';
   }
 
+  /**
+   * `put` for many checks at once (a large vigil.yaml, an import): each check's outcome is what
+   * `put` would give, but per chunk of `PUT_MANY_CHUNK` it costs one read, one MULTI of writes and
+   * one announcement naming every check it changed, instead of four round trips a check. Every
+   * check is validated before anything is written; a later duplicate id wins.
+   */
+  async putMany(checks: readonly Check[]): Promise<Record<PutOutcome, number>> {
+    for (const check of checks) assertValid(check);
+    const byId = new Map(checks.map((check) => [check.id, check]));
+    const unique = [...byId.values()];
+    const counts: Record<PutOutcome, number> = { created: 0, updated: 0, unchanged: 0 };
+    const chunks: Check[][] = [];
+    for (let i = 0; i < unique.length; i += PUT_MANY_CHUNK) chunks.push(unique.slice(i, i + PUT_MANY_CHUNK));
+    let next = 0;
+    const lane = async () => {
+      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
+        for (const outcome of await this.putChunk(chunk)) counts[outcome]++;
+      }
+    };
+    await Promise.all(Array.from({ length: PUT_MANY_PARALLEL }, lane));
+    return counts;
+  }
+
+  /** One chunk of `putMany`: read what is there, write what changed and announce it, in one MULTI. */
+  private async putChunk(checks: readonly Check[]): Promise<PutOutcome[]> {
+    const { redis, keys } = this.ctx;
+    const jsons = checks.map((check) => JSON.stringify(check));
+    const previous = await redis.hmget(keys.checks, ...checks.map((check) => check.id));
+    const changed: Record<string, string> = {};
+    const multi = redis.multi();
+    const outcomes = checks.map((check, i): PutOutcome => {
+      const before = previous[i] ?? null;
+      const json = jsons[i] ?? '';
+      if (before === json) return 'unchanged';
+      changed[check.id] = json;
+      const owner = before === null ? undefined : (JSON.parse(before) as Check).owner;
+      if (owner !== check.owner) {
+        if (owner !== undefined) multi.srem(keys.checksOfOwner(owner), check.id);
+        if (check.owner !== undefined) multi.sadd(keys.checksOfOwner(check.owner), check.id);
+      }
+      return before === null ? 'created' : 'updated';
+    });
+    const ids = Object.keys(changed);
+    if (ids.length === 0) return outcomes;
+    await multi
+      .hset(keys.checks, changed)
+      .incrby(keys.checksVersion, ids.length)
+      .publish(keys.checksChanged, JSON.stringify({ op: 'upsert', ids } satisfies RegistryMessage))
+      .exec();
+    return outcomes;
+  }
+
   /** Replaces an existing check; NOT_FOUND when there is none. */
   async update(check: Check): Promise<void> {
     if (!(await this.ctx.redis.hexists(this.ctx.keys.checks, check.id))) throw notFound(check.id);
@@ -140,19 +200,22 @@ export class CheckRegistry {
     return removed > 0;
   }
 
-  /** The change counter: pollers compare it to know whether to reload. */
+  /** The change counter, one step per check changed: pollers compare it to know whether to reload. */
   async version(): Promise<number> {
     return Number((await this.ctx.redis.get(this.ctx.keys.checksVersion)) ?? 0);
   }
 
   /**
-   * Calls `onChange` for every change announced while subscribed. `subscriber` must be a connection
-   * of its own (subscribed connections can do nothing else); the returned function unsubscribes.
+   * Calls `onChange` for every announcement while subscribed (one check, or a bulk write's chunk).
+   * `subscriber` must be a connection of its own (subscribed connections can do nothing else); the
+   * returned function unsubscribes.
    */
   async watch(subscriber: Redis, onChange: (change: RegistryChange) => void): Promise<() => Promise<void>> {
     const channel = this.ctx.keys.checksChanged;
     const listener = (from: string, message: string) => {
-      if (from === channel) onChange(JSON.parse(message) as RegistryChange);
+      if (from !== channel) return;
+      const change = JSON.parse(message) as RegistryMessage;
+      onChange({ op: change.op, ids: 'ids' in change ? change.ids : [change.id] });
     };
     subscriber.on('message', listener);
     await subscriber.subscribe(channel);
@@ -162,7 +225,7 @@ export class CheckRegistry {
     };
   }
 
-  private async announce(change: RegistryChange): Promise<void> {
+  private async announce(change: RegistryMessage): Promise<void> {
     await this.ctx.redis
       .multi()
       .incr(this.ctx.keys.checksVersion)

@@ -2,28 +2,44 @@ import type { Check, CheckRegistry } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 
 /**
- * The notifier's view of the registry: every check, kept current by the change channel and a
- * periodic reload (a missed message costs at most one reload period).
+ * The notifier's view of the registry: every check, kept current by the change channel. The
+ * registry's version counts every check changed, so a periodic look at it tells whether a message
+ * was missed; only then (or once `fullReloadEveryMs` has passed) is the whole fleet read again.
  */
 export class CheckCatalog {
   private readonly registry: CheckRegistry;
   private checks = new Map<string, Check>();
   private unwatch: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The registry version the catalog accounts for: the one its last reload read, plus every change heard since. */
+  private accounted = 0;
+  private lastReload = 0;
 
   constructor(private readonly ctx: Pick<NotifierContext, 'checks' | 'blocking' | 'log'>) {
     this.registry = ctx.checks;
   }
 
   /**
-   * Watches the change channel on its own connection; the full reload is then only a safety net and
-   * runs once a minute (it parses the whole fleet).
+   * Watches the change channel on its own connection, then checks the registry's version every
+   * `checkEveryMs`: it reloads in full (a million checks parse for seconds) only when a change went
+   * unheard, or when the last full reload is `fullReloadEveryMs` old.
    */
-  async start(reloadEveryMs = 60_000): Promise<void> {
-    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => void this.refresh(change.id));
+  async start(options: { checkEveryMs?: number; fullReloadEveryMs?: number } = {}): Promise<void> {
+    const fullEvery = options.fullReloadEveryMs ?? 15 * 60_000;
+    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => {
+      this.accounted += change.ids.length;
+      void this.refreshMany(change.ids);
+    });
     await this.reload();
-    this.timer = setInterval(() => void this.reload().catch(() => {}), reloadEveryMs);
+    this.timer = setInterval(() => void this.reloadIfMissed(fullEvery).catch(() => {}), options.checkEveryMs ?? 60_000);
     this.timer.unref();
+  }
+
+  /** Reloads when the registry counts changes the catalog did not hear of, or the last full reload is old. */
+  private async reloadIfMissed(fullEveryMs: number): Promise<void> {
+    const version = await this.registry.version();
+    if (version === this.accounted && Date.now() - this.lastReload < fullEveryMs) return;
+    await this.reload();
   }
 
   async close(): Promise<void> {
@@ -74,9 +90,31 @@ export class CheckCatalog {
     return found;
   }
 
+  /** Reads every check. A change heard while reading counts on top of the version read first (at worst one more reload). */
   async reload(): Promise<void> {
-    const checks = await this.registry.list();
-    this.checks = new Map(checks.map((check) => [check.id, check]));
+    this.accounted = await this.registry.version();
+    try {
+      const checks = await this.registry.list();
+      this.checks = new Map(checks.map((check) => [check.id, check]));
+      this.lastReload = Date.now();
+    } catch (err) {
+      this.accounted = -1; // the next look reloads
+      throw err;
+    }
+  }
+
+  /** Reads checks a change named (one round trip however many); gone ones are forgotten. */
+  private async refreshMany(ids: readonly string[]): Promise<void> {
+    try {
+      const read = await this.registry.getMany(ids);
+      ids.forEach((id, i) => {
+        const check = read[i];
+        if (check) this.checks.set(id, check);
+        else this.checks.delete(id);
+      });
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, checks: ids.length }, 'could not refresh checks');
+    }
   }
 
   private async refresh(id: string): Promise<Check | undefined> {

@@ -12,7 +12,7 @@ import {
 } from '@vigil/core';
 import { type Job, Worker } from 'bullmq';
 import { HostLimiter } from '../net/host-limiter.js';
-import { runProbe } from '../probe.js';
+import { type ProbeOptions, runProbe } from '../probe.js';
 import type { ProberContext } from '../prober-context.js';
 import { ProbeMetrics } from './probe-metrics.js';
 import { RateGate } from './rate-gate.js';
@@ -20,8 +20,16 @@ import { ResultSink } from './result-sink.js';
 import { SlotMembers } from './slot-members.js';
 import { SlotProgress } from './slot-progress.js';
 
+/** Runs one probe of a check; never throws for anything a target does. */
+export type ProbeFunction = (target: ProbeTarget, options: ProbeOptions) => Promise<ProbeResult>;
+
 export interface ProbeWorkerOptions {
   heartbeatEveryMs?: number;
+  /**
+   * What runs each probe: `runProbe` unless given. `pnpm bench scale` gives one that answers from
+   * memory, so the job protocol, limits and result batches are the real ones without connections.
+   */
+  probe?: ProbeFunction;
 }
 
 /** What happened to one probe of a job. */
@@ -180,7 +188,7 @@ export class ProbeWorker {
       return this.limiter.run(checkLimitKey(check), async () => {
         if (isRoundExpired({ round, check }, this.clock.now())) return undefined;
         this.metrics.started(round, this.clock.now());
-        return runProbe(check, {
+        return (this.options.probe ?? runProbe)(check, {
           vantage: this.ctx.vantage.id,
           round,
           guard: this.ctx.allowances.guardFor(check) ?? this.ctx.guard,

@@ -1,0 +1,185 @@
+/** The table of `pnpm bench scale`: what a million checks cost, and the Redis cores 1,000,000 checks every 60 s would need. */
+import type { ScaleBenchOptions } from '../scale.js';
+import type { RedisInfo } from './fleet-redis.js';
+import type { ProcSample } from './proc-stats.js';
+import { fmt } from './stats.js';
+import type { Table } from './table.js';
+
+export interface WindowSample {
+  at: number;
+  processes: (ProcSample & { name: string })[];
+  redis: RedisInfo;
+  /** INFO commandstats: calls and µs by command since Redis started. */
+  commands: Record<string, { calls: number; usec: number }>;
+  /** Probes the synthetic vantages answered, and rounds their workers dropped as expired (flushed every second). */
+  answered: number;
+  expired: number;
+  probes: number;
+  /** Start lateness histogram: ms → probes, since the vantages started. */
+  lateness: Record<string, number>;
+  waiting: { probes: number; results: number };
+  /** The machine's 1-minute load average. */
+  load: number;
+}
+
+interface Timed {
+  wallMs: number;
+  clientCpuMs: number;
+  redisCpuMs: number;
+}
+
+export interface ScaleFigures {
+  options: ScaleBenchOptions;
+  vantages: number;
+  /** Probes per second scheduled. */
+  rate: number;
+  registration: Timed;
+  baseline: Timed & { checks: number; perSecond: number };
+  schedulers: number;
+  reconcileMs: number;
+  /** Redis used_memory: before registering, after, once every job scheduler exists. */
+  memory: { empty: number; registered: number; scheduled: number };
+  start: WindowSample;
+  end: WindowSample;
+}
+
+const MB = 1_048_576;
+/** The fleet DESIGN.md sizes one Redis core for: 1,000,000 checks every 60 s from 3 vantages. */
+const TARGET_RATE = (1_000_000 * 3) / 60;
+
+/** Percentiles of the probes counted in `end` and not in `start`. */
+function windowPercentiles(start: Record<string, number>, end: Record<string, number>, ps: readonly number[]) {
+  const buckets = Object.entries(end)
+    .map(([ms, count]) => [Number(ms), count - (start[ms] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => a[0] - b[0]);
+  const total = buckets.reduce((sum, [, count]) => sum + count, 0);
+  return ps.map((p) => {
+    let seen = 0;
+    for (const [ms, count] of buckets) {
+      seen += count;
+      if (seen >= (p / 100) * total) return ms;
+    }
+    return Number.NaN;
+  });
+}
+
+export function scaleTables(f: ScaleFigures): Table[] {
+  const { options, start, end } = f;
+  const windowS = (end.at - start.at) / 1000;
+  const probes = end.answered - start.answered;
+  const perProbeUs = (cpuMs: number) => (cpuMs * 1000) / probes;
+  const redisUs = perProbeUs(end.redis.cpuMs - start.redis.cpuMs);
+  const proc = (name: string) => {
+    const a = start.processes.find((p) => p.name === name);
+    const b = end.processes.find((p) => p.name === name);
+    return {
+      rss: b?.rss ?? Number.NaN,
+      hwm: b?.hwm ?? Number.NaN,
+      cpuMs: (b?.cpuMs ?? Number.NaN) - (a?.cpuMs ?? Number.NaN),
+    };
+  };
+  const [p50, p99, max] = windowPercentiles(start.lateness, end.lateness, [50, 99, 100]);
+  const perCheck = (bytes: number) => fmt(bytes / options.checks);
+  const bulkPerSecond = (options.checks * 1000) / f.registration.wallMs;
+  const rows: string[][] = [
+    [
+      `register ${fmt(options.checks)} checks (putMany), s`,
+      fmt(f.registration.wallMs / 1000, 1),
+      fmt(options.checks / f.baseline.perSecond, 1),
+      `${fmt(bulkPerSecond / f.baseline.perSecond, 1)}×`,
+      '',
+    ],
+    [
+      '  checks registered/s',
+      fmt(bulkPerSecond),
+      fmt(f.baseline.perSecond),
+      `${fmt(bulkPerSecond / f.baseline.perSecond, 1)}×`,
+      '',
+    ],
+    [
+      '  Redis CPU µs per check registered',
+      fmt((f.registration.redisCpuMs * 1000) / options.checks, 1),
+      fmt((f.baseline.redisCpuMs * 1000) / f.baseline.checks, 1),
+      '',
+      '',
+    ],
+    [
+      '  client CPU µs per check registered',
+      fmt((f.registration.clientCpuMs * 1000) / options.checks, 1),
+      fmt((f.baseline.clientCpuMs * 1000) / f.baseline.checks, 1),
+      '',
+      '',
+    ],
+    ['Redis used_memory per check: registry, B', perCheck(f.memory.registered - f.memory.empty), '', '', ''],
+    ['  + slot members, targets, job schedulers, B', perCheck(f.memory.scheduled - f.memory.registered), '', '', ''],
+    [
+      '  everything at the window’s end, B',
+      perCheck(end.redis.usedMemory - f.memory.empty),
+      '',
+      '',
+      '≤ 6,000 (full history)',
+    ],
+    ['job schedulers', fmt(f.schedulers), '', '', ''],
+    ['initial reconcile (scheduler start → all upserted), s', fmt(f.reconcileMs / 1000, 1), '', '', ''],
+    ['scheduler RSS (peak), MB', `${fmt(proc('scheduler').rss / MB)} (${fmt(proc('scheduler').hwm / MB)})`, '', '', ''],
+    ['notifier RSS (peak), MB', `${fmt(proc('notifier').rss / MB)} (${fmt(proc('notifier').hwm / MB)})`, '', '', ''],
+    ['probes/s answered (scheduled)', fmt(probes / windowS), fmt(f.rate), `${fmt(probes / windowS / f.rate, 2)}×`, ''],
+    ['start lateness p50 / p99 / max, ms', `${fmt(p50)} / ${fmt(p99)} / ${fmt(max)}`, '', '', 'p99 < 1,000'],
+    ['rounds dropped as expired in the window', fmt(end.expired - start.expired), '', '', '0'],
+    ['Redis CPU per probe, µs', fmt(redisUs, 1), '', '', `≤ ${fmt(1e6 / TARGET_RATE)} (one core)`],
+    ['notifier CPU per probe, µs', fmt(perProbeUs(proc('notifier').cpuMs), 1), '', '', '≤ 60'],
+    ['scheduler CPU per probe, µs', fmt(perProbeUs(proc('scheduler').cpuMs), 1), '', '', ''],
+    [
+      'synthetic vantages’ CPU per probe, µs',
+      fmt(perProbeUs(proc('synthetic vantages (3 ProbeWorkers)').cpuMs), 1),
+      '',
+      '',
+      '',
+    ],
+    ['Redis cores for 1,000,000 checks every 60 s × 3 vantages', fmt((redisUs * TARGET_RATE) / 1e6, 2), '', '', '1'],
+  ];
+  return [
+    {
+      title: `Scale: ${fmt(options.checks)} HTTP checks × ${f.vantages} vantages every ${fmt(options.interval)} s (${fmt(f.rate)} probes/s scheduled), synthetic vantages; ${fmt(windowS)} s window`,
+      columns: ['metric', 'measured', 'baseline', 'ratio', 'goal'],
+      rows,
+      notes: [
+        `baseline for registration: CheckRegistry.put a check at a time (${fmt(f.baseline.checks)} checks, 500 in flight) in the same run, extrapolated; putMany: chunks of 1,000, 4 in flight`,
+        'scheduler and notifier: `vigil scheduler` / `vigil notifier` (compiled CLI, own processes); synthetic vantages: 3 real ProbeWorkers in one process answering from memory (no connections)',
+        'CPU per probe = CPU over the window (Redis: INFO used_cpu_user + used_cpu_sys; processes: /proc utime + stime) ÷ probes answered in it',
+        `Redis cores = Redis CPU per probe × ${fmt(TARGET_RATE)} probes/s; used_memory per check counts results of the rounds run so far, not a full history`,
+        `queues at the window's start / end: probe jobs ${fmt(start.waiting.probes)} / ${fmt(end.waiting.probes)}, result batches ${fmt(start.waiting.results)} / ${fmt(end.waiting.results)}`,
+        `machine load (1 min) at the window's start / end: ${fmt(start.load, 2)} / ${fmt(end.load, 2)} on 2 cores shared with other work`,
+      ],
+    },
+    commandsTable(f, probes),
+  ];
+}
+
+/** Where Redis's time went over the window, by command (every script shows as evalsha), per probe. */
+function commandsTable(f: ScaleFigures, probes: number): Table {
+  const rows = Object.entries(f.end.commands)
+    .map(([name, end]) => {
+      const start = f.start.commands[name] ?? { calls: 0, usec: 0 };
+      return { name, calls: end.calls - start.calls, usec: end.usec - start.usec };
+    })
+    .filter((row) => row.calls > 0)
+    .sort((a, b) => b.usec - a.usec)
+    .slice(0, 10);
+  const cpuUs = (f.end.redis.cpuMs - f.start.redis.cpuMs) * 1000;
+  return {
+    title: 'Redis time by command over the window (INFO commandstats), per probe answered',
+    columns: ['command', 'calls/probe', 'µs/probe', 'share of Redis CPU'],
+    rows: rows.map((row) => [
+      row.name,
+      fmt(row.calls / probes, 2),
+      fmt(row.usec / probes, 1),
+      `${fmt((row.usec / cpuUs) * 100)} %`,
+    ]),
+    notes: [
+      'µs: time Redis spent running the command; a command a script runs counts under its own name and again inside evalsha',
+      'Redis CPU beyond the commands: networking, client buffers, expiry, the event loop',
+    ],
+  };
+}

@@ -1,0 +1,65 @@
+import { parseConfig } from '@vigil/core';
+import { eventually, testContext } from '@vigil/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testNotifierContext } from '../testing.js';
+import { CheckCatalog } from './check-catalog.js';
+
+const config = parseConfig(`
+vantages: [alpha]
+checks:
+  - { id: web, tcp: { host: example.com, port: 443 } }
+`);
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('CheckCatalog', () => {
+  it('follows single puts, bulk puts and deletes through the change channel, without a reload', async () => {
+    const base = await testContext('catalog');
+    cleanups.push(base.cleanup);
+    const ctx = testNotifierContext(base, { config });
+    const [template] = config.checks;
+    if (!template) throw new Error('fixture has no check');
+    await ctx.checks.put(template);
+    const catalog = new CheckCatalog(ctx);
+    await catalog.start({ checkEveryMs: 3_600_000 });
+    cleanups.push(() => catalog.close());
+    expect(catalog.size()).toBe(1);
+
+    const bulk = Array.from({ length: 1_500 }, (_, i) => ({ ...template, id: `bulk-${i}` }));
+    await ctx.checks.putMany([{ ...template, intervalMs: 60_000 }, ...bulk]);
+    await eventually(() => catalog.size() === 1_501, 5_000, 'every bulk check in the catalog');
+    expect(catalog.get('web')?.intervalMs).toBe(60_000);
+    expect(catalog.get('bulk-1499')?.id).toBe('bulk-1499');
+
+    await ctx.checks.delete('bulk-7');
+    await eventually(() => catalog.get('bulk-7') === undefined, 5_000, 'the deleted check gone');
+  });
+
+  it('reads the whole registry again only when its version counts a change the catalog did not hear', async () => {
+    const base = await testContext('catalog-missed');
+    cleanups.push(base.cleanup);
+    const ctx = testNotifierContext(base, { config });
+    const [template] = config.checks;
+    if (!template) throw new Error('fixture has no check');
+    await ctx.checks.put(template);
+    const catalog = new CheckCatalog(ctx);
+    await catalog.start({ checkEveryMs: 50 });
+    cleanups.push(() => catalog.close());
+    await ctx.checks.put({ ...template, id: 'heard' });
+    await eventually(() => catalog.get('heard') !== undefined, 5_000, 'the announced check');
+
+    // Written behind the registry's back: no announcement, no version step, so no reload either.
+    const quiet = { ...template, id: 'quiet' };
+    await base.redis.hset(base.keys.checks, quiet.id, JSON.stringify(quiet));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(catalog.get('quiet')).toBeUndefined();
+
+    // A change counted but never heard (a lost message): the next look reloads and finds both.
+    await base.redis.incr(base.keys.checksVersion);
+    await eventually(() => catalog.get('quiet') !== undefined, 5_000, 'the reload after a missed change');
+    expect(catalog.size()).toBe(3);
+  });
+});

@@ -1,0 +1,75 @@
+import {
+  httpSpecSchema,
+  type ProbeJobData,
+  type ProbeTarget,
+  probeQueueName,
+  RESULTS_QUEUE,
+  type ResultBatchData,
+} from '@vigil/core';
+import { eventually, type TestContext, testContext } from '@vigil/core/testing';
+import { Queue } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProberContext } from '../prober-context.js';
+import { type ProbeFunction, ProbeWorker } from './probe-worker.js';
+
+const VANTAGE = 'worker-alpha';
+
+describe('ProbeWorker', () => {
+  let base: TestContext;
+  let probes: Queue<ProbeJobData>;
+  let results: Queue<ResultBatchData>;
+  let worker: ProbeWorker | undefined;
+  beforeEach(async () => {
+    base = await testContext('probe-worker');
+    probes = new Queue(probeQueueName(VANTAGE), { connection: base.redis, prefix: base.prefix });
+    results = new Queue(RESULTS_QUEUE, { connection: base.redis, prefix: base.prefix });
+  });
+  afterEach(async () => {
+    await worker?.close();
+    await Promise.all([probes.close(), results.close()]);
+    await base.cleanup();
+  });
+
+  it('runs each probe through the probe function it is given, and sends its result as a real one', async () => {
+    // An address nothing listens on: only the injected function can make this probe succeed.
+    const target: ProbeTarget = {
+      id: 'api',
+      kind: 'http',
+      http: httpSpecSchema.parse({ url: 'http://127.0.0.1:9/' }),
+      intervalMs: 30_000,
+      timeoutMs: 2_000,
+    };
+    const asked: string[] = [];
+    const probe: ProbeFunction = async (check, options) => {
+      asked.push(`${check.id}@${options.vantage}`);
+      const now = Date.now();
+      return {
+        checkId: check.id,
+        vantage: options.vantage,
+        round: options.round,
+        startedAt: now,
+        finishedAt: now,
+        ok: true,
+        status: 200,
+        timings: { total: 1 },
+      };
+    };
+    worker = new ProbeWorker(
+      createProberContext(base.peer(), {
+        vantage: { id: VANTAGE },
+        config: { allowPrivateTargets: true, allowTargets: [], prober: { concurrency: 10, perHostConcurrency: 10 } },
+      }),
+      { probe },
+    );
+    await worker.start();
+    const round = Date.now();
+    const job = await probes.add('probe', { check: target, vantage: VANTAGE, round });
+    await eventually(async () => (await job.getState()) !== 'waiting' && (await job.getState()) !== 'active');
+    expect(await job.getState()).toBe('completed');
+    await worker.close();
+    expect(asked).toEqual([`api@${VANTAGE}`]);
+    const batches = await results.getJobs(['waiting']);
+    const sent = batches.flatMap((batch) => batch.data.results.map(({ result }) => result));
+    expect(sent).toEqual([expect.objectContaining({ checkId: 'api', vantage: VANTAGE, round, ok: true, status: 200 })]);
+  });
+});
