@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # What the test suite drives besides Node and Redis: Debian's Chromium (the status page in a real
-# browser), promtool and Prometheus (metrics checked and scraped for real), openssl. Installed with
-# apt-get when missing (as root, or through sudo); otherwise a clear message and a failing exit.
+# browser), promtool and Prometheus (metrics checked and scraped for real), openssl, fping (ICMP checks
+# ping with it; Debian's package grants it cap_net_raw). Installed with apt-get when missing (as root,
+# or through sudo); otherwise a clear message and a failing exit.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] || need+=(chromium)
 [[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || need+=(prometheus)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v fping >/dev/null 2>&1 || need+=(fping)
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 sudo=()
