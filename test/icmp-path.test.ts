@@ -1,0 +1,71 @@
+import { parseConfig } from '@vigil/core';
+import { eventually } from '@vigil/core/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fleet, startFleet } from './support/fleet.js';
+
+describe('ICMP checks through the whole path: registry → scheduler → probers (fping) → results → round → state', () => {
+  let fleet: Fleet;
+  beforeEach(async () => {
+    fleet = await startFleet(['alpha', 'beta']);
+  });
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  it('each vantage reports loss and round trips from its source address; a round trip over the limit takes the check down', async () => {
+    const config = parseConfig(`
+vantages: [{ id: alpha, sourceAddress: 127.0.0.2 }, { id: beta, sourceAddress: 127.0.0.3 }]
+checks:
+  - id: lb
+    interval: 1s
+    timeout: 800ms
+    confirmations: 2
+    allowPrivateTarget: true
+    icmp: { host: 127.0.0.1, count: 2, expect: { maxLossPercent: 0 } }
+  - id: lb-slow
+    interval: 1s
+    timeout: 800ms
+    confirmations: 2
+    allowPrivateTarget: true
+    icmp: { host: 127.0.0.1, count: 2, expect: { maxRttMs: 0.001 } }
+`);
+    for (const check of config.checks) await fleet.registry.put(check);
+    await fleet.notifier(config);
+    await fleet.prober({ id: 'alpha', sourceAddress: '127.0.0.2' });
+    await fleet.prober({ id: 'beta', sourceAddress: '127.0.0.3' });
+    await fleet.scheduler();
+
+    const latest = await eventually(
+      async () => {
+        const results = await fleet.store.latest('lb');
+        return results.alpha && results.beta ? results : undefined;
+      },
+      15_000,
+      'a result from each vantage',
+    );
+    for (const result of [latest.alpha, latest.beta]) {
+      expect(result).toMatchObject({
+        ok: true,
+        remoteAddress: '127.0.0.1',
+        icmp: { sent: 2, received: 2, lossPercent: 0, rttMs: { avg: expect.any(Number) } },
+      });
+    }
+
+    const state = async (id: string, wanted: string) =>
+      eventually(
+        async () => {
+          const value = await fleet.redis.hget(fleet.keys.checkState(id), 'state');
+          return value === wanted ? value : undefined;
+        },
+        15_000,
+        `${id} ${wanted}`,
+      );
+    expect(await state('lb', 'up')).toBe('up');
+    expect(await state('lb-slow', 'down')).toBe('down');
+    const slow = await fleet.store.latest('lb-slow');
+    expect(slow.alpha).toMatchObject({ ok: false, error: 'assertion', icmp: { received: 2 } });
+    expect(slow.alpha?.message).toMatch(/^mean round trip to 127\.0\.0\.1 was [\d.]+ ms; expected at most 0\.001 ms$/);
+    const history = await fleet.historyUntil('lb-slow', (entries) => entries.length > 0);
+    expect(history[0]).toMatchObject({ ok: false, error: 'assertion' });
+  });
+});
