@@ -109,7 +109,7 @@ export async function announcePingAvailability(fping: Fping, log: Logger): Promi
 }
 
 /** The ICMP kind pinging with `fping`; tests build one with another PATH or command. */
-export function createIcmpProber(fping: Fping) {
+export function createIcmpProber(fping: Fping): ProberKindModule<IcmpSpec> {
   return {
     probe: (spec, ctx) => probeIcmp(spec, ctx, fping),
     preflight: (log) => announcePingAvailability(fping, log),
@@ -143,7 +143,7 @@ export function createIcmpProber(fping: Fping) {
         },
       };
     },
-  } satisfies ProberKindModule<IcmpSpec>;
+  };
 }
 
 export const icmpProber = createIcmpProber(new Fping());
