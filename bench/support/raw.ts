@@ -3,7 +3,10 @@
  * HTTP: a new undici `Client` per request, destroyed once the body is read (as a probe does).
  * TCP: `net.connect`, then destroy on connect.
  * DNS: a new `node:dns` `Resolver` (c-ares) per question, its one server the target, cancelled after.
+ * ICMP: an fping process per echo request, with the arguments the ICMP probe gives it for one request
+ * within a 5 s deadline.
  */
+import { spawn } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { Client } from 'undici';
@@ -59,4 +62,12 @@ export async function rawDns(port: number, name: string): Promise<Attempt> {
   } finally {
     resolver.cancel();
   }
+}
+
+export function rawFping(address: string): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const child = spawn('fping', ['-q', '-c1', '-p1000', '-t4500', address], { stdio: 'ignore' });
+    child.once('error', (err) => resolve(errorCode(err)));
+    child.once('close', (code) => resolve(code === 0 ? true : `FPING_EXIT_${code}`));
+  });
 }
