@@ -33,8 +33,8 @@ export type PingAvailability = { available: true } | { available: false; reason:
 const EXIT_SYSTEM_ERROR = 4;
 /** fping's exit status for arguments it refuses: a prober bug, never the target's doing. */
 const EXIT_BAD_ARGUMENTS = 3;
-/** fping writes a line per host; more than this is not fping talking. */
-const MAX_STDERR_BYTES = 16 * 1024;
+/** fping writes a line per host (a batch's hosts: a line each); more than this is not fping talking. */
+export const MAX_STDERR_BYTES = 16 * 1024;
 
 /** `127.0.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.020/0.029/0.040` (fping -q -c), the RTTs absent at 100 % loss. */
 const SUMMARY =
@@ -63,22 +63,31 @@ export function parseFpingSummary(output: string, address: string): IcmpReplies 
   return undefined;
 }
 
-/** fping's arguments for one request: every value a number or a vetted IP literal, so nothing reads as an option. */
-export function fpingArguments(request: PingRequest): string[] {
-  for (const address of [request.address, request.sourceAddress]) {
+/** How one fping run paces its requests: every host of the run alike. */
+export type PingPacing = Omit<PingRequest, 'address'>;
+
+/**
+ * fping's arguments for pinging `addresses` (each host its own summary line): every value a number or a
+ * vetted IP literal, so nothing reads as an option. `-i1`: a millisecond between hosts, so a batch of
+ * hosts goes out within its period.
+ */
+export function fpingArguments(pacing: PingPacing, addresses: readonly string[]): string[] {
+  for (const address of [...addresses, pacing.sourceAddress]) {
     if (address !== undefined && isIP(address) === 0) throw new Error(`not an IP address: ${address}`);
   }
-  const integers = [request.count, request.periodMs, request.replyTimeoutMs];
+  if (addresses.length === 0) throw new Error('fping needs at least one address');
+  const integers = [pacing.count, pacing.periodMs, pacing.replyTimeoutMs];
   if (!integers.every((value) => Number.isInteger(value) && value > 0)) {
     throw new Error(`fping needs positive integers, not ${integers.join(', ')}`);
   }
   return [
     '-q',
-    `-c${request.count}`,
-    `-p${request.periodMs}`,
-    `-t${request.replyTimeoutMs}`,
-    ...(request.sourceAddress === undefined ? [] : [`-S${request.sourceAddress}`]),
-    request.address,
+    '-i1',
+    `-c${pacing.count}`,
+    `-p${pacing.periodMs}`,
+    `-t${pacing.replyTimeoutMs}`,
+    ...(pacing.sourceAddress === undefined ? [] : [`-S${pacing.sourceAddress}`]),
+    ...addresses,
   ];
 }
 
@@ -93,16 +102,22 @@ export class PingUnavailable extends ProbeFailure {
   }
 }
 
-interface Exit {
+/** How fping ended: its exit status and what it wrote on stderr (the summaries, or why it could not ping). */
+export interface FpingExit {
   code: number | null;
   stderr: string;
 }
 
+/** A running fping: how it ends (rejecting with `icmp_unavailable` when it could not start), and how to stop it. */
+export interface FpingRun {
+  exit: Promise<FpingExit>;
+  kill(): void;
+}
+
 /**
  * Runs Debian's fping (one maintained program that pings, holding the raw-socket privilege so Node need
- * not), spawned without a shell. Not batched across probes: each probe owns its deadline, guard verdict,
- * per-host limiter slot and source address, so one fping per probe keeps all four exact; the process
- * costs about a millisecond of CPU beside a probe's seconds of waiting.
+ * not), spawned without a shell, with arguments that are numbers and vetted IP literals only.
+ * `FpingBatcher` puts the probes of one turn of the event loop into one run.
  */
 export class Fping {
   private readonly command: readonly [string, ...string[]];
@@ -124,10 +139,41 @@ export class Fping {
    * `icmp_unavailable` when fping is missing or may not ping, never with a made-up result.
    */
   async ping(request: PingRequest, ctx: ProbeContext): Promise<IcmpReplies> {
-    const exit = await this.run(fpingArguments(request), ctx);
-    const replies = parseFpingSummary(exit.stderr, request.address);
+    const { address, ...pacing } = request;
+    const run = this.start(fpingArguments(pacing, [address]));
+    const handle = ctx.track({ destroy: () => run.kill() });
+    try {
+      return this.repliesOf(await run.exit, address);
+    } finally {
+      ctx.release(handle);
+    }
+  }
+
+  /** The replies `address` got in a run that ended with `exit`; throws the run's failure when it printed none. */
+  repliesOf(exit: FpingExit, address: string): IcmpReplies {
+    const replies = parseFpingSummary(exit.stderr, address);
     if (replies) return replies;
     throw this.failure(exit);
+  }
+
+  /** Spawns fping with `args`; its owner kills it (a probe's deadline, or a batch's last member leaving). */
+  start(args: string[], maxStderr = MAX_STDERR_BYTES): FpingRun {
+    const [program, ...leading] = this.command;
+    const child = spawn(program, [...leading, ...args], {
+      shell: false,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(this.env && { env: this.env }),
+    });
+    const exit = new Promise<FpingExit>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        if (stderr.length < maxStderr) stderr += chunk;
+      });
+      child.once('error', (error: NodeJS.ErrnoException) => reject(this.spawnFailure(error)));
+      child.once('close', (code) => resolve({ code, stderr }));
+    });
+    return { exit, kill: () => child.kill('SIGKILL') };
   }
 
   /** One echo request to loopback: tells a prober at start whether it can ping at all. */
@@ -142,38 +188,13 @@ export class Fping {
     }
   }
 
-  private failure(exit: Exit): ProbeFailure {
+  private failure(exit: FpingExit): ProbeFailure {
     const said = firstLine(exit.stderr);
     if (exit.code === EXIT_SYSTEM_ERROR) {
       return new PingUnavailable(`${this.name} could not ping (exit ${exit.code}: ${said})`, PERMISSION_FIX);
     }
     const kind = exit.code === EXIT_BAD_ARGUMENTS ? 'refused its arguments' : 'printed no summary';
     return new ProbeFailure('internal', `${this.name} ${kind} (exit ${exit.code ?? 'by signal'}: ${said})`);
-  }
-
-  private run(args: string[], ctx: ProbeContext): Promise<Exit> {
-    const [program, ...leading] = this.command;
-    return new Promise((resolve, reject) => {
-      const child = spawn(program, [...leading, ...args], {
-        shell: false,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        ...(this.env && { env: this.env }),
-      });
-      const handle = ctx.track({ destroy: () => child.kill('SIGKILL') });
-      let stderr = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => {
-        if (stderr.length < MAX_STDERR_BYTES) stderr += chunk;
-      });
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        ctx.release(handle);
-        reject(this.spawnFailure(error));
-      });
-      child.once('close', (code) => {
-        ctx.release(handle);
-        resolve({ code, stderr });
-      });
-    });
   }
 
   /** `ENOENT`: not on the PATH; `EACCES`: not executable by this user. Classified by the code alone. */

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { createLogger, type IcmpSpec, icmpSpecSchema, systemClock, type TargetGuard } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fping, fpingArguments, parseFpingSummary } from '../icmp/fping.js';
+import { FpingBatcher } from '../icmp/fping-batcher.js';
 import { systemResolver } from '../net/resolve.js';
 import { runProbe } from '../probe.js';
 import { ProbeContext } from '../probe-context.js';
@@ -133,6 +134,72 @@ describe('ICMP probe with fping against loopback (tests allow private targets, a
   });
 });
 
+describe('ICMP probes of one turn batched into one fping run', () => {
+  it('pings every host of the turn from one process, each probe told its own host’s replies', async () => {
+    const batcher = new FpingBatcher(new Fping());
+    const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.1'];
+    const contexts = hosts.map(() => context({ timeoutMs: 2_000 }));
+    const probes = hosts.map((host, i) => probeIcmp(spec({ host, count: 2 }), contexts[i] as ProbeContext, batcher));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await fpingChildren()).toHaveLength(1);
+    const results = await Promise.all(probes);
+    for (const ctx of contexts) ctx.close();
+    results.forEach((result, i) => {
+      expect(result).toMatchObject({
+        ok: true,
+        remoteAddress: hosts[i],
+        icmp: { sent: 2, received: 2, lossPercent: 0 },
+      });
+    });
+    expect(await fpingChildren()).toEqual([]);
+  });
+
+  it('lets a probe end at its own deadline while the run goes on for the others, and kills it after the last', async () => {
+    const batcher = new FpingBatcher(new Fping());
+    const request = { address: '127.0.0.1', count: 5, periodMs: 200, replyTimeoutMs: 500 };
+    const short = context({ timeoutMs: 300 });
+    const long = context({ timeoutMs: 3_000 });
+    const shortPing = short.untilAborted(batcher.ping(request, short));
+    const longPing = long.untilAborted(batcher.ping({ ...request, address: '127.0.0.2' }, long));
+    await expect(shortPing).rejects.toThrow();
+    expect(short.timedOut).toBe(true);
+    expect(await fpingChildren()).toHaveLength(1);
+    await expect(longPing).resolves.toMatchObject({ sent: 5, received: 5 });
+    short.close();
+    long.close();
+
+    const first = context({ timeoutMs: 300 });
+    const second = context({ timeoutMs: 300 });
+    const endless = { address: '127.0.0.1', count: 50, periodMs: 100, replyTimeoutMs: 500 };
+    const pings = [first, second].map((ctx) => ctx.untilAborted(batcher.ping(endless, ctx)));
+    for (const ping of pings) await expect(ping).rejects.toThrow();
+    first.close();
+    second.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await fpingChildren()).toEqual([]);
+  });
+
+  it('tells every probe of a batch that fping is missing', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'vigil-no-fping-'));
+    try {
+      const batcher = new FpingBatcher(new Fping({ env: { PATH: empty } }));
+      const results = await Promise.all(
+        ['127.0.0.1', '127.0.0.2'].map(async (host) => {
+          const ctx = context();
+          try {
+            return await probeIcmp(spec({ host }), ctx, batcher);
+          } finally {
+            ctx.close();
+          }
+        }),
+      );
+      for (const result of results) expect(result).toMatchObject({ ok: false, error: 'icmp_unavailable' });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a prober without fping', () => {
   let empty: string;
   beforeAll(async () => {
@@ -213,6 +280,22 @@ describe.skipIf(!isRoot)(
       expect(result.timings.total).toBeLessThan(2_000);
     });
 
+    it('batches a silent and an answering host into one run: each judged on its own replies', async () => {
+      const batcher = new FpingBatcher(inNamespace);
+      const [silent, answering] = await Promise.all(
+        [SILENT, '127.0.0.1'].map(async (host) => {
+          const ctx = context({ timeoutMs: 2_000 });
+          try {
+            return await probeIcmp(spec({ host }), ctx, batcher);
+          } finally {
+            ctx.close();
+          }
+        }),
+      );
+      expect(silent).toMatchObject({ ok: false, error: 'icmp_loss', icmp: { sent: 3, received: 0, lossPercent: 100 } });
+      expect(answering).toMatchObject({ ok: true, icmp: { sent: 3, received: 3, lossPercent: 0 } });
+    });
+
     it('computes partial loss: the address answers from halfway through, judged against maxLossPercent', async () => {
       // Four requests ~440 ms apart; the address starts answering between the second and the third.
       const icmp = spec({ host: SILENT, count: 4, expect: { maxLossPercent: 25 } });
@@ -272,19 +355,22 @@ describe('fping’s summary and arguments', () => {
   });
 
   it('only ever passes numbers and IP literals, so no value can read as an option', () => {
-    const request = { address: '192.0.2.1', count: 3, periodMs: 100, replyTimeoutMs: 500 };
-    expect(fpingArguments({ ...request, sourceAddress: '127.0.0.2' })).toEqual([
+    const pacing = { count: 3, periodMs: 100, replyTimeoutMs: 500 };
+    expect(fpingArguments({ ...pacing, sourceAddress: '127.0.0.2' }, ['192.0.2.1', '2001:db8::1'])).toEqual([
       '-q',
+      '-i1',
       '-c3',
       '-p100',
       '-t500',
       '-S127.0.0.2',
       '192.0.2.1',
+      '2001:db8::1',
     ]);
-    expect(() => fpingArguments({ ...request, address: '-f' })).toThrow('not an IP address');
-    expect(() => fpingArguments({ ...request, address: 'example.com' })).toThrow('not an IP address');
-    expect(() => fpingArguments({ ...request, sourceAddress: '--help' })).toThrow('not an IP address');
-    expect(() => fpingArguments({ ...request, count: 1.5 })).toThrow('positive integers');
+    expect(() => fpingArguments(pacing, ['-f'])).toThrow('not an IP address');
+    expect(() => fpingArguments(pacing, ['192.0.2.1', 'example.com'])).toThrow('not an IP address');
+    expect(() => fpingArguments({ ...pacing, sourceAddress: '--help' }, ['192.0.2.1'])).toThrow('not an IP address');
+    expect(() => fpingArguments({ ...pacing, count: 1.5 }, ['192.0.2.1'])).toThrow('positive integers');
+    expect(() => fpingArguments(pacing, [])).toThrow('at least one address');
   });
 
   it('spreads the requests so the last reply window ends before the deadline', () => {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { type IcmpReplies, type IcmpSpec, type Logger, type ProbeOutcome, systemClock, TargetGuard } from '@vigil/core';
 import { Gauge } from 'prom-client';
 import { Fping, type PingRequest } from '../icmp/fping.js';
+import { FpingBatcher } from '../icmp/fping-batcher.js';
 import { resolveTarget, systemResolver } from '../net/resolve.js';
 import { ProbeContext, ProbeTrace, settle } from '../probe-context.js';
 import { ProbeFailure } from '../probe-errors.js';
@@ -67,8 +68,13 @@ export function judgeReplies(
   return undefined;
 }
 
+/** What pings a vetted address within a probe's deadline: one fping run, or a batch's. */
+export interface Pinger {
+  ping(request: PingRequest, ctx: ProbeContext): Promise<IcmpReplies>;
+}
+
 /** Pings the check's host with `fping`: loss and round trips in the result, judged against `expect`. */
-export async function probeIcmp(spec: IcmpSpec, ctx: ProbeContext, fping: Fping): Promise<KindOutcome> {
+export async function probeIcmp(spec: IcmpSpec, ctx: ProbeContext, pinger: Pinger): Promise<KindOutcome> {
   const trace = new ProbeTrace();
   let replies: IcmpReplies | undefined;
   const outcome = await settle(ctx, trace, async (): Promise<ProbeOutcome> => {
@@ -76,7 +82,7 @@ export async function probeIcmp(spec: IcmpSpec, ctx: ProbeContext, fping: Fping)
     trace.remoteAddress = address;
     trace.phase = 'waiting for the reply';
     const request = { address, count: spec.count, ...pingPacing(ctx.timeoutMs, spec.count) };
-    replies = await fping.ping({ ...request, sourceAddress: ctx.localAddress }, ctx);
+    replies = await pinger.ping({ ...request, sourceAddress: ctx.localAddress }, ctx);
     const problem = judgeReplies(replies, spec.expect, address);
     return problem ? trace.failure(ctx, problem.error, problem.message) : trace.outcome(ctx);
   });
@@ -108,10 +114,11 @@ export async function announcePingAvailability(fping: Fping, log: Logger): Promi
   }
 }
 
-/** The ICMP kind pinging with `fping`; tests build one with another PATH or command. */
+/** The ICMP kind pinging with `fping`, a turn's probes batched; tests build one with another PATH or command. */
 export function createIcmpProber(fping: Fping): ProberKindModule<IcmpSpec> {
+  const batcher = new FpingBatcher(fping);
   return {
-    probe: (spec, ctx) => probeIcmp(spec, ctx, fping),
+    probe: (spec, ctx) => probeIcmp(spec, ctx, batcher),
     preflight: (log) => announcePingAvailability(fping, log),
     createSeries(registers) {
       const loss = new Gauge<keyof CheckLabels>({
