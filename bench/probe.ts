@@ -12,7 +12,7 @@ import { checkSeries, templateCheck } from './support/checks.js';
 import { type CpuSample, cpuPerProbe, sampleCpu } from './support/cpu.js';
 import { type Attempt, type LoadRun, rateOf, runPool } from './support/pool.js';
 import { ProbePath } from './support/probe-path.js';
-import { rawDns, rawFping, rawHttp, rawTcp } from './support/raw.js';
+import { rawDns, rawFping, rawFpingBatched, rawHttp, rawTcp } from './support/raw.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
 import { fmt, medianRun, percentile } from './support/stats.js';
@@ -43,15 +43,18 @@ export const PROBE_DEFAULTS: ProbeBenchOptions = {
 type Kind = 'http' | 'tcp' | 'dns' | 'icmp';
 
 /**
- * ICMP rows run this share of the probes: each ICMP probe is an fping process (a fork and an exec), a
- * hundred times the CPU of a loopback HTTP probe, so a full count would take minutes per row.
+ * The fping-per-request row runs this share of the probes: each is a fork and an exec, a hundred times
+ * the CPU of a batched request, so a full count would take minutes.
  */
-const ICMP_SHARE = 0.1;
+const SINGLE_SHARE = 0.1;
 
 /** The name every DNS row asks for (the target answers any name). */
 const DNS_NAME = 'bench.vigil.test';
-/** raw baseline · runProbe alone · a prober process to the results queue · the whole path to the recorder */
-type Mode = 'raw' | 'engine' | 'prober' | 'path';
+/**
+ * raw baseline · runProbe alone · a prober process to the results queue · the whole path to the recorder;
+ * `single`: ICMP's other raw peer, an fping process per request (the baseline batches as the prober does)
+ */
+type Mode = 'raw' | 'single' | 'engine' | 'prober' | 'path';
 
 interface Row {
   kind: Kind;
@@ -72,7 +75,8 @@ const ROWS: Row[] = [
   { kind: 'dns', mode: 'engine', label: '  DNS runProbe() alone, no queues' },
   { kind: 'dns', mode: 'prober', label: 'DNS prober process: queue → ProbeWorker → results queue' },
   { kind: 'dns', mode: 'path', label: '  DNS whole path: … → results → ResultRecorder' },
-  { kind: 'icmp', mode: 'raw', label: 'ICMP raw fping process: one echo request to 127.0.0.1' },
+  { kind: 'icmp', mode: 'raw', label: 'ICMP raw fping: one process for the requests of a turn' },
+  { kind: 'icmp', mode: 'single', label: '  ICMP raw fping: one process per echo request' },
   { kind: 'icmp', mode: 'engine', label: '  ICMP runProbe() alone (fping), no queues' },
   { kind: 'icmp', mode: 'prober', label: 'ICMP prober process: queue → ProbeWorker → results queue' },
   { kind: 'icmp', mode: 'path', label: '  ICMP whole path: … → results → ResultRecorder' },
@@ -144,6 +148,7 @@ function runRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promise<LoadRun
   let next = 0;
   const task = (): Promise<Attempt> => {
     if (row.mode === 'raw') return rawAttempt(rig.target, row.kind);
+    if (row.mode === 'single') return rawFping('127.0.0.1');
     const check = targets[next++ % targets.length];
     if (!check) throw new Error('no targets');
     return runProbe(check, { vantage: 'bench', round: Date.now(), guard: rig.guard }).then(
@@ -156,13 +161,13 @@ function runRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promise<LoadRun
 function rawAttempt(target: Target, kind: Kind): Promise<Attempt> {
   if (kind === 'http') return rawHttp(target.httpOrigin, '/health');
   if (kind === 'tcp') return rawTcp(target.tcpPort);
-  if (kind === 'icmp') return rawFping('127.0.0.1');
+  if (kind === 'icmp') return rawFpingBatched('127.0.0.1');
   return rawDns(target.dnsPort, DNS_NAME);
 }
 
-/** Probes a run of this row makes: ICMP rows a share of the others'. */
+/** Probes a run of this row makes: the fping-per-request row a share of the others'. */
 function rowCount(row: Row, count: number): number {
-  return row.kind === 'icmp' ? Math.max(1, Math.round(count * ICMP_SHARE)) : count;
+  return row.mode === 'single' ? Math.max(1, Math.round(count * SINGLE_SHARE)) : count;
 }
 
 function targetsFor(target: Target, kind: Kind, prefix: string) {
@@ -246,7 +251,7 @@ function report(runs: Map<Row, Measured[]>, options: ProbeBenchOptions): BenchRe
       'prober rows: the queue is filled while paused, then resumed; timed from the resume until no probe job is left (each completes after its result is queued)',
       `ProbeWorker concurrency ${options.concurrency}, perHostConcurrency ${options.concurrency}, in its own process; ResultRecorder concurrency 16 (default; jobs are batches of results) in this one`,
       'indented rows are the breakdown, not bars; bench = this process (raw pool, runProbe, recorder)',
-      `ICMP rows: ${fmt(rowCount(ROWS[ROWS.length - 1] as Row, options.count))} probes per run (each an fping process, -c1); CPU columns include reaped child processes (fping)`,
+      `ICMP rows: one echo request a probe (-c1); the prober and the raw baseline put the requests of one event-loop turn into one fping run; the fping-per-request row runs ${fmt(Math.round(options.count * SINGLE_SHARE))} probes a run; CPU columns include reaped child processes (fping)`,
       'one machine runs everything here (bench, prober, Redis, target share the cores); in production they do not',
       ...verdicts.map((v) => `bar: ${v.label}: ${fmt(v.ratio, 2)}× (${v.met ? 'met' : 'NOT met'})`),
     ],
