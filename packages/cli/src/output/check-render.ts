@@ -126,5 +126,10 @@ export function renderCheck(
     const disagreement = answerDisagreement(answers);
     if (disagreement) lines.push(colours.yellow(disagreement));
   }
+  const pinged = (view.latest ?? []).filter((result) => result.icmp);
+  if (pinged.length > 0) {
+    lines.push('', 'Latest replies per vantage:');
+    for (const result of pinged) lines.push(`  ${result.vantage.padEnd(12)} ${resultText(result).slice(0, 100)}`);
+  }
   return lines.join('\n');
 }
