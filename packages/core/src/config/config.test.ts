@@ -171,6 +171,13 @@ checks:
     ).toContain('checks[0].http: expected exactly one of http, tcp, dns or icmp');
   });
 
+  it.each(['-f', '--help', '; rm -rf /', '$(reboot)'])('refuses the ICMP host %j at load, naming the field', (host) => {
+    const message = configError(`vantages: [a]\nchecks: [{ id: x, icmp: { host: ${JSON.stringify(host)} } }]`).message;
+    expect(message).toContain(
+      `checks[0].icmp.host: expected a host name or an IP address, such as 5.104.101.30 (got ${JSON.stringify(host)})`,
+    );
+  });
+
   it('expands $VAR references and their defaults from the environment, and names a missing one', () => {
     const config = parseConfig(
       `vantages: [a]\nchecks: [{ id: x, tcp: { host: "\${HOST}", port: "\${PORT:-6379}" } }]`,
