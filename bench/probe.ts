@@ -1,7 +1,8 @@
 /**
- * Probe throughput: HTTP, TCP and DNS probes per second through a prober process (queue → ProbeWorker →
+ * Probe throughput: HTTP, TCP, DNS and ICMP probes per second through a prober process (queue → ProbeWorker →
  * results queue) and through the whole path (… → ResultRecorder → Redis), against raw undici /
- * net.connect / a node:dns Resolver query at the same concurrency on the same loopback target, in the same run. DESIGN.md's bar:
+ * net.connect / a node:dns Resolver query / an fping process at the same concurrency on the same loopback
+ * target, in the same run. DESIGN.md's bar:
  * a prober process runs HTTP probes at ≥ 0.8× the raw undici rate. runProbe alone and the CPU each
  * process spends per probe say where any difference goes.
  */
@@ -11,7 +12,7 @@ import { checkSeries, templateCheck } from './support/checks.js';
 import { type CpuSample, cpuPerProbe, sampleCpu } from './support/cpu.js';
 import { type Attempt, type LoadRun, rateOf, runPool } from './support/pool.js';
 import { ProbePath } from './support/probe-path.js';
-import { rawDns, rawHttp, rawTcp } from './support/raw.js';
+import { rawDns, rawFping, rawFpingBatched, rawHttp, rawTcp } from './support/raw.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
 import { fmt, medianRun, percentile } from './support/stats.js';
@@ -39,12 +40,21 @@ export const PROBE_DEFAULTS: ProbeBenchOptions = {
   maxRunMs: 60_000,
 };
 
-type Kind = 'http' | 'tcp' | 'dns';
+type Kind = 'http' | 'tcp' | 'dns' | 'icmp';
+
+/**
+ * The fping-per-request row runs this share of the probes: each is a fork and an exec, a hundred times
+ * the CPU of a batched request, so a full count would take minutes.
+ */
+const SINGLE_SHARE = 0.1;
 
 /** The name every DNS row asks for (the target answers any name). */
 const DNS_NAME = 'bench.vigil.test';
-/** raw baseline · runProbe alone · a prober process to the results queue · the whole path to the recorder */
-type Mode = 'raw' | 'engine' | 'prober' | 'path';
+/**
+ * raw baseline · runProbe alone · a prober process to the results queue · the whole path to the recorder;
+ * `single`: ICMP's other raw peer, an fping process per request (the baseline batches as the prober does)
+ */
+type Mode = 'raw' | 'single' | 'engine' | 'prober' | 'path';
 
 interface Row {
   kind: Kind;
@@ -65,6 +75,11 @@ const ROWS: Row[] = [
   { kind: 'dns', mode: 'engine', label: '  DNS runProbe() alone, no queues' },
   { kind: 'dns', mode: 'prober', label: 'DNS prober process: queue → ProbeWorker → results queue' },
   { kind: 'dns', mode: 'path', label: '  DNS whole path: … → results → ResultRecorder' },
+  { kind: 'icmp', mode: 'raw', label: 'ICMP raw fping: one process for the requests of a turn' },
+  { kind: 'icmp', mode: 'single', label: '  ICMP raw fping: one process per echo request' },
+  { kind: 'icmp', mode: 'engine', label: '  ICMP runProbe() alone (fping), no queues' },
+  { kind: 'icmp', mode: 'prober', label: 'ICMP prober process: queue → ProbeWorker → results queue' },
+  { kind: 'icmp', mode: 'path', label: '  ICMP whole path: … → results → ResultRecorder' },
 ];
 
 /** Distinct check ids per run: results of one run are never duplicates of another's. */
@@ -126,12 +141,14 @@ async function measureRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promi
 function runRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promise<LoadRun> {
   rig.runs++;
   const targets = targetsFor(rig.target, row.kind, `${row.kind}-${row.mode}-${rig.runs}`);
-  const { count, concurrency, maxRunMs: maxMs } = options;
+  const { concurrency, maxRunMs: maxMs } = options;
+  const count = rowCount(row, options.count);
   if (row.mode === 'path') return rig.path.run({ targets, count, maxMs });
   if (row.mode === 'prober') return rig.stage.run({ targets, count, maxMs });
   let next = 0;
   const task = (): Promise<Attempt> => {
     if (row.mode === 'raw') return rawAttempt(rig.target, row.kind);
+    if (row.mode === 'single') return rawFping('127.0.0.1');
     const check = targets[next++ % targets.length];
     if (!check) throw new Error('no targets');
     return runProbe(check, { vantage: 'bench', round: Date.now(), guard: rig.guard }).then(
@@ -144,7 +161,13 @@ function runRow(rig: Rig, row: Row, options: ProbeBenchOptions): Promise<LoadRun
 function rawAttempt(target: Target, kind: Kind): Promise<Attempt> {
   if (kind === 'http') return rawHttp(target.httpOrigin, '/health');
   if (kind === 'tcp') return rawTcp(target.tcpPort);
+  if (kind === 'icmp') return rawFpingBatched('127.0.0.1');
   return rawDns(target.dnsPort, DNS_NAME);
+}
+
+/** Probes a run of this row makes: the fping-per-request row a share of the others'. */
+function rowCount(row: Row, count: number): number {
+  return row.mode === 'single' ? Math.max(1, Math.round(count * SINGLE_SHARE)) : count;
 }
 
 function targetsFor(target: Target, kind: Kind, prefix: string) {
@@ -152,6 +175,8 @@ function targetsFor(target: Target, kind: Kind, prefix: string) {
     http: { http: { url: target.httpUrl } },
     tcp: { tcp: { host: '127.0.0.1', port: target.tcpPort } },
     dns: { dns: { name: DNS_NAME, server: `127.0.0.1:${target.dnsPort}` } },
+    // One echo request per probe, as the raw row sends: the rate is then processes, not the ping period.
+    icmp: { icmp: { host: '127.0.0.1', count: 1 } },
   } satisfies Record<Kind, object>;
   const spec = specs[kind];
   const template = templateCheck({ ...spec, interval: '30s', timeout: '5s' });
@@ -204,6 +229,8 @@ function report(runs: Map<Row, Measured[]>, options: ProbeBenchOptions): BenchRe
     bar('TCP whole path ≥ 0.8× raw net.connect', 'tcp', 'path'),
     bar('DNS prober process ≥ 0.8× raw Resolver query', 'dns', 'prober'),
     bar('DNS whole path ≥ 0.8× raw Resolver query', 'dns', 'path'),
+    bar('ICMP prober process ≥ 0.8× raw fping', 'icmp', 'prober'),
+    bar('ICMP whole path ≥ 0.8× raw fping', 'icmp', 'path'),
   ];
   const table: Table = {
     title: `Probe throughput: ${fmt(options.count)} probes per run, ${options.concurrency} in flight, median of ${options.repeats} runs`,
@@ -224,6 +251,7 @@ function report(runs: Map<Row, Measured[]>, options: ProbeBenchOptions): BenchRe
       'prober rows: the queue is filled while paused, then resumed; timed from the resume until no probe job is left (each completes after its result is queued)',
       `ProbeWorker concurrency ${options.concurrency}, perHostConcurrency ${options.concurrency}, in its own process; ResultRecorder concurrency 16 (default; jobs are batches of results) in this one`,
       'indented rows are the breakdown, not bars; bench = this process (raw pool, runProbe, recorder)',
+      `ICMP rows: one echo request a probe (-c1); the prober and the raw baseline put the requests of one event-loop turn into one fping run; the fping-per-request row runs ${fmt(Math.round(options.count * SINGLE_SHARE))} probes a run; CPU columns include reaped child processes (fping)`,
       'one machine runs everything here (bench, prober, Redis, target share the cores); in production they do not',
       ...verdicts.map((v) => `bar: ${v.label}: ${fmt(v.ratio, 2)}× (${v.met ? 'met' : 'NOT met'})`),
     ],

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the test suite drives besides Node and Redis: Debian's Chromium (the status page in a real
-# browser), promtool and Prometheus (metrics checked and scraped for real), openssl, and redis-server
-# itself on PATH (the Redis Cluster tests start their own masters from it, even when a Redis answers). Installed with
-# apt-get when missing (as root, or through sudo); otherwise a clear message and a failing exit.
+# browser), promtool and Prometheus (metrics checked and scraped for real), openssl, fping (ICMP checks
+# ping with it; Debian's package grants it cap_net_raw), and redis-server itself on PATH (the Redis
+# Cluster tests start their own masters from it, even when a Redis answers). Installed with apt-get
+# when missing (as root, or through sudo); otherwise a clear message and a failing exit.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium
 [[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || need+=(prometheus)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v fping >/dev/null 2>&1 || need+=(fping)
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 sudo=()

@@ -157,6 +157,36 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     expect(removed.code, removed.output).toBe(0);
   });
 
+  it('adds an ICMP check with --icmp, shows each vantage’s replies, and refuses a host that reads as an option', async () => {
+    const env = api.env(admin);
+    const [added, hostile] = await Promise.all([
+      runVigil(['checks', 'add', 'lb-icmp', '--icmp', '5.104.101.30'], { env }),
+      runVigil(['checks', 'add', 'evil', '--icmp=--help'], { env }),
+    ]);
+    expect(added.code, added.output).toBe(0);
+    expect(hostile.code, hostile.output).toBe(2);
+    expect(hostile.output).toContain('--icmp');
+    expect(await api.redis.hexists(api.keys.checks, 'evil')).toBe(0);
+    await api.ctx.results.record(
+      sampleResult({
+        checkId: 'lb-icmp',
+        vantage: 'alpha',
+        round: Date.now() - 5_000,
+        finishedAt: Date.now(),
+        ok: false,
+        error: 'icmp_loss',
+        message: '2 of 3 echo requests to 5.104.101.30 went unanswered (66.67% loss; at most 0% allowed)',
+        icmp: { sent: 3, received: 1, lossPercent: 66.67, rttMs: { min: 12.1, avg: 12.1, max: 12.1 } },
+      }),
+      30_000,
+    );
+    const shown = await runVigil(['checks', 'show', 'lb-icmp'], { env });
+    expect(shown.output).toContain('target        icmp 5.104.101.30 (3 echo requests)');
+    expect(shown.output).toMatch(/^ {2}alpha\s+1\/3 replies, rtt 12\.1\/12\.1\/12\.1 ms — icmp_loss: 2 of 3 echo/m);
+    const removed = await runVigil(['checks', 'rm', 'lb-icmp'], { env });
+    expect(removed.code, removed.output).toBe(0);
+  });
+
   it('refuses bad input with exit 2, naming the flag', async () => {
     const env = api.env(admin);
     const [component, interval, both] = await Promise.all([
@@ -169,7 +199,9 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     expect(interval.code).toBe(2);
     expect(interval.output).toContain('--interval: expected a duration');
     expect(both.code).toBe(2);
-    expect(both.output).toContain('expected exactly one: --http URL, --tcp HOST:PORT or --dns [TYPE:]NAME[@SERVER]');
+    expect(both.output).toContain(
+      'expected exactly one: --http URL, --tcp HOST:PORT, --dns [TYPE:]NAME[@SERVER] or --icmp HOST',
+    );
     expect(await api.redis.hexists(api.keys.checks, 'x')).toBe(0);
   });
 

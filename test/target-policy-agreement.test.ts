@@ -144,6 +144,32 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
     },
   );
 
+  const blockedHosts = blocked.flatMap((entry) => (entry.tcp ? [[entry.what, entry.tcp.host] as const] : []));
+  it.each(blockedHosts)(
+    'refuses %s (%s) as an ICMP host at load, at the API and at the prober',
+    async (_what, host) => {
+      const icmp = `icmp: { host: ${JSON.stringify(host)} }`;
+      const loaded = load(`vantages: [alpha]\nchecks:\n  - { id: target, interval: 1m, timeout: 400ms, ${icmp} }\n`);
+      expect(loaded.paths, 'config load').toEqual(['checks[0].icmp.host']);
+      const id = `icmp-${blockedHosts.findIndex((entry) => entry[1] === host)}`;
+      const response = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/checks/${id}`,
+        headers: auth,
+        payload: { id, interval: '1m', icmp: { host } },
+      });
+      expect(response.statusCode, 'API').toBe(400);
+      expect(response.json().error.issues.map((issue: { path: string }) => issue.path)).toEqual(['icmp.host']);
+      const stored = load(`vantages: [alpha]\nallowPrivateTargets: true\nchecks:\n  - { id: target, ${icmp} }\n`);
+      const check = stored.config?.checks[0] as Check;
+      const result = await probe(check, fleetGuard);
+      expect(result.error, `prober: ${result.message}`).toBe('blocked_target');
+      expect(result.icmp, 'nothing pinged').toBeUndefined();
+      counts.blocked += 3;
+      counts.agreementCases += 3;
+    },
+  );
+
   it.each(ALLOWED_TARGET_CORPUS.map((entry, i) => [entry.what, entry.http ?? entry.tcp?.host, i] as const))(
     'lets %s (%s) through at load, at the API and at the prober',
     async (_what, _target, i) => {
@@ -189,7 +215,9 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
           ? { ...check, http: { ...check.http, url: 'http://10.9.9.9/' } }
           : check.kind === 'tcp'
             ? { ...check, tcp: { ...check.tcp, port: 1 } }
-            : { ...check, dns: { ...check.dns, server: '10.9.9.9' } };
+            : check.kind === 'dns'
+              ? { ...check, dns: { ...check.dns, server: '10.9.9.9' } }
+              : { ...check, icmp: { ...check.icmp, host: '10.9.9.9' } };
       expect(allowances.guardFor(moved)).toBeUndefined();
       const other = await probe(
         { ...check, id: 'other' },

@@ -25,12 +25,14 @@ const TICKS_PER_SECOND = 100;
 
 export async function sampleCpu(redis: Redis, pids: CpuPids): Promise<CpuSample> {
   const usage = process.cpuUsage();
-  const [redisMs, proberMs, targetMs] = await Promise.all([
+  const [redisMs, proberMs, targetMs, childrenMs] = await Promise.all([
     redisCpuMs(redis),
     processCpuMs(pids.prober),
     processCpuMs(pids.target),
+    childrenCpuMs(process.pid),
   ]);
-  return { self: (usage.user + usage.system) / 1000, prober: proberMs, redis: redisMs, target: targetMs };
+  const self = (usage.user + usage.system) / 1000 + childrenMs;
+  return { self, prober: proberMs, redis: redisMs, target: targetMs };
 }
 
 /** Microseconds of CPU per probe between two samples. */
@@ -45,14 +47,28 @@ async function redisCpuMs(redis: Redis): Promise<number> {
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
-/** utime + stime of a child process; NaN where /proc is not there to read. */
+/** utime + stime of a child process and of the children it reaped (an ICMP probe's fping); NaN without /proc. */
 async function processCpuMs(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Number.NaN;
+  const fields = await statFields(pid);
+  if (!fields) return Number.NaN;
+  return (
+    ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND
+  );
+}
+
+/** cutime + cstime: the CPU of children a process reaped (this one's raw fping runs); 0 without /proc. */
+async function childrenCpuMs(pid: number): Promise<number> {
+  const fields = await statFields(pid);
+  return fields ? ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND : 0;
+}
+
+/** /proc/<pid>/stat after the command name: fields[11] is utime, [12] stime, [13] cutime, [14] cstime. */
+async function statFields(pid: number): Promise<string[] | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return Number.NaN;
+    return undefined;
   }
 }

@@ -55,6 +55,9 @@ export {
   fileCheckInputSchema,
   type HttpSpec,
   httpSpecSchema,
+  ICMP_DEFAULT_COUNT,
+  type IcmpSpec,
+  icmpSpecSchema,
   type KindFlag,
   type KindSettings,
   type KindSpec,
@@ -138,6 +141,7 @@ export {
 export {
   type AddressOutcome,
   type DnsAnswer,
+  type IcmpReplies,
   isRoundExpired,
   MAX_RESULT_BATCH,
   type ProbeErrorClass,

@@ -14,6 +14,7 @@ export const KIND_FLAGS = {
     value: '[type:]name[@server]',
     help: "ask for this record (default type A), of this resolver (default: the prober host's)",
   },
+  icmp: { value: 'host', help: 'ping this host (an IP address or a name) with ICMP echo requests' },
 } satisfies Record<CheckKind, { value: string; help: string }>;
 
 /** Core's CHECK_LIST_STATES; the compiler checks the list is complete, so `--help` need not load core. */

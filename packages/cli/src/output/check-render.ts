@@ -50,10 +50,16 @@ function percent(uptime: number | null): string {
   return `${value === 100 ? '100' : value.toFixed(value >= 99 ? 3 : 2).replace(/\.?0+$/, '')}%`;
 }
 
-/** `ok`, or the error and its message; a DNS answer's records follow either. */
-function resultText(result: ProbeResult): string {
+/** `ok`, or the error and its message; a DNS answer's records, or ICMP replies and round trips, before either. */
+export function resultText(result: ProbeResult): string {
   const text = result.ok ? 'ok' : `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`;
-  return result.dns ? `${result.dns.rcode} ${result.dns.answers.join(', ') || '(no records)'} — ${text}` : text;
+  if (result.dns) return `${result.dns.rcode} ${result.dns.answers.join(', ') || '(no records)'} — ${text}`;
+  if (result.icmp) {
+    const { sent, received, rttMs } = result.icmp;
+    const rtt = rttMs ? `, rtt ${rttMs.min}/${rttMs.avg}/${rttMs.max} ms` : '';
+    return `${received}/${sent} replies${rtt} — ${text}`;
+  }
+  return text;
 }
 
 /**
@@ -119,6 +125,11 @@ export function renderCheck(
     for (const result of answers) lines.push(`  ${result.vantage.padEnd(12)} ${resultText(result).slice(0, 100)}`);
     const disagreement = answerDisagreement(answers);
     if (disagreement) lines.push(colours.yellow(disagreement));
+  }
+  const pinged = (view.latest ?? []).filter((result) => result.icmp);
+  if (pinged.length > 0) {
+    lines.push('', 'Latest replies per vantage:');
+    for (const result of pinged) lines.push(`  ${result.vantage.padEnd(12)} ${resultText(result).slice(0, 100)}`);
   }
   return lines.join('\n');
 }

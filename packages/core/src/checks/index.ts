@@ -26,6 +26,7 @@ export {
   dnsSpecSchema,
 } from './kinds/dns.js';
 export { type HttpSpec, httpSpecSchema, REDACTED, type StatusRange } from './kinds/http.js';
+export { ICMP_DEFAULT_COUNT, type IcmpSpec, icmpSpecSchema } from './kinds/icmp.js';
 export {
   CHECK_KINDS,
   type CheckKind,

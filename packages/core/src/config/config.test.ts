@@ -163,12 +163,19 @@ checks:
 
   it('refuses a check with both or neither of http and tcp', () => {
     expect(configError(`vantages: [a]\nchecks: [{ id: x }]`).message).toContain(
-      'checks[0].http: expected exactly one of http, tcp or dns',
+      'checks[0].http: expected exactly one of http, tcp, dns or icmp',
     );
     expect(
       configError(`vantages: [a]\nchecks: [{ id: x, http: { url: "https://a.example/" }, dns: { name: a.example } }]`)
         .message,
-    ).toContain('checks[0].http: expected exactly one of http, tcp or dns');
+    ).toContain('checks[0].http: expected exactly one of http, tcp, dns or icmp');
+  });
+
+  it.each(['-f', '--help', '; rm -rf /', '$(reboot)'])('refuses the ICMP host %j at load, naming the field', (host) => {
+    const message = configError(`vantages: [a]\nchecks: [{ id: x, icmp: { host: ${JSON.stringify(host)} } }]`).message;
+    expect(message).toContain(
+      `checks[0].icmp.host: expected a host name or an IP address, such as 5.104.101.30 (got ${JSON.stringify(host)})`,
+    );
   });
 
   it('expands $VAR references and their defaults from the environment, and names a missing one', () => {

@@ -12,6 +12,7 @@ export {
 export {
   type AddressOutcome,
   type DnsAnswer,
+  type IcmpReplies,
   type ProbeErrorClass,
   type ProbeOutcome,
   type ProbeResult,

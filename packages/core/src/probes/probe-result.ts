@@ -22,6 +22,11 @@ export const PROBE_ERRORS = [
   /** DNS: the resolver refused the question (rcode REFUSED). */
   'dns_refused',
   'internal',
+  // New classes go last: a stored history entry names its class by index in this list.
+  /** ICMP: more echo requests went unanswered than the check allows. */
+  'icmp_loss',
+  /** ICMP: this prober cannot ping (no `fping`, or not permitted to open an ICMP socket). */
+  'icmp_unavailable',
 ] as const;
 export type ProbeErrorClass = (typeof PROBE_ERRORS)[number];
 
@@ -45,6 +50,18 @@ export const dnsAnswerSchema = z.object({
 });
 export type DnsAnswer = z.output<typeof dnsAnswerSchema>;
 
+/** What an ICMP probe saw: echo requests sent and answered, and round trips of the answered ones (ms). */
+export const icmpRepliesSchema = z.object({
+  sent: z.int().nonnegative(),
+  received: z.int().nonnegative(),
+  lossPercent: z.number().min(0).max(100),
+  /** Absent when nothing answered. */
+  rttMs: z
+    .object({ min: z.number().nonnegative(), avg: z.number().nonnegative(), max: z.number().nonnegative() })
+    .optional(),
+});
+export type IcmpReplies = z.output<typeof icmpRepliesSchema>;
+
 const outcomeShape = {
   ok: z.boolean(),
   error: z.enum(PROBE_ERRORS).optional(),
@@ -58,6 +75,8 @@ const outcomeShape = {
   slow: z.boolean().optional(),
   /** A DNS check's answer, kept on failures too: vantages told different things show it here. */
   dns: dnsAnswerSchema.optional(),
+  /** An ICMP check's replies, kept on failures too: loss and round trips per vantage. */
+  icmp: icmpRepliesSchema.optional(),
 };
 
 /** The outcome of one probe against one address. */

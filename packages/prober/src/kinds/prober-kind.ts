@@ -1,4 +1,4 @@
-import type { AddressOutcome, ProbeOutcome, ProbeResult } from '@vigil/core';
+import type { AddressOutcome, Logger, ProbeOutcome, ProbeResult } from '@vigil/core';
 import type { Registry } from 'prom-client';
 import type { ProbeContext } from '../probe-context.js';
 
@@ -20,12 +20,15 @@ export interface ProberKindModule<Spec> {
   probe(spec: Spec, ctx: ProbeContext): Promise<KindOutcome>;
   /** Called once per process: registers the kind's series on `registers`. */
   createSeries(registers: Registry[]): KindSeries;
+  /** Called once as the prober starts: says (once, in the log) what the kind needs and lacks here. */
+  preflight?(log: Logger): Promise<void>;
 }
 
 /** Any kind's module, its settings' type left open: what the registry's `satisfies` checks. */
 export interface AnyProberKindModule {
   probe(spec: never, ctx: ProbeContext): Promise<KindOutcome>;
   createSeries(registers: Registry[]): KindSeries;
+  preflight?(log: Logger): Promise<void>;
 }
 
 /** A kind without series of its own. */

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { ProbeContext } from '../probe-context.js';
 import { dnsProber } from './dns.js';
 import { httpProber } from './http.js';
+import { icmpProber } from './icmp.js';
 import type { AnyProberKindModule, KindOutcome, KindSeries } from './prober-kind.js';
 import { tcpProber } from './tcp.js';
 
@@ -14,6 +15,7 @@ export const proberKinds = {
   http: httpProber,
   tcp: tcpProber,
   dns: dnsProber,
+  icmp: icmpProber,
 } satisfies Record<CheckKind, AnyProberKindModule>;
 
 interface ErasedProberKind {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   dnsSpecSchema,
   httpSpecSchema,
+  icmpSpecSchema,
   type ProbeJobData,
   type ProberSettings,
   type ProbeTarget,
@@ -129,6 +130,18 @@ describe('probe metrics', () => {
     expect(await sample('probe_http_status_code', labels)).toBeUndefined();
   });
 
+  it('sets the ICMP kind’s own series (loss ratio, round trips), and no HTTP ones, for an ICMP check', async () => {
+    const spec = icmpSpecSchema.parse({ host: '127.0.0.1', count: 2 });
+    await probe([{ id: 'lb-icmp', kind: 'icmp', icmp: spec, intervalMs: 30_000, timeoutMs: 1_000 }]);
+    const labels = { check: 'lb-icmp', vantage: VANTAGE };
+    expect(await sample('probe_success', labels)).toBe(1);
+    expect(await sample('probe_icmp_packet_loss_ratio', labels)).toBe(0);
+    for (const stat of ['min', 'avg', 'max']) {
+      expect(await sample('probe_icmp_rtt_seconds', { ...labels, stat })).toBeGreaterThan(0);
+    }
+    expect(await sample('probe_http_status_code', labels)).toBeUndefined();
+  });
+
   it("sweeps away a check's series once it has not reported for long enough", async () => {
     new ProbeMetrics(VANTAGE, undefined).sweep(Date.now() + 11 * 60_000);
     expect(await sample('probe_success', { check: 'up', vantage: VANTAGE })).toBeUndefined();
@@ -137,6 +150,7 @@ describe('probe metrics', () => {
     ).toBeUndefined();
     // Each kind's own series go too.
     expect(await sample('probe_dns_answer_rrs', { check: 'resolver', vantage: VANTAGE })).toBeUndefined();
+    expect(await sample('probe_icmp_packet_loss_ratio', { check: 'lb-icmp', vantage: VANTAGE })).toBeUndefined();
   });
 
   it('creates no per-check series beyond maxChecks, and counts what it left out', async () => {

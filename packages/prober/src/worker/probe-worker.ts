@@ -11,6 +11,7 @@ import {
   type SlotJobData,
 } from '@vigil/core';
 import { type Job, Worker } from 'bullmq';
+import { preflightKinds } from '../kinds/preflight.js';
 import { HostLimiter } from '../net/host-limiter.js';
 import { type ProbeOptions, runProbe } from '../probe.js';
 import type { ProberContext } from '../prober-context.js';
@@ -100,6 +101,7 @@ export class ProbeWorker {
 
   /** Starts taking jobs; resolves once the worker is connected. */
   async start(): Promise<void> {
+    await preflightKinds(this.ctx.log);
     void this.worker.run();
     await this.worker.waitUntilReady();
     await this.beat();

@@ -37,6 +37,7 @@ const CHECK_FIELDS = [
   'http',
   'tcp',
   'dns',
+  'icmp',
   'interval',
   'timeout',
   'vantages',
@@ -171,6 +172,7 @@ describe('OpenAPI document', () => {
       expect.arrayContaining(['name', 'type', 'server', 'expect']),
     );
     expect(create?.properties?.dns?.description).toEqual(expect.stringContaining('DNS question'));
+    expect(Object.keys(create?.properties?.icmp?.properties ?? {})).toEqual(['host', 'count', 'expect']);
   });
 
   it('is structurally sound: unique operation ids, known methods, resolvable refs, described responses', () => {

@@ -48,6 +48,13 @@ const SAMPLES: Record<
     public: 'MX example.com',
     limit: '9.9.9.9:53',
   },
+  icmp: {
+    input: { icmp: { host: '5.104.101.30', count: 5, expect: { maxLossPercent: 20, maxRttMs: 150 } } },
+    target: 'icmp 5.104.101.30',
+    people: '5.104.101.30 (5 echo requests)',
+    public: '5.104.101.30',
+    limit: '5.104.101.30',
+  },
 };
 
 describe('the registry of check kinds', () => {
@@ -87,5 +94,36 @@ describe('the registry of check kinds', () => {
     expect(result.success).toBe(false);
     const paths = result.error?.issues.map((issue) => issue.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['dns.name', 'dns.type', 'dns.server']));
+  });
+
+  it('vets an ICMP check’s host: metadata, private and loopback refused, a public address let through', () => {
+    expect(targetPolicyIssues({ icmp: { host: '169.254.169.254' } }, strict)).toEqual([
+      expect.objectContaining({ path: 'icmp.host', received: '"169.254.169.254"' }),
+    ]);
+    expect(targetPolicyIssues({ icmp: { host: '10.1.2.3' } }, strict)).toHaveLength(1);
+    expect(targetPolicyIssues({ icmp: { host: '2130706433' } }, strict)).toHaveLength(1);
+    expect(targetPolicyIssues({ icmp: { host: '5.104.101.30' } }, strict)).toEqual([]);
+  });
+
+  it.each(['-f', '--help', '; rm -rf /', '127.0.0.1 -f /etc/passwd', '$(id)', '-S10.0.0.1', ''])(
+    'refuses the ICMP host %j at load, naming the field',
+    (host) => {
+      const result = checkInputSchema.safeParse({ id: 'c', icmp: { host } });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+        ['icmp.host', 'expected a host name or an IP address, such as 5.104.101.30'],
+      ]);
+    },
+  );
+
+  it('gives an ICMP check three echo requests and refuses counts and limits out of range', () => {
+    const check = resolveCheck(checkInputSchema.parse({ id: 'c', icmp: { host: 'lb.example.com' } }), defaults);
+    expect(check).toMatchObject({ kind: 'icmp', icmp: { host: 'lb.example.com', count: 3, expect: {} } });
+    const result = checkInputSchema.safeParse({
+      id: 'c',
+      icmp: { host: 'lb.example.com', count: 0, expect: { maxLossPercent: 101, maxRttMs: -1 } },
+    });
+    const paths = result.error?.issues.map((issue) => issue.path.join('.'));
+    expect(paths).toEqual(['icmp.count', 'icmp.expect.maxLossPercent', 'icmp.expect.maxRttMs']);
   });
 });

@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { AnyCheckKindModule, CheckKindModule, PolicyHost } from './check-kind.js';
 import { dnsKind } from './dns.js';
 import { httpKind } from './http.js';
+import { icmpKind } from './icmp.js';
 import { tcpKind } from './tcp.js';
 
 /** Every kind of probed check, in the order help texts list them. */
-export const CHECK_KINDS = ['http', 'tcp', 'dns'] as const;
+export const CHECK_KINDS = ['http', 'tcp', 'dns', 'icmp'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
@@ -16,6 +17,7 @@ export const checkKinds = {
   http: httpKind,
   tcp: tcpKind,
   dns: dnsKind,
+  icmp: icmpKind,
 } satisfies Record<CheckKind, AnyCheckKindModule>;
 
 type Kinds = typeof checkKinds;

@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '@vigil/core';
+import { eventually } from '@vigil/core/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
+import { spawnVigil, writeConfig } from './support/vigil-process.js';
+
+describe('ICMP checks through the whole path: registry → scheduler → probers (fping) → results → round → state', () => {
+  let fleet: Fleet;
+  beforeEach(async () => {
+    fleet = await startFleet(['alpha', 'beta']);
+  });
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  it('each vantage reports loss and round trips from its source address; a round trip over the limit takes the check down', async () => {
+    const config = parseConfig(`
+vantages: [{ id: alpha, sourceAddress: 127.0.0.2 }, { id: beta, sourceAddress: 127.0.0.3 }]
+checks:
+  - id: lb
+    interval: 1s
+    timeout: 800ms
+    confirmations: 2
+    allowPrivateTarget: true
+    icmp: { host: 127.0.0.1, count: 2, expect: { maxLossPercent: 0 } }
+  - id: lb-slow
+    interval: 1s
+    timeout: 800ms
+    confirmations: 2
+    allowPrivateTarget: true
+    icmp: { host: 127.0.0.1, count: 2, expect: { maxRttMs: 0.001 } }
+`);
+    for (const check of config.checks) await fleet.registry.put(check);
+    await fleet.notifier(config);
+    await fleet.prober({ id: 'alpha', sourceAddress: '127.0.0.2' });
+    await fleet.prober({ id: 'beta', sourceAddress: '127.0.0.3' });
+    await fleet.scheduler();
+
+    const latest = await eventually(
+      async () => {
+        const results = await fleet.store.latest('lb');
+        return results.alpha && results.beta ? results : undefined;
+      },
+      15_000,
+      'a result from each vantage',
+    );
+    for (const result of [latest.alpha, latest.beta]) {
+      expect(result).toMatchObject({
+        ok: true,
+        remoteAddress: '127.0.0.1',
+        icmp: { sent: 2, received: 2, lossPercent: 0, rttMs: { avg: expect.any(Number) } },
+      });
+    }
+
+    const state = async (id: string, wanted: string) =>
+      eventually(
+        async () => {
+          const value = await fleet.redis.hget(fleet.keys.checkState(id), 'state');
+          return value === wanted ? value : undefined;
+        },
+        15_000,
+        `${id} ${wanted}`,
+      );
+    expect(await state('lb', 'up')).toBe('up');
+    expect(await state('lb-slow', 'down')).toBe('down');
+    const slow = await fleet.store.latest('lb-slow');
+    expect(slow.alpha).toMatchObject({ ok: false, error: 'assertion', icmp: { received: 2 } });
+    expect(slow.alpha?.message).toMatch(/^mean round trip to 127\.0\.0\.1 was [\d.]+ ms; expected at most 0\.001 ms$/);
+    const history = await fleet.historyUntil('lb-slow', (entries) => entries.length > 0);
+    expect(history[0]).toMatchObject({ ok: false, error: 'assertion' });
+  });
+
+  it('a prober without fping on its PATH says so once at start, and its ICMP results are icmp_unavailable', async () => {
+    const emptyPath = await mkdtemp(join(tmpdir(), 'vigil-no-fping-'));
+    const config = await writeConfig('vantages: [alpha]\nallowPrivateTargets: true\n');
+    const env = {
+      REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+      VIGIL_PREFIX: fleet.prefix,
+      PATH: emptyPath,
+    };
+    const prober = spawnVigil(['prober', '--vantage', 'alpha', '-c', config], { env });
+    try {
+      await fleet.recorder();
+      await fleet.scheduler();
+      await fleet.registry.put(
+        checkFromYaml('{ id: lb, vantages: [alpha], interval: 1s, timeout: 800ms, icmp: { host: 127.0.0.1 } }', [
+          'alpha',
+        ]),
+      );
+      const history = await fleet.historyUntil('lb', (entries) => entries.length >= 2, 20_000, 'two rounds');
+      for (const result of history) {
+        expect(result).toMatchObject({
+          ok: false,
+          error: 'icmp_unavailable',
+          message: 'fping is not installed (not found on the PATH, ENOENT)',
+        });
+      }
+      const said = prober.output().match(/this prober cannot ping: fping is not installed/g) ?? [];
+      expect(said, prober.output()).toHaveLength(1);
+      expect(prober.output()).toContain('apt-get install fping');
+    } finally {
+      prober.child.kill('SIGTERM');
+      await prober.exited;
+      await rm(emptyPath, { recursive: true, force: true });
+    }
+  });
+});
