@@ -15,14 +15,14 @@ export const PROBE_ERRORS = [
   'too_many_redirects',
   'protocol',
   'blocked_target',
+  'internal',
+  // New classes go last: a stored history entry names its class by index in this list.
   /** DNS: the name does not exist (rcode NXDOMAIN). */
   'nxdomain',
   /** DNS: the resolver failed to answer (rcode SERVFAIL). */
   'servfail',
   /** DNS: the resolver refused the question (rcode REFUSED). */
   'dns_refused',
-  'internal',
-  // New classes go last: a stored history entry names its class by index in this list.
   /** ICMP: more echo requests went unanswered than the check allows. */
   'icmp_loss',
   /** ICMP: this prober cannot ping (no `fping`, or not permitted to open an ICMP socket). */

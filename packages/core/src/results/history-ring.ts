@@ -10,9 +10,9 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
  *   bytes 0–4  written by the record script: (round − base) × 128 + vantage index × 8 + message slot
  *              (round − base in ms, 33 bits: the script moves the base on past ~99 days; vantage
  *              index 1–15, `<vantage>:i`; message slot 0 none, 1–7 `~m<slot>`)
- *   bytes 5–9  packed here: ok (1 bit), slow (1), error class (4: index in PROBE_ERRORS + 1, 0 none),
+ *   bytes 5–9  packed here: ok (1 bit), slow (1), error class (5: index in PROBE_ERRORS + 1, 0 none),
  *              HTTP status (9: status − 99 for 100–610, 0 none), total latency (16: ms, saturating
- *              at 65.5 s) and start lateness (9: startedAt − round in 10 ms units, saturating at 5.1 s)
+ *              at 65.5 s) and start lateness (8: startedAt − round in 20 ms units, saturating at 5.1 s)
  *
  * Messages are kept apart and deduplicated: a vantage failing with the message it failed with last
  * reuses its slot, so a check failing for hours costs one message, not one an entry. Seven slots
@@ -43,14 +43,14 @@ export function encodeRingOutcome(result: ProbeResult): Buffer {
       ? result.status - STATUS_MIN + 1
       : 0;
   const total = clamp(result.timings.total, UINT16_MAX);
-  const lateness = clamp((result.startedAt - result.round) / 10, 0x1ff);
-  // ok(1) slow(1) error(4) status(9) total(16) lateness(9): 40 bits, as one number (< 2^53).
+  const lateness = clamp((result.startedAt - result.round) / 20, 0xff);
+  // ok(1) slow(1) error(5) status(9) total(16) lateness(8): 40 bits, as one number (< 2^53).
   let packed = result.ok ? 1 : 0;
   packed = packed * 2 + (result.slow ? 1 : 0);
-  packed = packed * 16 + errorIndex;
+  packed = packed * 32 + errorIndex;
   packed = packed * 512 + status;
   packed = packed * 65_536 + total;
-  packed = packed * 512 + lateness;
+  packed = packed * 256 + lateness;
   const out = Buffer.alloc(5);
   out.writeUIntBE(packed, 0, 5);
   return out;
@@ -74,14 +74,14 @@ export function decodeRingEntry(checkId: string, entry: Buffer, e: number, ring:
   if (vantage === undefined) return null;
   const round = ring.base + Math.floor(head / 128);
   let rest = entry.readUIntBE(5, 5);
-  const lateness = (rest % 512) * 10;
-  rest = Math.floor(rest / 512);
+  const lateness = (rest % 256) * 20;
+  rest = Math.floor(rest / 256);
   const total = rest % 65_536;
   rest = Math.floor(rest / 65_536);
   const status = rest % 512;
   rest = Math.floor(rest / 512);
-  const error = PROBE_ERRORS[(rest % 16) - 1];
-  rest = Math.floor(rest / 16);
+  const error = PROBE_ERRORS[(rest % 32) - 1];
+  rest = Math.floor(rest / 32);
   const slow = rest % 2 === 1;
   const ok = Math.floor(rest / 2) % 2 === 1;
   const message = slot === 0 ? undefined : ring.messages.get(slot);
