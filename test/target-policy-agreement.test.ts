@@ -189,7 +189,9 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
           ? { ...check, http: { ...check.http, url: 'http://10.9.9.9/' } }
           : check.kind === 'tcp'
             ? { ...check, tcp: { ...check.tcp, port: 1 } }
-            : { ...check, dns: { ...check.dns, server: '10.9.9.9' } };
+            : check.kind === 'dns'
+              ? { ...check, dns: { ...check.dns, server: '10.9.9.9' } }
+              : check;
       expect(allowances.guardFor(moved)).toBeUndefined();
       const other = await probe(
         { ...check, id: 'other' },

@@ -14,6 +14,10 @@ export const KIND_FLAGS = {
     value: '[type:]name[@server]',
     help: "ask for this record (default type A), of this resolver (default: the prober host's)",
   },
+  heartbeat: {
+    value: 'grace',
+    help: 'expect a ping every interval, this late at most (the URL: vigil checks token ID)',
+  },
 } satisfies Record<CheckKind, { value: string; help: string }>;
 
 /** Core's CHECK_LIST_STATES; the compiler checks the list is complete, so `--help` need not load core. */

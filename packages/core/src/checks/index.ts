@@ -25,6 +25,12 @@ export {
   dnsServer,
   dnsSpecSchema,
 } from './kinds/dns.js';
+export {
+  type HeartbeatSpec,
+  heartbeatDeadline,
+  heartbeatSpecSchema,
+  nextScheduledRun,
+} from './kinds/heartbeat.js';
 export { type HttpSpec, httpSpecSchema, REDACTED, type StatusRange } from './kinds/http.js';
 export {
   CHECK_KINDS,
@@ -33,12 +39,14 @@ export {
   checkLimitKey,
   checkTarget,
   describeCheckTarget,
+  isProbed,
   type KindSettings,
   type KindSpec,
   kindModule,
   kindSettingsOf,
   kindsIn,
   type PolicyTarget,
+  type ProbedCheckKind,
   pickKindSettings,
   policyHostsOf,
   publicCheckTarget,

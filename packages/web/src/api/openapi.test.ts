@@ -37,6 +37,7 @@ const CHECK_FIELDS = [
   'http',
   'tcp',
   'dns',
+  'heartbeat',
   'interval',
   'timeout',
   'vantages',

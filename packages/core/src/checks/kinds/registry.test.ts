@@ -48,6 +48,13 @@ const SAMPLES: Record<
     public: 'MX example.com',
     limit: '9.9.9.9:53',
   },
+  heartbeat: {
+    input: { heartbeat: { grace: '2m', schedule: '0 3 * * *', timezone: 'Europe/Paris' } },
+    target: 'heartbeat push "0 3 * * *" Europe/Paris +2m',
+    people: 'push "0 3 * * *" Europe/Paris, grace 2m',
+    public: 'heartbeat',
+    limit: 'push',
+  },
 };
 
 describe('the registry of check kinds', () => {
