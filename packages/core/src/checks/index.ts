@@ -15,6 +15,15 @@ export {
 } from './check.js';
 export { CheckRegistry } from './check-registry.js';
 export { CHECK_LIST_STATES, type CheckListState, type CheckStateName } from './check-state-name.js';
+export {
+  type HeartbeatState,
+  HeartbeatStore,
+  MAX_PING_BODY,
+  PING_RATE_LIMIT,
+  type PingEntry,
+  type PingKind,
+  type PingOutcome,
+} from './heartbeat-store.js';
 export type { AnyCheckKindModule, CheckKindModule, KindFlag, PolicyHost } from './kinds/check-kind.js';
 export {
   DNS_PORT,

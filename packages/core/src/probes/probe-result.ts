@@ -22,6 +22,10 @@ export const PROBE_ERRORS = [
   /** DNS: the resolver refused the question (rcode REFUSED). */
   'dns_refused',
   'internal',
+  /** Heartbeat: no successful ping by the time one was due (interval or schedule, and the grace). */
+  'missed',
+  /** Heartbeat: the job said it failed (`/fail`, or a non-zero exit code). */
+  'job_failed',
 ] as const;
 export type ProbeErrorClass = (typeof PROBE_ERRORS)[number];
 
