@@ -220,6 +220,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       async handler({ params, token, reply }) {
         await changeableCheck(ctx, token, params.id);
         await ctx.checks.delete(params.id);
+        await ctx.heartbeats.forget(params.id);
         return reply.code(204).send();
       },
     }),
