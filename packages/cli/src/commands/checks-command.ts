@@ -73,6 +73,11 @@ export function registerChecks(program: Command, cli: () => Promise<CliContext>)
       (await actions()).add(await cli(), id, opts),
     );
   checks
+    .command('token <id>')
+    .description('a new ping token for a heartbeat check, shown this once; the previous one stops working')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => (await actions()).token(await cli(), id, opts));
+  checks
     .command('rm <id>')
     .description('remove a check: its probes stop within a scheduler tick')
     .action(async (id: string) => (await actions()).remove(await cli(), id));

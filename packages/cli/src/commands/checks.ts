@@ -67,6 +67,20 @@ function isEmptyList(value: unknown): boolean {
   return Array.isArray(value) && value.length === 0;
 }
 
+/** `vigil checks token <id>`: a heartbeat check's new ping token and URL, printed once. */
+export async function token(cli: CliContext, id: string, opts: { json?: boolean }) {
+  const made = await cli.api().post<{ check: string; token: string; pingUrl: string }>(`${checkPath(id)}/token`);
+  if (opts.json) return cli.json(made);
+  cli.out(
+    [
+      `New ping token for ${made.check} (shown this once; the previous one no longer works):`,
+      `  ${made.token}`,
+      'Have the job ping when it is done (append /start when it starts, /fail or /<exit code> when it fails):',
+      `  curl -fsS -m 10 --retry 3 ${made.pingUrl}`,
+    ].join('\n'),
+  );
+}
+
 /** `vigil checks rm <id>`. */
 export async function remove(cli: CliContext, id: string) {
   await cli.api().delete(checkPath(id));
