@@ -163,12 +163,12 @@ checks:
 
   it('refuses a check with both or neither of http and tcp', () => {
     expect(configError(`vantages: [a]\nchecks: [{ id: x }]`).message).toContain(
-      'checks[0].http: expected exactly one of http, tcp or dns',
+      'checks[0].http: expected exactly one of http, tcp, dns or heartbeat',
     );
     expect(
       configError(`vantages: [a]\nchecks: [{ id: x, http: { url: "https://a.example/" }, dns: { name: a.example } }]`)
         .message,
-    ).toContain('checks[0].http: expected exactly one of http, tcp or dns');
+    ).toContain('checks[0].http: expected exactly one of http, tcp, dns or heartbeat');
   });
 
   it('expands $VAR references and their defaults from the environment, and names a missing one', () => {

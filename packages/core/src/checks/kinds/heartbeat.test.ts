@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDefaultsSchema, checkInputSchema, resolveCheck } from '../check.js';
+import { checkDefaultsSchema, checkInputSchema, resolveCheck, resolvedCheckIssues } from '../check.js';
 import { heartbeatDeadline, heartbeatSpecSchema, nextScheduledRun } from './heartbeat.js';
 import { isProbed } from './registry.js';
 
@@ -28,6 +28,16 @@ describe('the heartbeat kind', () => {
     expect(issues({ timezone: 'Europe/Paris' })).toEqual(['timezone']);
     expect(issues({ grace: 'soon' })).toEqual(['grace']);
     expect(heartbeatSpecSchema.parse({})).toEqual({ grace: MIN });
+  });
+
+  it('may be due weekly, and a run may outlast the interval; a probed check may not', () => {
+    const issues = (input: Record<string, unknown>) =>
+      resolvedCheckIssues(resolveCheck(checkInputSchema.parse({ id: 'c', ...input }), checkDefaultsSchema.parse({})));
+    expect(issues({ interval: '7d', timeout: '2h', heartbeat: {} })).toEqual([]);
+    expect(issues({ timeout: '1h', heartbeat: { schedule: '0 3 * * *' } })).toEqual([]);
+    expect(issues({ interval: '7d', timeout: '2h', tcp: { host: 'a.example', port: 1 } }).map((i) => i.path)).toEqual([
+      ['interval'],
+    ]);
   });
 
   it('is due an interval and the grace after the last success', () => {
