@@ -1,6 +1,6 @@
 import { parseConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
-import { WebServer } from '@vigil/web';
+import { createWebContext, WebServer } from '@vigil/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
@@ -11,10 +11,17 @@ describe('heartbeat end to end: pings over HTTP → notifier → SMTP', () => {
   let mail: MailSink;
   let web: WebServer;
   let url: string;
+  const config = parseConfig(`
+vantages: [alpha]
+components: [{ id: jobs, name: Batch jobs }]
+checks:
+  - { id: backup, name: Nightly backup, component: jobs, interval: 2s, timeout: 2s, heartbeat: { grace: 1s } }
+${pagingYaml()}`);
   beforeEach(async () => {
     fleet = await startFleet(['alpha']);
     mail = await startMailSink();
-    web = new WebServer(fleet.ctx);
+    // The web role as it runs: this fleet's Redis, and the config whose component the status page shows.
+    web = new WebServer(createWebContext(fleet, { config, secret: 'test-secret-0123456789' }));
     url = await web.listen(0);
   });
   afterEach(async () => {
@@ -24,12 +31,6 @@ describe('heartbeat end to end: pings over HTTP → notifier → SMTP', () => {
   });
 
   it('pings on time keep it up; none past the grace pages the on-call; the next ping resolves it', async () => {
-    const config = parseConfig(`
-vantages: [alpha]
-components: [{ id: jobs, name: Batch jobs }]
-checks:
-  - { id: backup, name: Nightly backup, component: jobs, interval: 2s, timeout: 2s, heartbeat: { grace: 1s } }
-${pagingYaml()}`);
     const [check] = config.checks;
     if (!check) throw new Error('fixture did not parse');
     await fleet.registry.put(check);
@@ -60,6 +61,11 @@ ${pagingYaml()}`);
     expect(page?.text).toContain('missed');
     const [incident] = await fleet.incidents.listOpen();
     expect(incident?.members).toEqual([expect.objectContaining({ checkId: 'backup', error: 'missed' })]);
+    // The status page shows it as it shows any check: its component in a major outage.
+    const summary = (await (await fetch(`${url}/api/v2/summary.json`)).json()) as {
+      components: { name: string; status: string }[];
+    };
+    expect(summary.components).toEqual([expect.objectContaining({ name: 'Batch jobs', status: 'major_outage' })]);
 
     expect(await ping()).toBe(200);
     await eventually(

@@ -1,6 +1,24 @@
-import { MAX_PING_BODY, PING_RATE_LIMIT } from '@vigil/core';
+import type { Socket } from 'node:net';
+import { MAX_PING_BODY, PING_RATE_LIMIT, type Redis } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPrefix, seedOwned, testWebApp } from '../testing.js';
+
+/** Socket writes on a connection while `run` runs: ioredis writes each command (or pipeline) at once, one round trip each. */
+async function writesDuring(redis: Redis, run: () => Promise<unknown>): Promise<number> {
+  const stream = (redis as unknown as { stream: Socket }).stream;
+  const write = stream.write;
+  let writes = 0;
+  stream.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    writes++;
+    return write.apply(this, args);
+  } as Socket['write'];
+  try {
+    await run();
+  } finally {
+    stream.write = write;
+  }
+  return writes;
+}
 
 describe('ping routes and the heartbeat API', () => {
   let t: Awaited<ReturnType<typeof testWebApp>>;
@@ -100,6 +118,18 @@ describe('ping routes and the heartbeat API', () => {
     expect((await t.app.inject({ method: 'GET', url: `/ping/${token}/later` })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'HEAD', url: `/ping/${token}` })).statusCode).toBe(404);
     expect(await readPrefix(t.ctx)).toEqual(before);
+  });
+
+  it('answers a ping, known or unknown, in one round trip to Redis', async () => {
+    const token = await newToken();
+    await t.app.inject({ method: 'POST', url: `/ping/${token}` }); // the script is loaded once per connection
+    const known = await writesDuring(t.ctx.redis, () =>
+      t.app.inject({ method: 'POST', url: `/ping/${token}/0`, payload: 'done' }),
+    );
+    const unknown = await writesDuring(t.ctx.redis, () =>
+      t.app.inject({ method: 'POST', url: '/ping/hb_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB', payload: 'done' }),
+    );
+    expect({ known, unknown }).toEqual({ known: 1, unknown: 1 });
   });
 
   it('rate-limits pings per token with 429 and Retry-After', async () => {
