@@ -170,6 +170,14 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     const fresh = JSON.parse(again.output) as { pingUrl: string };
     expect((await fetch(url)).status).toBe(404);
     expect((await fetch(`${fresh.pingUrl}/start`)).status).toBe(200);
+    expect((await fetch(`${fresh.pingUrl}/4`, { method: 'POST', body: 'dumped 3 GB, then: disk full' })).status).toBe(
+      200,
+    );
+    const shown = await runVigil(['checks', 'show', 'backup'], { env });
+    expect(shown.output).toContain('pushed        by the job (no vantages); a start must succeed within 10s');
+    expect(shown.output).toMatch(/last ping {5}\S+Z \(exit code 4\); last success \S+Z$/m);
+    expect(shown.output).toContain('last message  dumped 3 GB, then: disk full');
+    expect(shown.output).not.toContain('quorum');
     const [table, probed] = await Promise.all([
       runVigil(['checks', 'ls'], { env }),
       runVigil(['checks', 'token', 'web'], { env }),
