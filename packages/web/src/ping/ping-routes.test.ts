@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { MAX_PING_BODY, PING_RATE_LIMIT, type Redis } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readPrefix, seedOwned, testWebApp } from '../testing.js';
+import { readPrefix, seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
 
 /** Socket writes on a connection while `run` runs: ioredis writes each command (or pipeline) at once, one round trip each. */
 async function writesDuring(redis: Redis, run: () => Promise<unknown>): Promise<number> {
@@ -158,5 +158,19 @@ describe('ping routes and the heartbeat API', () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/checks/team-a-web/token', headers: auth });
     expect(response.statusCode).toBe(409);
     expect(response.json().error.message).toContain('http check');
+  });
+});
+
+describe('the ping URL a new token comes with', () => {
+  it('is on the fleet’s public address when the config names one', async () => {
+    const t = await testWebApp({ ...TEST_CONFIG, notifier: { publicUrl: 'https://status.example.com/' } });
+    try {
+      const { heartbeatId } = await seedOwned(t.ctx, 'team-a');
+      const { auth } = await t.token({ owner: 'ops', scope: 'admin' });
+      const made = await t.app.inject({ method: 'POST', url: `/api/v1/checks/${heartbeatId}/token`, headers: auth });
+      expect(made.json().pingUrl).toMatch(/^https:\/\/status\.example\.com\/ping\/hb_/);
+    } finally {
+      await t.cleanup();
+    }
   });
 });

@@ -34,7 +34,8 @@ export function heartbeatRoutes(ctx: WebContext): Route[] {
       async handler({ params, token, request, reply }) {
         const check = await heartbeatCheck(ctx, token, params.id);
         const secret = await ctx.heartbeats.rotate(check.id, ctx.clock.now());
-        const base = `${request.protocol}://${request.host}`;
+        // The fleet's public address when the config names one (behind a proxy, the request's host is not it).
+        const base = ctx.config.notifier.publicUrl ?? `${request.protocol}://${request.host}`;
         return reply.code(201).send({ check: check.id, token: secret, pingUrl: `${base}/ping/${secret}` });
       },
     }),
