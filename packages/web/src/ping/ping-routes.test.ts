@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { MAX_PING_BODY, PING_RATE_LIMIT, type Redis } from '@vigil/core';
+import { Writable } from 'node:stream';
+import { createLogger, MAX_PING_BODY, PING_RATE_LIMIT, type Redis } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
 import { readPrefix, seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
 
 /** Socket writes on a connection while `run` runs: ioredis writes each command (or pipeline) at once, one round trip each. */
@@ -130,6 +132,36 @@ describe('ping routes and the heartbeat API', () => {
       t.app.inject({ method: 'POST', url: '/ping/hb_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB', payload: 'done' }),
     );
     expect({ known, unknown }).toEqual({ known: 1, unknown: 1 });
+  });
+
+  it('never writes the token to the log, whatever the answer', async () => {
+    const token = await newToken();
+    let logged = '';
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const app = buildApp({ ...t.ctx, log: createLogger({ level: 'debug', destination }) });
+    try {
+      for (const url of [
+        `/ping/${token}`,
+        `/ping/${token}/9`,
+        `/ping/${token}/later`,
+        `/ping/${token}x`,
+        `/ping/${token}/a/b`,
+      ]) {
+        await app.inject({ method: 'POST', url, payload: 'x'.repeat(MAX_PING_BODY + 1) });
+        await app.inject({ method: 'POST', url });
+      }
+      for (let i = 0; i < PING_RATE_LIMIT.max; i++) await app.inject({ method: 'GET', url: `/ping/${token}` });
+    } finally {
+      await app.close();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logged).toContain('/ping/:token');
+    expect(logged).not.toContain(token.slice(3));
   });
 
   it('rate-limits pings per token with 429 and Retry-After', async () => {
