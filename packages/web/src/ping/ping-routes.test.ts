@@ -186,6 +186,18 @@ describe('ping routes and the heartbeat API', () => {
     expect((await t.app.inject({ url: `/ping/${fresh}` })).statusCode).toBe(404);
   });
 
+  it('a heartbeat replaced by a probed check loses its token', async () => {
+    const token = await newToken();
+    const replaced = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/checks/${id}`,
+      headers: auth,
+      payload: { interval: '1m', vantages: ['alpha'], http: { url: 'https://example.com/' } },
+    });
+    expect(replaced.statusCode, replaced.body).toBe(200);
+    expect((await t.app.inject({ url: `/ping/${token}` })).statusCode).toBe(404);
+  });
+
   it('gives a probed check no token: 409 naming its kind', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/checks/team-a-web/token', headers: auth });
     expect(response.statusCode).toBe(409);
