@@ -28,6 +28,7 @@ interface Ready {
   url: string;
   token: string;
   sampleCheck: string;
+  pingTokens: string[];
 }
 
 interface Load {
@@ -41,7 +42,12 @@ interface Load {
 /** Drives one request shape at `concurrency` for `durationMs`; every answer must have `status`. */
 async function drive(
   pool: Pool,
-  request: { method: 'GET' | 'POST' | 'PUT'; path: string; headers?: Record<string, string>; body?: () => string },
+  request: {
+    method: 'GET' | 'POST' | 'PUT';
+    path: string | (() => string);
+    headers?: Record<string, string>;
+    body?: () => string;
+  },
   status: number,
   options: ApiBenchOptions,
 ): Promise<Load> {
@@ -54,7 +60,7 @@ async function drive(
       const t0 = performance.now();
       const response = await pool.request({
         method: request.method,
-        path: request.path,
+        path: typeof request.path === 'string' ? request.path : request.path(),
         headers: { ...request.headers, ...(request.body && { 'content-type': 'application/json' }) },
         ...(request.body && { body: request.body() }),
       });
@@ -90,6 +96,8 @@ export async function apiBench(options: ApiBenchOptions = API_DEFAULTS): Promise
   const [vigil, bare] = pools as [Pool, Pool];
   const auth = { authorization: `Bearer ${ready.token}` };
   let created = 0;
+  let pinged = 0;
+  const pingPath = () => `/ping/${ready.pingTokens[pinged++ % ready.pingTokens.length]}`;
   const scenarios: { name: string; vigil: () => Promise<Load>; bare: () => Promise<Load> }[] = [
     {
       name: 'GET /api/v1/checks/:id',
@@ -128,6 +136,12 @@ export async function apiBench(options: ApiBenchOptions = API_DEFAULTS): Promise
           201,
           options,
         ),
+    },
+    {
+      // One script per ping (token, rate limit, state, stream); tokens taken in turn stay under their limits.
+      name: 'POST /ping/:token (heartbeat)',
+      vigil: () => drive(vigil, { method: 'POST', path: pingPath, body: () => '{"log":"backup done"}' }, 200, options),
+      bare: () => drive(bare, { method: 'POST', path: '/ping', body: () => '{"log":"backup done"}' }, 200, options),
     },
     {
       name: 'GET / (status page)',
@@ -181,6 +195,8 @@ export async function apiBench(options: ApiBenchOptions = API_DEFAULTS): Promise
       'every Vigil request verifies its bearer token and counts it against the rate limit in Redis',
       'public routes (/, /api/v2): no token; the 1,000 checks are one public component with 90-day bars; the',
       'page model is rebuilt at most every 2 s; the peer for them serves the same rendered page from memory',
+      'POST /ping: no bearer token; one Redis script per ping (token hash, its rate limit, state, stream),',
+      'over 3,000 heartbeat checks whose tokens take turns (each allows 30 pings a minute)',
     ],
   };
   return { name: 'api', tables: [table], data };

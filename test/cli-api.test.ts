@@ -187,6 +187,37 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     expect(removed.code, removed.output).toBe(0);
   });
 
+  it('adds a heartbeat check with --heartbeat, prints its ping token once, and a new token retires the old one', async () => {
+    const env = api.env(admin);
+    const added = await runVigil(['checks', 'add', 'backup', '--heartbeat', '5m', '--interval', '1h'], { env });
+    expect(added.code, added.output).toBe(0);
+    const made = await runVigil(['checks', 'token', 'backup'], { env });
+    expect(made.code, made.output).toBe(0);
+    const url = /curl -fsS -m 10 --retry 3 (\S+)/.exec(made.output)?.[1] ?? '';
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ping\/hb_[A-Za-z0-9_-]{32}$/);
+    expect((await fetch(url, { method: 'POST', body: 'dumped 3 GB' })).status).toBe(200);
+    const again = await runVigil(['checks', 'token', 'backup', '--json'], { env });
+    const fresh = JSON.parse(again.output) as { pingUrl: string };
+    expect((await fetch(url)).status).toBe(404);
+    expect((await fetch(`${fresh.pingUrl}/start`)).status).toBe(200);
+    expect((await fetch(`${fresh.pingUrl}/4`, { method: 'POST', body: 'dumped 3 GB, then: disk full' })).status).toBe(
+      200,
+    );
+    const shown = await runVigil(['checks', 'show', 'backup'], { env });
+    expect(shown.output).toContain('pushed        by the job (no vantages); a start must succeed within 10s');
+    expect(shown.output).toMatch(/last ping {5}\S+Z \(exit code 4\); last success \S+Z$/m);
+    expect(shown.output).toContain('last message  dumped 3 GB, then: disk full');
+    expect(shown.output).not.toContain('quorum');
+    const [table, probed] = await Promise.all([
+      runVigil(['checks', 'ls'], { env }),
+      runVigil(['checks', 'token', 'web'], { env }),
+    ]);
+    expect(table.output).toMatch(/^backup\s+new\s+heartbeat\s+push every interval, grace 5m\s+1h/m);
+    expect(probed.code).not.toBe(0);
+    expect(probed.output).toContain('only a heartbeat check has a ping token');
+    expect((await runVigil(['checks', 'rm', 'backup'], { env })).code).toBe(0);
+  });
+
   it('refuses bad input with exit 2, naming the flag', async () => {
     const env = api.env(admin);
     const [component, interval, both] = await Promise.all([
@@ -200,7 +231,7 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
     expect(interval.output).toContain('--interval: expected a duration');
     expect(both.code).toBe(2);
     expect(both.output).toContain(
-      'expected exactly one: --http URL, --tcp HOST:PORT, --dns [TYPE:]NAME[@SERVER] or --icmp HOST',
+      'expected exactly one: --http URL, --tcp HOST:PORT, --dns [TYPE:]NAME[@SERVER], --icmp HOST or --heartbeat GRACE',
     );
     expect(await api.redis.hexists(api.keys.checks, 'x')).toBe(0);
   });

@@ -217,7 +217,9 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
             ? { ...check, tcp: { ...check.tcp, port: 1 } }
             : check.kind === 'dns'
               ? { ...check, dns: { ...check.dns, server: '10.9.9.9' } }
-              : { ...check, icmp: { ...check.icmp, host: '10.9.9.9' } };
+              : check.kind === 'icmp'
+                ? { ...check, icmp: { ...check.icmp, host: '10.9.9.9' } }
+                : check;
       expect(allowances.guardFor(moved)).toBeUndefined();
       const other = await probe(
         { ...check, id: 'other' },

@@ -1,13 +1,15 @@
 /**
  * The server side of `pnpm bench api`, in a process of its own: Vigil's web role on real Redis with
- * `checks` checks registered for one token, and a bare Fastify app answering the same shapes from
- * memory. Sends `{ url, bareUrl, token, sampleCheck }` to the parent, cleans up on SIGTERM.
+ * `checks` checks registered for one token (and heartbeat checks with a ping token each), and a bare
+ * Fastify app answering the same shapes from memory. Sends `{ url, bareUrl, token, sampleCheck,
+ * pingTokens }` to the parent, cleans up on SIGTERM.
  */
 import {
   type Check,
   CheckRegistry,
   checkInputSchema,
   createLogger,
+  HeartbeatStore,
   resolveCheck,
   systemClock,
   TokenStore,
@@ -20,6 +22,8 @@ import Fastify from 'fastify';
 import { benchRedis } from './redis.js';
 
 const count = Number(process.argv[2] ?? 1000);
+/** Heartbeat checks, one ping token each: 30 pings a minute per token, so many tokens carry the load. */
+const PING_TOKENS = Number(process.argv[3] ?? 3000);
 const bench = await benchRedis();
 const config = validateConfig(
   { vantages: ['alpha', 'beta', 'gamma'], components: [{ id: 'shop', name: 'Shop' }] },
@@ -57,6 +61,15 @@ for (const check of checks) {
 }
 await seed.exec();
 
+// Heartbeat checks with a ping token each, enough that the load stays under every token's rate limit.
+const heartbeats = new HeartbeatStore(stores);
+const pingTokens: string[] = [];
+for (let i = 0; i < PING_TOKENS; i++) {
+  const input = checkInputSchema.parse({ id: `job-${String(i).padStart(5, '0')}`, interval: '1h', heartbeat: {} });
+  await registry.put({ ...resolveCheck(input, config.defaults), owner: 'bench' });
+  pingTokens.push(await heartbeats.rotate(input.id, Date.now()));
+}
+
 const web = new WebServer(
   createWebContext(
     { ...stores, log: createLogger({ level: 'warn', destination: process.stderr }), clock: systemClock },
@@ -72,12 +85,13 @@ const page = JSON.stringify({ items: checks.slice(0, 100), nextCursor: checks[99
 bare.get('/check', async (_request, reply) => reply.type('application/json').send(one));
 bare.get('/checks', async (_request, reply) => reply.type('application/json').send(page));
 bare.post('/checks', async (_request, reply) => reply.code(201).type('application/json').send(one));
+bare.post('/ping', async (_request, reply) => reply.type('application/json').send('{"ok":true}'));
 // The status page as Vigil renders it, served from memory: what a CDN in front of it would do.
 const renderedPage = await (await fetch(`${url}/`)).text();
 bare.get('/page', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderedPage));
 const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
-process.send?.({ url, bareUrl, token, sampleCheck: checks[0]?.id ?? 'check-00000' });
+process.send?.({ url, bareUrl, token, sampleCheck: checks[0]?.id ?? 'check-00000', pingTokens });
 process.once('SIGTERM', async () => {
   await Promise.all([web.close(), bare.close()]);
   await bench.cleanup();

@@ -1,5 +1,6 @@
 import {
   CheckRegistry,
+  HeartbeatStore,
   IncidentStore,
   MaintenanceSource,
   MaintenanceStore,
@@ -52,6 +53,8 @@ export interface NotifierContext extends RoleContext {
   results: ResultStore;
   rounds: RoundBook;
   checkStates: CheckStates;
+  /** Heartbeat checks' pings and their state. */
+  heartbeats: HeartbeatStore;
   incidents: IncidentStore;
   maintenances: MaintenanceStore;
   /** vigil.yaml's maintenances and the API's. */
@@ -102,6 +105,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
     rounds: new RoundBook(stores),
     checkStates: new CheckStates(stores),
+    heartbeats: new HeartbeatStore(stores),
     incidents,
     maintenances,
     maintenanceSource,

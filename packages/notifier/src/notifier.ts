@@ -1,6 +1,7 @@
 import { BlindSpots } from './evaluation/blind-spots.js';
 import { CheckCatalog } from './evaluation/check-catalog.js';
 import { Evaluator } from './evaluation/evaluator.js';
+import { HeartbeatWatch } from './evaluation/heartbeat-watch.js';
 import { ResultRecorder } from './evaluation/result-recorder.js';
 import { VantageHealth } from './evaluation/vantage-health.js';
 import { IncidentDesk } from './incidents/incident-desk.js';
@@ -15,6 +16,8 @@ export interface NotifierOptions {
   /** How often due rounds are decided, and how often the fleet is judged. */
   tickMs?: number;
   fleetTickMs?: number;
+  /** How often heartbeat pings are read and heartbeat checks judged late. */
+  heartbeatTickMs?: number;
   recorderConcurrency?: number;
 }
 
@@ -30,6 +33,7 @@ export class Notifier {
   private readonly evaluator: Evaluator;
   private readonly desk: IncidentDesk;
   private readonly blindSpots: BlindSpots;
+  private readonly heartbeats: HeartbeatWatch;
   private readonly deliveries: Deliveries;
   private readonly escalations: Escalations;
   private readonly reactor: IncidentReactor;
@@ -50,6 +54,7 @@ export class Notifier {
     this.desk = new IncidentDesk(ctx, { catalog: this.catalog });
     this.evaluator = new Evaluator(ctx, { catalog: this.catalog, desk: this.desk, health: this.health });
     this.blindSpots = new BlindSpots(ctx, { catalog: this.catalog });
+    this.heartbeats = new HeartbeatWatch(ctx, { catalog: this.catalog, evaluator: this.evaluator });
     this.recorder = new ResultRecorder(ctx, {
       ...(options.recorderConcurrency && { concurrency: options.recorderConcurrency }),
       onBatch: (recorded) => this.evaluator.onResults(recorded),
@@ -71,9 +76,11 @@ export class Notifier {
     await this.reactor.start();
     await this.subscriberMailer?.start();
     await this.recorder.start();
+    await this.heartbeats.start();
     const tick = this.options.tickMs ?? 250;
     const fleetTick = this.options.fleetTickMs ?? 2_000;
     this.every('rounds', tick, () => this.evaluator.decideDue());
+    this.every('heartbeats', this.options.heartbeatTickMs ?? 1_000, () => this.heartbeats.tick());
     this.every('fleet', fleetTick, async () => {
       await this.health.tick();
       await this.blindSpots.tick();

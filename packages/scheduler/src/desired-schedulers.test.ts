@@ -109,3 +109,17 @@ describe('desiredSchedulers: slots', () => {
     expect(desiredSchedulers(checks(10, { vantages: ['nowhere'] }), VANTAGES).size).toBe(0);
   });
 });
+
+describe('desiredSchedulers: kinds nothing probes', () => {
+  it('gives a heartbeat check no slot on any vantage, and its probed neighbours theirs', () => {
+    const [heartbeat] = parseConfig(
+      `vantages: [alpha, beta, gamma]\nchecks: [{ id: hb, heartbeat: { grace: 2m } }]`,
+    ).checks;
+    if (!heartbeat) throw new Error('fixture did not parse');
+    const found = slotsOfChecks(desiredSchedulers([heartbeat, ...checks(3)], VANTAGES));
+    for (const vantage of VANTAGES) {
+      expect(found.get(vantage)?.has('hb')).toBe(false);
+      expect(found.get(vantage)?.size).toBe(3);
+    }
+  });
+});

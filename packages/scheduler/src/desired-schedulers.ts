@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Check, type SlotJobData, toProbeTarget } from '@vigil/core';
+import { type Check, isProbed, type SlotJobData, toProbeTarget } from '@vigil/core';
 import { slotOffset } from './offset.js';
 
 /** The most checks one slot job probes; a larger slot is split into chunks of at most this many. */
@@ -41,7 +41,7 @@ export function slotSchedulerId(slot: { every: number; offset: number; chunk: nu
   return `slot.${slot.every}.${slot.offset}.${slot.chunk}@${slot.vantage}`;
 }
 
-/** Every slot scheduler the registry calls for: paused checks are in none. */
+/** Every slot scheduler the registry calls for: paused checks, and kinds nothing probes (heartbeats), are in none. */
 export function desiredSchedulers(
   checks: readonly Check[],
   vantageIds: readonly string[],
@@ -51,7 +51,7 @@ export function desiredSchedulers(
   const slots = new Map<string, { vantage: string; every: number; offset: number; members: Map<string, string> }>();
   const targets = new Map<string, string>();
   for (const check of checks) {
-    if (check.paused) continue;
+    if (check.paused || !isProbed(check)) continue;
     const every = check.intervalMs;
     const offset = slotOffset(check.id, every);
     const target = JSON.stringify(toProbeTarget(check));

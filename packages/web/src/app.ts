@@ -6,11 +6,13 @@ import { ackRoutes } from './api/routes/ack.js';
 import { checkRoutes } from './api/routes/checks.js';
 import { fleetRoutes } from './api/routes/fleet.js';
 import { healthRoutes } from './api/routes/health.js';
+import { heartbeatRoutes } from './api/routes/heartbeats.js';
 import { incidentRoutes } from './api/routes/incidents.js';
 import { maintenanceRoutes } from './api/routes/maintenances.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
+import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
 /** API bodies are small documents; anything larger is refused before it is parsed. */
@@ -21,6 +23,7 @@ export const API_VERSION = '1.0.0';
 export function webRoutes(ctx: WebContext): Route[] {
   const routes = [
     ...checkRoutes(ctx),
+    ...heartbeatRoutes(ctx),
     ...incidentRoutes(ctx),
     ...maintenanceRoutes(ctx),
     ...fleetRoutes(ctx),
@@ -83,6 +86,7 @@ export function buildApp(ctx: WebContext): FastifyInstance {
     );
   });
   registerRoutes(app, ctx, webRoutes(ctx));
+  registerPingRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
 }

@@ -1,5 +1,6 @@
 import type {
   CheckRegistry,
+  HeartbeatStore,
   IncidentStore,
   MaintenanceSource,
   MaintenanceStore,
@@ -22,6 +23,8 @@ export interface WebContext extends RoleContext {
   guard: TargetGuard;
   checks: CheckRegistry;
   tokens: TokenStore;
+  /** Heartbeat checks' ping tokens and pings. */
+  heartbeats: HeartbeatStore;
   results: ResultStore;
   incidents: IncidentStore;
   maintenances: MaintenanceStore;

@@ -82,6 +82,9 @@ export interface OwnedFixtures {
   maintenanceId: string;
   /** A signed acknowledge link token for the incident, as a page carries it. */
   ackToken: string;
+  /** A heartbeat check of the owner's, and its ping token. */
+  heartbeatId: string;
+  pingToken: string;
 }
 
 /** One of each resource an owner can have, written with the core stores rather than the API under test. */
@@ -129,7 +132,18 @@ export async function seedOwned(ctx: WebContext, owner: string): Promise<OwnedFi
   });
   await ctx.maintenances.create(maintenance);
   const ackToken = createAckToken(ctx.secret, { incidentId, episode: 1, by: 'ana', ttlMs: 86_400_000, now });
-  return { checkId: check.id, incidentId, maintenanceId: maintenance.id, ackToken };
+  const heartbeatInput = checkInputSchema.parse({ id: `${owner}-backup`, interval: '1h', heartbeat: { grace: '5m' } });
+  const heartbeat = { ...resolveCheck(heartbeatInput, ctx.config.defaults), owner };
+  await ctx.checks.createOwned(heartbeat, Number.MAX_SAFE_INTEGER);
+  const pingToken = await ctx.heartbeats.rotate(heartbeat.id, now);
+  return {
+    checkId: check.id,
+    incidentId,
+    maintenanceId: maintenance.id,
+    ackToken,
+    heartbeatId: heartbeat.id,
+    pingToken,
+  };
 }
 
 /** The keys under a test app's prefix (SCAN, never KEYS). */

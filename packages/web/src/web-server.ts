@@ -1,5 +1,6 @@
 import {
   CheckRegistry,
+  HeartbeatStore,
   IncidentStore,
   MaintenanceSource,
   MaintenanceStore,
@@ -42,6 +43,7 @@ export function createWebContext(base: RoleContext, input: WebInput): WebContext
     guard: new TargetGuard({ allowPrivateTargets: config.allowPrivateTargets, allowTargets: config.allowTargets }),
     checks,
     tokens,
+    heartbeats: new HeartbeatStore(stores),
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
     incidents,
     maintenances,

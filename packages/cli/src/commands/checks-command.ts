@@ -15,6 +15,10 @@ export const KIND_FLAGS = {
     help: "ask for this record (default type A), of this resolver (default: the prober host's)",
   },
   icmp: { value: 'host', help: 'ping this host (an IP address or a name) with ICMP echo requests' },
+  heartbeat: {
+    value: 'grace',
+    help: 'expect a ping every interval, this late at most (the URL: vigil checks token ID)',
+  },
 } satisfies Record<CheckKind, { value: string; help: string }>;
 
 /** Core's CHECK_LIST_STATES; the compiler checks the list is complete, so `--help` need not load core. */
@@ -69,6 +73,11 @@ export function registerChecks(program: Command, cli: () => Promise<CliContext>)
     .action(async (id: string | undefined, opts: CheckFlags & { file?: string; json?: boolean }) =>
       (await actions()).add(await cli(), id, opts),
     );
+  checks
+    .command('token <id>')
+    .description('a new ping token for a heartbeat check, shown this once; the previous one stops working')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => (await actions()).token(await cli(), id, opts));
   checks
     .command('rm <id>')
     .description('remove a check: its probes stop within a scheduler tick')

@@ -2,7 +2,7 @@ import type { ProbeResult, UptimeReport } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
 import { type CheckFlags, checkFromFile, checkFromFlags, flagFor, inFile } from '../check-input.js';
 import type { CliContext } from '../cli-context.js';
-import { renderCheck, renderCheckList } from '../output/check-render.js';
+import { type PingsView, renderCheck, renderCheckList } from '../output/check-render.js';
 import { inputError, relabelIssues } from '../output/field-errors.js';
 
 /** Results `checks show` lists. */
@@ -26,12 +26,13 @@ export async function list(
 export async function show(cli: CliContext, id: string, opts: { json?: boolean }) {
   const api = cli.api();
   const check = await api.get<CheckView>(checkPath(id));
-  const [results, latest, uptime] = await Promise.all([
+  const [results, latest, uptime, pings] = await Promise.all([
     api.get<{ items: ProbeResult[] }>(`${checkPath(id)}/results`, { limit: SHOWN_RESULTS }),
     api.get<{ items: ProbeResult[] }>(`${checkPath(id)}/results`, { latest: 'true' }),
     api.get<UptimeReport>(`${checkPath(id)}/uptime`),
+    check.pushed ? api.get<PingsView>(`${checkPath(id)}/pings`) : undefined,
   ]);
-  const view = { check, results: results.items, latest: latest.items, uptime };
+  const view = { check, results: results.items, latest: latest.items, uptime, ...(pings && { pings }) };
   if (opts.json) cli.json(view);
   else cli.out(renderCheck(view, Date.now(), cli.colours));
 }
@@ -65,6 +66,20 @@ export async function add(
 
 function isEmptyList(value: unknown): boolean {
   return Array.isArray(value) && value.length === 0;
+}
+
+/** `vigil checks token <id>`: a heartbeat check's new ping token and URL, printed once. */
+export async function token(cli: CliContext, id: string, opts: { json?: boolean }) {
+  const made = await cli.api().post<{ check: string; token: string; pingUrl: string }>(`${checkPath(id)}/token`);
+  if (opts.json) return cli.json(made);
+  cli.out(
+    [
+      `New ping token for ${made.check} (shown this once; the previous one no longer works):`,
+      `  ${made.token}`,
+      'Have the job ping when it is done (append /start when it starts, /fail or /<exit code> when it fails):',
+      `  curl -fsS -m 10 --retry 3 ${made.pingUrl}`,
+    ].join('\n'),
+  );
 }
 
 /** `vigil checks rm <id>`. */

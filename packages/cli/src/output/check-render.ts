@@ -98,9 +98,48 @@ function renderResults(results: readonly ProbeResult[], now: number, colours: Pa
   );
 }
 
+/** A pushed check's pings, as `GET /api/v1/checks/:id/pings` answers. */
+export interface PingsView {
+  hasToken: boolean;
+  lastPing?: number;
+  lastKind?: string;
+  exitCode?: number;
+  lastOk?: number;
+  started?: number;
+  message?: string;
+}
+
+/** How a check is watched: probed every interval from vantages, or pushed by its job. */
+function watchedLines(check: CheckView, pings: PingsView | undefined): string[] {
+  if (!check.pushed) {
+    return [
+      `  every         ${formatDuration(check.intervalMs)}, timeout ${formatDuration(check.timeoutMs)}, ` +
+        `${check.confirmations} confirmations, quorum ${check.quorum}`,
+      `  vantages      ${check.vantages.length > 0 ? check.vantages.join(', ') : 'all'}`,
+    ];
+  }
+  const at = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString());
+  const said = pings?.exitCode === undefined ? (pings?.lastKind ?? '-') : `exit code ${pings.exitCode}`;
+  const lines = [
+    `  pushed        by the job (no vantages); a start must succeed within ${formatDuration(check.timeoutMs)}`,
+    pings?.hasToken
+      ? `  last ping     ${at(pings.lastPing)} (${said}); last success ${at(pings.lastOk)}`
+      : '  last ping     none: no token yet (vigil checks token ID)',
+  ];
+  if (pings?.started !== undefined) lines.push(`  running       since ${at(pings.started)}`);
+  if (pings?.message !== undefined) lines.push(`  last message  ${pings.message.slice(0, 300).replace(/\s+/g, ' ')}`);
+  return lines;
+}
+
 /** `vigil checks show`: the check, its uptime over each window, and its latest results. */
 export function renderCheck(
-  view: { check: CheckView; results: readonly ProbeResult[]; latest?: readonly ProbeResult[]; uptime: UptimeReport },
+  view: {
+    check: CheckView;
+    results: readonly ProbeResult[];
+    latest?: readonly ProbeResult[];
+    uptime: UptimeReport;
+    pings?: PingsView;
+  },
   now: number,
   colours: Palette,
 ): string {
@@ -110,9 +149,7 @@ export function renderCheck(
     `Check ${check.id}: ${check.name}`,
     `  state         ${paintState(check.state, colours)(check.state)}   (source ${owner}, revision ${check.revision})`,
     `  target        ${check.kind} ${describeTarget(check)}`,
-    `  every         ${formatDuration(check.intervalMs)}, timeout ${formatDuration(check.timeoutMs)}, ` +
-      `${check.confirmations} confirmations, quorum ${check.quorum}`,
-    `  vantages      ${check.vantages.length > 0 ? check.vantages.join(', ') : 'all'}`,
+    ...watchedLines(check, view.pings),
     `  component     ${check.component ?? '-'}   severity ${check.severity}   alert on ${check.alertOn}` +
       `${check.escalation ? `   escalation ${check.escalation}` : ''}`,
   ];

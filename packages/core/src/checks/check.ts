@@ -6,6 +6,7 @@ import {
   type CheckKind,
   checkKinds,
   inputKindSettings,
+  isProbed,
   type KindSettings,
   kindSettingsOf,
   kindsIn,
@@ -134,16 +135,21 @@ export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check 
   };
 }
 
-/** Rules that span a check and its defaults; each issue names the field to fix. */
+/**
+ * Rules that span a check and its defaults; each issue names the field to fix. A kind nothing probes
+ * (a heartbeat) may be due weekly, and a run it watches may outlast the interval: the bounds that
+ * keep probes from overlapping are for probed kinds.
+ */
 export function resolvedCheckIssues(check: Check): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
+  const probed = isProbed(check);
   if (check.intervalMs < MIN_INTERVAL_MS) {
     issues.push({ path: ['interval'], message: `expected at least ${MIN_INTERVAL_MS / 1000}s` });
   }
-  if (check.intervalMs > MAX_INTERVAL_MS) {
+  if (probed && check.intervalMs > MAX_INTERVAL_MS) {
     issues.push({ path: ['interval'], message: `expected at most ${formatDuration(MAX_INTERVAL_MS)}` });
   }
-  if (check.timeoutMs > check.intervalMs) {
+  if (probed && check.timeoutMs > check.intervalMs) {
     issues.push({ path: ['timeout'], message: `expected at most the interval (${check.intervalMs}ms)` });
   }
   return issues;

@@ -15,6 +15,15 @@ export {
 } from './check.js';
 export { CheckRegistry } from './check-registry.js';
 export { CHECK_LIST_STATES, type CheckListState, type CheckStateName } from './check-state-name.js';
+export {
+  type HeartbeatState,
+  HeartbeatStore,
+  MAX_PING_BODY,
+  PING_RATE_LIMIT,
+  type PingEntry,
+  type PingKind,
+  type PingOutcome,
+} from './heartbeat-store.js';
 export type { AnyCheckKindModule, CheckKindModule, KindFlag, PolicyHost } from './kinds/check-kind.js';
 export {
   DNS_PORT,
@@ -25,6 +34,12 @@ export {
   dnsServer,
   dnsSpecSchema,
 } from './kinds/dns.js';
+export {
+  type HeartbeatSpec,
+  heartbeatDeadline,
+  heartbeatSpecSchema,
+  nextScheduledRun,
+} from './kinds/heartbeat.js';
 export { type HttpSpec, httpSpecSchema, REDACTED, type StatusRange } from './kinds/http.js';
 export { ICMP_DEFAULT_COUNT, type IcmpSpec, icmpSpecSchema } from './kinds/icmp.js';
 export {
@@ -34,12 +49,14 @@ export {
   checkLimitKey,
   checkTarget,
   describeCheckTarget,
+  isProbed,
   type KindSettings,
   type KindSpec,
   kindModule,
   kindSettingsOf,
   kindsIn,
   type PolicyTarget,
+  type ProbedCheckKind,
   pickKindSettings,
   policyHostsOf,
   publicCheckTarget,

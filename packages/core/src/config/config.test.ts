@@ -163,12 +163,12 @@ checks:
 
   it('refuses a check with both or neither of http and tcp', () => {
     expect(configError(`vantages: [a]\nchecks: [{ id: x }]`).message).toContain(
-      'checks[0].http: expected exactly one of http, tcp, dns or icmp',
+      'checks[0].http: expected exactly one of http, tcp, dns, icmp or heartbeat',
     );
     expect(
       configError(`vantages: [a]\nchecks: [{ id: x, http: { url: "https://a.example/" }, dns: { name: a.example } }]`)
         .message,
-    ).toContain('checks[0].http: expected exactly one of http, tcp, dns or icmp');
+    ).toContain('checks[0].http: expected exactly one of http, tcp, dns, icmp or heartbeat');
   });
 
   it.each(['-f', '--help', '; rm -rf /', '$(reboot)'])('refuses the ICMP host %j at load, naming the field', (host) => {

@@ -27,6 +27,10 @@ export const PROBE_ERRORS = [
   'icmp_loss',
   /** ICMP: this prober cannot ping (no `fping`, or not permitted to open an ICMP socket). */
   'icmp_unavailable',
+  /** Heartbeat: no successful ping by the time one was due (interval or schedule, and the grace). */
+  'missed',
+  /** Heartbeat: the job said it failed (`/fail`, or a non-zero exit code). */
+  'job_failed',
 ] as const;
 export type ProbeErrorClass = (typeof PROBE_ERRORS)[number];
 

@@ -167,6 +167,18 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** counter with a TTL: API requests of one token in one rate-limit window */
     rateLimit: (tokenId: string, window: number) => `${root}:rate:${tokenId}:${window}`,
 
+    // Heartbeat checks' keys share one hash tag: a ping is one script over all of them.
+    /** hash: SHA-256 of a heartbeat check's ping token → check id */
+    heartbeatTokens: `${prefix}:{heartbeats}:tokens`,
+    /** hash: check id → its pings' state JSON (token hash, since, lastPing, lastOk, started, …) */
+    heartbeatStates: `${prefix}:{heartbeats}:states`,
+    /** hash: check id → the body of its last ping that had one (at most 10 KB) */
+    heartbeatMessages: `${prefix}:{heartbeats}:messages`,
+    /** stream, capped: one entry per ping (check, at, kind, exit code), read by the notifier */
+    heartbeatPings: `${prefix}:{heartbeats}:pings`,
+    /** counter with a TTL: pings with one token (by its hash's first 16 digits) in one window */
+    heartbeatRate: (tokenHash: string, window: number) => `${prefix}:{heartbeats}:rate:${tokenHash}:${window}`,
+
     /** hash: one email subscriber (email, components, requested, confirmed, …); a TTL while unconfirmed */
     subscriber: (id: string) => `${subscriberStem}${id}`,
     /** `<stem><id>`, for the subscriber scripts */

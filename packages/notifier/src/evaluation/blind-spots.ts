@@ -1,3 +1,4 @@
+import { isProbed } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 import type { CheckCatalog } from './check-catalog.js';
 
@@ -9,7 +10,7 @@ type BlindSpotsContext = Pick<
 const GROUP = 'fleet:blind';
 
 /**
- * Checks with no decided round for `blindAfterRounds` intervals are `unknown`: nobody is watching
+ * Probed checks with no decided round for `blindAfterRounds` intervals are `unknown`: nobody is watching
  * them. They gather in one fleet incident ("blind spot"), each leaving it when results return.
  */
 export class BlindSpots {
@@ -25,7 +26,10 @@ export class BlindSpots {
     const { checkStates: states, settings, clock } = this.ctx;
     const { catalog } = this.parts;
     const now = clock.now();
-    const watched = catalog.all().filter((check) => !check.paused && (this.nextLook.get(check.id) ?? 0) <= now);
+    // A heartbeat without pings is late (down), not blind: its watch judges it.
+    const watched = catalog
+      .all()
+      .filter((check) => !check.paused && isProbed(check) && (this.nextLook.get(check.id) ?? 0) <= now);
     // Half an interval late at most, on top of blindAfterRounds intervals: 50,000 checks cost a sweep
     // of those due, not 50,000 scripts every tick.
     for (const check of watched) this.nextLook.set(check.id, now + check.intervalMs / 2);

@@ -1,4 +1,4 @@
-import type { Check, ResultJobData } from '@vigil/core';
+import { type Check, isProbed, type ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
@@ -7,6 +7,18 @@ import type { CheckStates, Transition, VerdictInput } from './check-state.js';
 import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
+
+/** The vantage of a pushed (heartbeat) check's results. */
+export const PUSH_VANTAGE = 'push';
+
+/**
+ * Failed rounds in a row before `down`, and good ones before `up`. A heartbeat's round is a run of
+ * the job, and its grace is already the confirmation window: its first failed run is down, its first
+ * success up, whatever `confirmations` says.
+ */
+function confirmationsOf(check: Check): number {
+  return isProbed(check) ? check.confirmations : 1;
+}
 
 type EvaluatorContext = Pick<NotifierContext, 'log' | 'clock' | 'rounds' | 'checkStates' | 'vantages' | 'settings'>;
 
@@ -94,8 +106,9 @@ export class Evaluator {
     return due.length;
   }
 
-  /** Vantages expected to report: the check's own (or all), less those known to be silent. */
+  /** Vantages expected to report: the check's own (or all), less those known to be silent; `push` for a heartbeat. */
   expectedVantages(check: Check): string[] {
+    if (!isProbed(check)) return [PUSH_VANTAGE];
     const all = check.vantages.length > 0 ? check.vantages : this.ctx.vantages;
     const silent = this.parts.health.silent();
     const live = all.filter((vantage) => !silent.has(vantage));
@@ -119,13 +132,14 @@ export class Evaluator {
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
       if (!verdict) continue;
       observeEvaluatorLag(ref.round, now);
-      await this.parts.health.observe(ref, verdict, observations);
+      // Vantage health is about probers; a pushed check's rounds say nothing of them.
+      if (isProbed(check)) await this.parts.health.observe(ref, verdict, observations);
       applied.push(ref);
       verdicts.push({
         checkId: check.id,
         round: ref.round,
         verdict: verdict.verdict,
-        confirmations: check.confirmations,
+        confirmations: confirmationsOf(check),
         alertOn: check.alertOn,
         detail: {
           failing: verdict.failing,

@@ -1,4 +1,10 @@
-import { type ProbeResult, type ProberSettings, type ProbeTarget, processMetrics } from '@vigil/core';
+import {
+  type ProbedCheckKind,
+  type ProbeResult,
+  type ProberSettings,
+  type ProbeTarget,
+  processMetrics,
+} from '@vigil/core';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { CheckLabels } from '../kinds/prober-kind.js';
 import { createKindSeries } from '../kinds/registry.js';
@@ -158,7 +164,8 @@ export class ProbeMetrics {
     const { success, duration, certExpiry, byKind } = metrics();
     success.set(labels, result.ok ? 1 : 0);
     duration.set(labels, result.timings.total / 1000);
-    byKind[kind].set(labels, result);
+    // Only probed kinds reach a prober (the scheduler gives the others no slots).
+    byKind[kind as ProbedCheckKind].set(labels, result);
     const expiry = earliestCertExpiry(result);
     if (expiry === undefined) certExpiry.remove(labels);
     else certExpiry.set(labels, Math.floor(expiry / 1000));

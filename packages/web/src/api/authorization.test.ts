@@ -80,6 +80,9 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     'POST /api/v1/checks/:id/resume': { url: `${check}/resume`, owned: true },
     'GET /api/v1/checks/:id/results': { url: `${check}/results`, owned: true },
     'GET /api/v1/checks/:id/uptime': { url: `${check}/uptime`, owned: true },
+    // Making a ping token is editing the heartbeat check; its pings' last message is for those who see it.
+    'POST /api/v1/checks/:id/token': { url: `/api/v1/checks/${a.heartbeatId}/token`, owned: true },
+    'GET /api/v1/checks/:id/pings': { url: `/api/v1/checks/${a.heartbeatId}/pings`, owned: true },
     'GET /api/v1/incidents': { url: '/api/v1/incidents?status=all' },
     'GET /api/v1/incidents/:id': { url: incident, owned: true },
     'POST /api/v1/incidents/:id/ack': { url: `${incident}/ack`, payload: {}, owned: true },
@@ -417,6 +420,19 @@ describe('authorization matrix', () => {
     expect(failures).toEqual([]);
   });
 
+  it.each(CALLERS)('answers %s on the ping routes by the token in the URL alone', async (caller) => {
+    await restorePrefix(t.ctx, seeded);
+    const token = await t.ctx.heartbeats.rotate(`${ownerA}-backup`, t.clock.now());
+    for (const url of [`/ping/${token}`, `/ping/${token}/start`, `/ping/${token}/fail`, `/ping/${token}/0`]) {
+      const response = await t.app.inject({ method: 'POST', url, headers: headers[caller] });
+      expect(response.statusCode, `${url} as ${caller}`).toBe(200);
+    }
+    const before = await readPrefix(t.ctx);
+    const unknown = await t.app.inject({ method: 'GET', url: '/ping/hb_not-a-token', headers: headers[caller] });
+    expect(unknown.statusCode).toBe(404);
+    expect(await readPrefix(t.ctx)).toEqual(before);
+  });
+
   it.each(CALLERS)('answers %s across owners: components, incidents, escalations, publishing', async (caller) => {
     const failures: string[] = [];
     for (const [name, row] of Object.entries(cross)) {
@@ -523,6 +539,6 @@ describe('authorization matrix', () => {
     const tokens = (await t.app.inject({ url: '/api/v1/tokens', headers: headers.other })).json();
     expect(tokens.items.map((token: { owner: string }) => token.owner)).toEqual(['team-b']);
     const mine = (await t.app.inject({ url: '/api/v1/checks', headers: headers.read })).json();
-    expect(mine).toMatchObject({ total: 1, items: [{ id: `${ownerA}-web` }] });
+    expect(mine).toMatchObject({ total: 2, items: [{ id: `${ownerA}-backup` }, { id: `${ownerA}-web` }] });
   });
 });

@@ -106,6 +106,9 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
 /** The id of a seeded resource for each parameterised path, so handlers run past their 404. */
 const VALID_PARAMS: [prefix: string, value: string][] = [
   ['/api/v1/incidents/:id/postmortem', resolved.incidentId],
+  // A heartbeat check's token and pings: the seeded HTTP check would stop at the 409 of its kind.
+  ['/api/v1/checks/:id/token', a.heartbeatId],
+  ['/api/v1/checks/:id/pings', a.heartbeatId],
   ['/api/v1/checks/', a.checkId],
   ['/api/v1/incidents/', a.incidentId],
   ['/api/v1/maintenances/', a.maintenanceId],
@@ -425,6 +428,51 @@ describe('fuzzing every route', () => {
       );
     },
   );
+});
+
+describe('fuzzing the ping routes', () => {
+  const pingSnapshot = () =>
+    readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`, `${t.ctx.keys.prefix}:{heartbeats}:rate:`]);
+  const pings = fc.record({
+    method: fc.constantFrom('GET', 'POST') as fc.Arbitrary<'GET' | 'POST'>,
+    token: fc.oneof({ weight: 2, arbitrary: fc.constant(a.pingToken) }, { weight: 3, arbitrary: junkParam }),
+    signal: fc.oneof(
+      fc.constantFrom('', '/start', '/fail', '/0', '/1', '/255', '/256', '/-1', '/01', '/1.5', '/start/x'),
+      junkParam.map((junk) => `/${junk}`),
+    ),
+    body: fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom(...RAW_BODIES, 'z'.repeat(10 * 1024), 'z'.repeat(10 * 1024 + 1), HUGE_FIELD),
+    ),
+    contentType: fc.oneof(contentType, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', '')),
+  });
+
+  it('no 5xx, errors in the API shape, no stack traces; a refused ping changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(pings, async (sent) => {
+        const before = await pingSnapshot();
+        const response = await t.app.inject({
+          method: sent.method,
+          url: `/ping/${sent.token}${sent.signal}`,
+          ...(sent.contentType !== '' && { headers: { 'content-type': sent.contentType } }),
+          ...(sent.body !== undefined && { payload: sent.body }),
+        });
+        const said = `${sent.method} /ping/…${sent.signal} → ${response.statusCode} ${response.body.slice(0, 300)}`;
+        expect(response.statusCode, said).toBeLessThan(500);
+        expect(stackLeak(response.body, `${sent.token}${sent.signal} ${sent.body ?? ''}`), said).toBeUndefined();
+        if (response.statusCode < 400) {
+          await restorePrefix(t.ctx, seeded);
+          return;
+        }
+        expect(response.headers['content-type'], said).toMatch(/^application\/json/);
+        const parsed = errorBody.safeParse(response.json());
+        expect(parsed.success ? [] : parsed.error.issues, said).toEqual([]);
+        expect(await pingSnapshot(), `a refused ping changed Redis: ${said}`).toEqual(before);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('inputs the fuzz found', () => {

@@ -38,6 +38,7 @@ const CHECK_FIELDS = [
   'tcp',
   'dns',
   'icmp',
+  'heartbeat',
   'interval',
   'timeout',
   'vantages',

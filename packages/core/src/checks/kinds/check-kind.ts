@@ -42,6 +42,8 @@ export interface CheckKindModule<Spec, Vetted = Spec> {
   toInput(spec: Spec): unknown;
   /** The settings as the API shows them: credentials redacted. */
   redact(spec: Spec): Spec;
+  /** `false` for a kind nothing probes (a heartbeat is pushed): the scheduler gives it no slots. */
+  probed?: false;
 }
 
 /** Any kind's module, its settings' type left open: what the registries' `satisfies` checks. */

@@ -55,6 +55,13 @@ const SAMPLES: Record<
     public: '5.104.101.30',
     limit: '5.104.101.30',
   },
+  heartbeat: {
+    input: { heartbeat: { grace: '2m', schedule: '0 3 * * *', timezone: 'Europe/Paris' } },
+    target: 'heartbeat push "0 3 * * *" Europe/Paris +2m',
+    people: 'push "0 3 * * *" Europe/Paris, grace 2m',
+    public: 'heartbeat',
+    limit: 'push',
+  },
 };
 
 describe('the registry of check kinds', () => {

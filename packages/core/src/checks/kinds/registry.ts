@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import type { AnyCheckKindModule, CheckKindModule, PolicyHost } from './check-kind.js';
 import { dnsKind } from './dns.js';
+import { heartbeatKind } from './heartbeat.js';
 import { httpKind } from './http.js';
 import { icmpKind } from './icmp.js';
 import { tcpKind } from './tcp.js';
 
-/** Every kind of probed check, in the order help texts list them. */
-export const CHECK_KINDS = ['http', 'tcp', 'dns', 'icmp'] as const;
+/** Every kind of check, in the order help texts list them. */
+export const CHECK_KINDS = ['http', 'tcp', 'dns', 'icmp', 'heartbeat'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
@@ -18,9 +19,18 @@ export const checkKinds = {
   tcp: tcpKind,
   dns: dnsKind,
   icmp: icmpKind,
+  heartbeat: heartbeatKind,
 } satisfies Record<CheckKind, AnyCheckKindModule>;
 
 type Kinds = typeof checkKinds;
+
+/** The kinds the fleet probes: every kind but those whose module says `probed: false`. */
+export type ProbedCheckKind = { [K in CheckKind]: Kinds[K] extends { probed: false } ? never : K }[CheckKind];
+
+/** Whether the scheduler gives a check slots and probers probe it (a heartbeat is pushed instead). */
+export function isProbed(check: { kind: CheckKind }): boolean {
+  return kindModule(check.kind).probed !== false;
+}
 
 /** A kind's settings with defaults applied (`HttpSpec` for `http`). */
 export type KindSpec<K extends CheckKind> = z.output<Kinds[K]['schema']>;

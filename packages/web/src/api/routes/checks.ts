@@ -4,6 +4,7 @@ import {
   type Check,
   checkInputSchema,
   checkToInput,
+  isProbed,
   readUptime,
   slugSchema,
   VigilError,
@@ -123,6 +124,8 @@ async function listChecks(ctx: WebContext, token: ApiToken, query: z.output<type
 async function replace(ctx: WebContext, token: ApiToken, current: Check, data: unknown) {
   const check = admitCheck(ctx, parseCheck(data), token, current.owner);
   await ctx.checks.put(check);
+  // A heartbeat turned into a probed check: its ping token must stop working.
+  if (isProbed(check) && !isProbed(current)) await ctx.heartbeats.forget(check.id);
   return view(ctx, check);
 }
 
@@ -220,6 +223,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       async handler({ params, token, reply }) {
         await changeableCheck(ctx, token, params.id);
         await ctx.checks.delete(params.id);
+        await ctx.heartbeats.forget(params.id);
         return reply.code(204).send();
       },
     }),
