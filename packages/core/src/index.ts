@@ -24,6 +24,8 @@ export {
   tokenPatchSchema,
 } from './access/index.js';
 export {
+  ALERT_ON,
+  type AlertOn,
   type AnyCheckKindModule,
   type BodyPattern,
   CHECK_KINDS,
@@ -106,6 +108,7 @@ export {
   formatDowntime,
   INCIDENT_STATUSES,
   type Incident,
+  type IncidentAddress,
   type IncidentMember,
   IncidentStore,
   MAX_POSTMORTEM_BYTES,
@@ -153,9 +156,15 @@ export {
   toProbeTarget,
 } from './probes/index.js';
 export {
+  ADDRESS_ROUND_FIELD,
+  ADDRESS_STATE_NAMES,
+  type AddressState,
+  type AddressStateName,
   buildStatus,
+  parseAddressStates,
   type RecordOutcome,
   ResultStore,
+  readAddressStates,
   readUptime,
   type StatusReport,
   type UptimeReport,

@@ -13,6 +13,7 @@ import {
   TokenStore,
   type VigilConfig,
 } from '@vigil/core';
+import { AddressStates } from './evaluation/address-states.js';
 import { CheckStates } from './evaluation/check-state.js';
 import { RoundBook } from './evaluation/round-book.js';
 import type { ChannelRegistry } from './paging/channels/channel.js';
@@ -52,6 +53,8 @@ export interface NotifierContext extends RoleContext {
   results: ResultStore;
   rounds: RoundBook;
   checkStates: CheckStates;
+  /** Per-address states of `allAddresses` checks, applied in the same pipeline as `checkStates`. */
+  addressStates: AddressStates;
   incidents: IncidentStore;
   maintenances: MaintenanceStore;
   /** vigil.yaml's maintenances and the API's. */
@@ -102,6 +105,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
     rounds: new RoundBook(stores),
     checkStates: new CheckStates(stores),
+    addressStates: new AddressStates(stores),
     incidents,
     maintenances,
     maintenanceSource,

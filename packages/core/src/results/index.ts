@@ -1,4 +1,13 @@
 /** What probes found: the latest result per vantage, history, uptime buckets and the fleet status report. */
+
+export {
+  ADDRESS_ROUND_FIELD,
+  ADDRESS_STATE_NAMES,
+  type AddressState,
+  type AddressStateName,
+  parseAddressStates,
+  readAddressStates,
+} from './address-state.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { type RecordOutcome, ResultStore } from './result-store.js';
 export { readUptime, type UptimeReport, type UptimeWindow, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from './uptime.js';

@@ -1,4 +1,5 @@
 import {
+  type AlertOn,
   type CheckStateName,
   defineScripts,
   groupByShard,
@@ -50,7 +51,7 @@ export interface VerdictInput {
   round: number;
   verdict: Verdict;
   confirmations: number;
-  alertOn: 'down' | 'degraded';
+  alertOn: AlertOn;
   detail: RoundDetail;
   now: number;
 }

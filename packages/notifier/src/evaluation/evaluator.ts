@@ -2,13 +2,18 @@ import type { Check, ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
+import type { AddressRound } from './address-states.js';
+import { judgeAddresses } from './address-verdict.js';
 import type { CheckCatalog } from './check-catalog.js';
 import type { CheckStates, Transition, VerdictInput } from './check-state.js';
 import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
 
-type EvaluatorContext = Pick<NotifierContext, 'log' | 'clock' | 'rounds' | 'checkStates' | 'vantages' | 'settings'>;
+type EvaluatorContext = Pick<
+  NotifierContext,
+  'log' | 'clock' | 'rounds' | 'checkStates' | 'addressStates' | 'vantages' | 'settings'
+>;
 
 /** The parts an evaluator hands its decisions to and reads the fleet from. */
 export interface EvaluatorParts {
@@ -114,10 +119,17 @@ export class Evaluator {
     const observations = this.parts.health.observations();
     const applied: DecidedRound[] = [];
     const verdicts: VerdictInput[] = [];
+    const addressRounds: AddressRound[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
       if (!verdict) continue;
+      addressRounds.push({
+        checkId: check.id,
+        round: ref.round,
+        confirmations: check.confirmations,
+        verdicts: judgeAddresses(ref.outcomes, { quorum: check.quorum, impaired }),
+      });
       observeEvaluatorLag(ref.round, now);
       await this.parts.health.observe(ref, verdict, observations);
       applied.push(ref);
@@ -138,11 +150,13 @@ export class Evaluator {
     }
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
+    const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds);
     const readApplied = this.states.queueApplyMany(pipeline, verdicts, now);
     observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err)?.[0];
-    const changes = readApplied(replies);
+    const changes = readApplied(replies.slice(addresses.calls));
+    const addressTransitions = addresses.read(replies);
     const transitions: Transition[] = [];
     for (const [i, ref] of applied.entries()) {
       const change = changes[i];
@@ -155,6 +169,7 @@ export class Evaluator {
       if (change?.transition) transitions.push(change.transition);
     }
     for (const transition of transitions) await this.parts.desk.apply(transition);
+    for (const transition of addressTransitions) await this.parts.desk.applyAddress(transition);
     // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
     if (failed) throw failed;
   }

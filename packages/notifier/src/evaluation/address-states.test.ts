@@ -1,0 +1,152 @@
+import { createLogger, type Incident, type ProbeResult, parseConfig } from '@vigil/core';
+import { roundResult, T0, testContext } from '@vigil/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { IncidentDesk } from '../incidents/incident-desk.js';
+import { testNotifierContext } from '../testing.js';
+import { CheckCatalog } from './check-catalog.js';
+import { Evaluator } from './evaluator.js';
+import { VantageHealth } from './vantage-health.js';
+
+const config = parseConfig(`
+vantages: [alpha, beta, gamma]
+defaults: { interval: 30s, timeout: 10s, confirmations: 2 }
+components:
+  - { id: lb, name: Load balancers }
+checks:
+  - id: watched
+    name: Watched
+    component: lb
+    alertOn: address
+    http: { url: "https://app.example.com/", allAddresses: true }
+  - id: quiet
+    name: Quiet
+    component: lb
+    http: { url: "https://quiet.example.com/", allAddresses: true }
+`);
+const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
+const SICK = '5.104.101.30';
+const FINE = '109.232.236.90';
+const INTERVAL = 30_000;
+const R = (k: number) => T0 + k * INTERVAL;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A result that probed both addresses; `sick` says whether the sick one failed. */
+function both(checkId: string, vantage: string, k: number, sick: boolean): ProbeResult {
+  return {
+    ...roundResult(checkId, vantage, R(k), !sick),
+    addresses: [
+      { address: SICK, ok: !sick, timings: { total: 4 }, ...(sick && { error: 'timeout' as const }) },
+      { address: FINE, ok: true, timings: { total: 4 } },
+    ],
+  };
+}
+
+async function world() {
+  const clock = { t: T0, now: (): number => clock.t };
+  const base = await testContext('addresses', { clock, log: createLogger({ level: 'silent' }) });
+  cleanups.push(base.cleanup);
+  const ctx = testNotifierContext(base, { config });
+  for (const check of config.checks) await ctx.checks.put(check);
+  const catalog = new CheckCatalog(ctx);
+  const health = new VantageHealth(ctx);
+  const desk = new IncidentDesk(ctx, { catalog });
+  const evaluator = new Evaluator(ctx, { catalog, desk, health });
+  await catalog.reload();
+  return {
+    ctx,
+    evaluator,
+    clock,
+    /** Round `k` from every vantage, all at once; `sick` is how many vantages (first ones) fail the sick address. */
+    async feed(k: number, sick: number, checkId = 'watched') {
+      clock.t = R(k) + 1_000;
+      await evaluator.onResults(
+        VANTAGES.map((vantage, i) => ({ result: both(checkId, vantage, k, i < sick), intervalMs: INTERVAL })),
+      );
+    },
+    async incident(checkId = 'watched'): Promise<Incident | undefined> {
+      const open = await ctx.incidents.listOpen();
+      return open.find((incident) => incident.members.some((m) => m.checkId === checkId));
+    },
+  };
+}
+
+describe('per-address states', () => {
+  it('an address failed by the quorum for `confirmations` rounds is down while the name stays degraded', async () => {
+    const w = await world();
+    await w.feed(0, 0);
+    expect(await w.ctx.addressStates.get('watched')).toMatchObject([
+      { address: FINE, state: 'up' },
+      { address: SICK, state: 'up', since: R(0) },
+    ]);
+    await w.feed(1, 3);
+    expect((await w.ctx.addressStates.get('watched'))[1]).toMatchObject({ state: 'degraded', since: R(1) });
+    expect(await w.incident()).toBeUndefined();
+    await w.feed(2, 3);
+    const [fine, sick] = await w.ctx.addressStates.get('watched');
+    expect(fine).toMatchObject({ address: FINE, state: 'up' });
+    expect(sick).toMatchObject({
+      address: SICK,
+      state: 'down',
+      since: R(1),
+      failing: ['alpha', 'beta', 'gamma'],
+      counted: 3,
+      error: 'timeout',
+    });
+    expect((await w.ctx.checkStates.get('watched')).state).toBe('degraded');
+  });
+
+  it('alertOn: address opens an incident for the address, resolved once it is back', async () => {
+    const w = await world();
+    for (const k of [0, 1, 2]) await w.feed(k, k === 0 ? 0 : 2);
+    const incident = await w.incident();
+    expect(incident).toMatchObject({
+      title: `Watched: address ${SICK} down`,
+      impact: 'minor',
+      status: 'investigating',
+    });
+    expect(incident?.members[0]?.addresses).toEqual([
+      { address: SICK, since: R(1), vantagesFailing: ['alpha', 'beta'], vantagesTotal: 3, error: 'timeout' },
+    ]);
+    expect(incident?.updates[0]?.message).toMatch(`${SICK} is down: failing from 2 of 3 vantages (alpha, beta)`);
+    await w.feed(3, 0);
+    expect(await w.incident()).toBeDefined();
+    await w.feed(4, 0);
+    expect(await w.incident()).toBeUndefined();
+    const resolved = await w.ctx.incidents.get(incident?.id ?? '');
+    expect(resolved?.status).toBe('resolved');
+    expect(resolved?.updates.map((u) => u.message).join('\n')).toMatch(`Resolved: ${SICK} is back`);
+    expect((await w.ctx.addressStates.get('watched'))[1]).toMatchObject({ state: 'up', since: R(3) });
+  });
+
+  it('without alertOn: address, a down address opens nothing', async () => {
+    const w = await world();
+    for (const k of [0, 1, 2, 3]) await w.feed(k, 3, 'quiet');
+    expect((await w.ctx.addressStates.get('quiet'))[1]).toMatchObject({ address: SICK, state: 'down' });
+    expect(await w.incident('quiet')).toBeUndefined();
+  });
+
+  it('a round already applied changes nothing; an address drained from DNS is forgotten and its incident resolved', async () => {
+    const w = await world();
+    await w.feed(0, 0);
+    await w.feed(1, 3);
+    await w.feed(2, 3);
+    await w.feed(2, 0);
+    expect((await w.ctx.addressStates.get('watched'))[1]).toMatchObject({ address: SICK, state: 'down' });
+    expect(await w.incident()).toBeDefined();
+    w.clock.t = R(3) + 1_000;
+    const drained = VANTAGES.map((vantage) => ({
+      result: {
+        ...roundResult('watched', vantage, R(3), true),
+        addresses: [{ address: FINE, ok: true, timings: { total: 1 } }],
+      },
+      intervalMs: INTERVAL,
+    }));
+    await w.evaluator.onResults(drained);
+    expect((await w.ctx.addressStates.get('watched')).map((a) => a.address)).toEqual([FINE]);
+    expect(await w.incident()).toBeUndefined();
+  });
+});

@@ -1,0 +1,92 @@
+--[[
+  Applies a batch of decided rounds' per-address verdicts (`allAddresses` checks), oldest first, each
+  to its check's address states exactly once. An address is `down` once `confirmations` failed
+  rounds come in a row, and back once as many rounds do not fail; before that it is `degraded`
+  (failing, not confirmed; or failed by fewer vantages than the quorum), else `up`. An address the
+  name no longer resolves to is forgotten ('gone' when it was down). Kept apart from the check's own
+  state hash so that the result scripts stay as they are.
+
+  Input:
+    KEYS[1…] for each round in turn: its check's address states hash (address → state JSON, and
+      `~round`, the last round applied)
+
+    ARGV[1] how long an address states hash outlives its last round, ms
+    ARGV[2…] for each round in turn, three: round (epoch ms); confirmations; the verdicts, JSON
+      [[address, verdict ('ok', 'degraded' or 'fail'), failing vantages, counted, error or ''], …]
+
+  Output:
+    One reply per round, in order: the JSON of each change of whether an address is down,
+    { address, kind ('down', 'back' or 'gone'), round, since, failing, counted, error }; none for a
+    round at or before the last one applied to its check.
+]]
+local ttlMs = tonumber(ARGV[1])
+
+local function judge(s, round, verdict, conf)
+  local from = s.state
+  if verdict == 'fail' then
+    s.failStreak = s.failStreak + 1
+    s.goodStreak = 0
+    if s.failStreak == 1 then s.firstFailed = round end
+  else
+    s.goodStreak = s.goodStreak + 1
+    s.failStreak = 0
+    if s.goodStreak == 1 then s.firstGood = round end
+  end
+  local to
+  if from == 'down' then
+    if s.goodStreak >= conf then to = (verdict == 'ok') and 'up' or 'degraded' else to = 'down' end
+  elseif verdict == 'fail' and s.failStreak >= conf then to = 'down'
+  elseif verdict == 'ok' then to = 'up'
+  else to = 'degraded' end
+  if to ~= from then
+    if to == 'down' then s.since = s.firstFailed
+    elseif from == 'down' then s.since = s.firstGood
+    else s.since = round end
+  end
+  s.state = to
+  return from, to
+end
+
+local function apply(key, round, conf, verdicts)
+  if round <= tonumber(redis.call('HGET', key, '~round') or '-1') then return {} end
+  local changes = {}
+  local seen = {}
+  local fields = {'~round', round}
+  for _, v in ipairs(verdicts) do
+    local address = v[1]
+    seen[address] = true
+    local json = redis.call('HGET', key, address)
+    local s = json and cjson.decode(json) or {state = 'new', failStreak = 0, goodStreak = 0}
+    local from, to = judge(s, round, v[2], conf)
+    s.failing = v[3]; s.counted = v[4]; s.lastRound = round
+    if v[5] ~= '' then s.error = v[5] else s.error = nil end
+    if (to == 'down') ~= (from == 'down') then
+      changes[#changes + 1] = cjson.encode({address = address, kind = (to == 'down') and 'down' or 'back',
+        round = round, since = s.since, failing = v[3], counted = v[4], error = s.error})
+    end
+    fields[#fields + 1] = address
+    fields[#fields + 1] = cjson.encode(s)
+  end
+  if #verdicts > 0 then
+    for _, address in ipairs(redis.call('HKEYS', key)) do
+      if address ~= '~round' and not seen[address] then
+        local s = cjson.decode(redis.call('HGET', key, address))
+        if s.state == 'down' then
+          changes[#changes + 1] = cjson.encode({address = address, kind = 'gone', round = round, since = round,
+            failing = {}, counted = 0})
+        end
+        redis.call('HDEL', key, address)
+      end
+    end
+  end
+  redis.call('HSET', key, unpack(fields))
+  redis.call('PEXPIRE', key, ttlMs)
+  return changes
+end
+
+local replies = {}
+for i = 1, #KEYS do
+  local a = 1 + 3 * (i - 1)
+  replies[i] = apply(KEYS[i], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), cjson.decode(ARGV[a + 3]))
+end
+return replies
