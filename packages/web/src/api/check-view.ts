@@ -1,4 +1,11 @@
-import { type Check, type CheckCommon, checkRevision, type KindSettings, kindSettingsOf } from '@vigil/core';
+import {
+  type AddressState,
+  type Check,
+  type CheckCommon,
+  checkRevision,
+  type KindSettings,
+  kindSettingsOf,
+} from '@vigil/core';
 
 /** A check as the API shows it: any kind, its settings under the kind's name. */
 export type CheckView = Omit<CheckCommon, 'owner'> & KindSettings & CheckViewFields;
@@ -11,10 +18,12 @@ interface CheckViewFields {
   revision: string;
   /** What the notifier decided: up, degraded, down, unknown, new (not decided yet) or paused. */
   state: string;
+  /** Each resolved address's state (up, degraded, down, since when, failing from which vantages), with `allAddresses`. */
+  addresses?: AddressState[];
 }
 
 /** A check as the API shows it: credentials redacted by its kind, ownership and revision added. */
-export function checkView(check: Check, state: string | undefined): CheckView {
+export function checkView(check: Check, state: string | undefined, addresses: AddressState[] = []): CheckView {
   const { owner, ...rest } = check;
   const { kind, spec, module } = kindSettingsOf(check);
   const view = {
@@ -24,6 +33,7 @@ export function checkView(check: Check, state: string | undefined): CheckView {
     source: owner === undefined ? 'config' : 'api',
     revision: checkRevision(check),
     state: check.paused ? 'paused' : (state ?? 'new'),
+    ...(addresses.length > 0 && { addresses }),
   };
   // The kind's settings replaced by their redacted form: still the settings of the same kind.
   return view as CheckView;

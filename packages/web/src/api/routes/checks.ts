@@ -4,6 +4,7 @@ import {
   type Check,
   checkInputSchema,
   checkToInput,
+  readAddressStates,
   readUptime,
   slugSchema,
   VigilError,
@@ -52,7 +53,8 @@ async function statesOf(ctx: WebContext, ids: readonly string[]): Promise<(strin
 
 async function view(ctx: WebContext, check: Check) {
   const [state] = await statesOf(ctx, [check.id]);
-  return checkView(check, state);
+  const addresses = await readAddressStates(ctx, [check.id]);
+  return checkView(check, state, addresses.get(check.id));
 }
 
 function mergePatch(target: unknown, patch: unknown): unknown {
