@@ -59,11 +59,37 @@ checks:
       revision: 'r1',
       state: 'degraded',
       addresses: ADDRESSES,
+      addressEvents: [
+        {
+          address: '5.104.101.30',
+          kind: 'back',
+          round: SINCE + 10 * 60_000,
+          since: SINCE + 9 * 60_000,
+          failing: [],
+          counted: 3,
+        },
+        {
+          address: '5.104.101.30',
+          kind: 'down',
+          round: SINCE + 60_000,
+          since: SINCE,
+          failing: ['alpha', 'beta', 'gamma'],
+          counted: 3,
+          error: 'timeout',
+        },
+      ],
     } as CheckView;
     const none = (window: UptimeWindow) => ({ window, rounds: 0, uptime: null, ok: 0, degraded: 0, fail: 0 });
     const uptime = { '24h': none('24h'), '7d': none('7d'), '30d': none('30d'), '90d': none('90d') };
     const text = renderCheck({ check: view, results: [], uptime }, NOW, plain);
     expect(text).toContain('alert on address');
+    expect(text).toContain(
+      [
+        'Address timeline (newest first):',
+        '  23:34 UTC  5.104.101.30 back, good since 23:33 UTC',
+        '  23:25 UTC  5.104.101.30 down, failing from 3/3 vantages since 23:24 UTC (timeout)',
+      ].join('\n'),
+    );
     expect(text).toContain(
       '  addresses     5.104.101.30 failing from 3/3 vantages since 23:24 UTC (timeout); 109.232.236.90 fine',
     );

@@ -1,4 +1,4 @@
-import type { AddressState } from '@vigil/core';
+import type { AddressEvent, AddressState } from '@vigil/core';
 import type { Palette } from './colour.js';
 
 /** `23:24 UTC`, or `2026-04-04 23:24 UTC` when not on `now`'s UTC day: the hour is what operators compare. */
@@ -29,4 +29,14 @@ export function describeAddresses(addresses: readonly AddressState[], now: numbe
       return paint(describeAddress(address, now));
     })
     .join('; ');
+}
+
+/** One line of a check's address timeline: `23:25 UTC  5.104.101.30 down, failing from 3/3 vantages since 23:24 UTC`. */
+export function describeAddressEvent(event: AddressEvent, now: number): string {
+  const at = clockTime(event.round, now);
+  if (event.kind === 'gone') return `${at}  ${event.address} no longer an address of the name`;
+  if (event.kind === 'back') return `${at}  ${event.address} back, good since ${clockTime(event.since, now)}`;
+  const why = event.error ? ` (${event.error})` : '';
+  const from = `${event.failing.length}/${event.counted} vantages`;
+  return `${at}  ${event.address} down, failing from ${from} since ${clockTime(event.since, now)}${why}`;
 }

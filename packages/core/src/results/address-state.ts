@@ -23,14 +23,28 @@ export interface AddressState {
   lastRound: number;
 }
 
-/** The state hash's field that is not an address: the last round applied. */
+/** The state hash's fields that are not addresses start with `~`: the last round applied, the events. */
 export const ADDRESS_ROUND_FIELD = '~round';
+const ADDRESS_EVENTS_FIELD = '~events';
+
+/** One entry of a check's address timeline: an address went down, came back, or left the name. */
+export interface AddressEvent {
+  address: string;
+  kind: 'down' | 'back' | 'gone';
+  /** The round that decided it (epoch ms). */
+  round: number;
+  /** For `down`, its first failed round; for `back`, its first good one. */
+  since: number;
+  failing: string[];
+  counted: number;
+  error?: ProbeErrorClass;
+}
 
 /** The addresses of one check's state hash (`keys.addressStates`), sorted by address. */
 export function parseAddressStates(hash: Record<string, string>): AddressState[] {
   const states: AddressState[] = [];
   for (const [address, json] of Object.entries(hash)) {
-    if (address === ADDRESS_ROUND_FIELD) continue;
+    if (address.startsWith('~')) continue;
     const raw = JSON.parse(json) as Record<string, unknown>;
     const state = ADDRESS_STATE_NAMES.find((name) => name === raw.state);
     if (!state) continue;
@@ -64,4 +78,29 @@ export async function readAddressStates(
     byCheck.set(id, parseAddressStates((hash ?? {}) as Record<string, string>));
   });
   return byCheck;
+}
+
+/** The check's latest address transitions, newest first (the hash keeps the last 20). */
+export function parseAddressEvents(hash: Record<string, string>): AddressEvent[] {
+  const raw = JSON.parse(hash[ADDRESS_EVENTS_FIELD] ?? '[]') as unknown;
+  // Lua's cjson writes an empty list as `{}`.
+  if (!Array.isArray(raw)) return [];
+  return raw.map((event: Record<string, unknown>) => ({
+    address: String(event.address),
+    kind: event.kind === 'down' || event.kind === 'gone' ? event.kind : 'back',
+    round: Number(event.round ?? 0),
+    since: Number(event.since ?? 0),
+    failing: Array.isArray(event.failing) ? event.failing.map(String) : [],
+    counted: Number(event.counted ?? 0),
+    ...(typeof event.error === 'string' && { error: event.error as ProbeErrorClass }),
+  }));
+}
+
+/** One check's address states and its address timeline, in one read. */
+export async function readAddressReport(
+  ctx: { redis: Redis; keys: Pick<RedisKeys, 'addressStates'> },
+  checkId: string,
+): Promise<{ addresses: AddressState[]; events: AddressEvent[] }> {
+  const hash = await ctx.redis.hgetall(ctx.keys.addressStates(checkId));
+  return { addresses: parseAddressStates(hash), events: parseAddressEvents(hash) };
 }

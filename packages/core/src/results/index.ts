@@ -3,9 +3,12 @@
 export {
   ADDRESS_ROUND_FIELD,
   ADDRESS_STATE_NAMES,
+  type AddressEvent,
   type AddressState,
   type AddressStateName,
+  parseAddressEvents,
   parseAddressStates,
+  readAddressReport,
   readAddressStates,
 } from './address-state.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';

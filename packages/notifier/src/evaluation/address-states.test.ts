@@ -1,4 +1,4 @@
-import { createLogger, type Incident, type ProbeResult, parseConfig } from '@vigil/core';
+import { createLogger, type Incident, type ProbeResult, parseConfig, readAddressReport } from '@vigil/core';
 import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
@@ -120,6 +120,12 @@ describe('per-address states', () => {
     expect(resolved?.status).toBe('resolved');
     expect(resolved?.updates.map((u) => u.message).join('\n')).toMatch(`Resolved: ${SICK} is back`);
     expect((await w.ctx.addressStates.get('watched'))[1]).toMatchObject({ state: 'up', since: R(3) });
+    const { events } = await readAddressReport(w.ctx, 'watched');
+    expect(events.map((e) => [e.address, e.kind, e.round, e.since])).toEqual([
+      [SICK, 'back', R(4), R(3)],
+      [SICK, 'down', R(2), R(1)],
+    ]);
+    expect(events[1]).toMatchObject({ failing: ['alpha', 'beta'], counted: 3, error: 'timeout' });
   });
 
   it('without alertOn: address, a down address opens nothing', async () => {

@@ -1,4 +1,5 @@
 import {
+  type AddressEvent,
   type AddressState,
   type Check,
   type CheckCommon,
@@ -20,10 +21,16 @@ interface CheckViewFields {
   state: string;
   /** Each resolved address's state (up, degraded, down, since when, failing from which vantages), with `allAddresses`. */
   addresses?: AddressState[];
+  /** The check's timeline of address transitions (down, back, gone), newest first. */
+  addressEvents?: AddressEvent[];
 }
 
 /** A check as the API shows it: credentials redacted by its kind, ownership and revision added. */
-export function checkView(check: Check, state: string | undefined, addresses: AddressState[] = []): CheckView {
+export function checkView(
+  check: Check,
+  state: string | undefined,
+  report: { addresses: AddressState[]; events: AddressEvent[] } = { addresses: [], events: [] },
+): CheckView {
   const { owner, ...rest } = check;
   const { kind, spec, module } = kindSettingsOf(check);
   const view = {
@@ -33,7 +40,8 @@ export function checkView(check: Check, state: string | undefined, addresses: Ad
     source: owner === undefined ? 'config' : 'api',
     revision: checkRevision(check),
     state: check.paused ? 'paused' : (state ?? 'new'),
-    ...(addresses.length > 0 && { addresses }),
+    ...(report.addresses.length > 0 && { addresses: report.addresses }),
+    ...(report.events.length > 0 && { addressEvents: report.events }),
   };
   // The kind's settings replaced by their redacted form: still the settings of the same kind.
   return view as CheckView;

@@ -7,8 +7,8 @@
   state hash so that the result scripts stay as they are.
 
   Input:
-    KEYS[1…] for each round in turn: its check's address states hash (address → state JSON, and
-      `~round`, the last round applied)
+    KEYS[1…] for each round in turn: its check's address states hash (address → state JSON;
+      `~round`, the last round applied; `~events`, the latest address transitions, newest first)
 
     ARGV[1] how long an address states hash outlives its last round, ms
     ARGV[2…] for each round in turn, three: round (epoch ms); confirmations; the verdicts, JSON
@@ -20,6 +20,8 @@
     round at or before the last one applied to its check.
 ]]
 local ttlMs = tonumber(ARGV[1])
+-- The check's timeline of address transitions keeps this many.
+local EVENTS_KEPT = 20
 
 local function judge(s, round, verdict, conf)
   local from = s.state
@@ -69,7 +71,7 @@ local function apply(key, round, conf, verdicts)
   end
   if #verdicts > 0 then
     for _, address in ipairs(redis.call('HKEYS', key)) do
-      if address ~= '~round' and not seen[address] then
+      if address:sub(1, 1) ~= '~' and not seen[address] then
         local s = cjson.decode(redis.call('HGET', key, address))
         if s.state == 'down' then
           changes[#changes + 1] = cjson.encode({address = address, kind = 'gone', round = round, since = round,
@@ -78,6 +80,17 @@ local function apply(key, round, conf, verdicts)
         redis.call('HDEL', key, address)
       end
     end
+  end
+  if #changes > 0 then
+    local events = cjson.decode(redis.call('HGET', key, '~events') or '[]')
+    local kept = {}
+    for i = #changes, 1, -1 do kept[#kept + 1] = cjson.decode(changes[i]) end
+    for _, event in ipairs(events) do
+      if #kept >= EVENTS_KEPT then break end
+      kept[#kept + 1] = event
+    end
+    fields[#fields + 1] = '~events'
+    fields[#fields + 1] = cjson.encode(kept)
   end
   redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIRE', key, ttlMs)

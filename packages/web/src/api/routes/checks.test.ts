@@ -39,11 +39,17 @@ describe('checks API', () => {
       '~round': 2_000,
       '5.104.101.30': JSON.stringify({ ...down, lastRound: 2_000, failStreak: 3 }),
       '109.232.236.90': JSON.stringify({ state: 'up', since: 0, failing: {}, counted: 3, lastRound: 2_000 }),
+      '~events': JSON.stringify([
+        { address: '5.104.101.30', kind: 'down', round: 2_000, since: 1_000, failing: ['alpha'], counted: 3 },
+      ]),
     });
     const shown = await t.app.inject({ url: '/api/v1/checks/lb', headers: a.auth });
     expect(shown.json().addresses).toEqual([
       { address: '109.232.236.90', state: 'up', since: 0, failing: [], counted: 3, lastRound: 2_000 },
       { address: '5.104.101.30', ...down, lastRound: 2_000 },
+    ]);
+    expect(shown.json().addressEvents).toEqual([
+      { address: '5.104.101.30', kind: 'down', round: 2_000, since: 1_000, failing: ['alpha'], counted: 3 },
     ]);
     const status = await t.app.inject({ url: '/api/v1/status', headers: a.auth });
     expect(status.json().checks[0].addresses.map((x: { state: string }) => x.state)).toEqual(['up', 'down']);

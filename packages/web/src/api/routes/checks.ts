@@ -4,7 +4,7 @@ import {
   type Check,
   checkInputSchema,
   checkToInput,
-  readAddressStates,
+  readAddressReport,
   readUptime,
   slugSchema,
   VigilError,
@@ -53,8 +53,7 @@ async function statesOf(ctx: WebContext, ids: readonly string[]): Promise<(strin
 
 async function view(ctx: WebContext, check: Check) {
   const [state] = await statesOf(ctx, [check.id]);
-  const addresses = await readAddressStates(ctx, [check.id]);
-  return checkView(check, state, addresses.get(check.id));
+  return checkView(check, state, await readAddressReport(ctx, check.id));
 }
 
 function mergePatch(target: unknown, patch: unknown): unknown {
