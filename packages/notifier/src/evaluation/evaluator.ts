@@ -2,10 +2,10 @@ import type { Check, ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
-import type { AddressRound } from './address-states.js';
+import type { AddressRound, AddressTransition } from './address-states.js';
 import { judgeAddresses } from './address-verdict.js';
 import type { CheckCatalog } from './check-catalog.js';
-import type { CheckStates, Transition, VerdictInput } from './check-state.js';
+import type { CheckStates, StateChange, Transition, VerdictInput } from './check-state.js';
 import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
@@ -169,8 +169,29 @@ export class Evaluator {
       if (change?.transition) transitions.push(change.transition);
     }
     for (const transition of transitions) await this.parts.desk.apply(transition);
-    for (const transition of addressTransitions) await this.parts.desk.applyAddress(transition);
+    await this.applyAddresses(applied, changes, addressTransitions);
     // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
     if (failed) throw failed;
+  }
+
+  /** Address transitions take the incident path only where an incident may be open, or opened for them. */
+  private async applyAddresses(
+    applied: readonly DecidedRound[],
+    changes: readonly (StateChange | undefined)[],
+    transitions: readonly AddressTransition[],
+  ): Promise<void> {
+    const alerting = new Map<string, boolean>();
+    for (const [i, ref] of applied.entries()) {
+      const to = changes[i]?.to;
+      if (to === undefined) continue;
+      const { alertOn } = ref.check;
+      alerting.set(
+        ref.checkId,
+        alertOn === 'address' || to === 'down' || (alertOn === 'degraded' && to === 'degraded'),
+      );
+    }
+    for (const transition of transitions) {
+      if (alerting.get(transition.checkId)) await this.parts.desk.applyAddress(transition);
+    }
   }
 }
