@@ -1,5 +1,12 @@
-import { createLogger, type Incident, type ProbeResult, parseConfig, readAddressReport } from '@vigil/core';
-import { roundResult, T0, testContext } from '@vigil/core/testing';
+import {
+  createLogger,
+  type Incident,
+  type ProbeResult,
+  parseConfig,
+  readAddressReport,
+  type VigilConfig,
+} from '@vigil/core';
+import { roundResult, startRedisCluster, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
 import { testNotifierContext } from '../testing.js';
@@ -7,7 +14,7 @@ import { CheckCatalog } from './check-catalog.js';
 import { Evaluator } from './evaluator.js';
 import { VantageHealth } from './vantage-health.js';
 
-const config = parseConfig(`
+const CONFIG = parseConfig(`
 vantages: [alpha, beta, gamma]
 defaults: { interval: 30s, timeout: 10s, confirmations: 2 }
 components:
@@ -45,9 +52,14 @@ function both(checkId: string, vantage: string, k: number, sick: boolean): Probe
   };
 }
 
-async function world() {
+async function world(options: { redisUrl?: string; config?: VigilConfig } = {}) {
+  const config = options.config ?? CONFIG;
   const clock = { t: T0, now: (): number => clock.t };
-  const base = await testContext('addresses', { clock, log: createLogger({ level: 'silent' }) });
+  const base = await testContext('addresses', {
+    clock,
+    log: createLogger({ level: 'silent' }),
+    ...(options.redisUrl && { redisUrl: options.redisUrl }),
+  });
   cleanups.push(base.cleanup);
   const ctx = testNotifierContext(base, { config });
   for (const check of config.checks) await ctx.checks.put(check);
@@ -60,11 +72,16 @@ async function world() {
     ctx,
     evaluator,
     clock,
+    base,
     /** Round `k` from every vantage, all at once; `sick` is how many vantages (first ones) fail the sick address. */
-    async feed(k: number, sick: number, checkId = 'watched') {
+    async feed(k: number, sick: number, checkIds: string | readonly string[] = 'watched') {
       clock.t = R(k) + 1_000;
       await evaluator.onResults(
-        VANTAGES.map((vantage, i) => ({ result: both(checkId, vantage, k, i < sick), intervalMs: INTERVAL })),
+        [checkIds]
+          .flat()
+          .flatMap((checkId) =>
+            VANTAGES.map((vantage, i) => ({ result: both(checkId, vantage, k, i < sick), intervalMs: INTERVAL })),
+          ),
       );
     },
     async incident(checkId = 'watched'): Promise<Incident | undefined> {
@@ -155,4 +172,32 @@ describe('per-address states', () => {
     expect((await w.ctx.addressStates.get('watched')).map((a) => a.address)).toEqual([FINE]);
     expect(await w.incident()).toBeUndefined();
   });
+});
+
+describe('per-address states on a 3-master Redis Cluster', () => {
+  it('one batch over checks on every shard keeps each check its own address hash, under its shard tag', async () => {
+    const cluster = await startRedisCluster();
+    cleanups.push(() => cluster.stop());
+    const ids = Array.from({ length: 12 }, (_, i) => `lb-${i}`);
+    const config = parseConfig(`
+vantages: [alpha, beta, gamma]
+defaults: { interval: 30s, timeout: 10s, confirmations: 2 }
+checks:
+${ids.map((id) => `  - { id: ${id}, name: ${id}, http: { url: "https://${id}.example.com/", allAddresses: true } }`).join('\n')}
+`);
+    const w = await world({ redisUrl: cluster.url, config });
+    for (const k of [0, 1, 2]) await w.feed(k, k === 0 ? 0 : 3, ids);
+    for (const id of ids) {
+      expect((await w.ctx.addressStates.get(id)).map((a) => [a.address, a.state])).toEqual([
+        [FINE, 'up'],
+        [SICK, 'down'],
+      ]);
+      expect(w.ctx.keys.addressStates(id)).toContain(`{s${w.ctx.keys.shardOf(id)}}`);
+    }
+    const perMaster = await Promise.all(
+      cluster.masters.map(async (master) => (await master.keys(`${w.base.prefix}:*:addresses`)).length),
+    );
+    expect(perMaster.reduce((a, b) => a + b)).toBe(ids.length);
+    expect(perMaster.filter((count) => count > 0).length).toBeGreaterThan(1);
+  }, 60_000);
 });
