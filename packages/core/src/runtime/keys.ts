@@ -112,6 +112,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,
     /** hash per shard: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
     transitions: (shard: number) => `${shardRoot(shard)}eval:transitions`,
+    /** hash per shard: `<check>|<address>|<round>` → address transition JSON not yet acted on (`alertOn: address`) */
+    addressTransitions: (shard: number) => `${shardRoot(shard)}eval:address-transitions`,
     /** zset per vantage: check id by the latest round it reported / failed while others saw it up */
     vantageSeen: (vantage: string) => `${root}:vantage:${vantage}:seen`,
     vantageSolo: (vantage: string) => `${root}:vantage:${vantage}:solo`,

@@ -70,6 +70,7 @@ async function world(options: { redisUrl?: string; config?: VigilConfig } = {}) 
   await catalog.reload();
   return {
     ctx,
+    desk,
     evaluator,
     clock,
     base,
@@ -171,6 +172,40 @@ describe('per-address states', () => {
     await w.evaluator.onResults(drained);
     expect((await w.ctx.addressStates.get('watched')).map((a) => a.address)).toEqual([FINE]);
     expect(await w.incident()).toBeUndefined();
+  });
+});
+
+describe('the address outbox', () => {
+  it('a change decided by a notifier that died before acting on it opens its incident at the next drain, once', async () => {
+    const w = await world();
+    await w.feed(0, 0);
+    await w.feed(1, 3);
+    // What a notifier's verdict pipeline writes for round 2, before the notifier dies.
+    const verdict = { address: SICK, verdict: 'fail' as const, counted: [...VANTAGES], failing: [...VANTAGES] };
+    const pipeline = w.ctx.checkStates.pipeline();
+    const queued = w.ctx.addressStates.queueApplyMany(
+      pipeline,
+      [{ checkId: 'watched', round: R(2), confirmations: 2, verdicts: [verdict], durable: true }],
+      R(2) + 1_000,
+    );
+    const [change] = queued.read((await pipeline.exec()) ?? []);
+    expect(change).toMatchObject({ checkId: 'watched', address: SICK, kind: 'down', since: R(1), at: R(2) + 1_000 });
+    expect(await w.ctx.addressStates.pending()).toEqual([change]);
+    expect(await w.incident()).toBeUndefined();
+
+    w.clock.t = R(2) + 1_000;
+    await w.desk.drain(0);
+    expect((await w.incident())?.title).toBe(`Watched: address ${SICK} down`);
+    expect(await w.ctx.addressStates.pending()).toEqual([]);
+    await w.desk.drain(0);
+    expect(await w.ctx.incidents.list()).toHaveLength(1);
+  });
+
+  it('keeps nothing in the outbox for checks that do not alert on addresses', async () => {
+    const w = await world();
+    for (const k of [0, 1, 2]) await w.feed(k, 3, ['watched', 'quiet']);
+    expect((await w.ctx.addressStates.get('quiet'))[1]).toMatchObject({ state: 'down' });
+    expect(await w.ctx.addressStates.pending()).toEqual([]);
   });
 });
 

@@ -20,6 +20,8 @@ export interface AddressRound {
   round: number;
   confirmations: number;
   verdicts: readonly AddressVerdict[];
+  /** The check alerts on addresses: its changes go to the outbox too, until acted on (`settle`). */
+  durable: boolean;
 }
 
 /** A change of whether one address of a check is down: what the incident side and webhooks act on. */
@@ -28,6 +30,8 @@ export interface AddressTransition {
   address: string;
   /** `gone`: the name no longer resolves to an address that was down (drained, say). */
   kind: 'down' | 'back' | 'gone';
+  /** When it was decided (epoch ms). */
+  at: number;
   round: number;
   /** For `down`, its first failed round; for `back`, its first good one. */
   since: number;
@@ -37,7 +41,7 @@ export interface AddressTransition {
 }
 
 interface AddressCommands {
-  /** How many keys, then per round its address states hash; then the TTL and per round its three arguments. */
+  /** How many keys, the outbox, then per round its address states hash; then the TTL and per round its five arguments. */
   vigilApplyAddressVerdicts(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string[][]>;
 }
 
@@ -57,13 +61,19 @@ export class AddressStates {
   queueApplyMany(
     pipeline: ChainableCommander,
     rounds: readonly AddressRound[],
+    now: number,
   ): { calls: number; read: (replies: readonly [Error | null, unknown][]) => AddressTransition[] } {
     const withAddresses = rounds.filter((round) => round.verdicts.length > 0);
     const groups = groupByShard(this.ctx.keys, withAddresses, (round) => round.checkId);
     for (const group of groups) {
-      const keys = group.items.map((round) => this.ctx.keys.addressStates(round.checkId));
-      const args: (string | number)[] = [ADDRESS_STATES_TTL_MS];
-      for (const round of group.items) args.push(round.round, round.confirmations, verdictsJson(round.verdicts));
+      const keys = [
+        this.ctx.keys.addressTransitions(group.shard),
+        ...group.items.map((round) => this.ctx.keys.addressStates(round.checkId)),
+      ];
+      const args: (string | number)[] = [now, ADDRESS_STATES_TTL_MS];
+      for (const round of group.items) {
+        args.push(round.round, round.confirmations, verdictsJson(round.verdicts), round.checkId, round.durable ? 1 : 0);
+      }
       (pipeline as ScriptPipeline<AddressCommands>).vigilApplyAddressVerdicts(keys.length, ...keys, ...args);
     }
     const read = (replies: readonly [Error | null, unknown][]): AddressTransition[] => {
@@ -75,12 +85,30 @@ export class AddressStates {
         (reply as string[][]).forEach((changes, j) => {
           const checkId = group.items[j]?.checkId;
           if (checkId === undefined) return;
-          for (const json of changes) transitions.push(parseTransition(checkId, json));
+          for (const json of changes) transitions.push(parseTransition(json));
         });
       });
       return transitions;
     };
     return { calls: groups.length, read };
+  }
+
+  /** Removes a change from the outbox once acted on. */
+  async settle(transition: AddressTransition): Promise<void> {
+    const { keys } = this.ctx;
+    await this.ctx.redis.hdel(keys.addressTransitions(keys.shardOf(transition.checkId)), outboxField(transition));
+  }
+
+  /** Changes of checks alerting on addresses not yet acted on (a notifier died mid-way), oldest round first. */
+  async pending(): Promise<AddressTransition[]> {
+    const { keys } = this.ctx;
+    const pipeline = this.ctx.redis.pipeline();
+    for (let shard = 0; shard < keys.shards; shard++) pipeline.hvals(keys.addressTransitions(shard));
+    const all = ((await pipeline.exec()) ?? []).flatMap(([err, values]) => {
+      if (err) throw err;
+      return (values as string[]).map(parseTransition);
+    });
+    return all.sort((a, b) => a.round - b.round);
   }
 
   /** One check's address states, sorted by address. */
@@ -93,12 +121,17 @@ function verdictsJson(verdicts: readonly AddressVerdict[]): string {
   return JSON.stringify(verdicts.map((v) => [v.address, v.verdict, v.failing, v.counted.length, v.error ?? '']));
 }
 
-function parseTransition(checkId: string, json: string): AddressTransition {
-  const raw = JSON.parse(json) as Omit<AddressTransition, 'checkId'>;
+function outboxField(transition: AddressTransition): string {
+  return `${transition.checkId}|${transition.address}|${transition.round}`;
+}
+
+function parseTransition(json: string): AddressTransition {
+  const raw = JSON.parse(json) as AddressTransition;
   return {
-    checkId,
+    checkId: raw.checkId,
     address: raw.address,
     kind: raw.kind,
+    at: raw.at,
     round: raw.round,
     since: raw.since,
     // Lua's cjson writes an empty list as `{}`.

@@ -129,6 +129,7 @@ export class Evaluator {
         round: ref.round,
         confirmations: check.confirmations,
         verdicts: judgeAddresses(ref.outcomes, { quorum: check.quorum, impaired }),
+        durable: check.alertOn === 'address',
       });
       observeEvaluatorLag(ref.round, now);
       await this.parts.health.observe(ref, verdict, observations);
@@ -150,7 +151,7 @@ export class Evaluator {
     }
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
-    const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds);
+    const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds, now);
     const readApplied = this.states.queueApplyMany(pipeline, verdicts, now);
     observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];

@@ -79,7 +79,11 @@ export class IncidentDesk {
    */
   async applyAddress(transition: AddressTransition): Promise<void> {
     const check = await this.parts.catalog.fetch(transition.checkId);
-    if (!check) return;
+    if (check) await this.actOnAddress(check, transition);
+    if (!check || check.alertOn === 'address') await this.ctx.addressStates.settle(transition);
+  }
+
+  private async actOnAddress(check: Check, transition: AddressTransition): Promise<void> {
     const view = await this.tenantView(check);
     const now = this.ctx.clock.now();
     const open = await this.openIncidentOf(check, view);
@@ -161,6 +165,9 @@ export class IncidentDesk {
     const now = this.ctx.clock.now();
     for (const transition of await this.states.pendingTransitions()) {
       if (now - transition.at >= olderThanMs) await this.apply(transition);
+    }
+    for (const transition of await this.ctx.addressStates.pending()) {
+      if (now - transition.at >= olderThanMs) await this.applyAddress(transition);
     }
   }
 

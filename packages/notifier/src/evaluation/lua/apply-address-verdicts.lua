@@ -6,20 +6,28 @@
   name no longer resolves to is forgotten ('gone' when it was down). Kept apart from the check's own
   state hash so that the result scripts stay as they are.
 
+  A round of a check that alerts on addresses also writes its changes to the address outbox, in the
+  same step, so a notifier dying before it acted on them loses none.
+
   Input:
-    KEYS[1…] for each round in turn: its check's address states hash (address → state JSON;
+    KEYS[1] address outbox: `<check>|<address>|<round>` → change JSON (with its check id)
+    KEYS[2…] for each round in turn: its check's address states hash (address → state JSON;
       `~round`, the last round applied; `~events`, the latest address transitions, newest first)
 
-    ARGV[1] how long an address states hash outlives its last round, ms
-    ARGV[2…] for each round in turn, three: round (epoch ms); confirmations; the verdicts, JSON
-      [[address, verdict ('ok', 'degraded' or 'fail'), failing vantages, counted, error or ''], …]
+    ARGV[1] now, epoch ms
+    ARGV[2] how long an address states hash outlives its last round, ms
+    ARGV[3…] for each round in turn, five: round (epoch ms); confirmations; the verdicts, JSON
+      [[address, verdict ('ok', 'degraded' or 'fail'), failing vantages, counted, error or ''], …];
+      check id; '1' when its changes go to the outbox, else '0'
 
   Output:
     One reply per round, in order: the JSON of each change of whether an address is down,
-    { address, kind ('down', 'back' or 'gone'), round, since, failing, counted, error }; none for a
+    { checkId, address, at, kind ('down', 'back' or 'gone'), round, since, failing, counted, error }; none for a
     round at or before the last one applied to its check.
 ]]
-local ttlMs = tonumber(ARGV[1])
+local outboxKey = KEYS[1]
+local now = tonumber(ARGV[1])
+local ttlMs = tonumber(ARGV[2])
 -- The check's timeline of address transitions keeps this many.
 local EVENTS_KEPT = 20
 
@@ -49,7 +57,7 @@ local function judge(s, round, verdict, conf)
   return from, to
 end
 
-local function apply(key, round, conf, verdicts)
+local function apply(key, round, conf, verdicts, checkId, durable)
   if round <= tonumber(redis.call('HGET', key, '~round') or '-1') then return {} end
   local changes = {}
   local seen = {}
@@ -63,8 +71,9 @@ local function apply(key, round, conf, verdicts)
     s.failing = v[3]; s.counted = v[4]; s.lastRound = round
     if v[5] ~= '' then s.error = v[5] else s.error = nil end
     if (to == 'down') ~= (from == 'down') then
-      changes[#changes + 1] = cjson.encode({address = address, kind = (to == 'down') and 'down' or 'back',
-        round = round, since = s.since, failing = v[3], counted = v[4], error = s.error})
+      changes[#changes + 1] = cjson.encode({checkId = checkId, address = address, at = now,
+        kind = (to == 'down') and 'down' or 'back', round = round, since = s.since, failing = v[3], counted = v[4],
+        error = s.error})
     end
     fields[#fields + 1] = address
     fields[#fields + 1] = cjson.encode(s)
@@ -74,11 +83,17 @@ local function apply(key, round, conf, verdicts)
       if address:sub(1, 1) ~= '~' and not seen[address] then
         local s = cjson.decode(redis.call('HGET', key, address))
         if s.state == 'down' then
-          changes[#changes + 1] = cjson.encode({address = address, kind = 'gone', round = round, since = round,
-            failing = {}, counted = 0})
+          changes[#changes + 1] = cjson.encode({checkId = checkId, address = address, at = now, kind = 'gone', round = round,
+            since = round, failing = {}, counted = 0})
         end
         redis.call('HDEL', key, address)
       end
+    end
+  end
+  if durable then
+    for _, change in ipairs(changes) do
+      local c = cjson.decode(change)
+      redis.call('HSET', outboxKey, checkId .. '|' .. c.address .. '|' .. round, change)
     end
   end
   if #changes > 0 then
@@ -98,8 +113,9 @@ local function apply(key, round, conf, verdicts)
 end
 
 local replies = {}
-for i = 1, #KEYS do
-  local a = 1 + 3 * (i - 1)
-  replies[i] = apply(KEYS[i], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), cjson.decode(ARGV[a + 3]))
+for i = 2, #KEYS do
+  local a = 2 + 5 * (i - 2)
+  replies[i - 1] = apply(KEYS[i], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), cjson.decode(ARGV[a + 3]),
+    ARGV[a + 4], ARGV[a + 5] == '1')
 end
 return replies
