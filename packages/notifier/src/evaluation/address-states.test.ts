@@ -201,6 +201,25 @@ describe('the address outbox', () => {
     expect(await w.ctx.incidents.list()).toHaveLength(1);
   });
 
+  it('holds a down address during a maintenance window, and opens its incident after it if still down', async () => {
+    const config = parseConfig(`
+vantages: [alpha, beta, gamma]
+defaults: { interval: 30s, timeout: 10s, confirmations: 2 }
+checks:
+  - { id: watched, name: Watched, alertOn: address, http: { url: "https://app.example.com/", allAddresses: true } }
+maintenances:
+  - { id: move, title: Moving, checks: [watched], start: "2026-11-20T12:00:00Z", end: "2026-11-20T12:02:00Z" }
+`);
+    const w = await world({ config });
+    for (const k of [0, 1, 2]) await w.feed(k, k === 0 ? 0 : 3);
+    expect(await w.incident()).toBeUndefined();
+    expect(await w.ctx.addressStates.pending()).toHaveLength(1);
+    w.clock.t = T0 + 3 * 60_000;
+    await w.desk.drain(0);
+    expect((await w.incident())?.title).toBe(`Watched: address ${SICK} down`);
+    expect(await w.ctx.addressStates.pending()).toEqual([]);
+  });
+
   it('keeps nothing in the outbox for checks that do not alert on addresses', async () => {
     const w = await world();
     for (const k of [0, 1, 2]) await w.feed(k, 3, ['watched', 'quiet']);

@@ -79,25 +79,33 @@ export class IncidentDesk {
    */
   async applyAddress(transition: AddressTransition): Promise<void> {
     const check = await this.parts.catalog.fetch(transition.checkId);
-    if (check) await this.actOnAddress(check, transition);
-    if (!check || check.alertOn === 'address') await this.ctx.addressStates.settle(transition);
+    const outcome = check ? await this.actOnAddress(check, transition) : 'done';
+    // Held by a maintenance window: it stays in the outbox for the drain after the window.
+    if (outcome === 'done' && (!check || check.alertOn === 'address')) await this.ctx.addressStates.settle(transition);
   }
 
-  private async actOnAddress(check: Check, transition: AddressTransition): Promise<void> {
+  private async actOnAddress(check: Check, transition: AddressTransition): Promise<'done' | 'held'> {
     const view = await this.tenantView(check);
     const now = this.ctx.clock.now();
     const open = await this.openIncidentOf(check, view);
-    const status = open ? (await this.incidents.get(open))?.status : undefined;
-    if (open && status && status !== 'resolved') {
-      await this.incidents.addUpdate(open, { by: 'vigil', status, message: addressUpdate(transition) }, now);
-    }
-    if (check.alertOn !== 'address') return;
-    if (transition.kind === 'down' && !open) {
+    if (check.alertOn === 'address' && transition.kind === 'down' && !open) {
+      // From the outbox, a change may be stale: only an address still down opens an incident.
+      const current = (await this.ctx.addressStates.get(check.id)).find((a) => a.address === transition.address);
+      if (current?.state !== 'down') return 'done';
       const maintenance = isUnderMaintenance(await this.ctx.maintenanceSource.current(), check, now);
-      if (!maintenance) await this.openForAddress(view, transition, now);
-    } else if (transition.kind !== 'down' && open) {
-      await this.recoverAddress(check, view, transition, open);
+      if (maintenance) {
+        this.ctx.log.info({ check: check.id, address: transition.address }, 'address down during maintenance');
+        return 'held';
+      }
+      await this.openForAddress(view, transition, now);
+      return 'done';
     }
+    const status = open ? (await this.incidents.get(open))?.status : undefined;
+    if (!open || !status || status === 'resolved') return 'done';
+    await this.incidents.addUpdate(open, { by: 'vigil', status, message: addressUpdate(transition) }, now);
+    if (check.alertOn === 'address' && transition.kind !== 'down')
+      await this.recoverAddress(check, view, transition, open);
+    return 'done';
   }
 
   private async openForAddress(check: Check, transition: AddressTransition, now: number): Promise<void> {
