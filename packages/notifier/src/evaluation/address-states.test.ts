@@ -6,7 +6,7 @@ import {
   readAddressReport,
   type VigilConfig,
 } from '@vigil/core';
-import { roundResult, startRedisCluster, T0, testContext } from '@vigil/core/testing';
+import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
 import { testNotifierContext } from '../testing.js';
@@ -52,14 +52,10 @@ function both(checkId: string, vantage: string, k: number, sick: boolean): Probe
   };
 }
 
-async function world(options: { redisUrl?: string; config?: VigilConfig } = {}) {
+async function world(options: { config?: VigilConfig } = {}) {
   const config = options.config ?? CONFIG;
   const clock = { t: T0, now: (): number => clock.t };
-  const base = await testContext('addresses', {
-    clock,
-    log: createLogger({ level: 'silent' }),
-    ...(options.redisUrl && { redisUrl: options.redisUrl }),
-  });
+  const base = await testContext('addresses', { clock, log: createLogger({ level: 'silent' }) });
   cleanups.push(base.cleanup);
   const ctx = testNotifierContext(base, { config });
   for (const check of config.checks) await ctx.checks.put(check);
@@ -73,7 +69,6 @@ async function world(options: { redisUrl?: string; config?: VigilConfig } = {}) 
     desk,
     evaluator,
     clock,
-    base,
     /** Round `k` from every vantage, all at once; `sick` is how many vantages (first ones) fail the sick address. */
     async feed(k: number, sick: number, checkIds: string | readonly string[] = 'watched') {
       clock.t = R(k) + 1_000;
@@ -226,32 +221,4 @@ maintenances:
     expect((await w.ctx.addressStates.get('quiet'))[1]).toMatchObject({ state: 'down' });
     expect(await w.ctx.addressStates.pending()).toEqual([]);
   });
-});
-
-describe('per-address states on a 3-master Redis Cluster', () => {
-  it('one batch over checks on every shard keeps each check its own address hash, under its shard tag', async () => {
-    const cluster = await startRedisCluster();
-    cleanups.push(() => cluster.stop());
-    const ids = Array.from({ length: 12 }, (_, i) => `lb-${i}`);
-    const config = parseConfig(`
-vantages: [alpha, beta, gamma]
-defaults: { interval: 30s, timeout: 10s, confirmations: 2 }
-checks:
-${ids.map((id) => `  - { id: ${id}, name: ${id}, http: { url: "https://${id}.example.com/", allAddresses: true } }`).join('\n')}
-`);
-    const w = await world({ redisUrl: cluster.url, config });
-    for (const k of [0, 1, 2]) await w.feed(k, k === 0 ? 0 : 3, ids);
-    for (const id of ids) {
-      expect((await w.ctx.addressStates.get(id)).map((a) => [a.address, a.state])).toEqual([
-        [FINE, 'up'],
-        [SICK, 'down'],
-      ]);
-      expect(w.ctx.keys.addressStates(id)).toContain(`{s${w.ctx.keys.shardOf(id)}}`);
-    }
-    const perMaster = await Promise.all(
-      cluster.masters.map(async (master) => (await master.keys(`${w.base.prefix}:*:addresses`)).length),
-    );
-    expect(perMaster.reduce((a, b) => a + b)).toBe(ids.length);
-    expect(perMaster.filter((count) => count > 0).length).toBeGreaterThan(1);
-  }, 60_000);
 });
