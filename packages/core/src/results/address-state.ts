@@ -80,7 +80,7 @@ export async function readAddressStates(
   return byCheck;
 }
 
-/** The check's latest address transitions, newest first (the hash keeps the last 20). */
+/** The check's latest address transitions, newest first (the hash keeps the last 10). */
 export function parseAddressEvents(hash: Record<string, string>): AddressEvent[] {
   const raw = JSON.parse(hash[ADDRESS_EVENTS_FIELD] ?? '[]') as unknown;
   // Lua's cjson writes an empty list as `{}`.

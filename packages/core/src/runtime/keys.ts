@@ -106,7 +106,7 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     round: (checkId: string, round: number) => `${checkRoot(checkId)}:round:${round}`,
     /** hash: the check's state machine (state, streaks, rounds of the current failure) */
     checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
-    /** hash: each resolved address of an `allAddresses` check → its AddressState JSON, and `~round` */
+    /** hash: each resolved address of an `allAddresses` check → its AddressState JSON; `~round`; `~events` (the last 10) */
     addressStates: (checkId: string) => `${checkRoot(checkId)}:addresses`,
     /** zset per shard: `<check>|<round>` by the time the round is decided without the vantages still missing */
     pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,

@@ -28,8 +28,8 @@
 local outboxKey = KEYS[1]
 local now = tonumber(ARGV[1])
 local ttlMs = tonumber(ARGV[2])
--- The check's timeline of address transitions keeps this many.
-local EVENTS_KEPT = 20
+-- The check's timeline of address transitions keeps this many (about 150 bytes each).
+local EVENTS_KEPT = 10
 
 local function judge(s, round, verdict, conf)
   local from = s.state
@@ -99,7 +99,11 @@ local function apply(key, round, conf, verdicts, checkId, durable)
   if #changes > 0 then
     local events = cjson.decode(redis.call('HGET', key, '~events') or '[]')
     local kept = {}
-    for i = #changes, 1, -1 do kept[#kept + 1] = cjson.decode(changes[i]) end
+    for i = #changes, 1, -1 do
+      local event = cjson.decode(changes[i])
+      event.checkId = nil; event.at = nil
+      kept[#kept + 1] = event
+    end
     for _, event in ipairs(events) do
       if #kept >= EVENTS_KEPT then break end
       kept[#kept + 1] = event
