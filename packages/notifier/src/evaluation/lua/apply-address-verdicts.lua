@@ -58,14 +58,18 @@ local function judge(s, round, verdict, conf)
 end
 
 local function apply(key, round, conf, verdicts, checkId, durable)
-  if round <= tonumber(redis.call('HGET', key, '~round') or '-1') then return {} end
+  -- One read of the whole (small) hash instead of a call per address.
+  local flat = redis.call('HGETALL', key)
+  local hash = {}
+  for i = 1, #flat, 2 do hash[flat[i]] = flat[i + 1] end
+  if round <= tonumber(hash['~round'] or '-1') then return {} end
   local changes = {}
   local seen = {}
   local fields = {'~round', round}
   for _, v in ipairs(verdicts) do
     local address = v[1]
     seen[address] = true
-    local json = redis.call('HGET', key, address)
+    local json = hash[address]
     local s = json and cjson.decode(json) or {state = 'new', failStreak = 0, goodStreak = 0}
     local from, to = judge(s, round, v[2], conf)
     s.failing = v[3]; s.counted = v[4]; s.lastRound = round
@@ -79,15 +83,17 @@ local function apply(key, round, conf, verdicts, checkId, durable)
     fields[#fields + 1] = cjson.encode(s)
   end
   if #verdicts > 0 then
-    for _, address in ipairs(redis.call('HKEYS', key)) do
-      if address:sub(1, 1) ~= '~' and not seen[address] then
-        local s = cjson.decode(redis.call('HGET', key, address))
-        if s.state == 'down' then
-          changes[#changes + 1] = cjson.encode({checkId = checkId, address = address, at = now, kind = 'gone', round = round,
-            since = round, failing = {}, counted = 0})
-        end
-        redis.call('HDEL', key, address)
+    local absent = {}
+    for address in pairs(hash) do
+      if address:sub(1, 1) ~= '~' and not seen[address] then absent[#absent + 1] = address end
+    end
+    table.sort(absent)
+    for _, address in ipairs(absent) do
+      if cjson.decode(hash[address]).state == 'down' then
+        changes[#changes + 1] = cjson.encode({checkId = checkId, address = address, at = now, kind = 'gone',
+          round = round, since = round, failing = {}, counted = 0})
       end
+      redis.call('HDEL', key, address)
     end
   end
   if durable then
@@ -97,7 +103,7 @@ local function apply(key, round, conf, verdicts, checkId, durable)
     end
   end
   if #changes > 0 then
-    local events = cjson.decode(redis.call('HGET', key, '~events') or '[]')
+    local events = cjson.decode(hash['~events'] or '[]')
     local kept = {}
     for i = #changes, 1, -1 do
       local event = cjson.decode(changes[i])
