@@ -1,7 +1,9 @@
 import type { AddressState, StatusReport, UptimeWindow } from '@vigil/core';
 import { parseConfig } from '@vigil/core';
+import { incidentMemberFixture } from '@vigil/core/testing';
 import type { CheckView } from '@vigil/web';
 import { describe, expect, it } from 'vitest';
+import { renderIncident } from '../commands/incidents.js';
 import { renderStatus } from '../commands/status.js';
 import { describeAddresses } from './address-render.js';
 import { renderCheck } from './check-render.js';
@@ -108,5 +110,32 @@ checks:
       'Addresses:\n  app: 5.104.101.30 failing from 3/3 vantages since 23:24 UTC (timeout); 109.232.236.90 fine',
     );
     expect(text).not.toContain('  db:');
+  });
+
+  it('vigil incidents show lists the addresses down while their name answered', () => {
+    const member = incidentMemberFixture('app', SINCE, {
+      addresses: [
+        { address: '5.104.101.30', since: SINCE, vantagesFailing: ['alpha', 'beta', 'gamma'], vantagesTotal: 3 },
+      ],
+    });
+    const text = renderIncident(
+      {
+        id: 'inc-7',
+        title: 'App: address 5.104.101.30 down',
+        group: 'check:app',
+        impact: 'minor',
+        severity: 'major',
+        status: 'investigating',
+        startedAt: SINCE,
+        detectedAt: SINCE + 60_000,
+        episode: 1,
+        members: [member],
+        updates: [],
+      },
+      NOW,
+    );
+    expect(text).toContain(
+      'Addresses down while their name answered:\n  app  5.104.101.30 failing from 3/3 vantages since 2022-04-04T23:24:00Z',
+    );
   });
 });
