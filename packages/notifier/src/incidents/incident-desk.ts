@@ -129,12 +129,15 @@ export class IncidentDesk {
       addresses: [address],
     };
     const escalation = pagingEscalation(this.ctx.config, check);
+    // Grouped as the check's own alerts are: addresses down in one component share its incident.
+    const { group, component } = this.group(check);
     const outcome = await this.incidents.openOrJoin(
       {
-        group: `check:${check.id}`,
+        group,
         title: `${check.name}: address ${transition.address} down`,
         impact: 'minor',
         severity: check.severity,
+        ...(component && { component }),
         ...(escalation && { escalation }),
         startedAt: transition.since,
         member,
@@ -160,7 +163,8 @@ export class IncidentDesk {
       {
         checkId: view.id,
         firstGoodAfter: transition.since,
-        lastFailedRound: member.lastFailedRound,
+        // The round before the first good one: rounds come every interval.
+        lastFailedRound: Math.max(member.lastFailedRound, transition.since - check.intervalMs),
         partialMessage: 'Partial recovery; checks still failing: %d.',
         resolvedMessage: `Resolved: ${transition.address} is ${transition.kind === 'gone' ? 'no longer resolved' : 'back'}, no address is down.`,
       },
