@@ -20,6 +20,7 @@ export default defineConfig({
       'packages/core/src/runtime/logger.test.ts',
       'packages/cli/src/runtime/redis-bootstrap.test.ts',
       'packages/core/src/runtime/sharded-cluster.test.ts',
+      'packages/notifier/src/evaluation/address-states-cluster.test.ts',
       // Thousands of fuzzed requests a route: the slowest file beside the code by far.
       'packages/web/src/api/fuzz.test.ts',
     ],

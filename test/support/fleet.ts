@@ -14,7 +14,7 @@ import {
 } from '@vigil/core';
 import { eventually, TEST_REDIS_URL, testContext } from '@vigil/core/testing';
 import { closeChannels, createChannels, createNotifierContext, Notifier, ResultRecorder } from '@vigil/notifier';
-import { createProberContext, ProbeWorker } from '@vigil/prober';
+import { createProberContext, type HostResolver, ProbeWorker } from '@vigil/prober';
 import { createSchedulerContext, Scheduler } from '@vigil/scheduler';
 import { createWebContext } from '@vigil/web';
 
@@ -77,7 +77,7 @@ export async function startFleet(
     },
     async prober(
       vantage: Vantage | string,
-      options: { guard?: TargetGuard; settings?: Partial<ProberSettings> } = {},
+      options: { guard?: TargetGuard; settings?: Partial<ProberSettings>; resolve?: HostResolver } = {},
     ): Promise<ProbeWorker> {
       const prober = createProberContext(ownProcess(), {
         vantage: typeof vantage === 'string' ? { id: vantage } : vantage,
@@ -88,7 +88,11 @@ export async function startFleet(
         },
       });
       const worker = new ProbeWorker(
-        { ...prober, ...(options.guard && { guard: options.guard }) },
+        {
+          ...prober,
+          ...(options.guard && { guard: options.guard }),
+          ...(options.resolve && { resolve: options.resolve }),
+        },
         { heartbeatEveryMs: 500 },
       );
       closers.push(() => worker.close());

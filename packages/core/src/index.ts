@@ -24,6 +24,8 @@ export {
   tokenPatchSchema,
 } from './access/index.js';
 export {
+  ALERT_ON,
+  type AlertOn,
   type AnyCheckKindModule,
   type BodyPattern,
   CHECK_KINDS,
@@ -122,6 +124,7 @@ export {
   formatDowntime,
   INCIDENT_STATUSES,
   type Incident,
+  type IncidentAddress,
   type IncidentMember,
   IncidentStore,
   MAX_POSTMORTEM_BYTES,
@@ -170,10 +173,19 @@ export {
   toProbeTarget,
 } from './probes/index.js';
 export {
+  ADDRESS_ROUND_FIELD,
+  ADDRESS_STATE_NAMES,
+  type AddressEvent,
+  type AddressState,
+  type AddressStateName,
   buildStatus,
+  parseAddressEvents,
+  parseAddressStates,
   type RecordOutcome,
   ResultStore,
   RING_ENTRY_BYTES,
+  readAddressReport,
+  readAddressStates,
   readUptime,
   type StatusReport,
   type UptimeReport,

@@ -16,3 +16,9 @@ export { createNotifierContext, type NotifierContext, type NotifierInput } from 
 export type { Channel, ChannelContext, ChannelRegistry, Page, PageAction } from './paging/channels/channel.js';
 export { PermanentDeliveryError } from './paging/channels/channel.js';
 export { closeChannels, createChannels } from './paging/channels/registry.js';
+export {
+  signWebhook,
+  verifyWebhook,
+  type WebhookAddressEvent,
+  type WebhookPayload,
+} from './paging/channels/webhook.js';

@@ -14,6 +14,7 @@ import {
   TokenStore,
   type VigilConfig,
 } from '@vigil/core';
+import { AddressStates } from './evaluation/address-states.js';
 import { CheckStates } from './evaluation/check-state.js';
 import { RoundBook } from './evaluation/round-book.js';
 import type { ChannelRegistry } from './paging/channels/channel.js';
@@ -55,6 +56,8 @@ export interface NotifierContext extends RoleContext {
   checkStates: CheckStates;
   /** Heartbeat checks' pings and their state. */
   heartbeats: HeartbeatStore;
+  /** Per-address states of `allAddresses` checks, applied in the same pipeline as `checkStates`. */
+  addressStates: AddressStates;
   incidents: IncidentStore;
   maintenances: MaintenanceStore;
   /** vigil.yaml's maintenances and the API's. */
@@ -106,6 +109,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     rounds: new RoundBook(stores),
     checkStates: new CheckStates(stores),
     heartbeats: new HeartbeatStore(stores),
+    addressStates: new AddressStates(stores),
     incidents,
     maintenances,
     maintenanceSource,

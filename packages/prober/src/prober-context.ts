@@ -8,6 +8,7 @@ import {
   type Vantage,
   type VigilConfig,
 } from '@vigil/core';
+import type { HostResolver } from './net/resolve.js';
 
 /** The prober role's context, built once at role start: one vantage's connections, guard and settings. */
 export interface ProberContext extends RoleContext {
@@ -19,6 +20,8 @@ export interface ProberContext extends RoleContext {
   /** A wider guard for a check vigil.yaml lets probe its private target (exactly that id and target). */
   allowances: TargetAllowances;
   settings: ProberSettings;
+  /** Replaces the system resolver for every probe (tests give a name several loopback addresses). */
+  resolve?: HostResolver;
 }
 
 /** What a prober takes from vigil.yaml. */

@@ -53,6 +53,15 @@ export function renderIncident(incident: Incident, now: number): string {
       ),
     );
   }
+  const addresses = incident.members.flatMap((m) => (m.addresses ?? []).map((address) => ({ member: m, address })));
+  if (addresses.length > 0) {
+    lines.push('', 'Addresses down while their name answered:');
+    for (const { member, address } of addresses) {
+      const from = `${address.vantagesFailing.length}/${address.vantagesTotal} vantages`;
+      const until = member.firstGoodAfter !== undefined && !member.down ? ` until ${iso(member.firstGoodAfter)}` : '';
+      lines.push(`  ${member.checkId}  ${address.address} failing from ${from} since ${iso(address.since)}${until}`);
+    }
+  }
   lines.push('', 'Timeline:');
   for (const update of incident.updates)
     lines.push(`  ${iso(update.at)}  ${update.status.padEnd(13)} ${update.message} (${update.by})`);

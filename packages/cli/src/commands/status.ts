@@ -1,9 +1,10 @@
 import { buildStatus, CheckRegistry, ResultStore, type StatusReport } from '@vigil/core';
 import type { CliContext } from '../cli-context.js';
+import { describeAddresses } from '../output/address-render.js';
 import type { Palette } from '../output/colour.js';
 import { formatAge, renderTable } from '../output/table.js';
 
-export function renderStatus(report: StatusReport, colours: Palette): string {
+export function renderStatus(report: StatusReport, colours: Palette, now = Date.now()): string {
   if (report.checks.length === 0) return 'No checks registered. Add some to vigil.yaml and run `vigil up`.';
   const rows: string[][] = [];
   const states: ('ok' | 'fail' | 'none')[] = [];
@@ -32,7 +33,11 @@ export function renderStatus(report: StatusReport, colours: Palette): string {
     return state === 'ok' ? colours.green(cell) : state === 'fail' ? colours.red(cell) : colours.dim(cell);
   });
   const vantages = report.vantages.map((v) => `${v.id} (seen ${formatAge(v.lastSeenAgoMs ?? 0)} ago)`).join(', ');
-  return vantages ? `${table}\n\nVantages: ${vantages}` : table;
+  const addresses = report.checks
+    .filter((check) => check.addresses && check.addresses.length > 0)
+    .map((check) => `  ${check.id}: ${describeAddresses(check.addresses ?? [], now, colours)}`);
+  const withAddresses = addresses.length > 0 ? `${table}\n\nAddresses:\n${addresses.join('\n')}` : table;
+  return vantages ? `${withAddresses}\n\nVantages: ${vantages}` : withAddresses;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type UptimeWindow,
 } from '@vigil/core';
 import type { CheckView } from '@vigil/web';
+import { describeAddressEvent, describeAddresses } from './address-render.js';
 import type { Palette } from './colour.js';
 import { formatAge, renderTable } from './table.js';
 
@@ -153,8 +154,14 @@ export function renderCheck(
     `  component     ${check.component ?? '-'}   severity ${check.severity}   alert on ${check.alertOn}` +
       `${check.escalation ? `   escalation ${check.escalation}` : ''}`,
   ];
+  if (check.addresses && check.addresses.length > 0)
+    lines.push(`  addresses     ${describeAddresses(check.addresses, now, colours)}`);
   if (check.tags.length > 0) lines.push(`  tags          ${check.tags.join(', ')}`);
   lines.push(`  uptime        ${WINDOWS.map((window) => `${window} ${percent(uptime[window].uptime)}`).join('   ')}`);
+  if (check.addressEvents && check.addressEvents.length > 0) {
+    lines.push('', 'Address timeline (newest first):');
+    for (const event of check.addressEvents) lines.push(`  ${describeAddressEvent(event, now)}`);
+  }
   lines.push('', 'Latest results:', renderResults(view.results, now, colours));
   const answers = (view.latest ?? []).filter((result) => result.dns);
   if (answers.length > 0) {

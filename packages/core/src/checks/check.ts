@@ -13,6 +13,10 @@ import {
 } from './kinds/registry.js';
 
 /** Identifiers of checks, components, vantages: safe in Redis keys, queue names and URLs. */
+/** When a check opens an incident: see `alertOn` in the check schema. */
+export const ALERT_ON = ['down', 'degraded', 'address'] as const;
+export type AlertOn = (typeof ALERT_ON)[number];
+
 export const slugSchema = z
   .string({ error: 'expected a slug (lowercase letters, digits and -)' })
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
@@ -38,8 +42,11 @@ const checkInputFields = {
   quorum: quorumSchema.optional(),
   severity: severitySchema.default('major'),
   escalation: slugSchema.optional(),
-  /** Open an incident when the check is `down` (default), or already when it is `degraded`. */
-  alertOn: z.enum(['down', 'degraded']).default('down'),
+  /**
+   * Open an incident when the check is `down` (default), already when it is `degraded`, or (`address`,
+   * with `allAddresses`) when it is down or one of its addresses is down while the name still answers.
+   */
+  alertOn: z.enum(ALERT_ON).default('down'),
   tags: z.array(z.string().min(1).max(64)).max(32).default([]),
   paused: z.boolean().default(false),
   /** Show this check's name and target on the public status page (its component is always shown by name only). */
@@ -100,7 +107,7 @@ export interface CheckCommon {
   quorum: Quorum;
   severity: z.output<typeof severitySchema>;
   escalation?: string;
-  alertOn: 'down' | 'degraded';
+  alertOn: AlertOn;
   tags: string[];
   paused: boolean;
   /** Name and target shown on the public status page; absent unless the check says `public: true`. */

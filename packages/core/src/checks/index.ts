@@ -1,6 +1,8 @@
 /** What is watched: a check, its target and revision, its component, its states, and the registry that holds them. */
 export { type BodyPattern, compileBodyPattern } from './body-pattern.js';
 export {
+  ALERT_ON,
+  type AlertOn,
   type Check,
   type CheckCommon,
   type CheckInput,

@@ -29,6 +29,18 @@ export interface IncidentMember {
   vantagesTotal: number;
   error?: ProbeErrorClass;
   message?: string;
+  /** The check's addresses that were down when it joined (`alertOn: address`): the name still answered. */
+  addresses?: IncidentAddress[];
+}
+
+/** One resolved address of a member check, down while its name still answered. */
+export interface IncidentAddress {
+  address: string;
+  /** Its first failed round. */
+  since: number;
+  vantagesFailing: string[];
+  vantagesTotal: number;
+  error?: ProbeErrorClass;
 }
 
 /** "Unreachable for at least 2h50 and at most 4h04": what the rounds can and cannot tell. */

@@ -6,6 +6,7 @@ export {
   formatDowntime,
   INCIDENT_STATUSES,
   type Incident,
+  type IncidentAddress,
   type IncidentMember,
   membersDown,
 } from './incident.js';

@@ -1,6 +1,7 @@
 import type { CheckRegistry } from '../checks/check-registry.js';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RoleContext } from '../runtime/context.js';
+import { type AddressState, parseAddressStates } from './address-state.js';
 import type { ResultStore } from './result-store.js';
 
 export interface VantageResult {
@@ -21,6 +22,8 @@ export interface CheckStatus {
   /** What the notifier decided across vantages: up, degraded, down, unknown (or new: not decided yet). */
   state: string;
   results: Record<string, VantageResult>;
+  /** Each resolved address's state, for a check that probes every address of its name. */
+  addresses?: AddressState[];
 }
 
 export interface StatusReport {
@@ -54,8 +57,13 @@ export async function buildStatus(
   const latest = await ctx.results.latestMany(checks.map((check) => check.id));
   const heartbeats = await ctx.redis.hgetall(ctx.keys.vantageHeartbeats);
   const pipeline = ctx.redis.pipeline();
-  for (const check of checks) pipeline.hget(ctx.keys.checkState(check.id), 'state');
-  const states = ((await pipeline.exec()) ?? []).map(([, state]) => (typeof state === 'string' ? state : 'new'));
+  for (const check of checks) {
+    pipeline.hget(ctx.keys.checkState(check.id), 'state');
+    pipeline.hgetall(ctx.keys.addressStates(check.id));
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const states = checks.map((_, i) => replies[2 * i]?.[1]).map((state) => (typeof state === 'string' ? state : 'new'));
+  const addresses = checks.map((_, i) => parseAddressStates((replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>));
   return {
     checks: checks.map((check, i) => ({
       id: check.id,
@@ -63,6 +71,7 @@ export async function buildStatus(
       kind: check.kind,
       paused: check.paused,
       state: check.paused ? 'paused' : (states[i] ?? 'new'),
+      ...((addresses[i]?.length ?? 0) > 0 && { addresses: addresses[i] }),
       results: Object.fromEntries(
         Object.entries(latest.get(check.id) ?? {})
           .sort(([a], [b]) => a.localeCompare(b))

@@ -1,4 +1,16 @@
 /** What probes found: the latest result per vantage, history, uptime buckets and the fleet status report. */
+
+export {
+  ADDRESS_ROUND_FIELD,
+  ADDRESS_STATE_NAMES,
+  type AddressEvent,
+  type AddressState,
+  type AddressStateName,
+  parseAddressEvents,
+  parseAddressStates,
+  readAddressReport,
+  readAddressStates,
+} from './address-state.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BYTES } from './history-ring.js';
 export { type RecordOutcome, ResultStore } from './result-store.js';

@@ -113,10 +113,14 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     round: (checkId: string, round: number) => `${checkRoot(checkId)}:round:${round}`,
     /** hash: the check's state machine (state, streaks, rounds of the current failure) */
     checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
+    /** hash: each resolved address of an `allAddresses` check → its AddressState JSON; `~round`; `~events` (the last 10) */
+    addressStates: (checkId: string) => `${checkRoot(checkId)}:addresses`,
     /** zset per shard: `<check>|<round>` by the time the round is decided without the vantages still missing */
     pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,
     /** hash per shard: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
     transitions: (shard: number) => `${shardRoot(shard)}eval:transitions`,
+    /** hash per shard: `<check>|<address>|<round>` → address transition JSON not yet acted on (`alertOn: address`) */
+    addressTransitions: (shard: number) => `${shardRoot(shard)}eval:address-transitions`,
     /** zset per vantage: check id by the latest round it reported / failed while others saw it up */
     vantageSeen: (vantage: string) => `${root}:vantage:${vantage}:seen`,
     vantageSolo: (vantage: string) => `${root}:vantage:${vantage}:solo`,

@@ -56,6 +56,20 @@ function countWrites(redis: Redis): { readonly writes: number; stop(): void } {
   };
 }
 
+/** Round `k` with two addresses per result (`allAddresses`), the second failing when `sick`. */
+function addressRound(k: number, checks: readonly string[], sick: boolean): ResultJobData[] {
+  return round(k, checks).map(({ result, intervalMs }) => ({
+    intervalMs,
+    result: {
+      ...result,
+      addresses: [
+        { address: '10.0.0.1', ok: true, timings: { total: 2 } },
+        { address: '10.0.0.2', ok: !sick, timings: { total: 2 }, ...(sick && { error: 'timeout' as const }) },
+      ],
+    },
+  }));
+}
+
 /** Every vantage's result of round `k` for `checks`; `ok` for all of them or none. */
 function round(k: number, checks: readonly string[], ok = true): ResultJobData[] {
   return checks.flatMap((checkId) =>
@@ -116,6 +130,26 @@ describe('Evaluator: a batch of results in a bounded number of round trips', () 
     expect(await tripsOf(2, ids, false)).toBe(2);
     for (const id of ids) expect((await ctx.checkStates.get(id)).state).toBe('up');
     expect((await readUptime(ctx, 'c07', clock.now()))['24h']).toMatchObject({ rounds: 3, ok: 2, fail: 1 });
+  });
+
+  it('keeps per-address states in the same two round trips, one address going down in every check', async () => {
+    await world();
+    clock.t = R(1) + 1_000;
+    await evaluator.onResults(addressRound(1, ids, false)); // loads the address script
+    const trips: number[] = [];
+    for (const k of [2, 3]) {
+      clock.t = R(k) + 1_000;
+      const counter = countWrites(ctx.redis);
+      await evaluator.onResults(addressRound(k, ids, true));
+      counter.stop();
+      trips.push(counter.writes);
+    }
+    expect(trips).toEqual([2, 2]);
+    for (const id of ids) {
+      const [, sick] = await ctx.addressStates.get(id);
+      expect(sick).toMatchObject({ address: '10.0.0.2', state: 'down', since: R(2) });
+      expect((await ctx.checkStates.get(id)).state).toBe('degraded');
+    }
   });
 
   it('takes the incident path only for transitions, and the rest of the batch stays at two round trips', async () => {

@@ -1,4 +1,5 @@
 import {
+  type AlertOn,
   type CheckStateName,
   defineScripts,
   groupByShard,
@@ -54,7 +55,7 @@ export interface VerdictInput {
   round: number;
   verdict: Verdict;
   confirmations: number;
-  alertOn: 'down' | 'degraded';
+  alertOn: AlertOn;
   detail: RoundDetail;
   now: number;
 }

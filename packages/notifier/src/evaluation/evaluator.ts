@@ -2,8 +2,10 @@ import { type Check, isProbed, type ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
+import type { AddressRound, AddressTransition } from './address-states.js';
+import { judgeAddresses } from './address-verdict.js';
 import type { CheckCatalog } from './check-catalog.js';
-import type { CheckStates, Transition, VerdictInput } from './check-state.js';
+import type { CheckStates, StateChange, Transition, VerdictInput } from './check-state.js';
 import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
@@ -20,7 +22,10 @@ function confirmationsOf(check: Check): number {
   return isProbed(check) ? check.confirmations : 1;
 }
 
-type EvaluatorContext = Pick<NotifierContext, 'log' | 'clock' | 'rounds' | 'checkStates' | 'vantages' | 'settings'>;
+type EvaluatorContext = Pick<
+  NotifierContext,
+  'log' | 'clock' | 'rounds' | 'checkStates' | 'addressStates' | 'vantages' | 'settings'
+>;
 
 /** The parts an evaluator hands its decisions to and reads the fleet from. */
 export interface EvaluatorParts {
@@ -127,10 +132,18 @@ export class Evaluator {
     const observations = this.parts.health.observations();
     const applied: DecidedRound[] = [];
     const verdicts: VerdictInput[] = [];
+    const addressRounds: AddressRound[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
       if (!verdict) continue;
+      addressRounds.push({
+        checkId: check.id,
+        round: ref.round,
+        confirmations: check.confirmations,
+        verdicts: judgeAddresses(ref.outcomes, { quorum: check.quorum, impaired }),
+        durable: check.alertOn === 'address',
+      });
       observeEvaluatorLag(ref.round, now);
       // Vantage health is about probers; a pushed check's rounds say nothing of them.
       if (isProbed(check)) await this.parts.health.observe(ref, verdict, observations);
@@ -152,11 +165,13 @@ export class Evaluator {
     }
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
+    const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds, now);
     const readApplied = this.states.queueApplyMany(pipeline, verdicts, now);
     observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err)?.[0];
-    const changes = readApplied(replies);
+    const changes = readApplied(replies.slice(addresses.calls));
+    const addressTransitions = addresses.read(replies);
     const transitions: Transition[] = [];
     for (const [i, ref] of applied.entries()) {
       const change = changes[i];
@@ -169,7 +184,29 @@ export class Evaluator {
       if (change?.transition) transitions.push(change.transition);
     }
     for (const transition of transitions) await this.parts.desk.apply(transition);
+    await this.applyAddresses(applied, changes, addressTransitions);
     // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
     if (failed) throw failed;
+  }
+
+  /** Address transitions take the incident path only where an incident may be open, or opened for them. */
+  private async applyAddresses(
+    applied: readonly DecidedRound[],
+    changes: readonly (StateChange | undefined)[],
+    transitions: readonly AddressTransition[],
+  ): Promise<void> {
+    const alerting = new Map<string, boolean>();
+    for (const [i, ref] of applied.entries()) {
+      const to = changes[i]?.to;
+      if (to === undefined) continue;
+      const { alertOn } = ref.check;
+      alerting.set(
+        ref.checkId,
+        alertOn === 'address' || to === 'down' || (alertOn === 'degraded' && to === 'degraded'),
+      );
+    }
+    for (const transition of transitions) {
+      if (alerting.get(transition.checkId)) await this.parts.desk.applyAddress(transition);
+    }
   }
 }

@@ -163,7 +163,13 @@ describe('toRoundOutcome', () => {
         addresses: [address, { ...address, ok: false, error: 'timeout', address: '10.0.0.2' }],
       }),
     );
-    expect(outcome).toEqual({ ok: true, slow: true, message: 'x'.repeat(300), badAddresses: 1 });
+    expect(outcome).toEqual({
+      ok: true,
+      slow: true,
+      message: 'x'.repeat(300),
+      badAddresses: 1,
+      addresses: { '10.0.0.1': true, '10.0.0.2': 'timeout' },
+    });
     expect(toRoundOutcome(sampleResult({ ok: false, error: 'tls' }))).toEqual({ ok: false, error: 'tls' });
   });
 });

@@ -9,17 +9,33 @@ export interface RoundOutcome {
   slow?: boolean;
   /** Up overall, but this many of the resolved addresses failed (`allAddresses`). */
   badAddresses?: number;
+  /** Each probed address (`allAddresses`): `true` when it answered as expected, else why it failed. */
+  addresses?: Record<string, true | ProbeErrorClass>;
 }
 
+/**
+ * What the round keeps of a result. With `allAddresses` the name still answers while any of its
+ * addresses does: the vantage saw it up, and the failing addresses make it degraded (and are judged
+ * one by one, `judgeAddresses`).
+ */
 export function toRoundOutcome(result: ProbeResult): RoundOutcome {
   const badAddresses = result.addresses?.filter((address) => !address.ok).length ?? 0;
+  const answering = result.addresses?.some((address) => address.ok) ?? false;
+  const ok = result.ok || answering;
   return {
-    ok: result.ok,
+    ok,
     ...(result.error && { error: result.error }),
     ...(result.message && { message: result.message.slice(0, 300) }),
     ...(result.slow && { slow: true }),
     ...(badAddresses > 0 && { badAddresses }),
+    ...(result.addresses && result.addresses.length > 0 && { addresses: addressMarks(result.addresses) }),
   };
+}
+
+function addressMarks(addresses: NonNullable<ProbeResult['addresses']>): Record<string, true | ProbeErrorClass> {
+  const marks: Record<string, true | ProbeErrorClass> = {};
+  for (const address of addresses) marks[address.address] = address.ok ? true : (address.error ?? 'internal');
+  return marks;
 }
 
 export type Verdict = 'ok' | 'degraded' | 'fail';

@@ -9,6 +9,7 @@ import {
   pagingEscalation,
   TimedMemo,
 } from '@vigil/core';
+import type { AddressTransition } from '../evaluation/address-states.js';
 import type { CheckCatalog } from '../evaluation/check-catalog.js';
 import type { CheckStates, Transition } from '../evaluation/check-state.js';
 import type { NotifierContext } from '../notifier-context.js';
@@ -16,7 +17,16 @@ import type { NotifierContext } from '../notifier-context.js';
 /** A maintenance window deleted through the API frees the alerts it held at the next drain. */
 type IncidentDeskContext = Pick<
   NotifierContext,
-  'redis' | 'keys' | 'log' | 'clock' | 'config' | 'incidents' | 'checkStates' | 'maintenanceSource' | 'tokens'
+  | 'redis'
+  | 'keys'
+  | 'log'
+  | 'clock'
+  | 'config'
+  | 'incidents'
+  | 'checkStates'
+  | 'addressStates'
+  | 'maintenanceSource'
+  | 'tokens'
 >;
 
 /** How long the desk trusts its list of operator owners (owners of admin tokens). */
@@ -62,11 +72,114 @@ export class IncidentDesk {
     await this.states.settle(transition);
   }
 
+  /**
+   * An address of a check went down or came back: a line on the timeline of the check's open
+   * incident; with `alertOn: address`, an incident of its own while the name still answers, resolved
+   * once no address is down (unless the check itself is down then).
+   */
+  async applyAddress(transition: AddressTransition): Promise<void> {
+    const check = await this.parts.catalog.fetch(transition.checkId);
+    const outcome = check ? await this.actOnAddress(check, transition) : 'done';
+    // Held by a maintenance window: it stays in the outbox for the drain after the window.
+    if (outcome === 'done' && (!check || check.alertOn === 'address')) await this.ctx.addressStates.settle(transition);
+  }
+
+  private async actOnAddress(check: Check, transition: AddressTransition): Promise<'done' | 'held'> {
+    const view = await this.tenantView(check);
+    const now = this.ctx.clock.now();
+    const open = await this.openIncidentOf(check, view);
+    if (check.alertOn === 'address' && transition.kind === 'down' && !open) {
+      // From the outbox, a change may be stale: only an address still down opens an incident.
+      const current = (await this.ctx.addressStates.get(check.id)).find((a) => a.address === transition.address);
+      if (current?.state !== 'down') return 'done';
+      const maintenance = isUnderMaintenance(await this.ctx.maintenanceSource.current(), check, now);
+      if (maintenance) {
+        this.ctx.log.info({ check: check.id, address: transition.address }, 'address down during maintenance');
+        return 'held';
+      }
+      await this.openForAddress(view, transition, now);
+      return 'done';
+    }
+    const status = open ? (await this.incidents.get(open))?.status : undefined;
+    if (!open || !status || status === 'resolved') return 'done';
+    await this.incidents.addUpdate(open, { by: 'vigil', status, message: addressUpdate(transition) }, now);
+    if (check.alertOn === 'address' && transition.kind !== 'down')
+      await this.recoverAddress(check, view, transition, open);
+    return 'done';
+  }
+
+  private async openForAddress(check: Check, transition: AddressTransition, now: number): Promise<void> {
+    const address = {
+      address: transition.address,
+      since: transition.since,
+      vantagesFailing: transition.failing,
+      vantagesTotal: transition.counted,
+      ...(transition.error && { error: transition.error }),
+    };
+    const member: IncidentMember = {
+      checkId: check.id,
+      name: check.name,
+      down: true,
+      firstFailedRound: transition.since,
+      lastFailedRound: transition.round,
+      vantagesFailing: transition.failing,
+      vantagesTotal: transition.counted,
+      ...(transition.error && { error: transition.error }),
+      message: `the name answers, but ${transition.address} does not`,
+      addresses: [address],
+    };
+    const escalation = pagingEscalation(this.ctx.config, check);
+    // Grouped as the check's own alerts are: addresses down in one component share its incident.
+    const { group, component } = this.group(check);
+    const outcome = await this.incidents.openOrJoin(
+      {
+        group,
+        title: `${check.name}: address ${transition.address} down`,
+        impact: 'minor',
+        severity: check.severity,
+        ...(component && { component }),
+        ...(escalation && { escalation }),
+        startedAt: transition.since,
+        member,
+        openedMessage: `${check.name} still answers, but ${addressUpdate(transition)}`,
+        joinedMessage: '',
+      },
+      now,
+      this.ctx.config.notifier.reopenWindow,
+    );
+    this.ctx.log.info({ check: check.id, address: transition.address, incident: outcome.id }, 'address down');
+  }
+
+  /** Resolves an incident opened for addresses once none is down and the check itself is not. */
+  private async recoverAddress(check: Check, view: Check, transition: AddressTransition, id: string) {
+    const incident = await this.incidents.get(id);
+    const member = incident?.members.find((m) => m.checkId === check.id);
+    if (!member?.addresses) return;
+    const addresses = await this.ctx.addressStates.get(check.id);
+    if (addresses.some((a) => a.state === 'down')) return;
+    if ((await this.states.get(check.id)).state === 'down') return;
+    await this.incidents.memberRecovered(
+      id,
+      {
+        checkId: view.id,
+        firstGoodAfter: transition.since,
+        // The round before the first good one: rounds come every interval.
+        lastFailedRound: Math.max(member.lastFailedRound, transition.since - check.intervalMs),
+        partialMessage: 'Partial recovery; checks still failing: %d.',
+        resolvedMessage: `Resolved: ${transition.address} is ${transition.kind === 'gone' ? 'no longer resolved' : 'back'}, no address is down.`,
+      },
+      this.ctx.clock.now(),
+    );
+  }
+
   /** Retries outbox entries left behind (maintenance over, or a notifier that died mid-way). */
   async drain(olderThanMs = 2_000): Promise<void> {
     const now = this.ctx.clock.now();
     for (const transition of await this.states.pendingTransitions()) {
       if (now - transition.at >= olderThanMs) await this.apply(transition);
+    }
+    for (const transition of await this.ctx.addressStates.pending()) {
+      if (now - transition.at >= olderThanMs) await this.applyAddress(transition);
     }
   }
 
@@ -167,4 +280,14 @@ export class IncidentDesk {
       this.ctx.log.info({ check: view.id, incident: id, ...outcome }, `incident ${outcome.verb}`);
     }
   }
+}
+
+/** The timeline's line for an address transition: "5.104.101.30 is down: failing from 3 of 3 vantages since …". */
+export function addressUpdate(transition: AddressTransition): string {
+  const at = new Date(transition.since).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (transition.kind === 'gone') return `${transition.address} is no longer an address of the name.`;
+  if (transition.kind === 'back') return `${transition.address} is back (good since ${at}).`;
+  const vantages = transition.failing.length > 0 ? ` (${transition.failing.join(', ')})` : '';
+  const why = transition.error ? `: ${transition.error}` : '';
+  return `${transition.address} is down: failing from ${transition.failing.length} of ${transition.counted} vantages${vantages} since ${at}${why}.`;
 }

@@ -110,6 +110,8 @@ export class SubscriberMailer {
 
   private async sendUpdate(event: StreamFields): Promise<void> {
     if (!MAILED_EVENTS.has(event.type ?? '') || !event.id) return;
+    // Vigil's own `updated` entries (an address down or back) are timeline detail, not news to mail.
+    if (event.type === 'updated' && event.by === 'vigil') return;
     const incident = await this.statusReader.incident(event.id);
     if (!incident) return; // fleet incidents and those of private components are nobody's news
     const update = entryAt(incident, Number(event.at));

@@ -196,6 +196,7 @@ export class ProbeWorker {
           guard: this.ctx.allowances.guardFor(check) ?? this.ctx.guard,
           clock: this.clock,
           ...(this.ctx.vantage.sourceAddress && { localAddress: this.ctx.vantage.sourceAddress }),
+          ...(this.ctx.resolve && { resolve: this.ctx.resolve }),
         });
       });
     });

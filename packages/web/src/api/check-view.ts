@@ -1,4 +1,13 @@
-import { type Check, type CheckCommon, checkRevision, isProbed, type KindSettings, kindSettingsOf } from '@vigil/core';
+import {
+  type AddressEvent,
+  type AddressState,
+  type Check,
+  type CheckCommon,
+  checkRevision,
+  isProbed,
+  type KindSettings,
+  kindSettingsOf,
+} from '@vigil/core';
 
 /** A check as the API shows it: any kind, its settings under the kind's name. */
 export type CheckView = Omit<CheckCommon, 'owner'> & KindSettings & CheckViewFields;
@@ -13,10 +22,18 @@ interface CheckViewFields {
   state: string;
   /** Pinged by the job it watches (a heartbeat), not probed: no vantages, no quorum; `…/pings` has its pings. */
   pushed?: true;
+  /** Each resolved address's state (up, degraded, down, since when, failing from which vantages), with `allAddresses`. */
+  addresses?: AddressState[];
+  /** The check's timeline of address transitions (down, back, gone), newest first. */
+  addressEvents?: AddressEvent[];
 }
 
 /** A check as the API shows it: credentials redacted by its kind, ownership and revision added. */
-export function checkView(check: Check, state: string | undefined): CheckView {
+export function checkView(
+  check: Check,
+  state: string | undefined,
+  report: { addresses: AddressState[]; events: AddressEvent[] } = { addresses: [], events: [] },
+): CheckView {
   const { owner, ...rest } = check;
   const { kind, spec, module } = kindSettingsOf(check);
   const view = {
@@ -27,6 +44,8 @@ export function checkView(check: Check, state: string | undefined): CheckView {
     revision: checkRevision(check),
     state: check.paused ? 'paused' : (state ?? 'new'),
     ...(!isProbed(check) && { pushed: true }),
+    ...(report.addresses.length > 0 && { addresses: report.addresses }),
+    ...(report.events.length > 0 && { addressEvents: report.events }),
   };
   // The kind's settings replaced by their redacted form: still the settings of the same kind.
   return view as CheckView;

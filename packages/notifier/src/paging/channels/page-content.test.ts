@@ -177,3 +177,15 @@ describe('renderPage', () => {
     expect(text).toContain('  * API X-Injected: yes\n');
   });
 });
+
+describe('renderPage: an address down while its name answers', () => {
+  it('names the address, how many vantages fail it and since when', () => {
+    const member = sampleMember({
+      firstFailedRound: T0,
+      addresses: [{ address: '5.104.101.30', since: T0, vantagesFailing: ['a', 'b', 'c'], vantagesTotal: 3 }],
+    });
+    const { text, html } = renderPage(samplePage({ incident: sampleIncident({ members: [member] }) }));
+    expect(text).toContain('address 5.104.101.30 failing from 3 of 3 vantages since 2026-11-20T12:00:00Z');
+    expect(html).toContain('address 5.104.101.30 failing from 3 of 3 vantages');
+  });
+});

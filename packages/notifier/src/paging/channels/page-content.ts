@@ -1,4 +1,11 @@
-import { downtimeBounds, formatDowntime, type Incident, type IncidentMember, membersDown } from '@vigil/core';
+import {
+  downtimeBounds,
+  formatDowntime,
+  type Incident,
+  type IncidentAddress,
+  type IncidentMember,
+  membersDown,
+} from '@vigil/core';
 import type { Page } from './channel.js';
 
 /** How many checks a page lists before "and N more": enough to see the pattern, short enough to read. */
@@ -67,9 +74,18 @@ export function memberLines(member: IncidentMember, now: number): string[] {
     lines.push(`down from ${isoUtc(member.firstFailedRound)} until ${isoUtc(member.firstGoodAfter)}`);
   else lines.push(`failing since ${formatInstant(member.firstFailedRound, now)}`);
   lines.push(vantageLine(member));
+  for (const address of member.addresses ?? []) lines.push(addressLine(address, member, now));
   const why = errorLine(member);
   if (why) lines.push(why);
   return lines;
+}
+
+/** `address 5.104.101.30 failing from 3 of 3 vantages since …`, or `… was down from … until …`. */
+function addressLine(address: IncidentAddress, member: IncidentMember, now: number): string {
+  const from = `${address.vantagesFailing.length} of ${address.vantagesTotal} vantages`;
+  if (!member.down && member.firstGoodAfter !== undefined)
+    return `address ${address.address} failed from ${from}, from ${isoUtc(address.since)} until ${isoUtc(member.firstGoodAfter)}`;
+  return `address ${address.address} failing from ${from} since ${formatInstant(address.since, now)}${address.error ? ` (${address.error})` : ''}`;
 }
 
 /** The error classes of the checks, most frequent first: the first is the likeliest common cause. */

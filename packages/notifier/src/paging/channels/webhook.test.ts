@@ -4,7 +4,7 @@ import { freePort, T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
-import { LINKS, largeIncident, resolvedIncident, samplePage } from './page-fixtures.js';
+import { LINKS, largeIncident, resolvedIncident, sampleIncident, samplePage } from './page-fixtures.js';
 import { type HttpSink, startHttpSink } from './test-servers.js';
 import { createWebhookChannel, signWebhook, verifyWebhook } from './webhook.js';
 
@@ -46,6 +46,20 @@ const payloadSchema = z.strictObject({
   recipient: z.object({ id: z.string(), name: z.string() }).optional(),
   links: z.object({ ack: z.url().optional(), incident: z.url().optional(), statusPage: z.url().optional() }),
   at: iso,
+  addressEvents: z
+    .array(
+      z.strictObject({
+        type: z.enum(['address down', 'address back']),
+        checkId: z.string(),
+        address: z.string(),
+        since: iso,
+        backAt: iso.optional(),
+        vantagesFailing: z.array(z.string()),
+        vantagesTotal: z.number(),
+        error: z.string().optional(),
+      }),
+    )
+    .optional(),
   late: z.literal(true).optional(),
 });
 
@@ -216,5 +230,47 @@ describe('webhook channel', () => {
       .send(samplePage(), { url })
       .catch((err: unknown) => err);
     expect(String(error)).toBe(`Error: webhook delivery to ${receiver.url} failed: HTTP 500`);
+  });
+
+  it('carries a signed "address down" with the address and its vantages, and "address back" on the resolve', async () => {
+    const address = { address: '5.104.101.30', since: T0, vantagesFailing: ['alpha', 'beta'], vantagesTotal: 3 };
+    const member = {
+      checkId: 'lb',
+      name: 'LB',
+      down: true,
+      firstFailedRound: T0,
+      lastFailedRound: T0 + 60_000,
+      vantagesFailing: ['alpha', 'beta'],
+      vantagesTotal: 3,
+      addresses: [{ ...address, error: 'timeout' as const }],
+    };
+    const channel = createWebhookChannel(ctx);
+    await channel.send(samplePage({ incident: sampleIncident({ members: [member] }) }), { url: receiver.url });
+    const back = { ...member, down: false, firstGoodAfter: T0 + 120_000 };
+    const resolved = sampleIncident({ status: 'resolved', members: [back] });
+    await channel.send(samplePage({ action: 'resolve', incident: resolved }), { url: receiver.url });
+
+    const [down, up] = receiver.requests.map((request) => {
+      const timestampHeader = String(request.headers['x-vigil-timestamp']);
+      const signatureHeader = String(request.headers['x-vigil-signature']);
+      expect(verifyWebhook({ secret: SECRET, body: request.body, timestampHeader, signatureHeader, now: NOW })).toEqual(
+        {
+          ok: true,
+        },
+      );
+      return payloadSchema.parse(JSON.parse(request.body)).addressEvents;
+    });
+    expect(down).toEqual([
+      {
+        type: 'address down',
+        checkId: 'lb',
+        address: '5.104.101.30',
+        since: '2026-11-20T12:00:00Z',
+        vantagesFailing: ['alpha', 'beta'],
+        vantagesTotal: 3,
+        error: 'timeout',
+      },
+    ]);
+    expect(up).toMatchObject([{ type: 'address back', address: '5.104.101.30', backAt: '2026-11-20T12:02:00Z' }]);
   });
 });

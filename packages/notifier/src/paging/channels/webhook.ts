@@ -20,6 +20,23 @@ export interface WebhookMember {
   message?: string;
 }
 
+/**
+ * An address of a member check down while its name still answered (`alertOn: address`), or back:
+ * what an operator's automation drains from DNS and restores.
+ */
+export interface WebhookAddressEvent {
+  type: 'address down' | 'address back';
+  checkId: string;
+  address: string;
+  /** Its first failed round. */
+  since: string;
+  /** Its check's first good round (on `address back`). */
+  backAt?: string;
+  vantagesFailing: string[];
+  vantagesTotal: number;
+  error?: string;
+}
+
 /** The body of a generic webhook (version 1): what receivers parse; add fields, never rename them. */
 export interface WebhookPayload {
   version: 1;
@@ -55,6 +72,8 @@ export interface WebhookPayload {
   recipient?: { id: string; name: string };
   links: Page['links'];
   at: string;
+  /** Addresses down (on a trigger or acknowledge) or back (on a resolve); absent when no address is concerned. */
+  addressEvents?: WebhookAddressEvent[];
   /** Present on the one message sent instead of a page that could not be delivered before the incident resolved. */
   late?: true;
 }
@@ -139,8 +158,29 @@ export function webhookPayload(page: Page): WebhookPayload {
     recipient: page.recipient,
     links: page.links,
     at: isoUtc(page.at),
+    ...addressEventsOf(page),
     ...(page.late && { late: true as const }),
   };
+}
+
+function addressEventsOf(page: Page): { addressEvents?: WebhookAddressEvent[] } {
+  const type = page.action === 'resolve' ? 'address back' : 'address down';
+  const events = page.incident.members.flatMap((member) =>
+    (member.addresses ?? []).map(
+      (address): WebhookAddressEvent => ({
+        type,
+        checkId: member.checkId,
+        address: address.address,
+        since: isoUtc(address.since),
+        ...(type === 'address back' &&
+          member.firstGoodAfter !== undefined && { backAt: isoUtc(member.firstGoodAfter) }),
+        vantagesFailing: address.vantagesFailing,
+        vantagesTotal: address.vantagesTotal,
+        ...(address.error && { error: address.error }),
+      }),
+    ),
+  );
+  return events.length > 0 ? { addressEvents: events } : {};
 }
 
 /** A signed JSON POST per page, with the page's `Idempotency-Key`; receivers check it with `verifyWebhook`. */

@@ -29,6 +29,37 @@ describe('checks API', () => {
     return response.json();
   }
 
+  it("shows each address's state of an allAddresses check to its owner only, and in the status report", async () => {
+    const a = await t.token({ owner: 'team-a', scope: 'read' });
+    const b = await t.token({ owner: 'team-b', scope: 'read' });
+    const writer = await t.token({ owner: 'team-a', scope: 'write' });
+    await create(writer.auth, { id: 'lb', http: { url: 'https://lb.example.com/', allAddresses: true } });
+    const down = { state: 'down', since: 1_000, failing: ['alpha', 'beta', 'gamma'], counted: 3, error: 'timeout' };
+    await t.ctx.redis.hset(t.ctx.keys.addressStates('lb'), {
+      '~round': 2_000,
+      '5.104.101.30': JSON.stringify({ ...down, lastRound: 2_000, failStreak: 3 }),
+      '109.232.236.90': JSON.stringify({ state: 'up', since: 0, failing: {}, counted: 3, lastRound: 2_000 }),
+      '~events': JSON.stringify([
+        { address: '5.104.101.30', kind: 'down', round: 2_000, since: 1_000, failing: ['alpha'], counted: 3 },
+      ]),
+    });
+    const shown = await t.app.inject({ url: '/api/v1/checks/lb', headers: a.auth });
+    expect(shown.json().addresses).toEqual([
+      { address: '109.232.236.90', state: 'up', since: 0, failing: [], counted: 3, lastRound: 2_000 },
+      { address: '5.104.101.30', ...down, lastRound: 2_000 },
+    ]);
+    expect(shown.json().addressEvents).toEqual([
+      { address: '5.104.101.30', kind: 'down', round: 2_000, since: 1_000, failing: ['alpha'], counted: 3 },
+    ]);
+    const status = await t.app.inject({ url: '/api/v1/status', headers: a.auth });
+    expect(status.json().checks[0].addresses.map((x: { state: string }) => x.state)).toEqual(['up', 'down']);
+    const other = await t.app.inject({ url: '/api/v1/checks/lb', headers: b.auth });
+    expect(other.statusCode).toBe(404);
+    expect(other.body).not.toContain('5.104.101.30');
+    const otherStatus = await t.app.inject({ url: '/api/v1/status', headers: b.auth });
+    expect(otherStatus.body).not.toContain('5.104.101.30');
+  });
+
   it('creates, reads, lists, patches, pauses and deletes a check', async () => {
     const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
     const created = await t.app.inject({

@@ -5,6 +5,7 @@ import {
   checkInputSchema,
   checkToInput,
   isProbed,
+  readAddressReport,
   readUptime,
   slugSchema,
   VigilError,
@@ -53,7 +54,7 @@ async function statesOf(ctx: WebContext, ids: readonly string[]): Promise<(strin
 
 async function view(ctx: WebContext, check: Check) {
   const [state] = await statesOf(ctx, [check.id]);
-  return checkView(check, state);
+  return checkView(check, state, await readAddressReport(ctx, check.id));
 }
 
 function mergePatch(target: unknown, patch: unknown): unknown {
