@@ -140,6 +140,7 @@ export {
 } from './oncall/index.js';
 export {
   type AddressOutcome,
+  DNS_ANSWER_MAX_CHARS,
   type DnsAnswer,
   type IcmpReplies,
   isRoundExpired,
