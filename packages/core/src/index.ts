@@ -25,6 +25,7 @@ export {
 } from './access/index.js';
 export {
   type AnyCheckKindModule,
+  apiCheckIssues,
   type BodyPattern,
   CHECK_KINDS,
   CHECK_LIST_STATES,
