@@ -54,7 +54,10 @@ export const dnsSpecSchema = z
     server: serverSchema.optional(),
     expect: dnsExpectSchema.prefault({}),
   })
-  .meta({ description: 'A DNS question to a resolver (the prober host’s own unless `server`) and its answer.' });
+  .meta({
+    description:
+      'A DNS question to a resolver and its answer. Through the API `server` is required; only vigil.yaml may leave it out (the prober host’s own resolver).',
+  });
 export type DnsSpec = z.output<typeof dnsSpecSchema>;
 
 function asked(spec: Pick<DnsSpec, 'name' | 'type'>): string {
