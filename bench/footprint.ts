@@ -144,7 +144,7 @@ async function fill(bench: BenchRedis, url: string, options: FootprintBenchOptio
   let notifier: Child | undefined;
   const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, {
     connection: bench.connection('feed'),
-    prefix: bench.prefix,
+    prefix: bench.keys.queuePrefix(RESULTS_QUEUE),
   });
   try {
     notifier = await startChild('./notifier-process.ts', [

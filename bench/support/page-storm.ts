@@ -182,9 +182,9 @@ async function unreadEvents(fleet: PagingFleet): Promise<number> {
 
 async function backlogOf(fleet: PagingFleet): Promise<{ results: number; probes: number }> {
   const connection = fleet.bench.connection('backlog');
-  const { prefix } = fleet.bench.keys;
+  const { keys } = fleet.bench;
   const queues = [RESULTS_QUEUE, ...VANTAGES.map((vantage) => probeQueueName(vantage))].map(
-    (name) => new Queue(name, { connection, prefix }),
+    (name) => new Queue(name, { connection, prefix: keys.queuePrefix(name) }),
   );
   try {
     const [results = 0, ...probes] = await Promise.all(queues.map((queue) => queue.getWaitingCount()));

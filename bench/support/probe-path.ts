@@ -54,8 +54,11 @@ export class ProbePath {
     const log = createLogger({ level: 'warn', destination: process.stderr });
     const { keys, redis } = bench;
     const connection = bench.connection('queues');
-    this.queue = new Queue<ProbeJobData>(probeQueueName(VANTAGE), { connection, prefix: keys.prefix });
-    this.results = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection, prefix: keys.prefix });
+    this.queue = new Queue<ProbeJobData>(probeQueueName(VANTAGE), {
+      connection,
+      prefix: keys.queuePrefix(probeQueueName(VANTAGE)),
+    });
+    this.results = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection, prefix: keys.queuePrefix(RESULTS_QUEUE) });
     if (options.record) {
       this.recorder = new ResultRecorder(
         { connection: bench.connection('recorder'), keys, log, results: new ResultStore({ redis, keys }) },

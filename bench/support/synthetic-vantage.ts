@@ -6,7 +6,7 @@
  * memory, to the hash `statsKey` every 250 ms. Argument: JSON `{ redisUrl, prefix, vantages,
  * statsKey }`. Prints "ready" once every worker takes jobs; stops on SIGTERM or when stdin closes.
  */
-import { createLogger, createRedis, type Redis, redisKeys, systemClock, waitForRedis } from '@vigil/core';
+import { createLogger, createRedis, keyLayoutOf, type Redis, redisKeys, systemClock, waitForRedis } from '@vigil/core';
 import { createProberContext, type ProbeFunction, ProbeWorker } from '@vigil/prober';
 import { proberSettings } from './checks.js';
 
@@ -65,7 +65,7 @@ const workers = args.vantages.map(
         {
           redis: open(`${vantage}-commands`, false),
           connection: open(vantage, true),
-          keys: redisKeys(args.prefix),
+          keys: redisKeys(args.prefix, keyLayoutOf(args.redisUrl)),
           clock: systemClock,
           log,
         },

@@ -27,6 +27,7 @@ export {
   ALERT_ON,
   type AlertOn,
   type AnyCheckKindModule,
+  apiCheckIssues,
   type BodyPattern,
   CHECK_KINDS,
   CHECK_LIST_STATES,
@@ -156,6 +157,7 @@ export {
 } from './oncall/index.js';
 export {
   type AddressOutcome,
+  DNS_ANSWER_MAX_CHARS,
   type DnsAnswer,
   type IcmpReplies,
   isRoundExpired,

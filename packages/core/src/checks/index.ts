@@ -45,6 +45,7 @@ export {
 export { type HttpSpec, httpSpecSchema, REDACTED, type StatusRange } from './kinds/http.js';
 export { ICMP_DEFAULT_COUNT, type IcmpSpec, icmpSpecSchema } from './kinds/icmp.js';
 export {
+  apiCheckIssues,
   CHECK_KINDS,
   type CheckKind,
   checkKinds,

@@ -11,6 +11,7 @@ export {
 } from './probe-job.js';
 export {
   type AddressOutcome,
+  DNS_ANSWER_MAX_CHARS,
   type DnsAnswer,
   type IcmpReplies,
   type ProbeErrorClass,

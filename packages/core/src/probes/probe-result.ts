@@ -44,10 +44,13 @@ export const timingsSchema = z.object({
 });
 export type Timings = z.output<typeof timingsSchema>;
 
+/** The longest record text a result carries; the prober judges the full text, then cuts it to this. */
+export const DNS_ANSWER_MAX_CHARS = 512;
+
 /** What a DNS probe was told: the response code, the records of the asked type as text (sorted), their smallest TTL. */
 export const dnsAnswerSchema = z.object({
   rcode: z.string().max(16),
-  answers: z.array(z.string().max(512)).max(64),
+  answers: z.array(z.string().max(DNS_ANSWER_MAX_CHARS)).max(64),
   minTtl: z.int().nonnegative().optional(),
   /** `tcp` when the UDP answer came truncated and the question was asked again over TCP. */
   transport: z.enum(['udp', 'tcp']),

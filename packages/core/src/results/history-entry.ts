@@ -61,7 +61,9 @@ export function decodeHistoryEntry(
   vantages: ReadonlyMap<number, string>,
 ): ProbeResult | null {
   if (entry.length === 0) return null;
-  if ((entry[0] ?? 0) < FLAG_MARK) return JSON.parse(entry.toString('utf8')) as ProbeResult;
+  // JSON: written before the ring, or by a vantage past its indexes (those without the check's id).
+  if ((entry[0] ?? 0) < FLAG_MARK)
+    return { checkId, ...(JSON.parse(entry.toString('utf8')) as Omit<ProbeResult, 'checkId'>) };
   if (entry.length < FIXED_BYTES) return null;
   const vantage = vantages.get(entry[1] ?? 0);
   if (vantage === undefined) return null;

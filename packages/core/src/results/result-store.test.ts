@@ -55,6 +55,42 @@ describe('ResultStore', () => {
     expect((await store.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([4, 5, 3, 1, 2]);
   });
 
+  it('keeps history and late results of vantages past the ring’s 15 once the ring is full', async () => {
+    const vantages = Array.from({ length: 17 }, (_, i) => `v${i + 1}`);
+    const round = (k: number) => T0 + k * 30_000;
+    for (const vantage of vantages)
+      expect(await store.record(result({ vantage, round: round(0) }), 30_000)).toBe('latest');
+    expect(await store.record(result({ vantage: 'v17', round: round(2) }), 30_000)).toBe('latest');
+    for (const vantage of vantages.slice(0, 3)) await store.record(result({ vantage, round: round(2) }), 30_000);
+    // The ring (5 entries) is long full; v16 and v17 write to the list.
+    const late = result({ vantage: 'v17', round: round(1), ok: false, error: 'timeout' });
+    expect(await store.record(late, 30_000)).toBe('late');
+    expect(await store.record(late, 30_000)).toBe('duplicate');
+    expect(await store.record(result({ vantage: 'v17', round: round(2) }), 30_000)).toBe('duplicate');
+    expect((await store.latest('api')).v17).toMatchObject({ round: round(2), ok: true });
+
+    const v17 = await store.history('api', { vantage: 'v17' });
+    expect(v17.map((r) => [(r.round - T0) / 30_000, r.ok])).toEqual([
+      [1, false],
+      [2, true],
+      [0, true],
+    ]);
+    expect(v17.every((r) => r.checkId === 'api')).toBe(true);
+    expect((await store.history('api', { vantage: 'v16' })).map((r) => r.round)).toEqual([round(0)]);
+    const all = await store.history('api');
+    expect(all.map((r) => `${r.vantage}@${(r.round - T0) / 30_000}`)).toEqual([
+      'v3@2',
+      'v2@2',
+      'v1@2',
+      'v17@1',
+      'v17@2',
+      'v15@0',
+      'v14@0',
+      'v17@0',
+      'v16@0',
+    ]);
+  });
+
   it('reads the latest results of many checks at once', async () => {
     await store.record(result(), 30_000);
     await store.record(result({ checkId: 'web', vantage: 'beta' }), 30_000);

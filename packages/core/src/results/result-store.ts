@@ -115,7 +115,8 @@ export class ResultStore {
   /**
    * Newest first; optionally only one vantage's. Entries keep what history shows (see
    * history-ring.ts); entries recorded before the ring (packed or JSON, in the list) follow the
-   * ring's until it is full.
+   * ring's until it is full. Vantages past the ring's 15 indexes keep their results in the list
+   * whether or not the ring is full: those are merged in by round.
    */
   async history(checkId: string, options: { limit?: number; vantage?: string } = {}): Promise<ProbeResult[]> {
     const limit = options.limit ?? 100;
@@ -126,17 +127,44 @@ export class ResultStore {
       .lrangeBuffer(this.ctx.keys.history(checkId), 0, -1)
       .exec()) as [[unknown, Record<string, string>], [unknown, Buffer | null], [unknown, Buffer[]]];
     const info = ringInfo(latest);
-    const inRing = ring === null ? [] : readRing(checkId, ring, info, info.cap);
+    const beyondRing = new Set(
+      [...info.vantages].filter(([index]) => index > MAX_VANTAGE_INDEX).map(([, name]) => name),
+    );
+    const wanted = (result: ProbeResult | null): result is ProbeResult =>
+      result !== null && (options.vantage === undefined || result.vantage === options.vantage);
+    const beforeRing: ProbeResult[] = [];
+    const overflow: ProbeResult[] = [];
+    for (const entry of listed) {
+      const result = decodeHistoryEntry(checkId, entry, info.vantages);
+      if (result !== null && beyondRing.has(result.vantage)) overflow.push(result);
+      else beforeRing.push(...(result === null ? [] : [result]));
+    }
     const before = Math.max(0, this.historySize - Math.min(info.written, info.cap));
-    const results: ProbeResult[] = [];
-    const keep = (result: ProbeResult | null) => {
-      if (result === null || results.length >= limit) return;
-      if (options.vantage === undefined || result.vantage === options.vantage) results.push(result);
-    };
-    for (const result of inRing) keep(result);
-    for (const entry of listed.slice(0, before)) keep(decodeHistoryEntry(checkId, entry, info.vantages));
-    return results;
+    const ringFirst = [
+      ...(ring === null ? [] : readRing(checkId, ring, info, info.cap)),
+      ...beforeRing.slice(0, before),
+    ];
+    return mergeNewestFirst(ringFirst.filter(wanted), overflow.filter(wanted), limit);
   }
+}
+
+/** Two newest-first sequences as one, by round, each keeping its own order; at most `limit`. */
+function mergeNewestFirst(a: ProbeResult[], b: ProbeResult[], limit: number): ProbeResult[] {
+  const out: ProbeResult[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.round >= y.round)) {
+      if (x !== undefined) out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
 }
 
 const BOOKKEEPING = /:(round|i)$/;

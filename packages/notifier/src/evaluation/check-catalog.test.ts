@@ -1,4 +1,4 @@
-import { parseConfig } from '@vigil/core';
+import { CheckRegistry, parseConfig } from '@vigil/core';
 import { eventually, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testNotifierContext } from '../testing.js';
@@ -61,5 +61,31 @@ describe('CheckCatalog', () => {
     await base.redis.incr(base.keys.checksVersion);
     await eventually(() => catalog.get('quiet') !== undefined, 5_000, 'the reload after a missed change');
     expect(catalog.size()).toBe(3);
+  });
+
+  it('reloads at the next look when reading a heard change failed, so a pause and a delete are not missed', async () => {
+    const base = await testContext('catalog-failed');
+    cleanups.push(base.cleanup);
+    const ctx = testNotifierContext(base, { config });
+    const [template] = config.checks;
+    if (!template) throw new Error('fixture has no check');
+    await ctx.checks.putMany([template, { ...template, id: 'doomed' }]);
+    // The catalog reads on a connection of its own, which the test cuts while a change is announced.
+    const reading = base.redis.duplicate();
+    cleanups.push(async () => {
+      reading.disconnect();
+    });
+    const catalog = new CheckCatalog({ ...ctx, checks: new CheckRegistry({ redis: reading, keys: base.keys }) });
+    await catalog.start({ checkEveryMs: 50 });
+    cleanups.push(() => catalog.close());
+    expect(catalog.get('web')?.paused).toBe(false);
+
+    reading.disconnect();
+    await ctx.checks.setPaused('web', true);
+    await ctx.checks.delete('doomed');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // heard, and the reads failed
+    await reading.connect();
+    await eventually(() => catalog.get('web')?.paused === true, 3_000, 'the pause seen by the next look');
+    await eventually(() => catalog.get('doomed') === undefined, 3_000, 'the deleted check gone');
   });
 });

@@ -11,9 +11,13 @@ export class CheckCatalog {
   private checks = new Map<string, Check>();
   private unwatch: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** The registry version the catalog accounts for: the one its last reload read, plus every change heard since. */
+  /** The registry version the catalog accounts for: the one its last reload read, plus every change applied since. */
   private accounted = 0;
   private lastReload = 0;
+  /** Reloads begun: a refresh that sees this move drops its read, the newer reload's being as new. */
+  private reloadsBegun = 0;
+  /** Ids changed while a reload reads (it may have read them before the change): read again after it. */
+  private changedWhileReloading: Set<string> | undefined;
 
   constructor(private readonly ctx: Pick<NotifierContext, 'checks' | 'blocking' | 'log'>) {
     this.registry = ctx.checks;
@@ -27,7 +31,6 @@ export class CheckCatalog {
   async start(options: { checkEveryMs?: number; fullReloadEveryMs?: number } = {}): Promise<void> {
     const fullEvery = options.fullReloadEveryMs ?? 15 * 60_000;
     this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => {
-      this.accounted += change.ids.length;
       void this.refreshMany(change.ids);
     });
     await this.reload();
@@ -90,29 +93,52 @@ export class CheckCatalog {
     return found;
   }
 
-  /** Reads every check. A change heard while reading counts on top of the version read first (at worst one more reload). */
+  /**
+   * Reads every check. Changes heard while it reads are read again after it and not counted: when the
+   * version it read did not include them, the next look reloads once more.
+   */
   async reload(): Promise<void> {
-    this.accounted = await this.registry.version();
+    this.reloadsBegun += 1;
+    const changed = new Set<string>();
+    this.changedWhileReloading = changed;
     try {
+      const version = await this.registry.version();
       const checks = await this.registry.list();
       this.checks = new Map(checks.map((check) => [check.id, check]));
+      this.accounted = version;
       this.lastReload = Date.now();
     } catch (err) {
       this.accounted = -1; // the next look reloads
       throw err;
+    } finally {
+      if (this.changedWhileReloading === changed) this.changedWhileReloading = undefined;
     }
+    if (changed.size > 0) await this.refreshMany([...changed], 0);
   }
 
-  /** Reads checks a change named (one round trip however many); gone ones are forgotten. */
-  private async refreshMany(ids: readonly string[]): Promise<void> {
+  /**
+   * Reads checks a change named (one round trip however many); gone ones are forgotten. The change
+   * counts as accounted only once applied: a failed read makes the next look reload, so a Redis hiccup
+   * does not leave a pause or a delete unseen until the next full reload.
+   */
+  private async refreshMany(ids: readonly string[], counted = ids.length): Promise<void> {
+    if (this.changedWhileReloading) {
+      for (const id of ids) this.changedWhileReloading.add(id);
+      return;
+    }
+    const begun = this.reloadsBegun;
     try {
       const read = await this.registry.getMany(ids);
+      // A reload begun meanwhile read after this change was announced: its state is at least as new.
+      if (this.reloadsBegun !== begun) return;
       ids.forEach((id, i) => {
         const check = read[i];
         if (check) this.checks.set(id, check);
         else this.checks.delete(id);
       });
+      this.accounted += counted;
     } catch (err) {
+      this.accounted = -1; // the next look reloads
       this.ctx.log.warn({ err: (err as Error).message, checks: ids.length }, 'could not refresh checks');
     }
   }

@@ -1,4 +1,10 @@
-import type { DnsAnswer, DnsRecordType, DnsSpec, ProbeErrorClass } from '@vigil/core';
+import {
+  DNS_ANSWER_MAX_CHARS,
+  type DnsAnswer,
+  type DnsRecordType,
+  type DnsSpec,
+  type ProbeErrorClass,
+} from '@vigil/core';
 import type { Answer, DecodedPacket } from 'dns-packet';
 
 /** A failed judgement: the class a dashboard groups by and the sentence a person reads. */
@@ -24,6 +30,24 @@ export function dnsAnswer(response: DecodedPacket, spec: DnsSpec, transport: 'ud
     ...(ttls.length > 0 && { minTtl: Math.min(...ttls) }),
     transport,
   };
+}
+
+/**
+ * The answer as a result reports it: each record text cut to what a result may carry, ending with '…'
+ * where it was cut. `expect` is judged on the full answer first; a long TXT record (an SPF or DKIM key)
+ * must not make the result fail validation and leave the check blind.
+ */
+export function reportedAnswer(answer: DnsAnswer): DnsAnswer {
+  if (answer.answers.every((text) => text.length <= DNS_ANSWER_MAX_CHARS)) return answer;
+  return { ...answer, answers: answer.answers.map(cut) };
+}
+
+function cut(text: string): string {
+  if (text.length <= DNS_ANSWER_MAX_CHARS) return text;
+  let kept = text.slice(0, DNS_ANSWER_MAX_CHARS - 1);
+  // Never leave half of a surrogate pair at the cut.
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return `${kept}…`;
 }
 
 /** The response code by name; `dns-packet` decodes it (its type definitions leave it out). */

@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
+import { probeResultSchema } from '@vigil/core';
 import type { Answer } from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DnsReply, type DnsTestServer, startDnsServer } from '../dns/dns-test-server.js';
@@ -187,5 +188,32 @@ describe('DNS probe against a real DNS server on loopback (tests allow private t
       error: 'assertion',
       message: `AAAA ${NAME}: no AAAA records in the answer`,
     });
+  });
+
+  it('judges a 2,000-character TXT record on its full text and reports it cut, so the result still validates', async () => {
+    const chunks = Array.from({ length: 8 }, (_, index) => `${index}`.repeat(250));
+    const full = chunks.join('');
+    const resolver = await serve({ answers: [{ type: 'TXT', name: NAME, ttl: 30, data: chunks }] });
+    const result = await probeDnsSpec({
+      name: NAME,
+      type: 'TXT',
+      server: resolver,
+      expect: { answers: { contains: [full] } },
+    });
+    expect(probeResultSchema.safeParse(result).error).toBeUndefined();
+    expect(result).toMatchObject({ ok: true, dns: { rcode: 'NOERROR' } });
+    const [reported] = result.dns?.answers ?? [];
+    expect(reported).toHaveLength(512);
+    expect(reported).toBe(`${full.slice(0, 511)}…`);
+
+    const changedAtTheEnd = `${full.slice(0, -1)}x`;
+    const wrong = await probeDnsSpec({
+      name: NAME,
+      type: 'TXT',
+      server: resolver,
+      expect: { answers: { contains: [changedAtTheEnd] } },
+    });
+    expect(probeResultSchema.safeParse(wrong).error).toBeUndefined();
+    expect(wrong).toMatchObject({ ok: false, error: 'assertion', dns: { answers: [reported] } });
   });
 });

@@ -2,7 +2,7 @@ import { getServers } from 'node:dns';
 import { isIP } from 'node:net';
 import { type DnsSpec, dnsServer } from '@vigil/core';
 import { Gauge } from 'prom-client';
-import { answerProblem, dnsAnswer } from '../dns/dns-answers.js';
+import { answerProblem, dnsAnswer, reportedAnswer } from '../dns/dns-answers.js';
 import { exchange } from '../dns/dns-exchange.js';
 import { resolveTarget } from '../net/resolve.js';
 import { finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
@@ -52,8 +52,9 @@ async function probeDns(spec: DnsSpec, ctx: ProbeContext): Promise<KindOutcome> 
   const outcome = await settle(ctx, trace, async () => {
     const { address, port } = await resolverAddress(spec, ctx, trace);
     const { response, transport } = await exchange({ address, port, name: spec.name, type: spec.type }, ctx, trace);
-    answer = dnsAnswer(response, spec, transport);
-    const problem = answerProblem(answer, spec);
+    const full = dnsAnswer(response, spec, transport);
+    answer = reportedAnswer(full);
+    const problem = answerProblem(full, spec);
     if (problem) return trace.failure(ctx, problem.error, problem.message);
     return finalVerdict(ctx, trace, spec.expect);
   });

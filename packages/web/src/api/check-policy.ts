@@ -1,5 +1,6 @@
 import {
   type ApiToken,
+  apiCheckIssues,
   type Check,
   type CheckInput,
   checkIssues,
@@ -47,7 +48,8 @@ function duplicateVantageIssues(check: Check): FieldIssue[] {
 
 /**
  * Turns a validated API body into the check to store, or refuses it: references the fleet's config
- * must resolve (400), literal private targets the policy forbids (400), components, escalation
+ * must resolve (400), what only vigil.yaml may leave out must be given (400: a DNS check's resolver),
+ * literal private targets the policy forbids (400), components, escalation
  * policies and publishing the token's owner neither owns nor is granted (403, naming the field),
  * and the token's quota (403).
  */
@@ -58,6 +60,7 @@ export function admitCheck(ctx: WebContext, input: CheckInput, token: ApiToken, 
     ...checkIssues(check, ctx.config),
     ...duplicateVantageIssues(check),
     ...targetPolicyIssues(check, ctx.guard),
+    ...apiCheckIssues(check),
   ];
   if (invalid.length > 0) throw new VigilError('VALIDATION', describeIssues(invalid), invalid);
   const denied = tenancyIssues(ctx.config, check, tenant(token));

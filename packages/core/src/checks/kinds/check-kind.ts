@@ -38,6 +38,12 @@ export interface CheckKindModule<Spec, Vetted = Spec> {
   limitKey(spec: Spec): string;
   /** Every host the target policy must vet; a kind with none (a DNS check on the system resolver) lists none. */
   policyHosts(spec: Vetted): PolicyHost[];
+  /**
+   * What settings written through the API (a tenant's token) must say that vigil.yaml, the operator's
+   * own, may leave to the fleet — a DNS check's resolver; each a field under the kind's key. Absent when
+   * the kind asks nothing more of the API.
+   */
+  apiIssues?(spec: Spec): { field: string; message: string }[];
   /** The input (vigil.yaml) form of stored settings: parsing it gives the same settings back. */
   toInput(spec: Spec): unknown;
   /** The settings as the API shows them: credentials redacted. */

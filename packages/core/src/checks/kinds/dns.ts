@@ -54,7 +54,10 @@ export const dnsSpecSchema = z
     server: serverSchema.optional(),
     expect: dnsExpectSchema.prefault({}),
   })
-  .meta({ description: 'A DNS question to a resolver (the prober host’s own unless `server`) and its answer.' });
+  .meta({
+    description:
+      'A DNS question to a resolver and its answer. Through the API `server` is required; only vigil.yaml may leave it out (the prober host’s own resolver).',
+  });
 export type DnsSpec = z.output<typeof dnsSpecSchema>;
 
 function asked(spec: Pick<DnsSpec, 'name' | 'type'>): string {
@@ -88,6 +91,20 @@ export const dnsKind = {
     const { host } = splitHostPort(spec.server);
     return [{ field: 'server', host: canonicalHost(host), written: spec.server }];
   },
+  /**
+   * Without `server` the prober host's own resolver answers, and the answers and its address come back
+   * in results: the operator's internal DNS. Only vigil.yaml, the operator's, may leave it out.
+   */
+  apiIssues: (spec) =>
+    spec.server === undefined
+      ? [
+          {
+            field: 'server',
+            message:
+              "required for a check written through the API: expected a public resolver, host[:port] such as 9.9.9.9 or 1.1.1.1:53 (only checks in vigil.yaml may use the prober's own resolver)",
+          },
+        ]
+      : [],
   toInput: (spec) => spec,
   redact: (spec) => spec,
 } satisfies CheckKindModule<DnsSpec, { server?: string | undefined }>;

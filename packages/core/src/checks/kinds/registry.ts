@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { FieldIssue } from '../../errors/errors.js';
 import type { AnyCheckKindModule, CheckKindModule, PolicyHost } from './check-kind.js';
 import { dnsKind } from './dns.js';
 import { heartbeatKind } from './heartbeat.js';
@@ -102,6 +103,12 @@ export function policyHostsOf(target: PolicyTarget): (PolicyHost & { path: strin
       .policyHosts(target[kind])
       .map((host) => ({ ...host, path: `${kind}.${host.field}` })),
   );
+}
+
+/** What a check written through the API lacks that vigil.yaml may leave out, each with its field path. */
+export function apiCheckIssues(check: KindSettings): FieldIssue[] {
+  const { kind, spec, module } = kindSettingsOf(check);
+  return (module.apiIssues?.(spec) ?? []).map(({ field, message }) => ({ path: `${kind}.${field}`, message }));
 }
 
 /** The kind settings of a validated input (which carries exactly one kind): `{ kind, [kind]: settings }`. */

@@ -9,7 +9,8 @@
       and vantage, `<vantage>:round` → its round, `<vantage>:i` → `index|slot`: the vantage's index in
       history entries and the message slot it used last, `~n` → the last index given; the ring's
       `~w` entries written and `~r` → `cap|base`; `~m<slot>` → `<entry>|<message>`, `~mn` → the slot
-      used last; `~x` when some vantage's results went to the list as JSON (index > 15)
+      used last; `~x` when some vantage's results went to the list as JSON (index > 15: kept with the
+      ring, late ones too)
     KEYS[2…] then its history ring (string of 10-byte entries, see history-ring.ts) and its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted);
       then the same three keys for each further result, in turn
@@ -138,23 +139,37 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
     indexBook = true
   end
   if index > MAX_INDEX then
-    -- Past 15 vantages: JSON in the list, exactly once by the vantage's latest round only.
-    if latestRound and round <= latestRound then return 0 end
-    redis.call('LPUSH', listKey, '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2))
+    -- Past 15 vantages: JSON in the list. The latest round is a duplicate; an older one is late, a
+    -- duplicate only when found among the list's newest entries (the round book ignores a vantage's
+    -- second outcome for a round anyway).
+    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2)
+    local reply = 1
+    if latestRound and round <= latestRound then
+      if round == latestRound then return 0 end
+      if latestRound - round <= rememberMs then
+        for _, held in ipairs(redis.call('LRANGE', listKey, 0, look - 1)) do
+          if held == entry then return 0 end
+        end
+      end
+      reply = 2
+    end
+    redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
     set = set or {}
     set[#set + 1] = '~x'
     set[#set + 1] = '1'
-    set[#set + 1] = vantage
-    set[#set + 1] = json
-    set[#set + 1] = roundField
-    set[#set + 1] = roundArg
+    if reply == 1 then
+      set[#set + 1] = vantage
+      set[#set + 1] = json
+      set[#set + 1] = roundField
+      set[#set + 1] = roundArg
+    end
     if indexBook then
       set[#set + 1] = indexField
       set[#set + 1] = index
     end
     redis.call('HSET', latestKey, unpack(set))
-    return 1
+    return reply
   end
 
   if not base then

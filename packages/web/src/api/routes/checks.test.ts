@@ -1,7 +1,7 @@
 import { verdictBucketKeys } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testWebApp } from '../../testing.js';
+import { TEST_CONFIG, testWebApp } from '../../testing.js';
 
 const DAY = 86_400_000;
 
@@ -320,6 +320,62 @@ describe('checks API', () => {
     const stored = await t.ctx.checks.get('web');
     expect(stored?.component).toBeUndefined();
     expect(stored?.vantages).toEqual([]);
+  });
+
+  it('refuses a DNS check without a resolver from any token, naming dns.server; vigil.yaml may leave it out', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    const admin = await t.token({ owner: 'ops', scope: 'admin' });
+    const expectNoServer = (response: { statusCode: number; json(): { error: { issues: Issue[] } } }) => {
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.issues).toEqual([
+        { path: 'dns.server', message: expect.stringContaining('a public resolver, host[:port]') },
+      ]);
+    };
+    for (const headers of [auth, admin.auth]) {
+      expectNoServer(
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/checks',
+          headers,
+          payload: { id: 'resolver', interval: '1m', dns: { name: 'intranet.corp' } },
+        }),
+      );
+      expectNoServer(
+        await t.app.inject({
+          method: 'PUT',
+          url: '/api/v1/checks/resolver',
+          headers,
+          payload: { interval: '1m', dns: { name: 'intranet.corp', type: 'TXT' } },
+        }),
+      );
+    }
+    expect(await t.ctx.checks.get('resolver')).toBeUndefined();
+
+    await create(auth, { id: 'resolver', http: undefined, dns: { name: 'example.com', server: '9.9.9.9' } });
+    expectNoServer(
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/checks/resolver',
+        headers: auth,
+        payload: { dns: { server: null } },
+      }),
+    );
+    const stored = await t.ctx.checks.get('resolver');
+    expect(stored?.kind === 'dns' && stored.dns.server).toBe('9.9.9.9');
+
+    const operators = await testWebApp({
+      ...TEST_CONFIG,
+      checks: [...TEST_CONFIG.checks, { id: 'own-resolver', dns: { name: 'intranet.corp' } }],
+    });
+    try {
+      const { auth: operator } = await operators.token({ owner: 'ops', scope: 'admin' });
+      const shown = await operators.app.inject({ url: '/api/v1/checks/own-resolver', headers: operator });
+      expect(shown.statusCode).toBe(200);
+      expect(shown.json()).toMatchObject({ source: 'config', dns: { name: 'intranet.corp' } });
+      expect(shown.json().dns).not.toHaveProperty('server');
+    } finally {
+      await operators.cleanup();
+    }
   });
 
   it('lists results newest first, from every vantage or one', async () => {
