@@ -1,5 +1,12 @@
-import { type EscalationTarget, onCallAt, type Person, type VigilConfig } from '@vigil/core';
-import { type ChannelTarget, channelTarget } from './channels/channel.js';
+import {
+  type ChannelTarget,
+  channelTarget,
+  type EscalationTarget,
+  onCallAt,
+  type Person,
+  type VigilConfig,
+} from '@vigil/core';
+import { type ContactKind, contactTarget } from './channels/registry.js';
 
 /** Someone or something a page goes to: a person (by their n-th contact) or a declared channel. */
 export type Destination =
@@ -14,9 +21,9 @@ export function destinationKey(destination: Destination): string {
 }
 
 /** A person's contacts in the order to try them: their `contact` list, else email then webhook. */
-export function contactsOf(person: Person): ('email' | 'webhook')[] {
+export function contactsOf(person: Person): ContactKind[] {
   const order = person.contact ?? ['email', 'webhook'];
-  return order.filter((kind) => person[kind] !== undefined);
+  return order.filter((kind) => contactTarget(person, kind) !== undefined);
 }
 
 /**
@@ -61,8 +68,6 @@ export function resolveDestination(
   const person = config.people.find((p) => p.id === destination.personId);
   if (!person) return undefined;
   const kind = contactsOf(person)[destination.contact];
-  const recipient = { id: person.id, name: person.name };
-  if (kind === 'email' && person.email) return { target: { kind: 'email', to: [person.email] }, recipient };
-  if (kind === 'webhook' && person.webhook) return { target: { kind: 'webhook', url: person.webhook }, recipient };
-  return undefined;
+  const target = kind && contactTarget(person, kind);
+  return target ? { target, recipient: { id: person.id, name: person.name } } : undefined;
 }
