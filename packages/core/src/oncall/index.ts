@@ -6,6 +6,9 @@ export {
   type ChannelKind,
   type ChannelSettings,
   type ChannelTarget,
+  CONTACT_KINDS,
+  type ContactKind,
+  type ContactSettings,
   channelKinds,
 } from './channels/registry.js';
 export type { EscalationTarget } from './escalation.js';

@@ -1,12 +1,14 @@
 import {
   type ChannelTarget,
+  CONTACT_KINDS,
+  type ContactKind,
   channelTarget,
   type EscalationTarget,
   onCallAt,
   type Person,
   type VigilConfig,
 } from '@vigil/core';
-import { type ContactKind, contactTarget } from './channels/registry.js';
+import { contactTarget } from './channels/registry.js';
 
 /** Someone or something a page goes to: a person (by their n-th contact) or a declared channel. */
 export type Destination =
@@ -20,9 +22,9 @@ export function destinationKey(destination: Destination): string {
   return destination.type === 'person' ? `person-${destination.personId}` : `channel-${destination.channelId}`;
 }
 
-/** A person's contacts in the order to try them: their `contact` list, else email then webhook. */
+/** A person's contacts in the order to try them: their `contact` list, else `CONTACT_KINDS` (email, webhook). */
 export function contactsOf(person: Person): ContactKind[] {
-  const order = person.contact ?? ['email', 'webhook'];
+  const order = person.contact ?? CONTACT_KINDS;
   return order.filter((kind) => contactTarget(person, kind) !== undefined);
 }
 

@@ -6,4 +6,6 @@ export interface ChannelKindModule<S extends z.ZodType = z.ZodType> {
   summary: string;
   /** The channel's settings under its own key: `channels[].<kind>`. */
   schema: S;
+  /** When people can be paged this way: how a person's contact is written, `people[].<kind>`. */
+  contact?: z.ZodType;
 }

@@ -7,4 +7,5 @@ export const emailChannelSchema = z.strictObject({ to: z.array(emailSchema).min(
 export const emailChannel = {
   summary: 'mail to one or more addresses (SMTP, or files in the outbox without SMTP settings)',
   schema: emailChannelSchema,
+  contact: emailSchema,
 } satisfies ChannelKindModule;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isVigilError } from '../../errors/errors.js';
 import { channelSchema, channelTarget } from '../channel.js';
-import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, channelKinds } from './registry.js';
+import { personSchema } from '../person.js';
+import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, CONTACT_KINDS, channelKinds } from './registry.js';
 
 /** One channel of each kind as written in vigil.yaml, and the target its pages go to. */
 const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: ChannelTarget }> = {
@@ -44,6 +45,16 @@ describe('channel kinds', () => {
       const result = channelSchema.safeParse({ id: 'ops', ...input });
       expect(result.error?.issues[0]?.message).toBe('expected exactly one of email, webhook, slack, pagerduty');
     }
+  });
+
+  it('pages people by the kinds whose module writes a contact, email first', () => {
+    expect(CONTACT_KINDS).toEqual(['email', 'webhook']);
+    const person = personSchema.parse({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
+    expect(person).toEqual({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
+    const bad = personSchema.safeParse({ id: 'bo', name: 'Bo', contact: ['slack'] });
+    expect(bad.error?.issues.map((issue) => issue.path.join('.'))).toContain('contact.0');
+    const none = personSchema.safeParse({ id: 'cy', name: 'Cy' });
+    expect(none.error?.issues[0]?.message).toBe('expected at least one of email or webhook');
   });
 
   it('says which channel has no kind when one is built without parsing', () => {

@@ -25,3 +25,17 @@ export type ChannelSettings<K extends ChannelKind> = z.output<(typeof channelKin
 
 /** Where a page goes: a kind and its settings, `{ kind: 'slack', webhookUrl }`. */
 export type ChannelTarget = { [K in ChannelKind]: { kind: K } & ChannelSettings<K> }[ChannelKind];
+
+type Kinds = typeof channelKinds;
+
+/** The kinds a person can be paged by: those whose module says how a person's contact is written. */
+export type ContactKind = { [K in ChannelKind]: Kinds[K] extends { contact: z.ZodType } ? K : never }[ChannelKind];
+
+/** The contact kinds, in `CHANNEL_KINDS` order: the order a person's contacts are tried in by default. */
+export const CONTACT_KINDS = CHANNEL_KINDS.filter((kind) => 'contact' in channelKinds[kind]) as [
+  ContactKind,
+  ...ContactKind[],
+];
+
+/** How a person's contact of `kind` is written (`string` for an email address). */
+export type ContactSettings<K extends ContactKind> = z.output<Kinds[K]['contact']>;

@@ -1,11 +1,23 @@
-import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, type Person } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, ChannelOptions, ChannelRegistry, Page } from './channel.js';
+import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, type ContactKind, type Person } from '@vigil/core';
+import type {
+  Channel,
+  ChannelContext,
+  ChannelModule,
+  ChannelOptions,
+  ChannelRegistry,
+  ChannelTargets,
+  Page,
+} from './channel.js';
 import { emailChannel } from './email.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
 import { webhookChannel } from './webhook.js';
 
 export type { ChannelOptions } from './channel.js';
+
+/** A kind people can be paged by (core's module has a `contact`) must read a person's contact. */
+type ModuleOf<K extends ChannelKind> = ChannelModule<K> &
+  (K extends ContactKind ? { contact(person: Person): ChannelTargets[K] | undefined } : unknown);
 
 /**
  * One entry per kind: a name in core's `CHANNEL_KINDS` without its module here does not compile.
@@ -16,7 +28,7 @@ export const channelModules = {
   webhook: webhookChannel,
   slack: slackChannel,
   pagerduty: pagerDutyChannel,
-} satisfies { [K in ChannelKind]: ChannelModule<K> };
+} satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
 export function createChannels(ctx: ChannelContext, options: ChannelOptions = {}): ChannelRegistry {
@@ -32,9 +44,6 @@ export function sendPage(registry: ChannelRegistry, page: Page, target: ChannelT
   const channel = registry[target.kind] as Channel;
   return channel.send(page, target);
 }
-
-/** The kinds a person can be paged by: those whose module reads a contact from people's entries. */
-export type ContactKind = NonNullable<Person['contact']>[number];
 
 /** The target of a person's contact of `kind`, absent when they have none. */
 export function contactTarget(person: Person, kind: ContactKind): ChannelTarget | undefined {
