@@ -1,25 +1,34 @@
 import { z } from 'zod';
 import { slugSchema } from '../checks/check.js';
-import { emailSchema, httpsUrlSchema } from '../config/field-schemas.js';
+import { VigilError } from '../errors/errors.js';
+import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, channelKinds } from './channels/registry.js';
 
-export const CHANNEL_KINDS = ['email', 'webhook', 'slack', 'pagerduty'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+type KindFields = { [K in ChannelKind]: z.ZodOptional<(typeof channelKinds)[K]['schema']> };
 
+// Built from the registry so a kind is declared once; the cast restores the per-kind types that
+// Object.fromEntries drops.
+const kindFields = Object.fromEntries(
+  CHANNEL_KINDS.map((kind) => [kind, channelKinds[kind].schema.optional()]),
+) as KindFields;
+
+const exactlyOne = `expected exactly one of ${CHANNEL_KINDS.join(', ')}`;
+
+/** A declared channel: an id and the settings of exactly one kind under the kind's key. */
 export const channelSchema = z
-  .strictObject({
-    id: slugSchema,
-    email: z.strictObject({ to: z.array(emailSchema).min(1) }).optional(),
-    webhook: z.strictObject({ url: httpsUrlSchema }).optional(),
-    slack: z.strictObject({ webhookUrl: httpsUrlSchema }).optional(),
-    pagerduty: z
-      .strictObject({
-        routingKey: z.string().min(1).max(64),
-        /** The Events API v2 endpoint; change it only for a proxy. */
-        url: httpsUrlSchema.default('https://events.pagerduty.com/v2/enqueue'),
-      })
-      .optional(),
-  })
+  .strictObject({ id: slugSchema, ...kindFields })
   .refine((channel) => CHANNEL_KINDS.filter((kind) => channel[kind] !== undefined).length === 1, {
-    error: `expected exactly one of ${CHANNEL_KINDS.join(', ')}`,
+    error: exactlyOne,
   });
 export type ChannelConfig = z.output<typeof channelSchema>;
+
+/** The kind and settings of a declared channel, read through the registry rather than by name. */
+export function channelTarget(channel: ChannelConfig): ChannelTarget {
+  for (const kind of CHANNEL_KINDS) {
+    const settings = channel[kind];
+    // The map pairs each kind with its own settings, so this is that kind's target.
+    if (settings !== undefined) return { kind, ...settings } as ChannelTarget;
+  }
+  throw new VigilError('CONFIG_INVALID', `channel ${channel.id}: ${exactlyOne}`, [
+    { path: `channels.${channel.id}`, message: exactlyOne },
+  ]);
+}

@@ -1,21 +1,24 @@
 import { z } from 'zod';
 import { slugSchema } from '../checks/check.js';
-import { emailSchema, httpsUrlSchema } from '../config/field-schemas.js';
+import { CONTACT_KINDS, type ContactKind, channelKinds } from './channels/registry.js';
+
+type ContactFields = { [K in ContactKind]: z.ZodOptional<(typeof channelKinds)[K]['contact']> };
+
+// Built from the channel registry so a contact kind is declared once, by its channel's module; the
+// cast restores the per-kind types that Object.fromEntries drops.
+const contactFields = Object.fromEntries(
+  CONTACT_KINDS.map((kind) => [kind, channelKinds[kind].contact.optional()]),
+) as ContactFields;
 
 export const personSchema = z
   .strictObject({
     id: slugSchema,
     name: z.string().min(1).max(200),
-    email: emailSchema.optional(),
-    /** A generic webhook (signed like channel webhooks) that pages this person. */
-    webhook: httpsUrlSchema.optional(),
+    ...contactFields,
     /** The order to try this person's contacts in; a contact that keeps failing falls back to the next. */
-    contact: z
-      .array(z.enum(['email', 'webhook']))
-      .min(1)
-      .optional(),
+    contact: z.array(z.enum(CONTACT_KINDS)).min(1).optional(),
   })
-  .refine((person) => person.email !== undefined || person.webhook !== undefined, {
-    error: 'expected at least one of email or webhook',
+  .refine((person) => CONTACT_KINDS.some((kind) => person[kind] !== undefined), {
+    error: `expected at least one of ${CONTACT_KINDS.join(' or ')}`,
   });
 export type Person = z.output<typeof personSchema>;

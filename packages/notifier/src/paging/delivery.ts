@@ -4,6 +4,7 @@ import { JobQueue } from '../job-queue.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { countPage } from '../notifier-metrics.js';
 import { type ChannelTarget, type Page, type PageAction, PermanentDeliveryError } from './channels/channel.js';
+import { sendPage } from './channels/registry.js';
 import { type Destination, destinationKey, resolveDestination } from './destinations.js';
 import { type AttemptStart, type OpenAttempt, PageAttempts } from './page-attempts.js';
 
@@ -223,7 +224,7 @@ export class Deliveries {
   /** Sends; a failure the sender saw closes the attempt (not in doubt) and goes to BullMQ's retries. */
   private async sendOrClose(page: Page, target: ChannelTarget, open: OpenAttempt): Promise<void> {
     try {
-      await this.send(page, target);
+      await sendPage(this.ctx.channels, page, target);
     } catch (err) {
       countPage(target.kind, 'failed');
       await this.attempts.failed(open);
@@ -245,20 +246,6 @@ export class Deliveries {
       },
       late ? 'late page sent: the incident resolved before its page could be delivered' : 'page sent',
     );
-  }
-
-  private send(page: Page, target: ChannelTarget): Promise<void> {
-    const channels = this.ctx.channels;
-    switch (target.kind) {
-      case 'email':
-        return channels.email.send(page, target);
-      case 'webhook':
-        return channels.webhook.send(page, target);
-      case 'slack':
-        return channels.slack.send(page, target);
-      case 'pagerduty':
-        return channels.pagerduty.send(page, target);
-    }
   }
 
   private page(data: DeliveryJob, incident: Incident, key: string, recipient?: { id: string; name: string }): Page {

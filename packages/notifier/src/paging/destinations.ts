@@ -1,5 +1,14 @@
-import { type EscalationTarget, onCallAt, type Person, type VigilConfig } from '@vigil/core';
-import { type ChannelTarget, channelTarget } from './channels/channel.js';
+import {
+  type ChannelTarget,
+  CONTACT_KINDS,
+  type ContactKind,
+  channelTarget,
+  type EscalationTarget,
+  onCallAt,
+  type Person,
+  type VigilConfig,
+} from '@vigil/core';
+import { contactTarget } from './channels/registry.js';
 
 /** Someone or something a page goes to: a person (by their n-th contact) or a declared channel. */
 export type Destination =
@@ -13,10 +22,10 @@ export function destinationKey(destination: Destination): string {
   return destination.type === 'person' ? `person-${destination.personId}` : `channel-${destination.channelId}`;
 }
 
-/** A person's contacts in the order to try them: their `contact` list, else email then webhook. */
-export function contactsOf(person: Person): ('email' | 'webhook')[] {
-  const order = person.contact ?? ['email', 'webhook'];
-  return order.filter((kind) => person[kind] !== undefined);
+/** A person's contacts in the order to try them: their `contact` list, else `CONTACT_KINDS` (email, webhook). */
+export function contactsOf(person: Person): ContactKind[] {
+  const order = person.contact ?? CONTACT_KINDS;
+  return order.filter((kind) => contactTarget(person, kind) !== undefined);
 }
 
 /**
@@ -61,8 +70,6 @@ export function resolveDestination(
   const person = config.people.find((p) => p.id === destination.personId);
   if (!person) return undefined;
   const kind = contactsOf(person)[destination.contact];
-  const recipient = { id: person.id, name: person.name };
-  if (kind === 'email' && person.email) return { target: { kind: 'email', to: [person.email] }, recipient };
-  if (kind === 'webhook' && person.webhook) return { target: { kind: 'webhook', url: person.webhook }, recipient };
-  return undefined;
+  const target = kind && contactTarget(person, kind);
+  return target ? { target, recipient: { id: person.id, name: person.name } } : undefined;
 }

@@ -1,4 +1,6 @@
-import type { ChannelConfig, ChannelKind, Clock, Incident, Logger } from '@vigil/core';
+import type { ChannelKind, ChannelSettings, Clock, Incident, Logger, Person } from '@vigil/core';
+
+export type { ChannelTarget } from '@vigil/core';
 
 /** What a page asks of its channel: open (or re-send) the alert, mark it acknowledged, or close it. */
 export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
@@ -31,14 +33,8 @@ export interface Page {
   late?: boolean;
 }
 
-/** Where a page goes, per channel kind. */
-export interface ChannelTargets {
-  email: { to: string[] };
-  webhook: { url: string };
-  slack: { webhookUrl: string };
-  pagerduty: { routingKey: string; url: string };
-}
-export type ChannelTarget = { [K in ChannelKind]: { kind: K } & ChannelTargets[K] }[ChannelKind];
+/** Where a page goes, per channel kind: the settings its core module declares. */
+export type ChannelTargets = { [K in ChannelKind]: ChannelSettings<K> };
 
 /** What every channel may use: the secret signing webhooks, the SMTP settings or the outbox, time. */
 export interface ChannelContext {
@@ -63,16 +59,24 @@ export interface Channel<K extends ChannelKind = ChannelKind> {
 /** Every kind must be wired: a new kind does not compile until it has a channel. */
 export type ChannelRegistry = { [K in ChannelKind]: Channel<K> };
 
+export interface ChannelOptions {
+  /** Per delivery attempt: HTTP request, or SMTP connect/greeting/idle. Default 10 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * The notifier half of a channel kind, one per file beside this one: its sender (which throws
+ * `PermanentDeliveryError` for the failures retrying cannot help, anything else is retried) and, when
+ * a person can be paged this way, the target of their contact of this kind.
+ */
+export interface ChannelModule<K extends ChannelKind> {
+  kind: K;
+  create(ctx: ChannelContext, options: ChannelOptions): Channel<K>;
+  /** A person's contact of this kind (`people[].<kind>`), absent when they have none. */
+  contact?(person: Person): ChannelTargets[K] | undefined;
+}
+
 /** A delivery that will fail the same way however often it is retried (a 4xx, a refused address). */
 export class PermanentDeliveryError extends Error {
   override readonly name = 'PermanentDeliveryError';
-}
-
-/** The target of a declared channel. */
-export function channelTarget(channel: ChannelConfig): ChannelTarget {
-  if (channel.email) return { kind: 'email', ...channel.email };
-  if (channel.slack) return { kind: 'slack', ...channel.slack };
-  if (channel.pagerduty) return { kind: 'pagerduty', ...channel.pagerduty };
-  if (channel.webhook) return { kind: 'webhook', ...channel.webhook };
-  throw new Error(`channel ${channel.id} has no kind`);
 }

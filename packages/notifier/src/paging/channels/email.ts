@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from '@vigil/core';
 import type { NodemailerError, SendMailOptions, Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { type Channel, type ChannelContext, type Page, PermanentDeliveryError } from './channel.js';
+import { type Channel, type ChannelContext, type ChannelModule, type Page, PermanentDeliveryError } from './channel.js';
 import { DEFAULT_TIMEOUT_MS } from './http-delivery.js';
 import { oneLine, renderPage, truncate } from './page-content.js';
 
@@ -208,3 +208,10 @@ function atom(text: string, max: number): string {
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/** Email: a reply the server marks permanent (5xx but 503) or no recipients is permanent; refused connections, timeouts, 4xx retry. */
+export const emailChannel = {
+  kind: 'email',
+  create: createEmailChannel,
+  contact: (person) => (person.email ? { to: [person.email] } : undefined),
+} satisfies ChannelModule<'email'>;

@@ -1,5 +1,5 @@
 import type { Incident } from '@vigil/core';
-import type { Channel, ChannelContext, Page, PageAction } from './channel.js';
+import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from './channel.js';
 import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
 import {
   affectedMembers,
@@ -137,3 +137,9 @@ function pagerDutyLinks(page: Page): { href: string; text: string }[] {
   ];
   return links.flatMap(({ href, text }) => (href !== undefined && isWebUrl(href) ? [{ href, text }] : []));
 }
+
+/** PagerDuty: 429 and 5xx retry; 400 (a bad routing key or event) and redirects are permanent. */
+export const pagerDutyChannel = {
+  kind: 'pagerduty',
+  create: createPagerDutyChannel,
+} satisfies ChannelModule<'pagerduty'>;

@@ -6,7 +6,7 @@ import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelContext } from './channel.js';
 import { samplePage } from './page-fixtures.js';
-import { closeChannels, createChannels } from './registry.js';
+import { closeChannels, contactTarget, createChannels, sendPage } from './registry.js';
 import { type SmtpSink, startSmtpSink } from './test-servers.js';
 
 describe('createChannels', () => {
@@ -37,6 +37,21 @@ describe('createChannels', () => {
     await registry.email.send(samplePage(), { to: ['ana@example.com'] });
     expect(await readdir(dir)).toHaveLength(1);
     await closeChannels(registry);
+  });
+
+  it("sends a page through the channel of its target's kind", async () => {
+    const registry = createChannels(ctx);
+    await sendPage(registry, samplePage(), { kind: 'email', to: ['ana@example.com'] });
+    expect(await readdir(dir)).toHaveLength(1);
+    await closeChannels(registry);
+  });
+
+  it("reads a person's contact of each kind they have, none of a kind they lack", () => {
+    const ana = { id: 'ana', name: 'Ana', email: 'ana@example.com' };
+    expect(contactTarget(ana, 'email')).toEqual({ kind: 'email', to: ['ana@example.com'] });
+    expect(contactTarget(ana, 'webhook')).toBeUndefined();
+    const bo = { id: 'bo', name: 'Bo', webhook: 'https://hooks.example.com/bo' };
+    expect(contactTarget(bo, 'webhook')).toEqual({ kind: 'webhook', url: 'https://hooks.example.com/bo' });
   });
 
   it('closes more than once, after sending over SMTP', async () => {

@@ -1,22 +1,55 @@
-import type { ChannelContext, ChannelRegistry } from './channel.js';
-import { createEmailChannel } from './email.js';
-import { createPagerDutyChannel } from './pagerduty.js';
-import { createSlackChannel } from './slack.js';
-import { createWebhookChannel } from './webhook.js';
+import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, type ContactKind, type Person } from '@vigil/core';
+import type {
+  Channel,
+  ChannelContext,
+  ChannelModule,
+  ChannelOptions,
+  ChannelRegistry,
+  ChannelTargets,
+  Page,
+} from './channel.js';
+import { emailChannel } from './email.js';
+import { pagerDutyChannel } from './pagerduty.js';
+import { slackChannel } from './slack.js';
+import { webhookChannel } from './webhook.js';
 
-export interface ChannelOptions {
-  /** Per delivery attempt: HTTP request, or SMTP connect/greeting/idle. Default 10 s. */
-  timeoutMs?: number;
-}
+export type { ChannelOptions } from './channel.js';
+
+/** A kind people can be paged by (core's module has a `contact`) must read a person's contact. */
+type ModuleOf<K extends ChannelKind> = ChannelModule<K> &
+  (K extends ContactKind ? { contact(person: Person): ChannelTargets[K] | undefined } : unknown);
+
+/**
+ * One entry per kind: a name in core's `CHANNEL_KINDS` without its module here does not compile.
+ * Nothing outside a channel's module branches on its kind.
+ */
+export const channelModules = {
+  email: emailChannel,
+  webhook: webhookChannel,
+  slack: slackChannel,
+  pagerduty: pagerDutyChannel,
+} satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
 export function createChannels(ctx: ChannelContext, options: ChannelOptions = {}): ChannelRegistry {
-  return {
-    email: createEmailChannel(ctx, options),
-    webhook: createWebhookChannel(ctx, options),
-    slack: createSlackChannel(ctx, options),
-    pagerduty: createPagerDutyChannel(ctx, options),
-  };
+  // Each kind's module creates that kind's channel; the cast restores what Object.fromEntries drops.
+  return Object.fromEntries(
+    CHANNEL_KINDS.map((kind) => [kind, channelModules[kind].create(ctx, options)]),
+  ) as ChannelRegistry;
+}
+
+/** Sends a page through the channel of its target's kind. */
+export function sendPage(registry: ChannelRegistry, page: Page, target: ChannelTarget): Promise<void> {
+  // A target's kind names its channel, so the channel takes that target's settings.
+  const channel = registry[target.kind] as Channel;
+  return channel.send(page, target);
+}
+
+/** The target of a person's contact of `kind`, absent when they have none. */
+export function contactTarget(person: Person, kind: ContactKind): ChannelTarget | undefined {
+  const settings = channelModules[kind].contact(person);
+  // The module of `kind` returns that kind's settings.
+  return settings ? ({ kind, ...settings } as ChannelTarget) : undefined;
 }
 
 /** Closes the channels that hold connections (SMTP); safe to call more than once. */

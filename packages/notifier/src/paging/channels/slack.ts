@@ -1,4 +1,4 @@
-import type { Channel, ChannelContext, Page } from './channel.js';
+import type { Channel, ChannelContext, ChannelModule, Page } from './channel.js';
 import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
 import {
   affectedMembers,
@@ -124,3 +124,6 @@ function slackLinks(page: Page): string | undefined {
 function linkUrl(url: string): string {
   return url.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E');
 }
+
+/** Slack: 408, 429 and 5xx retry; other 4xx (`no_service`, `invalid_payload`) and redirects are permanent. */
+export const slackChannel = { kind: 'slack', create: createSlackChannel } satisfies ChannelModule<'slack'>;

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { downtimeBounds, type Incident, type IncidentMember } from '@vigil/core';
-import type { Channel, ChannelContext, Page, PageAction } from './channel.js';
+import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from './channel.js';
 import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
 import { isoUtc, listedMembers, pageSubject } from './page-content.js';
 
@@ -216,3 +216,10 @@ function webhookMember(member: IncidentMember): WebhookMember {
     message: member.message,
   };
 }
+
+/** Webhook: 408, 429 and 5xx retry; other 4xx, redirects and bad URLs are permanent. */
+export const webhookChannel = {
+  kind: 'webhook',
+  create: createWebhookChannel,
+  contact: (person) => (person.webhook ? { url: person.webhook } : undefined),
+} satisfies ChannelModule<'webhook'>;

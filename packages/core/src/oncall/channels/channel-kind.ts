@@ -1,0 +1,11 @@
+import type { z } from 'zod';
+
+/** The core half of a paging channel: how vigil.yaml declares one (the sender lives in the notifier). */
+export interface ChannelKindModule<S extends z.ZodType = z.ZodType> {
+  /** One line for help texts and the README. */
+  summary: string;
+  /** The channel's settings under its own key: `channels[].<kind>`. */
+  schema: S;
+  /** When people can be paged this way: how a person's contact is written, `people[].<kind>`. */
+  contact?: z.ZodType;
+}
