@@ -146,6 +146,28 @@ export async function startFleet(
         what,
       );
     },
+    /** Waits until every vantage of the fleet has a latest result for the check; returns them by vantage. */
+    async latestFromEach(checkId: string, timeoutMs = 15_000): Promise<Record<string, ProbeResult>> {
+      return eventually(
+        async () => {
+          const results = await ctx.results.latest(checkId);
+          return vantages.every((vantage) => results[vantage]) ? results : undefined;
+        },
+        timeoutMs,
+        'a result from each vantage',
+      );
+    },
+    /** Waits until the check's state (its `checkState` hash) is `wanted`. */
+    async stateBecomes(checkId: string, wanted: string, timeoutMs = 15_000): Promise<string> {
+      return eventually(
+        async () => {
+          const state = await base.redis.hget(base.keys.checkState(checkId), 'state');
+          return state === wanted ? state : undefined;
+        },
+        timeoutMs,
+        `${checkId} ${wanted}`,
+      );
+    },
     async close(): Promise<void> {
       for (const close of closers.splice(0).reverse()) await close().catch(() => {});
       await base.cleanup();
