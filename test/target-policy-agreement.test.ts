@@ -79,28 +79,39 @@ function probe(check: Check, guard: TargetGuard): Promise<ProbeResult> {
   return runProbe({ ...check, timeoutMs: 400 }, { vantage: 'alpha', round: Date.now(), guard, resolve });
 }
 
+/** The web API of a one-vantage fleet under a fresh prefix, and an admin token's header for it. */
+async function startAdminApi(name: string) {
+  const base = await testContext(name);
+  const ctx = createWebContext(base, {
+    config: parseConfig('vantages: [alpha]'),
+    secret: 'test-secret-0123456789abcdef',
+  });
+  const app = buildApp(ctx);
+  await app.ready();
+  const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
+    now: Date.now(),
+    createdBy: 'test',
+  });
+  return {
+    app,
+    auth: { authorization: `Bearer ${token}` },
+    async cleanup(): Promise<void> {
+      await app.close();
+      await base.cleanup();
+    },
+  };
+}
+type AdminApi = Awaited<ReturnType<typeof startAdminApi>>;
+
 const fleetGuard = new TargetGuard({ allowPrivateTargets: false, allowTargets: [] });
 const counts = { blocked: 0, allowed: 0, agreementCases: 0 };
 
 describe('target policy: config load, API and prober agree on the SSRF corpus', () => {
-  let app: ReturnType<typeof buildApp>;
-  let auth: { authorization: string };
-  let cleanup: () => Promise<void>;
+  let app: AdminApi['app'];
+  let auth: AdminApi['auth'];
+  let cleanup: AdminApi['cleanup'];
   beforeAll(async () => {
-    const base = await testContext('agreement');
-    const config = parseConfig('vantages: [alpha]');
-    const ctx = createWebContext(base, { config, secret: 'test-secret-0123456789abcdef' });
-    app = buildApp(ctx);
-    await app.ready();
-    const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
-    auth = { authorization: `Bearer ${token}` };
-    cleanup = async () => {
-      await app.close();
-      await base.cleanup();
-    };
+    ({ app, auth, cleanup } = await startAdminApi('agreement'));
   });
   afterAll(async () => {
     await cleanup();
@@ -301,26 +312,11 @@ function resolverOf(entry: CorpusTarget): string {
 
 describe('target policy: a DNS check’s resolver is vetted like any host, at load, at the API and at the prober', () => {
   const resolvers = blocked.filter((entry) => entry.tcp !== undefined);
-  let app: ReturnType<typeof buildApp>;
-  let auth: { authorization: string };
-  let cleanup: () => Promise<void>;
+  let app: AdminApi['app'];
+  let auth: AdminApi['auth'];
+  let cleanup: AdminApi['cleanup'];
   beforeAll(async () => {
-    const base = await testContext('agreement-dns');
-    const ctx = createWebContext(base, {
-      config: parseConfig('vantages: [alpha]'),
-      secret: 'test-secret-0123456789abcdef',
-    });
-    app = buildApp(ctx);
-    await app.ready();
-    const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
-    auth = { authorization: `Bearer ${token}` };
-    cleanup = async () => {
-      await app.close();
-      await base.cleanup();
-    };
+    ({ app, auth, cleanup } = await startAdminApi('agreement-dns'));
   });
   afterAll(() => cleanup());
 
