@@ -231,6 +231,7 @@ export {
   roundFromJobId,
   type ScriptPipeline,
   type ShardGroup,
+  scatterReplies,
   schedulerId,
   systemClock,
   TimedMemo,
