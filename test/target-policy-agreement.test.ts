@@ -106,6 +106,22 @@ type AdminApi = Awaited<ReturnType<typeof startAdminApi>>;
 const fleetGuard = new TargetGuard({ allowPrivateTargets: false, allowTargets: [] });
 const counts = { blocked: 0, allowed: 0, agreementCases: 0 };
 
+/**
+ * The config's first check probed through the guard its own `allowPrivateTarget` gives it (there must
+ * be one), with the fleet allowing no private target; the allowances, to try other checks against.
+ */
+async function probeWithItsAllowance(config: VigilConfig) {
+  const allowances = new TargetAllowances({
+    allowPrivateTargets: false,
+    allowTargets: [],
+    allowances: config.privateTargetAllowances,
+  });
+  const check = config.checks[0] as Check;
+  const guard = allowances.guardFor(check);
+  expect(guard, 'the allowance applies to its own check').toBeDefined();
+  return { allowances, check, result: await probe(check, guard ?? fleetGuard) };
+}
+
 describe('target policy: config load, API and prober agree on the SSRF corpus', () => {
   let app: AdminApi['app'];
   let auth: AdminApi['auth'];
@@ -209,15 +225,7 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
       }
       expect(loaded.paths, 'config load').toEqual([]);
       const config = loaded.config as VigilConfig;
-      const allowances = new TargetAllowances({
-        allowPrivateTargets: false,
-        allowTargets: [],
-        allowances: config.privateTargetAllowances,
-      });
-      const check = config.checks[0] as Check;
-      const guard = allowances.guardFor(check);
-      expect(guard, 'the allowance applies to its own check').toBeDefined();
-      const result = await probe(check, guard ?? fleetGuard);
+      const { allowances, check, result } = await probeWithItsAllowance(config);
       expect(result.error, `prober, allowed check: ${result.message}`).not.toBe('blocked_target');
       // Another check id with the very same target, and the same id with another target, stay refused.
       expect(allowances.guardFor({ ...check, id: 'other' })).toBeUndefined();
@@ -358,15 +366,7 @@ describe('allowPrivateTarget opens exactly a DNS check’s own resolver', () => 
       const config = parseConfig(
         `vantages: [alpha]\nchecks:\n  - { id: local-dns, allowPrivateTarget: true, dns: { name: www.example.test, server: "127.0.0.1:${server.port}" } }\n`,
       );
-      const allowances = new TargetAllowances({
-        allowPrivateTargets: false,
-        allowTargets: [],
-        allowances: config.privateTargetAllowances,
-      });
-      const check = config.checks[0] as Check;
-      const guard = allowances.guardFor(check);
-      expect(guard, 'the allowance applies to its own check').toBeDefined();
-      const result = await probe(check, guard ?? fleetGuard);
+      const { allowances, check, result } = await probeWithItsAllowance(config);
       expect(result).toMatchObject({ ok: true, dns: { answers: ['192.0.2.1'] } });
       const other = { ...check, id: 'other' };
       expect(allowances.guardFor(other)).toBeUndefined();
