@@ -32,13 +32,7 @@ checks:
     allowPrivateTarget: true
     dns: { name: ${NAME}, server: "127.0.0.1:${server.port}", expect: { answers: { contains: [192.0.2.1] } } }
 `);
-    const [check] = config.checks;
-    if (!check) throw new Error('fixture did not parse');
-    await fleet.registry.put(check);
-    await fleet.notifier(config);
-    await fleet.prober({ id: 'alpha', sourceAddress: '127.0.0.2' });
-    await fleet.prober({ id: 'beta', sourceAddress: '127.0.0.3' });
-    await fleet.scheduler();
+    await fleet.runConfig(config);
 
     const latest = await fleet.latestFromEach('www');
     expect(latest.alpha).toMatchObject({

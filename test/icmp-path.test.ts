@@ -32,11 +32,7 @@ checks:
     allowPrivateTarget: true
     icmp: { host: 127.0.0.1, count: 2, expect: { maxRttMs: 0.001 } }
 `);
-    for (const check of config.checks) await fleet.registry.put(check);
-    await fleet.notifier(config);
-    await fleet.prober({ id: 'alpha', sourceAddress: '127.0.0.2' });
-    await fleet.prober({ id: 'beta', sourceAddress: '127.0.0.3' });
-    await fleet.scheduler();
+    await fleet.runConfig(config);
 
     const latest = await fleet.latestFromEach('lb');
     for (const result of [latest.alpha, latest.beta]) {

@@ -130,6 +130,16 @@ export async function startFleet(
       await notifier.start();
       return notifier;
     },
+    /**
+     * The whole path for a config: its checks registered, a notifier on it, a prober for each of its
+     * vantages (from its source address), then a scheduler.
+     */
+    async runConfig(config: VigilConfig): Promise<void> {
+      for (const check of config.checks) await ctx.checks.put(check);
+      await this.notifier(config);
+      for (const vantage of config.vantages) await this.prober(vantage);
+      await this.scheduler();
+    },
     /** Waits until `predicate` holds over the check's history (oldest first). */
     async historyUntil(
       checkId: string,
