@@ -13,7 +13,6 @@ import {
   VERDICT_BUCKET_TTL_S,
   validateConfig,
 } from '@vigil/core';
-import { sampleResult } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { startRedisServer, waitDrained } from './rounds.js';
 import { checkSeries, templateCheck } from './support/checks.js';
@@ -21,6 +20,7 @@ import { type Child, startChild } from './support/child.js';
 import { redisInfo, registerChecks } from './support/fleet-redis.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
+import { httpRoundResult } from './support/results.js';
 import { fmt } from './support/stats.js';
 
 export interface FootprintBenchOptions {
@@ -187,18 +187,7 @@ function roundResults(checks: readonly Check[], round: number, options: Footprin
   checks.forEach((check, i) => {
     const ok = i % 100 >= options.failingPercent;
     for (const vantage of VANTAGES) {
-      const result = sampleResult({
-        checkId: check.id,
-        vantage,
-        round,
-        startedAt: round + 5,
-        finishedAt: round + 130,
-        ok,
-        status: ok ? 200 : 503,
-        timings: { dns: 2, connect: 10, tls: 40, firstByte: 110, total: 125 },
-        remoteAddress: '127.0.0.1',
-        ...(!ok && { error: 'http_status' as const, message: 'expected status 200, got 503 Service Unavailable' }),
-      });
+      const result = httpRoundResult(check.id, vantage, round, ok);
       out.push({ result, intervalMs: INTERVAL_MS });
     }
   });

@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ProbeResult, ResultStore, redisKeys, utcDay } from '@vigil/core';
-import { sampleResult } from '@vigil/core/testing';
 import type { Redis } from 'ioredis';
 import { startRedisServer } from './rounds.js';
 import { benchRedis } from './support/redis.js';
+import { httpRoundResult } from './support/results.js';
 
 const CHECKS = 1_000;
 const ROUNDS = 30;
@@ -18,25 +18,14 @@ const BATCH = 200;
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const INTERVAL_MS = 60_000;
 
-type Entry = { result: ReturnType<typeof sampleResult>; intervalMs: number };
+type Entry = { result: ProbeResult; intervalMs: number };
 
 function roundResults(round: number): Entry[] {
   const out: Entry[] = [];
   for (let c = 0; c < CHECKS; c++) {
     const ok = c % 10 !== 0;
     for (const vantage of VANTAGES) {
-      const result = sampleResult({
-        checkId: `check-${c}`,
-        vantage,
-        round,
-        startedAt: round + 5,
-        finishedAt: round + 130,
-        ok,
-        status: ok ? 200 : 503,
-        timings: { dns: 2, connect: 10, tls: 40, firstByte: 110, total: 125 },
-        remoteAddress: '127.0.0.1',
-        ...(!ok && { error: 'http_status' as const, message: 'expected status 200, got 503 Service Unavailable' }),
-      });
+      const result = httpRoundResult(`check-${c}`, vantage, round, ok);
       out.push({ result, intervalMs: INTERVAL_MS });
     }
   }

@@ -119,15 +119,7 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
   const env = await writeRoleEnv(rig, url);
   await startConsumers(rig, env, url);
   const reconcileStarted = Date.now();
-  rig.roles.push(
-    await startRole({
-      name: 'scheduler',
-      args: ['scheduler', '-c', env.config],
-      env: env.vars,
-      cwd: rig.dir,
-      readyTimeoutMs: RECONCILE_TIMEOUT_MS,
-    }),
-  );
+  await startFleetRole(rig, env, 'scheduler');
   await waitReconciled(bench, schedulers);
   const reconcileMs = Date.now() - reconcileStarted;
   const scheduled = await redisInfo(bench.redis);
@@ -200,17 +192,22 @@ async function writeRoleEnv(rig: Rig, url: string): Promise<RoleEnv> {
   return { config, vars: { REDIS_URL: url, VIGIL_PREFIX: rig.bench.prefix, VIGIL_SECRET: SECRET, LOG_LEVEL: 'warn' } };
 }
 
-/** The notifier and the synthetic vantages, before the scheduler: the first rounds find them taking work. */
-async function startConsumers(rig: Rig, env: RoleEnv, url: string): Promise<void> {
+/** A role of the fleet as a `vigil` process in the rig's folder, on the rig's config and environment; stopped with the rig. */
+async function startFleetRole(rig: Rig, env: RoleEnv, role: 'scheduler' | 'notifier'): Promise<void> {
   rig.roles.push(
     await startRole({
-      name: 'notifier',
-      args: ['notifier', '-c', env.config],
+      name: role,
+      args: [role, '-c', env.config],
       env: env.vars,
       cwd: rig.dir,
       readyTimeoutMs: RECONCILE_TIMEOUT_MS,
     }),
   );
+}
+
+/** The notifier and the synthetic vantages, before the scheduler: the first rounds find them taking work. */
+async function startConsumers(rig: Rig, env: RoleEnv, url: string): Promise<void> {
+  await startFleetRole(rig, env, 'notifier');
   rig.vantage = await startChild('./synthetic-vantage.ts', [
     JSON.stringify({ redisUrl: url, prefix: rig.bench.prefix, vantages: VANTAGES, statsKey: rig.statsKey }),
   ]);

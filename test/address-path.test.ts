@@ -123,11 +123,7 @@ notifier:
     expect(down.error).toBe('connect_refused');
     expect((await report()).addresses.find((a) => a.address === '127.0.0.1')?.state).toBe('up');
     // The name still answers on its other address: degraded, never down.
-    await eventually(
-      async () => (await fleet.redis.hget(fleet.keys.checkState('app'), 'state')) === 'degraded' || undefined,
-      10_000,
-      'the check degraded',
-    );
+    await fleet.stateBecomes('app', 'degraded', 10_000);
     expect(await fleet.redis.hget(fleet.keys.checkState('app'), 'failStreak')).toBe('0');
 
     const [opened] = await eventually(

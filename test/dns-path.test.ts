@@ -1,5 +1,4 @@
 import { parseConfig } from '@vigil/core';
-import { eventually } from '@vigil/core/testing';
 import { type DnsTestServer, startDnsServer } from '@vigil/prober/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
@@ -33,22 +32,9 @@ checks:
     allowPrivateTarget: true
     dns: { name: ${NAME}, server: "127.0.0.1:${server.port}", expect: { answers: { contains: [192.0.2.1] } } }
 `);
-    const [check] = config.checks;
-    if (!check) throw new Error('fixture did not parse');
-    await fleet.registry.put(check);
-    await fleet.notifier(config);
-    await fleet.prober({ id: 'alpha', sourceAddress: '127.0.0.2' });
-    await fleet.prober({ id: 'beta', sourceAddress: '127.0.0.3' });
-    await fleet.scheduler();
+    await fleet.runConfig(config);
 
-    const latest = await eventually(
-      async () => {
-        const results = await fleet.store.latest('www');
-        return results.alpha && results.beta ? results : undefined;
-      },
-      15_000,
-      'a result from each vantage',
-    );
+    const latest = await fleet.latestFromEach('www');
     expect(latest.alpha).toMatchObject({
       ok: true,
       remoteAddress: '127.0.0.1',
@@ -58,14 +44,7 @@ checks:
     expect(latest.alpha?.timings.firstByte).toBeGreaterThan(0);
 
     // One vantage of two failing is below the majority quorum: degraded, not down.
-    const state = await eventually(
-      async () => {
-        const value = await fleet.redis.hget(fleet.keys.checkState('www'), 'state');
-        return value === 'degraded' ? value : undefined;
-      },
-      15_000,
-      'the check degraded',
-    );
+    const state = await fleet.stateBecomes('www', 'degraded');
     expect(state).toBe('degraded');
   });
 });

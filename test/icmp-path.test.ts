@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@vigil/core';
-import { eventually } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
 import { spawnVigil, writeConfig } from './support/vigil-process.js';
@@ -33,20 +32,9 @@ checks:
     allowPrivateTarget: true
     icmp: { host: 127.0.0.1, count: 2, expect: { maxRttMs: 0.001 } }
 `);
-    for (const check of config.checks) await fleet.registry.put(check);
-    await fleet.notifier(config);
-    await fleet.prober({ id: 'alpha', sourceAddress: '127.0.0.2' });
-    await fleet.prober({ id: 'beta', sourceAddress: '127.0.0.3' });
-    await fleet.scheduler();
+    await fleet.runConfig(config);
 
-    const latest = await eventually(
-      async () => {
-        const results = await fleet.store.latest('lb');
-        return results.alpha && results.beta ? results : undefined;
-      },
-      15_000,
-      'a result from each vantage',
-    );
+    const latest = await fleet.latestFromEach('lb');
     for (const result of [latest.alpha, latest.beta]) {
       expect(result).toMatchObject({
         ok: true,
@@ -55,17 +43,8 @@ checks:
       });
     }
 
-    const state = async (id: string, wanted: string) =>
-      eventually(
-        async () => {
-          const value = await fleet.redis.hget(fleet.keys.checkState(id), 'state');
-          return value === wanted ? value : undefined;
-        },
-        15_000,
-        `${id} ${wanted}`,
-      );
-    expect(await state('lb', 'up')).toBe('up');
-    expect(await state('lb-slow', 'down')).toBe('down');
+    expect(await fleet.stateBecomes('lb', 'up')).toBe('up');
+    expect(await fleet.stateBecomes('lb-slow', 'down')).toBe('down');
     const slow = await fleet.store.latest('lb-slow');
     expect(slow.alpha).toMatchObject({ ok: false, error: 'assertion', icmp: { received: 2 } });
     expect(slow.alpha?.message).toMatch(/^mean round trip to 127\.0\.0\.1 was [\d.]+ ms; expected at most 0\.001 ms$/);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis, parseConfig, probeQueueName, RESULTS_QUEUE } from '@vigil/core';
@@ -12,11 +12,12 @@ import {
 } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
+import { type Fleet, startFleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
 import { pagingYaml } from './support/paging.js';
+import { guideAcl, resultsFrom, spawnProber } from './support/prober-acl.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
-import { runVigil, spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
+import { runVigil, spawnVigil, type VigilProcess } from './support/vigil-process.js';
 
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const CHECKS = 12;
@@ -171,38 +172,12 @@ describe('a remote prober on the cluster with the Redis user the deployment guid
   });
 
   it('probes and reports, and cannot read checks, tokens or the secret, nor another vantage’s queue', async () => {
-    const guide = await readFile(new URL('../docs/deploy.md', import.meta.url), 'utf8');
-    const line = guide.split('\n').find((text) => text.startsWith('ACL SETUSER prober-eu-west ') && text.includes('{'));
-    if (!line) throw new Error('docs/deploy.md has no cluster `ACL SETUSER prober-eu-west` line');
     const password = 'acl-test-password-0123';
-    const acl = line
-      .split(' ')
-      .slice(3)
-      .map((word) =>
-        word
-          .replace('>CHANGE-ME', `>${password}`)
-          .replaceAll('vigil:', `${fleet.prefix}:`)
-          .replace('probe.eu-west', 'probe.delta'),
-      );
+    const acl = await guideAcl({ prefix: fleet.prefix, vantage: 'delta', password, cluster: true });
     for (const master of cluster.masters) await master.call('ACL', 'SETUSER', user, ...acl);
     const url = cluster.url.replace('redis+cluster://', `redis+cluster://${user}:${password}@`);
-    const config = await writeConfig('vantages: [delta]\nallowPrivateTargets: true\n');
-    prober = spawnVigil(['prober', '--vantage', 'delta', '-c', config], {
-      env: { REDIS_URL: url, VIGIL_PREFIX: fleet.prefix },
-    });
-    await fleet.recorder();
-    await fleet.scheduler();
-    await fleet.registry.put(
-      checkFromYaml(`{ id: api, interval: 1s, timeout: 900ms, http: { url: "${target.url}" } }`, ['delta']),
-    );
-    const history = await eventually(
-      async () => {
-        const results = await fleet.store.history('api');
-        return results.length >= 2 ? results : undefined;
-      },
-      20_000,
-      `results from the ACL-limited prober (its output: ${prober.output().slice(0, 500)})`,
-    );
+    prober = await spawnProber(fleet, 'delta', url);
+    const history = await resultsFrom(fleet, prober, 'delta', target.url);
     expect(history.every((result) => result.vantage === 'delta' && result.ok)).toBe(true);
     expect(prober.output()).not.toContain('NOPERM');
 

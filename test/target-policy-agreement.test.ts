@@ -79,28 +79,55 @@ function probe(check: Check, guard: TargetGuard): Promise<ProbeResult> {
   return runProbe({ ...check, timeoutMs: 400 }, { vantage: 'alpha', round: Date.now(), guard, resolve });
 }
 
+/** The web API of a one-vantage fleet under a fresh prefix, and an admin token's header for it. */
+async function startAdminApi(name: string) {
+  const base = await testContext(name);
+  const ctx = createWebContext(base, {
+    config: parseConfig('vantages: [alpha]'),
+    secret: 'test-secret-0123456789abcdef',
+  });
+  const app = buildApp(ctx);
+  await app.ready();
+  const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
+    now: Date.now(),
+    createdBy: 'test',
+  });
+  return {
+    app,
+    auth: { authorization: `Bearer ${token}` },
+    async cleanup(): Promise<void> {
+      await app.close();
+      await base.cleanup();
+    },
+  };
+}
+type AdminApi = Awaited<ReturnType<typeof startAdminApi>>;
+
 const fleetGuard = new TargetGuard({ allowPrivateTargets: false, allowTargets: [] });
 const counts = { blocked: 0, allowed: 0, agreementCases: 0 };
 
+/**
+ * The config's first check probed through the guard its own `allowPrivateTarget` gives it (there must
+ * be one), with the fleet allowing no private target; the allowances, to try other checks against.
+ */
+async function probeWithItsAllowance(config: VigilConfig) {
+  const allowances = new TargetAllowances({
+    allowPrivateTargets: false,
+    allowTargets: [],
+    allowances: config.privateTargetAllowances,
+  });
+  const check = config.checks[0] as Check;
+  const guard = allowances.guardFor(check);
+  expect(guard, 'the allowance applies to its own check').toBeDefined();
+  return { allowances, check, result: await probe(check, guard ?? fleetGuard) };
+}
+
 describe('target policy: config load, API and prober agree on the SSRF corpus', () => {
-  let app: ReturnType<typeof buildApp>;
-  let auth: { authorization: string };
-  let cleanup: () => Promise<void>;
+  let app: AdminApi['app'];
+  let auth: AdminApi['auth'];
+  let cleanup: AdminApi['cleanup'];
   beforeAll(async () => {
-    const base = await testContext('agreement');
-    const config = parseConfig('vantages: [alpha]');
-    const ctx = createWebContext(base, { config, secret: 'test-secret-0123456789abcdef' });
-    app = buildApp(ctx);
-    await app.ready();
-    const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
-    auth = { authorization: `Bearer ${token}` };
-    cleanup = async () => {
-      await app.close();
-      await base.cleanup();
-    };
+    ({ app, auth, cleanup } = await startAdminApi('agreement'));
   });
   afterAll(async () => {
     await cleanup();
@@ -198,15 +225,7 @@ describe('target policy: config load, API and prober agree on the SSRF corpus', 
       }
       expect(loaded.paths, 'config load').toEqual([]);
       const config = loaded.config as VigilConfig;
-      const allowances = new TargetAllowances({
-        allowPrivateTargets: false,
-        allowTargets: [],
-        allowances: config.privateTargetAllowances,
-      });
-      const check = config.checks[0] as Check;
-      const guard = allowances.guardFor(check);
-      expect(guard, 'the allowance applies to its own check').toBeDefined();
-      const result = await probe(check, guard ?? fleetGuard);
+      const { allowances, check, result } = await probeWithItsAllowance(config);
       expect(result.error, `prober, allowed check: ${result.message}`).not.toBe('blocked_target');
       // Another check id with the very same target, and the same id with another target, stay refused.
       expect(allowances.guardFor({ ...check, id: 'other' })).toBeUndefined();
@@ -301,26 +320,11 @@ function resolverOf(entry: CorpusTarget): string {
 
 describe('target policy: a DNS check’s resolver is vetted like any host, at load, at the API and at the prober', () => {
   const resolvers = blocked.filter((entry) => entry.tcp !== undefined);
-  let app: ReturnType<typeof buildApp>;
-  let auth: { authorization: string };
-  let cleanup: () => Promise<void>;
+  let app: AdminApi['app'];
+  let auth: AdminApi['auth'];
+  let cleanup: AdminApi['cleanup'];
   beforeAll(async () => {
-    const base = await testContext('agreement-dns');
-    const ctx = createWebContext(base, {
-      config: parseConfig('vantages: [alpha]'),
-      secret: 'test-secret-0123456789abcdef',
-    });
-    app = buildApp(ctx);
-    await app.ready();
-    const { token } = await ctx.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
-    auth = { authorization: `Bearer ${token}` };
-    cleanup = async () => {
-      await app.close();
-      await base.cleanup();
-    };
+    ({ app, auth, cleanup } = await startAdminApi('agreement-dns'));
   });
   afterAll(() => cleanup());
 
@@ -362,15 +366,7 @@ describe('allowPrivateTarget opens exactly a DNS check’s own resolver', () => 
       const config = parseConfig(
         `vantages: [alpha]\nchecks:\n  - { id: local-dns, allowPrivateTarget: true, dns: { name: www.example.test, server: "127.0.0.1:${server.port}" } }\n`,
       );
-      const allowances = new TargetAllowances({
-        allowPrivateTargets: false,
-        allowTargets: [],
-        allowances: config.privateTargetAllowances,
-      });
-      const check = config.checks[0] as Check;
-      const guard = allowances.guardFor(check);
-      expect(guard, 'the allowance applies to its own check').toBeDefined();
-      const result = await probe(check, guard ?? fleetGuard);
+      const { allowances, check, result } = await probeWithItsAllowance(config);
       expect(result).toMatchObject({ ok: true, dns: { answers: ['192.0.2.1'] } });
       const other = { ...check, id: 'other' };
       expect(allowances.guardFor(other)).toBeUndefined();

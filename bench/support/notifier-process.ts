@@ -7,17 +7,9 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createLogger,
-  createRedis,
-  keyLayoutOf,
-  type Redis,
-  redisKeys,
-  systemClock,
-  validateConfig,
-  waitForRedis,
-} from '@vigil/core';
+import { createLogger, keyLayoutOf, redisKeys, systemClock, validateConfig, waitForRedis } from '@vigil/core';
 import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
+import { benchConnections } from './redis.js';
 
 interface NotifierArgs {
   redisUrl: string;
@@ -33,15 +25,7 @@ const MEMORY_EVERY_MS = 100;
 
 const args = JSON.parse(process.argv[2] ?? '{}') as NotifierArgs;
 const config = validateConfig(args.config, 'bench notifier config');
-const opened: Redis[] = [];
-const open = (name: string, blocking = true) => {
-  const conn = createRedis(args.redisUrl, {
-    name: `vigil-bench-notifier-${name}`,
-    ...(blocking && { maxRetriesPerRequest: null }),
-  });
-  opened.push(conn);
-  return conn;
-};
+const { open, closeAll } = benchConnections(args.redisUrl, 'vigil-bench-notifier-');
 const redis = open('commands', false);
 await waitForRedis(redis, args.redisUrl);
 const log = createLogger({ level: 'warn', destination: process.stderr, bindings: { role: 'notifier' } });
@@ -60,8 +44,8 @@ const notifier = new Notifier(
       keys: redisKeys(args.prefix, keyLayoutOf(args.redisUrl)),
       clock: systemClock,
       log,
-      connection: open('queues'),
-      dedicated: (name) => open(name),
+      connection: open('queues', true),
+      dedicated: (name) => open(name, true),
     },
     { config, channels, secret: args.secret, publicUrl: 'http://127.0.0.1:8080' },
   ),
@@ -81,7 +65,7 @@ async function stop(): Promise<void> {
   clearInterval(sampler);
   await notifier.close().catch(() => {});
   await closeChannels(channels).catch(() => {});
-  for (const conn of opened) conn.disconnect();
+  closeAll();
   process.exit(0);
 }
 process.on('SIGTERM', () => void stop());

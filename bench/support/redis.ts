@@ -33,14 +33,30 @@ export interface BenchRedis {
   disconnect(): void;
 }
 
+/**
+ * Connections to `url` made as the roles make them, named `<namePrefix><name>` (seen in CLIENT LIST);
+ * `blocking` ones as BullMQ wants them (`maxRetriesPerRequest: null`). `closeAll()` disconnects them all.
+ */
+export function benchConnections(
+  url: string,
+  namePrefix: string,
+): { open(name: string, blocking: boolean): Redis; closeAll(): void } {
+  const opened: Redis[] = [];
+  return {
+    open(name, blocking) {
+      const conn = createRedis(url, { name: `${namePrefix}${name}`, ...(blocking && { maxRetriesPerRequest: null }) });
+      opened.push(conn);
+      return conn;
+    },
+    closeAll() {
+      for (const conn of opened.splice(0)) conn.disconnect();
+    },
+  };
+}
+
 /** `prefix` for a Redis of the bench's own, where key sizes should be a deployment's (`vigil`). */
 export async function benchRedis(url = DEFAULT_REDIS_URL, prefix = `bench-${randomUUID()}`): Promise<BenchRedis> {
-  const opened: Redis[] = [];
-  const open = (name: string, blocking: boolean) => {
-    const conn = createRedis(url, { name: `vigil-bench-${name}`, ...(blocking && { maxRetriesPerRequest: null }) });
-    opened.push(conn);
-    return conn;
-  };
+  const { open, closeAll } = benchConnections(url, 'vigil-bench-');
   const redis = open('commands', false);
   await waitForRedis(redis, url);
   const keys = redisKeys(prefix, keyLayoutOf(url));
@@ -60,10 +76,10 @@ export async function benchRedis(url = DEFAULT_REDIS_URL, prefix = `bench-${rand
     }),
     async cleanup() {
       await deletePrefix(redis, prefix);
-      for (const conn of opened) conn.disconnect();
+      closeAll();
     },
     disconnect() {
-      for (const conn of opened) conn.disconnect();
+      closeAll();
     },
   };
 }

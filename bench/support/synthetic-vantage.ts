@@ -6,9 +6,10 @@
  * memory, to the hash `statsKey` every 250 ms. Argument: JSON `{ redisUrl, prefix, vantages,
  * statsKey }`. Prints "ready" once every worker takes jobs; stops on SIGTERM or when stdin closes.
  */
-import { createLogger, createRedis, keyLayoutOf, type Redis, redisKeys, systemClock, waitForRedis } from '@vigil/core';
+import { createLogger, keyLayoutOf, redisKeys, systemClock, waitForRedis } from '@vigil/core';
 import { createProberContext, type ProbeFunction, ProbeWorker } from '@vigil/prober';
 import { proberSettings } from './checks.js';
+import { benchConnections } from './redis.js';
 
 interface SyntheticArgs {
   redisUrl: string;
@@ -44,15 +45,7 @@ const answer: ProbeFunction = async (target, options) => {
   };
 };
 
-const opened: Redis[] = [];
-const open = (name: string, blocking: boolean) => {
-  const conn = createRedis(args.redisUrl, {
-    name: `vigil-bench-synthetic-${name}`,
-    ...(blocking && { maxRetriesPerRequest: null }),
-  });
-  opened.push(conn);
-  return conn;
-};
+const { open, closeAll } = benchConnections(args.redisUrl, 'vigil-bench-synthetic-');
 const redis = open('commands', false);
 await waitForRedis(redis, args.redisUrl);
 const log = createLogger({ level: 'warn', destination: process.stderr, bindings: { role: 'synthetic-vantage' } });
@@ -99,7 +92,7 @@ async function stop(): Promise<void> {
   stopping = true;
   clearInterval(reporter);
   await Promise.all(workers.map((worker) => worker.close().catch(() => {})));
-  for (const conn of opened) conn.disconnect();
+  closeAll();
   process.exit(0);
 }
 process.on('SIGTERM', () => void stop());

@@ -130,6 +130,16 @@ export async function startFleet(
       await notifier.start();
       return notifier;
     },
+    /**
+     * The whole path for a config: its checks registered, a notifier on it, a prober for each of its
+     * vantages (from its source address), then a scheduler.
+     */
+    async runConfig(config: VigilConfig): Promise<void> {
+      for (const check of config.checks) await ctx.checks.put(check);
+      await this.notifier(config);
+      for (const vantage of config.vantages) await this.prober(vantage);
+      await this.scheduler();
+    },
     /** Waits until `predicate` holds over the check's history (oldest first). */
     async historyUntil(
       checkId: string,
@@ -144,6 +154,28 @@ export async function startFleet(
         },
         timeoutMs,
         what,
+      );
+    },
+    /** Waits until every vantage of the fleet has a latest result for the check; returns them by vantage. */
+    async latestFromEach(checkId: string, timeoutMs = 15_000): Promise<Record<string, ProbeResult>> {
+      return eventually(
+        async () => {
+          const results = await ctx.results.latest(checkId);
+          return vantages.every((vantage) => results[vantage]) ? results : undefined;
+        },
+        timeoutMs,
+        'a result from each vantage',
+      );
+    },
+    /** Waits until the check's state (its `checkState` hash) is `wanted`. */
+    async stateBecomes(checkId: string, wanted: string, timeoutMs = 15_000): Promise<string> {
+      return eventually(
+        async () => {
+          const state = await base.redis.hget(base.keys.checkState(checkId), 'state');
+          return state === wanted ? state : undefined;
+        },
+        timeoutMs,
+        `${checkId} ${wanted}`,
       );
     },
     async close(): Promise<void> {

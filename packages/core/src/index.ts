@@ -239,6 +239,7 @@ export {
   roundFromJobId,
   type ScriptPipeline,
   type ShardGroup,
+  scatterReplies,
   schedulerId,
   systemClock,
   TimedMemo,

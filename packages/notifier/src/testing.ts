@@ -1,4 +1,15 @@
-import { type ChannelKind, type RoleConnections, type RoleContext, validateConfig } from '@vigil/core';
+import {
+  type ChannelKind,
+  type ProbeResult,
+  type RoleConnections,
+  type RoleContext,
+  validateConfig,
+} from '@vigil/core';
+import { roundResult } from '@vigil/core/testing';
+import { CheckCatalog } from './evaluation/check-catalog.js';
+import { Evaluator } from './evaluation/evaluator.js';
+import { VantageHealth } from './evaluation/vantage-health.js';
+import { IncidentDesk } from './incidents/incident-desk.js';
 import { createNotifierContext, type NotifierContext, type NotifierInput } from './notifier-context.js';
 import type { Channel, ChannelRegistry } from './paging/channels/channel.js';
 
@@ -54,4 +65,32 @@ export async function openWebIncident(ctx: Pick<NotifierContext, 'incidents'>): 
     0,
   );
   return opened.id;
+}
+
+/**
+ * A notifier's evaluation parts wired as `Notifier` wires them (catalog, vantage health, incident
+ * desk, evaluator), minus BullMQ and paging; the catalog loaded from the registry.
+ */
+export async function testEvaluation(ctx: NotifierContext) {
+  const catalog = new CheckCatalog(ctx);
+  const health = new VantageHealth(ctx);
+  const desk = new IncidentDesk(ctx, { catalog });
+  const evaluator = new Evaluator(ctx, { catalog, desk, health });
+  await catalog.reload();
+  return { catalog, health, desk, evaluator };
+}
+
+/** The two addresses behind one name in the per-address tests: one falls sick, one stays fine. */
+export const SICK_ADDRESS = '5.104.101.30';
+export const FINE_ADDRESS = '109.232.236.90';
+
+/** A vantage's result of a round that probed both addresses; `sick` says whether the sick one failed. */
+export function twoAddressResult(checkId: string, vantage: string, round: number, sick: boolean): ProbeResult {
+  return {
+    ...roundResult(checkId, vantage, round, !sick),
+    addresses: [
+      { address: SICK_ADDRESS, ok: !sick, timings: { total: 4 }, ...(sick && { error: 'timeout' as const }) },
+      { address: FINE_ADDRESS, ok: true, timings: { total: 4 } },
+    ],
+  };
 }

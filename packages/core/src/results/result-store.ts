@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
-import { groupByShard } from '../runtime/keys.js';
+import { groupByShard, scatterReplies } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
 import { encodeRingOutcome, historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing } from './history-ring.js';
@@ -53,15 +53,7 @@ export class ResultStore {
     const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
     for (const group of groups) pipeline.vigilRecordResults(...this.recordCall(group.items));
     const replies = (await pipeline.exec()) ?? [];
-    const outcomes: RecordOutcome[] = new Array(entries.length);
-    groups.forEach((group, i) => {
-      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
-      if (err) throw err;
-      group.positions.forEach((position, j) => {
-        outcomes[position] = OUTCOMES[Number((reply as unknown[])[j])] ?? 'duplicate';
-      });
-    });
-    return outcomes;
+    return scatterReplies(groups, replies, (answer): RecordOutcome => OUTCOMES[Number(answer)] ?? 'duplicate');
   }
 
   /** The record script's arguments (number of keys, keys, then the rest) for results of one shard. */

@@ -10,6 +10,7 @@ export {
   type RedisKeys,
   redisKeys,
   type ShardGroup,
+  scatterReplies,
   utcDay,
 } from './keys.js';
 export { createLogger, type Logger } from './logger.js';

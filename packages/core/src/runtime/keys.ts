@@ -238,6 +238,27 @@ export function groupByShard<T>(
 }
 
 /**
+ * The answers of a script called once per shard group (its pipeline's `replies`, a group's reply an
+ * array with one answer per item), put back in the items' order: the way back from `groupByShard`.
+ * A group whose call failed throws its error.
+ */
+export function scatterReplies<R>(
+  groups: readonly Pick<ShardGroup<unknown>, 'positions'>[],
+  replies: readonly [Error | null, unknown][],
+  parse: (answer: unknown) => R,
+): R[] {
+  const answers: R[] = new Array(groups.reduce((count, group) => count + group.positions.length, 0));
+  groups.forEach((group, i) => {
+    const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+    if (err) throw err;
+    group.positions.forEach((position, j) => {
+      answers[position] = parse((reply as unknown[])[j]);
+    });
+  });
+  return answers;
+}
+
+/**
  * FNV-1a, 32 bits: a stable, fast spread of check ids over shards (a shard must never move, or a
  * check's keys would be lost); a few lines, where a hashing library would be a dependency for nothing.
  */

@@ -21,6 +21,7 @@ export {
   hasCredentials,
 } from '../targets/target-corpus.js';
 export { startRedisCluster, type TestRedisCluster } from './redis-cluster.js';
+export { countWrites, writesDuring } from './redis-writes.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
 export const TEST_REDIS_URL = parseEnv(process.env).REDIS_URL ?? DEFAULT_REDIS_URL;

@@ -1,15 +1,9 @@
-import { createLogger, type ProbeResult, parseConfig } from '@vigil/core';
-import { roundResult, startRedisCluster, T0, testContext } from '@vigil/core/testing';
+import { createLogger, parseConfig } from '@vigil/core';
+import { startRedisCluster, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IncidentDesk } from '../incidents/incident-desk.js';
-import { testNotifierContext } from '../testing.js';
-import { CheckCatalog } from './check-catalog.js';
-import { Evaluator } from './evaluator.js';
-import { VantageHealth } from './vantage-health.js';
+import { FINE_ADDRESS, SICK_ADDRESS, testEvaluation, testNotifierContext, twoAddressResult } from '../testing.js';
 
 const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
-const SICK = '5.104.101.30';
-const FINE = '109.232.236.90';
 const INTERVAL = 30_000;
 const R = (k: number) => T0 + k * INTERVAL;
 const ids = Array.from({ length: 12 }, (_, i) => `lb-${i}`);
@@ -25,17 +19,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Every vantage's result of round `k` for a check, the sick address failing when `sick`. */
-function both(checkId: string, vantage: string, k: number, sick: boolean): ProbeResult {
-  return {
-    ...roundResult(checkId, vantage, R(k), !sick),
-    addresses: [
-      { address: SICK, ok: !sick, timings: { total: 4 }, ...(sick && { error: 'timeout' as const }) },
-      { address: FINE, ok: true, timings: { total: 4 } },
-    ],
-  };
-}
-
 describe('per-address states on a 3-master Redis Cluster', () => {
   it('one batch over checks on every shard keeps each check its own hash under its shard tag, and one outbox per shard', async () => {
     const cluster = await startRedisCluster();
@@ -49,20 +32,19 @@ describe('per-address states on a 3-master Redis Cluster', () => {
     cleanups.push(base.cleanup);
     const ctx = testNotifierContext(base, { config });
     for (const check of config.checks) await ctx.checks.put(check);
-    const catalog = new CheckCatalog(ctx);
-    const desk = new IncidentDesk(ctx, { catalog });
-    const evaluator = new Evaluator(ctx, { catalog, desk, health: new VantageHealth(ctx) });
-    await catalog.reload();
+    const { evaluator } = await testEvaluation(ctx);
     for (const k of [0, 1, 2]) {
       clock.t = R(k) + 1_000;
       await evaluator.onResults(
-        ids.flatMap((id) => VANTAGES.map((vantage) => ({ result: both(id, vantage, k, k > 0), intervalMs: INTERVAL }))),
+        ids.flatMap((id) =>
+          VANTAGES.map((vantage) => ({ result: twoAddressResult(id, vantage, R(k), k > 0), intervalMs: INTERVAL })),
+        ),
       );
     }
     for (const id of ids) {
       expect((await ctx.addressStates.get(id)).map((a) => [a.address, a.state])).toEqual([
-        [FINE, 'up'],
-        [SICK, 'down'],
+        [FINE_ADDRESS, 'up'],
+        [SICK_ADDRESS, 'down'],
       ]);
       expect(ctx.keys.addressStates(id)).toContain(`{s${ctx.keys.shardOf(id)}}`);
     }

@@ -1,18 +1,7 @@
-import {
-  createLogger,
-  type Incident,
-  type ProbeResult,
-  parseConfig,
-  readAddressReport,
-  type VigilConfig,
-} from '@vigil/core';
+import { createLogger, type Incident, parseConfig, readAddressReport, type VigilConfig } from '@vigil/core';
 import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IncidentDesk } from '../incidents/incident-desk.js';
-import { testNotifierContext } from '../testing.js';
-import { CheckCatalog } from './check-catalog.js';
-import { Evaluator } from './evaluator.js';
-import { VantageHealth } from './vantage-health.js';
+import { FINE_ADDRESS, SICK_ADDRESS, testEvaluation, testNotifierContext, twoAddressResult } from '../testing.js';
 
 const CONFIG = parseConfig(`
 vantages: [alpha, beta, gamma]
@@ -31,8 +20,8 @@ checks:
     http: { url: "https://quiet.example.com/", allAddresses: true }
 `);
 const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
-const SICK = '5.104.101.30';
-const FINE = '109.232.236.90';
+const SICK = SICK_ADDRESS;
+const FINE = FINE_ADDRESS;
 const INTERVAL = 30_000;
 const R = (k: number) => T0 + k * INTERVAL;
 
@@ -41,17 +30,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A result that probed both addresses; `sick` says whether the sick one failed. */
-function both(checkId: string, vantage: string, k: number, sick: boolean): ProbeResult {
-  return {
-    ...roundResult(checkId, vantage, R(k), !sick),
-    addresses: [
-      { address: SICK, ok: !sick, timings: { total: 4 }, ...(sick && { error: 'timeout' as const }) },
-      { address: FINE, ok: true, timings: { total: 4 } },
-    ],
-  };
-}
-
 async function world(options: { config?: VigilConfig } = {}) {
   const config = options.config ?? CONFIG;
   const clock = { t: T0, now: (): number => clock.t };
@@ -59,11 +37,7 @@ async function world(options: { config?: VigilConfig } = {}) {
   cleanups.push(base.cleanup);
   const ctx = testNotifierContext(base, { config });
   for (const check of config.checks) await ctx.checks.put(check);
-  const catalog = new CheckCatalog(ctx);
-  const health = new VantageHealth(ctx);
-  const desk = new IncidentDesk(ctx, { catalog });
-  const evaluator = new Evaluator(ctx, { catalog, desk, health });
-  await catalog.reload();
+  const { desk, evaluator } = await testEvaluation(ctx);
   return {
     ctx,
     desk,
@@ -73,11 +47,12 @@ async function world(options: { config?: VigilConfig } = {}) {
     async feed(k: number, sick: number, checkIds: string | readonly string[] = 'watched') {
       clock.t = R(k) + 1_000;
       await evaluator.onResults(
-        [checkIds]
-          .flat()
-          .flatMap((checkId) =>
-            VANTAGES.map((vantage, i) => ({ result: both(checkId, vantage, k, i < sick), intervalMs: INTERVAL })),
-          ),
+        [checkIds].flat().flatMap((checkId) =>
+          VANTAGES.map((vantage, i) => ({
+            result: twoAddressResult(checkId, vantage, R(k), i < sick),
+            intervalMs: INTERVAL,
+          })),
+        ),
       );
     },
     async incident(checkId = 'watched'): Promise<Incident | undefined> {

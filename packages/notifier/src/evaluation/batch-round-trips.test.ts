@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   createLogger,
   createRedis,
@@ -9,7 +8,7 @@ import {
   readUptime,
   validateConfig,
 } from '@vigil/core';
-import { roundResult, T0, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
+import { countWrites, roundResult, T0, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
@@ -33,28 +32,6 @@ const config = validateConfig(
   },
   'batch test config',
 );
-
-/**
- * Counts what a connection sends: ioredis writes one command per socket write, and a whole pipeline
- * in one write, so each write is one round trip to Redis.
- */
-function countWrites(redis: Redis): { readonly writes: number; stop(): void } {
-  const stream = (redis as unknown as { stream: Socket }).stream;
-  const write = stream.write;
-  let writes = 0;
-  stream.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-    writes++;
-    return write.apply(this, args);
-  } as Socket['write'];
-  return {
-    get writes() {
-      return writes;
-    },
-    stop: () => {
-      stream.write = write;
-    },
-  };
-}
 
 /** Round `k` with two addresses per result (`allAddresses`), the second failing when `sick`. */
 function addressRound(k: number, checks: readonly string[], sick: boolean): ResultJobData[] {

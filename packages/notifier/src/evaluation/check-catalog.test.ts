@@ -15,17 +15,29 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A notifier context under a fresh prefix (deleted after the test) and the fixture's check. */
+async function setup(name: string) {
+  const base = await testContext(name);
+  cleanups.push(base.cleanup);
+  const ctx = testNotifierContext(base, { config });
+  const [template] = config.checks;
+  if (!template) throw new Error('fixture has no check');
+  return { base, ctx, template };
+}
+
+/** A started catalog, closed after the test. */
+async function startCatalog(ctx: ConstructorParameters<typeof CheckCatalog>[0], checkEveryMs: number) {
+  const catalog = new CheckCatalog(ctx);
+  await catalog.start({ checkEveryMs });
+  cleanups.push(() => catalog.close());
+  return catalog;
+}
+
 describe('CheckCatalog', () => {
   it('follows single puts, bulk puts and deletes through the change channel, without a reload', async () => {
-    const base = await testContext('catalog');
-    cleanups.push(base.cleanup);
-    const ctx = testNotifierContext(base, { config });
-    const [template] = config.checks;
-    if (!template) throw new Error('fixture has no check');
+    const { ctx, template } = await setup('catalog');
     await ctx.checks.put(template);
-    const catalog = new CheckCatalog(ctx);
-    await catalog.start({ checkEveryMs: 3_600_000 });
-    cleanups.push(() => catalog.close());
+    const catalog = await startCatalog(ctx, 3_600_000);
     expect(catalog.size()).toBe(1);
 
     const bulk = Array.from({ length: 1_500 }, (_, i) => ({ ...template, id: `bulk-${i}` }));
@@ -39,15 +51,9 @@ describe('CheckCatalog', () => {
   });
 
   it('reads the whole registry again only when its version counts a change the catalog did not hear', async () => {
-    const base = await testContext('catalog-missed');
-    cleanups.push(base.cleanup);
-    const ctx = testNotifierContext(base, { config });
-    const [template] = config.checks;
-    if (!template) throw new Error('fixture has no check');
+    const { base, ctx, template } = await setup('catalog-missed');
     await ctx.checks.put(template);
-    const catalog = new CheckCatalog(ctx);
-    await catalog.start({ checkEveryMs: 50 });
-    cleanups.push(() => catalog.close());
+    const catalog = await startCatalog(ctx, 50);
     await ctx.checks.put({ ...template, id: 'heard' });
     await eventually(() => catalog.get('heard') !== undefined, 5_000, 'the announced check');
 
@@ -64,20 +70,14 @@ describe('CheckCatalog', () => {
   });
 
   it('reloads at the next look when reading a heard change failed, so a pause and a delete are not missed', async () => {
-    const base = await testContext('catalog-failed');
-    cleanups.push(base.cleanup);
-    const ctx = testNotifierContext(base, { config });
-    const [template] = config.checks;
-    if (!template) throw new Error('fixture has no check');
+    const { base, ctx, template } = await setup('catalog-failed');
     await ctx.checks.putMany([template, { ...template, id: 'doomed' }]);
     // The catalog reads on a connection of its own, which the test cuts while a change is announced.
     const reading = base.redis.duplicate();
     cleanups.push(async () => {
       reading.disconnect();
     });
-    const catalog = new CheckCatalog({ ...ctx, checks: new CheckRegistry({ redis: reading, keys: base.keys }) });
-    await catalog.start({ checkEveryMs: 50 });
-    cleanups.push(() => catalog.close());
+    const catalog = await startCatalog({ ...ctx, checks: new CheckRegistry({ redis: reading, keys: base.keys }) }, 50);
     expect(catalog.get('web')?.paused).toBe(false);
 
     reading.disconnect();

@@ -1,13 +1,9 @@
 import { createLogger, downtimeBounds, type Incident, maintenanceSchema, parseConfig, readUptime } from '@vigil/core';
 import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
-import { testNotifierContext } from '../testing.js';
+import { testEvaluation, testNotifierContext } from '../testing.js';
 import { BlindSpots } from './blind-spots.js';
-import { CheckCatalog } from './check-catalog.js';
-import { Evaluator } from './evaluator.js';
-import { VantageHealth } from './vantage-health.js';
 
 const config = parseConfig(`
 vantages: [alpha, beta, gamma]
@@ -36,12 +32,8 @@ const R = (k: number) => T0 + k * INTERVAL;
 
 /** One notifier's pieces, wired as `Notifier` wires them, minus BullMQ and paging. */
 async function notifier(ctx: NotifierContext) {
-  const catalog = new CheckCatalog(ctx);
-  const health = new VantageHealth(ctx);
-  const desk = new IncidentDesk(ctx, { catalog });
-  const evaluator = new Evaluator(ctx, { catalog, desk, health });
+  const { catalog, health, desk, evaluator } = await testEvaluation(ctx);
   const blind = new BlindSpots(ctx, { catalog });
-  await catalog.reload();
   return { ctx, incidents: ctx.incidents, health, desk, evaluator, states: ctx.checkStates, blind };
 }
 type Stack = Awaited<ReturnType<typeof notifier>>;

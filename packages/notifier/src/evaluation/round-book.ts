@@ -1,4 +1,11 @@
-import { defineScripts, groupByShard, type Redis, type RedisKeys, type ScriptPipeline } from '@vigil/core';
+import {
+  defineScripts,
+  groupByShard,
+  type Redis,
+  type RedisKeys,
+  type ScriptPipeline,
+  scatterReplies,
+} from '@vigil/core';
 import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
@@ -56,15 +63,9 @@ export class RoundBook {
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
     for (const group of groups) pipeline.vigilAddRoundOutcomes(...this.addCall(group.items));
     const replies = (await pipeline.exec()) ?? [];
-    const added: Added[] = new Array(entries.length);
-    groups.forEach((group, i) => {
-      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
-      if (err) throw err;
-      group.positions.forEach((position, j) => {
-        added[position] = parseAdded((reply as (0 | 1 | [2, ...string[]])[])[j] ?? 0);
-      });
-    });
-    return added;
+    return scatterReplies(groups, replies, (answer) =>
+      parseAdded((answer as 0 | 1 | [2, ...string[]] | undefined) ?? 0),
+    );
   }
 
   /** The add script's arguments (number of keys, keys, then the rest) for entries of one shard. */

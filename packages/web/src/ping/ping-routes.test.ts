@@ -1,26 +1,9 @@
-import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { createLogger, MAX_PING_BODY, PING_RATE_LIMIT, type Redis } from '@vigil/core';
+import { createLogger, MAX_PING_BODY, PING_RATE_LIMIT } from '@vigil/core';
+import { writesDuring } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { readPrefix, seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
-
-/** Socket writes on a connection while `run` runs: ioredis writes each command (or pipeline) at once, one round trip each. */
-async function writesDuring(redis: Redis, run: () => Promise<unknown>): Promise<number> {
-  const stream = (redis as unknown as { stream: Socket }).stream;
-  const write = stream.write;
-  let writes = 0;
-  stream.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-    writes++;
-    return write.apply(this, args);
-  } as Socket['write'];
-  try {
-    await run();
-  } finally {
-    stream.write = write;
-  }
-  return writes;
-}
 
 describe('ping routes and the heartbeat API', () => {
   let t: Awaited<ReturnType<typeof testWebApp>>;
