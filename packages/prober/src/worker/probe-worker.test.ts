@@ -72,4 +72,48 @@ describe('ProbeWorker', () => {
     const sent = batches.flatMap((batch) => batch.data.results.map(({ result }) => result));
     expect(sent).toEqual([expect.objectContaining({ checkId: 'api', vantage: VANTAGE, round, ok: true, status: 200 })]);
   });
+
+  it('sends a batch as soon as none of its probes is left running, not when its window ends', async () => {
+    // Jobs of one probe each fill the worker's concurrency, and each waits for its result to be safe:
+    // with a window of a minute they would all wait it out unless the batch goes when nothing runs.
+    const targets: ProbeTarget[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `api-${i}`,
+      kind: 'http',
+      http: httpSpecSchema.parse({ url: 'http://127.0.0.1:9/' }),
+      intervalMs: 120_000,
+      timeoutMs: 2_000,
+    }));
+    const probe: ProbeFunction = async (check, options) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const now = Date.now();
+      return {
+        checkId: check.id,
+        vantage: options.vantage,
+        round: options.round,
+        startedAt: now,
+        finishedAt: now,
+        ok: true,
+        timings: { total: 5 },
+      };
+    };
+    worker = new ProbeWorker(
+      createProberContext(base.peer(), {
+        vantage: { id: VANTAGE },
+        config: { allowPrivateTargets: true, allowTargets: [], prober: { concurrency: 10, perHostConcurrency: 10 } },
+      }),
+      { probe, resultBatching: { maxSize: 200, maxWaitMs: 60_000 } },
+    );
+    await worker.start();
+    const round = Date.now();
+    await probes.addBulk(targets.map((check) => ({ name: 'probe', data: { check, vantage: VANTAGE, round } })));
+    const batches = await eventually(
+      async () => {
+        const sent = await results.getJobs(['waiting']);
+        return sent.flatMap((batch) => batch.data.results).length === targets.length && sent;
+      },
+      10_000,
+      'every result sent well within the minute-long window',
+    );
+    expect(batches.length).toBeLessThan(targets.length);
+  });
 });

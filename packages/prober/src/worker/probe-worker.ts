@@ -17,7 +17,7 @@ import { type ProbeOptions, runProbe } from '../probe.js';
 import type { ProberContext } from '../prober-context.js';
 import { ProbeMetrics } from './probe-metrics.js';
 import { RateGate } from './rate-gate.js';
-import { ResultSink } from './result-sink.js';
+import { type ResultBatching, ResultSink } from './result-sink.js';
 import { SlotMembers } from './slot-members.js';
 import { SlotProgress } from './slot-progress.js';
 
@@ -31,6 +31,8 @@ export interface ProbeWorkerOptions {
    * memory, so the job protocol, limits and result batches are the real ones without connections.
    */
   probe?: ProbeFunction;
+  /** How results are gathered into batches (`DEFAULT_RESULT_BATCHING` unless given). */
+  resultBatching?: ResultBatching;
 }
 
 /** What happened to one probe of a job. */
@@ -68,6 +70,8 @@ export class ProbeWorker {
   private readonly counts = new Map<Counter, number>();
   private heartbeat: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  /** Probes started and not yet handed to the sink (or dropped), across every job. */
+  private probing = 0;
 
   /** Heartbeats and counters go out on `ctx.redis`; jobs and results on `ctx.connection`. */
   constructor(
@@ -87,7 +91,7 @@ export class ProbeWorker {
       });
     this.slots = new SlotMembers({ redis: ctx.redis, keys, vantage: vantage.id });
     this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
-    this.sink = new ResultSink(connection, keys.queuePrefix(RESULTS_QUEUE));
+    this.sink = new ResultSink(connection, keys.queuePrefix(RESULTS_QUEUE), options.resultBatching);
     this.worker = new Worker<AnyJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
       connection,
       prefix: keys.queuePrefix(probeQueueName(vantage.id)),
@@ -162,22 +166,31 @@ export class ProbeWorker {
   }
 
   /** `probed` is called once the probe is over and its result (if any) handed to the sink. */
-  private async probe(check: ProbeTarget, round: number, probed?: () => void): Promise<ProbeOutcome> {
+  private async probe(check: ProbeTarget, round: number, slotProbed?: () => void): Promise<ProbeOutcome> {
+    // When no probe of this worker is left running, nothing will join the batch before its window
+    // ends: it goes out now. Without this, jobs of one probe each (every job waits for its result to
+    // be safe) would fill the worker's concurrency and idle out the window together.
+    this.probing += 1;
+    const probed = () => {
+      this.probing -= 1;
+      slotProbed?.();
+      if (this.probing === 0) this.sink.flush();
+    };
     let result: ProbeResult | undefined;
     try {
       result = await this.run(check, round);
     } catch (err) {
-      probed?.();
+      probed();
       throw err;
     }
     if (!result) {
-      probed?.();
+      probed();
       this.count('expired');
       this.metrics.expired();
       return { probed: false, dropped: 'expired' };
     }
     const sent = this.sink.send({ result, intervalMs: check.intervalMs });
-    probed?.();
+    probed();
     await sent;
     this.tally(result);
     this.metrics.record(result, check, this.clock.now());
