@@ -1,11 +1,14 @@
 import { parseConfig } from '@vigil/core';
+import { eventually } from '@vigil/core/testing';
 import { type DnsTestServer, startDnsServer } from '@vigil/prober/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
+import { startMailSink } from './support/mail-sink.js';
+import { pagingYaml } from './support/paging.js';
 
 const NAME = 'www.example.test';
 
-describe('a DNS check through the whole path: registry → scheduler → probers → results → round → state', () => {
+describe('a DNS check through the whole path: registry → scheduler → probers → results → round → state → incident → page', () => {
   let fleet: Fleet;
   let server: DnsTestServer;
   beforeEach(async () => {
@@ -22,7 +25,8 @@ describe('a DNS check through the whole path: registry → scheduler → probers
     await server.close();
   });
 
-  it('each vantage reports the answer it got; the disagreement shows in the latest results and degrades the check', async () => {
+  it('each vantage reports the answer it got; the disagreement degrades the check, a wrong answer everywhere pages', async () => {
+    const mail = await startMailSink();
     const config = parseConfig(`
 vantages: [{ id: alpha, sourceAddress: 127.0.0.2 }, { id: beta, sourceAddress: 127.0.0.3 }]
 checks:
@@ -31,8 +35,14 @@ checks:
     timeout: 800ms
     allowPrivateTarget: true
     dns: { name: ${NAME}, server: "127.0.0.1:${server.port}", expect: { answers: { contains: [192.0.2.1] } } }
-`);
-    await fleet.runConfig(config);
+  - id: www-moved
+    interval: 1s
+    timeout: 800ms
+    confirmations: 2
+    allowPrivateTarget: true
+    dns: { name: ${NAME}, server: "127.0.0.1:${server.port}", expect: { answers: { contains: [203.0.113.9] } } }
+${pagingYaml()}`);
+    await fleet.runConfig(config, { smtpUrl: mail.url });
 
     const latest = await fleet.latestFromEach('www');
     expect(latest.alpha).toMatchObject({
@@ -46,5 +56,17 @@ checks:
     // One vantage of two failing is below the majority quorum: degraded, not down.
     const state = await fleet.stateBecomes('www', 'degraded');
     expect(state).toBe('degraded');
+
+    // An answer no vantage gets is down whatever the kind: an incident, and the on-call paged through SMTP.
+    expect(await fleet.stateBecomes('www-moved', 'down')).toBe('down');
+    const [page] = await eventually(
+      async () => (mail.to('ana@example.test').length > 0 ? mail.to('ana@example.test') : undefined),
+      15_000,
+      'the page for the DNS check',
+    );
+    expect(page?.text).toContain('www-moved');
+    const open = await fleet.incidents.listOpen();
+    expect(open.flatMap((incident) => incident.members.map((member) => member.checkId))).toEqual(['www-moved']);
+    await mail.stop();
   });
 });

@@ -2,11 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@vigil/core';
+import { eventually } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFromYaml, type Fleet, startFleet } from './support/fleet.js';
+import { startMailSink } from './support/mail-sink.js';
+import { pagingYaml } from './support/paging.js';
 import { spawnVigil, writeConfig } from './support/vigil-process.js';
 
-describe('ICMP checks through the whole path: registry → scheduler → probers (fping) → results → round → state', () => {
+describe('ICMP checks through the whole path: registry → scheduler → probers (fping) → results → round → state → incident → page', () => {
   let fleet: Fleet;
   beforeEach(async () => {
     fleet = await startFleet(['alpha', 'beta']);
@@ -15,7 +18,8 @@ describe('ICMP checks through the whole path: registry → scheduler → probers
     await fleet.close();
   });
 
-  it('each vantage reports loss and round trips from its source address; a round trip over the limit takes the check down', async () => {
+  it('each vantage reports loss and round trips from its source address; a round trip over the limit takes the check down and pages', async () => {
+    const mail = await startMailSink();
     const config = parseConfig(`
 vantages: [{ id: alpha, sourceAddress: 127.0.0.2 }, { id: beta, sourceAddress: 127.0.0.3 }]
 checks:
@@ -31,8 +35,8 @@ checks:
     confirmations: 2
     allowPrivateTarget: true
     icmp: { host: 127.0.0.1, count: 2, expect: { maxRttMs: 0.001 } }
-`);
-    await fleet.runConfig(config);
+${pagingYaml()}`);
+    await fleet.runConfig(config, { smtpUrl: mail.url });
 
     const latest = await fleet.latestFromEach('lb');
     for (const result of [latest.alpha, latest.beta]) {
@@ -50,6 +54,16 @@ checks:
     expect(slow.alpha?.message).toMatch(/^mean round trip to 127\.0\.0\.1 was [\d.]+ ms; expected at most 0\.001 ms$/);
     const history = await fleet.historyUntil('lb-slow', (entries) => entries.length > 0);
     expect(history[0]).toMatchObject({ ok: false, error: 'assertion' });
+    // Down is down whatever the kind: an incident, and the on-call paged through SMTP.
+    const [page] = await eventually(
+      async () => (mail.to('ana@example.test').length > 0 ? mail.to('ana@example.test') : undefined),
+      15_000,
+      'the page for the slow ICMP check',
+    );
+    expect(page?.text).toContain('lb-slow');
+    const open = await fleet.incidents.listOpen();
+    expect(open.flatMap((incident) => incident.members.map((member) => member.checkId))).toEqual(['lb-slow']);
+    await mail.stop();
   });
 
   it('a prober without fping on its PATH says so once at start, and its ICMP results are icmp_unavailable', async () => {

@@ -134,9 +134,9 @@ export async function startFleet(
      * The whole path for a config: its checks registered, a notifier on it, a prober for each of its
      * vantages (from its source address), then a scheduler.
      */
-    async runConfig(config: VigilConfig): Promise<void> {
+    async runConfig(config: VigilConfig, notifierOptions: { smtpUrl?: string } = {}): Promise<void> {
       for (const check of config.checks) await ctx.checks.put(check);
-      await this.notifier(config);
+      await this.notifier(config, notifierOptions);
       for (const vantage of config.vantages) await this.prober(vantage);
       await this.scheduler();
     },
