@@ -275,4 +275,5 @@ export {
   TargetGuard,
   type TargetGuardOptions,
   targetPolicyIssues,
+  unbracket,
 } from './targets/index.js';

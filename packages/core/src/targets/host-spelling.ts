@@ -17,6 +17,7 @@ export function canonicalHost(host: string): string {
   return urlHost(`http://${bracketed}/`) ?? unbracket(host);
 }
 
+/** `[::1]` as URLs write it, `::1` as sockets want it. */
 export function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }

@@ -1,4 +1,6 @@
 /** Which addresses a probe may reach: the target policy at registration and the guard at connect time. */
+
+export { unbracket } from './host-spelling.js';
 export {
   type AllowanceSubject,
   type PrivateTargetAllowance,

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import type { AddressOutcome, HttpSpec, ProbeOutcome } from '@vigil/core';
+import { type AddressOutcome, type HttpSpec, type ProbeOutcome, unbracket } from '@vigil/core';
 import type { buildConnector, Dispatcher } from 'undici';
 import { connectTo, type PinnedAddress, sniName } from '../net/connector.js';
-import { bareHost, resolveTarget } from '../net/resolve.js';
+import { resolveTarget } from '../net/resolve.js';
 import { failedOutcome, finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
 import { ProbeFailure } from '../probe-errors.js';
 import { bodyMatches } from './body-pattern-matcher.js';
@@ -54,7 +54,7 @@ export async function probeHttp(spec: HttpSpec, ctx: ProbeContext): Promise<Http
 
 async function probeEveryAddress(spec: HttpSpec, ctx: ProbeContext): Promise<HttpProbeOutcome> {
   const trace = new ProbeTrace();
-  const hostname = bareHost(new URL(spec.url).hostname);
+  const hostname = unbracket(new URL(spec.url).hostname);
   let addresses: string[];
   try {
     addresses = await ctx.untilAborted(resolveTarget(hostname, ctx, trace));
@@ -138,7 +138,7 @@ async function send(request: HttpRequest, { spec, ctx, trace, pinned }: HopConte
     {
       host: url.hostname,
       port: Number(url.port) || (secure ? 443 : 80),
-      pinned: pinned && bareHost(url.hostname) === pinned.hostname ? pinned : undefined,
+      pinned: pinned && unbracket(url.hostname) === pinned.hostname ? pinned : undefined,
       tls: secure ? { servername: sniName(url.hostname), insecure: spec.insecureTls, alpn: ['http/1.1'] } : undefined,
     },
     ctx,

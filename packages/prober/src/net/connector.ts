@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { unbracket } from '@vigil/core';
 import type { ProbeContext, ProbeTrace } from '../probe-context.js';
 import { classifyError, ProbeFailure } from '../probe-errors.js';
-import { assertAllowed, bareHost, resolveTarget } from './resolve.js';
+import { assertAllowed, resolveTarget } from './resolve.js';
 
 /** TLS on top of the TCP connection; `servername` is the name sent in SNI and checked in the certificate. */
 export interface TlsRequest {
@@ -49,7 +50,7 @@ export async function connectTo(request: ConnectRequest, ctx: ProbeContext, trac
 
 /** SNI names a host, never an IP (Node refuses IPs there). */
 export function sniName(host: string): string | undefined {
-  const name = bareHost(host);
+  const name = unbracket(host);
   return isIP(name) === 0 ? name : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { unbracket } from '@vigil/core';
 import type { ProbeContext, ProbeTrace } from '../probe-context.js';
 import { ProbeFailure } from '../probe-errors.js';
 
@@ -12,18 +13,13 @@ export const systemResolver: HostResolver = async (host) => {
   return answers.map((answer) => answer.address);
 };
 
-/** `[::1]` as URLs write it, `::1` as sockets want it. */
-export function bareHost(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
 /**
  * Resolves a host and checks every address against the guard, so one private answer among public ones
  * (or a rebinding between checks) blocks the probe. A literal IP skips DNS; forms such as `2130706433`
  * are not literals to `isIP`, so the resolver turns them into the address the guard then judges.
  */
 export async function resolveTarget(host: string, ctx: ProbeContext, trace: ProbeTrace): Promise<string[]> {
-  const name = bareHost(host);
+  const name = unbracket(host);
   if (isIP(name) !== 0) {
     assertAllowed(ctx, name);
     return [name];
