@@ -1,6 +1,7 @@
 import {
   httpSpecSchema,
   type ProbeJobData,
+  type ProbeResult,
   type ProbeTarget,
   probeQueueName,
   RESULTS_QUEUE,
@@ -10,9 +11,27 @@ import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProberContext } from '../prober-context.js';
-import { type ProbeFunction, ProbeWorker } from './probe-worker.js';
+import { type ProbeFunction, ProbeWorker, type ProbeWorkerOptions } from './probe-worker.js';
 
 const VANTAGE = 'worker-alpha';
+
+/** A result as a probe function that answers at once returns it. */
+function answered(
+  checkId: string,
+  options: { vantage: string; round: number },
+  rest: Pick<ProbeResult, 'timings'> & Partial<ProbeResult>,
+): ProbeResult {
+  const now = Date.now();
+  return {
+    checkId,
+    vantage: options.vantage,
+    round: options.round,
+    startedAt: now,
+    finishedAt: now,
+    ok: true,
+    ...rest,
+  };
+}
 
 describe('ProbeWorker', () => {
   let base: TestContext;
@@ -30,6 +49,20 @@ describe('ProbeWorker', () => {
     await base.cleanup();
   });
 
+  /** A worker of this test's vantage on loopback, started (and closed after the test). */
+  async function startWorker(options: ProbeWorkerOptions): Promise<ProbeWorker> {
+    const started = new ProbeWorker(
+      createProberContext(base.peer(), {
+        vantage: { id: VANTAGE },
+        config: { allowPrivateTargets: true, allowTargets: [], prober: { concurrency: 10, perHostConcurrency: 10 } },
+      }),
+      options,
+    );
+    worker = started;
+    await started.start();
+    return started;
+  }
+
   it('runs each probe through the probe function it is given, and sends its result as a real one', async () => {
     // An address nothing listens on: only the injected function can make this probe succeed.
     const target: ProbeTarget = {
@@ -42,26 +75,9 @@ describe('ProbeWorker', () => {
     const asked: string[] = [];
     const probe: ProbeFunction = async (check, options) => {
       asked.push(`${check.id}@${options.vantage}`);
-      const now = Date.now();
-      return {
-        checkId: check.id,
-        vantage: options.vantage,
-        round: options.round,
-        startedAt: now,
-        finishedAt: now,
-        ok: true,
-        status: 200,
-        timings: { total: 1 },
-      };
+      return answered(check.id, options, { status: 200, timings: { total: 1 } });
     };
-    worker = new ProbeWorker(
-      createProberContext(base.peer(), {
-        vantage: { id: VANTAGE },
-        config: { allowPrivateTargets: true, allowTargets: [], prober: { concurrency: 10, perHostConcurrency: 10 } },
-      }),
-      { probe },
-    );
-    await worker.start();
+    worker = await startWorker({ probe });
     const round = Date.now();
     const job = await probes.add('probe', { check: target, vantage: VANTAGE, round });
     await eventually(async () => (await job.getState()) !== 'waiting' && (await job.getState()) !== 'active');
@@ -85,25 +101,9 @@ describe('ProbeWorker', () => {
     }));
     const probe: ProbeFunction = async (check, options) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      const now = Date.now();
-      return {
-        checkId: check.id,
-        vantage: options.vantage,
-        round: options.round,
-        startedAt: now,
-        finishedAt: now,
-        ok: true,
-        timings: { total: 5 },
-      };
+      return answered(check.id, options, { timings: { total: 5 } });
     };
-    worker = new ProbeWorker(
-      createProberContext(base.peer(), {
-        vantage: { id: VANTAGE },
-        config: { allowPrivateTargets: true, allowTargets: [], prober: { concurrency: 10, perHostConcurrency: 10 } },
-      }),
-      { probe, resultBatching: { maxSize: 200, maxWaitMs: 60_000 } },
-    );
-    await worker.start();
+    worker = await startWorker({ probe, resultBatching: { maxSize: 200, maxWaitMs: 60_000 } });
     const round = Date.now();
     await probes.addBulk(targets.map((check) => ({ name: 'probe', data: { check, vantage: VANTAGE, round } })));
     const batches = await eventually(
