@@ -1,4 +1,4 @@
-import type { Check, CheckRegistry } from '@vigil/core';
+import { type Check, type CheckRegistry, isProbed } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 
 /**
@@ -9,6 +9,8 @@ import type { NotifierContext } from '../notifier-context.js';
 export class CheckCatalog {
   private readonly registry: CheckRegistry;
   private checks = new Map<string, Check>();
+  /** Ids of the checks no vantage probes (heartbeats): the watch that judges them looks every second. */
+  private pushed = new Set<string>();
   private unwatch: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** The registry version the catalog accounts for: the one its last reload read, plus every change applied since. */
@@ -62,6 +64,16 @@ export class CheckCatalog {
     return [...this.checks.values()];
   }
 
+  /** The checks no vantage probes (heartbeats), without walking the whole fleet. */
+  pushedChecks(): Check[] {
+    const found: Check[] = [];
+    for (const id of this.pushed) {
+      const check = this.checks.get(id);
+      if (check) found.push(check);
+    }
+    return found;
+  }
+
   /** Reads the check now when it is unknown (registered a moment ago). */
   async fetch(id: string): Promise<Check | undefined> {
     return this.checks.get(id) ?? (await this.refresh(id));
@@ -82,10 +94,8 @@ export class CheckCatalog {
       const read = await this.registry.getMany(missing);
       missing.forEach((id, i) => {
         const check = read[i];
-        if (check) {
-          this.checks.set(id, check);
-          found.set(id, check);
-        } else this.checks.delete(id);
+        this.store(id, check);
+        if (check) found.set(id, check);
       });
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message, checks: missing.length }, 'could not refresh checks');
@@ -105,6 +115,7 @@ export class CheckCatalog {
       const version = await this.registry.version();
       const checks = await this.registry.list();
       this.checks = new Map(checks.map((check) => [check.id, check]));
+      this.pushed = new Set(checks.filter((check) => !isProbed(check)).map((check) => check.id));
       this.accounted = version;
       this.lastReload = Date.now();
     } catch (err) {
@@ -132,9 +143,7 @@ export class CheckCatalog {
       // A reload begun meanwhile read after this change was announced: its state is at least as new.
       if (this.reloadsBegun !== begun) return;
       ids.forEach((id, i) => {
-        const check = read[i];
-        if (check) this.checks.set(id, check);
-        else this.checks.delete(id);
+        this.store(id, read[i]);
       });
       this.accounted += counted;
     } catch (err) {
@@ -146,12 +155,19 @@ export class CheckCatalog {
   private async refresh(id: string): Promise<Check | undefined> {
     try {
       const check = await this.registry.get(id);
-      if (check) this.checks.set(id, check);
-      else this.checks.delete(id);
+      this.store(id, check);
       return check;
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message, check: id }, 'could not refresh a check');
       return undefined;
     }
+  }
+
+  /** A check as the registry has it now; undefined: gone. */
+  private store(id: string, check: Check | undefined): void {
+    if (check) this.checks.set(id, check);
+    else this.checks.delete(id);
+    if (check && !isProbed(check)) this.pushed.add(id);
+    else this.pushed.delete(id);
   }
 }

@@ -75,7 +75,7 @@ export class HeartbeatWatch {
   /** A failed round for each watched check past its deadline, or started and not done within its timeout. */
   private async lateness(now: number): Promise<ResultJobData[]> {
     const checks = this.parts.catalog
-      .all()
+      .pushedChecks()
       .map((check) => this.heartbeatCheck(check.id))
       .filter((check) => check !== undefined);
     const states = await this.ctx.heartbeats.states(checks.map((check) => check.id));
