@@ -158,10 +158,14 @@ export {
   channelKinds,
   channelTarget,
   type EscalationTarget,
+  NTFY_DEFAULT_SERVER,
   type OnCallRow,
   onCallAt,
   onCallReport,
   type Person,
+  type PushoverCallbackRef,
+  pushoverCallbackSignature,
+  verifyPushoverCallback,
 } from './oncall/index.js';
 export {
   type AddressOutcome,

@@ -8,9 +8,14 @@ import type {
   ChannelTargets,
   Page,
 } from './channel.js';
+import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
+import { mattermostChannel } from './mattermost.js';
+import { ntfyChannel } from './ntfy.js';
 import { pagerDutyChannel } from './pagerduty.js';
+import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
+import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
 
 export type { ChannelOptions } from './channel.js';
@@ -28,6 +33,11 @@ export const channelModules = {
   webhook: webhookChannel,
   slack: slackChannel,
   pagerduty: pagerDutyChannel,
+  teams: teamsChannel,
+  discord: discordChannel,
+  mattermost: mattermostChannel,
+  ntfy: ntfyChannel,
+  pushover: pushoverChannel,
 } satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
