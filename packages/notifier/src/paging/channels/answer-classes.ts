@@ -1,7 +1,7 @@
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
-import { expect, it } from 'vitest';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
 import { RetryLaterError } from './http-delivery.js';
 import type { HttpSink } from './test-servers.js';
@@ -21,52 +21,77 @@ export interface AnswerClasses {
   refused: { status: number; body?: string };
 }
 
-/** The cases every HTTP channel's test runs: 2xx, 429 with Retry-After, 4xx permanent, 5xx retried, a timeout. */
-export function answerClassCases(classes: AnswerClasses): void {
-  const failure = () =>
-    classes.send().then(
+/** One case of `answerClassCases`: a test's name and its body, which throws when the channel misbehaves. */
+export interface AnswerCase {
+  name: string;
+  run(): Promise<void>;
+}
+
+/**
+ * The cases every HTTP channel's test runs (`for (const c of answerClassCases(…)) it(c.name, c.run)`):
+ * 2xx, 429 with Retry-After, 4xx permanent, 5xx retried, a timeout. Asserted with node:assert, so this
+ * file beside the code needs no test runner.
+ */
+export function answerClassCases(classes: AnswerClasses): AnswerCase[] {
+  const failure = (timeoutMs?: number) =>
+    classes.send(timeoutMs).then(
       () => undefined,
       (err: unknown) => err,
     );
-
-  it('delivers on the documented success status', async () => {
-    classes.sink().respond = () => classes.ok;
-    await expect(classes.send()).resolves.toBeUndefined();
+  const retryable = (status: number): AnswerCase => ({
+    name: `keeps a ${status} retryable`,
+    async run() {
+      classes.sink().respond = () => ({ status, body: 'upstream trouble' });
+      const error = await failure();
+      assert.ok(error instanceof Error && !(error instanceof PermanentDeliveryError), String(error));
+      assert.match(String(error), new RegExp(`HTTP ${status}`));
+    },
   });
-
-  it('keeps a 429 retryable, after the Retry-After the provider gave', async () => {
-    classes.sink().respond = () => ({ status: 429, ...classes.limited });
-    const error = await failure();
-    expect(error).toBeInstanceOf(RetryLaterError);
-    expect(error).not.toBeInstanceOf(PermanentDeliveryError);
-    expect((error as RetryLaterError).retryAfterMs).toBe(7_000);
-  });
-
-  it('gives up on a 4xx the provider refuses for good', async () => {
-    classes.sink().respond = () => classes.refused;
-    const error = await failure();
-    expect(error).toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toContain(`${classes.channel} delivery to http://127.0.0.1:`);
-    expect(String(error)).toContain(`HTTP ${classes.refused.status}`);
-  });
-
-  it.each([500, 502, 503])('keeps a %i retryable', async (status) => {
-    classes.sink().respond = () => ({ status, body: 'upstream trouble' });
-    const error = await failure();
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toContain(`HTTP ${status}`);
-  });
-
-  it('keeps a hung provider retryable, after the timeout', async () => {
-    classes.sink().respond = () => 'hang';
-    const error = await classes.send(150).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(error).not.toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toContain('no response within 150ms');
-  });
+  return [
+    {
+      name: 'delivers on the documented success status',
+      async run() {
+        classes.sink().respond = () => classes.ok;
+        assert.equal(await failure(), undefined);
+      },
+    },
+    {
+      name: 'keeps a 429 retryable, after the Retry-After the provider gave',
+      async run() {
+        classes.sink().respond = () => ({ status: 429, ...classes.limited });
+        const error = await failure();
+        assert.ok(error instanceof RetryLaterError, String(error));
+        assert.ok(!(error instanceof PermanentDeliveryError));
+        assert.equal(error.retryAfterMs, 7_000);
+      },
+    },
+    {
+      name: 'gives up on a 4xx the provider refuses for good',
+      async run() {
+        classes.sink().respond = () => classes.refused;
+        const error = await failure();
+        assert.ok(error instanceof PermanentDeliveryError, String(error));
+        assert.match(
+          String(error),
+          new RegExp(
+            `${classes.channel} delivery to http://127\\.0\\.0\\.1:\\d+ failed: HTTP ${classes.refused.status}`,
+          ),
+        );
+      },
+    },
+    retryable(500),
+    retryable(502),
+    retryable(503),
+    {
+      name: 'keeps a hung provider retryable, after the timeout',
+      async run() {
+        classes.sink().respond = () => 'hang';
+        const error = await failure(150);
+        assert.ok(error instanceof Error && !(error instanceof PermanentDeliveryError), String(error));
+        assert.match(String(error), /no response within 150ms/);
+      },
+    },
+  ];
 }
 
 /** A channel context whose log lines land in `logged`, to check that no secret reaches them. */
@@ -93,9 +118,9 @@ export function recordingContext(logged: string[]): ChannelContext {
  */
 export function expectNoForgery(text: string): void {
   const live = text.replace(/\\./gs, '');
-  expect(live).not.toMatch(/\[[^\]]*\]\(/);
-  expect(live).not.toMatch(/<[^>]*[|@!]/);
-  expect(text).not.toMatch(/@(channel|all|here|everyone)/);
+  assert.doesNotMatch(live, /\[[^\]]*\]\(/);
+  assert.doesNotMatch(live, /<[^>]*[|@!]/);
+  assert.doesNotMatch(text, /@(channel|all|here|everyone)/);
 }
 
 /** Check names, titles and messages a tenant could write to ping everyone or forge a button. */

@@ -112,7 +112,7 @@ describe('discord channel', () => {
     expect(embedChars(body())).toBeLessThanOrEqual(DISCORD_LIMITS.total);
   });
 
-  answerClassCases({
+  for (const { name, run } of answerClassCases({
     sink: () => sink,
     send: (timeoutMs) => send(samplePage(), timeoutMs),
     channel: 'discord',
@@ -123,5 +123,6 @@ describe('discord channel', () => {
       body: '{"message":"You are being rate limited.","retry_after":7,"global":false}',
     },
     refused: { status: 404, body: '{"message":"Unknown Webhook","code":10015}' },
-  });
+  }))
+    it(name, run);
 });

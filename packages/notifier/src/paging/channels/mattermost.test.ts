@@ -111,12 +111,13 @@ describe.each<MattermostFlavour>(['mattermost', 'rocketchat'])('mattermost chann
     expect(body().text.length).toBeLessThanOrEqual(1_000);
   });
 
-  answerClassCases({
+  for (const { name, run } of answerClassCases({
     sink: () => sink,
     send: (timeoutMs) => send(samplePage(), timeoutMs),
     channel: flavour,
     ok: { status: 200, body: 'ok' },
     limited: { headers: { 'retry-after': '7' }, body: 'rate limited' },
     refused: { status: 400, body: 'Unable to parse incoming data' },
-  });
+  }))
+    it(name, run);
 });

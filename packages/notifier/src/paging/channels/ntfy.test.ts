@@ -103,7 +103,7 @@ describe('ntfy channel', () => {
     expect(ntfyContact({ id: 'cy', name: 'Cy', email: 'cy@example.com' })).toBeUndefined();
   });
 
-  answerClassCases({
+  for (const { name, run } of answerClassCases({
     sink: () => sink,
     send: (timeoutMs) => send(samplePage(), timeoutMs),
     channel: 'ntfy',
@@ -113,5 +113,6 @@ describe('ntfy channel', () => {
       body: '{"code":42901,"http":429,"error":"limit reached: too many requests"}',
     },
     refused: { status: 403, body: '{"code":40301,"http":403,"error":"forbidden"}' },
-  });
+  }))
+    it(name, run);
 });

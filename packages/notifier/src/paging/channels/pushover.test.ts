@@ -98,12 +98,13 @@ describe('pushover channel', () => {
     expect(pushoverContact({ id: 'bo', name: 'Bo', email: 'bo@example.com' })).toBeUndefined();
   });
 
-  answerClassCases({
+  for (const { name, run } of answerClassCases({
     sink: () => sink,
     send: (timeoutMs) => send(samplePage(), timeoutMs),
     channel: 'pushover',
     ok: { status: 200, body: OK },
     limited: { headers: { 'retry-after': '7' }, body: '{"status":0,"errors":["application over monthly limit"]}' },
     refused: { status: 400, body: '{"user":"invalid","errors":["user identifier is invalid"],"status":0}' },
-  });
+  }))
+    it(name, run);
 });

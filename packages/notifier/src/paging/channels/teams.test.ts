@@ -130,12 +130,13 @@ describe('teams channel', () => {
     expect(texts().join('\n')).toContain('_and 490 more_');
   });
 
-  answerClassCases({
+  for (const { name, run } of answerClassCases({
     sink: () => sink,
     send: (timeoutMs) => send(samplePage(), timeoutMs),
     channel: 'teams',
     ok: { status: 202 },
     limited: { headers: { 'retry-after': '7' }, body: '{"error":{"code":"TooManyRequests"}}' },
     refused: { status: 404, body: '{"error":{"code":"WorkflowNotFound"}}' },
-  });
+  }))
+    it(name, run);
 });
