@@ -12,6 +12,8 @@ import { maintenanceRoutes } from './api/routes/maintenances.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
+import { isIntegrationRoute, registerIntegrationRoutes } from './integrations/form-routes.js';
+import { pushoverCallbackRoutes } from './integrations/pushover-callback.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -29,6 +31,7 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...fleetRoutes(ctx),
     ...tokenRoutes(ctx),
     ...ackRoutes(ctx),
+    ...pushoverCallbackRoutes(ctx),
     ...healthRoutes(ctx),
   ];
   routes.push(
@@ -85,7 +88,13 @@ export function buildApp(ctx: WebContext): FastifyInstance {
       'request',
     );
   });
-  registerRoutes(app, ctx, webRoutes(ctx));
+  const routes = webRoutes(ctx);
+  registerRoutes(
+    app,
+    ctx,
+    routes.filter((route) => !isIntegrationRoute(route)),
+  );
+  registerIntegrationRoutes(app, ctx, routes.filter(isIntegrationRoute));
   registerPingRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
