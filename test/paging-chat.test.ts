@@ -127,12 +127,17 @@ ${chatYaml(fakes.url)}`);
     // A fixed wait is the assertion: unacknowledged, level 1 would have paged the escalated topic after 4 s.
     await setTimeout(6_000);
     expect(fakes.to('/ntfy/escalated')).toHaveLength(0);
-    // The channels heard of the acknowledgement, once each.
+    // The channels heard of the acknowledgement, once each; Ana's Pushover re-alerts are cancelled by tag.
     await eventually(
-      async () => (Object.values(DESTINATIONS).every((path) => fakes.to(path).length === 2) ? true : undefined),
+      async () =>
+        Object.values(DESTINATIONS).every((path) => fakes.to(path).length === 2) && pushovers().length === 2
+          ? true
+          : undefined,
       10_000,
-      'an acknowledgement at every channel',
+      'an acknowledgement at every destination',
     );
+    expect(fakes.to('/pushover/1/receipts/cancel_by_tag/')).toHaveLength(1);
+    expect(new URLSearchParams(pushovers()[1]?.body).get('priority')).toBe('-1');
 
     const back = await startHttpTarget(port);
     try {
@@ -143,18 +148,18 @@ ${chatYaml(fakes.url)}`);
       );
       await eventually(
         async () =>
-          Object.values(DESTINATIONS).every((path) => fakes.to(path).length === 3) && pushovers().length === 2
+          Object.values(DESTINATIONS).every((path) => fakes.to(path).length === 3) && pushovers().length === 3
             ? true
             : undefined,
         10_000,
         'a resolve at every destination',
       );
-      // Let any duplicate arrive before counting: one trigger, one acknowledgement (channels), one resolve each.
+      // Let any duplicate arrive before counting: one trigger, one acknowledgement, one resolve each.
       await setTimeout(1_500);
       for (const path of Object.values(DESTINATIONS)) expect(fakes.to(path), path).toHaveLength(3);
-      expect(pushovers()).toHaveLength(2);
-      expect(new URLSearchParams(pushovers()[1]?.body).get('priority')).toBe('0');
-      expect(fakes.to('/pushover/1/receipts/cancel_by_tag/')).toHaveLength(1);
+      expect(pushovers()).toHaveLength(3);
+      expect(new URLSearchParams(pushovers()[2]?.body).get('priority')).toBe('0');
+      expect(fakes.to('/pushover/1/receipts/cancel_by_tag/')).toHaveLength(2);
       expect(fakes.to('/ntfy/escalated')).toHaveLength(0);
     } finally {
       await back.close();

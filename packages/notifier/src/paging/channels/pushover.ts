@@ -117,4 +117,5 @@ export const pushoverChannel = {
   kind: 'pushover',
   create: createPushoverChannel,
   contact: pushoverContact,
+  acknowledgesPeople: true,
 } satisfies ChannelModule<'pushover'>;
