@@ -30,9 +30,11 @@ export interface DeliveriesBenchOptions {
   count: number;
   /** Sends in flight at once, as the delivery queue's concurrency would have them. */
   concurrency: number;
+  /** Rounds of (sender, raw peer, fetch peer) per kind; the last, warm one is reported. */
+  repeats: number;
 }
 
-export const DELIVERIES_DEFAULTS: DeliveriesBenchOptions = { count: 2_000, concurrency: 8 };
+export const DELIVERIES_DEFAULTS: DeliveriesBenchOptions = { count: 2_000, concurrency: 8, repeats: 2 };
 
 const PUSHOVER_KEY = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 
@@ -209,11 +211,15 @@ export async function deliveriesBench(options: DeliveriesBenchOptions): Promise<
       const target = { kind, ...settings } as ChannelTarget;
       const channel = registry[kind] as ChannelRegistry[ChannelKind];
       const shape = await firstRequest(registry, target);
-      progress(`deliveries: ${kind} × ${options.count}`);
-      const sent = await drive((index) => channel.send(benchPage(index), target as never), options);
-      const raw = shape ? await drive(rawPost(shape.url, shape.bytes), options) : undefined;
-      const viaFetch = shape ? await drive(fetchPost(shape.url, shape.bytes), options) : undefined;
-      results.push({ kind, channel: sent, ...(raw && { raw }), ...(viaFetch && { fetch: viaFetch }) });
+      let result: KindResult = { kind };
+      for (let round = 1; round <= Math.max(1, options.repeats); round++) {
+        progress(`deliveries: ${kind} × ${options.count}, round ${round}`);
+        const sent = await drive((index) => channel.send(benchPage(index), target as never), options);
+        const raw = shape ? await drive(rawPost(shape.url, shape.bytes), options) : undefined;
+        const viaFetch = shape ? await drive(fetchPost(shape.url, shape.bytes), options) : undefined;
+        result = { kind, channel: sent, ...(raw && { raw }), ...(viaFetch && { fetch: viaFetch }) };
+      }
+      results.push(result);
     }
   } finally {
     await closeChannels(registry);
@@ -225,7 +231,7 @@ export async function deliveriesBench(options: DeliveriesBenchOptions): Promise<
 
 function table(results: KindResult[], options: DeliveriesBenchOptions): Table {
   return {
-    title: `Deliveries per channel kind to a loopback fake (${fmt(options.count)} trigger pages each, ${options.concurrency} in flight)`,
+    title: `Deliveries per channel kind to a loopback fake (${fmt(options.count)} trigger pages each, ${options.concurrency} in flight, round ${options.repeats} of ${options.repeats})`,
     columns: [
       'kind',
       'deliveries/s',
