@@ -263,9 +263,13 @@ export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfi
   return { ...file, vantages, checks, privateTargetAllowances: targets.allowances };
 }
 
+/** Channel and contact credentials, wherever they sit: `channels[2].ntfy.token`, `people[0].pushover.user`. */
+const SECRET_FIELD = /\.(?:token|routingKey|webhookUrl|pushover\.user)$/;
+
 /** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
 function hideSecret(issue: FieldIssue): FieldIssue {
-  if (!SECRET_CONFIG_PATHS.has(issue.path) || issue.received === undefined) return issue;
+  const secret = SECRET_CONFIG_PATHS.has(issue.path) || SECRET_FIELD.test(issue.path);
+  if (!secret || issue.received === undefined) return issue;
   const { received: _hidden, ...rest } = issue;
   return rest;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/config.js';
 import { isVigilError } from '../../errors/errors.js';
 import { channelSchema, channelTarget } from '../channel.js';
 import { personSchema } from '../person.js';
@@ -142,5 +143,24 @@ describe('chat and push channel kinds', () => {
     });
     expect(person.contact).toEqual(['pushover', 'ntfy']);
     expect(CONTACT_KINDS).toEqual(expect.arrayContaining(['ntfy', 'pushover']));
+  });
+
+  it('never echoes a credential it refuses in vigil.yaml', () => {
+    const yaml = `vantages: [a]
+people: [{ id: ana, name: Ana, pushover: { token: s3cretAPPTOKEN, user: s3cretUSERKEY } }]
+channels:
+  - { id: po, pushover: { token: s3cretAPPTOKEN, user: uQiRzpo4DXghDmr9QzzfQu27cmVRsG } }
+  - { id: nt, ntfy: { topic: ops, token: "" } }
+  - { id: tm, teams: { webhookUrl: "s3cret-not-a-url" } }`;
+    let message = '';
+    try {
+      parseConfig(yaml);
+    } catch (err) {
+      message = String(err);
+    }
+    expect(message).toContain('channels[0].pushover.token: expected a Pushover application token');
+    expect(message).toContain('people[0].pushover.user');
+    expect(message).toContain('channels[2].teams.webhookUrl');
+    expect(message).not.toMatch(/s3cret/);
   });
 });
