@@ -29,6 +29,8 @@ function unusedChannels(): ChannelRegistry {
     webhook: channel('webhook'),
     slack: channel('slack'),
     pagerduty: channel('pagerduty'),
+    twilio: channel('twilio'),
+    telegram: channel('telegram'),
   };
 }
 

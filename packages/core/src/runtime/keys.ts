@@ -151,6 +151,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
 
     /** string with a TTL: an acknowledge link already used */
     ackTokenUsed: (nonce: string) => `${root}:ack-used:${nonce}`,
+    /** string with a TTL: a provider's inbound request already acted on (`telegram:<callback id>`) */
+    inboundSeen: (id: string) => `${root}:inbound-seen:${id}`,
     /** string with a TTL: a page delivered (by its dedup key) */
     pageSent: (dedupKey: string) => `${root}:page-sent:${dedupKey}`,
     /**

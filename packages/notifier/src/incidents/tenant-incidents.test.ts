@@ -61,6 +61,8 @@ function recordingChannels(pages: { incident: string; to: string[] }[]): Channel
     webhook: unused('webhook'),
     slack: unused('slack'),
     pagerduty: unused('pagerduty'),
+    twilio: unused('twilio'),
+    telegram: unused('telegram'),
   };
 }
 

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { isVigilError } from '../../errors/errors.js';
 import { channelSchema, channelTarget } from '../channel.js';
 import { personSchema } from '../person.js';
-import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, CONTACT_KINDS, channelKinds } from './registry.js';
+import {
+  CHANNEL_KINDS,
+  type ChannelKind,
+  type ChannelTarget,
+  CONTACT_KINDS,
+  channelKinds,
+  contactKindOf,
+} from './registry.js';
+
+const SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 
 /** One channel of each kind as written in vigil.yaml, and the target its pages go to. */
 const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: ChannelTarget }> = {
@@ -21,6 +31,24 @@ const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: Cha
   pagerduty: {
     input: { pagerduty: { routingKey: 'R0UT1NG' } },
     target: { kind: 'pagerduty', routingKey: 'R0UT1NG', url: 'https://events.pagerduty.com/v2/enqueue' },
+  },
+  twilio: {
+    input: {
+      twilio: { accountSid: SID, authToken: 'auth-token-0123456789', from: '+14155550100', to: ['+33612345678'] },
+    },
+    target: {
+      kind: 'twilio',
+      accountSid: SID,
+      authToken: 'auth-token-0123456789',
+      from: '+14155550100',
+      to: ['+33612345678'],
+      mode: 'sms',
+      apiBase: 'https://api.twilio.com',
+    },
+  },
+  telegram: {
+    input: { telegram: { botToken: BOT_TOKEN, chatId: -1001234567890 } },
+    target: { kind: 'telegram', botToken: BOT_TOKEN, chatId: '-1001234567890', apiBase: 'https://api.telegram.org' },
   },
 };
 
@@ -43,18 +71,51 @@ describe('channel kinds', () => {
   it('refuses a channel of two kinds or none, naming the kinds', () => {
     for (const input of [{ ...SAMPLES.email.input, ...SAMPLES.slack.input }, {}]) {
       const result = channelSchema.safeParse({ id: 'ops', ...input });
-      expect(result.error?.issues[0]?.message).toBe('expected exactly one of email, webhook, slack, pagerduty');
+      expect(result.error?.issues[0]?.message).toBe(
+        'expected exactly one of email, webhook, slack, pagerduty, twilio, telegram',
+      );
     }
   });
 
   it('pages people by the kinds whose module writes a contact, email first', () => {
-    expect(CONTACT_KINDS).toEqual(['email', 'webhook']);
+    expect(CONTACT_KINDS).toEqual(['email', 'webhook', 'twilio', 'telegram']);
     const person = personSchema.parse({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
     expect(person).toEqual({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
     const bad = personSchema.safeParse({ id: 'bo', name: 'Bo', contact: ['slack'] });
     expect(bad.error?.issues.map((issue) => issue.path.join('.'))).toContain('contact.0');
     const none = personSchema.safeParse({ id: 'cy', name: 'Cy' });
-    expect(none.error?.issues[0]?.message).toBe('expected at least one of email or webhook');
+    expect(none.error?.issues[0]?.message).toBe('expected at least one of email or webhook or phone or telegram');
+  });
+
+  it("reads a person's phone (E.164) and telegram chat, and contact lists that name them", () => {
+    const person = personSchema.parse({
+      id: 'ana',
+      name: 'Ana',
+      phone: '+33612345678',
+      telegram: 42,
+      email: 'ana@example.com',
+      contact: ['phone', 'telegram', 'email'],
+    });
+    expect(person).toMatchObject({ phone: '+33612345678', telegram: '42', contact: ['phone', 'telegram', 'email'] });
+    expect(contactKindOf('phone')).toBe('twilio');
+    const bad = personSchema.safeParse({ id: 'bo', name: 'Bo', phone: '06 12 34 56 78' });
+    expect(bad.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['phone', 'expected a phone number in E.164 form, like +14155550100'],
+    ]);
+    const kind = personSchema.safeParse({ id: 'cy', name: 'Cy', phone: '+14155550100', contact: ['twilio'] });
+    expect(kind.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['contact.0']);
+  });
+
+  it('refuses a twilio channel with a bad account, number or mode, naming the field', () => {
+    const result = channelSchema.safeParse({
+      id: 'phones',
+      twilio: { accountSid: 'nope', authToken: 'auth-token-0123456789', from: '555', mode: 'fax' },
+    });
+    expect(result.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual([
+      'twilio.accountSid',
+      'twilio.from',
+      'twilio.mode',
+    ]);
   });
 
   it('says which channel has no kind when one is built without parsing', () => {
@@ -65,6 +126,8 @@ describe('channel kinds', () => {
       thrown = err;
     }
     expect(isVigilError(thrown, 'CONFIG_INVALID')).toBe(true);
-    expect((thrown as Error).message).toBe('channel ops: expected exactly one of email, webhook, slack, pagerduty');
+    expect((thrown as Error).message).toBe(
+      'channel ops: expected exactly one of email, webhook, slack, pagerduty, twilio, telegram',
+    );
   });
 });

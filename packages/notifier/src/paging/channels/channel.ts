@@ -1,4 +1,4 @@
-import type { ChannelKind, ChannelSettings, Clock, Incident, Logger, Person } from '@vigil/core';
+import type { ChannelConfig, ChannelKind, ChannelSettings, Clock, Incident, Logger, Person } from '@vigil/core';
 
 export type { ChannelTarget } from '@vigil/core';
 
@@ -72,8 +72,8 @@ export interface ChannelOptions {
 export interface ChannelModule<K extends ChannelKind> {
   kind: K;
   create(ctx: ChannelContext, options: ChannelOptions): Channel<K>;
-  /** A person's contact of this kind (`people[].<kind>`), absent when they have none. */
-  contact?(person: Person): ChannelTargets[K] | undefined;
+  /** A person's contact of this kind (`people[].<kind>`), absent when they have none; `channels` hold provider accounts. */
+  contact?(person: Person, channels: readonly ChannelConfig[]): ChannelTargets[K] | undefined;
 }
 
 /** A delivery that will fail the same way however often it is retried (a 4xx, a refused address). */
