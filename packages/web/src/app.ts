@@ -9,9 +9,12 @@ import { healthRoutes } from './api/routes/health.js';
 import { heartbeatRoutes } from './api/routes/heartbeats.js';
 import { incidentRoutes } from './api/routes/incidents.js';
 import { maintenanceRoutes } from './api/routes/maintenances.js';
+import { telegramRoutes } from './api/routes/telegram.js';
 import { tokenRoutes } from './api/routes/tokens.js';
+import { twilioRoutes } from './api/routes/twilio.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
+import { INTEGRATIONS_PREFIX, registerIntegrationRoutes } from './integrations/form-body.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -29,6 +32,8 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...fleetRoutes(ctx),
     ...tokenRoutes(ctx),
     ...ackRoutes(ctx),
+    ...twilioRoutes(ctx),
+    ...telegramRoutes(ctx),
     ...healthRoutes(ctx),
   ];
   routes.push(
@@ -85,7 +90,14 @@ export function buildApp(ctx: WebContext): FastifyInstance {
       'request',
     );
   });
-  registerRoutes(app, ctx, webRoutes(ctx));
+  const routes = webRoutes(ctx);
+  const inbound = (definition: Route) => definition.url.startsWith(INTEGRATIONS_PREFIX);
+  registerRoutes(
+    app,
+    ctx,
+    routes.filter((definition) => !inbound(definition)),
+  );
+  registerIntegrationRoutes(app, ctx, routes.filter(inbound), BODY_LIMIT);
   registerPingRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
