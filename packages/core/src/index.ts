@@ -161,13 +161,17 @@ export {
   channelTarget,
   contactKindOf,
   type EscalationTarget,
+  NTFY_DEFAULT_SERVER,
   type OnCallRow,
   onCallAt,
   onCallReport,
   type Person,
+  type PushoverCallbackRef,
+  pushoverCallbackSignature,
   readTelegramAckData,
   telegramAckData,
   twilioSignature,
+  verifyPushoverCallback,
   verifyTwilioSignature,
 } from './oncall/index.js';
 export {

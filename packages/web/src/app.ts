@@ -15,6 +15,7 @@ import { twilioRoutes } from './api/routes/twilio.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
 import { INTEGRATIONS_PREFIX, registerIntegrationRoutes } from './integrations/form-body.js';
+import { pushoverCallbackRoutes } from './integrations/pushover-callback.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -34,6 +35,7 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...ackRoutes(ctx),
     ...twilioRoutes(ctx),
     ...telegramRoutes(ctx),
+    ...pushoverCallbackRoutes(ctx),
     ...healthRoutes(ctx),
   ];
   routes.push(

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { pushoverCallbackSignature } from '@vigil/core';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,6 +80,7 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'PUT /api/v1/checks/:id': DNS_CHECK,
   'PATCH /api/v1/checks/:id': { interval: '2m', tags: ['patched'], http: { expect: { status: ['200'] } } },
   'POST /api/v1/incidents/:id/ack': {},
+  'POST /integrations/pushover/callback': { receipt: 'rLqVuqTRh62UzxtmqiaLzQmVcPgiCy', acknowledged: '1' },
   'POST /api/v1/incidents/:id/updates': { status: 'identified', message: 'The pool is exhausted.' },
   'PATCH /api/v1/incidents/:id': { status: 'monitoring', message: 'Watching.' },
   'POST /api/v1/incidents/:id/resolve': { message: 'Fixed.' },
@@ -101,6 +103,16 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
     rateLimit: { max: 10, per: '1m' },
   },
   'PATCH /api/v1/tokens/:id': { name: 'renamed', quota: { checks: 5 }, rateLimit: { max: 10, per: '1m' } },
+};
+
+/** A query each route that requires one accepts: the signed reference of a Pushover callback URL. */
+const VALID_QUERIES: Record<string, string> = {
+  'POST /integrations/pushover/callback': new URLSearchParams({
+    incident: a.incidentId,
+    episode: '1',
+    by: 'Ana',
+    sig: pushoverCallbackSignature('test-secret-0123456789abcdef', { incidentId: a.incidentId, episode: 1, by: 'Ana' }),
+  }).toString(),
 };
 
 /** The id of a seeded resource for each parameterised path, so handlers run past their 404. */
@@ -382,7 +394,10 @@ function requests(definition: Route): fc.Arbitrary<Sent> {
       ? fc.oneof({ weight: 3, arbitrary: fc.constant(validParam(definition.url)) }, { weight: 2, arbitrary: junkParam })
       : fc.constant(undefined),
     query: definition.query
-      ? fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: queries(queryKeys(definition)) })
+      ? fc.oneof(
+          { weight: 1, arbitrary: fc.constant(VALID_QUERIES[key] ?? '') },
+          { weight: 4, arbitrary: queries(queryKeys(definition)) },
+        )
       : fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queries([]) }),
     body: definition.body ? bodies(VALID_BODIES[key]) : fc.constant(undefined),
     contentType,
@@ -408,7 +423,7 @@ describe('fuzzing every route', () => {
       const response = await send(definition, {
         caller: 'admin',
         param: definition.url.includes(':') ? validParam(definition.url) : undefined,
-        query: '',
+        query: VALID_QUERIES[key] ?? '',
         body: JSON.stringify(body),
         contentType: 'application/json',
       });
