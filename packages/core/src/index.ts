@@ -122,6 +122,8 @@ export {
   createAckToken,
   type DowntimeBounds,
   downtimeBounds,
+  type EpisodeRef,
+  episodeKey,
   formatDowntime,
   INCIDENT_STATUSES,
   type Incident,
@@ -131,9 +133,12 @@ export {
   MAX_POSTMORTEM_BYTES,
   membersDown,
   type OpenRequest,
+  parseEpisodeKey,
   redeemAckToken,
   resolveSecret,
+  signEpisodeRef,
   verifyAckToken,
+  verifyEpisodeRef,
 } from './incidents/index.js';
 export {
   isUnderMaintenance,
@@ -162,6 +167,7 @@ export {
   onCallAt,
   onCallReport,
   type Person,
+  SLACK_ACTIONS,
 } from './oncall/index.js';
 export {
   type AddressOutcome,

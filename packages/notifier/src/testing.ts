@@ -29,6 +29,7 @@ function unusedChannels(): ChannelRegistry {
     webhook: channel('webhook'),
     slack: channel('slack'),
     pagerduty: channel('pagerduty'),
+    opsgenie: channel('opsgenie'),
   };
 }
 

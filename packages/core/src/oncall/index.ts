@@ -11,6 +11,7 @@ export {
   type ContactSettings,
   channelKinds,
 } from './channels/registry.js';
+export { SLACK_ACTIONS } from './channels/slack.js';
 export type { EscalationTarget } from './escalation.js';
 export { type OnCallRow, onCallAt, onCallReport } from './oncall.js';
 export type { Person } from './person.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { slugSchema } from '../checks/check.js';
 import { CONTACT_KINDS, type ContactKind, channelKinds } from './channels/registry.js';
+import { slackUserSchema } from './channels/slack.js';
 
 type ContactFields = { [K in ContactKind]: z.ZodOptional<(typeof channelKinds)[K]['contact']> };
 
@@ -15,6 +16,8 @@ export const personSchema = z
     id: slugSchema,
     name: z.string().min(1).max(200),
     ...contactFields,
+    /** Who a Slack button press comes from: acknowledgements from Slack are recorded under this person's name. */
+    slack: slackUserSchema.optional(),
     /** The order to try this person's contacts in; a contact that keeps failing falls back to the next. */
     contact: z.array(z.enum(CONTACT_KINDS)).min(1).optional(),
   })

@@ -61,6 +61,7 @@ function recordingChannels(pages: { incident: string; to: string[] }[]): Channel
     webhook: unused('webhook'),
     slack: unused('slack'),
     pagerduty: unused('pagerduty'),
+    opsgenie: unused('opsgenie'),
   };
 }
 

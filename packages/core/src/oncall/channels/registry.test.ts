@@ -22,6 +22,10 @@ const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: Cha
     input: { pagerduty: { routingKey: 'R0UT1NG' } },
     target: { kind: 'pagerduty', routingKey: 'R0UT1NG', url: 'https://events.pagerduty.com/v2/enqueue' },
   },
+  opsgenie: {
+    input: { opsgenie: { apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889' } },
+    target: { kind: 'opsgenie', apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889', apiBase: 'https://api.opsgenie.com' },
+  },
 };
 
 describe('channel kinds', () => {
@@ -43,7 +47,9 @@ describe('channel kinds', () => {
   it('refuses a channel of two kinds or none, naming the kinds', () => {
     for (const input of [{ ...SAMPLES.email.input, ...SAMPLES.slack.input }, {}]) {
       const result = channelSchema.safeParse({ id: 'ops', ...input });
-      expect(result.error?.issues[0]?.message).toBe('expected exactly one of email, webhook, slack, pagerduty');
+      expect(result.error?.issues[0]?.message).toBe(
+        'expected exactly one of email, webhook, slack, pagerduty, opsgenie',
+      );
     }
   });
 
@@ -65,6 +71,8 @@ describe('channel kinds', () => {
       thrown = err;
     }
     expect(isVigilError(thrown, 'CONFIG_INVALID')).toBe(true);
-    expect((thrown as Error).message).toBe('channel ops: expected exactly one of email, webhook, slack, pagerduty');
+    expect((thrown as Error).message).toBe(
+      'channel ops: expected exactly one of email, webhook, slack, pagerduty, opsgenie',
+    );
   });
 });

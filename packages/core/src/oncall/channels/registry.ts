@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import type { ChannelKindModule } from './channel-kind.js';
 import { emailChannel } from './email.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
 import { webhookChannel } from './webhook.js';
 
 /** Every kind of paging channel, in the order help texts and errors list them. */
-export const CHANNEL_KINDS = ['email', 'webhook', 'slack', 'pagerduty'] as const;
+export const CHANNEL_KINDS = ['email', 'webhook', 'slack', 'pagerduty', 'opsgenie'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /**
@@ -18,6 +19,7 @@ export const channelKinds = {
   webhook: webhookChannel,
   slack: slackChannel,
   pagerduty: pagerDutyChannel,
+  opsgenie: opsgenieChannel,
 } satisfies Record<ChannelKind, ChannelKindModule>;
 
 /** A kind's settings with defaults applied (`{ to: string[] }` for `email`). */

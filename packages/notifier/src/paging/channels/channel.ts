@@ -1,4 +1,4 @@
-import type { ChannelKind, ChannelSettings, Clock, Incident, Logger, Person } from '@vigil/core';
+import type { ChannelKind, ChannelSettings, Clock, Incident, Logger, Person, RoleContext } from '@vigil/core';
 
 export type { ChannelTarget } from '@vigil/core';
 
@@ -47,6 +47,8 @@ export interface ChannelContext {
   outboxDir: string;
   /** The From address of pages. */
   from: string;
+  /** Where channels keep what they must find again (Slack app messages to update in place). */
+  store?: Pick<RoleContext, 'redis' | 'keys'>;
 }
 
 /** A channel sends one page; it throws on failure (`PermanentDeliveryError` when retrying is useless). */

@@ -91,7 +91,7 @@ function statusError(where: string, status: number, token: string | undefined): 
 }
 
 /** Why a request got no response, by stable codes (never the error text, which may quote the URL). */
-function networkReason(err: unknown, timeoutMs: number): string {
+export function networkReason(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
     return `no response within ${timeoutMs}ms`;
   const cause = err instanceof Error ? err.cause : undefined;

@@ -9,6 +9,7 @@ import type {
   Page,
 } from './channel.js';
 import { emailChannel } from './email.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
 import { webhookChannel } from './webhook.js';
@@ -28,6 +29,7 @@ export const channelModules = {
   webhook: webhookChannel,
   slack: slackChannel,
   pagerduty: pagerDutyChannel,
+  opsgenie: opsgenieChannel,
 } satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
