@@ -12,6 +12,7 @@ import { maintenanceRoutes } from './api/routes/maintenances.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
+import { registerIntegrationRoutes } from './integrations/register.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -87,6 +88,7 @@ export function buildApp(ctx: WebContext): FastifyInstance {
   });
   registerRoutes(app, ctx, webRoutes(ctx));
   registerPingRoutes(app, ctx);
+  registerIntegrationRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
 }
