@@ -82,3 +82,14 @@ export interface ChannelModule<K extends ChannelKind> {
 export class PermanentDeliveryError extends Error {
   override readonly name = 'PermanentDeliveryError';
 }
+
+/** A delivery the provider asked to retry no sooner than `retryAfterMs` (HTTP 429 `Retry-After`, Slack's `ratelimited`). */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Logger } from '@vigil/core';
-import { type Page, PermanentDeliveryError } from './channel.js';
+import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
 
 /** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -47,7 +47,23 @@ export async function postJson(post: JsonPost): Promise<number> {
   const ok = response.status >= 200 && response.status < 300;
   const token = await finishBody(response, post.explainWithToken === true && !ok);
   if (ok) return response.status;
+  const retryAfterMs =
+    response.status === 429 ? retryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
+  if (retryAfterMs !== undefined) {
+    throw new RetryLaterError(
+      `${where} failed: HTTP 429 (retry after ${Math.ceil(retryAfterMs / 1000)}s)`,
+      retryAfterMs,
+    );
+  }
   throw statusError(where, response.status, token);
+}
+
+/** A `Retry-After` header in ms from `now`: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfter(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d{1,7}$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Whether a failed status is worth retrying: the receiver is busy, limiting us, or broken for now. */

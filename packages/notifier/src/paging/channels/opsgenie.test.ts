@@ -2,7 +2,7 @@ import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
+import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { createOpsgenieChannel, OPSGENIE_MESSAGE_MAX } from './opsgenie.js';
 import { pageSequence, sampleIncident, samplePage } from './page-fixtures.js';
 import { type HttpSink, startHttpSink } from './test-servers.js';
@@ -100,6 +100,12 @@ describe('opsgenie channel', () => {
     const sent = createOpsgenieChannel(ctx).send(samplePage(), target);
     await expect(sent).rejects.toThrow(`HTTP ${status}`);
     await expect(sent).rejects.toSatisfy((err) => err instanceof PermanentDeliveryError === permanent);
+  });
+
+  it('retries a 429 no sooner than its Retry-After', async () => {
+    sink.respond = () => ({ status: 429, body: '', headers: { 'retry-after': '7' } });
+    const sent = createOpsgenieChannel(ctx).send(samplePage(), target);
+    await expect(sent).rejects.toSatisfy((err) => err instanceof RetryLaterError && err.retryAfterMs === 7_000);
   });
 
   it('says a hung API timed out, naming only the origin', async () => {

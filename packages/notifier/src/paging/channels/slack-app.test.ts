@@ -3,7 +3,7 @@ import { createLogger, SLACK_ACTIONS, verifyEpisodeRef } from '@vigil/core';
 import { type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
+import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { pageSequence } from './page-fixtures.js';
 import { createSlackChannel } from './slack.js';
 import type { SlackAppTarget } from './slack-app.js';
@@ -136,11 +136,11 @@ describe('slack channel, app mode', () => {
     await expect(sent).rejects.toSatisfy((err) => err instanceof PermanentDeliveryError === permanent);
   });
 
-  it('retries HTTP 429 and says when Slack asks to come back; a 404 is permanent', async () => {
-    slack.respond = () => ({ status: 429, body: '' });
+  it('retries HTTP 429 no sooner than Slack asks (Retry-After); a 404 is permanent', async () => {
+    slack.respond = () => ({ status: 429, body: '', headers: { 'retry-after': '30' } });
     const limited = createSlackChannel(ctx).send(pageSequence().trigger, target);
-    await expect(limited).rejects.toThrow('HTTP 429 ratelimited');
-    await expect(limited).rejects.not.toBeInstanceOf(PermanentDeliveryError);
+    await expect(limited).rejects.toThrow('HTTP 429 ratelimited (retry after 30s)');
+    await expect(limited).rejects.toSatisfy((err) => err instanceof RetryLaterError && err.retryAfterMs === 30_000);
     slack.respond = () => ({ status: 404, body: 'not found' });
     await expect(createSlackChannel(ctx).send(pageSequence().trigger, target)).rejects.toBeInstanceOf(
       PermanentDeliveryError,

@@ -1,6 +1,12 @@
 import { type EpisodeRef, SLACK_ACTIONS, signEpisodeRef } from '@vigil/core';
-import { type ChannelContext, type ChannelTargets, type Page, PermanentDeliveryError } from './channel.js';
-import { isRetryableStatus, logDelivered, networkReason, urlOrigin } from './http-delivery.js';
+import {
+  type ChannelContext,
+  type ChannelTargets,
+  type Page,
+  PermanentDeliveryError,
+  RetryLaterError,
+} from './channel.js';
+import { isRetryableStatus, logDelivered, networkReason, retryAfter, urlOrigin } from './http-delivery.js';
 import type { SlackBlock, SlackMessage } from './slack-blocks.js';
 
 /** The app form of a `slack` channel: a bot token, a conversation, and the signing secret of inbound presses. */
@@ -119,9 +125,10 @@ export async function callSlack(call: SlackCall): Promise<Record<string, unknown
   }
   if (response.status === 429) {
     response.body?.cancel().catch(() => {});
-    const after = response.headers.get('retry-after');
-    throw new Error(
-      `${where} failed: HTTP 429 ratelimited${after && /^\d{1,5}$/.test(after) ? ` (retry after ${after}s)` : ''}`,
+    const afterMs = retryAfter(response.headers.get('retry-after'), Date.now()) ?? 0;
+    throw new RetryLaterError(
+      `${where} failed: HTTP 429 ratelimited (retry after ${Math.ceil(afterMs / 1000)}s)`,
+      afterMs,
     );
   }
   if (response.status < 200 || response.status >= 300) {

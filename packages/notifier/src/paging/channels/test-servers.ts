@@ -51,7 +51,7 @@ export interface ReceivedRequest {
 export interface HttpSink {
   url: string;
   requests: ReceivedRequest[];
-  respond: (request: ReceivedRequest) => { status: number; body?: string } | 'hang';
+  respond: (request: ReceivedRequest) => { status: number; body?: string; headers?: Record<string, string> } | 'hang';
   close(): Promise<void>;
 }
 
@@ -80,7 +80,7 @@ export async function startHttpSink(): Promise<HttpSink> {
       sink.requests.push(request);
       const answer = sink.respond(request);
       if (answer === 'hang') return;
-      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? '');
+      res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? '');
     });
   });
   server.on('connection', (socket) => {
