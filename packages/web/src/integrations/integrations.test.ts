@@ -257,6 +257,17 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
     expect(await state()).toEqual(before);
   });
 
+  it('refuses a body over the limit with 413 in the API shape, before reading it', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/integrations/pagerduty/webhook',
+      headers: { 'content-type': 'application/json' },
+      payload: 'x'.repeat(300 * 1024),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   it('answers 404 when no channel takes that provider back', async () => {
     const bare = await testWebApp();
     try {
