@@ -20,6 +20,7 @@ export {
   channelKinds,
   contactKindOf,
 } from './channels/registry.js';
+export { SLACK_ACTIONS } from './channels/slack.js';
 export { readTelegramAckData, telegramAckData } from './channels/telegram.js';
 export { twilioSignature, verifyTwilioSignature } from './channels/twilio.js';
 export type { EscalationTarget } from './escalation.js';

@@ -139,6 +139,9 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     incidentUpdates: (id: string) => `${incidentStem}${id}:updates`,
     /** hash: target key → JSON of a destination paged in the current episode (for acks and resolves) */
     incidentPaged: (id: string) => `${incidentStem}${id}:paged`,
+    /** list per (episode, Slack conversation): the `ts` of each app-mode message posted, updated in place on ack and resolve */
+    incidentSlackMessages: (id: string, episode: number, channelId: string) =>
+      `${incidentStem}${id}:slack:${episode}:${channelId}`,
     /** hash: the postmortem of a resolved incident (markdown, by, publishedAt, updatedAt) */
     incidentPostmortem: (id: string) => `${incidentStem}${id}:postmortem`,
     /** zsets of incident ids by start time */
@@ -151,8 +154,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
 
     /** string with a TTL: an acknowledge link already used */
     ackTokenUsed: (nonce: string) => `${root}:ack-used:${nonce}`,
-    /** string with a TTL: a provider's inbound request already acted on (`telegram:<callback id>`) */
-    inboundSeen: (id: string) => `${root}:inbound-seen:${id}`,
+    /** string with a TTL: a provider's inbound request already acted on (`telegram` and its callback id; Slack, PagerDuty, Opsgenie and a digest of the signed request) */
+    inboundSeen: (provider: string, id: string) => `${root}:inbound-seen:${provider}:${id}`,
     /** string with a TTL: a page delivered (by its dedup key) */
     pageSent: (dedupKey: string) => `${root}:page-sent:${dedupKey}`,
     /**

@@ -85,6 +85,10 @@ const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: Cha
       apiBase: 'https://api.pushover.net',
     },
   },
+  opsgenie: {
+    input: { opsgenie: { apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889' } },
+    target: { kind: 'opsgenie', apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889', apiBase: 'https://api.opsgenie.com' },
+  },
 };
 
 describe('channel kinds', () => {

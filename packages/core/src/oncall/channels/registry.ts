@@ -4,6 +4,7 @@ import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
 import { mattermostChannel } from './mattermost.js';
 import { ntfyChannel } from './ntfy.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
@@ -25,6 +26,7 @@ export const CHANNEL_KINDS = [
   'mattermost',
   'ntfy',
   'pushover',
+  'opsgenie',
 ] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
@@ -44,6 +46,7 @@ export const channelKinds = {
   mattermost: mattermostChannel,
   ntfy: ntfyChannel,
   pushover: pushoverChannel,
+  opsgenie: opsgenieChannel,
 } satisfies Record<ChannelKind, ChannelKindModule>;
 
 /** A kind's settings with defaults applied (`{ to: string[] }` for `email`). */

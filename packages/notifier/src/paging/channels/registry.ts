@@ -19,6 +19,7 @@ import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
 import { mattermostChannel } from './mattermost.js';
 import { ntfyChannel } from './ntfy.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
@@ -51,6 +52,7 @@ export const channelModules = {
   mattermost: mattermostChannel,
   ntfy: ntfyChannel,
   pushover: pushoverChannel,
+  opsgenie: opsgenieChannel,
 } satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
