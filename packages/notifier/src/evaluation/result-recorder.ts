@@ -87,15 +87,13 @@ export class ResultRecorder {
       this.ctx.log.warn({ jobId: job.id, invalid: problems.length, problems: shown }, 'invalid results skipped');
     }
     const outcomes = await this.store.recordMany(valid);
-    const { onRecorded } = this.options;
     let duplicates = 0;
     const recorded: ResultJobData[] = [];
     for (const [i, data] of valid.entries()) {
       const outcome = outcomes[i] ?? 'duplicate';
       if (outcome === 'duplicate') duplicates++;
       else recorded.push(data);
-      // Without a hook (the notifier's case), no turn of the event loop per result.
-      if (onRecorded) await onRecorded(data, outcome);
+      if (this.options.onRecorded) await this.options.onRecorded(data, outcome); // no await per result without one
     }
     await this.options.onBatch?.(recorded);
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
