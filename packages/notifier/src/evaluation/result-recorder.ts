@@ -93,7 +93,7 @@ export class ResultRecorder {
       const outcome = outcomes[i] ?? 'duplicate';
       if (outcome === 'duplicate') duplicates++;
       else recorded.push(data);
-      await this.options.onRecorded?.(data, outcome);
+      if (this.options.onRecorded) await this.options.onRecorded(data, outcome); // no await per result without one
     }
     await this.options.onBatch?.(recorded);
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
