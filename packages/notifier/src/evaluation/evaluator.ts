@@ -85,7 +85,6 @@ export class Evaluator {
         outcome: toRoundOutcome(result),
         expected: expected.length,
         deadline: result.round + check.timeoutMs + this.ctx.settings.roundGrace,
-        ttlMs: Math.max(check.intervalMs * 4, 60_000),
       });
     }
     const added = await this.book.addMany(entries);
@@ -103,10 +102,13 @@ export class Evaluator {
     const due = await this.book.claimDue(this.ctx.clock.now());
     const checks = await this.parts.catalog.fetchMany(due.map((ref) => ref.checkId));
     const decided: DecidedRound[] = [];
+    const skipped: RoundRef[] = [];
     for (const ref of due) {
       const check = checks.get(ref.checkId);
       if (check && !check.paused) decided.push({ ...ref, check });
+      else skipped.push(ref);
     }
+    await this.forget(skipped);
     await this.decide(decided);
     return due.length;
   }
@@ -133,10 +135,14 @@ export class Evaluator {
     const applied: DecidedRound[] = [];
     const verdicts: VerdictInput[] = [];
     const addressRounds: AddressRound[] = [];
+    const unjudged: RoundRef[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
-      if (!verdict) continue;
+      if (!verdict) {
+        unjudged.push(ref);
+        continue;
+      }
       addressRounds.push({
         checkId: check.id,
         round: ref.round,
@@ -163,6 +169,7 @@ export class Evaluator {
         now,
       });
     }
+    await this.forget(unjudged);
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
     const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds, now);
@@ -187,6 +194,14 @@ export class Evaluator {
     await this.applyAddresses(applied, changes, addressTransitions);
     // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
     if (failed) throw failed;
+  }
+
+  /** Drops the books of rounds claimed but not applied: applying a round is what deletes its book. */
+  private async forget(refs: readonly RoundRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    const pipeline = this.states.pipeline();
+    this.book.queueForget(pipeline, refs);
+    await pipeline.exec();
   }
 
   /** Address transitions take the incident path only where an incident may be open, or opened for them. */
