@@ -66,8 +66,8 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
     'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
-  if round <= tonumber(f[1] or '-1') then return {} end
   redis.call('HDEL', latestKey, '~b' .. roundArg)
+  if round <= tonumber(f[1] or '-1') then return {} end
   redis.call('HSET', latestKey, '~a', roundArg)
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
