@@ -1,6 +1,7 @@
 import {
   defineScripts,
   groupByShard,
+  RESULT_SCRIPTS,
   type Redis,
   type RedisKeys,
   type ScriptPipeline,
@@ -47,6 +48,8 @@ export class RoundBook {
   private readonly redis: Redis & BookCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    // Adding lives beside recording (core's results scripts share the book's Lua); claiming is here.
+    defineScripts(ctx.redis, RESULT_SCRIPTS);
     this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
@@ -138,7 +141,7 @@ function parseAdded(reply: 0 | 1 | [2, string]): Added {
 }
 
 /** A round's book, `\n<vantage>\t<outcome JSON>…` (JSON escapes tabs and newlines), as a map. */
-function parseBook(book: string): Map<string, RoundOutcome> {
+export function parseBook(book: string): Map<string, RoundOutcome> {
   const out = new Map<string, RoundOutcome>();
   for (const entry of book.split('\n')) {
     const tab = entry.indexOf('\t');
