@@ -63,7 +63,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /**
      * hash: vantage → latest ProbeResult JSON (without checkId and vantage), `<vantage>:round` → its
      * round, `<vantage>:i` → its index in history entries, and the history ring's position, base and
-     * message slots (see results/lua/record-results.lua)
+     * message slots (see results/lua/record-results.lua); the evaluator's round books, `~b<round>`,
+     * and `~a`, the last round applied (notifier's add-round-outcomes.lua)
      */
     latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
     /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
@@ -109,7 +110,10 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** hash: counter name → count, per vantage (`<vantage>:expired`, …) */
     proberCounters: `${root}:prober:counters`,
 
-    /** hash for one round of a check: vantage → compact outcome, and `~claim` once it is being decided */
+    /**
+     * Before round books moved into the latest hash: a hash for one round of a check, vantage →
+     * compact outcome, and `~claim`. No longer written (they expired a few intervals on).
+     */
     round: (checkId: string, round: number) => `${checkRoot(checkId)}:round:${round}`,
     /** hash: the check's state machine (state, streaks, rounds of the current failure) */
     checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
