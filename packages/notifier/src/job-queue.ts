@@ -18,7 +18,7 @@ export class JobQueue<Data, Result> {
       process: (job: Job<Data, Result>) => Promise<Result>;
       /** When a job whose worker went silent (its lock not renewed) is taken over, and how often. */
       takeover?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
-      /** A custom backoff for jobs added with its type (`backoff: { type: 'retry-after' }`). */
+      /** The delay before a retry of a job whose backoff type is not BullMQ's own. */
       backoffStrategy?: NonNullable<WorkerOptions['settings']>['backoffStrategy'];
     },
   ) {

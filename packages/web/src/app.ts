@@ -9,11 +9,14 @@ import { healthRoutes } from './api/routes/health.js';
 import { heartbeatRoutes } from './api/routes/heartbeats.js';
 import { incidentRoutes } from './api/routes/incidents.js';
 import { maintenanceRoutes } from './api/routes/maintenances.js';
+import { telegramRoutes } from './api/routes/telegram.js';
 import { tokenRoutes } from './api/routes/tokens.js';
+import { twilioRoutes } from './api/routes/twilio.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
-import { isIntegrationRoute, registerIntegrationRoutes } from './integrations/form-routes.js';
+import { INTEGRATIONS_PREFIX, registerIntegrationRoutes } from './integrations/form-body.js';
 import { pushoverCallbackRoutes } from './integrations/pushover-callback.js';
+import { registerSignedInboundRoutes } from './integrations/register.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -31,6 +34,8 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...fleetRoutes(ctx),
     ...tokenRoutes(ctx),
     ...ackRoutes(ctx),
+    ...twilioRoutes(ctx),
+    ...telegramRoutes(ctx),
     ...pushoverCallbackRoutes(ctx),
     ...healthRoutes(ctx),
   ];
@@ -89,13 +94,15 @@ export function buildApp(ctx: WebContext): FastifyInstance {
     );
   });
   const routes = webRoutes(ctx);
+  const inbound = (definition: Route) => definition.url.startsWith(INTEGRATIONS_PREFIX);
   registerRoutes(
     app,
     ctx,
-    routes.filter((route) => !isIntegrationRoute(route)),
+    routes.filter((definition) => !inbound(definition)),
   );
-  registerIntegrationRoutes(app, ctx, routes.filter(isIntegrationRoute));
+  registerIntegrationRoutes(app, ctx, routes.filter(inbound), BODY_LIMIT);
   registerPingRoutes(app, ctx);
+  registerSignedInboundRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
 }

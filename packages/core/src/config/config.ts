@@ -264,7 +264,8 @@ export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfi
 }
 
 /** Channel and contact credentials, wherever they sit: `channels[2].ntfy.token`, `people[0].pushover.user`. */
-const SECRET_FIELD = /\.(?:token|routingKey|webhookUrl|pushover\.user)$/;
+const SECRET_FIELD =
+  /\.(?:token|secret|password|routingKey|authToken|botToken|webhookSecret|signingSecret|apiKey|webhookUrl|pushover\.user)$/;
 
 /** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
 function hideSecret(issue: FieldIssue): FieldIssue {

@@ -13,10 +13,16 @@ export {
   type ChannelSettings,
   type ChannelTarget,
   CONTACT_KINDS,
+  CONTACT_NAMES,
   type ContactKind,
+  type ContactName,
   type ContactSettings,
   channelKinds,
+  contactKindOf,
 } from './channels/registry.js';
+export { SLACK_ACTIONS } from './channels/slack.js';
+export { readTelegramAckData, telegramAckData } from './channels/telegram.js';
+export { twilioSignature, verifyTwilioSignature } from './channels/twilio.js';
 export type { EscalationTarget } from './escalation.js';
 export { type OnCallRow, onCallAt, onCallReport } from './oncall.js';
 export type { Person } from './person.js';

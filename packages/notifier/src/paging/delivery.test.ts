@@ -3,10 +3,9 @@ import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openWebIncident, TEST_SECRET, testNotifierContext } from '../testing.js';
 import type { ChannelRegistry } from './channels/channel.js';
-import { RetryLaterError } from './channels/http-delivery.js';
 import { closeChannels, createChannels } from './channels/registry.js';
 import { type HttpSink, type SmtpSink, smtpReply, startHttpSink, startSmtpSink } from './channels/test-servers.js';
-import { Deliveries, retryAfterBackoff } from './delivery.js';
+import { Deliveries } from './delivery.js';
 
 describe('deliveries: fallback to the next contact, and the per-person cap', () => {
   let base: TestContext;
@@ -120,18 +119,5 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
     await eventually(async () => at.length >= 2, 10_000, 'the retry after the 429');
     // The backoff alone (100 ms) would have retried at once; Retry-After: 1 holds it a second.
     expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(950);
-  });
-});
-
-describe('retryAfterBackoff', () => {
-  const job = { opts: { backoff: { delay: 500 } } };
-  it('doubles the delay per attempt, as BullMQ’s exponential backoff', () => {
-    expect([1, 2, 3, 4].map((attempt) => retryAfterBackoff(attempt, 'retry-after', new Error('503'), job))).toEqual([
-      500, 1_000, 2_000, 4_000,
-    ]);
-  });
-  it('waits at least the Retry-After a provider gave, and no less than the backoff', () => {
-    expect(retryAfterBackoff(1, 'retry-after', new RetryLaterError('429', 7_000), job)).toBe(7_000);
-    expect(retryAfterBackoff(6, 'retry-after', new RetryLaterError('429', 7_000), job)).toBe(16_000);
   });
 });

@@ -3,8 +3,13 @@ import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { JobQueue } from '../job-queue.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { countPage } from '../notifier-metrics.js';
-import { type ChannelTarget, type Page, type PageAction, PermanentDeliveryError } from './channels/channel.js';
-import { RetryLaterError } from './channels/http-delivery.js';
+import {
+  type ChannelTarget,
+  type Page,
+  type PageAction,
+  PermanentDeliveryError,
+  RetryLaterError,
+} from './channels/channel.js';
 import { sendPage } from './channels/registry.js';
 import { type Destination, destinationKey, resolveDestination } from './destinations.js';
 import { type AttemptStart, type OpenAttempt, PageAttempts } from './page-attempts.js';
@@ -54,24 +59,14 @@ type DeliveryContext = Pick<
 type ResolvedDestination = NonNullable<ReturnType<typeof resolveDestination>>;
 
 const SENT_TTL_S = 30 * 86_400;
+/** The longest a provider's `Retry-After` may hold a page back. */
+const RETRY_AFTER_MAX_MS = 15 * 60_000;
 
-/** The delivery queue's backoff: BullMQ's exponential one, but never sooner than a provider's Retry-After. */
-const RETRY_AFTER_BACKOFF = 'retry-after';
-
-/**
- * `delay × 2^(attempt - 1)`, as BullMQ's exponential backoff, or the provider's `Retry-After` (a 429's
- * header, Discord's `retry_after`) when that is later: retrying sooner would only be limited again.
- */
-export function retryAfterBackoff(
-  attemptsMade: number,
-  _type: string | undefined,
-  err: Error | undefined,
-  job: { opts: { backoff?: number | { delay?: number } } } | undefined,
-): number {
-  const backoff = job?.opts.backoff;
-  const delay = typeof backoff === 'number' ? backoff : (backoff?.delay ?? 0);
-  const exponential = Math.round(2 ** Math.max(0, attemptsMade - 1) * delay);
-  return err instanceof RetryLaterError ? Math.max(exponential, err.retryAfterMs) : exponential;
+/** Exponential backoff, stretched to the provider's `Retry-After` when it gave one. */
+export function retryDelay(attemptsMade: number, baseMs: number, err?: Error): number {
+  const exponential = 2 ** Math.max(0, attemptsMade - 1) * baseMs;
+  const asked = err instanceof RetryLaterError ? Math.min(err.retryAfterMs, RETRY_AFTER_MAX_MS) : 0;
+  return Math.max(exponential, asked);
 }
 
 function attemptIdOf(start: AttemptStart): string {
@@ -121,7 +116,6 @@ export class Deliveries {
       name: DELIVERIES_QUEUE,
       concurrency: tuning.concurrency ?? 8,
       process: (job) => this.process(job),
-      backoffStrategy: retryAfterBackoff,
       // The lock lapses `takeoverAfter` after its worker went silent; the next stall check hands the job
       // on. Two takeovers reach the processor (which gives up on the second doubt); a third fails the job.
       takeover: {
@@ -129,6 +123,7 @@ export class Deliveries {
         stalledInterval: Math.max(500, Math.floor(takeoverAfter / 2)),
         maxStalledCount: 3,
       },
+      backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, ctx.settings.delivery.backoff, err),
     });
     this.jobs.worker.on('failed', (job, err) => void this.onFailed(job, err));
   }
@@ -151,7 +146,7 @@ export class Deliveries {
     await this.queue.add(job.action, job, {
       jobId: dedupKey(job),
       attempts,
-      backoff: { type: RETRY_AFTER_BACKOFF, delay: backoff },
+      backoff: { type: 'retry-after', delay: backoff },
       removeOnComplete: { age: SENT_TTL_S },
       removeOnFail: { age: SENT_TTL_S },
     });

@@ -1,8 +1,10 @@
 import {
+  type ChannelConfig,
   type ChannelTarget,
   CONTACT_KINDS,
   type ContactKind,
   channelTarget,
+  contactKindOf,
   type EscalationTarget,
   onCallAt,
   type Person,
@@ -23,9 +25,9 @@ export function destinationKey(destination: Destination): string {
 }
 
 /** A person's contacts in the order to try them: their `contact` list, else `CONTACT_KINDS` (email, webhook). */
-export function contactsOf(person: Person): ContactKind[] {
-  const order = person.contact ?? CONTACT_KINDS;
-  return order.filter((kind) => contactTarget(person, kind) !== undefined);
+export function contactsOf(person: Person, channels: readonly ChannelConfig[] = []): ContactKind[] {
+  const order = person.contact?.map(contactKindOf) ?? CONTACT_KINDS;
+  return order.filter((kind) => contactTarget(person, kind, channels) !== undefined);
 }
 
 /**
@@ -69,7 +71,7 @@ export function resolveDestination(
   }
   const person = config.people.find((p) => p.id === destination.personId);
   if (!person) return undefined;
-  const kind = contactsOf(person)[destination.contact];
-  const target = kind && contactTarget(person, kind);
+  const kind = contactsOf(person, config.channels)[destination.contact];
+  const target = kind && contactTarget(person, kind, config.channels);
   return target ? { target, recipient: { id: person.id, name: person.name } } : undefined;
 }

@@ -33,6 +33,8 @@ interface Cell {
 }
 
 const HOUR = 3_600_000;
+/** What every caller gets from a provider's callback route without the provider's signature. */
+const PROVIDER_ONLY = Object.fromEntries(CALLERS.map((caller) => [caller, 403])) as Record<Caller, number>;
 
 /**
  * Owners and grants: the operators own `api` and `lb` (and the check `ops-lb` in lb); team-b owns
@@ -148,6 +150,13 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
       expect: { read: 404, write: 404, other: 404 },
     },
     'GET /ack/:token': { url: `/ack/${a.ackToken}` },
+    // Provider callbacks answer to the provider's signature only: an API token opens nothing.
+    'POST /integrations/twilio/voice': { url: `/integrations/twilio/voice?token=${a.ackToken}`, expect: PROVIDER_ONLY },
+    'POST /integrations/telegram/webhook': {
+      url: '/integrations/telegram/webhook',
+      payload: { update_id: 1 },
+      expect: PROVIDER_ONLY,
+    },
     'POST /integrations/pushover/callback': { url: pushoverCallbackUrl(a.incidentId), payload: { receipt: 'r1' } },
     'GET /healthz': { url: '/healthz' },
     'GET /readyz': { url: '/readyz' },

@@ -5,6 +5,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { webRoutes } from '../app.js';
+import { FUZZ_INBOUND_CHANNELS, inboundRequests } from '../integrations/fuzz-inbound.js';
 import { dumpPrefix, readPrefix, restorePrefix, seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
 import type { Route } from './route.js';
 
@@ -17,6 +18,7 @@ import type { Route } from './route.js';
 /** The test config plus a schedule, so on-call lookups at fuzzed times have rotations to walk. */
 const FUZZ_CONFIG = {
   ...TEST_CONFIG,
+  channels: FUZZ_INBOUND_CHANNELS,
   people: [...TEST_CONFIG.people, { id: 'bo', name: 'Bo', email: 'bo@example.com' }],
   schedules: [
     {
@@ -484,6 +486,29 @@ describe('fuzzing the ping routes', () => {
         const parsed = errorBody.safeParse(response.json());
         expect(parsed.success ? [] : parsed.error.issues, said).toEqual([]);
         expect(await pingSnapshot(), `a refused ping changed Redis: ${said}`).toEqual(before);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('fuzzing the inbound integration routes', () => {
+  it('no 5xx, errors in the API shape, no stack traces; a refused request changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(inboundRequests(a.incidentId, t.clock.now()), async (sent) => {
+        const before = await readPrefix(t.ctx);
+        const response = await t.app.inject(sent);
+        const said = `POST ${sent.url} → ${response.statusCode} ${response.body.slice(0, 300)}`;
+        expect(response.statusCode, said).toBeLessThan(500);
+        expect(stackLeak(response.body, String(sent.payload ?? '')), said).toBeUndefined();
+        if (response.statusCode < 400) {
+          await restorePrefix(t.ctx, seeded);
+          return;
+        }
+        expect(response.headers['content-type'], said).toMatch(/^application\/json/);
+        const parsed = errorBody.safeParse(response.json());
+        expect(parsed.success ? [] : parsed.error.issues, said).toEqual([]);
+        expect(await readPrefix(t.ctx), `a refused request changed Redis: ${said}`).toEqual(before);
       }),
       { numRuns: 300 },
     );

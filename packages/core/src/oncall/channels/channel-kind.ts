@@ -8,4 +8,6 @@ export interface ChannelKindModule<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** When people can be paged this way: how a person's contact is written, `people[].<kind>`. */
   contact?: z.ZodType;
+  /** That contact's name in `people[]` and `people[].contact` when it is not the kind's (`phone` for `twilio`). */
+  contactName?: string;
 }

@@ -3,7 +3,17 @@ import { parseConfig } from '../../config/config.js';
 import { isVigilError } from '../../errors/errors.js';
 import { channelSchema, channelTarget } from '../channel.js';
 import { personSchema } from '../person.js';
-import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, CONTACT_KINDS, channelKinds } from './registry.js';
+import {
+  CHANNEL_KINDS,
+  type ChannelKind,
+  type ChannelTarget,
+  CONTACT_KINDS,
+  channelKinds,
+  contactKindOf,
+} from './registry.js';
+
+const SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 
 const PUSHOVER_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 const PUSHOVER_USER = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';
@@ -25,6 +35,24 @@ const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: Cha
   pagerduty: {
     input: { pagerduty: { routingKey: 'R0UT1NG' } },
     target: { kind: 'pagerduty', routingKey: 'R0UT1NG', url: 'https://events.pagerduty.com/v2/enqueue' },
+  },
+  twilio: {
+    input: {
+      twilio: { accountSid: SID, authToken: 'auth-token-0123456789', from: '+14155550100', to: ['+33612345678'] },
+    },
+    target: {
+      kind: 'twilio',
+      accountSid: SID,
+      authToken: 'auth-token-0123456789',
+      from: '+14155550100',
+      to: ['+33612345678'],
+      mode: 'sms',
+      apiBase: 'https://api.twilio.com',
+    },
+  },
+  telegram: {
+    input: { telegram: { botToken: BOT_TOKEN, chatId: -1001234567890 } },
+    target: { kind: 'telegram', botToken: BOT_TOKEN, chatId: '-1001234567890', apiBase: 'https://api.telegram.org' },
   },
   teams: {
     input: {
@@ -58,6 +86,10 @@ const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: Cha
       apiBase: 'https://api.pushover.net',
     },
   },
+  opsgenie: {
+    input: { opsgenie: { apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889' } },
+    target: { kind: 'opsgenie', apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889', apiBase: 'https://api.opsgenie.com' },
+  },
 };
 
 describe('channel kinds', () => {
@@ -84,13 +116,46 @@ describe('channel kinds', () => {
   });
 
   it('pages people by the kinds whose module writes a contact, email first', () => {
-    expect(CONTACT_KINDS.slice(0, 2)).toEqual(['email', 'webhook']);
+    expect(CONTACT_KINDS).toEqual(['email', 'webhook', 'twilio', 'telegram', 'ntfy', 'pushover']);
     const person = personSchema.parse({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
     expect(person).toEqual({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
     const bad = personSchema.safeParse({ id: 'bo', name: 'Bo', contact: ['slack'] });
     expect(bad.error?.issues.map((issue) => issue.path.join('.'))).toContain('contact.0');
     const none = personSchema.safeParse({ id: 'cy', name: 'Cy' });
-    expect(none.error?.issues[0]?.message).toBe(`expected at least one of ${CONTACT_KINDS.join(' or ')}`);
+    expect(none.error?.issues[0]?.message).toBe(
+      'expected at least one of email or webhook or phone or telegram or ntfy or pushover',
+    );
+  });
+
+  it("reads a person's phone (E.164) and telegram chat, and contact lists that name them", () => {
+    const person = personSchema.parse({
+      id: 'ana',
+      name: 'Ana',
+      phone: '+33612345678',
+      telegram: 42,
+      email: 'ana@example.com',
+      contact: ['phone', 'telegram', 'email'],
+    });
+    expect(person).toMatchObject({ phone: '+33612345678', telegram: '42', contact: ['phone', 'telegram', 'email'] });
+    expect(contactKindOf('phone')).toBe('twilio');
+    const bad = personSchema.safeParse({ id: 'bo', name: 'Bo', phone: '06 12 34 56 78' });
+    expect(bad.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['phone', 'expected a phone number in E.164 form, like +14155550100'],
+    ]);
+    const kind = personSchema.safeParse({ id: 'cy', name: 'Cy', phone: '+14155550100', contact: ['twilio'] });
+    expect(kind.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['contact.0']);
+  });
+
+  it('refuses a twilio channel with a bad account, number or mode, naming the field', () => {
+    const result = channelSchema.safeParse({
+      id: 'phones',
+      twilio: { accountSid: 'nope', authToken: 'auth-token-0123456789', from: '555', mode: 'fax' },
+    });
+    expect(result.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual([
+      'twilio.accountSid',
+      'twilio.from',
+      'twilio.mode',
+    ]);
   });
 
   it('says which channel has no kind when one is built without parsing', () => {

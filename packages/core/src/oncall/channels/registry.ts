@@ -4,10 +4,13 @@ import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
 import { mattermostChannel } from './mattermost.js';
 import { ntfyChannel } from './ntfy.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
 import { teamsChannel } from './teams.js';
+import { telegramChannel } from './telegram.js';
+import { twilioChannel } from './twilio.js';
 import { webhookChannel } from './webhook.js';
 
 /** Every kind of paging channel, in the order help texts and errors list them. */
@@ -16,11 +19,14 @@ export const CHANNEL_KINDS = [
   'webhook',
   'slack',
   'pagerduty',
+  'twilio',
+  'telegram',
   'teams',
   'discord',
   'mattermost',
   'ntfy',
   'pushover',
+  'opsgenie',
 ] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
@@ -33,11 +39,14 @@ export const channelKinds = {
   webhook: webhookChannel,
   slack: slackChannel,
   pagerduty: pagerDutyChannel,
+  twilio: twilioChannel,
+  telegram: telegramChannel,
   teams: teamsChannel,
   discord: discordChannel,
   mattermost: mattermostChannel,
   ntfy: ntfyChannel,
   pushover: pushoverChannel,
+  opsgenie: opsgenieChannel,
 } satisfies Record<ChannelKind, ChannelKindModule>;
 
 /** A kind's settings with defaults applied (`{ to: string[] }` for `email`). */
@@ -59,3 +68,27 @@ export const CONTACT_KINDS = CHANNEL_KINDS.filter((kind) => 'contact' in channel
 
 /** How a person's contact of `kind` is written (`string` for an email address). */
 export type ContactSettings<K extends ContactKind> = z.output<Kinds[K]['contact']>;
+
+/** A contact's name in `people[]` and `people[].contact`: its kind's, unless the module names it (`phone`). */
+export type ContactName<K extends ContactKind = ContactKind> = K extends ContactKind
+  ? Kinds[K] extends { contactName: infer N extends string }
+    ? N
+    : K
+  : never;
+
+/** The name a person's contact of `kind` is written under. */
+export function contactName<K extends ContactKind>(kind: K): ContactName<K> {
+  const module: ChannelKindModule = channelKinds[kind];
+  // A module's `contactName` is the literal its type carries; without one, the name is the kind.
+  return (module.contactName ?? kind) as ContactName<K>;
+}
+
+/** The contact names, in `CONTACT_KINDS` order. */
+export const CONTACT_NAMES = CONTACT_KINDS.map((kind) => contactName(kind)) as [ContactName, ...ContactName[]];
+
+/** The kind of the contact written `name` in a person's `contact` list. */
+export function contactKindOf(name: ContactName): ContactKind {
+  const kind = CONTACT_KINDS.find((candidate) => contactName(candidate) === name);
+  if (kind === undefined) throw new Error(`no contact kind is named ${name}`);
+  return kind;
+}

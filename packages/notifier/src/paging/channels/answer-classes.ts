@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
-import { RetryLaterError } from './http-delivery.js';
+import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import type { HttpSink } from './test-servers.js';
 
 /** How a provider fake answers each class, as the provider documents it. */

@@ -1,5 +1,5 @@
 import type { Logger } from '@vigil/core';
-import { type Page, PermanentDeliveryError } from './channel.js';
+import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
 
 /** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -9,16 +9,6 @@ const TOKEN_BYTES = 128;
 const LIMITED_BODY_BYTES = 2048;
 /** A Retry-After longer than this is not honoured as such: BullMQ's backoff and attempts still bound a page. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
-
-/** A retryable failure whose receiver said when to try again (`Retry-After`, a body's `retry_after`). */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-  ) {
-    super(message);
-  }
-}
 
 /** Settings shared by the channels that POST to a URL. */
 export interface HttpChannelOptions {
@@ -67,21 +57,26 @@ export async function postJson(post: JsonPost): Promise<number> {
   if (ok) return response.status;
   const token = post.explainWithToken && text !== undefined ? tokenOf(text) : undefined;
   const error = statusError(where, response.status, token);
-  const retryAfterMs = limited ? retryAfter(response.headers.get('retry-after'), text) : undefined;
+  const retryAfterMs = limited ? retryAfter(response.headers.get('retry-after'), Date.now(), text) : undefined;
   if (retryAfterMs === undefined) throw error;
   throw new RetryLaterError(`${error.message} (retry after ${Math.ceil(retryAfterMs / 1000)}s)`, retryAfterMs);
 }
 
 /**
- * When a 429 says to retry, in ms: the `Retry-After` header (seconds or an HTTP date), else a JSON
- * body's `retry_after` in seconds (Discord's, Telegram's under `parameters`). Capped at an hour.
+ * When a 429 says to retry, in ms from `now`: the `Retry-After` header (delay-seconds or an HTTP
+ * date), else a JSON body's `retry_after` in seconds (Discord's, Telegram's under `parameters`).
+ * Undefined when neither is readable; capped at an hour.
  */
-export function retryAfter(header: string | null, body?: string): number | undefined {
-  const seconds = header === null ? Number.NaN : /^\d+(\.\d+)?$/.test(header.trim()) ? Number(header) : Number.NaN;
-  const date = header !== null && Number.isNaN(seconds) ? Date.parse(header) - Date.now() : Number.NaN;
-  const fromBody = bodyRetryAfter(body);
-  const ms = !Number.isNaN(seconds) ? seconds * 1000 : !Number.isNaN(date) ? date : fromBody;
+export function retryAfter(header: string | null, now: number, body?: string): number | undefined {
+  const ms = headerRetryAfter(header, now) ?? bodyRetryAfter(body);
   return ms === undefined ? undefined : Math.min(Math.max(0, Math.ceil(ms)), MAX_RETRY_AFTER_MS);
+}
+
+function headerRetryAfter(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d{1,7}(\.\d+)?$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : at - now;
 }
 
 function bodyRetryAfter(body: string | undefined): number | undefined {
@@ -140,7 +135,7 @@ function statusError(where: string, status: number, token: string | undefined): 
 }
 
 /** Why a request got no response, by stable codes (never the error text, which may quote the URL). */
-function networkReason(err: unknown, timeoutMs: number): string {
+export function networkReason(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
     return `no response within ${timeoutMs}ms`;
   const cause = err instanceof Error ? err.cause : undefined;

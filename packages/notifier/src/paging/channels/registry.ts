@@ -1,4 +1,11 @@
-import { CHANNEL_KINDS, type ChannelKind, type ChannelTarget, type ContactKind, type Person } from '@vigil/core';
+import {
+  CHANNEL_KINDS,
+  type ChannelConfig,
+  type ChannelKind,
+  type ChannelTarget,
+  type ContactKind,
+  type Person,
+} from '@vigil/core';
 import type {
   Channel,
   ChannelContext,
@@ -12,17 +19,22 @@ import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
 import { mattermostChannel } from './mattermost.js';
 import { ntfyChannel } from './ntfy.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
 import { teamsChannel } from './teams.js';
+import { telegramChannel } from './telegram.js';
+import { twilioChannel } from './twilio.js';
 import { webhookChannel } from './webhook.js';
 
 export type { ChannelOptions } from './channel.js';
 
 /** A kind people can be paged by (core's module has a `contact`) must read a person's contact. */
 type ModuleOf<K extends ChannelKind> = ChannelModule<K> &
-  (K extends ContactKind ? { contact(person: Person): ChannelTargets[K] | undefined } : unknown);
+  (K extends ContactKind
+    ? { contact(person: Person, channels: readonly ChannelConfig[]): ChannelTargets[K] | undefined }
+    : unknown);
 
 /**
  * One entry per kind: a name in core's `CHANNEL_KINDS` without its module here does not compile.
@@ -33,11 +45,14 @@ export const channelModules = {
   webhook: webhookChannel,
   slack: slackChannel,
   pagerduty: pagerDutyChannel,
+  twilio: twilioChannel,
+  telegram: telegramChannel,
   teams: teamsChannel,
   discord: discordChannel,
   mattermost: mattermostChannel,
   ntfy: ntfyChannel,
   pushover: pushoverChannel,
+  opsgenie: opsgenieChannel,
 } satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
@@ -55,9 +70,13 @@ export function sendPage(registry: ChannelRegistry, page: Page, target: ChannelT
   return channel.send(page, target);
 }
 
-/** The target of a person's contact of `kind`, absent when they have none. */
-export function contactTarget(person: Person, kind: ContactKind): ChannelTarget | undefined {
-  const settings = channelModules[kind].contact(person);
+/** The target of a person's contact of `kind`, absent when they have none (or no channel to send it through). */
+export function contactTarget(
+  person: Person,
+  kind: ContactKind,
+  channels: readonly ChannelConfig[] = [],
+): ChannelTarget | undefined {
+  const settings = channelModules[kind].contact(person, channels);
   // The module of `kind` returns that kind's settings.
   return settings ? ({ kind, ...settings } as ChannelTarget) : undefined;
 }

@@ -15,14 +15,14 @@ const HEADERS = {
 
 const tokenParams = z.strictObject({ token: z.string().min(1).max(2_000) });
 
-interface AckPage {
+export interface AckPage {
   status: number;
   title: string;
   lines: string[];
 }
 
 /** The link's claim, if it is genuine, unexpired, unused and for the incident's current episode. */
-async function redeem(ctx: WebContext, token: string, now: number): Promise<AckClaim | AckPage> {
+export async function redeem(ctx: WebContext, token: string, now: number): Promise<AckClaim | AckPage> {
   try {
     const claim = verifyAckToken(ctx.secret, token, now);
     const incident = await ctx.incidents.get(claim.incidentId);

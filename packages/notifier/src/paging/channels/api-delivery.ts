@@ -1,0 +1,89 @@
+import { type Page, PermanentDeliveryError } from './channel.js';
+import { isRetryableStatus, networkReason, urlOrigin } from './http-delivery.js';
+
+/** A provider's JSON error body is short; more than this is not read. */
+const ERROR_BODY_BYTES = 8 * 1024;
+
+export interface ApiPost {
+  /** Names the channel in errors: `twilio`, `telegram`. */
+  channel: string;
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** What the provider's JSON error body says (`Twilio error 21211: …`), for the error of a failed delivery. */
+  explain(body: unknown): string | undefined;
+}
+
+/**
+ * POSTs to a provider's REST API (one whose URL or headers hold a credential) and sorts the answer:
+ * returns on 2xx; 408, 429 and 5xx, network errors and timeouts throw a plain `Error` (retried, the
+ * provider's Retry-After named in it); other 4xx and redirects throw `PermanentDeliveryError`. Errors
+ * name the URL's origin only, never its path (Telegram's carries the bot token).
+ */
+export async function postApi(post: ApiPost): Promise<number> {
+  const origin = urlOrigin(post.url);
+  if (!origin) throw new PermanentDeliveryError(`${post.channel} API base is not a valid http(s) URL`);
+  const where = `${post.channel} delivery to ${origin}`;
+  let response: Response;
+  try {
+    response = await fetch(post.url, {
+      method: 'POST',
+      body: post.body,
+      headers: { 'user-agent': 'vigil', ...post.headers },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(post.timeoutMs),
+    });
+  } catch (err) {
+    throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
+  }
+  const { status } = response;
+  if (status >= 200 && status < 300) {
+    response.body?.cancel().catch(() => {});
+    return status;
+  }
+  const explained = post.explain(await readJson(response));
+  const retryAfter = response.headers.get('retry-after');
+  const line = [
+    `${where} failed: HTTP ${status}`,
+    explained && `(${explained})`,
+    status === 429 && retryAfter && /^\d{1,6}$/.test(retryAfter) && `retry after ${retryAfter}s`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${line} (redirects are not followed)`);
+  throw isRetryableStatus(status) ? new Error(line) : new PermanentDeliveryError(line);
+}
+
+/** The ack link's signed token and the base URL it hangs off: `https://vigil.example.com`, `…/ack/<token>`. */
+export function ackLinkParts(page: Page): { base: string; token: string } | undefined {
+  const link = page.links.ack;
+  const at = link?.lastIndexOf('/ack/') ?? -1;
+  if (!link || at < 0) return undefined;
+  return { base: link.slice(0, at), token: link.slice(at + '/ack/'.length) };
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const body = response.body;
+  if (!body) return undefined;
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < ERROR_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
