@@ -115,6 +115,21 @@ describe('/integrations/twilio/voice, the key pressed on a page call', () => {
     expect((await t.ctx.incidents.get(id))?.acknowledgedAt).toBeUndefined();
   });
 
+  it('refuses a JSON body, even one with a signature header, with 403 (never a 500)', async () => {
+    const id = await openIncident();
+    const path = `/integrations/twilio/voice?token=${encodeURIComponent(token(id))}`;
+    for (const payload of [{ Digits: 1 }, { Digits: ['1', { x: 1 }] }, [1, 2]]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', 'x-twilio-signature': 'AAAA' },
+        payload,
+      });
+      expect(response.statusCode, response.body).toBe(403);
+    }
+    expect((await t.ctx.incidents.get(id))?.acknowledgedAt).toBeUndefined();
+  });
+
   it('refuses a request whose fields were changed after Twilio signed them', async () => {
     const id = await openIncident();
     const signature = twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/integrations/twilio/voice?token=${token(id)}`, {
