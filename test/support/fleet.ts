@@ -118,6 +118,7 @@ export async function startFleet(
         ...(options.smtpUrl && { smtpUrl: options.smtpUrl }),
         outboxDir: options.outboxDir ?? '/tmp/vigil-test-outbox',
         from: 'Vigil <vigil@example.test>',
+        store: base,
       });
       const notifier = new Notifier(
         createNotifierContext(ownProcess(), { config, channels, secret, publicUrl: 'http://127.0.0.1:8080' }),

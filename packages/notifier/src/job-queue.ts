@@ -18,6 +18,8 @@ export class JobQueue<Data, Result> {
       process: (job: Job<Data, Result>) => Promise<Result>;
       /** When a job whose worker went silent (its lock not renewed) is taken over, and how often. */
       takeover?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+      /** The delay before a retry of a job whose backoff type is not BullMQ's own. */
+      backoffStrategy?: NonNullable<WorkerOptions['settings']>['backoffStrategy'];
     },
   ) {
     const { connection, keys, log } = ctx;
@@ -29,6 +31,7 @@ export class JobQueue<Data, Result> {
       concurrency: options.concurrency,
       autorun: false,
       ...options.takeover,
+      ...(options.backoffStrategy && { settings: { backoffStrategy: options.backoffStrategy } }),
     });
     this.worker.on('error', (err) => log.error({ err, queue: name }, 'worker error'));
   }

@@ -57,7 +57,7 @@ export class Notifier {
     this.heartbeats = new HeartbeatWatch(ctx, { catalog: this.catalog, evaluator: this.evaluator });
     this.recorder = new ResultRecorder(ctx, {
       ...(options.recorderConcurrency && { concurrency: options.recorderConcurrency }),
-      onBatch: (recorded) => this.evaluator.onResults(recorded),
+      record: (batch) => this.evaluator.recordAndDecide(batch),
     });
     this.deliveries = new Deliveries(ctx);
     this.escalations = new Escalations(ctx, { deliveries: this.deliveries });

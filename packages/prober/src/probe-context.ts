@@ -29,7 +29,7 @@ export interface ProbeContextOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Listeners one probe may put on its signal: an `allAddresses` probe of 64 addresses adds a few each. */
+/** Listeners a probe of many addresses may put on its signal: an `allAddresses` probe of 64 adds a few each. */
 const MAX_SIGNAL_LISTENERS = 1_000;
 
 class DeadlineExceeded extends Error {
@@ -60,10 +60,16 @@ export class ProbeContext {
     this.clock = options.clock;
     this.localAddress = options.localAddress;
     this.signal = this.controller.signal;
-    setMaxListeners(MAX_SIGNAL_LISTENERS, this.signal);
-    this.signal.addEventListener('abort', () => this.destroyAll(), { once: true });
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineExceeded()), options.timeoutMs);
+    this.timer = setTimeout(() => this.abort(new DeadlineExceeded()), options.timeoutMs);
     this.detach = this.follow(options.signal);
+  }
+
+  /**
+   * Lets many probe units share the signal without Node warning of a leak (an `allAddresses` probe);
+   * a probe of one address stays under the default, and skips the cost of raising it.
+   */
+  shareSignal(): void {
+    setMaxListeners(MAX_SIGNAL_LISTENERS, this.signal);
   }
 
   /** True once the probe's own deadline passed (not when the caller cancelled it). */
@@ -125,10 +131,17 @@ export class ProbeContext {
   /** Aborts with the caller's signal; returns how to stop listening, as a caller's signal outlives probes. */
   private follow(outer: AbortSignal | undefined): () => void {
     if (!outer) return () => {};
-    const onAbort = () => this.controller.abort(outer.reason);
+    const onAbort = () => this.abort(outer.reason);
     if (outer.aborted) onAbort();
     outer.addEventListener('abort', onAbort, { once: true });
     return () => outer.removeEventListener('abort', onAbort);
+  }
+
+  /** Aborts the signal, then destroys everything tracked (what listens on the signal runs first). */
+  private abort(reason: unknown): void {
+    if (this.signal.aborted) return;
+    this.controller.abort(reason);
+    this.destroyAll();
   }
 
   /** Newest first: an HTTP client before the socket it was handed. */
@@ -165,13 +178,15 @@ export class ProbeTrace {
     return { ok: false, error, message, ...this.facts(ctx) };
   }
 
+  /** Written field by field: every probe ends here, and conditional spreads allocate an object each. */
   private facts(ctx: ProbeContext): Pick<ProbeOutcome, 'timings' | 'status' | 'remoteAddress' | 'certExpiresAt'> {
-    return {
-      ...(this.status !== undefined && { status: this.status }),
-      ...(this.remoteAddress !== undefined && { remoteAddress: this.remoteAddress }),
-      ...(this.certExpiresAt !== undefined && { certExpiresAt: this.certExpiresAt }),
+    const facts: Pick<ProbeOutcome, 'timings' | 'status' | 'remoteAddress' | 'certExpiresAt'> = {
       timings: { ...this.timings, total: ctx.elapsed() },
     };
+    if (this.status !== undefined) facts.status = this.status;
+    if (this.remoteAddress !== undefined) facts.remoteAddress = this.remoteAddress;
+    if (this.certExpiresAt !== undefined) facts.certExpiresAt = this.certExpiresAt;
+    return facts;
   }
 }
 

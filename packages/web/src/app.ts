@@ -15,6 +15,8 @@ import { twilioRoutes } from './api/routes/twilio.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
 import { INTEGRATIONS_PREFIX, registerIntegrationRoutes } from './integrations/form-body.js';
+import { pushoverCallbackRoutes } from './integrations/pushover-callback.js';
+import { registerSignedInboundRoutes } from './integrations/register.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -34,6 +36,7 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...ackRoutes(ctx),
     ...twilioRoutes(ctx),
     ...telegramRoutes(ctx),
+    ...pushoverCallbackRoutes(ctx),
     ...healthRoutes(ctx),
   ];
   routes.push(
@@ -99,6 +102,7 @@ export function buildApp(ctx: WebContext): FastifyInstance {
   );
   registerIntegrationRoutes(app, ctx, routes.filter(inbound), BODY_LIMIT);
   registerPingRoutes(app, ctx);
+  registerSignedInboundRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
 }

@@ -70,6 +70,7 @@ export async function startNotifier(
     ...(runtime.env.SMTP_URL && { smtpUrl: runtime.env.SMTP_URL }),
     outboxDir,
     from: runtime.env.VIGIL_MAIL_FROM,
+    store: runtime,
   });
   if (!runtime.env.SMTP_URL)
     log.info({ outbox: outboxDir }, 'SMTP_URL is not set: email pages are written to the outbox');

@@ -10,4 +10,5 @@ export {
   type IncidentMember,
   membersDown,
 } from './incident.js';
+export { type EpisodeRef, episodeKey, parseEpisodeKey, signEpisodeRef, verifyEpisodeRef } from './incident-ref.js';
 export { IncidentStore, MAX_POSTMORTEM_BYTES, type OpenRequest } from './incident-store.js';

@@ -8,6 +8,7 @@ import {
   channelKinds,
   contactName,
 } from './channels/registry.js';
+import { slackUserSchema } from './channels/slack.js';
 
 type ContactFields = { [K in ContactKind as ContactName<K>]: z.ZodOptional<(typeof channelKinds)[K]['contact']> };
 
@@ -22,6 +23,8 @@ export const personSchema = z
     id: slugSchema,
     name: z.string().min(1).max(200),
     ...contactFields,
+    /** Who a Slack button press comes from: acknowledgements from Slack are recorded under this person's name. */
+    slack: slackUserSchema.optional(),
     /** The order to try this person's contacts in; a contact that keeps failing falls back to the next. */
     contact: z.array(z.enum(CONTACT_NAMES)).min(1).optional(),
   })

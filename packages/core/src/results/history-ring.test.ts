@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PROBE_ERRORS } from '../probes/probe-result.js';
 import { sampleResult, T0 } from '../testing/index.js';
-import { decodeRingEntry, encodeRingOutcome, RING_ENTRY_BYTES, type RingInfo } from './history-ring.js';
+import {
+  decodeRingEntry,
+  encodeRingOutcome,
+  historyMessage,
+  MESSAGE_CHARS,
+  RING_ENTRY_BYTES,
+  type RingInfo,
+} from './history-ring.js';
 
 const ring: RingInfo = { base: T0, vantages: new Map([[1, 'alpha']]), messages: new Map() };
 
@@ -34,5 +41,17 @@ describe('a history ring entry', () => {
       startedAt: round + 5_100,
       timings: { total: 65_535 },
     });
+  });
+});
+
+describe('a history message', () => {
+  it('keeps the first MESSAGE_CHARS characters, never half of one, and a short message whole', () => {
+    const long = `${'é'.repeat(MESSAGE_CHARS - 1)}😀😀${'x'.repeat(2_000)}`;
+    const cut = historyMessage(sampleResult({ ok: false, error: 'timeout', message: long }));
+    expect([...cut]).toHaveLength(MESSAGE_CHARS);
+    expect(cut).toBe(`${'é'.repeat(MESSAGE_CHARS - 1)}😀`);
+    const short = 'connect ECONNREFUSED 203.0.113.7:443';
+    expect(historyMessage(sampleResult({ ok: false, error: 'connect_refused', message: short }))).toBe(short);
+    expect(historyMessage(sampleResult({}))).toBe('');
   });
 });

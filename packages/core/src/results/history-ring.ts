@@ -30,9 +30,23 @@ const UINT16_MAX = 0xffff;
 const STATUS_MIN = 100;
 const STATUS_MAX = 610;
 
-/** A message as history keeps it: at most MESSAGE_CHARS characters; '' for none. */
+/**
+ * A message as history keeps it: at most MESSAGE_CHARS characters (code points); '' for none. Cut
+ * without an array of the message's characters: a failing result's message can be 2,000 long.
+ */
 export function historyMessage(result: ProbeResult): string {
-  return result.message === undefined ? '' : [...result.message].slice(0, MESSAGE_CHARS).join('');
+  const { message } = result;
+  if (message === undefined) return '';
+  // No more UTF-16 units than the cap means no more characters either.
+  if (message.length <= MESSAGE_CHARS) return message;
+  let end = 0;
+  let kept = 0;
+  for (const char of message) {
+    if (kept === MESSAGE_CHARS) break;
+    end += char.length;
+    kept += 1;
+  }
+  return message.slice(0, end);
 }
 
 /** Bytes 5–9 of a ring entry: the result's outcome; the record script adds round, vantage and message. */

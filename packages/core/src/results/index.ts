@@ -13,5 +13,12 @@ export {
 } from './address-state.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BYTES } from './history-ring.js';
-export { type RecordOutcome, ResultStore } from './result-store.js';
+export {
+  type BookReply,
+  RESULT_SCRIPTS,
+  type RecordOutcome,
+  ResultStore,
+  type ResultToRecord,
+  type RoundBooking,
+} from './result-store.js';
 export { readUptime, type UptimeReport, type UptimeWindow, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from './uptime.js';

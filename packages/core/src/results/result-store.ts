@@ -9,10 +9,39 @@ import { encodeRingOutcome, historyMessage, MAX_VANTAGE_INDEX, type RingInfo, re
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
 
+/** The folder of the results scripts, for the notifier's round book (add-round-outcomes.lua). */
+export const RESULT_SCRIPTS = new URL('./lua/', import.meta.url);
+
+/** What the evaluator books with a result for its round: its round outcome as JSON, the round's deadline, vantages expected. */
+export interface RoundBooking {
+  outcome: string;
+  deadline: number;
+  expected: number;
+}
+
+/**
+ * What booking came to: the round was decided already, waits for more vantages, or was completed
+ * (and claimed) by this result, with the round's book (`\n<vantage>\t<outcome JSON>…`).
+ */
+export type BookReply = 'late' | 'waiting' | { book: string };
+
+/** A result to record, with what to book for its round (none: record it only). */
+export interface ResultToRecord {
+  result: ProbeResult;
+  intervalMs: number;
+  booking?: RoundBooking;
+}
+
 /** The scripts of `lua/`, as commands. */
 interface ResultCommands {
-  /** How many keys, then per result its three keys; then the history cap and per result its seven arguments. */
-  vigilRecordResults(numberOfKeys: number, ...keysThenArgs: (string | number | Buffer)[]): Promise<(0 | 1 | 2)[]>;
+  /**
+   * How many keys, the shard's pending rounds, then per result its four keys; then the history cap
+   * and per result its eleven arguments.
+   */
+  vigilRecordResults(
+    numberOfKeys: number,
+    ...keysThenArgs: (string | number | Buffer)[]
+  ): Promise<(number | [number, string])[]>;
 }
 
 /**
@@ -44,29 +73,37 @@ export class ResultStore {
    * spans the checks of the batch, so it is called once per shard present (once on one Redis).
    */
   async recordMany(entries: readonly { result: ProbeResult; intervalMs: number }[]): Promise<RecordOutcome[]> {
+    return (await this.recordAndBook(entries)).map(({ recorded }) => recorded);
+  }
+
+  /**
+   * Records many results as `recordMany` does and, in the same script, books the round outcome of
+   * each one given a booking (a duplicate is not booked): the evaluator's round book, a field of
+   * the check's latest hash, so recording and booking a result share their reads and writes.
+   */
+  async recordAndBook(entries: readonly ResultToRecord[]): Promise<{ recorded: RecordOutcome; booked?: BookReply }[]> {
     if (entries.length === 0) return [];
     const groups = groupByShard(this.ctx.keys, entries, (entry) => entry.result.checkId);
     if (groups.length === 1) {
       const replies = await this.redis.vigilRecordResults(...this.recordCall(entries));
-      return replies.map((reply) => OUTCOMES[Number(reply)] ?? 'duplicate');
+      return replies.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
     }
     const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
     for (const group of groups) pipeline.vigilRecordResults(...this.recordCall(group.items));
     const replies = (await pipeline.exec()) ?? [];
-    return scatterReplies(groups, replies, (answer): RecordOutcome => OUTCOMES[Number(answer)] ?? 'duplicate');
+    const answers = scatterReplies(groups, replies, (answer) => (answer ?? 0) as number | [number, string]);
+    return answers.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
   }
 
   /** The record script's arguments (number of keys, keys, then the rest) for results of one shard. */
-  private recordCall(
-    entries: readonly { result: ProbeResult; intervalMs: number }[],
-  ): [number, ...(string | number | Buffer)[]] {
+  private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number | Buffer)[]] {
     const { keys } = this.ctx;
-    const resultKeys: string[] = [];
+    const resultKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.result.checkId ?? ''))];
     const args: (string | number | Buffer)[] = [this.historySize];
-    for (const { result, intervalMs } of entries) {
+    for (const { result, intervalMs, booking } of entries) {
       const { checkId, vantage, ...latest } = result;
       const rememberMs = Math.max(intervalMs * 4, 60_000);
-      resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId));
+      resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId), keys.checkState(checkId));
       args.push(
         vantage,
         result.round,
@@ -76,6 +113,10 @@ export class ResultStore {
         historyMessage(result),
         // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
         Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1)),
+        booking?.outcome ?? '',
+        booking?.deadline ?? 0,
+        booking?.expected ?? 0,
+        booking ? `${checkId}|${result.round}` : '',
       );
     }
     return [resultKeys.length, ...resultKeys, ...args];
@@ -138,6 +179,17 @@ export class ResultStore {
     ];
     return mergeNewestFirst(ringFirst.filter(wanted), overflow.filter(wanted), limit);
   }
+}
+
+/** A reply of record-results.lua: the outcome (+ 3 when its round waits), or `{outcome, book}` for a round completed. */
+function parseRecorded(
+  reply: number | [number, string],
+  booking: boolean,
+): { recorded: RecordOutcome; booked?: BookReply } {
+  if (Array.isArray(reply)) return { recorded: OUTCOMES[reply[0]] ?? 'duplicate', booked: { book: reply[1] } };
+  const recorded = OUTCOMES[reply % 3] ?? 'duplicate';
+  if (!booking) return { recorded };
+  return { recorded, booked: reply >= 3 ? 'waiting' : 'late' };
 }
 
 /** Two newest-first sequences as one, by round, each keeping its own order; at most `limit`. */

@@ -63,7 +63,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /**
      * hash: vantage → latest ProbeResult JSON (without checkId and vantage), `<vantage>:round` → its
      * round, `<vantage>:i` → its index in history entries, and the history ring's position, base and
-     * message slots (see results/lua/record-results.lua)
+     * message slots (see results/lua/record-results.lua); the evaluator's round books, `~b<round>`,
+     * and `~a`, the last round applied (notifier's add-round-outcomes.lua)
      */
     latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
     /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
@@ -109,7 +110,10 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** hash: counter name → count, per vantage (`<vantage>:expired`, …) */
     proberCounters: `${root}:prober:counters`,
 
-    /** hash for one round of a check: vantage → compact outcome, and `~claim` once it is being decided */
+    /**
+     * Before round books moved into the latest hash: a hash for one round of a check, vantage →
+     * compact outcome, and `~claim`. No longer written (they expired a few intervals on).
+     */
     round: (checkId: string, round: number) => `${checkRoot(checkId)}:round:${round}`,
     /** hash: the check's state machine (state, streaks, rounds of the current failure) */
     checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
@@ -139,6 +143,9 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     incidentUpdates: (id: string) => `${incidentStem}${id}:updates`,
     /** hash: target key → JSON of a destination paged in the current episode (for acks and resolves) */
     incidentPaged: (id: string) => `${incidentStem}${id}:paged`,
+    /** list per (episode, Slack conversation): the `ts` of each app-mode message posted, updated in place on ack and resolve */
+    incidentSlackMessages: (id: string, episode: number, channelId: string) =>
+      `${incidentStem}${id}:slack:${episode}:${channelId}`,
     /** hash: the postmortem of a resolved incident (markdown, by, publishedAt, updatedAt) */
     incidentPostmortem: (id: string) => `${incidentStem}${id}:postmortem`,
     /** zsets of incident ids by start time */
@@ -151,8 +158,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
 
     /** string with a TTL: an acknowledge link already used */
     ackTokenUsed: (nonce: string) => `${root}:ack-used:${nonce}`,
-    /** string with a TTL: a provider's inbound request already acted on (`telegram:<callback id>`) */
-    inboundSeen: (id: string) => `${root}:inbound-seen:${id}`,
+    /** string with a TTL: a provider's inbound request already acted on (`telegram` and its callback id; Slack, PagerDuty, Opsgenie and a digest of the signed request) */
+    inboundSeen: (provider: string, id: string) => `${root}:inbound-seen:${provider}:${id}`,
     /** string with a TTL: a page delivered (by its dedup key) */
     pageSent: (dedupKey: string) => `${root}:page-sent:${dedupKey}`,
     /**

@@ -63,6 +63,18 @@ describe('logs', () => {
     expect(text).toContain('text/html');
   });
 
+  it("redact answering channels' credentials: Slack app, Opsgenie, webhook secrets", async () => {
+    const out = capture();
+    const log = createLogger({ destination: out.stream });
+    const slack = { botToken: 'xoxb-s3cr3t', signingSecret: 'sign-s3cr3t', channelId: 'C0123ABCD' };
+    log.warn({ slack, opsgenie: { apiKey: 'genie-s3cr3t', webhookSecret: 'hook-s3cr3t' } }, 'channel');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = JSON.stringify(out.lines());
+    for (const secret of ['xoxb-s3cr3t', 'sign-s3cr3t', 'genie-s3cr3t', 'hook-s3cr3t'])
+      expect(text).not.toContain(secret);
+    expect(text).toContain('C0123ABCD');
+  });
+
   it('are human lines on a terminal and JSON in a pipe', async () => {
     const program = `import { createLogger } from '${fileURLToPath(new URL('./logger.ts', import.meta.url))}';
 createLogger({ bindings: { role: 'web' } }).info('listening');`;

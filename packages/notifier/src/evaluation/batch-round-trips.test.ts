@@ -16,7 +16,7 @@ import type { NotifierContext } from '../notifier-context.js';
 import { testNotifierContext } from '../testing.js';
 import { CheckCatalog } from './check-catalog.js';
 import { Evaluator } from './evaluator.js';
-import { type BatchOutcome, ResultRecorder } from './result-recorder.js';
+import { type BatchOutcome, ResultRecorder, type ResultRecorderOptions } from './result-recorder.js';
 import { VantageHealth } from './vantage-health.js';
 
 const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
@@ -160,9 +160,10 @@ describe('Evaluator: a batch of results in a bounded number of round trips', () 
     expect((await readUptime(ctx, 'c42', clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 2, fail: 0 });
   });
 
-  it('records and decides a batch job in three round trips on the command connection, however large', async () => {
+  /** The writes a batch job of round 2 costs on the command connection: one check's results, then every check's. */
+  async function jobTrips(options: ResultRecorderOptions): Promise<number[]> {
     await world();
-    const recorder = new ResultRecorder(ctx, { onBatch: (recorded) => evaluator.onResults(recorded) });
+    const recorder = new ResultRecorder(ctx, options);
     const connections = [0, 1].map(() => createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null }));
     const [forQueue, forEvents] = connections as [Redis, Redis];
     const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection: forQueue, prefix: base.prefix });
@@ -191,7 +192,15 @@ describe('Evaluator: a batch of results in a bounded number of round trips', () 
       trips.push(counter.writes);
       expect(outcome).toMatchObject({ recorded: checks.length === 1 ? 3 : (CHECKS - 1) * 3, invalid: 0 });
     }
-    expect(trips).toEqual([3, 3]);
     for (const id of ids) expect(Number((await ctx.checkStates.get(id)).lastRound)).toBe(R(2));
+    return trips;
+  }
+
+  it('records and decides a batch job in three round trips on the command connection, however large', async () => {
+    expect(await jobTrips({ onBatch: (recorded) => evaluator.onResults(recorded) })).toEqual([3, 3]);
+  });
+
+  it('records, books and decides a batch job in two round trips when the evaluator records (as the notifier runs it)', async () => {
+    expect(await jobTrips({ record: (batch) => evaluator.recordAndDecide(batch) })).toEqual([2, 2]);
   });
 });

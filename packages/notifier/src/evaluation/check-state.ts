@@ -123,7 +123,7 @@ export class CheckStates {
         keys.checkState(input.checkId),
         keys.verdictDays(input.checkId),
         keys.verdictHours(input.checkId),
-        keys.round(input.checkId, input.round),
+        keys.latest(input.checkId),
       );
       args.push(
         input.round,

@@ -34,7 +34,7 @@ const R = (k: number) => T0 + k * INTERVAL;
 async function notifier(ctx: NotifierContext) {
   const { catalog, health, desk, evaluator } = await testEvaluation(ctx);
   const blind = new BlindSpots(ctx, { catalog });
-  return { ctx, incidents: ctx.incidents, health, desk, evaluator, states: ctx.checkStates, blind };
+  return { ctx, incidents: ctx.incidents, catalog, health, desk, evaluator, states: ctx.checkStates, blind };
 }
 type Stack = Awaited<ReturnType<typeof notifier>>;
 
@@ -234,6 +234,25 @@ describe('Evaluator: rounds decided once', () => {
     const report = await readUptime(w, 'blog', w.clock.now());
     expect(report['24h']).toEqual({ window: '24h', ...expected });
     expect(report['90d']).toEqual({ window: '90d', ...expected });
+  });
+
+  it('leaves no round book behind: rounds applied, decided out of order, or claimed for a paused check', async () => {
+    const w = await world(['blog', 'docs']);
+    const books = async (checkId: string) =>
+      Object.keys(await w.redis.hgetall(w.keys.latest(checkId))).filter((field) => field.startsWith('~b'));
+    await w.feed(0, 'UUU', ['blog']);
+    await w.feed(1, 'DD-', ['blog']); // waits for gamma…
+    await w.feed(2, 'UUU', ['blog']); // …while round 2 is decided first
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.evaluator.decideDue()).toBe(1);
+    expect(await books('blog')).toEqual([]);
+    await w.feed(3, 'U--', ['docs']);
+    const docs = config.checks.find((check) => check.id === 'docs');
+    if (docs) await w.ctx.checks.put({ ...docs, paused: true });
+    await w.catalog.reload();
+    w.clock.t = R(3) + DEADLINE;
+    expect(await w.evaluator.decideDue()).toBe(1);
+    expect(await books('docs')).toEqual([]);
   });
 });
 

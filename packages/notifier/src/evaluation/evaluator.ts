@@ -1,4 +1,4 @@
-import { type Check, isProbed, type ResultJobData } from '@vigil/core';
+import { type Check, isProbed, type RecordOutcome, type ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { observeEvaluatorLag } from '../notifier-metrics.js';
@@ -6,7 +6,7 @@ import type { AddressRound, AddressTransition } from './address-states.js';
 import { judgeAddresses } from './address-verdict.js';
 import type { CheckCatalog } from './check-catalog.js';
 import type { CheckStates, StateChange, Transition, VerdictInput } from './check-state.js';
-import type { BookEntry, RoundBook, RoundRef } from './round-book.js';
+import { type BookEntry, parseBook, type RoundBook, type RoundRef } from './round-book.js';
 import { judgeRound, type RoundOutcome, toRoundOutcome } from './round-verdict.js';
 import type { VantageHealth } from './vantage-health.js';
 
@@ -24,7 +24,7 @@ function confirmationsOf(check: Check): number {
 
 type EvaluatorContext = Pick<
   NotifierContext,
-  'log' | 'clock' | 'rounds' | 'checkStates' | 'addressStates' | 'vantages' | 'settings'
+  'log' | 'clock' | 'rounds' | 'checkStates' | 'addressStates' | 'vantages' | 'settings' | 'results'
 >;
 
 /** The parts an evaluator hands its decisions to and reads the fleet from. */
@@ -33,6 +33,9 @@ export interface EvaluatorParts {
   desk: IncidentDesk;
   health: VantageHealth;
 }
+
+/** A result's outcome for the round book, with its check. */
+type CheckEntry = BookEntry & { check: Check };
 
 /** A round ready to be judged: its check and every outcome gathered for it. */
 interface DecidedRound extends RoundRef {
@@ -67,27 +70,41 @@ export class Evaluator {
     await this.onResults([data]);
   }
 
-  /** The recorder's hook: called once per batch with the results it newly recorded. */
+  /**
+   * The recorder's path: records a batch and books each result's round outcome in the same script
+   * (one per shard: core's record-results.lua), then decides the rounds it completed. Answers each
+   * result's record outcome, in order; a duplicate is neither recorded nor booked.
+   */
+  async recordAndDecide(batch: readonly ResultJobData[]): Promise<RecordOutcome[]> {
+    if (batch.length === 0) return [];
+    const entries = await this.bookEntries(batch);
+    const replies = await this.ctx.results.recordAndBook(
+      batch.map(({ result, intervalMs }, i) => {
+        const entry = entries[i];
+        if (!entry) return { result, intervalMs };
+        const booking = { outcome: JSON.stringify(entry.outcome), deadline: entry.deadline, expected: entry.expected };
+        return { result, intervalMs, booking };
+      }),
+    );
+    const decided: DecidedRound[] = [];
+    replies.forEach(({ booked }, i) => {
+      const entry = entries[i];
+      if (entry && typeof booked === 'object')
+        decided.push({
+          checkId: entry.checkId,
+          round: entry.round,
+          check: entry.check,
+          outcomes: parseBook(booked.book),
+        });
+    });
+    await this.decide(decided);
+    return replies.map(({ recorded }) => recorded);
+  }
+
+  /** For results recorded already (heartbeats; a recorder without `recordAndDecide`): books them, decides what completed. */
   async onResults(batch: readonly ResultJobData[]): Promise<void> {
     if (batch.length === 0) return;
-    const checks = await this.parts.catalog.fetchMany(batch.map((data) => data.result.checkId));
-    const entries: (BookEntry & { check: Check })[] = [];
-    for (const { result } of batch) {
-      const check = checks.get(result.checkId);
-      if (!check || check.paused) continue;
-      const expected = this.expectedVantages(check);
-      if (!expected.includes(result.vantage)) continue;
-      entries.push({
-        check,
-        checkId: check.id,
-        round: result.round,
-        vantage: result.vantage,
-        outcome: toRoundOutcome(result),
-        expected: expected.length,
-        deadline: result.round + check.timeoutMs + this.ctx.settings.roundGrace,
-        ttlMs: Math.max(check.intervalMs * 4, 60_000),
-      });
-    }
+    const entries = (await this.bookEntries(batch)).filter((entry): entry is CheckEntry => entry !== undefined);
     const added = await this.book.addMany(entries);
     const decided: DecidedRound[] = [];
     added.forEach((outcome, i) => {
@@ -98,15 +115,38 @@ export class Evaluator {
     await this.decide(decided);
   }
 
+  /** Each result's entry for the round book, in order; none for a check unknown, paused or not expecting the vantage. */
+  private async bookEntries(batch: readonly ResultJobData[]): Promise<(CheckEntry | undefined)[]> {
+    const checks = await this.parts.catalog.fetchMany(batch.map((data) => data.result.checkId));
+    return batch.map(({ result }) => {
+      const check = checks.get(result.checkId);
+      if (!check || check.paused) return undefined;
+      const expected = this.expectedVantages(check);
+      if (!expected.includes(result.vantage)) return undefined;
+      return {
+        check,
+        checkId: check.id,
+        round: result.round,
+        vantage: result.vantage,
+        outcome: toRoundOutcome(result),
+        expected: expected.length,
+        deadline: result.round + check.timeoutMs + this.ctx.settings.roundGrace,
+      };
+    });
+  }
+
   /** Decides rounds whose deadline passed without every vantage; returns how many. */
   async decideDue(): Promise<number> {
     const due = await this.book.claimDue(this.ctx.clock.now());
     const checks = await this.parts.catalog.fetchMany(due.map((ref) => ref.checkId));
     const decided: DecidedRound[] = [];
+    const skipped: RoundRef[] = [];
     for (const ref of due) {
       const check = checks.get(ref.checkId);
       if (check && !check.paused) decided.push({ ...ref, check });
+      else skipped.push(ref);
     }
+    await this.forget(skipped);
     await this.decide(decided);
     return due.length;
   }
@@ -133,10 +173,14 @@ export class Evaluator {
     const applied: DecidedRound[] = [];
     const verdicts: VerdictInput[] = [];
     const addressRounds: AddressRound[] = [];
+    const unjudged: RoundRef[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
-      if (!verdict) continue;
+      if (!verdict) {
+        unjudged.push(ref);
+        continue;
+      }
       addressRounds.push({
         checkId: check.id,
         round: ref.round,
@@ -163,6 +207,7 @@ export class Evaluator {
         now,
       });
     }
+    await this.forget(unjudged);
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
     const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds, now);
@@ -187,6 +232,14 @@ export class Evaluator {
     await this.applyAddresses(applied, changes, addressTransitions);
     // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
     if (failed) throw failed;
+  }
+
+  /** Drops the books of rounds claimed but not applied: applying a round is what deletes its book. */
+  private async forget(refs: readonly RoundRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    const pipeline = this.states.pipeline();
+    this.book.queueForget(pipeline, refs);
+    await pipeline.exec();
   }
 
   /** Address transitions take the incident path only where an incident may be open, or opened for them. */

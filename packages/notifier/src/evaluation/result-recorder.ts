@@ -21,6 +21,11 @@ export interface ResultRecorderOptions {
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
   /** Called once per batch with the results newly recorded (duplicates left out): the evaluator's hook. */
   onBatch?: (recorded: ResultJobData[]) => void | Promise<void>;
+  /**
+   * Records a batch instead of the store, answering each result's outcome in order: the
+   * evaluator's `recordAndDecide`, which books the rounds in the same script as it records.
+   */
+  record?: (batch: ResultJobData[]) => Promise<RecordOutcome[]>;
 }
 
 /** What one batch job came to; the BullMQ return value. */
@@ -86,14 +91,14 @@ export class ResultRecorder {
       if (valid.length === 0) throw new UnrecoverableError(`invalid result batch: ${shown}`);
       this.ctx.log.warn({ jobId: job.id, invalid: problems.length, problems: shown }, 'invalid results skipped');
     }
-    const outcomes = await this.store.recordMany(valid);
+    const outcomes = this.options.record ? await this.options.record(valid) : await this.store.recordMany(valid);
     let duplicates = 0;
     const recorded: ResultJobData[] = [];
     for (const [i, data] of valid.entries()) {
       const outcome = outcomes[i] ?? 'duplicate';
       if (outcome === 'duplicate') duplicates++;
       else recorded.push(data);
-      await this.options.onRecorded?.(data, outcome);
+      if (this.options.onRecorded) await this.options.onRecorded(data, outcome); // no await per result without one
     }
     await this.options.onBatch?.(recorded);
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };

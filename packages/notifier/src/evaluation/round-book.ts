@@ -1,21 +1,20 @@
 import {
   defineScripts,
   groupByShard,
+  RESULT_SCRIPTS,
   type Redis,
   type RedisKeys,
   type ScriptPipeline,
   scatterReplies,
 } from '@vigil/core';
+import type { ChainableCommander } from 'ioredis';
 import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
 interface BookCommands {
-  /** How many keys, the pending set, then per outcome its keys; then per outcome its seven arguments. */
-  vigilAddRoundOutcomes(
-    numberOfKeys: number,
-    ...keysThenArgs: (string | number)[]
-  ): Promise<(0 | 1 | [2, ...string[]])[]>;
-  vigilClaimRound(pending: string, round: string, member: string): Promise<0 | string[]>;
+  /** How many keys, the pending set, then per outcome its two keys; then per outcome its six arguments. */
+  vigilAddRoundOutcomes(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(0 | 1 | [2, string])[]>;
+  vigilClaimRound(pending: string, latest: string, member: string, field: string): Promise<0 | string>;
 }
 
 export interface RoundRef {
@@ -29,7 +28,6 @@ export type BookEntry = RoundRef & {
   outcome: RoundOutcome;
   expected: number;
   deadline: number;
-  ttlMs: number;
 };
 
 /** What adding an outcome came to; a round it completed comes with every outcome gathered for it. */
@@ -41,14 +39,17 @@ export interface ClaimedRound extends RoundRef {
 }
 
 /**
- * The rounds being gathered: each vantage's outcome lands in its round's hash; the round is decided
- * exactly once, by whoever completes it or, past its deadline, by whoever claims it from `pending`.
- * Adding and claiming answer with the round's outcomes, and take a whole batch in one round trip.
+ * The rounds being gathered: each vantage's outcome lands in its round's book, a field of the
+ * check's latest hash (no key a round); the round is decided exactly once, by whoever completes it
+ * or, past its deadline, by whoever claims it from `pending`. Adding and claiming answer with the
+ * round's outcomes, and take a whole batch in one round trip.
  */
 export class RoundBook {
   private readonly redis: Redis & BookCommands;
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    // Adding lives beside recording (core's results scripts share the book's Lua); claiming is here.
+    defineScripts(ctx.redis, RESULT_SCRIPTS);
     this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
@@ -63,9 +64,7 @@ export class RoundBook {
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
     for (const group of groups) pipeline.vigilAddRoundOutcomes(...this.addCall(group.items));
     const replies = (await pipeline.exec()) ?? [];
-    return scatterReplies(groups, replies, (answer) =>
-      parseAdded((answer as 0 | 1 | [2, ...string[]] | undefined) ?? 0),
-    );
+    return scatterReplies(groups, replies, (answer) => parseAdded((answer as 0 | 1 | [2, string] | undefined) ?? 0));
   }
 
   /** The add script's arguments (number of keys, keys, then the rest) for entries of one shard. */
@@ -74,14 +73,13 @@ export class RoundBook {
     const roundKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.checkId ?? ''))];
     const args: (string | number)[] = [];
     for (const entry of entries) {
-      roundKeys.push(keys.round(entry.checkId, entry.round), keys.checkState(entry.checkId));
+      roundKeys.push(keys.latest(entry.checkId), keys.checkState(entry.checkId));
       args.push(
         entry.vantage,
         JSON.stringify(entry.outcome),
         entry.round,
         entry.deadline,
         entry.expected,
-        entry.ttlMs,
         memberOf(entry),
       );
     }
@@ -107,40 +105,54 @@ export class RoundBook {
     for (const ref of refs)
       pipeline.vigilClaimRound(
         keys.pendingRounds(keys.shardOf(ref.checkId)),
-        keys.round(ref.checkId, ref.round),
+        keys.latest(ref.checkId),
         memberOf(ref),
+        bookField(ref.round),
       );
     const replies = (await pipeline.exec()) ?? [];
     const claimed: ClaimedRound[] = [];
     refs.forEach((ref, i) => {
       const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
       if (err) throw err;
-      if (Array.isArray(reply)) claimed.push({ ...ref, outcomes: parseOutcomes(reply as string[]) });
+      if (typeof reply === 'string') claimed.push({ ...ref, outcomes: parseBook(reply) });
     });
     return claimed;
   }
 
   /** The outcomes gathered for a round, by vantage. */
   async outcomes(ref: RoundRef): Promise<Map<string, RoundOutcome>> {
-    const all = await this.ctx.redis.hgetall(this.ctx.keys.round(ref.checkId, ref.round));
-    return parseOutcomes(Object.entries(all).flat());
+    const book = await this.ctx.redis.hget(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
+    return parseBook(book === null || book === '~' ? '' : book.slice(1));
+  }
+
+  /**
+   * Queues, on a pipeline of the caller's, forgetting the books of rounds claimed but not applied
+   * (their check paused, or no vantage counted): applying a round deletes its book, these would stay.
+   */
+  queueForget(pipeline: ChainableCommander, refs: readonly RoundRef[]): void {
+    for (const ref of refs) pipeline.hdel(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
   }
 }
 
-/** A reply of add-round-outcomes.lua: 0 late, 1 waiting, or `{2, vantage, outcome JSON, …}` complete. */
-function parseAdded(reply: 0 | 1 | [2, ...string[]]): Added {
-  if (Array.isArray(reply)) return { status: 'complete', outcomes: parseOutcomes(reply.slice(1) as string[]) };
+/** A reply of add-round-outcomes.lua: 0 late, 1 waiting, or `{2, book}` complete. */
+function parseAdded(reply: 0 | 1 | [2, string]): Added {
+  if (Array.isArray(reply)) return { status: 'complete', outcomes: parseBook(reply[1]) };
   return { status: reply === 1 ? 'waiting' : 'late' };
 }
 
-/** `vantage, outcome JSON, …` as a map; the claim marker is not an outcome. */
-function parseOutcomes(fields: readonly string[]): Map<string, RoundOutcome> {
+/** A round's book, `\n<vantage>\t<outcome JSON>…` (JSON escapes tabs and newlines), as a map. */
+export function parseBook(book: string): Map<string, RoundOutcome> {
   const out = new Map<string, RoundOutcome>();
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const vantage = fields[i] as string;
-    if (vantage !== '~claim') out.set(vantage, JSON.parse(fields[i + 1] as string) as RoundOutcome);
+  for (const entry of book.split('\n')) {
+    const tab = entry.indexOf('\t');
+    if (tab > 0) out.set(entry.slice(0, tab), JSON.parse(entry.slice(tab + 1)) as RoundOutcome);
   }
   return out;
+}
+
+/** The field of the check's latest hash that holds a round's book. */
+function bookField(round: number): string {
+  return `~b${round}`;
 }
 
 function memberOf(ref: RoundRef): string {

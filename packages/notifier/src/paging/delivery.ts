@@ -3,7 +3,13 @@ import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { JobQueue } from '../job-queue.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { countPage } from '../notifier-metrics.js';
-import { type ChannelTarget, type Page, type PageAction, PermanentDeliveryError } from './channels/channel.js';
+import {
+  type ChannelTarget,
+  type Page,
+  type PageAction,
+  PermanentDeliveryError,
+  RetryLaterError,
+} from './channels/channel.js';
 import { sendPage } from './channels/registry.js';
 import { type Destination, destinationKey, resolveDestination } from './destinations.js';
 import { type AttemptStart, type OpenAttempt, PageAttempts } from './page-attempts.js';
@@ -53,6 +59,15 @@ type DeliveryContext = Pick<
 type ResolvedDestination = NonNullable<ReturnType<typeof resolveDestination>>;
 
 const SENT_TTL_S = 30 * 86_400;
+/** The longest a provider's `Retry-After` may hold a page back. */
+const RETRY_AFTER_MAX_MS = 15 * 60_000;
+
+/** Exponential backoff, stretched to the provider's `Retry-After` when it gave one. */
+export function retryDelay(attemptsMade: number, baseMs: number, err?: Error): number {
+  const exponential = 2 ** Math.max(0, attemptsMade - 1) * baseMs;
+  const asked = err instanceof RetryLaterError ? Math.min(err.retryAfterMs, RETRY_AFTER_MAX_MS) : 0;
+  return Math.max(exponential, asked);
+}
 
 function attemptIdOf(start: AttemptStart): string {
   return 'attemptId' in start ? start.attemptId : '';
@@ -108,6 +123,7 @@ export class Deliveries {
         stalledInterval: Math.max(500, Math.floor(takeoverAfter / 2)),
         maxStalledCount: 3,
       },
+      backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, ctx.settings.delivery.backoff, err),
     });
     this.jobs.worker.on('failed', (job, err) => void this.onFailed(job, err));
   }
@@ -130,7 +146,7 @@ export class Deliveries {
     await this.queue.add(job.action, job, {
       jobId: dedupKey(job),
       attempts,
-      backoff: { type: 'exponential', delay: backoff },
+      backoff: { type: 'retry-after', delay: backoff },
       removeOnComplete: { age: SENT_TTL_S },
       removeOnFail: { age: SENT_TTL_S },
     });

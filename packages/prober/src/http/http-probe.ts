@@ -53,6 +53,7 @@ export async function probeHttp(spec: HttpSpec, ctx: ProbeContext): Promise<Http
 }
 
 async function probeEveryAddress(spec: HttpSpec, ctx: ProbeContext): Promise<HttpProbeOutcome> {
+  ctx.shareSignal();
   const trace = new ProbeTrace();
   const hostname = unbracket(new URL(spec.url).hostname);
   let addresses: string[];

@@ -8,13 +8,10 @@ export class HostLimiter {
 
   constructor(private readonly perHost: number) {}
 
-  async run<T>(host: string, task: () => Promise<T>): Promise<T> {
-    await this.acquire(host);
-    try {
-      return await task();
-    } finally {
-      this.release(host);
-    }
+  run<T>(host: string, task: () => Promise<T>): Promise<T> {
+    // A free place is taken at once: awaiting an already settled promise costs every probe a turn.
+    if (this.tryAcquire(host)) return this.holding(host, task);
+    return this.queue(host).then(() => this.holding(host, task));
   }
 
   /** Probes running now against `host` (for tests and metrics). */
@@ -22,12 +19,23 @@ export class HostLimiter {
     return this.active.get(host) ?? 0;
   }
 
-  private acquire(host: string): Promise<void> {
-    const count = this.active.get(host) ?? 0;
-    if (count < this.perHost) {
-      this.active.set(host, count + 1);
-      return Promise.resolve();
+  private async holding<T>(host: string, task: () => Promise<T>): Promise<T> {
+    try {
+      return await task();
+    } finally {
+      this.release(host);
     }
+  }
+
+  private tryAcquire(host: string): boolean {
+    const count = this.active.get(host) ?? 0;
+    if (count >= this.perHost) return false;
+    this.active.set(host, count + 1);
+    return true;
+  }
+
+  /** Resolves once a finishing task hands this caller its place. */
+  private queue(host: string): Promise<void> {
     return new Promise((resolve) => {
       const queue = this.waiting.get(host) ?? [];
       queue.push(resolve);

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { IncidentMember, TokenScope } from '@vigil/core';
+import { type IncidentMember, pushoverCallbackSignature, type TokenScope } from '@vigil/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webRoutes } from '../app.js';
@@ -54,6 +54,12 @@ const MATRIX_CONFIG = {
     { id: 'ops-lb', component: 'lb', http: { url: 'https://lb.example.com/health?api_key=s3cret' } },
   ],
 };
+
+/** The signed callback URL a Pushover page of episode 1 carries (signed with `testWebApp`'s secret). */
+function pushoverCallbackUrl(incidentId: string, by = 'Ana'): string {
+  const sig = pushoverCallbackSignature('test-secret-0123456789abcdef', { incidentId, episode: 1, by });
+  return `/integrations/pushover/callback?${new URLSearchParams({ incident: incidentId, episode: '1', by, sig })}`;
+}
 
 function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<string, Cell> {
   const check = `/api/v1/checks/${a.checkId}`;
@@ -151,6 +157,7 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
       payload: { update_id: 1 },
       expect: PROVIDER_ONLY,
     },
+    'POST /integrations/pushover/callback': { url: pushoverCallbackUrl(a.incidentId), payload: { receipt: 'r1' } },
     'GET /healthz': { url: '/healthz' },
     'GET /readyz': { url: '/readyz' },
     'GET /api/v1/openapi.json': { url: '/api/v1/openapi.json' },

@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
+import { pushoverCallbackSignature } from '@vigil/core';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { webRoutes } from '../app.js';
+import { FUZZ_INBOUND_CHANNELS, inboundRequests } from '../integrations/fuzz-inbound.js';
 import { dumpPrefix, readPrefix, restorePrefix, seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
 import type { Route } from './route.js';
 
@@ -16,6 +18,7 @@ import type { Route } from './route.js';
 /** The test config plus a schedule, so on-call lookups at fuzzed times have rotations to walk. */
 const FUZZ_CONFIG = {
   ...TEST_CONFIG,
+  channels: FUZZ_INBOUND_CHANNELS,
   people: [...TEST_CONFIG.people, { id: 'bo', name: 'Bo', email: 'bo@example.com' }],
   schedules: [
     {
@@ -79,6 +82,7 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'PUT /api/v1/checks/:id': DNS_CHECK,
   'PATCH /api/v1/checks/:id': { interval: '2m', tags: ['patched'], http: { expect: { status: ['200'] } } },
   'POST /api/v1/incidents/:id/ack': {},
+  'POST /integrations/pushover/callback': { receipt: 'rLqVuqTRh62UzxtmqiaLzQmVcPgiCy', acknowledged: '1' },
   'POST /api/v1/incidents/:id/updates': { status: 'identified', message: 'The pool is exhausted.' },
   'PATCH /api/v1/incidents/:id': { status: 'monitoring', message: 'Watching.' },
   'POST /api/v1/incidents/:id/resolve': { message: 'Fixed.' },
@@ -101,6 +105,16 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
     rateLimit: { max: 10, per: '1m' },
   },
   'PATCH /api/v1/tokens/:id': { name: 'renamed', quota: { checks: 5 }, rateLimit: { max: 10, per: '1m' } },
+};
+
+/** A query each route that requires one accepts: the signed reference of a Pushover callback URL. */
+const VALID_QUERIES: Record<string, string> = {
+  'POST /integrations/pushover/callback': new URLSearchParams({
+    incident: a.incidentId,
+    episode: '1',
+    by: 'Ana',
+    sig: pushoverCallbackSignature('test-secret-0123456789abcdef', { incidentId: a.incidentId, episode: 1, by: 'Ana' }),
+  }).toString(),
 };
 
 /** The id of a seeded resource for each parameterised path, so handlers run past their 404. */
@@ -382,7 +396,10 @@ function requests(definition: Route): fc.Arbitrary<Sent> {
       ? fc.oneof({ weight: 3, arbitrary: fc.constant(validParam(definition.url)) }, { weight: 2, arbitrary: junkParam })
       : fc.constant(undefined),
     query: definition.query
-      ? fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: queries(queryKeys(definition)) })
+      ? fc.oneof(
+          { weight: 1, arbitrary: fc.constant(VALID_QUERIES[key] ?? '') },
+          { weight: 4, arbitrary: queries(queryKeys(definition)) },
+        )
       : fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queries([]) }),
     body: definition.body ? bodies(VALID_BODIES[key]) : fc.constant(undefined),
     contentType,
@@ -408,7 +425,7 @@ describe('fuzzing every route', () => {
       const response = await send(definition, {
         caller: 'admin',
         param: definition.url.includes(':') ? validParam(definition.url) : undefined,
-        query: '',
+        query: VALID_QUERIES[key] ?? '',
         body: JSON.stringify(body),
         contentType: 'application/json',
       });
@@ -469,6 +486,29 @@ describe('fuzzing the ping routes', () => {
         const parsed = errorBody.safeParse(response.json());
         expect(parsed.success ? [] : parsed.error.issues, said).toEqual([]);
         expect(await pingSnapshot(), `a refused ping changed Redis: ${said}`).toEqual(before);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('fuzzing the inbound integration routes', () => {
+  it('no 5xx, errors in the API shape, no stack traces; a refused request changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(inboundRequests(a.incidentId, t.clock.now()), async (sent) => {
+        const before = await readPrefix(t.ctx);
+        const response = await t.app.inject(sent);
+        const said = `POST ${sent.url} → ${response.statusCode} ${response.body.slice(0, 300)}`;
+        expect(response.statusCode, said).toBeLessThan(500);
+        expect(stackLeak(response.body, String(sent.payload ?? '')), said).toBeUndefined();
+        if (response.statusCode < 400) {
+          await restorePrefix(t.ctx, seeded);
+          return;
+        }
+        expect(response.headers['content-type'], said).toMatch(/^application\/json/);
+        const parsed = errorBody.safeParse(response.json());
+        expect(parsed.success ? [] : parsed.error.issues, said).toEqual([]);
+        expect(await readPrefix(t.ctx), `a refused request changed Redis: ${said}`).toEqual(before);
       }),
       { numRuns: 300 },
     );

@@ -15,6 +15,9 @@ import {
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 
+const PUSHOVER_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
+const PUSHOVER_USER = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';
+
 /** One channel of each kind as written in vigil.yaml, and the target its pages go to. */
 const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: ChannelTarget }> = {
   email: {
@@ -51,6 +54,42 @@ const SAMPLES: Record<ChannelKind, { input: Record<string, unknown>; target: Cha
     input: { telegram: { botToken: BOT_TOKEN, chatId: -1001234567890 } },
     target: { kind: 'telegram', botToken: BOT_TOKEN, chatId: '-1001234567890', apiBase: 'https://api.telegram.org' },
   },
+  teams: {
+    input: {
+      teams: { webhookUrl: 'https://prod.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke' },
+    },
+    target: {
+      kind: 'teams',
+      webhookUrl: 'https://prod.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke',
+    },
+  },
+  discord: {
+    input: { discord: { webhookUrl: 'https://discord.com/api/webhooks/1/tok' } },
+    target: { kind: 'discord', webhookUrl: 'https://discord.com/api/webhooks/1/tok' },
+  },
+  mattermost: {
+    input: { mattermost: { webhookUrl: 'https://chat.example.com/hooks/xyz' } },
+    target: { kind: 'mattermost', webhookUrl: 'https://chat.example.com/hooks/xyz', flavour: 'mattermost' },
+  },
+  ntfy: {
+    input: { ntfy: { topic: 'ops-pages' } },
+    target: { kind: 'ntfy', server: 'https://ntfy.sh', topic: 'ops-pages' },
+  },
+  pushover: {
+    input: { pushover: { token: PUSHOVER_TOKEN, user: PUSHOVER_USER } },
+    target: {
+      kind: 'pushover',
+      token: PUSHOVER_TOKEN,
+      user: PUSHOVER_USER,
+      retry: 60,
+      expire: 3600,
+      apiBase: 'https://api.pushover.net',
+    },
+  },
+  opsgenie: {
+    input: { opsgenie: { apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889' } },
+    target: { kind: 'opsgenie', apiKey: 'eb243592-faa2-4ba2-a551q-1afdf565c889', apiBase: 'https://api.opsgenie.com' },
+  },
 };
 
 describe('channel kinds', () => {
@@ -72,20 +111,20 @@ describe('channel kinds', () => {
   it('refuses a channel of two kinds or none, naming the kinds', () => {
     for (const input of [{ ...SAMPLES.email.input, ...SAMPLES.slack.input }, {}]) {
       const result = channelSchema.safeParse({ id: 'ops', ...input });
-      expect(result.error?.issues[0]?.message).toBe(
-        'expected exactly one of email, webhook, slack, pagerduty, twilio, telegram',
-      );
+      expect(result.error?.issues[0]?.message).toBe(`expected exactly one of ${CHANNEL_KINDS.join(', ')}`);
     }
   });
 
   it('pages people by the kinds whose module writes a contact, email first', () => {
-    expect(CONTACT_KINDS).toEqual(['email', 'webhook', 'twilio', 'telegram']);
+    expect(CONTACT_KINDS).toEqual(['email', 'webhook', 'twilio', 'telegram', 'ntfy', 'pushover']);
     const person = personSchema.parse({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
     expect(person).toEqual({ id: 'ana', name: 'Ana', webhook: 'https://hooks.example.com/ana' });
     const bad = personSchema.safeParse({ id: 'bo', name: 'Bo', contact: ['slack'] });
     expect(bad.error?.issues.map((issue) => issue.path.join('.'))).toContain('contact.0');
     const none = personSchema.safeParse({ id: 'cy', name: 'Cy' });
-    expect(none.error?.issues[0]?.message).toBe('expected at least one of email or webhook or phone or telegram');
+    expect(none.error?.issues[0]?.message).toBe(
+      'expected at least one of email or webhook or phone or telegram or ntfy or pushover',
+    );
   });
 
   it("reads a person's phone (E.164) and telegram chat, and contact lists that name them", () => {
@@ -167,8 +206,47 @@ describe('channel kinds', () => {
       thrown = err;
     }
     expect(isVigilError(thrown, 'CONFIG_INVALID')).toBe(true);
-    expect((thrown as Error).message).toBe(
-      'channel ops: expected exactly one of email, webhook, slack, pagerduty, twilio, telegram',
-    );
+    expect((thrown as Error).message).toBe(`channel ops: expected exactly one of ${CHANNEL_KINDS.join(', ')}`);
+  });
+});
+
+describe('chat and push channel kinds', () => {
+  it('reads a self-hosted ntfy server with a token, and refuses a topic ntfy would not take', () => {
+    const channel = channelSchema.parse({
+      id: 'push',
+      ntfy: { server: 'https://ntfy.example.com/', topic: 'ops', token: 'tk_abc' },
+    });
+    expect(channelTarget(channel)).toEqual({
+      kind: 'ntfy',
+      server: 'https://ntfy.example.com',
+      topic: 'ops',
+      token: 'tk_abc',
+    });
+    const bad = channelSchema.safeParse({ id: 'push', ntfy: { topic: 'ops/../admin' } });
+    expect(bad.error?.issues[0]?.path.join('.')).toBe('ntfy.topic');
+  });
+
+  it('keeps Pushover emergency retry and expire within what Pushover accepts', () => {
+    const token = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
+    const user = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';
+    for (const [field, value] of [
+      ['retry', 29],
+      ['expire', 10_801],
+    ] as const) {
+      const bad = channelSchema.safeParse({ id: 'po', pushover: { token, user, [field]: value } });
+      expect(bad.error?.issues[0]?.path.join('.')).toBe(`pushover.${field}`);
+    }
+  });
+
+  it('reads a person’s ntfy topic and Pushover key as contacts', () => {
+    const person = personSchema.parse({
+      id: 'ana',
+      name: 'Ana',
+      ntfy: 'ana-pages',
+      pushover: { token: 'azGDORePK8gMaC0QOYAMyEEuzJnyUi', user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG' },
+      contact: ['pushover', 'ntfy'],
+    });
+    expect(person.contact).toEqual(['pushover', 'ntfy']);
+    expect(CONTACT_KINDS).toEqual(expect.arrayContaining(['ntfy', 'pushover']));
   });
 });

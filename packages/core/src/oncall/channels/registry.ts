@@ -1,14 +1,33 @@
 import type { z } from 'zod';
 import type { ChannelKindModule } from './channel-kind.js';
+import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
+import { mattermostChannel } from './mattermost.js';
+import { ntfyChannel } from './ntfy.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
+import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
+import { teamsChannel } from './teams.js';
 import { telegramChannel } from './telegram.js';
 import { twilioChannel } from './twilio.js';
 import { webhookChannel } from './webhook.js';
 
 /** Every kind of paging channel, in the order help texts and errors list them. */
-export const CHANNEL_KINDS = ['email', 'webhook', 'slack', 'pagerduty', 'twilio', 'telegram'] as const;
+export const CHANNEL_KINDS = [
+  'email',
+  'webhook',
+  'slack',
+  'pagerduty',
+  'twilio',
+  'telegram',
+  'teams',
+  'discord',
+  'mattermost',
+  'ntfy',
+  'pushover',
+  'opsgenie',
+] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /**
@@ -22,6 +41,12 @@ export const channelKinds = {
   pagerduty: pagerDutyChannel,
   twilio: twilioChannel,
   telegram: telegramChannel,
+  teams: teamsChannel,
+  discord: discordChannel,
+  mattermost: mattermostChannel,
+  ntfy: ntfyChannel,
+  pushover: pushoverChannel,
+  opsgenie: opsgenieChannel,
 } satisfies Record<ChannelKind, ChannelKindModule>;
 
 /** A kind's settings with defaults applied (`{ to: string[] }` for `email`). */

@@ -3,30 +3,43 @@
   round): keeps the newest round as the vantage's latest and writes the result into the check's
   history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
   message); a late one, older than its vantage's latest, also a GETRANGE of the ring's newest entries.
+  A result given its round outcome is also booked for the evaluator, in the same HMGET and HSET
+  (includes/book-outcome.lua): its round's book is a field of the same latest hash.
 
   Input:
-    KEYS[1] the first result's latest hash: `<vantage>` → latest ProbeResult JSON without checkId
+    KEYS[1] pending rounds of the results' shard: zset of `<check>|<round>` by deadline
+    KEYS[2] the first result's latest hash: `<vantage>` → latest ProbeResult JSON without checkId
       and vantage, `<vantage>:round` → its round, `<vantage>:i` → `index|slot`: the vantage's index in
       history entries and the message slot it used last, `~n` → the last index given; the ring's
       `~w` entries written and `~r` → `cap|base`; `~m<slot>` → `<entry>|<message>`, `~mn` → the slot
       used last; `~x` when some vantage's results went to the list as JSON (index > 15: kept with the
-      ring, late ones too)
-    KEYS[2…] then its history ring (string of 10-byte entries, see history-ring.ts) and its history
-      list (packed or JSON entries from before the ring: read until the ring is full, then deleted);
-      then the same three keys for each further result, in turn
+      ring, late ones too); `~b<round>` the round's book and `~a` the last round applied (see
+      includes/book-outcome.lua)
+    KEYS[3…] then its history ring (string of 10-byte entries, see history-ring.ts), its history
+      list (packed or JSON entries from before the ring: read until the ring is full, then deleted)
+      and its check's state hash (read only to book, while the latest hash has no `~a`); then the
+      same four keys for each further result, in turn
 
     ARGV[1] history length cap
-    ARGV[2…] for each result in turn, seven: vantage; round (epoch ms); remember window (ms); latest
+    ARGV[2…] for each result in turn, eleven: vantage; round (epoch ms); remember window (ms); latest
       JSON; the entry's outcome bytes (5, from history-ring.ts); its message for history ('' for
-      none); how many of the ring's newest entries a late result's duplicate may be among
+      none); how many of the ring's newest entries a late result's duplicate may be among; then to
+      book it, its RoundOutcome JSON ('' not to book it), the round's deadline (epoch ms), vantages
+      expected and pending member `<check>|<round>`
 
   Output:
     One reply per result, in order:
-    0 a duplicate, nothing recorded
+    0 a duplicate, nothing recorded (nor booked)
     1 recorded, and the vantage's latest now
     2 recorded, but older than the vantage's latest
+    and for a result booked: the same when its round was decided already; + 3 when its round waits
+    for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
+    outcome of the round as `\n<vantage>\t<outcome JSON>…`
 ]]
-if not KEYS[1] or #KEYS % 3 ~= 0 then return redis.error_reply('expected three keys per result') end
+--- @include "includes/book-outcome"
+
+if not KEYS[2] or #KEYS % 4 ~= 1 then return redis.error_reply('expected the pending rounds, then four keys per result') end
+local pendingKey = KEYS[1]
 local cap = tonumber(ARGV[1])
 local ENTRY = 10
 local SLOTS = 7
@@ -109,12 +122,15 @@ local function inRing(ringKey, count, delta, index, look)
   return false
 end
 
-local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs, json, outcome, message, look)
+-- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
+local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, rememberMs, json, outcome, message, look,
+    outcomeJson, deadline, expected, member)
   local round = tonumber(roundArg)
+  local bookField = outcomeJson ~= '' and '~b' .. roundArg
   local roundField, indexField = vantage .. ':round', vantage .. ':i'
   -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`, the last
-  -- vantage index given and the last message slot used.
-  local f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~n', '~mn')
+  -- vantage index given and the last message slot used; the last round applied and this one's book.
+  local f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~n', '~mn', '~a', bookField or '~a')
   local latestRound = tonumber(f[1])
   local index, lastSlot = nil, nil
   if f[2] then
@@ -153,6 +169,10 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
       end
       reply = 2
     end
+    local booked, book = nil, nil
+    if bookField then
+      booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, expected, member)
+    end
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
     set = set or {}
@@ -168,8 +188,12 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
       set[#set + 1] = indexField
       set[#set + 1] = index
     end
+    if book then
+      set[#set + 1] = bookField
+      set[#set + 1] = book
+    end
     redis.call('HSET', latestKey, unpack(set))
-    return reply
+    return reply, booked
   end
 
   if not base then
@@ -199,6 +223,10 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
       end
       reply = 2
     end
+  end
+  local booked, book = nil, nil
+  if bookField then
+    booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, expected, member)
   end
 
   if delta >= 0 then
@@ -235,20 +263,28 @@ local function record(latestKey, ringKey, listKey, vantage, roundArg, rememberMs
     set[#set + 1] = '~r'
     set[#set + 1] = cap .. '|' .. string.format('%d', base)
   end
+  -- The round's book in the same HSET: a table a result costs Lua more than the branches.
   if reply == 1 then
-    redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count)
+    if book then redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count, bookField, book)
+    else redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count) end
+  elseif book then
+    redis.call('HSET', latestKey, '~w', count, bookField, book)
   else
     redis.call('HSET', latestKey, '~w', count)
   end
   if set then redis.call('HSET', latestKey, unpack(set)) end
-  return reply
+  return reply, booked
 end
 
 local replies = {}
-for i = 0, #KEYS / 3 - 1 do
-  local k = 3 * i
-  local a = 1 + 7 * i
-  replies[i + 1] = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]),
-    ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], tonumber(ARGV[a + 7]))
+for i = 0, (#KEYS - 1) / 4 - 1 do
+  local k = 1 + 4 * i
+  local a = 1 + 11 * i
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2],
+    tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], tonumber(ARGV[a + 7]), ARGV[a + 8], ARGV[a + 9],
+    tonumber(ARGV[a + 10]), ARGV[a + 11])
+  if not booked or booked == 0 then replies[i + 1] = reply
+  elseif booked == 1 then replies[i + 1] = reply + 3
+  else replies[i + 1] = { reply, booked[2] } end
 end
 return replies

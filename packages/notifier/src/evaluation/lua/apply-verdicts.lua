@@ -3,13 +3,15 @@
   exactly once. A change of whether a check is alerting is also written to the transitions outbox
   the incident side drains, in the same step, so a crash between the two loses nothing. Each
   applied round is counted once in its UTC day and hour verdict buckets (uptime), and its round book
-  is deleted: from now on the state's `lastRound` turns its late outcomes away.
+  (a field of the check's latest hash) is deleted: from now on the state's `lastRound`, and its copy
+  `~a` in the latest hash (what add-round-outcomes.lua reads), turn its late outcomes away.
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
     KEYS[2…] for each round in turn: its check's state hash, then its verdicts by UTC day and by UTC
       hour (hashes: days / hours since the epoch → the three counts packed in one integer, ok + 2^20 ×
-      degraded + 2^40 × fail; see core's results/uptime.ts), then its round book (hash)
+      degraded + 2^40 × fail; see core's results/uptime.ts), then its latest hash (`~b<round>`, the
+      round's book; `~a`, the last round applied)
 
     ARGV[1] now, epoch ms
     ARGV[2] how long the day counts are kept, s (whole days)
@@ -59,12 +61,14 @@ local function set(fields, cleared, name, value, before)
   end
 end
 
-local function apply(stateKey, dayKey, hourKey, bookKey, round, v, conf, checkId, detailJson, alertOn)
+local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, checkId, detailJson, alertOn)
+  local round = tonumber(roundArg)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
     'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
+  redis.call('HDEL', latestKey, '~b' .. roundArg)
   if round <= tonumber(f[1] or '-1') then return {} end
-  redis.call('DEL', bookKey)
+  redis.call('HSET', latestKey, '~a', roundArg)
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
   if state == 'unknown' and f[17] and alerting(f[17], alertOn) then state = f[17] end
@@ -154,7 +158,7 @@ local replies = {}
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local a = 3 + 6 * i
   local k = 1 + 4 * i
-  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], tonumber(ARGV[a + 1]), ARGV[a + 2],
+  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2],
     tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
 end
 return replies

@@ -3,26 +3,23 @@
 
   Input:
     KEYS[1] pending rounds: zset of `<check>|<round>` by deadline
-    KEYS[2] the round's hash
+    KEYS[2] the round's check's latest hash, which holds the round's book (see add-round-outcomes.lua)
 
     ARGV[1] pending member, `<check>|<round>`
+    ARGV[2] the book's field, `~b<round>`
 
   Output:
-    {vantage, outcome JSON, …}: every outcome of the round, when this caller claimed it
+    The book, `\n<vantage>\t<outcome JSON>…` ('' when it holds none), when this caller claimed it
     0 when another caller had it
 ]]
 local pendingKey = KEYS[1]
-local roundKey = KEYS[2]
+local latestKey = KEYS[2]
 local member = ARGV[1]
+local field = ARGV[2]
 
 if redis.call('ZREM', pendingKey, member) == 0 then return 0 end
-if redis.call('HSETNX', roundKey, '~claim', '1') == 0 then return 0 end
-local all = redis.call('HGETALL', roundKey)
-local outcomes = {}
-for i = 1, #all, 2 do
-  if all[i] ~= '~claim' then
-    table.insert(outcomes, all[i])
-    table.insert(outcomes, all[i + 1])
-  end
-end
-return outcomes
+local book = redis.call('HGET', latestKey, field)
+if book == '~' then return 0 end
+if not book then return '' end
+redis.call('HSET', latestKey, field, '~')
+return string.sub(book, 2)

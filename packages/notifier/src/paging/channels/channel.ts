@@ -1,4 +1,13 @@
-import type { ChannelConfig, ChannelKind, ChannelSettings, Clock, Incident, Logger, Person } from '@vigil/core';
+import type {
+  ChannelConfig,
+  ChannelKind,
+  ChannelSettings,
+  Clock,
+  Incident,
+  Logger,
+  Person,
+  RoleContext,
+} from '@vigil/core';
 
 export type { ChannelTarget } from '@vigil/core';
 
@@ -47,6 +56,8 @@ export interface ChannelContext {
   outboxDir: string;
   /** The From address of pages. */
   from: string;
+  /** Where channels keep what they must find again (Slack app messages to update in place). */
+  store?: Pick<RoleContext, 'redis' | 'keys'>;
 }
 
 /** A channel sends one page; it throws on failure (`PermanentDeliveryError` when retrying is useless). */
@@ -79,4 +90,15 @@ export interface ChannelModule<K extends ChannelKind> {
 /** A delivery that will fail the same way however often it is retried (a 4xx, a refused address). */
 export class PermanentDeliveryError extends Error {
   override readonly name = 'PermanentDeliveryError';
+}
+
+/** A delivery the provider asked to retry no sooner than `retryAfterMs` (HTTP 429 `Retry-After`, Slack's `ratelimited`). */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
 }

@@ -1,10 +1,14 @@
 import type { Logger } from '@vigil/core';
-import { type Page, PermanentDeliveryError } from './channel.js';
+import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
 
 /** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Slack answers failures with a short token (`no_service`); more than this is not a token and is not read. */
 const TOKEN_BYTES = 128;
+/** A 429's body is read this far for `retry_after` (Discord, Telegram); the rest is not. */
+const LIMITED_BODY_BYTES = 2048;
+/** A Retry-After longer than this is not honoured as such: BullMQ's backoff and attempts still bound a page. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /** Settings shared by the channels that POST to a URL. */
 export interface HttpChannelOptions {
@@ -45,9 +49,49 @@ export async function postJson(post: JsonPost): Promise<number> {
     throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
   }
   const ok = response.status >= 200 && response.status < 300;
-  const token = await finishBody(response, post.explainWithToken === true && !ok);
+  const limited = response.status === 429;
+  const text = await finishBody(
+    response,
+    limited ? LIMITED_BODY_BYTES : post.explainWithToken && !ok ? TOKEN_BYTES : 0,
+  );
   if (ok) return response.status;
-  throw statusError(where, response.status, token);
+  const token = post.explainWithToken && text !== undefined ? tokenOf(text) : undefined;
+  const error = statusError(where, response.status, token);
+  const retryAfterMs = limited ? retryAfter(response.headers.get('retry-after'), Date.now(), text) : undefined;
+  if (retryAfterMs === undefined) throw error;
+  throw new RetryLaterError(`${error.message} (retry after ${Math.ceil(retryAfterMs / 1000)}s)`, retryAfterMs);
+}
+
+/**
+ * When a 429 says to retry, in ms from `now`: the `Retry-After` header (delay-seconds or an HTTP
+ * date), else a JSON body's `retry_after` in seconds (Discord's, Telegram's under `parameters`).
+ * Undefined when neither is readable; capped at an hour.
+ */
+export function retryAfter(header: string | null, now: number, body?: string): number | undefined {
+  const ms = headerRetryAfter(header, now) ?? bodyRetryAfter(body);
+  return ms === undefined ? undefined : Math.min(Math.max(0, Math.ceil(ms)), MAX_RETRY_AFTER_MS);
+}
+
+function headerRetryAfter(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d{1,7}(\.\d+)?$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : at - now;
+}
+
+function bodyRetryAfter(body: string | undefined): number | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const parameters = 'parameters' in parsed ? parsed.parameters : undefined;
+    const nested = typeof parameters === 'object' && parameters !== null ? parameters : {};
+    const value =
+      'retry_after' in parsed ? parsed.retry_after : 'retry_after' in nested ? nested.retry_after : undefined;
+    return typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a failed status is worth retrying: the receiver is busy, limiting us, or broken for now. */
@@ -104,12 +148,12 @@ function errorCode(err: unknown): string | undefined {
   return typeof err.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(err.code) ? err.code : undefined;
 }
 
-/** Releases the connection; when asked, returns the body if it is one short word. */
-async function finishBody(response: Response, wantToken: boolean): Promise<string | undefined> {
+/** Releases the connection; when asked, returns up to `maxBytes` of the body. */
+async function finishBody(response: Response, maxBytes: number): Promise<string | undefined> {
   const body = response.body;
   if (!body) return undefined;
   // Not awaited: a cancel may settle only when the peer closes, and the page is already decided.
-  if (!wantToken) {
+  if (maxBytes <= 0) {
     body.cancel().catch(() => {});
     return undefined;
   }
@@ -117,7 +161,7 @@ async function finishBody(response: Response, wantToken: boolean): Promise<strin
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    while (size < TOKEN_BYTES) {
+    while (size < maxBytes) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
@@ -128,6 +172,11 @@ async function finishBody(response: Response, wantToken: boolean): Promise<strin
   } finally {
     reader.cancel().catch(() => {});
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  return /^[a-z][a-z0-9_.-]{0,63}$/i.test(text) ? text : undefined;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The body if it is one short word (Slack's `no_service`): anything longer is not quoted in errors. */
+function tokenOf(body: string): string | undefined {
+  const text = body.trim();
+  return text.length <= TOKEN_BYTES && /^[a-z][a-z0-9_.-]{0,63}$/i.test(text) ? text : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Incident } from '@vigil/core';
+import { episodeKey, type Incident } from '@vigil/core';
 import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from './channel.js';
 import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
 import {
@@ -53,7 +53,7 @@ export interface PagerDutyEvent {
  * resolve all land on it. (Vigil's own dedup key is per delivery, which would open an alert per page.)
  */
 export function pagerDutyDedupKey(incident: Pick<Incident, 'id' | 'episode'>): string {
-  return `vigil-${incident.id}-${incident.episode}`;
+  return episodeKey({ incidentId: incident.id, episode: incident.episode });
 }
 
 /** Vigil's severities on PagerDuty's scale. */

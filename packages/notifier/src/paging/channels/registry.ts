@@ -15,9 +15,15 @@ import type {
   ChannelTargets,
   Page,
 } from './channel.js';
+import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
+import { mattermostChannel } from './mattermost.js';
+import { ntfyChannel } from './ntfy.js';
+import { opsgenieChannel } from './opsgenie.js';
 import { pagerDutyChannel } from './pagerduty.js';
+import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
+import { teamsChannel } from './teams.js';
 import { telegramChannel } from './telegram.js';
 import { twilioChannel } from './twilio.js';
 import { webhookChannel } from './webhook.js';
@@ -41,6 +47,12 @@ export const channelModules = {
   pagerduty: pagerDutyChannel,
   twilio: twilioChannel,
   telegram: telegramChannel,
+  teams: teamsChannel,
+  discord: discordChannel,
+  mattermost: mattermostChannel,
+  ntfy: ntfyChannel,
+  pushover: pushoverChannel,
+  opsgenie: opsgenieChannel,
 } satisfies { [K in ChannelKind]: ModuleOf<K> };
 
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */

@@ -13,28 +13,16 @@ import {
   truncate,
   vantagesSummary,
 } from './page-content.js';
+import { sendSlackApp } from './slack-app.js';
+import type { MrkdwnText, SlackBlock, SlackMessage } from './slack-blocks.js';
+
+export type { SlackBlock, SlackButton, SlackMessage } from './slack-blocks.js';
 
 /** A Slack message lists fewer checks than an email: it is read on a phone lock screen. */
 const SLACK_MEMBER_LIMIT = 10;
 /** Slack's limits on a section's text and on one field. */
 const SECTION_TEXT_MAX = 3000;
 const FIELD_TEXT_MAX = 2000;
-
-interface MrkdwnText {
-  type: 'mrkdwn';
-  text: string;
-}
-
-/** The Block Kit subset Vigil sends. */
-export type SlackBlock =
-  | { type: 'section'; text: MrkdwnText; fields?: MrkdwnText[] }
-  | { type: 'context'; elements: MrkdwnText[] };
-
-/** An incoming-webhook message: `text` is the notification and fallback, `blocks` what the channel shows. */
-export interface SlackMessage {
-  text: string;
-  blocks: SlackBlock[];
-}
 
 /**
  * Escapes Slack's mrkdwn control characters, so a check named `<!channel>` cannot ping a whole
@@ -45,24 +33,31 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /** The Slack message for a page: summary, key fields, the checks, and the ack and status links. */
-export function slackMessage(page: Page): SlackMessage {
+export function slackMessage(page: Page, options: { ackLink?: boolean } = {}): SlackMessage {
   const subject = escapeMrkdwn(pageSubject(page));
   const title = escapeMrkdwn(oneLine(page.incident.title));
   const blocks: SlackBlock[] = [
     { type: 'section', text: mrkdwn(`*${subject}*\n${title}`), fields: slackFields(page) },
     { type: 'section', text: mrkdwn(truncate(memberList(page), SECTION_TEXT_MAX)) },
   ];
-  const links = slackLinks(page);
+  const links = slackLinks(page, options.ackLink ?? true);
   if (links) blocks.push({ type: 'context', elements: [mrkdwn(links)] });
   return { text: subject, blocks };
 }
 
-/** Posts to a Slack incoming webhook; Slack's error token (`no_service`, `invalid_payload`) goes into the error. */
+/**
+ * Posts to a Slack incoming webhook (Slack's error token, `no_service`, goes into the error) or, in app
+ * mode, through the Web API with buttons (`slack-app.ts`).
+ */
 export function createSlackChannel(ctx: ChannelContext, options: HttpChannelOptions = {}): Channel<'slack'> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
     kind: 'slack',
     async send(page, target) {
+      if ('botToken' in target) {
+        // The buttons acknowledge: the message keeps the incident and status links only.
+        return sendSlackApp(ctx, { page, target, message: slackMessage(page, { ackLink: false }), timeoutMs });
+      }
       const body = JSON.stringify(slackMessage(page));
       const status = await postJson({
         channel: 'slack',
@@ -110,9 +105,9 @@ function memberList(page: Page): string {
   return lines.join('\n');
 }
 
-function slackLinks(page: Page): string | undefined {
+function slackLinks(page: Page, ackLink: boolean): string | undefined {
   const links: [string, string | undefined][] = [
-    ['Acknowledge', page.links.ack],
+    ['Acknowledge', ackLink ? page.links.ack : undefined],
     ['Incident', page.links.incident],
     ['Status page', page.links.statusPage],
   ];
@@ -125,5 +120,8 @@ function linkUrl(url: string): string {
   return url.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E');
 }
 
-/** Slack: 408, 429 and 5xx retry; other 4xx (`no_service`, `invalid_payload`) and redirects are permanent. */
+/**
+ * Slack: 408, 429 and 5xx retry; other 4xx (`no_service`, `invalid_payload`) and redirects are permanent;
+ * in app mode also `ok: false` with `ratelimited` retries, `invalid_auth`, `channel_not_found` are permanent.
+ */
 export const slackChannel = { kind: 'slack', create: createSlackChannel } satisfies ChannelModule<'slack'>;

@@ -143,13 +143,7 @@ export function telegramRoutes(ctx: WebContext): Route[] {
         const bot = verify(ctx, request);
         const callback = parseUpdate(request.body).callback_query;
         if (!callback) return { ok: true };
-        const fresh = await ctx.redis.set(
-          ctx.keys.inboundSeen(`telegram:${callback.id}`),
-          '1',
-          'PX',
-          SEEN_TTL_MS,
-          'NX',
-        );
+        const fresh = await ctx.redis.set(ctx.keys.inboundSeen('telegram', callback.id), '1', 'PX', SEEN_TTL_MS, 'NX');
         if (fresh !== 'OK') {
           ctx.log.info({ callback: callback.id }, 'telegram callback replayed: ignored');
           return { ok: true };

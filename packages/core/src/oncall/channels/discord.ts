@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { httpsUrlSchema } from '../../config/field-schemas.js';
+import type { ChannelKindModule } from './channel-kind.js';
+
+/** A Discord channel webhook (`https://discord.com/api/webhooks/<id>/<token>`); the URL is the credential. */
+export const discordChannelSchema = z.strictObject({ webhookUrl: httpsUrlSchema });
+
+export const discordChannel = {
+  summary: 'an embed through a Discord webhook (mentions never ping)',
+  schema: discordChannelSchema,
+} satisfies ChannelKindModule;

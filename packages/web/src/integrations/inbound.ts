@@ -1,0 +1,102 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type EpisodeRef, isVigilError } from '@vigil/core';
+import type { FastifyReply } from 'fastify';
+import { apiErrorBody } from '../api/api-error.js';
+import type { WebContext } from '../context.js';
+
+/** The providers that answer back into Vigil: each verifies its requests its own documented way. */
+export type Provider = 'slack' | 'pagerduty' | 'opsgenie';
+
+/** What a verified request asks: acknowledge, or resolve by hand (as `POST /api/v1/incidents/:id/resolve` does). */
+export type InboundAction = 'acknowledge' | 'resolve';
+
+export type InboundOutcome = 'acknowledged' | 'resolved' | 'already' | 'stale' | 'missing';
+
+/** Compares two secrets (or signatures) in constant time, whatever their lengths. */
+export function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+/**
+ * Marks a verified request as handled (SET NX for `ttlMs`); false when it already was: a replay. Only a
+ * request whose signature or secret checked out is marked, so a forger cannot burn a genuine one.
+ */
+export async function firstTime(
+  ctx: WebContext,
+  provider: Provider,
+  material: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const digest = createHash('sha256').update(material).digest('base64url');
+  const fresh = await ctx.redis.set(ctx.keys.inboundSeen(provider, digest), String(ctx.clock.now()), 'PX', ttlMs, 'NX');
+  return fresh === 'OK';
+}
+
+/**
+ * Refuses a request: nothing changed, one log line says why (never the body, a header or a secret),
+ * and the answer says as much as a caller without the secret may know.
+ */
+export function refuse(
+  ctx: WebContext,
+  reply: FastifyReply,
+  refusal: { provider: Provider; status: 401 | 403 | 404 | 400; reason: string },
+): FastifyReply {
+  const { provider, status, reason } = refusal;
+  ctx.log.warn({ provider, status, reason }, `${provider} request refused: ${reason}`);
+  const code =
+    status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'VALIDATION';
+  return reply.code(status).send(apiErrorBody(code, `${provider}: ${reason}`, [{ path: 'request', message: reason }]));
+}
+
+/**
+ * Acknowledges (first wins) or resolves the episode a verified request names, as `by`; an earlier
+ * episode, a missing incident or one already done changes nothing. The notifier then tells every
+ * destination paged, the provider's message or alert included.
+ */
+export async function actOnEpisode(
+  ctx: WebContext,
+  request: { provider: Provider; ref: EpisodeRef; action: InboundAction; by: string },
+): Promise<InboundOutcome> {
+  const { provider, ref, action, by } = request;
+  const now = ctx.clock.now();
+  const incident = await ctx.incidents.get(ref.incidentId);
+  let outcome: InboundOutcome;
+  if (!incident) outcome = 'missing';
+  else if (incident.episode !== ref.episode) outcome = 'stale';
+  else {
+    try {
+      outcome =
+        action === 'acknowledge'
+          ? await acknowledged(ctx, ref.incidentId, by, now)
+          : await ctx.incidents.resolve(ref.incidentId, by, now, `Resolved by ${by}.`);
+    } catch (err) {
+      if (!isVigilError(err, 'NOT_FOUND')) throw err;
+      outcome = 'missing';
+    }
+  }
+  ctx.log.info(
+    { provider, incident: ref.incidentId, episode: ref.episode, action, by, outcome },
+    `${action} from ${provider}`,
+  );
+  return outcome;
+}
+
+async function acknowledged(ctx: WebContext, id: string, by: string, now: number): Promise<InboundOutcome> {
+  const outcome = await ctx.incidents.acknowledge(id, by, now);
+  // Resolved already: nothing to acknowledge, which is "already" to whoever pressed.
+  return outcome === 'resolved' ? 'already' : outcome;
+}
+
+/** Whether an incident's current episode paged a channel: an alert over there is one Vigil raised through it. */
+export async function pagedThrough(
+  ctx: WebContext,
+  incidentId: string,
+  channelIds: readonly string[],
+): Promise<boolean> {
+  for (const channelId of channelIds) {
+    if (await ctx.redis.hexists(ctx.keys.incidentPaged(incidentId), `channel-${channelId}`)) return true;
+  }
+  return false;
+}
