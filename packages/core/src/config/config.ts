@@ -283,7 +283,7 @@ export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfi
 }
 
 /** A channel's credential, wherever the channel sits in the list: `channels[2].twilio.authToken`. */
-const CHANNEL_SECRET = /\.(routingKey|authToken|botToken|webhookSecret)$/;
+const CHANNEL_SECRET = /\.(routingKey|authToken|botToken|webhookSecret|signingSecret|apiKey|token|webhookUrl)$/;
 
 /** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
 function hideSecret(issue: FieldIssue): FieldIssue {

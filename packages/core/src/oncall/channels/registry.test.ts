@@ -182,6 +182,7 @@ describe('channel kinds', () => {
         channels: [
           { id: 'phones', twilio: { accountSid: SID, authToken: 'short-s3cret', from: '+14155550100' } },
           { id: 'tg', telegram: { botToken: 'not:a-token-s3cret', webhookSecret: 'bad s3cret' } },
+          { id: 'og', opsgenie: { apiKey: 's3cret' } },
         ],
       });
     } catch (err) {
@@ -193,6 +194,7 @@ describe('channel kinds', () => {
       'channels[0].twilio.authToken',
       'channels[1].telegram.botToken',
       'channels[1].telegram.webhookSecret',
+      'channels[2].opsgenie.apiKey',
     ]);
     expect(JSON.stringify(error.issues)).not.toContain('s3cret');
     expect(error.message).not.toContain('s3cret');
