@@ -15,8 +15,10 @@ import { twilioRoutes } from './api/routes/twilio.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
 import { INTEGRATIONS_PREFIX, registerIntegrationRoutes } from './integrations/form-body.js';
+import { opsgenieRoutes } from './integrations/opsgenie-webhook.js';
+import { pagerDutyRoutes } from './integrations/pagerduty-webhook.js';
 import { pushoverCallbackRoutes } from './integrations/pushover-callback.js';
-import { registerSignedInboundRoutes } from './integrations/register.js';
+import { slackRoutes } from './integrations/slack-actions.js';
 import { registerPingRoutes } from './ping/ping-routes.js';
 import { registerPublicSite } from './status/register.js';
 
@@ -37,6 +39,9 @@ export function webRoutes(ctx: WebContext): Route[] {
     ...twilioRoutes(ctx),
     ...telegramRoutes(ctx),
     ...pushoverCallbackRoutes(ctx),
+    ...slackRoutes(ctx),
+    ...pagerDutyRoutes(ctx),
+    ...opsgenieRoutes(ctx),
     ...healthRoutes(ctx),
   ];
   routes.push(
@@ -102,7 +107,6 @@ export function buildApp(ctx: WebContext): FastifyInstance {
   );
   registerIntegrationRoutes(app, ctx, routes.filter(inbound), BODY_LIMIT);
   registerPingRoutes(app, ctx);
-  registerSignedInboundRoutes(app, ctx);
   registerPublicSite(app, ctx);
   return app;
 }

@@ -158,6 +158,17 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
       expect: PROVIDER_ONLY,
     },
     'POST /integrations/pushover/callback': { url: pushoverCallbackUrl(a.incidentId), payload: { receipt: 'r1' } },
+    'POST /integrations/slack/actions': { url: '/integrations/slack/actions', payload: {}, expect: PROVIDER_ONLY },
+    'POST /integrations/pagerduty/webhook': {
+      url: '/integrations/pagerduty/webhook',
+      payload: {},
+      expect: PROVIDER_ONLY,
+    },
+    'POST /integrations/opsgenie/webhook': {
+      url: '/integrations/opsgenie/webhook',
+      payload: {},
+      expect: PROVIDER_ONLY,
+    },
     'GET /healthz': { url: '/healthz' },
     'GET /readyz': { url: '/readyz' },
     'GET /api/v1/openapi.json': { url: '/api/v1/openapi.json' },

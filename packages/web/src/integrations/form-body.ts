@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Route, registerRoutes } from '../api/route.js';
 import type { WebContext } from '../context.js';
+import { installRawJsonParser, keepRawBody } from './raw-body.js';
 
 /** A form body as parsed: a name sent twice keeps both values, in order (Twilio signs them all). */
 export type FormBody = Record<string, string | string[]>;
@@ -20,6 +21,7 @@ export function registerIntegrationRoutes(
 ): void {
   app.register(async (scope) => {
     installFormParser(scope, bodyLimit);
+    installRawJsonParser(scope, bodyLimit);
     registerRoutes(scope, ctx, routes);
   });
 }
@@ -29,7 +31,8 @@ function installFormParser(app: FastifyInstance, bodyLimit: number): void {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit },
-    (_request, body, done) => {
+    (request, body, done) => {
+      keepRawBody(request, String(body));
       const form: FormBody = {};
       for (const [name, value] of new URLSearchParams(String(body))) {
         const seen = Object.hasOwn(form, name) ? form[name] : undefined;

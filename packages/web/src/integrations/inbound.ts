@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type EpisodeRef, isVigilError } from '@vigil/core';
-import type { FastifyReply } from 'fastify';
-import { apiErrorBody } from '../api/api-error.js';
+import { type EpisodeRef, isVigilError, type VigilError } from '@vigil/core';
 import type { WebContext } from '../context.js';
+import { providerRefusal } from './provider-refusal.js';
 
 /** The providers that answer back into Vigil: each verifies its requests its own documented way. */
 export type Provider = 'slack' | 'pagerduty' | 'opsgenie';
@@ -21,7 +20,7 @@ export function safeEqual(given: string, expected: string): boolean {
 
 /**
  * Marks a verified request as handled (SET NX for `ttlMs`); false when it already was: a replay. Only a
- * request whose signature or secret checked out is marked, so a forger cannot burn a genuine one.
+ * request Vigil acts on is marked, so a refused one leaves nothing behind and a forger burns nothing.
  */
 export async function firstTime(
   ctx: WebContext,
@@ -30,24 +29,20 @@ export async function firstTime(
   ttlMs: number,
 ): Promise<boolean> {
   const digest = createHash('sha256').update(material).digest('base64url');
-  const fresh = await ctx.redis.set(ctx.keys.inboundSeen(provider, digest), String(ctx.clock.now()), 'PX', ttlMs, 'NX');
-  return fresh === 'OK';
+  const key = ctx.keys.inboundSeen(provider, digest);
+  return (await ctx.redis.set(key, String(ctx.clock.now()), 'PX', ttlMs, 'NX')) === 'OK';
 }
 
+const PROVIDER_NAMES: Record<Provider, string> = { slack: 'Slack', pagerduty: 'PagerDuty', opsgenie: 'Opsgenie' };
+
 /**
- * Refuses a request: nothing changed, one log line says why (never the body, a header or a secret),
- * and the answer says as much as a caller without the secret may know.
+ * A request refused (forged, stale, replayed, or no channel to check it with): nothing changed, one
+ * log line says why (never the body, a header's value or a secret), and a 403 names the header at fault.
  */
-export function refuse(
-  ctx: WebContext,
-  reply: FastifyReply,
-  refusal: { provider: Provider; status: 401 | 403 | 404 | 400; reason: string },
-): FastifyReply {
-  const { provider, status, reason } = refusal;
-  ctx.log.warn({ provider, status, reason }, `${provider} request refused: ${reason}`);
-  const code =
-    status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'VALIDATION';
-  return reply.code(status).send(apiErrorBody(code, `${provider}: ${reason}`, [{ path: 'request', message: reason }]));
+export function refusal(ctx: WebContext, refused: { provider: Provider; header: string; reason: string }): VigilError {
+  const { provider, header, reason } = refused;
+  ctx.log.warn({ provider, reason }, `${provider} request refused: ${reason}`);
+  return providerRefusal(PROVIDER_NAMES[provider], header, reason);
 }
 
 /**

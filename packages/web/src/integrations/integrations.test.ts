@@ -126,10 +126,10 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
     });
 
     it.each([
-      ['forged', { secret: 'another-signing-secret-0123' }, 401, 'forged'],
-      ['stale', { at: -6 * MIN }, 401, 'stale'],
-      ['from the future', { at: 6 * MIN }, 401, 'stale'],
-      ['unsigned', { signature: '' }, 401, 'unsigned'],
+      ['forged', { secret: 'another-signing-secret-0123' }, 403, 'forged'],
+      ['stale', { at: -6 * MIN }, 403, 'stale'],
+      ['from the future', { at: 6 * MIN }, 403, 'stale'],
+      ['unsigned', { signature: '' }, 403, 'unsigned'],
     ] as const)('refuses a %s request: nothing changes, the log says why', async (_, options, status, reason) => {
       const id = await openIncident();
       const before = await state();
@@ -192,8 +192,8 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
       const id = await openIncident();
       const body = event('01EVENT3', 'incident.acknowledged', episodeKey({ incidentId: id, episode: 1 }));
       const before = await state();
-      expect((await sendPd(body, pagerDutySignature('not-the-secret-0123456789', body))).statusCode).toBe(401);
-      expect((await sendPd(body, '')).statusCode).toBe(401);
+      expect((await sendPd(body, pagerDutySignature('not-the-secret-0123456789', body))).statusCode).toBe(403);
+      expect((await sendPd(body, '')).statusCode).toBe(403);
       expect(await state()).toEqual(before);
       expect(logged.join('')).toContain('pagerduty request refused: forged');
       const other = await sendPd(event('01EVENT4', 'incident.acknowledged', 'someone-elses-key'));
@@ -233,8 +233,8 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
       const before = await state();
       expect(
         (await sendOg(webhook('Acknowledge', episodeKey({ incidentId: id, episode: 1 })), 'wrong')).statusCode,
-      ).toBe(401);
-      expect((await sendOg(webhook('Close', episodeKey({ incidentId: id, episode: 1 })), '')).statusCode).toBe(401);
+      ).toBe(403);
+      expect((await sendOg(webhook('Close', episodeKey({ incidentId: id, episode: 1 })), '')).statusCode).toBe(403);
       expect(await state()).toEqual(before);
       const old = await sendOg(webhook('Acknowledge', episodeKey({ incidentId: id, episode: 7 })));
       expect(old.json()).toMatchObject({ ok: true });
@@ -251,8 +251,9 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
       '/integrations/pagerduty/webhook',
       '/integrations/opsgenie/webhook',
     ]) {
-      const response = await t.app.inject({ method: 'POST', url, headers: auth, payload: slackPress(id) });
-      expect(response.statusCode, url).toBe(401);
+      const headers = { ...auth, 'content-type': 'application/x-www-form-urlencoded' };
+      const response = await t.app.inject({ method: 'POST', url, headers, payload: slackPress(id) });
+      expect(response.statusCode, url).toBe(403);
     }
     expect(await state()).toEqual(before);
   });
@@ -268,7 +269,7 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
     expect(response.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  it('answers 404 when no channel takes that provider back', async () => {
+  it('refuses every request (403) when no channel takes that provider back', async () => {
     const bare = await testWebApp();
     try {
       for (const url of [
@@ -276,8 +277,8 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
         '/integrations/pagerduty/webhook',
         '/integrations/opsgenie/webhook',
       ]) {
-        const response = await bare.app.inject({ method: 'POST', url, payload: 'x' });
-        expect(response.statusCode, url).toBe(404);
+        const response = await bare.app.inject({ method: 'POST', url, payload: { action: 'Acknowledge' } });
+        expect(response.statusCode, url).toBe(403);
       }
     } finally {
       await bare.cleanup();

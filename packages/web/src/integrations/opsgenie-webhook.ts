@@ -1,9 +1,11 @@
-import { channelTarget, parseEpisodeKey, type VigilConfig } from '@vigil/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { channelTarget, parseEpisodeKey, type VigilConfig, VigilError } from '@vigil/core';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { type Route, route } from '../api/route.js';
 import type { WebContext } from '../context.js';
-import { actOnEpisode, firstTime, type InboundAction, pagedThrough, refuse, safeEqual } from './inbound.js';
+import { actOnEpisode, firstTime, type InboundAction, pagedThrough, refusal, safeEqual } from './inbound.js';
 
+const OPSGENIE_WEBHOOK_URL = '/integrations/opsgenie/webhook';
 /** The header Opsgenie's webhook integration is set to send (its outgoing webhooks are not signed). */
 export const OPSGENIE_SECRET_HEADER = 'x-vigil-secret';
 /** An (alert, action) is acted on once for this long. */
@@ -31,60 +33,57 @@ export function opsgenieWebhookSecrets(config: Pick<VigilConfig, 'channels'>): {
   });
 }
 
+/** The channels whose shared secret the request carries; refuses (403, logged) otherwise. */
+function verify(ctx: WebContext, request: FastifyRequest): string[] {
+  const configured = opsgenieWebhookSecrets(ctx.config);
+  const refuse = (reason: string) => refusal(ctx, { provider: 'opsgenie', header: OPSGENIE_SECRET_HEADER, reason });
+  if (configured.length === 0) throw refuse('no opsgenie channel has a webhookSecret');
+  const header = request.headers[OPSGENIE_SECRET_HEADER];
+  if (typeof header !== 'string' || header === '') throw refuse('unsigned (no X-Vigil-Secret header)');
+  const verified = configured.filter(({ secret }) => safeEqual(header, secret));
+  if (verified.length === 0) throw refuse('forged (the secret does not match)');
+  return verified.map(({ channelId }) => channelId);
+}
+
+function parseWebhook(body: unknown): z.output<typeof webhookSchema> {
+  const parsed = webhookSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || 'body', message: issue.message }));
+  throw new VigilError('VALIDATION', `body: expected an Opsgenie webhook (${issues[0]?.path})`, issues);
+}
+
 /**
  * `POST /integrations/opsgenie/webhook`: Opsgenie's outgoing webhook. It is not signed, so it must
  * carry a channel's `webhookSecret` in `X-Vigil-Secret` (compared in constant time). `Acknowledge`
  * and `Close` of an alert Vigil raised through that channel (its alias is the episode's key)
  * acknowledge or resolve the episode in Vigil, each once.
  */
-export async function opsgenieWebhook(ctx: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const configured = opsgenieWebhookSecrets(ctx.config);
-  if (configured.length === 0) {
-    return refuse(ctx, reply, { provider: 'opsgenie', status: 404, reason: 'no opsgenie channel has a webhookSecret' });
-  }
-  const given = String(request.headers[OPSGENIE_SECRET_HEADER] ?? '');
-  const verified = configured.filter(({ secret }) => safeEqual(given, secret));
-  if (verified.length === 0) {
-    const reason = given === '' ? 'unsigned (no X-Vigil-Secret header)' : 'forged (the secret does not match)';
-    return refuse(ctx, reply, { provider: 'opsgenie', status: 401, reason });
-  }
-  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-  const parsed = readWebhook(raw);
-  if (!parsed)
-    return refuse(ctx, reply, { provider: 'opsgenie', status: 400, reason: 'the body is not an Opsgenie webhook' });
-  const action = ACTIONS[parsed.action];
-  const ref = parseEpisodeKey(parsed.alert.alias ?? '');
-  const ours =
-    ref !== undefined &&
-    (await pagedThrough(
-      ctx,
-      ref.incidentId,
-      verified.map((v) => v.channelId),
-    ));
-  if (!action || !ref || !ours) {
-    ctx.log.info(
-      { provider: 'opsgenie', action: parsed.action },
-      'opsgenie webhook ignored: not an ack or close of an alert Vigil raised',
-    );
-    return reply.code(200).send({ ok: true, outcome: 'ignored' });
-  }
-  if (!(await firstTime(ctx, 'opsgenie', `${parsed.alert.alias}|${parsed.action}`, SEEN_TTL_MS))) {
-    return refuse(ctx, reply, {
-      provider: 'opsgenie',
-      status: 403,
-      reason: `replayed (${parsed.action} of this alert was handled)`,
-    });
-  }
-  const by = `${parsed.alert.username ?? parsed.source?.name ?? 'someone'} via opsgenie`;
-  const outcome = await actOnEpisode(ctx, { provider: 'opsgenie', ref, action, by });
-  return reply.code(200).send({ ok: true, outcome });
-}
-
-function readWebhook(raw: string): z.output<typeof webhookSchema> | undefined {
-  try {
-    const parsed = webhookSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+export function opsgenieRoutes(ctx: WebContext): Route[] {
+  return [
+    route({
+      method: 'POST',
+      url: OPSGENIE_WEBHOOK_URL,
+      summary: "Opsgenie's outgoing webhook: alerts acknowledged or closed there",
+      tag: 'public',
+      access: 'public',
+      async handler({ request }) {
+        const channels = verify(ctx, request);
+        const webhook = parseWebhook(request.body);
+        const action = ACTIONS[webhook.action];
+        const ref = parseEpisodeKey(webhook.alert.alias ?? '');
+        if (!action || !ref || !(await pagedThrough(ctx, ref.incidentId, channels))) {
+          ctx.log.info(
+            { provider: 'opsgenie', action: webhook.action },
+            'opsgenie webhook ignored: not about a Vigil alert',
+          );
+          return { ok: true, outcome: 'ignored' };
+        }
+        if (!(await firstTime(ctx, 'opsgenie', `${webhook.alert.alias}|${webhook.action}`, SEEN_TTL_MS))) {
+          throw refusal(ctx, { provider: 'opsgenie', header: 'action', reason: 'replayed (this action was handled)' });
+        }
+        const by = `${webhook.alert.username ?? webhook.source?.name ?? 'someone'} via opsgenie`;
+        return { ok: true, outcome: await actOnEpisode(ctx, { provider: 'opsgenie', ref, action, by }) };
+      },
+    }),
+  ];
 }

@@ -10,4 +10,6 @@ export interface ChannelKindModule<S extends z.ZodType = z.ZodType> {
   contact?: z.ZodType;
   /** That contact's name in `people[]` and `people[].contact` when it is not the kind's (`phone` for `twilio`). */
   contactName?: string;
+  /** A person's contact is paged through the first declared channel of the kind (its account, bot or number). */
+  contactThroughChannel?: true;
 }

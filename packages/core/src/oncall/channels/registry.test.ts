@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/config.js';
-import { isVigilError } from '../../errors/errors.js';
+import { parseConfig, validateConfig } from '../../config/config.js';
+import { isVigilError, type VigilError } from '../../errors/errors.js';
 import { channelSchema, channelTarget } from '../channel.js';
 import { personSchema } from '../person.js';
 import {
@@ -156,6 +156,48 @@ describe('channel kinds', () => {
       'twilio.from',
       'twilio.mode',
     ]);
+  });
+
+  it("refuses a person's phone or telegram contact without a channel of the kind to page it through", () => {
+    let thrown: unknown;
+    try {
+      validateConfig({
+        vantages: ['alpha'],
+        people: [{ id: 'ana', name: 'Ana', phone: '+33612345678', telegram: 42 }],
+      });
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as VigilError).issues).toEqual([
+      { path: 'people[0].phone', message: 'expected a twilio channel in channels to page it through' },
+      { path: 'people[0].telegram', message: 'expected a telegram channel in channels to page it through' },
+    ]);
+  });
+
+  it('never echoes a channel credential in a config error', () => {
+    let thrown: unknown;
+    try {
+      validateConfig({
+        vantages: ['alpha'],
+        channels: [
+          { id: 'phones', twilio: { accountSid: SID, authToken: 'short-s3cret', from: '+14155550100' } },
+          { id: 'tg', telegram: { botToken: 'not:a-token-s3cret', webhookSecret: 'bad s3cret' } },
+          { id: 'og', opsgenie: { apiKey: 's3cret' } },
+        ],
+      });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isVigilError(thrown, 'CONFIG_INVALID')).toBe(true);
+    const error = thrown as VigilError;
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual([
+      'channels[0].twilio.authToken',
+      'channels[1].telegram.botToken',
+      'channels[1].telegram.webhookSecret',
+      'channels[2].opsgenie.apiKey',
+    ]);
+    expect(JSON.stringify(error.issues)).not.toContain('s3cret');
+    expect(error.message).not.toContain('s3cret');
   });
 
   it('says which channel has no kind when one is built without parsing', () => {

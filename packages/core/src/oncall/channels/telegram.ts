@@ -32,6 +32,7 @@ export const telegramChannel = {
   schema: telegramChannelSchema,
   /** A person's chat id with the bot (their user id), paged through the first declared telegram channel. */
   contact: telegramChatSchema,
+  contactThroughChannel: true,
 } satisfies ChannelKindModule;
 
 /** Telegram carries at most this many bytes of `callback_data` on a button. */

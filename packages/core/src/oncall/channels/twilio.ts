@@ -29,6 +29,7 @@ export const twilioChannel = {
   /** A person's mobile number, paged through the first declared twilio channel. */
   contact: phoneSchema,
   contactName: 'phone' as const,
+  contactThroughChannel: true,
 } satisfies ChannelKindModule;
 
 /**
