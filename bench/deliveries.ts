@@ -47,6 +47,20 @@ const BENCH_TARGETS: { [K in ChannelKind]?: (fake: string) => ChannelSettings<K>
   discord: (fake) => ({ webhookUrl: `${fake}/discord/api/webhooks/1/t0k` }),
   mattermost: (fake) => ({ webhookUrl: `${fake}/mattermost/hooks/mm`, flavour: 'mattermost' }),
   ntfy: (fake) => ({ server: `${fake}/ntfy`, topic: 'ops-pages', token: 'tk_bench' }),
+  twilio: (fake) => ({
+    accountSid: `AC${'0'.repeat(32)}`,
+    authToken: 'bench-auth-token-0123456789',
+    from: '+14155550100',
+    to: ['+33612345678'],
+    mode: 'sms',
+    apiBase: `${fake}/twilio`,
+  }),
+  telegram: (fake) => ({
+    botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
+    chatId: '42',
+    apiBase: `${fake}/telegram`,
+  }),
+  opsgenie: (fake) => ({ apiKey: 'bench-api-key-0123', apiBase: `${fake}/opsgenie` }),
   pushover: (fake) => ({
     token: PUSHOVER_KEY,
     user: PUSHOVER_KEY,
