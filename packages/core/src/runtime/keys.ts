@@ -179,6 +179,10 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     tokensByHash: `${root}:tokens:by-hash`,
     /** counter with a TTL: API requests of one token in one rate-limit window */
     rateLimit: (tokenId: string, window: number) => `${root}:rate:${tokenId}:${window}`,
+    /** string with a TTL (idle, capped by the absolute expiry): a console session's JSON, by the SHA-256 of its id */
+    consoleSession: (idHash: string) => `${root}:console:session:${idHash}`,
+    /** set: the session id hashes of one principal (`token:<id>`), for sign-out everywhere */
+    consoleSessionsOf: (principal: string) => `${root}:console:sessions:${principal}`,
 
     // Heartbeat checks' keys share one hash tag: a ping is one script over all of them.
     /** hash: SHA-256 of a heartbeat check's ping token → check id */
