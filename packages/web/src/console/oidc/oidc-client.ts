@@ -62,5 +62,9 @@ export function exchangeFailure(err: unknown): OidcSignInError {
   if (err instanceof client.ResponseBodyError) {
     return new OidcSignInError(502, `The identity provider refused the sign-in (${err.error}); start again.`);
   }
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    const code = err.cause[0]?.parameters.error ?? `HTTP ${err.status}`;
+    return new OidcSignInError(502, `The identity provider refused the sign-in (${code}); start again.`);
+  }
   return new OidcSignInError(502, 'The identity provider answered with something Vigil could not verify; start again.');
 }

@@ -15,6 +15,13 @@ const PEOPLE: Record<string, string[]> = {
   cy: ['staff'],
 };
 
+const WRONG_SECRET = 'not-the-registered-s3cret';
+const ROLES = [
+  { group: 'ops', scopes: ['admin'] },
+  { group: 'team-a-viewers', scopes: ['read'], owners: ['team-a'] },
+];
+const withOidc = (oidc: Record<string, unknown>) => ({ ...TEST_CONFIG, console: { oidc: { ...oidc, roles: ROLES } } });
+
 /** A browser's cookies, carried by hand: name → value, whatever the host or path (one loopback address). */
 class CookieJar {
   private readonly cookies = new Map<string, string>();
@@ -88,34 +95,26 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
   let t: App;
   let app: string;
   let sessions: SessionStore;
+  let wrong: App;
+  let wrongApp: string;
 
   beforeAll(async () => {
     let handler: ((req: never, res: never) => void) | undefined;
     idp = createServer((req, res) => handler?.(req as never, res as never));
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
     const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-    t = await testWebApp({
-      ...TEST_CONFIG,
-      console: {
-        oidc: {
-          issuer,
-          clientId: CLIENT.id,
-          clientSecret: CLIENT.secret,
-          roles: [
-            { group: 'ops', scopes: ['admin'] },
-            { group: 'team-a-viewers', scopes: ['read'], owners: ['team-a'] },
-          ],
-        },
-      },
-    });
+    t = await testWebApp(withOidc({ issuer, clientId: CLIENT.id, clientSecret: CLIENT.secret }));
     app = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // The same client with a secret the IdP does not know: the code exchange is refused.
+    wrong = await testWebApp(withOidc({ issuer, clientId: CLIENT.id, clientSecret: WRONG_SECRET }));
+    wrongApp = await wrong.app.listen({ port: 0, host: '127.0.0.1' });
     sessions = new SessionStore(t.ctx);
     const provider = new Provider(issuer, {
       clients: [
         {
           client_id: CLIENT.id,
           client_secret: CLIENT.secret,
-          redirect_uris: [`${app}/console/auth/oidc/callback`],
+          redirect_uris: [`${app}/console/auth/oidc/callback`, `${wrongApp}/console/auth/oidc/callback`],
           grant_types: ['authorization_code'],
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_basic',
@@ -140,6 +139,7 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
 
   afterAll(async () => {
     await t?.cleanup();
+    await wrong?.cleanup();
     await new Promise((resolve) => idp?.close(resolve));
   });
 
@@ -210,9 +210,31 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(replayJar.get('vigil-console')).toBeUndefined();
   });
 
-  it('never shows the client secret, even when the IdP refuses the client', async () => {
-    const page = await (await fetch(`${app}/console/sign-in`)).text();
-    expect(page).toContain('/console/auth/oidc');
-    expect(page).not.toContain(CLIENT.secret);
+  it('answers a refused code exchange with a page naming the error, never the secret', async () => {
+    const jar = new CookieJar();
+    const back = await visit(jar, await toCallback(wrongApp, jar, 'ana'));
+    const page = await back.text();
+    expect(back.status).toBe(502);
+    expect(page).toContain('The identity provider refused the sign-in (invalid_client)');
+    for (const secret of [CLIENT.secret, WRONG_SECRET]) expect(page).not.toContain(secret);
+    expect(jar.get('vigil-console')).toBeUndefined();
+    const signIn = await (await fetch(`${wrongApp}/console/sign-in`)).text();
+    expect(signIn).toContain('href="/console/auth/oidc"');
+    expect(signIn).not.toContain(WRONG_SECRET);
+  });
+
+  it('answers an unreachable IdP with a page, not a 500', async () => {
+    const offline = await testWebApp(
+      withOidc({ issuer: 'http://127.0.0.1:1', clientId: 'x', clientSecret: WRONG_SECRET }),
+    );
+    try {
+      const start = await offline.app.inject({ method: 'GET', url: '/console/auth/oidc' });
+      expect(start.statusCode).toBe(502);
+      expect(start.headers['content-type']).toContain('text/html');
+      expect(start.body).toContain('The identity provider at http://127.0.0.1:1 could not be reached or read');
+      expect(start.body).not.toContain(WRONG_SECRET);
+    } finally {
+      await offline.cleanup();
+    }
   });
 });
