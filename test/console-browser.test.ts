@@ -100,7 +100,7 @@ notifier:
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${base}/console`);
     const [cookie] = await page.context().cookies();
-    expect(cookie).toMatchObject({ name: 'vigil-console', httpOnly: true, secure: true, sameSite: 'Strict' });
+    expect(cookie).toMatchObject({ name: '__Host-vigil-console', httpOnly: true, secure: true, sameSite: 'Strict' });
     await eventually(async () => (await cellsOf(page, 'api-health')).join() === 'up,up,up', 10_000, 'three up cells');
     expect(await page.locator('#fleet-heading + p').textContent()).toBe('3 ok · 0 impaired · 0 silent');
     await expectAccessible(page, 'overview-up');
