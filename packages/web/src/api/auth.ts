@@ -33,7 +33,7 @@ async function fixedWindow(ctx: WebContext, id: string, perMs: number): Promise<
  * Counts one request against the token's fixed window (INCR, expiry set with the first), answering
  * 429 with Retry-After once the window is full. The limit headers go on every answer.
  */
-async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
+export async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
   const { max, perMs } = token.rateLimit;
   const { count, resetS } = await fixedWindow(ctx, token.id, perMs);
   reply.header('x-ratelimit-limit', String(max));

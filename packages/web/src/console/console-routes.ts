@@ -10,7 +10,7 @@ import type { WebContext } from '../context.js';
 import { etagOf } from '../status/http-cache.js';
 import type { SafeHtml } from '../status/page/escape.js';
 import { type ConsoleAssets, consoleAssets, registerAssets } from './assets.js';
-import { requireAction, requirePage, type Signed, signedIn } from './console-session.js';
+import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
 import { setSessionCookie } from './cookie.js';
 import { readGrid } from './grid.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
@@ -115,6 +115,8 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
   });
 
   app.post('/console/sign-in', async (request, reply) => {
+    // No session yet to hold a CSRF token: a sign-in posted from another site is refused by its Origin.
+    refuseCrossOrigin(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const secret = typeof body.token === 'string' ? body.token.trim() : '';
     // Verified as the API verifies a bearer token, with the same limit on wrong ones per address.
@@ -137,21 +139,21 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
       tokenId: token.id,
     };
     const { id } = await sessions.createSession(principal);
-    setSessionCookie(request, reply, id);
+    setSessionCookie(reply, id);
     return reply.code(303).header('location', '/console').send();
   });
 
   app.post('/console/sign-out', async (request, reply) => {
-    const signed = await requireAction(ctx, sessions, request);
+    const signed = await requireAction(ctx, sessions, request, reply);
     await sessions.destroy(signed.id, signed.session);
-    setSessionCookie(request, reply, '');
+    setSessionCookie(reply, '');
     return reply.code(303).header('location', '/console/sign-in').send();
   });
 
   app.post('/console/sign-out-everywhere', async (request, reply) => {
-    const signed = await requireAction(ctx, sessions, request);
+    const signed = await requireAction(ctx, sessions, request, reply);
     await sessions.destroyAll(signed.session.principal.id);
-    setSessionCookie(request, reply, '');
+    setSessionCookie(reply, '');
     return reply.code(303).header('location', '/console/sign-in').send();
   });
 }
@@ -213,7 +215,7 @@ function registerIncidents(app: FastifyInstance, ctx: WebContext, sessions: Sess
   };
   for (const [name, act] of Object.entries(actions)) {
     app.post(`/console/incidents/:id/${name}`, async (request, reply) => {
-      const signed = await requireAction(ctx, sessions, request);
+      const signed = await requireAction(ctx, sessions, request, reply);
       const id = parseIncidentId(request.params);
       // The API's rules: a write scope, then the incident must be one the identity may see.
       requireScope(signed.token, 'write');

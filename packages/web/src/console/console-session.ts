@@ -1,7 +1,8 @@
 import { type ApiToken, VigilError } from '@vigil/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { rateLimit } from '../api/auth.js';
 import type { WebContext } from '../context.js';
-import { readCookie, sessionCookieName } from './cookie.js';
+import { readCookie, SESSION_COOKIE } from './cookie.js';
 import { type ConsolePrincipal, type ConsoleSession, type SessionStore, sameToken } from './session-store.js';
 
 /** A request's live session and the identity the shared authorization rules judge it as. */
@@ -36,7 +37,7 @@ export async function signedIn(
   sessions: SessionStore,
   request: FastifyRequest,
 ): Promise<Signed | undefined> {
-  const id = readCookie(request, sessionCookieName(request));
+  const id = readCookie(request, SESSION_COOKIE);
   const session = await sessions.read(id);
   if (!session || id === undefined) return undefined;
   const token = await identityOf(ctx, session.principal);
@@ -67,9 +68,15 @@ function forbidden(path: string, message: string): VigilError {
 
 /**
  * For a POST: a session and its CSRF token (the `_csrf` field or the `x-csrf-token` header), and a
- * same-origin Origin when the browser sends one; otherwise 403 and nothing changes.
+ * same-origin Origin when the browser sends one; otherwise 403 and nothing changes. Then the
+ * token's rate limit (429 past it).
  */
-export async function requireAction(ctx: WebContext, sessions: SessionStore, request: FastifyRequest): Promise<Signed> {
+export async function requireAction(
+  ctx: WebContext,
+  sessions: SessionStore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Signed> {
   refuseCrossOrigin(request);
   const signed = await signedIn(ctx, sessions, request);
   if (!signed) throw forbidden('session', 'no live console session; sign in again');
@@ -78,6 +85,8 @@ export async function requireAction(ctx: WebContext, sessions: SessionStore, req
   const header = request.headers['x-csrf-token'];
   const given = field ?? (typeof header === 'string' ? header : undefined);
   if (!sameToken(signed.session.csrf, given)) throw forbidden('_csrf', 'missing or wrong CSRF token; reload the page');
+  // Actions count against the token's rate limit, as its API requests do.
+  await rateLimit(ctx, signed.token, reply);
   return signed;
 }
 

@@ -57,12 +57,26 @@ describe('the console', () => {
     expect(empty.body).toContain('token: paste an API token');
   });
 
+  it('refuses a sign-in posted from another site, even with a good token', async () => {
+    const { token } = await t.token({ owner: 'team-a', scope: 'write' });
+    const { payload, headers } = form({ token });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/console/sign-in',
+      payload,
+      headers: { ...headers, origin: 'https://evil.example' },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect(response.body).toContain('origin:');
+  });
+
   it('turns a token into a Redis session (HttpOnly, Secure, SameSite=Strict) that keeps no secret', async () => {
     const { token, record } = await t.token({ owner: 'team-a', scope: 'write' });
     const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token }) });
     expect(response.statusCode).toBe(303);
     const cookie = String(response.headers['set-cookie']);
-    expect(cookie).toMatch(/^vigil-console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect(cookie).toMatch(/^__Host-vigil-console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
     const sessionKeys = (await keysUnder(t.ctx)).filter((key) => key.includes(':console:session:'));
     expect(sessionKeys).toHaveLength(1);
     const stored = (await t.ctx.redis.get(sessionKeys[0] ?? '')) ?? '';

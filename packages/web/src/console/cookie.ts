@@ -1,13 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * The session cookie's name: `__Host-` (Secure, no Domain, Path=/, so no subdomain or plain-http
- * page can plant or read it) when served over https; on plain http (a laptop's 127.0.0.1) the prefix
- * would be refused, so the bare name, still Secure (browsers accept that from loopback only).
+ * `__Host-`: Secure, no Domain, Path=/, so neither a sibling subdomain nor a plain-http page can
+ * plant or read it. Browsers keep Secure (and so `__Host-`) cookies from https and from loopback
+ * (Chromium 156 does on http://127.0.0.1 and http://localhost): the console needs one of the two.
  */
-export function sessionCookieName(request: FastifyRequest): string {
-  return request.protocol === 'https' ? '__Host-vigil-console' : 'vigil-console';
-}
+export const SESSION_COOKIE = '__Host-vigil-console';
 
 /** A cookie's value from the Cookie header, or undefined. */
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
@@ -21,8 +19,7 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
 }
 
 /** Sets (or, with an empty value, clears) the session cookie: HttpOnly, Secure, SameSite=Strict, Path=/. */
-export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string): void {
-  const name = sessionCookieName(request);
+export function setSessionCookie(reply: FastifyReply, value: string): void {
   const expiry = value === '' ? '; Max-Age=0' : '';
-  reply.header('set-cookie', `${name}=${value}; Path=/; HttpOnly; Secure; SameSite=Strict${expiry}`);
+  reply.header('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; Secure; SameSite=Strict${expiry}`);
 }

@@ -35,11 +35,8 @@ function rowOf(
         return { vantage, state: 'n/a', detail: 'not probed from here' };
       }
       const result = options.latest[vantage];
-      const detail = result
-        ? result.ok
-          ? `${Math.round(result.timings.total)} ms`
-          : (result.message ?? result.error ?? 'failed')
-        : 'no result';
+      // No latency here: a number that moves every round would make every poll a new grid, never a 304.
+      const detail = result ? (result.ok ? 'ok' : (result.message ?? result.error ?? 'failed')) : 'no result';
       return { vantage, state: cellState(check, state, result, options.now), detail };
     }),
   };

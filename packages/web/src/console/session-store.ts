@@ -91,6 +91,8 @@ export class SessionStore {
       await this.destroy(id, session);
       return undefined;
     }
+    // A console polls every few seconds: the idle expiry moves on at most once a touch period, not per poll.
+    if (now - session.lastSeenAt < this.touchEveryMs()) return session;
     const touched = { ...session, lastSeenAt: now };
     await this.ctx.redis.set(key, JSON.stringify(touched), 'PX', this.ttl(touched, now), 'XX');
     return touched;
@@ -111,6 +113,11 @@ export class SessionStore {
     const keys = hashes.map((hash) => this.ctx.keys.consoleSession(hash));
     await this.ctx.redis.del(...keys, index);
     return hashes.length;
+  }
+
+  /** A tenth of the idle window, at most a minute: how stale `lastSeenAt` may get before a request renews it. */
+  private touchEveryMs(): number {
+    return Math.min(60_000, this.policy.idleMs / 10);
   }
 
   /** How long the session may live from `now`: the idle window, never past the absolute end. */

@@ -82,7 +82,8 @@ export function gridInner(view: GridView): SafeHtml {
 
 /** The live region: polls its own URL with the ETag it holds; the server answers 304 while nothing changed. */
 export function gridFragment(view: GridView, inner: SafeHtml, etag: string): SafeHtml {
-  const url = `/console/grid?${[view.query, view.cursor && `cursor=${encodeURIComponent(view.cursor)}`].filter(Boolean).join('&')}`;
+  const search = [view.query, view.cursor && `cursor=${encodeURIComponent(view.cursor)}`].filter(Boolean).join('&');
+  const url = search === '' ? '/console/grid' : `/console/grid?${search}`;
   const headers = JSON.stringify({ 'if-none-match': etag });
   return html`<div id="live" hx-get="${url}" hx-trigger="every ${POLL_MS}ms" hx-swap="outerHTML" hx-headers="${headers}" aria-live="off">${inner}</div>`;
 }

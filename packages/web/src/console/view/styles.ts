@@ -37,6 +37,7 @@ label{display:inline-flex;flex-direction:column;gap:.15rem;font-size:.9rem}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .fleet{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0 0 .5rem}
 .fleet li{border:1px solid var(--border);border-radius:.35rem;padding:.2rem .6rem}
+.fleet .state{padding:0 .4rem;border-radius:.25rem}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--border);padding:.3rem .5rem;text-align:left;vertical-align:top}
 thead th{font-size:.85rem;color:var(--muted)}
