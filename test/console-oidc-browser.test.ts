@@ -103,7 +103,7 @@ console:
     await expect.poll(() => page.content()).toContain('Person ana');
     await page.screenshot({ path: join(ARTIFACTS, 'console-oidc-signed-in.png'), fullPage: true });
     const cookies = await context.cookies(base);
-    expect(cookies.find((cookie) => cookie.name === 'vigil-console')).toMatchObject({
+    expect(cookies.find((cookie) => cookie.name === '__Host-vigil-console')).toMatchObject({
       httpOnly: true,
       sameSite: 'Strict',
     });

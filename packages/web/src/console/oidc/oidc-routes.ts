@@ -4,8 +4,9 @@ import * as client from 'openid-client';
 import type { WebContext } from '../../context.js';
 import { noticePage } from '../../notice-page.js';
 import { escapeHtml } from '../../status/page/escape.js';
+import { readCookie } from '../cookie.js';
 import { exchangeFailure, OidcClient, OidcSignInError } from './oidc-client.js';
-import { OidcFlowStore } from './oidc-flow-store.js';
+import { OIDC_FLOW_TTL_S, OidcFlowStore } from './oidc-flow-store.js';
 import { groupsOf, type OidcPrincipal, rightsOf } from './oidc-roles.js';
 
 export const OIDC_START_PATH = '/console/auth/oidc';
@@ -38,20 +39,10 @@ function returnPathOf(query: unknown): string {
   return given;
 }
 
-function stateCookie(request: FastifyRequest, value: string): string {
-  const secure = request.protocol === 'https' || request.hostname === '127.0.0.1' || request.hostname === 'localhost';
-  const expiry = value === '' ? 'Max-Age=0' : 'Max-Age=600';
-  return `${STATE_COOKIE}=${value}; Path=${OIDC_START_PATH}; HttpOnly; SameSite=Lax; ${expiry}${secure ? '; Secure' : ''}`;
-}
-
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+/** Secure like the session cookie (https, or loopback); only the sign-in's own paths see it. */
+function stateCookie(value: string): string {
+  const expiry = value === '' ? 'Max-Age=0' : `Max-Age=${OIDC_FLOW_TTL_S}`;
+  return `${STATE_COOKIE}=${value}; Path=${OIDC_START_PATH}; HttpOnly; Secure; SameSite=Lax; ${expiry}`;
 }
 
 const START_AGAIN = `<p><a href="${OIDC_START_PATH}">Sign in again</a></p>`;
@@ -89,7 +80,7 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
         state,
         nonce,
       });
-      return reply.code(303).header('set-cookie', stateCookie(request, state)).header('location', url.href).send();
+      return reply.code(303).header('set-cookie', stateCookie(state)).header('location', url.href).send();
     } catch (err) {
       return failed(reply, err);
     }
@@ -98,7 +89,7 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
   app.get(OIDC_CALLBACK_PATH, async (request, reply) => {
     try {
       const principal = await completeSignIn(request);
-      reply.header('set-cookie', stateCookie(request, ''));
+      reply.header('set-cookie', stateCookie(''));
       await options.startSession(principal.who, request, reply);
       const to = principal.returnTo;
       // A page, not a 303: a redirect chain begun at the IdP counts as cross-site, and the SameSite=Strict session cookie would not ride along.
@@ -113,9 +104,10 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
   });
 
   async function completeSignIn(request: FastifyRequest): Promise<{ who: OidcPrincipal; returnTo: string }> {
-    const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1));
+    const at = request.url.indexOf('?');
+    const query = new URLSearchParams(at === -1 ? '' : request.url.slice(at + 1));
     const state = query.get('state') ?? undefined;
-    if (state === undefined || cookieOf(request, STATE_COOKIE) !== state) {
+    if (state === undefined || readCookie(request, STATE_COOKIE) !== state) {
       throw new OidcSignInError(400, 'This sign-in was not started in this browser, or it has expired. Start again.');
     }
     const flow = await flows.take(state);
@@ -176,7 +168,7 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
 
   function failed(reply: FastifyReply, err: unknown) {
     if (err instanceof OidcSignInError) {
-      reply.header('set-cookie', stateCookie(reply.request, ''));
+      reply.header('set-cookie', stateCookie(''));
       return sendPage(reply, err.status, { title: 'Sign-in failed', lines: [err.message] });
     }
     ctx.log.error({ err }, 'console: OIDC sign-in failed');

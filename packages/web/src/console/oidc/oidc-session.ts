@@ -14,8 +14,8 @@ export function consolePrincipalOf(person: OidcPrincipal): ConsolePrincipal {
 
 /** `startSession` for the OIDC routes: a console session in the store, its cookie on the reply. */
 export function oidcSessionStarter(sessions: SessionStore) {
-  return async (person: OidcPrincipal, request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return async (person: OidcPrincipal, _request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const { id } = await sessions.createSession(consolePrincipalOf(person));
-    setSessionCookie(request, reply, id);
+    setSessionCookie(reply, id);
   };
 }

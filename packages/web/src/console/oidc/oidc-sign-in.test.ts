@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../../testing.js';
+import { SESSION_COOKIE } from '../cookie.js';
 import { SessionStore } from '../session-store.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
@@ -73,7 +74,12 @@ function formOf(page: string, login: string): { action: string; fields: Record<s
  * Starts a sign-in at the console and walks the IdP's login and consent pages until the IdP sends
  * the browser back: the callback URL, not yet visited.
  */
-async function toCallback(app: string, jar: CookieJar, login: string): Promise<string> {
+async function toCallback(
+  app: string,
+  jar: CookieJar,
+  login: string,
+  options: { abort?: boolean } = {},
+): Promise<string> {
   let response = await visit(jar, `${app}/console/auth/oidc`);
   for (let step = 0; step < 20; step += 1) {
     const location = response.headers.get('location');
@@ -83,6 +89,10 @@ async function toCallback(app: string, jar: CookieJar, login: string): Promise<s
       response = await visit(jar, next);
     } else {
       expect(response.status, await response.clone().text()).toBe(200);
+      if (options.abort) {
+        response = await visit(jar, `${response.url}/abort`);
+        continue;
+      }
       const { action, fields } = formOf(await response.text(), login);
       response = await visit(jar, new URL(action, response.url).href, fields);
     }
@@ -151,7 +161,7 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(back.status, page).toBe(200);
     expect(page).toContain('Signed in as Ana');
     expect(back.headers.get('refresh')).toBe('0; url=/console');
-    const id = jar.get('vigil-console');
+    const id = jar.get(SESSION_COOKIE);
     expect(id).toBeDefined();
     const session = await sessions.read(id);
     expect(session?.principal).toEqual({ id: 'oidc:ana', owner: 'oidc:ana', scope: 'admin', name: 'Ana' });
@@ -164,7 +174,7 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     const jar = new CookieJar();
     const back = await visit(jar, await toCallback(app, jar, 'bo'));
     expect(back.status).toBe(200);
-    const session = await sessions.read(jar.get('vigil-console'));
+    const session = await sessions.read(jar.get(SESSION_COOKIE));
     expect(session?.principal).toMatchObject({ id: 'oidc:bo', scope: 'read', owner: 'team-a' });
   });
 
@@ -175,7 +185,7 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(back.status).toBe(403);
     expect(back.headers.get('content-type')).toContain('text/html');
     expect(page).toContain('Cy is signed in at the identity provider but is in none of the groups this console admits');
-    expect(jar.get('vigil-console')).toBeUndefined();
+    expect(jar.get(SESSION_COOKIE)).toBeUndefined();
   });
 
   it('refuses a callback whose state is not the one this browser started', async () => {
@@ -188,7 +198,7 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(forged.status).toBe(400);
     expect(page).toContain('This sign-in was not started in this browser');
     expect(page).not.toMatch(/at \w+ \(|Error:/);
-    expect(jar.get('vigil-console')).toBeUndefined();
+    expect(jar.get(SESSION_COOKIE)).toBeUndefined();
 
     // Another browser holding the right state in the link but not in its cookie gets nothing either.
     callback.searchParams.set('state', state);
@@ -207,7 +217,16 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     const page = await replay.text();
     expect(replay.status).toBe(400);
     expect(page).toContain('This sign-in has already been used or has expired');
-    expect(replayJar.get('vigil-console')).toBeUndefined();
+    expect(replayJar.get(SESSION_COOKIE)).toBeUndefined();
+  });
+
+  it('answers a person who cancels at the IdP with a page naming its error', async () => {
+    const jar = new CookieJar();
+    const back = await visit(jar, await toCallback(app, jar, 'ana', { abort: true }));
+    const page = await back.text();
+    expect(back.status).toBe(403);
+    expect(page).toContain('The identity provider did not sign you in (access_denied)');
+    expect(jar.get(SESSION_COOKIE)).toBeUndefined();
   });
 
   it('answers a refused code exchange with a page naming the error, never the secret', async () => {
@@ -217,7 +236,7 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(back.status).toBe(502);
     expect(page).toContain('The identity provider refused the sign-in (invalid_client)');
     for (const secret of [CLIENT.secret, WRONG_SECRET]) expect(page).not.toContain(secret);
-    expect(jar.get('vigil-console')).toBeUndefined();
+    expect(jar.get(SESSION_COOKIE)).toBeUndefined();
     const signIn = await (await fetch(`${wrongApp}/console/sign-in`)).text();
     expect(signIn).toContain('href="/console/auth/oidc"');
     expect(signIn).not.toContain(WRONG_SECRET);
