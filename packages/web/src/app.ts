@@ -12,6 +12,7 @@ import { maintenanceRoutes } from './api/routes/maintenances.js';
 import { telegramRoutes } from './api/routes/telegram.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { twilioRoutes } from './api/routes/twilio.js';
+import { registerConsole } from './console/console-routes.js';
 import type { WebContext } from './context.js';
 import { installHttpHardening } from './http-hardening.js';
 import { INTEGRATIONS_PREFIX, registerIntegrationRoutes } from './integrations/form-body.js';
@@ -108,5 +109,6 @@ export function buildApp(ctx: WebContext): FastifyInstance {
   registerIntegrationRoutes(app, ctx, routes.filter(inbound), BODY_LIMIT);
   registerPingRoutes(app, ctx);
   registerPublicSite(app, ctx);
+  registerConsole(app, ctx);
   return app;
 }

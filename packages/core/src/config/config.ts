@@ -24,6 +24,7 @@ import { scheduleLayers, scheduleSchema } from '../oncall/schedule.js';
 import { statusPageSchema } from '../status-page/status-page-settings.js';
 import type { PrivateTargetAllowance } from '../targets/target-allowances.js';
 import { configTargetIssues } from './config-targets.js';
+import { CONSOLE_SECRET_PATHS, consoleSettingsSchema } from './console-settings.js';
 import { durationSchema } from './duration.js';
 import { metricsSettingsSchema, SECRET_CONFIG_PATHS } from './metrics-settings.js';
 import { notifierSettingsSchema } from './notifier-settings.js';
@@ -94,6 +95,7 @@ const configFileSchema = z.strictObject({
   notifier: notifierSettingsSchema.prefault({}),
   statusPage: statusPageSchema.prefault({}),
   metrics: metricsSettingsSchema.prefault({}),
+  console: consoleSettingsSchema.prefault({}),
 });
 type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -288,7 +290,8 @@ const CHANNEL_SECRET =
 
 /** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
 function hideSecret(issue: FieldIssue): FieldIssue {
-  const secret = SECRET_CONFIG_PATHS.has(issue.path) || CHANNEL_SECRET.test(issue.path);
+  const secret =
+    SECRET_CONFIG_PATHS.has(issue.path) || CONSOLE_SECRET_PATHS.includes(issue.path) || CHANNEL_SECRET.test(issue.path);
   if (!secret || issue.received === undefined) return issue;
   const { received: _hidden, ...rest } = issue;
   return rest;

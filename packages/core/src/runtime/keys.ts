@@ -179,6 +179,10 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     tokensByHash: `${root}:tokens:by-hash`,
     /** counter with a TTL: API requests of one token in one rate-limit window */
     rateLimit: (tokenId: string, window: number) => `${root}:rate:${tokenId}:${window}`,
+    /** string with a TTL (idle, capped by the absolute expiry): a console session's JSON, by the SHA-256 of its id */
+    consoleSession: (idHash: string) => `${root}:console:session:${idHash}`,
+    /** set: the session id hashes of one principal (`token:<id>`), for sign-out everywhere */
+    consoleSessionsOf: (principal: string) => `${root}:console:sessions:${principal}`,
 
     // Heartbeat checks' keys share one hash tag: a ping is one script over all of them.
     /** hash: SHA-256 of a heartbeat check's ping token → check id */
@@ -215,6 +219,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
 
     /** the generated secret used when VIGIL_SECRET is not set */
     generatedSecret: `${root}:secret`,
+    /** string with a short TTL, taken once (GETDEL): an OIDC sign-in under way (nonce, PKCE verifier), by its state */
+    consoleOidcFlow: (state: string) => `${root}:console:oidc-flow:${state}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -19,6 +19,7 @@ const SECRET_FIELDS = [
   'webhookUrl',
   'signingSecret',
   'apiKey',
+  'clientSecret',
 ];
 const SECRET_PATHS = [
   ...SECRET_FIELDS,

@@ -106,3 +106,8 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
       );
   });
 }
+
+/** The HTTP status of an error code, for edges that answer in HTML rather than the API's JSON. */
+export function httpStatusOf(code: VigilErrorCode): number {
+  return STATUS[code];
+}

@@ -12,6 +12,14 @@ export function hasScope(token: Pick<ApiToken, 'scope'>, needed: TokenScope): bo
   return RANK[token.scope] >= RANK[needed];
 }
 
+/** The one scope rule of the API and the console: 403 naming the scope needed when the token's is smaller. */
+export function requireScope(token: Pick<ApiToken, 'scope'>, needed: TokenScope): void {
+  if (hasScope(token, needed)) return;
+  throw new VigilError('FORBIDDEN', `this needs a token with the ${needed} scope; this one has ${token.scope}`, [
+    { path: 'authorization', message: `expected the ${needed} scope` },
+  ]);
+}
+
 /** Counts one request in a fixed window of `perMs` (INCR, expiry set with the first): the count so far and seconds to reset. */
 async function fixedWindow(ctx: WebContext, id: string, perMs: number): Promise<{ count: number; resetS: number }> {
   const now = ctx.clock.now();
@@ -25,7 +33,7 @@ async function fixedWindow(ctx: WebContext, id: string, perMs: number): Promise<
  * Counts one request against the token's fixed window (INCR, expiry set with the first), answering
  * 429 with Retry-After once the window is full. The limit headers go on every answer.
  */
-async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
+export async function rateLimit(ctx: WebContext, token: ApiToken, reply: FastifyReply): Promise<void> {
   const { max, perMs } = token.rateLimit;
   const { count, resetS } = await fixedWindow(ctx, token.id, perMs);
   reply.header('x-ratelimit-limit', String(max));
@@ -50,7 +58,7 @@ export const INVALID_TOKEN_LIMIT = { max: 30, perMs: 60_000 };
  * from that address still works: its secret (192 random bits) cannot be guessed, and an address
  * shared behind a proxy or NAT must not let one client lock everyone else out.
  */
-async function invalidTokenLimit(ctx: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function invalidTokenLimit(ctx: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { max, perMs } = INVALID_TOKEN_LIMIT;
   const used = await fixedWindow(ctx, `invalid-token:${request.ip}`, perMs);
   if (used.count <= max) return;
@@ -90,10 +98,6 @@ export async function authenticate(
     ]);
   }
   await rateLimit(ctx, token, reply);
-  if (!hasScope(token, access)) {
-    throw new VigilError('FORBIDDEN', `this needs a token with the ${access} scope; this one has ${token.scope}`, [
-      { path: 'authorization', message: `expected the ${access} scope` },
-    ]);
-  }
+  requireScope(token, access);
   return token;
 }

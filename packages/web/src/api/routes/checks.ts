@@ -21,7 +21,7 @@ import { type Route, route } from '../route.js';
 
 const idParams = z.strictObject({ id: slugSchema });
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   component: slugSchema.optional(),
   tag: z.string().min(1).max(64).optional(),
   state: z.enum(CHECK_LIST_STATES).optional(),
@@ -78,7 +78,7 @@ function parseCheck(data: unknown) {
  * One page of the checks a token sees. Without filters only the page's checks are read; filters
  * on what a check holds read the candidates, and a state filter reads their states (one pipeline).
  */
-async function listChecks(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
+export async function listChecks(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
   let ids = await ctx.checks.ids(hasScope(token, 'admin') ? undefined : token.owner);
   const loaded = new Map<string, Check>();
   const needle = query.q?.toLowerCase();

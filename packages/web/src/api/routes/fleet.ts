@@ -27,6 +27,38 @@ interface VantageProblem {
 
 const PROBLEMS = ['impaired', 'silent'] as const;
 
+/** Every vantage with its last heartbeat and health (ok, impaired or silent): the API's and the console's fleet view. */
+export async function vantageHealth(ctx: WebContext) {
+  const now = ctx.clock.now();
+  const [heartbeats, problems] = await Promise.all([
+    ctx.redis.hgetall(ctx.keys.vantageHeartbeats),
+    ctx.redis.hgetall(ctx.keys.vantageProblems),
+  ]);
+  const silentAfter = ctx.config.notifier.vantages.silentAfter;
+  return ctx.config.vantages.map((vantage) => {
+    const seen = heartbeats[vantage.id] === undefined ? null : Number(heartbeats[vantage.id]);
+    const found = PROBLEMS.flatMap((kind) => {
+      const json = problems[`${vantage.id}:${kind}`];
+      return json ? [{ kind, ...(JSON.parse(json) as VantageProblem) }] : [];
+    });
+    const alive = seen !== null && now - seen <= silentAfter;
+    return {
+      id: vantage.id,
+      ...(vantage.sourceAddress && { sourceAddress: vantage.sourceAddress }),
+      lastHeartbeatAt: seen,
+      alive,
+      /** ok, or the notifier's judgement: impaired (failing alone) or silent (no heartbeats). */
+      health: found[0]?.kind ?? (alive ? 'ok' : 'silent'),
+      problems: found.map((p) => ({
+        kind: p.kind,
+        since: p.since,
+        reason: p.why,
+        ...(p.incident && { incident: p.incident }),
+      })),
+    };
+  });
+}
+
 /** Vantages, on-call and the fleet status: what an operator reads to know whether Vigil itself is well. */
 export function fleetRoutes(ctx: WebContext): Route[] {
   return [
@@ -36,38 +68,7 @@ export function fleetRoutes(ctx: WebContext): Route[] {
       summary: 'Every vantage with its last heartbeat, liveness and health (ok, impaired or silent)',
       tag: 'fleet',
       access: 'read',
-      async handler() {
-        const now = ctx.clock.now();
-        const [heartbeats, problems] = await Promise.all([
-          ctx.redis.hgetall(ctx.keys.vantageHeartbeats),
-          ctx.redis.hgetall(ctx.keys.vantageProblems),
-        ]);
-        const silentAfter = ctx.config.notifier.vantages.silentAfter;
-        return {
-          items: ctx.config.vantages.map((vantage) => {
-            const seen = heartbeats[vantage.id] === undefined ? null : Number(heartbeats[vantage.id]);
-            const found = PROBLEMS.flatMap((kind) => {
-              const json = problems[`${vantage.id}:${kind}`];
-              return json ? [{ kind, ...(JSON.parse(json) as VantageProblem) }] : [];
-            });
-            const alive = seen !== null && now - seen <= silentAfter;
-            return {
-              id: vantage.id,
-              ...(vantage.sourceAddress && { sourceAddress: vantage.sourceAddress }),
-              lastHeartbeatAt: seen,
-              alive,
-              /** ok, or the notifier's judgement: impaired (failing alone) or silent (no heartbeats). */
-              health: found[0]?.kind ?? (alive ? 'ok' : 'silent'),
-              problems: found.map((p) => ({
-                kind: p.kind,
-                since: p.since,
-                reason: p.why,
-                ...(p.incident && { incident: p.incident }),
-              })),
-            };
-          }),
-        };
-      },
+      handler: async () => ({ items: await vantageHealth(ctx) }),
     }),
     route({
       method: 'GET',

@@ -52,9 +52,35 @@ const postmortemBody = z.strictObject({
   by: by.optional(),
 });
 
-/** Who an API action is recorded as: the authenticated identity, the token's owner and name. */
-function actor(token: ApiToken): string {
-  return `${token.owner} (${token.name})`;
+/** Who an action is recorded as: the authenticated identity, the token's owner and name, and where from. */
+function actor(token: ApiToken, via?: string): string {
+  return `${token.owner} (${token.name})${via ? ` via ${via}` : ''}`;
+}
+
+/** Where an action comes from: the API (unsaid) or the console, which records `via console`. */
+export interface ActionOrigin {
+  via?: 'console';
+}
+
+/** Acknowledge an incident the token may see: the one use case behind the API's and the console's button. */
+export async function acknowledgeIncident(ctx: WebContext, token: ApiToken, id: string, origin: ActionOrigin = {}) {
+  await visibleIncident(ctx, token, id);
+  const outcome = await ctx.incidents.acknowledge(id, actor(token, origin.via), ctx.clock.now());
+  return { outcome, incident: await ctx.incidents.get(id) };
+}
+
+/** Resolve by hand an incident the token may see; a message is publishing when the public sees the incident. */
+export async function resolveIncident(
+  ctx: WebContext,
+  token: ApiToken,
+  id: string,
+  options: ActionOrigin & { message?: string | undefined } = {},
+) {
+  await visibleIncident(ctx, token, id);
+  await requirePublicMessage(ctx, token, id, options.message);
+  const who = actor(token, options.via);
+  const outcome = await ctx.incidents.resolve(id, who, ctx.clock.now(), options.message ?? `Resolved by ${who}.`);
+  return { outcome, incident: await ctx.incidents.get(id) };
 }
 
 /** Whether the token may show things on the status page: an admin, or an owner with a `publish` grant. */
@@ -211,11 +237,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       access: 'write',
       params: idParams,
       body: ackBody,
-      async handler({ params, token }) {
-        await visibleIncident(ctx, token, params.id);
-        const outcome = await ctx.incidents.acknowledge(params.id, actor(token), ctx.clock.now());
-        return { outcome, incident: await ctx.incidents.get(params.id) };
-      },
+      handler: ({ params, token }) => acknowledgeIncident(ctx, token, params.id),
     }),
     route({
       method: 'POST',
@@ -258,18 +280,7 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       access: 'write',
       params: idParams,
       body: resolveBody,
-      async handler({ params, body, token }) {
-        await visibleIncident(ctx, token, params.id);
-        await requirePublicMessage(ctx, token, params.id, body?.message);
-        const who = actor(token);
-        const outcome = await ctx.incidents.resolve(
-          params.id,
-          who,
-          ctx.clock.now(),
-          body?.message ?? `Resolved by ${who}.`,
-        );
-        return { outcome, incident: await ctx.incidents.get(params.id) };
-      },
+      handler: ({ params, body, token }) => resolveIncident(ctx, token, params.id, { message: body?.message }),
     }),
     ...postmortemRoutes(ctx),
   ];

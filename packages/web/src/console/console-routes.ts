@@ -1,0 +1,226 @@
+import { isVigilError, validationError } from '@vigil/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { httpStatusOf } from '../api/api-error.js';
+import { hasScope, invalidTokenLimit, requireScope } from '../api/auth.js';
+import { incidentFilter, visibleIncident } from '../api/ownership.js';
+import { listQuery } from '../api/routes/checks.js';
+import { acknowledgeIncident, resolveIncident } from '../api/routes/incidents.js';
+import type { WebContext } from '../context.js';
+import { etagOf } from '../status/http-cache.js';
+import type { SafeHtml } from '../status/page/escape.js';
+import { type ConsoleAssets, consoleAssets, registerAssets } from './assets.js';
+import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
+import { setSessionCookie } from './cookie.js';
+import { readGrid } from './grid.js';
+import { registerOidcSignIn } from './oidc/oidc-routes.js';
+import { oidcSessionStarter } from './oidc/oidc-session.js';
+import { type SessionPolicy, SessionStore } from './session-store.js';
+import { incidentBody, incidentListBody } from './view/incidents.js';
+import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
+import { type Filters, gridFragment, gridInner, overviewBody } from './view/overview.js';
+import { signInBody } from './view/sign-in-page.js';
+
+const HTML = 'text/html; charset=utf-8';
+/** Checks per page of the overview. */
+const PAGE_SIZE = 50;
+/** A form is a few fields; anything larger is refused before it is parsed. */
+const FORM_LIMIT = 16 * 1024;
+
+const incidentParams = z.strictObject({
+  id: z.string().regex(/^[0-9]{1,12}$/, { error: 'expected an incident number' }),
+});
+
+export interface ConsoleOptions {
+  sessions?: SessionPolicy;
+}
+
+/** The overview's query: the API's check-list filters (empty fields dropped), a page at a time. */
+function parseOverviewQuery(raw: unknown) {
+  const given = Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([, v]) => v !== ''));
+  const parsed = listQuery.safeParse({ limit: String(PAGE_SIZE), ...given });
+  if (!parsed.success) throw validationError(parsed.error, given);
+  const filters: Filters = {
+    ...(parsed.data.component !== undefined && { component: parsed.data.component }),
+    ...(parsed.data.state !== undefined && { state: parsed.data.state }),
+    ...(parsed.data.q !== undefined && { q: parsed.data.q }),
+  };
+  return { query: parsed.data, filters, search: new URLSearchParams(filters as Record<string, string>).toString() };
+}
+
+function parseIncidentId(params: unknown): string {
+  const parsed = incidentParams.safeParse(params);
+  if (!parsed.success) throw validationError(parsed.error, params);
+  return parsed.data.id;
+}
+
+/** The console under `/console`: token sign-in, the overview grid, incidents and their actions. */
+export function registerConsole(app: FastifyInstance, ctx: WebContext, options: ConsoleOptions = {}): void {
+  const assets = consoleAssets();
+  registerAssets(app, assets);
+  const sessions = new SessionStore(ctx, options.sessions);
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_LIMIT },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
+    scope.setErrorHandler(async (error: unknown, _request, reply) => {
+      const failure = consoleFailure(error);
+      if (failure.status >= 500) ctx.log.error({ err: error }, 'console request failed');
+      return sendPage(reply, assets, { title: 'Not done', body: errorBody(failure.message) }, failure.status);
+    });
+    registerSignIn(scope, ctx, sessions, assets);
+    const oidc = ctx.config.console.oidc;
+    if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
+    registerOverview(scope, ctx, sessions, assets);
+    registerIncidents(scope, ctx, sessions, assets);
+  });
+}
+
+/** The status and sentence of a failed console request: the shared rules' errors as they are, the rest in words. */
+function consoleFailure(error: unknown): { status: number; message: string } {
+  if (isVigilError(error)) return { status: httpStatusOf(error.code), message: error.message };
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, message: 'body: expected a form (application/x-www-form-urlencoded) of at most 16 KB' };
+  }
+  return { status: 500, message: 'something went wrong; the error is logged' };
+}
+
+function sendPage(
+  reply: FastifyReply,
+  assets: ConsoleAssets,
+  content: { title: string; body: SafeHtml; signed?: Signed },
+  status = 200,
+): FastifyReply {
+  const { signed } = content;
+  const who = signed && {
+    name: signed.token.name,
+    owner: signed.token.owner,
+    scope: signed.token.scope,
+    csrf: signed.session.csrf,
+  };
+  const body = consoleLayout({ assets, title: content.title, body: content.body, ...(who && { who }) });
+  return reply.code(status).headers(CONSOLE_HEADERS).type(HTML).send(body);
+}
+
+function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
+  app.get('/console/sign-in', async (request, reply) => {
+    if (await signedIn(ctx, sessions, request)) return reply.code(303).header('location', '/console').send();
+    return sendPage(reply, assets, {
+      title: 'Sign in',
+      body: signInBody(undefined, ctx.config.console.oidc !== undefined),
+    });
+  });
+
+  app.post('/console/sign-in', async (request, reply) => {
+    // No session yet to hold a CSRF token: a sign-in posted from another site is refused by its Origin.
+    refuseCrossOrigin(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const secret = typeof body.token === 'string' ? body.token.trim() : '';
+    // Verified as the API verifies a bearer token, with the same limit on wrong ones per address.
+    const token = secret === '' ? undefined : await ctx.tokens.verify(secret);
+    if (!token) {
+      await invalidTokenLimit(ctx, request, reply);
+      const error = secret === '' ? 'token: paste an API token' : 'token: unknown or revoked';
+      return sendPage(
+        reply,
+        assets,
+        { title: 'Sign in', body: signInBody(error, ctx.config.console.oidc !== undefined) },
+        401,
+      );
+    }
+    const principal = {
+      id: `token:${token.id}`,
+      owner: token.owner,
+      scope: token.scope,
+      name: token.name,
+      tokenId: token.id,
+    };
+    const { id } = await sessions.createSession(principal);
+    setSessionCookie(reply, id);
+    return reply.code(303).header('location', '/console').send();
+  });
+
+  app.post('/console/sign-out', async (request, reply) => {
+    const signed = await requireAction(ctx, sessions, request, reply);
+    await sessions.destroy(signed.id, signed.session);
+    setSessionCookie(reply, '');
+    return reply.code(303).header('location', '/console/sign-in').send();
+  });
+
+  app.post('/console/sign-out-everywhere', async (request, reply) => {
+    const signed = await requireAction(ctx, sessions, request, reply);
+    await sessions.destroyAll(signed.session.principal.id);
+    setSessionCookie(reply, '');
+    return reply.code(303).header('location', '/console/sign-in').send();
+  });
+}
+
+function registerOverview(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
+  const render = async (signed: Signed, request: FastifyRequest) => {
+    const { query, filters, search } = parseOverviewQuery(request.query);
+    const view = await readGrid(ctx, signed.token, query, search);
+    const inner = gridInner(view);
+    const etag = etagOf(inner.value);
+    return { filters, live: gridFragment(view, inner, etag), etag };
+  };
+
+  app.get('/console', async (request, reply) => {
+    const signed = await requirePage(ctx, sessions, request, reply);
+    if (!signed) return reply;
+    const { filters, live } = await render(signed, request);
+    const components = ctx.config.components.map((component) => component.id);
+    return sendPage(reply, assets, { title: 'Overview', body: overviewBody({ filters, components, live }), signed });
+  });
+
+  // The live region, polled with the ETag it was rendered with: an unchanged grid is a bodiless 304.
+  app.get('/console/grid', async (request, reply) => {
+    const signed = await requirePage(ctx, sessions, request, reply);
+    if (!signed) return reply;
+    const { live, etag } = await render(signed, request);
+    reply.headers(CONSOLE_HEADERS).header('etag', etag);
+    const given = request.headers['if-none-match'];
+    if (given === etag) return reply.code(304).send();
+    return reply.code(200).type(HTML).send(live.value);
+  });
+}
+
+function registerIncidents(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
+  app.get('/console/incidents', async (request, reply) => {
+    const signed = await requirePage(ctx, sessions, request, reply);
+    if (!signed) return reply;
+    const visible = await incidentFilter(ctx, signed.token);
+    const open = (await ctx.incidents.listOpen()).filter(visible);
+    return sendPage(reply, assets, { title: 'Incidents', body: incidentListBody(open), signed });
+  });
+
+  app.get('/console/incidents/:id', async (request, reply) => {
+    const signed = await requirePage(ctx, sessions, request, reply);
+    if (!signed) return reply;
+    const incident = await visibleIncident(ctx, signed.token, parseIncidentId(request.params));
+    const body = incidentBody({
+      incident,
+      now: ctx.clock.now(),
+      csrf: signed.session.csrf,
+      mayAct: hasScope(signed.token, 'write'),
+    });
+    return sendPage(reply, assets, { title: `Incident #${incident.id}`, body, signed });
+  });
+
+  const actions = {
+    ack: (signed: Signed, id: string) => acknowledgeIncident(ctx, signed.token, id, { via: 'console' }),
+    resolve: (signed: Signed, id: string) => resolveIncident(ctx, signed.token, id, { via: 'console' }),
+  };
+  for (const [name, act] of Object.entries(actions)) {
+    app.post(`/console/incidents/:id/${name}`, async (request, reply) => {
+      const signed = await requireAction(ctx, sessions, request, reply);
+      const id = parseIncidentId(request.params);
+      // The API's rules: a write scope, then the incident must be one the identity may see.
+      requireScope(signed.token, 'write');
+      await act(signed, id);
+      return reply.code(303).header('location', `/console/incidents/${id}`).send();
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { html, type SafeHtml } from '../../status/page/escape.js';
+import type { ConsoleAssets } from '../assets.js';
+
+/** Scripts and styles from this origin only, and only as files: no inline script or style runs. */
+export const CONSOLE_HEADERS = {
+  'content-security-policy': [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  // Not no-referrer: with it Chromium sends `Origin: null` on same-origin POSTs, which the origin check refuses.
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+/**
+ * htmx without eval, inline styles or script tags in swapped markup; a 304 (an unchanged fragment)
+ * and errors swap nothing.
+ */
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  selfRequestsOnly: true,
+  historyCacheSize: 0,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '304', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '[45]..', swap: false, error: true },
+  ],
+});
+
+/** Who is signed in, as the header shows them; absent on the sign-in page. */
+export interface SignedIn {
+  name: string;
+  owner: string;
+  scope: string;
+  csrf: string;
+}
+
+export interface ConsoleLayout {
+  assets: ConsoleAssets;
+  title: string;
+  body: SafeHtml;
+  who?: SignedIn;
+}
+
+function whoBlock(who: SignedIn): SafeHtml {
+  const csrf = html`<input type="hidden" name="_csrf" value="${who.csrf}">`;
+  return html`<div class="who"><span>${who.name} · ${who.owner} · ${who.scope}</span>
+<form method="post" action="/console/sign-out">${csrf}<button type="submit">Sign out</button></form>
+<form method="post" action="/console/sign-out-everywhere">${csrf}<button type="submit">Sign out everywhere</button></form></div>`;
+}
+
+/** The document every console page shares: landmarks, skip link, one h1, the session's CSRF token for htmx. */
+export function consoleLayout(options: ConsoleLayout): string {
+  const { assets, title, body, who } = options;
+  const headers = who && JSON.stringify({ 'x-csrf-token': who.csrf });
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content="${HTMX_CONFIG}">
+<title>${title} · Vigil console</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${assets.styles.url}">
+<script src="${assets.htmx.url}" defer></script>
+</head>
+<body${headers && html` hx-headers="${headers}"`}>
+<a class="skip" href="#content">Skip to content</a>
+<header><div class="wrap"><h1>Vigil console</h1>
+${who && html`<nav aria-label="Console"><a href="/console">Overview</a><a href="/console/incidents">Incidents</a></nav>${whoBlock(who)}`}
+</div></header>
+<main id="content" tabindex="-1"><div class="wrap">${body}</div></main>
+</body>
+</html>
+`.value;
+}
+
+/** A page for an error: what went wrong, in words, with the status the shared rules answered. */
+export function errorBody(message: string): SafeHtml {
+  return html`<h2>Not done</h2><p class="error" role="alert">${message}</p><p><a href="/console">Back to the overview</a></p>`;
+}

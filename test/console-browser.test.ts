@@ -1,0 +1,146 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import { parseConfig, tokenInputSchema } from '@vigil/core';
+import { eventually } from '@vigil/core/testing';
+import { buildApp } from '@vigil/web';
+import type { Browser, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
+import { type Fleet, startFleet } from './support/fleet.js';
+import { type MailSink, startMailSink } from './support/mail-sink.js';
+import { type HttpTarget, startHttpTarget } from './support/targets.js';
+
+/** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+const VANTAGES = ['alpha', 'beta', 'gamma'];
+
+/** axe in light and dark: no serious or critical violation in either theme. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const violations = await seriousAxeViolations(page);
+    expect(violations, `${name} (${colorScheme}): ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}-${colorScheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** The states the grid shows for a check, one per vantage. */
+const cellsOf = (page: Page, checkId: string) => page.locator(`#check-${checkId} td[data-vantage]`).allTextContents();
+
+describe('the operator console in a browser, against a running fleet', () => {
+  let fleet: Fleet;
+  let target: HttpTarget;
+  let mail: MailSink;
+  let web: ReturnType<typeof buildApp>;
+  let browser: Browser;
+  let base: string;
+
+  beforeEach(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    fleet = await startFleet(VANTAGES);
+    target = await startHttpTarget();
+    mail = await startMailSink();
+    web = buildApp(fleet.ctx);
+    await web.listen({ host: '127.0.0.1', port: 0 });
+    const address = web.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    browser = await launchChromium();
+  });
+  afterEach(async () => {
+    await browser.close();
+    await web.close();
+    await fleet.close();
+    await target.close();
+    await mail.stop();
+  });
+
+  it('signs in with a token, shows a killed target red live, and an acknowledgement from the console stops escalation', async () => {
+    // The second level would page Bo 10 s after Ana: acknowledging before then must keep him out of it.
+    const config = parseConfig(`
+vantages: [${VANTAGES.join(', ')}]
+components: [{ id: api, name: Public API }]
+checks:
+  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
+people:
+  - { id: ana, name: Ana, email: ana@example.test }
+  - { id: bo, name: Bo, email: bo@example.test }
+schedules:
+  - { id: primary, timezone: UTC, rotation: { every: 1w, handoff: "mon 09:00", people: [ana] } }
+escalations:
+  - id: default
+    levels:
+      - { notify: [schedule:primary], after: 0s }
+      - { notify: [person:bo], after: 10s }
+notifier:
+  groupingWindow: 1s
+  roundGrace: 1s
+  vantages: { window: 10s, minChecks: 3, silentAfter: 30s }
+  delivery: { attempts: 20, backoff: 500ms }
+`);
+    await fleet.runConfig(config, { smtpUrl: mail.url });
+    await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 6);
+    // The operators' token: the checks of vigil.yaml belong to no tenant, so only an admin sees them.
+    const { token } = await fleet.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
+      now: Date.now(),
+      createdBy: 'test',
+    });
+
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    const polls: number[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/console/grid') polls.push(response.status());
+    });
+    await page.goto(`${base}/console`);
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    await expectAccessible(page, 'sign-in');
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/console`);
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: '__Host-vigil-console', httpOnly: true, secure: true, sameSite: 'Strict' });
+    await eventually(async () => (await cellsOf(page, 'api-health')).join() === 'up,up,up', 10_000, 'three up cells');
+    expect(await page.locator('#fleet-heading + p').textContent()).toBe('3 ok · 0 impaired · 0 silent');
+    await expectAccessible(page, 'overview-up');
+
+    // Survives only as long as the document does: proof that nothing below reloads the page.
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: string }).marker = 'same document';
+    });
+    const sameDocument = () => page.evaluate(() => (globalThis as unknown as { marker?: string }).marker);
+
+    // Nothing changes while the target is up: the poll is conditional and answered with a bodiless 304.
+    await eventually(async () => polls.includes(304), 10_000, 'a poll answered 304');
+    await target.close();
+    await eventually(
+      async () => (await cellsOf(page, 'api-health')).join() === 'down,down,down',
+      15_000,
+      'three down cells',
+    );
+    expect(await page.locator('#check-api-health td.state-down[data-vantage]').count()).toBe(3);
+    const link = page.locator('#live a[href^="/console/incidents/"]').first();
+    await link.waitFor({ timeout: 15_000 });
+    expect(await sameDocument()).toBe('same document');
+    expect(polls.every((status) => status === 200 || status === 304)).toBe(true);
+    await expectAccessible(page, 'overview-down');
+    const paged = await eventually(async () => mail.to('ana@example.test')[0], 10_000, 'the first page');
+
+    await link.click();
+    await page.waitForURL(/\/console\/incidents\/\d+$/);
+    await expectAccessible(page, 'incident');
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.waitForURL(/\/console\/incidents\/\d+$/);
+    expect(await page.locator('#incident-ack').textContent()).toMatch(/by ops \(.*\) via console$/);
+    expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    const acknowledgedAt = Date.now();
+    expect(acknowledgedAt - paged.at, 'acknowledged before the second level was due').toBeLessThan(10_000);
+
+    // A fixed wait is the assertion: unacknowledged, Bo would have been paged 10 s after Ana.
+    await setTimeout(Math.max(0, paged.at + 12_000 - Date.now()));
+    expect(mail.to('bo@example.test')).toEqual([]);
+    expect(mail.to('ana@example.test')).toHaveLength(1);
+    expect(errors).toEqual([]);
+  }, 90_000);
+});
