@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { configError } from '../testing/index.js';
 import { parseConfig } from './config.js';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: vigil.yaml's ${ENV} interpolation, read by the config parser
 const OIDC = 'issuer: "https://idp.example.com", clientId: vigil, clientSecret: "${S}"';
 
 describe('console: { oidc }', () => {
