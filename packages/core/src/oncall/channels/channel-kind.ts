@@ -4,6 +4,11 @@ import type { z } from 'zod';
 export interface ChannelKindModule<S extends z.ZodType = z.ZodType> {
   /** One line for help texts and the README. */
   summary: string;
+  /**
+   * Its vigil.yaml snippet: a channel of the kind and, where the kind has a contact, a person's. The
+   * README shows it verbatim and a test parses it, so the documented form always loads.
+   */
+  example: string;
   /** The channel's settings under its own key: `channels[].<kind>`. */
   schema: S;
   /** When people can be paged this way: how a person's contact is written, `people[].<kind>`. */

@@ -38,6 +38,11 @@ export const pushoverChannelSchema = z.strictObject({
 
 export const pushoverChannel = {
   summary: 'an emergency-priority Pushover notification that alerts again until acknowledged',
+  example: `channels:
+  - { id: po-ops, pushover: { token: "\${PUSHOVER_APP_TOKEN}", user: "\${PUSHOVER_GROUP_KEY}", retry: 60, expire: 3600 } }
+people:
+  - { id: ana, name: Ana, pushover: { token: "\${PUSHOVER_APP_TOKEN}", user: "\${ANA_PUSHOVER_KEY}" } }
+`,
   schema: pushoverChannelSchema,
   /** A person's user key, with the application token that sends to it (`{ token, user }`). */
   contact: z.strictObject({ ...userSettings, apiBase: apiBaseSchema.optional() }),
