@@ -36,7 +36,7 @@ export interface ResultToRecord {
 interface ResultCommands {
   /**
    * How many keys, the shard's pending rounds, then per result its four keys; then the history cap
-   * and per result one argument, its fields joined by tabs.
+   * and per result two arguments: its tab-ended fields then message, and its latest JSON.
    */
   vigilRecordResults(
     numberOfKeys: number,
@@ -97,8 +97,8 @@ export class ResultStore {
 
   /**
    * The record script's arguments (number of keys, keys, then the rest) for results of one shard:
-   * each result's fields in one string, in record-results.lua's order (its message last: the only
-   * field that may hold a tab), so Redis parses one argument a result and ioredis sends no Buffer.
+   * two a result, in record-results.lua's order: its fields joined in one string (the message, which
+   * may hold a tab, last) and its latest JSON. Fewer arguments for Redis and ioredis, and no Buffer.
    */
   private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number)[]] {
     const { keys } = this.ctx;
@@ -109,10 +109,13 @@ export class ResultStore {
       const rememberMs = Math.max(intervalMs * 4, 60_000);
       // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
       const look = Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1));
-      const book = booking ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}` : '0\t0\t';
+      const book = booking
+        ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}\t${booking.outcome}`
+        : '0\t0\t\t';
       resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId), keys.checkState(checkId));
       args.push(
-        `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${JSON.stringify(latest)}\t${booking?.outcome ?? ''}\t${historyMessage(result)}`,
+        `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
+        JSON.stringify(latest),
       );
     }
     return [resultKeys.length, ...resultKeys, ...args];
