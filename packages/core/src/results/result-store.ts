@@ -98,7 +98,7 @@ export class ResultStore {
   /**
    * The record script's arguments (number of keys, keys, then the rest) for results of one shard:
    * two a result, in record-results.lua's order: its fields joined in one string (the message, which
-   * may hold a tab, last) and its latest JSON. Fewer arguments for Redis and ioredis, and no Buffer.
+   * may hold a tab, last) and its latest JSON. Fewer arguments for ioredis to send, and no Buffer.
    */
   private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number)[]] {
     const { keys } = this.ctx;

@@ -21,8 +21,8 @@
       same four keys for each further result, in turn
 
     ARGV[1] history length cap
-    ARGV[2…] for each result in turn, two (not eleven: Redis pays for each argument it parses and
-      hands to Lua, ioredis for each it sends): first its fields, each ended by a tab: vantage; round
+    ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
+      a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
       (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
       duplicate may be among; the entry's outcome bytes (40 bits, from history-ring.ts) as a decimal
       number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
