@@ -51,6 +51,16 @@ export function historyMessage(result: ProbeResult): string {
 
 /** Bytes 5–9 of a ring entry: the result's outcome; the record script adds round, vantage and message. */
 export function encodeRingOutcome(result: ProbeResult): Buffer {
+  const out = Buffer.alloc(5);
+  out.writeUIntBE(ringOutcome(result), 0, 5);
+  return out;
+}
+
+/**
+ * The same 40 bits as a number: what the record script takes (as decimal text, so its argument
+ * needs no Buffer) and writes big-endian as bytes 5–9.
+ */
+export function ringOutcome(result: ProbeResult): number {
   const errorIndex = result.error === undefined ? 0 : PROBE_ERRORS.indexOf(result.error) + 1;
   const status =
     result.status !== undefined && result.status >= STATUS_MIN && result.status <= STATUS_MAX
@@ -64,10 +74,7 @@ export function encodeRingOutcome(result: ProbeResult): Buffer {
   packed = packed * 32 + errorIndex;
   packed = packed * 512 + status;
   packed = packed * 65_536 + total;
-  packed = packed * 256 + lateness;
-  const out = Buffer.alloc(5);
-  out.writeUIntBE(packed, 0, 5);
-  return out;
+  return packed * 256 + lateness;
 }
 
 /** What the reader needs of the latest hash to decode a ring. */

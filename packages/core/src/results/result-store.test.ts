@@ -157,6 +157,14 @@ describe('ResultStore', () => {
     ]);
   });
 
+  it('keeps a message with tabs, newlines and non-ASCII text whole, in history and latest', async () => {
+    const message = 'status 503\tbody:\n<h1>Überlastet \u{1F525}</h1>\t\t';
+    await store.record(result({ ok: false, error: 'http_status', status: 503, message }), 30_000);
+    const [entry] = await store.history('api');
+    expect(entry).toMatchObject({ ok: false, error: 'http_status', status: 503, message });
+    expect((await store.latest('api')).alpha).toMatchObject({ message });
+  });
+
   it('reads an entry without its message once its slot holds another', async () => {
     store = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix), historySize: 20 });
     for (let i = 0; i < 9; i++)

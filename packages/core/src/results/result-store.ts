@@ -4,7 +4,7 @@ import type { RedisKeys } from '../runtime/keys.js';
 import { groupByShard, scatterReplies } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
-import { encodeRingOutcome, historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing } from './history-ring.js';
+import { historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing, ringOutcome } from './history-ring.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
@@ -36,11 +36,11 @@ export interface ResultToRecord {
 interface ResultCommands {
   /**
    * How many keys, the shard's pending rounds, then per result its four keys; then the history cap
-   * and per result its eleven arguments.
+   * and per result two arguments: its tab-ended fields then message, and its latest JSON.
    */
   vigilRecordResults(
     numberOfKeys: number,
-    ...keysThenArgs: (string | number | Buffer)[]
+    ...keysThenArgs: (string | number)[]
   ): Promise<(number | [number, string])[]>;
 }
 
@@ -95,28 +95,27 @@ export class ResultStore {
     return answers.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
   }
 
-  /** The record script's arguments (number of keys, keys, then the rest) for results of one shard. */
-  private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number | Buffer)[]] {
+  /**
+   * The record script's arguments (number of keys, keys, then the rest) for results of one shard:
+   * two a result, in record-results.lua's order: its fields joined in one string (the message, which
+   * may hold a tab, last) and its latest JSON. Fewer arguments for ioredis to send, and no Buffer.
+   */
+  private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number)[]] {
     const { keys } = this.ctx;
     const resultKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.result.checkId ?? ''))];
-    const args: (string | number | Buffer)[] = [this.historySize];
+    const args: (string | number)[] = [this.historySize];
     for (const { result, intervalMs, booking } of entries) {
       const { checkId, vantage, ...latest } = result;
       const rememberMs = Math.max(intervalMs * 4, 60_000);
+      // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
+      const look = Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1));
+      const book = booking
+        ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}\t${booking.outcome}`
+        : '0\t0\t\t';
       resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId), keys.checkState(checkId));
       args.push(
-        vantage,
-        result.round,
-        rememberMs,
+        `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
         JSON.stringify(latest),
-        encodeRingOutcome(result),
-        historyMessage(result),
-        // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
-        Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1)),
-        booking?.outcome ?? '',
-        booking?.deadline ?? 0,
-        booking?.expected ?? 0,
-        booking ? `${checkId}|${result.round}` : '',
       );
     }
     return [resultKeys.length, ...resultKeys, ...args];

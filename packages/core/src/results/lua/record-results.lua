@@ -21,11 +21,13 @@
       same four keys for each further result, in turn
 
     ARGV[1] history length cap
-    ARGV[2…] for each result in turn, eleven: vantage; round (epoch ms); remember window (ms); latest
-      JSON; the entry's outcome bytes (5, from history-ring.ts); its message for history ('' for
-      none); how many of the ring's newest entries a late result's duplicate may be among; then to
-      book it, its RoundOutcome JSON ('' not to book it), the round's deadline (epoch ms), vantages
-      expected and pending member `<check>|<round>`
+    ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
+      a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
+      (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
+      duplicate may be among; the entry's outcome bytes (40 bits, from history-ring.ts) as a decimal
+      number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
+      `<check>|<round>` and its RoundOutcome JSON (0, 0, '' and '' not to book it); then the rest of
+      the string, its message for history (none when empty; tabs and all); second its latest JSON
 
   Output:
     One reply per result, in order:
@@ -39,6 +41,7 @@
 --- @include "includes/book-outcome"
 
 if not KEYS[2] or #KEYS % 4 ~= 1 then return redis.error_reply('expected the pending rounds, then four keys per result') end
+if #ARGV ~= 1 + (#KEYS - 1) / 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
 local pendingKey = KEYS[1]
 local cap = tonumber(ARGV[1])
 local ENTRY = 10
@@ -57,6 +60,26 @@ local function bytes5(n)
   n = (n - c) / 256
   local b = n % 256
   return string.char((n - b) / 256, b, c, d, e)
+end
+
+-- Two 40-bit numbers as one 10-byte ring entry, in one string.char.
+local function bytes10(head, outcome)
+  local j = outcome % 256
+  outcome = (outcome - j) / 256
+  local i = outcome % 256
+  outcome = (outcome - i) / 256
+  local h = outcome % 256
+  outcome = (outcome - h) / 256
+  local g = outcome % 256
+  local f = (outcome - g) / 256
+  local e = head % 256
+  head = (head - e) / 256
+  local d = head % 256
+  head = (head - d) / 256
+  local c = head % 256
+  head = (head - c) / 256
+  local b = head % 256
+  return string.char((head - b) / 256, b, c, d, e, f, g, h, i, j)
 end
 
 local function head5(s, at)
@@ -123,8 +146,8 @@ local function inRing(ringKey, count, delta, index, look)
 end
 
 -- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
-local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, rememberMs, json, outcome, message, look,
-    outcomeJson, deadline, expected, member)
+local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, rememberMs, look, outcome, deadline,
+    expected, member, json, outcomeJson, message)
   local round = tonumber(roundArg)
   local bookField = outcomeJson ~= '' and '~b' .. roundArg
   local roundField, indexField = vantage .. ':round', vantage .. ':i'
@@ -162,8 +185,8 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     local reply = 1
     if latestRound and round <= latestRound then
       if round == latestRound then return 0 end
-      if latestRound - round <= rememberMs then
-        for _, held in ipairs(redis.call('LRANGE', listKey, 0, look - 1)) do
+      if latestRound - round <= tonumber(rememberMs) then
+        for _, held in ipairs(redis.call('LRANGE', listKey, 0, tonumber(look) - 1)) do
           if held == entry then return 0 end
         end
       end
@@ -171,7 +194,7 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     end
     local booked, book = nil, nil
     if bookField then
-      booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, expected, member)
+      booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, tonumber(expected), member)
     end
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
@@ -218,7 +241,7 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
   if latestRound then
     if round == latestRound then return 0 end
     if round < latestRound then
-      if latestRound - round <= rememberMs and delta >= 0 and inRing(ringKey, count, delta, index, look) then
+      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look)) then
         return 0
       end
       reply = 2
@@ -226,7 +249,7 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
   end
   local booked, book = nil, nil
   if bookField then
-    booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, expected, member)
+    booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, tonumber(expected), member)
   end
 
   if delta >= 0 then
@@ -249,7 +272,7 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     end
     -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
     if count == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
-    redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes5(delta * 128 + index * 8 + slot) .. outcome)
+    redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes10(delta * 128 + index * 8 + slot, tonumber(outcome)))
     count = count + 1
     if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
   end
@@ -276,13 +299,20 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
   return reply, booked
 end
 
+-- A result's tab-ended fields, then where its message starts (the JSON has an argument of its own:
+-- cut out of a longer one it would be scanned and copied once more).
+local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t([^\t]*)\t()'
+local match, sub = string.match, string.sub
+
 local replies = {}
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local k = 1 + 4 * i
-  local a = 1 + 11 * i
-  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2],
-    tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], tonumber(ARGV[a + 7]), ARGV[a + 8], ARGV[a + 9],
-    tonumber(ARGV[a + 10]), ARGV[a + 11])
+  local fields = ARGV[2 * i + 2]
+  local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
+  if not at then return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  local message = at <= #fields and sub(fields, at) or ''
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], vantage, round, remember, look, outcome,
+    deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
