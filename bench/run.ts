@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|console|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one.
@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { API_DEFAULTS, apiBench } from './api.js';
+import { CONSOLE_DEFAULTS, consoleBench } from './console.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
 import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
@@ -34,6 +35,7 @@ const BENCHES: Record<string, (overrides: Overrides, flags: ScaleBenchFlags) => 
   rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
   footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
   scale: (overrides, flags) => scaleBench({ ...SCALE_DEFAULTS, ...pick(SCALE_DEFAULTS, overrides) }, flags),
+  console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -57,6 +59,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       ROUNDS_DEFAULTS,
       FOOTPRINT_DEFAULTS,
       SCALE_DEFAULTS,
+      CONSOLE_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')
