@@ -201,6 +201,10 @@ describe('the console', () => {
     const theirs = await seedOwned(t.ctx, 'team-b');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
     const { cookie, csrf } = await signIn(t, token);
+    const mine = await seedOwned(t.ctx, 'team-a');
+    const list = await t.app.inject({ method: 'GET', url: '/console/incidents', headers: { cookie } });
+    expect(list.body).toContain(`href="/console/incidents/${mine.incidentId}"`);
+    expect(list.body).not.toContain(`href="/console/incidents/${theirs.incidentId}"`);
     const page = await t.app.inject({
       method: 'GET',
       url: `/console/incidents/${theirs.incidentId}`,
