@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout } from 'node:timers/promises';
 import { parseConfig, twilioSignature, type VigilConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
+import type { Notifier } from '@vigil/notifier';
 import { buildApp, createWebContext } from '@vigil/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.js';
@@ -117,15 +118,16 @@ describe('paging end to end by phone and Telegram: probers → notifier → prov
   });
 
   /** The fleet on `config`, and the web role on a real loopback port, both on the fleet's Redis. */
-  async function start(config: VigilConfig): Promise<void> {
+  async function start(config: VigilConfig): Promise<Notifier> {
     for (const check of config.checks) await fleet.registry.put(check);
-    await fleet.notifier(config, { secret: SECRET });
+    const notifier = await fleet.notifier(config, { secret: SECRET });
     for (const vantage of config.vantages) await fleet.prober(vantage);
     await fleet.scheduler();
     web = buildApp(createWebContext(fleet, { config, secret: SECRET }));
     const address = await web.listen({ port: 0, host: '127.0.0.1' });
     webUrl = address;
     await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 4);
+    return notifier;
   }
 
   /** Brings the target back and waits for the incident to resolve. */
@@ -258,6 +260,47 @@ describe('paging end to end by phone and Telegram: probers → notifier → prov
       const resolves = telegramPages(telegram).filter((p) => p.what === '[RESOLVED]');
       expect(resolves.map((p) => p.to).sort()).toEqual(['-100123', '4242']);
       expect(telegramPages(telegram).filter((p) => p.what === '[DOWN]')).toHaveLength(2);
+    } finally {
+      await back.close();
+    }
+  }, 60_000);
+
+  it('texts in sms mode; a notifier restarted after the page texts nobody twice; the ack link stops escalation', async () => {
+    const config = parseConfig(configYaml(target.url, twilio, telegram, 'phone').replace('mode: call', 'mode: sms'));
+    const first = await start(config);
+    const port = target.port;
+    await target.close();
+
+    await eventually(() => twilioPages(twilio).length >= 2, 15_000, 'the texts');
+    // The notifier goes away and another takes over, on the same Redis.
+    await first.close();
+    await fleet.notifier(config, { secret: SECRET });
+    const sms = twilio.requests.find((request) => new URLSearchParams(request.body).get('To') === '+33612345678');
+    const body = new URLSearchParams(sms?.body).get('Body') ?? '';
+    expect(body).toMatch(/^\[DOWN\] .*\nAck: http:\/\/127\.0\.0\.1:8080\/ack\/[A-Za-z0-9_.-]+$/);
+
+    // Ana follows the link in her text.
+    const link = body.split('Ack: ')[1] ?? '';
+    const response = await fetch(`${webUrl}${link.slice(PUBLIC_URL.length)}`);
+    expect(response.status).toBe(200);
+    const [incident] = await fleet.incidents.listOpen();
+    expect(incident?.acknowledgedBy).toBe('Ana');
+
+    await setTimeout(6_000);
+    const triggers = twilioPages(twilio).filter((page) => page.what === '[DOWN]');
+    expect(triggers.map((page) => page.to).sort()).toEqual(['+14155550199', '+33612345678']);
+    expect(twilioPages(twilio).filter((page) => page.to === '+447700900123')).toEqual([]);
+
+    const back = await recover(port, incident?.id ?? '');
+    try {
+      await eventually(
+        () => twilioPages(twilio).filter((page) => page.what === '[RESOLVED]').length >= 2,
+        10_000,
+        'resolve texts',
+      );
+      await setTimeout(1_000);
+      const resolves = twilioPages(twilio).filter((page) => page.what === '[RESOLVED]');
+      expect(resolves.map((page) => page.to).sort()).toEqual(['+14155550199', '+33612345678']);
     } finally {
       await back.close();
     }

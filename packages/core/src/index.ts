@@ -94,6 +94,8 @@ export {
   tcpSpecSchema,
 } from './checks/index.js';
 export {
+  type ConsoleRole,
+  type ConsoleSettings,
   checkIssues,
   DEFAULT_METRICS_PORT,
   formatDuration,
@@ -101,6 +103,7 @@ export {
   loadConfig,
   type MetricsSettings,
   type NotifierSettings,
+  type OidcSettings,
   type ProberSettings,
   parseConfig,
   type Vantage,

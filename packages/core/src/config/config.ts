@@ -16,12 +16,15 @@ import { type FieldIssue, VigilError } from '../errors/errors.js';
 import { describeIssues, formatPath, toFieldIssues } from '../errors/issues.js';
 import { maintenanceSchema } from '../maintenance/maintenance-schema.js';
 import { channelSchema } from '../oncall/channel.js';
+import type { ChannelKindModule } from '../oncall/channels/channel-kind.js';
+import { CONTACT_KINDS, channelKinds, contactName } from '../oncall/channels/registry.js';
 import { escalationSchema } from '../oncall/escalation.js';
 import { personSchema } from '../oncall/person.js';
 import { scheduleLayers, scheduleSchema } from '../oncall/schedule.js';
 import { statusPageSchema } from '../status-page/status-page-settings.js';
 import type { PrivateTargetAllowance } from '../targets/target-allowances.js';
 import { configTargetIssues } from './config-targets.js';
+import { CONSOLE_SECRET_PATHS, consoleSettingsSchema } from './console-settings.js';
 import { durationSchema } from './duration.js';
 import { metricsSettingsSchema, SECRET_CONFIG_PATHS } from './metrics-settings.js';
 import { notifierSettingsSchema } from './notifier-settings.js';
@@ -92,6 +95,7 @@ const configFileSchema = z.strictObject({
   notifier: notifierSettingsSchema.prefault({}),
   statusPage: statusPageSchema.prefault({}),
   metrics: metricsSettingsSchema.prefault({}),
+  console: consoleSettingsSchema.prefault({}),
 });
 type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -201,6 +205,7 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
       });
     }
   };
+  issues.push(...contactChannelIssues(file));
   file.schedules.forEach((schedule, i) => {
     scheduleLayers(schedule).forEach((layer, j) => {
       layer.rotation.people.forEach((person, k) => {
@@ -250,6 +255,22 @@ function pagingIssues(file: ConfigFile, checkIds: Set<string>, componentIds: Set
   return issues;
 }
 
+/** A person's contact that is paged through a channel of its kind (`phone` through twilio) needs one declared. */
+function contactChannelIssues(file: ConfigFile): FieldIssue[] {
+  const missing = CONTACT_KINDS.filter((kind) => {
+    const module: ChannelKindModule = channelKinds[kind];
+    return module.contactThroughChannel === true && !file.channels.some((channel) => channel[kind] !== undefined);
+  });
+  return file.people.flatMap((person, i) =>
+    missing.flatMap((kind) => {
+      const name = contactName(kind);
+      if (person[name] === undefined) return [];
+      const message = `expected a ${kind} channel in channels to page it through`;
+      return [{ path: formatPath(['people', i, name]), message }];
+    }),
+  );
+}
+
 /** Validates a parsed document (from YAML, or from an API) into a `VigilConfig`, or throws CONFIG_INVALID. */
 export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfig {
   const parsed = configFileSchema.safeParse(data ?? {});
@@ -263,9 +284,15 @@ export function validateConfig(data: unknown, source = 'vigil.yaml'): VigilConfi
   return { ...file, vantages, checks, privateTargetAllowances: targets.allowances };
 }
 
+/** A channel's credential, wherever the channel sits in the list: `channels[2].twilio.authToken`, `people[0].pushover.user`. */
+const CHANNEL_SECRET =
+  /\.(routingKey|authToken|botToken|webhookSecret|signingSecret|apiKey|token|webhookUrl|secret|password|pushover\.user)$/;
+
 /** A secret's value (`metrics.token`) is never echoed, whether it came from the file or the environment. */
 function hideSecret(issue: FieldIssue): FieldIssue {
-  if (!SECRET_CONFIG_PATHS.has(issue.path) || issue.received === undefined) return issue;
+  const secret =
+    SECRET_CONFIG_PATHS.has(issue.path) || CONSOLE_SECRET_PATHS.includes(issue.path) || CHANNEL_SECRET.test(issue.path);
+  if (!secret || issue.received === undefined) return issue;
   const { received: _hidden, ...rest } = issue;
   return rest;
 }

@@ -8,6 +8,7 @@ export {
   type VigilConfig,
   validateConfig,
 } from './config.js';
+export type { ConsoleRole, ConsoleSettings, OidcSettings } from './console-settings.js';
 export { formatDuration } from './duration.js';
 export { DEFAULT_METRICS_PORT, type ListenAddress, type MetricsSettings } from './metrics-settings.js';
 export type { NotifierSettings } from './notifier-settings.js';

@@ -219,6 +219,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
 
     /** the generated secret used when VIGIL_SECRET is not set */
     generatedSecret: `${root}:secret`,
+    /** string with a short TTL, taken once (GETDEL): an OIDC sign-in under way (nonce, PKCE verifier), by its state */
+    consoleOidcFlow: (state: string) => `${root}:console:oidc-flow:${state}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -67,10 +67,17 @@ describe('logs', () => {
     const out = capture();
     const log = createLogger({ destination: out.stream });
     const slack = { botToken: 'xoxb-s3cr3t', signingSecret: 'sign-s3cr3t', channelId: 'C0123ABCD' };
-    log.warn({ slack, opsgenie: { apiKey: 'genie-s3cr3t', webhookSecret: 'hook-s3cr3t' } }, 'channel');
+    log.warn(
+      {
+        slack,
+        opsgenie: { apiKey: 'genie-s3cr3t', webhookSecret: 'hook-s3cr3t' },
+        oidc: { clientSecret: 'oidc-s3cr3t' },
+      },
+      'channel',
+    );
     await new Promise((resolve) => setImmediate(resolve));
     const text = JSON.stringify(out.lines());
-    for (const secret of ['xoxb-s3cr3t', 'sign-s3cr3t', 'genie-s3cr3t', 'hook-s3cr3t'])
+    for (const secret of ['xoxb-s3cr3t', 'sign-s3cr3t', 'genie-s3cr3t', 'hook-s3cr3t', 'oidc-s3cr3t'])
       expect(text).not.toContain(secret);
     expect(text).toContain('C0123ABCD');
   });

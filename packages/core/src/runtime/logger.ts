@@ -7,7 +7,7 @@ const loadPretty = () => (createRequire(import.meta.url)('pino-pretty') as typeo
 export type { Logger } from 'pino';
 
 /** Field names whose values never reach a log line, wherever they sit in the object. */
-const SECRET_PATHS = [
+const SECRET_FIELDS = [
   'password',
   'token',
   'secret',
@@ -17,27 +17,17 @@ const SECRET_PATHS = [
   'botToken',
   'webhookSecret',
   'webhookUrl',
-  'botToken',
   'signingSecret',
-  'webhookSecret',
   'apiKey',
+  'clientSecret',
+];
+const SECRET_PATHS = [
+  ...SECRET_FIELDS,
   'smtpUrl',
   'redisUrl',
   'headers.authorization',
   'headers.cookie',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.authorization',
-  '*.routingKey',
-  '*.authToken',
-  '*.botToken',
-  '*.webhookSecret',
-  '*.webhookUrl',
-  '*.botToken',
-  '*.signingSecret',
-  '*.webhookSecret',
-  '*.apiKey',
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
   '*.headers.authorization',
   '*.headers.cookie',
 ];

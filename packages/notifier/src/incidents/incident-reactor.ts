@@ -1,12 +1,13 @@
 import type { IncidentStore } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
+import { acknowledgesPeople } from '../paging/channels/registry.js';
 import type { Deliveries } from '../paging/delivery.js';
-import type { Destination } from '../paging/destinations.js';
+import { type Destination, resolveDestination } from '../paging/destinations.js';
 import type { Escalations } from '../paging/escalation.js';
 import { StreamGroup } from '../stream-group.js';
 
 /** The reactor blocks reading the stream on `blocking.incidentEvents`. */
-type IncidentReactorContext = Pick<NotifierContext, 'redis' | 'keys' | 'log' | 'blocking' | 'incidents'>;
+type IncidentReactorContext = Pick<NotifierContext, 'redis' | 'keys' | 'log' | 'blocking' | 'incidents' | 'config'>;
 
 export interface IncidentReactorParts {
   escalations: Escalations;
@@ -50,6 +51,12 @@ export class IncidentReactor {
     return this.events.close();
   }
 
+  /** Whether a person's contact wants the acknowledge page (`acknowledgesPeople` in its channel module). */
+  private toldOfAck(destination: Destination): boolean {
+    const resolved = resolveDestination(this.ctx.config, destination);
+    return resolved !== undefined && acknowledgesPeople(resolved.target);
+  }
+
   private async handle(event: Record<string, string>): Promise<void> {
     const id = event.id;
     const acts = ['opened', 'reopened', 'acknowledged', 'resolved'];
@@ -63,8 +70,9 @@ export class IncidentReactor {
       const paged = await this.ctx.redis.hvals(this.ctx.keys.incidentPaged(id));
       for (const json of paged) {
         const destination = JSON.parse(json) as Destination;
-        // A person's inbox gets the resolve; acknowledgements go to the machines (PagerDuty, Slack, hooks).
-        if (action === 'acknowledge' && destination.type === 'person') continue;
+        // A person's inbox gets the resolve; acknowledgements go to the machines (PagerDuty, Slack, hooks)
+        // and to a person's contact that keeps alerting until told (Pushover's emergency re-alerts).
+        if (action === 'acknowledge' && destination.type === 'person' && !this.toldOfAck(destination)) continue;
         await this.parts.deliveries.enqueue({
           incidentId: id,
           episode: incident.episode,

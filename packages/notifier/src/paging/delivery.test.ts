@@ -100,4 +100,24 @@ describe('deliveries: fallback to the next contact, and the per-person cap', () 
     await eventually(async () => (await deliveries.queue.getCompletedCount()) === 4, 10_000, 'all four handled');
     expect(smtp.messages).toHaveLength(2);
   });
+
+  it("waits out a provider's Retry-After before the next attempt, rather than the shorter backoff", async () => {
+    const id = await start(`channels: [{ id: ops, webhook: { url: "HOOK" } }]`, false);
+    const at: number[] = [];
+    hook.respond = () => {
+      at.push(Date.now());
+      return at.length === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200, body: 'ok' };
+    };
+    await deliveries.enqueue({
+      incidentId: id,
+      episode: 1,
+      cycle: 0,
+      level: 0,
+      action: 'trigger',
+      destination: { type: 'channel', channelId: 'ops' },
+    });
+    await eventually(async () => at.length >= 2, 10_000, 'the retry after the 429');
+    // The backoff alone (100 ms) would have retried at once; Retry-After: 1 holds it a second.
+    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(950);
+  });
 });

@@ -53,7 +53,6 @@ export async function probeHttp(spec: HttpSpec, ctx: ProbeContext): Promise<Http
 }
 
 async function probeEveryAddress(spec: HttpSpec, ctx: ProbeContext): Promise<HttpProbeOutcome> {
-  ctx.shareSignal();
   const trace = new ProbeTrace();
   const hostname = unbracket(new URL(spec.url).hostname);
   let addresses: string[];
@@ -160,7 +159,7 @@ async function send(request: HttpRequest, { spec, ctx, trace, pinned }: HopConte
     method: request.method as Dispatcher.HttpMethod,
     headers: request.headers,
     body: request.body ?? null,
-    signal: ctx.signal,
+    // No signal: the client is tracked, so the deadline destroys it and this request with it.
   });
   trace.timings.firstByte = ctx.elapsed(sent);
   trace.status = response.statusCode;
@@ -210,7 +209,7 @@ async function judge(exchange: Exchange, { spec, ctx, trace }: HopContext): Prom
   if (statusProblem) return trace.failure(ctx, 'http_status', statusProblem);
   trace.phase = 'reading the body';
   if (!needsBody(spec.expect)) {
-    await exchange.body.dump({ limit: Math.min(spec.maxBodyBytes, DUMP_LIMIT), signal: ctx.signal });
+    await exchange.body.dump({ limit: Math.min(spec.maxBodyBytes, DUMP_LIMIT) });
     return finalVerdict(ctx, trace, spec.expect);
   }
   const body = await readBody(exchange, spec.maxBodyBytes);

@@ -41,7 +41,7 @@ export async function connectTo(request: ConnectRequest, ctx: ProbeContext, trac
     try {
       return await connectAddress({ ...request, address }, ctx, trace);
     } catch (error) {
-      if (ctx.signal.aborted || !isWorthAnotherAddress(error)) throw error;
+      if (ctx.aborted || !isWorthAnotherAddress(error)) throw error;
       lastError = error;
     }
   }
@@ -87,7 +87,8 @@ async function connectAddress(
     }),
   );
   socket.on('error', ignoreUnobservedError);
-  await once(socket, 'connect', { signal: ctx.signal });
+  // No signal: at the deadline the context destroys the socket and `settle` answers for the probe.
+  await once(socket, 'connect');
   trace.timings.connect = ctx.elapsed(started);
   if (!request.tls) return socket;
   return handshake({ socket, address: request.address, tls: request.tls }, ctx, trace);
@@ -110,7 +111,7 @@ async function handshake(
   });
   ctx.transfer(socket, secure);
   secure.on('error', ignoreUnobservedError);
-  await once(secure, 'secureConnect', { signal: ctx.signal });
+  await once(secure, 'secureConnect');
   trace.timings.tls = ctx.elapsed(started);
   const expiresAt = Date.parse(secure.getPeerCertificate().valid_to ?? '');
   if (Number.isFinite(expiresAt)) trace.certExpiresAt = expiresAt;

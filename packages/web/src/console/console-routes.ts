@@ -13,6 +13,8 @@ import { type ConsoleAssets, consoleAssets, registerAssets } from './assets.js';
 import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
 import { setSessionCookie } from './cookie.js';
 import { readGrid } from './grid.js';
+import { registerOidcSignIn } from './oidc/oidc-routes.js';
+import { oidcSessionStarter } from './oidc/oidc-session.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
 import { incidentBody, incidentListBody } from './view/incidents.js';
 import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
@@ -69,6 +71,8 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
       return sendPage(reply, assets, { title: 'Not done', body: errorBody(failure.message) }, failure.status);
     });
     registerSignIn(scope, ctx, sessions, assets);
+    const oidc = ctx.config.console.oidc;
+    if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
     registerOverview(scope, ctx, sessions, assets);
     registerIncidents(scope, ctx, sessions, assets);
   });
@@ -104,7 +108,10 @@ function sendPage(
 function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
   app.get('/console/sign-in', async (request, reply) => {
     if (await signedIn(ctx, sessions, request)) return reply.code(303).header('location', '/console').send();
-    return sendPage(reply, assets, { title: 'Sign in', body: signInBody() });
+    return sendPage(reply, assets, {
+      title: 'Sign in',
+      body: signInBody(undefined, ctx.config.console.oidc !== undefined),
+    });
   });
 
   app.post('/console/sign-in', async (request, reply) => {
@@ -117,7 +124,12 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
     if (!token) {
       await invalidTokenLimit(ctx, request, reply);
       const error = secret === '' ? 'token: paste an API token' : 'token: unknown or revoked';
-      return sendPage(reply, assets, { title: 'Sign in', body: signInBody(error) }, 401);
+      return sendPage(
+        reply,
+        assets,
+        { title: 'Sign in', body: signInBody(error, ctx.config.console.oidc !== undefined) },
+        401,
+      );
     }
     const principal = {
       id: `token:${token.id}`,

@@ -7,5 +7,8 @@ export const discordChannelSchema = z.strictObject({ webhookUrl: httpsUrlSchema 
 
 export const discordChannel = {
   summary: 'an embed through a Discord webhook (mentions never ping)',
+  example: `channels:
+  - { id: discord-ops, discord: { webhookUrl: "\${DISCORD_WEBHOOK}" } }
+`,
   schema: discordChannelSchema,
 } satisfies ChannelKindModule;

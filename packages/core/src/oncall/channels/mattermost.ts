@@ -12,5 +12,9 @@ export const mattermostChannelSchema = z.strictObject({
 
 export const mattermostChannel = {
   summary: 'a message with an attachment through a Mattermost or Rocket.Chat incoming webhook (flavour)',
+  example: `channels:
+  - { id: mm-ops, mattermost: { webhookUrl: "\${MATTERMOST_HOOK}" } }
+  - { id: rc-ops, mattermost: { webhookUrl: "\${ROCKETCHAT_HOOK}", flavour: rocketchat } }
+`,
   schema: mattermostChannelSchema,
 } satisfies ChannelKindModule;

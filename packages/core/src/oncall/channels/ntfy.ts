@@ -19,6 +19,12 @@ export const ntfyChannelSchema = z.strictObject({
 
 export const ntfyChannel = {
   summary: 'a push notification through ntfy (ntfy.sh or self-hosted), priority by severity',
+  example: `channels:
+  - { id: ntfy-ops, ntfy: { server: https://ntfy.example.com, topic: ops-pages, token: "\${NTFY_TOKEN}" } }
+people:
+  - { id: ana, name: Ana, ntfy: ana-pages-7f3k }
+  - { id: bo, name: Bo, ntfy: "https://ntfy.example.com/bo-pages" }   # a topic URL on a self-hosted server
+`,
   schema: ntfyChannelSchema,
   /** A person's own topic on ntfy.sh (`ana-pages-7f3k`), or a topic URL on another server. */
   contact: z.union([ntfyTopicSchema, httpsUrlSchema], {

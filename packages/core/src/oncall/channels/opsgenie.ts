@@ -16,5 +16,8 @@ export const opsgenieChannelSchema = z.strictObject({
 
 export const opsgenieChannel = {
   summary: 'an alert through the Opsgenie Alert API (create, acknowledge, close by alias)',
+  example: `channels:
+  - { id: og, opsgenie: { apiKey: "\${OPSGENIE_API_KEY}", webhookSecret: "\${OPSGENIE_HOOK_SECRET}" } }
+`,
   schema: opsgenieChannelSchema,
 } satisfies ChannelKindModule;

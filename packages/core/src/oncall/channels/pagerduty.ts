@@ -12,5 +12,8 @@ export const pagerDutyChannelSchema = z.strictObject({
 
 export const pagerDutyChannel = {
   summary: 'an alert through the PagerDuty Events API v2 (trigger, acknowledge, resolve)',
+  example: `channels:
+  - { id: pd, pagerduty: { routingKey: "\${PD_ROUTING_KEY}", webhookSecret: "\${PD_WEBHOOK_SECRET}" } }
+`,
   schema: pagerDutyChannelSchema,
 } satisfies ChannelKindModule;

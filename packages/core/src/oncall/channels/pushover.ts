@@ -11,6 +11,10 @@ const pushoverKey = (what: string) =>
 export const PUSHOVER_MIN_RETRY_S = 30;
 export const PUSHOVER_MAX_EXPIRE_S = 10_800;
 
+export const PUSHOVER_API_BASE = 'https://api.pushover.net';
+/** The API's base URL; change it only for a proxy (or a test's fake). */
+const apiBaseSchema = httpsUrlSchema.transform((url) => url.replace(/\/+$/, ''));
+
 const userSettings = {
   /** The application's API token: the sender. */
   token: pushoverKey('application token'),
@@ -29,15 +33,19 @@ export const pushoverChannelSchema = z.strictObject({
   retry: z.number().int().min(PUSHOVER_MIN_RETRY_S).max(PUSHOVER_MAX_EXPIRE_S).default(60),
   /** How long it keeps alerting unless acknowledged, in seconds. */
   expire: z.number().int().min(PUSHOVER_MIN_RETRY_S).max(PUSHOVER_MAX_EXPIRE_S).default(3_600),
-  /** The API's base URL; change it only for a proxy (or a test's fake). */
-  apiBase: httpsUrlSchema.transform((url) => url.replace(/\/+$/, '')).default('https://api.pushover.net'),
+  apiBase: apiBaseSchema.default(PUSHOVER_API_BASE),
 });
 
 export const pushoverChannel = {
   summary: 'an emergency-priority Pushover notification that alerts again until acknowledged',
+  example: `channels:
+  - { id: po-ops, pushover: { token: "\${PUSHOVER_APP_TOKEN}", user: "\${PUSHOVER_GROUP_KEY}", retry: 60, expire: 3600 } }
+people:
+  - { id: ana, name: Ana, pushover: { token: "\${PUSHOVER_APP_TOKEN}", user: "\${ANA_PUSHOVER_KEY}" } }
+`,
   schema: pushoverChannelSchema,
   /** A person's user key, with the application token that sends to it (`{ token, user }`). */
-  contact: z.strictObject(userSettings),
+  contact: z.strictObject({ ...userSettings, apiBase: apiBaseSchema.optional() }),
 } satisfies ChannelKindModule;
 
 /** What a Pushover callback URL names: the incident episode it pages, and who it woke. */

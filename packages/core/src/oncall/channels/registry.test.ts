@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isVigilError } from '../../errors/errors.js';
+import { parseConfig, validateConfig } from '../../config/config.js';
+import { isVigilError, type VigilError } from '../../errors/errors.js';
 import { channelSchema, channelTarget } from '../channel.js';
 import { personSchema } from '../person.js';
 import {
@@ -157,6 +158,48 @@ describe('channel kinds', () => {
     ]);
   });
 
+  it("refuses a person's phone or telegram contact without a channel of the kind to page it through", () => {
+    let thrown: unknown;
+    try {
+      validateConfig({
+        vantages: ['alpha'],
+        people: [{ id: 'ana', name: 'Ana', phone: '+33612345678', telegram: 42 }],
+      });
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as VigilError).issues).toEqual([
+      { path: 'people[0].phone', message: 'expected a twilio channel in channels to page it through' },
+      { path: 'people[0].telegram', message: 'expected a telegram channel in channels to page it through' },
+    ]);
+  });
+
+  it('never echoes a channel credential in a config error', () => {
+    let thrown: unknown;
+    try {
+      validateConfig({
+        vantages: ['alpha'],
+        channels: [
+          { id: 'phones', twilio: { accountSid: SID, authToken: 'short-s3cret', from: '+14155550100' } },
+          { id: 'tg', telegram: { botToken: 'not:a-token-s3cret', webhookSecret: 'bad s3cret' } },
+          { id: 'og', opsgenie: { apiKey: 's3cret' } },
+        ],
+      });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isVigilError(thrown, 'CONFIG_INVALID')).toBe(true);
+    const error = thrown as VigilError;
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual([
+      'channels[0].twilio.authToken',
+      'channels[1].telegram.botToken',
+      'channels[1].telegram.webhookSecret',
+      'channels[2].opsgenie.apiKey',
+    ]);
+    expect(JSON.stringify(error.issues)).not.toContain('s3cret');
+    expect(error.message).not.toContain('s3cret');
+  });
+
   it('says which channel has no kind when one is built without parsing', () => {
     let thrown: unknown;
     try {
@@ -207,5 +250,24 @@ describe('chat and push channel kinds', () => {
     });
     expect(person.contact).toEqual(['pushover', 'ntfy']);
     expect(CONTACT_KINDS).toEqual(expect.arrayContaining(['ntfy', 'pushover']));
+  });
+
+  it('never echoes a credential it refuses in vigil.yaml', () => {
+    const yaml = `vantages: [a]
+people: [{ id: ana, name: Ana, pushover: { token: s3cretAPPTOKEN, user: s3cretUSERKEY } }]
+channels:
+  - { id: po, pushover: { token: s3cretAPPTOKEN, user: uQiRzpo4DXghDmr9QzzfQu27cmVRsG } }
+  - { id: nt, ntfy: { topic: ops, token: "" } }
+  - { id: tm, teams: { webhookUrl: "s3cret-not-a-url" } }`;
+    let message = '';
+    try {
+      parseConfig(yaml);
+    } catch (err) {
+      message = String(err);
+    }
+    expect(message).toContain('channels[0].pushover.token: expected a Pushover application token');
+    expect(message).toContain('people[0].pushover.user');
+    expect(message).toContain('channels[2].teams.webhookUrl');
+    expect(message).not.toMatch(/s3cret/);
   });
 });

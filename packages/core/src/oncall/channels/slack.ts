@@ -32,5 +32,12 @@ export const SLACK_ACTIONS = { acknowledge: 'vigil_acknowledge', resolve: 'vigil
 
 export const slackChannel = {
   summary: 'a Slack message: an incoming webhook, or the app form with Acknowledge and Resolve buttons',
+  example: `channels:
+  - { id: slack-hook, slack: { webhookUrl: "\${SLACK_WEBHOOK}" } }   # one way
+  - id: slack-ops                                                   # app mode: Acknowledge and Resolve buttons
+    slack: { botToken: "\${SLACK_BOT_TOKEN}", channelId: C0123ABCD, signingSecret: "\${SLACK_SIGNING_SECRET}" }
+people:
+  - { id: ana, name: Ana, email: ana@example.com, slack: { userId: U0123ABCD } }   # who a press is from
+`,
   schema: slackChannelSchema,
 } satisfies ChannelKindModule;

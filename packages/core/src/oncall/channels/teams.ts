@@ -7,5 +7,8 @@ export const teamsChannelSchema = z.strictObject({ webhookUrl: httpsUrlSchema })
 
 export const teamsChannel = {
   summary: 'an Adaptive Card through a Microsoft Teams workflow (Power Automate) webhook',
+  example: `channels:
+  - { id: teams-ops, teams: { webhookUrl: "\${TEAMS_WORKFLOW_URL}" } }
+`,
   schema: teamsChannelSchema,
 } satisfies ChannelKindModule;

@@ -29,9 +29,19 @@ export const telegramChannelSchema = z.strictObject({
 
 export const telegramChannel = {
   summary: 'a message from a Telegram bot with an Acknowledge button (Bot API)',
+  example: `channels:
+  - id: tg
+    telegram:
+      botToken: "\${TG_BOT_TOKEN}"
+      chatId: -1001234567890            # for \`channel:tg\`; people use their telegram (user) id
+      webhookSecret: "\${TG_WEBHOOK_SECRET}"
+people:
+  - { id: ana, name: Ana, telegram: 123456789 }
+`,
   schema: telegramChannelSchema,
   /** A person's chat id with the bot (their user id), paged through the first declared telegram channel. */
   contact: telegramChatSchema,
+  contactThroughChannel: true,
 } satisfies ChannelKindModule;
 
 /** Telegram carries at most this many bytes of `callback_data` on a button. */

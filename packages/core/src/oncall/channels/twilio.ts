@@ -25,10 +25,22 @@ export const twilioChannelSchema = z.strictObject({
 
 export const twilioChannel = {
   summary: 'an SMS with the ack link, or a voice call where pressing 1 acknowledges (Twilio REST API)',
+  example: `channels:
+  - id: phones
+    twilio:
+      accountSid: "\${TWILIO_SID}"       # AC…
+      authToken: "\${TWILIO_TOKEN}"      # never logged nor echoed
+      from: "+14155550100"
+      to: ["+14155550199"]              # for \`channel:phones\` in escalations; people use their phone
+      mode: call                        # or sms
+people:
+  - { id: ana, name: Ana, phone: "+33612345678" }
+`,
   schema: twilioChannelSchema,
   /** A person's mobile number, paged through the first declared twilio channel. */
   contact: phoneSchema,
   contactName: 'phone' as const,
+  contactThroughChannel: true,
 } satisfies ChannelKindModule;
 
 /**

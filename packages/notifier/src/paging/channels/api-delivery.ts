@@ -1,5 +1,5 @@
-import { type Page, PermanentDeliveryError } from './channel.js';
-import { isRetryableStatus, networkReason, urlOrigin } from './http-delivery.js';
+import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { isRetryableStatus, networkReason, retryAfter, urlOrigin } from './http-delivery.js';
 
 /** A provider's JSON error body is short; more than this is not read. */
 const ERROR_BODY_BYTES = 8 * 1024;
@@ -17,9 +17,10 @@ export interface ApiPost {
 
 /**
  * POSTs to a provider's REST API (one whose URL or headers hold a credential) and sorts the answer:
- * returns on 2xx; 408, 429 and 5xx, network errors and timeouts throw a plain `Error` (retried, the
- * provider's Retry-After named in it); other 4xx and redirects throw `PermanentDeliveryError`. Errors
- * name the URL's origin only, never its path (Telegram's carries the bot token).
+ * returns on 2xx; a 429 that says when (Retry-After, Telegram's `retry_after`) throws `RetryLaterError`;
+ * other 408, 429 and 5xx, network errors and timeouts throw a plain `Error` (retried); other 4xx and
+ * redirects throw `PermanentDeliveryError`. Errors name the URL's origin only, never its path
+ * (Telegram's carries the bot token).
  */
 export async function postApi(post: ApiPost): Promise<number> {
   const origin = urlOrigin(post.url);
@@ -42,16 +43,14 @@ export async function postApi(post: ApiPost): Promise<number> {
     response.body?.cancel().catch(() => {});
     return status;
   }
-  const explained = post.explain(await readJson(response));
-  const retryAfter = response.headers.get('retry-after');
-  const line = [
-    `${where} failed: HTTP ${status}`,
-    explained && `(${explained})`,
-    status === 429 && retryAfter && /^\d{1,6}$/.test(retryAfter) && `retry after ${retryAfter}s`,
-  ]
-    .filter(Boolean)
-    .join(' ');
+  const text = await readText(response);
+  const explained = post.explain(parseJson(text));
+  const line = `${where} failed: HTTP ${status}${explained ? ` (${explained})` : ''}`;
   if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${line} (redirects are not followed)`);
+  const retryAfterMs = status === 429 ? retryAfter(response.headers.get('retry-after'), Date.now(), text) : undefined;
+  if (retryAfterMs !== undefined) {
+    throw new RetryLaterError(`${line} (retry after ${Math.ceil(retryAfterMs / 1000)}s)`, retryAfterMs);
+  }
   throw isRetryableStatus(status) ? new Error(line) : new PermanentDeliveryError(line);
 }
 
@@ -63,7 +62,7 @@ export function ackLinkParts(page: Page): { base: string; token: string } | unde
   return { base: link.slice(0, at), token: link.slice(at + '/ack/'.length) };
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readText(response: Response): Promise<string | undefined> {
   const body = response.body;
   if (!body) return undefined;
   const reader = body.getReader();
@@ -81,8 +80,13 @@ async function readJson(response: Response): Promise<unknown> {
   } finally {
     reader.cancel().catch(() => {});
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

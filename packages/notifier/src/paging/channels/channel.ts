@@ -85,6 +85,11 @@ export interface ChannelModule<K extends ChannelKind> {
   create(ctx: ChannelContext, options: ChannelOptions): Channel<K>;
   /** A person's contact of this kind (`people[].<kind>`), absent when they have none; `channels` hold provider accounts. */
   contact?(person: Person, channels: readonly ChannelConfig[]): ChannelTargets[K] | undefined;
+  /**
+   * A person paged this way gets the acknowledge page too (people otherwise get only the resolve):
+   * Pushover's stops their phone alerting again once someone else has acknowledged.
+   */
+  acknowledgesPeople?: true;
 }
 
 /** A delivery that will fail the same way however often it is retried (a 4xx, a refused address). */

@@ -15,12 +15,14 @@ import {
 export const CHAT_MEMBER_LIMIT = 10;
 
 /**
- * Backslash-escapes the CommonMark punctuation chat apps render (Teams, Discord, Mattermost), so a
- * check named `[Acknowledge](https://evil)` stays text, and puts a zero-width space after `@`, so
+ * Backslash-escapes the punctuation that makes links, emphasis, code and headings in the markdown chat
+ * apps render (Teams, Discord, Mattermost, Rocket.Chat), so a check named `[Acknowledge](https://evil)`
+ * or `<https://evil|Acknowledge>` stays text (plain punctuation such as `.`, `-` and `()` stays as it
+ * is, readable where a renderer shows escapes), and puts a zero-width space after `@`, so
  * `@channel`, `@here`, `@all` and `@everyone` never become mentions. Names go through `oneLine` first.
  */
 export function escapeChatMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#+\-.!|~]/g, '\\$&').replace(/@/g, '@\u200b');
+  return text.replace(/[\\`*_[\]<>#|~]/g, '\\$&').replace(/@/g, '@\u200b');
 }
 
 /** The facts a chat card shows beside the summary, as label and plain (unescaped) value. */

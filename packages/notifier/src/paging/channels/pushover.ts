@@ -80,7 +80,7 @@ export function createPushoverChannel(ctx: ChannelContext, options: HttpChannelO
 export function pushoverContact(person: Person): ChannelTargets['pushover'] | undefined {
   const contact = person.pushover;
   if (contact === undefined) return undefined;
-  return { ...contact, retry: 60, expire: 3_600, apiBase: 'https://api.pushover.net' };
+  return { retry: 60, expire: 3_600, ...contact, apiBase: contact.apiBase ?? 'https://api.pushover.net' };
 }
 
 /** Plain text (Pushover renders HTML only when asked, and Vigil never asks): the checks, or the downtime. */
@@ -117,4 +117,5 @@ export const pushoverChannel = {
   kind: 'pushover',
   create: createPushoverChannel,
   contact: pushoverContact,
+  acknowledgesPeople: true,
 } satisfies ChannelModule<'pushover'>;

@@ -81,6 +81,12 @@ export function contactTarget(
   return settings ? ({ kind, ...settings } as ChannelTarget) : undefined;
 }
 
+/** Whether a person paged through `target` is told of the acknowledgement (`ChannelModule.acknowledgesPeople`). */
+export function acknowledgesPeople(target: ChannelTarget): boolean {
+  const module = channelModules[target.kind];
+  return 'acknowledgesPeople' in module && module.acknowledgesPeople === true;
+}
+
 /** Closes the channels that hold connections (SMTP); safe to call more than once. */
 export async function closeChannels(registry: ChannelRegistry): Promise<void> {
   await Promise.all(Object.values(registry).map((channel) => channel.close?.()));

@@ -3,7 +3,7 @@ import { createLogger, readTelegramAckData } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, type ChannelTargets, PermanentDeliveryError } from './channel.js';
+import { type ChannelContext, type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage, XSS_CORPUS } from './page-fixtures.js';
 import { contactTarget } from './registry.js';
 import { createTelegramChannel } from './telegram.js';
@@ -135,8 +135,23 @@ describe('telegram channel', () => {
       }),
     });
     const error = await send().catch((err: unknown) => err);
-    expect(error).not.toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toContain('HTTP 429 (Too Many Requests: retry after 3) retry after 3s');
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).retryAfterMs).toBe(3_000);
+    expect(String(error)).toContain('HTTP 429 (Too Many Requests: retry after 3) (retry after 3s)');
+  });
+
+  it("retries a 429 no sooner than the body's parameters.retry_after when there is no header", async () => {
+    sink.respond = () => ({
+      status: 429,
+      body: JSON.stringify({
+        ok: false,
+        error_code: 429,
+        description: 'Too Many Requests',
+        parameters: { retry_after: 9 },
+      }),
+    });
+    const error = await send().catch((err: unknown) => err);
+    expect((error as RetryLaterError).retryAfterMs).toBe(9_000);
   });
 
   it.each([500, 502])('retries a %i', async (status) => {

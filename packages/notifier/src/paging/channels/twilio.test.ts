@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ChannelContext, type ChannelTargets, PermanentDeliveryError } from './channel.js';
+import { type ChannelContext, type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { LINKS, pageSequence, samplePage } from './page-fixtures.js';
 import { contactTarget } from './registry.js';
 import { type HttpSink, startHttpSink } from './test-servers.js';
@@ -143,9 +143,9 @@ describe('twilio channel', () => {
       body: JSON.stringify({ code: 20429, message: 'Too Many Requests', status: 429 }),
     });
     const error = await send().catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toContain('HTTP 429 (Twilio error 20429: Too Many Requests) retry after 7s');
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).retryAfterMs).toBe(7_000);
+    expect(String(error)).toContain('HTTP 429 (Twilio error 20429: Too Many Requests) (retry after 7s)');
   });
 
   it.each([500, 503])('retries a %i', async (status) => {

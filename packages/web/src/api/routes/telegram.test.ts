@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { telegramAckData } from '@vigil/core';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../../testing.js';
 
@@ -196,6 +197,35 @@ describe('/integrations/telegram/webhook, the Acknowledge button on a page', () 
     });
     expect(response.statusCode).toBe(200);
     expect(bot.calls).toEqual([]);
+  });
+
+  it('answers any authentic body without a 5xx: an Update is acted on, anything else refused naming a field', async () => {
+    const id = await openIncident();
+    const hostile = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ update_id: fc.integer(), callback_query: fc.jsonValue() }),
+      fc.record({
+        update_id: fc.integer(),
+        callback_query: fc.record({
+          id: fc.string({ maxLength: 120 }),
+          from: fc.record({ id: fc.integer(), first_name: fc.string() }),
+          data: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(button(id)), fc.constant(`a:${id}:1:`)),
+        }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(hostile, async (payload) => {
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/integrations/telegram/webhook',
+          headers: { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET, 'content-type': 'application/json' },
+          payload: JSON.stringify(payload),
+        });
+        expect(response.statusCode, response.body).toBeLessThan(500);
+        if (response.statusCode >= 400) expect(response.json().error.issues.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('refuses a body that is not an Update with 400 naming the field', async () => {

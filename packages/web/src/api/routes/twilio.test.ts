@@ -1,4 +1,5 @@
 import { createAckToken, twilioSignature } from '@vigil/core';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../../testing.js';
 
@@ -113,6 +114,50 @@ describe('/integrations/twilio/voice, the key pressed on a page call', () => {
       'the signature does not match any twilio account',
     ]);
     expect((await t.ctx.incidents.get(id))?.acknowledgedAt).toBeUndefined();
+  });
+
+  it('refuses a JSON body, even one with a signature header, with 403 (never a 500)', async () => {
+    const id = await openIncident();
+    const path = `/integrations/twilio/voice?token=${encodeURIComponent(token(id))}`;
+    for (const payload of [{ Digits: 1 }, { Digits: ['1', { x: 1 }] }, [1, 2]]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', 'x-twilio-signature': 'AAAA' },
+        payload,
+      });
+      expect(response.statusCode, response.body).toBe(403);
+    }
+    expect((await t.ctx.incidents.get(id))?.acknowledgedAt).toBeUndefined();
+  });
+
+  it('answers any signed form without a 5xx', async () => {
+    const id = await openIncident();
+    const path = `/integrations/twilio/voice?token=${encodeURIComponent(token(id))}`;
+    const fields = fc.dictionary(
+      fc.oneof(fc.constantFrom('Digits', '__proto__', 'constructor', 'CallSid', ''), fc.string({ maxLength: 20 })),
+      fc.oneof(fc.constantFrom('1', '2', '', '11', '*'), fc.string({ maxLength: 50 })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fields, async (form) => {
+        const body = new URLSearchParams(Object.entries(form)).toString();
+        const signed = Object.fromEntries(new URLSearchParams(body));
+        const response = await t.app.inject({
+          method: 'POST',
+          url: path,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}${path}`, signed),
+          },
+          payload: body,
+        });
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.body).toMatch(
+          /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>[^<]*<\/Say><Hangup\/><\/Response>$/,
+        );
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('refuses a request whose fields were changed after Twilio signed them', async () => {

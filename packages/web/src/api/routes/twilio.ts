@@ -23,16 +23,26 @@ function requestedUrl(ctx: WebContext, request: FastifyRequest): string {
   return `${base.replace(/\/+$/, '')}${request.url}`;
 }
 
+/** The body as the form fields Twilio signs; undefined for anything else (JSON, a number). */
+function formOf(body: unknown): FormBody | undefined {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const isField = (value: unknown) =>
+    typeof value === 'string' || (Array.isArray(value) && value.every((one) => typeof one === 'string'));
+  return Object.values(body).every(isField) ? (body as FormBody) : undefined;
+}
+
 /** Refuses a request no configured Twilio account signed; says why in the log, changes nothing. */
 function verify(ctx: WebContext, request: FastifyRequest): void {
   const accounts = ctx.config.channels.flatMap((channel) => (channel.twilio ? [channel.twilio] : []));
   const header = request.headers[SIGNATURE_HEADER];
   const signature = typeof header === 'string' ? header : undefined;
-  const params = typeof request.body === 'object' && request.body !== null ? (request.body as FormBody) : {};
+  const params = formOf(request.body);
   const url = requestedUrl(ctx, request);
   let reason: string | undefined;
   if (accounts.length === 0) reason = 'no twilio channel is configured';
   else if (!signature) reason = 'the signature header is missing';
+  else if (!params) reason = 'the body is not a form as Twilio posts';
   else if (!accounts.some(({ authToken }) => verifyTwilioSignature({ authToken, url, params, signature }))) {
     reason = 'the signature does not match any twilio account';
   }

@@ -1,8 +1,9 @@
 import { html, type SafeHtml } from '../../status/page/escape.js';
 
-/** The sign-in form without an IdP: paste an API token (it is checked as the API checks it). */
-export function signInBody(error?: string): SafeHtml {
+/** The sign-in form: through the IdP when `console.oidc` is set, or by pasting an API token (checked as the API checks it). */
+export function signInBody(error?: string, oidc = false): SafeHtml {
   return html`<h2>Sign in</h2>
+${oidc && html`<p><a class="button primary" href="/console/auth/oidc">Sign in with your identity provider</a></p>`}
 <div class="card">
 <form method="post" action="/console/sign-in">
 <p><label for="token">API token<input id="token" name="token" type="password" autocomplete="off" required size="50"
