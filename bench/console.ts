@@ -41,9 +41,10 @@ async function firstPaint(app: ReturnType<typeof buildApp>, token: string, loads
       await page.waitForURL(`${url}/console`);
       // A navigation of its own, so the paint measured is the overview's, not the sign-in form's.
       await page.goto(`${url}/console`, { waitUntil: 'load' });
-      paints.push(
-        await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN),
-      );
+      // The paint entry can land after `load`: wait for it rather than read it once.
+      const fcp = () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
+      await page.waitForFunction(fcp, undefined, { timeout: 5_000 });
+      paints.push((await page.evaluate(fcp)) ?? Number.NaN);
       await context.close();
     }
     return paints;
