@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|channels|deliveries|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|channels|deliveries|console|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one.
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { API_DEFAULTS, apiBench } from './api.js';
 import { CHANNELS_DEFAULTS, channelsBench } from './channels.js';
+import { CONSOLE_DEFAULTS, consoleBench } from './console.js';
 import { DELIVERIES_DEFAULTS, deliveriesBench } from './deliveries.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
@@ -38,6 +39,7 @@ const BENCHES: Record<string, (overrides: Overrides, flags: ScaleBenchFlags) => 
   scale: (overrides, flags) => scaleBench({ ...SCALE_DEFAULTS, ...pick(SCALE_DEFAULTS, overrides) }, flags),
   channels: (overrides) => channelsBench({ ...CHANNELS_DEFAULTS, ...pick(CHANNELS_DEFAULTS, overrides) }),
   deliveries: (overrides) => deliveriesBench({ ...DELIVERIES_DEFAULTS, ...pick(DELIVERIES_DEFAULTS, overrides) }),
+  console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -63,6 +65,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       SCALE_DEFAULTS,
       CHANNELS_DEFAULTS,
       DELIVERIES_DEFAULTS,
+      CONSOLE_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')

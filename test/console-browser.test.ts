@@ -134,6 +134,9 @@ notifier:
     await page.waitForURL(/\/console\/incidents\/\d+$/);
     expect(await page.locator('#incident-ack').textContent()).toMatch(/by ops \(.*\) via console$/);
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    // The audit trail: the timeline says who acknowledged, and from where.
+    expect(await page.locator('.timeline').textContent()).toMatch(/Acknowledged by ops \(.*\) via console/);
+    await expectAccessible(page, 'incident-acknowledged');
     const acknowledgedAt = Date.now();
     expect(acknowledgedAt - paged.at, 'acknowledged before the second level was due').toBeLessThan(10_000);
 

@@ -120,6 +120,29 @@ describe('the console', () => {
     expect(bad.body).toContain('state');
   });
 
+  it('marks paused checks and checks under maintenance in every cell, and the vantages with no heartbeat silent', async () => {
+    const { checkId } = await seedOwned(t.ctx, 'team-a');
+    const { token } = await t.token({ owner: 'team-a', scope: 'read' });
+    const { cookie } = await signIn(t, token);
+    const grid = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie } });
+    expect(grid.body).toContain('0 ok · 0 impaired · 3 silent');
+    const row = (body: string) => new RegExp(`id="check-${checkId}"[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+    expect(row(grid.body)).toContain('state-unknown');
+    // seedOwned's maintenance starts in an hour (past the idle expiry: a new session).
+    t.clock.advance(3_600_000 + 1_000);
+    const later = await signIn(t, token);
+    const during = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie: later.cookie } });
+    expect(row(during.body).match(/>maintenance</g)).toHaveLength(3);
+    const check = await t.ctx.checks.get(checkId);
+    await t.ctx.checks.put({ ...(check ?? ({} as never)), paused: true });
+    const paused = await t.app.inject({
+      method: 'GET',
+      url: '/console/grid?state=paused',
+      headers: { cookie: later.cookie },
+    });
+    expect(row(paused.body).match(/>paused</g)).toHaveLength(3);
+  });
+
   it('acknowledges through the API rules with a CSRF token, and refuses a POST without one with 403', async () => {
     const { incidentId } = await seedOwned(t.ctx, 'team-a');
     const { token, record } = await t.token({ owner: 'team-a', scope: 'write' });
@@ -178,6 +201,10 @@ describe('the console', () => {
     const theirs = await seedOwned(t.ctx, 'team-b');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
     const { cookie, csrf } = await signIn(t, token);
+    const mine = await seedOwned(t.ctx, 'team-a');
+    const list = await t.app.inject({ method: 'GET', url: '/console/incidents', headers: { cookie } });
+    expect(list.body).toContain(`href="/console/incidents/${mine.incidentId}"`);
+    expect(list.body).not.toContain(`href="/console/incidents/${theirs.incidentId}"`);
     const page = await t.app.inject({
       method: 'GET',
       url: `/console/incidents/${theirs.incidentId}`,
