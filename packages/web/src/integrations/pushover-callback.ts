@@ -46,10 +46,15 @@ export function pushoverCallbackRoutes(ctx: WebContext): Route[] {
         const fields = { incident: ref.incidentId, episode: ref.episode, receipt: body?.receipt };
         if (!verifyPushoverCallback(ctx.secret, ref, query.sig)) {
           ctx.log.warn(fields, 'pushover callback refused: its signature does not match (forged or altered URL)');
-          throw new VigilError('FORBIDDEN', 'this callback URL was not signed by Vigil');
+          throw new VigilError('FORBIDDEN', 'sig: this callback URL was not signed by Vigil', [
+            { path: 'sig', message: 'expected the signature Vigil put in the callback URL' },
+          ]);
         }
         const incident = await ctx.incidents.get(ref.incidentId);
-        if (!incident) throw new VigilError('NOT_FOUND', `incident ${ref.incidentId} not found`);
+        if (!incident) {
+          const message = `incident ${ref.incidentId} not found`;
+          throw new VigilError('NOT_FOUND', message, [{ path: 'incident', message }]);
+        }
         if (incident.episode !== ref.episode) {
           ctx.log.warn(
             { ...fields, current: incident.episode },
