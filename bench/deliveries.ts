@@ -95,7 +95,7 @@ interface KindResult {
   label: string;
   channel?: Run;
   raw?: Run;
-  /** The same POST through `fetch` (what `postJson` uses): how much of the gap is fetch itself. */
+  /** The same POST through `fetch` (what `postJson` used before undici): what fetch itself costs. */
   fetch?: Run;
 }
 
@@ -179,7 +179,7 @@ function rawPost(url: string, bytes: number): (index: number) => Promise<void> {
   };
 }
 
-/** The same POST through the global `fetch`, with a timeout signal as `postJson` sends it. */
+/** The same POST through the global `fetch`, with a timeout signal, as `postJson` sent it before it used undici. */
 function fetchPost(url: string, bytes: number): (index: number) => Promise<void> {
   const body = JSON.stringify({ text: 'x'.repeat(Math.max(0, bytes - 11)) });
   return async () => {
@@ -195,23 +195,16 @@ function fetchPost(url: string, bytes: number): (index: number) => Promise<void>
   };
 }
 
-/** The URL and body size of a kind's request, from one page sent through a recording fetch. */
+/** The URL and body size of a kind's request: one page sent, then the fake says what it received. */
 async function firstRequest(
   registry: ChannelRegistry,
   target: ChannelTarget,
+  origin: string,
 ): Promise<{ url: string; bytes: number } | undefined> {
-  const original = globalThis.fetch;
-  let seen: { url: string; bytes: number } | undefined;
-  globalThis.fetch = async (input, init) => {
-    seen ??= { url: String(input), bytes: Buffer.byteLength(String(init?.body ?? '')) };
-    return original(input, init);
-  };
-  try {
-    await (registry[target.kind] as ChannelRegistry[ChannelKind]).send(benchPage(0), target as never);
-  } finally {
-    globalThis.fetch = original;
-  }
-  return seen;
+  await (registry[target.kind] as ChannelRegistry[ChannelKind]).send(benchPage(0), target as never);
+  const response = await request(`${origin}/last`);
+  const last = (await response.body.json()) as { url: string; bytes: number };
+  return last.url ? { url: `${origin}${last.url}`, bytes: last.bytes } : undefined;
 }
 
 export async function deliveriesBench(options: DeliveriesBenchOptions): Promise<BenchReport> {
@@ -242,7 +235,7 @@ export async function deliveriesBench(options: DeliveriesBenchOptions): Promise<
         continue;
       }
       const channel = registry[target.kind] as ChannelRegistry[ChannelKind];
-      const shape = await firstRequest(registry, target);
+      const shape = await firstRequest(registry, target, origin);
       let result: KindResult = { label };
       for (let round = 1; round <= Math.max(1, options.repeats); round++) {
         progress(`deliveries: ${label} × ${options.count}, round ${round}`);
@@ -293,7 +286,7 @@ function table(results: KindResult[], options: DeliveriesBenchOptions): Table {
     notes: [
       'The senders alone (rendering, escaping, one HTTP POST each; Pushover triggers are one POST), in this process;',
       'the raw peer is a bare undici POST of a JSON body of the same size to the same fake path, the fetch peer the',
-      'same POST through fetch with a timeout signal, as postJson sends it. CPU is this',
+      'same POST through fetch with a timeout signal (how postJson sent before it used undici). CPU is this',
       "process's user + system time per delivery (process.cpuUsage); the fake runs in a child process.",
     ],
   };
