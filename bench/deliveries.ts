@@ -47,14 +47,7 @@ const BENCH_TARGETS: { [K in ChannelKind]?: (fake: string) => ChannelSettings<K>
   discord: (fake) => ({ webhookUrl: `${fake}/discord/api/webhooks/1/t0k` }),
   mattermost: (fake) => ({ webhookUrl: `${fake}/mattermost/hooks/mm`, flavour: 'mattermost' }),
   ntfy: (fake) => ({ server: `${fake}/ntfy`, topic: 'ops-pages', token: 'tk_bench' }),
-  twilio: (fake) => ({
-    accountSid: `AC${'0'.repeat(32)}`,
-    authToken: 'bench-auth-token-0123456789',
-    from: '+14155550100',
-    to: ['+33612345678'],
-    mode: 'sms',
-    apiBase: `${fake}/twilio`,
-  }),
+  twilio: (fake) => twilioSettings(fake),
   telegram: (fake) => ({
     botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
     chatId: '42',
@@ -70,6 +63,25 @@ const BENCH_TARGETS: { [K in ChannelKind]?: (fake: string) => ChannelSettings<K>
   }),
 };
 
+/** Rows beyond one per kind: a second mode of a kind, posted to its fake as the kind's own row is. */
+const EXTRA_TARGETS: { label: string; target: (fake: string) => ChannelTarget }[] = [
+  {
+    label: 'twilio (call)',
+    target: (fake) => ({ kind: 'twilio', ...twilioSettings(fake), mode: 'call' }),
+  },
+];
+
+function twilioSettings(fake: string): ChannelSettings<'twilio'> {
+  return {
+    accountSid: `AC${'0'.repeat(32)}`,
+    authToken: 'bench-auth-token-0123456789',
+    from: '+14155550100',
+    to: ['+33612345678'],
+    mode: 'sms',
+    apiBase: `${fake}/twilio`,
+  };
+}
+
 interface Run {
   deliveries: number;
   errors: number;
@@ -79,10 +91,11 @@ interface Run {
 }
 
 interface KindResult {
-  kind: ChannelKind;
+  /** The kind, or the extra row's label (`twilio (call)`). */
+  label: string;
   channel?: Run;
   raw?: Run;
-  /** The same POST through `fetch` (what `postJson` uses): how much of the gap is fetch itself. */
+  /** The same POST through `fetch` (what `postJson` used before undici): what fetch itself costs. */
   fetch?: Run;
 }
 
@@ -166,7 +179,7 @@ function rawPost(url: string, bytes: number): (index: number) => Promise<void> {
   };
 }
 
-/** The same POST through the global `fetch`, with a timeout signal as `postJson` sends it. */
+/** The same POST through the global `fetch`, with a timeout signal, as `postJson` sent it before it used undici. */
 function fetchPost(url: string, bytes: number): (index: number) => Promise<void> {
   const body = JSON.stringify({ text: 'x'.repeat(Math.max(0, bytes - 11)) });
   return async () => {
@@ -182,23 +195,16 @@ function fetchPost(url: string, bytes: number): (index: number) => Promise<void>
   };
 }
 
-/** The URL and body size of a kind's request, from one page sent through a recording fetch. */
+/** The URL and body size of a kind's request: one page sent, then the fake says what it received. */
 async function firstRequest(
   registry: ChannelRegistry,
   target: ChannelTarget,
+  origin: string,
 ): Promise<{ url: string; bytes: number } | undefined> {
-  const original = globalThis.fetch;
-  let seen: { url: string; bytes: number } | undefined;
-  globalThis.fetch = async (input, init) => {
-    seen ??= { url: String(input), bytes: Buffer.byteLength(String(init?.body ?? '')) };
-    return original(input, init);
-  };
-  try {
-    await (registry[target.kind] as ChannelRegistry[ChannelKind]).send(benchPage(0), target as never);
-  } finally {
-    globalThis.fetch = original;
-  }
-  return seen;
+  await (registry[target.kind] as ChannelRegistry[ChannelKind]).send(benchPage(0), target as never);
+  const response = await request(`${origin}/last`);
+  const last = (await response.body.json()) as { url: string; bytes: number };
+  return last.url ? { url: `${origin}${last.url}`, bytes: last.bytes } : undefined;
 }
 
 export async function deliveriesBench(options: DeliveriesBenchOptions): Promise<BenchReport> {
@@ -214,24 +220,29 @@ export async function deliveriesBench(options: DeliveriesBenchOptions): Promise<
     from: 'Vigil <vigil@bench.test>',
   });
   const results: KindResult[] = [];
-  try {
-    for (const kind of CHANNEL_KINDS) {
+  const rows: { label: string; target?: ChannelTarget }[] = [
+    ...CHANNEL_KINDS.map((kind) => {
       const settings = BENCH_TARGETS[kind]?.(origin);
-      if (!settings) {
-        results.push({ kind });
+      // Each kind's settings go with that kind.
+      return { label: kind, ...(settings && { target: { kind, ...settings } as ChannelTarget }) };
+    }),
+    ...EXTRA_TARGETS.map(({ label, target }) => ({ label, target: target(origin) })),
+  ];
+  try {
+    for (const { label, target } of rows) {
+      if (!target) {
+        results.push({ label });
         continue;
       }
-      // Each kind's settings go with that kind.
-      const target = { kind, ...settings } as ChannelTarget;
-      const channel = registry[kind] as ChannelRegistry[ChannelKind];
-      const shape = await firstRequest(registry, target);
-      let result: KindResult = { kind };
+      const channel = registry[target.kind] as ChannelRegistry[ChannelKind];
+      const shape = await firstRequest(registry, target, origin);
+      let result: KindResult = { label };
       for (let round = 1; round <= Math.max(1, options.repeats); round++) {
-        progress(`deliveries: ${kind} × ${options.count}, round ${round}`);
+        progress(`deliveries: ${label} × ${options.count}, round ${round}`);
         const sent = await drive((index) => channel.send(benchPage(index), target as never), options);
         const raw = shape ? await drive(rawPost(shape.url, shape.bytes), options) : undefined;
         const viaFetch = shape ? await drive(fetchPost(shape.url, shape.bytes), options) : undefined;
-        result = { kind, channel: sent, ...(raw && { raw }), ...(viaFetch && { fetch: viaFetch }) };
+        result = { label, channel: sent, ...(raw && { raw }), ...(viaFetch && { fetch: viaFetch }) };
       }
       results.push(result);
     }
@@ -257,10 +268,10 @@ function table(results: KindResult[], options: DeliveriesBenchOptions): Table {
       'fetch CPU µs',
       'errors',
     ],
-    rows: results.map(({ kind, channel, raw, fetch: viaFetch }) =>
+    rows: results.map(({ label, channel, raw, fetch: viaFetch }) =>
       channel
         ? [
-            kind,
+            label,
             fmt(channel.perSecond),
             fmt(raw?.perSecond),
             raw ? `${fmt(channel.perSecond / raw.perSecond, 2)}×` : '–',
@@ -270,12 +281,12 @@ function table(results: KindResult[], options: DeliveriesBenchOptions): Table {
             fmt(viaFetch?.cpuUs),
             fmt(channel.errors + (raw?.errors ?? 0) + (viaFetch?.errors ?? 0)),
           ]
-        : [kind, 'no loopback target in bench/deliveries.ts', '', '', '', '', '', '', ''],
+        : [label, 'no loopback target in bench/deliveries.ts', '', '', '', '', '', '', ''],
     ),
     notes: [
       'The senders alone (rendering, escaping, one HTTP POST each; Pushover triggers are one POST), in this process;',
       'the raw peer is a bare undici POST of a JSON body of the same size to the same fake path, the fetch peer the',
-      'same POST through fetch with a timeout signal, as postJson sends it. CPU is this',
+      'same POST through fetch with a timeout signal (how postJson sent before it used undici). CPU is this',
       "process's user + system time per delivery (process.cpuUsage); the fake runs in a child process.",
     ],
   };

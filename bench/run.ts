@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|channels|deliveries|console|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|deliveries|console|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one.
@@ -10,7 +10,6 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { API_DEFAULTS, apiBench } from './api.js';
-import { CHANNELS_DEFAULTS, channelsBench } from './channels.js';
 import { CONSOLE_DEFAULTS, consoleBench } from './console.js';
 import { DELIVERIES_DEFAULTS, deliveriesBench } from './deliveries.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
@@ -37,7 +36,6 @@ const BENCHES: Record<string, (overrides: Overrides, flags: ScaleBenchFlags) => 
   rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
   footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
   scale: (overrides, flags) => scaleBench({ ...SCALE_DEFAULTS, ...pick(SCALE_DEFAULTS, overrides) }, flags),
-  channels: (overrides) => channelsBench({ ...CHANNELS_DEFAULTS, ...pick(CHANNELS_DEFAULTS, overrides) }),
   deliveries: (overrides) => deliveriesBench({ ...DELIVERIES_DEFAULTS, ...pick(DELIVERIES_DEFAULTS, overrides) }),
   console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
 };
@@ -63,7 +61,6 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       ROUNDS_DEFAULTS,
       FOOTPRINT_DEFAULTS,
       SCALE_DEFAULTS,
-      CHANNELS_DEFAULTS,
       DELIVERIES_DEFAULTS,
       CONSOLE_DEFAULTS,
     ]

@@ -10,10 +10,18 @@ import type { AddressInfo } from 'node:net';
 const MAX_LIFETIME_MS = 15 * 60_000;
 const PUSHOVER_OK = '{"status":1,"request":"0c7a5b3e","receipt":"rLqVuqTRh62UzxtmqiaLzQmVcPgiCy"}';
 
+/** The last request's path and body size, answered on `GET /last`: the bench's peers post the same. */
+let last = { url: '', bytes: 0 };
+
 const server = createServer((req, res) => {
-  req.resume();
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
   req.on('end', () => {
     const url = req.url ?? '';
+    if (url === '/last') return json(res, 200, JSON.stringify(last));
+    last = { url, bytes };
     if (url.startsWith('/teams/')) res.writeHead(202).end();
     else if (url.startsWith('/discord/')) res.writeHead(204).end();
     else if (url.startsWith('/pushover/')) res.writeHead(200, { 'content-type': 'application/json' }).end(PUSHOVER_OK);

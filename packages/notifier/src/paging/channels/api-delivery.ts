@@ -1,4 +1,5 @@
 import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { type ChannelHttp, type HttpAnswer, sendPost } from './http-client.js';
 import { isRetryableStatus, networkReason, retryAfter, urlOrigin } from './http-delivery.js';
 
 /** A provider's JSON error body is short; more than this is not read. */
@@ -13,6 +14,8 @@ export interface ApiPost {
   timeoutMs: number;
   /** What the provider's JSON error body says (`Twilio error 21211: …`), for the error of a failed delivery. */
   explain(body: unknown): string | undefined;
+  /** The registry's connections (`ChannelContext.http`). */
+  http?: ChannelHttp | undefined;
 }
 
 /**
@@ -26,28 +29,28 @@ export async function postApi(post: ApiPost): Promise<number> {
   const origin = urlOrigin(post.url);
   if (!origin) throw new PermanentDeliveryError(`${post.channel} API base is not a valid http(s) URL`);
   const where = `${post.channel} delivery to ${origin}`;
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(post.url, {
-      method: 'POST',
+    response = await sendPost({
+      url: post.url,
       body: post.body,
-      headers: { 'user-agent': 'vigil', ...post.headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(post.timeoutMs),
+      headers: post.headers,
+      timeoutMs: post.timeoutMs,
+      http: post.http,
     });
   } catch (err) {
     throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
   }
   const { status } = response;
   if (status >= 200 && status < 300) {
-    response.body?.cancel().catch(() => {});
+    response.discard();
     return status;
   }
-  const text = await readText(response);
+  const text = await response.read(ERROR_BODY_BYTES);
   const explained = post.explain(parseJson(text));
   const line = `${where} failed: HTTP ${status}${explained ? ` (${explained})` : ''}`;
   if (status >= 300 && status < 400) throw new PermanentDeliveryError(`${line} (redirects are not followed)`);
-  const retryAfterMs = status === 429 ? retryAfter(response.headers.get('retry-after'), Date.now(), text) : undefined;
+  const retryAfterMs = status === 429 ? retryAfter(response.header('retry-after'), Date.now(), text) : undefined;
   if (retryAfterMs !== undefined) {
     throw new RetryLaterError(`${line} (retry after ${Math.ceil(retryAfterMs / 1000)}s)`, retryAfterMs);
   }
@@ -60,27 +63,6 @@ export function ackLinkParts(page: Page): { base: string; token: string } | unde
   const at = link?.lastIndexOf('/ack/') ?? -1;
   if (!link || at < 0) return undefined;
   return { base: link.slice(0, at), token: link.slice(at + '/ack/'.length) };
-}
-
-async function readText(response: Response): Promise<string | undefined> {
-  const body = response.body;
-  if (!body) return undefined;
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < ERROR_BODY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    return undefined;
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJson(text: string | undefined): unknown {

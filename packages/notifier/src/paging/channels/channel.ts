@@ -8,6 +8,7 @@ import type {
   Person,
   RoleContext,
 } from '@vigil/core';
+import type { ChannelHttp } from './http-client.js';
 
 export type { ChannelTarget } from '@vigil/core';
 
@@ -58,6 +59,8 @@ export interface ChannelContext {
   from: string;
   /** Where channels keep what they must find again (Slack app messages to update in place). */
   store?: Pick<RoleContext, 'redis' | 'keys'>;
+  /** The HTTP connections the channels share (keep-alive per origin): `createChannels` sets it, `closeChannels` closes it. */
+  http?: ChannelHttp;
 }
 
 /** A channel sends one page; it throws on failure (`PermanentDeliveryError` when retrying is useless). */

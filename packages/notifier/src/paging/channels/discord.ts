@@ -73,7 +73,7 @@ export function createDiscordChannel(ctx: ChannelContext, options: HttpChannelOp
     kind: 'discord',
     async send(page, target) {
       const body = JSON.stringify(discordMessage(page));
-      const status = await postJson({ channel: 'discord', url: target.webhookUrl, body, timeoutMs });
+      const status = await postJson({ http: ctx.http, channel: 'discord', url: target.webhookUrl, body, timeoutMs });
       logDelivered(ctx.log, { channel: 'discord', page, url: target.webhookUrl, status });
     },
   };

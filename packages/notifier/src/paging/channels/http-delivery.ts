@@ -1,5 +1,6 @@
 import type { Logger } from '@vigil/core';
 import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { type ChannelHttp, type HttpAnswer, sendPost } from './http-client.js';
 
 /** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -7,6 +8,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 const TOKEN_BYTES = 128;
 /** A 429's body is read this far for `retry_after` (Discord, Telegram); the rest is not. */
 const LIMITED_BODY_BYTES = 2048;
+/** undici's own timers, set to the same limit as the request's deadline: whichever fires first, it is that deadline. */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 /** A Retry-After longer than this is not honoured as such: BullMQ's backoff and attempts still bound a page. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
@@ -25,6 +28,8 @@ export interface JsonPost {
   timeoutMs: number;
   /** Put the receiver's one-word answer (Slack's `invalid_payload`) into the error of a failed delivery. */
   explainWithToken?: boolean;
+  /** The registry's connections (`ChannelContext.http`). */
+  http?: ChannelHttp | undefined;
 }
 
 /**
@@ -36,14 +41,14 @@ export async function postJson(post: JsonPost): Promise<number> {
   const origin = urlOrigin(post.url);
   if (!origin) throw new PermanentDeliveryError(`${post.channel} URL is not a valid http(s) URL`);
   const where = `${post.channel} delivery to ${origin}`;
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(post.url, {
-      method: 'POST',
+    response = await sendPost({
+      url: post.url,
       body: post.body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'vigil', ...post.headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(post.timeoutMs),
+      headers: { 'content-type': 'application/json', ...post.headers },
+      timeoutMs: post.timeoutMs,
+      http: post.http,
     });
   } catch (err) {
     throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
@@ -57,7 +62,7 @@ export async function postJson(post: JsonPost): Promise<number> {
   if (ok) return response.status;
   const token = post.explainWithToken && text !== undefined ? tokenOf(text) : undefined;
   const error = statusError(where, response.status, token);
-  const retryAfterMs = limited ? retryAfter(response.headers.get('retry-after'), Date.now(), text) : undefined;
+  const retryAfterMs = limited ? retryAfter(response.header('retry-after'), Date.now(), text) : undefined;
   if (retryAfterMs === undefined) throw error;
   throw new RetryLaterError(`${error.message} (retry after ${Math.ceil(retryAfterMs / 1000)}s)`, retryAfterMs);
 }
@@ -140,6 +145,7 @@ export function networkReason(err: unknown, timeoutMs: number): string {
     return `no response within ${timeoutMs}ms`;
   const cause = err instanceof Error ? err.cause : undefined;
   const code = errorCode(cause) ?? errorCode(err);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) return `no response within ${timeoutMs}ms`;
   return code ? `network error (${code})` : 'network error';
 }
 
@@ -149,30 +155,10 @@ function errorCode(err: unknown): string | undefined {
 }
 
 /** Releases the connection; when asked, returns up to `maxBytes` of the body. */
-async function finishBody(response: Response, maxBytes: number): Promise<string | undefined> {
-  const body = response.body;
-  if (!body) return undefined;
-  // Not awaited: a cancel may settle only when the peer closes, and the page is already decided.
-  if (maxBytes <= 0) {
-    body.cancel().catch(() => {});
-    return undefined;
-  }
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    return undefined;
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function finishBody(response: HttpAnswer, maxBytes: number): Promise<string | undefined> {
+  if (maxBytes > 0) return response.read(maxBytes);
+  response.discard();
+  return undefined;
 }
 
 /** The body if it is one short word (Slack's `no_service`): anything longer is not quoted in errors. */

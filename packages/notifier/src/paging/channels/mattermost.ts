@@ -64,7 +64,13 @@ export function createMattermostChannel(ctx: ChannelContext, options: HttpChanne
     kind: 'mattermost',
     async send(page, target) {
       const body = JSON.stringify(mattermostMessage(page, target.flavour));
-      const status = await postJson({ channel: target.flavour, url: target.webhookUrl, body, timeoutMs });
+      const status = await postJson({
+        http: ctx.http,
+        channel: target.flavour,
+        url: target.webhookUrl,
+        body,
+        timeoutMs,
+      });
       logDelivered(ctx.log, { channel: target.flavour, page, url: target.webhookUrl, status });
     },
   };

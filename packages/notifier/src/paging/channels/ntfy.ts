@@ -55,7 +55,7 @@ export function createNtfyChannel(ctx: ChannelContext, options: HttpChannelOptio
     kind: 'ntfy',
     async send(page, target) {
       const { url, headers, body } = ntfyRequest(page, target);
-      const status = await postJson({ channel: 'ntfy', url, body, headers, timeoutMs });
+      const status = await postJson({ http: ctx.http, channel: 'ntfy', url, body, headers, timeoutMs });
       logDelivered(ctx.log, { channel: 'ntfy', page, url, status });
     },
   };

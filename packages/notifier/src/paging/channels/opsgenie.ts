@@ -111,7 +111,14 @@ export function createOpsgenieChannel(ctx: ChannelContext, options: HttpChannelO
     async send(page, target) {
       const { url, body } = opsgenieRequest(page, target.apiBase);
       const headers = { authorization: `GenieKey ${target.apiKey}` };
-      const status = await postJson({ channel: 'opsgenie', url, body: JSON.stringify(body), headers, timeoutMs });
+      const status = await postJson({
+        http: ctx.http,
+        channel: 'opsgenie',
+        url,
+        body: JSON.stringify(body),
+        headers,
+        timeoutMs,
+      });
       logDelivered(ctx.log, { channel: 'opsgenie', page, url, status });
     },
   };

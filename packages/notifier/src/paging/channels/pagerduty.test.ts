@@ -1,16 +1,16 @@
 import { Writable } from 'node:stream';
 import { createLogger, type Incident } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
-import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
 import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
 import { createPagerDutyChannel } from './pagerduty.js';
+import { type HttpSink, startHttpSink } from './test-servers.js';
 
-const ENQUEUE_URL = 'https://events.pagerduty.com/v2/enqueue';
-const TARGET = { routingKey: 'R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY00', url: ENQUEUE_URL };
+/** The Events API's path; the loopback sink stands in for https://events.pagerduty.com. */
+const ENQUEUE_PATH = '/v2/enqueue';
+const ROUTING_KEY = 'R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY00';
 
 /** Events API v2 as documented (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/). */
 const triggerSchema = z.strictObject({
@@ -40,8 +40,7 @@ const followUpSchema = z.strictObject({
 });
 
 describe('pagerduty channel', () => {
-  const server = setupServer();
-  let received: unknown[] = [];
+  let sink: HttpSink;
   let logged: string[] = [];
   const ctx: ChannelContext = {
     log: createLogger({
@@ -57,24 +56,34 @@ describe('pagerduty channel', () => {
     outboxDir: '/nonexistent',
     from: 'vigil@example.com',
   };
-  const answer = (status: number) =>
-    server.use(
-      http.post(ENQUEUE_URL, async ({ request }) => {
-        received.push(await request.json());
-        const body = status === 202 ? { status: 'success', message: 'Event processed' } : { status: 'invalid event' };
-        return HttpResponse.json(body, { status });
-      }),
-    );
-  const send = (page = samplePage()) => createPagerDutyChannel(ctx).send(page, TARGET);
-  const trigger = () => triggerSchema.parse(received.at(-1));
+  const target = () => ({ routingKey: ROUTING_KEY, url: `${sink.url}${ENQUEUE_PATH}` });
+  const answer = (status: number) => {
+    sink.respond = () => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        status === 202 ? { status: 'success', message: 'Event processed' } : { status: 'invalid event' },
+      ),
+    });
+  };
+  /** Every event as PagerDuty would read it: a JSON POST to the enqueue path, and nothing else sent. */
+  const received = (): unknown[] =>
+    sink.requests.map((request) => {
+      expect(request.method).toBe('POST');
+      expect(request.url).toBe(ENQUEUE_PATH);
+      expect(request.headers['content-type']).toBe('application/json');
+      return JSON.parse(request.body);
+    });
+  const send = (page = samplePage()) => createPagerDutyChannel(ctx).send(page, target());
+  const trigger = () => triggerSchema.parse(received().at(-1));
 
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => {
-    server.resetHandlers();
-    received = [];
+  beforeEach(async () => {
+    sink = await startHttpSink();
+  });
+  afterEach(async () => {
+    await sink.close();
     logged = [];
   });
-  afterAll(() => server.close());
 
   it('triggers with the documented payload', async () => {
     answer(202);
@@ -82,7 +91,7 @@ describe('pagerduty channel', () => {
 
     const event = trigger();
     expect(event).toMatchObject({
-      routing_key: TARGET.routingKey,
+      routing_key: ROUTING_KEY,
       dedup_key: 'vigil-inc-1-1',
       payload: {
         summary: '[DOWN] Public API: 2 of 3 checks down — connect_refused',
@@ -102,8 +111,8 @@ describe('pagerduty channel', () => {
       { href: LINKS.incident, text: 'Incident in Vigil' },
       { href: LINKS.statusPage, text: 'Status page' },
     ]);
-    expect(logged.join('')).toContain('"origin":"https://events.pagerduty.com"');
-    expect(logged.join('')).not.toContain(TARGET.routingKey);
+    expect(logged.join('')).toContain(`"origin":"${sink.url}"`);
+    expect(logged.join('')).not.toContain(ROUTING_KEY);
   });
 
   it('sends trigger, acknowledge and resolve of one incident to one alert', async () => {
@@ -113,11 +122,11 @@ describe('pagerduty channel', () => {
     await send(pages.acknowledge);
     await send(pages.resolve);
 
-    const [triggered, acknowledged, resolved] = received;
+    const [triggered, acknowledged, resolved] = received();
     expect(triggerSchema.parse(triggered).event_action).toBe('trigger');
     expect(followUpSchema.parse(acknowledged).event_action).toBe('acknowledge');
     expect(followUpSchema.parse(resolved).event_action).toBe('resolve');
-    const keys = received.map((event) => z.object({ dedup_key: z.string() }).parse(event).dedup_key);
+    const keys = received().map((event) => z.object({ dedup_key: z.string() }).parse(event).dedup_key);
     expect(keys).toEqual(['vigil-inc-1-1', 'vigil-inc-1-1', 'vigil-inc-1-1']);
   });
 
@@ -125,7 +134,7 @@ describe('pagerduty channel', () => {
     answer(202);
     await send(samplePage({ level: 1, cycle: 1, dedupKey: 'inc-1:1:1:1:person:bo:trigger' }));
     await send(samplePage({ incident: sampleIncident({ episode: 2 }) }));
-    expect(received.map((event) => triggerSchema.parse(event).dedup_key)).toEqual(['vigil-inc-1-1', 'vigil-inc-1-2']);
+    expect(received().map((event) => triggerSchema.parse(event).dedup_key)).toEqual(['vigil-inc-1-1', 'vigil-inc-1-2']);
   });
 
   it('keeps the summary within 1024 characters', async () => {
@@ -152,9 +161,7 @@ describe('pagerduty channel', () => {
     answer(400);
     const error = await send().catch((err: unknown) => err);
     expect(error).toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toBe(
-      'PermanentDeliveryError: pagerduty delivery to https://events.pagerduty.com failed: HTTP 400',
-    );
+    expect(String(error)).toBe(`PermanentDeliveryError: pagerduty delivery to ${sink.url} failed: HTTP 400`);
   });
 
   it.each([429, 500, 502])('keeps a %i retryable', async (status) => {

@@ -86,7 +86,7 @@ export function createPagerDutyChannel(ctx: ChannelContext, options: HttpChannel
     kind: 'pagerduty',
     async send(page, target) {
       const body = JSON.stringify(pagerDutyEvent(page, target.routingKey));
-      const status = await postJson({ channel: 'pagerduty', url: target.url, body, timeoutMs });
+      const status = await postJson({ http: ctx.http, channel: 'pagerduty', url: target.url, body, timeoutMs });
       logDelivered(ctx.log, { channel: 'pagerduty', page, url: target.url, status });
     },
   };

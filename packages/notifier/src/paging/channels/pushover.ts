@@ -69,7 +69,7 @@ export function createPushoverChannel(ctx: ChannelContext, options: HttpChannelO
       for (const { url, form } of pushoverRequests(page, target, ctx.secret)) {
         const body = new URLSearchParams(form).toString();
         const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-        const status = await postJson({ channel: 'pushover', url, body, headers, timeoutMs });
+        const status = await postJson({ http: ctx.http, channel: 'pushover', url, body, headers, timeoutMs });
         logDelivered(ctx.log, { channel: 'pushover', page, url, status });
       }
     },

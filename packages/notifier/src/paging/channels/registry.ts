@@ -17,6 +17,7 @@ import type {
 } from './channel.js';
 import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
+import { ChannelHttp } from './http-client.js';
 import { mattermostChannel } from './mattermost.js';
 import { ntfyChannel } from './ntfy.js';
 import { opsgenieChannel } from './opsgenie.js';
@@ -55,12 +56,19 @@ export const channelModules = {
   opsgenie: opsgenieChannel,
 } satisfies { [K in ChannelKind]: ModuleOf<K> };
 
+/** Each registry's HTTP connections, for `closeChannels`. */
+const connections = new WeakMap<ChannelRegistry, ChannelHttp>();
+
 /** Every channel kind, wired: the registry type makes a new kind fail to compile until it is added here. */
 export function createChannels(ctx: ChannelContext, options: ChannelOptions = {}): ChannelRegistry {
+  const http = new ChannelHttp();
+  const shared = { ...ctx, http };
   // Each kind's module creates that kind's channel; the cast restores what Object.fromEntries drops.
-  return Object.fromEntries(
-    CHANNEL_KINDS.map((kind) => [kind, channelModules[kind].create(ctx, options)]),
+  const registry = Object.fromEntries(
+    CHANNEL_KINDS.map((kind) => [kind, channelModules[kind].create(shared, options)]),
   ) as ChannelRegistry;
+  connections.set(registry, http);
+  return registry;
 }
 
 /** Sends a page through the channel of its target's kind. */
@@ -87,7 +95,10 @@ export function acknowledgesPeople(target: ChannelTarget): boolean {
   return 'acknowledgesPeople' in module && module.acknowledgesPeople === true;
 }
 
-/** Closes the channels that hold connections (SMTP); safe to call more than once. */
+/** Closes the channels that hold connections (SMTP) and the HTTP connections they share; safe to call more than once. */
 export async function closeChannels(registry: ChannelRegistry): Promise<void> {
-  await Promise.all(Object.values(registry).map((channel) => channel.close?.()));
+  await Promise.all([
+    ...Object.values(registry).map((channel) => channel.close?.()),
+    connections.get(registry)?.close(),
+  ]);
 }

@@ -6,6 +6,7 @@ import {
   PermanentDeliveryError,
   RetryLaterError,
 } from './channel.js';
+import { type ChannelHttp, type HttpAnswer, sendPost } from './http-client.js';
 import { isRetryableStatus, logDelivered, networkReason, retryAfter, urlOrigin } from './http-delivery.js';
 import type { SlackBlock, SlackMessage } from './slack-blocks.js';
 
@@ -31,6 +32,8 @@ interface SlackCall {
   target: SlackAppTarget;
   body: Record<string, unknown>;
   timeoutMs: number;
+  /** The registry's connections (`ChannelContext.http`). */
+  http?: ChannelHttp | undefined;
 }
 
 /** The buttons an app message shows: Acknowledge until someone has, Resolve until it is resolved. */
@@ -73,12 +76,12 @@ export async function sendSlackApp(
   const body = { channel: target.channelId, text: message.text, blocks: message.blocks };
   const known = page.action === 'trigger' ? [] : await knownMessages(ctx, page, target);
   if (known.length === 0) {
-    const answer = await callSlack({ method: 'chat.postMessage', target, body, timeoutMs });
+    const answer = await callSlack({ method: 'chat.postMessage', target, body, timeoutMs, http: ctx.http });
     if (page.action === 'trigger' && typeof answer.ts === 'string') await remember(ctx, page, target, answer.ts);
   }
   for (const ts of known) {
     try {
-      await callSlack({ method: 'chat.update', target, body: { ...body, ts }, timeoutMs });
+      await callSlack({ method: 'chat.update', target, body: { ...body, ts }, timeoutMs, http: ctx.http });
     } catch (err) {
       // Deleted in Slack: nothing to update, and the others still are.
       if (!(err instanceof PermanentDeliveryError && err.message.includes('message_not_found'))) throw err;
@@ -107,32 +110,31 @@ async function remember(ctx: ChannelContext, page: Page, target: SlackAppTarget,
 export async function callSlack(call: SlackCall): Promise<Record<string, unknown>> {
   const url = `${call.target.apiBase.replace(/\/+$/, '')}/${call.method}`;
   const where = `slack ${call.method} to ${urlOrigin(url) ?? 'an invalid URL'}`;
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(url, {
-      method: 'POST',
+    response = await sendPost({
+      url,
       body: JSON.stringify(call.body),
       headers: {
         'content-type': 'application/json; charset=utf-8',
         authorization: `Bearer ${call.target.botToken}`,
-        'user-agent': 'vigil',
       },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(call.timeoutMs),
+      timeoutMs: call.timeoutMs,
+      http: call.http,
     });
   } catch (err) {
     throw new Error(`${where} failed: ${networkReason(err, call.timeoutMs)}`);
   }
   if (response.status === 429) {
-    response.body?.cancel().catch(() => {});
-    const afterMs = retryAfter(response.headers.get('retry-after'), Date.now()) ?? 0;
+    response.discard();
+    const afterMs = retryAfter(response.header('retry-after'), Date.now()) ?? 0;
     throw new RetryLaterError(
       `${where} failed: HTTP 429 ratelimited (retry after ${Math.ceil(afterMs / 1000)}s)`,
       afterMs,
     );
   }
   if (response.status < 200 || response.status >= 300) {
-    response.body?.cancel().catch(() => {});
+    response.discard();
     const line = `${where} failed: HTTP ${response.status}`;
     throw isRetryableStatus(response.status) ? new Error(line) : new PermanentDeliveryError(line);
   }
@@ -144,10 +146,11 @@ export async function callSlack(call: SlackCall): Promise<Record<string, unknown
   throw TRANSIENT_ERRORS.has(token) ? new Error(line) : new PermanentDeliveryError(line);
 }
 
-async function readAnswer(response: Response): Promise<Record<string, unknown> | undefined> {
+async function readAnswer(response: HttpAnswer): Promise<Record<string, unknown> | undefined> {
   try {
-    const text = await response.text();
-    if (text.length > ANSWER_MAX) return undefined;
+    // One byte past the limit tells a long answer from one that just fits.
+    const text = await response.read(ANSWER_MAX + 1);
+    if (text === undefined || Buffer.byteLength(text) > ANSWER_MAX) return undefined;
     const parsed: unknown = JSON.parse(text);
     return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
   } catch {

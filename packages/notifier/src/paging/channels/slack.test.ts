@@ -1,14 +1,14 @@
 import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
-import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ChannelContext, PermanentDeliveryError } from './channel.js';
 import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
 import { createSlackChannel } from './slack.js';
+import { type HttpSink, startHttpSink } from './test-servers.js';
 
-const WEBHOOK_URL = 'https://hooks.slack.com/services/T000/B000/s3cr3tXXXX';
+/** An incoming webhook's path; the loopback sink stands in for https://hooks.slack.com. */
+const WEBHOOK_PATH = '/services/T000/B000/s3cr3tXXXX';
 
 /** The documented Block Kit shapes Vigil uses (https://api.slack.com/reference/block-kit), with Slack's limits. */
 const textObject = (max: number) =>
@@ -56,8 +56,7 @@ function mrkdwnTexts(message: SlackBody): string[] {
 }
 
 describe('slack channel', () => {
-  const server = setupServer();
-  let received: unknown[] = [];
+  let sink: HttpSink;
   const ctx: ChannelContext = {
     log: createLogger({ level: 'silent' }),
     clock: { now: () => T0 },
@@ -65,22 +64,25 @@ describe('slack channel', () => {
     outboxDir: '/nonexistent',
     from: 'vigil@example.com',
   };
-  const answer = (status: number, body: string) =>
-    server.use(
-      http.post(WEBHOOK_URL, async ({ request }) => {
-        received.push(await request.json());
-        return new HttpResponse(body, { status, headers: { 'content-type': 'text/plain' } });
-      }),
-    );
-  const send = (page = samplePage()) => createSlackChannel(ctx).send(page, { webhookUrl: WEBHOOK_URL });
-  const message = (): SlackBody => slackMessageSchema.parse(received.at(-1));
+  const answer = (status: number, body: string) => {
+    sink.respond = () => ({ status, body, headers: { 'content-type': 'text/plain' } });
+  };
+  /** Every message as Slack would read it: a JSON POST to the webhook's path, and nothing else sent. */
+  const received = (): unknown[] =>
+    sink.requests.map((request) => {
+      expect(request.method).toBe('POST');
+      expect(request.url).toBe(WEBHOOK_PATH);
+      expect(request.headers['content-type']).toBe('application/json');
+      return JSON.parse(request.body);
+    });
+  const send = (page = samplePage()) =>
+    createSlackChannel(ctx).send(page, { webhookUrl: `${sink.url}${WEBHOOK_PATH}` });
+  const message = (): SlackBody => slackMessageSchema.parse(received().at(-1));
 
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => {
-    server.resetHandlers();
-    received = [];
+  beforeEach(async () => {
+    sink = await startHttpSink();
   });
-  afterAll(() => server.close());
+  afterEach(() => sink.close());
 
   it('posts the summary as text and blocks with fields and the ack and status links', async () => {
     answer(200, 'ok');
@@ -149,7 +151,7 @@ describe('slack channel', () => {
     const error = await send().catch((err: unknown) => err);
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect(String(error)).toBe(
-      `PermanentDeliveryError: slack delivery to https://hooks.slack.com failed: HTTP ${status} ${reason}`,
+      `PermanentDeliveryError: slack delivery to ${sink.url} failed: HTTP ${status} ${reason}`,
     );
   });
 
@@ -161,9 +163,10 @@ describe('slack channel', () => {
   });
 
   it('keeps a network failure retryable', async () => {
-    server.use(http.post(WEBHOOK_URL, () => HttpResponse.error()));
+    const url = sink.url;
+    await sink.close();
     const error = await send().catch((err: unknown) => err);
     expect(error).not.toBeInstanceOf(PermanentDeliveryError);
-    expect(String(error)).toMatch(/slack delivery to https:\/\/hooks\.slack\.com failed: network error/);
+    expect(String(error)).toBe(`Error: slack delivery to ${url} failed: network error (ECONNREFUSED)`);
   });
 });

@@ -60,6 +60,7 @@ export function createSlackChannel(ctx: ChannelContext, options: HttpChannelOpti
       }
       const body = JSON.stringify(slackMessage(page));
       const status = await postJson({
+        http: ctx.http,
         channel: 'slack',
         url: target.webhookUrl,
         body,

@@ -78,7 +78,7 @@ export function createTeamsChannel(ctx: ChannelContext, options: HttpChannelOpti
     kind: 'teams',
     async send(page, target) {
       const body = JSON.stringify(teamsMessage(page));
-      const status = await postJson({ channel: 'teams', url: target.webhookUrl, body, timeoutMs });
+      const status = await postJson({ http: ctx.http, channel: 'teams', url: target.webhookUrl, body, timeoutMs });
       logDelivered(ctx.log, { channel: 'teams', page, url: target.webhookUrl, status });
     },
   };

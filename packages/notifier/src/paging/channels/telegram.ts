@@ -59,6 +59,7 @@ export function createTelegramChannel(ctx: ChannelContext, options: HttpChannelO
       if (target.chatId === undefined) throw new PermanentDeliveryError('telegram channel has no chatId to page');
       const url = `${target.apiBase.replace(/\/+$/, '')}/bot${target.botToken}/sendMessage`;
       const status = await postApi({
+        http: ctx.http,
         channel: 'telegram',
         url,
         body: JSON.stringify(telegramMessage(page, target.chatId, ctx.secret)),

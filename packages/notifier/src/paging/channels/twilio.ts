@@ -88,6 +88,7 @@ export function createTwilioChannel(ctx: ChannelContext, options: HttpChannelOpt
       for (const request of requests) {
         const url = `${target.apiBase.replace(/\/+$/, '')}${request.path}`;
         const status = await postApi({
+          http: ctx.http,
           channel: 'twilio',
           url,
           body: new URLSearchParams(request.form).toString(),

@@ -197,7 +197,7 @@ export function createWebhookChannel(ctx: ChannelContext, options: HttpChannelOp
         'x-vigil-timestamp': String(timestamp),
         'x-vigil-signature': signWebhook(ctx.secret, timestamp, body),
       };
-      const status = await postJson({ channel: 'webhook', url: target.url, body, headers, timeoutMs });
+      const status = await postJson({ http: ctx.http, channel: 'webhook', url: target.url, body, headers, timeoutMs });
       logDelivered(ctx.log, { channel: 'webhook', page, url: target.url, status });
     },
   };
