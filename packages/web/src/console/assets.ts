@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
+import { CHECK_STYLES } from './view/check.js';
 import { CHECK_CHART_SCRIPT } from './view/check-chart-script.js';
 import { CONSOLE_STYLES } from './view/styles.js';
 
@@ -23,7 +24,7 @@ function fingerprinted(name: string, ext: string, type: string, body: Buffer): A
 export function consoleAssets() {
   const htmx = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'));
   const uplotStyles = readFileSync(require.resolve('uplot/dist/uPlot.min.css'));
-  const styles = Buffer.concat([Buffer.from(CONSOLE_STYLES), uplotStyles]);
+  const styles = Buffer.concat([Buffer.from(CONSOLE_STYLES + CHECK_STYLES), uplotStyles]);
   return {
     htmx: fingerprinted('htmx', 'js', 'text/javascript; charset=utf-8', htmx),
     styles: fingerprinted('console', 'css', 'text/css; charset=utf-8', styles),

@@ -37,7 +37,14 @@ export const CHECK_CHART_SCRIPT = `(function () {
       var series = [{}];
       var columns = [v.t];
       data.phases.forEach(function (phase) {
-        series.push({ label: labels[phase] || phase, stroke: colours[phase] || '#59636e', width: phase === 'total' ? 2 : 1, spanGaps: false });
+        // History keeps totals; a phase is often one point (the latest result's), so points show.
+        series.push({
+          label: labels[phase] || phase,
+          stroke: colours[phase] || '#59636e',
+          width: phase === 'total' ? 2 : 1,
+          spanGaps: false,
+          points: { show: true, size: phase === 'total' ? 4 : 6 },
+        });
         columns.push(v.phases[phase]);
       });
       var options = {

@@ -6,6 +6,14 @@ const at = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).
 const ms = (value: number | undefined) => (value === undefined ? '—' : `${Math.round(value)} ms`);
 const WINDOWS: readonly UptimeWindow[] = ['24h', '7d', '30d', '90d'];
 
+/** The check page's few rules, appended to the console's stylesheet (with uPlot's own). */
+export const CHECK_STYLES = `
+.chart-ranges{display:flex;gap:.5rem;margin:0 0 .75rem}
+.chart-ranges button[aria-pressed="true"]{background:var(--link);border-color:var(--link);color:#fff}
+figure.chart{margin:0 0 1.25rem}figure.chart figcaption{font-weight:600;margin:0 0 .25rem}
+button.danger{background:var(--down);border-color:var(--down);color:#fff}
+`;
+
 export interface CheckPageView {
   page: CheckPage;
   csrf: string;
