@@ -53,6 +53,25 @@ describe('the console check page', () => {
   it("shows its owner the latest result per vantage, uptime, incidents, buttons and the chart's scripts as files", async () => {
     const seeded = await seedOwned(t.ctx, 'team-a');
     await recordResults(t, seeded.checkId);
+    // One sick address of two, as the evaluator records them for an `allAddresses` check.
+    const round = t.clock.now() - 60_000;
+    await t.ctx.redis.hset(t.ctx.keys.addressStates(seeded.checkId), {
+      '198.51.100.1': JSON.stringify({
+        state: 'up',
+        since: round - 600_000,
+        failing: [],
+        counted: 2,
+        lastRound: round,
+      }),
+      '198.51.100.2': JSON.stringify({
+        state: 'down',
+        since: round - 120_000,
+        failing: ['beta'],
+        counted: 2,
+        error: 'connect_refused',
+        lastRound: round,
+      }),
+    });
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
     const { cookie } = await signIn(t, token);
     const page = await t.app.inject({ method: 'GET', url: `/console/checks/${seeded.checkId}`, headers: { cookie } });
@@ -63,6 +82,8 @@ describe('the console check page', () => {
     expect(page.body).toContain('<th scope="row">alpha</th>');
     expect(page.body).toMatch(/data-window="24h">[^<]*</);
     expect(page.body).toContain(`href="/console/incidents/${seeded.incidentId}"`);
+    expect(page.body).toMatch(/<th scope="row">198\.51\.100\.2<\/th><td><span class="state state-down">down<\/span>/);
+    expect(page.body).toContain('beta (connect_refused)');
     expect(page.body).toContain(`action="/console/checks/${seeded.checkId}/pause"`);
     expect(page.body).toContain(`action="/console/checks/${seeded.checkId}/delete"`);
     const scripts = [...page.body.matchAll(/src="(\/console\/assets\/(?:uplot|check-chart)\.[0-9a-f]{12}\.js)"/g)];
@@ -162,6 +183,7 @@ describe('the console check page', () => {
       phases: ['dns', 'connect', 'tls', 'firstByte', 'total'],
     });
     expect(chart.to - chart.from).toBe(3_600_000);
+    expect(chart.historyFrom).toBe(t.clock.now() - 5 * 60_000);
     expect(chart.vantages.map((v: { vantage: string }) => v.vantage)).toEqual(['alpha', 'beta']);
     const [alpha, beta] = chart.vantages;
     expect(alpha.t).toHaveLength(5);

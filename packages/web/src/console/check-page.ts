@@ -30,6 +30,11 @@ export interface LatencyChart {
   to: number;
   phases: readonly Phase[];
   vantages: VantageSeries[];
+  /**
+   * The oldest round the check's history still holds (it keeps `history.perCheck` results across
+   * vantages): a range reaching further back is drawn from here. Null without history.
+   */
+  historyFrom: number | null;
 }
 
 export interface CheckPage {
@@ -90,7 +95,8 @@ export async function readLatencyChart(
         [...rounds.values()].sort((a, b) => a.round - b.round),
       ),
     );
-  return { check: id, range, from, to, phases: CHART_PHASES, vantages };
+  const historyFrom = history.at(-1)?.round ?? null;
+  return { check: id, range, from, to, phases: CHART_PHASES, vantages, historyFrom };
 }
 
 function seriesOf(vantage: string, results: ProbeResult[]): VantageSeries {

@@ -31,7 +31,10 @@ export const CHECK_CHART_SCRIPT = `(function () {
       figure.className = 'chart';
       figure.setAttribute('data-vantage', v.vantage);
       var caption = document.createElement('figcaption');
-      caption.textContent = v.vantage + ': latency (ms), ' + data.range;
+      var kept = data.historyFrom !== null && data.historyFrom > data.from
+        ? ' (results kept since ' + new Date(data.historyFrom).toISOString().slice(0, 16).replace('T', ' ') + ' UTC)'
+        : '';
+      caption.textContent = v.vantage + ': latency (ms), ' + data.range + kept;
       figure.appendChild(caption);
       box.appendChild(figure);
       var series = [{}];
