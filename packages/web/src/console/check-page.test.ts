@@ -86,6 +86,14 @@ describe('the console check page', () => {
     expect(page.body).toContain('beta (connect_refused)');
     expect(page.body).toContain(`action="/console/checks/${seeded.checkId}/pause"`);
     expect(page.body).toContain(`action="/console/checks/${seeded.checkId}/delete"`);
+    // A heartbeat has no vantages: its page says so rather than failing.
+    const heartbeat = await t.app.inject({
+      method: 'GET',
+      url: `/console/checks/${seeded.heartbeatId}`,
+      headers: { cookie },
+    });
+    expect(heartbeat.statusCode, heartbeat.body).toBe(200);
+    expect(heartbeat.body).toContain('No result yet from any vantage.');
     const scripts = [...page.body.matchAll(/src="(\/console\/assets\/(?:uplot|check-chart)\.[0-9a-f]{12}\.js)"/g)];
     expect(scripts).toHaveLength(2);
     for (const [, url] of scripts) {
