@@ -92,6 +92,17 @@ checks:
     expect(await page.locator('#latency figure').count()).toBe(3);
     expect(await page.getByRole('button', { name: '24h' }).getAttribute('aria-pressed')).toBe('true');
 
+    // Delete asks first; dismissed, nothing is posted and the check stays.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Delete' }).click();
+    expect(asked).toEqual(['Delete check api-health? Its probes stop and it cannot be undone.']);
+    expect(await fleet.ctx.checks.get('api-health')).toBeDefined();
+    expect(new URL(page.url()).pathname).toBe('/console/checks/api-health');
+
     const violations = await seriousAxeViolations(page);
     expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'console-check.png'), fullPage: true });

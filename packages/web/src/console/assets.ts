@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { CHECK_STYLES } from './view/check.js';
-import { CHECK_CHART_SCRIPT } from './view/check-chart-script.js';
+import { CHECK_PAGE_SCRIPT } from './view/check-page-script.js';
 import { CONSOLE_STYLES } from './view/styles.js';
 
 /** A static file of the console, served under a name that changes with its content. */
@@ -34,7 +34,7 @@ export function consoleAssets() {
       'text/javascript; charset=utf-8',
       readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')),
     ),
-    checkChart: fingerprinted('check-chart', 'js', 'text/javascript; charset=utf-8', Buffer.from(CHECK_CHART_SCRIPT)),
+    checkPage: fingerprinted('check-page', 'js', 'text/javascript; charset=utf-8', Buffer.from(CHECK_PAGE_SCRIPT)),
   };
 }
 export type ConsoleAssets = ReturnType<typeof consoleAssets>;

@@ -85,7 +85,9 @@ describe('the console check page', () => {
     expect(page.body).toMatch(/<th scope="row">198\.51\.100\.2<\/th><td><span class="state state-down">down<\/span>/);
     expect(page.body).toContain('beta (connect_refused)');
     expect(page.body).toContain(`action="/console/checks/${seeded.checkId}/pause"`);
-    expect(page.body).toContain(`action="/console/checks/${seeded.checkId}/delete"`);
+    expect(page.body).toMatch(
+      new RegExp(`<form method="post" action="/console/checks/${seeded.checkId}/delete" data-confirm="[^"]+">`),
+    );
     // A heartbeat has no vantages: its page says so rather than failing.
     const heartbeat = await t.app.inject({
       method: 'GET',
@@ -94,7 +96,7 @@ describe('the console check page', () => {
     });
     expect(heartbeat.statusCode, heartbeat.body).toBe(200);
     expect(heartbeat.body).toContain('No result yet from any vantage.');
-    const scripts = [...page.body.matchAll(/src="(\/console\/assets\/(?:uplot|check-chart)\.[0-9a-f]{12}\.js)"/g)];
+    const scripts = [...page.body.matchAll(/src="(\/console\/assets\/(?:uplot|check-page)\.[0-9a-f]{12}\.js)"/g)];
     expect(scripts).toHaveLength(2);
     for (const [, url] of scripts) {
       const asset = await t.app.inject({ method: 'GET', url: url ?? '' });

@@ -47,7 +47,7 @@ export function registerCheckPage(app: FastifyInstance, deps: CheckPageDeps): vo
       page,
       csrf: signed.session.csrf,
       mayAct: hasScope(signed.token, 'write'),
-      scripts: [assets.uplot.url, assets.checkChart.url],
+      scripts: [assets.uplot.url, assets.checkPage.url],
     });
     return send(reply, assets, { title: page.check.name, body, signed });
   });

@@ -71,9 +71,12 @@ function incidentList(page: CheckPage): SafeHtml {
 /** Pause or Resume, and Delete: plain forms with the session's CSRF token, for a session that may write. */
 function actions(page: CheckPage, csrf: string): SafeHtml {
   const { id, paused } = page.check;
-  const form = (action: string, label: string, kind = 'primary') =>
-    html`<form method="post" action="/console/checks/${id}/${action}"><input type="hidden" name="_csrf" value="${csrf}"><button class="${kind}" type="submit">${label}</button></form>`;
-  return html`<div class="actions">${paused ? form('resume', 'Resume') : form('pause', 'Pause')}${form('delete', 'Delete', 'danger')}</div>`;
+  const fields = html`<input type="hidden" name="_csrf" value="${csrf}">`;
+  const form = (action: string, label: string) =>
+    html`<form method="post" action="/console/checks/${id}/${action}">${fields}<button class="primary" type="submit">${label}</button></form>`;
+  const question = `Delete check ${id}? Its probes stop and it cannot be undone.`;
+  const remove = html`<form method="post" action="/console/checks/${id}/delete" data-confirm="${question}">${fields}<button class="danger" type="submit">Delete</button></form>`;
+  return html`<div class="actions">${paused ? form('resume', 'Resume') : form('pause', 'Pause')}${remove}</div>`;
 }
 
 function chartSection(page: CheckPage): SafeHtml {

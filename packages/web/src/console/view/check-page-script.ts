@@ -1,10 +1,16 @@
 /**
  * The check page's script, served as a fingerprinted file (the CSP runs no inline script): it reads
  * the chart JSON of `#latency[data-src]` and draws one uPlot per vantage, phases as series; the range
- * buttons read the JSON again. Styles are set through the DOM, which `style-src 'self'` allows.
+ * buttons read the JSON again; Delete asks first. Styles are set through the DOM, which
+ * `style-src 'self'` allows. Without script the page still shows everything but the chart.
  */
-export const CHECK_CHART_SCRIPT = `(function () {
+export const CHECK_PAGE_SCRIPT = `(function () {
   'use strict';
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
+    });
+  });
   var box = document.getElementById('latency');
   if (!box || typeof uPlot !== 'function') return;
   var colours = { dns: '#8250df', connect: '#bf8700', tls: '#1a7f37', firstByte: '#0969da', total: '#cf222e' };
