@@ -10,6 +10,7 @@ import type { WebContext } from '../context.js';
 import { etagOf } from '../status/http-cache.js';
 import type { SafeHtml } from '../status/page/escape.js';
 import { type ConsoleAssets, consoleAssets, registerAssets } from './assets.js';
+import { registerCheckPage } from './check-routes.js';
 import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
 import { setSessionCookie } from './cookie.js';
 import { readGrid } from './grid.js';
@@ -75,6 +76,7 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
     registerOverview(scope, ctx, sessions, assets);
     registerIncidents(scope, ctx, sessions, assets);
+    registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
   });
 }
 

@@ -52,7 +52,8 @@ async function statesOf(ctx: WebContext, ids: readonly string[]): Promise<(strin
   return ((await pipeline.exec()) ?? []).map(([, state]) => (typeof state === 'string' ? state : undefined));
 }
 
-async function view(ctx: WebContext, check: Check) {
+/** A check as the API shows it: its decided state and, with `allAddresses`, each address's. */
+export async function readCheckView(ctx: WebContext, check: Check) {
   const [state] = await statesOf(ctx, [check.id]);
   return checkView(check, state, await readAddressReport(ctx, check.id));
 }
@@ -127,7 +128,20 @@ async function replace(ctx: WebContext, token: ApiToken, current: Check, data: u
   await ctx.checks.put(check);
   // A heartbeat turned into a probed check: its ping token must stop working.
   if (isProbed(check) && !isProbed(current)) await ctx.heartbeats.forget(check.id);
-  return view(ctx, check);
+  return readCheckView(ctx, check);
+}
+
+/** Pause or resume a check the token may change (write scope checked by the caller). */
+export async function setCheckPaused(ctx: WebContext, token: ApiToken, id: string, paused: boolean) {
+  await changeableCheck(ctx, token, id);
+  return readCheckView(ctx, await ctx.checks.setPaused(id, paused));
+}
+
+/** Remove a check the token may change (write scope checked by the caller): its probes stop within a scheduler tick. */
+export async function deleteCheck(ctx: WebContext, token: ApiToken, id: string): Promise<void> {
+  await changeableCheck(ctx, token, id);
+  await ctx.checks.delete(id);
+  await ctx.heartbeats.forget(id);
 }
 
 export function checkRoutes(ctx: WebContext): Route[] {
@@ -152,7 +166,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       async handler({ body, token }) {
         const check = admitCheck(ctx, body, token, token.owner);
         await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
-        return view(ctx, check);
+        return readCheckView(ctx, check);
       },
     }),
     route({
@@ -163,7 +177,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       access: 'read',
       params: idParams,
       async handler({ params, token }) {
-        return view(ctx, await visibleCheck(ctx, token, params.id));
+        return readCheckView(ctx, await visibleCheck(ctx, token, params.id));
       },
     }),
     route({
@@ -191,7 +205,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
         const check = admitCheck(ctx, parseCheck(data), token, token.owner);
         await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
         // Sent here: the route's own status (200, for a replace) would otherwise overwrite the 201.
-        return reply.code(201).send(await view(ctx, check));
+        return reply.code(201).send(await readCheckView(ctx, check));
       },
     }),
     route({
@@ -222,9 +236,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       params: idParams,
       status: 204,
       async handler({ params, token, reply }) {
-        await changeableCheck(ctx, token, params.id);
-        await ctx.checks.delete(params.id);
-        await ctx.heartbeats.forget(params.id);
+        await deleteCheck(ctx, token, params.id);
         return reply.code(204).send();
       },
     }),
@@ -237,8 +249,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
         access: 'write',
         params: idParams,
         async handler({ params, token }) {
-          await changeableCheck(ctx, token, params.id);
-          return view(ctx, await ctx.checks.setPaused(params.id, action === 'pause'));
+          return setCheckPaused(ctx, token, params.id, action === 'pause');
         },
       }),
     ),

@@ -1,0 +1,113 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseConfig, tokenInputSchema } from '@vigil/core';
+import { buildApp } from '@vigil/web';
+import type { Browser } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
+import { type Fleet, startFleet } from './support/fleet.js';
+import { type HttpTarget, startHttpTarget } from './support/targets.js';
+
+/** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+const VANTAGES = ['alpha', 'beta', 'gamma'];
+
+interface ViolationTarget {
+  addEventListener(type: string, listener: (event: { violatedDirective: string; blockedURI: string }) => void): void;
+}
+
+describe('the console check page in a browser, against a running fleet', () => {
+  let fleet: Fleet;
+  let target: HttpTarget;
+  let web: ReturnType<typeof buildApp>;
+  let browser: Browser;
+  let base: string;
+
+  beforeEach(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    fleet = await startFleet(VANTAGES);
+    target = await startHttpTarget();
+    web = buildApp(fleet.ctx);
+    await web.listen({ host: '127.0.0.1', port: 0 });
+    const address = web.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    browser = await launchChromium();
+  });
+  afterEach(async () => {
+    await browser.close();
+    await web.close();
+    await fleet.close();
+    await target.close();
+  });
+
+  it("draws a probed check's latency per vantage with uPlot, under the CSP, without a console error", async () => {
+    const config = parseConfig(`
+vantages: [${VANTAGES.join(', ')}]
+components: [{ id: api, name: Public API }]
+checks:
+  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
+`);
+    await fleet.runConfig(config);
+    await fleet.historyUntil('api-health', (h) => VANTAGES.every((v) => h.filter((r) => r.vantage === v).length >= 3));
+    // The checks of vigil.yaml belong to no tenant: only an admin sees them.
+    const { token } = await fleet.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
+      now: Date.now(),
+      createdBy: 'test',
+    });
+
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    // Registered through DevTools, which the page's CSP does not govern: every violation the page reports.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { cspViolations: string[] }).cspViolations = seen;
+      // The tests compile without the DOM's types: the document as far as this listener needs it.
+      const doc = (globalThis as unknown as { document: ViolationTarget }).document;
+      doc.addEventListener('securitypolicyviolation', (event) => {
+        seen.push(`${event.violatedDirective} ${event.blockedURI}`);
+      });
+    });
+    await page.goto(`${base}/console/sign-in`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/console`);
+
+    await page.goto(`${base}/console/checks/api-health`);
+    await page.locator('#latency figure canvas').first().waitFor({ timeout: 10_000 });
+    const vantages = await page
+      .locator('#latency figure')
+      .evaluateAll((figures) => figures.map((figure) => figure.getAttribute('data-vantage')));
+    expect(vantages).toEqual(VANTAGES);
+    // uPlot drew: each canvas has a size and the legend names every phase.
+    const sizes = await page
+      .locator('#latency canvas')
+      .evaluateAll((canvases) => canvases.map((canvas) => (canvas as unknown as { width: number }).width));
+    expect(sizes.every((width) => width > 0)).toBe(true);
+    const legend = await page.locator('#latency figure').first().locator('.u-legend').textContent();
+    for (const phase of ['DNS', 'Connect', 'TLS', 'First byte', 'Total']) expect(legend).toContain(phase);
+    expect(await page.locator('#latest tbody tr').count()).toBe(3);
+
+    await page.getByRole('button', { name: '24h' }).click();
+    await page.locator('#latency figure canvas').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('#latency figure').count()).toBe(3);
+    expect(await page.getByRole('button', { name: '24h' }).getAttribute('aria-pressed')).toBe('true');
+
+    // Delete asks first; dismissed, nothing is posted and the check stays.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Delete' }).click();
+    expect(asked).toEqual(['Delete check api-health? Its probes stop and it cannot be undone.']);
+    expect(await fleet.ctx.checks.get('api-health')).toBeDefined();
+    expect(new URL(page.url()).pathname).toBe('/console/checks/api-health');
+
+    const violations = await seriousAxeViolations(page);
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-check.png'), fullPage: true });
+    const csp = await page.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations);
+    expect(csp).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
