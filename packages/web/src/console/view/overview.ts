@@ -59,7 +59,7 @@ function gridTable(view: GridView): SafeHtml {
   const rows = view.rows.map(
     (
       row,
-    ) => html`<tr id="check-${row.id}"><th scope="row">${row.name}<br><span class="muted">${row.id}${row.component && ` · ${row.component}`}</span></th>
+    ) => html`<tr id="check-${row.id}"><th scope="row"><a href="/console/checks/${row.id}">${row.name}</a><br><span class="muted">${row.id}${row.component && ` · ${row.component}`}</span></th>
 <td class="state state-${row.state}">${row.state}</td>${row.cells.map(
       (cell) =>
         html`<td class="state state-${cell.state}" data-vantage="${cell.vantage}" title="${cell.detail}">${cell.state}</td>`,
