@@ -1,0 +1,253 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { TokenScope } from '@vigil/core';
+import Fastify, { type InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dumpPrefix,
+  type OwnedFixtures,
+  type PrefixDump,
+  readPrefix,
+  restorePrefix,
+  seedOwned,
+  TEST_CONFIG,
+  testWebApp,
+} from '../testing.js';
+import { registerConsole } from './console-routes.js';
+
+/*
+ * The console's half of the authorization matrix (the API's is api/authorization.test.ts): every
+ * route `registerConsole` registers × every caller, with the status each must get. A console route
+ * added without a row here fails the first test.
+ */
+
+type App = Awaited<ReturnType<typeof testWebApp>>;
+type Caller = 'none' | 'read' | 'write' | 'admin' | 'other' | 'nocsrf';
+/** `read`, `write`, `admin`: sessions of owner A (team-a); `other`: a write session of team-b; `nocsrf`: A's admin session, its POSTs without the CSRF token. */
+const CALLERS: readonly Caller[] = ['none', 'read', 'write', 'admin', 'other', 'nocsrf'];
+const SCOPE: Record<Exclude<Caller, 'none'>, { owner: string; scope: TokenScope }> = {
+  read: { owner: 'team-a', scope: 'read' },
+  write: { owner: 'team-a', scope: 'write' },
+  admin: { owner: 'team-a', scope: 'admin' },
+  other: { owner: 'team-b', scope: 'write' },
+  nocsrf: { owner: 'team-a', scope: 'admin' },
+};
+
+/** An IdP that is never reached (nothing listens on port 9): the OIDC routes are registered and answer without it. */
+const CONSOLE_CONFIG = {
+  ...TEST_CONFIG,
+  console: {
+    oidc: {
+      issuer: 'http://127.0.0.1:9/',
+      clientId: 'vigil',
+      roles: [{ group: 'ops', scopes: ['admin'] }],
+    },
+  },
+};
+
+interface Row {
+  url: string;
+  /** Form fields; `_csrf` is added for every caller with a session but `nocsrf`. */
+  form?: Record<string, string>;
+  expect: Record<Caller, number>;
+}
+
+const signedOut = (status: number) => ({ none: status });
+/** A page: a visitor without a session is sent to sign in; every session sees it. */
+const PAGE = { ...signedOut(303), read: 200, write: 200, admin: 200, other: 200, nocsrf: 200 };
+/** A page of A's check or incident: another tenant gets the 404 of a missing one. */
+const OWNED_PAGE = { ...PAGE, other: 404 };
+/** An action on A's check or incident: the API's rules (write scope, then ownership), behind the session and its CSRF token. */
+const OWNED_ACTION = { none: 403, read: 403, write: 303, admin: 303, other: 404, nocsrf: 403 };
+/** An action on one's own session. */
+const SESSION_ACTION = { none: 403, read: 303, write: 303, admin: 303, other: 303, nocsrf: 403 };
+const EVERYONE = (status: number) =>
+  Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Record<Caller, number>;
+
+function matrix(a: OwnedFixtures, signInToken: string): Record<string, Row> {
+  const check = `/console/checks/${a.checkId}`;
+  const incident = `/console/incidents/${a.incidentId}`;
+  return {
+    // Fingerprinted assets (one row for them all): public, immutable.
+    'GET /console/assets/*': { url: '', expect: EVERYONE(200) },
+    'GET /console/sign-in': { url: '/console/sign-in', expect: { ...EVERYONE(303), none: 200 } },
+    // Anyone may sign in with a good token (no session yet, so no CSRF token: the Origin rule guards it).
+    'POST /console/sign-in': { url: '/console/sign-in', form: { token: signInToken }, expect: EVERYONE(303) },
+    'POST /console/sign-out': { url: '/console/sign-out', form: {}, expect: SESSION_ACTION },
+    'POST /console/sign-out-everywhere': { url: '/console/sign-out-everywhere', form: {}, expect: SESSION_ACTION },
+    // The IdP is unreachable: a page saying so, for everyone; the callback without its state is refused.
+    'GET /console/auth/oidc': { url: '/console/auth/oidc', expect: EVERYONE(502) },
+    'GET /console/auth/oidc/callback': { url: '/console/auth/oidc/callback?code=x&state=y', expect: EVERYONE(400) },
+    'GET /console': { url: '/console', expect: PAGE },
+    'GET /console/grid': { url: '/console/grid', expect: PAGE },
+    'GET /console/incidents': { url: '/console/incidents', expect: PAGE },
+    'GET /console/incidents/:id': { url: incident, expect: OWNED_PAGE },
+    'POST /console/incidents/:id/ack': { url: `${incident}/ack`, form: {}, expect: OWNED_ACTION },
+    'POST /console/incidents/:id/resolve': { url: `${incident}/resolve`, form: {}, expect: OWNED_ACTION },
+    'GET /console/checks/:id': { url: check, expect: OWNED_PAGE },
+    'GET /console/checks/:id/latency': { url: `${check}/latency?range=24h`, expect: { ...OWNED_PAGE, none: 303 } },
+    'POST /console/checks/:id/pause': { url: `${check}/pause`, form: {}, expect: OWNED_ACTION },
+    'POST /console/checks/:id/resume': { url: `${check}/resume`, form: {}, expect: OWNED_ACTION },
+    'POST /console/checks/:id/delete': { url: `${check}/delete`, form: {}, expect: OWNED_ACTION },
+  };
+}
+
+/** The console's routes as Fastify registers them (HEAD twins left out), assets folded into one key. */
+async function consoleRoutes(ctx: App['ctx']): Promise<{ key: string; url: string }[]> {
+  const app = Fastify();
+  const found: { key: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      const key = route.url.startsWith('/console/assets/') ? 'GET /console/assets/*' : `${method} ${route.url}`;
+      found.push({ key, url: route.url });
+    }
+  });
+  registerConsole(app, ctx);
+  await app.ready();
+  await app.close();
+  return found;
+}
+
+/** Signs in through the form: the session cookie and the page's CSRF token. */
+async function consoleSignIn(t: App, secret: string): Promise<{ cookie: string; csrf: string }> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/console/sign-in',
+    payload: new URLSearchParams({ token: secret }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(response.statusCode, response.body).toBe(303);
+  const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
+  const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
+  expect(page.statusCode, page.body).toBe(200);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  expect(csrf).not.toBe('');
+  return { cookie, csrf };
+}
+
+describe('console authorization matrix', () => {
+  let t: App;
+  let a: OwnedFixtures;
+  let rows: Record<string, Row>;
+  let routes: { key: string; url: string }[];
+  let sessions: Record<Exclude<Caller, 'none'>, { cookie: string; csrf: string }>;
+  let seeded: PrefixDump;
+  let seededState: Record<string, string>;
+  const state = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`]);
+
+  beforeAll(async () => {
+    t = await testWebApp(CONSOLE_CONFIG);
+    a = await seedOwned(t.ctx, 'team-a');
+    await seedOwned(t.ctx, 'team-b');
+    const signIn = async (caller: Exclude<Caller, 'none'>) =>
+      consoleSignIn(t, (await t.token({ ...SCOPE[caller], name: caller })).token);
+    sessions = {
+      read: await signIn('read'),
+      write: await signIn('write'),
+      admin: await signIn('admin'),
+      other: await signIn('other'),
+      nocsrf: await signIn('nocsrf'),
+    };
+    const signInToken = (await t.token({ owner: 'team-a', scope: 'read', name: 'signing-in' })).token;
+    rows = matrix(a, signInToken);
+    routes = await consoleRoutes(t.ctx);
+    seeded = await dumpPrefix(t.ctx);
+    seededState = await state();
+  });
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('has a row for every registered console route, and none for a route that is gone', () => {
+    const keys = [...new Set(routes.map((route) => route.key))];
+    expect(keys.filter((key) => !(key in rows))).toEqual([]);
+    expect(Object.keys(rows).filter((key) => !keys.includes(key))).toEqual([]);
+  });
+
+  function request(caller: Caller, method: string, row: Row): InjectOptions {
+    const session = caller === 'none' ? undefined : sessions[caller];
+    const headers: Record<string, string> = session ? { cookie: session.cookie } : {};
+    if (!row.form) return { method: method as 'GET', url: row.url, headers };
+    const fields = { ...row.form, ...(session && caller !== 'nocsrf' && { _csrf: session.csrf }) };
+    return {
+      method: 'POST',
+      url: row.url,
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(fields).toString(),
+    };
+  }
+
+  it.each(CALLERS)('answers %s as its session, scope and tenant allow, on every console route', async (caller) => {
+    const failures: string[] = [];
+    for (const route of routes) {
+      const row = rows[route.key];
+      if (!row) continue;
+      const method = route.key.split(' ')[0] ?? 'GET';
+      await restorePrefix(t.ctx, seeded);
+      const url = route.key === 'GET /console/assets/*' ? route.url : row.url;
+      const response = await t.app.inject(request(caller, method, { ...row, url }));
+      const want = row.expect[caller];
+      const got = `${response.statusCode} ${response.body.slice(0, 200)}`;
+      if (response.statusCode !== want) failures.push(`${route.key} as ${caller}: expected ${want}, got ${got}`);
+      else if (
+        (response.statusCode >= 400 || (caller === 'none' && method === 'GET' && want === 303)) &&
+        !isDeepStrictEqual(await state(), seededState)
+      ) {
+        failures.push(`${route.key} as ${caller}: refused with ${response.statusCode} but changed Redis`);
+      }
+      if (caller === 'other') {
+        // Nothing of tenant A reaches tenant B, in a page, a 404 or JSON, but the id the request itself named.
+        const body = response.body.replaceAll(a.checkId, 'ID');
+        for (const secret of ['team-a', a.heartbeatId]) {
+          if (body.includes(secret)) failures.push(`${route.key} as other: the answer shows ${secret}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('counts its cells: console routes × callers', () => {
+    const keys = new Set(routes.map((route) => route.key));
+    console.info(`console authorization matrix: ${keys.size} routes × ${CALLERS.length} callers`);
+    expect(keys.size).toBeGreaterThanOrEqual(17);
+  });
+
+  it('answers another tenant’s check and incident with the very 404 of missing ones', async () => {
+    await restorePrefix(t.ctx, seeded);
+    const { cookie, csrf } = sessions.other;
+    const pairs = [
+      [`/console/checks/${a.checkId}`, '/console/checks/team-a-wex', a.checkId, 'team-a-wex'],
+      [`/console/checks/${a.checkId}/latency`, '/console/checks/team-a-wex/latency', a.checkId, 'team-a-wex'],
+      [`/console/incidents/${a.incidentId}`, '/console/incidents/999999', a.incidentId, '999999'],
+    ] as const;
+    // The page's message, with the id the request named put aside.
+    const message = (body: string, id: string) =>
+      (/<p class="error"[^>]*>([^<]*)<\/p>/.exec(body)?.[1] ?? body).replace(new RegExp(`\\b${id}\\b`, 'g'), 'ID');
+    for (const [hidden, missing, hiddenId, missingId] of pairs) {
+      const seen = await t.app.inject({ url: hidden, headers: { cookie } });
+      const none = await t.app.inject({ url: missing, headers: { cookie } });
+      expect(seen.statusCode, hidden).toBe(404);
+      expect(message(seen.body, hiddenId), hidden).toBe(message(none.body, missingId));
+    }
+    for (const action of ['pause', 'resume', 'delete']) {
+      const form = {
+        payload: `_csrf=${csrf}`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      };
+      const seen = await t.app.inject({ method: 'POST', url: `/console/checks/${a.checkId}/${action}`, ...form });
+      const none = await t.app.inject({ method: 'POST', url: `/console/checks/team-a-wex/${action}`, ...form });
+      expect(seen.statusCode, action).toBe(404);
+      expect(seen.body.replaceAll(a.checkId, 'ID'), action).toBe(none.body.replaceAll('team-a-wex', 'ID'));
+    }
+  });
+
+  it('shows a read session no action buttons, and a write session its own', async () => {
+    await restorePrefix(t.ctx, seeded);
+    for (const url of [`/console/checks/${a.checkId}`, `/console/incidents/${a.incidentId}`]) {
+      const read = await t.app.inject({ url, headers: { cookie: sessions.read.cookie } });
+      expect(read.body, url).not.toMatch(/action="[^"]*\/(?:pause|resume|delete|ack|resolve)"/);
+      const write = await t.app.inject({ url, headers: { cookie: sessions.write.cookie } });
+      expect(write.body, url).toMatch(/action="[^"]*\/(?:pause|ack)"/);
+    }
+  });
+});
