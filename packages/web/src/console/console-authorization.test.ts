@@ -15,6 +15,7 @@ import {
   testWebApp,
 } from '../testing.js';
 import { registerConsole } from './console-routes.js';
+import { SESSION_COOKIE } from './cookie.js';
 
 /*
  * The console's half of the authorization matrix (the API's is api/authorization.test.ts): every
@@ -213,7 +214,24 @@ interface Fuzzed {
   body: { pairs: [string, string][]; csrf: boolean } | { raw: string };
   contentType: string;
   headers: Record<string, string>;
+  /** The session cookie as it is, or mangled around it. */
+  cookie: (own: string) => string;
 }
+
+/** A session cookie repeated, emptied, broken or buried among others. */
+const cookieJunk = fc.constantFrom(
+  (own: string) => `${own}; ${own}`,
+  (own: string) => `${own}; ${SESSION_COOKIE}=x`,
+  (own: string) => `a=b; ${own}; c`,
+  () => `${SESSION_COOKIE}=`,
+  () => `${SESSION_COOKIE}=%ZZ`,
+  () => `${SESSION_COOKIE}=${'A'.repeat(5_000)}`,
+  () => `${SESSION_COOKIE}=__proto__`,
+  () => '=; ;;',
+);
+
+/** The console's host and port, as a browser sends it (inject's `localhost:80` drops from an Origin URL's host). */
+const HOST = 'localhost:3000';
 
 /** Header values hold printable ASCII only (anything else never leaves a client). */
 const headerText = hostileString.map((text) => text.replace(/[^\x20-\x7e]/g, ''));
@@ -221,7 +239,14 @@ const headerSets = fc.record(
   {
     'hx-request': fc.constantFrom('true', 'false', '', '1'),
     'if-none-match': fc.oneof(headerText, fc.constantFrom('*', 'W/"x"', '""')),
-    origin: fc.constantFrom('http://localhost:80', 'https://evil.example', 'null', '', '%', 'http://[::1'),
+    // Mostly this console's own origin (HOST, the Host header every fuzzed request carries), so the requests get past the Origin rule to the handlers.
+    origin: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(`http://${HOST}`) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('https://evil.example', 'null', '', '%', 'http://[::1', 'http://localhost'),
+      },
+    ),
     'x-csrf-token': headerText,
     accept: fc.constantFrom('text/html', 'application/json', '*/*', ''),
     'accept-language': headerText,
@@ -374,6 +399,10 @@ describe('console authorization matrix', () => {
         { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
       ),
       headers: headerSets,
+      cookie: fc.oneof(
+        { weight: 6, arbitrary: fc.constant((own: string) => own) },
+        { weight: 1, arbitrary: cookieJunk },
+      ),
     });
   }
 
@@ -397,7 +426,8 @@ describe('console authorization matrix', () => {
       url: sent.query ? `${path}?${sent.query}` : path,
       headers: {
         ...sent.headers,
-        cookie: session.cookie,
+        host: HOST,
+        cookie: sent.cookie(session.cookie),
         ...(method === 'POST' && { 'content-type': sent.contentType }),
       },
       ...(payload !== undefined && { payload }),
