@@ -90,10 +90,21 @@ export async function requireAction(
   return signed;
 }
 
-/** A POST whose Origin names another site is refused, whatever it carries. */
+/**
+ * A POST whose Origin names another site is refused, whatever it carries. The Host header is read
+ * as a URL of the Origin's scheme, so `vigil.example.com:443` and `VIGIL.example.com` are the
+ * same site as `https://vigil.example.com`.
+ */
 export function refuseCrossOrigin(request: FastifyRequest): void {
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  const host = URL.canParse(origin) ? new URL(origin).host : undefined;
-  if (host !== request.headers.host) throw forbidden('origin', 'expected a request from this console');
+  if (!sameHost(origin, request.headers.host)) throw forbidden('origin', 'expected a request from this console');
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  // A host and port, nothing a URL parser would read as a path or credentials.
+  if (host === undefined || !/^[^/?#@\\]+$/.test(host) || !URL.canParse(origin)) return false;
+  const from = new URL(origin);
+  const at = `${from.protocol}//${host}`;
+  return URL.canParse(at) && new URL(at).host === from.host;
 }

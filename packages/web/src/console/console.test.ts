@@ -71,6 +71,32 @@ describe('the console', () => {
     expect(response.body).toContain('origin:');
   });
 
+  it('takes a same-origin sign-in whose Host names the default port or capitals, and refuses a look-alike', async () => {
+    const { token } = await t.token({ owner: 'team-a', scope: 'write' });
+    const signIn = (host: string, origin: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/console/sign-in',
+        payload: new URLSearchParams({ token }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', host, origin },
+      });
+    expect((await signIn('vigil.example.com:443', 'https://vigil.example.com')).statusCode).toBe(303);
+    expect((await signIn('VIGIL.example.com', 'https://vigil.example.com')).statusCode).toBe(303);
+    expect((await signIn('localhost:80', 'http://localhost')).statusCode).toBe(303);
+    for (const [host, origin] of [
+      ['vigil.example.com:443', 'http://vigil.example.com'],
+      ['vigil.example.com', 'https://vigil.example.com.evil.example'],
+      ['vigil.example.com/@evil.example', 'https://evil.example'],
+      ['vigil.example.com', 'null'],
+      ['', 'https://vigil.example.com'],
+    ] as const) {
+      const refused = await signIn(host, origin);
+      // Fastify itself answers a Host that is no host with 400; the console refuses the rest.
+      expect([400, 403], `${host} from ${origin}: ${refused.statusCode}`).toContain(refused.statusCode);
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
   it('turns a token into a Redis session (HttpOnly, Secure, SameSite=Strict) that keeps no secret', async () => {
     const { token, record } = await t.token({ owner: 'team-a', scope: 'write' });
     const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token }) });
