@@ -259,7 +259,7 @@ describe('console authorization matrix', () => {
   let a: OwnedFixtures;
   let rows: Record<string, Row>;
   let routes: { key: string; url: string }[];
-  let sessions: Record<Exclude<Caller, 'none'>, { cookie: string; csrf: string }>;
+  let sessions: Record<Exclude<Caller, 'none'>, { cookie: string; csrf: string; auth: { authorization: string } }>;
   let seeded: PrefixDump;
   let seededState: Record<string, string>;
   const state = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`]);
@@ -268,8 +268,10 @@ describe('console authorization matrix', () => {
     t = await testWebApp(CONSOLE_CONFIG);
     a = await seedOwned(t.ctx, 'team-a');
     await seedOwned(t.ctx, 'team-b');
-    const signIn = async (caller: Exclude<Caller, 'none'>) =>
-      consoleSignIn(t, (await t.token({ ...SCOPE[caller], name: caller })).token);
+    const signIn = async (caller: Exclude<Caller, 'none'>) => {
+      const { token, auth } = await t.token({ ...SCOPE[caller], name: caller });
+      return { ...(await consoleSignIn(t, token)), auth };
+    };
     sessions = {
       read: await signIn('read'),
       write: await signIn('write'),
@@ -334,6 +336,51 @@ describe('console authorization matrix', () => {
     }
     expect(failures).toEqual([]);
   });
+
+  /** Each console route that reads or acts on one resource, and the API route it must agree with. */
+  const API_TWINS: Record<string, (a: OwnedFixtures) => { method: 'GET' | 'POST' | 'DELETE'; url: string }> = {
+    'GET /console/incidents/:id': (a) => ({ method: 'GET', url: `/api/v1/incidents/${a.incidentId}` }),
+    'POST /console/incidents/:id/ack': (a) => ({ method: 'POST', url: `/api/v1/incidents/${a.incidentId}/ack` }),
+    'POST /console/incidents/:id/resolve': (a) => ({
+      method: 'POST',
+      url: `/api/v1/incidents/${a.incidentId}/resolve`,
+    }),
+    'GET /console/checks/:id': (a) => ({ method: 'GET', url: `/api/v1/checks/${a.checkId}` }),
+    'GET /console/checks/:id/latency': (a) => ({ method: 'GET', url: `/api/v1/checks/${a.checkId}/results` }),
+    'POST /console/checks/:id/pause': (a) => ({ method: 'POST', url: `/api/v1/checks/${a.checkId}/pause` }),
+    'POST /console/checks/:id/resume': (a) => ({ method: 'POST', url: `/api/v1/checks/${a.checkId}/resume` }),
+    'POST /console/checks/:id/delete': (a) => ({ method: 'DELETE', url: `/api/v1/checks/${a.checkId}` }),
+  };
+
+  it.each(['read', 'write', 'admin', 'other'] as const)(
+    'answers %s on every console page and action of one resource as the API answers its token',
+    async (caller) => {
+      const failures: string[] = [];
+      for (const [key, twin] of Object.entries(API_TWINS)) {
+        const row = rows[key];
+        if (!row) {
+          failures.push(`${key}: no matrix row`);
+          continue;
+        }
+        await restorePrefix(t.ctx, seeded);
+        const method = key.split(' ')[0] ?? 'GET';
+        const console_ = await t.app.inject(request(caller, method, row));
+        await restorePrefix(t.ctx, seeded);
+        const api = twin(a);
+        const answer = await t.app.inject({
+          method: api.method,
+          url: api.url,
+          headers: sessions[caller].auth,
+          ...(api.method === 'POST' && { payload: {} }),
+        });
+        // The same refusal, or both let it through (the console's success is its page or a 303 back to one).
+        const ok = (status: number) => status < 400;
+        const agree = ok(answer.statusCode) ? ok(console_.statusCode) : console_.statusCode === answer.statusCode;
+        if (!agree) failures.push(`${key} as ${caller}: console ${console_.statusCode}, API ${answer.statusCode}`);
+      }
+      expect(failures).toEqual([]);
+    },
+  );
 
   it('counts its cells: console routes × callers', () => {
     const keys = new Set(routes.map((route) => route.key));
