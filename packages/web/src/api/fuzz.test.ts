@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { pushoverCallbackSignature } from '@vigil/core';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -7,6 +6,7 @@ import { z } from 'zod';
 import { webRoutes } from '../app.js';
 import { FUZZ_INBOUND_CHANNELS, inboundRequests } from '../integrations/fuzz-inbound.js';
 import { dumpPrefix, readPrefix, restorePrefix, seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
+import { PROTOTYPE_NAMES, stackLeak } from './fuzz-signs.js';
 import type { Route } from './route.js';
 
 /*
@@ -307,25 +307,6 @@ const errorBody = z.strictObject({
       .min(1),
   }),
 });
-
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
-const STACK_SIGNS = [
-  new RegExp(REPO.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
-  /node:internal|node_modules/,
-  /(?:\\n|\n)\s*at \S+ \(/,
-  /\.(?:[cm]?js|ts):\d+:\d+/,
-  /\b(?:TypeError|RangeError|ReferenceError)\b/,
-];
-const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
-
-/** A stack frame, a source path or an exception name in an answer, unless the request itself sent it. */
-function stackLeak(body: string, sent: string): string | undefined {
-  for (const sign of STACK_SIGNS) {
-    const match = sign.exec(body)?.[0];
-    if (match !== undefined && !sent.includes(match) && !JSON.stringify(sent).includes(match)) return match;
-  }
-  return undefined;
-}
 
 const snapshot = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`]);
 

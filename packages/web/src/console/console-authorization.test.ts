@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { TokenScope } from '@vigil/core';
 import fc from 'fast-check';
 import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOTYPE_NAMES, stackLeak } from '../api/fuzz-signs.js';
 import {
   dumpPrefix,
   type OwnedFixtures,
@@ -165,33 +165,6 @@ const CONTENT_TYPES = [
   'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-16', 'application/json',
   'text/plain', 'multipart/form-data; boundary=x', 'APPLICATION/X-WWW-FORM-URLENCODED', 'application/octet-stream',
 ];
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
-const STACK_SIGNS = [
-  new RegExp(REPO.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
-  /node:internal|node_modules/,
-  /(?:\\n|\n)\s*at \S+ \(/,
-  /\.(?:[cm]?js|ts):\d+:\d+/,
-  /\b(?:TypeError|RangeError|ReferenceError|SyntaxError)\b/,
-];
-const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
-
-/** A stack frame, a source path or an exception name in an answer, unless the request itself sent it. */
-function stackLeak(body: string, sent: string): string | undefined {
-  for (const sign of STACK_SIGNS) {
-    const match = sign.exec(body)?.[0];
-    if (match !== undefined && !sent.includes(match) && !decodeSafe(sent).includes(match)) return match;
-  }
-  return undefined;
-}
-
-function decodeSafe(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll('+', ' '));
-  } catch {
-    return text;
-  }
-}
-
 const hostileString = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom(...SPECIAL_STRINGS));
 const hostileKey = fc.oneof(fc.constantFrom(...SPECIAL_KEYS), fc.string({ maxLength: 8 }));
 const pairs = fc.array(fc.tuple(hostileKey, hostileString), { maxLength: 5 });
