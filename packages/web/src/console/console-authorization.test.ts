@@ -16,6 +16,7 @@ import {
 } from '../testing.js';
 import { registerConsole } from './console-routes.js';
 import { SESSION_COOKIE } from './cookie.js';
+import { SessionStore } from './session-store.js';
 
 /*
  * The console's half of the authorization matrix (the API's is api/authorization.test.ts): every
@@ -24,10 +25,14 @@ import { SESSION_COOKIE } from './cookie.js';
  */
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
-type Caller = 'none' | 'read' | 'write' | 'admin' | 'other' | 'nocsrf';
-/** `read`, `write`, `admin`: sessions of owner A (team-a); `other`: a write session of team-b; `nocsrf`: A's admin session, its POSTs without the CSRF token. */
-const CALLERS: readonly Caller[] = ['none', 'read', 'write', 'admin', 'other', 'nocsrf'];
-const SCOPE: Record<Exclude<Caller, 'none'>, { owner: string; scope: TokenScope }> = {
+type Caller = 'none' | 'read' | 'write' | 'admin' | 'other' | 'nocsrf' | 'sso';
+/**
+ * `read`, `write`, `admin`: token sessions of owner A (team-a); `other`: a write session of team-b;
+ * `nocsrf`: A's admin session, its POSTs without the CSRF token; `sso`: a person signed in through
+ * the IdP (no API token) with A's write scope.
+ */
+const CALLERS: readonly Caller[] = ['none', 'read', 'write', 'admin', 'other', 'nocsrf', 'sso'];
+const SCOPE: Record<Exclude<Caller, 'none' | 'sso'>, { owner: string; scope: TokenScope }> = {
   read: { owner: 'team-a', scope: 'read' },
   write: { owner: 'team-a', scope: 'write' },
   admin: { owner: 'team-a', scope: 'admin' },
@@ -56,13 +61,13 @@ interface Row {
 
 const signedOut = (status: number) => ({ none: status });
 /** A page: a visitor without a session is sent to sign in; every session sees it. */
-const PAGE = { ...signedOut(303), read: 200, write: 200, admin: 200, other: 200, nocsrf: 200 };
+const PAGE = { ...signedOut(303), read: 200, write: 200, admin: 200, other: 200, nocsrf: 200, sso: 200 };
 /** A page of A's check or incident: another tenant gets the 404 of a missing one. */
 const OWNED_PAGE = { ...PAGE, other: 404 };
 /** An action on A's check or incident: the API's rules (write scope, then ownership), behind the session and its CSRF token. */
-const OWNED_ACTION = { none: 403, read: 403, write: 303, admin: 303, other: 404, nocsrf: 403 };
+const OWNED_ACTION = { none: 403, read: 403, write: 303, admin: 303, other: 404, nocsrf: 403, sso: 303 };
 /** An action on one's own session. */
-const SESSION_ACTION = { none: 403, read: 303, write: 303, admin: 303, other: 303, nocsrf: 403 };
+const SESSION_ACTION = { none: 403, read: 303, write: 303, admin: 303, other: 303, nocsrf: 403, sso: 303 };
 const EVERYONE = (status: number) =>
   Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Record<Caller, number>;
 
@@ -109,6 +114,13 @@ async function consoleRoutes(ctx: App['ctx']): Promise<{ key: string; url: strin
   await app.ready();
   await app.close();
   return found;
+}
+
+/** A session of a person the IdP vouched for (what the OIDC callback starts): A's write scope, no API token. */
+async function ssoSession(t: App): Promise<{ cookie: string; csrf: string }> {
+  const principal = { id: 'oidc:bo', owner: 'team-a', scope: 'write' as const, name: 'Bo' };
+  const { id, session } = await new SessionStore(t.ctx).createSession(principal);
+  return { cookie: `${SESSION_COOKIE}=${id}`, csrf: session.csrf };
 }
 
 /** Signs in through the form: the session cookie and the page's CSRF token. */
@@ -180,7 +192,7 @@ const junkParam = fc.oneof(
 );
 
 interface Fuzzed {
-  caller: 'write' | 'admin' | 'other';
+  caller: 'write' | 'admin' | 'other' | 'sso';
   param: string | undefined;
   query: string;
   /** A form: hostile pairs, with the session's CSRF token first unless `csrf` is false. */
@@ -232,7 +244,7 @@ describe('console authorization matrix', () => {
   let a: OwnedFixtures;
   let rows: Record<string, Row>;
   let routes: { key: string; url: string }[];
-  let sessions: Record<Exclude<Caller, 'none'>, { cookie: string; csrf: string; auth: { authorization: string } }>;
+  let sessions: Record<Exclude<Caller, 'none'>, { cookie: string; csrf: string; auth?: { authorization: string } }>;
   let seeded: PrefixDump;
   let seededState: Record<string, string>;
   const state = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`]);
@@ -241,7 +253,7 @@ describe('console authorization matrix', () => {
     t = await testWebApp(CONSOLE_CONFIG);
     a = await seedOwned(t.ctx, 'team-a');
     await seedOwned(t.ctx, 'team-b');
-    const signIn = async (caller: Exclude<Caller, 'none'>) => {
+    const signIn = async (caller: keyof typeof SCOPE) => {
       const { token, auth } = await t.token({ ...SCOPE[caller], name: caller });
       return { ...(await consoleSignIn(t, token)), auth };
     };
@@ -251,6 +263,7 @@ describe('console authorization matrix', () => {
       admin: await signIn('admin'),
       other: await signIn('other'),
       nocsrf: await signIn('nocsrf'),
+      sso: await ssoSession(t),
     };
     const signInToken = (await t.token({ owner: 'team-a', scope: 'read', name: 'signing-in' })).token;
     rows = matrix(a, signInToken);
@@ -343,7 +356,7 @@ describe('console authorization matrix', () => {
         const answer = await t.app.inject({
           method: api.method,
           url: api.url,
-          headers: sessions[caller].auth,
+          headers: sessions[caller].auth ?? {},
           ...(api.method === 'POST' && { payload: {} }),
         });
         // The same refusal, or both let it through (the console's success is its page or a 303 back to one).
@@ -399,7 +412,7 @@ describe('console authorization matrix', () => {
       ? (valid.split('/')[route.url.split('/').findIndex((part) => part.startsWith(':'))] ?? '')
       : undefined;
     return fc.record({
-      caller: fc.constantFrom('admin', 'admin', 'write', 'other') as fc.Arbitrary<Fuzzed['caller']>,
+      caller: fc.constantFrom('admin', 'admin', 'write', 'other', 'sso') as fc.Arbitrary<Fuzzed['caller']>,
       param: hasParam
         ? fc.oneof({ weight: 3, arbitrary: fc.constant(validParam) }, { weight: 2, arbitrary: junkParam })
         : fc.constant(undefined),
