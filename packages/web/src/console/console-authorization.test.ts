@@ -482,6 +482,18 @@ describe('console authorization matrix', () => {
       known = undefined;
       return;
     }
+    // A refusal says what was wrong: a console page's error line (`field: why`, `no check x`), or the API's JSON
+    // error for a URL refused before any route (malformed, too long, no such path).
+    // (htmx's poll without a session gets a bodiless 401 telling it where to sign in.)
+    const htmxToSignIn = status === 401 && response.headers['hx-redirect'] === '/console/sign-in';
+    if (!route.key.startsWith('GET /console/auth/oidc') && !htmxToSignIn) {
+      if (String(response.headers['content-type']).startsWith('application/json')) {
+        expect(response.json().error?.issues?.length, said).toBeGreaterThan(0);
+      } else {
+        const line = /<p [^>]*class="error"[^>]*>([^<]*)<\/p>/.exec(response.body)?.[1] ?? '';
+        expect(line.trim(), said).not.toBe('');
+      }
+    }
     const after = await state();
     const changed = Object.keys({ ...known, ...after }).filter((key) => known?.[key] !== after[key]);
     expect(changed, `a refused request changed Redis: ${said}`).toEqual([]);
