@@ -67,6 +67,7 @@ describe('the console on-call page', () => {
     expect(page.body).not.toContain('slack-private-path');
     expect(page.body).not.toContain('hooks.slack.com');
     expect(page.body).not.toContain('bo-private-hook');
+    expect(page.body).not.toMatch(/<script>|<style>| style="/);
     expect(page.body).toContain('href="/console/oncall"');
     expect(page.body).not.toContain('href="/console/tokens"');
   });

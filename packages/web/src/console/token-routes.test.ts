@@ -87,6 +87,7 @@ describe('the console tokens page', () => {
     expect(list.body).toContain(`id="token-${record?.id}"`);
     expect(list.body).toContain('0 of 7 checks, every 2m or slower, 2 vantages');
     expect(list.body).not.toContain(secret);
+    expect(list.body).not.toMatch(/<script>|<style>| style="/);
     expect(list.body).not.toContain(token);
   });
 

@@ -40,7 +40,7 @@ function createForm(form: TokenForm, csrf: string, error: string | undefined): S
   );
   return html`<h3 id="create">Create a token</h3>
 ${error && html`<p class="error" role="alert">${error}</p>`}
-<form method="post" action="/console/tokens" class="token-form">${csrfField(csrf)}
+<form method="post" action="/console/tokens" class="filters">${csrfField(csrf)}
 ${field(form, 'owner', 'Owner', '(slug: whose checks it manages)')}
 ${field(form, 'name', 'Name', '(optional)')}
 <label>Scope <select name="scope">${scopes}</select></label>
