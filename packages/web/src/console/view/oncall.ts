@@ -6,7 +6,7 @@ const at = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).
 
 function scheduleRow(schedule: ScheduleView): SafeHtml {
   const next = schedule.next && `${schedule.next.person?.name ?? 'nobody'} from ${at(schedule.next.at)}`;
-  return html`<tr id="schedule-${schedule.id}"><th scope="row">${schedule.name} <span class="muted">(${schedule.id}, ${schedule.timezone})</span></th>
+  return html`<tr id="schedule-${schedule.id}"><th scope="row">${schedule.name} <span class="muted">(${schedule.name === schedule.id ? '' : `${schedule.id}, `}${schedule.timezone})</span></th>
 <td>${schedule.now?.name ?? 'nobody'}</td><td>${at(schedule.until)}</td><td>${next ?? '—'}</td></tr>`;
 }
 

@@ -1,20 +1,10 @@
-import { formatDuration, TOKEN_SCOPES } from '@vigil/core';
+import { type ApiToken, formatDuration, TOKEN_SCOPES } from '@vigil/core';
 import { html, type SafeHtml } from '../../status/page/escape.js';
 
 const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** A token as the console lists it: the API's view of the record, never the secret or its hash. */
-export interface TokenRow {
-  id: string;
-  name: string;
-  owner: string;
-  scope: string;
-  quota: { checks: number; minIntervalMs: number; vantages: number };
-  rateLimit: { max: number; perMs: number };
-  checksUsed: number;
-  createdAt: number;
-  createdBy: string;
-}
+export type TokenRow = ApiToken & { checksUsed: number };
 
 /** What the create form holds: the fields as typed, so a refused form comes back as it was sent. */
 export type TokenForm = Partial<
