@@ -17,7 +17,7 @@ function tokenRow(token: TokenRow, csrf: string): SafeHtml {
   const quota = `${token.checksUsed} of ${token.quota.checks} checks, every ${formatDuration(token.quota.minIntervalMs)} or slower, ${token.quota.vantages} vantages`;
   return html`<tr id="token-${token.id}"><th scope="row">${token.id}</th><td>${token.name}</td><td>${token.owner}</td><td>${token.scope}</td>
 <td>${quota}</td><td>${token.rateLimit.max} per ${formatDuration(token.rateLimit.perMs)}</td><td>${at(token.createdAt)} by ${token.createdBy}</td>
-<td><form method="post" action="/console/tokens/${token.id}/revoke">${csrfField(csrf)}<button class="danger" type="submit">Revoke</button></form></td></tr>`;
+<td><form method="post" action="/console/tokens/${token.id}/revoke">${csrfField(csrf)}<button class="danger" type="submit" aria-label="Revoke token ${token.id}">Revoke</button></form></td></tr>`;
 }
 
 function field(form: TokenForm, name: keyof TokenForm, label: string, hint: string): SafeHtml {
