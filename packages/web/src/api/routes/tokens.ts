@@ -9,7 +9,9 @@ export const idParams = z.strictObject({
 });
 
 /** A token's record with how much of its check quota its owner uses; never the token or its hash. */
-async function tokenView(ctx: WebContext, token: ApiToken) {
+export type TokenView = ApiToken & { checksUsed: number };
+
+async function tokenView(ctx: WebContext, token: ApiToken): Promise<TokenView> {
   return { ...token, checksUsed: await ctx.checks.countOwned(token.owner) };
 }
 
@@ -18,7 +20,11 @@ function notFound(id: string): VigilError {
 }
 
 /** Creates a token for an admin; the returned `token` is the only time its secret is shown. */
-export async function createToken(ctx: WebContext, actor: ApiToken, input: z.output<typeof tokenInputSchema>) {
+export async function createToken(
+  ctx: WebContext,
+  actor: ApiToken,
+  input: z.output<typeof tokenInputSchema>,
+): Promise<TokenView & { token: string }> {
   const created = await ctx.tokens.create(input, {
     now: ctx.clock.now(),
     createdBy: `${actor.owner} (${actor.name})`,
@@ -28,7 +34,7 @@ export async function createToken(ctx: WebContext, actor: ApiToken, input: z.out
 }
 
 /** Every token for an admin, else just the caller's own: records and quota use, never a secret. */
-export async function listTokens(ctx: WebContext, actor: ApiToken) {
+export async function listTokens(ctx: WebContext, actor: ApiToken): Promise<TokenView[]> {
   const records = hasScope(actor, 'admin') ? await ctx.tokens.list() : [actor];
   return Promise.all(records.map((record) => tokenView(ctx, record)));
 }
