@@ -16,7 +16,9 @@ import { setSessionCookie } from './cookie.js';
 import { readGrid } from './grid.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
 import { oidcSessionStarter } from './oidc/oidc-session.js';
+import { registerOnCallPage } from './oncall-routes.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
+import { registerTokenPages } from './token-routes.js';
 import { incidentBody, incidentListBody } from './view/incidents.js';
 import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
 import { type Filters, gridFragment, gridInner, overviewBody } from './view/overview.js';
@@ -77,6 +79,8 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     registerOverview(scope, ctx, sessions, assets);
     registerIncidents(scope, ctx, sessions, assets);
     registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
+    registerOnCallPage(scope, { ctx, sessions, assets, send: sendPage });
+    registerTokenPages(scope, { ctx, sessions, assets, send: sendPage });
   });
 }
 
