@@ -68,10 +68,12 @@ const OWNED_PAGE = { ...PAGE, other: 404 };
 const OWNED_ACTION = { none: 403, read: 403, write: 303, admin: 303, other: 404, nocsrf: 403, sso: 303 };
 /** An action on one's own session. */
 const SESSION_ACTION = { none: 403, read: 303, write: 303, admin: 303, other: 303, nocsrf: 403, sso: 303 };
+/** An admin's action: every other session is refused before anything is looked up. */
+const ADMIN_ONLY = { none: 403, read: 403, write: 403, admin: 403, other: 403, nocsrf: 403, sso: 403 };
 const EVERYONE = (status: number) =>
   Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Record<Caller, number>;
 
-function matrix(a: OwnedFixtures, signInToken: string): Record<string, Row> {
+function matrix(a: OwnedFixtures, signInToken: string, victimTokenId: string): Record<string, Row> {
   const check = `/console/checks/${a.checkId}`;
   const incident = `/console/incidents/${a.incidentId}`;
   return {
@@ -92,6 +94,19 @@ function matrix(a: OwnedFixtures, signInToken: string): Record<string, Row> {
     'POST /console/incidents/:id/ack': { url: `${incident}/ack`, form: {}, expect: OWNED_ACTION },
     'POST /console/incidents/:id/resolve': { url: `${incident}/resolve`, form: {}, expect: OWNED_ACTION },
     'GET /console/checks/:id': { url: check, expect: OWNED_PAGE },
+    'GET /console/oncall': { url: '/console/oncall', expect: PAGE },
+    // Tokens are for admins (as the API's create and list-all); a read or write session is refused whatever it owns.
+    'GET /console/tokens': { url: '/console/tokens', expect: { ...ADMIN_ONLY, none: 303, admin: 200, nocsrf: 200 } },
+    'POST /console/tokens': {
+      url: '/console/tokens',
+      form: { name: 'from-the-console', owner: 'team-c', scope: 'read' },
+      expect: { ...ADMIN_ONLY, admin: 201 },
+    },
+    'POST /console/tokens/:id/revoke': {
+      url: `/console/tokens/${victimTokenId}/revoke`,
+      form: {},
+      expect: { ...ADMIN_ONLY, admin: 303 },
+    },
     'GET /console/checks/:id/latency': { url: `${check}/latency?range=24h`, expect: { ...OWNED_PAGE, none: 303 } },
     'POST /console/checks/:id/pause': { url: `${check}/pause`, form: {}, expect: OWNED_ACTION },
     'POST /console/checks/:id/resume': { url: `${check}/resume`, form: {}, expect: OWNED_ACTION },
@@ -266,7 +281,8 @@ describe('console authorization matrix', () => {
       sso: await ssoSession(t),
     };
     const signInToken = (await t.token({ owner: 'team-a', scope: 'read', name: 'signing-in' })).token;
-    rows = matrix(a, signInToken);
+    const victim = await t.token({ owner: 'team-a', scope: 'read', name: 'victim' });
+    rows = matrix(a, signInToken, victim.record.id);
     routes = await consoleRoutes(t.ctx);
     seeded = await dumpPrefix(t.ctx);
     seededState = await state();
@@ -324,7 +340,15 @@ describe('console authorization matrix', () => {
   });
 
   /** Each console route that reads or acts on one resource, and the API route it must agree with. */
-  const API_TWINS: Record<string, (a: OwnedFixtures) => { method: 'GET' | 'POST' | 'DELETE'; url: string }> = {
+  const API_TWINS: Record<
+    string,
+    (a: OwnedFixtures) => { method: 'GET' | 'POST' | 'DELETE'; url: string; payload?: Record<string, unknown> }
+  > = {
+    'POST /console/tokens': () => ({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      payload: { owner: 'team-c', scope: 'read' },
+    }),
     'GET /console/incidents/:id': (a) => ({ method: 'GET', url: `/api/v1/incidents/${a.incidentId}` }),
     'POST /console/incidents/:id/ack': (a) => ({ method: 'POST', url: `/api/v1/incidents/${a.incidentId}/ack` }),
     'POST /console/incidents/:id/resolve': (a) => ({
@@ -357,7 +381,7 @@ describe('console authorization matrix', () => {
           method: api.method,
           url: api.url,
           headers: sessions[caller].auth ?? {},
-          ...(api.method === 'POST' && { payload: {} }),
+          ...(api.method === 'POST' && { payload: api.payload ?? {} }),
         });
         // The same refusal, or both let it through (the console's success is its page or a 303 back to one).
         const ok = (status: number) => status < 400;
@@ -371,7 +395,7 @@ describe('console authorization matrix', () => {
   it('counts its cells: console routes × callers', () => {
     const keys = new Set(routes.map((route) => route.key));
     console.info(`console authorization matrix: ${keys.size} routes × ${CALLERS.length} callers`);
-    expect(keys.size).toBeGreaterThanOrEqual(17);
+    expect(keys.size).toBeGreaterThanOrEqual(21);
   });
 
   it('answers another tenant’s check and incident with the very 404 of missing ones', async () => {
