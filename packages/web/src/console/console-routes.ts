@@ -12,6 +12,7 @@ import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } 
 import { setSessionCookie } from './cookie.js';
 import { readGrid } from './grid.js';
 import { registerIncidents } from './incident-routes.js';
+import { registerMaintenances } from './maintenance-routes.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
 import { oidcSessionStarter } from './oidc/oidc-session.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
@@ -63,6 +64,7 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
     registerOverview(scope, ctx, sessions, assets);
     registerIncidents(scope, { ctx, sessions, assets, send: sendPage });
+    registerMaintenances(scope, { ctx, sessions, assets, send: sendPage });
     registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
   });
 }

@@ -53,5 +53,6 @@ thead th{font-size:.85rem;color:var(--muted)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 .stack{display:flex;flex-direction:column;gap:.5rem;max-width:48rem}.stack label{display:flex}
+form.inline{display:inline;margin:0}
 .postmortem{border:1px solid var(--border);border-radius:.5rem;padding:0 1rem;max-width:48rem}
 `;
