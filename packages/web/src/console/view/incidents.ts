@@ -91,12 +91,12 @@ function postmortemForm(
   if (incident.status !== 'resolved') return html``;
   const markdown = form?.name === 'postmortem' ? (form.values.markdown ?? '') : (postmortem?.markdown ?? '');
   const base = `/console/incidents/${incident.id}/postmortem`;
-  const preview = form?.name === 'postmortem' && form.preview;
+  const preview = form?.name === 'postmortem' ? form.preview : undefined;
   return html`<h3>${postmortem ? 'Edit the postmortem' : 'Write the postmortem'}</h3>${formError(form, 'postmortem')}
 <form class="stack" method="post" action="${base}"><input type="hidden" name="_csrf" value="${csrf}">
 <label>Markdown<textarea name="markdown" rows="12" required>${markdown}</textarea></label>
 <div class="actions"><button type="submit" formaction="${base}/preview">Preview</button><button class="primary" type="submit">Publish</button></div></form>
-${preview !== false && preview !== undefined && html`<h4>Preview</h4><div class="postmortem preview">${trusted(preview)}</div>`}`;
+${preview !== undefined && html`<h4>Preview</h4><div class="postmortem preview">${trusted(preview)}</div>`}`;
 }
 
 /** One incident: its facts, downtime bounds, members and the whole timeline. */
