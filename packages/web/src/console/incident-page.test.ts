@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedOwned, testWebApp } from '../testing.js';
+import { seedOwned, TEST_CONFIG, testWebApp } from '../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
@@ -152,5 +152,25 @@ describe('the console incident page', () => {
     }
     const [a, b] = await Promise.all([mine, theirs].map((s) => t.ctx.incidents.get(s.incidentId)));
     expect([a?.status, b?.status]).toEqual(['investigating', 'investigating']);
+  });
+
+  it('refuses a message on a public incident to a tenant that may not publish, on the form', async () => {
+    // team-b may use the public component `api` but not publish: its incident is on the status page.
+    await t.cleanup();
+    const grants = [...TEST_CONFIG.grants, { owner: 'team-b', components: ['api'], escalations: ['default'] }];
+    t = await testWebApp({ ...TEST_CONFIG, grants });
+    const { incidentId } = await seedOwned(t.ctx, 'team-b');
+    expect(await t.ctx.publicStatus.incident(incidentId)).toBeDefined();
+    const { token } = await t.token({ owner: 'team-b', scope: 'write' });
+    const { cookie, csrf } = await signIn(t, token);
+    const url = `/console/incidents/${incidentId}`;
+    const refused = await post(t, cookie, `${url}/updates`, { _csrf: csrf, status: 'identified', message: 'hi' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toMatch(/id="update-error">message: is shown on the status page/);
+    expect(refused.body).toContain('hi</textarea>');
+    // Vigil's own wording needs no publishing right.
+    const status = await post(t, cookie, `${url}/status`, { _csrf: csrf, status: 'identified', message: '' });
+    expect(status.statusCode, status.body).toBe(303);
+    expect((await t.ctx.incidents.get(incidentId))?.status).toBe('identified');
   });
 });
