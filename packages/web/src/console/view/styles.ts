@@ -52,7 +52,7 @@ thead th{font-size:.85rem;color:var(--muted)}
 .actions form{margin:0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
-.stack{display:flex;flex-direction:column;gap:.5rem;max-width:48rem}.stack label{display:flex}
+.stack{display:flex;flex-direction:column;gap:.5rem;max-width:48rem}.stack label{display:flex}.stack>button{align-self:flex-start}
 form.inline{display:inline;margin:0}
 .postmortem{border:1px solid var(--border);border-radius:.5rem;padding:0 1rem;max-width:48rem}
 `;
