@@ -15,7 +15,9 @@ import { registerIncidents } from './incident-routes.js';
 import { registerMaintenances } from './maintenance-routes.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
 import { oidcSessionStarter } from './oidc/oidc-session.js';
+import { registerOnCallPage } from './oncall-routes.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
+import { registerTokenPages } from './token-routes.js';
 import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
 import { type Filters, gridFragment, gridInner, overviewBody } from './view/overview.js';
 import { signInBody } from './view/sign-in-page.js';
@@ -66,6 +68,8 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     registerIncidents(scope, { ctx, sessions, assets, send: sendPage });
     registerMaintenances(scope, { ctx, sessions, assets, send: sendPage });
     registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
+    registerOnCallPage(scope, { ctx, sessions, assets, send: sendPage });
+    registerTokenPages(scope, { ctx, sessions, assets, send: sendPage });
   });
 }
 

@@ -4,17 +4,46 @@ import type { WebContext } from '../../context.js';
 import { hasScope } from '../auth.js';
 import { type Route, route } from '../route.js';
 
-const idParams = z.strictObject({
+export const idParams = z.strictObject({
   id: z.string().regex(/^[a-z0-9]{8}$/, { error: 'expected a token id (8 characters)' }),
 });
 
 /** A token's record with how much of its check quota its owner uses; never the token or its hash. */
-async function tokenView(ctx: WebContext, token: ApiToken) {
+export type TokenView = ApiToken & { checksUsed: number };
+
+async function tokenView(ctx: WebContext, token: ApiToken): Promise<TokenView> {
   return { ...token, checksUsed: await ctx.checks.countOwned(token.owner) };
 }
 
 function notFound(id: string): VigilError {
   return new VigilError('NOT_FOUND', `no token ${id}`, [{ path: 'id', message: 'no such token' }]);
+}
+
+/** Creates a token for an admin; the returned `token` is the only time its secret is shown. */
+export async function createToken(
+  ctx: WebContext,
+  actor: ApiToken,
+  input: z.output<typeof tokenInputSchema>,
+): Promise<TokenView & { token: string }> {
+  const created = await ctx.tokens.create(input, {
+    now: ctx.clock.now(),
+    createdBy: `${actor.owner} (${actor.name})`,
+  });
+  ctx.log.info({ tokenId: created.record.id, owner: input.owner, scope: input.scope }, 'token created');
+  return { token: created.token, ...(await tokenView(ctx, created.record)) };
+}
+
+/** Every token for an admin, else just the caller's own: records and quota use, never a secret. */
+export async function listTokens(ctx: WebContext, actor: ApiToken): Promise<TokenView[]> {
+  const records = hasScope(actor, 'admin') ? await ctx.tokens.list() : [actor];
+  return Promise.all(records.map((record) => tokenView(ctx, record)));
+}
+
+/** Revokes a token at once: an admin any, others only their own (another's is NOT_FOUND, as if absent). */
+export async function revokeToken(ctx: WebContext, actor: ApiToken, id: string): Promise<void> {
+  if (id !== actor.id && !hasScope(actor, 'admin')) throw notFound(id);
+  if (!(await ctx.tokens.revoke(id))) throw notFound(id);
+  ctx.log.info({ tokenId: id }, 'token revoked');
 }
 
 export function tokenRoutes(ctx: WebContext): Route[] {
@@ -27,14 +56,7 @@ export function tokenRoutes(ctx: WebContext): Route[] {
       access: 'admin',
       body: tokenInputSchema,
       status: 201,
-      async handler({ body, token }) {
-        const created = await ctx.tokens.create(body, {
-          now: ctx.clock.now(),
-          createdBy: `${token.owner} (${token.name})`,
-        });
-        ctx.log.info({ tokenId: created.record.id, owner: body.owner, scope: body.scope }, 'token created');
-        return { token: created.token, ...(await tokenView(ctx, created.record)) };
-      },
+      handler: ({ body, token }) => createToken(ctx, token, body),
     }),
     route({
       method: 'GET',
@@ -42,10 +64,7 @@ export function tokenRoutes(ctx: WebContext): Route[] {
       summary: 'Every token (admin), or just the caller’s own',
       tag: 'tokens',
       access: 'read',
-      async handler({ token }) {
-        const records = hasScope(token, 'admin') ? await ctx.tokens.list() : [token];
-        return { items: await Promise.all(records.map((record) => tokenView(ctx, record))) };
-      },
+      handler: async ({ token }) => ({ items: await listTokens(ctx, token) }),
     }),
     route({
       method: 'GET',
@@ -77,9 +96,7 @@ export function tokenRoutes(ctx: WebContext): Route[] {
       params: idParams,
       status: 204,
       async handler({ params, token, reply }) {
-        if (params.id !== token.id && !hasScope(token, 'admin')) throw notFound(params.id);
-        if (!(await ctx.tokens.revoke(params.id))) throw notFound(params.id);
-        ctx.log.info({ tokenId: params.id }, 'token revoked');
+        await revokeToken(ctx, token, params.id);
         return reply.code(204).send();
       },
     }),
