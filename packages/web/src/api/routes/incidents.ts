@@ -174,13 +174,16 @@ export async function changeIncidentStatus(
   return changeStatus(ctx, incident, { status: change.status, message, by: actor(token, change.via) });
 }
 
+/** A postmortem as the API and the console show it: the stored one, and its Markdown rendered to safe HTML. */
+export type PostmortemShown = Awaited<ReturnType<WebContext['incidents']['setPostmortem']>> & { html: string };
+
 /** Publish or revise the postmortem of a resolved incident the token may see; publishing needs the right to. */
 export async function writePostmortem(
   ctx: WebContext,
   token: ApiToken,
   id: string,
   input: ActionOrigin & { markdown: string },
-) {
+): Promise<PostmortemShown> {
   await visibleIncident(ctx, token, id);
   requirePublish(ctx, token);
   const postmortem = { markdown: input.markdown, by: actor(token, input.via) };

@@ -17,7 +17,15 @@ const idParams = z.strictObject({ id: slugSchema });
 const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
 const NEXT_HORIZON_MS = 90 * 86_400_000;
 
-function view(ctx: WebContext, maintenance: Maintenance, source: 'config' | 'api') {
+/** A maintenance as the API shows it: where it was declared, and its current and next window. */
+export type MaintenanceView = Maintenance & {
+  source: 'config' | 'api';
+  active: boolean;
+  window: { start: number; end: number } | null;
+  next: { start: number; end: number } | null;
+};
+
+function view(ctx: WebContext, maintenance: Maintenance, source: 'config' | 'api'): MaintenanceView {
   const now = ctx.clock.now();
   const current = maintenanceWindowAt(maintenance, now);
   const [next] = upcomingWindows([maintenance], current ? current.end : now, NEXT_HORIZON_MS);
@@ -104,7 +112,7 @@ export async function listMaintenances(
   ctx: WebContext,
   token: ApiToken,
   query: { active?: 'true' | 'false' | undefined },
-) {
+): Promise<{ items: MaintenanceView[] }> {
   const shown = await shownTo(ctx, token);
   const items = [
     ...ctx.config.maintenances.flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'config'))),
@@ -114,14 +122,23 @@ export async function listMaintenances(
 }
 
 /** Schedule a maintenance the token may: the API's POST and the console's form. */
-export async function createMaintenance(ctx: WebContext, token: ApiToken, maintenance: Maintenance) {
+export async function createMaintenance(
+  ctx: WebContext,
+  token: ApiToken,
+  maintenance: Maintenance,
+): Promise<MaintenanceView> {
   await admit(ctx, token, maintenance);
   await ctx.maintenances.create(maintenance);
   return view(ctx, maintenance, 'api');
 }
 
 /** Create or replace a maintenance from an unparsed body: the same field paths (`checks[0]`) as a POST gets. */
-export async function putMaintenance(ctx: WebContext, token: ApiToken, id: string, body: Record<string, unknown>) {
+export async function putMaintenance(
+  ctx: WebContext,
+  token: ApiToken,
+  id: string,
+  body: Record<string, unknown>,
+): Promise<{ outcome: 'created' | 'updated' | 'unchanged'; maintenance: MaintenanceView }> {
   if (body.id !== undefined && body.id !== id) {
     throw new VigilError('VALIDATION', `id: expected ${id}, the id in the URL`, [
       { path: 'id', message: `expected ${id}, the id in the URL`, received: JSON.stringify(body.id) },
