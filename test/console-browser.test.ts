@@ -139,6 +139,16 @@ notifier:
     await expectAccessible(page, 'incident-acknowledged');
     const acknowledgedAt = Date.now();
     expect(acknowledgedAt - paged.at, 'acknowledged before the second level was due').toBeLessThan(10_000);
+    // An update posted from its form lands on the timeline, with who posted it and from where.
+    const update = page.locator('form[action$="/updates"]');
+    await update.locator('select[name="status"]').selectOption('identified');
+    await update.getByLabel('Message').fill('Rolling back the deploy.');
+    await update.getByRole('button', { name: 'Post update' }).click();
+    await page.waitForURL(/\/console\/incidents\/\d+$/);
+    expect(await page.locator('#incident-status').textContent()).toBe('identified');
+    expect(await page.locator('.timeline li').first().textContent()).toMatch(
+      /^identified · .* via console.*Rolling back the deploy\.$/s,
+    );
 
     // A fixed wait is the assertion: unacknowledged, Bo would have been paged 10 s after Ana.
     await setTimeout(Math.max(0, paged.at + 12_000 - Date.now()));

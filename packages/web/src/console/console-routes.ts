@@ -1,11 +1,8 @@
 import { isVigilError, validationError } from '@vigil/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { httpStatusOf } from '../api/api-error.js';
-import { hasScope, invalidTokenLimit, requireScope } from '../api/auth.js';
-import { incidentFilter, visibleIncident } from '../api/ownership.js';
+import { invalidTokenLimit } from '../api/auth.js';
 import { listQuery } from '../api/routes/checks.js';
-import { acknowledgeIncident, resolveIncident } from '../api/routes/incidents.js';
 import type { WebContext } from '../context.js';
 import { etagOf } from '../status/http-cache.js';
 import type { SafeHtml } from '../status/page/escape.js';
@@ -14,12 +11,13 @@ import { registerCheckPage } from './check-routes.js';
 import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
 import { setSessionCookie } from './cookie.js';
 import { readGrid } from './grid.js';
+import { registerIncidents } from './incident-routes.js';
+import { registerMaintenances } from './maintenance-routes.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
 import { oidcSessionStarter } from './oidc/oidc-session.js';
 import { registerOnCallPage } from './oncall-routes.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
 import { registerTokenPages } from './token-routes.js';
-import { incidentBody, incidentListBody } from './view/incidents.js';
 import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
 import { type Filters, gridFragment, gridInner, overviewBody } from './view/overview.js';
 import { signInBody } from './view/sign-in-page.js';
@@ -29,10 +27,6 @@ const HTML = 'text/html; charset=utf-8';
 const PAGE_SIZE = 50;
 /** A form is a few fields; anything larger is refused before it is parsed. */
 const FORM_LIMIT = 16 * 1024;
-
-const incidentParams = z.strictObject({
-  id: z.string().regex(/^[0-9]{1,12}$/, { error: 'expected an incident number' }),
-});
 
 export interface ConsoleOptions {
   sessions?: SessionPolicy;
@@ -49,12 +43,6 @@ function parseOverviewQuery(raw: unknown) {
     ...(parsed.data.q !== undefined && { q: parsed.data.q }),
   };
   return { query: parsed.data, filters, search: new URLSearchParams(filters as Record<string, string>).toString() };
-}
-
-function parseIncidentId(params: unknown): string {
-  const parsed = incidentParams.safeParse(params);
-  if (!parsed.success) throw validationError(parsed.error, params);
-  return parsed.data.id;
 }
 
 /** The console under `/console`: token sign-in, the overview grid, incidents and their actions. */
@@ -77,7 +65,8 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     const oidc = ctx.config.console.oidc;
     if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
     registerOverview(scope, ctx, sessions, assets);
-    registerIncidents(scope, ctx, sessions, assets);
+    registerIncidents(scope, { ctx, sessions, assets, send: sendPage });
+    registerMaintenances(scope, { ctx, sessions, assets, send: sendPage });
     registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
     registerOnCallPage(scope, { ctx, sessions, assets, send: sendPage });
     registerTokenPages(scope, { ctx, sessions, assets, send: sendPage });
@@ -191,42 +180,4 @@ function registerOverview(app: FastifyInstance, ctx: WebContext, sessions: Sessi
     if (given === etag) return reply.code(304).send();
     return reply.code(200).type(HTML).send(live.value);
   });
-}
-
-function registerIncidents(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
-  app.get('/console/incidents', async (request, reply) => {
-    const signed = await requirePage(ctx, sessions, request, reply);
-    if (!signed) return reply;
-    const visible = await incidentFilter(ctx, signed.token);
-    const open = (await ctx.incidents.listOpen()).filter(visible);
-    return sendPage(reply, assets, { title: 'Incidents', body: incidentListBody(open), signed });
-  });
-
-  app.get('/console/incidents/:id', async (request, reply) => {
-    const signed = await requirePage(ctx, sessions, request, reply);
-    if (!signed) return reply;
-    const incident = await visibleIncident(ctx, signed.token, parseIncidentId(request.params));
-    const body = incidentBody({
-      incident,
-      now: ctx.clock.now(),
-      csrf: signed.session.csrf,
-      mayAct: hasScope(signed.token, 'write'),
-    });
-    return sendPage(reply, assets, { title: `Incident #${incident.id}`, body, signed });
-  });
-
-  const actions = {
-    ack: (signed: Signed, id: string) => acknowledgeIncident(ctx, signed.token, id, { via: 'console' }),
-    resolve: (signed: Signed, id: string) => resolveIncident(ctx, signed.token, id, { via: 'console' }),
-  };
-  for (const [name, act] of Object.entries(actions)) {
-    app.post(`/console/incidents/:id/${name}`, async (request, reply) => {
-      const signed = await requireAction(ctx, sessions, request, reply);
-      const id = parseIncidentId(request.params);
-      // The API's rules: a write scope, then the incident must be one the identity may see.
-      requireScope(signed.token, 'write');
-      await act(signed, id);
-      return reply.code(303).header('location', `/console/incidents/${id}`).send();
-    });
-  }
 }

@@ -32,8 +32,10 @@ const by = z.never({
   error: 'not accepted: actions are recorded under the authenticated identity (the token’s owner and name)',
 });
 
-const updateBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message, by: by.optional() });
-const statusBody = z.strictObject({
+/** The body of an update: a status and a message (the console's form parses with it too). */
+export const updateBody = z.strictObject({ status: z.enum(INCIDENT_STATUSES), message, by: by.optional() });
+/** The body of a status change: the status, and a message or Vigil's wording. */
+export const statusBody = z.strictObject({
   status: z.enum(INCIDENT_STATUSES),
   message: message.optional(),
   by: by.optional(),
@@ -41,7 +43,8 @@ const statusBody = z.strictObject({
 const ackBody = z.strictObject({ by: by.optional() }).optional();
 const resolveBody = z.strictObject({ by: by.optional(), message: message.optional() }).optional();
 
-const postmortemBody = z.strictObject({
+/** The body of a postmortem: its Markdown. */
+export const postmortemBody = z.strictObject({
   markdown: z
     .string()
     .max(MAX_POSTMORTEM_BYTES, { abort: true })
@@ -146,6 +149,47 @@ async function changeStatus(
   return (await ctx.incidents.get(incident.id)) ?? incident;
 }
 
+/** Post an update (a status and a message) on an incident the token may see: the API's and the console's form. */
+export async function postIncidentUpdate(
+  ctx: WebContext,
+  token: ApiToken,
+  id: string,
+  update: ActionOrigin & { status: Incident['status']; message: string },
+): Promise<Incident> {
+  const incident = await visibleIncident(ctx, token, id);
+  await requirePublicMessage(ctx, token, id, update.message);
+  return changeStatus(ctx, incident, { status: update.status, message: update.message, by: actor(token, update.via) });
+}
+
+/** Change the status of an incident the token may see, with its message or Vigil's wording. */
+export async function changeIncidentStatus(
+  ctx: WebContext,
+  token: ApiToken,
+  id: string,
+  change: ActionOrigin & { status: Incident['status']; message?: string | undefined },
+): Promise<Incident> {
+  const incident = await visibleIncident(ctx, token, id);
+  await requirePublicMessage(ctx, token, id, change.message);
+  const message = change.message ?? `Status changed to ${change.status}.`;
+  return changeStatus(ctx, incident, { status: change.status, message, by: actor(token, change.via) });
+}
+
+/** A postmortem as the API and the console show it: the stored one, and its Markdown rendered to safe HTML. */
+export type PostmortemShown = Awaited<ReturnType<WebContext['incidents']['setPostmortem']>> & { html: string };
+
+/** Publish or revise the postmortem of a resolved incident the token may see; publishing needs the right to. */
+export async function writePostmortem(
+  ctx: WebContext,
+  token: ApiToken,
+  id: string,
+  input: ActionOrigin & { markdown: string },
+): Promise<PostmortemShown> {
+  await visibleIncident(ctx, token, id);
+  requirePublish(ctx, token);
+  const postmortem = { markdown: input.markdown, by: actor(token, input.via) };
+  return postmortemView(await ctx.incidents.setPostmortem(id, postmortem, ctx.clock.now()));
+}
+
 function noPostmortem(id: string): VigilError {
   return new VigilError('NOT_FOUND', `incident ${id} has no postmortem`, [
     { path: 'id', message: 'the incident has no postmortem' },
@@ -153,7 +197,7 @@ function noPostmortem(id: string): VigilError {
 }
 
 /** A postmortem as the API shows it: its Markdown, and that Markdown rendered to HTML safe to embed. */
-function postmortemView<P extends { markdown: string }>(postmortem: P) {
+export function postmortemView<P extends { markdown: string }>(postmortem: P) {
   return { ...postmortem, html: renderMarkdown(postmortem.markdown) };
 }
 
@@ -169,12 +213,7 @@ function postmortemRoutes(ctx: WebContext): Route[] {
       access: 'write',
       params: idParams,
       body: postmortemBody,
-      async handler({ params, body, token }) {
-        await visibleIncident(ctx, token, params.id);
-        requirePublish(ctx, token);
-        const postmortem = { markdown: body.markdown, by: actor(token) };
-        return postmortemView(await ctx.incidents.setPostmortem(params.id, postmortem, ctx.clock.now()));
-      },
+      handler: ({ params, body, token }) => writePostmortem(ctx, token, params.id, { markdown: body.markdown }),
     }),
     route({
       method: 'GET',
@@ -248,11 +287,8 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       params: idParams,
       body: updateBody,
       status: 201,
-      async handler({ params, body, token }) {
-        const incident = await visibleIncident(ctx, token, params.id);
-        await requirePublicMessage(ctx, token, params.id, body.message);
-        return changeStatus(ctx, incident, { status: body.status, message: body.message, by: actor(token) });
-      },
+      handler: ({ params, body, token }) =>
+        postIncidentUpdate(ctx, token, params.id, { status: body.status, message: body.message }),
     }),
     route({
       method: 'PATCH',
@@ -262,15 +298,8 @@ export function incidentRoutes(ctx: WebContext): Route[] {
       access: 'write',
       params: idParams,
       body: statusBody,
-      async handler({ params, body, token }) {
-        const incident = await visibleIncident(ctx, token, params.id);
-        await requirePublicMessage(ctx, token, params.id, body.message);
-        return changeStatus(ctx, incident, {
-          by: actor(token),
-          status: body.status,
-          message: body.message ?? `Status changed to ${body.status}.`,
-        });
-      },
+      handler: ({ params, body, token }) =>
+        changeIncidentStatus(ctx, token, params.id, { status: body.status, message: body.message }),
     }),
     route({
       method: 'POST',

@@ -17,7 +17,15 @@ const idParams = z.strictObject({ id: slugSchema });
 const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
 const NEXT_HORIZON_MS = 90 * 86_400_000;
 
-function view(ctx: WebContext, maintenance: Maintenance, source: 'config' | 'api') {
+/** A maintenance as the API shows it: where it was declared, and its current and next window. */
+export type MaintenanceView = Maintenance & {
+  source: 'config' | 'api';
+  active: boolean;
+  window: { start: number; end: number } | null;
+  next: { start: number; end: number } | null;
+};
+
+function view(ctx: WebContext, maintenance: Maintenance, source: 'config' | 'api'): MaintenanceView {
   const now = ctx.clock.now();
   const current = maintenanceWindowAt(maintenance, now);
   const [next] = upcomingWindows([maintenance], current ? current.end : now, NEXT_HORIZON_MS);
@@ -92,10 +100,69 @@ async function admit(ctx: WebContext, token: ApiToken, maintenance: Maintenance)
   }
 }
 
-async function stored(ctx: WebContext, token: ApiToken, id: string): Promise<Maintenance> {
+/** A maintenance stored through the API that the token may change; 404 otherwise. */
+export async function storedMaintenance(ctx: WebContext, token: ApiToken, id: string): Promise<Maintenance> {
   const maintenance = await ctx.maintenances.get(id);
   if (!maintenance || !(await manageable(ctx, token, maintenance))) throw notFound(id);
   return maintenance;
+}
+
+/** Maintenances the token may see, from vigil.yaml and the API, with their current and next window. */
+export async function listMaintenances(
+  ctx: WebContext,
+  token: ApiToken,
+  query: { active?: 'true' | 'false' | undefined },
+): Promise<{ items: MaintenanceView[] }> {
+  const shown = await shownTo(ctx, token);
+  const items = [
+    ...ctx.config.maintenances.flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'config'))),
+    ...(await ctx.maintenances.list()).flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'api'))),
+  ].filter((m) => query.active === undefined || String(m.active) === query.active);
+  return { items };
+}
+
+/** Schedule a maintenance the token may: the API's POST and the console's form. */
+export async function createMaintenance(
+  ctx: WebContext,
+  token: ApiToken,
+  maintenance: Maintenance,
+): Promise<MaintenanceView> {
+  await admit(ctx, token, maintenance);
+  await ctx.maintenances.create(maintenance);
+  return view(ctx, maintenance, 'api');
+}
+
+/** Create or replace a maintenance from an unparsed body: the same field paths (`checks[0]`) as a POST gets. */
+export async function putMaintenance(
+  ctx: WebContext,
+  token: ApiToken,
+  id: string,
+  body: Record<string, unknown>,
+): Promise<{ outcome: 'created' | 'updated' | 'unchanged'; maintenance: MaintenanceView }> {
+  if (body.id !== undefined && body.id !== id) {
+    throw new VigilError('VALIDATION', `id: expected ${id}, the id in the URL`, [
+      { path: 'id', message: `expected ${id}, the id in the URL`, received: JSON.stringify(body.id) },
+    ]);
+  }
+  const input = { ...body, id };
+  const parsed = maintenanceSchema.safeParse(input);
+  if (!parsed.success) throw validationError(parsed.error, input);
+  const existing = await ctx.maintenances.get(id);
+  if (existing && !(await manageable(ctx, token, existing))) throw notFound(id);
+  await admit(ctx, token, parsed.data);
+  const outcome = await ctx.maintenances.put(parsed.data);
+  return { outcome, maintenance: view(ctx, parsed.data, 'api') };
+}
+
+/** Cancel a maintenance created through the API that the token may change. */
+export async function cancelMaintenance(ctx: WebContext, token: ApiToken, id: string): Promise<void> {
+  if (ctx.config.maintenances.some((m) => m.id === id)) {
+    throw new VigilError('CONFLICT', `maintenance ${id} is declared in vigil.yaml; remove it there`, [
+      { path: 'id', message: 'declared in vigil.yaml' },
+    ]);
+  }
+  await storedMaintenance(ctx, token, id);
+  await ctx.maintenances.delete(id);
 }
 
 export function maintenanceRoutes(ctx: WebContext): Route[] {
@@ -107,14 +174,7 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       tag: 'maintenances',
       access: 'read',
       query: listQuery,
-      async handler({ query, token }) {
-        const shown = await shownTo(ctx, token);
-        const items = [
-          ...ctx.config.maintenances.flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'config'))),
-          ...(await ctx.maintenances.list()).flatMap((m) => shown(m).map((visible) => view(ctx, visible, 'api'))),
-        ].filter((m) => query.active === undefined || String(m.active) === query.active);
-        return { items };
-      },
+      handler: ({ query, token }) => listMaintenances(ctx, token, query),
     }),
     route({
       method: 'GET',
@@ -140,11 +200,7 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       access: 'write',
       body: maintenanceSchema,
       status: 201,
-      async handler({ body, token }) {
-        await admit(ctx, token, body);
-        await ctx.maintenances.create(body);
-        return view(ctx, body, 'api');
-      },
+      handler: ({ body, token }) => createMaintenance(ctx, token, body),
     }),
     route({
       method: 'PUT',
@@ -155,21 +211,9 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       params: idParams,
       body: z.record(z.string(), z.unknown(), { error: 'expected a maintenance object' }),
       async handler({ params, body, token, reply }) {
-        if (body.id !== undefined && body.id !== params.id) {
-          throw new VigilError('VALIDATION', `id: expected ${params.id}, the id in the URL`, [
-            { path: 'id', message: `expected ${params.id}, the id in the URL`, received: JSON.stringify(body.id) },
-          ]);
-        }
-        const input = { ...body, id: params.id };
-        const parsed = maintenanceSchema.safeParse(input);
-        // The same field paths (`checks[0]`) and messages as a POST body gets.
-        if (!parsed.success) throw validationError(parsed.error, input);
-        const existing = await ctx.maintenances.get(params.id);
-        if (existing && !(await manageable(ctx, token, existing))) throw notFound(params.id);
-        await admit(ctx, token, parsed.data);
-        const outcome = await ctx.maintenances.put(parsed.data);
+        const { outcome, maintenance } = await putMaintenance(ctx, token, params.id, body);
         // Sent here: the route's own status (200, for a replace) would otherwise overwrite the 201.
-        return reply.code(outcome === 'created' ? 201 : 200).send(view(ctx, parsed.data, 'api'));
+        return reply.code(outcome === 'created' ? 201 : 200).send(maintenance);
       },
     }),
     route({
@@ -181,13 +225,7 @@ export function maintenanceRoutes(ctx: WebContext): Route[] {
       params: idParams,
       status: 204,
       async handler({ params, token, reply }) {
-        if (ctx.config.maintenances.some((m) => m.id === params.id)) {
-          throw new VigilError('CONFLICT', `maintenance ${params.id} is declared in vigil.yaml; remove it there`, [
-            { path: 'id', message: 'declared in vigil.yaml' },
-          ]);
-        }
-        await stored(ctx, token, params.id);
-        await ctx.maintenances.delete(params.id);
+        await cancelMaintenance(ctx, token, params.id);
         return reply.code(204).send();
       },
     }),

@@ -76,7 +76,7 @@ export function consoleLayout(options: ConsoleLayout): string {
 <body${headers && html` hx-headers="${headers}"`}>
 <a class="skip" href="#content">Skip to content</a>
 <header><div class="wrap"><h1>Vigil console</h1>
-${who && html`<nav aria-label="Console"><a href="/console">Overview</a><a href="/console/incidents">Incidents</a><a href="/console/oncall">On call</a>${who.scope === 'admin' && html`<a href="/console/tokens">Tokens</a>`}</nav>${whoBlock(who)}`}
+${who && html`<nav aria-label="Console"><a href="/console">Overview</a><a href="/console/incidents">Incidents</a><a href="/console/maintenances">Maintenances</a><a href="/console/oncall">On call</a>${who.scope === 'admin' && html`<a href="/console/tokens">Tokens</a>`}</nav>${whoBlock(who)}`}
 </div></header>
 <main id="content" tabindex="-1"><div class="wrap">${body}</div></main>
 </body>

@@ -23,11 +23,11 @@ header nav a{margin-right:1rem}
 .who form{margin:0}
 main{padding:1rem 0 2rem}
 h2{font-size:1.15rem;margin:1.25rem 0 .5rem}
-button,input,select{font:inherit;color:inherit}
+button,input,select,textarea{font:inherit;color:inherit}
 button{background:var(--card);border:1px solid var(--border);border-radius:.35rem;padding:.3rem .8rem;cursor:pointer}
 button.primary{background:var(--link);border-color:var(--link);color:#fff}
 @media (prefers-color-scheme:dark){button.primary{background:#1f6feb;border-color:#1f6feb}}
-input,select{background:var(--bg);border:1px solid var(--border);border-radius:.35rem;padding:.3rem .5rem}
+input,select,textarea{background:var(--bg);border:1px solid var(--border);border-radius:.35rem;padding:.3rem .5rem}
 label{display:inline-flex;flex-direction:column;gap:.15rem;font-size:.9rem}
 .filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin:0 0 1rem}
 .card{background:var(--card);border:1px solid var(--border);border-radius:.5rem;padding:1rem;max-width:32rem}
@@ -52,4 +52,7 @@ thead th{font-size:.85rem;color:var(--muted)}
 .actions form{margin:0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
+.stack{display:flex;flex-direction:column;gap:.5rem;max-width:48rem}.stack label{display:flex}.stack>button{align-self:flex-start}
+form.inline{display:inline;margin:0}
+.postmortem{border:1px solid var(--border);border-radius:.5rem;padding:0 1rem;max-width:48rem}
 `;
