@@ -68,13 +68,17 @@ const OWNED_PAGE = { ...PAGE, other: 404 };
 const OWNED_ACTION = { none: 403, read: 403, write: 303, admin: 303, other: 404, nocsrf: 403, sso: 303 };
 /** An action on one's own session. */
 const SESSION_ACTION = { none: 403, read: 303, write: 303, admin: 303, other: 303, nocsrf: 403, sso: 303 };
+const HOUR = 3_600_000;
+
 /** An admin's action: every other session is refused before anything is looked up. */
 const ADMIN_ONLY = { none: 403, read: 403, write: 403, admin: 403, other: 403, nocsrf: 403, sso: 403 };
 const EVERYONE = (status: number) =>
   Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Record<Caller, number>;
 
-function matrix(a: OwnedFixtures, signInToken: string, victimTokenId: string): Record<string, Row> {
+function matrix(a: OwnedFixtures, signInToken: string, victimTokenId: string, now: number): Record<string, Row> {
   const check = `/console/checks/${a.checkId}`;
+  const maintenance = `/console/maintenances/${a.maintenanceId}`;
+  const window = { start: new Date(now + HOUR).toISOString(), end: new Date(now + 2 * HOUR).toISOString() };
   const incident = `/console/incidents/${a.incidentId}`;
   return {
     // Fingerprinted assets (one row for them all): public, immutable.
@@ -93,6 +97,43 @@ function matrix(a: OwnedFixtures, signInToken: string, victimTokenId: string): R
     'GET /console/incidents/:id': { url: incident, expect: OWNED_PAGE },
     'POST /console/incidents/:id/ack': { url: `${incident}/ack`, form: {}, expect: OWNED_ACTION },
     'POST /console/incidents/:id/resolve': { url: `${incident}/resolve`, form: {}, expect: OWNED_ACTION },
+    'POST /console/incidents/:id/updates': {
+      url: `${incident}/updates`,
+      form: { status: 'identified', message: 'The pool is exhausted.' },
+      expect: OWNED_ACTION,
+    },
+    'POST /console/incidents/:id/status': {
+      url: `${incident}/status`,
+      form: { status: 'monitoring' },
+      expect: OWNED_ACTION,
+    },
+    // The seeded incident is open: past scope and ownership, the 409 of a postmortem before resolution.
+    'POST /console/incidents/:id/postmortem': {
+      url: `${incident}/postmortem`,
+      form: { markdown: '# What happened' },
+      expect: { ...OWNED_ACTION, write: 409, admin: 409, sso: 409 },
+    },
+    // A preview changes nothing, yet takes the CSRF token and the write scope as its form does.
+    'POST /console/incidents/:id/postmortem/preview': {
+      url: `${incident}/postmortem/preview`,
+      form: { markdown: '# What happened' },
+      expect: { ...OWNED_ACTION, write: 200, admin: 200, sso: 200 },
+    },
+    'GET /console/maintenances': { url: '/console/maintenances', expect: PAGE },
+    // The edit form is for those who may edit.
+    'GET /console/maintenances/:id': { url: maintenance, expect: { ...OWNED_PAGE, read: 403 } },
+    // Another owner cannot cover A's check: the API's 400 for a check that does not exist.
+    'POST /console/maintenances': {
+      url: '/console/maintenances',
+      form: { id: 'drill', title: 'Failover drill', checks: a.checkId, ...window },
+      expect: { ...OWNED_ACTION, other: 400 },
+    },
+    'POST /console/maintenances/:id': {
+      url: maintenance,
+      form: { title: 'Database upgrade, moved', checks: a.checkId, ...window },
+      expect: OWNED_ACTION,
+    },
+    'POST /console/maintenances/:id/cancel': { url: `${maintenance}/cancel`, form: {}, expect: OWNED_ACTION },
     'GET /console/checks/:id': { url: check, expect: OWNED_PAGE },
     'GET /console/oncall': { url: '/console/oncall', expect: PAGE },
     // Tokens are for admins (as the API's create and list-all); a read or write session is refused whatever it owns.
@@ -282,7 +323,7 @@ describe('console authorization matrix', () => {
     };
     const signInToken = (await t.token({ owner: 'team-a', scope: 'read', name: 'signing-in' })).token;
     const victim = await t.token({ owner: 'team-a', scope: 'read', name: 'victim' });
-    rows = matrix(a, signInToken, victim.record.id);
+    rows = matrix(a, signInToken, victim.record.id, t.clock.now());
     routes = await consoleRoutes(t.ctx);
     seeded = await dumpPrefix(t.ctx);
     seededState = await state();
@@ -330,7 +371,7 @@ describe('console authorization matrix', () => {
       }
       if (caller === 'other') {
         // Nothing of tenant A reaches tenant B, in a page, a 404 or JSON, but the id the request itself named.
-        const body = response.body.replaceAll(a.checkId, 'ID');
+        const body = response.body.replaceAll(a.checkId, 'ID').replaceAll(a.maintenanceId, 'ID');
         for (const secret of ['team-a', a.heartbeatId]) {
           if (body.includes(secret)) failures.push(`${route.key} as other: the answer shows ${secret}`);
         }
@@ -344,6 +385,15 @@ describe('console authorization matrix', () => {
     string,
     (a: OwnedFixtures) => { method: 'GET' | 'POST' | 'DELETE'; url: string; payload?: Record<string, unknown> }
   > = {
+    'POST /console/incidents/:id/updates': (a) => ({
+      method: 'POST',
+      url: `/api/v1/incidents/${a.incidentId}/updates`,
+      payload: { status: 'identified', message: 'The pool is exhausted.' },
+    }),
+    'POST /console/maintenances/:id/cancel': (a) => ({
+      method: 'DELETE',
+      url: `/api/v1/maintenances/${a.maintenanceId}`,
+    }),
     'POST /console/tokens': () => ({
       method: 'POST',
       url: '/api/v1/tokens',
@@ -395,7 +445,7 @@ describe('console authorization matrix', () => {
   it('counts its cells: console routes × callers', () => {
     const keys = new Set(routes.map((route) => route.key));
     console.info(`console authorization matrix: ${keys.size} routes × ${CALLERS.length} callers`);
-    expect(keys.size).toBeGreaterThanOrEqual(21);
+    expect(keys.size).toBeGreaterThanOrEqual(30);
   });
 
   it('answers another tenant’s check and incident with the very 404 of missing ones', async () => {
@@ -537,6 +587,28 @@ describe('console authorization matrix', () => {
       );
     }
     expect(seen.size).toBe(new Set(routes.map((route) => route.key)).size);
+  });
+
+  it('says why a postmortem posted to an open incident is refused, though its form is not on the page', async () => {
+    await restorePrefix(t.ctx, seeded);
+    const { cookie, csrf } = sessions.write;
+    const post = (path: string, fields: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/console/incidents/${a.incidentId}/${path}`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
+      });
+    for (const [path, fields, status] of [
+      ['postmortem', {}, 400],
+      ['postmortem/preview', {}, 400],
+      ['postmortem', { markdown: '# What happened' }, 409],
+    ] as const) {
+      const response = await post(path, fields);
+      expect(response.statusCode, path).toBe(status);
+      expect(response.body, path).toMatch(/<p class="error" role="alert" id="postmortem-error">\S[^<]*<\/p>/);
+    }
+    await restorePrefix(t.ctx, seeded);
   });
 
   it('shows a read session no action buttons, and a write session its own', async () => {

@@ -44,6 +44,16 @@ function actions(incident: Incident, csrf: string): SafeHtml {
   return html`<div class="actions">${incident.acknowledgedAt === undefined && form('ack', 'Acknowledge')}${form('resolve', 'Resolve')}</div>`;
 }
 
+/**
+ * The error of a form this incident's page does not show (a postmortem while it is open, an update
+ * once it is resolved), announced on its own so a refused post never comes back without a reason.
+ */
+function unshownError(incident: Incident, form: IncidentForm | undefined): SafeHtml {
+  if (form?.error === undefined) return html``;
+  const shown = form.name === 'postmortem' ? incident.status === 'resolved' : incident.status !== 'resolved';
+  return html`${!shown && html`<p class="error" role="alert" id="${form.name}-error">${form.error}</p>`}`;
+}
+
 /** The form's error, announced, when this is the form that was posted. */
 function formError(form: IncidentForm | undefined, name: IncidentForm['name']): SafeHtml {
   return html`${form?.name === name && form.error !== undefined && html`<p class="error" role="alert" id="${name}-error">${form.error}</p>`}`;
@@ -130,6 +140,7 @@ export function incidentBody(options: {
 <dt>Resolved</dt><dd>${incident.resolvedBy ? `${at(incident.resolvedAt)} by ${incident.resolvedBy}` : 'not yet'}</dd>
 <dt>Downtime</dt><dd>at least ${formatDowntime(bounds.atLeastMs)}, at most ${formatDowntime(bounds.atMostMs)}${!bounds.final && ' (so far)'}</dd>
 </dl>
+${unshownError(incident, form)}
 ${mayAct && actions(incident, csrf)}
 <h3>Checks</h3><ul>${members}</ul>
 <h3>Timeline</h3><ol class="timeline">${timeline}</ol>
