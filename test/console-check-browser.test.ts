@@ -1,12 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig, tokenInputSchema } from '@vigil/core';
-import { buildApp } from '@vigil/web';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
-import { type Fleet, startFleet } from './support/fleet.js';
-import { type HttpTarget, startHttpTarget } from './support/targets.js';
+import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
+import type { Fleet } from './support/fleet.js';
+import type { HttpTarget } from './support/targets.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
@@ -19,25 +18,17 @@ interface ViolationTarget {
 describe('the console check page in a browser, against a running fleet', () => {
   let fleet: Fleet;
   let target: HttpTarget;
-  let web: ReturnType<typeof buildApp>;
+  let consoleFleet: ConsoleFleet;
   let browser: Browser;
   let base: string;
 
   beforeEach(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    fleet = await startFleet(VANTAGES);
-    target = await startHttpTarget();
-    web = buildApp(fleet.ctx);
-    await web.listen({ host: '127.0.0.1', port: 0 });
-    const address = web.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    consoleFleet = await startConsoleFleet(VANTAGES);
+    ({ fleet, target, browser, base } = consoleFleet);
   });
   afterEach(async () => {
-    await browser.close();
-    await web.close();
-    await fleet.close();
-    await target.close();
+    await consoleFleet.close();
   });
 
   it("draws a probed check's latency per vantage with uPlot, under the CSP, without a console error", async () => {
