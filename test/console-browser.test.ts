@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import { parseConfig, tokenInputSchema } from '@vigil/core';
+import { parseConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,11 +72,7 @@ notifier:
 `);
     await fleet.runConfig(config, { smtpUrl: mail.url });
     await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 6);
-    // The operators' token: the checks of vigil.yaml belong to no tenant, so only an admin sees them.
-    const { token } = await fleet.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
+    const token = await consoleFleet.adminToken();
 
     const page = await browser.newPage();
     const errors = collectPageErrors(page);

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig, tokenInputSchema } from '@vigil/core';
+import { parseConfig } from '@vigil/core';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
@@ -40,11 +40,7 @@ checks:
 `);
     await fleet.runConfig(config);
     await fleet.historyUntil('api-health', (h) => VANTAGES.every((v) => h.filter((r) => r.vantage === v).length >= 3));
-    // The checks of vigil.yaml belong to no tenant: only an admin sees them.
-    const { token } = await fleet.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
+    const token = await consoleFleet.adminToken();
 
     const page = await browser.newPage();
     const errors = collectPageErrors(page);

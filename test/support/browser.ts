@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tokenInputSchema } from '@vigil/core';
 import { buildApp } from '@vigil/web';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type Fleet, startFleet } from './fleet.js';
@@ -62,6 +63,8 @@ export interface ConsoleFleet {
   browser: Browser;
   /** The web role's address, `http://127.0.0.1:<port>`. */
   base: string;
+  /** An admin token of the operators' (the checks of vigil.yaml belong to no tenant: only an admin sees them). */
+  adminToken(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,10 @@ export async function startConsoleFleet(vantages: string[]): Promise<ConsoleFlee
     target,
     browser,
     base,
+    async adminToken() {
+      const input = tokenInputSchema.parse({ owner: 'ops', scope: 'admin' });
+      return (await fleet.tokens.create(input, { now: Date.now(), createdBy: 'test' })).token;
+    },
     async close() {
       await browser.close();
       await web.close();
