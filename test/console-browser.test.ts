@@ -49,11 +49,7 @@ describe('the operator console in a browser, against a running fleet', () => {
 
   it('signs in with a token, shows a killed target red live, and an acknowledgement from the console stops escalation', async () => {
     // The second level would page Bo 10 s after Ana: acknowledging before then must keep him out of it.
-    const config = parseConfig(`
-vantages: [${VANTAGES.join(', ')}]
-components: [{ id: api, name: Public API }]
-checks:
-  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
+    const config = parseConfig(`${consoleFleet.checksYaml}
 people:
   - { id: ana, name: Ana, email: ana@example.test }
   - { id: bo, name: Bo, email: bo@example.test }

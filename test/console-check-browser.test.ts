@@ -5,7 +5,6 @@ import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
 import type { Fleet } from './support/fleet.js';
-import type { HttpTarget } from './support/targets.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
@@ -17,7 +16,6 @@ interface ViolationTarget {
 
 describe('the console check page in a browser, against a running fleet', () => {
   let fleet: Fleet;
-  let target: HttpTarget;
   let consoleFleet: ConsoleFleet;
   let browser: Browser;
   let base: string;
@@ -25,18 +23,14 @@ describe('the console check page in a browser, against a running fleet', () => {
   beforeEach(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     consoleFleet = await startConsoleFleet(VANTAGES);
-    ({ fleet, target, browser, base } = consoleFleet);
+    ({ fleet, browser, base } = consoleFleet);
   });
   afterEach(async () => {
     await consoleFleet.close();
   });
 
   it("draws a probed check's latency per vantage with uPlot, under the CSP, without a console error", async () => {
-    const config = parseConfig(`
-vantages: [${VANTAGES.join(', ')}]
-components: [{ id: api, name: Public API }]
-checks:
-  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
+    const config = parseConfig(`${consoleFleet.checksYaml}
 `);
     await fleet.runConfig(config);
     await fleet.historyUntil('api-health', (h) => VANTAGES.every((v) => h.filter((r) => r.vantage === v).length >= 3));

@@ -63,6 +63,8 @@ export interface ConsoleFleet {
   browser: Browser;
   /** The web role's address, `http://127.0.0.1:<port>`. */
   base: string;
+  /** The head of the fleet's vigil.yaml: its vantages, and `api-health` probing the target every second. */
+  checksYaml: string;
   /** An admin token of the operators' (the checks of vigil.yaml belong to no tenant: only an admin sees them). */
   adminToken(): Promise<string>;
   close(): Promise<void>;
@@ -81,6 +83,11 @@ export async function startConsoleFleet(vantages: string[]): Promise<ConsoleFlee
     target,
     browser,
     base,
+    checksYaml: `
+vantages: [${vantages.join(', ')}]
+components: [{ id: api, name: Public API }]
+checks:
+  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }`,
     async adminToken() {
       const input = tokenInputSchema.parse({ owner: 'ops', scope: 'admin' });
       return (await fleet.tokens.create(input, { now: Date.now(), createdBy: 'test' })).token;
