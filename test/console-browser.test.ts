@@ -1,15 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import { parseConfig, tokenInputSchema } from '@vigil/core';
+import { parseConfig } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
-import { buildApp } from '@vigil/web';
 import type { Browser, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
-import { type Fleet, startFleet } from './support/fleet.js';
+import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
+import type { Fleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
-import { type HttpTarget, startHttpTarget } from './support/targets.js';
+import type { HttpTarget } from './support/targets.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
@@ -33,36 +32,24 @@ describe('the operator console in a browser, against a running fleet', () => {
   let fleet: Fleet;
   let target: HttpTarget;
   let mail: MailSink;
-  let web: ReturnType<typeof buildApp>;
+  let consoleFleet: ConsoleFleet;
   let browser: Browser;
   let base: string;
 
   beforeEach(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    fleet = await startFleet(VANTAGES);
-    target = await startHttpTarget();
+    consoleFleet = await startConsoleFleet(VANTAGES);
+    ({ fleet, target, browser, base } = consoleFleet);
     mail = await startMailSink();
-    web = buildApp(fleet.ctx);
-    await web.listen({ host: '127.0.0.1', port: 0 });
-    const address = web.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
   });
   afterEach(async () => {
-    await browser.close();
-    await web.close();
-    await fleet.close();
-    await target.close();
+    await consoleFleet.close();
     await mail.stop();
   });
 
   it('signs in with a token, shows a killed target red live, and an acknowledgement from the console stops escalation', async () => {
     // The second level would page Bo 10 s after Ana: acknowledging before then must keep him out of it.
-    const config = parseConfig(`
-vantages: [${VANTAGES.join(', ')}]
-components: [{ id: api, name: Public API }]
-checks:
-  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
+    const config = parseConfig(`${consoleFleet.checksYaml}
 people:
   - { id: ana, name: Ana, email: ana@example.test }
   - { id: bo, name: Bo, email: bo@example.test }
@@ -81,11 +68,7 @@ notifier:
 `);
     await fleet.runConfig(config, { smtpUrl: mail.url });
     await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 6);
-    // The operators' token: the checks of vigil.yaml belong to no tenant, so only an admin sees them.
-    const { token } = await fleet.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
+    const token = await consoleFleet.adminToken();
 
     const page = await browser.newPage();
     const errors = collectPageErrors(page);

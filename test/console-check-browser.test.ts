@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig, tokenInputSchema } from '@vigil/core';
-import { buildApp } from '@vigil/web';
+import { parseConfig } from '@vigil/core';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, seriousAxeViolations } from './support/browser.js';
-import { type Fleet, startFleet } from './support/fleet.js';
-import { type HttpTarget, startHttpTarget } from './support/targets.js';
+import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
+import type { Fleet } from './support/fleet.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
@@ -18,42 +16,25 @@ interface ViolationTarget {
 
 describe('the console check page in a browser, against a running fleet', () => {
   let fleet: Fleet;
-  let target: HttpTarget;
-  let web: ReturnType<typeof buildApp>;
+  let consoleFleet: ConsoleFleet;
   let browser: Browser;
   let base: string;
 
   beforeEach(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    fleet = await startFleet(VANTAGES);
-    target = await startHttpTarget();
-    web = buildApp(fleet.ctx);
-    await web.listen({ host: '127.0.0.1', port: 0 });
-    const address = web.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    consoleFleet = await startConsoleFleet(VANTAGES);
+    ({ fleet, browser, base } = consoleFleet);
   });
   afterEach(async () => {
-    await browser.close();
-    await web.close();
-    await fleet.close();
-    await target.close();
+    await consoleFleet.close();
   });
 
   it("draws a probed check's latency per vantage with uPlot, under the CSP, without a console error", async () => {
-    const config = parseConfig(`
-vantages: [${VANTAGES.join(', ')}]
-components: [{ id: api, name: Public API }]
-checks:
-  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }
+    const config = parseConfig(`${consoleFleet.checksYaml}
 `);
     await fleet.runConfig(config);
     await fleet.historyUntil('api-health', (h) => VANTAGES.every((v) => h.filter((r) => r.vantage === v).length >= 3));
-    // The checks of vigil.yaml belong to no tenant: only an admin sees them.
-    const { token } = await fleet.tokens.create(tokenInputSchema.parse({ owner: 'ops', scope: 'admin' }), {
-      now: Date.now(),
-      createdBy: 'test',
-    });
+    const token = await consoleFleet.adminToken();
 
     const page = await browser.newPage();
     const errors = collectPageErrors(page);

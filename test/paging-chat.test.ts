@@ -5,6 +5,7 @@ import { buildApp } from '@vigil/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ProviderFakes, startProviderFakes } from './support/chat-fakes.js';
 import { type Fleet, startFleet } from './support/fleet.js';
+import { PAGING_NOTIFIER_YAML } from './support/paging.js';
 import { type HttpTarget, startHttpTarget } from './support/targets.js';
 
 const PUSHOVER_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
@@ -39,12 +40,7 @@ escalations:
       - { notify: [channel:ntfy-escalated], after: 4s }
   - id: fleet
     levels: [{ notify: [person:cy] }]
-notifier:
-  groupingWindow: 1s
-  fleetEscalation: fleet
-  roundGrace: 1s
-  vantages: { window: 10s, minChecks: 3, silentAfter: 30s }
-  delivery: { attempts: 20, backoff: 500ms }
+${PAGING_NOTIFIER_YAML}
 `;
 }
 

@@ -141,6 +141,27 @@ describe('paging end to end by phone and Telegram: probers → notifier → prov
     return back;
   }
 
+  /**
+   * Brings the target back, waits for the incident to resolve and its resolve pages to arrive, then a
+   * second for any repeat: each of `to` got exactly one.
+   */
+  async function expectResolvedOnce(
+    port: number,
+    incidentId: string,
+    resolves: { pages: () => { to: string; what: string }[]; to: string[]; label: string },
+  ): Promise<void> {
+    const { pages, to, label } = resolves;
+    const back = await recover(port, incidentId);
+    try {
+      await eventually(() => pages().filter((page) => page.what === '[RESOLVED]').length >= to.length, 10_000, label);
+      await setTimeout(1_000);
+      const resolves = pages().filter((page) => page.what === '[RESOLVED]');
+      expect(resolves.map((page) => page.to).sort()).toEqual(to);
+    } finally {
+      await back.close();
+    }
+  }
+
   it('a call pages; pressing 1 acknowledges as the person called, stops escalation; the resolve is texted once', async () => {
     const config = parseConfig(configYaml(target.url, twilio, telegram, 'phone'));
     await start(config);
@@ -183,20 +204,12 @@ describe('paging end to end by phone and Telegram: probers → notifier → prov
       { to: '+14155550199', what: '[ACK]' },
     ]);
 
-    const back = await recover(port, incident?.id ?? '');
-    try {
-      await eventually(
-        () => twilioPages(twilio).filter((page) => page.what === '[RESOLVED]').length >= 2,
-        10_000,
-        'resolve texts',
-      );
-      await setTimeout(1_000);
-      const resolves = twilioPages(twilio).filter((page) => page.what === '[RESOLVED]');
-      expect(resolves.map((page) => page.to).sort()).toEqual(['+14155550199', '+33612345678']);
-      expect(twilioPages(twilio).filter((page) => page.what === 'call')).toHaveLength(2);
-    } finally {
-      await back.close();
-    }
+    await expectResolvedOnce(port, incident?.id ?? '', {
+      pages: () => twilioPages(twilio),
+      to: ['+14155550199', '+33612345678'],
+      label: 'resolve texts',
+    });
+    expect(twilioPages(twilio).filter((page) => page.what === 'call')).toHaveLength(2);
   }, 60_000);
 
   it('a Telegram page has a button; pressing it acknowledges, stops escalation; one resolve per chat', async () => {
@@ -249,20 +262,12 @@ describe('paging end to end by phone and Telegram: probers → notifier → prov
     expect(telegramPages(telegram).filter((p) => p.what === '[ACK]')).toEqual([{ to: '-100123', what: '[ACK]' }]);
     expect(telegram.requests.filter((r) => !r.path.endsWith('/sendMessage'))).toHaveLength(2);
 
-    const back = await recover(port, incident?.id ?? '');
-    try {
-      await eventually(
-        () => telegramPages(telegram).filter((p) => p.what === '[RESOLVED]').length >= 2,
-        10_000,
-        'resolve messages',
-      );
-      await setTimeout(1_000);
-      const resolves = telegramPages(telegram).filter((p) => p.what === '[RESOLVED]');
-      expect(resolves.map((p) => p.to).sort()).toEqual(['-100123', '4242']);
-      expect(telegramPages(telegram).filter((p) => p.what === '[DOWN]')).toHaveLength(2);
-    } finally {
-      await back.close();
-    }
+    await expectResolvedOnce(port, incident?.id ?? '', {
+      pages: () => telegramPages(telegram),
+      to: ['-100123', '4242'],
+      label: 'resolve messages',
+    });
+    expect(telegramPages(telegram).filter((p) => p.what === '[DOWN]')).toHaveLength(2);
   }, 60_000);
 
   it('texts in sms mode; a notifier restarted after the page texts nobody twice; the ack link stops escalation', async () => {
@@ -291,18 +296,10 @@ describe('paging end to end by phone and Telegram: probers → notifier → prov
     expect(triggers.map((page) => page.to).sort()).toEqual(['+14155550199', '+33612345678']);
     expect(twilioPages(twilio).filter((page) => page.to === '+447700900123')).toEqual([]);
 
-    const back = await recover(port, incident?.id ?? '');
-    try {
-      await eventually(
-        () => twilioPages(twilio).filter((page) => page.what === '[RESOLVED]').length >= 2,
-        10_000,
-        'resolve texts',
-      );
-      await setTimeout(1_000);
-      const resolves = twilioPages(twilio).filter((page) => page.what === '[RESOLVED]');
-      expect(resolves.map((page) => page.to).sort()).toEqual(['+14155550199', '+33612345678']);
-    } finally {
-      await back.close();
-    }
+    await expectResolvedOnce(port, incident?.id ?? '', {
+      pages: () => twilioPages(twilio),
+      to: ['+14155550199', '+33612345678'],
+      label: 'resolve texts',
+    });
   }, 60_000);
 });

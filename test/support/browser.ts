@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tokenInputSchema } from '@vigil/core';
+import { buildApp } from '@vigil/web';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Fleet, startFleet } from './fleet.js';
+import { type HttpTarget, startHttpTarget } from './targets.js';
 
 /** Debian's Chromium, as CI installs it; no downloads, no background traffic, nothing persisted. */
 export function launchChromium(): Promise<Browser> {
@@ -50,4 +54,49 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
     return (await axe.run()).violations;
   });
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}
+
+/** A fleet, a target for its checks, the web role on a loopback port over the fleet's context, and Chromium. */
+export interface ConsoleFleet {
+  fleet: Fleet;
+  target: HttpTarget;
+  browser: Browser;
+  /** The web role's address, `http://127.0.0.1:<port>`. */
+  base: string;
+  /** The head of the fleet's vigil.yaml: its vantages, and `api-health` probing the target every second. */
+  checksYaml: string;
+  /** An admin token of the operators' (the checks of vigil.yaml belong to no tenant: only an admin sees them). */
+  adminToken(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startConsoleFleet(vantages: string[]): Promise<ConsoleFleet> {
+  const fleet = await startFleet(vantages);
+  const target = await startHttpTarget();
+  const web = buildApp(fleet.ctx);
+  await web.listen({ host: '127.0.0.1', port: 0 });
+  const address = web.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const browser = await launchChromium();
+  return {
+    fleet,
+    target,
+    browser,
+    base,
+    checksYaml: `
+vantages: [${vantages.join(', ')}]
+components: [{ id: api, name: Public API }]
+checks:
+  - { id: api-health, name: API health, component: api, interval: 1s, timeout: 800ms, allowPrivateTarget: true, http: { url: "${target.url}" } }`,
+    async adminToken() {
+      const input = tokenInputSchema.parse({ owner: 'ops', scope: 'admin' });
+      return (await fleet.tokens.create(input, { now: Date.now(), createdBy: 'test' })).token;
+    },
+    async close() {
+      await browser.close();
+      await web.close();
+      await fleet.close();
+      await target.close();
+    },
+  };
 }

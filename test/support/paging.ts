@@ -1,3 +1,14 @@
+/**
+ * The notifier of the paging scenarios: one-second grouping and round grace, quick retries, fleet-wide
+ * pages to the `fleet` escalation (which the YAML around it defines).
+ */
+export const PAGING_NOTIFIER_YAML = `notifier:
+  groupingWindow: 1s
+  fleetEscalation: fleet
+  roundGrace: 1s
+  vantages: { window: 10s, minChecks: 3, silentAfter: 30s }
+  delivery: { attempts: 20, backoff: 500ms }`;
+
 /** People, a schedule and a two-level policy: what the paging scenarios page with. */
 export function pagingYaml(options: { repeat?: number; extra?: string } = {}): string {
   return `
@@ -16,12 +27,7 @@ escalations:
     repeatAfter: 3s
   - id: fleet
     levels: [{ notify: [person:cy] }]
-notifier:
-  groupingWindow: 1s
-  fleetEscalation: fleet
-  roundGrace: 1s
-  vantages: { window: 10s, minChecks: 3, silentAfter: 30s }
-  delivery: { attempts: 20, backoff: 500ms }
+${PAGING_NOTIFIER_YAML}
 ${options.extra ?? ''}`;
 }
 

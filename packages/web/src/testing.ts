@@ -210,3 +210,30 @@ export async function readPrefix(ctx: WebContext, except: string[] = []): Promis
   );
   return Object.fromEntries(keys.map((key, i) => [key, JSON.stringify(values[i])]));
 }
+
+/**
+ * Opens an incident as the route tests page it: a critical outage of the Public API under the
+ * `default` escalation, started a minute before the app's clock, with a ten-minute reopen window.
+ */
+export async function openTestIncident(
+  ctx: WebContext,
+  options: { group?: string; title?: string } = {},
+): Promise<string> {
+  const now = ctx.clock.now();
+  const { id } = await ctx.incidents.openOrJoin(
+    {
+      group: options.group ?? 'component:api',
+      title: options.title ?? 'Public API: outage',
+      impact: 'major',
+      severity: 'critical',
+      component: 'api',
+      escalation: 'default',
+      startedAt: now - 60_000,
+      openedMessage: 'API is failing.',
+      joinedMessage: '',
+    },
+    now,
+    600_000,
+  );
+  return id;
+}

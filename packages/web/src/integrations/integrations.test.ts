@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger, episodeKey, SLACK_ACTIONS, signEpisodeRef } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readPrefix, TEST_CONFIG, testWebApp } from '../testing.js';
+import { openTestIncident, readPrefix, TEST_CONFIG, testWebApp } from '../testing.js';
 import { pagerDutySignature } from './pagerduty-webhook.js';
 import { slackSignature } from './slack-actions.js';
 
@@ -46,22 +46,7 @@ describe('inbound acknowledgements: Slack buttons, PagerDuty and Opsgenie webhoo
 
   /** An open incident whose episode paged every channel of the config. */
   async function openIncident(): Promise<string> {
-    const now = t.clock.now();
-    const { id } = await t.ctx.incidents.openOrJoin(
-      {
-        group: 'component:api',
-        title: 'Public API: outage',
-        impact: 'major',
-        severity: 'critical',
-        component: 'api',
-        escalation: 'default',
-        startedAt: now - MIN,
-        openedMessage: 'API is failing.',
-        joinedMessage: '',
-      },
-      now,
-      10 * MIN,
-    );
+    const id = await openTestIncident(t.ctx);
     for (const channelId of ['slack-ops', 'pd', 'og']) {
       await t.ctx.redis.hset(t.ctx.keys.incidentPaged(id), `channel-${channelId}`, '{}');
     }

@@ -1,6 +1,6 @@
 import { pushoverCallbackSignature } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { testWebApp } from '../testing.js';
+import { openTestIncident, testWebApp } from '../testing.js';
 
 const MIN = 60_000;
 /** The secret `testWebApp` signs with. */
@@ -19,25 +19,7 @@ describe('/integrations/pushover/callback, Pushover’s call when an emergency p
     await t.cleanup();
   });
 
-  async function openIncident(): Promise<string> {
-    const now = t.clock.now();
-    const { id } = await t.ctx.incidents.openOrJoin(
-      {
-        group: 'component:api',
-        title: 'Public API: outage',
-        impact: 'major',
-        severity: 'critical',
-        component: 'api',
-        escalation: 'default',
-        startedAt: now - MIN,
-        openedMessage: 'API is failing.',
-        joinedMessage: '',
-      },
-      now,
-      10 * MIN,
-    );
-    return id;
-  }
+  const openIncident = (): Promise<string> => openTestIncident(t.ctx);
 
   /** The callback URL the notifier's Pushover channel writes, with its signature. */
   function callbackUrl(incident: string, options: { episode?: number; by?: string; secret?: string } = {}): string {

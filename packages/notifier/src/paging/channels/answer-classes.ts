@@ -93,8 +93,11 @@ export function answerClassCases(classes: AnswerClasses): AnswerCase[] {
   ];
 }
 
-/** A channel context whose log lines land in `logged`, to check that no secret reaches them. */
-export function recordingContext(logged: string[]): ChannelContext {
+/**
+ * A channel context whose log lines land in `logged`, to check that no secret reaches them; `secret`
+ * is the one the channel signs links and buttons with.
+ */
+export function recordingContext(logged: string[], secret = 'test-secret-0123456789'): ChannelContext {
   return {
     log: createLogger({
       destination: new Writable({
@@ -105,7 +108,7 @@ export function recordingContext(logged: string[]): ChannelContext {
       }),
     }),
     clock: { now: () => T0 },
-    secret: 'test-secret-0123456789',
+    secret,
     outboxDir: '/nonexistent',
     from: 'vigil@example.com',
   };

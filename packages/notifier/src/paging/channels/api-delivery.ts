@@ -1,6 +1,6 @@
 import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
-import { type ChannelHttp, type HttpAnswer, sendPost } from './http-client.js';
-import { isRetryableStatus, networkReason, retryAfter, urlOrigin } from './http-delivery.js';
+import type { ChannelHttp } from './http-client.js';
+import { isRetryableStatus, retryAfter, sendToOrigin } from './http-delivery.js';
 
 /** A provider's JSON error body is short; more than this is not read. */
 const ERROR_BODY_BYTES = 8 * 1024;
@@ -26,21 +26,7 @@ export interface ApiPost {
  * (Telegram's carries the bot token).
  */
 export async function postApi(post: ApiPost): Promise<number> {
-  const origin = urlOrigin(post.url);
-  if (!origin) throw new PermanentDeliveryError(`${post.channel} API base is not a valid http(s) URL`);
-  const where = `${post.channel} delivery to ${origin}`;
-  let response: HttpAnswer;
-  try {
-    response = await sendPost({
-      url: post.url,
-      body: post.body,
-      headers: post.headers,
-      timeoutMs: post.timeoutMs,
-      http: post.http,
-    });
-  } catch (err) {
-    throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
-  }
+  const { response, where } = await sendToOrigin(post, 'API base');
   const { status } = response;
   if (status >= 200 && status < 300) {
     response.discard();

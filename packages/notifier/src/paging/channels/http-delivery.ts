@@ -1,6 +1,6 @@
 import type { Logger } from '@vigil/core';
 import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
-import { type ChannelHttp, type HttpAnswer, sendPost } from './http-client.js';
+import { type ChannelHttp, type HttpAnswer, type HttpPost, sendPost } from './http-client.js';
 
 /** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -38,21 +38,17 @@ export interface JsonPost {
  * otherwise (408, 429, 5xx, network, timeout). Errors name only the URL's origin: paths and queries carry secrets.
  */
 export async function postJson(post: JsonPost): Promise<number> {
-  const origin = urlOrigin(post.url);
-  if (!origin) throw new PermanentDeliveryError(`${post.channel} URL is not a valid http(s) URL`);
-  const where = `${post.channel} delivery to ${origin}`;
-  let response: HttpAnswer;
-  try {
-    response = await sendPost({
+  const { response, where } = await sendToOrigin(
+    {
+      channel: post.channel,
       url: post.url,
       body: post.body,
       headers: { 'content-type': 'application/json', ...post.headers },
       timeoutMs: post.timeoutMs,
       http: post.http,
-    });
-  } catch (err) {
-    throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
-  }
+    },
+    'URL',
+  );
   const ok = response.status >= 200 && response.status < 300;
   const limited = response.status === 429;
   const text = await finishBody(
@@ -96,6 +92,26 @@ function bodyRetryAfter(body: string | undefined): number | undefined {
     return typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Sends a POST whose URL may hold a credential: a URL that is not http(s) throws `PermanentDeliveryError`
+ * (`<channel> <what> is not a valid http(s) URL`), no response (network error, timeout) a plain `Error`.
+ * `where` (`<channel> delivery to <origin>`) starts the errors of the answer; it names the origin only.
+ */
+export async function sendToOrigin(
+  post: HttpPost & { channel: string },
+  what: string,
+): Promise<{ response: HttpAnswer; where: string }> {
+  const origin = urlOrigin(post.url);
+  if (!origin) throw new PermanentDeliveryError(`${post.channel} ${what} is not a valid http(s) URL`);
+  const where = `${post.channel} delivery to ${origin}`;
+  try {
+    const { url, body, headers, timeoutMs, http } = post;
+    return { response: await sendPost({ url, body, headers, timeoutMs, http }), where };
+  } catch (err) {
+    throw new Error(`${where} failed: ${networkReason(err, post.timeoutMs)}`);
   }
 }
 

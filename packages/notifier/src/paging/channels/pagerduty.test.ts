@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
-import { createLogger, type Incident } from '@vigil/core';
-import { T0 } from '@vigil/core/testing';
+import type { Incident } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
+import { recordingContext } from './answer-classes.js';
+import { PermanentDeliveryError } from './channel.js';
 import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
 import { createPagerDutyChannel } from './pagerduty.js';
 import { type HttpSink, startHttpSink } from './test-servers.js';
@@ -42,20 +41,7 @@ const followUpSchema = z.strictObject({
 describe('pagerduty channel', () => {
   let sink: HttpSink;
   let logged: string[] = [];
-  const ctx: ChannelContext = {
-    log: createLogger({
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logged.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    clock: { now: () => T0 },
-    secret: 'secret',
-    outboxDir: '/nonexistent',
-    from: 'vigil@example.com',
-  };
+  const ctx = () => recordingContext(logged, 'secret');
   const target = () => ({ routingKey: ROUTING_KEY, url: `${sink.url}${ENQUEUE_PATH}` });
   const answer = (status: number) => {
     sink.respond = () => ({
@@ -74,7 +60,7 @@ describe('pagerduty channel', () => {
       expect(request.headers['content-type']).toBe('application/json');
       return JSON.parse(request.body);
     });
-  const send = (page = samplePage()) => createPagerDutyChannel(ctx).send(page, target());
+  const send = (page = samplePage()) => createPagerDutyChannel(ctx()).send(page, target());
   const trigger = () => triggerSchema.parse(received().at(-1));
 
   beforeEach(async () => {

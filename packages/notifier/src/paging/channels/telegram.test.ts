@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
-import { createLogger, readTelegramAckData } from '@vigil/core';
-import { T0 } from '@vigil/core/testing';
+import { readTelegramAckData } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { recordingContext } from './answer-classes.js';
+import { type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage, XSS_CORPUS } from './page-fixtures.js';
 import { contactTarget } from './registry.js';
 import { createTelegramChannel } from './telegram.js';
@@ -36,20 +35,7 @@ describe('telegram channel', () => {
   let sink: HttpSink;
   let logged: string[];
   let target: ChannelTargets['telegram'];
-  const ctx = (): ChannelContext => ({
-    log: createLogger({
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logged.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    clock: { now: () => T0 },
-    secret: SECRET,
-    outboxDir: '/nonexistent',
-    from: 'vigil@example.com',
-  });
+  const ctx = () => recordingContext(logged, SECRET);
   const send = (page = samplePage(), to = target) => createTelegramChannel(ctx(), { timeoutMs: 500 }).send(page, to);
   const message = (index = -1) => sendMessageSchema.parse(JSON.parse(sink.requests.at(index)?.body ?? 'null'));
 

@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '@vigil/core';
-import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ChannelContext, type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { recordingContext } from './answer-classes.js';
+import { type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { LINKS, pageSequence, samplePage } from './page-fixtures.js';
 import { contactTarget } from './registry.js';
 import { type HttpSink, startHttpSink } from './test-servers.js';
@@ -16,20 +14,7 @@ describe('twilio channel', () => {
   let sink: HttpSink;
   let logged: string[];
   let target: ChannelTargets['twilio'];
-  const ctx = (): ChannelContext => ({
-    log: createLogger({
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logged.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    clock: { now: () => T0 },
-    secret: 'secret',
-    outboxDir: '/nonexistent',
-    from: 'vigil@example.com',
-  });
+  const ctx = () => recordingContext(logged, 'secret');
   const send = (page = samplePage(), to = target) => createTwilioChannel(ctx(), { timeoutMs: 500 }).send(page, to);
   const form = (index = -1) => Object.fromEntries(new URLSearchParams(sink.requests.at(index)?.body ?? ''));
 

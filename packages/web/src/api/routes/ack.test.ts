@@ -1,6 +1,6 @@
 import { createAckToken } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testWebApp } from '../../testing.js';
+import { openTestIncident, testWebApp } from '../../testing.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -16,25 +16,7 @@ describe('/ack/:token, the signed link in a page', () => {
     await t.cleanup();
   });
 
-  async function openIncident(title = 'Public API: outage'): Promise<string> {
-    const now = t.clock.now();
-    const { id } = await t.ctx.incidents.openOrJoin(
-      {
-        group: 'component:api',
-        title,
-        impact: 'major',
-        severity: 'critical',
-        component: 'api',
-        escalation: 'default',
-        startedAt: now - MIN,
-        openedMessage: 'API is failing.',
-        joinedMessage: '',
-      },
-      now,
-      10 * MIN,
-    );
-    return id;
-  }
+  const openIncident = (title?: string): Promise<string> => openTestIncident(t.ctx, { title });
 
   const link = (incidentId: string, options: { secret?: string; ttlMs?: number; episode?: number } = {}) =>
     createAckToken(options.secret ?? SECRET, {

@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { telegramAckData } from '@vigil/core';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEST_CONFIG, testWebApp } from '../../testing.js';
+import { openTestIncident, TEST_CONFIG, testWebApp } from '../../testing.js';
 
-const MIN = 60_000;
 /** The secret `testWebApp` signs with (and so signs the buttons' data with). */
 const SECRET = 'test-secret-0123456789abcdef';
 const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
@@ -58,25 +57,7 @@ describe('/integrations/telegram/webhook, the Acknowledge button on a page', () 
     await bot.close();
   });
 
-  async function openIncident(group = 'component:api'): Promise<string> {
-    const now = t.clock.now();
-    const { id } = await t.ctx.incidents.openOrJoin(
-      {
-        group,
-        title: 'Public API: outage',
-        impact: 'major',
-        severity: 'critical',
-        component: 'api',
-        escalation: 'default',
-        startedAt: now - MIN,
-        openedMessage: 'API is failing.',
-        joinedMessage: '',
-      },
-      now,
-      10 * MIN,
-    );
-    return id;
-  }
+  const openIncident = (group?: string): Promise<string> => openTestIncident(t.ctx, { group });
 
   /** A button press as Telegram delivers it: an Update with a callback_query. */
   function press(data: string, options: { id?: string; from?: Record<string, unknown>; secret?: string | null } = {}) {

@@ -1,7 +1,7 @@
 import { createAckToken, twilioSignature } from '@vigil/core';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEST_CONFIG, testWebApp } from '../../testing.js';
+import { openTestIncident, TEST_CONFIG, testWebApp } from '../../testing.js';
 
 const MIN = 60_000;
 /** The secret `testWebApp` signs with. */
@@ -34,25 +34,7 @@ describe('/integrations/twilio/voice, the key pressed on a page call', () => {
     await t.cleanup();
   });
 
-  async function openIncident(group = 'component:api'): Promise<string> {
-    const now = t.clock.now();
-    const { id } = await t.ctx.incidents.openOrJoin(
-      {
-        group,
-        title: 'Public API: outage',
-        impact: 'major',
-        severity: 'critical',
-        component: 'api',
-        escalation: 'default',
-        startedAt: now - MIN,
-        openedMessage: 'API is failing.',
-        joinedMessage: '',
-      },
-      now,
-      10 * MIN,
-    );
-    return id;
-  }
+  const openIncident = (group?: string): Promise<string> => openTestIncident(t.ctx, { group });
 
   const token = (incidentId: string, ttlMs = 60 * MIN) =>
     createAckToken(SECRET, { incidentId, episode: 1, by: 'Ana', ttlMs, now: t.clock.now() });
