@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import {
   type ApiToken,
   checkInputSchema,
@@ -236,4 +237,33 @@ export async function openTestIncident(
     600_000,
   );
   return id;
+}
+
+/** A console form as a browser posts it: urlencoded fields. */
+export function consoleForm(fields: Record<string, string>): {
+  payload: string;
+  headers: { 'content-type': string };
+} {
+  return {
+    payload: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
+
+/** Signs in to the console with a token through its form: the session cookie and the page's CSRF token. */
+export async function consoleSignIn(app: FastifyInstance, secret: string): Promise<{ cookie: string; csrf: string }> {
+  const response = await app.inject({ method: 'POST', url: '/console/sign-in', ...consoleForm({ token: secret }) });
+  assert.equal(response.statusCode, 303, response.body);
+  const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
+  const page = await app.inject({ method: 'GET', url: '/console', headers: { cookie } });
+  assert.equal(page.statusCode, 200, page.body);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  assert.notEqual(csrf, '', 'the console page carries a CSRF token');
+  return { cookie, csrf };
+}
+
+/** Posts a console form as a browser does: urlencoded fields and the session cookie. */
+export function postConsoleForm(app: FastifyInstance, cookie: string, url: string, fields: Record<string, string>) {
+  const form = consoleForm(fields);
+  return app.inject({ method: 'POST', url, payload: form.payload, headers: { ...form.headers, cookie } });
 }

@@ -1,21 +1,10 @@
 import { sampleResult } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedOwned, testWebApp } from '../testing.js';
+import { consoleForm, consoleSignIn, seedOwned, testWebApp } from '../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-/** Signs in with a token through the form: the session cookie and the page's CSRF token. */
-async function signIn(t: App, secret: string): Promise<{ cookie: string; csrf: string }> {
-  const payload = new URLSearchParams({ token: secret }).toString();
-  const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', payload, headers: FORM });
-  expect(response.statusCode, response.body).toBe(303);
-  const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
-  const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  return { cookie, csrf };
-}
+const FORM = consoleForm({}).headers;
 
 /** Results of the check from alpha (every phase) and beta (failing), one a minute over the last five minutes. */
 async function recordResults(t: App, checkId: string): Promise<void> {
@@ -73,7 +62,7 @@ describe('the console check page', () => {
       }),
     });
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie } = await signIn(t, token);
+    const { cookie } = await consoleSignIn(t.app, token);
     const page = await t.app.inject({ method: 'GET', url: `/console/checks/${seeded.checkId}`, headers: { cookie } });
     expect(page.statusCode, page.body).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
@@ -108,7 +97,7 @@ describe('the console check page', () => {
   it("answers another tenant's check, and a missing one, with the same 404", async () => {
     const other = await seedOwned(t.ctx, 'team-b');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     for (const url of [`/console/checks/${other.checkId}`, `/console/checks/${other.checkId}/latency`]) {
       const response = await t.app.inject({ method: 'GET', url, headers: { cookie } });
       expect(response.statusCode).toBe(404);
@@ -130,7 +119,7 @@ describe('the console check page', () => {
   it('shows a read-scoped session no buttons and refuses its actions with 403', async () => {
     const seeded = await seedOwned(t.ctx, 'team-a');
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const page = await t.app.inject({ method: 'GET', url: `/console/checks/${seeded.checkId}`, headers: { cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.body).not.toContain(`/console/checks/${seeded.checkId}/pause`);
@@ -147,7 +136,7 @@ describe('the console check page', () => {
   it('refuses an action without the CSRF token, then pauses, resumes and deletes with it', async () => {
     const seeded = await seedOwned(t.ctx, 'team-a');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const url = (action: string) => `/console/checks/${seeded.checkId}/${action}`;
     const post = (action: string, fields: Record<string, string>) =>
       t.app.inject({
@@ -180,7 +169,7 @@ describe('the console check page', () => {
     const seeded = await seedOwned(t.ctx, 'team-a');
     await recordResults(t, seeded.checkId);
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    let { cookie } = await signIn(t, token);
+    let { cookie } = await consoleSignIn(t.app, token);
     const latency = (query: string) =>
       t.app.inject({ method: 'GET', url: `/console/checks/${seeded.checkId}/latency${query}`, headers: { cookie } });
     const response = await latency('?range=1h');
@@ -206,7 +195,7 @@ describe('the console check page', () => {
 
     t.clock.advance(2 * 3_600_000);
     // Past the session's idle expiry too: a new session.
-    ({ cookie } = await signIn(t, token));
+    ({ cookie } = await consoleSignIn(t.app, token));
     expect((await latency('?range=1h')).json().vantages).toEqual([]);
     expect((await latency('?range=24h')).json().vantages).toHaveLength(2);
     expect((await latency('')).json().range).toBe('1h');

@@ -5,6 +5,7 @@ import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastif
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOTYPE_NAMES, stackLeak } from '../api/fuzz-signs.js';
 import {
+  consoleSignIn,
   dumpPrefix,
   type OwnedFixtures,
   type PrefixDump,
@@ -179,23 +180,6 @@ async function ssoSession(t: App): Promise<{ cookie: string; csrf: string }> {
   return { cookie: `${SESSION_COOKIE}=${id}`, csrf: session.csrf };
 }
 
-/** Signs in through the form: the session cookie and the page's CSRF token. */
-async function consoleSignIn(t: App, secret: string): Promise<{ cookie: string; csrf: string }> {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/console/sign-in',
-    payload: new URLSearchParams({ token: secret }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  expect(response.statusCode, response.body).toBe(303);
-  const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
-  const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
-  expect(page.statusCode, page.body).toBe(200);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  expect(csrf).not.toBe('');
-  return { cookie, csrf };
-}
-
 // ---- the fuzz: api/fuzz.test.ts's hostile inputs over the console, with a live session and its CSRF token ----
 
 const SPECIAL_KEYS = [
@@ -311,7 +295,7 @@ describe('console authorization matrix', () => {
     await seedOwned(t.ctx, 'team-b');
     const signIn = async (caller: keyof typeof SCOPE) => {
       const { token, auth } = await t.token({ ...SCOPE[caller], name: caller });
-      return { ...(await consoleSignIn(t, token)), auth };
+      return { ...(await consoleSignIn(t.app, token)), auth };
     };
     sessions = {
       read: await signIn('read'),

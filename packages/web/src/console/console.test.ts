@@ -1,25 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keysUnder, seedOwned, testWebApp } from '../testing.js';
+import { consoleForm, consoleSignIn, keysUnder, seedOwned, testWebApp } from '../testing.js';
 import { DEFAULT_SESSION_POLICY } from './session-store.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
-
-const form = (fields: Record<string, string>) => ({
-  payload: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-});
-
-/** Signs in with a token through the form: the session cookie and the page's CSRF token. */
-async function signIn(t: App, secret: string): Promise<{ cookie: string; csrf: string }> {
-  const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token: secret }) });
-  expect(response.statusCode, response.body).toBe(303);
-  const setCookie = String(response.headers['set-cookie']);
-  const cookie = setCookie.split(';')[0] ?? '';
-  const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
-  expect(page.statusCode, page.body).toBe(200);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  return { cookie, csrf };
-}
 
 describe('the console', () => {
   let t: App;
@@ -48,18 +31,18 @@ describe('the console', () => {
   });
 
   it('refuses an unknown token with 401 and no cookie, and an empty one naming the field', async () => {
-    const bad = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token: 'vgl_nope' }) });
+    const bad = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...consoleForm({ token: 'vgl_nope' }) });
     expect(bad.statusCode).toBe(401);
     expect(bad.headers['set-cookie']).toBeUndefined();
     expect(bad.body).toContain('token: unknown or revoked');
-    const empty = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({}) });
+    const empty = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...consoleForm({}) });
     expect(empty.statusCode).toBe(401);
     expect(empty.body).toContain('token: paste an API token');
   });
 
   it('refuses a sign-in posted from another site, even with a good token', async () => {
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { payload, headers } = form({ token });
+    const { payload, headers } = consoleForm({ token });
     const response = await t.app.inject({
       method: 'POST',
       url: '/console/sign-in',
@@ -99,7 +82,7 @@ describe('the console', () => {
 
   it('turns a token into a Redis session (HttpOnly, Secure, SameSite=Strict) that keeps no secret', async () => {
     const { token, record } = await t.token({ owner: 'team-a', scope: 'write' });
-    const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token }) });
+    const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...consoleForm({ token }) });
     expect(response.statusCode).toBe(303);
     const cookie = String(response.headers['set-cookie']);
     expect(cookie).toMatch(/^__Host-vigil-console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
@@ -123,7 +106,7 @@ describe('the console', () => {
     await seedOwned(t.ctx, 'team-a');
     await seedOwned(t.ctx, 'team-b');
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    const { cookie } = await signIn(t, token);
+    const { cookie } = await consoleSignIn(t.app, token);
     const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
     expect(page.body).toContain('id="check-team-a-web"');
     expect(page.body).not.toContain('team-b-web');
@@ -149,14 +132,14 @@ describe('the console', () => {
   it('marks paused checks and checks under maintenance in every cell, and the vantages with no heartbeat silent', async () => {
     const { checkId } = await seedOwned(t.ctx, 'team-a');
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    const { cookie } = await signIn(t, token);
+    const { cookie } = await consoleSignIn(t.app, token);
     const grid = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie } });
     expect(grid.body).toContain('0 ok · 0 impaired · 3 silent');
     const row = (body: string) => new RegExp(`id="check-${checkId}"[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
     expect(row(grid.body)).toContain('state-unknown');
     // seedOwned's maintenance starts in an hour (past the idle expiry: a new session).
     t.clock.advance(3_600_000 + 1_000);
-    const later = await signIn(t, token);
+    const later = await consoleSignIn(t.app, token);
     const during = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie: later.cookie } });
     expect(row(during.body).match(/>maintenance</g)).toHaveLength(3);
     const check = await t.ctx.checks.get(checkId);
@@ -172,22 +155,27 @@ describe('the console', () => {
   it('acknowledges through the API rules with a CSRF token, and refuses a POST without one with 403', async () => {
     const { incidentId } = await seedOwned(t.ctx, 'team-a');
     const { token, record } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const url = `/console/incidents/${incidentId}/ack`;
-    const missing = await t.app.inject({ method: 'POST', url, ...form({}), headers: { ...form({}).headers, cookie } });
+    const missing = await t.app.inject({
+      method: 'POST',
+      url,
+      ...consoleForm({}),
+      headers: { ...consoleForm({}).headers, cookie },
+    });
     expect(missing.statusCode).toBe(403);
     const wrong = await t.app.inject({
       method: 'POST',
       url,
-      ...form({ _csrf: 'x'.repeat(32) }),
-      headers: { ...form({}).headers, cookie },
+      ...consoleForm({ _csrf: 'x'.repeat(32) }),
+      headers: { ...consoleForm({}).headers, cookie },
     });
     expect(wrong.statusCode).toBe(403);
     const foreign = await t.app.inject({
       method: 'POST',
       url,
-      ...form({ _csrf: csrf }),
-      headers: { ...form({}).headers, cookie, origin: 'https://evil.example' },
+      ...consoleForm({ _csrf: csrf }),
+      headers: { ...consoleForm({}).headers, cookie, origin: 'https://evil.example' },
     });
     expect(foreign.statusCode).toBe(403);
     expect((await t.ctx.incidents.get(incidentId))?.acknowledgedAt).toBeUndefined();
@@ -197,8 +185,8 @@ describe('the console', () => {
     const resolved = await t.app.inject({
       method: 'POST',
       url: `/console/incidents/${incidentId}/resolve`,
-      ...form({ _csrf: csrf }),
-      headers: { ...form({}).headers, cookie },
+      ...consoleForm({ _csrf: csrf }),
+      headers: { ...consoleForm({}).headers, cookie },
     });
     expect(resolved.statusCode).toBe(303);
     expect((await t.ctx.incidents.get(incidentId))?.status).toBe('resolved');
@@ -207,7 +195,7 @@ describe('the console', () => {
   it('gives a read-scoped session no action buttons and 403 from every action', async () => {
     const { incidentId } = await seedOwned(t.ctx, 'team-a');
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const page = await t.app.inject({ method: 'GET', url: `/console/incidents/${incidentId}`, headers: { cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.body).not.toMatch(/Acknowledge<|Resolve</);
@@ -226,7 +214,7 @@ describe('the console', () => {
   it("answers another tenant's incident with the API's 404, page and action alike", async () => {
     const theirs = await seedOwned(t.ctx, 'team-b');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const mine = await seedOwned(t.ctx, 'team-a');
     const list = await t.app.inject({ method: 'GET', url: '/console/incidents', headers: { cookie } });
     expect(list.body).toContain(`href="/console/incidents/${mine.incidentId}"`);
@@ -248,12 +236,12 @@ describe('the console', () => {
 
   it('ends a session after the idle expiry, and after the absolute one however busy', async () => {
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    const idle = await signIn(t, token);
+    const idle = await consoleSignIn(t.app, token);
     t.clock.advance(DEFAULT_SESSION_POLICY.idleMs + 1);
     const late = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie: idle.cookie } });
     expect(late.statusCode).toBe(303);
 
-    const busy = await signIn(t, token);
+    const busy = await consoleSignIn(t.app, token);
     const step = DEFAULT_SESSION_POLICY.idleMs / 2;
     for (let used = step; used < DEFAULT_SESSION_POLICY.absoluteMs; used += step) {
       t.clock.advance(step);
@@ -272,9 +260,9 @@ describe('the console', () => {
 
   it('signs out one session, or every session of the token, and a revoked token ends its sessions', async () => {
     const { token, record } = await t.token({ owner: 'team-a', scope: 'read' });
-    const a = await signIn(t, token);
-    const b = await signIn(t, token);
-    const c = await signIn(t, token);
+    const a = await consoleSignIn(t.app, token);
+    const b = await consoleSignIn(t.app, token);
+    const c = await consoleSignIn(t.app, token);
     const out = await t.app.inject({
       method: 'POST',
       url: '/console/sign-out',
@@ -299,7 +287,7 @@ describe('the console', () => {
         (await t.app.inject({ method: 'GET', url: '/console', headers: { cookie: session.cookie } })).statusCode,
       ).toBe(303);
     }
-    const d = await signIn(t, token);
+    const d = await consoleSignIn(t.app, token);
     await t.ctx.tokens.revoke(record.id);
     expect((await t.app.inject({ method: 'GET', url: '/console', headers: { cookie: d.cookie } })).statusCode).toBe(
       303,

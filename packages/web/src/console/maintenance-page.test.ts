@@ -1,31 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedOwned, testWebApp } from '../testing.js';
+import { consoleSignIn, postConsoleForm, seedOwned, testWebApp } from '../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Signs in with a token through the form: the session cookie and the page's CSRF token. */
-async function signIn(t: App, secret: string): Promise<{ cookie: string; csrf: string }> {
-  const payload = new URLSearchParams({ token: secret }).toString();
-  const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', payload, headers: FORM });
-  expect(response.statusCode, response.body).toBe(303);
-  const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
-  const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  return { cookie, csrf };
-}
-
-function post(t: App, cookie: string, url: string, fields: Record<string, string>) {
-  return t.app.inject({
-    method: 'POST',
-    url,
-    payload: new URLSearchParams(fields).toString(),
-    headers: { ...FORM, cookie },
-  });
-}
 
 describe('the console maintenances page', () => {
   let t: App;
@@ -40,7 +19,7 @@ describe('the console maintenances page', () => {
     const mine = await seedOwned(t.ctx, 'team-a');
     const theirs = await seedOwned(t.ctx, 'team-b');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const list = await t.app.inject({ method: 'GET', url: '/console/maintenances', headers: { cookie } });
     expect(list.statusCode).toBe(200);
     expect(list.body).toContain(`id="maintenance-${mine.maintenanceId}"`);
@@ -48,7 +27,7 @@ describe('the console maintenances page', () => {
     expect(list.body).not.toContain(theirs.maintenanceId);
 
     const now = t.clock.now();
-    const created = await post(t, cookie, '/console/maintenances', {
+    const created = await postConsoleForm(t.app, cookie, '/console/maintenances', {
       _csrf: csrf,
       id: 'web-deploy',
       title: 'Web deploy',
@@ -77,11 +56,14 @@ describe('the console maintenances page', () => {
     const values = Object.fromEntries(
       [...fields.matchAll(/name="([a-z_]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
     );
-    const saved = await post(t, cookie, '/console/maintenances/web-deploy', { ...values, title: 'Web deploy (v2)' });
+    const saved = await postConsoleForm(t.app, cookie, '/console/maintenances/web-deploy', {
+      ...values,
+      title: 'Web deploy (v2)',
+    });
     expect(saved.statusCode, saved.body).toBe(303);
     expect((await t.ctx.maintenances.get('web-deploy'))?.title).toBe('Web deploy (v2)');
 
-    const cancelled = await post(t, cookie, '/console/maintenances/web-deploy/cancel', { _csrf: csrf });
+    const cancelled = await postConsoleForm(t.app, cookie, '/console/maintenances/web-deploy/cancel', { _csrf: csrf });
     expect(cancelled.statusCode).toBe(303);
     expect(await t.ctx.maintenances.get('web-deploy')).toBeUndefined();
   });
@@ -89,21 +71,21 @@ describe('the console maintenances page', () => {
   it('re-renders the form with the error naming the field, keeping what was typed', async () => {
     const mine = await seedOwned(t.ctx, 'team-a');
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const now = t.clock.now();
     const good = { _csrf: csrf, id: 'late', title: 'Typed title', checks: mine.checkId, start: iso(now + HOUR) };
-    const backwards = await post(t, cookie, '/console/maintenances', { ...good, end: iso(now) });
+    const backwards = await postConsoleForm(t.app, cookie, '/console/maintenances', { ...good, end: iso(now) });
     expect(backwards.statusCode).toBe(400);
     expect(backwards.body).toMatch(/id="maintenance-error">end: expected end after start/);
     expect(backwards.body).toContain('value="Typed title"');
-    const unknown = await post(t, cookie, '/console/maintenances', {
+    const unknown = await postConsoleForm(t.app, cookie, '/console/maintenances', {
       ...good,
       checks: 'nope',
       end: iso(now + 2 * HOUR),
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.body).toContain('checks[0]: expected the id of a check you can see');
-    const component = await post(t, cookie, '/console/maintenances', {
+    const component = await postConsoleForm(t.app, cookie, '/console/maintenances', {
       ...good,
       checks: '',
       components: 'api',
@@ -111,10 +93,14 @@ describe('the console maintenances page', () => {
     });
     expect(component.statusCode).toBe(403);
     expect(component.body).toContain('components: only an admin token');
-    const noStart = await post(t, cookie, '/console/maintenances', { ...good, start: '', end: iso(now) });
+    const noStart = await postConsoleForm(t.app, cookie, '/console/maintenances', {
+      ...good,
+      start: '',
+      end: iso(now),
+    });
     expect(noStart.statusCode).toBe(400);
     expect(noStart.body).toMatch(/id="maintenance-error">start: /);
-    const edit = await post(t, cookie, `/console/maintenances/${mine.maintenanceId}`, {
+    const edit = await postConsoleForm(t.app, cookie, `/console/maintenances/${mine.maintenanceId}`, {
       _csrf: csrf,
       title: '',
       checks: mine.checkId,
@@ -130,8 +116,8 @@ describe('the console maintenances page', () => {
   it('refuses without a CSRF token, to a read scope, and answers another tenant’s maintenance with 404', async () => {
     const mine = await seedOwned(t.ctx, 'team-a');
     const theirs = await seedOwned(t.ctx, 'team-b');
-    const writer = await signIn(t, (await t.token({ owner: 'team-a', scope: 'write' })).token);
-    const reader = await signIn(t, (await t.token({ owner: 'team-a', scope: 'read' })).token);
+    const writer = await consoleSignIn(t.app, (await t.token({ owner: 'team-a', scope: 'write' })).token);
+    const reader = await consoleSignIn(t.app, (await t.token({ owner: 'team-a', scope: 'read' })).token);
     const readPage = await t.app.inject({
       method: 'GET',
       url: '/console/maintenances',
@@ -146,8 +132,8 @@ describe('the console maintenances page', () => {
       `/console/maintenances/${mine.maintenanceId}`,
       `/console/maintenances/${mine.maintenanceId}/cancel`,
     ]) {
-      expect((await post(t, writer.cookie, url, { ...fields, id: 'x' })).statusCode, url).toBe(403);
-      const read = await post(t, reader.cookie, url, { ...fields, id: 'x', _csrf: reader.csrf });
+      expect((await postConsoleForm(t.app, writer.cookie, url, { ...fields, id: 'x' })).statusCode, url).toBe(403);
+      const read = await postConsoleForm(t.app, reader.cookie, url, { ...fields, id: 'x', _csrf: reader.csrf });
       expect(read.statusCode, url).toBe(403);
       expect(read.body).toContain('write scope');
     }
@@ -155,7 +141,10 @@ describe('the console maintenances page', () => {
       `/console/maintenances/${theirs.maintenanceId}`,
       `/console/maintenances/${theirs.maintenanceId}/cancel`,
     ]) {
-      expect((await post(t, writer.cookie, url, { ...fields, _csrf: writer.csrf })).statusCode, url).toBe(404);
+      expect(
+        (await postConsoleForm(t.app, writer.cookie, url, { ...fields, _csrf: writer.csrf })).statusCode,
+        url,
+      ).toBe(404);
     }
     const foreignEdit = await t.app.inject({
       method: 'GET',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_CONFIG, testWebApp } from '../testing.js';
+import { consoleForm, TEST_CONFIG, testWebApp } from '../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
@@ -35,11 +35,6 @@ const ONCALL_CONFIG = {
   ],
 };
 
-const form = (fields: Record<string, string>) => ({
-  payload: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-});
-
 describe('the console on-call page', () => {
   let t: App;
   beforeEach(async () => {
@@ -51,7 +46,7 @@ describe('the console on-call page', () => {
 
   it('shows a read session who is on call now and next, the overrides and the policies, and no channel secret', async () => {
     const { token } = await t.token({ owner: 'team-a', scope: 'read' });
-    const signIn = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token }) });
+    const signIn = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...consoleForm({ token }) });
     const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? '';
     const page = await t.app.inject({ method: 'GET', url: '/console/oncall', headers: { cookie } });
     expect(page.statusCode, page.body).toBe(200);

@@ -1,22 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testWebApp } from '../testing.js';
+import { consoleForm, consoleSignIn, testWebApp } from '../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
-
-const form = (fields: Record<string, string>) => ({
-  payload: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-});
-
-/** Signs in with a token through the form: the session cookie and the page's CSRF token. */
-async function signIn(t: App, secret: string): Promise<{ cookie: string; csrf: string }> {
-  const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', ...form({ token: secret }) });
-  expect(response.statusCode, response.body).toBe(303);
-  const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
-  const page = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  return { cookie, csrf };
-}
 
 describe('the console tokens page', () => {
   let t: App;
@@ -30,7 +15,7 @@ describe('the console tokens page', () => {
   it('refuses a write session with 403 on every tokens route, and shows it no Tokens link', async () => {
     const { token } = await t.token({ owner: 'team-a', scope: 'write' });
     const { record: other } = await t.token({ owner: 'team-b', scope: 'read' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const home = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
     expect(home.body).not.toContain('/console/tokens');
     const list = await t.app.inject({ method: 'GET', url: '/console/tokens', headers: { cookie } });
@@ -39,15 +24,15 @@ describe('the console tokens page', () => {
     const create = await t.app.inject({
       method: 'POST',
       url: '/console/tokens',
-      ...form({ _csrf: csrf, owner: 'team-a', scope: 'admin' }),
-      headers: { ...form({}).headers, cookie },
+      ...consoleForm({ _csrf: csrf, owner: 'team-a', scope: 'admin' }),
+      headers: { ...consoleForm({}).headers, cookie },
     });
     expect(create.statusCode).toBe(403);
     const revoke = await t.app.inject({
       method: 'POST',
       url: `/console/tokens/${other.id}/revoke`,
-      ...form({ _csrf: csrf }),
-      headers: { ...form({}).headers, cookie },
+      ...consoleForm({ _csrf: csrf }),
+      headers: { ...consoleForm({}).headers, cookie },
     });
     expect(revoke.statusCode).toBe(403);
     expect((await t.ctx.tokens.list()).map((record) => record.owner).sort()).toEqual(['team-a', 'team-b']);
@@ -55,7 +40,7 @@ describe('the console tokens page', () => {
 
   it('creates a token for an admin, showing its secret once (no-store), never in the list', async () => {
     const { token } = await t.token({ owner: 'ops', scope: 'admin' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const home = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
     expect(home.body).toContain('href="/console/tokens"');
     const created = await t.app.inject({
@@ -93,7 +78,7 @@ describe('the console tokens page', () => {
 
   it('re-renders the form naming the field of bad input, and creates nothing', async () => {
     const { token } = await t.token({ owner: 'ops', scope: 'admin' });
-    const { cookie, csrf } = await signIn(t, token);
+    const { cookie, csrf } = await consoleSignIn(t.app, token);
     const post = (fields: Record<string, string>) =>
       t.app.inject({
         method: 'POST',
@@ -117,8 +102,8 @@ describe('the console tokens page', () => {
   it('revokes a token and ends its console sessions', async () => {
     const { token: admin } = await t.token({ owner: 'ops', scope: 'admin' });
     const { token: victim, record } = await t.token({ owner: 'team-a', scope: 'write' });
-    const victimSession = await signIn(t, victim);
-    const { cookie, csrf } = await signIn(t, admin);
+    const victimSession = await consoleSignIn(t.app, victim);
+    const { cookie, csrf } = await consoleSignIn(t.app, admin);
     const revoked = await t.app.inject({
       method: 'POST',
       url: `/console/tokens/${record.id}/revoke`,
@@ -139,7 +124,7 @@ describe('the console tokens page', () => {
   it('refuses a create or revoke without the CSRF token with 403, changing nothing', async () => {
     const { token } = await t.token({ owner: 'ops', scope: 'admin' });
     const { record } = await t.token({ owner: 'team-a', scope: 'read' });
-    const { cookie } = await signIn(t, token);
+    const { cookie } = await consoleSignIn(t.app, token);
     const headers = { 'content-type': 'application/x-www-form-urlencoded', cookie };
     const create = await t.app.inject({
       method: 'POST',
