@@ -11,7 +11,7 @@ import {
   validateConfig,
 } from '@vigil/core';
 import { testContext } from '@vigil/core/testing';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from './app.js';
 import type { WebContext } from './context.js';
 import { createWebContext } from './web-server.js';
@@ -263,7 +263,12 @@ export async function consoleSignIn(app: FastifyInstance, secret: string): Promi
 }
 
 /** Posts a console form as a browser does: urlencoded fields and the session cookie. */
-export function postConsoleForm(app: FastifyInstance, cookie: string, url: string, fields: Record<string, string>) {
+export function postConsoleForm(
+  app: FastifyInstance,
+  cookie: string,
+  url: string,
+  fields: Record<string, string>,
+): Promise<LightMyRequestResponse> {
   const form = consoleForm(fields);
   return app.inject({ method: 'POST', url, payload: form.payload, headers: { ...form.headers, cookie } });
 }

@@ -1,14 +1,11 @@
-import { slugSchema, validationError } from '@vigil/core';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { slugSchema } from '@vigil/core';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { hasScope, requireScope } from '../api/auth.js';
 import { deleteCheck, setCheckPaused } from '../api/routes/checks.js';
-import type { WebContext } from '../context.js';
-import type { SafeHtml } from '../status/page/escape.js';
-import type { ConsoleAssets } from './assets.js';
 import { CHART_RANGES, readCheckPage, readLatencyChart } from './check-page.js';
 import { requireAction, requirePage, type Signed } from './console-session.js';
-import type { SessionStore } from './session-store.js';
+import { type ConsolePageDeps, parseInput } from './page-deps.js';
 import { checkBody } from './view/check.js';
 import { CONSOLE_HEADERS } from './view/layout.js';
 
@@ -17,31 +14,13 @@ const chartQuery = z.strictObject({
   range: z.enum(Object.keys(CHART_RANGES) as [keyof typeof CHART_RANGES]).default('1h'),
 });
 
-function parse<T extends z.ZodType>(schema: T, raw: unknown): z.output<T> {
-  const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) throw validationError(parsed.error, raw);
-  return parsed.data;
-}
-
-export interface CheckPageDeps {
-  ctx: WebContext;
-  sessions: SessionStore;
-  assets: ConsoleAssets;
-  /** The console's page sender (layout, headers, who is signed in). */
-  send: (
-    reply: FastifyReply,
-    assets: ConsoleAssets,
-    content: { title: string; body: SafeHtml; signed: Signed },
-  ) => FastifyReply;
-}
-
 /** `/console/checks/:id`: the check page, its latency JSON, and pause / resume / delete through the API's rules. */
-export function registerCheckPage(app: FastifyInstance, deps: CheckPageDeps): void {
+export function registerCheckPage(app: FastifyInstance, deps: ConsolePageDeps): void {
   const { ctx, sessions, assets, send } = deps;
   app.get('/console/checks/:id', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const { id } = parse(checkParams, request.params);
+    const { id } = parseInput(checkParams, request.params);
     const page = await readCheckPage(ctx, signed.token, id);
     const body = checkBody({
       page,
@@ -55,8 +34,8 @@ export function registerCheckPage(app: FastifyInstance, deps: CheckPageDeps): vo
   app.get('/console/checks/:id/latency', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const { id } = parse(checkParams, request.params);
-    const { range } = parse(chartQuery, request.query);
+    const { id } = parseInput(checkParams, request.params);
+    const { range } = parseInput(chartQuery, request.query);
     const chart = await readLatencyChart(ctx, signed.token, id, range);
     return reply.headers(CONSOLE_HEADERS).type('application/json; charset=utf-8').send(chart);
   });
@@ -69,7 +48,7 @@ export function registerCheckPage(app: FastifyInstance, deps: CheckPageDeps): vo
   for (const [name, act] of Object.entries(actions)) {
     app.post(`/console/checks/:id/${name}`, async (request, reply) => {
       const signed = await requireAction(ctx, sessions, request, reply);
-      const { id } = parse(checkParams, request.params);
+      const { id } = parseInput(checkParams, request.params);
       // The API's rules: a write scope, then a check the identity may see and change.
       requireScope(signed.token, 'write');
       await act(signed, id);

@@ -1,5 +1,5 @@
 import { isVigilError, validationError } from '@vigil/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { httpStatusOf } from '../api/api-error.js';
 import { hasScope, requireScope } from '../api/auth.js';
@@ -15,54 +15,20 @@ import {
   updateBody,
   writePostmortem,
 } from '../api/routes/incidents.js';
-import type { WebContext } from '../context.js';
 import { renderMarkdown } from '../status/markdown.js';
-import type { SafeHtml } from '../status/page/escape.js';
-import type { ConsoleAssets } from './assets.js';
 import { requireAction, requirePage, type Signed } from './console-session.js';
-import type { SessionStore } from './session-store.js';
+import { type ConsolePageDeps, formFields, parseInput } from './page-deps.js';
 import { type IncidentForm, incidentBody, incidentListBody } from './view/incidents.js';
 
 const incidentParams = z.strictObject({
   id: z.string().regex(/^[0-9]{1,12}$/, { error: 'expected an incident number' }),
 });
 
-function parseIncidentId(params: unknown): string {
-  const parsed = incidentParams.safeParse(params);
-  if (!parsed.success) throw validationError(parsed.error, params);
-  return parsed.data.id;
-}
-
-/** A form's fields as the API's body schema takes them: no CSRF token, an empty optional message left out. */
-function formFields(request: FastifyRequest): Record<string, string> {
-  const { _csrf, ...fields } = (request.body ?? {}) as Record<string, string>;
-  return fields;
-}
-
-function parseForm<T extends z.ZodType>(schema: T, fields: Record<string, string>): z.output<T> {
-  const parsed = schema.safeParse(fields);
-  if (!parsed.success) throw validationError(parsed.error, fields);
-  return parsed.data;
-}
-
-export interface IncidentPageDeps {
-  ctx: WebContext;
-  sessions: SessionStore;
-  assets: ConsoleAssets;
-  /** The console's page sender (layout, headers, who is signed in), with the status to answer. */
-  send: (
-    reply: FastifyReply,
-    assets: ConsoleAssets,
-    content: { title: string; body: SafeHtml; signed: Signed },
-    status?: number,
-  ) => FastifyReply;
-}
-
 /** The page's forms: each parses with the API's body schema, then calls the API's use case `via console`. */
 type FormAction = (signed: Signed, id: string, fields: Record<string, string>) => Promise<unknown>;
 
 /** `/console/incidents`: the open list, one incident's page, and its actions through the API's use cases. */
-export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps): void {
+export function registerIncidents(app: FastifyInstance, deps: ConsolePageDeps): void {
   const { ctx, sessions, assets, send } = deps;
 
   const page = async (
@@ -95,7 +61,7 @@ export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps):
   app.get('/console/incidents/:id', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    return page(reply, signed, { id: parseIncidentId(request.params) });
+    return page(reply, signed, { id: parseInput(incidentParams, request.params).id });
   });
 
   const buttons = {
@@ -105,7 +71,7 @@ export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps):
   for (const [name, act] of Object.entries(buttons)) {
     app.post(`/console/incidents/:id/${name}`, async (request, reply) => {
       const signed = await requireAction(ctx, sessions, request, reply);
-      const id = parseIncidentId(request.params);
+      const id = parseInput(incidentParams, request.params).id;
       // The API's rules: a write scope, then the incident must be one the identity may see.
       requireScope(signed.token, 'write');
       await act(signed, id);
@@ -117,12 +83,12 @@ export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps):
     updates: {
       form: 'update',
       act: (signed, id, fields) =>
-        postIncidentUpdate(ctx, signed.token, id, { ...parseForm(updateBody, fields), via: 'console' }),
+        postIncidentUpdate(ctx, signed.token, id, { ...parseInput(updateBody, fields), via: 'console' }),
     },
     status: {
       form: 'status',
       act: (signed, id, { message, ...fields }) => {
-        const body = parseForm(statusBody, { ...fields, ...(message?.trim() && { message }) });
+        const body = parseInput(statusBody, { ...fields, ...(message?.trim() && { message }) });
         return changeIncidentStatus(ctx, signed.token, id, { ...body, via: 'console' });
       },
     },
@@ -130,7 +96,7 @@ export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps):
       form: 'postmortem',
       act: (signed, id, fields) =>
         writePostmortem(ctx, signed.token, id, {
-          markdown: parseForm(postmortemBody, fields).markdown,
+          markdown: parseInput(postmortemBody, fields).markdown,
           via: 'console',
         }),
     },
@@ -138,7 +104,7 @@ export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps):
   for (const [path, { form, act }] of Object.entries(forms)) {
     app.post(`/console/incidents/:id/${path}`, async (request, reply) => {
       const signed = await requireAction(ctx, sessions, request, reply);
-      const id = parseIncidentId(request.params);
+      const id = parseInput(incidentParams, request.params).id;
       requireScope(signed.token, 'write');
       const values = formFields(request);
       try {
@@ -156,7 +122,7 @@ export function registerIncidents(app: FastifyInstance, deps: IncidentPageDeps):
   // A preview changes nothing; it still takes the CSRF token and the write scope, as the form it belongs to.
   app.post('/console/incidents/:id/postmortem/preview', async (request, reply) => {
     const signed = await requireAction(ctx, sessions, request, reply);
-    const id = parseIncidentId(request.params);
+    const id = parseInput(incidentParams, request.params).id;
     requireScope(signed.token, 'write');
     const values = formFields(request);
     const parsed = postmortemBody.safeParse(values);

@@ -1,5 +1,5 @@
 import { isVigilError, maintenanceSchema, maintenanceToInput, slugSchema, validationError } from '@vigil/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { httpStatusOf } from '../api/api-error.js';
 import { hasScope, requireScope } from '../api/auth.js';
@@ -11,21 +11,10 @@ import {
   storedMaintenance,
 } from '../api/routes/maintenances.js';
 import { requireAction, requirePage, type Signed } from './console-session.js';
-import type { IncidentPageDeps } from './incident-routes.js';
+import { type ConsolePageDeps, formFields, parseInput } from './page-deps.js';
 import { type MaintenanceForm, maintenanceFormBody, maintenancesBody } from './view/maintenances.js';
 
 const maintenanceParams = z.strictObject({ id: slugSchema });
-
-function parseMaintenanceId(params: unknown): string {
-  const parsed = maintenanceParams.safeParse(params);
-  if (!parsed.success) throw validationError(parsed.error, params);
-  return parsed.data.id;
-}
-
-function formFields(request: FastifyRequest): Record<string, string> {
-  const { _csrf, ...fields } = (request.body ?? {}) as Record<string, string>;
-  return fields;
-}
 
 /** The form as the API's maintenance body: lists split on commas, empty optional fields left out. */
 function maintenanceInput(fields: Record<string, string>): Record<string, unknown> {
@@ -67,7 +56,7 @@ function formValues(input: ReturnType<typeof maintenanceToInput>): Record<string
 }
 
 /** `/console/maintenances`: list, schedule, edit and cancel through the API's maintenance use cases. */
-export function registerMaintenances(app: FastifyInstance, deps: IncidentPageDeps): void {
+export function registerMaintenances(app: FastifyInstance, deps: ConsolePageDeps): void {
   const { ctx, sessions, assets, send } = deps;
 
   const listPage = async (reply: FastifyReply, signed: Signed, form?: MaintenanceForm, status = 200) => {
@@ -97,7 +86,7 @@ export function registerMaintenances(app: FastifyInstance, deps: IncidentPageDep
   app.get('/console/maintenances/:id', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const id = parseMaintenanceId(request.params);
+    const id = parseInput(maintenanceParams, request.params).id;
     requireScope(signed.token, 'write');
     const stored = await storedMaintenance(ctx, signed.token, id);
     return editPage(reply, signed, { editing: id, values: formValues(maintenanceToInput(stored)) });
@@ -121,7 +110,7 @@ export function registerMaintenances(app: FastifyInstance, deps: IncidentPageDep
 
   app.post('/console/maintenances/:id', async (request, reply) => {
     const signed = await requireAction(ctx, sessions, request, reply);
-    const id = parseMaintenanceId(request.params);
+    const id = parseInput(maintenanceParams, request.params).id;
     requireScope(signed.token, 'write');
     // An edit changes a maintenance the identity may change; it never creates one (the API's PUT may).
     await storedMaintenance(ctx, signed.token, id);
@@ -138,7 +127,7 @@ export function registerMaintenances(app: FastifyInstance, deps: IncidentPageDep
 
   app.post('/console/maintenances/:id/cancel', async (request, reply) => {
     const signed = await requireAction(ctx, sessions, request, reply);
-    const id = parseMaintenanceId(request.params);
+    const id = parseInput(maintenanceParams, request.params).id;
     requireScope(signed.token, 'write');
     await cancelMaintenance(ctx, signed.token, id);
     return reply.code(303).header('location', '/console/maintenances').send();

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireScope } from '../api/auth.js';
 import { createToken, idParams, listTokens, revokeToken } from '../api/routes/tokens.js';
 import { requireAction, requirePage, type Signed } from './console-session.js';
-import type { ConsolePageDeps } from './oncall-routes.js';
+import { type ConsolePageDeps, parseInput } from './page-deps.js';
 import { type TokenForm, tokenCreatedBody, tokensBody } from './view/tokens.js';
 
 const FORM_FIELDS = ['name', 'owner', 'scope', 'quota.checks', 'quota.minInterval', 'quota.vantages'] as const;
@@ -35,12 +35,6 @@ function tokenInput(form: TokenForm) {
     scope: form.scope ?? '',
     ...(Object.keys(quota).length > 0 && { quota }),
   };
-}
-
-function parseTokenId(params: unknown): string {
-  const parsed = idParams.safeParse(params);
-  if (!parsed.success) throw validationError(parsed.error, params);
-  return parsed.data.id;
 }
 
 /**
@@ -76,7 +70,7 @@ export function registerTokenPages(app: FastifyInstance, deps: ConsolePageDeps):
   app.post('/console/tokens/:id/revoke', async (request, reply) => {
     const signed = await requireAction(ctx, sessions, request, reply);
     requireScope(signed.token, 'admin');
-    const id = parseTokenId(request.params);
+    const id = parseInput(idParams, request.params).id;
     await revokeToken(ctx, signed.token, id);
     await sessions.destroyAll(`token:${id}`);
     return reply.code(303).header('location', '/console/tokens').send();
