@@ -15,10 +15,10 @@ export { Notifier, type NotifierOptions } from './notifier.js';
 export { createNotifierContext, type NotifierContext, type NotifierInput } from './notifier-context.js';
 export type { Channel, ChannelContext, ChannelRegistry, Page, PageAction } from './paging/channels/channel.js';
 export { PermanentDeliveryError } from './paging/channels/channel.js';
-export { closeChannels, createChannels } from './paging/channels/registry.js';
 export {
   signWebhook,
   verifyWebhook,
   type WebhookAddressEvent,
   type WebhookPayload,
-} from './paging/channels/webhook.js';
+} from './paging/channels/kinds/webhook.js';
+export { closeChannels, createChannels } from './paging/channels/registry.js';

@@ -4,7 +4,7 @@ import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openWebIncident, TEST_SECRET, testNotifierContext } from '../testing.js';
 import type { ChannelRegistry } from './channels/channel.js';
-import { pageMessageId } from './channels/email.js';
+import { pageMessageId } from './channels/kinds/email.js';
 import { closeChannels, createChannels } from './channels/registry.js';
 import { type SmtpSink, smtpReply, startSmtpSink } from './channels/test-servers.js';
 import { Deliveries, type DeliveryJob, dedupKey, lateKey } from './delivery.js';

@@ -8,7 +8,7 @@ import {
 } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 import { PermanentDeliveryError } from '../paging/channels/channel.js';
-import { sendChannelMail } from '../paging/channels/email.js';
+import { sendChannelMail } from '../paging/channels/kinds/email.js';
 import { type StreamFields, StreamGroup } from '../stream-group.js';
 
 /**

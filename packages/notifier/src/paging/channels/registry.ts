@@ -15,19 +15,19 @@ import type {
   ChannelTargets,
   Page,
 } from './channel.js';
-import { discordChannel } from './discord.js';
-import { emailChannel } from './email.js';
 import { ChannelHttp } from './http-client.js';
-import { mattermostChannel } from './mattermost.js';
-import { ntfyChannel } from './ntfy.js';
-import { opsgenieChannel } from './opsgenie.js';
-import { pagerDutyChannel } from './pagerduty.js';
-import { pushoverChannel } from './pushover.js';
-import { slackChannel } from './slack.js';
-import { teamsChannel } from './teams.js';
-import { telegramChannel } from './telegram.js';
-import { twilioChannel } from './twilio.js';
-import { webhookChannel } from './webhook.js';
+import { discordChannel } from './kinds/discord.js';
+import { emailChannel } from './kinds/email.js';
+import { mattermostChannel } from './kinds/mattermost.js';
+import { ntfyChannel } from './kinds/ntfy.js';
+import { opsgenieChannel } from './kinds/opsgenie.js';
+import { pagerDutyChannel } from './kinds/pagerduty.js';
+import { pushoverChannel } from './kinds/pushover.js';
+import { slackChannel } from './kinds/slack.js';
+import { teamsChannel } from './kinds/teams.js';
+import { telegramChannel } from './kinds/telegram.js';
+import { twilioChannel } from './kinds/twilio.js';
+import { webhookChannel } from './kinds/webhook.js';
 
 export type { ChannelOptions } from './channel.js';
 

@@ -1,5 +1,5 @@
 import type { ChannelConfig, Person } from '@vigil/core';
-import { ackLinkParts, postApi } from './api-delivery.js';
+import { ackLinkParts, postApi } from '../api-delivery.js';
 import {
   type Channel,
   type ChannelContext,
@@ -7,9 +7,9 @@ import {
   type ChannelTargets,
   type Page,
   PermanentDeliveryError,
-} from './channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered } from './http-delivery.js';
-import { escapeHtml, isWebUrl, oneLine, pageSubject, truncate } from './page-content.js';
+} from '../channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered } from '../http-delivery.js';
+import { escapeHtml, isWebUrl, oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** An SMS of more than a few segments is split, billed per segment and read badly: the page stays short. */
 export const SMS_TEXT_MAX = 320;

@@ -1,5 +1,5 @@
-import type { Channel, ChannelContext, ChannelModule, Page } from './channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
+import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
 import {
   affectedMembers,
   downtimeText,
@@ -12,7 +12,7 @@ import {
   pageSubject,
   truncate,
   vantagesSummary,
-} from './page-content.js';
+} from '../page-content.js';
 import { sendSlackApp } from './slack-app.js';
 import type { MrkdwnText, SlackBlock, SlackMessage } from './slack-blocks.js';
 

@@ -3,11 +3,11 @@ import { createLogger, SLACK_ACTIONS, verifyEpisodeRef } from '@vigil/core';
 import { type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from './channel.js';
-import { pageSequence } from './page-fixtures.js';
+import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from '../channel.js';
+import { pageSequence } from '../page-fixtures.js';
+import { type HttpSink, type ReceivedRequest, startHttpSink } from '../test-servers.js';
 import { createSlackChannel } from './slack.js';
 import type { SlackAppTarget } from './slack-app.js';
-import { type HttpSink, type ReceivedRequest, startHttpSink } from './test-servers.js';
 
 const SECRET = 'test-secret-0123456789';
 const BOT_TOKEN = 'xoxb-1234567890-abcdefghij';

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { answerClassCases, expectNoForgery, HOSTILE, recordingContext } from './answer-classes.js';
-import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
+import { answerClassCases, expectNoForgery, HOSTILE, recordingContext } from '../answer-classes.js';
+import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createTeamsChannel, TEAMS_MESSAGE_MAX_BYTES } from './teams.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const PATH = '/workflows/0a1b/triggers/manual/paths/invoke?api-version=2016-06-01&sig=s3cr3tSIG';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answerClassCases, recordingContext } from './answer-classes.js';
+import { answerClassCases, recordingContext } from '../answer-classes.js';
+import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createNtfyChannel, NTFY_MESSAGE_MAX_BYTES, ntfyContact } from './ntfy.js';
-import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const TOKEN = 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2';
 

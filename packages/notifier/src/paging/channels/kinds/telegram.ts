@@ -1,9 +1,9 @@
 import { type ChannelConfig, type Person, telegramAckData } from '@vigil/core';
-import { postApi } from './api-delivery.js';
-import type { Channel, ChannelContext, ChannelModule, ChannelTargets, Page } from './channel.js';
-import { PermanentDeliveryError } from './channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered } from './http-delivery.js';
-import { escapeHtml, isWebUrl, listedMembers, memberLines, oneLine, pageSubject, truncate } from './page-content.js';
+import { postApi } from '../api-delivery.js';
+import type { Channel, ChannelContext, ChannelModule, ChannelTargets, Page } from '../channel.js';
+import { PermanentDeliveryError } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered } from '../http-delivery.js';
+import { escapeHtml, isWebUrl, listedMembers, memberLines, oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** A Telegram message lists few checks: it is read on a phone. */
 const TELEGRAM_MEMBER_LIMIT = 10;

@@ -1,8 +1,8 @@
 import type { ChannelSettings } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, Page } from './channel.js';
-import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted, markdownLinkUrl } from './chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
-import { incidentState, oneLine, pageSubject, truncate } from './page-content.js';
+import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
+import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted, markdownLinkUrl } from '../chat-text.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { incidentState, oneLine, pageSubject, truncate } from '../page-content.js';
 
 export type MattermostFlavour = ChannelSettings<'mattermost'>['flavour'];
 

@@ -1,7 +1,7 @@
-import type { Channel, ChannelContext, ChannelModule, Page } from './channel.js';
-import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted } from './chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
-import { oneLine, pageSubject, truncate } from './page-content.js';
+import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
+import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted } from '../chat-text.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** Teams refuses a message over 28 KB; Vigil's cards stay far below by capping every free text. */
 export const TEAMS_MESSAGE_MAX_BYTES = 28 * 1024;

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { downtimeBounds, type Incident, type IncidentMember } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from './channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
-import { isoUtc, listedMembers, pageSubject } from './page-content.js';
+import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { isoUtc, listedMembers, pageSubject } from '../page-content.js';
 
 /** How old a signed request may be: bounds the window in which a captured request can be replayed. */
 export const WEBHOOK_TOLERANCE_MS = 5 * 60_000;

@@ -1,6 +1,6 @@
 import { episodeKey, type Incident } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, Page } from './channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
+import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
 import {
   affectedMembers,
   downtimeText,
@@ -14,7 +14,7 @@ import {
   renderPage,
   truncate,
   vantagesSummary,
-} from './page-content.js';
+} from '../page-content.js';
 
 /** Opsgenie's limits: the message, a detail value, the description. */
 export const OPSGENIE_MESSAGE_MAX = 130;

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordingContext } from './answer-classes.js';
-import { type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
-import { LINKS, pageSequence, samplePage } from './page-fixtures.js';
-import { contactTarget } from './registry.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
+import { recordingContext } from '../answer-classes.js';
+import { type ChannelTargets, PermanentDeliveryError, RetryLaterError } from '../channel.js';
+import { LINKS, pageSequence, samplePage } from '../page-fixtures.js';
+import { contactTarget } from '../registry.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createTwilioChannel, SMS_TEXT_MAX } from './twilio.js';
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;

@@ -3,9 +3,9 @@ import { createLogger } from '@vigil/core';
 import { freePort, T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
-import { LINKS, largeIncident, resolvedIncident, sampleIncident, samplePage } from './page-fixtures.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
+import { type ChannelContext, PermanentDeliveryError } from '../channel.js';
+import { LINKS, largeIncident, resolvedIncident, sampleIncident, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createWebhookChannel, signWebhook, verifyWebhook } from './webhook.js';
 
 const SECRET = 'webhook-secret';

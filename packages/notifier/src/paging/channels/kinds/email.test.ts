@@ -6,10 +6,10 @@ import { createLogger } from '@vigil/core';
 import { freePort, T0 } from '@vigil/core/testing';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
+import { type ChannelContext, PermanentDeliveryError } from '../channel.js';
+import { LINKS, pageSequence, samplePage } from '../page-fixtures.js';
+import { type SmtpSink, smtpReply, startSmtpSink } from '../test-servers.js';
 import { createEmailChannel, pageMessageId } from './email.js';
-import { LINKS, pageSequence, samplePage } from './page-fixtures.js';
-import { type SmtpSink, smtpReply, startSmtpSink } from './test-servers.js';
 
 const FROM = 'Vigil <pages@vigil.example.com>';
 const TO = ['ana@example.com'];

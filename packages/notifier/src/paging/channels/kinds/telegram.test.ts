@@ -1,12 +1,12 @@
 import { readTelegramAckData } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { recordingContext } from './answer-classes.js';
-import { type ChannelTargets, PermanentDeliveryError, RetryLaterError } from './channel.js';
-import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage, XSS_CORPUS } from './page-fixtures.js';
-import { contactTarget } from './registry.js';
+import { recordingContext } from '../answer-classes.js';
+import { type ChannelTargets, PermanentDeliveryError, RetryLaterError } from '../channel.js';
+import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage, XSS_CORPUS } from '../page-fixtures.js';
+import { contactTarget } from '../registry.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createTelegramChannel } from './telegram.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const SECRET = 'telegram-test-secret';

@@ -1,8 +1,8 @@
 import { NTFY_DEFAULT_SERVER, type Person } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, ChannelTargets, Page } from './channel.js';
-import { chatFacts, chatMembers, listedOmitted } from './chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
-import { oneLine, pageSubject, truncate } from './page-content.js';
+import type { Channel, ChannelContext, ChannelModule, ChannelTargets, Page } from '../channel.js';
+import { chatFacts, chatMembers, listedOmitted } from '../chat-text.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** ntfy turns a message over 4,096 bytes into an attachment; a page stays a message. */
 export const NTFY_MESSAGE_MAX_BYTES = 4_096;

@@ -5,9 +5,15 @@ import { join } from 'node:path';
 import type { Logger } from '@vigil/core';
 import type { NodemailerError, SendMailOptions, Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { type Channel, type ChannelContext, type ChannelModule, type Page, PermanentDeliveryError } from './channel.js';
-import { DEFAULT_TIMEOUT_MS } from './http-delivery.js';
-import { oneLine, renderPage, truncate } from './page-content.js';
+import {
+  type Channel,
+  type ChannelContext,
+  type ChannelModule,
+  type Page,
+  PermanentDeliveryError,
+} from '../channel.js';
+import { DEFAULT_TIMEOUT_MS } from '../http-delivery.js';
+import { oneLine, renderPage, truncate } from '../page-content.js';
 
 const require = createRequire(import.meta.url);
 /** nodemailer (~40 modules) loads with the first mail: a notifier that pages no one by email never holds it. */

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { answerClassCases, expectNoForgery, HOSTILE, recordingContext } from './answer-classes.js';
+import { answerClassCases, expectNoForgery, HOSTILE, recordingContext } from '../answer-classes.js';
+import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createMattermostChannel, MATTERMOST_TEXT_MAX, type MattermostFlavour } from './mattermost.js';
-import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const field = z.strictObject({ short: z.boolean(), title: z.string().min(1), value: z.string().min(1) });
 

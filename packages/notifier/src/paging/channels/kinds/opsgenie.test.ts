@@ -2,10 +2,10 @@ import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { type ChannelContext, PermanentDeliveryError, RetryLaterError } from '../channel.js';
+import { pageSequence, sampleIncident, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createOpsgenieChannel, OPSGENIE_MESSAGE_MAX } from './opsgenie.js';
-import { pageSequence, sampleIncident, samplePage } from './page-fixtures.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const API_KEY = 'eb243592-faa2-4ba2-a551-1afdf565c889';
 

@@ -1,9 +1,9 @@
 import { verifyPushoverCallback } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answerClassCases, recordingContext } from './answer-classes.js';
-import { LINKS, largeIncident, pageSequence, samplePage } from './page-fixtures.js';
+import { answerClassCases, recordingContext } from '../answer-classes.js';
+import { LINKS, largeIncident, pageSequence, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createPushoverChannel, PUSHOVER_CALLBACK_PATH, PUSHOVER_LIMITS, pushoverContact } from './pushover.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 const USER = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';

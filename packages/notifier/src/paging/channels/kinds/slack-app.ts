@@ -5,9 +5,9 @@ import {
   type Page,
   PermanentDeliveryError,
   RetryLaterError,
-} from './channel.js';
-import { type ChannelHttp, type HttpAnswer, sendPost } from './http-client.js';
-import { isRetryableStatus, logDelivered, networkReason, retryAfter, urlOrigin } from './http-delivery.js';
+} from '../channel.js';
+import { type ChannelHttp, type HttpAnswer, sendPost } from '../http-client.js';
+import { isRetryableStatus, logDelivered, networkReason, retryAfter, urlOrigin } from '../http-delivery.js';
 import type { SlackBlock, SlackMessage } from './slack-blocks.js';
 
 /** The app form of a `slack` channel: a bot token, a conversation, and the signing secret of inbound presses. */

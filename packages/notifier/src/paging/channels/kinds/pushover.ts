@@ -1,8 +1,8 @@
 import { type Person, pushoverCallbackSignature } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, ChannelTargets, Page } from './channel.js';
-import { chatMembers, listedOmitted } from './chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
-import { downtimeText, isWebUrl, oneLine, pageSubject, truncate } from './page-content.js';
+import type { Channel, ChannelContext, ChannelModule, ChannelTargets, Page } from '../channel.js';
+import { chatMembers, listedOmitted } from '../chat-text.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { downtimeText, isWebUrl, oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** Pushover's documented limits (https://pushover.net/api#limits). */
 export const PUSHOVER_LIMITS = { title: 250, message: 1_024, url: 512, urlTitle: 100 } as const;

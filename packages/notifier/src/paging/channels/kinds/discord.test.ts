@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { answerClassCases, expectNoForgery, HOSTILE, recordingContext } from './answer-classes.js';
+import { answerClassCases, expectNoForgery, HOSTILE, recordingContext } from '../answer-classes.js';
+import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createDiscordChannel, DISCORD_COLORS, DISCORD_LIMITS } from './discord.js';
-import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 const PATH = '/api/webhooks/1234567890/s3cr3tT0KEN';
 

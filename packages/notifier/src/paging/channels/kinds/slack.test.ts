@@ -2,10 +2,10 @@ import { createLogger } from '@vigil/core';
 import { T0 } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ChannelContext, PermanentDeliveryError } from './channel.js';
-import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
+import { type ChannelContext, PermanentDeliveryError } from '../channel.js';
+import { LINKS, largeIncident, pageSequence, sampleIncident, sampleMember, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createSlackChannel } from './slack.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 /** An incoming webhook's path; the loopback sink stands in for https://hooks.slack.com. */
 const WEBHOOK_PATH = '/services/T000/B000/s3cr3tXXXX';

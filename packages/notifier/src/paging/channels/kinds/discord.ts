@@ -1,7 +1,7 @@
-import type { Channel, ChannelContext, ChannelModule, Page } from './channel.js';
-import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted, markdownLinkUrl } from './chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
-import { incidentState, isoUtc, oneLine, pageSubject, truncate } from './page-content.js';
+import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
+import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted, markdownLinkUrl } from '../chat-text.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { incidentState, isoUtc, oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** Discord's documented embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const DISCORD_LIMITS = {

@@ -1,6 +1,6 @@
 import { episodeKey, type Incident } from '@vigil/core';
-import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from './channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from './http-delivery.js';
+import type { Channel, ChannelContext, ChannelModule, Page, PageAction } from '../channel.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
 import {
   affectedMembers,
   downtimeText,
@@ -14,7 +14,7 @@ import {
   pageSubject,
   truncate,
   vantagesSummary,
-} from './page-content.js';
+} from '../page-content.js';
 
 /** PagerDuty refuses a summary longer than this. */
 export const PAGERDUTY_SUMMARY_MAX = 1024;

@@ -1,11 +1,11 @@
 import type { Incident } from '@vigil/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { recordingContext } from './answer-classes.js';
-import { PermanentDeliveryError } from './channel.js';
-import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage } from './page-fixtures.js';
+import { recordingContext } from '../answer-classes.js';
+import { PermanentDeliveryError } from '../channel.js';
+import { LINKS, pageSequence, sampleIncident, sampleMember, samplePage } from '../page-fixtures.js';
+import { type HttpSink, startHttpSink } from '../test-servers.js';
 import { createPagerDutyChannel } from './pagerduty.js';
-import { type HttpSink, startHttpSink } from './test-servers.js';
 
 /** The Events API's path; the loopback sink stands in for https://events.pagerduty.com. */
 const ENQUEUE_PATH = '/v2/enqueue';
