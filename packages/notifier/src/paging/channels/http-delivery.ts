@@ -1,5 +1,5 @@
 import type { Logger } from '@vigil/core';
-import { type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
+import { type ChannelContext, type Page, PermanentDeliveryError, RetryLaterError } from './channel.js';
 import { type ChannelHttp, type HttpAnswer, type HttpPost, sendPost } from './http-client.js';
 
 /** Long enough for a slow receiver, short enough that a hung one does not hold a page (and its retries) hostage. */
@@ -128,6 +128,19 @@ export function urlOrigin(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Posts a page's message as JSON to a webhook URL (Slack, Discord, Teams, Mattermost) and logs the
+ * delivery with the URL's origin only.
+ */
+export async function postWebhookMessage(
+  ctx: Pick<ChannelContext, 'http' | 'log'>,
+  post: Omit<JsonPost, 'body' | 'http' | 'headers'> & { page: Page; message: unknown },
+): Promise<void> {
+  const { page, message, ...request } = post;
+  const status = await postJson({ ...request, http: ctx.http, body: JSON.stringify(message) });
+  logDelivered(ctx.log, { channel: request.channel, page, url: request.url, status });
 }
 
 /** One info line per delivered page, with the origin only. */

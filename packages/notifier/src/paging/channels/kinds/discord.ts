@@ -1,6 +1,6 @@
 import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
 import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted, markdownLinkUrl } from '../chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, postWebhookMessage } from '../http-delivery.js';
 import { incidentState, isoUtc, oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** Discord's documented embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
@@ -72,9 +72,8 @@ export function createDiscordChannel(ctx: ChannelContext, options: HttpChannelOp
   return {
     kind: 'discord',
     async send(page, target) {
-      const body = JSON.stringify(discordMessage(page));
-      const status = await postJson({ http: ctx.http, channel: 'discord', url: target.webhookUrl, body, timeoutMs });
-      logDelivered(ctx.log, { channel: 'discord', page, url: target.webhookUrl, status });
+      const message = discordMessage(page);
+      await postWebhookMessage(ctx, { channel: 'discord', page, url: target.webhookUrl, message, timeoutMs });
     },
   };
 }

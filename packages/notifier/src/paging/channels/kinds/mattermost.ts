@@ -1,7 +1,7 @@
 import type { ChannelSettings } from '@vigil/core';
 import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
 import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted, markdownLinkUrl } from '../chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, postWebhookMessage } from '../http-delivery.js';
 import { incidentState, oneLine, pageSubject, truncate } from '../page-content.js';
 
 export type MattermostFlavour = ChannelSettings<'mattermost'>['flavour'];
@@ -63,15 +63,8 @@ export function createMattermostChannel(ctx: ChannelContext, options: HttpChanne
   return {
     kind: 'mattermost',
     async send(page, target) {
-      const body = JSON.stringify(mattermostMessage(page, target.flavour));
-      const status = await postJson({
-        http: ctx.http,
-        channel: target.flavour,
-        url: target.webhookUrl,
-        body,
-        timeoutMs,
-      });
-      logDelivered(ctx.log, { channel: target.flavour, page, url: target.webhookUrl, status });
+      const message = mattermostMessage(page, target.flavour);
+      await postWebhookMessage(ctx, { channel: target.flavour, page, url: target.webhookUrl, message, timeoutMs });
     },
   };
 }

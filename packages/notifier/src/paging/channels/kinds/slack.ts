@@ -1,5 +1,5 @@
 import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, postWebhookMessage } from '../http-delivery.js';
 import {
   affectedMembers,
   downtimeText,
@@ -58,16 +58,9 @@ export function createSlackChannel(ctx: ChannelContext, options: HttpChannelOpti
         // The buttons acknowledge: the message keeps the incident and status links only.
         return sendSlackApp(ctx, { page, target, message: slackMessage(page, { ackLink: false }), timeoutMs });
       }
-      const body = JSON.stringify(slackMessage(page));
-      const status = await postJson({
-        http: ctx.http,
-        channel: 'slack',
-        url: target.webhookUrl,
-        body,
-        timeoutMs,
-        explainWithToken: true,
-      });
-      logDelivered(ctx.log, { channel: 'slack', page, url: target.webhookUrl, status });
+      const message = slackMessage(page);
+      const url = target.webhookUrl;
+      await postWebhookMessage(ctx, { channel: 'slack', page, url, message, timeoutMs, explainWithToken: true });
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Channel, ChannelContext, ChannelModule, Page } from '../channel.js';
 import { chatFacts, chatLinks, chatMembers, escapeChatMarkdown, listedOmitted } from '../chat-text.js';
-import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, logDelivered, postJson } from '../http-delivery.js';
+import { DEFAULT_TIMEOUT_MS, type HttpChannelOptions, postWebhookMessage } from '../http-delivery.js';
 import { oneLine, pageSubject, truncate } from '../page-content.js';
 
 /** Teams refuses a message over 28 KB; Vigil's cards stay far below by capping every free text. */
@@ -77,9 +77,8 @@ export function createTeamsChannel(ctx: ChannelContext, options: HttpChannelOpti
   return {
     kind: 'teams',
     async send(page, target) {
-      const body = JSON.stringify(teamsMessage(page));
-      const status = await postJson({ http: ctx.http, channel: 'teams', url: target.webhookUrl, body, timeoutMs });
-      logDelivered(ctx.log, { channel: 'teams', page, url: target.webhookUrl, status });
+      const message = teamsMessage(page);
+      await postWebhookMessage(ctx, { channel: 'teams', page, url: target.webhookUrl, message, timeoutMs });
     },
   };
 }
