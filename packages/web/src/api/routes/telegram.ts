@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { type ChannelSettings, type Person, readTelegramAckData, VigilError } from '@vigil/core';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebContext } from '../../context.js';
+import { safeEqual } from '../../integrations/inbound.js';
 import { providerRefusal } from '../../integrations/provider-refusal.js';
 import { callBot } from '../../integrations/telegram-bot.js';
 import { escapeHtml } from '../../status/page/escape.js';
@@ -40,19 +40,13 @@ const updateSchema = z.looseObject({
 });
 type CallbackQuery = NonNullable<z.output<typeof updateSchema>['callback_query']>;
 
-function sameSecret(given: string, expected: string): boolean {
-  // Digests first: equal lengths for timingSafeEqual, and the secret's length is not given away.
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 /** The telegram channel whose webhook secret the request carries; refuses (403, logged) otherwise. */
 function verify(ctx: WebContext, request: FastifyRequest): TelegramSettings {
   const bots = ctx.config.channels.flatMap((channel) => (channel.telegram?.webhookSecret ? [channel.telegram] : []));
   const header = request.headers[SECRET_HEADER];
   const given = typeof header === 'string' ? header : undefined;
   const bot =
-    given === undefined ? undefined : bots.find((candidate) => sameSecret(given, candidate.webhookSecret ?? ''));
+    given === undefined ? undefined : bots.find((candidate) => safeEqual(given, candidate.webhookSecret ?? ''));
   if (bot) return bot;
   const reason =
     bots.length === 0
