@@ -4,6 +4,7 @@
  * of its own through the real CLI), HTTP checks on a loopback target registered straight into the
  * registry, intervals scaled so every size is probed at the same rate. Per role: RSS, peak RSS and
  * CPU over a window, against an idle Node process with the same imports; for Redis: bytes per check.
+ * `--kind tcp` makes them TCP checks on the target's TCP port (accept, then close) instead.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,7 +32,12 @@ import { type BenchReport, progress } from './support/report.js';
 import { fmt } from './support/stats.js';
 import { startTarget, type Target } from './support/target.js';
 
+/** What the fleet's checks probe on the loopback target: its HTTP server, or its TCP port. */
+export type FleetKind = 'http' | 'tcp';
+export const FLEET_KINDS: readonly FleetKind[] = ['http', 'tcp'];
+
 export interface FleetBenchOptions {
+  kind: FleetKind;
   /** The sizes measured are those of 1,000, 10,000 and 50,000 checks from `smallest` to `largest`. */
   smallest: number;
   largest: number;
@@ -51,6 +57,7 @@ export interface FleetBenchOptions {
 }
 
 export const FLEET_DEFAULTS: FleetBenchOptions = {
+  kind: 'http',
   smallest: 1_000,
   largest: 50_000,
   rate: 300,
@@ -104,7 +111,7 @@ export async function fleetBench(options: FleetBenchOptions = FLEET_DEFAULTS): P
     await baseline.stop(2_000);
     await target.stop();
   }
-  return { name: 'fleet', tables: fleetTables(sizes, options.seconds), data: { options, sizes } };
+  return { name: 'fleet', tables: fleetTables(sizes, options), data: { options, sizes } };
 }
 
 /** Sizes above this are scheduled at `largeRate`. */
@@ -118,7 +125,9 @@ function intervalSeconds(checks: number, options: FleetBenchOptions): number {
 async function measureSize(count: number, rig: Rig, options: FleetBenchOptions): Promise<SizeFigures> {
   const { target } = rig;
   const intervalS = intervalSeconds(count, options);
-  const template = templateCheck({ http: { url: target.httpUrl }, interval: `${intervalS}s`, timeout: '5s' });
+  const spec =
+    options.kind === 'tcp' ? { tcp: { host: '127.0.0.1', port: target.tcpPort } } : { http: { url: target.httpUrl } };
+  const template = templateCheck({ ...spec, interval: `${intervalS}s`, timeout: '5s' });
   const checks = checkSeries(template, 'check', count);
   const ids = checks.map((check) => check.id);
   const jsonBytes = checks.reduce((sum, check) => sum + Buffer.byteLength(JSON.stringify(check)), 0) / count;
@@ -127,7 +136,7 @@ async function measureSize(count: number, rig: Rig, options: FleetBenchOptions):
   const fleet: Fleet = { dir: await mkdtemp(join(tmpdir(), 'vigil-fleet-')), roles: [], baseline: rig.baseline };
   try {
     progress(
-      `${fmt(count)} checks every ${intervalS} s (${fmt((count * VANTAGES.length) / intervalS)} probes/s scheduled)`,
+      `${fmt(count)} ${options.kind.toUpperCase()} checks every ${intervalS} s (${fmt((count * VANTAGES.length) / intervalS)} probes/s scheduled)`,
     );
     const { env, memory, reconcileMs, schedulers, waitingAtReconcile } = await registerAndSchedule(bench, fleet, {
       checks,
@@ -305,7 +314,7 @@ async function sampleAll(fleet: Fleet, target: Target, bench: BenchRedis): Promi
   const figures = await Promise.all([
     named('baseline: idle node + the compiled packages', fleet.baseline.pid),
     ...fleet.roles.map((role) => named(role.name, role.pid)),
-    named('target (loopback HTTP)', target.pid),
+    named('target (loopback HTTP, TCP)', target.pid),
   ]);
   const redis: RedisInfo = await redisInfo(bench.redis);
   figures.push({ name: 'redis-server', rss: redis.rss, hwm: Number.NaN, cpuMs: redis.cpuMs });

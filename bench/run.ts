@@ -2,7 +2,8 @@
  * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|deliveries|console|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
- * `--redis-url URL` runs `scale` on an existing Redis instead of a private one.
+ * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
+ * says what `fleet`'s checks probe.
  * `BENCH_PROF=DIR` makes every child process (target, probers) write a V8 CPU profile there.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { API_DEFAULTS, apiBench } from './api.js';
 import { CONSOLE_DEFAULTS, consoleBench } from './console.js';
 import { DELIVERIES_DEFAULTS, deliveriesBench } from './deliveries.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
-import { FLEET_DEFAULTS, fleetBench } from './fleet.js';
+import { FLEET_DEFAULTS, FLEET_KINDS, type FleetKind, fleetBench } from './fleet.js';
 import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
 import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
@@ -25,13 +26,19 @@ import { renderTable } from './support/table.js';
 
 type Overrides = Record<string, number>;
 
+/** The options that are not numbers: `--redis-url` (scale), `--kind` (fleet). */
+interface BenchFlags extends ScaleBenchFlags {
+  kind?: FleetKind;
+}
+
 /** Each bench with its defaults; `--name value` overrides a numeric option (`--count 5000`). */
-const BENCHES: Record<string, (overrides: Overrides, flags: ScaleBenchFlags) => Promise<BenchReport>> = {
+const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promise<BenchReport>> = {
   probe: (overrides) => probeBench({ ...PROBE_DEFAULTS, ...pick(PROBE_DEFAULTS, overrides) }),
   schedule: (overrides) => scheduleBench({ ...SCHEDULE_DEFAULTS, ...pick(SCHEDULE_DEFAULTS, overrides) }),
   detect: (overrides) => detectBench({ ...DETECT_DEFAULTS, ...pick(DETECT_DEFAULTS, overrides) }),
   api: (overrides) => apiBench({ ...API_DEFAULTS, ...pick(API_DEFAULTS, overrides) }),
-  fleet: (overrides) => fleetBench({ ...FLEET_DEFAULTS, ...pick(FLEET_DEFAULTS, overrides) }),
+  fleet: (overrides, flags) =>
+    fleetBench({ ...FLEET_DEFAULTS, ...pick(FLEET_DEFAULTS, overrides), ...(flags.kind && { kind: flags.kind }) }),
   startup: (overrides) => startupBench({ ...STARTUP_DEFAULTS, ...pick(STARTUP_DEFAULTS, overrides) }),
   rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
   footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
@@ -49,7 +56,7 @@ function pick(defaults: object, overrides: Overrides): Overrides {
   );
 }
 
-function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides; flags: ScaleBenchFlags } {
+function parseOverrides(args: string[]): { positionals: string[]; overrides: Overrides; flags: BenchFlags } {
   const names = new Set(
     [
       PROBE_DEFAULTS,
@@ -68,10 +75,13 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       .filter(([, value]) => typeof value === 'number')
       .map(([name]) => name),
   );
-  const options = Object.fromEntries([...names, 'redis-url'].map((name) => [name, { type: 'string' as const }]));
+  const options = Object.fromEntries(
+    [...names, 'redis-url', 'kind'].map((name) => [name, { type: 'string' as const }]),
+  );
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
-  const { 'redis-url': redisUrl, ...numeric } = values;
-  const flags: ScaleBenchFlags = typeof redisUrl === 'string' ? { redisUrl } : {};
+  const { 'redis-url': redisUrl, kind, ...numeric } = values;
+  const flags: BenchFlags = typeof redisUrl === 'string' ? { redisUrl } : {};
+  if (kind !== undefined) flags.kind = fleetKind(kind);
   const overrides: Overrides = {};
   for (const [name, value] of Object.entries(numeric)) {
     const number = Number(value);
@@ -79,6 +89,12 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
     overrides[name] = number;
   }
   return { positionals, overrides, flags };
+}
+
+function fleetKind(value: unknown): FleetKind {
+  const kind = FLEET_KINDS.find((known) => known === value);
+  if (!kind) throw new Error(`--kind expects one of ${FLEET_KINDS.join(', ')}; got ${JSON.stringify(value)}`);
+  return kind;
 }
 
 async function save(report: BenchReport, startedAt: Date): Promise<string> {

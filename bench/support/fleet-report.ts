@@ -47,15 +47,16 @@ interface Backlog {
 
 const MB = 1_048_576;
 
-export function fleetTables(sizes: readonly SizeFigures[], seconds: number): Table[] {
-  return [...sizes.map((size) => sizeTable(size, seconds)), throughputTable(sizes), redisTable(sizes)];
+export function fleetTables(sizes: readonly SizeFigures[], options: { seconds: number; kind: string }): Table[] {
+  const sizeTables = sizes.map((size) => sizeTable(size, options));
+  return [...sizeTables, throughputTable(sizes), redisTable(sizes)];
 }
 
 function scheduledRate(size: SizeFigures): number {
   return (size.checks * size.vantages) / size.intervalS;
 }
 
-function sizeTable(size: SizeFigures, seconds: number): Table {
+function sizeTable(size: SizeFigures, { seconds, kind }: { seconds: number; kind: string }): Table {
   const [baseline] = size.processes;
   const roles = size.processes.length;
   const rows = size.processes.map((p, i) => {
@@ -72,7 +73,7 @@ function sizeTable(size: SizeFigures, seconds: number): Table {
   });
   const total = size.processes.slice(1).reduce((sum, p) => sum + p.cpuPercent, 0);
   return {
-    title: `Fleet: ${fmt(size.checks)} HTTP checks × ${size.vantages} vantages every ${size.intervalS} s = ${fmt(scheduledRate(size))} probes/s scheduled; ${fmt(size.windowMs / 1000, 1)} s window`,
+    title: `Fleet: ${fmt(size.checks)} ${kind.toUpperCase()} checks × ${size.vantages} vantages every ${size.intervalS} s = ${fmt(scheduledRate(size))} probes/s scheduled; ${fmt(size.windowMs / 1000, 1)} s window`,
     columns: [
       'process',
       'RSS MB',
@@ -169,7 +170,7 @@ function redisTable(sizes: readonly SizeFigures[]): Table {
       'all at window end = everything under the prefix then (registry, schedulers, jobs in flight, results, evaluation state), one Redis shared with nothing else running',
       `history entries (mean per check so far), B / entry and other result keys (latest, rounds, state, today's buckets; mean over the checks probed so far): MEMORY USAGE of ${sizes[0]?.sample.checks ?? 0} sampled checks`,
       `projected = registry + schedulers + other result keys + history.perCheck (${sizes[0]?.historySize ?? 500}) × B / history entry: a check's footprint once its history is full`,
-      `check JSON = JSON.stringify of the check as registered (an HTTP check with the config defaults)`,
+      `check JSON = JSON.stringify of the check as registered (an HTTP or TCP check with the config defaults)`,
     ],
   };
 }
