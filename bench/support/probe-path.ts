@@ -4,8 +4,11 @@
  * → Redis. Each run fills the queue while it is paused, then resumes it and times from there to the
  * last result: what is measured is the prober working, not the bench adding jobs. Without `record`
  * the path ends at the results queue — the prober process's own throughput, the bar of DESIGN.md.
+ * `jobs: 'slot'` sends what the scheduler sends in production instead of a job per probe: slot jobs
+ * of `SLOT_CHUNK_SIZE` checks each, their members and targets written beside the queue first.
  */
 
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -18,9 +21,10 @@ import {
   type ResultBatchData,
   type ResultJobData,
   ResultStore,
+  type SlotJobData,
 } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
-import { PROBE_JOB_OPTIONS } from '@vigil/scheduler';
+import { PROBE_JOB_OPTIONS, SLOT_CHUNK_SIZE } from '@vigil/scheduler';
 import { Queue } from 'bullmq';
 import { proberSettings } from './checks.js';
 import { type Child, startChild } from './child.js';
@@ -40,8 +44,18 @@ interface Tally {
   finish: () => void;
 }
 
+/** What a run queues: a job per probe (one-off probes), or slot jobs of many checks (what the scheduler sends). */
+export type ProbeJobs = 'probe' | 'slot';
+
+export interface ProbePathRun {
+  targets: readonly ProbeTarget[];
+  count: number;
+  maxMs: number;
+  jobs?: ProbeJobs;
+}
+
 export class ProbePath {
-  private readonly queue: Queue<ProbeJobData>;
+  private readonly queue: Queue<ProbeJobData | SlotJobData>;
   private readonly results: Queue<ResultBatchData>;
   private readonly recorder: ResultRecorder | undefined;
   private prober: Child | undefined;
@@ -54,7 +68,7 @@ export class ProbePath {
     const log = createLogger({ level: 'warn', destination: process.stderr });
     const { keys, redis } = bench;
     const connection = bench.connection('queues');
-    this.queue = new Queue<ProbeJobData>(probeQueueName(VANTAGE), {
+    this.queue = new Queue<ProbeJobData | SlotJobData>(probeQueueName(VANTAGE), {
       connection,
       prefix: keys.queuePrefix(probeQueueName(VANTAGE)),
     });
@@ -81,10 +95,14 @@ export class ProbePath {
     await this.recorder?.start();
   }
 
-  /** Queues one probe job per target (cycling through `targets`), lets them go, waits until all are through. */
-  async run(options: { targets: readonly ProbeTarget[]; count: number; maxMs: number }): Promise<LoadRun> {
+  /**
+   * Queues `count` probes of `targets` (cycling through them), one job each or in slot jobs, lets
+   * them go, waits until all are through.
+   */
+  async run(options: ProbePathRun): Promise<LoadRun> {
     const run: LoadRun = { done: 0, ok: 0, failed: {}, latencies: [], elapsedMs: 0 };
-    await this.addJobs(options.targets, options.count);
+    if (options.jobs === 'slot') await this.addSlotJobs(options.targets, options.count);
+    else await this.addJobs(options.targets, options.count);
     const started = performance.now();
     const finished = new Promise<void>((finish) => {
       this.tally = { run, expected: options.count, started, finish };
@@ -153,6 +171,45 @@ export class ProbePath {
       }
       await this.queue.addBulk(jobs);
     }
+  }
+
+  /**
+   * Slot jobs as the scheduler makes them (scheduler-sync.ts): `targets` cut into slots of
+   * `SLOT_CHUNK_SIZE`, each slot's members (id → fingerprint) and targets (id → JSON) in Redis, then
+   * one job per slot and round, each job a round of its own, until `count` probes (rounded up to
+   * whole slots) are queued.
+   */
+  private async addSlotJobs(targets: readonly ProbeTarget[], count: number): Promise<void> {
+    const slots: string[] = [];
+    const write = this.bench.redis.multi();
+    for (let from = 0; from < targets.length; from += SLOT_CHUNK_SIZE) {
+      const slot = `bench.${targets[0]?.id ?? 'none'}.${from / SLOT_CHUNK_SIZE}@${VANTAGE}`;
+      const members: Record<string, string> = {};
+      const json: Record<string, string> = {};
+      for (const target of targets.slice(from, from + SLOT_CHUNK_SIZE)) {
+        json[target.id] = JSON.stringify(target);
+        members[target.id] = createHash('sha1')
+          .update(json[target.id] ?? '')
+          .digest('base64url');
+      }
+      const { keys } = this.bench;
+      write.del(keys.slotMembers(VANTAGE, slot), keys.slotTargets(VANTAGE, slot));
+      write.hset(keys.slotTargets(VANTAGE, slot), json).hset(keys.slotMembers(VANTAGE, slot), members);
+      slots.push(slot);
+    }
+    await write.exec();
+    const round = Date.now();
+    const intervalMs = targets[0]?.intervalMs ?? 30_000;
+    const jobs = [];
+    for (let queued = 0, i = 0; queued < count; i++) {
+      const slot = slots[i % slots.length];
+      if (!slot) throw new Error('no targets to probe');
+      const size = Math.min(SLOT_CHUNK_SIZE, targets.length - (i % slots.length) * SLOT_CHUNK_SIZE);
+      const data: SlotJobData = { slot, vantage: VANTAGE, intervalMs, round: round + i };
+      jobs.push({ name: 'slot', data, opts: PROBE_JOB_OPTIONS });
+      queued += size;
+    }
+    await this.queue.addBulk(jobs);
   }
 
   private count({ result }: ResultJobData, outcome: RecordOutcome): void {
