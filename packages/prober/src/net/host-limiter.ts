@@ -1,10 +1,40 @@
 /**
+ * The waiters of one key, in arrival order. Served by moving `head`, not by `Array.shift`: a slot
+ * job queues its 200 probes at once, so a busy prober has thousands waiting on its process-wide
+ * gate, and shifting an array that long (in V8's large-object space) copies all of it every time.
+ */
+class Waiters {
+  private items: ((() => void) | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(waiter: () => void): void {
+    this.items.push(waiter);
+  }
+
+  shift(): (() => void) | undefined {
+    const waiter = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head += 1;
+    // Drop the served part now and then, so the array does not grow with everything ever queued.
+    if (this.head >= 1_024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return waiter;
+  }
+}
+
+/**
  * At most `perHost` probes at once against one target host from this process, so a fleet with many
  * checks on one host never becomes the flood it watches for. Waiters are served in arrival order.
  */
 export class HostLimiter {
   private readonly active = new Map<string, number>();
-  private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly waiting = new Map<string, Waiters>();
 
   constructor(private readonly perHost: number) {}
 
@@ -37,9 +67,12 @@ export class HostLimiter {
   /** Resolves once a finishing task hands this caller its place. */
   private queue(host: string): Promise<void> {
     return new Promise((resolve) => {
-      const queue = this.waiting.get(host) ?? [];
+      let queue = this.waiting.get(host);
+      if (!queue) {
+        queue = new Waiters();
+        this.waiting.set(host, queue);
+      }
       queue.push(resolve);
-      this.waiting.set(host, queue);
     });
   }
 
@@ -47,7 +80,7 @@ export class HostLimiter {
     const queue = this.waiting.get(host);
     const next = queue?.shift();
     if (next) {
-      if (queue?.length === 0) this.waiting.delete(host);
+      if (queue?.size === 0) this.waiting.delete(host);
       next();
       return;
     }
