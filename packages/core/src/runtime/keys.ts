@@ -97,9 +97,16 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** hash: scheduler id → fingerprint of the slot it was last applied with (`<scheduler>|<members>`) */
     schedulersApplied: `${root}:scheduler:applied`,
     // A slot's keys sit beside its vantage's queue (`probe.<vantage>:`), all a prober's ACL lets it read.
-    /** hash per slot scheduler: check id → fingerprint of its probe target; kept by the scheduler */
+    /**
+     * string per slot scheduler: the members' fingerprint, then each member's ProbeTarget JSON, a line
+     * each (probes/slot-targets.ts); kept by the scheduler, its head read by a prober every round
+     */
+    slot: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}`,
+    /**
+     * Before one string per slot: hashes per slot scheduler, check id → fingerprint of its probe
+     * target, and check id → ProbeTarget JSON. Read while a slot has no string yet (an upgrade).
+     */
     slotMembers: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}:members`,
-    /** hash per slot scheduler: check id → ProbeTarget JSON, read by a prober only when its fingerprint is new */
     slotTargets: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}:targets`,
     /** string with a TTL: probes started in the vantage's current rate-limit window */
     proberRateWindow: (vantage: string) => `${probeRoot(vantage)}:~rate`,
