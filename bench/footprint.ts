@@ -153,7 +153,8 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
           'the registry (checks hash), queues and other shared keys are listed below the per-check total',
           `the notifier as the role runs it (bench/support/notifier-process.ts); rounds ${INTERVAL_MS / 1000} s apart, all fed within moments`,
           'steady: keys made one per round / hour / day counted as their TTL ÷ period (round books expire a few intervals on unless applied first) at the bytes per key measured',
-          `steady for verdicts:days / :hours (a field per period): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
+          'verdicts:day-ring / :hour-ring (since the rings) are made at their full size: what they hold is their steady size',
+          `steady for verdicts:days / :hours (a field per period, before the rings): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
         ],
       },
       {

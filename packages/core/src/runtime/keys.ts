@@ -80,11 +80,18 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
      */
     uptimeDay: (checkId: string, day: string) => `${checkRoot(checkId)}:uptime:${day}`,
     /**
-     * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
-     * counts (see results/uptime.ts); the last 91 days
+     * string of decided rounds (uptime): a ring of `ok`, `degraded`, `fail` counts, a slot per UTC day,
+     * the last 91 days (results/verdict-ring.ts)
+     */
+    verdictDayRing: (checkId: string) => `${checkRoot(checkId)}:verdicts:day-ring`,
+    /** string as `verdictDayRing`, a slot per UTC hour; the last 26 hours */
+    verdictHourRing: (checkId: string) => `${checkRoot(checkId)}:verdicts:hour-ring`,
+    /**
+     * Before the rings: hashes of decided rounds, UTC day (days since the epoch) or hour → packed
+     * `ok`, `degraded`, `fail` counts (see results/uptime.ts). Still read (they expire within 91 days
+     * of an upgrade), no longer written.
      */
     verdictDays: (checkId: string) => `${checkRoot(checkId)}:verdicts:days`,
-    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 26 hours */
     verdictHours: (checkId: string) => `${checkRoot(checkId)}:verdicts:hours`,
     /**
      * Before packed verdicts: a hash for one UTC day / hour of decided rounds, `ok`, `degraded`, `fail`
