@@ -21,15 +21,25 @@ import { redisInfo, registerChecks } from './support/fleet-redis.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
 import { httpRoundResult } from './support/results.js';
+import { measureSlots, type SlotFamily } from './support/slots-footprint.js';
 import { fmt } from './support/stats.js';
 
 export interface FootprintBenchOptions {
   checks: number;
   /** Of every 100 checks, how many fail every round (their history entries carry a message). */
   failingPercent: number;
+  /** Checks slotted by the scheduler for its keys' share (as `pnpm bench fleet --largest 10000 --rate 1200` slots them). */
+  slotChecks: number;
+  /** Their interval, seconds (10,000 checks × 3 vantages at 1,200 probes/s: 25 s). */
+  slotIntervalS: number;
 }
 
-export const FOOTPRINT_DEFAULTS: FootprintBenchOptions = { checks: 500, failingPercent: 10 };
+export const FOOTPRINT_DEFAULTS: FootprintBenchOptions = {
+  checks: 500,
+  failingPercent: 10,
+  slotChecks: 10_000,
+  slotIntervalS: 25,
+};
 
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const INTERVAL_MS = 60_000;
@@ -78,7 +88,18 @@ export async function footprintBench(options: FootprintBenchOptions = FOOTPRINT_
       const after = await redisInfo(bench.redis);
       const families = await measureFamilies(bench);
       await measureFullPeriods(bench, families, 'check-0');
-      return report(options, { historySize, rounds, families, usedMemory: after.usedMemory - before.usedMemory });
+      const slots = await measureSlots(bench, {
+        checks: options.slotChecks,
+        intervalS: options.slotIntervalS,
+        vantages: VANTAGES,
+      });
+      return report(options, {
+        historySize,
+        rounds,
+        families,
+        slots,
+        usedMemory: after.usedMemory - before.usedMemory,
+      });
     } finally {
       await bench.cleanup();
     }
@@ -91,12 +112,15 @@ interface Measured {
   historySize: number;
   rounds: number;
   families: Family[];
+  /** The scheduler's keys for `slotChecks` checks. */
+  slots: { families: SlotFamily[]; slots: number };
   /** Growth of INFO used_memory while filling. */
   usedMemory: number;
 }
 
 function report(options: FootprintBenchOptions, measured: Measured): BenchReport {
-  const { historySize, rounds, families, usedMemory } = measured;
+  const { historySize, rounds, families, slots, usedMemory } = measured;
+  const slotTotal = slots.families.reduce((sum, f) => sum + f.bytes, 0);
   const perCheck = families.filter((f) => f.family.includes('{…}'));
   const total = perCheck.reduce((sum, f) => sum + f.bytes, 0);
   const steady = (f: Family) => {
@@ -129,11 +153,27 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
           'the registry (checks hash), queues and other shared keys are listed below the per-check total',
           `the notifier as the role runs it (bench/support/notifier-process.ts); rounds ${INTERVAL_MS / 1000} s apart, all fed within moments`,
           'steady: keys made one per round / hour / day counted as their TTL ÷ period (round books expire a few intervals on unless applied first) at the bytes per key measured',
-          `steady for verdicts:days / :hours (a field per period): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
+          'verdicts:day-ring / :hour-ring (since the rings) are made at their full size: what they hold is their steady size',
+          `steady for verdicts:days / :hours (a field per period, before the rings): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
+        ],
+      },
+      {
+        title: `The scheduler's keys per check: ${fmt(options.slotChecks)} checks × ${VANTAGES.length} vantages every ${options.slotIntervalS} s in ${fmt(slots.slots)} slot schedulers`,
+        columns: ['key family', 'keys/check', 'bytes/check'],
+        rows: [
+          ...slots.families.map((f) => [
+            f.family,
+            fmt(f.keys / options.slotChecks, 3),
+            fmt(f.bytes / options.slotChecks),
+          ]),
+          ['scheduler keys, total', '', fmt(slotTotal / options.slotChecks)],
+        ],
+        notes: [
+          'the scheduler’s SchedulerSync applying desiredSchedulers() of the checks, then MEMORY USAGE of every probe.<vantage> key and scheduler:applied',
         ],
       },
     ],
-    data: { options, historySize, rounds, families, usedMemory },
+    data: { options, historySize, rounds, families, slots, usedMemory },
   };
 }
 

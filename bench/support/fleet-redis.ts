@@ -76,7 +76,14 @@ export interface ResultKeysSample {
 /** MEMORY USAGE of the result keys of `ids` (a sample): the history ring, latest, state, verdict counts. */
 export async function resultKeysSample(bench: BenchRedis, ids: readonly string[]): Promise<ResultKeysSample> {
   const { keys } = bench;
-  const others = (id: string) => [keys.latest(id), keys.checkState(id), keys.verdictDays(id), keys.verdictHours(id)];
+  const others = (id: string) => [
+    keys.latest(id),
+    keys.checkState(id),
+    keys.verdictDayRing(id),
+    keys.verdictHourRing(id),
+    keys.verdictDays(id),
+    keys.verdictHours(id),
+  ];
   const pipeline = bench.redis.pipeline();
   for (const id of ids) {
     pipeline.strlen(keys.historyRing(id));

@@ -18,11 +18,14 @@ export interface DesiredScheduler {
   data: SlotJobData;
   /** check id → fingerprint of its probe target: what the slot's members hash holds. */
   members: Record<string, string>;
-  /** check id → its ProbeTarget JSON: what the slot's targets hash holds. */
+  /** check id → its ProbeTarget JSON: the lines of the slot's string (core's encodeSlotTargets). */
   targets: Record<string, string>;
   /** Changes whenever the job scheduler itself (timing, data) must change. */
   fingerprint: string;
-  /** Changes whenever the members (or one member's probe target) change. */
+  /**
+   * Changes whenever the members (or one member's probe target) change, and with the slots' layout
+   * (a slot applied in the layout before is written again); the head of the slot's string.
+   */
   membersFingerprint: string;
 }
 
@@ -31,6 +34,9 @@ export function vantagesFor(check: Check, vantageIds: readonly string[]): string
   if (check.vantages.length === 0) return [...vantageIds];
   return check.vantages.filter((vantage) => vantageIds.includes(vantage));
 }
+
+/** Bumped when the slots' layout in Redis changes, so every slot is written again in the new one. */
+const SLOT_LAYOUT = 'slot-string';
 
 function digest(value: unknown): string {
   return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
@@ -85,7 +91,7 @@ export function desiredSchedulers(
         members: chunkMembers,
         targets: chunkTargets,
         fingerprint: digest([every, offset, data]),
-        membersFingerprint: digest(chunkMembers),
+        membersFingerprint: digest([SLOT_LAYOUT, chunkMembers]),
       });
     }
   }

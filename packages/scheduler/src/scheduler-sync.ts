@@ -1,4 +1,4 @@
-import { probeQueueName } from '@vigil/core';
+import { encodeSlotTargets, probeQueueName, SLOT_FINGERPRINT_LENGTH } from '@vigil/core';
 import { type JobSchedulerJson, Queue } from 'bullmq';
 import { type DesiredScheduler, vantageOfScheduler } from './desired-schedulers.js';
 import type { SchedulerContext } from './scheduler-context.js';
@@ -30,10 +30,10 @@ export interface SyncReport {
 /**
  * Makes the slot job schedulers and their members in Redis match `desired`. What was applied is
  * remembered in a hash of fingerprints, so a reconcile touches only what changed: a member change
- * rewrites the slot's members hash (one MULTI) and leaves its job scheduler alone. `thorough` also
- * compares with the schedulers each queue really has and counts each slot's members, restoring lost
- * ones and removing ones nobody remembers — which is how the per-check schedulers of older versions
- * are moved to slots.
+ * rewrites the slot's string (one MULTI) and leaves its job scheduler alone. `thorough` also
+ * compares with the schedulers each queue really has and reads each slot's members fingerprint,
+ * restoring lost ones and removing ones nobody remembers — which is how the per-check schedulers of
+ * older versions are moved to slots (and a slot layout's fingerprint, how older slots are rewritten).
  */
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
@@ -48,27 +48,27 @@ export class SchedulerSync {
     const { redis, keys } = this.ctx;
     const applied = await redis.hgetall(keys.schedulersApplied);
     const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
-    const sizes = thorough ? await this.memberCounts(desired) : undefined;
+    const heads = thorough ? await this.slotHeads(desired) : undefined;
     const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0 };
     await inChunks([...desired.values()], async (slot) => {
       const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
       const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
       const sameMembers =
         membersFingerprint === slot.membersFingerprint &&
-        (sizes?.get(slot.id) ?? Object.keys(slot.members).length) === Object.keys(slot.members).length;
+        (heads?.get(slot.id) ?? slot.membersFingerprint) === slot.membersFingerprint;
       if (sameScheduler && sameMembers) {
         report.unchanged++;
         return;
       }
-      // Members first: a new slot's first job must find them.
+      // Members first: a new slot's first job must find them. The hashes of the layout before go.
       if (!sameMembers) {
-        const membersKey = keys.slotMembers(slot.vantage, slot.id);
-        const targetsKey = keys.slotTargets(slot.vantage, slot.id);
         await redis
           .multi()
-          .del(membersKey, targetsKey)
-          .hset(targetsKey, slot.targets)
-          .hset(membersKey, slot.members)
+          .set(
+            keys.slot(slot.vantage, slot.id),
+            encodeSlotTargets(slot.membersFingerprint, Object.values(slot.targets)),
+          )
+          .del(keys.slotMembers(slot.vantage, slot.id), keys.slotTargets(slot.vantage, slot.id))
           .exec();
         report.membersWritten++;
       }
@@ -88,7 +88,7 @@ export class SchedulerSync {
       const vantage = vantageOfScheduler(id);
       if (vantage !== undefined) {
         await this.queue(vantage).removeJobScheduler(id);
-        await redis.del(keys.slotMembers(vantage, id), keys.slotTargets(vantage, id));
+        await redis.del(keys.slot(vantage, id), keys.slotMembers(vantage, id), keys.slotTargets(vantage, id));
       }
       await redis.hdel(keys.schedulersApplied, id);
       report.removed++;
@@ -101,13 +101,14 @@ export class SchedulerSync {
     this.queues.clear();
   }
 
-  /** How many members each slot's hash holds now: a thorough reconcile restores lost ones. */
-  private async memberCounts(desired: ReadonlyMap<string, DesiredScheduler>): Promise<Map<string, number>> {
+  /** The members' fingerprint each slot's string holds now: a thorough reconcile restores lost ones. */
+  private async slotHeads(desired: ReadonlyMap<string, DesiredScheduler>): Promise<Map<string, string>> {
     const slots = [...desired.values()];
     const pipeline = this.ctx.redis.pipeline();
-    for (const slot of slots) pipeline.hlen(this.ctx.keys.slotMembers(slot.vantage, slot.id));
+    for (const slot of slots)
+      pipeline.getrange(this.ctx.keys.slot(slot.vantage, slot.id), 0, SLOT_FINGERPRINT_LENGTH - 1);
     const replies = (await pipeline.exec()) ?? [];
-    return new Map(slots.map((slot, i) => [slot.id, Number(replies[i]?.[1] ?? 0)]));
+    return new Map(slots.map((slot, i) => [slot.id, String(replies[i]?.[1] ?? '')]));
   }
 
   private async existing(vantageIds: readonly string[]): Promise<string[]> {

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import {
   type Check,
   type CheckCommon,
   type CheckRegistry,
+  decodeSlotTargets,
   parseConfig,
   probeQueueName,
   roundFromJobId,
@@ -52,11 +54,17 @@ describe('Scheduler', () => {
     return found.flatMap((s) => (s ? [{ id: s.key, every: s.every, next: s.next }] : []));
   }
 
+  /** The check ids a slot's string holds (its targets' JSON after the members fingerprint). */
+  async function membersOf(vantage: string, slotId: string): Promise<string[]> {
+    const text = await ctx.redis.get(ctx.keys.slot(vantage, slotId));
+    return text === null ? [] : decodeSlotTargets(text).lines.map((line) => (JSON.parse(line) as { id: string }).id);
+  }
+
   /** check id → the slot scheduler of `vantage` whose members hold it. */
   async function slotsOfChecks(vantage: string): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const { id } of await schedulers(vantage)) {
-      for (const checkId of Object.keys(await ctx.redis.hgetall(ctx.keys.slotMembers(vantage, id)))) {
+      for (const checkId of await membersOf(vantage, id)) {
         expect(found.has(checkId), `${checkId} in two slots`).toBe(false);
         found.set(checkId, id);
       }
@@ -170,13 +178,13 @@ describe('Scheduler', () => {
     const scheduler = startScheduler();
     await scheduler.start();
     const [slot] = await schedulers('alpha');
-    const membersKey = ctx.keys.slotMembers('alpha', slot?.id ?? '');
-    expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
-    await ctx.redis.del(membersKey);
+    const slotId = slot?.id ?? '';
+    expect(await membersOf('alpha', slotId)).toEqual(['api']);
+    await ctx.redis.del(ctx.keys.slot('alpha', slotId));
     expect((await scheduler.reconcile())?.membersWritten).toBe(0);
     const report = await scheduler.reconcile(true);
     expect(report?.membersWritten).toBe(1);
-    expect(await ctx.redis.hkeys(membersKey)).toEqual(['api']);
+    expect(await membersOf('alpha', slotId)).toEqual(['api']);
   });
 
   it('reuses its slots while the registry version stands still, and reads the registry again once it moves', async () => {
@@ -225,5 +233,31 @@ describe('Scheduler', () => {
     }
     const applied = Object.keys(await ctx.redis.hgetall(ctx.keys.schedulersApplied));
     expect(applied.every((id) => id.startsWith('slot.'))).toBe(true);
+  });
+
+  it('moves slots kept in two hashes (an older version) to one string a slot when it starts', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    const all = [await registry.get('api'), await registry.get('web')].flatMap((c) => (c ? [c] : []));
+    // The layout before: the slots' schedulers applied, their members and targets in two hashes.
+    for (const slot of desiredSchedulers(all, VANTAGES).values()) {
+      await queue(slot.vantage).upsertJobScheduler(
+        slot.id,
+        { every: slot.every, offset: slot.offset },
+        { name: 'slot', data: slot.data, opts: { removeOnComplete: true } },
+      );
+      await ctx.redis.hset(ctx.keys.slotMembers(slot.vantage, slot.id), slot.members);
+      await ctx.redis.hset(ctx.keys.slotTargets(slot.vantage, slot.id), slot.targets);
+      const oldMembersFingerprint = createHash('sha1').update(JSON.stringify(slot.members)).digest('base64url');
+      await ctx.redis.hset(ctx.keys.schedulersApplied, slot.id, `${slot.fingerprint}|${oldMembersFingerprint}`);
+    }
+
+    await startScheduler().start();
+    for (const vantage of VANTAGES) {
+      expect([...(await slotsOfChecks(vantage)).keys()].sort()).toEqual(['api', 'web']);
+      for (const { id } of await schedulers(vantage)) {
+        expect(await ctx.redis.exists(ctx.keys.slotMembers(vantage, id), ctx.keys.slotTargets(vantage, id))).toBe(0);
+      }
+    }
   });
 });

@@ -20,3 +20,4 @@ export {
   probeResultSchema,
   type Timings,
 } from './probe-result.js';
+export { decodeSlotTargets, encodeSlotTargets, SLOT_FINGERPRINT_LENGTH } from './slot-targets.js';

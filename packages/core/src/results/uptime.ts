@@ -2,6 +2,7 @@ import { DAY_MS } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
 import type { RoleContext } from '../runtime/context.js';
 import { type RedisKeys, utcDay } from '../runtime/keys.js';
+import { readVerdictRing, VERDICT_RINGS } from './verdict-ring.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -61,20 +62,30 @@ export async function readUptime(ctx: UptimeContext, checkId: string, now: numbe
   const hourStarts = Array.from({ length: 25 }, (_, i) => now - (24 - i) * HOUR_MS);
   const dayStarts = lastDayStarts(MAX_UPTIME_DAYS, now);
   const pipeline = ctx.redis.pipeline();
+  pipeline.getBuffer(ctx.keys.verdictHourRing(checkId));
+  pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
   pipeline.hgetall(ctx.keys.verdictHours(checkId));
   pipeline.hgetall(ctx.keys.verdictDays(checkId));
   for (const at of hourStarts) pipeline.hgetall(ctx.keys.verdictHour(checkId, utcHour(at)));
   for (const at of dayStarts) pipeline.hgetall(ctx.keys.verdictDay(checkId, utcDay(at)));
   const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
     if (err) throw err;
-    return reply as Record<string, string>;
+    return reply;
   });
-  const [packedHours = {}, packedDays = {}] = replies;
-  const legacy = replies.slice(2).map(toCounts);
-  const counts = [
-    ...hourStarts.map((at, i) => addCounts(unpack(packedHours[Math.floor(at / HOUR_MS)]), legacy[i])),
-    ...dayStarts.map((at, i) => addCounts(unpack(packedDays[Math.floor(at / DAY_MS)]), legacy[hourStarts.length + i])),
-  ];
+  const [hourRing, dayRing] = replies as [Buffer | null, Buffer | null];
+  const [packedHours = {}, packedDays = {}, ...buckets] = replies.slice(2) as Record<string, string>[];
+  const legacy = buckets.map(toCounts);
+  const hour = (at: number, i: number) => {
+    const period = Math.floor(at / HOUR_MS);
+    const ring = readVerdictRing(hourRing, VERDICT_RINGS.hour, period);
+    return addCounts(addCounts(ring, unpack(packedHours[period])), legacy[i]);
+  };
+  const day = (at: number, i: number) => {
+    const period = Math.floor(at / DAY_MS);
+    const ring = readVerdictRing(dayRing, VERDICT_RINGS.day, period);
+    return addCounts(addCounts(ring, unpack(packedDays[period])), legacy[hourStarts.length + i]);
+  };
+  const counts = [...hourStarts.map(hour), ...dayStarts.map(day)];
   const dayCounts = counts.slice(hourStarts.length);
   return {
     '24h': summarize('24h', counts.slice(0, hourStarts.length)),
@@ -99,23 +110,25 @@ export async function readUptimeDays(
   }
   const dayStarts = lastDayStarts(days, now);
   const pipeline = ctx.redis.pipeline();
+  pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
   pipeline.hgetall(ctx.keys.verdictDays(checkId));
   for (const at of dayStarts) pipeline.hgetall(ctx.keys.verdictDay(checkId, utcDay(at)));
   const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
     if (err) throw err;
-    return reply as Record<string, string>;
+    return reply;
   });
-  const [packed = {}, ...legacy] = replies;
-  return dayStarts.map((at, i) => ({
-    day: utcDay(at),
-    ...addCounts(unpack(packed[Math.floor(at / DAY_MS)]), toCounts(legacy[i] ?? {})),
-  }));
+  const ring = (replies[0] ?? null) as Buffer | null;
+  const [packed = {}, ...legacy] = replies.slice(1) as Record<string, string>[];
+  return dayStarts.map((at, i) => {
+    const period = Math.floor(at / DAY_MS);
+    const counts = addCounts(readVerdictRing(ring, VERDICT_RINGS.day, period), unpack(packed[period]));
+    return { day: utcDay(at), ...addCounts(counts, toCounts(legacy[i] ?? {})) };
+  });
 }
 
 /**
- * The three counts of a period, packed in one integer by the evaluator's script (`HINCRBY` by 1,
- * 2^20 or 2^40): one hash field a day instead of a hash a day. A count stays below 2^20 (a round a
- * second is 86,400 a day).
+ * The three counts of a period, packed in one integer by the evaluator's script before the rings
+ * (`HINCRBY` by 1, 2^20 or 2^40): one hash field a day instead of a hash a day. Still read.
  */
 export const VERDICT_WEIGHTS = { ok: 1n, degraded: 1n << 20n, fail: 1n << 40n } as const;
 const COUNT_MASK = (1n << 20n) - 1n;

@@ -80,11 +80,18 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
      */
     uptimeDay: (checkId: string, day: string) => `${checkRoot(checkId)}:uptime:${day}`,
     /**
-     * hash of decided rounds (uptime): UTC day (days since the epoch) → packed `ok`, `degraded`, `fail`
-     * counts (see results/uptime.ts); the last 91 days
+     * string of decided rounds (uptime): a ring of `ok`, `degraded`, `fail` counts, a slot per UTC day,
+     * the last 91 days (results/verdict-ring.ts)
+     */
+    verdictDayRing: (checkId: string) => `${checkRoot(checkId)}:verdicts:day-ring`,
+    /** string as `verdictDayRing`, a slot per UTC hour; the last 26 hours */
+    verdictHourRing: (checkId: string) => `${checkRoot(checkId)}:verdicts:hour-ring`,
+    /**
+     * Before the rings: hashes of decided rounds, UTC day (days since the epoch) or hour → packed
+     * `ok`, `degraded`, `fail` counts (see results/uptime.ts). Still read (they expire within 91 days
+     * of an upgrade), no longer written.
      */
     verdictDays: (checkId: string) => `${checkRoot(checkId)}:verdicts:days`,
-    /** hash as `verdictDays`, by UTC hour (hours since the epoch); the last 26 hours */
     verdictHours: (checkId: string) => `${checkRoot(checkId)}:verdicts:hours`,
     /**
      * Before packed verdicts: a hash for one UTC day / hour of decided rounds, `ok`, `degraded`, `fail`
@@ -97,9 +104,16 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** hash: scheduler id → fingerprint of the slot it was last applied with (`<scheduler>|<members>`) */
     schedulersApplied: `${root}:scheduler:applied`,
     // A slot's keys sit beside its vantage's queue (`probe.<vantage>:`), all a prober's ACL lets it read.
-    /** hash per slot scheduler: check id → fingerprint of its probe target; kept by the scheduler */
+    /**
+     * string per slot scheduler: the members' fingerprint, then each member's ProbeTarget JSON, a line
+     * each (probes/slot-targets.ts); kept by the scheduler, its head read by a prober every round
+     */
+    slot: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}`,
+    /**
+     * Before one string per slot: hashes per slot scheduler, check id → fingerprint of its probe
+     * target, and check id → ProbeTarget JSON. Read while a slot has no string yet (an upgrade).
+     */
     slotMembers: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}:members`,
-    /** hash per slot scheduler: check id → ProbeTarget JSON, read by a prober only when its fingerprint is new */
     slotTargets: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}:targets`,
     /** string with a TTL: probes started in the vantage's current rate-limit window */
     proberRateWindow: (vantage: string) => `${probeRoot(vantage)}:~rate`,

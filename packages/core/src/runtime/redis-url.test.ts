@@ -76,6 +76,7 @@ describe('the key layout', () => {
     expect(keys.incidentMembers('7')).toBe('vigil:{g}:incident:7:members');
     expect(keys.queuePrefix('probe.alpha')).toBe('vigil:{probe.alpha}');
     expect(keys.slotTargets('alpha', 's1')).toBe('vigil:{probe.alpha}:probe.alpha:~slot:s1:targets');
+    expect(keys.slot('alpha', 's1')).toBe('vigil:{probe.alpha}:probe.alpha:~slot:s1');
     const spread = new Set(Array.from({ length: 200 }, (_, i) => keys.shardOf(`check-${i}`)));
     expect(spread.size).toBe(8);
     expect(() => redisKeys('{vigil}', { shards: 8 })).toThrow(/no \{ or \}/);

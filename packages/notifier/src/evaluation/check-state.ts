@@ -121,8 +121,8 @@ export class CheckStates {
     for (const input of inputs) {
       stateKeys.push(
         keys.checkState(input.checkId),
-        keys.verdictDays(input.checkId),
-        keys.verdictHours(input.checkId),
+        keys.verdictDayRing(input.checkId),
+        keys.verdictHourRing(input.checkId),
         keys.latest(input.checkId),
       );
       args.push(

@@ -6,7 +6,7 @@ import { CheckStates, type VerdictInput } from './check-state.js';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-describe('verdict counts: one hash field per UTC day and hour', () => {
+describe('verdict counts: a ring of UTC days and one of UTC hours', () => {
   let ctx: Awaited<ReturnType<typeof testRedis>>;
   let states: CheckStates;
   const keys = () => redisKeys(ctx.prefix);
@@ -26,7 +26,7 @@ describe('verdict counts: one hash field per UTC day and hour', () => {
     now: round,
   });
 
-  it('keeps the last 91 days and 26 hours, each day and hour in one field, and reads them back', async () => {
+  it('keeps the last 91 days and 26 hours, each in a slot of its ring, and reads them back', async () => {
     const first = T0 - 110 * DAY;
     // A round a day for 108 days, then a round an hour for the last 60 hours (rounds in order: a round
     // before the last one applied is not counted), every fifth one failing.
@@ -36,13 +36,9 @@ describe('verdict counts: one hash field per UTC day and hour', () => {
     ];
     for (const [i, round] of rounds.entries()) await states.apply(verdict(round, i % 5 === 4 ? 'fail' : 'ok'));
 
-    const days = await ctx.redis.hkeys(keys().verdictDays('api'));
-    const hours = await ctx.redis.hkeys(keys().verdictHours('api'));
-    expect(days).toHaveLength(91);
-    expect(Math.min(...days.map(Number))).toBe(Math.floor(T0 / DAY) - 90);
-    expect(hours).toHaveLength(26);
-    expect(Math.min(...hours.map(Number))).toBe(Math.floor(T0 / HOUR) - 25);
-
+    // Each ring is one string of fixed size, whatever the days and hours it has seen.
+    expect(await ctx.redis.strlen(keys().verdictDayRing('api'))).toBe(585);
+    expect(await ctx.redis.strlen(keys().verdictHourRing('api'))).toBe(121);
     const now = T0 + 2 * 60_000;
     const report = await readUptime({ redis: ctx.redis, keys: keys() }, 'api', now);
     // 24 h reads the 25 hours the window touches, the oldest wholly.
@@ -57,5 +53,27 @@ describe('verdict counts: one hash field per UTC day and hour', () => {
       rounds: last7Days.length,
       fail: last7Days.filter(({ k }) => k % 5 === 4).length,
     });
+    // 30 and 90 days read slots reused since 110 days ago: each holds its own day's rounds only.
+    for (const w of ['30d', '90d'] as const) {
+      const inWindow = since((Math.floor(now / DAY) - (w === '30d' ? 29 : 89)) * DAY);
+      expect(report[w]).toMatchObject({
+        rounds: inWindow.length,
+        fail: inWindow.filter(({ k }) => k % 5 === 4).length,
+      });
+    }
+    expect(report['90d'].rounds).toBeGreaterThan(report['30d'].rounds);
+  });
+
+  it('adds the hashes of a day and hour written before the rings (an upgrade) to the rings', async () => {
+    const round = T0 - 30 * 60_000;
+    // The layout before: a field a day / hour, the counts packed ok + 2^20 × degraded + 2^40 × fail.
+    const packed = String(3 + 2 * 2 ** 40);
+    await ctx.redis.hset(keys().verdictDays('api'), String(Math.floor(round / DAY)), packed);
+    await ctx.redis.hset(keys().verdictHours('api'), String(Math.floor(round / HOUR)), packed);
+    await states.apply(verdict(round + 60_000, 'fail'));
+    await states.apply(verdict(round + 120_000, 'ok'));
+    const report = await readUptime({ redis: ctx.redis, keys: keys() }, 'api', T0);
+    expect(report['24h']).toMatchObject({ rounds: 7, ok: 4, fail: 3 });
+    expect(report['90d']).toMatchObject({ rounds: 7, ok: 4, fail: 3 });
   });
 });

@@ -1,4 +1,4 @@
-import { type ProbeTarget, parseConfig, toProbeTarget } from '@vigil/core';
+import { encodeSlotTargets, type ProbeTarget, parseConfig, toProbeTarget } from '@vigil/core';
 import { type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlotMembers } from './slot-members.js';
@@ -16,7 +16,17 @@ describe('SlotMembers', () => {
   let members: SlotMembers;
   const slot = 'slot.30000.1000.0@alpha';
 
-  async function write(entries: Record<string, { fingerprint: string; target: ProbeTarget }>): Promise<void> {
+  /** The slot as the scheduler writes it: one string, the members' fingerprint first. */
+  async function write(fingerprint: string, targets: ProbeTarget[]): Promise<void> {
+    const text = encodeSlotTargets(
+      fingerprint.padEnd(27, '-'),
+      targets.map((t) => JSON.stringify(t)),
+    );
+    await ctx.redis.set(ctx.keys.slot('alpha', slot), text);
+  }
+
+  /** The slot as schedulers before one string a slot wrote it: two hashes. */
+  async function writeHashes(entries: Record<string, { fingerprint: string; target: ProbeTarget }>): Promise<void> {
     const membersKey = ctx.keys.slotMembers('alpha', slot);
     const targetsKey = ctx.keys.slotTargets('alpha', slot);
     const multi = ctx.redis.multi().del(membersKey, targetsKey);
@@ -31,39 +41,48 @@ describe('SlotMembers', () => {
   });
   afterEach(() => ctx.cleanup());
 
-  it("reads a check's target once per fingerprint, and again when the fingerprint changes", async () => {
-    await write({
-      api: { fingerprint: 'f1', target: target('api') },
-      web: { fingerprint: 'w1', target: target('web') },
-    });
+  it("reads a slot's targets once per members fingerprint, and again when it changes", async () => {
+    await write('m1', [target('api'), target('web')]);
     expect((await members.targets(slot, 0)).map((t) => t.id).sort()).toEqual(['api', 'web']);
 
-    // Same fingerprint, other JSON: the cached target stands (the JSON is not read again).
-    await write({
-      api: { fingerprint: 'f1', target: target('api', 8443) },
-      web: { fingerprint: 'w1', target: target('web') },
-    });
+    // Same fingerprint, other JSON: the cached targets stand (the JSON is not read again).
+    await write('m1', [target('api', 8443), target('web')]);
     expect((await members.targets(slot, 1)).find((t) => t.id === 'api')?.tcp?.port).toBe(443);
 
     // A new fingerprint: read again.
-    await write({
-      api: { fingerprint: 'f2', target: target('api', 8443) },
-      web: { fingerprint: 'w1', target: target('web') },
-    });
-    expect((await members.targets(slot, 2)).find((t) => t.id === 'api')?.tcp?.port).toBe(8443);
+    await write('m2', [target('api', 8443), target('web')]);
+    const targets = await members.targets(slot, 2);
+    expect(targets.find((t) => t.id === 'api')?.tcp?.port).toBe(8443);
+    expect(targets.map((t) => t.id).sort()).toEqual(['api', 'web']);
   });
 
   it('follows members leaving, and forgets checks not seen for two intervals', async () => {
-    await write({
-      api: { fingerprint: 'f1', target: target('api') },
-      web: { fingerprint: 'w1', target: target('web') },
-    });
+    await write('m1', [target('api'), target('web')]);
     await members.targets(slot, 0);
-    await write({ api: { fingerprint: 'f1', target: target('api') } });
+    await write('m2', [target('api')]);
     expect((await members.targets(slot, 10_000)).map((t) => t.id)).toEqual(['api']);
     expect(members.size).toBe(2);
     members.sweep(10_000 + 60_001);
     expect(members.size).toBe(0);
     expect(await members.targets('slot.30000.2000.0@alpha', 0)).toEqual([]);
+  });
+
+  it('reads a slot kept in the two hashes of the layout before until the scheduler writes its string', async () => {
+    await writeHashes({
+      api: { fingerprint: 'f1', target: target('api') },
+      web: { fingerprint: 'w1', target: target('web') },
+    });
+    expect((await members.targets(slot, 0)).map((t) => t.id).sort()).toEqual(['api', 'web']);
+    // Same fingerprint, other JSON: the cached target stands.
+    await writeHashes({
+      api: { fingerprint: 'f1', target: target('api', 8443) },
+      web: { fingerprint: 'w1', target: target('web') },
+    });
+    expect((await members.targets(slot, 1)).find((t) => t.id === 'api')?.tcp?.port).toBe(443);
+    await writeHashes({ api: { fingerprint: 'f2', target: target('api', 8443) } });
+    expect((await members.targets(slot, 2)).map((t) => [t.id, t.tcp?.port])).toEqual([['api', 8443]]);
+    // The scheduler's string, once written, is what counts.
+    await write('m1', [target('web')]);
+    expect((await members.targets(slot, 3)).map((t) => t.id)).toEqual(['web']);
   });
 });

@@ -8,14 +8,13 @@
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
-    KEYS[2…] for each round in turn: its check's state hash, then its verdicts by UTC day and by UTC
-      hour (hashes: days / hours since the epoch → the three counts packed in one integer, ok + 2^20 ×
-      degraded + 2^40 × fail; see core's results/uptime.ts), then its latest hash (`~b<round>`, the
-      round's book; `~a`, the last round applied)
+    KEYS[2…] for each round in turn: its check's state hash, then its verdict rings by UTC day and by
+      UTC hour (strings: a slot per period of the three counts; see core's results/verdict-ring.ts),
+      then its latest hash (`~b<round>`, the round's book; `~a`, the last round applied)
 
     ARGV[1] now, epoch ms
-    ARGV[2] how long the day counts are kept, s (whole days)
-    ARGV[3] how long the hour counts are kept, s (whole hours)
+    ARGV[2] how long a day ring lives without a new day, s (its 91 days)
+    ARGV[3] how long an hour ring lives without a new hour, s (its 26 hours)
     ARGV[4…] for each round in turn, six: round (epoch ms); verdict ('ok', 'degraded' or 'fail');
       confirmations (rounds in a row that change the state); check id; RoundDetail JSON; alert on
       ('down' or 'degraded')
@@ -29,20 +28,35 @@ local transitionsKey = KEYS[1]
 local now = tonumber(ARGV[1])
 local dayTtlS = tonumber(ARGV[2])
 local hourTtlS = tonumber(ARGV[3])
--- As strings: Lua would print 2^40 as a float.
-local WEIGHTS = { ok = '1', degraded = '1048576', fail = '1099511627776' }
+local COUNTER = { ok = 0, degraded = 1, fail = 2 }
 
--- Counts the verdict in the period (day or hour) of its round. A period's first count (its field is
--- new) also forgets periods past `ttlS`, once the hash holds more than it keeps, and renews the TTL.
-local function count(key, periodMs, ttlS, round, v)
+-- Counts the verdict in the ring of its period (day or hour): core's results/verdict-ring.ts, a u32
+-- of the newest period counted, then `slots` slots (period mod slots) of three `width`-bit counters.
+-- A new ring is made at full length (zeros: one allocation, never grown); a newer period first
+-- zeroes the slots it passes and renews the TTL; a period the ring no longer keeps is not counted.
+local function count(key, periodMs, slots, width, ttlS, round, v)
   local period = math.floor(round / periodMs)
-  if redis.call('HINCRBY', key, period, WEIGHTS[v]) ~= tonumber(WEIGHTS[v]) then return end
-  local keep = ttlS * 1000 / periodMs
-  if redis.call('HLEN', key) > keep then
-    for _, field in ipairs(redis.call('HKEYS', key)) do
-      if tonumber(field) <= period - keep then redis.call('HDEL', key, field) end
+  local slotBits = 3 * width
+  local counter = 'u' .. width
+  local newest = redis.call('BITFIELD', key, 'GET', 'u32', 0)[1]
+  local at = 32 + (period % slots) * slotBits + COUNTER[v] * width
+  if period <= newest then
+    if period > newest - slots then redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, 1) end
+    return
+  end
+  if newest == 0 then
+    redis.call('SET', key, string.rep('\0', math.ceil((32 + slots * slotBits) / 8)))
+    newest = period - 1
+  end
+  local args = { 'SET', 'u32', 0, period }
+  for p = math.max(newest + 1, period - slots + 1), period do
+    local slot = 32 + (p % slots) * slotBits
+    for c = 0, 2 do
+      args[#args + 1] = 'SET'; args[#args + 1] = counter; args[#args + 1] = slot + c * width; args[#args + 1] = 0
     end
   end
+  redis.call('BITFIELD', key, unpack(args))
+  redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, 1)
   redis.call('EXPIRE', key, ttlS)
 end
 
@@ -126,8 +140,8 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
   if to ~= (f[2] or 'new') then set(fields, cleared, 'since', round) end
   redis.call('HSET', stateKey, unpack(fields))
   if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
-  count(dayKey, 86400000, dayTtlS, round, v)
-  count(hourKey, 3600000, hourTtlS, round, v)
+  count(dayKey, 86400000, 91, 17, dayTtlS, round, v)
+  count(hourKey, 3600000, 26, 12, hourTtlS, round, v)
   local transition = ''
   if alerting(to, alertOn) ~= alerting(state, alertOn) then
     local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
