@@ -39,6 +39,7 @@ function parseOverviewQuery(raw: unknown) {
   if (!parsed.success) throw validationError(parsed.error, given);
   const filters: Filters = {
     ...(parsed.data.component !== undefined && { component: parsed.data.component }),
+    ...(parsed.data.tag !== undefined && { tag: parsed.data.tag }),
     ...(parsed.data.state !== undefined && { state: parsed.data.state }),
     ...(parsed.data.q !== undefined && { q: parsed.data.q }),
   };

@@ -17,7 +17,15 @@ type Listed = Awaited<ReturnType<typeof listChecks>>['items'][number];
 function cellState(check: Listed, state: string, result: ProbeResult | undefined, now: number): string {
   if (state === 'paused' || state === 'maintenance') return state;
   if (!result || now - result.finishedAt > STALE_INTERVALS * Math.max(check.intervalMs, 1_000)) return 'unknown';
-  return result.ok ? 'up' : 'down';
+  // The status page's rule: a result that passed but was slower than the check's maxMs is degraded.
+  if (!result.ok) return 'down';
+  return result.slow ? 'degraded' : 'up';
+}
+
+function cellDetail(result: ProbeResult | undefined): string {
+  if (!result) return 'no result';
+  if (!result.ok) return result.message ?? result.error ?? 'failed';
+  return result.slow ? 'ok but slower than its maxMs' : 'ok';
 }
 
 function rowOf(
@@ -36,8 +44,7 @@ function rowOf(
       }
       const result = options.latest[vantage];
       // No latency here: a number that moves every round would make every poll a new grid, never a 304.
-      const detail = result ? (result.ok ? 'ok' : (result.message ?? result.error ?? 'failed')) : 'no result';
-      return { vantage, state: cellState(check, state, result, options.now), detail };
+      return { vantage, state: cellState(check, state, result, options.now), detail: cellDetail(result) };
     }),
   };
 }

@@ -24,8 +24,27 @@ export interface GridView {
 
 export interface Filters {
   component?: string;
+  tag?: string;
   state?: string;
   q?: string;
+}
+
+/** What each cell's word means; the word (and a shape before it) carries the state, the colour only repeats it. */
+const LEGEND: [state: string, meaning: string][] = [
+  ['up', 'the latest result passed'],
+  ['degraded', 'the latest result passed, slower than the check’s maxMs'],
+  ['down', 'the latest result failed'],
+  ['unknown', 'no recent result from this vantage'],
+  ['paused', 'the check is paused'],
+  ['maintenance', 'the check is under maintenance'],
+  ['n/a', 'the check is not probed from this vantage'],
+];
+
+function legend(): SafeHtml {
+  return html`<details class="legend"><summary>Legend</summary><dl>${LEGEND.map(
+    ([state, meaning]) =>
+      html`<div><dt><span class="state state-${state}">${state}</span></dt><dd>${meaning}</dd></div>`,
+  )}</dl></details>`;
 }
 
 /** How often an open overview asks whether its grid changed (an unchanged one costs a 304). */
@@ -96,9 +115,11 @@ export function overviewBody(options: { filters: Filters; components: string[]; 
   return html`<h2 class="sr-only">Overview</h2>
 <form class="filters" method="get" action="/console" role="search">
 <label for="f-q">Text<input id="f-q" name="q" type="search" value="${filters.q ?? ''}"></label>
+<label for="f-tag">Tag<input id="f-tag" name="tag" value="${filters.tag ?? ''}" maxlength="64"></label>
 <label for="f-component">Component<select id="f-component" name="component">${['', ...components].map((c) => option(c, filters.component ?? ''))}</select></label>
 <label for="f-state">State<select id="f-state" name="state">${['', ...CHECK_LIST_STATES].map((s) => option(s, filters.state ?? ''))}</select></label>
 <button type="submit">Filter</button>
 </form>
+${legend()}
 ${live}`;
 }
