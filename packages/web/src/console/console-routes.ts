@@ -18,7 +18,7 @@ import { oidcSessionStarter } from './oidc/oidc-session.js';
 import { registerOnCallPage } from './oncall-routes.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
 import { registerTokenPages } from './token-routes.js';
-import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
+import { CONSOLE_HEADERS, consoleLayout, errorBody, notFoundBody } from './view/layout.js';
 import { type Filters, gridFragment, gridInner, overviewBody } from './view/overview.js';
 import { signInBody } from './view/sign-in-page.js';
 
@@ -60,6 +60,8 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     scope.setErrorHandler(async (error: unknown, _request, reply) => {
       const failure = consoleFailure(error);
       if (failure.status >= 500) ctx.log.error({ err: error }, 'console request failed');
+      // A missing id and another tenant's answer the one 404 page, as an unknown path does.
+      if (failure.status === 404) return sendPage(reply, assets, notFoundPage(failure.message), 404);
       return sendPage(reply, assets, { title: 'Not done', body: errorBody(failure.message) }, failure.status);
     });
     registerSignIn(scope, ctx, sessions, assets);
@@ -72,6 +74,28 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     registerOnCallPage(scope, { ctx, sessions, assets, send: sendPage });
     registerTokenPages(scope, { ctx, sessions, assets, send: sendPage });
   });
+  registerNotFound(app, ctx, sessions, assets);
+}
+
+function notFoundPage(message: string): { title: string; body: SafeHtml } {
+  return { title: 'Not found', body: notFoundBody(message) };
+}
+
+/**
+ * Any other path under `/console` answers the console's HTML 404, signed in or not (a path names
+ * nothing secret); the API keeps its JSON 404 and the status page its own.
+ */
+function registerNotFound(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
+  app.register(
+    async (scope) => {
+      scope.setNotFoundHandler(async (request, reply) => {
+        const signed = await signedIn(ctx, sessions, request);
+        const path = request.url.split('?')[0] ?? '/console';
+        return sendPage(reply, assets, { ...notFoundPage(`no page ${path}`), ...(signed && { signed }) }, 404);
+      });
+    },
+    { prefix: '/console' },
+  );
 }
 
 /** The status and sentence of a failed console request: the shared rules' errors as they are, the rest in words. */
@@ -116,7 +140,7 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
     const body = (request.body ?? {}) as Record<string, unknown>;
     const secret = typeof body.token === 'string' ? body.token.trim() : '';
     // Verified as the API verifies a bearer token, with the same limit on wrong ones per address.
-    const token = secret === '' ? undefined : await ctx.tokens.verify(secret);
+    const token = secret === '' ? undefined : await ctx.tokens.verify(secret, ctx.clock.now());
     if (!token) {
       await invalidTokenLimit(ctx, request, reply);
       const error = secret === '' ? 'token: paste an API token' : 'token: unknown or revoked';
