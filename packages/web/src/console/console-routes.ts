@@ -1,16 +1,16 @@
 import { isVigilError, validationError } from '@vigil/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { httpStatusOf } from '../api/api-error.js';
 import { invalidTokenLimit } from '../api/auth.js';
 import { listQuery } from '../api/routes/checks.js';
 import type { WebContext } from '../context.js';
-import { etagOf } from '../status/http-cache.js';
 import type { SafeHtml } from '../status/page/escape.js';
 import { type ConsoleAssets, consoleAssets, registerAssets } from './assets.js';
 import { registerCheckPage } from './check-routes.js';
 import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
 import { setSessionCookie } from './cookie.js';
-import { readGrid } from './grid.js';
+import { FleetPulseReader } from './fleet/fleet-pulse.js';
+import { GridCache } from './grid-cache.js';
 import { registerIncidents } from './incident-routes.js';
 import { registerMaintenances } from './maintenance-routes.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
@@ -67,7 +67,7 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     registerSignIn(scope, ctx, sessions, assets);
     const oidc = ctx.config.console.oidc;
     if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
-    registerOverview(scope, ctx, sessions, assets);
+    registerOverview(scope, { ctx, sessions, assets });
     registerIncidents(scope, { ctx, sessions, assets, send: sendPage });
     registerMaintenances(scope, { ctx, sessions, assets, send: sendPage });
     registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
@@ -178,31 +178,37 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
   });
 }
 
-function registerOverview(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
-  const render = async (signed: Signed, request: FastifyRequest) => {
-    const { query, filters, search } = parseOverviewQuery(request.query);
-    const view = await readGrid(ctx, signed.token, query, search);
-    const inner = gridInner(view);
-    const etag = etagOf(inner.value);
-    return { filters, live: gridFragment(view, inner, etag), etag };
-  };
+function registerOverview(
+  app: FastifyInstance,
+  deps: { ctx: WebContext; sessions: SessionStore; assets: ConsoleAssets },
+): void {
+  const { ctx, sessions, assets } = deps;
+  const pulse = new FleetPulseReader(ctx);
+  const grids = new GridCache(ctx, pulse);
+  app.addHook('onClose', async () => pulse.close());
 
   app.get('/console', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const { filters, live } = await render(signed, request);
+    const { query, filters, search } = parseOverviewQuery(request.query);
+    // A page load reads anew (it may follow an action); the polls that follow share the view.
+    const { view, etag } = await grids.read(signed.token, query, search, true);
+    const live = gridFragment(view, gridInner(view), etag);
     const components = ctx.config.components.map((component) => component.id);
     return sendPage(reply, assets, { title: 'Overview', body: overviewBody({ filters, components, live }), signed });
   });
 
-  // The live region, polled with the ETag it was rendered with: an unchanged grid is a bodiless 304.
+  // The live region, polled with the ETag of the data it shows: an unchanged view is a bodiless 304, rendered never.
   app.get('/console/grid', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const { live, etag } = await render(signed, request);
+    const { query, search } = parseOverviewQuery(request.query);
+    const { view, etag } = await grids.read(signed.token, query, search);
     reply.headers(CONSOLE_HEADERS).header('etag', etag);
-    const given = request.headers['if-none-match'];
-    if (given === etag) return reply.code(304).send();
-    return reply.code(200).type(HTML).send(live.value);
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply
+      .code(200)
+      .type(HTML)
+      .send(gridFragment(view, gridInner(view), etag).value);
   });
 }

@@ -1,7 +1,9 @@
-import { checkInputSchema, resolveCheck } from '@vigil/core';
+import { checkInputSchema, probeQueueName, RESULTS_QUEUE, resolveCheck } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
+import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consoleSignIn, testWebApp } from '../testing.js';
+import { GRID_CACHE_MS } from './grid-cache.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
@@ -90,5 +92,104 @@ describe('the console overview', () => {
     expect(page.body).toMatch(
       /<details class="legend">[\s\S]*degraded<\/span><\/dt><dd>the latest result passed, slower/,
     );
+  });
+
+  it('shows blind spots (a tenant only its own) and the queues that lag behind, with how many and how long', async () => {
+    await put('a-1', []);
+    await put('b-1', [], 'team-b');
+    await put('b-2', [], 'team-b');
+    const now = t.clock.now();
+    for (const checkId of ['a-1', 'b-1', 'b-2']) {
+      await t.ctx.incidents.openOrJoin(
+        {
+          group: 'fleet:blind',
+          title: 'Blind spot: checks without results',
+          impact: 'fleet',
+          severity: 'major',
+          startedAt: now,
+          member: {
+            checkId,
+            name: checkId,
+            down: true,
+            firstFailedRound: now,
+            lastFailedRound: now,
+            vantagesFailing: [],
+            vantagesTotal: 0,
+          },
+          openedMessage: 'No results.',
+          joinedMessage: '',
+        },
+        now,
+        t.ctx.config.notifier.reopenWindow,
+      );
+    }
+    // Jobs nobody takes: three probes for alpha, one batch of results; BullMQ stamps them with the real time.
+    const queues = [probeQueueName('alpha'), RESULTS_QUEUE].map(
+      (name) => new Queue(name, { connection: t.ctx.redis, prefix: t.ctx.keys.queuePrefix(name) }),
+    );
+    try {
+      const [alpha, results] = queues as [Queue, Queue];
+      await alpha.addBulk([1, 2, 3].map((i) => ({ name: 'probe', data: { i } })));
+      await results.add('batch', { results: [] });
+      t.clock.set(Date.now() + 32_000);
+      const admin = await t.token({ owner: 'ops', scope: 'admin' });
+      const ops = await consoleSignIn(t.app, admin.token);
+      const seen = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie: ops.cookie } });
+      expect(seen.body).toMatch(/3 silent · <a href="\/console\/incidents\/[^"]+">3 blind spots<\/a>/);
+      expect(seen.body).toContain('probes for alpha: <strong>3 waiting, the oldest for 30 s or more</strong>');
+      expect(seen.body).toContain('probes for beta: keeping up');
+      expect(seen.body).toContain('results for the notifier: <strong>1 waiting, the oldest for 30 s or more</strong>');
+
+      const teamA = await t.token({ owner: 'team-a', scope: 'read' });
+      const own = await consoleSignIn(t.app, teamA.token);
+      const theirs = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie: own.cookie } });
+      expect(theirs.body).toMatch(/ · (<a [^>]+>)?1 blind spot(<\/a>)?<\/p>/);
+      expect(theirs.body).not.toContain('b-1');
+    } finally {
+      await Promise.all(queues.map((queue) => queue.close()));
+    }
+  });
+
+  it('answers an unchanged poll with 304 until a cell changes, and never shares a view across tenants', async () => {
+    await put('a-1', []);
+    await put('b-1', [], 'team-b');
+    const a = await consoleSignIn(t.app, (await t.token({ owner: 'team-a', scope: 'read' })).token);
+    const b = await consoleSignIn(t.app, (await t.token({ owner: 'team-b', scope: 'read' })).token);
+    const poll = (cookie: string, etag?: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/console/grid',
+        headers: { cookie, ...(etag && { 'if-none-match': etag }) },
+      });
+    const first = await poll(a.cookie);
+    expect(first.statusCode).toBe(200);
+    const etag = String(first.headers.etag);
+    expect((await poll(a.cookie, etag)).statusCode).toBe(304);
+    // Right after A's read, B (same filters, another tenant) sees its own checks, never A's view.
+    const other = await poll(b.cookie, etag);
+    expect(other.statusCode).toBe(200);
+    expect(other.body).toContain('id="check-b-1"');
+    expect(other.body).not.toContain('a-1');
+
+    t.clock.advance(GRID_CACHE_MS);
+    expect((await poll(a.cookie, etag)).statusCode).toBe(304);
+    const round = t.clock.now() - 10_000;
+    await t.ctx.results.record(
+      sampleResult({
+        checkId: 'a-1',
+        vantage: 'alpha',
+        round,
+        startedAt: round,
+        finishedAt: round + 50,
+        ok: false,
+        error: 'timeout',
+      }),
+      60_000,
+    );
+    t.clock.advance(GRID_CACHE_MS);
+    const changed = await poll(a.cookie, etag);
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+    expect(row(changed.body, 'a-1')).toContain('data-vantage="alpha" title="timeout">down<');
   });
 });

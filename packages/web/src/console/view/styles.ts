@@ -38,6 +38,7 @@ label{display:inline-flex;flex-direction:column;gap:.15rem;font-size:.9rem}
 .fleet{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0 0 .5rem}
 .fleet li{border:1px solid var(--border);border-radius:.35rem;padding:.2rem .6rem}
 .fleet .state{padding:0 .4rem;border-radius:.25rem}
+.queues li{font-size:.9rem}.queues li.lagging{border-color:var(--degraded);border-width:2px}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--border);padding:.3rem .5rem;text-align:left;vertical-align:top}
 thead th{font-size:.85rem;color:var(--muted)}
