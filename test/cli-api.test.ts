@@ -296,7 +296,11 @@ describe('vigil checks and tokens through the API', { timeout: 60_000 }, () => {
       runVigil(['tokens', 'ls', '--json'], { env }),
       runVigil(['tokens', 'ls', '--json'], { env: teamA }),
     ]);
-    expect(table.output).toMatch(/^ID\s+NAME\s+OWNER\s+SCOPE\s+CHECKS\s+MIN INTERVAL\s+VANTAGES\s+RATE\s+CREATED$/m);
+    expect(table.output).toMatch(
+      /^ID\s+NAME\s+OWNER\s+SCOPE\s+CHECKS\s+MIN INTERVAL\s+VANTAGES\s+RATE\s+CREATED\s+LAST USED$/m,
+    );
+    // team-a's token was used (refused its quota, but verified): when, to the minute.
+    expect(table.output).toMatch(new RegExp(`^${record.id}\\s.*\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ$`, 'm'));
     expect(table.output).toMatch(
       new RegExp(`^${record.id}\\s+team-a-write\\s+team-a\\s+write\\s+0/1\\s+1m\\s+3\\s+100/1m`, 'm'),
     );

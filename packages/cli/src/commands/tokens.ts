@@ -13,8 +13,8 @@ import { relabelIssues } from '../output/field-errors.js';
 import { renderTable } from '../output/table.js';
 import { type TokenFlags, tokenFlagFor, tokenInputFromFlags } from '../token-flags.js';
 
-/** A token as listed: its record and how many checks its owner has registered. */
-type TokenView = ApiToken & { checksUsed: number };
+/** A token as listed: its record, how many checks its owner has registered, when it was last used. */
+type TokenView = ApiToken & { checksUsed: number; lastUsedAt?: number | null };
 
 function createdBy(): string {
   try {
@@ -27,7 +27,7 @@ function createdBy(): string {
 export function renderTokens(tokens: readonly TokenView[]): string {
   if (tokens.length === 0) return 'No tokens. Create the first with `vigil tokens create --scope admin`.';
   return renderTable(
-    ['ID', 'NAME', 'OWNER', 'SCOPE', 'CHECKS', 'MIN INTERVAL', 'VANTAGES', 'RATE', 'CREATED'],
+    ['ID', 'NAME', 'OWNER', 'SCOPE', 'CHECKS', 'MIN INTERVAL', 'VANTAGES', 'RATE', 'CREATED', 'LAST USED'],
     tokens.map((token) => [
       token.id,
       token.name,
@@ -38,6 +38,10 @@ export function renderTokens(tokens: readonly TokenView[]): string {
       String(token.quota.vantages),
       `${token.rateLimit.max}/${formatDuration(token.rateLimit.perMs)}`,
       new Date(token.createdAt).toISOString().slice(0, 10),
+      // Noted once a minute at most, so shown to the minute; older servers do not send it.
+      typeof token.lastUsedAt === 'number'
+        ? `${new Date(token.lastUsedAt).toISOString().slice(0, 16).replace('T', ' ')}Z`
+        : 'never',
     ]),
   );
 }
@@ -90,11 +94,17 @@ async function directToRedis<T>(cli: CliContext, run: (stores: Stores) => Promis
 export async function list(cli: CliContext, opts: { json?: boolean }): Promise<void> {
   const tokens = cli.hasToken
     ? (await cli.api().get<{ items: TokenView[] }>('/api/v1/tokens')).items
-    : await directToRedis(cli, async ({ tokens, checks }) =>
-        Promise.all(
-          (await tokens.list()).map(async (token) => ({ ...token, checksUsed: await checks.countOwned(token.owner) })),
-        ),
-      );
+    : await directToRedis(cli, async ({ tokens, checks }) => {
+        const records = await tokens.list();
+        const lastUsed = await tokens.lastUsed(records.map((token) => token.id));
+        return Promise.all(
+          records.map(async (token) => ({
+            ...token,
+            checksUsed: await checks.countOwned(token.owner),
+            lastUsedAt: lastUsed.get(token.id) ?? null,
+          })),
+        );
+      });
   cli.out(opts.json ? JSON.stringify(tokens) : renderTokens(tokens));
 }
 

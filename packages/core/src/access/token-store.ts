@@ -16,10 +16,19 @@ import {
 
 const TOKEN_PREFIX = 'vgl_';
 const TOKEN_SHAPE = /^vgl_([a-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
+/** A token's last use is noted at most this often: a busy token writes once a minute, not per request. */
+export const LAST_USED_EVERY_MS = 60_000;
 
 /** The scripts of `lua/`, as commands. */
 interface TokenCommands {
-  vigilVerifyToken(byHash: string, tokens: string, hash: string): Promise<string | null>;
+  vigilVerifyToken(
+    byHash: string,
+    tokens: string,
+    lastUsed: string,
+    hash: string,
+    now: number,
+    every: number,
+  ): Promise<string | null>;
 }
 
 function hashToken(token: string): string {
@@ -70,12 +79,30 @@ export class TokenStore {
     return { token, record };
   }
 
-  /** The record of a presented token, or undefined for anything unknown, revoked or malformed. */
-  async verify(token: string): Promise<ApiToken | undefined> {
+  /**
+   * The record of a presented token, or undefined for anything unknown, revoked or malformed; a
+   * token verified at `now` is noted as used then (at most once a minute).
+   */
+  async verify(token: string, now: number): Promise<ApiToken | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
-    // One round trip on every API request: the hash's id, then its record.
-    const json = await this.redis.vigilVerifyToken(this.ctx.keys.tokensByHash, this.ctx.keys.tokens, hashToken(token));
+    // One round trip on every API request: the hash's id, then its record (and its use, now and then).
+    const { keys } = this.ctx;
+    const json = await this.redis.vigilVerifyToken(
+      keys.tokensByHash,
+      keys.tokens,
+      keys.tokensLastUsed,
+      hashToken(token),
+      now,
+      LAST_USED_EVERY_MS,
+    );
     return json === null ? undefined : (JSON.parse(json) as ApiToken);
+  }
+
+  /** When each token was last used (ms), or null for one never used since this was recorded. */
+  async lastUsed(ids: readonly string[]): Promise<Map<string, number | null>> {
+    if (ids.length === 0) return new Map();
+    const values = await this.ctx.redis.hmget(this.ctx.keys.tokensLastUsed, ...ids);
+    return new Map(ids.map((id, i) => [id, values[i] == null ? null : Number(values[i])]));
   }
 
   async get(id: string): Promise<ApiToken | undefined> {
@@ -115,7 +142,7 @@ export class TokenStore {
   /** Revokes a token at once: its hash mapping goes with its record. False when there was none. */
   async revoke(id: string): Promise<boolean> {
     const hash = await this.ctx.redis.hget(this.ctx.keys.tokensByHash, `id:${id}`);
-    const multi = this.ctx.redis.multi().hdel(this.ctx.keys.tokens, id);
+    const multi = this.ctx.redis.multi().hdel(this.ctx.keys.tokens, id).hdel(this.ctx.keys.tokensLastUsed, id);
     if (hash !== null) multi.hdel(this.ctx.keys.tokensByHash, hash, `id:${id}`);
     const replies = (await multi.exec()) ?? [];
     return replies[0]?.[1] === 1;

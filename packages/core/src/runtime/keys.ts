@@ -191,6 +191,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     tokens: `${root}:tokens`,
     /** hash: SHA-256 of a token → its id, and `id:<id>` → that hash (for revoking) */
     tokensByHash: `${root}:tokens:by-hash`,
+    /** hash: token id → when it was last used (ms), noted at most once a minute */
+    tokensLastUsed: `${root}:tokens:last-used`,
     /** counter with a TTL: API requests of one token in one rate-limit window */
     rateLimit: (tokenId: string, window: number) => `${root}:rate:${tokenId}:${window}`,
     /** string with a TTL (idle, capped by the absolute expiry): a console session's JSON, by the SHA-256 of its id */

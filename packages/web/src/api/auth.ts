@@ -89,7 +89,7 @@ export async function authenticate(
       [{ path: 'authorization', message: 'expected "Bearer <token>"' }],
     );
   }
-  const token = await ctx.tokens.verify(match[1]);
+  const token = await ctx.tokens.verify(match[1], ctx.clock.now());
   if (!token) {
     await invalidTokenLimit(ctx, request, reply);
     reply.header('www-authenticate', 'Bearer realm="vigil", error="invalid_token"');

@@ -1,16 +1,16 @@
 import { isVigilError, validationError } from '@vigil/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { httpStatusOf } from '../api/api-error.js';
 import { invalidTokenLimit } from '../api/auth.js';
 import { listQuery } from '../api/routes/checks.js';
 import type { WebContext } from '../context.js';
-import { etagOf } from '../status/http-cache.js';
 import type { SafeHtml } from '../status/page/escape.js';
 import { type ConsoleAssets, consoleAssets, registerAssets } from './assets.js';
 import { registerCheckPage } from './check-routes.js';
 import { refuseCrossOrigin, requireAction, requirePage, type Signed, signedIn } from './console-session.js';
 import { setSessionCookie } from './cookie.js';
-import { readGrid } from './grid.js';
+import { FleetPulseReader } from './fleet/fleet-pulse.js';
+import { GridCache } from './grid-cache.js';
 import { registerIncidents } from './incident-routes.js';
 import { registerMaintenances } from './maintenance-routes.js';
 import { registerOidcSignIn } from './oidc/oidc-routes.js';
@@ -18,7 +18,7 @@ import { oidcSessionStarter } from './oidc/oidc-session.js';
 import { registerOnCallPage } from './oncall-routes.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
 import { registerTokenPages } from './token-routes.js';
-import { CONSOLE_HEADERS, consoleLayout, errorBody } from './view/layout.js';
+import { CONSOLE_HEADERS, consoleLayout, errorBody, notFoundBody } from './view/layout.js';
 import { type Filters, gridFragment, gridInner, overviewBody } from './view/overview.js';
 import { signInBody } from './view/sign-in-page.js';
 
@@ -39,6 +39,7 @@ function parseOverviewQuery(raw: unknown) {
   if (!parsed.success) throw validationError(parsed.error, given);
   const filters: Filters = {
     ...(parsed.data.component !== undefined && { component: parsed.data.component }),
+    ...(parsed.data.tag !== undefined && { tag: parsed.data.tag }),
     ...(parsed.data.state !== undefined && { state: parsed.data.state }),
     ...(parsed.data.q !== undefined && { q: parsed.data.q }),
   };
@@ -59,18 +60,42 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
     scope.setErrorHandler(async (error: unknown, _request, reply) => {
       const failure = consoleFailure(error);
       if (failure.status >= 500) ctx.log.error({ err: error }, 'console request failed');
+      // A missing id and another tenant's answer the one 404 page, as an unknown path does.
+      if (failure.status === 404) return sendPage(reply, assets, notFoundPage(failure.message), 404);
       return sendPage(reply, assets, { title: 'Not done', body: errorBody(failure.message) }, failure.status);
     });
     registerSignIn(scope, ctx, sessions, assets);
     const oidc = ctx.config.console.oidc;
     if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
-    registerOverview(scope, ctx, sessions, assets);
+    registerOverview(scope, { ctx, sessions, assets });
     registerIncidents(scope, { ctx, sessions, assets, send: sendPage });
     registerMaintenances(scope, { ctx, sessions, assets, send: sendPage });
     registerCheckPage(scope, { ctx, sessions, assets, send: sendPage });
     registerOnCallPage(scope, { ctx, sessions, assets, send: sendPage });
     registerTokenPages(scope, { ctx, sessions, assets, send: sendPage });
   });
+  registerNotFound(app, ctx, sessions, assets);
+}
+
+function notFoundPage(message: string): { title: string; body: SafeHtml } {
+  return { title: 'Not found', body: notFoundBody(message) };
+}
+
+/**
+ * Any other path under `/console` answers the console's HTML 404, signed in or not (a path names
+ * nothing secret); the API keeps its JSON 404 and the status page its own.
+ */
+function registerNotFound(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
+  app.register(
+    async (scope) => {
+      scope.setNotFoundHandler(async (request, reply) => {
+        const signed = await signedIn(ctx, sessions, request);
+        const path = request.url.split('?')[0] ?? '/console';
+        return sendPage(reply, assets, { ...notFoundPage(`no page ${path}`), ...(signed && { signed }) }, 404);
+      });
+    },
+    { prefix: '/console' },
+  );
 }
 
 /** The status and sentence of a failed console request: the shared rules' errors as they are, the rest in words. */
@@ -115,7 +140,7 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
     const body = (request.body ?? {}) as Record<string, unknown>;
     const secret = typeof body.token === 'string' ? body.token.trim() : '';
     // Verified as the API verifies a bearer token, with the same limit on wrong ones per address.
-    const token = secret === '' ? undefined : await ctx.tokens.verify(secret);
+    const token = secret === '' ? undefined : await ctx.tokens.verify(secret, ctx.clock.now());
     if (!token) {
       await invalidTokenLimit(ctx, request, reply);
       const error = secret === '' ? 'token: paste an API token' : 'token: unknown or revoked';
@@ -153,31 +178,37 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
   });
 }
 
-function registerOverview(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
-  const render = async (signed: Signed, request: FastifyRequest) => {
-    const { query, filters, search } = parseOverviewQuery(request.query);
-    const view = await readGrid(ctx, signed.token, query, search);
-    const inner = gridInner(view);
-    const etag = etagOf(inner.value);
-    return { filters, live: gridFragment(view, inner, etag), etag };
-  };
+function registerOverview(
+  app: FastifyInstance,
+  deps: { ctx: WebContext; sessions: SessionStore; assets: ConsoleAssets },
+): void {
+  const { ctx, sessions, assets } = deps;
+  const pulse = new FleetPulseReader(ctx);
+  const grids = new GridCache(ctx, pulse);
+  app.addHook('onClose', async () => pulse.close());
 
   app.get('/console', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const { filters, live } = await render(signed, request);
+    const { query, filters, search } = parseOverviewQuery(request.query);
+    // A page load reads anew (it may follow an action); the polls that follow share the view.
+    const { view, etag } = await grids.read(signed.token, query, search, true);
+    const live = gridFragment(view, gridInner(view), etag);
     const components = ctx.config.components.map((component) => component.id);
     return sendPage(reply, assets, { title: 'Overview', body: overviewBody({ filters, components, live }), signed });
   });
 
-  // The live region, polled with the ETag it was rendered with: an unchanged grid is a bodiless 304.
+  // The live region, polled with the ETag of the data it shows: an unchanged view is a bodiless 304, rendered never.
   app.get('/console/grid', async (request, reply) => {
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
-    const { live, etag } = await render(signed, request);
+    const { query, search } = parseOverviewQuery(request.query);
+    const { view, etag } = await grids.read(signed.token, query, search);
     reply.headers(CONSOLE_HEADERS).header('etag', etag);
-    const given = request.headers['if-none-match'];
-    if (given === etag) return reply.code(304).send();
-    return reply.code(200).type(HTML).send(live.value);
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply
+      .code(200)
+      .type(HTML)
+      .send(gridFragment(view, gridInner(view), etag).value);
   });
 }

@@ -39,7 +39,8 @@ describe('the console tokens page', () => {
   });
 
   it('creates a token for an admin, showing its secret once (no-store), never in the list', async () => {
-    const { token } = await t.token({ owner: 'ops', scope: 'admin' });
+    const { token, record: admin } = await t.token({ owner: 'ops', scope: 'admin' });
+    const idle = await t.token({ owner: 'team-d', scope: 'read' });
     const { cookie, csrf } = await consoleSignIn(t.app, token);
     const home = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie } });
     expect(home.body).toContain('href="/console/tokens"');
@@ -60,7 +61,7 @@ describe('the console tokens page', () => {
     expect(created.statusCode, created.body).toBe(201);
     expect(created.headers['cache-control']).toBe('no-store');
     const secret = /<code id="token-secret">([^<]+)<\/code>/.exec(created.body)?.[1] ?? '';
-    const record = await t.ctx.tokens.verify(secret);
+    const record = await t.ctx.tokens.verify(secret, t.clock.now());
     expect(record).toMatchObject({
       owner: 'team-c',
       name: 'ci deploys',
@@ -74,6 +75,11 @@ describe('the console tokens page', () => {
     expect(list.body).not.toContain(secret);
     expect(list.body).not.toMatch(/<script>|<style>| style="/);
     expect(list.body).not.toContain(token);
+    // Signing in used the admin's token: its row says when, to the minute; one never used says so.
+    const rowOf = (id: string) => new RegExp(`<tr id="token-${id}">[\\s\\S]*?</tr>`).exec(list.body)?.[0] ?? '';
+    expect(list.body).toContain('Last used (UTC, to the minute)');
+    expect(rowOf(admin.id)).toContain(`<td>${new Date(t.clock.now()).toISOString().slice(0, 16)}Z</td>`);
+    expect(rowOf(idle.record.id)).toContain('<span class="muted">never</span>');
   });
 
   it('re-renders the form naming the field of bad input, and creates nothing', async () => {

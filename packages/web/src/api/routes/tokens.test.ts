@@ -153,4 +153,36 @@ describe('tokens API', () => {
     expect(badId.statusCode).toBe(400);
     expect(await t.ctx.tokens.list()).toHaveLength(1);
   });
+
+  it('notes when a token was last used, once a minute at most, and lists it without the secret', async () => {
+    const ci = await t.token({ owner: 'team-a', scope: 'write', name: 'ci' });
+    const t0 = t.clock.now();
+    const listed = async () => {
+      const response = await t.app.inject({ url: '/api/v1/tokens', headers: admin.auth });
+      expect(response.body).not.toContain(ci.token);
+      const items: { id: string; lastUsedAt: number | null }[] = response.json().items;
+      return Object.fromEntries(items.map((item) => [item.id, item.lastUsedAt]));
+    };
+    const unused = await t.token({ owner: 'team-b', scope: 'read', name: 'idle' });
+    expect((await listed())[unused.record.id]).toBeNull();
+    expect((await t.app.inject({ url: '/api/v1/checks', headers: ci.auth })).statusCode).toBe(200);
+    expect((await listed())[ci.record.id]).toBe(t0);
+    // A busy token: many requests within the minute write nothing more.
+    t.clock.advance(30_000);
+    for (let i = 0; i < 5; i++) await t.app.inject({ url: '/api/v1/checks', headers: ci.auth });
+    expect((await listed())[ci.record.id]).toBe(t0);
+    t.clock.advance(30_000);
+    await t.app.inject({ url: '/api/v1/checks', headers: ci.auth });
+    expect((await listed())[ci.record.id]).toBe(t0 + 60_000);
+    // A wrong secret of the same id is no use of the token.
+    t.clock.advance(120_000);
+    const forged = ci.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await t.app.inject({ url: '/api/v1/checks', headers: bearer(forged) })).statusCode).toBe(401);
+    expect((await listed())[ci.record.id]).toBe(t0 + 60_000);
+    const self = await t.app.inject({ url: '/api/v1/tokens/self', headers: ci.auth });
+    expect(self.json().lastUsedAt).toBe(t0 + 180_000);
+    // Revoked: its last use goes with it.
+    await t.ctx.tokens.revoke(ci.record.id);
+    expect((await t.ctx.tokens.lastUsed([ci.record.id])).get(ci.record.id)).toBeNull();
+  });
 });

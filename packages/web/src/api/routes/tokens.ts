@@ -8,11 +8,26 @@ export const idParams = z.strictObject({
   id: z.string().regex(/^[a-z0-9]{8}$/, { error: 'expected a token id (8 characters)' }),
 });
 
-/** A token's record with how much of its check quota its owner uses; never the token or its hash. */
-export type TokenView = ApiToken & { checksUsed: number };
+/**
+ * A token's record with how much of its check quota its owner uses and when it was last used
+ * (to the minute; null when never); never the token or its hash.
+ */
+export type TokenView = ApiToken & { checksUsed: number; lastUsedAt: number | null };
+
+async function tokenViews(ctx: WebContext, tokens: readonly ApiToken[]): Promise<TokenView[]> {
+  const lastUsed = await ctx.tokens.lastUsed(tokens.map((token) => token.id));
+  return Promise.all(
+    tokens.map(async (token) => ({
+      ...token,
+      checksUsed: await ctx.checks.countOwned(token.owner),
+      lastUsedAt: lastUsed.get(token.id) ?? null,
+    })),
+  );
+}
 
 async function tokenView(ctx: WebContext, token: ApiToken): Promise<TokenView> {
-  return { ...token, checksUsed: await ctx.checks.countOwned(token.owner) };
+  const [view] = await tokenViews(ctx, [token]);
+  return view as TokenView;
 }
 
 function notFound(id: string): VigilError {
@@ -35,8 +50,7 @@ export async function createToken(
 
 /** Every token for an admin, else just the caller's own: records and quota use, never a secret. */
 export async function listTokens(ctx: WebContext, actor: ApiToken): Promise<TokenView[]> {
-  const records = hasScope(actor, 'admin') ? await ctx.tokens.list() : [actor];
-  return Promise.all(records.map((record) => tokenView(ctx, record)));
+  return tokenViews(ctx, hasScope(actor, 'admin') ? await ctx.tokens.list() : [actor]);
 }
 
 /** Revokes a token at once: an admin any, others only their own (another's is NOT_FOUND, as if absent). */

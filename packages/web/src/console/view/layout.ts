@@ -88,3 +88,8 @@ ${who && html`<nav aria-label="Console"><a href="/console">Overview</a><a href="
 export function errorBody(message: string): SafeHtml {
   return html`<h2>Not done</h2><p class="error" role="alert">${message}</p><p><a href="/console">Back to the overview</a></p>`;
 }
+
+/** The console's 404: the same page for an unknown path, a missing id and an id of another tenant's. */
+export function notFoundBody(message: string): SafeHtml {
+  return html`<h2>Not found</h2><p class="error" role="alert">${message}</p><p>It may have been deleted, or the link is wrong.</p><p><a href="/console">Back to the overview</a></p>`;
+}

@@ -10,11 +10,24 @@ export interface GridRow {
   cells: { vantage: string; state: string; detail: string }[];
 }
 
+/** A queue in the fleet panel: `behind` null while it keeps up. */
+export interface LagView {
+  queue: string;
+  behind: { waiting: number; oldestS: number } | null;
+}
+
 export interface GridView {
   rows: GridRow[];
   vantages: string[];
   total: number;
-  fleet: { id: string; health: string }[];
+  fleet: {
+    vantages: { id: string; health: string }[];
+    /** Checks (the token may see) no round could judge: nobody is watching them. */
+    blind: { count: number; incidentId?: string };
+    probes: LagView[];
+    /** Null when the results' backlog could not be read. */
+    results: LagView | null;
+  };
   incidents: { id: string; title: string; status: string; acknowledged: boolean }[];
   /** The filters' query string (no cursor), for the pager and the poll. */
   query: string;
@@ -24,20 +37,57 @@ export interface GridView {
 
 export interface Filters {
   component?: string;
+  tag?: string;
   state?: string;
   q?: string;
+}
+
+/** What each cell's word means; the word (and a shape before it) carries the state, the colour only repeats it. */
+const LEGEND: [state: string, meaning: string][] = [
+  ['up', 'the latest result passed'],
+  ['degraded', 'the latest result passed, slower than the check’s maxMs'],
+  ['down', 'the latest result failed'],
+  ['unknown', 'no recent result from this vantage'],
+  ['paused', 'the check is paused'],
+  ['maintenance', 'the check is under maintenance'],
+  ['n/a', 'the check is not probed from this vantage'],
+];
+
+function legend(): SafeHtml {
+  return html`<details class="legend"><summary>Legend</summary><dl>${LEGEND.map(
+    ([state, meaning]) =>
+      html`<div><dt><span class="state state-${state}">${state}</span></dt><dd>${meaning}</dd></div>`,
+  )}</dl></details>`;
 }
 
 /** How often an open overview asks whether its grid changed (an unchanged one costs a 304). */
 export const POLL_MS = 2_000;
 
+function lagItem(label: string, lag: LagView): SafeHtml {
+  return lag.behind === null
+    ? html`<li>${label}: keeping up</li>`
+    : html`<li class="lagging">${label}: <strong>${lag.behind.waiting} waiting, the oldest for ${lag.behind.oldestS} s or more</strong></li>`;
+}
+
+function blindLine(blind: GridView['fleet']['blind']): SafeHtml {
+  const words = `${blind.count} blind spot${blind.count === 1 ? '' : 's'}`;
+  return blind.incidentId === undefined
+    ? html`${words}`
+    : html`<a href="/console/incidents/${blind.incidentId}">${words}</a>`;
+}
+
 function fleetBlock(fleet: GridView['fleet']): SafeHtml {
-  const count = (health: string) => fleet.filter((vantage) => vantage.health === health).length;
+  const count = (health: string) => fleet.vantages.filter((vantage) => vantage.health === health).length;
+  const lags = [
+    ...fleet.probes.map((lag) => lagItem(`probes for ${lag.queue.replace(/^probe\./, '')}`, lag)),
+    fleet.results === null ? html`<li>results: not read</li>` : lagItem('results for the notifier', fleet.results),
+  ];
   return html`<h2 id="fleet-heading">Fleet</h2>
-<p>${count('ok')} ok · ${count('impaired')} impaired · ${count('silent')} silent</p>
-<ul class="fleet" aria-labelledby="fleet-heading">${fleet.map(
+<p id="fleet-summary">${count('ok')} ok · ${count('impaired')} impaired · ${count('silent')} silent · ${blindLine(fleet.blind)}</p>
+<ul class="fleet" aria-labelledby="fleet-heading">${fleet.vantages.map(
     (vantage) => html`<li>${vantage.id}: <span class="state state-${vantage.health}">${vantage.health}</span></li>`,
-  )}</ul>`;
+  )}</ul>
+<ul class="fleet queues" aria-label="Queue lag">${lags}</ul>`;
 }
 
 function incidentsBlock(incidents: GridView['incidents']): SafeHtml {
@@ -96,9 +146,11 @@ export function overviewBody(options: { filters: Filters; components: string[]; 
   return html`<h2 class="sr-only">Overview</h2>
 <form class="filters" method="get" action="/console" role="search">
 <label for="f-q">Text<input id="f-q" name="q" type="search" value="${filters.q ?? ''}"></label>
+<label for="f-tag">Tag<input id="f-tag" name="tag" value="${filters.tag ?? ''}" maxlength="64"></label>
 <label for="f-component">Component<select id="f-component" name="component">${['', ...components].map((c) => option(c, filters.component ?? ''))}</select></label>
 <label for="f-state">State<select id="f-state" name="state">${['', ...CHECK_LIST_STATES].map((s) => option(s, filters.state ?? ''))}</select></label>
 <button type="submit">Filter</button>
 </form>
+${legend()}
 ${live}`;
 }

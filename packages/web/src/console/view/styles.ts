@@ -38,6 +38,7 @@ label{display:inline-flex;flex-direction:column;gap:.15rem;font-size:.9rem}
 .fleet{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0 0 .5rem}
 .fleet li{border:1px solid var(--border);border-radius:.35rem;padding:.2rem .6rem}
 .fleet .state{padding:0 .4rem;border-radius:.25rem}
+.queues li{font-size:.9rem}.queues li.lagging{border-color:var(--degraded);border-width:2px}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--border);padding:.3rem .5rem;text-align:left;vertical-align:top}
 thead th{font-size:.85rem;color:var(--muted)}
@@ -45,6 +46,8 @@ thead th{font-size:.85rem;color:var(--muted)}
 .state-up{background:var(--up)}.state-degraded{background:var(--degraded)}.state-down{background:var(--down)}
 .state-unknown,.state-new,.state-silent{background:var(--unknown)}.state-paused{background:var(--paused)}
 .state-maintenance{background:var(--maintenance)}.state-ok{background:var(--up)}.state-impaired{background:var(--degraded)}
+.state-up::before{content:"\\2714\\FE0E  " / ""}.state-degraded::before{content:"\\25B2\\FE0E  " / ""}.state-down::before{content:"\\2716\\FE0E  " / ""}
+.legend{margin:0 0 .75rem}.legend dl{display:flex;flex-wrap:wrap;gap:.4rem 1.25rem;margin:.5rem 0}.legend div{display:flex;gap:.4rem;align-items:center}.legend dd{margin:0}
 .pager{display:flex;gap:1rem;margin:.75rem 0}
 .timeline{list-style:none;padding:0}
 .timeline li{border-left:3px solid var(--border);padding:.2rem 0 .6rem .8rem}

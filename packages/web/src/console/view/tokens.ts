@@ -2,9 +2,11 @@ import { type ApiToken, formatDuration, TOKEN_SCOPES } from '@vigil/core';
 import { html, type SafeHtml } from '../../status/page/escape.js';
 
 const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+/** A last use is noted once a minute at most: shown to the minute. */
+const minute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16)}Z`;
 
 /** A token as the console lists it: the API's view of the record, never the secret or its hash. */
-export type TokenRow = ApiToken & { checksUsed: number };
+export type TokenRow = ApiToken & { checksUsed: number; lastUsedAt: number | null };
 
 /** What the create form holds: the fields as typed, so a refused form comes back as it was sent. */
 export type TokenForm = Partial<
@@ -16,7 +18,7 @@ const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value
 function tokenRow(token: TokenRow, csrf: string): SafeHtml {
   const quota = `${token.checksUsed} of ${token.quota.checks} checks, every ${formatDuration(token.quota.minIntervalMs)} or slower, ${token.quota.vantages} vantages`;
   return html`<tr id="token-${token.id}"><th scope="row">${token.id}</th><td>${token.name}</td><td>${token.owner}</td><td>${token.scope}</td>
-<td>${quota}</td><td>${token.rateLimit.max} per ${formatDuration(token.rateLimit.perMs)}</td><td>${at(token.createdAt)} by ${token.createdBy}</td>
+<td>${quota}</td><td>${token.rateLimit.max} per ${formatDuration(token.rateLimit.perMs)}</td><td>${at(token.createdAt)} by ${token.createdBy}</td><td>${token.lastUsedAt === null ? html`<span class="muted">never</span>` : minute(token.lastUsedAt)}</td>
 <td><form method="post" action="/console/tokens/${token.id}/revoke">${csrfField(csrf)}<button class="danger" type="submit" aria-label="Revoke token ${token.id}">Revoke</button></form></td></tr>`;
 }
 
@@ -44,7 +46,7 @@ ${field(form, 'quota.vantages', 'Vantages per check', '(optional)')}
 export function tokensBody(options: { tokens: TokenRow[]; csrf: string; form?: TokenForm; error?: string }): SafeHtml {
   const { tokens, csrf, form = {}, error } = options;
   return html`<h2>Tokens</h2>
-<table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Owner</th><th scope="col">Scope</th><th scope="col">Quota</th><th scope="col">Rate limit</th><th scope="col">Created (UTC)</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Owner</th><th scope="col">Scope</th><th scope="col">Quota</th><th scope="col">Rate limit</th><th scope="col">Created (UTC)</th><th scope="col">Last used (UTC, to the minute)</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${tokens.map((token) => tokenRow(token, csrf))}</tbody></table>
 ${createForm(form, csrf, error)}`;
 }
