@@ -8,11 +8,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
 import type { Fleet } from './support/fleet.js';
 import { type MailSink, startMailSink } from './support/mail-sink.js';
-import type { HttpTarget } from './support/targets.js';
+import { signInThroughIdp } from './support/oidc-idp.js';
+import { type HttpTarget, startHttpTarget } from './support/targets.js';
 
 /** Screenshots land in the repository's (git-ignored) test-artifacts/ for a person to look at. */
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
 const VANTAGES = ['alpha', 'beta', 'gamma'];
+/** The IdP's people and how the console maps their groups: Ana is an SRE, with the operators' admin view. */
+const OIDC = { people: { ana: ['sre', 'staff'] }, roles: [{ group: 'sre', scopes: ['admin' as const] }] };
+
+/** Seconds of a downtime as the incident page writes it: `42s`, `3m`, `3m05s`. */
+function secondsOf(text: string): number {
+  const match = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!match || text === '') throw new Error(`not a downtime: ${text}`);
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+}
 
 /** axe in light and dark: no serious or critical violation in either theme. */
 async function expectAccessible(page: Page, name: string): Promise<void> {
@@ -35,19 +45,22 @@ describe('the operator console in a browser, against a running fleet', () => {
   let consoleFleet: ConsoleFleet;
   let browser: Browser;
   let base: string;
+  /** The target started again on its port, once the test brings it back. */
+  let restored: HttpTarget | undefined;
 
   beforeEach(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    consoleFleet = await startConsoleFleet(VANTAGES);
+    consoleFleet = await startConsoleFleet(VANTAGES, { oidc: OIDC });
     ({ fleet, target, browser, base } = consoleFleet);
     mail = await startMailSink();
   });
   afterEach(async () => {
     await consoleFleet.close();
+    await restored?.close();
     await mail.stop();
   });
 
-  it('signs in with a token, shows a killed target red live, and an acknowledgement from the console stops escalation', async () => {
+  it('signs in through the OIDC provider, shows a killed target red live, stops escalation by an acknowledgement from the console, and resolves with downtime bounds', async () => {
     // The second level would page Bo 10 s after Ana: acknowledging before then must keep him out of it.
     const config = parseConfig(`${consoleFleet.checksYaml}
 people:
@@ -68,10 +81,8 @@ notifier:
 `);
     await fleet.runConfig(config, { smtpUrl: mail.url });
     await fleet.historyUntil('api-health', (h) => h.filter((r) => r.ok).length >= 6);
-    const token = await consoleFleet.adminToken();
 
     const page = await browser.newPage();
-    const errors = collectPageErrors(page);
     const polls: number[] = [];
     page.on('response', (response) => {
       if (new URL(response.url()).pathname === '/console/grid') polls.push(response.status());
@@ -79,11 +90,12 @@ notifier:
     await page.goto(`${base}/console`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     await expectAccessible(page, 'sign-in');
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/console`);
-    const [cookie] = await page.context().cookies();
-    expect(cookie).toMatchObject({ name: '__Host-vigil-console', httpOnly: true, secure: true, sameSite: 'Strict' });
+    await signInThroughIdp(page, base, 'ana');
+    // The IdP's dev pages log what they log; from here on, the console's own pages log no error.
+    const errors = collectPageErrors(page);
+    const cookie = (await page.context().cookies(base)).find((c) => c.name === '__Host-vigil-console');
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict' });
+    expect(await page.locator('.who span').textContent()).toBe('Person ana · oidc:ana · admin');
     await eventually(async () => (await cellsOf(page, 'api-health')).join() === 'up,up,up', 10_000, 'three up cells');
     expect(await page.locator('#fleet-heading + p').textContent()).toBe('3 ok · 0 impaired · 0 silent');
     await expectAccessible(page, 'overview-up');
@@ -115,10 +127,12 @@ notifier:
     await expectAccessible(page, 'incident');
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.waitForURL(/\/console\/incidents\/\d+$/);
-    expect(await page.locator('#incident-ack').textContent()).toMatch(/by ops \(.*\) via console$/);
+    expect(await page.locator('#incident-ack').textContent()).toMatch(/by oidc:ana \(Person ana\) via console$/);
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     // The audit trail: the timeline says who acknowledged, and from where.
-    expect(await page.locator('.timeline').textContent()).toMatch(/Acknowledged by ops \(.*\) via console/);
+    expect(await page.locator('.timeline').textContent()).toMatch(
+      /Acknowledged by oidc:ana \(Person ana\) via console/,
+    );
     await expectAccessible(page, 'incident-acknowledged');
     const acknowledgedAt = Date.now();
     expect(acknowledgedAt - paged.at, 'acknowledged before the second level was due').toBeLessThan(10_000);
@@ -137,6 +151,28 @@ notifier:
     await setTimeout(Math.max(0, paged.at + 12_000 - Date.now()));
     expect(mail.to('bo@example.test')).toEqual([]);
     expect(mail.to('ana@example.test')).toHaveLength(1);
+
+    // The target comes back: the incident resolves, and its page shows the downtime's bounds, final.
+    const incident = page.url();
+    restored = await startHttpTarget(target.port);
+    await eventually(
+      async () => {
+        await page.goto(incident);
+        return (await page.locator('#incident-status').textContent()) === 'resolved';
+      },
+      20_000,
+      'the incident resolved',
+    );
+    const downtime = (await page.locator('dt:text-is("Downtime") + dd').textContent()) ?? '';
+    const bounds = /^at least (\S+), at most (\S+)$/.exec(downtime);
+    expect(bounds, downtime).not.toBeNull();
+    const [atLeast, atMost] = [secondsOf(bounds?.[1] ?? ''), secondsOf(bounds?.[2] ?? '')];
+    // Down from before the first page until 12 s after it.
+    expect(atLeast).toBeGreaterThanOrEqual(10);
+    expect(atMost).toBeGreaterThanOrEqual(atLeast);
+    expect(await page.locator('dt:text-is("Resolved") + dd').textContent()).not.toBe('not yet');
+    await expectAccessible(page, 'incident-resolved');
+    expect(mail.to('bo@example.test')).toEqual([]);
     expect(errors).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 });

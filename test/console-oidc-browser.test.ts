@@ -1,21 +1,18 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRedis } from '@vigil/core';
 import { deletePrefix, eventually, freePort, TEST_REDIS_URL, uniquePrefix } from '@vigil/core/testing';
-import Provider from 'oidc-provider';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium } from './support/browser.js';
+import { idpLoginForm, signInThroughIdp, startTestIdp, type TestIdp } from './support/oidc-idp.js';
 import { spawnVigil, type VigilProcess, writeConfig } from './support/vigil-process.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
-const CLIENT = { id: 'vigil-console', secret: 'browser-oidc-client-s3cret' };
-const GROUPS: Record<string, string[]> = { ana: ['sre'], bo: ['team-a'] };
+const GROUPS: Record<string, string[]> = { ana: ['sre'], bo: ['team-a'], di: ['team-a', 'team-b'] };
 
 describe('console sign-in through an OpenID Connect provider, in Chromium, against `vigil web`', () => {
-  let idp: Server;
+  let idp: TestIdp;
   let web: VigilProcess;
   let browser: Browser;
   let base: string;
@@ -23,49 +20,28 @@ describe('console sign-in through an OpenID Connect provider, in Chromium, again
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    let handler: ((req: never, res: never) => void) | undefined;
-    idp = createServer((req, res) => handler?.(req as never, res as never));
-    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    idp = await startTestIdp(GROUPS);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: CLIENT.id,
-          client_secret: CLIENT.secret,
-          redirect_uris: [`${base}/console/auth/oidc/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-      pkce: { required: () => true },
-      features: { devInteractions: { enabled: true } },
-      claims: { openid: ['sub'], profile: ['name'], groups: ['groups'] },
-      cookies: { keys: ['oidc-provider-browser-test-key'] },
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({ sub: id, name: `Person ${id}`, groups: GROUPS[id] ?? [] }),
-      }),
-    });
-    handler = provider.callback();
+    idp.register(base);
     const config = await writeConfig(`
 vantages: [alpha]
 console:
   oidc:
-    issuer: ${issuer}
-    clientId: ${CLIENT.id}
+    issuer: ${idp.issuer}
+    clientId: ${idp.client.id}
     clientSecret: \${VIGIL_OIDC_CLIENT_SECRET}
     roles:
       - { group: sre, scopes: [admin] }
       - { group: team-a, scopes: [read], owners: [team-a] }
+      - { group: team-b, scopes: [write], owners: [team-b] }
 `);
     web = spawnVigil(['web', '-c', config], {
       env: {
         REDIS_URL: TEST_REDIS_URL,
         VIGIL_PREFIX: prefix,
         VIGIL_PORT: String(port),
-        VIGIL_OIDC_CLIENT_SECRET: CLIENT.secret,
+        VIGIL_OIDC_CLIENT_SECRET: idp.client.secret,
         LOG_LEVEL: 'debug',
       },
     });
@@ -81,7 +57,7 @@ console:
     await browser?.close();
     web?.child.kill('SIGTERM');
     await web?.exited;
-    await new Promise((resolve) => idp?.close(resolve));
+    await idp?.close();
     const redis = createRedis(TEST_REDIS_URL);
     await deletePrefix(redis, prefix);
     redis.disconnect();
@@ -91,12 +67,7 @@ console:
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${base}/console/sign-in`);
-    await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
-    await page.locator('input[name="login"]').fill('ana');
-    await page.locator('input[name="password"]').fill('any');
-    await page.locator('button[type="submit"]').click();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL(`${base}/console`);
+    await signInThroughIdp(page, base, 'ana');
     // The IdP's dev pages fetch what they fetch; from here on, the console's own pages log no error.
     const errors = collectPageErrors(page);
     await page.reload();
@@ -108,7 +79,54 @@ console:
       sameSite: 'Strict',
     });
     expect(errors).toEqual([]);
-    expect(web.output()).not.toContain(CLIENT.secret);
+    expect(web.output()).not.toContain(idp.client.secret);
+    await context.close();
+  });
+
+  it('signs out at the IdP too: the next sign-in meets the IdP’s login form again, and no log shows the ID token', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/console/sign-in`);
+    await signInThroughIdp(page, base, 'ana');
+    // Signed in at the IdP, a sign-in skips its login form: what signing out must undo.
+    await page.goto(`${base}/console/auth/oidc`);
+    await page.waitForURL(`${base}/console`);
+    const hints: string[] = [];
+    page.on('request', (request) => {
+      const hint = new URL(request.url()).searchParams.get('id_token_hint');
+      if (hint) hints.push(hint);
+    });
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${base}/console/sign-in`);
+    expect(hints).toHaveLength(1);
+    await page.goto(`${base}/console`);
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
+    await idpLoginForm(page).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'console-oidc-signed-out-login-again.png'), fullPage: true });
+    expect(web.output()).not.toContain(hints[0]);
+    await context.close();
+  });
+
+  it('lets a person in two owners’ groups switch between them from the header, each with its scope', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/console/sign-in`);
+    await signInThroughIdp(page, base, 'di');
+    const errors = collectPageErrors(page);
+    const who = page.locator('.who span');
+    expect(await who.textContent()).toBe('Person di · team-a · read');
+    const owners = page.getByLabel('Acting as');
+    expect(await owners.locator('option').allTextContents()).toEqual(['team-a', 'team-b']);
+    await owners.selectOption('team-b');
+    await page.getByRole('button', { name: 'Switch owner' }).click();
+    await page.waitForURL(`${base}/console`);
+    expect(await who.textContent()).toBe('Person di · team-b · write');
+    expect(await page.getByLabel('Acting as').inputValue()).toBe('team-b');
+    await page.screenshot({ path: join(ARTIFACTS, 'console-oidc-owner-switched.png'), fullPage: true });
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tokenInputSchema } from '@vigil/core';
+import { type ConsoleRole, tokenInputSchema, validateConfig } from '@vigil/core';
 import { buildApp } from '@vigil/web';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type Fleet, startFleet } from './fleet.js';
+import { startTestIdp, type TestIdp } from './oidc-idp.js';
 import { type HttpTarget, startHttpTarget } from './targets.js';
 
 /** Debian's Chromium, as CI installs it; no downloads, no background traffic, nothing persisted. */
@@ -67,22 +68,40 @@ export interface ConsoleFleet {
   checksYaml: string;
   /** An admin token of the operators' (the checks of vigil.yaml belong to no tenant: only an admin sees them). */
   adminToken(): Promise<string>;
+  /** The OIDC provider the console signs in through, when started with `oidc`. */
+  idp?: TestIdp;
   close(): Promise<void>;
 }
 
-export async function startConsoleFleet(vantages: string[]): Promise<ConsoleFleet> {
+export interface ConsoleFleetOptions {
+  /** Sign-in through a real OIDC provider on loopback: its people (login → groups) and `console.oidc.roles`. */
+  oidc?: { people: Record<string, string[]>; roles: ConsoleRole[] };
+}
+
+export async function startConsoleFleet(vantages: string[], options: ConsoleFleetOptions = {}): Promise<ConsoleFleet> {
   const fleet = await startFleet(vantages);
   const target = await startHttpTarget();
-  const web = buildApp(fleet.ctx);
+  const idp = options.oidc && (await startTestIdp(options.oidc.people));
+  const oidc = idp && {
+    issuer: idp.issuer,
+    clientId: idp.client.id,
+    clientSecret: idp.client.secret,
+    roles: options.oidc?.roles,
+  };
+  // The web role's config: the fleet's, with the IdP to sign in through.
+  const config = oidc ? validateConfig({ vantages, console: { oidc } }, 'console fleet') : fleet.ctx.config;
+  const web = buildApp({ ...fleet.ctx, config });
   await web.listen({ host: '127.0.0.1', port: 0 });
   const address = web.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  idp?.register(base);
   const browser = await launchChromium();
   return {
     fleet,
     target,
     browser,
     base,
+    ...(idp && { idp }),
     checksYaml: `
 vantages: [${vantages.join(', ')}]
 components: [{ id: api, name: Public API }]
@@ -95,6 +114,7 @@ checks:
     async close() {
       await browser.close();
       await web.close();
+      await idp?.close();
       await fleet.close();
       await target.close();
     },

@@ -30,7 +30,7 @@ type Caller = 'none' | 'read' | 'write' | 'admin' | 'other' | 'nocsrf' | 'sso';
 /**
  * `read`, `write`, `admin`: token sessions of owner A (team-a); `other`: a write session of team-b;
  * `nocsrf`: A's admin session, its POSTs without the CSRF token; `sso`: a person signed in through
- * the IdP (no API token) with A's write scope.
+ * the IdP (no API token) whose groups grant A with the write scope (active) and B with read.
  */
 const CALLERS: readonly Caller[] = ['none', 'read', 'write', 'admin', 'other', 'nocsrf', 'sso'];
 const SCOPE: Record<Exclude<Caller, 'none' | 'sso'>, { owner: string; scope: TokenScope }> = {
@@ -89,6 +89,12 @@ function matrix(a: OwnedFixtures, signInToken: string, victimTokenId: string, no
     'POST /console/sign-in': { url: '/console/sign-in', form: { token: signInToken }, expect: EVERYONE(303) },
     'POST /console/sign-out': { url: '/console/sign-out', form: {}, expect: SESSION_ACTION },
     'POST /console/sign-out-everywhere': { url: '/console/sign-out-everywhere', form: {}, expect: SESSION_ACTION },
+    // Only a person the IdP granted A may act as A; a token's session is its token's owner, no other.
+    'POST /console/owner': {
+      url: '/console/owner',
+      form: { owner: 'team-a' },
+      expect: { ...EVERYONE(403), sso: 303 },
+    },
     // The IdP is unreachable: a page saying so, for everyone; the callback without its state is refused.
     'GET /console/auth/oidc': { url: '/console/auth/oidc', expect: EVERYONE(502) },
     'GET /console/auth/oidc/callback': { url: '/console/auth/oidc/callback?code=x&state=y', expect: EVERYONE(400) },
@@ -173,9 +179,16 @@ async function consoleRoutes(ctx: App['ctx']): Promise<{ key: string; url: strin
   return found;
 }
 
-/** A session of a person the IdP vouched for (what the OIDC callback starts): A's write scope, no API token. */
+/**
+ * A session of a person the IdP vouched for (what the OIDC callback starts), no API token: their
+ * groups grant A with the write scope, where they act, and B with read.
+ */
 async function ssoSession(t: App): Promise<{ cookie: string; csrf: string }> {
-  const principal = { id: 'oidc:bo', owner: 'team-a', scope: 'write' as const, name: 'Bo' };
+  const grants = [
+    { owner: 'team-a', scope: 'write' as const },
+    { owner: 'team-b', scope: 'read' as const },
+  ];
+  const principal = { id: 'oidc:bo', owner: 'team-a', scope: 'write' as const, name: 'Bo', grants };
   const { id, session } = await new SessionStore(t.ctx).createSession(principal);
   return { cookie: `${SESSION_COOKIE}=${id}`, csrf: session.csrf };
 }
@@ -282,6 +295,7 @@ const headerSets = fc.record(
 describe('console authorization matrix', () => {
   let t: App;
   let a: OwnedFixtures;
+  let b: OwnedFixtures;
   let rows: Record<string, Row>;
   let routes: { key: string; url: string }[];
   let sessions: Record<Exclude<Caller, 'none'>, { cookie: string; csrf: string; auth?: { authorization: string } }>;
@@ -292,7 +306,7 @@ describe('console authorization matrix', () => {
   beforeAll(async () => {
     t = await testWebApp(CONSOLE_CONFIG);
     a = await seedOwned(t.ctx, 'team-a');
-    await seedOwned(t.ctx, 'team-b');
+    b = await seedOwned(t.ctx, 'team-b');
     const signIn = async (caller: keyof typeof SCOPE) => {
       const { token, auth } = await t.token({ ...SCOPE[caller], name: caller });
       return { ...(await consoleSignIn(t.app, token)), auth };
@@ -571,7 +585,8 @@ describe('console authorization matrix', () => {
       );
     }
     expect(seen.size).toBe(new Set(routes.map((route) => route.key)).size);
-  });
+    // Some 7,000 requests: on a machine shared with other work, more than the default 30 s.
+  }, 180_000);
 
   it('says why a postmortem posted to an open incident is refused, though its form is not on the page', async () => {
     await restorePrefix(t.ctx, seeded);
@@ -603,5 +618,78 @@ describe('console authorization matrix', () => {
       const write = await t.app.inject({ url, headers: { cookie: sessions.write.cookie } });
       expect(write.body, url).toMatch(/action="[^"]*\/(?:pause|ack)"/);
     }
+  });
+
+  it('shows a person granted A and B only the active owner’s, with its scope, and refuses an owner not granted', async () => {
+    await restorePrefix(t.ctx, seeded);
+    const { cookie, csrf } = sessions.sso;
+    const page = (url: string) => t.app.inject({ url, headers: { cookie } });
+    const post = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams(fields).toString(),
+      });
+    /** What the person sees and may do as the active owner. */
+    const sees = async () => {
+      const overview = (await page('/console')).body;
+      return {
+        header: /<div class="who"><span>([^<]*)<\/span>/.exec(overview)?.[1],
+        grid: [a.checkId, b.checkId].filter((id) => overview.includes(`id="check-${id}"`)),
+        checkA: (await page(`/console/checks/${a.checkId}`)).statusCode,
+        checkB: (await page(`/console/checks/${b.checkId}`)).statusCode,
+        incidentB: (await page(`/console/incidents/${b.incidentId}`)).statusCode,
+      };
+    };
+
+    // Acting as A (write): A's check and no sign of B's.
+    expect(await sees()).toMatchObject({
+      header: 'Bo · team-a · write',
+      grid: [a.checkId],
+      checkA: 200,
+      checkB: 404,
+      incidentB: 404,
+    });
+    expect((await post(`/console/checks/${b.checkId}/pause`, { _csrf: csrf })).statusCode).toBe(404);
+    const toB = await post('/console/owner', { _csrf: csrf, owner: 'team-b' });
+    expect(toB.statusCode, toB.body).toBe(303);
+
+    // Acting as B, with B's read scope: B's check, none of A's, and no action on B's.
+    expect(await sees()).toMatchObject({
+      header: 'Bo · team-b · read',
+      grid: [b.checkId],
+      checkA: 404,
+      checkB: 200,
+      incidentB: 200,
+    });
+    expect((await post(`/console/checks/${b.checkId}/pause`, { _csrf: csrf })).statusCode).toBe(403);
+    // The API's order: the scope first (read may not pause), then ownership.
+    expect((await post(`/console/checks/${a.checkId}/pause`, { _csrf: csrf })).statusCode).toBe(403);
+    expect((await page(`/console/checks/${b.checkId}`)).body).not.toMatch(/action="[^"]*\/pause"/);
+
+    // Hostile switches: an owner not granted, the person's own id, no CSRF token, another site. Nothing changes.
+    const before = await state();
+    const hostile: [Record<string, string>, Record<string, string>, number][] = [
+      [{ _csrf: csrf, owner: 'team-c' }, {}, 403],
+      [{ _csrf: csrf, owner: 'oidc:bo' }, {}, 403],
+      [{ _csrf: csrf, owner: 'team-a\u0000' }, {}, 403],
+      [{ owner: 'team-a' }, {}, 403],
+      [{ _csrf: csrf, owner: 'team-a' }, { origin: 'https://evil.example' }, 403],
+      [{ _csrf: csrf }, {}, 400],
+    ];
+    for (const [fields, headers, status] of hostile) {
+      const refused = await post('/console/owner', fields, headers);
+      expect(refused.statusCode, JSON.stringify(fields)).toBe(status);
+      expect(refused.body).toMatch(/<p class="error" role="alert">(?:owner|_csrf|origin): /);
+    }
+    expect(await state()).toEqual(before);
+    expect(await sees()).toMatchObject({ header: 'Bo · team-b · read', grid: [b.checkId] });
+
+    // Back to A: A's write scope again.
+    expect((await post('/console/owner', { _csrf: csrf, owner: 'team-a' })).statusCode).toBe(303);
+    expect(await sees()).toMatchObject({ header: 'Bo · team-a · write', grid: [a.checkId], checkB: 404 });
+    expect((await post(`/console/checks/${a.checkId}/pause`, { _csrf: csrf })).statusCode).toBe(303);
+    await restorePrefix(t.ctx, seeded);
   });
 });

@@ -13,9 +13,10 @@ import { FleetPulseReader } from './fleet/fleet-pulse.js';
 import { GridCache } from './grid-cache.js';
 import { registerIncidents } from './incident-routes.js';
 import { registerMaintenances } from './maintenance-routes.js';
-import { registerOidcSignIn } from './oidc/oidc-routes.js';
+import { type OidcSignOut, registerOidcSignIn } from './oidc/oidc-routes.js';
 import { oidcSessionStarter } from './oidc/oidc-session.js';
 import { registerOnCallPage } from './oncall-routes.js';
+import { ownerChoices, registerOwnerSwitch } from './owner-switch.js';
 import { type SessionPolicy, SessionStore } from './session-store.js';
 import { registerTokenPages } from './token-routes.js';
 import { CONSOLE_HEADERS, consoleLayout, errorBody, notFoundBody } from './view/layout.js';
@@ -64,9 +65,10 @@ export function registerConsole(app: FastifyInstance, ctx: WebContext, options: 
       if (failure.status === 404) return sendPage(reply, assets, notFoundPage(failure.message), 404);
       return sendPage(reply, assets, { title: 'Not done', body: errorBody(failure.message) }, failure.status);
     });
-    registerSignIn(scope, ctx, sessions, assets);
     const oidc = ctx.config.console.oidc;
-    if (oidc) registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
+    const idp = oidc && registerOidcSignIn(scope, ctx, { settings: oidc, startSession: oidcSessionStarter(sessions) });
+    registerSignIn(scope, ctx, sessions, { assets, idp });
+    registerOwnerSwitch(scope, ctx, sessions);
     registerOverview(scope, { ctx, sessions, assets });
     registerIncidents(scope, { ctx, sessions, assets, send: sendPage });
     registerMaintenances(scope, { ctx, sessions, assets, send: sendPage });
@@ -120,12 +122,18 @@ function sendPage(
     owner: signed.token.owner,
     scope: signed.token.scope,
     csrf: signed.session.csrf,
+    owners: ownerChoices(signed.session.principal),
   };
   const body = consoleLayout({ assets, title: content.title, body: content.body, ...(who && { who }) });
   return reply.code(status).headers(CONSOLE_HEADERS).type(HTML).send(body);
 }
 
-function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: SessionStore, assets: ConsoleAssets): void {
+function registerSignIn(
+  app: FastifyInstance,
+  ctx: WebContext,
+  sessions: SessionStore,
+  { assets, idp }: { assets: ConsoleAssets; idp: OidcSignOut | undefined },
+): void {
   app.get('/console/sign-in', async (request, reply) => {
     if (await signedIn(ctx, sessions, request)) return reply.code(303).header('location', '/console').send();
     return sendPage(reply, assets, {
@@ -167,6 +175,8 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext, sessions: Session
     const signed = await requireAction(ctx, sessions, request, reply);
     await sessions.destroy(signed.id, signed.session);
     setSessionCookie(reply, '');
+    // A person signed in through an IdP that can end its session is signed out there too.
+    if (idp) return idp.signedOut(signed.session, request, reply);
     return reply.code(303).header('location', '/console/sign-in').send();
   });
 

@@ -1,5 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RoleContext, TokenScope } from '@vigil/core';
+import { defineScripts, type Redis, type RoleContext, type TokenScope } from '@vigil/core';
+
+interface SessionCommands {
+  vigilReplaceSession(key: string, expected: string, replacement: string, ttlMs: number): Promise<0 | 1>;
+}
+
+/** An owner a person signed in through the IdP may act as, with the scope their groups give them there. */
+export interface OwnerGrant {
+  owner: string;
+  scope: TokenScope;
+}
 
 /**
  * Who a console session acts as. Today a pasted API token; an OIDC callback will build one from the
@@ -15,6 +25,11 @@ export interface ConsolePrincipal {
   name: string;
   /** The API token signed in with (its id, never the secret): re-read on every request, so revoking it ends the session. */
   tokenId?: string;
+  /**
+   * Every owner the person's IdP groups grant (derived at sign-in only), `owner` and `scope` being
+   * the active one: the header's switcher offers these and no other.
+   */
+  grants?: OwnerGrant[];
 }
 
 /** A session as Redis keeps it, under the SHA-256 of its id. */
@@ -24,6 +39,11 @@ export interface ConsoleSession {
   csrf: string;
   createdAt: number;
   lastSeenAt: number;
+  /**
+   * The IdP's ID token, kept only when the IdP can end its own session: the `id_token_hint` of the
+   * sign-out redirect. Never shown, never logged.
+   */
+  idToken?: string;
 }
 
 export interface SessionPolicy {
@@ -54,13 +74,20 @@ export function sameToken(expected: string, given: string | undefined): boolean 
  * everywhere. Expiry is judged by the injected clock as well as by Redis.
  */
 export class SessionStore {
+  private readonly redis: Redis & SessionCommands;
+
   constructor(
     private readonly ctx: Pick<RoleContext, 'redis' | 'keys' | 'clock'>,
     private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
-  ) {}
+  ) {
+    this.redis = defineScripts<SessionCommands>(ctx.redis, new URL('./lua/', import.meta.url));
+  }
 
   /** A new session for a principal that has proven who it is; the id goes in the cookie, nowhere else. */
-  async createSession(principal: ConsolePrincipal): Promise<{ id: string; session: ConsoleSession }> {
+  async createSession(
+    principal: ConsolePrincipal,
+    extra: { idToken?: string } = {},
+  ): Promise<{ id: string; session: ConsoleSession }> {
     const id = randomBytes(32).toString('base64url');
     const now = this.ctx.clock.now();
     const session: ConsoleSession = {
@@ -68,6 +95,7 @@ export class SessionStore {
       csrf: randomBytes(24).toString('base64url'),
       createdAt: now,
       lastSeenAt: now,
+      ...(extra.idToken !== undefined && { idToken: extra.idToken }),
     };
     const index = this.ctx.keys.consoleSessionsOf(principal.id);
     await this.ctx.redis
@@ -94,8 +122,22 @@ export class SessionStore {
     // A console polls every few seconds: the idle expiry moves on at most once a touch period, not per poll.
     if (now - session.lastSeenAt < this.touchEveryMs()) return session;
     const touched = { ...session, lastSeenAt: now };
-    await this.ctx.redis.set(key, JSON.stringify(touched), 'PX', this.ttl(touched, now), 'XX');
+    // Lost to a concurrent change (an owner switch): that change stands, and this request goes on as read.
+    await this.redis.vigilReplaceSession(key, json, JSON.stringify(touched), this.ttl(touched, now));
     return touched;
+  }
+
+  /**
+   * Replaces a live session's principal (an owner switch), unless the session changed or ended since
+   * `session` was read: false then, and nothing is written.
+   */
+  async replacePrincipal(id: string, session: ConsoleSession, principal: ConsolePrincipal): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    const ttl = this.ttl(session, now);
+    if (!SESSION_ID.test(id) || ttl <= 0) return false;
+    const next: ConsoleSession = { ...session, principal };
+    const key = this.ctx.keys.consoleSession(hashOf(id));
+    return (await this.redis.vigilReplaceSession(key, JSON.stringify(session), JSON.stringify(next), ttl)) === 1;
   }
 
   /** Ends one session (sign-out). */

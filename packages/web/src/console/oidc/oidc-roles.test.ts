@@ -6,21 +6,38 @@ const ROLES: ConsoleRole[] = [
   { group: 'ops', scopes: ['admin'] },
   { group: 'team-a-viewers', scopes: ['read'], owners: ['team-a'] },
   { group: 'team-b-oncall', scopes: ['read', 'write'], owners: ['team-b'] },
+  { group: 'platform', scopes: ['write'], owners: ['team-a', 'team-c'] },
 ];
 
 describe('IdP groups to console rights', () => {
-  it('takes the highest scope of the matching roles and the union of their owners', () => {
+  it('grants each owner the highest scope among the roles naming it, in the order of the roles', () => {
     expect(rightsOf(ROLES, ['team-a-viewers', 'staff'])).toEqual({
-      scope: 'read',
-      owners: ['team-a'],
+      grants: [{ owner: 'team-a', scope: 'read' }],
       groups: ['team-a-viewers'],
     });
     expect(rightsOf(ROLES, ['team-b-oncall', 'team-a-viewers'])).toEqual({
-      scope: 'write',
-      owners: ['team-a', 'team-b'],
+      grants: [
+        { owner: 'team-a', scope: 'read' },
+        { owner: 'team-b', scope: 'write' },
+      ],
       groups: ['team-a-viewers', 'team-b-oncall'],
     });
-    expect(rightsOf(ROLES, ['ops'])).toEqual({ scope: 'admin', owners: [], groups: ['ops'] });
+    expect(rightsOf(ROLES, ['team-a-viewers', 'platform'])?.grants).toEqual([
+      { owner: 'team-a', scope: 'write' },
+      { owner: 'team-c', scope: 'write' },
+    ]);
+  });
+
+  it('never carries a scope from one owner to another', () => {
+    // Admin in the operators' view, yet only a viewer of team-a's checks.
+    expect(rightsOf(ROLES, ['ops', 'team-a-viewers'])?.grants).toEqual([
+      { scope: 'admin' },
+      { owner: 'team-a', scope: 'read' },
+    ]);
+  });
+
+  it('grants a role naming no owners the operators’ view', () => {
+    expect(rightsOf(ROLES, ['ops'])).toEqual({ grants: [{ scope: 'admin' }], groups: ['ops'] });
   });
 
   it('admits no one in no mapped group', () => {

@@ -1,5 +1,14 @@
 import type { ConsoleRole, TokenScope } from '@vigil/core';
 
+/**
+ * One owner a person may act as, and the scope they have there. `owner` undefined is the operators'
+ * view (a role that names no owners): the person acts under an owner of their own, `oidc:<sub>`.
+ */
+export interface RoleGrant {
+  owner?: string;
+  scope: TokenScope;
+}
+
 /** Who signed in through the IdP, and what the console lets them do: the callback's input to a console session. */
 export interface OidcPrincipal {
   /** `oidc:<sub>`: stable across sign-ins (the IdP's subject), for sign-out everywhere. */
@@ -8,10 +17,8 @@ export interface OidcPrincipal {
   /** For the header and the audit trail: the name claim, else email, else the subject. */
   name: string;
   email?: string;
-  /** The highest scope of the mapped groups: the API's one matrix judges it. */
-  scope: TokenScope;
-  /** Token owners whose checks the person sees; empty means the operators' view. */
-  owners: string[];
+  /** The owners the person's groups grant, each with its scope, in the order of `console.oidc.roles`: the first is where a session starts. */
+  grants: RoleGrant[];
   /** The mapped groups the person is in (only those named in `console.oidc.roles`). */
   groups: string[];
 }
@@ -25,21 +32,33 @@ export function groupsOf(claim: unknown): string[] {
   return [];
 }
 
+/** The highest of a role's scopes. */
+function highest(scopes: readonly TokenScope[]): TokenScope {
+  let scope: TokenScope = 'read';
+  for (const granted of scopes) if (RANK[granted] > RANK[scope]) scope = granted;
+  return scope;
+}
+
 /**
- * The rights of a person in these groups: the highest scope of the roles that match, and the union
- * of their owners; undefined when no role matches (the person is refused).
+ * The rights of a person in these groups: one grant per owner the matching roles name (the
+ * operators' view for a role naming none), with the highest scope among the roles granting that
+ * owner, never a scope granted for another owner; undefined when no role matches (the person is refused).
  */
 export function rightsOf(
   roles: readonly ConsoleRole[],
   groups: readonly string[],
-): { scope: TokenScope; owners: string[]; groups: string[] } | undefined {
+): { grants: RoleGrant[]; groups: string[] } | undefined {
   const matched = roles.filter((role) => groups.includes(role.group));
   if (matched.length === 0) return undefined;
-  let scope: TokenScope = 'read';
-  const owners = new Set<string>();
+  // Keyed by owner; '' is the operators' view (slugs are never empty).
+  const byOwner = new Map<string, TokenScope>();
   for (const role of matched) {
-    for (const granted of role.scopes) if (RANK[granted] > RANK[scope]) scope = granted;
-    for (const owner of role.owners ?? []) owners.add(owner);
+    const scope = highest(role.scopes);
+    for (const owner of role.owners ?? ['']) {
+      const held = byOwner.get(owner);
+      if (held === undefined || RANK[scope] > RANK[held]) byOwner.set(owner, scope);
+    }
   }
-  return { scope, owners: [...owners], groups: [...new Set(matched.map((role) => role.group))] };
+  const grants = [...byOwner].map(([owner, scope]) => (owner === '' ? { scope } : { owner, scope }));
+  return { grants, groups: [...new Set(matched.map((role) => role.group))] };
 }

@@ -5,6 +5,7 @@ import type { WebContext } from '../../context.js';
 import { noticePage } from '../../notice-page.js';
 import { escapeHtml } from '../../status/page/escape.js';
 import { readCookie } from '../cookie.js';
+import type { ConsoleSession } from '../session-store.js';
 import { exchangeFailure, OidcClient, OidcSignInError } from './oidc-client.js';
 import { OIDC_FLOW_TTL_S, OidcFlowStore } from './oidc-flow-store.js';
 import { groupsOf, type OidcPrincipal, rightsOf } from './oidc-roles.js';
@@ -20,8 +21,24 @@ export interface OidcSignInOptions {
   /**
    * Starts the console session of a person the IdP signed in and mapped to a role: creates it in the
    * session store and sets its cookie on `reply`. The route then sends the person on to the console.
+   * `idToken` is there only when the IdP can end its session (RP-initiated logout): keep it for that.
    */
-  startSession(principal: OidcPrincipal, request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  startSession(
+    principal: OidcPrincipal,
+    extra: { idToken?: string },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void>;
+}
+
+/** What the console's sign-out asks of the OIDC sign-in. */
+export interface OidcSignOut {
+  /**
+   * Answers a sign-out whose Vigil session is already ended: on to the IdP's end-session endpoint
+   * (RP-Initiated Logout 1.0, which sends the person back to the console's sign-in page) when the
+   * IdP advertises one and the session held its ID token; else straight to the sign-in page.
+   */
+  signedOut(session: ConsoleSession, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
 }
 
 /** The callback URL: configured, else under the notifier's public URL, else under the request's own origin. */
@@ -29,6 +46,14 @@ function redirectUrlOf(ctx: WebContext, settings: OidcSettings, request: Fastify
   if (settings.redirectUrl !== undefined) return settings.redirectUrl;
   const base = ctx.config.notifier.publicUrl ?? `${request.protocol}://${request.host}`;
   return `${base}${OIDC_CALLBACK_PATH}`;
+}
+
+/**
+ * Where the IdP sends a person back after ending its session: the console's sign-in page at the
+ * callback's origin, so never another site. Registered at the IdP as a post-logout redirect URI.
+ */
+function postLogoutUrlOf(ctx: WebContext, settings: OidcSettings, request: FastifyRequest): string {
+  return `${new URL(redirectUrlOf(ctx, settings, request)).origin}/console/sign-in`;
 }
 
 /** A path under /console to come back to, or /console: never another site. */
@@ -61,7 +86,7 @@ function sendPage(reply: FastifyReply, status: number, page: { title: string; li
  * openid-client, IdP groups mapped to a scope and owners by `console.oidc.roles`, then the console's
  * session. Every failure is a page saying what to do, never a stack trace.
  */
-export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, options: OidcSignInOptions): void {
+export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, options: OidcSignInOptions): OidcSignOut {
   const { settings } = options;
   const oidc = new OidcClient(settings);
   const flows = new OidcFlowStore(ctx);
@@ -90,7 +115,8 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
     try {
       const principal = await completeSignIn(request);
       reply.header('set-cookie', stateCookie(''));
-      await options.startSession(principal.who, request, reply);
+      const extra = principal.idToken === undefined ? {} : { idToken: principal.idToken };
+      await options.startSession(principal.who, extra, request, reply);
       const to = principal.returnTo;
       // A page, not a 303: a redirect chain begun at the IdP counts as cross-site, and the SameSite=Strict session cookie would not ride along.
       return sendPage(reply.header('refresh', `0; url=${to}`), 200, {
@@ -103,7 +129,9 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
     }
   });
 
-  async function completeSignIn(request: FastifyRequest): Promise<{ who: OidcPrincipal; returnTo: string }> {
+  async function completeSignIn(
+    request: FastifyRequest,
+  ): Promise<{ who: OidcPrincipal; returnTo: string; idToken?: string }> {
     const at = request.url.indexOf('?');
     const query = new URLSearchParams(at === -1 ? '' : request.url.slice(at + 1));
     const state = query.get('state') ?? undefined;
@@ -147,7 +175,10 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
       ...(email !== undefined && { email }),
       ...rights,
     };
-    return { who, returnTo: flow.returnTo };
+    // Kept for the sign-out's id_token_hint only when the IdP can end its session.
+    const canEnd = config.serverMetadata().end_session_endpoint !== undefined;
+    const idToken = canEnd ? tokens.id_token : undefined;
+    return { who, returnTo: flow.returnTo, ...(idToken !== undefined && { idToken }) };
   }
 
   /** The ID token's claims, completed from userinfo when the groups claim is not in the ID token. */
@@ -163,6 +194,36 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
       return { ...info, ...idClaims, [settings.groupsClaim]: info[settings.groupsClaim] };
     } catch (err) {
       throw exchangeFailure(err);
+    }
+  }
+
+  return {
+    async signedOut(session, request, reply) {
+      const url = await endSessionUrl(session, request);
+      if (url === undefined) return reply.code(303).header('location', '/console/sign-in').send();
+      // A page, not a 303: the console's CSP (form-action 'self') stops a form's redirect to another origin.
+      return sendPage(reply.header('refresh', `0; url=${url}`), 200, {
+        title: 'Signed out',
+        lines: ['Signed out of Vigil. Signing you out at your identity provider…'],
+        after: `<p><a href="${escapeHtml(url)}">Sign out at your identity provider</a></p>`,
+      });
+    },
+  };
+
+  async function endSessionUrl(session: ConsoleSession, request: FastifyRequest): Promise<string | undefined> {
+    if (session.idToken === undefined) return undefined;
+    try {
+      const config = await oidc.configuration();
+      if (config.serverMetadata().end_session_endpoint === undefined) return undefined;
+      const url = client.buildEndSessionUrl(config, {
+        id_token_hint: session.idToken,
+        post_logout_redirect_uri: postLogoutUrlOf(ctx, settings, request),
+      });
+      return url.href;
+    } catch (err) {
+      // Signed out of Vigil all the same; the IdP's session is left to its own expiry.
+      ctx.log.warn({ code: (err as { code?: unknown }).code }, 'console: OIDC end-session URL not built');
+      return undefined;
     }
   }
 

@@ -14,12 +14,14 @@ const PEOPLE: Record<string, string[]> = {
   ana: ['ops', 'staff'],
   bo: ['team-a-viewers', 'staff'],
   cy: ['staff'],
+  di: ['team-a-viewers', 'team-b-oncall', 'staff'],
 };
 
 const WRONG_SECRET = 'not-the-registered-s3cret';
 const ROLES = [
   { group: 'ops', scopes: ['admin'] },
   { group: 'team-a-viewers', scopes: ['read'], owners: ['team-a'] },
+  { group: 'team-b-oncall', scopes: ['write'], owners: ['team-b'] },
 ];
 const withOidc = (oidc: Record<string, unknown>) => ({ ...TEST_CONFIG, console: { oidc: { ...oidc, roles: ROLES } } });
 
@@ -72,13 +74,13 @@ function formOf(page: string, login: string): { action: string; fields: Record<s
 
 /**
  * Starts a sign-in at the console and walks the IdP's login and consent pages until the IdP sends
- * the browser back: the callback URL, not yet visited.
+ * the browser back: the callback URL, not yet visited. `seen` collects the pages met (`login`, `consent`).
  */
 async function toCallback(
   app: string,
   jar: CookieJar,
   login: string,
-  options: { abort?: boolean } = {},
+  options: { abort?: boolean; seen?: string[] } = {},
 ): Promise<string> {
   let response = await visit(jar, `${app}/console/auth/oidc`);
   for (let step = 0; step < 20; step += 1) {
@@ -93,7 +95,9 @@ async function toCallback(
         response = await visit(jar, `${response.url}/abort`);
         continue;
       }
-      const { action, fields } = formOf(await response.text(), login);
+      const page = await response.text();
+      options.seen?.push(/name="login"/.test(page) ? 'login' : 'consent');
+      const { action, fields } = formOf(page, login);
       response = await visit(jar, new URL(action, response.url).href, fields);
     }
   }
@@ -107,12 +111,13 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
   let sessions: SessionStore;
   let wrong: App;
   let wrongApp: string;
+  let issuer: string;
 
   beforeAll(async () => {
     let handler: ((req: never, res: never) => void) | undefined;
     idp = createServer((req, res) => handler?.(req as never, res as never));
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
     t = await testWebApp(withOidc({ issuer, clientId: CLIENT.id, clientSecret: CLIENT.secret }));
     app = await t.app.listen({ port: 0, host: '127.0.0.1' });
     // The same client with a secret the IdP does not know: the code exchange is refused.
@@ -128,10 +133,11 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
           grant_types: ['authorization_code'],
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_basic',
+          post_logout_redirect_uris: [`${app}/console/sign-in`],
         },
       ],
       pkce: { required: () => true },
-      features: { devInteractions: { enabled: true } },
+      features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
       claims: { openid: ['sub'], profile: ['name'], email: ['email'], groups: ['groups'] },
       cookies: { keys: ['oidc-provider-test-cookie-key'] },
       findAccount: async (_ctx: unknown, id: string) => ({
@@ -164,7 +170,13 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     const id = jar.get(SESSION_COOKIE);
     expect(id).toBeDefined();
     const session = await sessions.read(id);
-    expect(session?.principal).toEqual({ id: 'oidc:ana', owner: 'oidc:ana', scope: 'admin', name: 'Ana' });
+    expect(session?.principal).toEqual({
+      id: 'oidc:ana',
+      owner: 'oidc:ana',
+      scope: 'admin',
+      name: 'Ana',
+      grants: [{ owner: 'oidc:ana', scope: 'admin' }],
+    });
     const home = await visit(jar, `${app}/console`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('Ana');
@@ -176,6 +188,70 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(back.status).toBe(200);
     const session = await sessions.read(jar.get(SESSION_COOKIE));
     expect(session?.principal).toMatchObject({ id: 'oidc:bo', scope: 'read', owner: 'team-a' });
+  });
+
+  it('keeps every owner a person’s groups grant, each with its own scope, acting as the first', async () => {
+    const jar = new CookieJar();
+    expect((await visit(jar, await toCallback(app, jar, 'di'))).status).toBe(200);
+    const session = await sessions.read(jar.get(SESSION_COOKIE));
+    expect(session?.principal).toMatchObject({
+      owner: 'team-a',
+      scope: 'read',
+      grants: [
+        { owner: 'team-a', scope: 'read' },
+        { owner: 'team-b', scope: 'write' },
+      ],
+    });
+    const home = await (await visit(jar, `${app}/console`)).text();
+    expect(home).toMatch(
+      /<select id="owner-switch" name="owner"><option value="team-a" selected>team-a<\/option><option value="team-b">team-b<\/option><\/select>/,
+    );
+  });
+
+  it('signs out at the IdP too: the next sign-in meets its login form again', async () => {
+    const jar = new CookieJar();
+    const seen: string[] = [];
+    expect((await visit(jar, await toCallback(app, jar, 'ana', { seen }))).status).toBe(200);
+    expect(seen).toEqual(['login', 'consent']);
+    // Still signed in at the IdP, a second sign-in goes straight through: what sign-out must undo.
+    seen.length = 0;
+    expect((await visit(jar, await toCallback(app, jar, 'ana', { seen }))).status).toBe(200);
+    expect(seen).toEqual([]);
+    const id = jar.get(SESSION_COOKIE);
+    const csrf = (await sessions.read(id))?.csrf ?? '';
+
+    const out = await visit(jar, `${app}/console/sign-out`, { _csrf: csrf });
+    expect(out.status).toBe(200);
+    expect(jar.get(SESSION_COOKIE)).toBeUndefined();
+    expect(await sessions.read(id)).toBeUndefined();
+    const to = new URL(/^0; url=(.+)$/.exec(out.headers.get('refresh') ?? '')?.[1] ?? 'http://none');
+    expect(to.origin).toBe(issuer);
+    expect(to.searchParams.get('post_logout_redirect_uri')).toBe(`${app}/console/sign-in`);
+    expect(to.searchParams.get('client_id')).toBe(CLIENT.id);
+    expect(to.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    // The IdP asks, the person confirms, and the IdP sends them back to the console's sign-in page.
+    const confirm = await visit(jar, to.href);
+    const page = await confirm.text();
+    expect(page).toContain('Yes, sign me out');
+    const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const done = await visit(jar, new URL(action, confirm.url).href, { xsrf, logout: 'yes' });
+    expect(done.headers.get('location')).toBe(`${app}/console/sign-in`);
+
+    seen.length = 0;
+    await toCallback(app, jar, 'ana', { seen });
+    expect(seen[0]).toBe('login');
+  });
+
+  it('signs a token session out of Vigil only, back to the sign-in page', async () => {
+    const { token } = await t.token({ owner: 'team-a', scope: 'read', name: 'pasted' });
+    const jar = new CookieJar();
+    await visit(jar, `${app}/console/sign-in`, { token });
+    const csrf = (await sessions.read(jar.get(SESSION_COOKIE)))?.csrf ?? '';
+    const out = await visit(jar, `${app}/console/sign-out`, { _csrf: csrf });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/console/sign-in');
   });
 
   it('refuses a person in no mapped group with a page saying so, and no session', async () => {

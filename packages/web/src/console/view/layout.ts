@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from '../../status/page/escape.js';
 import type { ConsoleAssets } from '../assets.js';
+import type { OwnerChoice } from '../owner-switch.js';
 
 /** Scripts and styles from this origin only, and only as files: no inline script or style runs. */
 export const CONSOLE_HEADERS = {
@@ -42,6 +43,8 @@ export interface SignedIn {
   owner: string;
   scope: string;
   csrf: string;
+  /** The owners a person signed in through the IdP may switch between; empty for one. */
+  owners?: OwnerChoice[];
 }
 
 export interface ConsoleLayout {
@@ -51,9 +54,21 @@ export interface ConsoleLayout {
   who?: SignedIn;
 }
 
+/** A plain form (no script): pick an owner, press Switch. */
+function ownerSwitch(owners: OwnerChoice[], csrf: SafeHtml): SafeHtml {
+  const options = owners.map(
+    (choice) =>
+      html`<option value="${choice.owner}"${choice.active ? html` selected` : html``}>${choice.label}</option>`,
+  );
+  return html`<form method="post" action="/console/owner">${csrf}<label for="owner-switch">Acting as</label>
+<select id="owner-switch" name="owner">${options}</select><button type="submit">Switch owner</button></form>`;
+}
+
 function whoBlock(who: SignedIn): SafeHtml {
   const csrf = html`<input type="hidden" name="_csrf" value="${who.csrf}">`;
+  const owners = who.owners ?? [];
   return html`<div class="who"><span>${who.name} · ${who.owner} · ${who.scope}</span>
+${owners.length > 0 && ownerSwitch(owners, csrf)}
 <form method="post" action="/console/sign-out">${csrf}<button type="submit">Sign out</button></form>
 <form method="post" action="/console/sign-out-everywhere">${csrf}<button type="submit">Sign out everywhere</button></form></div>`;
 }

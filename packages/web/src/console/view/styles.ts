@@ -20,7 +20,7 @@ header .wrap{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center}
 header h1{margin:0;font-size:1.2rem}
 header nav a{margin-right:1rem}
 .who{margin-left:auto;display:flex;gap:.5rem;align-items:center;color:var(--muted)}
-.who form{margin:0}
+.who form{margin:0;display:flex;gap:.25rem;align-items:center}
 main{padding:1rem 0 2rem}
 h2{font-size:1.15rem;margin:1.25rem 0 .5rem}
 button,input,select,textarea{font:inherit;color:inherit}
