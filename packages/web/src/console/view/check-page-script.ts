@@ -71,7 +71,11 @@ export const CHECK_PAGE_SCRIPT = `(function () {
         width: width,
         height: 220,
         series: series,
-        scales: { x: { time: true, min: data.from / 1000, max: data.to / 1000 } },
+        // Latency from 0, so a phase's few points are never drawn off the auto-ranged edge.
+        scales: {
+          x: { time: true, min: data.from / 1000, max: data.to / 1000 },
+          y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } },
+        },
         axes: [{}, { label: 'ms' }],
       };
       charts.push(new uPlot(options, columns, figure));
