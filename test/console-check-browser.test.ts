@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig } from '@vigil/core';
+import { parseConfig, readLatencyRollup } from '@vigil/core';
+import { eventually } from '@vigil/core/testing';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsoleFleet, collectPageErrors, seriousAxeViolations, startConsoleFleet } from './support/browser.js';
@@ -34,6 +35,12 @@ describe('the console check page in a browser, against a running fleet', () => {
 `);
     await fleet.runConfig(config);
     await fleet.historyUntil('api-health', (h) => VANTAGES.every((v) => h.filter((r) => r.vantage === v).length >= 3));
+    // The notifier has merged every vantage's latency sums into the check's rollup.
+    await eventually(async () => {
+      const now = Date.now();
+      const rollup = await readLatencyRollup(fleet.ctx, 'api-health', { tier: 'day', from: now - 3_600_000, to: now });
+      return rollup.vantages.length === VANTAGES.length;
+    }, 20_000);
     const token = await consoleFleet.adminToken();
 
     const page = await browser.newPage();
@@ -68,10 +75,29 @@ describe('the console check page in a browser, against a running fleet', () => {
     for (const phase of ['DNS', 'Connect', 'TLS', 'First byte', 'Total']) expect(legend).toContain(phase);
     expect(await page.locator('#latest tbody tr').count()).toBe(3);
 
-    await page.getByRole('button', { name: '24h' }).click();
-    await page.locator('#latency figure canvas').first().waitFor({ timeout: 10_000 });
-    expect(await page.locator('#latency figure').count()).toBe(3);
-    expect(await page.getByRole('button', { name: '24h' }).getAttribute('aria-pressed')).toBe('true');
+    // 1 h: each result's total, and the phases (the latest result's and the half hour's means).
+    const drawn = () =>
+      page
+        .locator('#latency figure')
+        .evaluateAll((figures) => figures.map((figure) => figure.getAttribute('data-drawn')));
+    for (const phases of await drawn())
+      expect(phases?.split(' ')).toEqual(expect.arrayContaining(['connect', 'total']));
+
+    // 24 h and 7 d from the rollups: every vantage's phase series drawn, and the caption says what a point is.
+    for (const [range, means] of [
+      ['24h', '30-minute means'],
+      ['7d', '3-hour means'],
+    ] as const) {
+      await page.getByRole('button', { name: range }).click();
+      await page.locator(`#latency figcaption:has-text("${range}: ${means}")`).first().waitFor({ timeout: 10_000 });
+      expect(await page.locator('#latency figure').count()).toBe(3);
+      expect(await page.locator('#latency figure canvas').count()).toBeGreaterThanOrEqual(3);
+      expect(await page.getByRole('button', { name: range }).getAttribute('aria-pressed')).toBe('true');
+      for (const phases of await drawn()) {
+        expect(phases?.split(' '), range).toEqual(expect.arrayContaining(['connect', 'firstByte', 'total']));
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `console-check-${range}.png`), fullPage: true });
+    }
 
     // Delete asks first; dismissed, nothing is posted and the check stays.
     const asked: string[] = [];

@@ -1,14 +1,14 @@
 /**
  * The notifier role in a process of its own, as production runs it: a real Notifier with real
  * channels (email over SMTP to `smtpUrl`) on the bench's prefix. Argument: JSON `{ redisUrl, prefix,
- * config, smtpUrl, secret, memoryKey }`, `config` being vigil.yaml's content as an object. Prints
+ * config, smtpUrl, secret, memoryKey, notifier? }`, `config` being vigil.yaml's content as an object. Prints
  * "ready" once started; writes its memory (rss, heapUsed) to the hash `memoryKey` every 100 ms so
  * the bench can read it; stops on SIGTERM, when stdin closes, or after 15 minutes.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, keyLayoutOf, redisKeys, systemClock, validateConfig, waitForRedis } from '@vigil/core';
-import { closeChannels, createChannels, createNotifierContext, Notifier } from '@vigil/notifier';
+import { closeChannels, createChannels, createNotifierContext, Notifier, type NotifierOptions } from '@vigil/notifier';
 import { benchConnections } from './redis.js';
 
 interface NotifierArgs {
@@ -18,6 +18,8 @@ interface NotifierArgs {
   smtpUrl: string;
   secret: string;
   memoryKey: string;
+  /** The Notifier's options (tick and merge intervals); its defaults when absent. */
+  notifier?: NotifierOptions;
 }
 
 const MAX_LIFETIME_MS = 15 * 60_000;
@@ -49,6 +51,7 @@ const notifier = new Notifier(
     },
     { config, channels, secret: args.secret, publicUrl: 'http://127.0.0.1:8080' },
   ),
+  args.notifier,
 );
 await notifier.start();
 

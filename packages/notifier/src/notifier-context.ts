@@ -2,6 +2,7 @@ import {
   CheckRegistry,
   HeartbeatStore,
   IncidentStore,
+  LatencyRollups,
   MaintenanceSource,
   MaintenanceStore,
   type NotifierSettings,
@@ -52,6 +53,8 @@ export interface NotifierContext extends RoleContext {
   /** Who the operators are (owners of admin tokens): their checks are the operators', for tenancy. */
   tokens: TokenStore;
   results: ResultStore;
+  /** Where the latency aggregator merges its half-hour sums (the console's 24 h and 7 d charts). */
+  latencyRollups: LatencyRollups;
   rounds: RoundBook;
   checkStates: CheckStates;
   /** Heartbeat checks' pings and their state. */
@@ -106,6 +109,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     checks,
     tokens,
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
+    latencyRollups: new LatencyRollups(stores),
     rounds: new RoundBook(stores),
     checkStates: new CheckStates(stores),
     heartbeats: new HeartbeatStore(stores),

@@ -2,6 +2,7 @@ import { BlindSpots } from './evaluation/blind-spots.js';
 import { CheckCatalog } from './evaluation/check-catalog.js';
 import { Evaluator } from './evaluation/evaluator.js';
 import { HeartbeatWatch } from './evaluation/heartbeat-watch.js';
+import { LatencyAggregator } from './evaluation/latency-aggregator.js';
 import { ResultRecorder } from './evaluation/result-recorder.js';
 import { VantageHealth } from './evaluation/vantage-health.js';
 import { IncidentDesk } from './incidents/incident-desk.js';
@@ -19,6 +20,8 @@ export interface NotifierOptions {
   /** How often heartbeat pings are read and heartbeat checks judged late. */
   heartbeatTickMs?: number;
   recorderConcurrency?: number;
+  /** How often latency sums are merged into the rollups at least (also at each half-hour boundary and on close). */
+  latencyFlushMs?: number;
 }
 
 /**
@@ -30,6 +33,7 @@ export class Notifier {
   readonly health: VantageHealth;
   private readonly catalog: CheckCatalog;
   private readonly recorder: ResultRecorder;
+  private readonly latency: LatencyAggregator;
   private readonly evaluator: Evaluator;
   private readonly desk: IncidentDesk;
   private readonly blindSpots: BlindSpots;
@@ -55,9 +59,14 @@ export class Notifier {
     this.evaluator = new Evaluator(ctx, { catalog: this.catalog, desk: this.desk, health: this.health });
     this.blindSpots = new BlindSpots(ctx, { catalog: this.catalog });
     this.heartbeats = new HeartbeatWatch(ctx, { catalog: this.catalog, evaluator: this.evaluator });
+    this.latency = new LatencyAggregator(ctx, {
+      ...(options.latencyFlushMs && { flushEveryMs: options.latencyFlushMs }),
+    });
     this.recorder = new ResultRecorder(ctx, {
       ...(options.recorderConcurrency && { concurrency: options.recorderConcurrency }),
       record: (batch) => this.evaluator.recordAndDecide(batch),
+      // The one place results reach the latency rollups: those newly recorded, however they arrived.
+      onBatch: (recorded) => this.latency.add(recorded),
     });
     this.deliveries = new Deliveries(ctx);
     this.escalations = new Escalations(ctx, { deliveries: this.deliveries });
@@ -80,6 +89,7 @@ export class Notifier {
     const tick = this.options.tickMs ?? 250;
     const fleetTick = this.options.fleetTickMs ?? 2_000;
     this.every('rounds', tick, () => this.evaluator.decideDue());
+    this.every('latency', Math.min(15_000, this.options.latencyFlushMs ?? 15_000), () => this.latency.tick());
     this.every('heartbeats', this.options.heartbeatTickMs ?? 1_000, () => this.heartbeats.tick());
     this.every('fleet', fleetTick, async () => {
       await this.health.tick();
@@ -88,13 +98,18 @@ export class Notifier {
     });
   }
 
-  /** Stops taking results first, then the timers, then paging; each step once. */
+  /** Stops taking results first, then the timers, merges the latency sums held, then paging; each step once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.unwatchIncidents?.();
       await this.recorder.close();
       for (const timer of this.timers) clearInterval(timer);
       while (this.busy.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await this.latency
+        .flush()
+        .catch((err: unknown) =>
+          this.ctx.log.warn({ err: (err as Error).message }, 'latency rollups not merged at close'),
+        );
       await this.reactor.close();
       await this.subscriberMailer?.close();
       await this.escalations.close();

@@ -14,6 +14,22 @@ export {
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BYTES } from './history-ring.js';
 export {
+  decodeLatency,
+  decodeLatencyRollup,
+  encodeLatency,
+  LATENCY_BUCKET_MS,
+  LATENCY_PHASES,
+  LATENCY_TIERS,
+  type LatencyAggregate,
+  type LatencyBucket,
+  type LatencyPhase,
+  type LatencyRollup,
+  LatencyRollups,
+  type LatencyTier,
+  latencyOf,
+  readLatencyRollup,
+} from './latency-rollup.js';
+export {
   type BookReply,
   RESULT_SCRIPTS,
   type RecordOutcome,

@@ -69,6 +69,8 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
     /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
     historyRing: (checkId: string) => `${checkRoot(checkId)}:ring`,
+    /** string: latency rollups, 30-min and 3-h buckets per vantage in a fixed layout (results/latency-rollup.ts) */
+    latencyRollup: (checkId: string) => `${checkRoot(checkId)}:latency`,
     /**
      * list, newest first, capped: history before the ring (packed entries, results/history-entry.ts,
      * or JSON). Read after the ring's entries until the ring is full, then deleted.

@@ -87,6 +87,7 @@ function matrix(a: OwnedFixtures, victimTokenId: string, now: number): Record<st
     'POST /api/v1/checks/:id/pause': { url: `${check}/pause`, owned: true },
     'POST /api/v1/checks/:id/resume': { url: `${check}/resume`, owned: true },
     'GET /api/v1/checks/:id/results': { url: `${check}/results`, owned: true },
+    'GET /api/v1/checks/:id/latency': { url: `${check}/latency?range=24h`, owned: true },
     'GET /api/v1/checks/:id/uptime': { url: `${check}/uptime`, owned: true },
     // Making a ping token is editing the heartbeat check; its pings' last message is for those who see it.
     'POST /api/v1/checks/:id/token': { url: `/api/v1/checks/${a.heartbeatId}/token`, owned: true },

@@ -1,3 +1,4 @@
+import { LATENCY_BUCKET_MS, LatencyRollups } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consoleForm, consoleSignIn, seedOwned, testWebApp } from '../testing.js';
@@ -28,6 +29,13 @@ async function recordResults(t: App, checkId: string): Promise<void> {
       60_000,
     );
   }
+  // What the notifiers merge of them: alpha's five in its half hour, beta's five failures.
+  const bucket = Math.floor((now - 60_000) / LATENCY_BUCKET_MS);
+  const means = { total: 75, dns: 3, connect: 8, tls: 20, firstByte: 40 };
+  await new LatencyRollups(t.ctx).merge([
+    { checkId, vantage: 'alpha', bucket, samples: 5, failures: 0, means },
+    { checkId, vantage: 'beta', bucket, samples: 5, failures: 5, means: { ...means, total: 0 } },
+  ]);
 }
 
 describe('the console check page', () => {
@@ -185,19 +193,35 @@ describe('the console check page', () => {
     expect(chart.historyFrom).toBe(t.clock.now() - 5 * 60_000);
     expect(chart.vantages.map((v: { vantage: string }) => v.vantage)).toEqual(['alpha', 'beta']);
     const [alpha, beta] = chart.vantages;
-    expect(alpha.t).toHaveLength(5);
-    expect(alpha.t[0]).toBe((t.clock.now() - 5 * 60_000) / 1000);
-    expect(alpha.phases.total).toEqual([75, 75, 75, 75, 75]);
-    // History keeps a result's total; the latest result keeps every phase.
-    expect(alpha.phases.tls.at(-1)).toBe(20);
-    expect(beta.phases.tls.at(-1)).toBeNull();
-    for (const phase of chart.phases) expect(alpha.phases[phase]).toHaveLength(5);
+    const values = (column: (number | null)[]) => column.filter((value) => value !== null);
+    // Each result's total from history, a point a round, and one point of the half hour's means.
+    expect(alpha.t).toHaveLength(6);
+    expect(alpha.t).toContain((t.clock.now() - 5 * 60_000) / 1000);
+    expect(alpha.t).toEqual([...alpha.t].sort((a: number, b: number) => a - b));
+    expect(values(alpha.phases.total)).toEqual([75, 75, 75, 75, 75]);
+    expect(values(alpha.samples)).toEqual([5]);
+    // The phases: the bucket's means (within a code's 2.6 %) and the latest result's own.
+    expect(values(alpha.phases.tls)).toHaveLength(2);
+    for (const tls of values(alpha.phases.tls)) expect(Math.abs(tls - 20)).toBeLessThan(0.6);
+    expect(values(beta.phases.tls)).toEqual([]);
+    expect(values(beta.failures)).toEqual([5]);
+    for (const phase of chart.phases) expect(alpha.phases[phase]).toHaveLength(6);
 
     t.clock.advance(2 * 3_600_000);
     // Past the session's idle expiry too: a new session.
     ({ cookie } = await consoleSignIn(t.app, token));
     expect((await latency('?range=1h')).json().vantages).toEqual([]);
-    expect((await latency('?range=24h')).json().vantages).toHaveLength(2);
+    const day = (await latency('?range=24h')).json();
+    expect(day.bucketMs).toBe(LATENCY_BUCKET_MS);
+    expect(day.vantages).toHaveLength(2);
+    const [dayAlpha, dayBeta] = day.vantages;
+    expect(dayAlpha.samples).toEqual([5]);
+    expect(Math.abs(dayAlpha.phases.total[0] - 75)).toBeLessThan(2);
+    expect(Math.abs(dayAlpha.phases.firstByte[0] - 40)).toBeLessThan(1.1);
+    expect(dayBeta).toMatchObject({ samples: [5], failures: [5], phases: { total: [null], dns: [null] } });
+    const week = (await latency('?range=7d')).json();
+    expect(week.bucketMs).toBe(3 * 3_600_000);
+    expect(week.vantages[0].samples).toEqual([5]);
     expect((await latency('')).json().range).toBe('1h');
     const bad = await latency('?range=1y');
     expect(bad.statusCode).toBe(400);

@@ -2,17 +2,15 @@ import { slugSchema } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { hasScope, requireScope } from '../api/auth.js';
+import { latencyQuery, readLatencyChart } from '../api/latency-chart.js';
 import { deleteCheck, setCheckPaused } from '../api/routes/checks.js';
-import { CHART_RANGES, readCheckPage, readLatencyChart } from './check-page.js';
+import { readCheckPage } from './check-page.js';
 import { requireAction, requirePage, type Signed } from './console-session.js';
 import { type ConsolePageDeps, parseInput } from './page-deps.js';
 import { checkBody } from './view/check.js';
 import { CONSOLE_HEADERS } from './view/layout.js';
 
 const checkParams = z.strictObject({ id: slugSchema });
-const chartQuery = z.strictObject({
-  range: z.enum(Object.keys(CHART_RANGES) as [keyof typeof CHART_RANGES]).default('1h'),
-});
 
 /** `/console/checks/:id`: the check page, its latency JSON, and pause / resume / delete through the API's rules. */
 export function registerCheckPage(app: FastifyInstance, deps: ConsolePageDeps): void {
@@ -35,7 +33,7 @@ export function registerCheckPage(app: FastifyInstance, deps: ConsolePageDeps): 
     const signed = await requirePage(ctx, sessions, request, reply);
     if (!signed) return reply;
     const { id } = parseInput(checkParams, request.params);
-    const { range } = parseInput(chartQuery, request.query);
+    const { range } = parseInput(latencyQuery, request.query);
     const chart = await readLatencyChart(ctx, signed.token, id, range);
     return reply.headers(CONSOLE_HEADERS).type('application/json; charset=utf-8').send(chart);
   });

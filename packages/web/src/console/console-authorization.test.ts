@@ -404,7 +404,7 @@ describe('console authorization matrix', () => {
       url: `/api/v1/incidents/${a.incidentId}/resolve`,
     }),
     'GET /console/checks/:id': (a) => ({ method: 'GET', url: `/api/v1/checks/${a.checkId}` }),
-    'GET /console/checks/:id/latency': (a) => ({ method: 'GET', url: `/api/v1/checks/${a.checkId}/results` }),
+    'GET /console/checks/:id/latency': (a) => ({ method: 'GET', url: `/api/v1/checks/${a.checkId}/latency?range=7d` }),
     'POST /console/checks/:id/pause': (a) => ({ method: 'POST', url: `/api/v1/checks/${a.checkId}/pause` }),
     'POST /console/checks/:id/resume': (a) => ({ method: 'POST', url: `/api/v1/checks/${a.checkId}/resume` }),
     'POST /console/checks/:id/delete': (a) => ({ method: 'DELETE', url: `/api/v1/checks/${a.checkId}` }),

@@ -1,4 +1,4 @@
-import { verdictBucketKeys } from '@vigil/core';
+import { LATENCY_BUCKET_MS, LatencyRollups, verdictBucketKeys } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../../testing.js';
@@ -463,6 +463,34 @@ describe('checks API', () => {
     await create(auth, { id: 'quiet' });
     const quiet = await t.app.inject({ url: '/api/v1/checks/quiet/uptime', headers: auth });
     expect(quiet.json()['30d']).toMatchObject({ rounds: 0, uptime: null });
+  });
+
+  it("serves a check's latency rollups over 7 d to its owner, and another tenant the 404 of a missing check", async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    const hostile = await t.token({ owner: 'team-b', scope: 'write' });
+    await create(auth, { id: 'web' });
+    const bucket = Math.floor(t.clock.now() / LATENCY_BUCKET_MS);
+    const means = { total: 300, dns: 5, connect: 20, tls: 60, firstByte: 200 };
+    await new LatencyRollups(t.ctx).merge([
+      { checkId: 'web', vantage: 'alpha', bucket: bucket - 48, samples: 60, failures: 6, means },
+      { checkId: 'web', vantage: 'alpha', bucket, samples: 10, failures: 0, means },
+    ]);
+    const response = await t.app.inject({ url: '/api/v1/checks/web/latency?range=7d', headers: auth });
+    expect(response.statusCode, response.body).toBe(200);
+    const [alpha] = response.json().vantages;
+    expect(alpha).toMatchObject({ vantage: 'alpha', samples: [60, 10], failures: [6, 0] });
+    for (const firstByte of alpha.phases.firstByte) expect(Math.abs(firstByte - 200) / 200).toBeLessThan(0.03);
+    // 24 h: the day-old bucket is out of range.
+    const day = await t.app.inject({ url: '/api/v1/checks/web/latency?range=24h', headers: auth });
+    expect(day.json().vantages[0].samples).toEqual([10]);
+
+    const hidden = await t.app.inject({ url: '/api/v1/checks/web/latency?range=7d', headers: hostile.auth });
+    const missing = await t.app.inject({ url: '/api/v1/checks/wex/latency?range=7d', headers: hostile.auth });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.body.replace('web', 'ID')).toBe(missing.body.replace('wex', 'ID'));
+    const bad = await t.app.inject({ url: '/api/v1/checks/web/latency?range=30d', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(paths(bad.json())).toEqual(['range']);
   });
 
   it('shows checks from vigil.yaml to admins only', async () => {

@@ -16,6 +16,7 @@ import type { WebContext } from '../../context.js';
 import { hasScope } from '../auth.js';
 import { admitCheck } from '../check-policy.js';
 import { checkView } from '../check-view.js';
+import { latencyQuery, readLatencyChart } from '../latency-chart.js';
 import { canSee, changeableCheck, noSuchCheck, refuseDeclared, visibleCheck } from '../ownership.js';
 import { type Route, route } from '../route.js';
 
@@ -271,6 +272,17 @@ export function checkRoutes(ctx: WebContext): Route[] {
         const options = { limit: query.limit, ...(query.vantage !== undefined && { vantage: query.vantage }) };
         return { items: await ctx.results.history(params.id, options) };
       },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/checks/:id/latency',
+      summary:
+        'Latency per vantage over 1 h (each result, phases as half-hour means), 24 h (half-hour means) or 7 d (three-hour means), with the DNS, connect, TLS and first-byte phases',
+      tag: 'checks',
+      access: 'read',
+      params: idParams,
+      query: latencyQuery,
+      handler: ({ params, query, token }) => readLatencyChart(ctx, token, params.id, query.range),
     }),
     route({
       method: 'GET',

@@ -1,6 +1,7 @@
 /**
  * The check page's script, served as a fingerprinted file (the CSP runs no inline script): it reads
- * the chart JSON of `#latency[data-src]` and draws one uPlot per vantage, phases as series; the range
+ * the chart JSON of `#latency[data-src]` and draws one uPlot per vantage, phases as series (1 h:
+ * each result's total and the phases' half-hour means; 24 h and 7 d: the rollups' means); the range
  * buttons read the JSON again; Delete asks first. Styles are set through the DOM, which
  * `style-src 'self'` allows. Without script the page still shows everything but the chart.
  */
@@ -36,17 +37,27 @@ export const CHECK_PAGE_SCRIPT = `(function () {
       var figure = document.createElement('figure');
       figure.className = 'chart';
       figure.setAttribute('data-vantage', v.vantage);
+      // The phases with a point in range, for a reader of the page (and its tests) to see what is drawn.
+      figure.setAttribute('data-drawn', data.phases.filter(function (phase) {
+        return v.phases[phase].some(function (value) { return value !== null; });
+      }).join(' '));
       var caption = document.createElement('figcaption');
       var kept = data.historyFrom !== null && data.historyFrom > data.from
         ? ' (results kept since ' + new Date(data.historyFrom).toISOString().slice(0, 16).replace('T', ' ') + ' UTC)'
         : '';
-      caption.textContent = v.vantage + ': latency (ms), ' + data.range + kept;
+      var means = data.bucketMs >= 3600000 ? (data.bucketMs / 3600000) + '-hour means' : (data.bucketMs / 60000) + '-minute means';
+      var probes = 0;
+      var failed = 0;
+      v.samples.forEach(function (n, i) { probes += n || 0; failed += v.failures[i] || 0; });
+      var counted = probes > 0 ? '; ' + probes + ' probes, ' + failed + ' failed' : '';
+      caption.textContent = v.vantage + ': latency (ms), ' + data.range + kept +
+        (data.range === '1h' ? ': each result, phases as ' + means : ': ' + means) + counted;
       figure.appendChild(caption);
       box.appendChild(figure);
       var series = [{}];
       var columns = [v.t];
       data.phases.forEach(function (phase) {
-        // History keeps totals; a phase is often one point (the latest result's), so points show.
+        // 1 h: history keeps totals, phases are a few bucket means and the latest result's, so points show.
         series.push({
           label: labels[phase] || phase,
           stroke: colours[phase] || '#59636e',
@@ -60,7 +71,11 @@ export const CHECK_PAGE_SCRIPT = `(function () {
         width: width,
         height: 220,
         series: series,
-        scales: { x: { time: true, min: data.from / 1000, max: data.to / 1000 } },
+        // Latency from 0, so a phase's few points are never drawn off the auto-ranged edge.
+        scales: {
+          x: { time: true, min: data.from / 1000, max: data.to / 1000 },
+          y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } },
+        },
         axes: [{}, { label: 'ms' }],
       };
       charts.push(new uPlot(options, columns, figure));

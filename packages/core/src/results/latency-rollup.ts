@@ -1,0 +1,195 @@
+import type { Redis } from 'ioredis';
+import type { ProbeResult } from '../probes/probe-result.js';
+import type { RedisKeys } from '../runtime/keys.js';
+import { groupByShard } from '../runtime/keys.js';
+import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
+
+/**
+ * Latency rollups: per check one Redis string (`{id}:latency`) of fixed slots, merged by the
+ * notifiers (lua/merge-latency-rollups.lua) and read by the console and API for 24 h and 7 d charts.
+ *
+ *   bytes 0–11   version (1), vantages V, the 24 h tier's head and the 7 d tier's head (the newest
+ *                bucket each holds: epoch ms ÷ bucket ms, u32), the vantage names' length (u16)
+ *   then         the vantage names, newline-separated: vantage v (from 0) owns block v
+ *   then V × 832 per vantage a block: 48 half-hour slots (24 h), then 56 three-hour slots (7 d)
+ *
+ * A slot (8 bytes): samples and failures (12 bits each; past 4,095 both are halved, keeping the
+ * ratio), then the mean total, DNS, connect, TLS and first-byte ms over the successful samples, a
+ * byte each on a log scale: 0 is 0 ms (or not measured), code c is 0.1 ms × 1.0538^(c − 1) up to
+ * 60 s, so a mean reads within ±2.6 % (one code) of what was merged. Bucket b of a tier sits in slot
+ * b mod n; the tier's slots hold the buckets (head − n, head], the rest zeroed as the head moves.
+ * With 3 vantages a key holds 2,508 bytes and names: ~2.6 KB of Redis (MEMORY USAGE).
+ */
+export const LATENCY_TIERS = {
+  /** 48 half-hour buckets: 24 h at the points a day chart needs, 1 h's phases from the newest two. */
+  day: { bucketMs: 1_800_000, buckets: 48 },
+  /** 56 three-hour buckets: 7 d at eight points a day. */
+  week: { bucketMs: 10_800_000, buckets: 56 },
+} as const;
+export type LatencyTier = keyof typeof LATENCY_TIERS;
+
+/** The bucket notifiers aggregate by: the day tier's; a week bucket is six of them. */
+export const LATENCY_BUCKET_MS = LATENCY_TIERS.day.bucketMs;
+/** A rollup outlives its last merge by its longest tier, and a day. */
+export const LATENCY_ROLLUP_TTL_MS = 8 * 86_400_000;
+
+const HEADER = 12;
+const SLOT = 8;
+const BLOCK = (LATENCY_TIERS.day.buckets + LATENCY_TIERS.week.buckets) * SLOT;
+const TIER_AT: Record<LatencyTier, number> = { day: 0, week: LATENCY_TIERS.day.buckets * SLOT };
+const LN_MIN = Math.log(0.1);
+const LN_R = Math.log(600_000) / 254;
+
+export const LATENCY_PHASES = ['total', 'dns', 'connect', 'tls', 'firstByte'] as const;
+export type LatencyPhase = (typeof LATENCY_PHASES)[number];
+
+/** One (check, vantage, half-hour bucket) as a notifier holds it before a merge. */
+export interface LatencyAggregate {
+  checkId: string;
+  vantage: string;
+  /** Epoch ms ÷ LATENCY_BUCKET_MS. */
+  bucket: number;
+  samples: number;
+  failures: number;
+  /** Mean ms of each phase over the successful samples (an absent phase counts 0). */
+  means: Record<LatencyPhase, number>;
+}
+
+/** One bucket of one vantage, read back. */
+export interface LatencyBucket {
+  /** Epoch ms at which the bucket starts. */
+  start: number;
+  samples: number;
+  failures: number;
+  /** Mean ms per phase over the successful samples; null when none succeeded or the phase took 0. */
+  means: Record<LatencyPhase, number | null>;
+}
+
+export interface LatencyRollup {
+  /** Per vantage (in the order the key met them), its buckets in a tier, oldest first, empty ones left out. */
+  vantages: { vantage: string; buckets: LatencyBucket[] }[];
+}
+
+/** A latency as its one-byte code. */
+export function encodeLatency(ms: number): number {
+  if (!(ms >= 0.05)) return 0;
+  return Math.min(255, Math.max(1, 1 + Math.floor((Math.log(ms) - LN_MIN) / LN_R + 0.5)));
+}
+
+/** A code's latency in ms (the middle of what it stands for). */
+export function decodeLatency(code: number): number {
+  return code === 0 ? 0 : Math.exp(LN_MIN + (code - 1) * LN_R);
+}
+
+/**
+ * A rollup's buckets of one tier that lie within `[from, to]` (epoch ms), per vantage. A key
+ * whose layout it does not know reads as empty.
+ */
+export function decodeLatencyRollup(
+  raw: Buffer | null,
+  tier: LatencyTier,
+  range: { from: number; to: number },
+): LatencyRollup {
+  if (raw === null || raw.length < HEADER || raw[0] !== 1) return { vantages: [] };
+  const { bucketMs, buckets } = LATENCY_TIERS[tier];
+  const head = raw.readUInt32BE(tier === 'day' ? 2 : 6);
+  const namesLength = raw.readUInt16BE(10);
+  const names = raw
+    .subarray(HEADER, HEADER + namesLength)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean);
+  const first = Math.max(head - buckets + 1, Math.floor(range.from / bucketMs));
+  const last = Math.min(head, Math.floor(range.to / bucketMs));
+  const vantages = names.map((vantage, v) => {
+    const out: LatencyBucket[] = [];
+    for (let bucket = first; bucket <= last; bucket++) {
+      const at = HEADER + namesLength + v * BLOCK + TIER_AT[tier] + (bucket % buckets) * SLOT;
+      if (at + SLOT > raw.length) break;
+      const counts = raw.readUIntBE(at, 3);
+      const samples = Math.floor(counts / 4096);
+      if (samples === 0) continue;
+      const failures = counts % 4096;
+      const means = Object.fromEntries(
+        LATENCY_PHASES.map((phase, i) => {
+          const code = raw[at + 3 + i] ?? 0;
+          return [phase, samples > failures && code !== 0 ? round2(decodeLatency(code)) : null];
+        }),
+      ) as Record<LatencyPhase, number | null>;
+      out.push({ start: bucket * bucketMs, samples, failures, means });
+    }
+    return { vantage, buckets: out };
+  });
+  return { vantages };
+}
+
+/** Reads one check's rollup: its buckets of `tier` within the range. */
+export async function readLatencyRollup(
+  ctx: { redis: Redis; keys: RedisKeys },
+  checkId: string,
+  options: { tier: LatencyTier; from: number; to: number },
+): Promise<LatencyRollup> {
+  const raw = await ctx.redis.getBuffer(ctx.keys.latencyRollup(checkId));
+  return decodeLatencyRollup(raw, options.tier, options);
+}
+
+interface RollupCommands {
+  vigilMergeLatencyRollups(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+}
+
+/** Keys a merge script call spans at most: a flush of 10,000 checks is 20 calls, none long. */
+export const LATENCY_MERGE_CHUNK = 500;
+
+/** Merges aggregates into the checks' rollups: one script call per shard and up to 500 checks. */
+export class LatencyRollups {
+  private readonly redis: Redis & RollupCommands;
+
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+    this.redis = defineScripts<RollupCommands>(ctx.redis, new URL('./lua/', import.meta.url));
+  }
+
+  /** Merges every aggregate; answers how many landed in a tier (those older than 7 d are dropped). */
+  async merge(aggregates: readonly LatencyAggregate[]): Promise<number> {
+    const byCheck = new Map<string, string>();
+    for (const a of aggregates) {
+      if (/[\t\n]/.test(a.vantage) || a.samples <= 0) continue;
+      const m = a.means;
+      const line = `${a.vantage}\t${a.bucket}\t${a.samples}\t${a.failures}\t${ms(m.total)}\t${ms(m.dns)}\t${ms(m.connect)}\t${ms(m.tls)}\t${ms(m.firstByte)}\n`;
+      byCheck.set(a.checkId, (byCheck.get(a.checkId) ?? '') + line);
+    }
+    if (byCheck.size === 0) return 0;
+    const { keys } = this.ctx;
+    const pipeline = this.redis.pipeline() as ScriptPipeline<RollupCommands>;
+    for (const group of groupByShard(keys, [...byCheck.keys()], (id) => id)) {
+      for (let i = 0; i < group.items.length; i += LATENCY_MERGE_CHUNK) {
+        const ids = group.items.slice(i, i + LATENCY_MERGE_CHUNK);
+        pipeline.vigilMergeLatencyRollups(
+          ids.length,
+          ...ids.map((id) => keys.latencyRollup(id)),
+          LATENCY_ROLLUP_TTL_MS,
+          ...ids.map((id) => byCheck.get(id) ?? ''),
+        );
+      }
+    }
+    let merged = 0;
+    for (const [err, reply] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      merged += Number(reply);
+    }
+    return merged;
+  }
+}
+
+/** What a result adds to its bucket's sums: the phases of a successful one, 0 for a phase it lacks. */
+export function latencyOf(result: ProbeResult): Record<LatencyPhase, number> {
+  const t = result.timings;
+  return { total: t.total, dns: t.dns ?? 0, connect: t.connect ?? 0, tls: t.tls ?? 0, firstByte: t.firstByte ?? 0 };
+}
+
+function ms(value: number): string {
+  return Number.isFinite(value) && value > 0 ? String(Math.round(value * 100) / 100) : '0';
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
