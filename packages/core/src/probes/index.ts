@@ -20,3 +20,11 @@ export {
   probeResultSchema,
   type Timings,
 } from './probe-result.js';
+export {
+  decodeResultBatch,
+  encodeResultBatch,
+  RESULT_STREAM_GROUP,
+  RESULT_STREAM_MAXLEN,
+  type ResultBacklog,
+  resultBacklog,
+} from './result-stream.js';
