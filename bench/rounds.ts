@@ -104,7 +104,7 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
     name: 'rounds',
     tables: [
       {
-        title: `Notifier alone: ${fmt(options.checks)} checks × ${VANTAGES.length} vantages × ${options.rounds} rounds fed through the results queue, by batch size`,
+        title: `Notifier alone: ${fmt(options.checks)} checks × ${VANTAGES.length} vantages × ${options.rounds} rounds fed through the result stream(s), by batch size`,
         columns: [
           'batch',
           'results',
@@ -132,7 +132,7 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
         notes: [
           'the notifier: `Notifier` from @vigil/notifier in a process of its own (bench/support/notifier-process.ts), as the role runs it',
           'Redis: a redis-server of its own on a loopback port (nothing else on it); CPU = used_cpu_user + used_cpu_sys, commands = INFO commandstats calls (BullMQ’s included)',
-          `every result up except ${options.failingPercent}% of the checks, failing every round; each round's three results sit together in the queue`,
+          `every result up except ${options.failingPercent}% of the checks, failing every round; each round's three results sit together in the stream`,
           'checks down: check states `down` once drained (2 confirmations); outbox left: transitions not yet taken to incidents then',
         ],
       },
