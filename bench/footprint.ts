@@ -5,15 +5,7 @@
  * of every key under the prefix, summed by key family (the key with its check id, day, hour and round
  * taken out) and divided by the number of checks.
  */
-import {
-  type Check,
-  RESULTS_QUEUE,
-  type ResultBatchData,
-  type ResultJobData,
-  VERDICT_BUCKET_TTL_S,
-  validateConfig,
-} from '@vigil/core';
-import { Queue } from 'bullmq';
+import { type Check, encodeResultBatch, type ResultJobData, VERDICT_BUCKET_TTL_S, validateConfig } from '@vigil/core';
 import { startRedisServer, waitDrained } from './rounds.js';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
@@ -183,10 +175,6 @@ async function fill(bench: BenchRedis, url: string, options: FootprintBenchOptio
   const checks = checkSeries(template, 'check', options.checks);
   await registerChecks(bench, checks, 500);
   let notifier: Child | undefined;
-  const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, {
-    connection: bench.connection('feed'),
-    prefix: bench.keys.queuePrefix(RESULTS_QUEUE),
-  });
   try {
     notifier = await startChild('./notifier-process.ts', [
       JSON.stringify({
@@ -203,23 +191,19 @@ async function fill(bench: BenchRedis, url: string, options: FootprintBenchOptio
     const first = Date.now() - rounds * INTERVAL_MS;
     for (let k = 0; k < rounds; k++) {
       const results = roundResults(checks, first + k * INTERVAL_MS, options);
-      const jobs = [];
+      // On one redis-server: one result stream, a batch an entry, as a prober adds it.
+      const pipeline = bench.redis.pipeline();
       for (let j = 0; j < results.length; j += BATCH)
-        jobs.push({
-          name: 'results',
-          data: { results: results.slice(j, j + BATCH) },
-          opts: { removeOnComplete: true },
-        });
-      await queue.addBulk(jobs);
+        pipeline.xadd(bench.keys.resultStream(0), '*', ...encodeResultBatch(results.slice(j, j + BATCH)));
+      await pipeline.exec();
       if (k % 20 === 19) {
-        await waitDrained(queue);
+        await waitDrained(bench);
         progress(`${k + 1}/${rounds} rounds recorded`);
       }
     }
-    await waitDrained(queue);
+    await waitDrained(bench);
   } finally {
     await notifier?.stop();
-    await queue.close();
   }
 }
 

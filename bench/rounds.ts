@@ -1,8 +1,8 @@
 /**
  * The notifier's cost per result, alone: a Redis of its own (a `redis-server` on a loopback port, so
  * its CPU and command counts are the notifier's only), the notifier role in a process of its own,
- * and the results queue filled while paused with every vantage's result of `rounds` rounds of
- * `checks` checks, in batches of each size measured. Then the queue is resumed and drained: the
+ * and the result streams filled while held back with every vantage's result of `rounds` rounds of
+ * `checks` checks, in batches of each size measured. Then they are let go and drained: the
  * notifier's CPU (from /proc), Redis's CPU and the commands Redis ran, per result.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,13 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Check,
   DEFAULT_CLUSTER_SHARDS,
-  RESULTS_QUEUE,
-  type ResultBatchData,
+  encodeResultBatch,
+  groupByShard,
+  RESULT_STREAM_GROUP,
   type ResultJobData,
+  resultBacklog,
   waitForRedis,
 } from '@vigil/core';
 import { freePort, sampleResult, startRedisCluster } from '@vigil/core/testing';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
@@ -109,7 +110,7 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
     name: 'rounds',
     tables: [
       {
-        title: `Notifier alone: ${fmt(options.checks)} checks × ${VANTAGES.length} vantages × ${options.rounds} rounds fed through the results queue, by batch size`,
+        title: `Notifier alone: ${fmt(options.checks)} checks × ${VANTAGES.length} vantages × ${options.rounds} rounds fed through the result stream(s), by batch size`,
         columns: [
           'batch',
           'results',
@@ -137,7 +138,7 @@ export async function roundsBench(options: RoundsBenchOptions = ROUNDS_DEFAULTS)
         notes: [
           'the notifier: `Notifier` from @vigil/notifier in a process of its own (bench/support/notifier-process.ts), as the role runs it',
           'Redis: a redis-server of its own on a loopback port (nothing else on it); CPU = used_cpu_user + used_cpu_sys, commands = INFO commandstats calls (BullMQ’s included)',
-          `every result up except ${options.failingPercent}% of the checks, failing every round; each round's three results sit together in the queue`,
+          `every result up except ${options.failingPercent}% of the checks, failing every round; each round's three results sit together in the stream`,
           'checks down: check states `down` once drained (2 confirmations); outbox left: transitions not yet taken to incidents then',
           `latency rollups merged every ${options.latencyFlushMs / 1000} s (--latencyFlushMs), so their merges are in the figures`,
         ],
@@ -198,10 +199,6 @@ async function measureBatch(
   const template = templateCheck({ http: { url: 'http://127.0.0.1:9/' }, interval: '30s', timeout: '10s' });
   const checks = checkSeries(template, 'check', options.checks);
   let notifier: Child | undefined;
-  const queue = new Queue<ResultBatchData>(RESULTS_QUEUE, {
-    connection: bench.connection('feed'),
-    prefix: bench.keys.queuePrefix(RESULTS_QUEUE),
-  });
   try {
     await registerChecks(bench, checks, 500);
     notifier = await startChild('./notifier-process.ts', [
@@ -218,25 +215,14 @@ async function measureBatch(
     if (notifier.first !== 'ready') throw new Error(`the notifier said ${notifier.first}`);
     const pid = notifier.pid;
     if (pid === undefined) throw new Error('the notifier has no pid');
-    await queue.pause();
     const results = feed(checks, options);
-    for (let i = 0; i < results.length; i += batch * 500) {
-      const jobs = [];
-      for (let j = i; j < Math.min(results.length, i + batch * 500); j += batch)
-        jobs.push({
-          name: 'results',
-          data: { results: results.slice(j, j + batch) },
-          opts: { removeOnComplete: true },
-        });
-      await queue.addBulk(jobs);
-    }
-    const jobs = Math.ceil(results.length / batch);
-    progress(`batch ${batch}: ${fmt(results.length)} results in ${fmt(jobs)} jobs queued`);
+    const jobs = await holdBack(bench, results, batch);
+    progress(`batch ${batch}: ${fmt(results.length)} results in ${fmt(jobs)} stream entries held back`);
     await sleep(1_000);
     const before = { proc: await sampleProc(pid), redis: await redisCounters(nodes) };
     const started = Date.now();
-    await queue.resume();
-    await waitDrained(queue);
+    await letGo(bench);
+    await waitDrained(bench);
     const drainMs = Date.now() - started;
     const after = { proc: await sampleProc(pid), redis: await redisCounters(nodes) };
     const states = bench.redis.pipeline();
@@ -257,7 +243,6 @@ async function measureBatch(
     };
   } finally {
     await notifier?.stop();
-    await queue.close();
     await bench.cleanup();
   }
 }
@@ -290,12 +275,42 @@ function feed(checks: readonly Check[], options: RoundsBenchOptions): ResultJobD
   return out;
 }
 
-export async function waitDrained(queue: Queue<ResultBatchData>): Promise<void> {
+/** Where a shard's batches wait before `letGo`: a key in the stream's slot that no notifier reads. */
+const heldKey = (bench: BenchRedis, shard: number) => `${bench.keys.resultStream(shard)}-held`;
+
+/**
+ * Adds the results as a prober would (one entry per shard a batch's checks fall in) to streams the
+ * notifier does not read, with the notifiers' group at their start; answers the entries added.
+ */
+export async function holdBack(bench: BenchRedis, results: readonly ResultJobData[], batch: number): Promise<number> {
+  for (let shard = 0; shard < bench.keys.shards; shard++)
+    await bench.redis.xgroup('CREATE', heldKey(bench, shard), RESULT_STREAM_GROUP, '0', 'MKSTREAM');
+  let entries = 0;
+  for (let i = 0; i < results.length; i += batch * 500) {
+    const pipeline = bench.redis.pipeline();
+    for (let j = i; j < Math.min(results.length, i + batch * 500); j += batch) {
+      for (const { shard, items } of groupByShard(bench.keys, results.slice(j, j + batch), (r) => r.result.checkId)) {
+        pipeline.xadd(heldKey(bench, shard), '*', ...encodeResultBatch(items));
+        entries++;
+      }
+    }
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+  return entries;
+}
+
+/** Puts the held streams, group and all, where the notifier reads (RENAME, which wakes its blocked read). */
+export async function letGo(bench: BenchRedis): Promise<void> {
+  for (let shard = 0; shard < bench.keys.shards; shard++)
+    await bench.redis.rename(heldKey(bench, shard), bench.keys.resultStream(shard));
+}
+
+export async function waitDrained(bench: BenchRedis): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
-    const counts = await queue.getJobCounts('waiting', 'active', 'paused', 'prioritized', 'delayed');
-    if (Object.values(counts).every((n) => n === 0)) return;
-    if (Date.now() > deadline) throw new Error(`results not drained in time: ${JSON.stringify(counts)}`);
+    const backlog = await resultBacklog(bench.redis, bench.keys);
+    if (backlog.waiting + backlog.pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`results not drained in time: ${JSON.stringify(backlog)}`);
     await sleep(50);
   }
 }

@@ -88,7 +88,7 @@ ${pagingYaml()}`);
     );
     expect(keysPerMaster.filter((count) => count > 0).length).toBeGreaterThan(1);
     const queueSlots = await Promise.all(
-      [...VANTAGES.map(probeQueueName), RESULTS_QUEUE].map(
+      VANTAGES.map(probeQueueName).map(
         async (queue) =>
           (await cluster.masters[0]?.call(
             'CLUSTER',
@@ -97,7 +97,19 @@ ${pagingYaml()}`);
           )) as number,
       ),
     );
-    expect(new Set(queueSlots).size).toBe(VANTAGES.length + 1);
+    expect(new Set(queueSlots).size).toBe(VANTAGES.length);
+    // Result batches went to the stream of their checks' shard, in that shard's slot, on several masters.
+    const slotOf = async (key: string) => (await cluster.masters[0]?.call('CLUSTER', 'KEYSLOT', key)) as number;
+    for (const check of config.checks) {
+      const stream = fleet.keys.resultStream(fleet.keys.shardOf(check.id));
+      const info = (await fleet.redis.xinfo('STREAM', stream)) as unknown[];
+      expect(Number(info[info.indexOf('entries-added') + 1])).toBeGreaterThan(0);
+      expect(await slotOf(stream)).toBe(await slotOf(fleet.keys.latest(check.id)));
+    }
+    const streamsPerMaster = await Promise.all(
+      cluster.masters.map(async (master) => (await master.keys(`${fleet.prefix}:{s*}:~result-batches`)).length),
+    );
+    expect(streamsPerMaster.filter((count) => count > 0).length).toBeGreaterThan(1);
     const queueKeys = await Promise.all(
       cluster.masters.map(async (master) => (await master.keys(`${fleet.prefix}:{probe.*}:*`)).length),
     );

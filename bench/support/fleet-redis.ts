@@ -3,7 +3,7 @@
  * scheduler got, what waits in the queues, how many results were recorded, and what a check's
  * result keys weigh (MEMORY USAGE on a sample).
  */
-import { type Check, CheckRegistry, probeQueueName, RESULTS_QUEUE, type Redis, RING_ENTRY_BYTES } from '@vigil/core';
+import { type Check, CheckRegistry, probeQueueName, type Redis, RING_ENTRY_BYTES, resultBacklog } from '@vigil/core';
 import type { BenchRedis } from './redis.js';
 
 export interface RedisInfo {
@@ -38,14 +38,14 @@ export function schedulersApplied(bench: BenchRedis): Promise<number> {
   return bench.redis.hlen(bench.keys.schedulersApplied);
 }
 
-/** Jobs waiting: probe jobs over every vantage's queue, and result batches. */
+/** Waiting: probe jobs over every vantage's queue, and result batches not yet read from the result streams. */
 export async function backlog(
   bench: BenchRedis,
   vantages: readonly string[],
 ): Promise<{ probes: number; results: number }> {
-  const waiting = (queue: string) => bench.redis.llen(`${bench.prefix}:${queue}:wait`);
+  const waiting = (queue: string) => bench.redis.llen(`${bench.keys.queuePrefix(queue)}:${queue}:wait`);
   const probes = await Promise.all(vantages.map((vantage) => waiting(probeQueueName(vantage))));
-  return { probes: probes.reduce((a, b) => a + b, 0), results: await waiting(RESULTS_QUEUE) };
+  return { probes: probes.reduce((a, b) => a + b, 0), results: (await resultBacklog(bench.redis, bench.keys)).waiting };
 }
 
 /** Results recorded so far, over every check: the history rings' entries written (`~w` of each check's latest hash). */

@@ -4,7 +4,7 @@
  * and every check has joined its incident, and the notifier process's memory meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { probeQueueName, RESULTS_QUEUE } from '@vigil/core';
+import { probeQueueName, resultBacklog } from '@vigil/core';
 import { eventually } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import type { MailSink } from '../../test/support/mail-sink.js';
@@ -183,11 +183,12 @@ async function unreadEvents(fleet: PagingFleet): Promise<number> {
 async function backlogOf(fleet: PagingFleet): Promise<{ results: number; probes: number }> {
   const connection = fleet.bench.connection('backlog');
   const { keys } = fleet.bench;
-  const queues = [RESULTS_QUEUE, ...VANTAGES.map((vantage) => probeQueueName(vantage))].map(
+  const queues = VANTAGES.map((vantage) => probeQueueName(vantage)).map(
     (name) => new Queue(name, { connection, prefix: keys.queuePrefix(name) }),
   );
   try {
-    const [results = 0, ...probes] = await Promise.all(queues.map((queue) => queue.getWaitingCount()));
+    const probes = await Promise.all(queues.map((queue) => queue.getWaitingCount()));
+    const { waiting: results } = await resultBacklog(fleet.bench.redis, keys);
     return { results, probes: probes.reduce((a, b) => a + b, 0) };
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));

@@ -1,9 +1,9 @@
 /**
  * The probe path as production runs it: probe jobs on `probe.<vantage>` → a real ProbeWorker in a
- * process of its own → the `results` queue → (with `record`) a real ResultRecorder in this process
+ * process of its own → the result stream → (with `record`) a real ResultRecorder in this process
  * → Redis. Each run fills the queue while it is paused, then resumes it and times from there to the
  * last result: what is measured is the prober working, not the bench adding jobs. Without `record`
- * the path ends at the results queue — the prober process's own throughput, the bar of DESIGN.md.
+ * the path ends at the result stream — the prober process's own throughput, the bar of DESIGN.md.
  * `jobs: 'slot'` sends what the scheduler sends in production instead of a job per probe: slot jobs
  * of `SLOT_CHUNK_SIZE` checks each, their members and targets written beside the queue first.
  */
@@ -13,12 +13,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createLogger,
+  decodeResultBatch,
   type ProbeJobData,
   type ProbeTarget,
   probeQueueName,
-  RESULTS_QUEUE,
   type RecordOutcome,
-  type ResultBatchData,
   type ResultJobData,
   ResultStore,
   type SlotJobData,
@@ -56,7 +55,6 @@ export interface ProbePathRun {
 
 export class ProbePath {
   private readonly queue: Queue<ProbeJobData | SlotJobData>;
-  private readonly results: Queue<ResultBatchData>;
   private readonly recorder: ResultRecorder | undefined;
   private prober: Child | undefined;
   private tally: Tally | undefined;
@@ -72,7 +70,6 @@ export class ProbePath {
       connection,
       prefix: keys.queuePrefix(probeQueueName(VANTAGE)),
     });
-    this.results = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection, prefix: keys.queuePrefix(RESULTS_QUEUE) });
     if (options.record) {
       this.recorder = new ResultRecorder(
         { connection: bench.connection('recorder'), keys, log, results: new ResultStore({ redis, keys }) },
@@ -118,20 +115,20 @@ export class ProbePath {
       await this.queue.drain(true);
       await sleep(SETTLE_MS);
     }
-    if (!this.recorder) await this.results.drain(true);
+    if (!this.recorder) await this.bench.redis.del(this.bench.keys.resultStream(0));
     return run;
   }
 
   async close(): Promise<void> {
     await this.prober?.stop();
     await this.recorder?.close();
-    await Promise.all([this.queue, this.results].map((queue) => queue.obliterate({ force: true }).catch(() => {})));
-    await Promise.all([this.queue.close(), this.results.close()]);
+    await this.queue.obliterate({ force: true }).catch(() => {});
+    await this.queue.close();
   }
 
   /**
    * Without a recorder: waits until no probe job is left. A probe job completes only once its
-   * result is in the results queue, so that is the moment the last result was queued.
+   * result is in the result stream, so that is the moment the last result was queued.
    */
   private async pollProbes(deadline: number): Promise<void> {
     for (;;) {
@@ -146,10 +143,10 @@ export class ProbePath {
     }
   }
 
-  /** After a run without a recorder: counts the results the batches in the results queue carry. */
+  /** After a run without a recorder: counts the results the batches in the result stream carry (one Redis). */
   private async countQueuedResults(run: LoadRun): Promise<void> {
-    for (const job of await this.results.getWaiting(0, -1)) {
-      for (const { result } of job.data.results) {
+    for (const [, fields] of await this.bench.redis.xrange(this.bench.keys.resultStream(0), '-', '+')) {
+      for (const { result } of decodeResultBatch(fields) as ResultJobData[]) {
         run.done++;
         run.latencies.push(result.timings.total);
         if (result.ok) run.ok++;

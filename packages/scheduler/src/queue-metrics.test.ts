@@ -1,5 +1,5 @@
-import { probeQueueName, processMetrics, RESULTS_QUEUE } from '@vigil/core';
-import { type TestContext, testContext } from '@vigil/core/testing';
+import { probeQueueName, processMetrics, RESULT_STREAM_GROUP } from '@vigil/core';
+import { addResultBatch, sampleResult, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueDepths } from './queue-metrics.js';
@@ -9,17 +9,15 @@ describe('QueueDepths', () => {
   let ctx: TestContext;
   let depths: QueueDepths;
   let probes: Queue;
-  let results: Queue;
   beforeEach(async () => {
     ctx = await testContext('queue-depth');
     depths = new QueueDepths(createSchedulerContext(ctx, { vantages: ['alpha'] }));
     probes = new Queue(probeQueueName('alpha'), { connection: ctx.redis, prefix: ctx.prefix });
-    results = new Queue(RESULTS_QUEUE, { connection: ctx.redis, prefix: ctx.prefix });
-    await Promise.all([probes.waitUntilReady(), results.waitUntilReady()]);
+    await probes.waitUntilReady();
   });
   afterEach(async () => {
     await depths.close();
-    await Promise.all([probes.close(), results.close()]);
+    await probes.close();
     await ctx.cleanup();
   });
 
@@ -29,12 +27,19 @@ describe('QueueDepths', () => {
       { name: 'probe', data: {}, opts: { priority: 5 } },
       { name: 'probe', data: {}, opts: { delay: 60_000 } },
     ]);
-    await results.add('results', {});
+    // Two result batches, one of them read by a notifier that has not acknowledged it yet.
+    const batch = [{ result: sampleResult(), intervalMs: 30_000 }];
+    const stream = ctx.keys.resultStream(0);
+    await ctx.redis.xgroup('CREATE', stream, RESULT_STREAM_GROUP, '0', 'MKSTREAM');
+    await addResultBatch(ctx.redis, ctx.keys, batch);
+    await addResultBatch(ctx.redis, ctx.keys, batch);
+    await ctx.redis.xreadgroup('GROUP', RESULT_STREAM_GROUP, 'notifier-1', 'COUNT', 1, 'STREAMS', stream, '>');
     const text = await processMetrics().metrics();
     expect(text).toContain('vigil_queue_depth{queue="probe.alpha",state="waiting"} 2');
     expect(text).toContain('vigil_queue_depth{queue="probe.alpha",state="delayed"} 1');
     expect(text).toContain('vigil_queue_depth{queue="probe.alpha",state="active"} 0');
     expect(text).toContain('vigil_queue_depth{queue="results",state="waiting"} 1');
+    expect(text).toContain('vigil_queue_depth{queue="results",state="active"} 1');
   });
 
   it('stops reporting once closed', async () => {

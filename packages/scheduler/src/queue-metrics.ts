@@ -1,4 +1,4 @@
-import { probeQueueName, processMetrics, RESULTS_QUEUE } from '@vigil/core';
+import { probeQueueName, processMetrics, resultBacklog } from '@vigil/core';
 import { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
 import type { SchedulerContext } from './scheduler-context.js';
@@ -16,7 +16,7 @@ let gauge: DepthGauge | undefined;
 function depthGauge(): DepthGauge {
   gauge ??= new Gauge({
     name: 'vigil_queue_depth',
-    help: 'Jobs in each BullMQ queue by state, read from Redis at scrape time.',
+    help: 'Jobs in each probe queue, and result batches in the result streams, by state, read from Redis at scrape time.',
     labelNames: ['queue', 'state'],
     registers: [processMetrics()],
     async collect() {
@@ -29,26 +29,30 @@ function depthGauge(): DepthGauge {
 
 type QueueDepthsContext = Pick<SchedulerContext, 'connection' | 'keys' | 'vantages' | 'log'>;
 
+/** The `queue` label of the result streams' figures (the results queue's name, so dashboards keep working). */
+const RESULTS_LABEL = 'results';
+
 /**
- * `vigil_queue_depth` for the probe queue of every vantage and the results queue: a backlog there is
- * the first sign probers or notifiers cannot keep up. The scheduler reports it, knowing the vantages.
+ * `vigil_queue_depth` for the probe queue of every vantage and the result streams (`waiting`: not
+ * yet read; `active`: read, not yet acknowledged): a backlog there is the first sign probers or
+ * notifiers cannot keep up. The scheduler reports it, knowing the vantages.
  */
 export class QueueDepths {
   private readonly queues: Queue[];
 
   constructor(private readonly ctx: QueueDepthsContext) {
-    const names = [...ctx.vantages.map(probeQueueName), RESULTS_QUEUE];
-    this.queues = names.map(
-      (name) => new Queue(name, { connection: ctx.connection, prefix: ctx.keys.queuePrefix(name) }),
-    );
+    this.queues = ctx.vantages
+      .map(probeQueueName)
+      .map((name) => new Queue(name, { connection: ctx.connection, prefix: ctx.keys.queuePrefix(name) }));
     depthGauge();
     sources.add(this);
   }
 
   /** Sets each queue's depths; counted in one Lua call per queue, all queues at once. */
   async report(target: DepthGauge): Promise<void> {
-    await Promise.all(
-      this.queues.map(async (queue) => {
+    await Promise.all([
+      this.reportResults(target),
+      ...this.queues.map(async (queue) => {
         const counts = await withTimeout(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active')).catch(
           (err: unknown) => this.ctx.log.warn({ err, queue: queue.name }, 'queue depth not read'),
         );
@@ -59,7 +63,17 @@ export class QueueDepths {
         target.set({ queue: queue.name, state: 'delayed' }, counts.delayed ?? 0);
         target.set({ queue: queue.name, state: 'active' }, counts.active ?? 0);
       }),
+    ]);
+  }
+
+  private async reportResults(target: DepthGauge): Promise<void> {
+    const backlog = await withTimeout(resultBacklog(this.ctx.connection, this.ctx.keys)).catch((err: unknown) =>
+      this.ctx.log.warn({ err, queue: RESULTS_LABEL }, 'queue depth not read'),
     );
+    if (!backlog) return;
+    target.set({ queue: RESULTS_LABEL, state: 'waiting' }, backlog.waiting);
+    target.set({ queue: RESULTS_LABEL, state: 'delayed' }, 0);
+    target.set({ queue: RESULTS_LABEL, state: 'active' }, backlog.pending);
   }
 
   async close(): Promise<void> {

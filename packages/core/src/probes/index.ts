@@ -21,3 +21,11 @@ export {
   type Timings,
 } from './probe-result.js';
 export { decodeSlotTargets, encodeSlotTargets, SLOT_FINGERPRINT_LENGTH } from './slot-targets.js';
+export {
+  decodeResultBatch,
+  encodeResultBatch,
+  RESULT_STREAM_GROUP,
+  RESULT_STREAM_MAXLEN,
+  type ResultBacklog,
+  resultBacklog,
+} from './result-stream.js';

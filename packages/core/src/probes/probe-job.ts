@@ -54,13 +54,13 @@ export interface ResultJobData {
 }
 
 /**
- * One job on the `results` queue: the results a prober finished within a few milliseconds of each
- * other. Batching keeps the queue's cost per probe small; exactly-once is the result store's job,
+ * One batch of results (an entry of a result stream; a job of the old `results` queue): the results
+ * a prober finished within a few milliseconds of each other. Batching keeps the cost per probe small; exactly-once is the result store's job,
  * per (check, vantage, round), so a batch delivered twice records nothing twice.
  */
 export interface ResultBatchData {
   results: ResultJobData[];
 }
 
-/** The most results one batch job carries; a recorder refuses a longer one. */
+/** The most results one batch carries; a recorder refuses a longer one. */
 export const MAX_RESULT_BATCH = 500;

@@ -135,6 +135,11 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     checkState: (checkId: string) => `${checkRoot(checkId)}:state`,
     /** hash: each resolved address of an `allAddresses` check → its AddressState JSON; `~round`; `~events` (the last 10) */
     addressStates: (checkId: string) => `${checkRoot(checkId)}:addresses`,
+    /**
+     * stream per shard: result batches from probers, one entry per batch of the shard's checks
+     * (probes/result-stream.ts), read by the notifiers' consumer group; beside the shard's check keys
+     */
+    resultStream: (shard: number) => `${shardRoot(shard)}result-batches`,
     /** zset per shard: `<check>|<round>` by the time the round is decided without the vantages still missing */
     pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,
     /** hash per shard: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */

@@ -1,4 +1,7 @@
-/** Queue names. Probes go to one queue per vantage; every vantage's results come back on one. */
+/**
+ * Queue names. Probes go to one queue per vantage. Results come back on result streams
+ * (`keys.resultStream`); this BullMQ queue carried them before, and a notifier drains what is left.
+ */
 export const RESULTS_QUEUE = 'results';
 
 export function probeQueueName(vantage: string): string {

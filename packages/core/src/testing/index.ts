@@ -22,6 +22,7 @@ export {
 } from '../targets/target-corpus.js';
 export { startRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 export { countWrites, writesDuring } from './redis-writes.js';
+export { addResultBatch, resultBatchesIn } from './result-streams.js';
 
 /** The Redis tests use: `REDIS_URL` when the runner sets it (validated as Vigil does), else the local default. */
 export const TEST_REDIS_URL = parseEnv(process.env).REDIS_URL ?? DEFAULT_REDIS_URL;

@@ -1,31 +1,25 @@
 import { Writable } from 'node:stream';
-import { createLogger, createRedis, RESULTS_QUEUE, type ResultBatchData } from '@vigil/core';
-import { eventually, sampleResult, TEST_REDIS_URL, type TestContext, testContext } from '@vigil/core/testing';
-import { Queue, QueueEvents } from 'bullmq';
+import { createLogger, RESULTS_QUEUE, type ResultJobData, resultBacklog } from '@vigil/core';
+import { addResultBatch, eventually, sampleResult, type TestContext, testContext } from '@vigil/core/testing';
+import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotifierContext } from '../notifier-context.js';
 import { testNotifierContext } from '../testing.js';
-import { type BatchOutcome, ResultRecorder } from './result-recorder.js';
+import { ResultRecorder, type ResultRecorderOptions } from './result-recorder.js';
 
 const result = sampleResult;
 
 describe('ResultRecorder', () => {
   let base: TestContext;
   let ctx: NotifierContext;
-  let queue: Queue<ResultBatchData>;
-  let events: QueueEvents;
-  let recorder: ResultRecorder;
   let logged: string[];
-  let opened: ReturnType<typeof createRedis>[];
-  const connections = () => {
-    const connection = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    opened.push(connection);
-    return connection;
-  };
+  /** What the recorders of the test did with each result. */
+  let tally: { recorded: number; duplicates: number };
+  const recorders: ResultRecorder[] = [];
 
   beforeEach(async () => {
-    opened = [];
     logged = [];
+    tally = { recorded: 0, duplicates: 0 };
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         logged.push(chunk.toString());
@@ -34,23 +28,39 @@ describe('ResultRecorder', () => {
     });
     base = await testContext('recorder', { log: createLogger({ level: 'warn', destination: sink }) });
     ctx = testNotifierContext(base);
-    queue = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection: connections(), prefix: base.prefix });
-    events = new QueueEvents(RESULTS_QUEUE, { connection: connections(), prefix: base.prefix });
-    await events.waitUntilReady();
-    recorder = new ResultRecorder(ctx);
-    await recorder.start();
   });
   afterEach(async () => {
-    await recorder.close();
-    await events.close();
-    await queue.close();
-    for (const connection of opened) connection.disconnect();
+    for (const recorder of recorders.splice(0)) await recorder.close();
     await base.cleanup();
   });
 
-  async function deliver(data: unknown): Promise<BatchOutcome> {
-    const job = await queue.add('results', data as ResultBatchData);
-    return (await job.waitUntilFinished(events, 5_000)) as BatchOutcome;
+  /** A started recorder that tallies what it records (on a notifier process of its own when `peer`). */
+  async function startRecorder(options: ResultRecorderOptions = {}, peer = false): Promise<ResultRecorder> {
+    const recorder = new ResultRecorder(peer ? testNotifierContext(base.peer()) : ctx, {
+      onRecorded: (_data, outcome) => {
+        if (outcome === 'duplicate') tally.duplicates++;
+        else tally.recorded++;
+      },
+      ...options,
+    });
+    recorders.push(recorder);
+    await recorder.start();
+    return recorder;
+  }
+
+  /** Nothing left in the result stream that a notifier has not recorded and acknowledged. */
+  async function drained(): Promise<boolean> {
+    const backlog = await resultBacklog(ctx.redis, ctx.keys);
+    return backlog.waiting + backlog.pending === 0;
+  }
+
+  /** Adds a batch to the result stream as a prober does and waits until a recorder has dealt with it. */
+  async function deliver(results: unknown): Promise<{ recorded: number; duplicates: number }> {
+    if (recorders.length === 0) await startRecorder();
+    const before = { ...tally };
+    await addResultBatch(ctx.redis, ctx.keys, results);
+    await eventually(drained, 5_000, 'the batch recorded and acknowledged');
+    return { recorded: tally.recorded - before.recorded, duplicates: tally.duplicates - before.duplicates };
   }
 
   it('records every result of a batch once, however often the batch arrives', async () => {
@@ -58,34 +68,87 @@ describe('ResultRecorder', () => {
       result: r,
       intervalMs: 30_000,
     }));
-    expect(await deliver({ results: batch })).toEqual({ recorded: 2, duplicates: 0, invalid: 0 });
-    expect(await deliver({ results: batch })).toEqual({ recorded: 0, duplicates: 2, invalid: 0 });
+    expect(await deliver(batch)).toEqual({ recorded: 2, duplicates: 0 });
+    expect(await deliver(batch)).toEqual({ recorded: 0, duplicates: 2 });
     const store = ctx.results;
     expect(await store.history('api')).toHaveLength(2);
     expect(Object.keys(await store.latest('api')).sort()).toEqual(['alpha', 'beta']);
   });
 
   it('keeps the valid results of a batch with a bad entry, and names the bad field in the log', async () => {
-    const outcome = await deliver({
-      results: [
-        { result: result(), intervalMs: 30_000 },
-        { result: { ...result({ vantage: 'beta' }), round: 'yesterday' }, intervalMs: 30_000 },
-        { result: result({ vantage: 'gamma' }), intervalMs: -1 },
-      ],
-    });
-    expect(outcome).toEqual({ recorded: 1, duplicates: 0, invalid: 2 });
+    const outcome = await deliver([
+      { result: result(), intervalMs: 30_000 },
+      { result: { ...result({ vantage: 'beta' }), round: 'yesterday' }, intervalMs: 30_000 },
+      { result: result({ vantage: 'gamma' }), intervalMs: -1 },
+    ]);
+    expect(outcome).toEqual({ recorded: 1, duplicates: 0 });
     await eventually(async () => logged.length > 0, 2_000, 'a warning');
     const line = logged.join('');
     expect(line).toContain('results[1].result.round');
     expect(line).toContain('results[2].intervalMs: expected a positive number of milliseconds');
   });
 
-  it('fails a batch with nothing valid in it, saying why, and records nothing', async () => {
-    await expect(deliver({ results: [{ result: { checkId: '' }, intervalMs: 30_000 }] })).rejects.toThrow(
-      /invalid result batch: results\[0\]\.result\.checkId/,
-    );
-    await expect(deliver({ result: result() })).rejects.toThrow(/results: expected an array of 1 to 500 results/);
-    const store = ctx.results;
-    expect(await store.history('api')).toHaveLength(0);
+  it('drops a batch with nothing valid in it, saying why, and records nothing', async () => {
+    expect(await deliver([{ result: { checkId: '' }, intervalMs: 30_000 }])).toEqual({ recorded: 0, duplicates: 0 });
+    expect(await deliver({ result: result() })).toEqual({ recorded: 0, duplicates: 0 });
+    const line = logged.join('');
+    expect(line).toMatch(/invalid result batch: results\[0\]\.result\.checkId/);
+    expect(line).toContain('results: expected an array of 1 to 500 results');
+    expect(await ctx.results.history('api')).toHaveLength(0);
+  });
+
+  it.each([
+    ['after recording it', true],
+    ['before recording it', false],
+  ])(
+    'a batch read by a notifier that dies %s, unacknowledged, is recorded by another, once',
+    async (_, recordFirst) => {
+      const batch: ResultJobData[] = ['alpha', 'beta', 'gamma'].map((vantage) => ({
+        result: result({ vantage }),
+        intervalMs: 30_000,
+      }));
+      let read!: () => void;
+      const wasRead = new Promise<void>((resolve) => {
+        read = resolve;
+      });
+      let revive!: () => void;
+      const dead = new Promise<never[]>((resolve) => {
+        revive = () => resolve([]);
+      });
+      // The first notifier takes the batch and then never answers again: a process killed mid-batch.
+      const doomed = await startRecorder({
+        record: async (taken) => {
+          if (recordFirst) await ctx.results.recordMany(taken);
+          read();
+          return dead;
+        },
+      });
+      await addResultBatch(ctx.redis, ctx.keys, batch);
+      await wasRead;
+      expect(await resultBacklog(ctx.redis, ctx.keys)).toEqual({ waiting: 0, pending: 1 });
+      await startRecorder({ claimIdleMs: 200 }, true);
+      await eventually(drained, 5_000, 'the abandoned batch taken over and acknowledged');
+      expect((await ctx.results.history('api')).map((entry) => entry.vantage).sort()).toEqual([
+        'alpha',
+        'beta',
+        'gamma',
+      ]);
+      expect(tally).toEqual(recordFirst ? { recorded: 0, duplicates: 3 } : { recorded: 3, duplicates: 0 });
+      revive();
+      await doomed.close();
+    },
+  );
+
+  it('records the batches an older prober left in the BullMQ results queue', async () => {
+    const old = new Queue(RESULTS_QUEUE, { connection: base.connection, prefix: ctx.keys.queuePrefix(RESULTS_QUEUE) });
+    try {
+      await old.add('results', { results: [{ result: result(), intervalMs: 30_000 }] });
+      await old.add('results', { results: [{ result: result({ vantage: 'beta' }), intervalMs: 30_000 }] });
+      await startRecorder();
+      await eventually(async () => tally.recorded === 2, 10_000, 'both old batches recorded');
+      expect((await ctx.results.history('api')).map((entry) => entry.vantage).sort()).toEqual(['alpha', 'beta']);
+    } finally {
+      await old.close();
+    }
   });
 });

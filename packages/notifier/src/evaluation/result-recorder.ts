@@ -1,22 +1,29 @@
 import {
+  decodeResultBatch,
   describeIssues,
   MAX_RESULT_BATCH,
   probeResultSchema,
-  RESULTS_QUEUE,
+  RESULT_STREAM_GROUP,
   type RecordOutcome,
-  type ResultBatchData,
+  type Redis,
   type ResultJobData,
   type ResultStore,
   toFieldIssues,
 } from '@vigil/core';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { NotifierContext } from '../notifier-context.js';
+import { drainLegacyResults } from './legacy-results-queue.js';
 
-/** The recorder records into `results` (its history size is the store's) and takes jobs on `connection`. */
+/**
+ * The recorder records into `results` (its history size is the store's) and reads on `connection`
+ * (it opens a duplicate of it for its blocking reads, as BullMQ did).
+ */
 export type ResultRecorderContext = Pick<NotifierContext, 'connection' | 'keys' | 'log' | 'results'>;
 
 export interface ResultRecorderOptions {
+  /** Batches read at once (`XREADGROUP … COUNT`) and recorded side by side. */
   concurrency?: number;
+  /** A batch read by a notifier that did not acknowledge it (it crashed) is taken over after this long. */
+  claimIdleMs?: number;
   /** Called after each result is recorded (or found to be a duplicate). */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
   /** Called once per batch with the results newly recorded (duplicates left out): the evaluator's hook. */
@@ -28,7 +35,7 @@ export interface ResultRecorderOptions {
   record?: (batch: ResultJobData[]) => Promise<RecordOutcome[]>;
 }
 
-/** What one batch job came to; the BullMQ return value. */
+/** What one batch came to. */
 export interface BatchOutcome {
   recorded: number;
   duplicates: number;
@@ -36,46 +43,71 @@ export interface BatchOutcome {
   invalid: number;
 }
 
+/** A batch that can never be recorded (nothing valid in it): acknowledged and dropped, not retried. */
+export class InvalidResultBatch extends Error {
+  override readonly name = 'InvalidResultBatch';
+}
+
+type StreamEntry = [id: string, fields: string[] | null];
+/** How long a read waits for a batch on one stream, and how long it pauses between polls of several. */
+const BLOCK_MS = 1_000;
+const POLL_MS = 100;
+
 /**
- * Consumes the `results` queue: validates each result (probers run anywhere, so their output is
- * input) and records it exactly once per (check, vantage, round) — latest, history, uptime buckets.
- * A batch with some invalid entries still records the valid ones; one with none valid fails.
+ * Consumes the result streams (one per shard) in the notifiers' consumer group: validates each
+ * result (probers run anywhere, so their output is input) and records it exactly once per (check,
+ * vantage, round) — latest, history, uptime buckets. An entry is acknowledged and deleted once
+ * recorded; one a crashed notifier held is taken over after `claimIdleMs` and recorded again, which
+ * records nothing twice. A batch with some invalid entries still records the valid ones.
  */
 export class ResultRecorder {
-  private readonly worker: Worker<ResultBatchData, BatchOutcome>;
   private readonly store: ResultStore;
+  private readonly reader: Redis;
+  private readonly streams: string[];
+  private readonly consumer = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private legacy: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: ResultRecorderContext,
     private readonly options: ResultRecorderOptions = {},
   ) {
-    const { connection, keys, log } = ctx;
     this.store = ctx.results;
-    this.worker = new Worker<ResultBatchData, BatchOutcome>(RESULTS_QUEUE, (job) => this.process(job), {
-      connection,
-      prefix: keys.queuePrefix(RESULTS_QUEUE),
-      concurrency: options.concurrency ?? 16,
-      autorun: false,
-    });
-    this.worker.on('error', (err) => log.error({ err }, 'results worker error'));
-    this.worker.on('failed', (job, err) => log.warn({ err: err.message, jobId: job?.id }, 'result batch rejected'));
+    this.reader = ctx.connection.duplicate();
+    this.streams = Array.from({ length: ctx.keys.shards }, (_, shard) => ctx.keys.resultStream(shard));
   }
 
+  /** Joins the group on every stream (from its start, so nothing added before is missed), then reads. */
   async start(): Promise<void> {
-    void this.worker.run();
-    await this.worker.waitUntilReady();
+    for (const stream of this.streams) {
+      await this.ctx.connection.xgroup('CREATE', stream, RESULT_STREAM_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
+        if (!err.message.includes('BUSYGROUP')) throw err;
+      });
+    }
+    this.running = this.loop();
+    this.legacy = drainLegacyResults(this.ctx, {
+      concurrency: this.concurrency,
+      handle: (data) => this.recordBatch(data, undefined),
+      stopped: () => this.stopping,
+    }).catch((err: unknown) => this.ctx.log.warn({ err }, 'old results queue not drained'));
   }
 
   close(): Promise<void> {
-    this.closing ??= this.worker.close();
+    this.closing ??= (async () => {
+      this.stopping = true;
+      this.reader.disconnect();
+      await this.running;
+      await this.legacy;
+    })();
     return this.closing;
   }
 
-  private async process(job: Job<ResultBatchData, BatchOutcome>): Promise<BatchOutcome> {
-    const entries: unknown = job.data?.results;
+  /** Validates and records one batch's results; throws InvalidResultBatch when none is valid. */
+  async recordBatch(entries: unknown, entryId: string | undefined): Promise<BatchOutcome> {
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_RESULT_BATCH) {
-      throw new UnrecoverableError(
+      throw new InvalidResultBatch(
         `invalid result batch: results: expected an array of 1 to ${MAX_RESULT_BATCH} results`,
       );
     }
@@ -88,8 +120,8 @@ export class ResultRecorder {
     });
     if (problems.length > 0) {
       const shown = problems.slice(0, 3).join('; ');
-      if (valid.length === 0) throw new UnrecoverableError(`invalid result batch: ${shown}`);
-      this.ctx.log.warn({ jobId: job.id, invalid: problems.length, problems: shown }, 'invalid results skipped');
+      if (valid.length === 0) throw new InvalidResultBatch(`invalid result batch: ${shown}`);
+      this.ctx.log.warn({ entry: entryId, invalid: problems.length, problems: shown }, 'invalid results skipped');
     }
     const outcomes = this.options.record ? await this.options.record(valid) : await this.store.recordMany(valid);
     let duplicates = 0;
@@ -102,6 +134,104 @@ export class ResultRecorder {
     }
     await this.options.onBatch?.(recorded);
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
+  }
+
+  private get concurrency(): number {
+    return this.options.concurrency ?? 16;
+  }
+
+  private async loop(): Promise<void> {
+    const claimEveryMs = Math.min(5_000, this.options.claimIdleMs ?? 30_000);
+    let lastClaim = 0;
+    while (!this.stopping) {
+      try {
+        if (Date.now() - lastClaim >= claimEveryMs) {
+          lastClaim = Date.now();
+          await this.takeOverAbandoned();
+        }
+        const read = await this.read();
+        await Promise.all(read.map(([stream, entries]) => this.handle(stream, entries)));
+        if (this.streams.length > 1 && read.length === 0) await new Promise((wake) => setTimeout(wake, POLL_MS));
+      } catch (err) {
+        if (this.stopping) break;
+        this.ctx.log.warn({ err: (err as Error).message }, 'result stream read failed; retrying');
+        await new Promise((wake) => setTimeout(wake, 1_000));
+      }
+    }
+  }
+
+  /**
+   * New entries, up to `concurrency` a stream. One stream (one Redis): a blocking read. Several (a
+   * Cluster's shards, each in a slot of its own): one pipelined poll of all, split by node.
+   */
+  private async read(): Promise<[string, StreamEntry[]][]> {
+    const group = ['GROUP', RESULT_STREAM_GROUP, this.consumer, 'COUNT', this.concurrency] as const;
+    const [only] = this.streams;
+    if (only !== undefined && this.streams.length === 1) {
+      const reply = (await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')) as
+        | [string, StreamEntry[]][]
+        | null;
+      return reply ?? [];
+    }
+    const pipeline = this.reader.pipeline();
+    for (const stream of this.streams) pipeline.xreadgroup(...group, 'STREAMS', stream, '>');
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([err, reply]) => {
+      if (err) throw err;
+      return (reply as [string, StreamEntry[]][] | null) ?? [];
+    });
+  }
+
+  /** Entries read by a consumer that has not acknowledged them for `claimIdleMs`: a crashed notifier's. */
+  private async takeOverAbandoned(): Promise<void> {
+    const idle = this.options.claimIdleMs ?? 30_000;
+    await Promise.all(
+      this.streams.map(async (stream) => {
+        const [, entries] = (await this.ctx.connection.xautoclaim(
+          stream,
+          RESULT_STREAM_GROUP,
+          this.consumer,
+          idle,
+          '0-0',
+          'COUNT',
+          this.concurrency,
+        )) as [string, StreamEntry[]];
+        if (entries.length > 0) this.ctx.log.info({ stream, entries: entries.length }, 'result batches taken over');
+        await this.handle(stream, entries);
+      }),
+    );
+  }
+
+  /**
+   * Records a stream's entries side by side, then deletes and acknowledges the recorded ones in one
+   * round trip (deleted first: an entry deleted but not acknowledged is dropped from the pending list
+   * by the next take-over; the other way round it would linger). A failed one stays pending.
+   */
+  private async handle(stream: string, entries: StreamEntry[]): Promise<void> {
+    const done: string[] = [];
+    await Promise.all(
+      entries.map(async ([entryId, fields]) => {
+        // An entry trimmed away while pending comes back without fields: nothing left to record.
+        if (!fields) return void done.push(entryId);
+        try {
+          await this.recordBatch(decodeResultBatch(fields), entryId);
+          done.push(entryId);
+        } catch (err) {
+          if (err instanceof InvalidResultBatch) {
+            this.ctx.log.warn({ err: err.message, entry: entryId, stream }, 'result batch rejected');
+            done.push(entryId);
+          } else
+            this.ctx.log.warn({ err: (err as Error).message, entry: entryId }, 'result batch not recorded; will retry');
+        }
+      }),
+    );
+    if (done.length === 0) return;
+    const replies = await this.ctx.connection
+      .pipeline()
+      .xdel(stream, ...done)
+      .xack(stream, RESULT_STREAM_GROUP, ...done)
+      .exec();
+    for (const [err] of replies ?? []) if (err) throw err;
   }
 }
 

@@ -1,13 +1,5 @@
-import {
-  httpSpecSchema,
-  type ProbeJobData,
-  type ProbeResult,
-  type ProbeTarget,
-  probeQueueName,
-  RESULTS_QUEUE,
-  type ResultBatchData,
-} from '@vigil/core';
-import { eventually, type TestContext, testContext } from '@vigil/core/testing';
+import { httpSpecSchema, type ProbeJobData, type ProbeResult, type ProbeTarget, probeQueueName } from '@vigil/core';
+import { eventually, resultBatchesIn, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProberContext } from '../prober-context.js';
@@ -36,16 +28,14 @@ function answered(
 describe('ProbeWorker', () => {
   let base: TestContext;
   let probes: Queue<ProbeJobData>;
-  let results: Queue<ResultBatchData>;
   let worker: ProbeWorker | undefined;
   beforeEach(async () => {
     base = await testContext('probe-worker');
     probes = new Queue(probeQueueName(VANTAGE), { connection: base.redis, prefix: base.prefix });
-    results = new Queue(RESULTS_QUEUE, { connection: base.redis, prefix: base.prefix });
   });
   afterEach(async () => {
     await worker?.close();
-    await Promise.all([probes.close(), results.close()]);
+    await probes.close();
     await base.cleanup();
   });
 
@@ -84,8 +74,8 @@ describe('ProbeWorker', () => {
     expect(await job.getState()).toBe('completed');
     await worker.close();
     expect(asked).toEqual([`api@${VANTAGE}`]);
-    const batches = await results.getJobs(['waiting']);
-    const sent = batches.flatMap((batch) => batch.data.results.map(({ result }) => result));
+    const batches = await resultBatchesIn(base.redis, base.keys);
+    const sent = batches.flatMap((batch) => batch.map(({ result }) => result));
     expect(sent).toEqual([expect.objectContaining({ checkId: 'api', vantage: VANTAGE, round, ok: true, status: 200 })]);
   });
 
@@ -108,8 +98,8 @@ describe('ProbeWorker', () => {
     await probes.addBulk(targets.map((check) => ({ name: 'probe', data: { check, vantage: VANTAGE, round } })));
     const batches = await eventually(
       async () => {
-        const sent = await results.getJobs(['waiting']);
-        return sent.flatMap((batch) => batch.data.results).length === targets.length && sent;
+        const sent = await resultBatchesIn(base.redis, base.keys);
+        return sent.flat().length === targets.length && sent;
       },
       10_000,
       'every result sent well within the minute-long window',

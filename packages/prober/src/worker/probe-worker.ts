@@ -6,7 +6,6 @@ import {
   type ProbeResult,
   type ProbeTarget,
   probeQueueName,
-  RESULTS_QUEUE,
   roundFromJobId,
   type SlotJobData,
 } from '@vigil/core';
@@ -91,7 +90,7 @@ export class ProbeWorker {
       });
     this.slots = new SlotMembers({ redis: ctx.redis, keys, vantage: vantage.id });
     this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
-    this.sink = new ResultSink(connection, keys.queuePrefix(RESULTS_QUEUE), options.resultBatching);
+    this.sink = new ResultSink(connection, keys, options.resultBatching);
     this.worker = new Worker<AnyJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {
       connection,
       prefix: keys.queuePrefix(probeQueueName(vantage.id)),

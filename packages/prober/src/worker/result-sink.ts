@@ -1,7 +1,12 @@
-import { MAX_RESULT_BATCH, RESULTS_QUEUE, type Redis, type ResultBatchData, type ResultJobData } from '@vigil/core';
-import { Queue } from 'bullmq';
-
-const RESULT_JOB_OPTIONS = { removeOnComplete: true, removeOnFail: { count: 10_000 } } as const;
+import {
+  encodeResultBatch,
+  groupByShard,
+  MAX_RESULT_BATCH,
+  RESULT_STREAM_MAXLEN,
+  type Redis,
+  type RedisKeys,
+  type ResultJobData,
+} from '@vigil/core';
 
 /** How results are gathered into batches: at most `maxSize` a batch, none held longer than `maxWaitMs`. */
 export interface ResultBatching {
@@ -10,7 +15,7 @@ export interface ResultBatching {
 }
 
 /**
- * A batch costs Redis and the notifier about the same whatever its size (one job, a fixed number of
+ * A batch costs Redis and the notifier about the same whatever its size (one entry, a fixed number of
  * scripts), so results wait up to a quarter of a second for company; a slot job flushes its own
  * results as soon as its last probe is done, so a round is rarely held the whole window.
  */
@@ -22,14 +27,14 @@ interface Pending {
 }
 
 /**
- * Sends results to the `results` queue, many per job: a batch goes out when it holds `maxSize`
+ * Sends results to the result streams, many per entry: a batch goes out when it holds `maxSize`
  * results, when its oldest has waited `maxWaitMs`, or when `flush()` is called (a slot job's last
- * probe). Each `send` resolves only once its batch is in Redis, so the probe job completes after,
- * never before, its result is safe; a prober killed before then loses only those, which its job,
- * claimed again, probes again.
+ * probe). A batch is one `XADD` per shard its checks fall in (one on a single Redis), pipelined.
+ * Each `send` resolves only once its entry is in Redis, so the probe job completes after, never
+ * before, its result is safe; a prober killed before then loses only those, which its job, claimed
+ * again, probes again.
  */
 export class ResultSink {
-  private readonly queue: Queue<ResultBatchData>;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -37,13 +42,12 @@ export class ResultSink {
   private closing: Promise<void> | undefined;
 
   constructor(
-    connection: Redis,
-    /** BullMQ's prefix for the results queue (`keys.queuePrefix(RESULTS_QUEUE)`). */
-    prefix: string,
+    /** A connection that waits out Redis restarts (`maxRetriesPerRequest: null`), as BullMQ's does. */
+    private readonly connection: Redis,
+    private readonly keys: Pick<RedisKeys, 'resultStream' | 'shardOf'>,
     private readonly batching: ResultBatching = DEFAULT_RESULT_BATCHING,
   ) {
     if (batching.maxSize > MAX_RESULT_BATCH) throw new RangeError(`a result batch holds at most ${MAX_RESULT_BATCH}`);
-    this.queue = new Queue<ResultBatchData>(RESULTS_QUEUE, { connection, prefix });
   }
 
   send(data: ResultJobData): Promise<void> {
@@ -67,25 +71,34 @@ export class ResultSink {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const sent = this.queue.add('results', { results: batch.map(({ data }) => data) }, RESULT_JOB_OPTIONS).then(
-      () => {
-        for (const item of batch) item.done();
-      },
-      (err: unknown) => {
-        for (const item of batch) item.done(err);
-      },
-    );
+    const sent = this.append(batch);
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));
   }
 
-  /** Sends what is pending and waits for every batch in flight before closing the queue. */
+  /** Sends what is pending and waits for every batch in flight (the connection is the caller's). */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.hurry();
       await Promise.allSettled(this.inFlight);
-      await this.queue.close();
     })();
     return this.closing;
+  }
+
+  /** One entry per shard present, in one pipeline; each result settles with its own shard's entry. */
+  private async append(batch: Pending[]): Promise<void> {
+    const groups = groupByShard(this.keys, batch, (item) => item.data.result.checkId);
+    const pipeline = this.connection.pipeline();
+    for (const { shard, items } of groups) {
+      const fields = encodeResultBatch(items.map((item) => item.data));
+      pipeline.xadd(this.keys.resultStream(shard), 'MAXLEN', '~', RESULT_STREAM_MAXLEN, '*', ...fields);
+    }
+    const replies = await pipeline
+      .exec()
+      .catch((err: unknown) => groups.map((): [Error, null] => [err as Error, null]));
+    groups.forEach(({ items }, i) => {
+      const [err] = replies?.[i] ?? [new Error('no reply from Redis')];
+      for (const item of items) item.done(err ?? undefined);
+    });
   }
 }
