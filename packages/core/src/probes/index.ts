@@ -20,7 +20,6 @@ export {
   probeResultSchema,
   type Timings,
 } from './probe-result.js';
-export { decodeSlotTargets, encodeSlotTargets, SLOT_FINGERPRINT_LENGTH } from './slot-targets.js';
 export {
   decodeResultBatch,
   encodeResultBatch,
@@ -29,3 +28,4 @@ export {
   type ResultBacklog,
   resultBacklog,
 } from './result-stream.js';
+export { decodeSlotTargets, encodeSlotTargets, SLOT_FINGERPRINT_LENGTH } from './slot-targets.js';
