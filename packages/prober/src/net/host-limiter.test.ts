@@ -27,6 +27,26 @@ describe('HostLimiter', () => {
     expect(limiter.inFlight('a.example:443')).toBe(0);
   });
 
+  it('serves a caller that asks again first in line before those that came after it', async () => {
+    const limiter = new HostLimiter(1);
+    const order: string[] = [];
+    expect(limiter.acquire('h')).toBeUndefined();
+    const a = limiter.acquire('h');
+    const b = limiter.acquire('h');
+    void b?.then(() => order.push('b'));
+    limiter.release('h');
+    await a;
+    order.push('a1');
+    // a was just served and takes its next place first in line: ahead of b, who waited before it asked again.
+    const again = limiter.acquire('h', { first: true });
+    void again?.then(() => order.push('a2'));
+    limiter.release('h');
+    await again;
+    limiter.release('h');
+    await b;
+    expect(order).toEqual(['a1', 'a2', 'b']);
+  });
+
   it('does not hold one host back for another', async () => {
     const limiter = new HostLimiter(1);
     const finished: number[] = [];

@@ -15,6 +15,12 @@ class Waiters {
     this.items.push(waiter);
   }
 
+  /** Puts a waiter first in line. */
+  unshift(waiter: () => void): void {
+    if (this.head > 0) this.items[--this.head] = waiter;
+    else this.items.unshift(waiter);
+  }
+
   shift(): (() => void) | undefined {
     const waiter = this.items[this.head];
     this.items[this.head] = undefined;
@@ -44,6 +50,16 @@ export class HostLimiter {
     return this.queue(host).then(() => this.holding(host, task));
   }
 
+  /**
+   * Takes a place for `host` (undefined once taken at once; else a promise of it), for a caller
+   * that starts its task only then and calls `release` when the task is over. `first`: ahead of
+   * every waiter — for a caller just served that takes its places one at a time, so its tasks
+   * still go before those of callers that came after it, as if all had been queued at once.
+   */
+  acquire(host: string, { first = false }: { first?: boolean } = {}): Promise<void> | undefined {
+    return this.tryAcquire(host) ? undefined : this.queue(host, first);
+  }
+
   /** Probes running now against `host` (for tests and metrics). */
   inFlight(host: string): number {
     return this.active.get(host) ?? 0;
@@ -65,18 +81,20 @@ export class HostLimiter {
   }
 
   /** Resolves once a finishing task hands this caller its place. */
-  private queue(host: string): Promise<void> {
+  private queue(host: string, first = false): Promise<void> {
     return new Promise((resolve) => {
       let queue = this.waiting.get(host);
       if (!queue) {
         queue = new Waiters();
         this.waiting.set(host, queue);
       }
-      queue.push(resolve);
+      if (first) queue.unshift(resolve);
+      else queue.push(resolve);
     });
   }
 
-  private release(host: string): void {
+  /** Gives back a place taken with `acquire` (`run` gives back its own). */
+  release(host: string): void {
     const queue = this.waiting.get(host);
     const next = queue?.shift();
     if (next) {
