@@ -16,7 +16,7 @@ export interface DesiredScheduler {
   every: number;
   offset: number;
   data: SlotJobData;
-  /** check id → fingerprint of its probe target: what the slot's members hash holds. */
+  /** check id → fingerprint of its probe target: what `membersFingerprint` digests. */
   members: Record<string, string>;
   /** check id → its ProbeTarget JSON: the lines of the slot's string (core's encodeSlotTargets). */
   targets: Record<string, string>;

@@ -1,5 +1,6 @@
 import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
 import { MESSAGE_CHARS } from './history-ring.js';
+import { latestFromStored } from './latest-result.js';
 
 /**
  * History entries as the list kept them before the ring (history-ring.ts): still read, until the
@@ -62,8 +63,13 @@ export function decodeHistoryEntry(
 ): ProbeResult | null {
   if (entry.length === 0) return null;
   // JSON: written before the ring, or by a vantage past its indexes (those without the check's id).
-  if ((entry[0] ?? 0) < FLAG_MARK)
-    return { checkId, ...(JSON.parse(entry.toString('utf8')) as Omit<ProbeResult, 'checkId'>) };
+  if ((entry[0] ?? 0) < FLAG_MARK) {
+    const raw = JSON.parse(entry.toString('utf8')) as Record<string, unknown>;
+    if ('startedAt' in raw) return { checkId, ...raw } as ProbeResult;
+    // A vantage past the ring's indexes: its latest's short form, with its vantage and round.
+    const { vantage, round, ...stored } = raw;
+    return latestFromStored(stored, { checkId, vantage: String(vantage), round: String(round) });
+  }
   if (entry.length < FIXED_BYTES) return null;
   const vantage = vantages.get(entry[1] ?? 0);
   if (vantage === undefined) return null;

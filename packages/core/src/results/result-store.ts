@@ -5,6 +5,7 @@ import { groupByShard, scatterReplies } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
 import { historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing, ringOutcome } from './history-ring.js';
+import { decodeLatest, encodeLatest } from './latest-result.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
@@ -105,7 +106,7 @@ export class ResultStore {
     const resultKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.result.checkId ?? ''))];
     const args: (string | number)[] = [this.historySize];
     for (const { result, intervalMs, booking } of entries) {
-      const { checkId, vantage, ...latest } = result;
+      const { checkId, vantage } = result;
       const rememberMs = Math.max(intervalMs * 4, 60_000);
       // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
       const look = Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1));
@@ -115,7 +116,7 @@ export class ResultStore {
       resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId), keys.checkState(checkId));
       args.push(
         `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
-        JSON.stringify(latest),
+        encodeLatest(result),
       );
     }
     return [resultKeys.length, ...resultKeys, ...args];
@@ -137,7 +138,7 @@ export class ResultStore {
       const byVantage: Record<string, ProbeResult> = {};
       for (const [vantage, json] of Object.entries(all)) {
         if (isVantageField(vantage))
-          byVantage[vantage] = { checkId, vantage, ...(JSON.parse(json) as object) } as ProbeResult;
+          byVantage[vantage] = decodeLatest(json, { checkId, vantage, round: all[`${vantage}:round`] });
       }
       out.set(checkId, byVantage);
     });

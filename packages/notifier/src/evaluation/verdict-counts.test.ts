@@ -76,4 +76,16 @@ describe('verdict counts: a ring of UTC days and one of UTC hours', () => {
     expect(report['24h']).toMatchObject({ rounds: 7, ok: 4, fail: 3 });
     expect(report['90d']).toMatchObject({ rounds: 7, ok: 4, fail: 3 });
   });
+
+  it("keeps the state machine's fields only in the state hash, dropping a round's detail written before", async () => {
+    const stateKey = keys().checkState('api');
+    await ctx.redis.hset(stateKey, 'detail', JSON.stringify({ failing: ['alpha'], counted: 3 }), 'lastVerdict', 'fail');
+    const message = 'expected status 200, got 503 Service Unavailable';
+    await states.apply({ ...verdict(T0, 'fail'), detail: { failing: ['alpha', 'beta'], counted: 3, message } });
+    const state = await states.get('api');
+    expect(state).toMatchObject({ state: 'new', failStreak: '1', lastRound: String(T0) });
+    expect(state).not.toHaveProperty('detail');
+    expect(state).not.toHaveProperty('lastVerdict');
+    expect(await ctx.redis.object('ENCODING', stateKey)).not.toBe('hashtable');
+  });
 });

@@ -27,7 +27,7 @@
       duplicate may be among; the entry's outcome bytes (40 bits, from history-ring.ts) as a decimal
       number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
       `<check>|<round>` and its RoundOutcome JSON (0, 0, '' and '' not to book it); then the rest of
-      the string, its message for history (none when empty; tabs and all); second its latest JSON
+      the string, its message for history (none when empty; tabs and all); second its latest JSON (short form: results/latest-result.ts)
 
   Output:
     One reply per result, in order:
@@ -181,7 +181,7 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     -- Past 15 vantages: JSON in the list. The latest round is a duplicate; an older one is late, a
     -- duplicate only when found among the list's newest entries (the round book ignores a vantage's
     -- second outcome for a round anyway).
-    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',' .. string.sub(json, 2)
+    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',"round":' .. roundArg .. ',' .. string.sub(json, 2)
     local reply = 1
     if latestRound and round <= latestRound then
       if round == latestRound then return 0 end

@@ -79,7 +79,7 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
   local round = tonumber(roundArg)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
-    'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom')
+    'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom', 'detail')
   redis.call('HDEL', latestKey, '~b' .. roundArg)
   if round <= tonumber(f[1] or '-1') then return {} end
   redis.call('HSET', latestKey, '~a', roundArg)
@@ -124,9 +124,12 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
     if okStreak >= conf then to = 'up' end
   end
   -- One HSET for every field with a value, one HDEL for those without that had one.
+  -- The round's verdict and detail are not kept (nothing read them; the detail JSON of a failing
+  -- round kept the hash out of Redis's compact encoding): a hash written before loses them here.
   local fields = {'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
-    'okStreak', okStreak, 'badStreak', badStreak, 'lastVerdict', v, 'detail', detailJson}
+    'okStreak', okStreak, 'badStreak', badStreak}
   local cleared = {}
+  if f[18] then cleared[1] = 'detail'; cleared[2] = 'lastVerdict' end
   set(fields, cleared, 'firstFailedRound', firstFailed, f[7])
   set(fields, cleared, 'lastFailedRound', lastFailed, f[8])
   set(fields, cleared, 'firstBadRound', firstBad, f[9])
