@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import type { WebContext } from '../../context.js';
 import { hasScope } from '../auth.js';
+import { sortedCheckIds } from '../check-ids.js';
 import { admitCheck } from '../check-policy.js';
 import { checkView } from '../check-view.js';
 import { latencyQuery, readLatencyChart } from '../latency-chart.js';
@@ -81,7 +82,7 @@ function parseCheck(data: unknown) {
  * on what a check holds read the candidates, and a state filter reads their states (one pipeline).
  */
 export async function listChecks(ctx: WebContext, token: ApiToken, query: z.output<typeof listQuery>) {
-  let ids = await ctx.checks.ids(hasScope(token, 'admin') ? undefined : token.owner);
+  let ids = await sortedCheckIds(ctx, hasScope(token, 'admin') ? undefined : token.owner);
   const loaded = new Map<string, Check>();
   const needle = query.q?.toLowerCase();
   if (query.component !== undefined || query.tag !== undefined || needle !== undefined || query.state !== undefined) {
