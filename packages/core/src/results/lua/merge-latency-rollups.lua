@@ -9,7 +9,8 @@
   A merged bucket costs two GETRANGE and two SETRANGE; a key two GETRANGE, a SETRANGE and a PEXPIRE.
 
   Input:
-    KEYS[1…] each check's latency rollup (string)
+    KEYS[1] the first check's latency rollup (string)
+    KEYS[2…] each further check's, in turn
     ARGV[1] how long a rollup lives after its last merge, ms (a deleted check's goes with it)
     ARGV[2…] for each key in turn, its aggregates, each ended by a newline: vantage, half-hour bucket
       (epoch ms ÷ 1,800,000), samples, failures, then the mean total, DNS, connect, TLS and first-byte
@@ -92,6 +93,7 @@ local function zero(key, base, vantages, tier, first, count)
 end
 
 local LINE = '([^\t\n]+)\t(%d+)\t(%d+)\t(%d+)\t([%d.]+)\t([%d.]+)\t([%d.]+)\t([%d.]+)\t([%d.]+)\n'
+if not KEYS[1] or #ARGV ~= #KEYS + 1 then return redis.error_reply('expected rollup keys, then the TTL and one argument per key') end
 local ttl = tonumber(ARGV[1])
 local merged = 0
 
