@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|scale|deliveries|console|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
@@ -16,6 +16,7 @@ import { DELIVERIES_DEFAULTS, deliveriesBench } from './deliveries.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, FLEET_KINDS, type FleetKind, fleetBench } from './fleet.js';
 import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
+import { LATENCY_MERGE_DEFAULTS, latencyMergeBench } from './latency-merge.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
 import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
 import { SCALE_DEFAULTS, type ScaleBenchFlags, scaleBench } from './scale.js';
@@ -42,6 +43,8 @@ const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promi
   startup: (overrides) => startupBench({ ...STARTUP_DEFAULTS, ...pick(STARTUP_DEFAULTS, overrides) }),
   rounds: (overrides) => roundsBench({ ...ROUNDS_DEFAULTS, ...pick(ROUNDS_DEFAULTS, overrides) }),
   footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
+  'latency-merge': (overrides) =>
+    latencyMergeBench({ ...LATENCY_MERGE_DEFAULTS, ...pick(LATENCY_MERGE_DEFAULTS, overrides) }),
   scale: (overrides, flags) => scaleBench({ ...SCALE_DEFAULTS, ...pick(SCALE_DEFAULTS, overrides) }, flags),
   deliveries: (overrides) => deliveriesBench({ ...DELIVERIES_DEFAULTS, ...pick(DELIVERIES_DEFAULTS, overrides) }),
   console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
@@ -67,6 +70,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       STARTUP_DEFAULTS,
       ROUNDS_DEFAULTS,
       FOOTPRINT_DEFAULTS,
+      LATENCY_MERGE_DEFAULTS,
       SCALE_DEFAULTS,
       DELIVERIES_DEFAULTS,
       CONSOLE_DEFAULTS,

@@ -30,7 +30,7 @@ describe('the latency aggregator', () => {
     two.add([result('alpha', BUCKET_START + 60_000, true, 200), result('alpha', BUCKET_START + 90_000, false, 0)]);
     await one.tick();
     expect((await read()).vantages).toEqual([]); // not due yet: held in memory
-    now += 120_000;
+    now += 300_000;
     await one.tick();
     await two.tick();
     const [bucket] = (await read()).vantages[0]?.buckets ?? [];

@@ -9,7 +9,8 @@
   A merged bucket costs two GETRANGE and two SETRANGE; a key two GETRANGE, a SETRANGE and a PEXPIRE.
 
   Input:
-    KEYS[1…] each check's latency rollup (string)
+    KEYS[1] the first check's latency rollup (string)
+    KEYS[2…] each further check's, in turn
     ARGV[1] how long a rollup lives after its last merge, ms (a deleted check's goes with it)
     ARGV[2…] for each key in turn, its aggregates, each ended by a newline: vantage, half-hour bucket
       (epoch ms ÷ 1,800,000), samples, failures, then the mean total, DNS, connect, TLS and first-byte
@@ -52,10 +53,9 @@ local function encode(ms)
   return c
 end
 
-local function decode(c)
-  if c == 0 then return 0 end
-  return math.exp(LN_MIN + (c - 1) * LN_R)
-end
+-- Each code's latency, once a call rather than an exp a phase a merge.
+local DECODE = { [0] = 0 }
+for c = 1, 255 do DECODE[c] = math.exp(LN_MIN + (c - 1) * LN_R) end
 
 -- A slot merged with an aggregate (a table of samples, failures and five means).
 local function merge(slot, agg)
@@ -67,7 +67,7 @@ local function merge(slot, agg)
   local codes = { t, d, k, l, f }
   local ok = okHeld + okNew
   for i = 1, 5 do
-    if ok > 0 then codes[i] = encode((okHeld * decode(codes[i]) + okNew * agg[2 + i]) / ok) end
+    if ok > 0 then codes[i] = encode((okHeld * DECODE[codes[i]] + okNew * agg[2 + i]) / ok) end
   end
   samples, failures = samples + agg[1], failures + agg[2]
   -- Past the counters' 12 bits (a 3-h bucket of a check probed every 1–2 s): halved, keeping the ratio.
@@ -93,6 +93,7 @@ local function zero(key, base, vantages, tier, first, count)
 end
 
 local LINE = '([^\t\n]+)\t(%d+)\t(%d+)\t(%d+)\t([%d.]+)\t([%d.]+)\t([%d.]+)\t([%d.]+)\t([%d.]+)\n'
+if not KEYS[1] or #ARGV ~= #KEYS + 1 then return redis.error_reply('expected rollup keys, then the TTL and one argument per key') end
 local ttl = tonumber(ARGV[1])
 local merged = 0
 
