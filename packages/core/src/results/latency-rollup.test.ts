@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../runtime/keys.js';
-import { testRedis } from '../testing/index.js';
+import { startRedisCluster, testContext, testRedis } from '../testing/index.js';
 import {
   decodeLatency,
   encodeLatency,
@@ -155,5 +155,25 @@ describe('latency rollups on Redis', () => {
     expect((await day('nothing')).vantages).toEqual([]);
     await t.redis.set(ctx.keys.latencyRollup('odd'), 'not a rollup');
     expect((await day('odd')).vantages).toEqual([]);
+  });
+});
+
+describe('latency rollups on a 3-master Redis Cluster', () => {
+  it('merges checks of every shard in one call, each under its own shard tag', async () => {
+    const cluster = await startRedisCluster();
+    const base = await testContext('rollup-cluster', { redisUrl: cluster.url });
+    try {
+      const rollups = new LatencyRollups(base);
+      const ids = Array.from({ length: 12 }, (_, i) => `web-${i}`);
+      expect(new Set(ids.map((id) => base.keys.shardOf(id))).size).toBeGreaterThan(1);
+      await rollups.merge(ids.map((checkId, i) => aggregate({ checkId, samples: i + 1 })));
+      for (const [i, id] of ids.entries()) {
+        const read = await readLatencyRollup(base, id, { tier: 'day', from: NOW - DAY, to: NOW });
+        expect(read.vantages[0]?.buckets[0]?.samples, id).toBe(i + 1);
+      }
+    } finally {
+      await base.cleanup();
+      await cluster.stop();
+    }
   });
 });

@@ -32,16 +32,18 @@ local COUNTER = { ok = 0, degraded = 1, fail = 2 }
 
 -- Counts the verdict in the ring of its period (day or hour): core's results/verdict-ring.ts, a u32
 -- of the newest period counted, then `slots` slots (period mod slots) of three `width`-bit counters.
--- A new ring is made at full length (zeros: one allocation, never grown); a newer period first
--- zeroes the slots it passes and renews the TTL; a period the ring no longer keeps is not counted.
+-- One BITFIELD reads the newest period and counts: right for the newest period or one the ring
+-- still keeps, the common case. A newer period then zeroes the slots it passes (its own, just
+-- counted, included), counts again and renews the TTL; a new ring is made at full length first
+-- (one allocation, never grown); a period the ring no longer keeps takes its count back.
 local function count(key, periodMs, slots, width, ttlS, round, v)
   local period = math.floor(round / periodMs)
   local slotBits = 3 * width
   local counter = 'u' .. width
-  local newest = redis.call('BITFIELD', key, 'GET', 'u32', 0)[1]
   local at = 32 + (period % slots) * slotBits + COUNTER[v] * width
+  local newest = redis.call('BITFIELD', key, 'GET', 'u32', 0, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, 1)[1]
   if period <= newest then
-    if period > newest - slots then redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, 1) end
+    if period <= newest - slots then redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, -1) end
     return
   end
   if newest == 0 then
@@ -55,8 +57,8 @@ local function count(key, periodMs, slots, width, ttlS, round, v)
       args[#args + 1] = 'SET'; args[#args + 1] = counter; args[#args + 1] = slot + c * width; args[#args + 1] = 0
     end
   end
+  args[#args + 1] = 'INCRBY'; args[#args + 1] = counter; args[#args + 1] = at; args[#args + 1] = 1
   redis.call('BITFIELD', key, unpack(args))
-  redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, 1)
   redis.call('EXPIRE', key, ttlS)
 end
 
