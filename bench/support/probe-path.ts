@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createLogger,
   decodeResultBatch,
+  encodeSlotTargets,
   type ProbeJobData,
   type ProbeTarget,
   probeQueueName,
@@ -172,7 +173,7 @@ export class ProbePath {
 
   /**
    * Slot jobs as the scheduler makes them (scheduler-sync.ts): `targets` cut into slots of
-   * `SLOT_CHUNK_SIZE`, each slot's members (id → fingerprint) and targets (id → JSON) in Redis, then
+   * `SLOT_CHUNK_SIZE`, each slot's string (its members' fingerprint, then a target's JSON a line) in Redis, then
    * one job per slot and round, each job a round of its own, until `count` probes (rounded up to
    * whole slots) are queued.
    */
@@ -181,17 +182,10 @@ export class ProbePath {
     const write = this.bench.redis.multi();
     for (let from = 0; from < targets.length; from += SLOT_CHUNK_SIZE) {
       const slot = `bench.${targets[0]?.id ?? 'none'}.${from / SLOT_CHUNK_SIZE}@${VANTAGE}`;
-      const members: Record<string, string> = {};
-      const json: Record<string, string> = {};
-      for (const target of targets.slice(from, from + SLOT_CHUNK_SIZE)) {
-        json[target.id] = JSON.stringify(target);
-        members[target.id] = createHash('sha1')
-          .update(json[target.id] ?? '')
-          .digest('base64url');
-      }
+      const lines = targets.slice(from, from + SLOT_CHUNK_SIZE).map((target) => JSON.stringify(target));
+      const fingerprint = createHash('sha1').update(lines.join('\n')).digest('base64url');
       const { keys } = this.bench;
-      write.del(keys.slotMembers(VANTAGE, slot), keys.slotTargets(VANTAGE, slot));
-      write.hset(keys.slotTargets(VANTAGE, slot), json).hset(keys.slotMembers(VANTAGE, slot), members);
+      write.set(keys.slot(VANTAGE, slot), encodeSlotTargets(fingerprint, lines));
       slots.push(slot);
     }
     await write.exec();
