@@ -384,7 +384,8 @@ describe('authorization matrix', () => {
   let headers: Record<Caller, Record<string, string>>;
   let seeded: PrefixDump;
   let seededState: Record<string, string>;
-  const state = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`]);
+  // Bookkeeping of any verified request, refused or not: rate-limit counters and a token's last use.
+  const state = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`, t.ctx.keys.tokensLastUsed]);
   const ownerA = 'team-a';
 
   beforeAll(async () => {

@@ -308,7 +308,8 @@ const errorBody = z.strictObject({
   }),
 });
 
-const snapshot = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`]);
+// Bookkeeping of any verified request, refused or not: rate-limit counters and a token's last use.
+const snapshot = () => readPrefix(t.ctx, [`${t.ctx.keys.prefix}:rate:`, t.ctx.keys.tokensLastUsed]);
 
 interface Sent {
   caller: keyof typeof CALLERS;

@@ -83,10 +83,11 @@ function fleetBlock(fleet: GridView['fleet']): SafeHtml {
     fleet.results === null ? html`<li>results: not read</li>` : lagItem('results for the notifier', fleet.results),
   ];
   return html`<h2 id="fleet-heading">Fleet</h2>
-<p id="fleet-summary">${count('ok')} ok · ${count('impaired')} impaired · ${count('silent')} silent · ${blindLine(fleet.blind)}</p>
+<p>${count('ok')} ok · ${count('impaired')} impaired · ${count('silent')} silent</p>
 <ul class="fleet" aria-labelledby="fleet-heading">${fleet.vantages.map(
     (vantage) => html`<li>${vantage.id}: <span class="state state-${vantage.health}">${vantage.health}</span></li>`,
   )}</ul>
+<p id="blind-spots">${blindLine(fleet.blind)}</p>
 <ul class="fleet queues" aria-label="Queue lag">${lags}</ul>`;
 }
 
