@@ -105,7 +105,7 @@ export class ResultRecorder {
   }
 
   /** Validates and records one batch's results; throws InvalidResultBatch when none is valid. */
-  async recordBatch(entries: unknown, entryId: string | undefined): Promise<BatchOutcome> {
+  private async recordBatch(entries: unknown, entryId: string | undefined): Promise<BatchOutcome> {
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_RESULT_BATCH) {
       throw new InvalidResultBatch(
         `invalid result batch: results: expected an array of 1 to ${MAX_RESULT_BATCH} results`,
