@@ -1,4 +1,4 @@
-import { checkInputSchema, probeQueueName, RESULTS_QUEUE, resolveCheck } from '@vigil/core';
+import { checkInputSchema, probeQueueName, resolveCheck } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -123,14 +123,15 @@ describe('the console overview', () => {
         t.ctx.config.notifier.reopenWindow,
       );
     }
-    // Jobs nobody takes: three probes for alpha, one batch of results; BullMQ stamps them with the real time.
-    const queues = [probeQueueName('alpha'), RESULTS_QUEUE].map(
+    // Work nobody takes: three probe jobs for alpha (BullMQ stamps them with the real time), one batch
+    // of results on the result stream (its id is the real time too).
+    const queues = [probeQueueName('alpha')].map(
       (name) => new Queue(name, { connection: t.ctx.redis, prefix: t.ctx.keys.queuePrefix(name) }),
     );
     try {
-      const [alpha, results] = queues as [Queue, Queue];
+      const [alpha] = queues as [Queue];
       await alpha.addBulk([1, 2, 3].map((i) => ({ name: 'probe', data: { i } })));
-      await results.add('batch', { results: [] });
+      await t.ctx.redis.xadd(t.ctx.keys.resultStream(0), '*', 'n', '0', 'results', '[]');
       t.clock.set(Date.now() + 32_000);
       const admin = await t.token({ owner: 'ops', scope: 'admin' });
       const ops = await consoleSignIn(t.app, admin.token);
