@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CheckRegistry } from '../checks/check-registry.js';
+import { parseConfig } from '../config/config.js';
 import { type KeyLayout, type RedisKeys, redisKeys, utcDay } from '../runtime/keys.js';
-import { testRedis } from '../testing/index.js';
+import { startRedisCluster, testContext, testRedis } from '../testing/index.js';
 import { checkDataKeys, forgetCheckData } from './check-data.js';
 import { utcHour } from './uptime.js';
 
@@ -63,5 +65,35 @@ describe.each<[string, KeyLayout]>([
 
   it('forgets a check with nothing recorded without error', async () => {
     expect(await forgetCheckData({ redis: ctx.redis, keys }, 'never', NOW)).toBe(0);
+  });
+});
+
+describe('CheckRegistry.delete on a Redis Cluster', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it("forgets the check's keys on its own slot, apart from the registry's", async () => {
+    const cluster = await startRedisCluster();
+    cleanups.push(() => cluster.stop());
+    const base = await testContext('forget-cluster', { redisUrl: cluster.url, clock: { now: () => NOW } });
+    cleanups.push(base.cleanup);
+    const { redis, keys } = base;
+    expect(keys.cluster).toBe(true);
+    const registry = new CheckRegistry({ redis, keys, clock: { now: () => NOW } });
+    const checks = parseConfig(
+      'vantages: [a]\nchecks: [{ id: api, tcp: { host: example.com, port: 443 } }, { id: api-2, tcp: { host: example.com, port: 443 } }]',
+    ).checks;
+    for (const check of checks) await registry.put(check);
+    await writeEverything(redis, keys, 'api');
+    await writeEverything(redis, keys, 'api-2');
+
+    expect(await registry.delete('api')).toBe(true);
+
+    for (const key of checkDataKeys(keys, 'api', NOW)) expect(await redis.exists(key)).toBe(0);
+    expect(await redis.zscore(keys.pendingRounds(keys.shardOf('api')), `api|${NOW}`)).toBeNull();
+    expect(await redis.get(keys.latencyRollup('api-2'))).toBe('latency');
+    expect((await registry.list()).map((check) => check.id)).toEqual(['api-2']);
   });
 });
