@@ -33,6 +33,12 @@ function createMetrics() {
       labelNames: ['channel', 'result'],
       registers,
     }),
+    resultsDropped: new Counter<'reason'>({
+      name: 'vigil_results_dropped_total',
+      help: 'Results not recorded, by reason (unknown_check: the check was deleted while its round was in flight).',
+      labelNames: ['reason'],
+      registers,
+    }),
     vantageUp: new Gauge<'vantage'>({
       name: 'vigil_vantage_up',
       help: 'Whether the vantage is heard from (1) or silent (0), as last judged.',
@@ -57,6 +63,11 @@ function metrics(): ReturnType<typeof createMetrics> {
 /** A round of `round` (epoch ms) was decided at `now`. */
 export function observeEvaluatorLag(round: number, now: number): void {
   metrics().evaluatorLag.observe(Math.max(0, now - round) / 1000);
+}
+
+/** Results dropped unrecorded, for this reason. */
+export function countDroppedResults(reason: 'unknown_check', count: number): void {
+  metrics().resultsDropped.inc({ reason }, count);
 }
 
 /** One delivery attempt of a page through a channel of this kind. */

@@ -62,6 +62,7 @@ export class Notifier {
     this.latency = new LatencyAggregator(ctx, {
       ...(options.latencyFlushMs && { flushEveryMs: options.latencyFlushMs }),
     });
+    this.catalog.onGone((id) => this.latency.forget(id));
     this.recorder = new ResultRecorder(ctx, {
       ...(options.recorderConcurrency && { concurrency: options.recorderConcurrency }),
       record: (batch) => this.evaluator.recordAndDecide(batch),

@@ -187,12 +187,17 @@ export function incidentGroup(config: Ownership, check: TenantCheck): { group: s
  * Whether an owner sees (and may act on) an incident: its component is owned by or granted to the
  * owner (unless it is another granted owner's incident of that component), or every member check is
  * the owner's own. Fleet incidents (no component, no member) are
- * the operators'. `ownerOf` answers the owner of a member check (undefined for the operators').
+ * the operators'. `ownerOf` answers the owner of a member check (undefined for the operators'), for
+ * members that did not record theirs.
  */
 export function incidentVisibleTo(
   config: Ownership,
   owner: string | undefined,
-  incident: { group?: string; component?: string | undefined; members: readonly { checkId: string }[] },
+  incident: {
+    group?: string;
+    component?: string | undefined;
+    members: readonly { checkId: string; owner?: string | undefined }[];
+  },
   ownerOf: (checkId: string) => string | undefined,
 ): boolean {
   if (owner === undefined) return true;
@@ -201,5 +206,8 @@ export function incidentVisibleTo(
   const ownGroup = incident.group?.match(/^component:[^:]+:owner:(.+)$/);
   if (ownGroup) return ownGroup[1] === owner;
   if (incident.component !== undefined && mayUseComponent(config, owner, incident.component)) return true;
-  return incident.members.length > 0 && incident.members.every((member) => ownerOf(member.checkId) === owner);
+  // A member's owner as recorded when it joined; the check's current owner only for members from before.
+  const memberOwner = (member: { checkId: string; owner?: string | undefined }) =>
+    member.owner ?? ownerOf(member.checkId);
+  return incident.members.length > 0 && incident.members.every((member) => memberOwner(member) === owner);
 }

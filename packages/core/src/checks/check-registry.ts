@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { VigilError } from '../errors/errors.js';
+import { forgetCheckData } from '../results/check-data.js';
+import { type Clock, systemClock } from '../runtime/clock.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
 import { type Check, resolvedCheckIssues } from './check.js';
@@ -36,7 +38,8 @@ interface RegistryCommands {
 export class CheckRegistry {
   private readonly redis: Redis & RegistryCommands;
 
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+  /** `clock` dates the legacy verdict buckets a delete forgets; the system's unless given. */
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; clock?: Clock }) {
     this.redis = defineScripts<RegistryCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
@@ -191,12 +194,19 @@ export class CheckRegistry {
     return next;
   }
 
-  /** Removes a check; false when there was none. */
+  /**
+   * Removes a check and forgets its results and evaluation (ids are reusable, by any owner); false
+   * when there was none. Announced first, so notifiers stop recording it, then forgotten on its own
+   * slot. Its incidents stay, their members naming the owner they were recorded for.
+   */
   async delete(id: string): Promise<boolean> {
     const owner = (await this.get(id))?.owner;
     if (owner !== undefined) await this.ctx.redis.srem(this.ctx.keys.checksOfOwner(owner), id);
     const removed = await this.ctx.redis.hdel(this.ctx.keys.checks, id);
     if (removed > 0) await this.announce({ op: 'delete', id });
+    // Its own incident group's pointer too: a check created later with the id opens incidents of its own.
+    await this.ctx.redis.del(this.ctx.keys.incidentGroup(`check:${id}`));
+    await forgetCheckData(this.ctx, id, (this.ctx.clock ?? systemClock).now());
     return removed > 0;
   }
 

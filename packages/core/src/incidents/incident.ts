@@ -17,6 +17,11 @@ export interface IncidentUpdate {
 /** One check's part in an incident: when it failed and recovered, by rounds (epoch ms). */
 export interface IncidentMember {
   checkId: string;
+  /**
+   * The owner of the check when it joined: the incident stays its record (and not the next
+   * owner's of the id, ids being reusable once a check is deleted). Absent for the operators' checks.
+   */
+  owner?: string;
   name: string;
   down: boolean;
   firstFailedRound: number;

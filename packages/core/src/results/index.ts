@@ -11,6 +11,7 @@ export {
   readAddressReport,
   readAddressStates,
 } from './address-state.js';
+export { checkDataKeys, forgetCheckData } from './check-data.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BYTES } from './history-ring.js';
 export {

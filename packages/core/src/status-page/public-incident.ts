@@ -12,6 +12,8 @@ export interface PublicScope {
   components: ReadonlyMap<string, string>;
   /** Check id → its component id, for every check (public or not). */
   componentOfCheck: ReadonlyMap<string, string>;
+  /** Check id → its owner, for the checks an owner registered. */
+  ownerOfCheck: ReadonlyMap<string, string>;
 }
 
 /** The parts of an incident that decide whether it is public (cheap to read for a whole history). */
@@ -19,7 +21,8 @@ export interface IncidentReach {
   impact: Incident['impact'];
   group: string;
   component?: string;
-  memberCheckIds: readonly string[];
+  /** Member checks, with the owner each was recorded for (absent: the operators', or from before owners were). */
+  members: readonly { checkId: string; owner?: string | undefined }[];
 }
 
 /** Groups of incidents about checks; `vantage:` and `fleet:` groups are the fleet's own business. */
@@ -30,7 +33,9 @@ export function publicComponentsOf(reach: IncidentReach, scope: PublicScope): st
   if (reach.impact === 'fleet' || !PUBLIC_GROUPS.some((prefix) => reach.group.startsWith(prefix))) return [];
   const touched = new Set<string>();
   if (reach.component !== undefined) touched.add(reach.component);
-  for (const checkId of reach.memberCheckIds) {
+  for (const { checkId, owner } of reach.members) {
+    // Recorded for another owner: a deleted check's, whose id now names someone else's check and component.
+    if (owner !== undefined && owner !== scope.ownerOfCheck.get(checkId)) continue;
     const component = scope.componentOfCheck.get(checkId);
     if (component !== undefined) touched.add(component);
   }
@@ -43,7 +48,7 @@ export function toPublicIncident(
   scope: PublicScope,
   options: { now: number; postmortem?: { markdown: string; publishedAt: number } },
 ): PublicIncident | undefined {
-  const components = publicComponentsOf({ ...incident, memberCheckIds: incident.members.map((m) => m.checkId) }, scope);
+  const components = publicComponentsOf(incident, scope);
   if (components.length === 0) return undefined;
   const subject = components.map((id) => scope.components.get(id) ?? id).join(', ');
   const downtime = downtimeBounds(incident, options.now);

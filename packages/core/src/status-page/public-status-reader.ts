@@ -8,7 +8,7 @@ import type { Check } from '../checks/check.js';
 import type { CheckRegistry } from '../checks/check-registry.js';
 import type { VigilConfig } from '../config/config.js';
 import { DAY_MS } from '../config/duration.js';
-import type { Incident } from '../incidents/incident.js';
+import type { Incident, IncidentMember } from '../incidents/incident.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
 import { type ScheduledWindow, upcomingWindows } from '../maintenance/maintenance.js';
 import type { MaintenanceSource } from '../maintenance/maintenance-source.js';
@@ -193,7 +193,7 @@ export class PublicStatusReader {
     const now = this.ctx.clock.now();
     const out = await Promise.all(
       incidents.map(async (incident) => {
-        if (publicComponentsOf(reachOf(incident), scope).length === 0) return undefined;
+        if (publicComponentsOf(incident, scope).length === 0) return undefined;
         const postmortem = incident.status === 'resolved' ? await this.incidents.getPostmortem(incident.id) : undefined;
         return toPublicIncident(incident, scope, {
           now,
@@ -214,25 +214,23 @@ export class PublicStatusReader {
     const pipeline = redis.pipeline();
     for (const id of ids) {
       pipeline.hmget(keys.incident(id), 'impact', 'group', 'component');
-      pipeline.hkeys(keys.incidentMembers(id));
+      pipeline.hvals(keys.incidentMembers(id));
     }
     const replies = (await pipeline.exec()) ?? [];
     return ids.filter((_, i) => {
       const [impact, group, component] = (replies[i * 2]?.[1] ?? []) as (string | null)[];
-      const memberCheckIds = (replies[i * 2 + 1]?.[1] ?? []) as string[];
+      const members = ((replies[i * 2 + 1]?.[1] ?? []) as string[]).map(
+        (json) => JSON.parse(json) as Pick<IncidentMember, 'checkId' | 'owner'>,
+      );
       const reach = {
         impact: (impact ?? 'fleet') as Incident['impact'],
         group: group ?? '',
         ...(component && { component }),
-        memberCheckIds,
+        members,
       };
       return publicComponentsOf(reach, scope).length > 0;
     });
   }
-}
-
-function reachOf(incident: Incident) {
-  return { ...incident, memberCheckIds: incident.members.map((member) => member.checkId) };
 }
 
 function scopeOf(config: PublicStatusContext['config'], checks: readonly Check[]): PublicScope {
@@ -240,6 +238,9 @@ function scopeOf(config: PublicStatusContext['config'], checks: readonly Check[]
     components: new Map(publicComponents(config).map((ref) => [ref.id, ref.name])),
     componentOfCheck: new Map(
       checks.flatMap((check) => (check.component === undefined ? [] : [[check.id, check.component] as const])),
+    ),
+    ownerOfCheck: new Map(
+      checks.flatMap((check) => (check.owner === undefined ? [] : [[check.id, check.owner] as const])),
     ),
   };
 }

@@ -20,6 +20,8 @@ export class CheckCatalog {
   private reloadsBegun = 0;
   /** Ids changed while a reload reads (it may have read them before the change): read again after it. */
   private changedWhileReloading: Set<string> | undefined;
+  /** Told of each check the catalog had and the registry no longer has (deleted). */
+  private readonly goneListeners: ((id: string) => void)[] = [];
 
   constructor(private readonly ctx: Pick<NotifierContext, 'checks' | 'blocking' | 'log'>) {
     this.registry = ctx.checks;
@@ -50,6 +52,11 @@ export class CheckCatalog {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.unwatch?.();
+  }
+
+  /** Calls `listener` with the id of each check found deleted (heard of, or missing at a reload). */
+  onGone(listener: (id: string) => void): void {
+    this.goneListeners.push(listener);
   }
 
   get(id: string): Check | undefined {
@@ -114,7 +121,9 @@ export class CheckCatalog {
     try {
       const version = await this.registry.version();
       const checks = await this.registry.list();
+      const before = this.checks;
       this.checks = new Map(checks.map((check) => [check.id, check]));
+      for (const id of before.keys()) if (!this.checks.has(id)) this.gone(id);
       this.pushed = new Set(checks.filter((check) => !isProbed(check)).map((check) => check.id));
       this.accounted = version;
       this.lastReload = Date.now();
@@ -166,8 +175,12 @@ export class CheckCatalog {
   /** A check as the registry has it now; undefined: gone. */
   private store(id: string, check: Check | undefined): void {
     if (check) this.checks.set(id, check);
-    else this.checks.delete(id);
+    else if (this.checks.delete(id)) this.gone(id);
     if (check && !isProbed(check)) this.pushed.add(id);
     else this.pushed.delete(id);
+  }
+
+  private gone(id: string): void {
+    for (const listener of this.goneListeners) listener(id);
   }
 }

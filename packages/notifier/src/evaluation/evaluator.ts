@@ -1,7 +1,7 @@
 import { type Check, isProbed, type RecordOutcome, type ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
-import { observeEvaluatorLag } from '../notifier-metrics.js';
+import { countDroppedResults, observeEvaluatorLag } from '../notifier-metrics.js';
 import type { AddressRound, AddressTransition } from './address-states.js';
 import { judgeAddresses } from './address-verdict.js';
 import type { CheckCatalog } from './check-catalog.js';
@@ -75,8 +75,10 @@ export class Evaluator {
    * (one per shard: core's record-results.lua), then decides the rounds it completed. Answers each
    * result's record outcome, in order; a duplicate is neither recorded nor booked.
    */
-  async recordAndDecide(batch: readonly ResultJobData[]): Promise<RecordOutcome[]> {
-    if (batch.length === 0) return [];
+  async recordAndDecide(all: readonly ResultJobData[]): Promise<RecordOutcome[]> {
+    if (all.length === 0) return [];
+    const batch = await this.ofKnownChecks(all);
+    if (batch.length === 0) return all.map(() => 'duplicate');
     const entries = await this.bookEntries(batch);
     const replies = await this.ctx.results.recordAndBook(
       batch.map(({ result, intervalMs }, i) => {
@@ -98,7 +100,25 @@ export class Evaluator {
         });
     });
     await this.decide(decided);
-    return replies.map(({ recorded }) => recorded);
+    const outcomes = new Map(batch.map((data, i) => [data, replies[i]?.recorded ?? 'duplicate']));
+    return all.map((data) => outcomes.get(data) ?? 'duplicate');
+  }
+
+  /**
+   * The results whose check the registry has: one deleted while its round was in flight is dropped
+   * (counted), or it would write back keys the delete forgot, for whoever creates the id next.
+   */
+  private async ofKnownChecks(batch: readonly ResultJobData[]): Promise<readonly ResultJobData[]> {
+    const checks = await this.parts.catalog.fetchMany(batch.map((data) => data.result.checkId));
+    const known = batch.filter((data) => checks.has(data.result.checkId));
+    if (known.length === batch.length) return batch;
+    countDroppedResults('unknown_check', batch.length - known.length);
+    const unknown = [...new Set(batch.filter((data) => !checks.has(data.result.checkId)).map((d) => d.result.checkId))];
+    this.ctx.log.debug(
+      { checks: unknown.slice(0, 10), results: batch.length - known.length },
+      'results of unknown checks dropped',
+    );
+    return known;
   }
 
   /** For results recorded already (heartbeats; a recorder without `recordAndDecide`): books them, decides what completed. */

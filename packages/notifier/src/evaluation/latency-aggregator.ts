@@ -8,7 +8,7 @@ import {
 } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 
-export type LatencyAggregatorContext = Pick<NotifierContext, 'clock' | 'log' | 'latencyRollups'>;
+export type LatencyAggregatorContext = Pick<NotifierContext, 'clock' | 'log' | 'latencyRollups' | 'redis' | 'keys'>;
 
 export interface LatencyAggregatorOptions {
   /** Merge at least this often (and at each half-hour boundary); 5 minutes unless said. */
@@ -36,6 +36,8 @@ interface Sums {
  */
 export class LatencyAggregator {
   private pending = new Map<string, Sums>();
+  /** Checks deleted while a merge was under way: their rollups are removed again once it is done. */
+  private deletedDuringMerge: Set<string> | undefined;
   private lastFlush: number;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -73,6 +75,15 @@ export class LatencyAggregator {
     }
   }
 
+  /**
+   * A check was deleted: its sums are dropped, never merged into the rollup the delete forgot (the
+   * id may be created again, by another owner). One in a merge under way is removed after it.
+   */
+  forget(checkId: string): void {
+    for (const [id, sums] of this.pending) if (sums.checkId === checkId) this.pending.delete(id);
+    this.deletedDuringMerge?.add(checkId);
+  }
+
   /** Merges when `flushEveryMs` has passed or a half-hour boundary since the last merge. */
   async tick(): Promise<void> {
     const now = this.ctx.clock.now();
@@ -97,14 +108,20 @@ export class LatencyAggregator {
       const means = Object.fromEntries(LATENCY_PHASES.map((p) => [p, ok > 0 ? s.sums[p] / ok : 0]));
       aggregates.push({ ...s, means: means as Record<LatencyPhase, number> });
     }
+    const deleted = new Set<string>();
+    this.deletedDuringMerge = deleted;
     try {
       await this.ctx.latencyRollups.merge(aggregates);
+      const merged = [...deleted].filter((checkId) => aggregates.some((a) => a.checkId === checkId));
+      for (const checkId of merged) await this.ctx.redis.unlink(this.ctx.keys.latencyRollup(checkId));
     } catch (err) {
       this.ctx.log.warn(
         { err: (err as Error).message, buckets: taken.size },
         'latency rollups not merged; kept for the next',
       );
-      for (const [id, s] of taken) this.restore(id, s);
+      for (const [id, s] of taken) if (!deleted.has(s.checkId)) this.restore(id, s);
+    } finally {
+      this.deletedDuringMerge = undefined;
     }
   }
 

@@ -118,6 +118,7 @@ export class IncidentDesk {
     };
     const member: IncidentMember = {
       checkId: check.id,
+      ...(check.owner !== undefined && { owner: check.owner }),
       name: check.name,
       down: true,
       firstFailedRound: transition.since,
@@ -207,6 +208,7 @@ export class IncidentDesk {
     const failing = `${detail.failing.length} of ${detail.counted} vantages${detail.error ? `: ${detail.error}` : ''}`;
     const member: IncidentMember = {
       checkId: check.id,
+      ...(check.owner !== undefined && { owner: check.owner }),
       name: check.name,
       down: true,
       firstFailedRound: transition.firstFailedRound ?? transition.round,

@@ -142,6 +142,9 @@ describe('tenancy in the incident desk', () => {
     expect(b?.escalation).toBeUndefined();
     // Granted the component: an incident of api, but team-c's own, paging team-c's policy.
     expect(c).toMatchObject({ group: 'component:api:owner:team-c', component: 'api', escalation: 'team-c-oncall' });
+    // Each member names the owner it was recorded for: the incident stays theirs if the id is reused.
+    expect(b?.members.map((m) => m.owner)).toEqual(['team-b']);
+    expect(ops?.members.map((m) => m.owner)).toEqual([undefined, undefined]);
 
     await eventually(() => w.pages.length >= 2, 10_000, 'two pages');
     await eventually(() => streamDrained(w.ctx.redis, w.ctx.keys.incidentEvents, 'notifier'), 10_000, 'events handled');

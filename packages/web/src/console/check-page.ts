@@ -28,6 +28,10 @@ export async function readCheckPage(ctx: WebContext, token: ApiToken, id: string
     check: view,
     latest: Object.values(latest).sort((a, b) => a.vantage.localeCompare(b.vantage)),
     uptime,
-    incidents: recent.filter((incident) => visible(incident) && incident.members.some((m) => m.checkId === id)),
+    // A member recorded for another owner was a deleted check's of the same id: not this one's.
+    incidents: recent.filter(
+      (incident) =>
+        visible(incident) && incident.members.some((m) => m.checkId === id && (m.owner ?? check.owner) === check.owner),
+    ),
   };
 }
