@@ -5,6 +5,9 @@
  * its own, with synthetic vantages: real ProbeWorkers that answer every probe from memory (no
  * connections), so scheduling, queues, result batches, recording and evaluation run at full rate.
  * A redis-server of the bench's own (or `--redis-url`), so its CPU and memory are the fleet's alone.
+ * `--masters N` (N ≥ 2) then runs the same on an N-master Redis Cluster of the bench's own
+ * (`startRedisCluster`, loopback ports, `--shards` shards), and compares the Redis CPU per probe of
+ * each master with the single server's: the busiest master bounds what the cluster carries.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,18 +15,18 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Check, CheckRegistry } from '@vigil/core';
-import { deletePrefix } from '@vigil/core/testing';
+import { type Check, CheckRegistry, DEFAULT_CLUSTER_SHARDS, type Redis } from '@vigil/core';
+import { deletePrefix, startRedisCluster } from '@vigil/core/testing';
 import { desiredSchedulers } from '@vigil/scheduler';
 import { startRedisServer } from './rounds.js';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
-import { backlog, redisInfo, schedulersApplied } from './support/fleet-redis.js';
+import { backlog, type RedisInfo, redisInfo, schedulersApplied } from './support/fleet-redis.js';
 import { type RoleProcess, startRole } from './support/fleet-role.js';
 import { sampleProc } from './support/proc-stats.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
-import { type ScaleFigures, scaleTables, type WindowSample } from './support/scale-report.js';
+import { clusterScaleTable, type ScaleFigures, scaleTables, type WindowSample } from './support/scale-report.js';
 import { fmt } from './support/stats.js';
 
 export interface ScaleBenchOptions {
@@ -35,6 +38,10 @@ export interface ScaleBenchOptions {
   warmup: number;
   /** Checks registered one `put` at a time (500 in flight), as the baseline of the bulk path. */
   baselineChecks: number;
+  /** 0: one redis-server only; N ≥ 2: then the same on an N-master Redis Cluster, in the same run. */
+  masters: number;
+  /** Shards of per-check keys on the cluster (`redis+cluster://…?shards=N`). */
+  shards: number;
 }
 
 export const SCALE_DEFAULTS: ScaleBenchOptions = {
@@ -43,6 +50,8 @@ export const SCALE_DEFAULTS: ScaleBenchOptions = {
   seconds: 60,
   warmup: 15,
   baselineChecks: 20_000,
+  masters: 0,
+  shards: DEFAULT_CLUSTER_SHARDS,
 };
 
 /** Options that are not numbers: `--redis-url` runs the bench on an existing Redis (a unique prefix, deleted after). */
@@ -57,6 +66,8 @@ const PUT_PARALLEL = 500;
 
 interface Rig {
   bench: BenchRedis;
+  /** Where INFO is read: the one server, or every master of a cluster (summed, and kept per master). */
+  nodes: Redis[];
   dir: string;
   roles: RoleProcess[];
   vantage?: Child;
@@ -72,18 +83,10 @@ export async function scaleBench(
   if (server) await listening(server.url);
   // On a Redis of its own the default prefix, so key names weigh what a deployment's do.
   const bench = await benchRedis(url, server ? 'vigil' : undefined);
-  const rig: Rig = { bench, dir: await mkdtemp(join(tmpdir(), 'vigil-scale-')), roles: [], statsKey: '' };
-  rig.statsKey = `${bench.prefix}:bench-synthetic`;
+  let single: ScaleFigures;
   try {
-    const figures = await run(rig, options, url);
-    return {
-      name: 'scale',
-      tables: scaleTables(figures),
-      data: { options, redis: server ? 'private' : 'external', figures },
-    };
+    single = await runOn(bench, [bench.redis], options, url);
   } finally {
-    await Promise.all(rig.roles.splice(0).map((role) => role.stop()));
-    await rig.vantage?.stop();
     if (server) {
       bench.disconnect();
       server.process.kill('SIGTERM');
@@ -91,6 +94,44 @@ export async function scaleBench(
       progress('deleting the keys…');
       await bench.cleanup();
     }
+  }
+  const tables = scaleTables(single);
+  let clustered: ScaleFigures | undefined;
+  if (options.masters >= 2) {
+    const cluster = await startRedisCluster({ size: options.masters });
+    const clusterUrl = `${cluster.url}?shards=${options.shards}`;
+    progress(`the same on a ${options.masters}-master Redis Cluster (${options.shards} shards)`);
+    try {
+      const onCluster = await benchRedis(clusterUrl, 'vigil');
+      try {
+        clustered = await runOn(onCluster, cluster.masters, options, clusterUrl);
+      } finally {
+        onCluster.disconnect();
+      }
+    } finally {
+      await cluster.stop();
+    }
+    tables.push(
+      clusterScaleTable(single, clustered, options),
+      ...scaleTables(clustered, ` on the ${options.masters}-master cluster`),
+    );
+  }
+  return {
+    name: 'scale',
+    tables,
+    data: { options, redis: server ? 'private' : 'external', figures: single, clustered },
+  };
+}
+
+/** The whole bench on one Redis location; the roles and the synthetic vantages are stopped after. */
+async function runOn(bench: BenchRedis, nodes: Redis[], options: ScaleBenchOptions, url: string) {
+  const rig: Rig = { bench, nodes, dir: await mkdtemp(join(tmpdir(), 'vigil-scale-')), roles: [], statsKey: '' };
+  rig.statsKey = `${bench.prefix}:bench-synthetic`;
+  try {
+    return await run(rig, options, url);
+  } finally {
+    await Promise.all(rig.roles.splice(0).map((role) => role.stop()));
+    await rig.vantage?.stop();
     await rm(rig.dir, { recursive: true, force: true });
   }
 }
@@ -107,10 +148,14 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
   progress(
     `${fmt(options.checks)} checks × ${VANTAGES.length} vantages every ${options.interval} s (${fmt(rate)} probes/s)`,
   );
-  const baseline = await registerOneByOne(bench, checks.slice(0, Math.min(options.baselineChecks, checks.length)));
-  const empty = await redisInfo(bench.redis);
-  const registration = await measure(bench, () => new CheckRegistry(bench).putMany(checks));
-  const registered = await redisInfo(bench.redis);
+  const baseline = await registerOneByOne(
+    bench,
+    rig.nodes,
+    checks.slice(0, Math.min(options.baselineChecks, checks.length)),
+  );
+  const empty = await nodesInfo(rig.nodes);
+  const registration = await measure(rig.nodes, () => new CheckRegistry(bench).putMany(checks));
+  const registered = await nodesInfo(rig.nodes);
   progress(
     `registered in ${fmt(registration.wallMs / 1000, 1)} s (put, one at a time: ${fmt(baseline.perSecond)} checks/s)`,
   );
@@ -122,7 +167,7 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
   await startFleetRole(rig, env, 'scheduler');
   await waitReconciled(bench, schedulers);
   const reconcileMs = Date.now() - reconcileStarted;
-  const scheduled = await redisInfo(bench.redis);
+  const scheduled = await nodesInfo(rig.nodes);
   progress(
     `${fmt(schedulers)} job schedulers reconciled in ${fmt(reconcileMs / 1000, 1)} s; warming up ${options.warmup} s`,
   );
@@ -146,22 +191,22 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
 }
 
 /** Wall and CPU (this process and Redis) of `work`. */
-async function measure(bench: BenchRedis, work: () => Promise<unknown>) {
-  const redisBefore = await redisInfo(bench.redis);
+async function measure(nodes: readonly Redis[], work: () => Promise<unknown>) {
+  const redisBefore = await nodesInfo(nodes);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await work();
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
-  const redisAfter = await redisInfo(bench.redis);
+  const redisAfter = await nodesInfo(nodes);
   return { wallMs, clientCpuMs: (cpu.user + cpu.system) / 1000, redisCpuMs: redisAfter.cpuMs - redisBefore.cpuMs };
 }
 
 /** The baseline: `put` for each check, `PUT_PARALLEL` in flight, under a prefix of its own (deleted after). */
-async function registerOneByOne(bench: BenchRedis, checks: readonly Check[]) {
+async function registerOneByOne(bench: BenchRedis, nodes: readonly Redis[], checks: readonly Check[]) {
   const prefix = `${bench.prefix}-put-baseline`;
   const registry = new CheckRegistry({ redis: bench.redis, keys: { ...bench.keys, ...keysUnder(bench, prefix) } });
-  const figures = await measure(bench, async () => {
+  const figures = await measure(nodes, async () => {
     for (let i = 0; i < checks.length; i += PUT_PARALLEL)
       await Promise.all(checks.slice(i, i + PUT_PARALLEL).map((check) => registry.put(check)));
   });
@@ -234,9 +279,9 @@ async function sample(rig: Rig): Promise<WindowSample> {
   const procs = [...rig.roles.map((role) => ({ name: role.name, pid: role.pid }))];
   if (rig.vantage?.pid) procs.push({ name: 'synthetic vantages (3 ProbeWorkers)', pid: rig.vantage.pid });
   const processes = await Promise.all(procs.map(async ({ name, pid }) => ({ name, ...(await sampleProc(pid)) })));
-  const [redis, commands, stats, counters, waiting] = await Promise.all([
-    redisInfo(bench.redis),
-    commandStats(bench),
+  const [byNode, commands, stats, counters, waiting] = await Promise.all([
+    Promise.all(rig.nodes.map(redisInfo)),
+    commandStats(rig.nodes),
     bench.redis.hgetall(rig.statsKey),
     bench.redis.hgetall(bench.keys.proberCounters),
     backlog(bench, VANTAGES),
@@ -247,7 +292,8 @@ async function sample(rig: Rig): Promise<WindowSample> {
   return {
     at,
     processes,
-    redis,
+    redis: sumInfo(byNode),
+    redisByNode: byNode,
     commands,
     probes,
     expired,
@@ -258,13 +304,34 @@ async function sample(rig: Rig): Promise<WindowSample> {
   };
 }
 
-/** INFO commandstats: command → calls and microseconds spent, since Redis started. */
-async function commandStats(bench: BenchRedis): Promise<Record<string, { calls: number; usec: number }>> {
-  const text = await bench.redis.info('commandstats');
+/** INFO commandstats over every node: command → calls and microseconds spent, since Redis started. */
+async function commandStats(nodes: readonly Redis[]): Promise<Record<string, { calls: number; usec: number }>> {
   const out: Record<string, { calls: number; usec: number }> = {};
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
-    out[match[1] ?? ''] = { calls: Number(match[2]), usec: Number(match[3]) };
+  for (const node of nodes) {
+    const text = await node.info('commandstats');
+    for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      const name = match[1] ?? '';
+      const seen = out[name] ?? { calls: 0, usec: 0 };
+      out[name] = { calls: seen.calls + Number(match[2]), usec: seen.usec + Number(match[3]) };
+    }
+  }
   return out;
+}
+
+/** INFO of every node, summed: memory and CPU of the Redis side as a whole. */
+async function nodesInfo(nodes: readonly Redis[]): Promise<RedisInfo> {
+  return sumInfo(await Promise.all(nodes.map(redisInfo)));
+}
+
+function sumInfo(infos: readonly RedisInfo[]): RedisInfo {
+  return infos.reduce(
+    (total, info) => ({
+      usedMemory: total.usedMemory + info.usedMemory,
+      rss: total.rss + info.rss,
+      cpuMs: total.cpuMs + info.cpuMs,
+    }),
+    { usedMemory: 0, rss: 0, cpuMs: 0 },
+  );
 }
 
 /** Until the private redis-server accepts connections (10 s at most), so the first connection does not fail. */

@@ -8,8 +8,10 @@ import type { Table } from './table.js';
 export interface WindowSample {
   at: number;
   processes: (ProcSample & { name: string })[];
+  /** The Redis side as a whole (every master's INFO summed on a cluster), and each node's. */
   redis: RedisInfo;
-  /** INFO commandstats: calls and µs by command since Redis started. */
+  redisByNode: RedisInfo[];
+  /** INFO commandstats (summed over the nodes): calls and µs by command since Redis started. */
   commands: Record<string, { calls: number; usec: number }>;
   /** Probes the synthetic vantages answered, and rounds their workers dropped as expired (flushed every second). */
   answered: number;
@@ -64,7 +66,8 @@ function windowPercentiles(start: Record<string, number>, end: Record<string, nu
   });
 }
 
-export function scaleTables(f: ScaleFigures): Table[] {
+/** `where` names the Redis in the titles: one server, or a cluster run beside it. */
+export function scaleTables(f: ScaleFigures, where = ''): Table[] {
   const { options, start, end } = f;
   const windowS = (end.at - start.at) / 1000;
   const probes = end.answered - start.answered;
@@ -141,7 +144,7 @@ export function scaleTables(f: ScaleFigures): Table[] {
   ];
   return [
     {
-      title: `Scale: ${fmt(options.checks)} HTTP checks × ${f.vantages} vantages every ${fmt(options.interval)} s (${fmt(f.rate)} probes/s scheduled), synthetic vantages; ${fmt(windowS)} s window`,
+      title: `Scale${where}: ${fmt(options.checks)} HTTP checks × ${f.vantages} vantages every ${fmt(options.interval)} s (${fmt(f.rate)} probes/s scheduled), synthetic vantages; ${fmt(windowS)} s window`,
       columns: ['metric', 'measured', 'baseline', 'ratio', 'goal'],
       rows,
       notes: [
@@ -153,12 +156,64 @@ export function scaleTables(f: ScaleFigures): Table[] {
         `machine load (1 min) at the window's start / end: ${fmt(start.load, 2)} / ${fmt(end.load, 2)} on 2 cores shared with other work`,
       ],
     },
-    commandsTable(f, probes),
+    commandsTable(f, probes, where),
   ];
 }
 
+/**
+ * One server against the cluster run after it: Redis CPU per probe on each master, the busiest, all
+ * together, and what the busiest bounds (a Redis runs commands on one core, so the Redis side
+ * saturates when its busiest master does).
+ */
+export function clusterScaleTable(single: ScaleFigures, cluster: ScaleFigures, options: ScaleBenchOptions): Table {
+  const probesOf = (f: ScaleFigures) => f.end.answered - f.start.answered;
+  const windowS = (f: ScaleFigures) => (f.end.at - f.start.at) / 1000;
+  const perProbe = (f: ScaleFigures, cpuMs: number) => (cpuMs * 1000) / probesOf(f);
+  const byNode = (f: ScaleFigures) =>
+    f.end.redisByNode.map((info, i) => info.cpuMs - (f.start.redisByNode[i]?.cpuMs ?? 0));
+  const proc = (f: ScaleFigures, name: string) =>
+    (f.end.processes.find((p) => p.name === name)?.cpuMs ?? Number.NaN) -
+    (f.start.processes.find((p) => p.name === name)?.cpuMs ?? Number.NaN);
+  const singleUs = perProbe(single, single.end.redis.cpuMs - single.start.redis.cpuMs);
+  const masters = byNode(cluster).map((ms) => perProbe(cluster, ms));
+  const busiest = Math.max(...masters);
+  const allUs = perProbe(cluster, cluster.end.redis.cpuMs - cluster.start.redis.cpuMs);
+  const row = (metric: string, one: string, many: string, ratio = '') => [metric, one, many, ratio];
+  return {
+    title: `The same on a ${options.masters}-master Redis Cluster (${options.shards} shards), against one redis-server measured in the same run`,
+    columns: ['metric', '1 server', 'cluster', 'ratio'],
+    rows: [
+      row('Redis CPU per probe, each master, µs', fmt(singleUs, 1), masters.map((us) => fmt(us, 1)).join(' / ')),
+      row('  busiest master, µs', fmt(singleUs, 1), fmt(busiest, 1), `${fmt(singleUs / busiest, 2)}× capacity`),
+      row('  all masters together, µs', fmt(singleUs, 1), fmt(allUs, 1), `${fmt(allUs / singleUs, 2)}× the CPU`),
+      row(
+        'notifier CPU per probe, µs',
+        fmt(perProbe(single, proc(single, 'notifier')), 1),
+        fmt(perProbe(cluster, proc(cluster, 'notifier')), 1),
+        `${fmt(proc(cluster, 'notifier') / probesOf(cluster) / (proc(single, 'notifier') / probesOf(single)), 2)}×`,
+      ),
+      row(
+        'probes/s answered (load-dependent)',
+        fmt(probesOf(single) / windowS(single)),
+        fmt(probesOf(cluster) / windowS(cluster)),
+        `${fmt(probesOf(cluster) / windowS(cluster) / (probesOf(single) / windowS(single)), 2)}×`,
+      ),
+      row(
+        'rounds dropped as expired in the window',
+        fmt(single.end.expired - single.start.expired),
+        fmt(cluster.end.expired - cluster.start.expired),
+      ),
+    ],
+    notes: [
+      'capacity = one server’s Redis CPU per probe ÷ the busiest master’s: how much more the Redis side carries before its busiest core saturates',
+      `probes/s is what the scheduler, notifier and synthetic vantages kept up with at the scheduled ${fmt(single.rate)} probes/s on this shared 2-core machine, not what Redis can do: it cannot grow ${options.masters}× here (every master, role and vantage shares the same 2 cores)`,
+      'CPU per master: INFO used_cpu_user + used_cpu_sys deltas of each master over the window ÷ probes answered in it',
+    ],
+  };
+}
+
 /** Where Redis's time went over the window, by command (every script shows as evalsha), per probe. */
-function commandsTable(f: ScaleFigures, probes: number): Table {
+function commandsTable(f: ScaleFigures, probes: number, where: string): Table {
   const rows = Object.entries(f.end.commands)
     .map(([name, end]) => {
       const start = f.start.commands[name] ?? { calls: 0, usec: 0 };
@@ -169,7 +224,7 @@ function commandsTable(f: ScaleFigures, probes: number): Table {
     .slice(0, 10);
   const cpuUs = (f.end.redis.cpuMs - f.start.redis.cpuMs) * 1000;
   return {
-    title: 'Redis time by command over the window (INFO commandstats), per probe answered',
+    title: `Redis time by command over the window (INFO commandstats${where ? ', every master' : ''})${where}, per probe answered`,
     columns: ['command', 'calls/probe', 'µs/probe', 'share of Redis CPU'],
     rows: rows.map((row) => [
       row.name,

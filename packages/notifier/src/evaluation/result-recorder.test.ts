@@ -97,6 +97,31 @@ describe('ResultRecorder', () => {
     expect(await ctx.results.history('api')).toHaveLength(0);
   });
 
+  it('records small batches read together in one recording, and rejects a bad one among them alone', async () => {
+    const one = (vantage: string) => [{ result: result({ vantage }), intervalMs: 30_000 }];
+    // Waiting before the recorder starts, so one read takes them all (as a Cluster's per-shard entries pile up).
+    await addResultBatch(ctx.redis, ctx.keys, one('alpha'));
+    await addResultBatch(ctx.redis, ctx.keys, { result: result({ vantage: 'beta' }) });
+    await addResultBatch(ctx.redis, ctx.keys, one('gamma'));
+    await addResultBatch(ctx.redis, ctx.keys, one('delta'));
+    const recordings: number[] = [];
+    await startRecorder({
+      record: (taken) => {
+        recordings.push(taken.length);
+        return ctx.results.recordMany(taken);
+      },
+    });
+    await eventually(drained, 5_000, 'every entry recorded or rejected, and acknowledged');
+    expect(tally).toEqual({ recorded: 3, duplicates: 0 });
+    expect(recordings.length).toBeLessThan(3);
+    expect((await ctx.results.history('api')).map((entry) => entry.vantage).sort()).toEqual([
+      'alpha',
+      'delta',
+      'gamma',
+    ]);
+    expect(logged.join('')).toContain('results: expected an array of 1 to 500 results');
+  });
+
   it.each([
     ['after recording it', true],
     ['before recording it', false],

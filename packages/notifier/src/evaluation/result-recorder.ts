@@ -52,6 +52,8 @@ type StreamEntry = [id: string, fields: string[] | null];
 /** How long a read waits for a batch on one stream, and how long it pauses between polls of several. */
 const BLOCK_MS = 1_000;
 const POLL_MS = 100;
+/** Results at most in one recording of entries read together (the prober's largest batch). */
+const MERGED_RESULTS = 200;
 
 /**
  * Consumes the result streams (one per shard) in the notifiers' consumer group: validates each
@@ -205,23 +207,44 @@ export class ResultRecorder {
   /**
    * Records a stream's entries side by side, then deletes and acknowledges the recorded ones in one
    * round trip (deleted first: an entry deleted but not acknowledged is dropped from the pending list
-   * by the next take-over; the other way round it would linger). A failed one stays pending.
+   * by the next take-over; the other way round it would linger). A failed one stays pending. Small
+   * entries read together are recorded as one batch (up to `MERGED_RESULTS` results): on a Cluster a
+   * prober's batch arrives split by shard, and each recording is a script call per shard.
    */
   private async handle(stream: string, entries: StreamEntry[]): Promise<void> {
     const done: string[] = [];
+    const groups: { ids: string[]; results: unknown[] }[] = [];
+    for (const [entryId, fields] of entries) {
+      // An entry trimmed away while pending comes back without fields: nothing left to record.
+      if (!fields) {
+        done.push(entryId);
+        continue;
+      }
+      const batch = decodeResultBatch(fields);
+      const last = groups.at(-1);
+      if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_RESULT_BATCH) {
+        groups.push({ ids: [entryId], results: batch as unknown[] }); // rejected on its own, below
+      } else if (
+        last &&
+        Array.isArray(last.results) &&
+        last.results.length > 0 &&
+        last.results.length + batch.length <= MERGED_RESULTS
+      ) {
+        last.ids.push(entryId);
+        last.results.push(...batch);
+      } else groups.push({ ids: [entryId], results: [...batch] });
+    }
     await Promise.all(
-      entries.map(async ([entryId, fields]) => {
-        // An entry trimmed away while pending comes back without fields: nothing left to record.
-        if (!fields) return void done.push(entryId);
+      groups.map(async ({ ids, results }) => {
+        const entry = ids.join(',');
         try {
-          await this.recordBatch(decodeResultBatch(fields), entryId);
-          done.push(entryId);
+          await this.recordBatch(results, entry);
+          done.push(...ids);
         } catch (err) {
           if (err instanceof InvalidResultBatch) {
-            this.ctx.log.warn({ err: err.message, entry: entryId, stream }, 'result batch rejected');
-            done.push(entryId);
-          } else
-            this.ctx.log.warn({ err: (err as Error).message, entry: entryId }, 'result batch not recorded; will retry');
+            this.ctx.log.warn({ err: err.message, entry, stream }, 'result batch rejected');
+            done.push(...ids);
+          } else this.ctx.log.warn({ err: (err as Error).message, entry }, 'result batch not recorded; will retry');
         }
       }),
     );
