@@ -151,6 +151,7 @@ export {
   maintenanceSchema,
   maintenanceToInput,
   maintenanceWindowAt,
+  namesCheck,
   upcomingWindows,
 } from './maintenance/index.js';
 export {

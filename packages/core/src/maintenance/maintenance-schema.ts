@@ -44,4 +44,11 @@ export const maintenanceSchema = z
     error: 'expected at least one check or component',
     path: ['checks'],
   });
-export type Maintenance = z.output<typeof maintenanceSchema>;
+export type Maintenance = z.output<typeof maintenanceSchema> & {
+  /**
+   * Stored maintenances: the owner each named check had when the maintenance was stored (absent for
+   * the operators' checks), so it never covers the next owner's check of a reused id. Recorded by the
+   * server, never taken from a body; absent on vigil.yaml's and on those stored before it was recorded.
+   */
+  owners?: Record<string, string>;
+};

@@ -102,7 +102,8 @@ function canonicalJson(maintenance: Maintenance): string {
       issues,
     );
   }
-  return JSON.stringify(parsed.data);
+  const { owners } = maintenance;
+  return JSON.stringify(owners === undefined ? parsed.data : { ...parsed.data, owners });
 }
 
 /** A maintenance in the form vigil.yaml and the API take (what `vigil apply` sends and compares). */

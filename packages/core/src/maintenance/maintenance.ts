@@ -34,14 +34,25 @@ export function activeMaintenances(maintenances: Maintenance[], at: number): Mai
   return maintenances.filter((m) => maintenanceWindowAt(m, at) !== undefined);
 }
 
+/**
+ * Whether `m` names check `id` while `owner` owns it: a stored maintenance names the checks of the
+ * owners recorded when it was stored (ids are reusable once a check is deleted), so another owner's
+ * later check of the same id is not in it. vigil.yaml's name the operators' checks by id.
+ */
+export function namesCheck(m: Maintenance, id: string, owner: string | undefined): boolean {
+  if (!m.checks.includes(id)) return false;
+  if (m.owners === undefined) return true;
+  return (Object.hasOwn(m.owners, id) ? m.owners[id] : undefined) === owner;
+}
+
 /** The active maintenance covering a check, by its id or its component's: a failure then pages nobody. */
 export function isUnderMaintenance(
   maintenances: Maintenance[],
-  check: { id: string; component?: string },
+  check: { id: string; component?: string; owner?: string },
   at: number,
 ): Maintenance | undefined {
   const covers = (m: Maintenance) =>
-    m.checks.includes(check.id) || (check.component !== undefined && m.components.includes(check.component));
+    namesCheck(m, check.id, check.owner) || (check.component !== undefined && m.components.includes(check.component));
   return activeMaintenances(maintenances, at).find(covers);
 }
 

@@ -10,7 +10,7 @@ import type { VigilConfig } from '../config/config.js';
 import { DAY_MS } from '../config/duration.js';
 import type { Incident, IncidentMember } from '../incidents/incident.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
-import { type ScheduledWindow, upcomingWindows } from '../maintenance/maintenance.js';
+import { namesCheck, type ScheduledWindow, upcomingWindows } from '../maintenance/maintenance.js';
 import type { MaintenanceSource } from '../maintenance/maintenance-source.js';
 import { readUptimeDays, type UptimeDayCounts } from '../results/uptime.js';
 import type { RoleContext } from '../runtime/context.js';
@@ -285,6 +285,7 @@ function toPublicMaintenances(windows: readonly ScheduledWindow[], scope: Public
     const touched = new Set([
       ...m.components,
       ...m.checks.flatMap((id) => {
+        if (!namesCheck(m, id, scope.ownerOfCheck.get(id))) return [];
         const component = scope.componentOfCheck.get(id);
         return component === undefined ? [] : [component];
       }),

@@ -337,6 +337,33 @@ describe('IncidentDesk: grouping, reopening, maintenance', () => {
   });
 });
 
+describe('IncidentDesk: a maintenance of a deleted check', () => {
+  it("pages the next owner's check of a reused id: another owner's maintenance naming the id does not cover it", async () => {
+    const w = await world(['blog']);
+    const blog = config.checks.find((c) => c.id === 'blog');
+    if (!blog) throw new Error('no blog check');
+    // team-a's blog, under team-a's maintenance, was deleted; team-b registered its own blog.
+    await w.ctx.checks.put({ ...blog, owner: 'team-b' });
+    await w.catalog.reload();
+    expect((await w.catalog.fetch('blog'))?.owner).toBe('team-b');
+    await w.ctx.maintenances.create({
+      ...maintenanceSchema.parse({
+        id: 'a-move',
+        title: 'Moving the blog of team-a',
+        checks: ['blog'],
+        start: '2026-11-20T12:00:00Z',
+        end: '2026-11-20T14:00:00Z',
+      }),
+      owners: { blog: 'team-a' },
+    });
+    for (const [k, pattern] of ['UUU', 'DDD', 'DDD'].entries()) await w.feed(k, pattern);
+    w.clock.t += 5_000;
+    await w.desk.drain();
+    const incidents = await w.incidents.list();
+    expect(incidents.map((i) => [i.group, i.startedAt])).toEqual([['check:blog', R(1)]]);
+  });
+});
+
 describe('VantageHealth', () => {
   it('finds gamma impaired, leaves it out of the quorum, and resolves when it recovers', async () => {
     const w = await world(API);

@@ -101,7 +101,7 @@ export async function readGrid(
       rowOf(check, {
         vantages,
         latest: latest.get(check.id) ?? {},
-        maintenance: isUnderMaintenance(maintenances, check, now) !== undefined,
+        maintenance: isUnderMaintenance(maintenances, { ...check, owner: check.owner ?? undefined }, now) !== undefined,
         now,
       }),
     ),

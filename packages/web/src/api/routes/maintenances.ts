@@ -3,6 +3,7 @@ import {
   type Maintenance,
   maintenanceSchema,
   maintenanceWindowAt,
+  namesCheck,
   slugSchema,
   upcomingWindows,
   VigilError,
@@ -25,7 +26,8 @@ export type MaintenanceView = Maintenance & {
   next: { start: number; end: number } | null;
 };
 
-function view(ctx: WebContext, maintenance: Maintenance, source: 'config' | 'api'): MaintenanceView {
+function view(ctx: WebContext, stored: Maintenance, source: 'config' | 'api'): MaintenanceView {
+  const { owners: _owners, ...maintenance } = stored;
   const now = ctx.clock.now();
   const current = maintenanceWindowAt(maintenance, now);
   const [next] = upcomingWindows([maintenance], current ? current.end : now, NEXT_HORIZON_MS);
@@ -38,12 +40,22 @@ function view(ctx: WebContext, maintenance: Maintenance, source: 'config' | 'api
   };
 }
 
+/**
+ * The checks of `m` that are the token owner's: those recorded as theirs when it was stored (still
+ * theirs after they deleted one, never the next owner's of a reused id), or, for maintenances stored
+ * before owners were recorded, those they own now.
+ */
+async function ownChecks(ctx: WebContext, token: ApiToken): Promise<(m: Maintenance) => string[]> {
+  const owned = new Set(await ctx.redis.smembers(ctx.keys.checksOfOwner(token.owner)));
+  return (m) => m.checks.filter((id) => (m.owners === undefined ? owned.has(id) : namesCheck(m, id, token.owner)));
+}
+
 /** Admins may cover anything; others only checks their owner registered (never whole components). */
 async function manageable(ctx: WebContext, token: ApiToken, maintenance: Maintenance): Promise<boolean> {
   if (hasScope(token, 'admin')) return true;
   if (maintenance.components.length > 0) return false;
-  const owned = new Set(await ctx.redis.smembers(ctx.keys.checksOfOwner(token.owner)));
-  return maintenance.checks.every((id) => owned.has(id));
+  const own = (await ownChecks(ctx, token))(maintenance);
+  return own.length === maintenance.checks.length;
 }
 
 /**
@@ -52,9 +64,9 @@ async function manageable(ctx: WebContext, token: ApiToken, maintenance: Mainten
  */
 async function shownTo(ctx: WebContext, token: ApiToken): Promise<(m: Maintenance) => Maintenance[]> {
   if (hasScope(token, 'admin')) return (m) => [m];
-  const owned = new Set(await ctx.redis.smembers(ctx.keys.checksOfOwner(token.owner)));
+  const own = await ownChecks(ctx, token);
   return (m) => {
-    const checks = m.checks.filter((id) => owned.has(id));
+    const checks = own(m);
     return m.components.length > 0 || checks.length > 0 ? [{ ...m, checks }] : [];
   };
 }
@@ -63,8 +75,11 @@ function notFound(id: string): VigilError {
   return new VigilError('NOT_FOUND', `no maintenance ${id}`, [{ path: 'id', message: 'no such maintenance' }]);
 }
 
-/** A maintenance the caller may write: references exist, and the token may silence what it covers. */
-async function admit(ctx: WebContext, token: ApiToken, maintenance: Maintenance): Promise<void> {
+/**
+ * A maintenance the caller may write: references exist, and the token may silence what it covers.
+ * Returns it with the owner of each named check recorded, as it is to be stored.
+ */
+async function admit(ctx: WebContext, token: ApiToken, maintenance: Maintenance): Promise<Maintenance> {
   if (ctx.config.maintenances.some((m) => m.id === maintenance.id)) {
     throw new VigilError('CONFLICT', `maintenance ${maintenance.id} is declared in vigil.yaml; change it there`, [
       { path: 'id', message: 'declared in vigil.yaml' },
@@ -72,6 +87,8 @@ async function admit(ctx: WebContext, token: ApiToken, maintenance: Maintenance)
   }
   const issues = [];
   const checks = await Promise.all(maintenance.checks.map((id) => ctx.checks.get(id)));
+  const owners: Record<string, string> = {};
+  for (const check of checks) if (check?.owner !== undefined) owners[check.id] = check.owner;
   for (const [i, id] of maintenance.checks.entries()) {
     const check = checks[i];
     if (!check || (!hasScope(token, 'admin') && check.owner !== token.owner)) {
@@ -93,11 +110,13 @@ async function admit(ctx: WebContext, token: ApiToken, maintenance: Maintenance)
   }
   if (issues.length > 0)
     throw new VigilError('VALIDATION', issues.map((i) => `${i.path}: ${i.message}`).join('\n'), issues);
-  if (!(await manageable(ctx, token, maintenance))) {
+  const stored = maintenance.checks.length > 0 ? { ...maintenance, owners } : maintenance;
+  if (!(await manageable(ctx, token, stored))) {
     throw new VigilError('FORBIDDEN', 'components: only an admin token may put whole components under maintenance', [
       { path: 'components', message: 'needs an admin token' },
     ]);
   }
+  return stored;
 }
 
 /** A maintenance stored through the API that the token may change; 404 otherwise. */
@@ -127,9 +146,9 @@ export async function createMaintenance(
   token: ApiToken,
   maintenance: Maintenance,
 ): Promise<MaintenanceView> {
-  await admit(ctx, token, maintenance);
-  await ctx.maintenances.create(maintenance);
-  return view(ctx, maintenance, 'api');
+  const stored = await admit(ctx, token, maintenance);
+  await ctx.maintenances.create(stored);
+  return view(ctx, stored, 'api');
 }
 
 /** Create or replace a maintenance from an unparsed body: the same field paths (`checks[0]`) as a POST gets. */
@@ -149,9 +168,9 @@ export async function putMaintenance(
   if (!parsed.success) throw validationError(parsed.error, input);
   const existing = await ctx.maintenances.get(id);
   if (existing && !(await manageable(ctx, token, existing))) throw notFound(id);
-  await admit(ctx, token, parsed.data);
-  const outcome = await ctx.maintenances.put(parsed.data);
-  return { outcome, maintenance: view(ctx, parsed.data, 'api') };
+  const stored = await admit(ctx, token, parsed.data);
+  const outcome = await ctx.maintenances.put(stored);
+  return { outcome, maintenance: view(ctx, stored, 'api') };
 }
 
 /** Cancel a maintenance created through the API that the token may change. */
