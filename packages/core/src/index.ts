@@ -228,6 +228,7 @@ export {
   LATENCY_TIERS,
   type LatencyAggregate,
   type LatencyBucket,
+  LatencyMergeError,
   type LatencyPhase,
   type LatencyRollup,
   LatencyRollups,

@@ -36,6 +36,30 @@ describe('CheckRegistry', () => {
     expect(await registry.get('a')).toBeUndefined();
   });
 
+  it('forgets what a deleted check left under an id when a check is created with it, by every create path', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const stale = (id: string) => [keys.latest(id), keys.historyRing(id), keys.checkState(id)];
+    const leave = async (id: string) => {
+      // What a batch in flight records after a delete forgot its check: results, ring, state.
+      await ctx.redis
+        .multi()
+        .hset(keys.latest(id), 'alpha', '{"ok":false}')
+        .set(keys.historyRing(id), 'ring')
+        .hset(keys.checkState(id), 'state', 'down')
+        .exec();
+    };
+    for (const id of ['x1', 'x2', 'x3', 'x4']) await leave(id);
+    await registry.create(sampleCheck('x1'));
+    await registry.createOwned({ ...sampleCheck('x2'), owner: 'tenant' }, 10);
+    expect(await registry.put(sampleCheck('x3'))).toBe('created');
+    expect(await registry.putMany([sampleCheck('x4')])).toMatchObject({ created: 1 });
+    for (const id of ['x1', 'x2', 'x3', 'x4']) expect(await ctx.redis.exists(...stale(id)), id).toBe(0);
+    // An update is no create: the check's own data stays.
+    await leave('x3');
+    expect(await registry.put(sampleCheck('x3', { intervalMs: 60_000 }))).toBe('updated');
+    expect(await ctx.redis.exists(...stale('x3'))).toBe(3);
+  });
+
   it('reports unchanged puts and refuses a timeout longer than the interval', async () => {
     expect(await registry.put(sampleCheck('a'))).toBe('created');
     expect(await registry.put(sampleCheck('a'))).toBe('unchanged');

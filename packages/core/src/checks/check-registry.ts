@@ -22,12 +22,9 @@ interface RegistryCommands {
   vigilCreateOwnedCheck(
     checks: string,
     ownerChecks: string,
-    version: string,
     id: string,
     json: string,
     maxChecks: number,
-    channel: string,
-    change: string,
   ): Promise<number>;
 }
 
@@ -77,7 +74,17 @@ export class CheckRegistry {
     const added = await this.ctx.redis.hsetnx(this.ctx.keys.checks, check.id, JSON.stringify(check));
     if (added === 0)
       throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
+    await this.forgetLeftovers(check.id);
     await this.announce({ op: 'upsert', id: check.id });
+  }
+
+  /**
+   * A check was just created under an id that had none: forgets whatever data the id still holds
+   * (a deleted check's, recorded from a batch in flight after its delete forgot it, or left when
+   * that forget failed), before the create is announced, so before any result of the new check.
+   */
+  private async forgetLeftovers(id: string): Promise<void> {
+    await forgetCheckData(this.ctx, id, (this.ctx.clock ?? systemClock).now());
   }
 
   /**
@@ -90,12 +97,9 @@ export class CheckRegistry {
     const outcome = await this.redis.vigilCreateOwnedCheck(
       keys.checks,
       keys.checksOfOwner(check.owner),
-      keys.checksVersion,
       check.id,
       JSON.stringify(check),
       maxChecks,
-      keys.checksChanged,
-      JSON.stringify({ op: 'upsert', id: check.id } satisfies RegistryMessage),
     );
     if (outcome === -1)
       throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
@@ -104,6 +108,8 @@ export class CheckRegistry {
         { path: 'quota.checks', message: `at most ${maxChecks} checks per owner; an admin can raise it` },
       ]);
     }
+    await this.forgetLeftovers(check.id);
+    await this.announce({ op: 'upsert', id: check.id });
   }
 
   /** How many checks an owner has registered through the API. */
@@ -124,14 +130,16 @@ export class CheckRegistry {
       if (check.owner !== undefined) multi.sadd(this.ctx.keys.checksOfOwner(check.owner), check.id);
     }
     await multi.exec();
+    if (previous === null) await this.forgetLeftovers(check.id);
     await this.announce({ op: 'upsert', id: check.id });
     return previous === null ? 'created' : 'updated';
   }
 
   /**
    * `put` for many checks at once (a large vigil.yaml, an import): each check's outcome is what
-   * `put` would give, but per chunk of `PUT_MANY_CHUNK` it costs one read, one MULTI of writes and
-   * one announcement naming every check it changed, instead of four round trips a check. Every
+   * `put` would give, but per chunk of `PUT_MANY_CHUNK` it costs one read, one MULTI of writes, a
+   * forget script per created check (pipelined) and one announcement naming every check it changed,
+   * instead of four round trips a check. Every
    * check is validated before anything is written; a later duplicate id wins.
    */
   async putMany(checks: readonly Check[]): Promise<Record<PutOutcome, number>> {
@@ -151,7 +159,10 @@ export class CheckRegistry {
     return counts;
   }
 
-  /** One chunk of `putMany`: read what is there, write what changed and announce it, in one MULTI. */
+  /**
+   * One chunk of `putMany`: read what is there, write what changed in one MULTI, forget what the
+   * ids of created checks still held (forgetLeftovers), then announce the chunk.
+   */
   private async putChunk(checks: readonly Check[]): Promise<PutOutcome[]> {
     const { redis, keys } = this.ctx;
     const jsons = checks.map((check) => JSON.stringify(check));
@@ -172,8 +183,11 @@ export class CheckRegistry {
     });
     const ids = Object.keys(changed);
     if (ids.length === 0) return outcomes;
-    await multi
-      .hset(keys.checks, changed)
+    const created = checks.filter((_, i) => outcomes[i] === 'created').map((check) => check.id);
+    await multi.hset(keys.checks, changed).exec();
+    await Promise.all(created.map((id) => this.forgetLeftovers(id)));
+    await redis
+      .multi()
       .incrby(keys.checksVersion, ids.length)
       .publish(keys.checksChanged, JSON.stringify({ op: 'upsert', ids } satisfies RegistryMessage))
       .exec();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type Redis, ReplyError } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import { groupByShard } from '../runtime/keys.js';
@@ -148,7 +148,12 @@ export class LatencyRollups {
     this.redis = defineScripts<RollupCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
-  /** Merges every aggregate; answers how many landed in a tier (those older than 7 d are dropped). */
+  /**
+   * Merges every aggregate; answers how many landed in a tier (those older than 7 d are dropped).
+   * When some calls fail it throws a LatencyMergeError naming the checks of the failed calls only:
+   * the other calls' merges stand, so a caller retrying must put back just those, never the lot (a
+   * merge is additive: merged twice is counted twice). A rejected `exec` throws as it was.
+   */
   async merge(aggregates: readonly LatencyAggregate[]): Promise<number> {
     const byCheck = new Map<string, string>();
     for (const a of aggregates) {
@@ -160,9 +165,11 @@ export class LatencyRollups {
     if (byCheck.size === 0) return 0;
     const { keys } = this.ctx;
     const pipeline = this.redis.pipeline() as ScriptPipeline<RollupCommands>;
+    const calls: string[][] = [];
     for (const group of groupByShard(keys, [...byCheck.keys()], (id) => id)) {
       for (let i = 0; i < group.items.length; i += LATENCY_MERGE_CHUNK) {
         const ids = group.items.slice(i, i + LATENCY_MERGE_CHUNK);
+        calls.push(ids);
         pipeline.vigilMergeLatencyRollups(
           ids.length,
           ...ids.map((id) => keys.latencyRollup(id)),
@@ -171,12 +178,46 @@ export class LatencyRollups {
         );
       }
     }
+    // A client closed for good (status `end`) sends nothing: every call is known not to have landed.
+    const neverSent = this.redis.status === 'end';
+    const replies = (await pipeline.exec()) ?? [];
     let merged = 0;
-    for (const [err, reply] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
-      merged += Number(reply);
-    }
+    const failed: string[] = [];
+    const unknown: string[] = [];
+    let first: Error | undefined;
+    replies.forEach(([err, reply], i) => {
+      if (!err) {
+        merged += Number(reply);
+        return;
+      }
+      first ??= err;
+      // An error reply is Redis refusing the call (OOM, a busy script, a key of another type: the
+      // keys before such a key in the call are merged, a rare case left at that); any other error
+      // is a connection lost with the call in flight: it may have landed.
+      (neverSent || err instanceof ReplyError ? failed : unknown).push(...(calls[i] ?? []));
+    });
+    if (first) throw new LatencyMergeError(first, { merged, failed, unknown });
     return merged;
+  }
+}
+
+/** Some of a merge's calls failed: the checks of those, apart; every other check's merge landed. */
+export class LatencyMergeError extends Error {
+  /** Aggregates merged by the calls that succeeded. */
+  readonly merged: number;
+  /** Checks whose call Redis refused: nothing of theirs was merged. */
+  readonly failed: readonly string[];
+  /** Checks whose call was lost with the connection: merged or not, nobody knows. */
+  readonly unknown: readonly string[];
+
+  constructor(cause: Error, parts: { merged: number; failed: string[]; unknown: string[] }) {
+    super(`latency merge: ${parts.failed.length + parts.unknown.length} checks not merged: ${cause.message}`, {
+      cause,
+    });
+    this.name = 'LatencyMergeError';
+    this.merged = parts.merged;
+    this.failed = parts.failed;
+    this.unknown = parts.unknown;
   }
 }
 

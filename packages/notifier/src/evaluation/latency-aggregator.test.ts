@@ -61,4 +61,24 @@ describe('the latency aggregator', () => {
     await aggregator.flush();
     expect((await read()).vantages[0]?.buckets[0]?.samples).toBe(2);
   });
+
+  it('puts back only the sums of the calls Redis refused: those that landed are not merged twice', async () => {
+    const aggregator = new LatencyAggregator(testNotifierContext(t));
+    const sample = (checkId: string) => {
+      const r = result('alpha', BUCKET_START, true, 100);
+      return { ...r, result: { ...r.result, checkId } };
+    };
+    // 501 checks: a first call of 500 that Redis refuses (its first key is a hash), 'api' alone in a second.
+    const ids = Array.from({ length: 500 }, (_, i) => `c${i}`);
+    aggregator.add([...ids.map(sample), sample('api')]);
+    await t.redis.hset(t.keys.latencyRollup('c0'), 'not', 'a rollup');
+    await aggregator.flush();
+    expect((await read()).vantages[0]?.buckets[0]?.samples).toBe(1);
+    await t.redis.del(t.keys.latencyRollup('c0'));
+    await aggregator.flush();
+    const of = (checkId: string) => readLatencyRollup(t, checkId, { tier: 'day', from: now - DAY, to: now });
+    expect((await read()).vantages[0]?.buckets[0]?.samples).toBe(1);
+    expect((await of('c0')).vantages[0]?.buckets[0]?.samples).toBe(1);
+    expect((await of('c499')).vantages[0]?.buckets[0]?.samples).toBe(1);
+  });
 });

@@ -2,6 +2,7 @@ import {
   LATENCY_BUCKET_MS,
   LATENCY_PHASES,
   type LatencyAggregate,
+  LatencyMergeError,
   type LatencyPhase,
   latencyOf,
   type ResultJobData,
@@ -91,7 +92,7 @@ export class LatencyAggregator {
     if (boundary || now - this.lastFlush >= (this.options.flushEveryMs ?? 300_000)) await this.flush();
   }
 
-  /** Merges everything held; one flush at a time. A failed merge keeps its sums for the next. */
+  /** Merges everything held; one flush at a time. A merge Redis refuses keeps its sums for the next. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.flushOnce());
     return this.flushing;
@@ -112,17 +113,43 @@ export class LatencyAggregator {
     this.deletedDuringMerge = deleted;
     try {
       await this.ctx.latencyRollups.merge(aggregates);
+    } catch (err) {
+      this.putBack(err as Error, taken, deleted);
+    }
+    try {
+      // Also after a failed merge: calls that landed, or may have, wrote a deleted check's rollup.
       const merged = [...deleted].filter((checkId) => aggregates.some((a) => a.checkId === checkId));
       for (const checkId of merged) await this.ctx.redis.unlink(this.ctx.keys.latencyRollup(checkId));
     } catch (err) {
-      this.ctx.log.warn(
-        { err: (err as Error).message, buckets: taken.size },
-        'latency rollups not merged; kept for the next',
-      );
-      for (const [id, s] of taken) if (!deleted.has(s.checkId)) this.restore(id, s);
+      this.ctx.log.warn({ err: (err as Error).message }, 'deleted checks’ latency rollups not removed');
     } finally {
       this.deletedDuringMerge = undefined;
     }
+  }
+
+  /**
+   * After a failed merge, puts back the sums of the checks whose calls Redis refused, for the next.
+   * Never the sums of calls that landed: a merge adds, so they would be counted twice. Calls lost with
+   * the connection (merged or not, nobody knows) and an `exec` rejected as a whole are dropped with
+   * a warning: a chart misses a few minutes of samples rather than counting some twice.
+   */
+  private putBack(err: Error, taken: Map<string, Sums>, deleted: Set<string>): void {
+    const failed = err instanceof LatencyMergeError ? new Set(err.failed) : new Set<string>();
+    let kept = 0;
+    for (const [id, s] of taken) {
+      if (!failed.has(s.checkId) || deleted.has(s.checkId)) continue;
+      this.restore(id, s);
+      kept++;
+    }
+    this.ctx.log.warn(
+      {
+        err: err.message,
+        buckets: taken.size,
+        kept,
+        dropped: err instanceof LatencyMergeError ? err.unknown.length : undefined,
+      },
+      'latency rollups not all merged; refused ones kept for the next, ones that may have landed dropped',
+    );
   }
 
   private restore(id: string, s: Sums): void {

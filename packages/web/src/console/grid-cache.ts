@@ -34,7 +34,8 @@ export class GridCache {
   /** The view, from memory when read within `GRID_CACHE_MS`; `fresh` reads it anew (a page load after an action). */
   read(token: ApiToken, query: z.output<typeof listQuery>, filters: string, fresh = false): Promise<LiveGrid> {
     const now = this.ctx.clock.now();
-    const key = `${tenant(token) ?? '*'}\n${filters}\n${query.cursor ?? ''}`;
+    // Everything the view depends on: a `?limit=1` poll must not stand in for the default page.
+    const key = `${tenant(token) ?? '*'}\n${filters}\n${query.cursor ?? ''}\n${query.limit}`;
     const held = this.views.get(key);
     if (!fresh && held && now - held.at >= 0 && now - held.at < GRID_CACHE_MS) return held.grid;
     const grid = readGrid(this.ctx, token, query, { filters, pulse: this.pulse }).then((view) => ({

@@ -30,6 +30,18 @@ describe('the console overview', () => {
     await t.ctx.checks.createOwned({ ...resolveCheck(input, t.ctx.config.defaults), owner }, Number.MAX_SAFE_INTEGER);
   }
 
+  it('keeps a poll with its own limit apart from the default view in the cache', async () => {
+    for (const id of ['a-1', 'a-2', 'a-3']) await put(id, ['db']);
+    const { token } = await t.token({ owner: 'team-a', scope: 'read' });
+    const { cookie } = await consoleSignIn(t.app, token);
+    const one = await t.app.inject({ method: 'GET', url: '/console/grid?limit=1', headers: { cookie } });
+    expect(one.body).toContain('1 of 3 checks');
+    // Within GRID_CACHE_MS (the clock stands still): the default view is read, not the one-check page.
+    const all = await t.app.inject({ method: 'GET', url: '/console/grid', headers: { cookie } });
+    expect(all.body).toContain('3 of 3 checks');
+    expect(all.body).toContain('id="check-a-3"');
+  });
+
   it('filters by tag on the server, keeps the tag in the URL of the form, the pager and the poll', async () => {
     for (let i = 0; i < 60; i++) await put(`db-${String(i).padStart(2, '0')}`, ['db', 'eu']);
     await put('web-1', ['web', 'eu']);

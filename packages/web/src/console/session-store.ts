@@ -44,6 +44,8 @@ export interface ConsoleSession {
    * sign-out redirect. Never shown, never logged.
    */
   idToken?: string;
+  /** With `idToken`: the origin of the OIDC callback the sign-in came back to (the sign-out's return). */
+  signInOrigin?: string;
 }
 
 export interface SessionPolicy {
@@ -86,7 +88,7 @@ export class SessionStore {
   /** A new session for a principal that has proven who it is; the id goes in the cookie, nowhere else. */
   async createSession(
     principal: ConsolePrincipal,
-    extra: { idToken?: string } = {},
+    extra: { idToken?: string; signInOrigin?: string } = {},
   ): Promise<{ id: string; session: ConsoleSession }> {
     const id = randomBytes(32).toString('base64url');
     const now = this.ctx.clock.now();
@@ -96,6 +98,7 @@ export class SessionStore {
       createdAt: now,
       lastSeenAt: now,
       ...(extra.idToken !== undefined && { idToken: extra.idToken }),
+      ...(extra.idToken !== undefined && extra.signInOrigin !== undefined && { signInOrigin: extra.signInOrigin }),
     };
     const index = this.ctx.keys.consoleSessionsOf(principal.id);
     await this.ctx.redis

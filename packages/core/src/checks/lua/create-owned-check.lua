@@ -1,17 +1,15 @@
 --[[
   Creates a check on behalf of an owner, within the owner's quota, in one step so two concurrent
-  requests cannot both take the last slot. Announces the change as CheckRegistry does.
+  requests cannot both take the last slot. The caller forgets any data left under the id, then
+  announces the change (CheckRegistry.createOwned): no result of the new check is recorded before.
 
   Input:
     KEYS[1] checks: check id → Check JSON
     KEYS[2] the owner's set of check ids
-    KEYS[3] registry version counter
 
     ARGV[1] check id
     ARGV[2] Check JSON
     ARGV[3] most checks the owner may have
-    ARGV[4] pub/sub channel announcing registry changes
-    ARGV[5] the change to announce, JSON
 
   Output:
      1 created
@@ -20,17 +18,12 @@
 ]]
 local checksKey = KEYS[1]
 local ownerKey = KEYS[2]
-local versionKey = KEYS[3]
 local id = ARGV[1]
 local json = ARGV[2]
 local maxChecks = tonumber(ARGV[3])
-local channel = ARGV[4]
-local change = ARGV[5]
 
 if redis.call('HEXISTS', checksKey, id) == 1 then return -1 end
 if redis.call('SCARD', ownerKey) >= maxChecks then return -2 end
 redis.call('HSET', checksKey, id, json)
 redis.call('SADD', ownerKey, id)
-redis.call('INCR', versionKey)
-redis.call('PUBLISH', channel, change)
 return 1

@@ -21,11 +21,12 @@ export interface OidcSignInOptions {
   /**
    * Starts the console session of a person the IdP signed in and mapped to a role: creates it in the
    * session store and sets its cookie on `reply`. The route then sends the person on to the console.
-   * `idToken` is there only when the IdP can end its session (RP-initiated logout): keep it for that.
+   * `idToken` is there only when the IdP can end its session (RP-initiated logout): keep it for that,
+   * with `signInOrigin`, the origin of the callback the IdP sent the person back to.
    */
   startSession(
     principal: OidcPrincipal,
-    extra: { idToken?: string },
+    extra: { idToken?: string; signInOrigin?: string },
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<void>;
@@ -50,10 +51,15 @@ function redirectUrlOf(ctx: WebContext, settings: OidcSettings, request: Fastify
 
 /**
  * Where the IdP sends a person back after ending its session: the console's sign-in page at the
- * callback's origin, so never another site. Registered at the IdP as a post-logout redirect URI.
+ * callback's origin, never taken from the sign-out request's Host. The callback configured
+ * (`redirectUrl`, else under the notifier's public URL) gives it; with neither, the origin of the
+ * callback the session's sign-in came back to, which the IdP vetted against its registered
+ * redirect URIs (kept in the session); a session without it sends none (the IdP's own page).
+ * Registered at the IdP as a post-logout redirect URI.
  */
-function postLogoutUrlOf(ctx: WebContext, settings: OidcSettings, request: FastifyRequest): string {
-  return `${new URL(redirectUrlOf(ctx, settings, request)).origin}/console/sign-in`;
+function postLogoutUrlOf(ctx: WebContext, settings: OidcSettings, session: ConsoleSession): string | undefined {
+  const base = settings.redirectUrl ?? ctx.config.notifier.publicUrl ?? session.signInOrigin;
+  return base === undefined ? undefined : `${new URL(base).origin}/console/sign-in`;
 }
 
 /** A path under /console to come back to, or /console: never another site. */
@@ -115,7 +121,8 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
     try {
       const principal = await completeSignIn(request);
       reply.header('set-cookie', stateCookie(''));
-      const extra = principal.idToken === undefined ? {} : { idToken: principal.idToken };
+      const extra =
+        principal.idToken === undefined ? {} : { idToken: principal.idToken, signInOrigin: principal.signInOrigin };
       await options.startSession(principal.who, extra, request, reply);
       const to = principal.returnTo;
       // A page, not a 303: a redirect chain begun at the IdP counts as cross-site, and the SameSite=Strict session cookie would not ride along.
@@ -131,7 +138,7 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
 
   async function completeSignIn(
     request: FastifyRequest,
-  ): Promise<{ who: OidcPrincipal; returnTo: string; idToken?: string }> {
+  ): Promise<{ who: OidcPrincipal; returnTo: string; idToken?: string; signInOrigin: string }> {
     const at = request.url.indexOf('?');
     const query = new URLSearchParams(at === -1 ? '' : request.url.slice(at + 1));
     const state = query.get('state') ?? undefined;
@@ -178,7 +185,8 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
     // Kept for the sign-out's id_token_hint only when the IdP can end its session.
     const canEnd = config.serverMetadata().end_session_endpoint !== undefined;
     const idToken = canEnd ? tokens.id_token : undefined;
-    return { who, returnTo: flow.returnTo, ...(idToken !== undefined && { idToken }) };
+    // The code exchange succeeded with this callback URL: the IdP accepted it as registered.
+    return { who, returnTo: flow.returnTo, signInOrigin: current.origin, ...(idToken !== undefined && { idToken }) };
   }
 
   /** The ID token's claims, completed from userinfo when the groups claim is not in the ID token. */
@@ -198,8 +206,8 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
   }
 
   return {
-    async signedOut(session, request, reply) {
-      const url = await endSessionUrl(session, request);
+    async signedOut(session, _request, reply) {
+      const url = await endSessionUrl(session);
       if (url === undefined) return reply.code(303).header('location', '/console/sign-in').send();
       // A page, not a 303: the console's CSP (form-action 'self') stops a form's redirect to another origin.
       return sendPage(reply.header('refresh', `0; url=${url}`), 200, {
@@ -210,14 +218,15 @@ export function registerOidcSignIn(app: FastifyInstance, ctx: WebContext, option
     },
   };
 
-  async function endSessionUrl(session: ConsoleSession, request: FastifyRequest): Promise<string | undefined> {
+  async function endSessionUrl(session: ConsoleSession): Promise<string | undefined> {
     if (session.idToken === undefined) return undefined;
     try {
       const config = await oidc.configuration();
       if (config.serverMetadata().end_session_endpoint === undefined) return undefined;
+      const postLogout = postLogoutUrlOf(ctx, settings, session);
       const url = client.buildEndSessionUrl(config, {
         id_token_hint: session.idToken,
-        post_logout_redirect_uri: postLogoutUrlOf(ctx, settings, request),
+        ...(postLogout !== undefined && { post_logout_redirect_uri: postLogout }),
       });
       return url.href;
     } catch (err) {

@@ -19,7 +19,7 @@ export function consolePrincipalOf(person: OidcPrincipal): ConsolePrincipal {
 export function oidcSessionStarter(sessions: SessionStore) {
   return async (
     person: OidcPrincipal,
-    extra: { idToken?: string },
+    extra: { idToken?: string; signInOrigin?: string },
     _request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<void> => {

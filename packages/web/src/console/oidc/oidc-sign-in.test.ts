@@ -244,6 +244,26 @@ describe('console sign-in with OpenID Connect, against oidc-provider on loopback
     expect(seen[0]).toBe('login');
   });
 
+  it('sends the IdP the sign-in page of the callback it vetted, whatever Host the sign-out names', async () => {
+    const jar = new CookieJar();
+    expect((await visit(jar, await toCallback(app, jar, 'ana'))).status).toBe(200);
+    const id = jar.get(SESSION_COOKIE);
+    const csrf = (await sessions.read(id))?.csrf ?? '';
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/console/sign-out',
+      headers: {
+        host: 'evil.example',
+        cookie: `${SESSION_COOKIE}=${id}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(out.statusCode).toBe(200);
+    const to = new URL(/^0; url=(.+)$/.exec(String(out.headers.refresh ?? ''))?.[1] ?? 'http://none');
+    expect(to.searchParams.get('post_logout_redirect_uri')).toBe(`${app}/console/sign-in`);
+  });
+
   it('signs a token session out of Vigil only, back to the sign-in page', async () => {
     const { token } = await t.token({ owner: 'team-a', scope: 'read', name: 'pasted' });
     const jar = new CookieJar();
