@@ -164,6 +164,16 @@ describe('ResultRecorder', () => {
     },
   );
 
+  it('records batches again after Redis lost the stream and its group under a running recorder', async () => {
+    const one = (vantage: string) => [{ result: result({ vantage }), intervalMs: 30_000 }];
+    expect(await deliver(one('alpha'))).toEqual({ recorded: 1, duplicates: 0 });
+    // A Redis restart without persistence, a failover, a manual DEL: the prober's next XADD makes a bare stream.
+    await ctx.redis.del(ctx.keys.resultStream(0));
+    await addResultBatch(ctx.redis, ctx.keys, one('beta'));
+    await eventually(async () => tally.recorded === 2, 10_000, 'the batch added after the loss recorded');
+    expect((await ctx.results.history('api')).map((entry) => entry.vantage).sort()).toEqual(['alpha', 'beta']);
+  });
+
   it('records the batches an older prober left in the BullMQ results queue', async () => {
     const old = new Queue(RESULTS_QUEUE, { connection: base.connection, prefix: ctx.keys.queuePrefix(RESULTS_QUEUE) });
     try {

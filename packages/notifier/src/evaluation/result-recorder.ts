@@ -83,11 +83,7 @@ export class ResultRecorder {
 
   /** Joins the group on every stream (from its start, so nothing added before is missed), then reads. */
   async start(): Promise<void> {
-    for (const stream of this.streams) {
-      await this.ctx.connection.xgroup('CREATE', stream, RESULT_STREAM_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
-        if (!err.message.includes('BUSYGROUP')) throw err;
-      });
-    }
+    for (const stream of this.streams) await this.createGroup(stream);
     this.running = this.loop();
     this.legacy = drainLegacyResults(this.ctx, {
       concurrency: this.concurrency,
@@ -138,6 +134,25 @@ export class ResultRecorder {
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
   }
 
+  /**
+   * Creates the group on a stream (and the stream), reading from its start; one that exists is left
+   * as it is. Also called when a read answers NOGROUP: Redis lost the stream (a restart without
+   * persistence, a failover, a DEL) and a prober's XADD made it anew, without the group.
+   */
+  private async createGroup(stream: string): Promise<void> {
+    await this.ctx.connection.xgroup('CREATE', stream, RESULT_STREAM_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
+      if (!err.message.includes('BUSYGROUP')) throw err;
+    });
+  }
+
+  /** Recreates the group after a NOGROUP reply on `stream` (true), or rethrows any other error. */
+  private async recreateGroupOn(stream: string, err: unknown): Promise<true> {
+    if (!(err instanceof Error) || !err.message.includes('NOGROUP')) throw err;
+    this.ctx.log.warn({ stream }, 'result stream had lost its consumer group; created it again');
+    await this.createGroup(stream);
+    return true;
+  }
+
   private get concurrency(): number {
     return this.options.concurrency ?? 16;
   }
@@ -170,18 +185,25 @@ export class ResultRecorder {
     const group = ['GROUP', RESULT_STREAM_GROUP, this.consumer, 'COUNT', this.concurrency] as const;
     const [only] = this.streams;
     if (only !== undefined && this.streams.length === 1) {
-      const reply = (await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')) as
-        | [string, StreamEntry[]][]
-        | null;
-      return reply ?? [];
+      try {
+        const reply = (await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')) as
+          | [string, StreamEntry[]][]
+          | null;
+        return reply ?? [];
+      } catch (err) {
+        await this.recreateGroupOn(only, err);
+        return [];
+      }
     }
     const pipeline = this.reader.pipeline();
     for (const stream of this.streams) pipeline.xreadgroup(...group, 'STREAMS', stream, '>');
     const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([err, reply]) => {
-      if (err) throw err;
-      return (reply as [string, StreamEntry[]][] | null) ?? [];
-    });
+    const read: [string, StreamEntry[]][] = [];
+    for (const [i, [err, reply]] of replies.entries()) {
+      if (err) await this.recreateGroupOn(this.streams[i] ?? '', err);
+      else read.push(...((reply as [string, StreamEntry[]][] | null) ?? []));
+    }
+    return read;
   }
 
   /** Entries read by a consumer that has not acknowledged them for `claimIdleMs`: a crashed notifier's. */
@@ -189,15 +211,11 @@ export class ResultRecorder {
     const idle = this.options.claimIdleMs ?? 30_000;
     await Promise.all(
       this.streams.map(async (stream) => {
-        const [, entries] = (await this.ctx.connection.xautoclaim(
-          stream,
-          RESULT_STREAM_GROUP,
-          this.consumer,
-          idle,
-          '0-0',
-          'COUNT',
-          this.concurrency,
-        )) as [string, StreamEntry[]];
+        const claimed = (await this.ctx.connection
+          .xautoclaim(stream, RESULT_STREAM_GROUP, this.consumer, idle, '0-0', 'COUNT', this.concurrency)
+          .catch((err: unknown) => this.recreateGroupOn(stream, err))) as [string, StreamEntry[]] | true;
+        if (claimed === true) return;
+        const [, entries] = claimed;
         if (entries.length > 0) this.ctx.log.info({ stream, entries: entries.length }, 'result batches taken over');
         await this.handle(stream, entries);
       }),
