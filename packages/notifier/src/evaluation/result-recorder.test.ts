@@ -174,6 +174,10 @@ describe('ResultRecorder', () => {
     expect((await ctx.results.history('api')).map((entry) => entry.vantage).sort()).toEqual(['alpha', 'beta']);
   });
 
+  it.each([60_000, 3_600_000, 0, Number.NaN])('refuses claimIdleMs %s, naming the option', (claimIdleMs) => {
+    expect(() => new ResultRecorder(ctx, { claimIdleMs })).toThrow(/^claimIdleMs: expected .* below 60000/);
+  });
+
   it('records the batches an older prober left in the BullMQ results queue', async () => {
     const old = new Queue(RESULTS_QUEUE, { connection: base.connection, prefix: ctx.keys.queuePrefix(RESULTS_QUEUE) });
     try {

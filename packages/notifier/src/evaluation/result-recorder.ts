@@ -22,7 +22,11 @@ export type ResultRecorderContext = Pick<NotifierContext, 'connection' | 'keys' 
 export interface ResultRecorderOptions {
   /** Batches read at once (`XREADGROUP … COUNT`) and recorded side by side. */
   concurrency?: number;
-  /** A batch read by a notifier that did not acknowledge it (it crashed) is taken over after this long. */
+  /**
+   * A batch read by a notifier that did not acknowledge it (it crashed) is taken over after this long.
+   * Under `MAX_CLAIM_IDLE_MS`: the store remembers a recorded result for no less than that long, so
+   * a batch taken over sooner records nothing twice.
+   */
   claimIdleMs?: number;
   /** Called after each result is recorded (or found to be a duplicate). */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
@@ -56,11 +60,19 @@ const POLL_MS = 100;
 const MERGED_RESULTS = 200;
 
 /**
+ * The longest `claimIdleMs`: record-results.lua remembers a recorded result for `rememberMs`,
+ * max(4 × interval, 60 s), and only within it is a result delivered again found a duplicate.
+ */
+export const MAX_CLAIM_IDLE_MS = 60_000;
+
+/**
  * Consumes the result streams (one per shard) in the notifiers' consumer group: validates each
- * result (probers run anywhere, so their output is input) and records it exactly once per (check,
- * vantage, round) — latest, history, uptime buckets. An entry is acknowledged and deleted once
- * recorded; one a crashed notifier held is taken over after `claimIdleMs` and recorded again, which
- * records nothing twice. A batch with some invalid entries still records the valid ones.
+ * result (probers run anywhere, so their output is input) and records it once per (check, vantage,
+ * round) — latest, history, uptime buckets. An entry is acknowledged and deleted once recorded; one a
+ * crashed notifier held is taken over after `claimIdleMs` and recorded again, which records nothing
+ * twice as long as the store still remembers the first recording (`rememberMs`, at least 60 s, hence
+ * the bound on `claimIdleMs`); a result delivered again later than that would be recorded again. A
+ * batch with some invalid entries still records the valid ones.
  */
 export class ResultRecorder {
   private readonly store: ResultStore;
@@ -76,6 +88,12 @@ export class ResultRecorder {
     private readonly ctx: ResultRecorderContext,
     private readonly options: ResultRecorderOptions = {},
   ) {
+    const idle = options.claimIdleMs;
+    if (idle !== undefined && !(Number.isFinite(idle) && idle > 0 && idle < MAX_CLAIM_IDLE_MS)) {
+      throw new Error(
+        `claimIdleMs: expected a number of milliseconds above 0 and below ${MAX_CLAIM_IDLE_MS} (a batch taken over later could be recorded twice), got ${String(idle)}`,
+      );
+    }
     this.store = ctx.results;
     this.reader = ctx.connection.duplicate();
     this.streams = Array.from({ length: ctx.keys.shards }, (_, shard) => ctx.keys.resultStream(shard));
