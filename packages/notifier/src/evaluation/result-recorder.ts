@@ -11,6 +11,7 @@ import {
   toFieldIssues,
 } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
+import { countDroppedResults } from '../notifier-metrics.js';
 import { drainLegacyResults } from './legacy-results-queue.js';
 
 /**
@@ -83,6 +84,8 @@ export class ResultRecorder {
   private running: Promise<void> | undefined;
   private legacy: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** Where each stream's next take-over scan starts (XAUTOCLAIM's cursor; 0-0 again after a full pass). */
+  private readonly claimCursors = new Map<string, string>();
 
   constructor(
     private readonly ctx: ResultRecorderContext,
@@ -229,12 +232,30 @@ export class ResultRecorder {
     const idle = this.options.claimIdleMs ?? 30_000;
     await Promise.all(
       this.streams.map(async (stream) => {
+        const cursor = this.claimCursors.get(stream) ?? '0-0';
         const claimed = (await this.ctx.connection
-          .xautoclaim(stream, RESULT_STREAM_GROUP, this.consumer, idle, '0-0', 'COUNT', this.concurrency)
-          .catch((err: unknown) => this.recreateGroupOn(stream, err))) as [string, StreamEntry[]] | true;
-        if (claimed === true) return;
-        const [, entries] = claimed;
-        if (entries.length > 0) this.ctx.log.info({ stream, entries: entries.length }, 'result batches taken over');
+          .xautoclaim(stream, RESULT_STREAM_GROUP, this.consumer, idle, cursor, 'COUNT', this.concurrency)
+          .catch((err: unknown) => this.recreateGroupOn(stream, err))) as
+          | [next: string, entries: StreamEntry[], deleted?: string[]]
+          | true;
+        if (claimed === true) {
+          this.claimCursors.delete(stream);
+          return;
+        }
+        const [next, entries, deleted = []] = claimed;
+        // The next scan goes on from here, so entries behind ones that keep failing get their turn too.
+        this.claimCursors.set(stream, next);
+        // Pending entries the stream cap trimmed away: Redis 7 lists their ids (and forgets them), 6.2 answers them without fields.
+        const trimmed = deleted.length + entries.filter(([, fields]) => !fields).length;
+        if (trimmed > 0) {
+          countDroppedResults('trimmed', trimmed);
+          this.ctx.log.warn(
+            { stream, batches: trimmed },
+            'pending result batches trimmed from the stream before recording: dropped',
+          );
+        }
+        const live = entries.length - trimmed + deleted.length;
+        if (live > 0) this.ctx.log.info({ stream, entries: live }, 'result batches taken over');
         await this.handle(stream, entries);
       }),
     );
