@@ -244,6 +244,29 @@ describe('ResultRecorder', () => {
     await doomed.close();
   });
 
+  it('drops a batch whose recording fails at every delivery, naming its entry, and goes on with the others', async () => {
+    const before = await dropped('poison');
+    await startRecorder({
+      maxDeliveries: 2,
+      claimIdleMs: 100,
+      record: async (taken) => {
+        if (taken.some((data) => data.result.vantage === 'alpha')) throw new Error('alpha fails');
+        return ctx.results.recordMany(taken);
+      },
+    });
+    const poison = await addResultBatch(ctx.redis, ctx.keys, [
+      { result: result({ vantage: 'alpha' }), intervalMs: 30_000 },
+    ]);
+    await eventually(drained, 15_000, 'the poison batch dropped');
+    expect(await dropped('poison')).toBe(before + 1);
+    expect(logged.join('')).toContain(poison);
+    expect(logged.join('')).toContain('dropped as poison');
+    expect(await deliver([{ result: result({ vantage: 'beta' }), intervalMs: 30_000 }])).toEqual({
+      recorded: 1,
+      duplicates: 0,
+    });
+  });
+
   it('records the batches an older prober left in the BullMQ results queue', async () => {
     const old = new Queue(RESULTS_QUEUE, { connection: base.connection, prefix: ctx.keys.queuePrefix(RESULTS_QUEUE) });
     try {

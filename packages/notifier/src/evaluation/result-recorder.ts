@@ -29,6 +29,8 @@ export interface ResultRecorderOptions {
    * a batch taken over sooner records nothing twice.
    */
   claimIdleMs?: number;
+  /** Deliveries after which a batch that failed every one is dropped as poison (default `MAX_DELIVERIES`). */
+  maxDeliveries?: number;
   /** Called after each result is recorded (or found to be a duplicate). */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
   /** Called once per batch with the results newly recorded (duplicates left out): the evaluator's hook. */
@@ -59,6 +61,14 @@ const BLOCK_MS = 1_000;
 const POLL_MS = 100;
 /** Results at most in one recording of entries read together (the prober's largest batch). */
 const MERGED_RESULTS = 200;
+
+/**
+ * Deliveries (the first read, then each take-over) after which a batch whose recording failed every
+ * time (not an invalid one: those are dropped at once) is dropped as poison, logged with its entry id
+ * and counted: enough to ride out a Redis or registry hiccup of a few minutes, few enough that one bad
+ * entry is not retried forever.
+ */
+export const MAX_DELIVERIES = 10;
 
 /**
  * The longest `claimIdleMs`: record-results.lua remembers a recorded result for `rememberMs`,
@@ -96,6 +106,10 @@ export class ResultRecorder {
       throw new Error(
         `claimIdleMs: expected a number of milliseconds above 0 and below ${MAX_CLAIM_IDLE_MS} (a batch taken over later could be recorded twice), got ${String(idle)}`,
       );
+    }
+    const { maxDeliveries } = options;
+    if (maxDeliveries !== undefined && !(Number.isInteger(maxDeliveries) && maxDeliveries >= 1)) {
+      throw new Error(`maxDeliveries: expected a whole number of deliveries, 1 or more, got ${String(maxDeliveries)}`);
     }
     this.store = ctx.results;
     this.reader = ctx.connection.duplicate();
@@ -254,11 +268,50 @@ export class ResultRecorder {
             'pending result batches trimmed from the stream before recording: dropped',
           );
         }
-        const live = entries.length - trimmed + deleted.length;
-        if (live > 0) this.ctx.log.info({ stream, entries: live }, 'result batches taken over');
-        await this.handle(stream, entries);
+        const live = await this.dropPoison(
+          stream,
+          entries.filter((entry): entry is [string, string[]] => entry[1] !== null),
+        );
+        if (live.length > 0) this.ctx.log.info({ stream, entries: live.length }, 'result batches taken over');
+        await this.handle(stream, [...live, ...entries.filter(([, fields]) => !fields)]);
       }),
     );
+  }
+
+  /**
+   * The entries taken over less those delivered more than `maxDeliveries` times (XPENDING's count,
+   * which the take-over raised): those failed every time, so they are logged, deleted, acknowledged
+   * and counted rather than retried forever.
+   */
+  private async dropPoison(stream: string, entries: [string, string[]][]): Promise<[string, string[]][]> {
+    if (entries.length === 0) return entries;
+    const max = this.options.maxDeliveries ?? MAX_DELIVERIES;
+    const pipeline = this.ctx.connection.pipeline();
+    for (const [id] of entries) pipeline.xpending(stream, RESULT_STREAM_GROUP, id, id, 1);
+    const replies = (await pipeline.exec()) ?? [];
+    const poison: string[] = [];
+    const live = entries.filter(([id], i) => {
+      const [err, reply] = replies[i] ?? [];
+      const deliveries = err ? 0 : Number((reply as [string, string, number, number][] | null)?.[0]?.[3] ?? 0);
+      if (deliveries <= max) return true;
+      poison.push(id);
+      return false;
+    });
+    if (poison.length === 0) return live;
+    for (const id of poison) {
+      this.ctx.log.error(
+        { stream, entry: id, deliveries: max },
+        'result batch failed every delivery: dropped as poison',
+      );
+    }
+    const done = await this.ctx.connection
+      .pipeline()
+      .xdel(stream, ...poison)
+      .xack(stream, RESULT_STREAM_GROUP, ...poison)
+      .exec();
+    for (const [err] of done ?? []) if (err) throw err;
+    countDroppedResults('poison', poison.length);
+    return live;
   }
 
   /**
