@@ -267,6 +267,16 @@ describe('ResultRecorder', () => {
     });
   });
 
+  it('leaves the group on close when it holds nothing pending, so consumers do not pile up', async () => {
+    const consumers = async () =>
+      ((await ctx.redis.xinfo('CONSUMERS', ctx.keys.resultStream(0), 'recorders')) as unknown[]).length;
+    const recorder = await startRecorder();
+    expect(await deliver([{ result: result(), intervalMs: 30_000 }])).toEqual({ recorded: 1, duplicates: 0 });
+    expect(await consumers()).toBe(1);
+    await recorder.close();
+    expect(await consumers()).toBe(0);
+  });
+
   it('records the batches an older prober left in the BullMQ results queue', async () => {
     const old = new Queue(RESULTS_QUEUE, { connection: base.connection, prefix: ctx.keys.queuePrefix(RESULTS_QUEUE) });
     try {

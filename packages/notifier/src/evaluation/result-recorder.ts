@@ -133,8 +133,30 @@ export class ResultRecorder {
       this.reader.disconnect();
       await this.running;
       await this.legacy;
+      await this.leaveGroup();
     })();
     return this.closing;
+  }
+
+  /**
+   * Removes this consumer (a random name per process) from the group on every stream where it holds
+   * nothing pending, so consumers do not pile up across restarts; one still holding entries stays,
+   * for a peer to take them over. Best effort: a failure is logged, not thrown.
+   */
+  private async leaveGroup(): Promise<void> {
+    await Promise.all(
+      this.streams.map(async (stream) => {
+        try {
+          const held = (await this.ctx.connection.xpending(stream, RESULT_STREAM_GROUP, '-', '+', 1, this.consumer)) as
+            | unknown[]
+            | null;
+          if (held && held.length > 0) return;
+          await this.ctx.connection.xgroup('DELCONSUMER', stream, RESULT_STREAM_GROUP, this.consumer);
+        } catch (err) {
+          this.ctx.log.debug({ err: (err as Error).message, stream }, 'result stream consumer not removed');
+        }
+      }),
+    );
   }
 
   /** Validates and records one batch's results; throws InvalidResultBatch when none is valid. */
