@@ -35,7 +35,7 @@ function createMetrics() {
     }),
     resultsDropped: new Counter<'reason'>({
       name: 'vigil_results_dropped_total',
-      help: 'Results not recorded, by reason (unknown_check: the check was deleted while its round was in flight).',
+      help: 'Results not recorded, by reason (unknown_check: the check was deleted while its round was in flight; trimmed: a pending batch cut by the stream cap, and poison: a batch that failed every delivery, count batches).',
       labelNames: ['reason'],
       registers,
     }),
@@ -66,7 +66,7 @@ export function observeEvaluatorLag(round: number, now: number): void {
 }
 
 /** Results dropped unrecorded, for this reason. */
-export function countDroppedResults(reason: 'unknown_check', count: number): void {
+export function countDroppedResults(reason: 'unknown_check' | 'trimmed' | 'poison', count: number): void {
   metrics().resultsDropped.inc({ reason }, count);
 }
 

@@ -55,8 +55,10 @@ export interface ResultJobData {
 
 /**
  * One batch of results (an entry of a result stream; a job of the old `results` queue): the results
- * a prober finished within a few milliseconds of each other. Batching keeps the cost per probe small; exactly-once is the result store's job,
- * per (check, vantage, round), so a batch delivered twice records nothing twice.
+ * a prober finished within a few milliseconds of each other. Batching keeps the cost per probe small.
+ * Duplicates are the result store's job, per (check, vantage, round): a batch delivered again within
+ * its memory of a recording (`rememberMs`, max(4 × interval, 60 s)) records nothing twice; one
+ * delivered again later would be recorded again, which the recorder's bound on taking over avoids.
  */
 export interface ResultBatchData {
   results: ResultJobData[];

@@ -88,4 +88,23 @@ describe('CheckCatalog', () => {
     await eventually(() => catalog.get('web')?.paused === true, 3_000, 'the pause seen by the next look');
     await eventually(() => catalog.get('doomed') === undefined, 3_000, 'the deleted check gone');
   });
+
+  it('throws when the registry cannot be read for checks it does not have, rather than calling them unknown', async () => {
+    const { base, ctx, template } = await setup('catalog-lookup');
+    await ctx.checks.put(template);
+    const reading = base.redis.duplicate();
+    cleanups.push(async () => {
+      reading.disconnect();
+    });
+    const catalog = await startCatalog(
+      { ...ctx, checks: new CheckRegistry({ redis: reading, keys: base.keys }) },
+      3_600_000,
+    );
+    await base.redis.hset(base.keys.checks, 'quiet', JSON.stringify({ ...template, id: 'quiet' }));
+    reading.disconnect();
+    await expect(catalog.fetchMany(['web', 'quiet'])).rejects.toThrow(/could not read 1 checks from the registry/);
+    await reading.connect();
+    const found = await catalog.fetchMany(['web', 'quiet', 'gone']);
+    expect([...found.keys()].sort()).toEqual(['quiet', 'web']);
+  });
 });

@@ -86,7 +86,10 @@ export class CheckCatalog {
     return this.checks.get(id) ?? (await this.refresh(id));
   }
 
-  /** Many checks by id, reading the unknown ones (if any) in one round trip. */
+  /**
+   * Many checks by id, reading the unknown ones (if any) in one round trip; one the registry does not
+   * have is left out. Throws when the registry cannot be read: a check left out is really gone.
+   */
   async fetchMany(ids: Iterable<string>): Promise<Map<string, Check>> {
     const found = new Map<string, Check>();
     const unknown = new Set<string>();
@@ -105,7 +108,12 @@ export class CheckCatalog {
         if (check) found.set(id, check);
       });
     } catch (err) {
+      // Thrown, not answered with the cached ones: the caller would take the rest for deleted checks and
+      // drop their results, when the registry only failed to answer. The caller retries (the entry stays pending).
       this.ctx.log.warn({ err: (err as Error).message, checks: missing.length }, 'could not refresh checks');
+      throw new Error(`could not read ${missing.length} checks from the registry: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return found;
   }

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, RESULTS_QUEUE, type ResultJobData, resultBacklog } from '@vigil/core';
+import { createLogger, processMetrics, RESULTS_QUEUE, type ResultJobData, resultBacklog } from '@vigil/core';
 import { addResultBatch, eventually, sampleResult, type TestContext, testContext } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ describe('ResultRecorder', () => {
   /** What the recorders of the test did with each result. */
   let tally: { recorded: number; duplicates: number };
   const recorders: ResultRecorder[] = [];
+  /** Lets the test's doomed recorders answer, so they close even when the test failed. */
+  const revivals: (() => void)[] = [];
 
   beforeEach(async () => {
     logged = [];
@@ -30,6 +32,7 @@ describe('ResultRecorder', () => {
     ctx = testNotifierContext(base);
   });
   afterEach(async () => {
+    for (const revive of revivals.splice(0)) revive();
     for (const recorder of recorders.splice(0)) await recorder.close();
     await base.cleanup();
   });
@@ -52,6 +55,33 @@ describe('ResultRecorder', () => {
   async function drained(): Promise<boolean> {
     const backlog = await resultBacklog(ctx.redis, ctx.keys);
     return backlog.waiting + backlog.pending === 0;
+  }
+
+  /** `vigil_results_dropped_total` for this reason, as a scrape shows it. */
+  async function dropped(reason: string): Promise<number> {
+    const metric = processMetrics().getSingleMetric('vigil_results_dropped_total');
+    const values = metric ? (await metric.get()).values : [];
+    return values.find((value) => value.labels.reason === reason)?.value ?? 0;
+  }
+
+  /** A recorder that reads what is added and never answers (a killed process); `revive` lets it close. */
+  async function startDoomed(): Promise<{ doomed: ResultRecorder; wasRead: Promise<void>; revive: () => void }> {
+    let read!: () => void;
+    const wasRead = new Promise<void>((resolve) => {
+      read = resolve;
+    });
+    let revive!: () => void;
+    const dead = new Promise<never[]>((resolve) => {
+      revive = () => resolve([]);
+    });
+    revivals.push(revive);
+    const doomed = await startRecorder({
+      record: () => {
+        read();
+        return dead;
+      },
+    });
+    return { doomed, wasRead, revive };
   }
 
   /** Adds a batch to the result stream as a prober does and waits until a recorder has dealt with it. */
@@ -163,6 +193,89 @@ describe('ResultRecorder', () => {
       await doomed.close();
     },
   );
+
+  it('records batches again after Redis lost the stream and its group under a running recorder', async () => {
+    const one = (vantage: string) => [{ result: result({ vantage }), intervalMs: 30_000 }];
+    expect(await deliver(one('alpha'))).toEqual({ recorded: 1, duplicates: 0 });
+    // A Redis restart without persistence, a failover, a manual DEL: the prober's next XADD makes a bare stream.
+    await ctx.redis.del(ctx.keys.resultStream(0));
+    await addResultBatch(ctx.redis, ctx.keys, one('beta'));
+    await eventually(async () => tally.recorded === 2, 10_000, 'the batch added after the loss recorded');
+    expect((await ctx.results.history('api')).map((entry) => entry.vantage).sort()).toEqual(['alpha', 'beta']);
+  });
+
+  it.each([60_000, 3_600_000, 0, Number.NaN])('refuses claimIdleMs %s, naming the option', (claimIdleMs) => {
+    expect(() => new ResultRecorder(ctx, { claimIdleMs })).toThrow(/^claimIdleMs: expected .* below 60000/);
+  });
+
+  it('takes over abandoned batches behind one that keeps failing', async () => {
+    const { doomed, wasRead, revive } = await startDoomed();
+    await addResultBatch(ctx.redis, ctx.keys, [{ result: result({ vantage: 'alpha' }), intervalMs: 30_000 }]);
+    await addResultBatch(ctx.redis, ctx.keys, [{ result: result({ vantage: 'beta' }), intervalMs: 30_000 }]);
+    await wasRead;
+    await eventually(async () => (await resultBacklog(ctx.redis, ctx.keys)).pending === 2, 5_000, 'both read');
+    await startRecorder(
+      {
+        concurrency: 1,
+        claimIdleMs: 200,
+        record: async (taken) => {
+          if (taken.some((data) => data.result.vantage === 'alpha')) throw new Error('alpha fails');
+          return ctx.results.recordMany(taken);
+        },
+      },
+      true,
+    );
+    await eventually(async () => (await ctx.results.history('api')).length === 1, 8_000, 'beta taken over');
+    expect((await ctx.results.history('api')).map((entry) => entry.vantage)).toEqual(['beta']);
+    revive();
+    await doomed.close();
+  });
+
+  it('counts and logs pending batches the stream cap trimmed away', async () => {
+    const { doomed, wasRead, revive } = await startDoomed();
+    await addResultBatch(ctx.redis, ctx.keys, [{ result: result(), intervalMs: 30_000 }]);
+    await wasRead;
+    await ctx.redis.xtrim(ctx.keys.resultStream(0), 'MAXLEN', 0);
+    const before = await dropped('trimmed');
+    await startRecorder({ claimIdleMs: 200 }, true);
+    await eventually(async () => (await dropped('trimmed')) === before + 1, 8_000, 'the trimmed batch counted');
+    expect(logged.join('')).toContain('trimmed from the stream before recording');
+    revive();
+    await doomed.close();
+  });
+
+  it('drops a batch whose recording fails at every delivery, naming its entry, and goes on with the others', async () => {
+    const before = await dropped('poison');
+    await startRecorder({
+      maxDeliveries: 2,
+      claimIdleMs: 100,
+      record: async (taken) => {
+        if (taken.some((data) => data.result.vantage === 'alpha')) throw new Error('alpha fails');
+        return ctx.results.recordMany(taken);
+      },
+    });
+    const poison = await addResultBatch(ctx.redis, ctx.keys, [
+      { result: result({ vantage: 'alpha' }), intervalMs: 30_000 },
+    ]);
+    await eventually(drained, 15_000, 'the poison batch dropped');
+    expect(await dropped('poison')).toBe(before + 1);
+    expect(logged.join('')).toContain(poison);
+    expect(logged.join('')).toContain('dropped as poison');
+    expect(await deliver([{ result: result({ vantage: 'beta' }), intervalMs: 30_000 }])).toEqual({
+      recorded: 1,
+      duplicates: 0,
+    });
+  });
+
+  it('leaves the group on close when it holds nothing pending, so consumers do not pile up', async () => {
+    const consumers = async () =>
+      ((await ctx.redis.xinfo('CONSUMERS', ctx.keys.resultStream(0), 'recorders')) as unknown[]).length;
+    const recorder = await startRecorder();
+    expect(await deliver([{ result: result(), intervalMs: 30_000 }])).toEqual({ recorded: 1, duplicates: 0 });
+    expect(await consumers()).toBe(1);
+    await recorder.close();
+    expect(await consumers()).toBe(0);
+  });
 
   it('records the batches an older prober left in the BullMQ results queue', async () => {
     const old = new Queue(RESULTS_QUEUE, { connection: base.connection, prefix: ctx.keys.queuePrefix(RESULTS_QUEUE) });

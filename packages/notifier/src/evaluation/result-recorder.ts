@@ -11,6 +11,7 @@ import {
   toFieldIssues,
 } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
+import { countDroppedResults } from '../notifier-metrics.js';
 import { drainLegacyResults } from './legacy-results-queue.js';
 
 /**
@@ -22,8 +23,14 @@ export type ResultRecorderContext = Pick<NotifierContext, 'connection' | 'keys' 
 export interface ResultRecorderOptions {
   /** Batches read at once (`XREADGROUP … COUNT`) and recorded side by side. */
   concurrency?: number;
-  /** A batch read by a notifier that did not acknowledge it (it crashed) is taken over after this long. */
+  /**
+   * A batch read by a notifier that did not acknowledge it (it crashed) is taken over after this long.
+   * Under `MAX_CLAIM_IDLE_MS`: the store remembers a recorded result for no less than that long, so
+   * a batch taken over sooner records nothing twice.
+   */
   claimIdleMs?: number;
+  /** Deliveries after which a batch that failed every one is dropped as poison (default `MAX_DELIVERIES`). */
+  maxDeliveries?: number;
   /** Called after each result is recorded (or found to be a duplicate). */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
   /** Called once per batch with the results newly recorded (duplicates left out): the evaluator's hook. */
@@ -56,11 +63,27 @@ const POLL_MS = 100;
 const MERGED_RESULTS = 200;
 
 /**
+ * Deliveries (the first read, then each take-over) after which a batch whose recording failed every
+ * time (not an invalid one: those are dropped at once) is dropped as poison, logged with its entry id
+ * and counted: enough to ride out a Redis or registry hiccup of a few minutes, few enough that one bad
+ * entry is not retried forever.
+ */
+export const MAX_DELIVERIES = 10;
+
+/**
+ * The longest `claimIdleMs`: record-results.lua remembers a recorded result for `rememberMs`,
+ * max(4 × interval, 60 s), and only within it is a result delivered again found a duplicate.
+ */
+export const MAX_CLAIM_IDLE_MS = 60_000;
+
+/**
  * Consumes the result streams (one per shard) in the notifiers' consumer group: validates each
- * result (probers run anywhere, so their output is input) and records it exactly once per (check,
- * vantage, round) — latest, history, uptime buckets. An entry is acknowledged and deleted once
- * recorded; one a crashed notifier held is taken over after `claimIdleMs` and recorded again, which
- * records nothing twice. A batch with some invalid entries still records the valid ones.
+ * result (probers run anywhere, so their output is input) and records it once per (check, vantage,
+ * round) — latest, history, uptime buckets. An entry is acknowledged and deleted once recorded; one a
+ * crashed notifier held is taken over after `claimIdleMs` and recorded again, which records nothing
+ * twice as long as the store still remembers the first recording (`rememberMs`, at least 60 s, hence
+ * the bound on `claimIdleMs`); a result delivered again later than that would be recorded again. A
+ * batch with some invalid entries still records the valid ones.
  */
 export class ResultRecorder {
   private readonly store: ResultStore;
@@ -71,11 +94,23 @@ export class ResultRecorder {
   private running: Promise<void> | undefined;
   private legacy: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** Where each stream's next take-over scan starts (XAUTOCLAIM's cursor; 0-0 again after a full pass). */
+  private readonly claimCursors = new Map<string, string>();
 
   constructor(
     private readonly ctx: ResultRecorderContext,
     private readonly options: ResultRecorderOptions = {},
   ) {
+    const idle = options.claimIdleMs;
+    if (idle !== undefined && !(Number.isFinite(idle) && idle > 0 && idle < MAX_CLAIM_IDLE_MS)) {
+      throw new Error(
+        `claimIdleMs: expected a number of milliseconds above 0 and below ${MAX_CLAIM_IDLE_MS} (a batch taken over later could be recorded twice), got ${String(idle)}`,
+      );
+    }
+    const { maxDeliveries } = options;
+    if (maxDeliveries !== undefined && !(Number.isInteger(maxDeliveries) && maxDeliveries >= 1)) {
+      throw new Error(`maxDeliveries: expected a whole number of deliveries, 1 or more, got ${String(maxDeliveries)}`);
+    }
     this.store = ctx.results;
     this.reader = ctx.connection.duplicate();
     this.streams = Array.from({ length: ctx.keys.shards }, (_, shard) => ctx.keys.resultStream(shard));
@@ -83,11 +118,7 @@ export class ResultRecorder {
 
   /** Joins the group on every stream (from its start, so nothing added before is missed), then reads. */
   async start(): Promise<void> {
-    for (const stream of this.streams) {
-      await this.ctx.connection.xgroup('CREATE', stream, RESULT_STREAM_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
-        if (!err.message.includes('BUSYGROUP')) throw err;
-      });
-    }
+    for (const stream of this.streams) await this.createGroup(stream);
     this.running = this.loop();
     this.legacy = drainLegacyResults(this.ctx, {
       concurrency: this.concurrency,
@@ -102,8 +133,30 @@ export class ResultRecorder {
       this.reader.disconnect();
       await this.running;
       await this.legacy;
+      await this.leaveGroup();
     })();
     return this.closing;
+  }
+
+  /**
+   * Removes this consumer (a random name per process) from the group on every stream where it holds
+   * nothing pending, so consumers do not pile up across restarts; one still holding entries stays,
+   * for a peer to take them over. Best effort: a failure is logged, not thrown.
+   */
+  private async leaveGroup(): Promise<void> {
+    await Promise.all(
+      this.streams.map(async (stream) => {
+        try {
+          const held = (await this.ctx.connection.xpending(stream, RESULT_STREAM_GROUP, '-', '+', 1, this.consumer)) as
+            | unknown[]
+            | null;
+          if (held && held.length > 0) return;
+          await this.ctx.connection.xgroup('DELCONSUMER', stream, RESULT_STREAM_GROUP, this.consumer);
+        } catch (err) {
+          this.ctx.log.debug({ err: (err as Error).message, stream }, 'result stream consumer not removed');
+        }
+      }),
+    );
   }
 
   /** Validates and records one batch's results; throws InvalidResultBatch when none is valid. */
@@ -138,6 +191,25 @@ export class ResultRecorder {
     return { recorded: valid.length - duplicates, duplicates, invalid: problems.length };
   }
 
+  /**
+   * Creates the group on a stream (and the stream), reading from its start; one that exists is left
+   * as it is. Also called when a read answers NOGROUP: Redis lost the stream (a restart without
+   * persistence, a failover, a DEL) and a prober's XADD made it anew, without the group.
+   */
+  private async createGroup(stream: string): Promise<void> {
+    await this.ctx.connection.xgroup('CREATE', stream, RESULT_STREAM_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
+      if (!err.message.includes('BUSYGROUP')) throw err;
+    });
+  }
+
+  /** Recreates the group after a NOGROUP reply on `stream` (true), or rethrows any other error. */
+  private async recreateGroupOn(stream: string, err: unknown): Promise<true> {
+    if (!(err instanceof Error) || !err.message.includes('NOGROUP')) throw err;
+    this.ctx.log.warn({ stream }, 'result stream had lost its consumer group; created it again');
+    await this.createGroup(stream);
+    return true;
+  }
+
   private get concurrency(): number {
     return this.options.concurrency ?? 16;
   }
@@ -170,18 +242,25 @@ export class ResultRecorder {
     const group = ['GROUP', RESULT_STREAM_GROUP, this.consumer, 'COUNT', this.concurrency] as const;
     const [only] = this.streams;
     if (only !== undefined && this.streams.length === 1) {
-      const reply = (await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')) as
-        | [string, StreamEntry[]][]
-        | null;
-      return reply ?? [];
+      try {
+        const reply = (await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')) as
+          | [string, StreamEntry[]][]
+          | null;
+        return reply ?? [];
+      } catch (err) {
+        await this.recreateGroupOn(only, err);
+        return [];
+      }
     }
     const pipeline = this.reader.pipeline();
     for (const stream of this.streams) pipeline.xreadgroup(...group, 'STREAMS', stream, '>');
     const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([err, reply]) => {
-      if (err) throw err;
-      return (reply as [string, StreamEntry[]][] | null) ?? [];
-    });
+    const read: [string, StreamEntry[]][] = [];
+    for (const [i, [err, reply]] of replies.entries()) {
+      if (err) await this.recreateGroupOn(this.streams[i] ?? '', err);
+      else read.push(...((reply as [string, StreamEntry[]][] | null) ?? []));
+    }
+    return read;
   }
 
   /** Entries read by a consumer that has not acknowledged them for `claimIdleMs`: a crashed notifier's. */
@@ -189,19 +268,72 @@ export class ResultRecorder {
     const idle = this.options.claimIdleMs ?? 30_000;
     await Promise.all(
       this.streams.map(async (stream) => {
-        const [, entries] = (await this.ctx.connection.xautoclaim(
+        const cursor = this.claimCursors.get(stream) ?? '0-0';
+        const claimed = (await this.ctx.connection
+          .xautoclaim(stream, RESULT_STREAM_GROUP, this.consumer, idle, cursor, 'COUNT', this.concurrency)
+          .catch((err: unknown) => this.recreateGroupOn(stream, err))) as
+          | [next: string, entries: StreamEntry[], deleted?: string[]]
+          | true;
+        if (claimed === true) {
+          this.claimCursors.delete(stream);
+          return;
+        }
+        const [next, entries, deleted = []] = claimed;
+        // The next scan goes on from here, so entries behind ones that keep failing get their turn too.
+        this.claimCursors.set(stream, next);
+        // Pending entries the stream cap trimmed away: Redis 7 lists their ids (and forgets them), 6.2 answers them without fields.
+        const trimmed = deleted.length + entries.filter(([, fields]) => !fields).length;
+        if (trimmed > 0) {
+          countDroppedResults('trimmed', trimmed);
+          this.ctx.log.warn(
+            { stream, batches: trimmed },
+            'pending result batches trimmed from the stream before recording: dropped',
+          );
+        }
+        const live = await this.dropPoison(
           stream,
-          RESULT_STREAM_GROUP,
-          this.consumer,
-          idle,
-          '0-0',
-          'COUNT',
-          this.concurrency,
-        )) as [string, StreamEntry[]];
-        if (entries.length > 0) this.ctx.log.info({ stream, entries: entries.length }, 'result batches taken over');
-        await this.handle(stream, entries);
+          entries.filter((entry): entry is [string, string[]] => entry[1] !== null),
+        );
+        if (live.length > 0) this.ctx.log.info({ stream, entries: live.length }, 'result batches taken over');
+        await this.handle(stream, [...live, ...entries.filter(([, fields]) => !fields)]);
       }),
     );
+  }
+
+  /**
+   * The entries taken over less those delivered more than `maxDeliveries` times (XPENDING's count,
+   * which the take-over raised): those failed every time, so they are logged, deleted, acknowledged
+   * and counted rather than retried forever.
+   */
+  private async dropPoison(stream: string, entries: [string, string[]][]): Promise<[string, string[]][]> {
+    if (entries.length === 0) return entries;
+    const max = this.options.maxDeliveries ?? MAX_DELIVERIES;
+    const pipeline = this.ctx.connection.pipeline();
+    for (const [id] of entries) pipeline.xpending(stream, RESULT_STREAM_GROUP, id, id, 1);
+    const replies = (await pipeline.exec()) ?? [];
+    const poison: string[] = [];
+    const live = entries.filter(([id], i) => {
+      const [err, reply] = replies[i] ?? [];
+      const deliveries = err ? 0 : Number((reply as [string, string, number, number][] | null)?.[0]?.[3] ?? 0);
+      if (deliveries <= max) return true;
+      poison.push(id);
+      return false;
+    });
+    if (poison.length === 0) return live;
+    for (const id of poison) {
+      this.ctx.log.error(
+        { stream, entry: id, deliveries: max },
+        'result batch failed every delivery: dropped as poison',
+      );
+    }
+    const done = await this.ctx.connection
+      .pipeline()
+      .xdel(stream, ...poison)
+      .xack(stream, RESULT_STREAM_GROUP, ...poison)
+      .exec();
+    for (const [err] of done ?? []) if (err) throw err;
+    countDroppedResults('poison', poison.length);
+    return live;
   }
 
   /**
