@@ -177,6 +177,23 @@ describe('Evaluator: rounds decided once', () => {
     expect(incident?.members[0]?.vantagesFailing).toEqual(['alpha', 'beta', 'gamma']);
   });
 
+  it('decides the rounds it claimed from the catalog it holds when the registry does not answer', async () => {
+    const w = await world(['api-health']);
+    await w.feed(0, 'UUU');
+    await w.feed(1, 'DD-');
+    await w.feed(2, 'DD-');
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.evaluator.decideDue()).toBe(1);
+    // The registry fails to answer while the second round is due: the claimed round is still judged.
+    const refused = vi.spyOn(w.catalog, 'fetchMany').mockRejectedValue(new Error('registry unreachable'));
+    w.clock.t = R(2) + DEADLINE;
+    expect(await w.evaluator.decideDue()).toBe(1);
+    expect(refused).toHaveBeenCalled();
+    refused.mockRestore();
+    expect(await w.state('api-health')).toBe('down');
+    expect(await w.incidents.list()).toHaveLength(1);
+  });
+
   it('decides a round missing a vantage at its deadline, and ignores that vantage arriving late', async () => {
     const w = await world(['api-health']);
     await w.feed(0, 'UUU');

@@ -158,7 +158,10 @@ export class Evaluator {
   /** Decides rounds whose deadline passed without every vantage; returns how many. */
   async decideDue(): Promise<number> {
     const due = await this.book.claimDue(this.ctx.clock.now());
-    const checks = await this.parts.catalog.fetchMany(due.map((ref) => ref.checkId));
+    const ids = due.map((ref) => ref.checkId);
+    // The rounds are claimed already: when the registry does not answer, those of checks the catalog
+    // holds are still decided, and only the others are let go (a result's entry, unlike these, can wait).
+    const checks = await this.parts.catalog.fetchMany(ids).catch(() => this.cachedChecks(ids));
     const decided: DecidedRound[] = [];
     const skipped: RoundRef[] = [];
     for (const ref of due) {
@@ -169,6 +172,15 @@ export class Evaluator {
     await this.forget(skipped);
     await this.decide(decided);
     return due.length;
+  }
+
+  private cachedChecks(ids: readonly string[]): Map<string, Check> {
+    const found = new Map<string, Check>();
+    for (const id of ids) {
+      const check = this.parts.catalog.get(id);
+      if (check) found.set(id, check);
+    }
+    return found;
   }
 
   /** Vantages expected to report: the check's own (or all), less those known to be silent; `push` for a heartbeat. */
