@@ -1,18 +1,37 @@
-import { slugSchema } from '@vigil/core';
-import type { FastifyInstance } from 'fastify';
+import { checkToInput, isVigilError, slugSchema, VigilError } from '@vigil/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isMap, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
+import { httpStatusOf } from '../api/api-error.js';
 import { hasScope, requireScope } from '../api/auth.js';
 import { latencyQuery, readLatencyChart } from '../api/latency-chart.js';
-import { deleteCheck, setCheckPaused } from '../api/routes/checks.js';
+import { changeableCheck } from '../api/ownership.js';
+import { deleteCheck, replaceCheck, setCheckPaused } from '../api/routes/checks.js';
 import { readCheckPage } from './check-page.js';
 import { requireAction, requirePage, type Signed } from './console-session.js';
-import { type ConsolePageDeps, parseInput } from './page-deps.js';
-import { checkBody } from './view/check.js';
+import { type ConsolePageDeps, formFields, parseInput } from './page-deps.js';
+import { checkBody, checkEditBody } from './view/check.js';
 import { CONSOLE_HEADERS } from './view/layout.js';
 
 const checkParams = z.strictObject({ id: slugSchema });
+/** A definition longer than this is refused before it is parsed. */
+const MAX_DEFINITION = 64 * 1024;
 
-/** `/console/checks/:id`: the check page, its latency JSON, and pause / resume / delete through the API's rules. */
+const definitionError = (message: string) =>
+  new VigilError('VALIDATION', `definition: ${message}`, [{ path: 'definition', message }]);
+
+/** The edit form's YAML as the API's PUT body: a mapping of a check's fields; a syntax error says where. */
+function parseDefinition(text: string): Record<string, unknown> {
+  if (text.length > MAX_DEFINITION) throw definitionError(`expected at most ${MAX_DEFINITION} characters`);
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const [problem] = doc.errors;
+  if (problem) throw definitionError(`not valid YAML: ${problem.message}`);
+  if (!isMap(doc.contents))
+    throw definitionError("expected a YAML mapping of the check's fields (name, interval, http, …)");
+  return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+}
+
+/** `/console/checks/:id`: the check page, its latency JSON, and edit / pause / resume / delete through the API's rules. */
 export function registerCheckPage(app: FastifyInstance, deps: ConsolePageDeps): void {
   const { ctx, sessions, assets, send } = deps;
   app.get('/console/checks/:id', async (request, reply) => {
@@ -36,6 +55,45 @@ export function registerCheckPage(app: FastifyInstance, deps: ConsolePageDeps): 
     const { range } = parseInput(latencyQuery, request.query);
     const chart = await readLatencyChart(ctx, signed.token, id, range);
     return reply.headers(CONSOLE_HEADERS).type('application/json; charset=utf-8').send(chart);
+  });
+
+  const editPage = (
+    reply: FastifyReply,
+    signed: Signed,
+    form: { id: string; definition: string; error?: string },
+    status = 200,
+  ) =>
+    send(
+      reply,
+      assets,
+      { title: `Edit ${form.id}`, body: checkEditBody({ ...form, csrf: signed.session.csrf }), signed },
+      status,
+    );
+
+  app.get('/console/checks/:id/edit', async (request, reply) => {
+    const signed = await requirePage(ctx, sessions, request, reply);
+    if (!signed) return reply;
+    const { id } = parseInput(checkParams, request.params);
+    requireScope(signed.token, 'write');
+    const check = await changeableCheck(ctx, signed.token, id);
+    return editPage(reply, signed, { id, definition: stringify(checkToInput(check)) });
+  });
+
+  app.post('/console/checks/:id/edit', async (request, reply) => {
+    const signed = await requireAction(ctx, sessions, request, reply);
+    const { id } = parseInput(checkParams, request.params);
+    requireScope(signed.token, 'write');
+    // An edit changes a check the identity may change; it never creates one (the API's PUT may).
+    const current = await changeableCheck(ctx, signed.token, id);
+    const given = formFields(request).definition;
+    const definition = typeof given === 'string' ? given : '';
+    try {
+      await replaceCheck(ctx, signed.token, current, parseDefinition(definition));
+    } catch (error) {
+      if (!isVigilError(error) || error.code === 'NOT_FOUND') throw error;
+      return editPage(reply, signed, { id, definition, error: error.message }, httpStatusOf(error.code));
+    }
+    return reply.code(303).header('location', `/console/checks/${id}`).send();
   });
 
   const actions = {

@@ -159,6 +159,13 @@ function matrix(a: OwnedFixtures, signInToken: string, victimTokenId: string, no
     'POST /console/checks/:id/pause': { url: `${check}/pause`, form: {}, expect: OWNED_ACTION },
     'POST /console/checks/:id/resume': { url: `${check}/resume`, form: {}, expect: OWNED_ACTION },
     'POST /console/checks/:id/delete': { url: `${check}/delete`, form: {}, expect: OWNED_ACTION },
+    // The edit form is for those who may edit; its POST is the API's PUT of an existing check.
+    'GET /console/checks/:id/edit': { url: `${check}/edit`, expect: { ...OWNED_PAGE, read: 403 } },
+    'POST /console/checks/:id/edit': {
+      url: `${check}/edit`,
+      form: { definition: 'name: Edited\ninterval: 5m\nhttp:\n  url: https://example.com/\n' },
+      expect: OWNED_ACTION,
+    },
   };
 }
 

@@ -133,6 +133,27 @@ async function replace(ctx: WebContext, token: ApiToken, current: Check, data: u
   return readCheckView(ctx, check);
 }
 
+/** A PUT body with the URL's id: a different id in the body is refused, naming the field. */
+function withUrlId(id: string, body: Record<string, unknown>): Record<string, unknown> {
+  if (body.id !== undefined && body.id !== id) {
+    throw new VigilError('VALIDATION', `id: expected ${id}, the id in the URL`, [
+      { path: 'id', message: `expected ${id}, the id in the URL`, received: JSON.stringify(body.id) },
+    ]);
+  }
+  return { ...body, id };
+}
+
+/**
+ * `PUT /api/v1/checks/:id` on a check that exists and the caller may see (the console's edit form
+ * too): the body (the fields of a check in vigil.yaml) replaces it under the API's rules, its id
+ * and owner kept; a check declared in the server's vigil.yaml is refused.
+ */
+export async function replaceCheck(ctx: WebContext, token: ApiToken, current: Check, body: Record<string, unknown>) {
+  const data = withUrlId(current.id, body);
+  refuseDeclared(ctx, current);
+  return replace(ctx, token, current, data);
+}
+
 /** Pause or resume a check the token may change (write scope checked by the caller). */
 export async function setCheckPaused(ctx: WebContext, token: ApiToken, id: string, paused: boolean) {
   await changeableCheck(ctx, token, id);
@@ -191,19 +212,11 @@ export function checkRoutes(ctx: WebContext): Route[] {
       params: idParams,
       body: z.record(z.string(), z.unknown(), { error: 'expected a check object' }),
       async handler({ params, body, token, reply }) {
-        if (body.id !== undefined && body.id !== params.id) {
-          throw new VigilError('VALIDATION', `id: expected ${params.id}, the id in the URL`, [
-            { path: 'id', message: `expected ${params.id}, the id in the URL`, received: JSON.stringify(body.id) },
-          ]);
-        }
-        const data = { ...body, id: params.id };
+        const data = withUrlId(params.id, body);
         const current = await ctx.checks.get(params.id);
         // Another owner's check answers the 404 of a missing one: no oracle for which ids exist.
         if (current && !canSee(token, current)) throw noSuchCheck(params.id);
-        if (current) {
-          refuseDeclared(ctx, current);
-          return replace(ctx, token, current, data);
-        }
+        if (current) return replaceCheck(ctx, token, current, body);
         const check = admitCheck(ctx, parseCheck(data), token, token.owner);
         await ctx.checks.createOwned({ ...check, owner: token.owner }, token.quota.checks);
         // Sent here: the route's own status (200, for a replace) would otherwise overwrite the 201.

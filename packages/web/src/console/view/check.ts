@@ -76,7 +76,17 @@ function actions(page: CheckPage, csrf: string): SafeHtml {
     html`<form method="post" action="/console/checks/${id}/${action}">${fields}<button class="primary" type="submit">${label}</button></form>`;
   const question = `Delete check ${id}? Its probes stop and it cannot be undone.`;
   const remove = html`<form method="post" action="/console/checks/${id}/delete" data-confirm="${question}">${fields}<button class="danger" type="submit">Delete</button></form>`;
-  return html`<div class="actions">${paused ? form('resume', 'Resume') : form('pause', 'Pause')}${remove}</div>`;
+  return html`<div class="actions"><a href="/console/checks/${id}/edit">Edit</a>${paused ? form('resume', 'Resume') : form('pause', 'Pause')}${remove}</div>`;
+}
+
+/** The edit form: the check's definition as YAML (the fields of a check in vigil.yaml), and the API's error if it was refused. */
+export function checkEditBody(options: { id: string; definition: string; csrf: string; error?: string }): SafeHtml {
+  const { id, definition, csrf, error } = options;
+  return html`<h2>Edit <a href="/console/checks/${id}">${id}</a></h2>
+${error !== undefined && html`<p class="error" role="alert" id="check-edit-error">${error}</p>`}
+<form class="stack" method="post" action="/console/checks/${id}/edit"><input type="hidden" name="_csrf" value="${csrf}">
+<label>Definition (YAML: the fields of a check in vigil.yaml)<textarea name="definition" rows="24" spellcheck="false" required>${definition}</textarea></label>
+<button class="primary" type="submit">Save</button></form>`;
 }
 
 function chartSection(page: CheckPage): SafeHtml {
