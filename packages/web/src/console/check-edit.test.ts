@@ -72,12 +72,35 @@ describe('the console check edit form', () => {
     expect(renamed.body).toMatch(/id="check-edit-error"[^>]*>id: expected /);
     expect(await t.ctx.checks.get(checkId)).toEqual(before);
     expect(await t.ctx.checks.get('someone-else')).toBeUndefined();
+
+    // The owner is the server's: a definition naming another is refused, the check stays A's.
+    const grabbed = await postConsoleForm(t.app, cookie, url, {
+      _csrf: csrf,
+      definition: `owner: team-b\n${definition.replace('soon', '5m')}`,
+    });
+    expect(grabbed.statusCode).toBe(400);
+    expect(grabbed.body).toContain('owner');
+    expect(await t.ctx.checks.get(checkId)).toEqual(before);
   });
 
   it('says a YAML syntax error is one, with the text kept', async () => {
     const { checkId } = await seedOwned(t.ctx, 'team-a');
     const { cookie, csrf } = await signedIn('team-a', 'write');
     const before = await t.ctx.checks.get(checkId);
+    // Aliases expanding to 9^5 values: refused as such, not parsed into memory.
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    ]
+      .concat('d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]')
+      .join('\n');
+    const refused = await postConsoleForm(t.app, cookie, `/console/checks/${checkId}/edit`, {
+      _csrf: csrf,
+      definition: bomb,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/id="check-edit-error"[^>]*>definition: too many aliases/);
     for (const definition of ['name: [unclosed\ninterval: 1m\n', 'just a sentence', 'name: a\nname: b\n']) {
       const refused = await postConsoleForm(t.app, cookie, `/console/checks/${checkId}/edit`, {
         _csrf: csrf,

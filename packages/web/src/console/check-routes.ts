@@ -28,7 +28,12 @@ function parseDefinition(text: string): Record<string, unknown> {
   if (problem) throw definitionError(`not valid YAML: ${problem.message}`);
   if (!isMap(doc.contents))
     throw definitionError("expected a YAML mapping of the check's fields (name, interval, http, …)");
-  return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  } catch {
+    // yaml refuses aliases that expand past the count (a resource exhaustion attack), with a ReferenceError.
+    throw definitionError('too many aliases (*name) expanded; write the values out');
+  }
 }
 
 /** `/console/checks/:id`: the check page, its latency JSON, and edit / pause / resume / delete through the API's rules. */
