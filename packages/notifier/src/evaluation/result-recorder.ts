@@ -1,18 +1,16 @@
 import {
   decodeResultBatch,
-  describeIssues,
   MAX_RESULT_BATCH,
-  probeResultSchema,
   RESULT_STREAM_GROUP,
   type RecordOutcome,
   type Redis,
   type ResultJobData,
   type ResultStore,
-  toFieldIssues,
 } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 import { countDroppedResults } from '../notifier-metrics.js';
 import { drainLegacyResults } from './legacy-results-queue.js';
+import { checkEntry } from './result-entry.js';
 
 /**
  * The recorder records into `results` (its history size is the store's) and reads on `connection`
@@ -388,18 +386,4 @@ export class ResultRecorder {
       .exec();
     for (const [err] of replies ?? []) if (err) throw err;
   }
-}
-
-/** One entry of a batch, validated; or what is wrong with it, naming the field. */
-function checkEntry(entry: unknown, index: number): ResultJobData | string {
-  const data = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<
-    Record<keyof ResultJobData, unknown>
-  >;
-  const parsed = probeResultSchema.safeParse(data.result);
-  if (!parsed.success) return describeIssues(toFieldIssues(parsed.error, data.result, ['results', index, 'result']));
-  const { intervalMs } = data;
-  if (typeof intervalMs !== 'number' || !(intervalMs > 0)) {
-    return `results[${index}].intervalMs: expected a positive number of milliseconds`;
-  }
-  return { result: parsed.data, intervalMs };
 }
