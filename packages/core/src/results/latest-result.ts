@@ -104,7 +104,8 @@ function tokenOf(field: string, value: unknown, result: ProbeResult): string | n
 function dnsToken(dns: ProbeResult['dns']): string {
   if (!dns) return DNS_JSON;
   const expected = dns.minTtl === undefined ? DNS_KEYS.filter((key) => key !== 'minTtl') : DNS_KEYS;
-  if (Object.keys(dns).join() !== expected.join()) return DNS_JSON + escapeText(JSON.stringify(dns));
+  const usual = Object.keys(dns).join() === expected.join() && (dns.transport === 'udp' || dns.transport === 'tcp');
+  if (!usual) return DNS_JSON + escapeText(JSON.stringify(dns));
   return `d${escapeText(dns.rcode).replaceAll(',', '%2C')},${dns.transport},${dns.minTtl ?? ''},${escapeText(JSON.stringify(dns.answers))}`;
 }
 
@@ -122,79 +123,83 @@ function icmpToken(icmp: ProbeResult['icmp']): string {
   return `i${parts.join(',')}`;
 }
 
+/** How each tag's token is read back into the result being built (`round`: the round's epoch ms). */
+type TokenReader = (out: Record<string, unknown>, text: string, at: { round: number; message?: string }) => void;
+const READERS: Record<string, TokenReader> = {
+  s: (out, text, { round }) => {
+    out.startedAt = round + Number(text);
+  },
+  f: (out, text, { round }) => {
+    out.finishedAt = Number(out.startedAt ?? round) + Number(text);
+  },
+  o: (out) => {
+    out.ok = true;
+  },
+  [NOT_OK]: (out) => {
+    out.ok = false;
+  },
+  w: (out) => {
+    out.slow = true;
+  },
+  [NOT_SLOW]: (out) => {
+    out.slow = false;
+  },
+  e: (out, text) => {
+    out.error = PROBE_ERRORS[Number(text)];
+  },
+  [ERROR_NAME]: (out, text) => {
+    out.error = unescapeText(text);
+  },
+  m: (out, text) => {
+    out.message = unescapeText(text);
+  },
+  [APART]: (out, _text, { message }) => {
+    if (message !== undefined) out.message = message;
+  },
+  c: (out, text) => {
+    out.status = Number(text);
+  },
+  a: (out, text) => {
+    out.remoteAddress = unescapeText(text);
+  },
+  t: (out, text) => {
+    out.timings = timingsOf(text.split(',').map((ms) => (ms === '' ? null : Number(ms))));
+  },
+  x: (out, text) => {
+    out.certExpiresAt = Number.parseInt(text, 36) * 1000;
+  },
+  [CERT_MS]: (out, text) => {
+    out.certExpiresAt = Number.parseInt(text, 36);
+  },
+  [CERT_DECIMAL]: (out, text) => {
+    out.certExpiresAt = Number(text);
+  },
+  d: (out, text) => {
+    out.dns = dnsOf(text);
+  },
+  [DNS_JSON]: (out, text) => {
+    out.dns = JSON.parse(unescapeText(text));
+  },
+  i: (out, text) => {
+    out.icmp = icmpOf(text);
+  },
+  [ICMP_JSON]: (out, text) => {
+    out.icmp = JSON.parse(unescapeText(text));
+  },
+  A: (out, text) => {
+    out.addresses = JSON.parse(unescapeText(text));
+  },
+};
+
 /** A result from its latest hash's value, `<vantage>:round` (unused for JSON written before) and its message kept apart. */
 export function decodeLatest(
   value: string,
   of: { checkId: string; vantage: string; round: string | undefined; message?: string | undefined },
 ): ProbeResult {
   if (value.startsWith('{')) return latestFromStored(JSON.parse(value) as Record<string, unknown>, of);
-  const round = Number(of.round);
-  const out: Record<string, unknown> = { checkId: of.checkId, vantage: of.vantage, round };
-  for (const token of value.split(' ')) {
-    const tag = token[0];
-    const text = token.slice(1);
-    switch (tag) {
-      case 's':
-        out.startedAt = round + Number(text);
-        break;
-      case 'f':
-        out.finishedAt = Number(out.startedAt ?? round) + Number(text);
-        break;
-      case 'o':
-      case NOT_OK:
-        out.ok = tag === 'o';
-        break;
-      case 'w':
-      case NOT_SLOW:
-        out.slow = tag === 'w';
-        break;
-      case 'e':
-        out.error = PROBE_ERRORS[Number(text)];
-        break;
-      case ERROR_NAME:
-        out.error = unescapeText(text);
-        break;
-      case 'm':
-        out.message = unescapeText(text);
-        break;
-      case APART:
-        if (of.message !== undefined) out.message = of.message;
-        break;
-      case 'c':
-        out.status = Number(text);
-        break;
-      case 'a':
-        out.remoteAddress = unescapeText(text);
-        break;
-      case 't':
-        out.timings = timingsOf(text.split(',').map((ms) => (ms === '' ? null : Number(ms))));
-        break;
-      case 'x':
-        out.certExpiresAt = Number.parseInt(text, 36) * 1000;
-        break;
-      case CERT_MS:
-        out.certExpiresAt = Number.parseInt(text, 36);
-        break;
-      case CERT_DECIMAL:
-        out.certExpiresAt = Number(text);
-        break;
-      case 'd':
-        out.dns = dnsOf(text);
-        break;
-      case 'i':
-        out.icmp = icmpOf(text);
-        break;
-      case DNS_JSON:
-        out.dns = JSON.parse(unescapeText(text));
-        break;
-      case ICMP_JSON:
-        out.icmp = JSON.parse(unescapeText(text));
-        break;
-      case 'A':
-        out.addresses = JSON.parse(unescapeText(text));
-        break;
-    }
-  }
+  const at = { round: Number(of.round), ...(of.message !== undefined && { message: of.message }) };
+  const out: Record<string, unknown> = { checkId: of.checkId, vantage: of.vantage, round: at.round };
+  for (const token of value.split(' ')) READERS[token.charAt(0)]?.(out, token.slice(1), at);
   return out as ProbeResult;
 }
 
