@@ -20,7 +20,10 @@ export class BlindSpots {
   constructor(
     private readonly ctx: BlindSpotsContext,
     private readonly parts: { catalog: CheckCatalog },
-  ) {}
+  ) {
+    // A check created later with a deleted one's id has none of its rounds: the sweep must see it.
+    parts.catalog.onGone((id) => ctx.checkStates.forget(id));
+  }
 
   async tick(): Promise<void> {
     const { checkStates: states, settings, clock } = this.ctx;
@@ -46,7 +49,11 @@ export class BlindSpots {
   }
 
   private forgetDeleted(): void {
-    for (const id of this.nextLook.keys()) if (!this.parts.catalog.get(id)) this.nextLook.delete(id);
+    for (const id of this.nextLook.keys()) {
+      if (this.parts.catalog.get(id)) continue;
+      this.nextLook.delete(id);
+      this.ctx.checkStates.forget(id);
+    }
   }
 
   private async open(checkId: string, now: number): Promise<void> {
