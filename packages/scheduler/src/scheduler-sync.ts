@@ -10,6 +10,13 @@ export const PROBE_JOB_OPTIONS = {
   removeOnFail: { count: 1_000 },
 } as const;
 
+/**
+ * How many entries BullMQ keeps in a probe queue's events stream (10,000 unless told). Nothing in
+ * Vigil reads it (no QueueEvents), and a slot job's progress event holds every check it has done,
+ * so 10,000 of them were tens of MB a vantage; the last 100 are left for someone looking by hand.
+ */
+export const PROBE_QUEUE_EVENTS_MAX_LEN = 100;
+
 /** Schedulers changed at once: their commands share round trips instead of waiting on each other. */
 const PARALLEL = 100;
 
@@ -128,7 +135,11 @@ export class SchedulerSync {
     let queue = this.queues.get(vantage);
     if (!queue) {
       const name = probeQueueName(vantage);
-      queue = new Queue(name, { connection: this.ctx.connection, prefix: this.ctx.keys.queuePrefix(name) });
+      queue = new Queue(name, {
+        connection: this.ctx.connection,
+        prefix: this.ctx.keys.queuePrefix(name),
+        streams: { events: { maxLen: PROBE_QUEUE_EVENTS_MAX_LEN } },
+      });
       queue.on('error', (err) => this.ctx.log.error({ err, vantage }, 'probe queue error'));
       this.queues.set(vantage, queue);
     }

@@ -107,6 +107,18 @@ describe('Scheduler', () => {
     expect(roundOffset('api', 30_000)).not.toBe(roundOffset('web', 30_000));
   });
 
+  it("keeps a probe queue's events stream short (nothing reads it), and its queue readers leave that be", async () => {
+    await registry.put(check('api'));
+    await startScheduler().start();
+    const meta = (vantage: string) =>
+      `${ctx.keys.queuePrefix(probeQueueName(vantage))}:${probeQueueName(vantage)}:meta`;
+    for (const vantage of VANTAGES)
+      await eventually(async () => (await ctx.redis.hget(meta(vantage), 'opts.maxLenEvents')) === '100');
+    // The scheduler's queue depths (and the console's queue lag) read the same queues.
+    await startScheduler().start();
+    for (const vantage of VANTAGES) expect(await ctx.redis.hget(meta(vantage), 'opts.maxLenEvents')).toBe('100');
+  });
+
   it('splits a slot larger than the chunk size, each chunk its own scheduler', async () => {
     const all = Array.from({ length: 7 }, (_, i) => check(`c${i}`, { intervalMs: 1_000, timeoutMs: 900 }));
     for (const c of all) await registry.put(c);
