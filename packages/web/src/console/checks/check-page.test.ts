@@ -1,7 +1,7 @@
 import { LATENCY_BUCKET_MS, LatencyRollups } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { consoleForm, consoleSignIn, seedOwned, testWebApp } from '../testing.js';
+import { consoleForm, consoleSignIn, seedOwned, testWebApp } from '../../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
