@@ -14,6 +14,7 @@ async function writeEverything(redis: Awaited<ReturnType<typeof testRedis>>['red
   await redis
     .multi()
     .hset(keys.latest(id), 'alpha', '{}', `~b${NOW}`, 'book')
+    .hset(keys.latestMessages(id), '~m1', '0|timed out', 'alpha', 'a long message')
     .set(keys.historyRing(id), 'ring')
     .lpush(keys.history(id), 'entry')
     .set(keys.latencyRollup(id), 'latency')
@@ -48,7 +49,7 @@ describe.each<[string, KeyLayout]>([
     await writeEverything(ctx.redis, keys, 'api');
     await writeEverything(ctx.redis, keys, 'api-2');
 
-    expect(await forgetCheckData({ redis: ctx.redis, keys }, 'api', NOW)).toBe(13);
+    expect(await forgetCheckData({ redis: ctx.redis, keys }, 'api', NOW)).toBe(14);
 
     for (const key of checkDataKeys(keys, 'api', NOW)) expect(await ctx.redis.exists(key)).toBe(0);
     const shard = keys.shardOf('api');

@@ -20,7 +20,7 @@ interface ForgetCommands {
 }
 
 /**
- * Every key holding one check's results and evaluation (latest and round books, history, state,
+ * Every key holding one check's results and evaluation (latest and round books, messages, history, state,
  * verdicts, latency, addresses), the `latest` hash first; a new per-check key family is one line
  * here. Dated buckets no longer written are listed for the periods a reader still looks at from `now`.
  * All share the check's hash tag. Heartbeat pings live elsewhere (HeartbeatStore.forget).
@@ -30,6 +30,7 @@ export function checkDataKeys(keys: RedisKeys, checkId: string, now: number): st
   const hours = Array.from({ length: 26 }, (_, i) => utcHour(now - i * HOUR_MS));
   return [
     keys.latest(checkId),
+    keys.latestMessages(checkId),
     keys.historyRing(checkId),
     keys.history(checkId),
     keys.latencyRollup(checkId),

@@ -146,8 +146,8 @@ describe('ResultStore', () => {
     for (let i = 0; i < 3; i++) await store.record(failing(i, 'timed out after 5000 ms'), 30_000);
     await store.record(failing(3, 'connection refused'), 30_000);
     await store.record(result({ round: T0 + 4 * 30_000 }), 30_000);
-    const latest = await ctx.redis.hgetall(redisKeys(ctx.prefix).latest('api'));
-    expect(Object.keys(latest).filter((field) => /^~m\d$/.test(field))).toHaveLength(2);
+    const messages = await ctx.redis.hgetall(redisKeys(ctx.prefix).latestMessages('api'));
+    expect(Object.keys(messages).filter((field) => /^~m\d$/.test(field))).toHaveLength(2);
     expect((await store.history('api')).map((r) => r.message)).toEqual([
       undefined,
       'connection refused',
@@ -220,5 +220,82 @@ describe('ResultStore', () => {
       ['alpha', T0 - 30_000, false],
     ]);
     expect((await store.history('api', { vantage: 'alpha' }))[1]).toEqual(old);
+  });
+
+  it("keeps a healthy check's latest hash listpack-encoded, and a long message apart", async () => {
+    const keys = redisKeys(ctx.prefix);
+    const healthy = (vantage: string, i: number) =>
+      result({
+        vantage,
+        round: T0 + i * 30_000,
+        startedAt: T0 + i * 30_000 + 12,
+        finishedAt: T0 + i * 30_000 + 310,
+        status: 200,
+        remoteAddress: '203.0.113.254',
+        timings: { dns: 12, connect: 31, tls: 97, firstByte: 288, total: 298 },
+        certExpiresAt: T0 + 61 * DAY,
+      });
+    for (let i = 0; i < 3; i++)
+      await store.recordMany(['alpha', 'beta', 'gamma'].map((v) => ({ result: healthy(v, i), intervalMs: 30_000 })));
+    expect(await ctx.redis.object('ENCODING', keys.latest('api'))).toBe('listpack');
+    expect(await ctx.redis.exists(keys.latestMessages('api'))).toBe(0);
+    expect((await store.latest('api')).beta).toEqual(healthy('beta', 2));
+
+    const message = `expected status 200, got 503 Service Unavailable: ${'x'.repeat(300)}`;
+    const failing = { ...healthy('alpha', 3), ok: false, error: 'http_status' as const, status: 503, message };
+    await store.record(failing, 30_000);
+    expect(await ctx.redis.object('ENCODING', keys.latest('api'))).toBe('listpack');
+    expect((await store.latest('api')).alpha).toEqual(failing);
+    expect((await store.latestMany(['api'])).get('api')?.alpha).toEqual(failing);
+    expect((await store.history('api', { limit: 1 }))[0]?.message).toBe(message.slice(0, MESSAGE_CHARS));
+    // Up again: the message kept apart is no longer read.
+    await store.record(healthy('alpha', 4), 30_000);
+    expect((await store.latest('api')).alpha).toEqual(healthy('alpha', 4));
+  });
+
+  it('reads a latest hash of the forms written before (JSON, message slots in it) the same, and compacts it when the ring wraps', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const failing = (i: number) =>
+      result({ round: T0 + i * 30_000, ok: false, error: 'timeout', message: `timed out after 5000 ms (${i % 2})` });
+    for (let i = 0; i < 4; i++) await store.record(failing(i), 30_000);
+    const beta = result({ vantage: 'beta', round: T0 + 90_000, startedAt: T0 + 90_005, finishedAt: T0 + 90_030 });
+    await store.record(beta, 30_000);
+    // As the record script wrote them before: the message slots in the latest hash, the latest as
+    // JSON (the whole result for alpha, the short form for beta), so a hashtable.
+    const slots = await ctx.redis.hgetall(keys.latestMessages('api'));
+    await ctx.redis.del(keys.latestMessages('api'));
+    const { checkId, vantage, ...whole } = failing(3);
+    await ctx.redis.hset(keys.latest('api'), {
+      ...slots,
+      alpha: JSON.stringify(whole),
+      beta: '{"s":5,"f":25,"o":1,"t":[null,1,null,10,25]}',
+    });
+    expect(await ctx.redis.object('ENCODING', keys.latest('api'))).toBe('hashtable');
+    const latestBefore = await store.latest('api');
+    const historyBefore = await store.history('api');
+    expect(latestBefore).toEqual({ alpha: failing(3), beta });
+    expect(historyBefore.map((r) => r.message)).toEqual([
+      undefined,
+      'timed out after 5000 ms (1)',
+      'timed out after 5000 ms (0)',
+      'timed out after 5000 ms (1)',
+      'timed out after 5000 ms (0)',
+    ]);
+
+    // A new message slot beside the old ones; the ring wraps at its 10th entry: rewritten compact.
+    await store.record(failing(4), 30_000);
+    expect((await store.history('api')).slice(1)).toEqual(historyBefore.slice(0, 4));
+    for (let i = 5; i < 9; i++) await store.record(result({ round: T0 + i * 30_000 }), 30_000);
+    expect(await ctx.redis.object('ENCODING', keys.latest('api'))).toBe('listpack');
+    const fields = Object.keys(await ctx.redis.hgetall(keys.latest('api')));
+    expect(fields.filter((field) => /^~m\d$/.test(field))).toEqual([]);
+    expect((await store.history('api')).map((r) => r.message)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'timed out after 5000 ms (0)',
+    ]);
+    expect((await store.latest('api')).beta).toEqual(latestBefore.beta);
   });
 });

@@ -5,7 +5,7 @@ import { groupByShard, scatterReplies } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
 import { historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing, ringOutcome } from './history-ring.js';
-import { decodeLatest, encodeLatest } from './latest-result.js';
+import { decodeLatest, encodeLatest, hasMessageApart } from './latest-result.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
 const OUTCOMES: RecordOutcome[] = ['duplicate', 'latest', 'late'];
@@ -36,8 +36,9 @@ export interface ResultToRecord {
 /** The scripts of `lua/`, as commands. */
 interface ResultCommands {
   /**
-   * How many keys, the shard's pending rounds, then per result its four keys; then the history cap
-   * and per result two arguments: its tab-ended fields then message, and its latest JSON.
+   * How many keys, the shard's pending rounds, then per result its five keys; then the history cap
+   * and per result two arguments: its tab-ended fields then message, and its latest value (then a
+   * newline and its message, when kept apart).
    */
   vigilRecordResults(
     numberOfKeys: number,
@@ -47,7 +48,8 @@ interface ResultCommands {
 
 /**
  * Latest result per check × vantage and a history ring of fixed entries per check: two keys a check
- * (`latest` holds the bookkeeping). Uptime is the evaluator's verdict counts (uptime.ts), not these.
+ * (`latest` holds the bookkeeping), and a third for a check with messages (`latestMessages`: the
+ * history's, and latest ones too long for the latest hash). Uptime is the evaluator's verdict counts (uptime.ts), not these.
  */
 export class ResultStore {
   private readonly redis: Redis & ResultCommands;
@@ -99,7 +101,7 @@ export class ResultStore {
   /**
    * The record script's arguments (number of keys, keys, then the rest) for results of one shard:
    * two a result, in record-results.lua's order: its fields joined in one string (the message, which
-   * may hold a tab, last) and its latest JSON. Fewer arguments for ioredis to send, and no Buffer.
+   * may hold a tab, last) and its latest value (with its message after a newline when kept apart). Fewer arguments for ioredis to send, and no Buffer.
    */
   private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number)[]] {
     const { keys } = this.ctx;
@@ -113,10 +115,17 @@ export class ResultStore {
       const book = booking
         ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}\t${booking.outcome}`
         : '0\t0\t\t';
-      resultKeys.push(keys.latest(checkId), keys.historyRing(checkId), keys.history(checkId), keys.checkState(checkId));
+      resultKeys.push(
+        keys.latest(checkId),
+        keys.historyRing(checkId),
+        keys.history(checkId),
+        keys.checkState(checkId),
+        keys.latestMessages(checkId),
+      );
+      const latest = encodeLatest(result);
       args.push(
         `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
-        encodeLatest(result),
+        latest.message === undefined ? latest.value : `${latest.value}\n${latest.message}`,
       );
     }
     return [resultKeys.length, ...resultKeys, ...args];
@@ -127,18 +136,40 @@ export class ResultStore {
     return (await this.latestMany([checkId])).get(checkId) ?? {};
   }
 
-  /** Latest results for many checks in one round trip. */
+  /**
+   * Latest results for many checks in one round trip; a second one only for checks with a latest
+   * message kept apart (a failing result's long message).
+   */
   async latestMany(checkIds: readonly string[]): Promise<Map<string, Record<string, ProbeResult>>> {
-    const pipeline = this.ctx.redis.pipeline();
-    for (const id of checkIds) pipeline.hgetall(this.ctx.keys.latest(id));
+    const { redis, keys } = this.ctx;
+    const pipeline = redis.pipeline();
+    for (const id of checkIds) pipeline.hgetall(keys.latest(id));
     const replies = (await pipeline.exec()) ?? [];
+    const hashes = checkIds.map((_, i) => (replies[i]?.[1] ?? {}) as Record<string, string>);
+    const apart = checkIds.flatMap((checkId, i) => {
+      const vantages = Object.entries(hashes[i] ?? {})
+        .filter(([field, value]) => isVantageField(field) && hasMessageApart(value))
+        .map(([field]) => field);
+      return vantages.length === 0 ? [] : [{ checkId, vantages }];
+    });
+    const messages = new Map<string, Map<string, string>>();
+    if (apart.length > 0) {
+      const reads = redis.pipeline();
+      for (const { checkId, vantages } of apart) reads.hmget(keys.latestMessages(checkId), ...vantages);
+      const held = (await reads.exec()) ?? [];
+      apart.forEach(({ checkId, vantages }, i) => {
+        const texts = (held[i]?.[1] ?? []) as (string | null)[];
+        messages.set(checkId, new Map(vantages.flatMap((v, j) => (texts[j] == null ? [] : [[v, texts[j]]]))));
+      });
+    }
     const out = new Map<string, Record<string, ProbeResult>>();
     checkIds.forEach((checkId, i) => {
-      const all = (replies[i]?.[1] ?? {}) as Record<string, string>;
+      const all = hashes[i] ?? {};
       const byVantage: Record<string, ProbeResult> = {};
-      for (const [vantage, json] of Object.entries(all)) {
-        if (isVantageField(vantage))
-          byVantage[vantage] = decodeLatest(json, { checkId, vantage, round: all[`${vantage}:round`] });
+      for (const [vantage, value] of Object.entries(all)) {
+        if (!isVantageField(vantage)) continue;
+        const message = messages.get(checkId)?.get(vantage);
+        byVantage[vantage] = decodeLatest(value, { checkId, vantage, round: all[`${vantage}:round`], message });
       }
       out.set(checkId, byVantage);
     });
@@ -153,13 +184,20 @@ export class ResultStore {
    */
   async history(checkId: string, options: { limit?: number; vantage?: string } = {}): Promise<ProbeResult[]> {
     const limit = options.limit ?? 100;
-    const [[, latest], [, ring], [, listed]] = (await this.ctx.redis
+    const [[, latest], [, ring], [, listed], [, messages]] = (await this.ctx.redis
       .multi()
       .hgetall(this.ctx.keys.latest(checkId))
       .getBuffer(this.ctx.keys.historyRing(checkId))
       .lrangeBuffer(this.ctx.keys.history(checkId), 0, -1)
-      .exec()) as [[unknown, Record<string, string>], [unknown, Buffer | null], [unknown, Buffer[]]];
-    const info = ringInfo(latest);
+      .hgetall(this.ctx.keys.latestMessages(checkId))
+      .exec()) as [
+      [unknown, Record<string, string>],
+      [unknown, Buffer | null],
+      [unknown, Buffer[]],
+      [unknown, Record<string, string>],
+    ];
+    // Message slots written before the messages hash are in the latest hash; the messages hash's are newer.
+    const info = ringInfo({ ...latest, ...messageSlots(messages) });
     const beyondRing = new Set(
       [...info.vantages].filter(([index]) => index > MAX_VANTAGE_INDEX).map(([, name]) => name),
     );
@@ -212,6 +250,12 @@ function mergeNewestFirst(a: ProbeResult[], b: ProbeResult[], limit: number): Pr
 }
 
 const BOOKKEEPING = /:(round|i)$/;
+const MESSAGE_SLOT = /^~m\d+$/;
+
+/** The ring's message slots of a messages hash (its other fields are vantages' latest messages). */
+function messageSlots(messages: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(messages).filter(([field]) => MESSAGE_SLOT.test(field)));
+}
 
 /** Whether a field of a latest hash names a vantage (holding its latest result), not bookkeeping. */
 function isVantageField(field: string): boolean {
@@ -225,7 +269,7 @@ function ringInfo(latest: Record<string, string>): RingInfo & { written: number;
   for (const [field, value] of Object.entries(latest)) {
     // `<vantage>:i` → `index|slot`: the vantage's index in history entries, the message slot it used last.
     if (field.endsWith(':i') && !field.startsWith('~')) vantages.set(Number(value.split('|')[0]), field.slice(0, -2));
-    else if (/^~m\d+$/.test(field)) {
+    else if (MESSAGE_SLOT.test(field)) {
       const bar = value.indexOf('|');
       messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
     }

@@ -61,12 +61,19 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** counter bumped on every registry change, for pollers that missed a message */
     checksVersion: `${root}:checks:version`,
     /**
-     * hash: vantage → latest ProbeResult JSON (without checkId and vantage), `<vantage>:round` → its
-     * round, `<vantage>:i` → its index in history entries, and the history ring's position, base and
-     * message slots (see results/lua/record-results.lua); the evaluator's round books, `~b<round>`,
-     * and `~a`, the last round applied (notifier's add-round-outcomes.lua)
+     * hash: vantage → latest ProbeResult in its compact form (results/latest-result.ts; JSON before),
+     * `<vantage>:round` → its round, `<vantage>:i` → its index in history entries, and the history
+     * ring's position and base (its message slots too, before `latestMessages`; see
+     * results/lua/record-results.lua); the evaluator's round books, `~b<round>`, and `~a`, the last
+     * round applied (notifier's add-round-outcomes.lua)
      */
     latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
+    /**
+     * hash, only a check with messages has it: `~m<slot>` → `<entry>|<message>`, the history ring's
+     * message slots, and `<vantage>` → the message of a latest result too long for the latest hash
+     * (kept listpack-encoded: values ≤ 64 bytes); see results/lua/record-results.lua
+     */
+    latestMessages: (checkId: string) => `${checkRoot(checkId)}:msg`,
     /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
     historyRing: (checkId: string) => `${checkRoot(checkId)}:ring`,
     /** string: latency rollups, 30-min and 3-h buckets per vantage in a fixed layout (results/latency-rollup.ts) */

@@ -2,7 +2,11 @@
   Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
   round): keeps the newest round as the vantage's latest and writes the result into the check's
   history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
-  message); a late one, older than its vantage's latest, also a GETRANGE of the ring's newest entries.
+  message, an HSET when it writes one); a late one, older than its vantage's latest, also a GETRANGE
+  of the ring's newest entries. Values longer than 64 bytes (messages) go to the messages hash: a
+  healthy check's latest hash stays listpack-encoded. When the ring wraps, a latest hash that turned
+  into a hashtable (a long value written before, or a failing round's book) is rewritten compact
+  when all it holds fits, and message slots written before into it move to the messages hash.
   A result given its round outcome is also booked for the evaluator, in the same HMGET and HSET
   (includes/book-outcome.lua): its round's book is a field of the same latest hash.
 
@@ -11,14 +15,16 @@
     KEYS[2] the first result's latest hash: `<vantage>` → latest ProbeResult JSON without checkId
       and vantage, `<vantage>:round` → its round, `<vantage>:i` → `index|slot`: the vantage's index in
       history entries and the message slot it used last, `~n` → the last index given; the ring's
-      `~w` entries written and `~r` → `cap|base`; `~m<slot>` → `<entry>|<message>`, `~mn` → the slot
-      used last; `~x` when some vantage's results went to the list as JSON (index > 15: kept with the
+      `~w` entries written and `~r` → `cap|base`; `~mn` → the message slot used last (before: the
+      slots `~m<slot>` too, now in the messages hash); `~x` when some vantage's results went to the list as JSON (index > 15: kept with the
       ring, late ones too); `~b<round>` the round's book and `~a` the last round applied (see
       includes/book-outcome.lua)
     KEYS[3…] then its history ring (string of 10-byte entries, see history-ring.ts), its history
-      list (packed or JSON entries from before the ring: read until the ring is full, then deleted)
-      and its check's state hash (read only to book, while the latest hash has no `~a`); then the
-      same four keys for each further result, in turn
+      list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
+      its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
+      hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots; `<vantage>` → the message of
+      a latest result too long to keep in the latest hash); then the same five keys for each further
+      result, in turn
 
     ARGV[1] history length cap
     ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
@@ -27,7 +33,9 @@
       duplicate may be among; the entry's outcome bytes (40 bits, from history-ring.ts) as a decimal
       number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
       `<check>|<round>` and its RoundOutcome JSON (0, 0, '' and '' not to book it); then the rest of
-      the string, its message for history (none when empty; tabs and all); second its latest JSON (short form: results/latest-result.ts)
+      the string, its message for history (none when empty; tabs and all); second its latest value
+      (results/latest-result.ts: compact text, or JSON), then when its message is kept apart a
+      newline and the message
 
   Output:
     One reply per result, in order:
@@ -40,8 +48,8 @@
 ]]
 --- @include "includes/book-outcome"
 
-if not KEYS[2] or #KEYS % 4 ~= 1 then return redis.error_reply('expected the pending rounds, then four keys per result') end
-if #ARGV ~= 1 + (#KEYS - 1) / 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
+if not KEYS[2] or #KEYS % 5 ~= 1 then return redis.error_reply('expected the pending rounds, then five keys per result') end
+if #ARGV ~= 1 + (#KEYS - 1) / 5 * 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
 local pendingKey = KEYS[1]
 local cap = tonumber(ARGV[1])
 local ENTRY = 10
@@ -50,6 +58,9 @@ local MAX_INDEX = 15
 -- Round deltas are 33 bits of ms (~99 days); a new base leaves a day for late results.
 local SPAN = 8589934592
 local MARGIN = 86400000
+-- Redis's default hash-max-listpack-value and -entries: past either a hash is a hashtable for good.
+local LISTPACK_VALUE = 64
+local LISTPACK_ENTRIES = 128
 
 local function bytes5(n)
   local e = n % 256
@@ -91,7 +102,7 @@ end
 -- Rewrites the ring for a new cap and/or base (`shift` ms added to every round delta), the newest
 -- entries first in line from byte 0; entries that no longer fit are dropped. Message slots follow
 -- their entries' new numbers. Returns how many entries it holds now.
-local function relayout(latestKey, ringKey, written, oldCap, shift)
+local function relayout(latestKey, msgKey, ringKey, written, oldCap, shift)
   local old = redis.call('GET', ringKey) or ''
   local keep = math.min(written, oldCap, cap)
   local parts = {}
@@ -108,15 +119,22 @@ local function relayout(latestKey, ringKey, written, oldCap, shift)
   redis.call('SET', ringKey, table.concat(parts) .. string.rep('\0', (cap - keep) * ENTRY))
   local back = written - keep
   local fields = {}
+  local before = {}
   for slot = 1, SLOTS do
-    local held = redis.call('HGET', latestKey, '~m' .. slot)
+    -- A slot written before the messages hash is in the latest hash: it moves.
+    local held = redis.call('HGET', msgKey, '~m' .. slot)
+    if not held then
+      held = redis.call('HGET', latestKey, '~m' .. slot)
+      if held then before[#before + 1] = '~m' .. slot end
+    end
     if held then
       local bar = string.find(held, '|', 1, true)
       fields[#fields + 1] = '~m' .. slot
       fields[#fields + 1] = (tonumber(string.sub(held, 1, bar - 1)) - back) .. string.sub(held, bar)
     end
   end
-  if #fields > 0 then redis.call('HSET', latestKey, unpack(fields)) end
+  if #fields > 0 then redis.call('HSET', msgKey, unpack(fields)) end
+  if #before > 0 then redis.call('HDEL', latestKey, unpack(before)) end
   return keep
 end
 
@@ -145,11 +163,41 @@ local function inRing(ringKey, count, delta, index, look)
   return false
 end
 
+-- Once a ring's length: a latest hash turned hashtable is written anew (listpack) when what it
+-- holds fits, its message slots from before moved to the messages hash (whose own are newer).
+local function compact(latestKey, msgKey)
+  if redis.call('OBJECT', 'ENCODING', latestKey) ~= 'hashtable' then return end
+  local all = redis.call('HGETALL', latestKey)
+  local keep, moved = {}, {}
+  local fits = #all <= 2 * LISTPACK_ENTRIES
+  for i = 1, #all, 2 do
+    local field, value = all[i], all[i + 1]
+    if string.sub(field, 1, 2) == '~m' and field ~= '~mn' then
+      moved[#moved + 1] = field
+      redis.call('HSETNX', msgKey, field, value)
+    else
+      keep[#keep + 1] = field
+      keep[#keep + 1] = value
+      if #value > LISTPACK_VALUE or #field > LISTPACK_VALUE then fits = false end
+    end
+  end
+  if fits then
+    redis.call('DEL', latestKey)
+    redis.call('HSET', latestKey, unpack(keep))
+  elseif #moved > 0 then
+    redis.call('HDEL', latestKey, unpack(moved))
+  end
+end
+
 -- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
-local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, rememberMs, look, outcome, deadline,
-    expected, member, json, outcomeJson, message)
+local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, roundArg, rememberMs, look, outcome,
+    deadline, expected, member, json, outcomeJson, message)
   local round = tonumber(roundArg)
   local bookField = outcomeJson ~= '' and '~b' .. roundArg
+  -- The latest value, then its message when kept apart (the value holds no newline).
+  local apart = nil
+  local cut = string.find(json, '\n', 1, true)
+  if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
   local roundField, indexField = vantage .. ':round', vantage .. ':i'
   -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`, the last
   -- vantage index given and the last message slot used; the last round applied and this one's book.
@@ -181,7 +229,10 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     -- Past 15 vantages: JSON in the list. The latest round is a duplicate; an older one is late, a
     -- duplicate only when found among the list's newest entries (the round book ignores a vantage's
     -- second outcome for a round anyway).
-    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',"round":' .. roundArg .. ',' .. string.sub(json, 2)
+    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',"round":' .. roundArg .. ','
+    if string.byte(json, 1) == 123 then entry = entry .. string.sub(json, 2)
+    elseif apart then entry = entry .. '"~":' .. cjson.encode(json) .. ',"~m":' .. cjson.encode(apart) .. '}'
+    else entry = entry .. '"~":' .. cjson.encode(json) .. '}' end
     local reply = 1
     if latestRound and round <= latestRound then
       if round == latestRound then return 0 end
@@ -206,6 +257,7 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
       set[#set + 1] = json
       set[#set + 1] = roundField
       set[#set + 1] = roundArg
+      if apart then redis.call('HSET', msgKey, vantage, apart) end
     end
     if indexBook then
       set[#set + 1] = indexField
@@ -224,12 +276,12 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     ringBook = true
   end
   if ringCap ~= cap then
-    if count > 0 then count = relayout(latestKey, ringKey, count, ringCap, 0) end
+    if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, 0) end
     ringBook = true
   end
   if round - base >= SPAN then
     local newBase = round - SPAN / 2
-    count = relayout(latestKey, ringKey, count, cap, base - newBase)
+    count = relayout(latestKey, msgKey, ringKey, count, cap, base - newBase)
     base = newBase
     ringBook = true
   end
@@ -256,14 +308,13 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     local slot = 0
     if message ~= '' then
       if lastSlot then
-        local held = redis.call('HGET', latestKey, '~m' .. lastSlot)
+        local held = redis.call('HGET', msgKey, '~m' .. lastSlot)
         if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
       end
       if slot == 0 then
         slot = (tonumber(f[6]) or 0) % SLOTS + 1
+        redis.call('HSET', msgKey, '~m' .. slot, count .. '|' .. message)
         set = set or {}
-        set[#set + 1] = '~m' .. slot
-        set[#set + 1] = count .. '|' .. message
         set[#set + 1] = '~mn'
         set[#set + 1] = slot
         lastSlot = slot
@@ -296,6 +347,8 @@ local function record(latestKey, ringKey, listKey, stateKey, vantage, roundArg, 
     redis.call('HSET', latestKey, '~w', count)
   end
   if set then redis.call('HSET', latestKey, unpack(set)) end
+  if reply == 1 and apart then redis.call('HSET', msgKey, vantage, apart) end
+  if delta >= 0 and count % cap == 0 then compact(latestKey, msgKey) end
   return reply, booked
 end
 
@@ -305,14 +358,14 @@ local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)
 local match, sub = string.match, string.sub
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 4 - 1 do
-  local k = 1 + 4 * i
+for i = 0, (#KEYS - 1) / 5 - 1 do
+  local k = 1 + 5 * i
   local fields = ARGV[2 * i + 2]
   local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
   if not at then return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
   local message = at <= #fields and sub(fields, at) or ''
-  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], vantage, round, remember, look, outcome,
-    deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], vantage, round, remember,
+    look, outcome, deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
