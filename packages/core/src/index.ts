@@ -189,8 +189,9 @@ export {
   DNS_ANSWER_MAX_CHARS,
   type DnsAnswer,
   decodeResultBatch,
-  decodeSlotTargets,
+  decodeSlot,
   encodeResultBatch,
+  encodeSlotMembers,
   encodeSlotTargets,
   type IcmpReplies,
   isRoundExpired,
@@ -209,7 +210,10 @@ export {
   resultBacklog,
   SLOT_FINGERPRINT_LENGTH,
   type SlotJobData,
+  type SlotMember,
+  TARGET_REVISION_LENGTH,
   type Timings,
+  targetRevision,
   toProbeTarget,
 } from './probes/index.js';
 export {

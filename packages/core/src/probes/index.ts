@@ -28,4 +28,12 @@ export {
   type ResultBacklog,
   resultBacklog,
 } from './result-stream.js';
-export { decodeSlotTargets, encodeSlotTargets, SLOT_FINGERPRINT_LENGTH } from './slot-targets.js';
+export {
+  decodeSlot,
+  encodeSlotMembers,
+  encodeSlotTargets,
+  SLOT_FINGERPRINT_LENGTH,
+  type SlotMember,
+  TARGET_REVISION_LENGTH,
+  targetRevision,
+} from './slot-targets.js';

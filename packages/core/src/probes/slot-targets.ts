@@ -1,23 +1,69 @@
+import { createHash } from 'node:crypto';
+
 /**
  * A slot chunk's members as one Redis string, written by the scheduler and read by its vantage's
  * prober: the members' fingerprint (fixed width, so a prober reads it alone with GETRANGE every
- * round), then each member's ProbeTarget JSON, a line each (JSON.stringify never writes a newline).
- * One string costs a few bytes a member; the hashes it replaced cost ~150 (values past 64 bytes keep
- * a hash out of Redis's compact encoding).
+ * round), then a line per member, its check id and the revision of its probe target. The targets'
+ * JSON is kept once for every vantage, in the probe target store (`keys.probeTargets`, a hash a
+ * shard: check id → ProbeTarget JSON), and read by a prober only for a revision it has not cached.
+ * The layout before held each member's ProbeTarget JSON in the string itself, a line each (a line
+ * starting with `{`): probers still read such a string until the scheduler rewrites it.
  */
 
 /** Width of a slot's members fingerprint (a SHA-1 in base64url). */
 export const SLOT_FINGERPRINT_LENGTH = 27;
 
-/** The string a slot chunk's key holds: `fingerprint`, then each target's JSON on a line of its own. */
-export function encodeSlotTargets(fingerprint: string, targetsJson: readonly string[]): string {
+/** Width of a probe target's revision (48 bits of the SHA-1 of its JSON, in base64url). */
+export const TARGET_REVISION_LENGTH = 8;
+
+/** One check of a slot chunk: its id, and the revision of its target in the probe target store. */
+export interface SlotMember {
+  id: string;
+  revision: string;
+}
+
+/** The revision of a probe target's JSON, as the store holds it: changes whenever the JSON does. */
+export function targetRevision(targetJson: string): string {
+  return createHash('sha1').update(targetJson).digest('base64url').slice(0, TARGET_REVISION_LENGTH);
+}
+
+function checkFingerprint(fingerprint: string): void {
   if (fingerprint.length !== SLOT_FINGERPRINT_LENGTH)
     throw new Error(`a slot fingerprint is ${SLOT_FINGERPRINT_LENGTH} characters, got ${fingerprint.length}`);
+}
+
+/** The string a slot chunk's key holds: `fingerprint`, then `<check id> <revision>` a line per member. */
+export function encodeSlotMembers(fingerprint: string, members: readonly SlotMember[]): string {
+  checkFingerprint(fingerprint);
+  return [fingerprint, ...members.map((member) => `${member.id} ${member.revision}`)].join('\n');
+}
+
+/**
+ * A slot chunk's string in the layout before: `fingerprint`, then each target's JSON on a line of
+ * its own (JSON.stringify never writes a newline). Still read by probers; written by tests and benches
+ * that play an older scheduler.
+ */
+export function encodeSlotTargets(fingerprint: string, targetsJson: readonly string[]): string {
+  checkFingerprint(fingerprint);
   return [fingerprint, ...targetsJson].join('\n');
 }
 
-/** The fingerprint and the targets' JSON lines of a slot chunk's string. */
-export function decodeSlotTargets(text: string): { fingerprint: string; lines: string[] } {
-  const [fingerprint = '', ...lines] = text.split('\n');
-  return { fingerprint, lines: lines.filter((line) => line.length > 0) };
+/**
+ * The fingerprint of a slot chunk's string, and its members (`members`), or, in a string of the
+ * layout before, its targets' JSON lines (`lines`).
+ */
+export function decodeSlot(text: string): { fingerprint: string; members: SlotMember[]; lines: string[] } {
+  const [fingerprint = '', ...rest] = text.split('\n');
+  const members: SlotMember[] = [];
+  const lines: string[] = [];
+  for (const line of rest) {
+    if (line.length === 0) continue;
+    if (line.startsWith('{')) {
+      lines.push(line);
+      continue;
+    }
+    const space = line.indexOf(' ');
+    if (space > 0) members.push({ id: line.slice(0, space), revision: line.slice(space + 1) });
+  }
+  return { fingerprint, members, lines };
 }
