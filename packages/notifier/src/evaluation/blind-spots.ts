@@ -34,7 +34,8 @@ export class BlindSpots {
       .all()
       .filter((check) => !check.paused && isProbed(check) && (this.nextLook.get(check.id) ?? 0) <= now);
     // Half an interval late at most, on top of blindAfterRounds intervals: 50,000 checks cost a sweep
-    // of those due, not 50,000 scripts every tick.
+    // of those due, not 50,000 scripts every tick; and of those, Redis reads only the ones without a
+    // round known to this notifier since their blind-before (`CheckStates.markBlind`).
     for (const check of watched) this.nextLook.set(check.id, now + check.intervalMs / 2);
     if (this.nextLook.size > 2 * catalog.size()) this.forgetDeleted();
     const blind = await states.markBlind(
