@@ -18,7 +18,7 @@ import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
  * byte each on a log scale: 0 is 0 ms (or not measured), code c is 0.1 ms × 1.0538^(c − 1) up to
  * 60 s, so a mean reads within ±2.6 % (one code) of what was merged. Bucket b of a tier sits in slot
  * b mod n; the tier's slots hold the buckets (head − n, head], the rest zeroed as the head moves.
- * With 3 vantages a key holds 1,840 bytes and names: 2,048 B and the key's own in Redis's allocator
+ * With 3 vantages a key holds 1,836 bytes and names: 2,048 B and the key's own in Redis's allocator
  * (MEMORY USAGE ~2.1 KB; version 1, 56 three-hour slots a week, was 2,632 B). A version 1 key is
  * read as it is and rewritten as version 2 by its next merge.
  */
