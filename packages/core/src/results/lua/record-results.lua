@@ -2,29 +2,31 @@
   Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
   round): keeps the newest round as the vantage's latest and writes the result into the check's
   history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
-  message, an HSET when it writes one); a late one, older than its vantage's latest, also a GETRANGE
-  of the ring's newest entries. Values longer than 64 bytes (messages) go to the messages hash: a
-  healthy check's latest hash stays listpack-encoded. When the ring wraps, a latest hash that turned
-  into a hashtable (a long value written before, or a failing round's book) is rewritten compact
-  when all it holds fits, and message slots written before into it move to the messages hash.
+  message, an HSET when it writes one, two HGETs more when it is a new one); a late one, older than
+  its vantage's latest, also a GETRANGE of the ring's newest entries. Values longer than 64 bytes
+  (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
+  ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
+  round's book) is rewritten compact when all it holds fits, and message slots written before into
+  it move to the messages hash.
   A result given its round outcome is also booked for the evaluator, in the same HMGET and HSET
   (includes/book-outcome.lua): its round's book is a field of the same latest hash.
 
   Input:
     KEYS[1] pending rounds of the results' shard: zset of `<check>|<round>` by deadline
-    KEYS[2] the first result's latest hash: `<vantage>` → latest ProbeResult JSON without checkId
-      and vantage, `<vantage>:round` → its round, `<vantage>:i` → `index|slot`: the vantage's index in
-      history entries and the message slot it used last, `~n` → the last index given; the ring's
-      `~w` entries written and `~r` → `cap|base`; `~mn` → the message slot used last (before: the
-      slots `~m<slot>` too, now in the messages hash); `~x` when some vantage's results went to the list as JSON (index > 15: kept with the
-      ring, late ones too); `~b<round>` the round's book and `~a` the last round applied (see
+    KEYS[2] the first result's latest hash: `<vantage>` → its latest result without checkId and
+      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:round` → its
+      round, `<vantage>:i` → `index|slot`: the vantage's index in history entries and the message
+      slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
+      `cap|base`; before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
+      when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
+      ones too); `~b<round>` the round's book and `~a` the last round applied (see
       includes/book-outcome.lua)
     KEYS[3…] then its history ring (string of 10-byte entries, see history-ring.ts), its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
       its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
-      hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots; `<vantage>` → the message of
-      a latest result too long to keep in the latest hash); then the same five keys for each further
-      result, in turn
+      hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots, `~mn` the slot used last;
+      `<vantage>` → the message of a latest result too long to keep in the latest hash); then the
+      same five keys for each further result, in turn
 
     ARGV[1] history length cap
     ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
@@ -172,7 +174,7 @@ local function compact(latestKey, msgKey)
   local fits = #all <= 2 * LISTPACK_ENTRIES
   for i = 1, #all, 2 do
     local field, value = all[i], all[i + 1]
-    if string.sub(field, 1, 2) == '~m' and field ~= '~mn' then
+    if string.sub(field, 1, 2) == '~m' then
       moved[#moved + 1] = field
       redis.call('HSETNX', msgKey, field, value)
     else
@@ -199,9 +201,11 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   local cut = string.find(json, '\n', 1, true)
   if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
   local roundField, indexField = vantage .. ':round', vantage .. ':i'
-  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`, the last
-  -- vantage index given and the last message slot used; the last round applied and this one's book.
-  local f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~n', '~mn', '~a', bookField or '~a')
+  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`; the last
+  -- round applied and this one's book. No more: a listpack hash is scanned for each field asked.
+  local f
+  if bookField then f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a', bookField)
+  else f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a') end
   local latestRound = tonumber(f[1])
   local index, lastSlot = nil, nil
   if f[2] then
@@ -221,7 +225,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   local indexBook = false
 
   if not index then
-    index = (tonumber(f[5]) or 0) + 1
+    index = (tonumber(redis.call('HGET', latestKey, '~n')) or 0) + 1
     set = { '~n', index }
     indexBook = true
   end
@@ -245,7 +249,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     local booked, book = nil, nil
     if bookField then
-      booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+      booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
     end
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
@@ -301,7 +305,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   end
   local booked, book = nil, nil
   if bookField then
-    booked, book = bookOutcome(pendingKey, stateKey, f[7], f[8], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+    booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
   end
 
   if delta >= 0 then
@@ -312,11 +316,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
         if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
       end
       if slot == 0 then
-        slot = (tonumber(f[6]) or 0) % SLOTS + 1
-        redis.call('HSET', msgKey, '~m' .. slot, count .. '|' .. message)
-        set = set or {}
-        set[#set + 1] = '~mn'
-        set[#set + 1] = slot
+        -- The slot used last: in the latest hash before the messages hash.
+        local used = redis.call('HGET', msgKey, '~mn') or redis.call('HGET', latestKey, '~mn')
+        slot = (tonumber(used) or 0) % SLOTS + 1
+        redis.call('HSET', msgKey, '~m' .. slot, count .. '|' .. message, '~mn', slot)
         lastSlot = slot
         indexBook = true
       end
