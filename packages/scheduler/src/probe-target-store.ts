@@ -1,4 +1,4 @@
-import { decodeSlot, groupByShard, type Redis, type RedisKeys } from '@vigil/core';
+import { decodeSlot, encodeStoredTarget, groupByShard, type Redis, type RedisKeys } from '@vigil/core';
 
 /** check id → the revision of its target a slot's string names. */
 export type PublishedMembers = Map<string, string>;
@@ -7,8 +7,8 @@ export type PublishedMembers = Map<string, string>;
 const WRITE_BATCH = 500;
 
 /**
- * The probe target store as the scheduler keeps it (a hash a shard: check id → ProbeTarget JSON,
- * once for every vantage): a target is written before any slot names its revision, and removed once
+ * The probe target store as the scheduler keeps it (a hash a shard: check id → ProbeTarget JSON
+ * deflated, once for every vantage): a target is written before any slot names its revision, and removed once
  * no slot names its check. What a slot named before is read from its own string, so a reconcile
  * writes only the targets whose revision changed. A shard holding more or fewer targets than the
  * slots name (a check deleted and made again between two reconciles, a crash midway) is repaired.
@@ -37,7 +37,8 @@ export class ProbeTargetStore {
   /** Writes targets (check id → JSON), grouped by shard. */
   async write(targets: ReadonlyMap<string, string>): Promise<void> {
     const { redis, keys } = this.ctx;
-    const groups = groupByShard(keys, [...targets], ([id]) => id);
+    const stored = [...targets].map(([id, json]) => [id, encodeStoredTarget(json)] as const);
+    const groups = groupByShard(keys, stored, ([id]) => id);
     const pipeline = redis.pipeline();
     for (const { shard, items } of groups)
       for (let i = 0; i < items.length; i += WRITE_BATCH)

@@ -37,6 +37,34 @@ export interface SyncReport {
   targetsWritten: number;
 }
 
+interface SlotChange {
+  slot: DesiredScheduler;
+  sameScheduler: boolean;
+  sameMembers: boolean;
+}
+
+/**
+ * The slots whose job scheduler or members differ from what was applied (`applied`: slot id →
+ * `<scheduler>|<members>` fingerprints), or, in a thorough reconcile, from what Redis really has.
+ */
+function changes(
+  desired: ReadonlyMap<string, DesiredScheduler>,
+  applied: Record<string, string>,
+  existing: ReadonlySet<string> | undefined,
+  heads: ReadonlyMap<string, string> | undefined,
+): SlotChange[] {
+  const changed: SlotChange[] = [];
+  for (const slot of desired.values()) {
+    const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
+    const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
+    const sameMembers =
+      membersFingerprint === slot.membersFingerprint &&
+      (heads?.get(slot.id) ?? slot.membersFingerprint) === slot.membersFingerprint;
+    if (!sameScheduler || !sameMembers) changed.push({ slot, sameScheduler, sameMembers });
+  }
+  return changed;
+}
+
 /**
  * Makes the slot job schedulers, their members and the probe targets in Redis match `desired`. What
  * was applied is remembered in a hash of fingerprints, so a reconcile touches only what changed: a
@@ -66,16 +94,8 @@ export class SchedulerSync {
     const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
     const heads = thorough ? await this.slotHeads(desired) : undefined;
     const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0, targetsWritten: 0 };
-    const changed: { slot: DesiredScheduler; sameScheduler: boolean; sameMembers: boolean }[] = [];
-    for (const slot of desired.values()) {
-      const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
-      const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
-      const sameMembers =
-        membersFingerprint === slot.membersFingerprint &&
-        (heads?.get(slot.id) ?? slot.membersFingerprint) === slot.membersFingerprint;
-      if (sameScheduler && sameMembers) report.unchanged++;
-      else changed.push({ slot, sameScheduler, sameMembers });
-    }
+    const changed = changes(desired, applied, existing, heads);
+    report.unchanged += desired.size - changed.length;
     const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
     for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
     const staleSlots = [...stale].flatMap((id) => {

@@ -4,6 +4,7 @@ import {
   type CheckCommon,
   type CheckRegistry,
   decodeSlot,
+  decodeStoredTarget,
   encodeSlotTargets,
   type ProbeTarget,
   parseConfig,
@@ -66,7 +67,9 @@ describe('Scheduler', () => {
   /** check id → its target in the probe target store (one Redis: one shard). */
   async function storedTargets(): Promise<Map<string, ProbeTarget>> {
     const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(0));
-    return new Map(Object.entries(stored).map(([id, json]) => [id, JSON.parse(json) as ProbeTarget]));
+    return new Map(
+      Object.entries(stored).map(([id, value]) => [id, JSON.parse(decodeStoredTarget(value) ?? '') as ProbeTarget]),
+    );
   }
 
   /** check id → the slot scheduler of `vantage` whose members hold it. */
@@ -106,7 +109,7 @@ describe('Scheduler', () => {
       for (const { id } of await schedulers(vantage)) {
         const text = (await ctx.redis.get(ctx.keys.slot(vantage, id))) ?? '';
         for (const member of decodeSlot(text).members)
-          expect(member.revision).toBe(targetRevision(stored[member.id] ?? ''));
+          expect(member.revision).toBe(targetRevision(decodeStoredTarget(stored[member.id] ?? '') ?? ''));
       }
 
     for (const id of ['api', 'web']) {

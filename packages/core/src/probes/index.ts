@@ -30,8 +30,10 @@ export {
 } from './result-stream.js';
 export {
   decodeSlot,
+  decodeStoredTarget,
   encodeSlotMembers,
   encodeSlotTargets,
+  encodeStoredTarget,
   SLOT_FINGERPRINT_LENGTH,
   type SlotMember,
   TARGET_REVISION_LENGTH,

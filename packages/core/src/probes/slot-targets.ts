@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**
  * A slot chunk's members as one Redis string, written by the scheduler and read by its vantage's
  * prober: the members' fingerprint (fixed width, so a prober reads it alone with GETRANGE every
  * round), then a line per member, its check id and the revision of its probe target. The targets'
  * JSON is kept once for every vantage, in the probe target store (`keys.probeTargets`, a hash a
- * shard: check id → ProbeTarget JSON), and read by a prober only for a revision it has not cached.
+ * shard: check id → the target's JSON, deflated: `encodeStoredTarget`), and read by a prober only
+ * for a revision it has not cached.
  * The layout before held each member's ProbeTarget JSON in the string itself, a line each (a line
  * starting with `{`): probers still read such a string until the scheduler rewrites it.
  */
@@ -66,4 +68,39 @@ export function decodeSlot(text: string): { fingerprint: string; members: SlotMe
     if (space > 0) members.push({ id: line.slice(0, space), revision: line.slice(space + 1) });
   }
   return { fingerprint, members, lines };
+}
+
+/**
+ * What probe targets' JSON repeats (each kind's keys and defaults, as toProbeTarget writes them):
+ * deflate's preset dictionary for the store's values, the commonest last. Never change it (values
+ * written with it would no longer read): a new dictionary takes a new format letter.
+ */
+const TARGET_DICTIONARY_Z = Buffer.from(
+  [
+    '"expect":{"rcode":"NOERROR","answers":{"contains":[""],"equals":[""]},"minTtl":300,"maxMs":1000}',
+    '{"id":"","kind":"dns","dns":{"name":"","type":"A","server":"',
+    '{"id":"","kind":"icmp","icmp":{"host":"","count":3,"expect":{"maxLossPercent":0,"maxRttMs":500}}',
+    '{"id":"","kind":"tcp","tcp":{"host":"","port":443,"tls":true,"servername":"","insecureTls":false,"send":"","expect":"","certDaysLeft":14,"maxMs":1000}',
+    '"body":"","json":{"path":"$.status","equals":"ok"},"bodyRegex":"","bodyContains":"ok","maxMs":2000,"certDaysLeft":14}',
+    '"headers":{"Authorization":"Bearer ","Content-Type":"application/json","User-Agent":"","Accept":"application/json"}',
+    '{"id":"","kind":"http","http":{"url":"https://www.","method":"GET","headers":{},"maxRedirects":5,',
+    '"allAddresses":false,"maxBodyBytes":1048576,"insecureTls":false,"expect":{"status":[{"min":200,"max":399}]}},',
+    '"intervalMs":60000,"timeoutMs":10000}',
+  ].join(''),
+);
+
+/** The store's value for a target's JSON: `z`, then the JSON deflated with the dictionary, in base64url. */
+export function encodeStoredTarget(targetJson: string): string {
+  return `z${deflateRawSync(targetJson, { dictionary: TARGET_DICTIONARY_Z }).toString('base64url')}`;
+}
+
+/** A target's JSON from the store's value (plain JSON reads as itself); undefined when unreadable. */
+export function decodeStoredTarget(value: string): string | undefined {
+  if (value.startsWith('{')) return value;
+  if (!value.startsWith('z')) return undefined;
+  try {
+    return inflateRawSync(Buffer.from(value.slice(1), 'base64url'), { dictionary: TARGET_DICTIONARY_Z }).toString();
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import {
   encodeSlotMembers,
   encodeSlotTargets,
+  encodeStoredTarget,
   type ProbeTarget,
   parseConfig,
   type RedisKeys,
@@ -35,7 +36,8 @@ describe('SlotMembers', () => {
     { store = true, keys = ctx.keys }: { store?: boolean; keys?: RedisKeys } = {},
   ): Promise<void> {
     if (store)
-      for (const t of targets) await ctx.redis.hset(keys.probeTargets(keys.shardOf(t.id)), t.id, JSON.stringify(t));
+      for (const t of targets)
+        await ctx.redis.hset(keys.probeTargets(keys.shardOf(t.id)), t.id, encodeStoredTarget(JSON.stringify(t)));
     const members = targets.map((t) => ({ id: t.id, revision: targetRevision(JSON.stringify(t)) }));
     await ctx.redis.set(keys.slot('alpha', slot), encodeSlotMembers(fingerprint.padEnd(27, '-'), members));
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   decodeSlot,
+  decodeStoredTarget,
   groupByShard,
   type ProbeTarget,
   type Redis,
@@ -103,9 +104,11 @@ export class SlotMembers {
     const unread: SlotMember[] = [];
     groups.forEach(({ items }, g) => {
       items.forEach((member, i) => {
-        const json = replies[g]?.[i];
-        if (json != null) this.cache.set(cacheKey(member), { target: JSON.parse(json) as ProbeTarget, seenAt: now });
-        if (json == null || targetRevision(json) !== member.revision) unread.push(member);
+        const value = replies[g]?.[i];
+        const json = value == null ? undefined : decodeStoredTarget(value);
+        if (json !== undefined)
+          this.cache.set(cacheKey(member), { target: JSON.parse(json) as ProbeTarget, seenAt: now });
+        if (json === undefined || targetRevision(json) !== member.revision) unread.push(member);
       });
     });
     return unread;
