@@ -31,6 +31,7 @@ import { type BenchRedis, benchRedis } from './support/redis.js';
 import { type BenchReport, progress } from './support/report.js';
 import { fmt } from './support/stats.js';
 import { startTarget, type Target } from './support/target.js';
+import { watchWindow } from './support/window-watch.js';
 
 /** What the fleet's checks probe on the loopback target: its HTTP server, or its TCP port. */
 export type FleetKind = 'http' | 'tcp';
@@ -54,6 +55,8 @@ export interface FleetBenchOptions {
   registerParallel: number;
   /** Checks whose result keys are weighed with MEMORY USAGE. */
   sample: number;
+  /** Seconds between scrapes of every role's `/metrics` in the window, as Prometheus does (0: none). */
+  scrapeEvery: number;
 }
 
 export const FLEET_DEFAULTS: FleetBenchOptions = {
@@ -67,6 +70,7 @@ export const FLEET_DEFAULTS: FleetBenchOptions = {
   warmup: 10,
   registerParallel: 500,
   sample: 200,
+  scrapeEvery: 15,
 };
 
 const SIZES = [1_000, 10_000, 50_000];
@@ -145,7 +149,14 @@ async function measureSize(count: number, rig: Rig, options: FleetBenchOptions):
     await startOthers(fleet, env);
     const drained = await warmUp(bench, rig, { rate: (count * VANTAGES.length) / intervalS, warmup: options.warmup });
     progress(`measuring ${options.seconds} s`);
-    const window = await measureWindow({ bench, fleet, target, ids, seconds: options.seconds });
+    const window = await measureWindow({
+      bench,
+      fleet,
+      target,
+      ids,
+      seconds: options.seconds,
+      scrapeEvery: options.scrapeEvery,
+    });
     const end = await redisInfo(bench.redis);
     const sample = await resultKeysSample(bench, spreadSample(ids, options.sample));
     return {
@@ -262,6 +273,7 @@ interface WindowInput {
   target: Target;
   ids: readonly string[];
   seconds: number;
+  scrapeEvery: number;
 }
 
 type WindowFigures = Pick<
@@ -269,7 +281,11 @@ type WindowFigures = Pick<
   'processes' | 'probesPerSecond' | 'recordedPerSecond' | 'waitingAtStart' | 'waitingAtEnd' | 'windowMs'
 >;
 
-async function measureWindow({ bench, fleet, target, ids, seconds }: WindowInput): Promise<WindowFigures> {
+/** RSS is read this often in the window, for its largest. */
+const RSS_EVERY_MS = 2_000;
+
+async function measureWindow(input: WindowInput): Promise<WindowFigures> {
+  const { bench, fleet, target, ids, seconds } = input;
   const probers = fleet.roles.filter((role) => role.name.startsWith('prober'));
   // Reading every check's ring book takes a while at 50,000: its moment is the middle of the read.
   const counts = async () => {
@@ -281,7 +297,14 @@ async function measureWindow({ bench, fleet, target, ids, seconds }: WindowInput
   const waitingAtStart = await backlog(bench, VANTAGES);
   const countsBefore = await counts();
   const before = await sampleAll(fleet, target, bench);
-  await sleep(seconds * 1000);
+  const largest = await watchWindow({
+    pids: fleet.roles.map((role) => role.pid),
+    // The web role serves its metrics on another port (9464), and none of the probers' work.
+    scrapePorts: fleet.roles.filter((role) => role.name !== 'web').map((role) => role.port),
+    ms: seconds * 1000,
+    sampleEveryMs: RSS_EVERY_MS,
+    scrapeEveryMs: input.scrapeEvery * 1000,
+  });
   const after = await sampleAll(fleet, target, bench);
   const countsAfter = await counts();
   const waitingAtEnd = await backlog(bench, VANTAGES);
@@ -289,10 +312,14 @@ async function measureWindow({ bench, fleet, target, ids, seconds }: WindowInput
   const probesPerSecond = (countsAfter.probes - countsBefore.probes) / spanS;
   const windowMs = after.at - before.at;
   const processes = after.figures.map((end, i): ProcessFigures => {
-    const cpuMs = end.cpuMs - (before.figures[i]?.cpuMs ?? Number.NaN);
+    const start = before.figures[i];
+    const cpuMs = end.cpuMs - (start?.cpuMs ?? Number.NaN);
+    const pid = i > 0 ? fleet.roles[i - 1]?.pid : undefined;
     return {
       name: end.name,
+      rssStart: start?.rss ?? Number.NaN,
       rss: end.rss,
+      rssMax: Math.max(end.rss, start?.rss ?? 0, (pid !== undefined && largest.get(pid)) || 0),
       hwm: end.hwm,
       cpuPercent: (cpuMs / windowMs) * 100,
       cpuMsPerKProbes: (cpuMs / (probesPerSecond * (windowMs / 1000))) * 1000,

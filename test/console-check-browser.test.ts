@@ -86,7 +86,7 @@ describe('the console check page in a browser, against a running fleet', () => {
     // 24 h and 7 d from the rollups: every vantage's phase series drawn, and the caption says what a point is.
     for (const [range, means] of [
       ['24h', '30-minute means'],
-      ['7d', '3-hour means'],
+      ['7d', '6-hour means'],
     ] as const) {
       await page.getByRole('button', { name: range }).click();
       await page.locator(`#latency figcaption:has-text("${range}: ${means}")`).first().waitFor({ timeout: 10_000 });

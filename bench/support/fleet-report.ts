@@ -5,8 +5,10 @@ import type { Table } from './table.js';
 
 export interface ProcessFigures {
   name: string;
-  /** Bytes: resident at the window's end, and the process's peak (VmHWM, over its whole life). */
+  /** Bytes: resident at the window's start, at its end, the largest read in it, and the process's peak (VmHWM, over its whole life). */
+  rssStart: number;
   rss: number;
+  rssMax: number;
   hwm: number;
   /** Over the window: % of one core, and CPU milliseconds per 1,000 probes achieved. */
   cpuPercent: number;
@@ -47,7 +49,10 @@ interface Backlog {
 
 const MB = 1_048_576;
 
-export function fleetTables(sizes: readonly SizeFigures[], options: { seconds: number; kind: string }): Table[] {
+export function fleetTables(
+  sizes: readonly SizeFigures[],
+  options: { seconds: number; kind: string; scrapeEvery: number },
+): Table[] {
   const sizeTables = sizes.map((size) => sizeTable(size, options));
   return [...sizeTables, throughputTable(sizes), redisTable(sizes)];
 }
@@ -56,14 +61,17 @@ function scheduledRate(size: SizeFigures): number {
   return (size.checks * size.vantages) / size.intervalS;
 }
 
-function sizeTable(size: SizeFigures, { seconds, kind }: { seconds: number; kind: string }): Table {
+function sizeTable(size: SizeFigures, options: { seconds: number; kind: string; scrapeEvery: number }): Table {
+  const { seconds, kind, scrapeEvery } = options;
   const [baseline] = size.processes;
   const roles = size.processes.length;
   const rows = size.processes.map((p, i) => {
     const isRole = i > 0 && i < roles - 2;
     return [
       p.name,
+      fmt(p.rssStart / MB),
       fmt(p.rss / MB),
+      fmt(p.rssMax / MB),
       fmt(p.hwm / MB),
       isRole && baseline ? `${fmt(p.rss / baseline.rss, 2)}×` : '',
       isRole && baseline ? fmt((p.rss - baseline.rss) / MB) : '',
@@ -76,7 +84,9 @@ function sizeTable(size: SizeFigures, { seconds, kind }: { seconds: number; kind
     title: `Fleet: ${fmt(size.checks)} ${kind.toUpperCase()} checks × ${size.vantages} vantages every ${size.intervalS} s = ${fmt(scheduledRate(size))} probes/s scheduled; ${fmt(size.windowMs / 1000, 1)} s window`,
     columns: [
       'process',
+      'RSS at start MB',
       'RSS MB',
+      'largest in window MB',
       'peak MB',
       'RSS ÷ baseline',
       'RSS − baseline MB',
@@ -93,7 +103,10 @@ function sizeTable(size: SizeFigures, { seconds, kind }: { seconds: number; kind
           ]),
       `every process together (baseline aside): ${fmt(total)} % of one core; the machine has 2`,
       'roles: `vigil <role> -c vigil.yaml`, the compiled CLI under plain node, one process each, LOG_LEVEL=warn; web serves no requests in the window',
-      'peak = VmHWM over the process life (registration, reconcile and warm-up included); redis-server RSS = used_memory_rss',
+      "RSS at the window's start and end (RSS MB), the largest read every 2 s in it; peak = VmHWM over the process life (registration, reconcile and warm-up included); redis-server RSS = used_memory_rss",
+      scrapeEvery > 0
+        ? `every role but web has its /metrics scraped every ${scrapeEvery} s in the window, as Prometheus would (--scrapeEvery; 0: only the probers' counters, at the window's edges)`
+        : "no /metrics scrapes in the window but the probers' counters at its edges (--scrapeEvery 0)",
       `baseline = a plain node process that imports the compiled @vigil/{core,notifier,prober,scheduler,web} and idles (one for the whole run, at least 45 s old); window ${seconds} s`,
     ],
   };

@@ -5,7 +5,8 @@
  * last result: what is measured is the prober working, not the bench adding jobs. Without `record`
  * the path ends at the result stream — the prober process's own throughput, the bar of DESIGN.md.
  * `jobs: 'slot'` sends what the scheduler sends in production instead of a job per probe: slot jobs
- * of `SLOT_CHUNK_SIZE` checks each, their members and targets written beside the queue first.
+ * of `SLOT_CHUNK_SIZE` checks each, their members (beside the queue) and targets (the probe target
+ * store) written first.
  */
 
 import { createHash } from 'node:crypto';
@@ -14,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createLogger,
   decodeResultBatch,
-  encodeSlotTargets,
+  encodeSlotMembers,
+  encodeStoredTarget,
   type ProbeJobData,
   type ProbeTarget,
   probeQueueName,
@@ -22,6 +24,7 @@ import {
   type ResultJobData,
   ResultStore,
   type SlotJobData,
+  targetRevision,
 } from '@vigil/core';
 import { ResultRecorder } from '@vigil/notifier';
 import { PROBE_JOB_OPTIONS, SLOT_CHUNK_SIZE } from '@vigil/scheduler';
@@ -173,19 +176,24 @@ export class ProbePath {
 
   /**
    * Slot jobs as the scheduler makes them (scheduler-sync.ts): `targets` cut into slots of
-   * `SLOT_CHUNK_SIZE`, each slot's string (its members' fingerprint, then a target's JSON a line) in Redis, then
+   * `SLOT_CHUNK_SIZE`, each target's JSON in the probe target store and each slot's string (its
+   * members' fingerprint, then a check id and target revision a line) in Redis, then
    * one job per slot and round, each job a round of its own, until `count` probes (rounded up to
    * whole slots) are queued.
    */
   private async addSlotJobs(targets: readonly ProbeTarget[], count: number): Promise<void> {
     const slots: string[] = [];
-    const write = this.bench.redis.multi();
+    const write = this.bench.redis.pipeline();
     for (let from = 0; from < targets.length; from += SLOT_CHUNK_SIZE) {
       const slot = `bench.${targets[0]?.id ?? 'none'}.${from / SLOT_CHUNK_SIZE}@${VANTAGE}`;
-      const lines = targets.slice(from, from + SLOT_CHUNK_SIZE).map((target) => JSON.stringify(target));
-      const fingerprint = createHash('sha1').update(lines.join('\n')).digest('base64url');
       const { keys } = this.bench;
-      write.set(keys.slot(VANTAGE, slot), encodeSlotTargets(fingerprint, lines));
+      const members = targets.slice(from, from + SLOT_CHUNK_SIZE).map((target) => {
+        const json = JSON.stringify(target);
+        write.hset(keys.probeTargets(keys.shardOf(target.id)), target.id, encodeStoredTarget(json));
+        return { id: target.id, revision: targetRevision(json) };
+      });
+      const fingerprint = createHash('sha1').update(JSON.stringify(members)).digest('base64url');
+      write.set(keys.slot(VANTAGE, slot), encodeSlotMembers(fingerprint, members));
       slots.push(slot);
     }
     await write.exec();

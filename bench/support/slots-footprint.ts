@@ -1,8 +1,8 @@
 /**
  * What the scheduler keeps in Redis per check: `checks` checks × the vantages, slotted as the
  * scheduler slots them (same interval, offsets spread over it), applied by its SchedulerSync, then
- * MEMORY USAGE of every key it made (slot members and targets, the slot job schedulers and their
- * next jobs, the applied fingerprints), by family, ÷ checks.
+ * MEMORY USAGE of every key it made (slot members, the probe target store, the slot job schedulers
+ * and their next jobs, the applied fingerprints), by family, ÷ checks.
  */
 import { createLogger } from '@vigil/core';
 import { desiredSchedulers, SchedulerSync } from '@vigil/scheduler';
@@ -56,6 +56,10 @@ export async function measureSlots(
     });
   } while (cursor !== '0');
   add('scheduler:applied', Number(await bench.redis.memory('USAGE', bench.keys.schedulersApplied, 'SAMPLES', 0)));
+  for (let shard = 0; shard < bench.keys.shards; shard++) {
+    const key = bench.keys.probeTargets(shard);
+    add('probe-targets (once for all vantages)', Number(await bench.redis.memory('USAGE', key, 'SAMPLES', 0)));
+  }
   return { families: [...families.values()].sort((a, b) => b.bytes - a.bytes), slots: desired.size };
 }
 

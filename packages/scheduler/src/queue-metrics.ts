@@ -43,7 +43,11 @@ export class QueueDepths {
   constructor(private readonly ctx: QueueDepthsContext) {
     this.queues = ctx.vantages
       .map(probeQueueName)
-      .map((name) => new Queue(name, { connection: ctx.connection, prefix: ctx.keys.queuePrefix(name) }));
+      // A reader: it leaves the queue's settings (its events stream's length) to the scheduler's sync.
+      .map(
+        (name) =>
+          new Queue(name, { connection: ctx.connection, prefix: ctx.keys.queuePrefix(name), skipMetasUpdate: true }),
+      );
     depthGauge();
     sources.add(this);
   }

@@ -1,6 +1,7 @@
-import { encodeSlotTargets, probeQueueName, SLOT_FINGERPRINT_LENGTH } from '@vigil/core';
+import { encodeSlotMembers, probeQueueName, SLOT_FINGERPRINT_LENGTH } from '@vigil/core';
 import { type JobSchedulerJson, Queue } from 'bullmq';
 import { type DesiredScheduler, vantageOfScheduler } from './desired-schedulers.js';
+import { ProbeTargetStore } from './probe-target-store.js';
 import type { SchedulerContext } from './scheduler-context.js';
 
 /** What options every slot (and probe) job carries: no retries (a late probe is a wrong probe), no leftovers. */
@@ -9,6 +10,13 @@ export const PROBE_JOB_OPTIONS = {
   removeOnComplete: true,
   removeOnFail: { count: 1_000 },
 } as const;
+
+/**
+ * How many entries BullMQ keeps in a probe queue's events stream (10,000 unless told). Nothing in
+ * Vigil reads it (no QueueEvents), and a slot job's progress event holds every check it has done,
+ * so 10,000 of them were tens of MB a vantage; the last 100 are left for someone looking by hand.
+ */
+export const PROBE_QUEUE_EVENTS_MAX_LEN = 100;
 
 /** Schedulers changed at once: their commands share round trips instead of waiting on each other. */
 const PARALLEL = 100;
@@ -25,20 +33,56 @@ export interface SyncReport {
   unchanged: number;
   /** Slots whose members were written (a check joined, left or changed). */
   membersWritten: number;
+  /** Probe targets written or removed (a check joined, left or changed; a store repaired). */
+  targetsWritten: number;
+}
+
+interface SlotChange {
+  slot: DesiredScheduler;
+  sameScheduler: boolean;
+  sameMembers: boolean;
 }
 
 /**
- * Makes the slot job schedulers and their members in Redis match `desired`. What was applied is
- * remembered in a hash of fingerprints, so a reconcile touches only what changed: a member change
- * rewrites the slot's string (one MULTI) and leaves its job scheduler alone. `thorough` also
+ * The slots whose job scheduler or members differ from what was applied (`applied`: slot id →
+ * `<scheduler>|<members>` fingerprints), or, in a thorough reconcile, from what Redis really has.
+ */
+function changes(
+  desired: ReadonlyMap<string, DesiredScheduler>,
+  applied: Record<string, string>,
+  existing: ReadonlySet<string> | undefined,
+  heads: ReadonlyMap<string, string> | undefined,
+): SlotChange[] {
+  const changed: SlotChange[] = [];
+  for (const slot of desired.values()) {
+    const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
+    const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
+    const sameMembers =
+      membersFingerprint === slot.membersFingerprint &&
+      (heads?.get(slot.id) ?? slot.membersFingerprint) === slot.membersFingerprint;
+    if (!sameScheduler || !sameMembers) changed.push({ slot, sameScheduler, sameMembers });
+  }
+  return changed;
+}
+
+/**
+ * Makes the slot job schedulers, their members and the probe targets in Redis match `desired`. What
+ * was applied is remembered in a hash of fingerprints, so a reconcile touches only what changed: a
+ * member change writes the targets whose revision changed, then rewrites the slot's string (one
+ * MULTI), and leaves its job scheduler alone. `thorough` also
  * compares with the schedulers each queue really has and reads each slot's members fingerprint,
  * restoring lost ones and removing ones nobody remembers — which is how the per-check schedulers of
  * older versions are moved to slots (and a slot layout's fingerprint, how older slots are rewritten).
  */
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
+  private readonly targets: ProbeTargetStore;
+  /** Every target the slots of a `desired` name (check id → JSON), made once per `desired`. */
+  private readonly named = new WeakMap<ReadonlyMap<string, DesiredScheduler>, Map<string, string>>();
 
-  constructor(private readonly ctx: Pick<SchedulerContext, 'redis' | 'connection' | 'keys' | 'log'>) {}
+  constructor(private readonly ctx: Pick<SchedulerContext, 'redis' | 'connection' | 'keys' | 'log'>) {
+    this.targets = new ProbeTargetStore(ctx);
+  }
 
   async apply(
     desired: ReadonlyMap<string, DesiredScheduler>,
@@ -49,25 +93,26 @@ export class SchedulerSync {
     const applied = await redis.hgetall(keys.schedulersApplied);
     const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
     const heads = thorough ? await this.slotHeads(desired) : undefined;
-    const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0 };
-    await inChunks([...desired.values()], async (slot) => {
-      const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
-      const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
-      const sameMembers =
-        membersFingerprint === slot.membersFingerprint &&
-        (heads?.get(slot.id) ?? slot.membersFingerprint) === slot.membersFingerprint;
-      if (sameScheduler && sameMembers) {
-        report.unchanged++;
-        return;
-      }
-      // Members first: a new slot's first job must find them. The hashes of the layout before go.
+    const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0, targetsWritten: 0 };
+    const changed = changes(desired, applied, existing, heads);
+    report.unchanged += desired.size - changed.length;
+    const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
+    for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
+    const staleSlots = [...stale].flatMap((id) => {
+      const vantage = vantageOfScheduler(id);
+      return vantage === undefined ? [] : [{ id, vantage }];
+    });
+    const rewritten = changed.filter((change) => !change.sameMembers).map((change) => change.slot);
+    const before = await this.targets.published([...rewritten, ...staleSlots]);
+    // Targets first: a slot's string must never name a revision the store does not hold yet.
+    report.targetsWritten += await this.writeTargets(rewritten, before);
+    await inChunks(changed, async ({ slot, sameScheduler, sameMembers }) => {
+      // Members first: a new slot's first job must find them. The hashes of the layouts before go.
       if (!sameMembers) {
+        const members = Object.entries(slot.members).map(([id, revision]) => ({ id, revision }));
         await redis
           .multi()
-          .set(
-            keys.slot(slot.vantage, slot.id),
-            encodeSlotTargets(slot.membersFingerprint, Object.values(slot.targets)),
-          )
+          .set(keys.slot(slot.vantage, slot.id), encodeSlotMembers(slot.membersFingerprint, members))
           .del(keys.slotMembers(slot.vantage, slot.id), keys.slotTargets(slot.vantage, slot.id))
           .exec();
         report.membersWritten++;
@@ -82,8 +127,6 @@ export class SchedulerSync {
       } else report.unchanged++;
       await redis.hset(keys.schedulersApplied, slot.id, `${slot.fingerprint}|${slot.membersFingerprint}`);
     });
-    const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
-    for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
     await inChunks([...stale], async (id) => {
       const vantage = vantageOfScheduler(id);
       if (vantage !== undefined) {
@@ -93,7 +136,46 @@ export class SchedulerSync {
       await redis.hdel(keys.schedulersApplied, id);
       report.removed++;
     });
+    report.targetsWritten += await this.removeTargets(desired, before);
+    report.targetsWritten += await this.targets.repair(this.namedTargets(desired), keys.shards);
     return report;
+  }
+
+  /** Writes the targets of rewritten slots whose revision is not the one their string named. */
+  private async writeTargets(
+    rewritten: readonly DesiredScheduler[],
+    before: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  ): Promise<number> {
+    const writes = new Map<string, string>();
+    for (const slot of rewritten) {
+      const was = before.get(slot.id);
+      for (const [id, revision] of Object.entries(slot.members))
+        if (was?.get(id) !== revision) writes.set(id, slot.targets[id] ?? '');
+    }
+    await this.targets.write(writes);
+    return writes.size;
+  }
+
+  /** Removes the targets of checks that rewritten or removed slots named and no slot names now. */
+  private async removeTargets(
+    desired: ReadonlyMap<string, DesiredScheduler>,
+    before: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  ): Promise<number> {
+    const named = this.namedTargets(desired);
+    const gone = new Set<string>();
+    for (const members of before.values()) for (const id of members.keys()) if (!named.has(id)) gone.add(id);
+    await this.targets.remove([...gone]);
+    return gone.size;
+  }
+
+  private namedTargets(desired: ReadonlyMap<string, DesiredScheduler>): Map<string, string> {
+    let named = this.named.get(desired);
+    if (!named) {
+      named = new Map();
+      for (const slot of desired.values()) for (const [id, json] of Object.entries(slot.targets)) named.set(id, json);
+      this.named.set(desired, named);
+    }
+    return named;
   }
 
   async close(): Promise<void> {
@@ -128,7 +210,11 @@ export class SchedulerSync {
     let queue = this.queues.get(vantage);
     if (!queue) {
       const name = probeQueueName(vantage);
-      queue = new Queue(name, { connection: this.ctx.connection, prefix: this.ctx.keys.queuePrefix(name) });
+      queue = new Queue(name, {
+        connection: this.ctx.connection,
+        prefix: this.ctx.keys.queuePrefix(name),
+        streams: { events: { maxLen: PROBE_QUEUE_EVENTS_MAX_LEN } },
+      });
       queue.on('error', (err) => this.ctx.log.error({ err, vantage }, 'probe queue error'));
       this.queues.set(vantage, queue);
     }

@@ -3,10 +3,14 @@ import {
   type Check,
   type CheckCommon,
   type CheckRegistry,
-  decodeSlotTargets,
+  decodeSlot,
+  decodeStoredTarget,
+  encodeSlotTargets,
+  type ProbeTarget,
   parseConfig,
   probeQueueName,
   roundFromJobId,
+  targetRevision,
   toProbeTarget,
 } from '@vigil/core';
 import { eventually, type TestContext, testContext } from '@vigil/core/testing';
@@ -54,10 +58,18 @@ describe('Scheduler', () => {
     return found.flatMap((s) => (s ? [{ id: s.key, every: s.every, next: s.next }] : []));
   }
 
-  /** The check ids a slot's string holds (its targets' JSON after the members fingerprint). */
+  /** The check ids a slot's string holds (a line each after the members fingerprint). */
   async function membersOf(vantage: string, slotId: string): Promise<string[]> {
     const text = await ctx.redis.get(ctx.keys.slot(vantage, slotId));
-    return text === null ? [] : decodeSlotTargets(text).lines.map((line) => (JSON.parse(line) as { id: string }).id);
+    return text === null ? [] : decodeSlot(text).members.map((member) => member.id);
+  }
+
+  /** check id → its target in the probe target store (one Redis: one shard). */
+  async function storedTargets(): Promise<Map<string, ProbeTarget>> {
+    const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(0));
+    return new Map(
+      Object.entries(stored).map(([id, value]) => [id, JSON.parse(decodeStoredTarget(value) ?? '') as ProbeTarget]),
+    );
   }
 
   /** check id → the slot scheduler of `vantage` whose members hold it. */
@@ -90,6 +102,15 @@ describe('Scheduler', () => {
     expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(['api', 'web']);
     expect([...(await slotsOfChecks('beta')).keys()].sort()).toEqual(['api', 'only-beta', 'web']);
     expect((await schedulers('alpha')).every((s) => !s.id.startsWith('api@'))).toBe(true);
+    // Each target once for both vantages, at the revision the slots name.
+    const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(0));
+    expect(Object.keys(stored).sort()).toEqual(['api', 'only-beta', 'web']);
+    for (const vantage of VANTAGES)
+      for (const { id } of await schedulers(vantage)) {
+        const text = (await ctx.redis.get(ctx.keys.slot(vantage, id))) ?? '';
+        for (const member of decodeSlot(text).members)
+          expect(member.revision).toBe(targetRevision(decodeStoredTarget(stored[member.id] ?? '') ?? ''));
+      }
 
     for (const id of ['api', 'web']) {
       const rounds = await Promise.all(
@@ -105,6 +126,18 @@ describe('Scheduler', () => {
       expect(roundOffset(id, 30_000) - slotOffset(id, 30_000)).toBeLessThan(1_000);
     }
     expect(roundOffset('api', 30_000)).not.toBe(roundOffset('web', 30_000));
+  });
+
+  it("keeps a probe queue's events stream short (nothing reads it), and its queue readers leave that be", async () => {
+    await registry.put(check('api'));
+    await startScheduler().start();
+    const meta = (vantage: string) =>
+      `${ctx.keys.queuePrefix(probeQueueName(vantage))}:${probeQueueName(vantage)}:meta`;
+    for (const vantage of VANTAGES)
+      await eventually(async () => (await ctx.redis.hget(meta(vantage), 'opts.maxLenEvents')) === '100');
+    // The scheduler's queue depths (and the console's queue lag) read the same queues.
+    await startScheduler().start();
+    for (const vantage of VANTAGES) expect(await ctx.redis.hget(meta(vantage), 'opts.maxLenEvents')).toBe('100');
   });
 
   it('splits a slot larger than the chunk size, each chunk its own scheduler', async () => {
@@ -126,6 +159,7 @@ describe('Scheduler', () => {
     await registry.delete('web');
     await eventually(async () => (await schedulers('alpha')).length === 0, 5_000, 'schedulers removed');
     expect(await queue('alpha').getDelayedCount()).toBe(0);
+    await eventually(async () => (await storedTargets()).size === 0, 5_000, 'targets removed');
 
     await registry.setPaused('api', false);
     await registry.put({ ...check('api'), intervalMs: 60_000 });
@@ -139,6 +173,34 @@ describe('Scheduler', () => {
     );
     expect(every).toBe(60_000);
     expect(await queue('beta').getDelayedCount()).toBe(1);
+    await eventually(
+      async () => (await storedTargets()).get('api')?.intervalMs === 60_000,
+      5_000,
+      'the changed target stored',
+    );
+  });
+
+  it('writes only the targets whose revision changed, and restores a target lost from the store', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    const scheduler = startScheduler({ resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    expect((await scheduler.reconcile())?.targetsWritten).toBe(0);
+
+    await registry.put({ ...check('api'), timeoutMs: 5_000 });
+    const report = await scheduler.reconcile();
+    expect(report?.targetsWritten).toBe(1);
+    expect((await storedTargets()).get('api')?.timeoutMs).toBe(5_000);
+
+    // What a check deleted and made again between two reconciles leaves: slots naming a target the
+    // store lost (the create forgets the id's data). The next reconcile, thorough or not, restores it.
+    await ctx.redis.hdel(ctx.keys.probeTargets(0), 'web');
+    expect((await scheduler.reconcile())?.targetsWritten).toBe(1);
+    expect([...(await storedTargets()).keys()].sort()).toEqual(['api', 'web']);
+    // And one no slot names goes.
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'gone', '{}');
+    expect((await scheduler.reconcile())?.targetsWritten).toBe(1);
+    expect([...(await storedTargets()).keys()].sort()).toEqual(['api', 'web']);
   });
 
   it('two schedulers at once keep exactly one scheduler and one pending job per slot × vantage', async () => {
@@ -259,5 +321,35 @@ describe('Scheduler', () => {
         expect(await ctx.redis.exists(ctx.keys.slotMembers(vantage, id), ctx.keys.slotTargets(vantage, id))).toBe(0);
       }
     }
+  });
+
+  it('moves slots kept in one string with their targets inline (the version before) to members and one target store', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    const all = [await registry.get('api'), await registry.get('web')].flatMap((c) => (c ? [c] : []));
+    // The layout before: each slot's string held its members' targets' JSON, a line each.
+    for (const slot of desiredSchedulers(all, VANTAGES).values()) {
+      await queue(slot.vantage).upsertJobScheduler(
+        slot.id,
+        { every: slot.every, offset: slot.offset },
+        { name: 'slot', data: slot.data, opts: { removeOnComplete: true } },
+      );
+      const oldMembersFingerprint = createHash('sha1').update(JSON.stringify(slot.members)).digest('base64url');
+      await ctx.redis.set(
+        ctx.keys.slot(slot.vantage, slot.id),
+        encodeSlotTargets(oldMembersFingerprint, Object.values(slot.targets)),
+      );
+      await ctx.redis.hset(ctx.keys.schedulersApplied, slot.id, `${slot.fingerprint}|${oldMembersFingerprint}`);
+    }
+
+    const report = await startScheduler().reconcile(true);
+    expect(report?.membersWritten).toBe(desiredSchedulers(all, VANTAGES).size);
+    expect(report?.targetsWritten).toBe(2);
+    for (const vantage of VANTAGES) {
+      expect([...(await slotsOfChecks(vantage)).keys()].sort()).toEqual(['api', 'web']);
+      for (const { id } of await schedulers(vantage))
+        expect(decodeSlot((await ctx.redis.get(ctx.keys.slot(vantage, id))) ?? '').lines).toEqual([]);
+    }
+    expect(await storedTargets()).toEqual(new Map(all.map((c) => [c.id, toProbeTarget(c)])));
   });
 });

@@ -154,7 +154,7 @@ export class Scheduler {
       if (full) this.lastThorough = Date.now();
       const { desired, checks } = await this.desired();
       const report = await this.sync.apply(desired, vantages, full);
-      if (report.upserted > 0 || report.removed > 0 || report.membersWritten > 0)
+      if (report.upserted > 0 || report.removed > 0 || report.membersWritten > 0 || report.targetsWritten > 0)
         log.info({ ...report, checks }, 'schedulers reconciled');
       return report;
     } catch (err) {

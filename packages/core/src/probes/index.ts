@@ -28,4 +28,14 @@ export {
   type ResultBacklog,
   resultBacklog,
 } from './result-stream.js';
-export { decodeSlotTargets, encodeSlotTargets, SLOT_FINGERPRINT_LENGTH } from './slot-targets.js';
+export {
+  decodeSlot,
+  decodeStoredTarget,
+  encodeSlotMembers,
+  encodeSlotTargets,
+  encodeStoredTarget,
+  SLOT_FINGERPRINT_LENGTH,
+  type SlotMember,
+  TARGET_REVISION_LENGTH,
+  targetRevision,
+} from './slot-targets.js';

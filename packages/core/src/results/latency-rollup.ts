@@ -8,37 +8,65 @@ import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
  * Latency rollups: per check one Redis string (`{id}:latency`) of fixed slots, merged by the
  * notifiers (lua/merge-latency-rollups.lua) and read by the console and API for 24 h and 7 d charts.
  *
- *   bytes 0–11   version (1), vantages V, the 24 h tier's head and the 7 d tier's head (the newest
+ *   bytes 0–11   version (2), vantages V, the 24 h tier's head and the 7 d tier's head (the newest
  *                bucket each holds: epoch ms ÷ bucket ms, u32), the vantage names' length (u16)
  *   then         the vantage names, newline-separated: vantage v (from 0) owns block v
- *   then V × 832 per vantage a block: 48 half-hour slots (24 h), then 56 three-hour slots (7 d)
+ *   then V × 608 per vantage a block: 48 half-hour slots (24 h), then 28 six-hour slots (7 d)
  *
  * A slot (8 bytes): samples and failures (12 bits each; past 4,095 both are halved, keeping the
  * ratio), then the mean total, DNS, connect, TLS and first-byte ms over the successful samples, a
  * byte each on a log scale: 0 is 0 ms (or not measured), code c is 0.1 ms × 1.0538^(c − 1) up to
  * 60 s, so a mean reads within ±2.6 % (one code) of what was merged. Bucket b of a tier sits in slot
  * b mod n; the tier's slots hold the buckets (head − n, head], the rest zeroed as the head moves.
- * With 3 vantages a key holds 2,508 bytes and names: ~2.6 KB of Redis (MEMORY USAGE).
+ * With 3 vantages a key holds 1,836 bytes and names: 2,048 B and the key's own in Redis's allocator
+ * (MEMORY USAGE ~2.1 KB; version 1, 56 three-hour slots a week, was 2,632 B). A version 1 key is
+ * read as it is and rewritten as version 2 by its next merge.
  */
 export const LATENCY_TIERS = {
   /** 48 half-hour buckets: 24 h at the points a day chart needs, 1 h's phases from the newest two. */
   day: { bucketMs: 1_800_000, buckets: 48 },
-  /** 56 three-hour buckets: 7 d at eight points a day. */
-  week: { bucketMs: 10_800_000, buckets: 56 },
+  /** 28 six-hour buckets: 7 d at four points a day. */
+  week: { bucketMs: 21_600_000, buckets: 28 },
 } as const;
 export type LatencyTier = keyof typeof LATENCY_TIERS;
 
-/** The bucket notifiers aggregate by: the day tier's; a week bucket is six of them. */
+/** The bucket notifiers aggregate by: the day tier's; a week bucket is twelve of them. */
 export const LATENCY_BUCKET_MS = LATENCY_TIERS.day.bucketMs;
 /** A rollup outlives its last merge by its longest tier, and a day. */
 export const LATENCY_ROLLUP_TTL_MS = 8 * 86_400_000;
 
 const HEADER = 12;
 const SLOT = 8;
-const BLOCK = (LATENCY_TIERS.day.buckets + LATENCY_TIERS.week.buckets) * SLOT;
-const TIER_AT: Record<LatencyTier, number> = { day: 0, week: LATENCY_TIERS.day.buckets * SLOT };
 const LN_MIN = Math.log(0.1);
 const LN_R = Math.log(600_000) / 254;
+
+interface StoredTier {
+  /** Offset of the tier's first slot in a vantage's block. */
+  at: number;
+  bucketMs: number;
+  buckets: number;
+}
+
+interface Layout {
+  /** Bytes a vantage. */
+  block: number;
+  tiers: Record<LatencyTier, StoredTier>;
+}
+
+/** Each layout version's block, by tier; the reader takes both, the merge script writes the last. */
+const LAYOUTS: Record<number, Layout> = {
+  1: {
+    block: (48 + 56) * SLOT,
+    tiers: { day: { at: 0, ...LATENCY_TIERS.day }, week: { at: 48 * SLOT, bucketMs: 10_800_000, buckets: 56 } },
+  },
+  2: {
+    block: (LATENCY_TIERS.day.buckets + LATENCY_TIERS.week.buckets) * SLOT,
+    tiers: {
+      day: { at: 0, ...LATENCY_TIERS.day },
+      week: { at: LATENCY_TIERS.day.buckets * SLOT, ...LATENCY_TIERS.week },
+    },
+  },
+};
 
 export const LATENCY_PHASES = ['total', 'dns', 'connect', 'tls', 'firstByte'] as const;
 export type LatencyPhase = (typeof LATENCY_PHASES)[number];
@@ -82,16 +110,21 @@ export function decodeLatency(code: number): number {
 }
 
 /**
- * A rollup's buckets of one tier that lie within `[from, to]` (epoch ms), per vantage. A key
- * whose layout it does not know reads as empty.
+ * A rollup's buckets of one tier that lie within `[from, to]` (epoch ms), per vantage. A version 1
+ * key (three-hour week slots, not merged since the upgrade) reads its week tier two slots a bucket;
+ * a key whose layout it does not know, or whose header and length disagree with it, reads as empty.
  */
 export function decodeLatencyRollup(
   raw: Buffer | null,
   tier: LatencyTier,
   range: { from: number; to: number },
 ): LatencyRollup {
-  if (raw === null || raw.length < HEADER || raw[0] !== 1) return { vantages: [] };
-  const { bucketMs, buckets } = LATENCY_TIERS[tier];
+  const layout = raw !== null && raw.length >= HEADER ? LAYOUTS[raw[0] ?? 0] : undefined;
+  if (raw === null || layout === undefined || !whole(raw, layout)) return { vantages: [] };
+  const stored = layout.tiers[tier];
+  const { bucketMs } = LATENCY_TIERS[tier];
+  /** Stored buckets a bucket read sums: 1, or 2 for a version 1 week. */
+  const per = bucketMs / stored.bucketMs;
   const head = raw.readUInt32BE(tier === 'day' ? 2 : 6);
   const namesLength = raw.readUInt16BE(10);
   const names = raw
@@ -99,28 +132,72 @@ export function decodeLatencyRollup(
     .toString('utf8')
     .split('\n')
     .filter(Boolean);
-  const first = Math.max(head - buckets + 1, Math.floor(range.from / bucketMs));
-  const last = Math.min(head, Math.floor(range.to / bucketMs));
+  const first = Math.max(Math.floor((head - stored.buckets + 1) / per), Math.floor(range.from / bucketMs));
+  const last = Math.min(Math.floor(head / per), Math.floor(range.to / bucketMs));
   const vantages = names.map((vantage, v) => {
+    const block = HEADER + namesLength + v * layout.block + stored.at;
     const out: LatencyBucket[] = [];
     for (let bucket = first; bucket <= last; bucket++) {
-      const at = HEADER + namesLength + v * BLOCK + TIER_AT[tier] + (bucket % buckets) * SLOT;
-      if (at + SLOT > raw.length) break;
-      const counts = raw.readUIntBE(at, 3);
-      const samples = Math.floor(counts / 4096);
-      if (samples === 0) continue;
-      const failures = counts % 4096;
+      const sum = emptySlot();
+      for (let s = bucket * per; s < (bucket + 1) * per; s++) {
+        const at = block + (s % stored.buckets) * SLOT;
+        if (s > head - stored.buckets && s <= head && at + SLOT <= raw.length) addSlot(sum, readSlot(raw, at));
+      }
+      if (sum.samples === 0) continue;
+      const ok = sum.samples - sum.failures;
       const means = Object.fromEntries(
-        LATENCY_PHASES.map((phase, i) => {
-          const code = raw[at + 3 + i] ?? 0;
-          return [phase, samples > failures && code !== 0 ? round2(decodeLatency(code)) : null];
+        LATENCY_PHASES.map((phase) => {
+          const mean = ok > 0 ? sum.okMs[phase] / ok : 0;
+          return [phase, mean > 0 ? round2(mean) : null];
         }),
       ) as Record<LatencyPhase, number | null>;
-      out.push({ start: bucket * bucketMs, samples, failures, means });
+      out.push({ start: bucket * bucketMs, samples: sum.samples, failures: sum.failures, means });
     }
     return { vantage, buckets: out };
   });
   return { vantages };
+}
+
+/**
+ * Whether a key's header and length agree with its layout: the week head is the day head's bucket
+ * and a block a vantage follows the names. A notifier of the release before (it reads no version)
+ * merging into a version 2 key breaks both; the next merge replaces such a key.
+ */
+function whole(raw: Buffer, layout: Layout): boolean {
+  const perWeek = layout.tiers.week.bucketMs / layout.tiers.day.bucketMs;
+  const names = raw.readUInt16BE(10);
+  return (
+    raw.readUInt32BE(6) === Math.floor(raw.readUInt32BE(2) / perWeek) &&
+    raw.length === HEADER + names + (raw[1] ?? 0) * layout.block
+  );
+}
+
+/** A slot's counts and, per phase, its mean × its successful samples (ms). */
+interface SlotSum {
+  samples: number;
+  failures: number;
+  okMs: Record<LatencyPhase, number>;
+}
+
+function emptySlot(): SlotSum {
+  return { samples: 0, failures: 0, okMs: { total: 0, dns: 0, connect: 0, tls: 0, firstByte: 0 } };
+}
+
+function readSlot(raw: Buffer, at: number): SlotSum {
+  const counts = raw.readUIntBE(at, 3);
+  const samples = Math.floor(counts / 4096);
+  const failures = counts % 4096;
+  const ok = Math.max(0, samples - failures);
+  const okMs = Object.fromEntries(
+    LATENCY_PHASES.map((phase, i) => [phase, ok * decodeLatency(raw[at + 3 + i] ?? 0)]),
+  ) as Record<LatencyPhase, number>;
+  return { samples, failures, okMs };
+}
+
+function addSlot(sum: SlotSum, slot: SlotSum): void {
+  sum.samples += slot.samples;
+  sum.failures += slot.failures;
+  for (const phase of LATENCY_PHASES) sum.okMs[phase] += slot.okMs[phase];
 }
 
 /** Reads one check's rollup: its buckets of `tier` within the range. */

@@ -114,10 +114,17 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     schedulersApplied: `${root}:scheduler:applied`,
     // A slot's keys sit beside its vantage's queue (`probe.<vantage>:`), all a prober's ACL lets it read.
     /**
-     * string per slot scheduler: the members' fingerprint, then each member's ProbeTarget JSON, a line
-     * each (probes/slot-targets.ts); kept by the scheduler, its head read by a prober every round
+     * string per slot scheduler: the members' fingerprint, then each member's check id and target
+     * revision, a line each (probes/slot-targets.ts); kept by the scheduler, its head read by a prober
+     * every round. In the layout before, each member's ProbeTarget JSON instead (still read).
      */
     slot: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}`,
+    /**
+     * hash per shard: check id → ProbeTarget JSON of every check a slot names, once for all vantages;
+     * kept by the scheduler, read (only) by probers for a revision they have not cached. Beside the
+     * shard's check keys, so forgetting a check's data removes its field on the same slot.
+     */
+    probeTargets: (shard: number) => `${shardRoot(shard)}probe-targets`,
     /**
      * Before one string per slot: hashes per slot scheduler, check id → fingerprint of its probe
      * target, and check id → ProbeTarget JSON. Read while a slot has no string yet (an upgrade).

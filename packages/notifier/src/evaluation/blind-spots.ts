@@ -20,7 +20,10 @@ export class BlindSpots {
   constructor(
     private readonly ctx: BlindSpotsContext,
     private readonly parts: { catalog: CheckCatalog },
-  ) {}
+  ) {
+    // A check created later with a deleted one's id has none of its rounds: the sweep must see it.
+    parts.catalog.onGone((id) => ctx.checkStates.forget(id));
+  }
 
   async tick(): Promise<void> {
     const { checkStates: states, settings, clock } = this.ctx;
@@ -31,7 +34,8 @@ export class BlindSpots {
       .all()
       .filter((check) => !check.paused && isProbed(check) && (this.nextLook.get(check.id) ?? 0) <= now);
     // Half an interval late at most, on top of blindAfterRounds intervals: 50,000 checks cost a sweep
-    // of those due, not 50,000 scripts every tick.
+    // of those due, not 50,000 scripts every tick; and of those, Redis reads only the ones without a
+    // round known to this notifier since their blind-before (`CheckStates.markBlind`).
     for (const check of watched) this.nextLook.set(check.id, now + check.intervalMs / 2);
     if (this.nextLook.size > 2 * catalog.size()) this.forgetDeleted();
     const blind = await states.markBlind(
@@ -46,7 +50,11 @@ export class BlindSpots {
   }
 
   private forgetDeleted(): void {
-    for (const id of this.nextLook.keys()) if (!this.parts.catalog.get(id)) this.nextLook.delete(id);
+    for (const id of this.nextLook.keys()) {
+      if (this.parts.catalog.get(id)) continue;
+      this.nextLook.delete(id);
+      this.ctx.checkStates.forget(id);
+    }
   }
 
   private async open(checkId: string, now: number): Promise<void> {

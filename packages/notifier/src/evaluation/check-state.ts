@@ -45,7 +45,7 @@ interface StateCommands {
     ...keysThenArgs: (string | number)[]
   ): Promise<[string?, string?, string?][]>;
   /** How many keys, each check's state hash; then now and per check its blind-before. */
-  vigilMarkBlind(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string[]>;
+  vigilMarkBlind(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(string | number)[]>;
   vigilSettleTransition(transitions: string, checkId: string, round: number): Promise<number>;
 }
 
@@ -69,6 +69,11 @@ export interface StateChange {
 /** The per-check state machine in Redis: up, degraded, down (after `confirmations`), unknown. */
 export class CheckStates {
   private readonly redis: Redis & StateCommands;
+  /**
+   * A floor of each check's `lastRound` in Redis, from rounds this process applied (or found too late)
+   * and from the blind sweep's replies: a check whose floor is past its blind-before needs no sweep.
+   */
+  private readonly knownRounds = new Map<string, number>();
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
     this.redis = defineScripts<StateCommands>(ctx.redis, new URL('./lua/', import.meta.url));
@@ -105,13 +110,26 @@ export class CheckStates {
       const changes: (StateChange | undefined)[] = new Array(inputs.length);
       groups.forEach((group, i) => {
         const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
-        const applied = err ? [] : parseApplied(reply);
+        if (err) return;
+        const applied = parseApplied(reply);
         group.positions.forEach((position, j) => {
           changes[position] = applied[j];
         });
+        // Applied or too late, each round is at or before its check's `lastRound` now.
+        for (const input of group.items) this.noteRound(input.checkId, input.round);
       });
       return changes;
     };
+  }
+
+  /** Raises a check's known floor of `lastRound`. */
+  private noteRound(checkId: string, round: number): void {
+    if (round > (this.knownRounds.get(checkId) ?? Number.NEGATIVE_INFINITY)) this.knownRounds.set(checkId, round);
+  }
+
+  /** Forgets what is known of a deleted check's rounds: one created later with its id starts anew. */
+  forget(checkId: string): void {
+    this.knownRounds.delete(checkId);
   }
 
   private queueApplyShard(pipeline: ChainableCommander, shard: number, inputs: readonly VerdictInput[], now: number) {
@@ -140,10 +158,14 @@ export class CheckStates {
   /**
    * Marks blind checks unknown, a script per `BLIND_CHUNK` checks of one shard in one pipeline (so a
    * sweep of 50,000 never holds Redis long, and on a Cluster each script's keys share a slot);
-   * returns the previous state of each one that changed.
+   * returns the previous state of each one that changed. A check known to have a round at or after
+   * its blind-before is not blind and not sent: Redis sees only those this process cannot vouch for.
    */
-  async markBlind(checks: readonly { id: string; blindBefore: number }[], now: number): Promise<Map<string, string>> {
+  async markBlind(all: readonly { id: string; blindBefore: number }[], now: number): Promise<Map<string, string>> {
     const changed = new Map<string, string>();
+    const checks = all.filter(
+      (check) => (this.knownRounds.get(check.id) ?? Number.NEGATIVE_INFINITY) < check.blindBefore,
+    );
     if (checks.length === 0) return changed;
     const pipeline = this.redis.pipeline() as ScriptPipeline<StateCommands>;
     const chunks: (typeof checks)[number][][] = [];
@@ -158,9 +180,11 @@ export class CheckStates {
     const replies = (await pipeline.exec()) ?? [];
     replies.forEach(([err, reply], c) => {
       if (err) throw err;
-      (reply as string[]).forEach((previous, i) => {
+      (reply as (string | number)[]).forEach((previous, i) => {
         const check = chunks[c]?.[i];
-        if (check && previous) changed.set(check.id, previous);
+        if (!check) return;
+        if (typeof previous === 'number') this.noteRound(check.id, previous);
+        else if (previous) changed.set(check.id, previous);
       });
     });
     return changed;

@@ -9,7 +9,7 @@ import {
   type PingRequest,
 } from './fping.js';
 
-/** Hosts one fping run pings at most: a slot holds up to 200 checks. */
+/** Hosts one fping run pings at most: a slot job of more ICMP checks takes several runs. */
 const MAX_HOSTS = 200;
 /** Room on stderr per host of a batch: its summary line and a little more. */
 const STDERR_PER_HOST = 256;

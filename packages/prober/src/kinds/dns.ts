@@ -1,13 +1,13 @@
 import { getServers } from 'node:dns';
 import { isIP } from 'node:net';
 import { type DnsSpec, dnsServer } from '@vigil/core';
-import { Gauge } from 'prom-client';
 import { answerProblem, dnsAnswer, reportedAnswer } from '../dns/dns-answers.js';
 import { exchange } from '../dns/dns-exchange.js';
 import { resolveTarget } from '../net/resolve.js';
 import { finalVerdict, type ProbeContext, ProbeTrace, settle } from '../probe-context.js';
 import { ProbeFailure } from '../probe-errors.js';
-import type { CheckLabels, KindOutcome, ProberKindModule } from './prober-kind.js';
+import { CheckGauge } from './check-gauge.js';
+import type { KindOutcome, ProberKindModule } from './prober-kind.js';
 
 /**
  * The resolver to ask: the check's `server`, its name resolved and every address vetted by the target
@@ -64,16 +64,14 @@ async function probeDns(spec: DnsSpec, ctx: ProbeContext): Promise<KindOutcome> 
 export const dnsProber = {
   probe: probeDns,
   createSeries(registers) {
-    const lookup = new Gauge<keyof CheckLabels>({
+    const lookup = new CheckGauge({
       name: 'probe_dns_lookup_time_seconds',
       help: 'How long the last DNS question took to answer, in seconds.',
-      labelNames: ['check', 'vantage'],
       registers,
     });
-    const answers = new Gauge<keyof CheckLabels>({
+    const answers = new CheckGauge({
       name: 'probe_dns_answer_rrs',
       help: 'Records of the asked type in the last DNS answer.',
-      labelNames: ['check', 'vantage'],
       registers,
     });
     return {

@@ -1,7 +1,7 @@
 import type { HttpSpec, ProbeResult } from '@vigil/core';
-import { Gauge } from 'prom-client';
 import { probeHttp } from '../http/http-probe.js';
-import type { CheckLabels, ProberKindModule } from './prober-kind.js';
+import { CheckGauge } from './check-gauge.js';
+import type { ProberKindModule } from './prober-kind.js';
 
 const PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
 type Phase = (typeof PHASES)[number];
@@ -25,27 +25,26 @@ export function httpPhaseSeconds(timings: ProbeResult['timings']): Record<Phase,
 export const httpProber = {
   probe: probeHttp,
   createSeries(registers) {
-    const status = new Gauge<keyof CheckLabels>({
+    const status = new CheckGauge({
       name: 'probe_http_status_code',
       help: 'HTTP status of the last response; 0 when none came.',
-      labelNames: ['check', 'vantage'],
       registers,
     });
-    const phases = new Gauge<keyof CheckLabels | 'phase'>({
+    const phases = new CheckGauge<Phase>({
       name: 'probe_http_duration_seconds',
       help: 'Duration of each phase of the last HTTP probe, in seconds.',
-      labelNames: ['check', 'vantage', 'phase'],
       registers,
+      extra: { name: 'phase', values: PHASES },
     });
     return {
       set(labels, result) {
         status.set(labels, result.status ?? 0);
-        for (const [phase, seconds] of Object.entries(httpPhaseSeconds(result.timings)))
-          phases.set({ ...labels, phase }, seconds);
+        const seconds = httpPhaseSeconds(result.timings);
+        for (const phase of PHASES) phases.set(labels, seconds[phase], phase);
       },
       remove(labels) {
         status.remove(labels);
-        for (const phase of PHASES) phases.remove({ ...labels, phase });
+        phases.remove(labels);
       },
     };
   },

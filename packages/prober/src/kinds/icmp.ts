@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
 import { type IcmpReplies, type IcmpSpec, type Logger, type ProbeOutcome, systemClock, TargetGuard } from '@vigil/core';
-import { Gauge } from 'prom-client';
 import { Fping, type PingRequest } from '../icmp/fping.js';
 import { FpingBatcher } from '../icmp/fping-batcher.js';
 import { resolveTarget, systemResolver } from '../net/resolve.js';
 import { ProbeContext, ProbeTrace, settle } from '../probe-context.js';
 import { ProbeFailure } from '../probe-errors.js';
-import type { CheckLabels, KindOutcome, ProberKindModule } from './prober-kind.js';
+import { CheckGauge } from './check-gauge.js';
+import type { KindOutcome, ProberKindModule } from './prober-kind.js';
 
 /** Kept for fping to start and exit within the deadline: a fifth of it, at most half a second. */
 const MAX_RESERVE_MS = 500;
@@ -121,32 +121,31 @@ export function createIcmpProber(fping: Fping): ProberKindModule<IcmpSpec> {
     probe: (spec, ctx) => probeIcmp(spec, ctx, batcher),
     preflight: (log) => announcePingAvailability(fping, log),
     createSeries(registers) {
-      const loss = new Gauge<keyof CheckLabels>({
+      const stats = ['min', 'avg', 'max'] as const;
+      const loss = new CheckGauge({
         name: 'probe_icmp_packet_loss_ratio',
         help: 'Share of the last probe’s echo requests that went unanswered (0 to 1).',
-        labelNames: ['check', 'vantage'],
         registers,
       });
-      const rtt = new Gauge<keyof CheckLabels | 'stat'>({
+      const rtt = new CheckGauge<(typeof stats)[number]>({
         name: 'probe_icmp_rtt_seconds',
         help: 'Round trips of the last probe’s answered echo requests, in seconds (min, avg, max).',
-        labelNames: ['check', 'vantage', 'stat'],
+        extra: { name: 'stat', values: stats },
         registers,
       });
-      const stats = ['min', 'avg', 'max'] as const;
       return {
         set(labels, result) {
           if (!result.icmp) return;
           loss.set(labels, result.icmp.lossPercent / 100);
           for (const stat of stats) {
             const value = result.icmp.rttMs?.[stat];
-            if (value === undefined) rtt.remove({ ...labels, stat });
-            else rtt.set({ ...labels, stat }, value / 1000);
+            if (value === undefined) rtt.remove(labels, stat);
+            else rtt.set(labels, value / 1000, stat);
           }
         },
         remove(labels) {
           loss.remove(labels);
-          for (const stat of stats) rtt.remove({ ...labels, stat });
+          rtt.remove(labels);
         },
       };
     },

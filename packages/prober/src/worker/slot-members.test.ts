@@ -1,4 +1,14 @@
-import { encodeSlotTargets, type ProbeTarget, parseConfig, toProbeTarget } from '@vigil/core';
+import {
+  encodeSlotMembers,
+  encodeSlotTargets,
+  encodeStoredTarget,
+  type ProbeTarget,
+  parseConfig,
+  type RedisKeys,
+  redisKeys,
+  targetRevision,
+  toProbeTarget,
+} from '@vigil/core';
 import { type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlotMembers } from './slot-members.js';
@@ -16,8 +26,24 @@ describe('SlotMembers', () => {
   let members: SlotMembers;
   const slot = 'slot.30000.1000.0@alpha';
 
-  /** The slot as the scheduler writes it: one string, the members' fingerprint first. */
-  async function write(fingerprint: string, targets: ProbeTarget[]): Promise<void> {
+  /**
+   * The slot as the scheduler writes it: the targets in the store (unless `store` is false), then
+   * one string, the members' fingerprint first, a check id and target revision a line.
+   */
+  async function write(
+    fingerprint: string,
+    targets: ProbeTarget[],
+    { store = true, keys = ctx.keys }: { store?: boolean; keys?: RedisKeys } = {},
+  ): Promise<void> {
+    if (store)
+      for (const t of targets)
+        await ctx.redis.hset(keys.probeTargets(keys.shardOf(t.id)), t.id, encodeStoredTarget(JSON.stringify(t)));
+    const members = targets.map((t) => ({ id: t.id, revision: targetRevision(JSON.stringify(t)) }));
+    await ctx.redis.set(keys.slot('alpha', slot), encodeSlotMembers(fingerprint.padEnd(27, '-'), members));
+  }
+
+  /** The slot as the scheduler before wrote it: one string, each target's JSON a line. */
+  async function writeInline(fingerprint: string, targets: ProbeTarget[]): Promise<void> {
     const text = encodeSlotTargets(
       fingerprint.padEnd(27, '-'),
       targets.map((t) => JSON.stringify(t)),
@@ -41,19 +67,73 @@ describe('SlotMembers', () => {
   });
   afterEach(() => ctx.cleanup());
 
-  it("reads a slot's targets once per members fingerprint, and again when it changes", async () => {
+  it("reads a slot's members once per fingerprint, and only the targets whose revision changed", async () => {
     await write('m1', [target('api'), target('web')]);
     expect((await members.targets(slot, 0)).map((t) => t.id).sort()).toEqual(['api', 'web']);
 
+    // Same fingerprint, other targets stored: the cached targets stand (nothing is read again).
+    await write('m1', [target('api', 8443), target('web', 8443)]);
+    expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([443, 443]);
+
+    // A new fingerprint, api's revision changed: api is read again, web (same revision) is not,
+    // so its store entry lost meanwhile goes unnoticed.
+    await ctx.redis.hdel(ctx.keys.probeTargets(0), 'web');
+    await write('m2', [target('api', 8443), target('web')], { store: false });
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    const targets = await members.targets(slot, 2);
+    expect(targets.map((t) => [t.id, t.tcp?.port])).toEqual([
+      ['api', 8443],
+      ['web', 443],
+    ]);
+  });
+
+  it('skips a member whose target is not stored yet, and reads it the round it is', async () => {
+    await write('m1', [target('api'), target('web')], { store: false });
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api')));
+    expect((await members.targets(slot, 0)).map((t) => t.id)).toEqual(['api']);
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'web', JSON.stringify(target('web')));
+    expect((await members.targets(slot, 1)).map((t) => t.id)).toEqual(['api', 'web']);
+  });
+
+  it('probes a target stored at a newer revision than its slot names as stored, until the slot names it', async () => {
+    // The scheduler writes the target first, then the slot: a prober new to the slot may read in between.
+    await write('m1', [target('api')], { store: false });
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    expect((await members.targets(slot, 0)).map((t) => t.tcp?.port)).toEqual([8443]);
+    expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([8443]);
+    await write('m2', [target('api', 8443)], { store: false });
+    expect((await members.targets(slot, 2)).map((t) => t.tcp?.port)).toEqual([8443]);
+  });
+
+  it('reads targets from every shard of a sharded layout', async () => {
+    const keys = redisKeys(ctx.prefix, { shards: 4 });
+    const sharded = new SlotMembers({ redis: ctx.redis, keys, vantage: 'alpha' });
+    const ids = ['api', 'web', 'db', 'cdn', 'mail', 'dns'];
+    expect(new Set(ids.map((id) => keys.shardOf(id))).size).toBeGreaterThan(1);
+    await write(
+      'm1',
+      ids.map((id) => target(id)),
+      { keys },
+    );
+    expect((await sharded.targets(slot, 0)).map((t) => t.id)).toEqual(ids);
+  });
+
+  it('reads a slot string of the layout before (targets inline) once per fingerprint, and again when it changes', async () => {
+    await writeInline('m1', [target('api'), target('web')]);
+    expect((await members.targets(slot, 0)).map((t) => t.id).sort()).toEqual(['api', 'web']);
+
     // Same fingerprint, other JSON: the cached targets stand (the JSON is not read again).
-    await write('m1', [target('api', 8443), target('web')]);
+    await writeInline('m1', [target('api', 8443), target('web')]);
     expect((await members.targets(slot, 1)).find((t) => t.id === 'api')?.tcp?.port).toBe(443);
 
     // A new fingerprint: read again.
-    await write('m2', [target('api', 8443), target('web')]);
+    await writeInline('m2', [target('api', 8443), target('web')]);
     const targets = await members.targets(slot, 2);
     expect(targets.find((t) => t.id === 'api')?.tcp?.port).toBe(8443);
     expect(targets.map((t) => t.id).sort()).toEqual(['api', 'web']);
+    // The scheduler's rewrite in the new layout is what counts from then on.
+    await write('m3', [target('web', 8443)]);
+    expect((await members.targets(slot, 3)).map((t) => [t.id, t.tcp?.port])).toEqual([['web', 8443]]);
   });
 
   it('follows members leaving, and forgets checks not seen for two intervals', async () => {

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { decodeSlotTargets, type ProbeTarget, type Redis, type RedisKeys, SLOT_FINGERPRINT_LENGTH } from '@vigil/core';
+import {
+  decodeSlot,
+  decodeStoredTarget,
+  groupByShard,
+  type ProbeTarget,
+  type Redis,
+  type RedisKeys,
+  SLOT_FINGERPRINT_LENGTH,
+  type SlotMember,
+  targetRevision,
+} from '@vigil/core';
 
 interface Cached {
   target: ProbeTarget;
@@ -11,24 +21,30 @@ interface Cached {
 interface CachedSlot {
   fingerprint: string;
   members: string[];
+  /** Members whose target could not be read (not written yet, or newer): read again next round. */
+  unread: SlotMember[];
 }
 
 /**
  * The checks of a slot, as probe targets. Every round reads the head of the slot's string (its
- * members' fingerprint, core's slot-targets.ts); the whole string only when that changed, and a
- * target's JSON is parsed only when its line is new to this process, so an unchanged slot costs 27
- * bytes a round. The string sits beside the vantage's queue: a prober never reads the check registry.
- * A slot not yet written in that layout (an upgrade) is read from the two hashes before it.
+ * members' fingerprint, core's slot-targets.ts); the whole string only when that changed, and then,
+ * from the probe target store, only the targets whose revision this process has not cached: an
+ * unchanged slot costs 27 bytes a round. A prober never reads the check registry. A slot not yet
+ * rewritten since an upgrade is read in the layout it has: targets inline in its string, or the two
+ * hashes before that.
  */
 export class SlotMembers {
-  /** Targets by a digest of their JSON line (or, from the hashes before, `<id>\n<fingerprint>`). */
+  /**
+   * Targets by `<id> <revision>`; from a string of the layout before, by a digest of their JSON
+   * line; from the hashes before that, by `<id>\n<fingerprint>`.
+   */
   private readonly cache = new Map<string, Cached>();
   private readonly slots = new Map<string, CachedSlot>();
 
   constructor(
     private readonly ctx: {
       redis: Redis;
-      keys: Pick<RedisKeys, 'slot' | 'slotMembers' | 'slotTargets'>;
+      keys: Pick<RedisKeys, 'slot' | 'slotMembers' | 'slotTargets' | 'probeTargets' | 'shardOf'>;
       vantage: string;
     },
   ) {}
@@ -46,6 +62,7 @@ export class SlotMembers {
       cached = this.load(text, now);
       this.slots.set(slot, cached);
     }
+    if (cached.unread.length > 0) cached.unread = await this.readTargets(cached.unread, now);
     return this.collect(cached.members, now);
   }
 
@@ -63,13 +80,38 @@ export class SlotMembers {
   }
 
   private load(text: string, now: number): CachedSlot {
-    const { fingerprint, lines } = decodeSlotTargets(text);
-    const members = lines.map((line) => {
+    const { fingerprint, members, lines } = decodeSlot(text);
+    const inline = lines.map((line) => {
       const digest = createHash('sha1').update(line).digest('base64url');
       if (!this.cache.has(digest)) this.cache.set(digest, { target: JSON.parse(line) as ProbeTarget, seenAt: now });
       return digest;
     });
-    return { fingerprint, members };
+    const unread = members.filter((member) => !this.cache.has(cacheKey(member)));
+    return { fingerprint, members: [...inline, ...members.map(cacheKey)], unread };
+  }
+
+  /**
+   * Reads targets from the store (one HMGET a shard) and caches each under the revision the slot
+   * names; answers the members to read again next round: not in the store (skipped meanwhile), or
+   * stored at another revision (newer, its slot about to be rewritten: probed as stored meanwhile).
+   */
+  private async readTargets(members: readonly SlotMember[], now: number): Promise<SlotMember[]> {
+    const { redis, keys } = this.ctx;
+    const groups = groupByShard(keys, members, (member) => member.id);
+    const replies = await Promise.all(
+      groups.map(({ shard, items }) => redis.hmget(keys.probeTargets(shard), ...items.map((member) => member.id))),
+    );
+    const unread: SlotMember[] = [];
+    groups.forEach(({ items }, g) => {
+      items.forEach((member, i) => {
+        const value = replies[g]?.[i];
+        const json = value == null ? undefined : decodeStoredTarget(value);
+        if (json !== undefined)
+          this.cache.set(cacheKey(member), { target: JSON.parse(json) as ProbeTarget, seenAt: now });
+        if (json === undefined || targetRevision(json) !== member.revision) unread.push(member);
+      });
+    });
+    return unread;
   }
 
   private collect(members: readonly string[], now: number): ProbeTarget[] {
@@ -88,16 +130,20 @@ export class SlotMembers {
     const { redis, keys, vantage } = this.ctx;
     const members = await redis.hgetall(keys.slotMembers(vantage, slot));
     const ids = Object.keys(members);
-    const cacheKey = (id: string) => `${id}\n${members[id] ?? ''}`;
-    const missing = ids.filter((id) => !this.cache.has(cacheKey(id)));
+    const key = (id: string) => `${id}\n${members[id] ?? ''}`;
+    const missing = ids.filter((id) => !this.cache.has(key(id)));
     if (missing.length > 0) {
       const json = await redis.hmget(keys.slotTargets(vantage, slot), ...missing);
       missing.forEach((id, i) => {
         const text = json[i];
         // Rewritten since the members were read: the next round reads it again.
-        if (text != null) this.cache.set(cacheKey(id), { target: JSON.parse(text) as ProbeTarget, seenAt: now });
+        if (text != null) this.cache.set(key(id), { target: JSON.parse(text) as ProbeTarget, seenAt: now });
       });
     }
-    return this.collect(ids.map(cacheKey), now);
+    return this.collect(ids.map(key), now);
   }
+}
+
+function cacheKey(member: SlotMember): string {
+  return `${member.id} ${member.revision}`;
 }

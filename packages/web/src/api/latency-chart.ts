@@ -46,7 +46,7 @@ export interface LatencyChart {
   from: number;
   to: number;
   phases: readonly Phase[];
-  /** The buckets' length, ms: 1 h and 24 h draw half-hour means, 7 d three-hour ones. */
+  /** The buckets' length, ms: 1 h and 24 h draw half-hour means, 7 d six-hour ones. */
   bucketMs: number;
   vantages: VantageSeries[];
   /**

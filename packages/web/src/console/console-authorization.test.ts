@@ -16,8 +16,8 @@ import {
   testWebApp,
 } from '../testing.js';
 import { registerConsole } from './console-routes.js';
-import { SESSION_COOKIE } from './cookie.js';
-import { SessionStore } from './session-store.js';
+import { SESSION_COOKIE } from './session/cookie.js';
+import { SessionStore } from './session/session-store.js';
 
 /*
  * The console's half of the authorization matrix (the API's is api/authorization.test.ts): every

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consoleForm, consoleSignIn, keysUnder, seedOwned, testWebApp } from '../testing.js';
-import { DEFAULT_SESSION_POLICY } from './session-store.js';
+import { DEFAULT_SESSION_POLICY } from './session/session-store.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 

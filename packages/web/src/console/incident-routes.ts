@@ -16,8 +16,8 @@ import {
   writePostmortem,
 } from '../api/routes/incidents.js';
 import { renderMarkdown } from '../status/markdown.js';
-import { requireAction, requirePage, type Signed } from './console-session.js';
 import { type ConsolePageDeps, formFields, parseInput } from './page-deps.js';
+import { requireAction, requirePage, type Signed } from './session/console-session.js';
 import { type IncidentForm, incidentBody, incidentListBody } from './view/incidents.js';
 
 const incidentParams = z.strictObject({

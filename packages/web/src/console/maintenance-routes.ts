@@ -10,8 +10,8 @@ import {
   putMaintenance,
   storedMaintenance,
 } from '../api/routes/maintenances.js';
-import { requireAction, requirePage, type Signed } from './console-session.js';
 import { type ConsolePageDeps, formFields, parseInput } from './page-deps.js';
+import { requireAction, requirePage, type Signed } from './session/console-session.js';
 import { type MaintenanceForm, maintenanceFormBody, maintenancesBody } from './view/maintenances.js';
 
 const maintenanceParams = z.strictObject({ id: slugSchema });

@@ -4,8 +4,8 @@ import type { z } from 'zod';
 import type { WebContext } from '../context.js';
 import type { SafeHtml } from '../status/page/escape.js';
 import type { ConsoleAssets } from './assets.js';
-import type { Signed } from './console-session.js';
-import type { SessionStore } from './session-store.js';
+import type { Signed } from './session/console-session.js';
+import type { SessionStore } from './session/session-store.js';
 
 /** What the console's page routes need from it: the context, sessions, assets and its page sender. */
 export interface ConsolePageDeps {

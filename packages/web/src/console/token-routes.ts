@@ -2,8 +2,8 @@ import { tokenInputSchema, validationError } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import { requireScope } from '../api/auth.js';
 import { createToken, idParams, listTokens, revokeToken } from '../api/routes/tokens.js';
-import { requireAction, requirePage, type Signed } from './console-session.js';
 import { type ConsolePageDeps, parseInput } from './page-deps.js';
+import { requireAction, requirePage, type Signed } from './session/console-session.js';
 import { type TokenForm, tokenCreatedBody, tokensBody } from './view/tokens.js';
 
 const FORM_FIELDS = ['name', 'owner', 'scope', 'quota.checks', 'quota.minInterval', 'quota.vantages'] as const;

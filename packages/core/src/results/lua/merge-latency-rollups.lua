@@ -1,12 +1,16 @@
 --[[
   Merges notifiers' latency aggregates into each check's rollup string (see latency-rollup.ts for
-  the layout): per vantage, a 24 h tier of 48 half-hour slots and a 7 d tier of 56 three-hour slots,
-  8 bytes a slot. Merging is additive, so several notifiers may each hold part of a bucket: counts
-  add, means are weighted by the successful samples. A tier's head (its newest bucket) moves on with
-  the newest bucket merged, zeroing the slots it passes over, so a slot reused when its time comes
-  round reads as empty, never as the bucket it held a lap ago. A vantage not yet in the key's header
-  gets a block of its own (the key is rewritten then, once per vantage).
-  A merged bucket costs two GETRANGE and two SETRANGE; a key two GETRANGE, a SETRANGE and a PEXPIRE.
+  the layout, version 2): per vantage, a 24 h tier of 48 half-hour slots and a 7 d tier of 28
+  six-hour slots, 8 bytes a slot. Merging is additive, so several notifiers may each hold part of a
+  bucket: counts add, means are weighted by the successful samples. A tier's head (its newest
+  bucket) moves on with the newest bucket merged, zeroing the slots it passes over, so a slot reused
+  when its time comes round reads as empty, never as the bucket it held a lap ago. A vantage not yet
+  in the key's header gets a block of its own (the key is rewritten then, once per vantage). A
+  version 1 key (56 three-hour week slots a vantage) is rewritten as version 2 first, each six-hour
+  slot the merge of its two three-hour ones; a key of a layout it does not know, or whose header
+  and length disagree with its layout (an old notifier merged into it), is replaced.
+  A merged bucket costs two GETRANGE and two SETRANGE; a key two GETRANGE, a STRLEN, a SETRANGE and a
+  PEXPIRE.
 
   Input:
     KEYS[1] the first check's latency rollup (string)
@@ -22,8 +26,11 @@
 
 local HEADER = 12
 local SLOT = 8
-local TIERS = { { n = 48, per = 1, at = 0 }, { n = 56, per = 6, at = 48 * SLOT } }
-local BLOCK = (48 + 56) * SLOT
+local VERSION = 2
+local TIERS = { { n = 48, per = 1, at = 0 }, { n = 28, per = 12, at = 48 * SLOT } }
+local BLOCK = (48 + 28) * SLOT
+-- Version 1's week tier: 56 three-hour slots after the same day tier.
+local V1 = { n = 56, at = 48 * SLOT, block = (48 + 56) * SLOT }
 local COUNT_MAX = 4095
 -- Latency codes: 0 is 0 ms, code c is 0.1 ms × R^(c − 1) up to 60 s (c = 255), R = 600,000^(1/254).
 local LN_MIN = math.log(0.1)
@@ -70,7 +77,8 @@ local function merge(slot, agg)
     if ok > 0 then codes[i] = encode((okHeld * DECODE[codes[i]] + okNew * agg[2 + i]) / ok) end
   end
   samples, failures = samples + agg[1], failures + agg[2]
-  -- Past the counters' 12 bits (a 3-h bucket of a check probed every 1–2 s): halved, keeping the ratio.
+  -- Past the counters' 12 bits (a 6-h bucket of a check probed more often than every 5 s): halved,
+  -- keeping the ratio.
   while samples > COUNT_MAX do
     samples, failures = floor((samples + 1) / 2), floor((failures + 1) / 2)
   end
@@ -79,6 +87,55 @@ local function merge(slot, agg)
   counts = (counts - c3) / 256
   local c2 = counts % 256
   return char((counts - c2) / 256, c2, c3, codes[1], codes[2], codes[3], codes[4], codes[5])
+end
+
+-- A slot as an aggregate to merge (nil when empty).
+local function aggOf(slot)
+  local a, b, c, t, d, k, l, f = byte(slot, 1, 8)
+  local counts = (a * 256 + b) * 256 + c
+  local failures = counts % 4096
+  local samples = (counts - failures) / 4096
+  if samples == 0 then return nil end
+  return { samples, failures, DECODE[t], DECODE[d], DECODE[k], DECODE[l], DECODE[f] }
+end
+
+-- Whether a key's header and length agree with its layout (`per` half hours a week bucket, `block`
+-- bytes a vantage): the week head is the day head's bucket, and the key holds a block a vantage. A
+-- notifier of the release before, which reads no version, merging into a version 2 key breaks both:
+-- such a key, unreadable, is replaced.
+local function whole(key, header, per, block)
+  local namesLength = byte(header, 11) * 256 + byte(header, 12)
+  return u32(header, 7) == floor(u32(header, 3) / per)
+    and redis.call('STRLEN', key) == HEADER + namesLength + byte(header, 2) * block
+end
+
+-- Rewrites a version 1 key as version 2: the day tier kept, each six-hour week slot the merge of its
+-- two three-hour ones that the old tier still held (its head's bucket ÷ 2 the new head).
+local function upgrade(key, header)
+  local raw = redis.call('GET', key)
+  local namesLength = byte(header, 11) * 256 + byte(header, 12)
+  local base = HEADER + namesLength
+  local head3 = u32(header, 7)
+  local head6 = floor(head3 / 2)
+  local parts = { char(VERSION, byte(header, 2)) .. sub(header, 3, 6) .. bytes4(head6) .. sub(raw, 11, base) }
+  for v = 0, floor((#raw - base) / V1.block) - 1 do
+    local block = base + v * V1.block
+    parts[#parts + 1] = sub(raw, block + 1, block + V1.at)
+    local slots = {}
+    for bucket = head6 - TIERS[2].n + 1, head6 do
+      local slot = ZERO_SLOT
+      for old = 2 * bucket, 2 * bucket + 1 do
+        if old > head3 - V1.n and old <= head3 then
+          local at = block + V1.at + (old % V1.n) * SLOT
+          local agg = aggOf(sub(raw, at + 1, at + SLOT) .. ZERO_SLOT)
+          if agg then slot = merge(slot, agg) end
+        end
+      end
+      slots[bucket % TIERS[2].n + 1] = slot
+    end
+    parts[#parts + 1] = table.concat(slots)
+  end
+  redis.call('SET', key, table.concat(parts))
 end
 
 -- Zeroes `count` slots of a tier from slot `first` on (wrapping), in every vantage's block.
@@ -106,6 +163,13 @@ for i = 1, #KEYS do
   end
   if #aggs > 0 then
     local header = redis.call('GETRANGE', key, 0, HEADER - 1)
+    local version = #header == HEADER and byte(header, 1) or 0
+    if version == 1 and whole(key, header, 6, V1.block) then
+      upgrade(key, header)
+      header = redis.call('GETRANGE', key, 0, HEADER - 1)
+    elseif version ~= VERSION or not whole(key, header, TIERS[2].per, BLOCK) then
+      header = ''
+    end
     local names, index, heads, namesLength = {}, {}, { 0, 0 }, 0
     if #header == HEADER then
       heads = { u32(header, 3), u32(header, 7) }
@@ -129,7 +193,7 @@ for i = 1, #KEYS do
       if #header == HEADER then blocks = sub(redis.call('GET', key), HEADER + namesLength + 1) end
       local joined = table.concat(names, '\n')
       namesLength = #joined
-      redis.call('SET', key, char(1, #names) .. bytes4(heads[1]) .. bytes4(heads[2]) ..
+      redis.call('SET', key, char(VERSION, #names) .. bytes4(heads[1]) .. bytes4(heads[2]) ..
         char(floor(namesLength / 256), namesLength % 256) .. joined .. blocks ..
         string.rep('\0', BLOCK * (#names - known)))
     end

@@ -67,9 +67,11 @@ local function alerting(s, alertOn)
   return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
 end
 
--- A field with a value goes in `fields` (one HSET), one without that had one in `cleared` (one HDEL).
+-- A field whose value changed goes in `fields` (one HSET), one without a value that had one in
+-- `cleared` (one HDEL); one unchanged is not written (every field but `state` holds a number).
 local function set(fields, cleared, name, value, before)
   if value then
+    if before and tonumber(before) == tonumber(value) then return end
     fields[#fields + 1] = name
     fields[#fields + 1] = value
   elseif before then
@@ -77,97 +79,122 @@ local function set(fields, cleared, name, value, before)
   end
 end
 
+local function put(fields, name, value)
+  fields[#fields + 1] = name
+  fields[#fields + 1] = value
+end
+
+-- The state a round's verdict leads to, from the streaks counted with it.
+local function nextState(state, v, conf, failStreak, goodStreak, okStreak, badStreak)
+  if v == 'fail' then
+    if failStreak >= conf then return 'down' end
+  elseif state == 'down' then
+    if goodStreak >= conf then if v == 'ok' then return 'up' else return 'degraded' end end
+  elseif state == 'new' or state == 'unknown' then
+    if v == 'ok' then return 'up' elseif badStreak >= conf then return 'degraded' end
+  elseif state == 'up' then
+    if badStreak >= conf then return 'degraded' end
+  elseif state == 'degraded' then
+    if okStreak >= conf then return 'up' end
+  end
+  return state
+end
+
+-- The rounds a state keeps besides its streaks: read only by a round that starts a failing or bad
+-- streak (it keeps the last good or ok round before) or changes whether the check alerts (its
+-- transition carries them). Any other round only sets those it is the new value of.
+local KEPT = { 'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound',
+  'lastOkRound', 'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart' }
+local NOTHING_READ = {}
+
+local function transitionOf(checkId, round, state, to, alertOn, detailJson, k)
+  local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
+  if alerting(to, alertOn) then
+    t.kind = 'alert'
+    if to == 'down' then
+      t.firstFailedRound = tonumber(k.firstFailed); t.lastFailedRound = tonumber(k.lastFailed)
+      if k.goodBeforeFail then t.lastGoodBefore = tonumber(k.goodBeforeFail) end
+    else
+      t.firstFailedRound = tonumber(k.firstBad); t.lastFailedRound = tonumber(k.lastBad)
+      if k.okBeforeBad then t.lastGoodBefore = tonumber(k.okBeforeBad) end
+    end
+  else
+    t.kind = 'recover'
+    if state == 'down' then
+      t.firstGoodAfter = tonumber(k.recoveryStart); t.lastFailedRound = tonumber(k.lastFailed)
+    else
+      t.firstGoodAfter = tonumber(k.okRecoveryStart); t.lastFailedRound = tonumber(k.lastBad)
+    end
+  end
+  return cjson.encode(t)
+end
+
 local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, checkId, detailJson, alertOn)
   local round = tonumber(roundArg)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
-    'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound', 'lastOkRound',
-    'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart', 'blindFrom', 'detail')
+    'blindFrom', 'detail')
   redis.call('HDEL', latestKey, '~b' .. roundArg)
   if round <= tonumber(f[1] or '-1') then return {} end
   redis.call('HSET', latestKey, '~a', roundArg)
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
-  if state == 'unknown' and f[17] and alerting(f[17], alertOn) then state = f[17] end
+  if state == 'unknown' and f[7] and alerting(f[7], alertOn) then state = f[7] end
   local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
-  local firstFailed, lastFailed, firstBad, lastBad = f[7], f[8], f[9], f[10]
-  local lastGood, lastOk, goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = f[11], f[12], f[13], f[14], f[15], f[16]
+  if v == 'fail' then failStreak = failStreak + 1; goodStreak = 0 else goodStreak = goodStreak + 1; failStreak = 0 end
+  if v == 'ok' then okStreak = okStreak + 1; badStreak = 0 else badStreak = badStreak + 1; okStreak = 0 end
+  local to = nextState(state, v, conf, failStreak, goodStreak, okStreak, badStreak)
+  local changesAlerting = alerting(to, alertOn) ~= alerting(state, alertOn)
+  -- One HSET for the fields that changed, one HDEL for those without a value that had one. The
+  -- round's verdict and detail are not kept (nothing read them; the detail JSON of a failing round
+  -- kept the hash out of Redis's compact encoding): a hash written before loses them here.
+  local fields = {'lastRound', round}
+  local cleared = {}
+  if f[8] then cleared[1] = 'detail'; cleared[2] = 'lastVerdict' end
+  if to ~= f[2] then put(fields, 'state', to) end
+  if to ~= (f[2] or 'new') then put(fields, 'since', round) end
+  set(fields, cleared, 'failStreak', failStreak, f[3])
+  set(fields, cleared, 'goodStreak', goodStreak, f[4])
+  set(fields, cleared, 'okStreak', okStreak, f[5])
+  set(fields, cleared, 'badStreak', badStreak, f[6])
+  local x = NOTHING_READ
+  if changesAlerting or failStreak == 1 or badStreak == 1 then x = redis.call('HMGET', stateKey, unpack(KEPT)) end
+  local firstFailed, lastFailed, firstBad, lastBad, lastGood, lastOk = x[1], x[2], x[3], x[4], x[5], x[6]
+  local goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = x[7], x[8], x[9], x[10]
   if v == 'fail' then
-    failStreak = failStreak + 1
-    if failStreak == 1 then firstFailed = round; goodBeforeFail = lastGood or false end
+    if failStreak == 1 then
+      firstFailed = round
+      put(fields, 'firstFailedRound', round)
+      set(fields, cleared, 'goodBeforeFail', lastGood, goodBeforeFail)
+      goodBeforeFail = lastGood
+    end
     lastFailed = round
-    goodStreak = 0
+    put(fields, 'lastFailedRound', round)
   else
-    goodStreak = goodStreak + 1
-    if goodStreak == 1 then recoveryStart = round end
-    lastGood = round
-    failStreak = 0
+    if goodStreak == 1 then recoveryStart = round; put(fields, 'recoveryStart', round) end
+    put(fields, 'lastGoodRound', round)
   end
   if v == 'ok' then
-    okStreak = okStreak + 1
-    if okStreak == 1 then okRecoveryStart = round end
-    lastOk = round
-    badStreak = 0
+    if okStreak == 1 then okRecoveryStart = round; put(fields, 'okRecoveryStart', round) end
+    put(fields, 'lastOkRound', round)
   else
-    badStreak = badStreak + 1
-    if badStreak == 1 then firstBad = round; okBeforeBad = lastOk or false end
+    if badStreak == 1 then
+      firstBad = round
+      put(fields, 'firstBadRound', round)
+      set(fields, cleared, 'okBeforeBad', lastOk, okBeforeBad)
+      okBeforeBad = lastOk
+    end
     lastBad = round
-    okStreak = 0
+    put(fields, 'lastBadRound', round)
   end
-  local to = state
-  if v == 'fail' then
-    if failStreak >= conf then to = 'down' end
-  elseif state == 'down' then
-    if goodStreak >= conf then if v == 'ok' then to = 'up' else to = 'degraded' end end
-  elseif state == 'new' or state == 'unknown' then
-    if v == 'ok' then to = 'up' elseif badStreak >= conf then to = 'degraded' end
-  elseif state == 'up' then
-    if badStreak >= conf then to = 'degraded' end
-  elseif state == 'degraded' then
-    if okStreak >= conf then to = 'up' end
-  end
-  -- One HSET for every field with a value, one HDEL for those without that had one.
-  -- The round's verdict and detail are not kept (nothing read them; the detail JSON of a failing
-  -- round kept the hash out of Redis's compact encoding): a hash written before loses them here.
-  local fields = {'lastRound', round, 'state', to, 'failStreak', failStreak, 'goodStreak', goodStreak,
-    'okStreak', okStreak, 'badStreak', badStreak}
-  local cleared = {}
-  if f[18] then cleared[1] = 'detail'; cleared[2] = 'lastVerdict' end
-  set(fields, cleared, 'firstFailedRound', firstFailed, f[7])
-  set(fields, cleared, 'lastFailedRound', lastFailed, f[8])
-  set(fields, cleared, 'firstBadRound', firstBad, f[9])
-  set(fields, cleared, 'lastBadRound', lastBad, f[10])
-  set(fields, cleared, 'lastGoodRound', lastGood, f[11])
-  set(fields, cleared, 'lastOkRound', lastOk, f[12])
-  set(fields, cleared, 'goodBeforeFail', goodBeforeFail, f[13])
-  set(fields, cleared, 'okBeforeBad', okBeforeBad, f[14])
-  set(fields, cleared, 'recoveryStart', recoveryStart, f[15])
-  set(fields, cleared, 'okRecoveryStart', okRecoveryStart, f[16])
-  if to ~= (f[2] or 'new') then set(fields, cleared, 'since', round) end
   redis.call('HSET', stateKey, unpack(fields))
   if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
   count(dayKey, 86400000, 91, 17, dayTtlS, round, v)
   count(hourKey, 3600000, 26, 12, hourTtlS, round, v)
   local transition = ''
-  if alerting(to, alertOn) ~= alerting(state, alertOn) then
-    local t = {checkId = checkId, at = now, round = round, from = state, to = to, detail = cjson.decode(detailJson)}
-    if alerting(to, alertOn) then
-      t.kind = 'alert'
-      if to == 'down' then
-        t.firstFailedRound = tonumber(firstFailed); t.lastFailedRound = tonumber(lastFailed)
-        if goodBeforeFail then t.lastGoodBefore = tonumber(goodBeforeFail) end
-      else
-        t.firstFailedRound = tonumber(firstBad); t.lastFailedRound = tonumber(lastBad)
-        if okBeforeBad then t.lastGoodBefore = tonumber(okBeforeBad) end
-      end
-    else
-      t.kind = 'recover'
-      if state == 'down' then
-        t.firstGoodAfter = tonumber(recoveryStart); t.lastFailedRound = tonumber(lastFailed)
-      else
-        t.firstGoodAfter = tonumber(okRecoveryStart); t.lastFailedRound = tonumber(lastBad)
-      end
-    end
-    transition = cjson.encode(t)
+  if changesAlerting then
+    transition = transitionOf(checkId, round, state, to, alertOn, detailJson, {firstFailed = firstFailed,
+      lastFailed = lastFailed, goodBeforeFail = goodBeforeFail, firstBad = firstBad, lastBad = lastBad,
+      okBeforeBad = okBeforeBad, recoveryStart = recoveryStart, okRecoveryStart = okRecoveryStart})
     redis.call('HSET', transitionsKey, checkId, transition)
   end
   return {f[2] or 'new', to, transition}

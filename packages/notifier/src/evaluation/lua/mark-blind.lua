@@ -10,7 +10,9 @@
     ARGV[2…] for each check in turn: blind before, epoch ms (the check is blind when its last round is older)
 
   Output:
-    One reply per check, in order: its previous state, or '' when nothing changed.
+    One reply per check, in order: its previous state when marked; else its last round (a number)
+    when it has one and is not unknown (the caller need not ask again until that round is too old);
+    else '' (nothing changed, or only first seen).
 ]]
 local now = ARGV[1]
 
@@ -23,7 +25,7 @@ local function mark(stateKey, blindBefore)
     redis.call('HSET', stateKey, 'firstSeen', now)
     return ''
   end
-  if last >= blindBefore then return '' end
+  if last >= blindBefore then return f[2] and tonumber(f[2]) or '' end
   redis.call('HSET', stateKey, 'state', 'unknown', 'blindFrom', state, 'since', now, 'failStreak', 0, 'goodStreak', 0,
     'okStreak', 0, 'badStreak', 0)
   return state

@@ -23,7 +23,8 @@ export class QueueLagReader {
     private readonly ctx: LagContext,
     name: string,
   ) {
-    this.queue = new Queue(name, { connection: ctx.redis, prefix: ctx.keys.queuePrefix(name) });
+    // A reader: it leaves the queue's settings (its events stream's length) to the scheduler.
+    this.queue = new Queue(name, { connection: ctx.redis, prefix: ctx.keys.queuePrefix(name), skipMetasUpdate: true });
   }
 
   async read(): Promise<QueueLag> {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { setSessionCookie } from '../cookie.js';
-import type { ConsolePrincipal, SessionStore } from '../session-store.js';
+import { setSessionCookie } from '../session/cookie.js';
+import type { ConsolePrincipal, SessionStore } from '../session/session-store.js';
 import type { OidcPrincipal } from './oidc-roles.js';
 
 /**

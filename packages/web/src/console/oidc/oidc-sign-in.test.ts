@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_CONFIG, testWebApp } from '../../testing.js';
-import { SESSION_COOKIE } from '../cookie.js';
-import { SessionStore } from '../session-store.js';
+import { SESSION_COOKIE } from '../session/cookie.js';
+import { SessionStore } from '../session/session-store.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 

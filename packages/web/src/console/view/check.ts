@@ -1,6 +1,6 @@
 import type { ProbeResult, UptimeWindow } from '@vigil/core';
 import { html, type SafeHtml } from '../../status/page/escape.js';
-import type { CheckPage } from '../check-page.js';
+import type { CheckPage } from '../checks/check-page.js';
 
 const at = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 const ms = (value: number | undefined) => (value === undefined ? '—' : `${Math.round(value)} ms`);

@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from '../../status/page/escape.js';
 import type { ConsoleAssets } from '../assets.js';
-import type { OwnerChoice } from '../owner-switch.js';
+import type { OwnerChoice } from '../session/owner-switch.js';
 
 /** Scripts and styles from this origin only, and only as files: no inline script or style runs. */
 export const CONSOLE_HEADERS = {

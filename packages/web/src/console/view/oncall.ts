@@ -1,6 +1,6 @@
 import { formatDuration } from '@vigil/core';
 import { html, type SafeHtml } from '../../status/page/escape.js';
-import type { EscalationView, OnCallPage, ScheduleView } from '../oncall-page.js';
+import type { EscalationView, OnCallPage, ScheduleView } from '../oncall/oncall-page.js';
 
 const at = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 

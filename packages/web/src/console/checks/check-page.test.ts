@@ -1,7 +1,7 @@
 import { LATENCY_BUCKET_MS, LatencyRollups } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { consoleForm, consoleSignIn, seedOwned, testWebApp } from '../testing.js';
+import { consoleForm, consoleSignIn, seedOwned, testWebApp } from '../../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 
@@ -220,7 +220,7 @@ describe('the console check page', () => {
     expect(Math.abs(dayAlpha.phases.firstByte[0] - 40)).toBeLessThan(1.1);
     expect(dayBeta).toMatchObject({ samples: [5], failures: [5], phases: { total: [null], dns: [null] } });
     const week = (await latency('?range=7d')).json();
-    expect(week.bucketMs).toBe(3 * 3_600_000);
+    expect(week.bucketMs).toBe(6 * 3_600_000);
     expect(week.vantages[0].samples).toEqual([5]);
     expect((await latency('')).json().range).toBe('1h');
     const bad = await latency('?range=1y');

@@ -1,12 +1,12 @@
 import type { ApiToken } from '@vigil/core';
 import type { z } from 'zod';
-import { tenant } from '../api/ownership.js';
-import type { listQuery } from '../api/routes/checks.js';
-import type { WebContext } from '../context.js';
-import { etagOf } from '../status/http-cache.js';
-import type { FleetPulseReader } from './fleet/fleet-pulse.js';
+import { tenant } from '../../api/ownership.js';
+import type { listQuery } from '../../api/routes/checks.js';
+import type { WebContext } from '../../context.js';
+import { etagOf } from '../../status/http-cache.js';
+import type { FleetPulseReader } from '../fleet/fleet-pulse.js';
+import type { GridView } from '../view/overview.js';
 import { readGrid } from './grid.js';
-import type { GridView } from './view/overview.js';
 
 /** A view read this recently is answered from memory: polls every 2 s from any number of consoles read it about once. */
 export const GRID_CACHE_MS = 1_000;

@@ -1,8 +1,8 @@
 import { type ApiToken, type Incident, type ProbeResult, readUptime, type UptimeReport } from '@vigil/core';
-import type { CheckView } from '../api/check-view.js';
-import { incidentFilter, visibleCheck } from '../api/ownership.js';
-import { readCheckView } from '../api/routes/checks.js';
-import type { WebContext } from '../context.js';
+import type { CheckView } from '../../api/check-view.js';
+import { incidentFilter, visibleCheck } from '../../api/ownership.js';
+import { readCheckView } from '../../api/routes/checks.js';
+import type { WebContext } from '../../context.js';
 
 /** Recent incidents searched for the check's own (the store keeps no per-check index). */
 const INCIDENTS_SEARCHED = 200;

@@ -2,16 +2,16 @@ import { checkToInput, isVigilError, slugSchema, VigilError } from '@vigil/core'
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isMap, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
-import { httpStatusOf } from '../api/api-error.js';
-import { hasScope, requireScope } from '../api/auth.js';
-import { latencyQuery, readLatencyChart } from '../api/latency-chart.js';
-import { changeableCheck } from '../api/ownership.js';
-import { deleteCheck, replaceCheck, setCheckPaused } from '../api/routes/checks.js';
+import { httpStatusOf } from '../../api/api-error.js';
+import { hasScope, requireScope } from '../../api/auth.js';
+import { latencyQuery, readLatencyChart } from '../../api/latency-chart.js';
+import { changeableCheck } from '../../api/ownership.js';
+import { deleteCheck, replaceCheck, setCheckPaused } from '../../api/routes/checks.js';
+import { type ConsolePageDeps, formFields, parseInput } from '../page-deps.js';
+import { requireAction, requirePage, type Signed } from '../session/console-session.js';
+import { checkBody, checkEditBody } from '../view/check.js';
+import { CONSOLE_HEADERS } from '../view/layout.js';
 import { readCheckPage } from './check-page.js';
-import { requireAction, requirePage, type Signed } from './console-session.js';
-import { type ConsolePageDeps, formFields, parseInput } from './page-deps.js';
-import { checkBody, checkEditBody } from './view/check.js';
-import { CONSOLE_HEADERS } from './view/layout.js';
 
 const checkParams = z.strictObject({ id: slugSchema });
 /** A definition longer than this is refused before it is parsed. */

@@ -1,12 +1,12 @@
 import { type ApiToken, isUnderMaintenance, type ProbeResult } from '@vigil/core';
 import type { z } from 'zod';
-import { incidentFilter, tenant } from '../api/ownership.js';
-import { listChecks, type listQuery } from '../api/routes/checks.js';
-import { vantageHealth } from '../api/routes/fleet.js';
-import type { WebContext } from '../context.js';
-import type { FleetPulse, FleetPulseReader } from './fleet/fleet-pulse.js';
-import type { QueueLag } from './fleet/queue-lag.js';
-import type { GridRow, GridView, LagView } from './view/overview.js';
+import { incidentFilter, tenant } from '../../api/ownership.js';
+import { listChecks, type listQuery } from '../../api/routes/checks.js';
+import { vantageHealth } from '../../api/routes/fleet.js';
+import type { WebContext } from '../../context.js';
+import type { FleetPulse, FleetPulseReader } from '../fleet/fleet-pulse.js';
+import type { QueueLag } from '../fleet/queue-lag.js';
+import type { GridRow, GridView, LagView } from '../view/overview.js';
 
 /** A vantage's latest result older than this many of the check's intervals no longer says anything: unknown. */
 const STALE_INTERVALS = 3;

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { requirePage } from './console-session.js';
+import type { ConsolePageDeps } from '../page-deps.js';
+import { requirePage } from '../session/console-session.js';
+import { onCallBody } from '../view/oncall.js';
 import { readOnCallPage } from './oncall-page.js';
-import type { ConsolePageDeps } from './page-deps.js';
-import { onCallBody } from './view/oncall.js';
 
 /** `/console/oncall`: any signed-in session (read scope) sees the schedules and escalation policies of the config. */
 export function registerOnCallPage(app: FastifyInstance, deps: ConsolePageDeps): void {

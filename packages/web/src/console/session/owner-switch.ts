@@ -1,9 +1,9 @@
 import { VigilError } from '@vigil/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { WebContext } from '../context.js';
+import type { WebContext } from '../../context.js';
+import { parseInput } from '../page-deps.js';
 import { requireAction } from './console-session.js';
-import { parseInput } from './page-deps.js';
 import type { ConsolePrincipal, SessionStore } from './session-store.js';
 
 export const OWNER_SWITCH_PATH = '/console/owner';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { consoleSignIn, postConsoleForm, seedOwned, testWebApp } from '../testing.js';
+import { consoleSignIn, postConsoleForm, seedOwned, testWebApp } from '../../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 

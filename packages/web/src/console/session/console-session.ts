@@ -1,7 +1,7 @@
 import { type ApiToken, VigilError } from '@vigil/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { rateLimit } from '../api/auth.js';
-import type { WebContext } from '../context.js';
+import { rateLimit } from '../../api/auth.js';
+import type { WebContext } from '../../context.js';
 import { readCookie, SESSION_COOKIE } from './cookie.js';
 import { type ConsolePrincipal, type ConsoleSession, type SessionStore, sameToken } from './session-store.js';
 

@@ -2,7 +2,7 @@ import { checkInputSchema, probeQueueName, resolveCheck } from '@vigil/core';
 import { sampleResult } from '@vigil/core/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { consoleSignIn, testWebApp } from '../testing.js';
+import { consoleSignIn, testWebApp } from '../../testing.js';
 import { GRID_CACHE_MS } from './grid-cache.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { consoleForm, TEST_CONFIG, testWebApp } from '../testing.js';
+import { consoleForm, TEST_CONFIG, testWebApp } from '../../testing.js';
 
 type App = Awaited<ReturnType<typeof testWebApp>>;
 

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RedisKeys, redisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
+import { testRedis } from '../testing/index.js';
+import {
+  LATENCY_BUCKET_MS,
+  LATENCY_TIERS,
+  type LatencyAggregate,
+  type LatencyBucket,
+  type LatencyRollup,
+  LatencyRollups,
+  type LatencyTier,
+  readLatencyRollup,
+} from './latency-rollup.js';
+
+const DAY = 86_400_000;
+const WEEK_MS = LATENCY_TIERS.week.bucketMs;
+/** Half-hour buckets a six-hour bucket spans. */
+const PER_WEEK = WEEK_MS / LATENCY_BUCKET_MS;
+
+/** The release before's merge script (lua-v1/), as a notifier of that version calls it. */
+interface V1Commands {
+  vigilMergeLatencyRollupsV1(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+}
+
+/** Seven days of half-hour aggregates for two vantages, newest `top`, each bucket its own counts and means. */
+function week(top: number): LatencyAggregate[] {
+  return ['alpha', 'beta'].flatMap((vantage, v) =>
+    Array.from({ length: 7 * 48 }, (_, i) => ({
+      checkId: 'api',
+      vantage,
+      bucket: top - i,
+      samples: 1 + ((i + v) % 5),
+      failures: i % 7 === 0 ? 1 : 0,
+      means: { total: 100 + (i % 3) * 150 + v * 40, dns: i % 4 === 0 ? 0 : 3, connect: 9, tls: 25, firstByte: 60 + i },
+    })),
+  );
+}
+
+function line(a: LatencyAggregate): string {
+  const m = a.means;
+  return `${a.vantage}\t${a.bucket}\t${a.samples}\t${a.failures}\t${m.total}\t${m.dns}\t${m.connect}\t${m.tls}\t${m.firstByte}\n`;
+}
+
+/** Per vantage, bucket start → the bucket, to compare two reads. */
+function byStart(rollup: LatencyRollup): Map<string, Map<number, LatencyBucket>> {
+  return new Map(rollup.vantages.map((v) => [v.vantage, new Map(v.buckets.map((b) => [b.start, b]))]));
+}
+
+describe('a latency rollup of the layout before (version 1: 56 three-hour week slots)', () => {
+  let t: Awaited<ReturnType<typeof testRedis>>;
+  let keys: RedisKeys;
+  let v1: V1Commands;
+  beforeEach(async () => {
+    t = await testRedis('rollup-v1');
+    keys = redisKeys(t.prefix);
+    v1 = defineScripts<V1Commands>(t.redis, new URL('./lua-v1/', import.meta.url));
+  });
+  afterEach(() => t.cleanup());
+
+  const writeV1 = (aggregates: LatencyAggregate[]) =>
+    v1.vigilMergeLatencyRollupsV1(1, keys.latencyRollup('api'), 8 * DAY, aggregates.map(line).join(''));
+  const read = (tier: LatencyTier, to: number) =>
+    readLatencyRollup({ redis: t.redis, keys }, 'api', { tier, from: to - (tier === 'day' ? DAY : 7 * DAY), to });
+
+  // Its newest three-hour bucket the second half of a six-hour one (top at 11:30), then the first (12:00).
+  for (const top of [Date.UTC(2026, 11, 3, 11, 30), Date.UTC(2026, 11, 3, 12, 0)].map((ms) => ms / LATENCY_BUCKET_MS)) {
+    const label = new Date(top * LATENCY_BUCKET_MS).toISOString().slice(11, 16);
+    it(`is read as it is, its week in six-hour buckets (newest at ${label})`, async () => {
+      const aggregates = week(top);
+      await writeV1(aggregates);
+      expect((await t.redis.getBuffer(keys.latencyRollup('api')))?.[0]).toBe(1);
+      const now = (top + 1) * LATENCY_BUCKET_MS - 1;
+      const weekly = await read('week', now);
+      for (const vantage of ['alpha', 'beta']) {
+        const buckets = weekly.vantages.find((v) => v.vantage === vantage)?.buckets ?? [];
+        expect(buckets.length, vantage).toBeGreaterThanOrEqual(LATENCY_TIERS.week.buckets);
+        for (const bucket of buckets.slice(-LATENCY_TIERS.week.buckets)) {
+          const of = aggregates.filter(
+            (a) => a.vantage === vantage && Math.floor(a.bucket / PER_WEEK) * WEEK_MS === bucket.start,
+          );
+          const ok = of.map((a) => a.samples - a.failures);
+          const okSum = ok.reduce((x, y) => x + y, 0);
+          const mean = of.reduce((sum, a, i) => sum + a.means.total * (ok[i] ?? 0), 0) / okSum;
+          expect(bucket.samples).toBe(of.reduce((sum, a) => sum + a.samples, 0));
+          expect(bucket.failures).toBe(of.reduce((sum, a) => sum + a.failures, 0));
+          if (okSum === 0) expect(bucket.means.total).toBeNull();
+          // Each of the six merges into a three-hour slot rounds its mean to a code (±2.6 %).
+          else expect(Math.abs((bucket.means.total ?? 0) - mean) / mean).toBeLessThan(0.06);
+        }
+      }
+      const daily = await read('day', now);
+      expect(daily.vantages[0]?.buckets).toHaveLength(48);
+      expect(daily.vantages[0]?.buckets.at(-1)).toMatchObject({ start: top * LATENCY_BUCKET_MS, samples: 1 });
+    });
+
+    it(`is rewritten as version 2 by its next merge, keeping what it held (newest at ${label})`, async () => {
+      await writeV1(week(top));
+      const now = (top + 1) * LATENCY_BUCKET_MS - 1;
+      const before = { day: byStart(await read('day', now)), week: byStart(await read('week', now)) };
+
+      const next = top + 1;
+      const means = { total: 80, dns: 2, connect: 7, tls: 20, firstByte: 50 };
+      const merged = await new LatencyRollups({ redis: t.redis, keys }).merge([
+        { checkId: 'api', vantage: 'gamma', bucket: next, samples: 4, failures: 0, means },
+        { checkId: 'api', vantage: 'alpha', bucket: next, samples: 2, failures: 1, means },
+      ]);
+      expect(merged).toBe(2);
+      const raw = await t.redis.getBuffer(keys.latencyRollup('api'));
+      expect(raw?.[0]).toBe(2);
+      expect(raw?.length).toBe(12 + 'alpha\nbeta\ngamma'.length + 3 * 608);
+      expect(await t.redis.pttl(keys.latencyRollup('api'))).toBeGreaterThan(7 * DAY);
+
+      const later = next * LATENCY_BUCKET_MS + 1;
+      const after = { day: byStart(await read('day', later)), week: byStart(await read('week', later)) };
+      const newDay = next * LATENCY_BUCKET_MS;
+      const newWeek = Math.floor(next / PER_WEEK) * WEEK_MS;
+      for (const tier of ['day', 'week'] as const) {
+        const fresh = tier === 'day' ? newDay : newWeek;
+        for (const [start, bucket] of after[tier].get('alpha') ?? []) {
+          const held = before[tier].get('alpha')?.get(start);
+          if (start !== fresh) {
+            // Unchanged: the day tier's bytes are copied, the week's merged pairs read as the pair did.
+            expect(bucket.samples, `${tier} ${start}`).toBe(held?.samples);
+            expect(bucket.failures).toBe(held?.failures);
+            expect(Math.abs((bucket.means.total ?? 0) - (held?.means.total ?? 0))).toBeLessThanOrEqual(
+              0.03 * (held?.means.total ?? 0),
+            );
+            continue;
+          }
+          expect(bucket.samples, `${tier} ${start}`).toBe((held?.samples ?? 0) + 2);
+          expect(bucket.failures).toBe((held?.failures ?? 0) + 1);
+        }
+        expect(after[tier].get('gamma')?.get(fresh)?.samples).toBe(4);
+        // Beta merged nothing: all it held in the windows, the week's newest bucket empty if it just began.
+        const weekHeld = LATENCY_TIERS.week.buckets - (next % PER_WEEK === 0 ? 1 : 0);
+        expect(after[tier].get('beta')?.size).toBe(tier === 'day' ? 47 : weekHeld);
+      }
+    });
+  }
+
+  it('is never mistaken for version 2 when a notifier of the release before merges into a version 2 key', async () => {
+    const top = Date.UTC(2026, 11, 3, 12, 0) / LATENCY_BUCKET_MS;
+    const rollups = new LatencyRollups({ redis: t.redis, keys });
+    const means = { total: 80, dns: 2, connect: 7, tls: 20, firstByte: 50 };
+    await rollups.merge([{ checkId: 'api', vantage: 'alpha', bucket: top, samples: 3, failures: 0, means }]);
+    // An old notifier, still running mid-upgrade, reads it as version 1: slots misplaced, heads mixed.
+    await writeV1([{ checkId: 'api', vantage: 'alpha', bucket: top + 1, samples: 5, failures: 0, means }]);
+    const later = (top + 2) * LATENCY_BUCKET_MS;
+    expect((await read('day', later)).vantages).toEqual([]);
+    expect((await read('week', later)).vantages).toEqual([]);
+    // The next merge replaces the key: what it merges, read right.
+    await rollups.merge([{ checkId: 'api', vantage: 'alpha', bucket: top + 2, samples: 7, failures: 0, means }]);
+    const raw = await t.redis.getBuffer(keys.latencyRollup('api'));
+    expect(raw?.[0]).toBe(2);
+    expect(raw?.length).toBe(12 + 'alpha'.length + 608);
+    expect((await read('day', later)).vantages[0]?.buckets.map((b) => b.samples)).toEqual([7]);
+    expect((await read('week', later)).vantages[0]?.buckets.map((b) => b.samples)).toEqual([7]);
+  });
+});

@@ -1,0 +1,96 @@
+import { decodeSlot, encodeStoredTarget, groupByShard, type Redis, type RedisKeys } from '@vigil/core';
+
+/** check id → the revision of its target a slot's string names. */
+export type PublishedMembers = Map<string, string>;
+
+/** Targets written in one HSET: a round trip each, not one per target. */
+const WRITE_BATCH = 500;
+
+/**
+ * The probe target store as the scheduler keeps it (a hash a shard: check id → ProbeTarget JSON
+ * deflated, once for every vantage): a target is written before any slot names its revision, and removed once
+ * no slot names its check. What a slot named before is read from its own string, so a reconcile
+ * writes only the targets whose revision changed. A shard holding more or fewer targets than the
+ * slots name (a check deleted and made again between two reconciles, a crash midway) is repaired.
+ */
+export class ProbeTargetStore {
+  constructor(private readonly ctx: { redis: Redis; keys: Pick<RedisKeys, 'probeTargets' | 'shardOf' | 'slot'> }) {}
+
+  /**
+   * What each slot's string names now, by slot id: empty for a slot with no string, or one in the
+   * layout before (its targets inline), whose members' targets are then all written again.
+   */
+  async published(slots: readonly { id: string; vantage: string }[]): Promise<Map<string, PublishedMembers>> {
+    const pipeline = this.ctx.redis.pipeline();
+    for (const slot of slots) pipeline.get(this.ctx.keys.slot(slot.vantage, slot.id));
+    const replies = slots.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    return new Map(
+      slots.map((slot, i) => {
+        const [err, text] = replies[i] ?? [null, null];
+        if (err) throw err;
+        const { members } = decodeSlot(typeof text === 'string' ? text : '');
+        return [slot.id, new Map(members.map((member) => [member.id, member.revision]))];
+      }),
+    );
+  }
+
+  /** Writes targets (check id → JSON), grouped by shard. */
+  async write(targets: ReadonlyMap<string, string>): Promise<void> {
+    const { redis, keys } = this.ctx;
+    const stored = [...targets].map(([id, json]) => [id, encodeStoredTarget(json)] as const);
+    const groups = groupByShard(keys, stored, ([id]) => id);
+    const pipeline = redis.pipeline();
+    for (const { shard, items } of groups)
+      for (let i = 0; i < items.length; i += WRITE_BATCH)
+        pipeline.hset(keys.probeTargets(shard), Object.fromEntries(items.slice(i, i + WRITE_BATCH)));
+    if (groups.length > 0) throwFirst(await pipeline.exec());
+  }
+
+  /** Removes the targets of checks no slot names any more. */
+  async remove(ids: readonly string[]): Promise<void> {
+    const { redis, keys } = this.ctx;
+    const groups = groupByShard(keys, ids, (id) => id);
+    const pipeline = redis.pipeline();
+    for (const { shard, items } of groups)
+      for (let i = 0; i < items.length; i += WRITE_BATCH)
+        pipeline.hdel(keys.probeTargets(shard), ...items.slice(i, i + WRITE_BATCH));
+    if (groups.length > 0) throwFirst(await pipeline.exec());
+  }
+
+  /**
+   * Makes each shard hold exactly `targets` (every check a slot names → its JSON), reading a shard's
+   * ids only when its count differs (one HLEN a shard otherwise). Answers how many targets it wrote
+   * or removed.
+   */
+  async repair(targets: ReadonlyMap<string, string>, shards: number): Promise<number> {
+    const { redis, keys } = this.ctx;
+    const expected = new Map<number, string[]>();
+    for (const id of targets.keys()) {
+      const shard = keys.shardOf(id);
+      const ids = expected.get(shard) ?? [];
+      expected.set(shard, ids);
+      ids.push(id);
+    }
+    const pipeline = redis.pipeline();
+    for (let shard = 0; shard < shards; shard++) pipeline.hlen(keys.probeTargets(shard));
+    const counts = (await pipeline.exec()) ?? [];
+    let fixed = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const ids = expected.get(shard) ?? [];
+      const [err, count] = counts[shard] ?? [null, 0];
+      if (err) throw err;
+      if (Number(count) === ids.length) continue;
+      const held = new Set(await redis.hkeys(keys.probeTargets(shard)));
+      const missing = new Map(ids.filter((id) => !held.has(id)).map((id) => [id, targets.get(id) ?? '']));
+      for (const id of ids) held.delete(id);
+      await this.write(missing);
+      await this.remove([...held]);
+      fixed += missing.size + held.size;
+    }
+    return fixed;
+  }
+}
+
+function throwFirst(replies: [Error | null, unknown][] | null): void {
+  for (const [err] of replies ?? []) if (err) throw err;
+}
