@@ -141,17 +141,20 @@ export class SchedulerSync {
     return report;
   }
 
-  /** Writes the targets of rewritten slots whose revision is not the one their string named. */
+  /**
+   * Writes the targets of rewritten slots at a revision no slot's string named before (a check that
+   * only moved to another chunk, or whose other vantages' slots named it, is not written again).
+   */
   private async writeTargets(
     rewritten: readonly DesiredScheduler[],
     before: ReadonlyMap<string, ReadonlyMap<string, string>>,
   ): Promise<number> {
+    const named = new Set<string>();
+    for (const members of before.values()) for (const [id, revision] of members) named.add(`${id} ${revision}`);
     const writes = new Map<string, string>();
-    for (const slot of rewritten) {
-      const was = before.get(slot.id);
+    for (const slot of rewritten)
       for (const [id, revision] of Object.entries(slot.members))
-        if (was?.get(id) !== revision) writes.set(id, slot.targets[id] ?? '');
-    }
+        if (!named.has(`${id} ${revision}`)) writes.set(id, slot.targets[id] ?? '');
     await this.targets.write(writes);
     return writes.size;
   }

@@ -150,6 +150,20 @@ describe('Scheduler', () => {
     expect(await queue('alpha').getDelayedCount()).toBe(3);
   });
 
+  it('writes no target again for a check that only moved to another chunk', async () => {
+    const fast = (id: string) => check(id, { intervalMs: 1_000, timeoutMs: 900 });
+    await registry.put(fast('c1'));
+    await registry.put(fast('c3'));
+    const scheduler = startScheduler({ slotChunkSize: 1, resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    // c2 takes c3's chunk, c3 moves to a new one: only c2's target is new.
+    await registry.put(fast('c2'));
+    const report = await scheduler.reconcile();
+    expect(report?.membersWritten).toBe(4);
+    expect(report?.targetsWritten).toBe(1);
+    expect([...(await storedTargets()).keys()].sort()).toEqual(['c1', 'c2', 'c3']);
+  });
+
   it('follows pause, delete and interval changes without a restart', async () => {
     await registry.put(check('api'));
     await registry.put(check('web'));
