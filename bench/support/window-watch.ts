@@ -25,7 +25,8 @@ export async function watchWindow(watch: WindowWatch): Promise<Map<number, numbe
   let nextScrape = watch.scrapeEveryMs > 0 ? started + watch.scrapeEveryMs : Number.POSITIVE_INFINITY;
   while (Date.now() - started < watch.ms) {
     await sleep(Math.min(watch.sampleEveryMs, watch.ms - (Date.now() - started)));
-    if (Date.now() >= nextScrape) {
+    // None at the window's very end: its RSS is read next, and would be the scrape's every time.
+    if (Date.now() >= nextScrape && nextScrape < started + watch.ms) {
       nextScrape += watch.scrapeEveryMs;
       await Promise.all(watch.scrapePorts.map(scrape));
     }
