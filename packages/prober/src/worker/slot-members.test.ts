@@ -105,6 +105,18 @@ describe('SlotMembers', () => {
     expect((await members.targets(slot, 2)).map((t) => t.tcp?.port)).toEqual([8443]);
   });
 
+  it('never caches a target stored at another revision under the revision its slot names (an edit reverted)', async () => {
+    // Edited A → B: the store has B while the slot still names A; the prober probes B meanwhile.
+    await write('m1', [target('api')], { store: false });
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    expect((await members.targets(slot, 0)).map((t) => t.tcp?.port)).toEqual([8443]);
+    await write('m2', [target('api', 8443)]);
+    expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([8443]);
+    // Reverted to A: the slot names A again, and A is what is probed.
+    await write('m3', [target('api')]);
+    expect((await members.targets(slot, 2)).map((t) => t.tcp?.port)).toEqual([443]);
+  });
+
   it('reads targets from every shard of a sharded layout', async () => {
     const keys = redisKeys(ctx.prefix, { shards: 4 });
     const sharded = new SlotMembers({ redis: ctx.redis, keys, vantage: 'alpha' });
