@@ -94,12 +94,18 @@ export function encodeStoredTarget(targetJson: string): string {
   return `z${deflateRawSync(targetJson, { dictionary: TARGET_DICTIONARY_Z }).toString('base64url')}`;
 }
 
+/** The most a stored target inflates to: past it, the value is unreadable (never inflated whole). */
+const MAX_STORED_TARGET_BYTES = 64 * 1024;
+
 /** A target's JSON from the store's value (plain JSON reads as itself); undefined when unreadable. */
 export function decodeStoredTarget(value: string): string | undefined {
   if (value.startsWith('{')) return value;
   if (!value.startsWith('z')) return undefined;
   try {
-    return inflateRawSync(Buffer.from(value.slice(1), 'base64url'), { dictionary: TARGET_DICTIONARY_Z }).toString();
+    return inflateRawSync(Buffer.from(value.slice(1), 'base64url'), {
+      dictionary: TARGET_DICTIONARY_Z,
+      maxOutputLength: MAX_STORED_TARGET_BYTES,
+    }).toString();
   } catch {
     return undefined;
   }

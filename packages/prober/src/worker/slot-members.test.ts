@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import {
   encodeSlotMembers,
   encodeSlotTargets,
@@ -115,6 +116,26 @@ describe('SlotMembers', () => {
     // Reverted to A: the slot names A again, and A is what is probed.
     await write('m3', [target('api')]);
     expect((await members.targets(slot, 2)).map((t) => t.tcp?.port)).toEqual([443]);
+  });
+
+  it('skips only the check whose stored value does not decode, inflates past 64 KiB or parse, telling its id', async () => {
+    const unreadable: string[] = [];
+    const reader = new SlotMembers({
+      redis: ctx.redis,
+      keys: ctx.keys,
+      vantage: 'alpha',
+      onUnreadable: (id) => unreadable.push(id),
+    });
+    await write('m1', [target('api'), target('web'), target('db'), target('cdn')]);
+    // Valid JSON of a target, but deflated from 200 KB: never inflated whole.
+    const big = JSON.stringify({ ...target('web'), padding: 'x'.repeat(200_000) });
+    await ctx.redis.hset(ctx.keys.probeTargets(0), {
+      api: '{not json',
+      web: `z${deflateRawSync(big).toString('base64url')}`,
+      db: 'z!!!',
+    });
+    expect((await reader.targets(slot, 0)).map((t) => t.id)).toEqual(['cdn']);
+    expect(unreadable.sort()).toEqual(['api', 'db', 'web']);
   });
 
   it('reads targets from every shard of a sharded layout', async () => {

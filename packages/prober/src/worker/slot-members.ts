@@ -51,6 +51,8 @@ export class SlotMembers {
       redis: Redis;
       keys: Pick<RedisKeys, 'slot' | 'slotMembers' | 'slotTargets' | 'probeTargets' | 'shardOf'>;
       vantage: string;
+      /** A member whose stored target does not decode or parse: skipped this round (told its id only). */
+      onUnreadable?: (checkId: string) => void;
     },
   ) {}
 
@@ -121,12 +123,14 @@ export class SlotMembers {
       items.forEach((member, i) => {
         const value = replies[g]?.[i];
         const json = value == null ? undefined : decodeStoredTarget(value);
-        if (json === undefined) {
+        const target = json === undefined ? undefined : parseTarget(json);
+        if (value != null && target === undefined) this.ctx.onUnreadable?.(member.id);
+        if (json === undefined || target === undefined) {
           unread.push(member);
           return;
         }
         const stored = cacheKey({ id: member.id, revision: targetRevision(json) });
-        this.cache.set(stored, { target: JSON.parse(json) as ProbeTarget, seenAt: now });
+        this.cache.set(stored, { target, seenAt: now });
         if (stored === cacheKey(member)) return;
         unread.push(member);
         standIns.set(cacheKey(member), stored);
@@ -162,6 +166,16 @@ export class SlotMembers {
       });
     }
     return this.collect(ids.map(key), now);
+  }
+}
+
+/** A stored target's JSON parsed; undefined when it is not an object (never thrown: one bad value skips one check). */
+function parseTarget(json: string): ProbeTarget | undefined {
+  try {
+    const target: unknown = JSON.parse(json);
+    return typeof target === 'object' && target !== null ? (target as ProbeTarget) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
