@@ -1,4 +1,11 @@
-import { decodeSlot, encodeStoredTarget, groupByShard, type Redis, type RedisKeys } from '@vigil/core';
+import {
+  decodeSlot,
+  decodeStoredTarget,
+  encodeStoredTarget,
+  groupByShard,
+  type Redis,
+  type RedisKeys,
+} from '@vigil/core';
 
 /** check id → the revision of its target a slot's string names. */
 export type PublishedMembers = Map<string, string>;
@@ -59,10 +66,11 @@ export class ProbeTargetStore {
 
   /**
    * Makes each shard hold exactly `targets` (every check a slot names → its JSON), reading a shard's
-   * ids only when its count differs (one HLEN a shard otherwise). Answers how many targets it wrote
-   * or removed.
+   * ids only when its count differs (one HLEN a shard otherwise). `thorough` reads every shard's
+   * values and rewrites any not holding the JSON named (a stale scheduler's write after another's,
+   * a slot then naming a revision the store does not hold). Answers how many targets it wrote or removed.
    */
-  async repair(targets: ReadonlyMap<string, string>, shards: number): Promise<number> {
+  async repair(targets: ReadonlyMap<string, string>, shards: number, thorough = false): Promise<number> {
     const { redis, keys } = this.ctx;
     const expected = new Map<number, string[]>();
     for (const id of targets.keys()) {
@@ -79,13 +87,21 @@ export class ProbeTargetStore {
       const ids = expected.get(shard) ?? [];
       const [err, count] = counts[shard] ?? [null, 0];
       if (err) throw err;
-      if (Number(count) === ids.length) continue;
-      const held = new Set(await redis.hkeys(keys.probeTargets(shard)));
-      const missing = new Map(ids.filter((id) => !held.has(id)).map((id) => [id, targets.get(id) ?? '']));
-      for (const id of ids) held.delete(id);
-      await this.write(missing);
-      await this.remove([...held]);
-      fixed += missing.size + held.size;
+      if (!thorough && Number(count) === ids.length) continue;
+      const held = thorough
+        ? new Map(Object.entries(await redis.hgetall(keys.probeTargets(shard))))
+        : new Map((await redis.hkeys(keys.probeTargets(shard))).map((id) => [id, undefined]));
+      const wrong = new Map<string, string>();
+      for (const id of ids) {
+        const json = targets.get(id) ?? '';
+        const value = held.get(id);
+        if (!held.has(id) || (thorough && (value === undefined || decodeStoredTarget(value) !== json)))
+          wrong.set(id, json);
+        held.delete(id);
+      }
+      await this.write(wrong);
+      await this.remove([...held.keys()]);
+      fixed += wrong.size + held.size;
     }
     return fixed;
   }

@@ -130,7 +130,7 @@ export class SchedulerSync {
       report.removed++;
     });
     report.targetsWritten += await this.removeTargets(desired, before);
-    report.targetsWritten += await this.targets.repair(this.namedTargets(desired), keys.shards);
+    report.targetsWritten += await this.targets.repair(this.namedTargets(desired), keys.shards, thorough);
     return report;
   }
 

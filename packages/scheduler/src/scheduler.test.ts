@@ -205,6 +205,19 @@ describe('Scheduler', () => {
     expect([...(await storedTargets()).keys()].sort()).toEqual(['api', 'web']);
   });
 
+  it('rewrites a stored target at another revision than its slots name at the next thorough reconcile', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    const scheduler = startScheduler({ resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    const current = (await storedTargets()).get('api');
+    // What a scheduler that lost its lease leaves: a write from its stale snapshot after the leader's.
+    const stale = JSON.stringify({ ...current, timeoutMs: 1_234 });
+    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', stale);
+    expect((await scheduler.reconcile(true))?.targetsWritten).toBe(1);
+    expect((await storedTargets()).get('api')).toEqual(current);
+  });
+
   it('two schedulers at once keep exactly one scheduler and one pending job per slot × vantage', async () => {
     const all = Array.from({ length: 20 }, (_, i) => check(`c${i}`));
     for (const c of all) await registry.put(c);
