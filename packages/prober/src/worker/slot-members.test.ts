@@ -38,7 +38,11 @@ describe('SlotMembers', () => {
   ): Promise<void> {
     if (store)
       for (const t of targets)
-        await ctx.redis.hset(keys.probeTargets(keys.shardOf(t.id)), t.id, encodeStoredTarget(JSON.stringify(t)));
+        await ctx.redis.hset(
+          keys.probeTargets('alpha', keys.shardOf(t.id)),
+          t.id,
+          encodeStoredTarget(JSON.stringify(t)),
+        );
     const members = targets.map((t) => ({ id: t.id, revision: targetRevision(JSON.stringify(t)) }));
     await ctx.redis.set(keys.slot('alpha', slot), encodeSlotMembers(fingerprint.padEnd(27, '-'), members));
   }
@@ -78,9 +82,9 @@ describe('SlotMembers', () => {
 
     // A new fingerprint, api's revision changed: api is read again, web (same revision) is not,
     // so its store entry lost meanwhile goes unnoticed.
-    await ctx.redis.hdel(ctx.keys.probeTargets(0), 'web');
+    await ctx.redis.hdel(ctx.keys.probeTargets('alpha', 0), 'web');
     await write('m2', [target('api', 8443), target('web')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api', 8443)));
     const targets = await members.targets(slot, 2);
     expect(targets.map((t) => [t.id, t.tcp?.port])).toEqual([
       ['api', 8443],
@@ -90,16 +94,16 @@ describe('SlotMembers', () => {
 
   it('skips a member whose target is not stored yet, and reads it the round it is', async () => {
     await write('m1', [target('api'), target('web')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api')));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api')));
     expect((await members.targets(slot, 0)).map((t) => t.id)).toEqual(['api']);
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'web', JSON.stringify(target('web')));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'web', JSON.stringify(target('web')));
     expect((await members.targets(slot, 1)).map((t) => t.id)).toEqual(['api', 'web']);
   });
 
   it('probes a target stored at a newer revision than its slot names as stored, until the slot names it', async () => {
     // The scheduler writes the target first, then the slot: a prober new to the slot may read in between.
     await write('m1', [target('api')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api', 8443)));
     expect((await members.targets(slot, 0)).map((t) => t.tcp?.port)).toEqual([8443]);
     expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([8443]);
     await write('m2', [target('api', 8443)], { store: false });
@@ -109,7 +113,7 @@ describe('SlotMembers', () => {
   it('never caches a target stored at another revision under the revision its slot names (an edit reverted)', async () => {
     // Edited A → B: the store has B while the slot still names A; the prober probes B meanwhile.
     await write('m1', [target('api')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api', 8443)));
     expect((await members.targets(slot, 0)).map((t) => t.tcp?.port)).toEqual([8443]);
     await write('m2', [target('api', 8443)]);
     expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([8443]);
@@ -129,7 +133,7 @@ describe('SlotMembers', () => {
     await write('m1', [target('api'), target('web'), target('db'), target('cdn')]);
     // Valid JSON of a target, but deflated from 200 KB: never inflated whole.
     const big = JSON.stringify({ ...target('web'), padding: 'x'.repeat(200_000) });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), {
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), {
       api: '{not json',
       web: `z${deflateRawSync(big).toString('base64url')}`,
       db: 'z!!!',

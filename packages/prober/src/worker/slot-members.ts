@@ -115,7 +115,9 @@ export class SlotMembers {
     const { redis, keys } = this.ctx;
     const groups = groupByShard(keys, members, (member) => member.id);
     const replies = await Promise.all(
-      groups.map(({ shard, items }) => redis.hmget(keys.probeTargets(shard), ...items.map((member) => member.id))),
+      groups.map(({ shard, items }) =>
+        redis.hmget(keys.probeTargets(this.ctx.vantage, shard), ...items.map((member) => member.id)),
+      ),
     );
     const unread: SlotMember[] = [];
     const standIns = new Map<string, string>();
