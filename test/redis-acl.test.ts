@@ -29,7 +29,7 @@ describe('a remote prober with the Redis user the deployment guide gives it', ()
     await fleet.close();
   });
 
-  it('probes and reports, and cannot read checks, tokens or the secret, nor another vantage’s queue, nor change a target', async () => {
+  it('probes and reports, and cannot read checks, tokens or the secret, nor another vantage’s queue or probe targets', async () => {
     const password = 'acl-test-password-0123';
     const acl = await guideAcl({ prefix: fleet.prefix, vantage: 'alpha', password });
     await fleet.redis.call('ACL', 'SETUSER', user, ...acl);
@@ -52,8 +52,11 @@ describe('a remote prober with the Redis user the deployment guide gives it', ()
       ]) {
         await expect(limited.type(key), key).rejects.toThrow(/NOPERM/);
       }
-      // The probe targets it reads, it cannot change (the targets of every vantage).
-      await expect(limited.hset(fleet.keys.probeTargets(0), 'api', '{}')).rejects.toThrow(/NOPERM/);
+      // The probe targets of another vantage it can neither read nor change (its own it reads: it probed).
+      const beta = fleet.keys.probeTargets('beta', 0);
+      await fleet.redis.hset(beta, 'secret-check', '{}');
+      await expect(limited.hget(beta, 'secret-check')).rejects.toThrow(/NOPERM/);
+      await expect(limited.hset(beta, 'api', '{}')).rejects.toThrow(/NOPERM/);
       await expect(limited.call('KEYS', '*')).rejects.toThrow(/NOPERM/);
       await expect(limited.call('FLUSHALL')).rejects.toThrow(/NOPERM/);
     } finally {

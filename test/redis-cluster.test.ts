@@ -204,7 +204,8 @@ describe('a remote prober on the cluster with the Redis user the deployment guid
       ]) {
         await expect(limited.type(key), key).rejects.toThrow(/NOPERM/);
       }
-      const targets = fleet.keys.probeTargets(fleet.keys.shardOf('api'));
+      const targets = fleet.keys.probeTargets('alpha', fleet.keys.shardOf('api'));
+      await expect(limited.hget(targets, 'api')).rejects.toThrow(/NOPERM/);
       await expect(limited.hset(targets, 'api', '{}')).rejects.toThrow(/NOPERM/);
       await expect(limited.call('FLUSHALL')).rejects.toThrow(/NOPERM/);
     } finally {

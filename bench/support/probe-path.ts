@@ -189,7 +189,7 @@ export class ProbePath {
       const { keys } = this.bench;
       const members = targets.slice(from, from + SLOT_CHUNK_SIZE).map((target) => {
         const json = JSON.stringify(target);
-        write.hset(keys.probeTargets(keys.shardOf(target.id)), target.id, encodeStoredTarget(json));
+        write.hset(keys.probeTargets(VANTAGE, keys.shardOf(target.id)), target.id, encodeStoredTarget(json));
         return { id: target.id, revision: targetRevision(json) };
       });
       const fingerprint = createHash('sha1').update(JSON.stringify(members)).digest('base64url');

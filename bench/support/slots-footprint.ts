@@ -56,10 +56,6 @@ export async function measureSlots(
     });
   } while (cursor !== '0');
   add('scheduler:applied', Number(await bench.redis.memory('USAGE', bench.keys.schedulersApplied, 'SAMPLES', 0)));
-  for (let shard = 0; shard < bench.keys.shards; shard++) {
-    const key = bench.keys.probeTargets(shard);
-    add('probe-targets (once for all vantages)', Number(await bench.redis.memory('USAGE', key, 'SAMPLES', 0)));
-  }
   return { families: [...families.values()].sort((a, b) => b.bytes - a.bytes), slots: desired.size };
 }
 

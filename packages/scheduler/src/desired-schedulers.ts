@@ -23,7 +23,7 @@ export interface DesiredScheduler {
   data: SlotJobData;
   /** check id → revision of its probe target: the lines of the slot's string, what `membersFingerprint` digests. */
   members: Record<string, string>;
-  /** check id → its ProbeTarget JSON, kept once for all vantages in the probe target store. */
+  /** check id → its ProbeTarget JSON, kept in its vantage's probe target store. */
   targets: Record<string, string>;
   /** Changes whenever the job scheduler itself (timing, data) must change. */
   fingerprint: string;

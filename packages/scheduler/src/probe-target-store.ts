@@ -1,4 +1,14 @@
-import { decodeSlot, encodeStoredTarget, groupByShard, type Redis, type RedisKeys } from '@vigil/core';
+import {
+  decodeSlot,
+  decodeStoredTarget,
+  encodeStoredTarget,
+  groupByShard,
+  type Redis,
+  type RedisKeys,
+} from '@vigil/core';
+
+/** vantage → check id → a target's JSON. */
+export type VantageTargets = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
 /** check id → the revision of its target a slot's string names. */
 export type PublishedMembers = Map<string, string>;
@@ -7,8 +17,9 @@ export type PublishedMembers = Map<string, string>;
 const WRITE_BATCH = 500;
 
 /**
- * The probe target store as the scheduler keeps it (a hash a shard: check id → ProbeTarget JSON
- * deflated, once for every vantage): a target is written before any slot names its revision, and removed once
+ * The probe target store as the scheduler keeps it (a hash a vantage and shard: check id →
+ * ProbeTarget JSON deflated, once for each vantage that probes the check, beside its queue, so a
+ * prober's ACL reads its own vantage's targets only): a target is written before any slot names its revision, and removed once
  * no slot names its check. What a slot named before is read from its own string, so a reconcile
  * writes only the targets whose revision changed. A shard holding more or fewer targets than the
  * slots name (a check deleted and made again between two reconciles, a crash midway) is repaired.
@@ -34,35 +45,56 @@ export class ProbeTargetStore {
     );
   }
 
-  /** Writes targets (check id → JSON), grouped by shard. */
-  async write(targets: ReadonlyMap<string, string>): Promise<void> {
-    const { redis, keys } = this.ctx;
-    const stored = [...targets].map(([id, json]) => [id, encodeStoredTarget(json)] as const);
-    const groups = groupByShard(keys, stored, ([id]) => id);
-    const pipeline = redis.pipeline();
-    for (const { shard, items } of groups)
-      for (let i = 0; i < items.length; i += WRITE_BATCH)
-        pipeline.hset(keys.probeTargets(shard), Object.fromEntries(items.slice(i, i + WRITE_BATCH)));
-    if (groups.length > 0) throwFirst(await pipeline.exec());
+  /** Writes targets (vantage → check id → JSON), grouped by vantage and shard. */
+  async write(targets: VantageTargets): Promise<void> {
+    const pipeline = this.ctx.redis.pipeline();
+    for (const [vantage, byId] of targets) {
+      const stored = [...byId].map(([id, json]) => [id, encodeStoredTarget(json)] as const);
+      for (const { shard, items } of groupByShard(this.ctx.keys, stored, ([id]) => id))
+        for (let i = 0; i < items.length; i += WRITE_BATCH)
+          pipeline.hset(
+            this.ctx.keys.probeTargets(vantage, shard),
+            Object.fromEntries(items.slice(i, i + WRITE_BATCH)),
+          );
+    }
+    if (pipeline.length > 0) throwFirst(await pipeline.exec());
   }
 
-  /** Removes the targets of checks no slot names any more. */
-  async remove(ids: readonly string[]): Promise<void> {
-    const { redis, keys } = this.ctx;
-    const groups = groupByShard(keys, ids, (id) => id);
-    const pipeline = redis.pipeline();
-    for (const { shard, items } of groups)
-      for (let i = 0; i < items.length; i += WRITE_BATCH)
-        pipeline.hdel(keys.probeTargets(shard), ...items.slice(i, i + WRITE_BATCH));
-    if (groups.length > 0) throwFirst(await pipeline.exec());
+  /** Removes the targets (vantage → check ids) of checks no slot of the vantage names any more. */
+  async remove(ids: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const pipeline = this.ctx.redis.pipeline();
+    for (const [vantage, list] of ids)
+      for (const { shard, items } of groupByShard(this.ctx.keys, list, (id) => id))
+        for (let i = 0; i < items.length; i += WRITE_BATCH)
+          pipeline.hdel(this.ctx.keys.probeTargets(vantage, shard), ...items.slice(i, i + WRITE_BATCH));
+    if (pipeline.length > 0) throwFirst(await pipeline.exec());
   }
 
   /**
-   * Makes each shard hold exactly `targets` (every check a slot names → its JSON), reading a shard's
-   * ids only when its count differs (one HLEN a shard otherwise). Answers how many targets it wrote
-   * or removed.
+   * Makes each vantage's shards hold exactly `targets` (vantage → every check a slot of it names → its
+   * JSON), reading a shard's ids only when its count differs (one HLEN a shard otherwise). `thorough`
+   * reads every shard's values and rewrites any not holding the JSON named (a stale scheduler's write
+   * after another's, a slot then naming a revision the store does not hold). Answers how many
+   * targets it wrote or removed.
    */
-  async repair(targets: ReadonlyMap<string, string>, shards: number): Promise<number> {
+  async repair(
+    targets: VantageTargets,
+    vantages: readonly string[],
+    shards: number,
+    thorough = false,
+  ): Promise<number> {
+    let fixed = 0;
+    for (const vantage of new Set([...vantages, ...targets.keys()]))
+      fixed += await this.repairVantage(vantage, targets.get(vantage) ?? new Map(), shards, thorough);
+    return fixed;
+  }
+
+  private async repairVantage(
+    vantage: string,
+    targets: ReadonlyMap<string, string>,
+    shards: number,
+    thorough: boolean,
+  ): Promise<number> {
     const { redis, keys } = this.ctx;
     const expected = new Map<number, string[]>();
     for (const id of targets.keys()) {
@@ -72,20 +104,29 @@ export class ProbeTargetStore {
       ids.push(id);
     }
     const pipeline = redis.pipeline();
-    for (let shard = 0; shard < shards; shard++) pipeline.hlen(keys.probeTargets(shard));
+    for (let shard = 0; shard < shards; shard++) pipeline.hlen(keys.probeTargets(vantage, shard));
     const counts = (await pipeline.exec()) ?? [];
     let fixed = 0;
     for (let shard = 0; shard < shards; shard++) {
+      const key = keys.probeTargets(vantage, shard);
       const ids = expected.get(shard) ?? [];
       const [err, count] = counts[shard] ?? [null, 0];
       if (err) throw err;
-      if (Number(count) === ids.length) continue;
-      const held = new Set(await redis.hkeys(keys.probeTargets(shard)));
-      const missing = new Map(ids.filter((id) => !held.has(id)).map((id) => [id, targets.get(id) ?? '']));
-      for (const id of ids) held.delete(id);
-      await this.write(missing);
-      await this.remove([...held]);
-      fixed += missing.size + held.size;
+      if (!thorough && Number(count) === ids.length) continue;
+      const held = thorough
+        ? new Map(Object.entries(await redis.hgetall(key)))
+        : new Map((await redis.hkeys(key)).map((id) => [id, undefined]));
+      const wrong = new Map<string, string>();
+      for (const id of ids) {
+        const json = targets.get(id) ?? '';
+        const value = held.get(id);
+        if (!held.has(id) || (thorough && (value === undefined || decodeStoredTarget(value) !== json)))
+          wrong.set(id, json);
+        held.delete(id);
+      }
+      await this.write(new Map([[vantage, wrong]]));
+      await this.remove(new Map([[vantage, [...held.keys()]]]));
+      fixed += wrong.size + held.size;
     }
     return fixed;
   }

@@ -77,8 +77,8 @@ function changes(
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
   private readonly targets: ProbeTargetStore;
-  /** Every target the slots of a `desired` name (check id → JSON), made once per `desired`. */
-  private readonly named = new WeakMap<ReadonlyMap<string, DesiredScheduler>, Map<string, string>>();
+  /** Every target the slots of a `desired` name (vantage → check id → JSON), made once per `desired`. */
+  private readonly named = new WeakMap<ReadonlyMap<string, DesiredScheduler>, Map<string, Map<string, string>>>();
 
   constructor(private readonly ctx: Pick<SchedulerContext, 'redis' | 'connection' | 'keys' | 'log'>) {
     this.targets = new ProbeTargetStore(ctx);
@@ -137,45 +137,64 @@ export class SchedulerSync {
       report.removed++;
     });
     report.targetsWritten += await this.removeTargets(desired, before);
-    report.targetsWritten += await this.targets.repair(this.namedTargets(desired), keys.shards);
+    report.targetsWritten += await this.targets.repair(this.namedTargets(desired), vantageIds, keys.shards, thorough);
     return report;
   }
 
   /**
-   * Writes the targets of rewritten slots at a revision no slot's string named before (a check that
-   * only moved to another chunk, or whose other vantages' slots named it, is not written again).
+   * Writes the targets of rewritten slots at a revision no slot of their vantage named before (a
+   * check that only moved to another chunk is not written again).
    */
   private async writeTargets(
     rewritten: readonly DesiredScheduler[],
     before: ReadonlyMap<string, ReadonlyMap<string, string>>,
   ): Promise<number> {
     const named = new Set<string>();
-    for (const members of before.values()) for (const [id, revision] of members) named.add(`${id} ${revision}`);
-    const writes = new Map<string, string>();
+    for (const [slotId, members] of before)
+      for (const [id, revision] of members) named.add(`${vantageOfScheduler(slotId)} ${id} ${revision}`);
+    const writes = new Map<string, Map<string, string>>();
+    let count = 0;
     for (const slot of rewritten)
       for (const [id, revision] of Object.entries(slot.members))
-        if (!named.has(`${id} ${revision}`)) writes.set(id, slot.targets[id] ?? '');
+        if (!named.has(`${slot.vantage} ${id} ${revision}`)) {
+          const byId = writes.get(slot.vantage) ?? new Map<string, string>();
+          writes.set(slot.vantage, byId);
+          if (!byId.has(id)) count++;
+          byId.set(id, slot.targets[id] ?? '');
+        }
     await this.targets.write(writes);
-    return writes.size;
+    return count;
   }
 
-  /** Removes the targets of checks that rewritten or removed slots named and no slot names now. */
+  /** Removes the targets of checks that rewritten or removed slots named and no slot of their vantage names now. */
   private async removeTargets(
     desired: ReadonlyMap<string, DesiredScheduler>,
     before: ReadonlyMap<string, ReadonlyMap<string, string>>,
   ): Promise<number> {
     const named = this.namedTargets(desired);
-    const gone = new Set<string>();
-    for (const members of before.values()) for (const id of members.keys()) if (!named.has(id)) gone.add(id);
-    await this.targets.remove([...gone]);
-    return gone.size;
+    const gone = new Map<string, Set<string>>();
+    for (const [slotId, members] of before) {
+      const vantage = vantageOfScheduler(slotId);
+      if (vantage === undefined) continue;
+      for (const id of members.keys())
+        if (!named.get(vantage)?.has(id)) gone.set(vantage, (gone.get(vantage) ?? new Set()).add(id));
+    }
+    await this.targets.remove(new Map([...gone].map(([vantage, ids]) => [vantage, [...ids]])));
+    let count = 0;
+    for (const ids of gone.values()) count += ids.size;
+    return count;
   }
 
-  private namedTargets(desired: ReadonlyMap<string, DesiredScheduler>): Map<string, string> {
+  /** vantage → every target its slots name (check id → JSON). */
+  private namedTargets(desired: ReadonlyMap<string, DesiredScheduler>): Map<string, Map<string, string>> {
     let named = this.named.get(desired);
     if (!named) {
       named = new Map();
-      for (const slot of desired.values()) for (const [id, json] of Object.entries(slot.targets)) named.set(id, json);
+      for (const slot of desired.values()) {
+        const byId = named.get(slot.vantage) ?? new Map<string, string>();
+        named.set(slot.vantage, byId);
+        for (const [id, json] of Object.entries(slot.targets)) byId.set(id, json);
+      }
       this.named.set(desired, named);
     }
     return named;

@@ -66,7 +66,7 @@ describe('Scheduler', () => {
 
   /** check id → its target in the probe target store (one Redis: one shard). */
   async function storedTargets(): Promise<Map<string, ProbeTarget>> {
-    const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(0));
+    const stored = await ctx.redis.hgetall(ctx.keys.probeTargets('alpha', 0));
     return new Map(
       Object.entries(stored).map(([id, value]) => [id, JSON.parse(decodeStoredTarget(value) ?? '') as ProbeTarget]),
     );
@@ -102,15 +102,16 @@ describe('Scheduler', () => {
     expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(['api', 'web']);
     expect([...(await slotsOfChecks('beta')).keys()].sort()).toEqual(['api', 'only-beta', 'web']);
     expect((await schedulers('alpha')).every((s) => !s.id.startsWith('api@'))).toBe(true);
-    // Each target once for both vantages, at the revision the slots name.
-    const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(0));
-    expect(Object.keys(stored).sort()).toEqual(['api', 'only-beta', 'web']);
-    for (const vantage of VANTAGES)
+    // Each target once a vantage probing it, at the revision the slots name.
+    expect(Object.keys(await ctx.redis.hgetall(ctx.keys.probeTargets('alpha', 0))).sort()).toEqual(['api', 'web']);
+    for (const vantage of VANTAGES) {
+      const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(vantage, 0));
       for (const { id } of await schedulers(vantage)) {
         const text = (await ctx.redis.get(ctx.keys.slot(vantage, id))) ?? '';
         for (const member of decodeSlot(text).members)
           expect(member.revision).toBe(targetRevision(decodeStoredTarget(stored[member.id] ?? '') ?? ''));
       }
+    }
 
     for (const id of ['api', 'web']) {
       const rounds = await Promise.all(
@@ -156,11 +157,11 @@ describe('Scheduler', () => {
     await registry.put(fast('c3'));
     const scheduler = startScheduler({ slotChunkSize: 1, resyncEveryMs: 3_600_000 });
     await scheduler.start();
-    // c2 takes c3's chunk, c3 moves to a new one: only c2's target is new.
+    // c2 takes c3's chunk, c3 moves to a new one: only c2's target is new (written once for each of the two vantages).
     await registry.put(fast('c2'));
     const report = await scheduler.reconcile();
     expect(report?.membersWritten).toBe(4);
-    expect(report?.targetsWritten).toBe(1);
+    expect(report?.targetsWritten).toBe(2);
     expect([...(await storedTargets()).keys()].sort()).toEqual(['c1', 'c2', 'c3']);
   });
 
@@ -203,18 +204,31 @@ describe('Scheduler', () => {
 
     await registry.put({ ...check('api'), timeoutMs: 5_000 });
     const report = await scheduler.reconcile();
-    expect(report?.targetsWritten).toBe(1);
+    expect(report?.targetsWritten).toBe(2);
     expect((await storedTargets()).get('api')?.timeoutMs).toBe(5_000);
 
     // What a check deleted and made again between two reconciles leaves: slots naming a target the
     // store lost (the create forgets the id's data). The next reconcile, thorough or not, restores it.
-    await ctx.redis.hdel(ctx.keys.probeTargets(0), 'web');
+    await ctx.redis.hdel(ctx.keys.probeTargets('alpha', 0), 'web');
     expect((await scheduler.reconcile())?.targetsWritten).toBe(1);
     expect([...(await storedTargets()).keys()].sort()).toEqual(['api', 'web']);
     // And one no slot names goes.
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'gone', '{}');
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'gone', '{}');
     expect((await scheduler.reconcile())?.targetsWritten).toBe(1);
     expect([...(await storedTargets()).keys()].sort()).toEqual(['api', 'web']);
+  });
+
+  it('rewrites a stored target at another revision than its slots name at the next thorough reconcile', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    const scheduler = startScheduler({ resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    const current = (await storedTargets()).get('api');
+    // What a scheduler that lost its lease leaves: a write from its stale snapshot after the leader's.
+    const stale = JSON.stringify({ ...current, timeoutMs: 1_234 });
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', stale);
+    expect((await scheduler.reconcile(true))?.targetsWritten).toBe(1);
+    expect((await storedTargets()).get('api')).toEqual(current);
   });
 
   it('two schedulers at once keep exactly one scheduler and one pending job per slot × vantage', async () => {
@@ -358,7 +372,7 @@ describe('Scheduler', () => {
 
     const report = await startScheduler().reconcile(true);
     expect(report?.membersWritten).toBe(desiredSchedulers(all, VANTAGES).size);
-    expect(report?.targetsWritten).toBe(2);
+    expect(report?.targetsWritten).toBe(4);
     for (const vantage of VANTAGES) {
       expect([...(await slotsOfChecks(vantage)).keys()].sort()).toEqual(['api', 'web']);
       for (const { id } of await schedulers(vantage))

@@ -5,7 +5,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  * A slot chunk's members as one Redis string, written by the scheduler and read by its vantage's
  * prober: the members' fingerprint (fixed width, so a prober reads it alone with GETRANGE every
  * round), then a line per member, its check id and the revision of its probe target. The targets'
- * JSON is kept once for every vantage, in the probe target store (`keys.probeTargets`, a hash a
+ * JSON is kept once a vantage, in its probe target store (`keys.probeTargets`, a hash a
  * shard: check id → the target's JSON, deflated: `encodeStoredTarget`), and read by a prober only
  * for a revision it has not cached.
  * The layout before held each member's ProbeTarget JSON in the string itself, a line each (a line
@@ -94,12 +94,18 @@ export function encodeStoredTarget(targetJson: string): string {
   return `z${deflateRawSync(targetJson, { dictionary: TARGET_DICTIONARY_Z }).toString('base64url')}`;
 }
 
+/** The most a stored target inflates to: past it, the value is unreadable (never inflated whole). */
+const MAX_STORED_TARGET_BYTES = 64 * 1024;
+
 /** A target's JSON from the store's value (plain JSON reads as itself); undefined when unreadable. */
 export function decodeStoredTarget(value: string): string | undefined {
   if (value.startsWith('{')) return value;
   if (!value.startsWith('z')) return undefined;
   try {
-    return inflateRawSync(Buffer.from(value.slice(1), 'base64url'), { dictionary: TARGET_DICTIONARY_Z }).toString();
+    return inflateRawSync(Buffer.from(value.slice(1), 'base64url'), {
+      dictionary: TARGET_DICTIONARY_Z,
+      maxOutputLength: MAX_STORED_TARGET_BYTES,
+    }).toString();
   } catch {
     return undefined;
   }

@@ -30,7 +30,6 @@ async function writeEverything(redis: Awaited<ReturnType<typeof testRedis>>['red
     .zadd(keys.pendingRounds(shard), NOW, `${id}|${NOW}`)
     .hset(keys.transitions(shard), id, '{}')
     .hset(keys.addressTransitions(shard), `${id}|192.0.2.1|${NOW}`, '{}')
-    .hset(keys.probeTargets(shard), id, '{}')
     .exec();
 }
 
@@ -57,13 +56,11 @@ describe.each<[string, KeyLayout]>([
     expect(await ctx.redis.zscore(keys.pendingRounds(shard), `api|${NOW}`)).toBeNull();
     expect(await ctx.redis.hexists(keys.transitions(shard), 'api')).toBe(0);
     expect(await ctx.redis.hexists(keys.addressTransitions(shard), `api|192.0.2.1|${NOW}`)).toBe(0);
-    expect(await ctx.redis.hexists(keys.probeTargets(shard), 'api')).toBe(0);
     // The other check keeps all of its own.
     const other = keys.shardOf('api-2');
     expect(await ctx.redis.zscore(keys.pendingRounds(other), `api-2|${NOW}`)).not.toBeNull();
     expect(await ctx.redis.hexists(keys.transitions(other), 'api-2')).toBe(1);
     expect(await ctx.redis.hexists(keys.addressTransitions(other), `api-2|192.0.2.1|${NOW}`)).toBe(1);
-    expect(await ctx.redis.hexists(keys.probeTargets(other), 'api-2')).toBe(1);
     expect(await ctx.redis.get(keys.latencyRollup('api-2'))).toBe('latency');
   });
 
@@ -97,7 +94,6 @@ describe('CheckRegistry.delete on a Redis Cluster', () => {
 
     for (const key of checkDataKeys(keys, 'api', NOW)) expect(await redis.exists(key)).toBe(0);
     expect(await redis.zscore(keys.pendingRounds(keys.shardOf('api')), `api|${NOW}`)).toBeNull();
-    expect(await redis.hexists(keys.probeTargets(keys.shardOf('api')), 'api')).toBe(0);
     expect(await redis.get(keys.latencyRollup('api-2'))).toBe('latency');
     expect((await registry.list()).map((check) => check.id)).toEqual(['api-2']);
   });

@@ -13,7 +13,6 @@ interface ForgetCommands {
     pending: string,
     transitions: string,
     addressTransitions: string,
-    probeTargets: string,
     latest: string,
     /** The check's other keys, then its id. */
     ...keysThenId: string[]
@@ -49,7 +48,8 @@ export function checkDataKeys(keys: RedisKeys, checkId: string, now: number): st
 
 /**
  * Forgets a deleted check's results and evaluation in one script on its slot: its keys, and its
- * pending rounds, outbox entries and probe target in its shard's keys. Ids are global and reusable, so without
+ * pending rounds and outbox entries in its shard's keys (its probe targets, kept per vantage, the
+ * scheduler removes at its next reconcile, once no slot names the check). Ids are global and reusable, so without
  * this a check created later with the id (by another owner too) would show the old one's results.
  * Answers how many of its keys existed.
  */
@@ -62,11 +62,6 @@ export async function forgetCheckData(
   const redis = defineScripts<ForgetCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   const shard = keys.shardOf(checkId);
   const [latest = '', ...rest] = checkDataKeys(keys, checkId, now);
-  const shardKeys = [
-    keys.pendingRounds(shard),
-    keys.transitions(shard),
-    keys.addressTransitions(shard),
-    keys.probeTargets(shard),
-  ] as const;
+  const shardKeys = [keys.pendingRounds(shard), keys.transitions(shard), keys.addressTransitions(shard)] as const;
   return redis.vigilForgetCheckData(shardKeys.length + 1 + rest.length, ...shardKeys, latest, ...rest, checkId);
 }

@@ -120,11 +120,11 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
      */
     slot: (vantage: string, slotId: string) => `${probeRoot(vantage)}:~slot:${slotId}`,
     /**
-     * hash per shard: check id → ProbeTarget JSON of every check a slot names, once for all vantages;
-     * kept by the scheduler, read (only) by probers for a revision they have not cached. Beside the
-     * shard's check keys, so forgetting a check's data removes its field on the same slot.
+     * hash per vantage and shard: check id → ProbeTarget JSON (deflated) of every check a slot of the
+     * vantage names; kept by the scheduler, read (only) by the vantage's probers for a revision they
+     * have not cached. Beside the vantage's queue, so a prober's ACL reads its own vantage's targets only.
      */
-    probeTargets: (shard: number) => `${shardRoot(shard)}probe-targets`,
+    probeTargets: (vantage: string, shard: number) => `${probeRoot(vantage)}:~targets:${shard}`,
     /**
      * Before one string per slot: hashes per slot scheduler, check id → fingerprint of its probe
      * target, and check id → ProbeTarget JSON. Read while a slot has no string yet (an upgrade).

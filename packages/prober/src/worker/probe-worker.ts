@@ -45,7 +45,7 @@ type AnyJobData = ProbeJobData | SlotJobData;
 /** The one key of the process-wide gate: `settings.concurrency` probes at once, whatever their jobs. */
 const ALL = '';
 
-const COUNTERS = ['probes', 'ok', 'failed', 'expired', 'blocked'] as const;
+const COUNTERS = ['probes', 'ok', 'failed', 'expired', 'blocked', 'unreadable'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 /**
@@ -88,7 +88,16 @@ export class ProbeWorker {
         max: settings.rateLimit.max,
         perMs: settings.rateLimit.per,
       });
-    this.slots = new SlotMembers({ redis: ctx.redis, keys, vantage: vantage.id });
+    this.slots = new SlotMembers({
+      redis: ctx.redis,
+      keys,
+      vantage: vantage.id,
+      // The value is never logged: a target's headers and URL may hold credentials.
+      onUnreadable: (checkId) => {
+        this.count('unreadable');
+        log.warn({ checkId, vantage: vantage.id }, 'probe target in the store unreadable: check skipped this round');
+      },
+    });
     this.metrics = new ProbeMetrics(vantage.id, settings.metrics);
     this.sink = new ResultSink(connection, keys, options.resultBatching);
     this.worker = new Worker<AnyJobData, ProbeJobOutcome>(probeQueueName(vantage.id), (job) => this.process(job), {

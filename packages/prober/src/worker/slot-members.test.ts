@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import {
   encodeSlotMembers,
   encodeSlotTargets,
@@ -37,7 +38,11 @@ describe('SlotMembers', () => {
   ): Promise<void> {
     if (store)
       for (const t of targets)
-        await ctx.redis.hset(keys.probeTargets(keys.shardOf(t.id)), t.id, encodeStoredTarget(JSON.stringify(t)));
+        await ctx.redis.hset(
+          keys.probeTargets('alpha', keys.shardOf(t.id)),
+          t.id,
+          encodeStoredTarget(JSON.stringify(t)),
+        );
     const members = targets.map((t) => ({ id: t.id, revision: targetRevision(JSON.stringify(t)) }));
     await ctx.redis.set(keys.slot('alpha', slot), encodeSlotMembers(fingerprint.padEnd(27, '-'), members));
   }
@@ -77,9 +82,9 @@ describe('SlotMembers', () => {
 
     // A new fingerprint, api's revision changed: api is read again, web (same revision) is not,
     // so its store entry lost meanwhile goes unnoticed.
-    await ctx.redis.hdel(ctx.keys.probeTargets(0), 'web');
+    await ctx.redis.hdel(ctx.keys.probeTargets('alpha', 0), 'web');
     await write('m2', [target('api', 8443), target('web')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api', 8443)));
     const targets = await members.targets(slot, 2);
     expect(targets.map((t) => [t.id, t.tcp?.port])).toEqual([
       ['api', 8443],
@@ -89,20 +94,52 @@ describe('SlotMembers', () => {
 
   it('skips a member whose target is not stored yet, and reads it the round it is', async () => {
     await write('m1', [target('api'), target('web')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api')));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api')));
     expect((await members.targets(slot, 0)).map((t) => t.id)).toEqual(['api']);
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'web', JSON.stringify(target('web')));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'web', JSON.stringify(target('web')));
     expect((await members.targets(slot, 1)).map((t) => t.id)).toEqual(['api', 'web']);
   });
 
   it('probes a target stored at a newer revision than its slot names as stored, until the slot names it', async () => {
     // The scheduler writes the target first, then the slot: a prober new to the slot may read in between.
     await write('m1', [target('api')], { store: false });
-    await ctx.redis.hset(ctx.keys.probeTargets(0), 'api', JSON.stringify(target('api', 8443)));
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api', 8443)));
     expect((await members.targets(slot, 0)).map((t) => t.tcp?.port)).toEqual([8443]);
     expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([8443]);
     await write('m2', [target('api', 8443)], { store: false });
     expect((await members.targets(slot, 2)).map((t) => t.tcp?.port)).toEqual([8443]);
+  });
+
+  it('never caches a target stored at another revision under the revision its slot names (an edit reverted)', async () => {
+    // Edited A → B: the store has B while the slot still names A; the prober probes B meanwhile.
+    await write('m1', [target('api')], { store: false });
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), 'api', JSON.stringify(target('api', 8443)));
+    expect((await members.targets(slot, 0)).map((t) => t.tcp?.port)).toEqual([8443]);
+    await write('m2', [target('api', 8443)]);
+    expect((await members.targets(slot, 1)).map((t) => t.tcp?.port)).toEqual([8443]);
+    // Reverted to A: the slot names A again, and A is what is probed.
+    await write('m3', [target('api')]);
+    expect((await members.targets(slot, 2)).map((t) => t.tcp?.port)).toEqual([443]);
+  });
+
+  it('skips only the check whose stored value does not decode, inflates past 64 KiB or parse, telling its id', async () => {
+    const unreadable: string[] = [];
+    const reader = new SlotMembers({
+      redis: ctx.redis,
+      keys: ctx.keys,
+      vantage: 'alpha',
+      onUnreadable: (id) => unreadable.push(id),
+    });
+    await write('m1', [target('api'), target('web'), target('db'), target('cdn')]);
+    // Valid JSON of a target, but deflated from 200 KB: never inflated whole.
+    const big = JSON.stringify({ ...target('web'), padding: 'x'.repeat(200_000) });
+    await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), {
+      api: '{not json',
+      web: `z${deflateRawSync(big).toString('base64url')}`,
+      db: 'z!!!',
+    });
+    expect((await reader.targets(slot, 0)).map((t) => t.id)).toEqual(['cdn']);
+    expect(unreadable.sort()).toEqual(['api', 'db', 'web']);
   });
 
   it('reads targets from every shard of a sharded layout', async () => {

@@ -23,6 +23,11 @@ interface CachedSlot {
   members: string[];
   /** Members whose target could not be read (not written yet, or newer): read again next round. */
   unread: SlotMember[];
+  /**
+   * For an unread member whose target is stored at another revision: the cache key of the target
+   * as stored, probed in its place until the slot names it (never cached under the named key).
+   */
+  standIns: Map<string, string>;
 }
 
 /**
@@ -46,6 +51,8 @@ export class SlotMembers {
       redis: Redis;
       keys: Pick<RedisKeys, 'slot' | 'slotMembers' | 'slotTargets' | 'probeTargets' | 'shardOf'>;
       vantage: string;
+      /** A member whose stored target does not decode or parse: skipped this round (told its id only). */
+      onUnreadable?: (checkId: string) => void;
     },
   ) {}
 
@@ -62,8 +69,13 @@ export class SlotMembers {
       cached = this.load(text, now);
       this.slots.set(slot, cached);
     }
-    if (cached.unread.length > 0) cached.unread = await this.readTargets(cached.unread, now);
-    return this.collect(cached.members, now);
+    if (cached.unread.length > 0)
+      ({ unread: cached.unread, standIns: cached.standIns } = await this.readTargets(cached.unread, now));
+    const { standIns } = cached;
+    return this.collect(
+      cached.members.map((member) => standIns.get(member) ?? member),
+      now,
+    );
   }
 
   /** Forgets checks not seen in any slot for two of their intervals (left, deleted, moved away). */
@@ -87,31 +99,46 @@ export class SlotMembers {
       return digest;
     });
     const unread = members.filter((member) => !this.cache.has(cacheKey(member)));
-    return { fingerprint, members: [...inline, ...members.map(cacheKey)], unread };
+    return { fingerprint, members: [...inline, ...members.map(cacheKey)], unread, standIns: new Map() };
   }
 
   /**
-   * Reads targets from the store (one HMGET a shard) and caches each under the revision the slot
-   * names; answers the members to read again next round: not in the store (skipped meanwhile), or
-   * stored at another revision (newer, its slot about to be rewritten: probed as stored meanwhile).
+   * Reads targets from the store (one HMGET a shard) and caches each under the revision of the JSON
+   * read (not the one the slot names: the store may hold another); answers the members to read again
+   * next round: not in the store (skipped meanwhile), or stored at another revision (newer, its slot
+   * about to be rewritten: probed as stored meanwhile, through `standIns`).
    */
-  private async readTargets(members: readonly SlotMember[], now: number): Promise<SlotMember[]> {
+  private async readTargets(
+    members: readonly SlotMember[],
+    now: number,
+  ): Promise<{ unread: SlotMember[]; standIns: Map<string, string> }> {
     const { redis, keys } = this.ctx;
     const groups = groupByShard(keys, members, (member) => member.id);
     const replies = await Promise.all(
-      groups.map(({ shard, items }) => redis.hmget(keys.probeTargets(shard), ...items.map((member) => member.id))),
+      groups.map(({ shard, items }) =>
+        redis.hmget(keys.probeTargets(this.ctx.vantage, shard), ...items.map((member) => member.id)),
+      ),
     );
     const unread: SlotMember[] = [];
+    const standIns = new Map<string, string>();
     groups.forEach(({ items }, g) => {
       items.forEach((member, i) => {
         const value = replies[g]?.[i];
         const json = value == null ? undefined : decodeStoredTarget(value);
-        if (json !== undefined)
-          this.cache.set(cacheKey(member), { target: JSON.parse(json) as ProbeTarget, seenAt: now });
-        if (json === undefined || targetRevision(json) !== member.revision) unread.push(member);
+        const target = json === undefined ? undefined : parseTarget(json);
+        if (value != null && target === undefined) this.ctx.onUnreadable?.(member.id);
+        if (json === undefined || target === undefined) {
+          unread.push(member);
+          return;
+        }
+        const stored = cacheKey({ id: member.id, revision: targetRevision(json) });
+        this.cache.set(stored, { target, seenAt: now });
+        if (stored === cacheKey(member)) return;
+        unread.push(member);
+        standIns.set(cacheKey(member), stored);
       });
     });
-    return unread;
+    return { unread, standIns };
   }
 
   private collect(members: readonly string[], now: number): ProbeTarget[] {
@@ -141,6 +168,16 @@ export class SlotMembers {
       });
     }
     return this.collect(ids.map(key), now);
+  }
+}
+
+/** A stored target's JSON parsed; undefined when it is not an object (never thrown: one bad value skips one check). */
+function parseTarget(json: string): ProbeTarget | undefined {
+  try {
+    const target: unknown = JSON.parse(json);
+    return typeof target === 'object' && target !== null ? (target as ProbeTarget) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

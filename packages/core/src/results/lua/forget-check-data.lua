@@ -1,29 +1,27 @@
 --[[
   Forgets a deleted check's results and evaluation: its per-check keys go, and its entries in its
-  shard's pending rounds, outboxes and probe targets, so a check created later with the same id starts from nothing.
+  shard's pending rounds and outboxes, so a check created later with the same id starts from nothing.
   Every key shares the check's hash tag (its shard's on a Cluster): one call on its slot.
 
   Input:
     KEYS[1] the shard's pending rounds (zset of `<check>|<round>`)
     KEYS[2] the shard's transitions outbox (hash: check id → transition JSON)
     KEYS[3] the shard's address transitions outbox (hash: `<check>|<address>|<round>` → JSON)
-    KEYS[4] the shard's probe targets (hash: check id → ProbeTarget JSON, kept for the slots)
-    KEYS[5] the check's latest hash (its round books are its `~b<round>` fields)
-    KEYS[6…] the check's other keys, each removed
+    KEYS[4] the check's latest hash (its round books are its `~b<round>` fields)
+    KEYS[5…] the check's other keys, each removed
 
     ARGV[1] check id
 
   Output:
     how many of the check's keys existed
 ]]
-local pendingKey, transitionsKey, addressTransitionsKey, targetsKey, latestKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local pendingKey, transitionsKey, addressTransitionsKey, latestKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id = ARGV[1]
 
 for _, field in ipairs(redis.call('HKEYS', latestKey)) do
   if string.sub(field, 1, 2) == '~b' then redis.call('ZREM', pendingKey, id .. '|' .. string.sub(field, 3)) end
 end
 redis.call('HDEL', transitionsKey, id)
-redis.call('HDEL', targetsKey, id)
 
 local stem = id .. '|'
 local cursor = '0'
@@ -37,5 +35,5 @@ repeat
 until cursor == '0'
 
 local removed = redis.call('UNLINK', latestKey)
-for i = 6, #KEYS do removed = removed + redis.call('UNLINK', KEYS[i]) end
+for i = 5, #KEYS do removed = removed + redis.call('UNLINK', KEYS[i]) end
 return removed
