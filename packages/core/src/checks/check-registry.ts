@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { VigilError } from '../errors/errors.js';
-import { forgetCheckData } from '../results/check-data.js';
+import { forgetCheckData, leftoverIds } from '../results/check-data.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import type { RedisKeys } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
@@ -83,8 +83,13 @@ export class CheckRegistry {
    * (a deleted check's, recorded from a batch in flight after its delete forgot it, or left when
    * that forget failed), before the create is announced, so before any result of the new check.
    */
-  private async forgetLeftovers(id: string): Promise<void> {
-    await forgetCheckData(this.ctx, id, (this.ctx.clock ?? systemClock).now());
+  private async forgetLeftovers(...ids: string[]): Promise<void> {
+    // One EXISTS a check first: a fresh id holds nothing, and the forget script (HKEYS, an HSCAN of
+    // its shard's address outbox and an UNLINK for each of ~130 keys, dated ones included) cost
+    // Redis ~70 µs a created check, 1,000,000 checks registered in minutes instead of seconds.
+    const held = await leftoverIds(this.ctx, ids);
+    const now = (this.ctx.clock ?? systemClock).now();
+    await Promise.all(held.map((id) => forgetCheckData(this.ctx, id, now)));
   }
 
   /**
@@ -185,7 +190,7 @@ export class CheckRegistry {
     if (ids.length === 0) return outcomes;
     const created = checks.filter((_, i) => outcomes[i] === 'created').map((check) => check.id);
     await multi.hset(keys.checks, changed).exec();
-    await Promise.all(created.map((id) => this.forgetLeftovers(id)));
+    await this.forgetLeftovers(...created);
     await redis
       .multi()
       .incrby(keys.checksVersion, ids.length)
