@@ -113,6 +113,10 @@ describe('CheckRegistry', () => {
     expect(await registry.putMany(checks)).toEqual({ created: count - 2, updated: 1, unchanged: 1 });
     expect(await registry.version()).toBe(before + count - 1);
     expect((await registry.ids()).length).toBe(count);
+    // Listed a page at a time: every check once, by id, as it is now.
+    const listed = await registry.list();
+    expect(listed.map((c) => c.id)).toEqual(checks.map((c) => c.id).sort());
+    expect(listed.find((c) => c.id === 'c-0')).toEqual(checks[0]);
     expect(await registry.get('c-0')).toEqual(checks[0]);
     expect(await registry.ids('ana')).toEqual([]);
     expect(await registry.ids('bo')).toEqual(['c-0']);

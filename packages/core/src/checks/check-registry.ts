@@ -10,6 +10,9 @@ import { type Check, resolvedCheckIssues } from './check.js';
 export type RegistryChange = { op: 'upsert' | 'delete'; ids: string[] };
 /** A change as announced on the channel: `put` names one check, `putMany` a chunk of them. */
 type RegistryMessage = { op: RegistryChange['op']; id: string } | { op: RegistryChange['op']; ids: string[] };
+/** Fields a page of `list`'s HSCAN asks for: ~1 ms of Redis a page. */
+const LIST_PAGE = 1_000;
+
 export type PutOutcome = 'created' | 'updated' | 'unchanged';
 
 /** Checks a `putMany` reads and writes per round trip (and names in one announcement). */
@@ -40,11 +43,24 @@ export class CheckRegistry {
     this.redis = defineScripts<RegistryCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
+  /**
+   * Every check, by id. Read with HSCAN a page at a time, not one HGETALL: at 1,000,000 checks that
+   * one command held Redis for 13.6 s (every role's commands waiting, a starting role's connect
+   * timing out). A check changed while the pages are read may come as it was or as it is now; the
+   * readers that keep the registry (scheduler, notifier catalog) also follow its change feed and
+   * read again what changed meanwhile.
+   */
   async list(): Promise<Check[]> {
-    const all = await this.ctx.redis.hgetall(this.ctx.keys.checks);
-    return Object.values(all)
-      .map((json) => JSON.parse(json) as Check)
-      .sort((a, b) => a.id.localeCompare(b.id));
+    const byId = new Map<string, Check>();
+    let cursor = '0';
+    do {
+      const [next, page] = await this.ctx.redis.hscan(this.ctx.keys.checks, cursor, 'COUNT', LIST_PAGE);
+      // HSCAN may return a field twice (the hash rehashing between pages): the Map keeps one.
+      for (let i = 0; i + 1 < page.length; i += 2)
+        byId.set(page[i] as string, JSON.parse(page[i + 1] as string) as Check);
+      cursor = next;
+    } while (cursor !== '0');
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async get(id: string): Promise<Check | undefined> {
