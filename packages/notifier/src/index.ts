@@ -4,6 +4,7 @@ export {
   type ResultRecorderContext,
   type ResultRecorderOptions,
 } from './evaluation/result-recorder.js';
+export { parseBook, RoundBook } from './evaluation/round-book.js';
 export {
   failuresNeeded,
   judgeRound,

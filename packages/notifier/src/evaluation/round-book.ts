@@ -14,7 +14,8 @@ import type { RoundOutcome } from './round-verdict.js';
 interface BookCommands {
   /** How many keys, the pending set, then per outcome its two keys; then per outcome its six arguments. */
   vigilAddRoundOutcomes(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(0 | 1 | [2, string])[]>;
-  vigilClaimRound(pending: string, latest: string, member: string, field: string): Promise<0 | string>;
+  /** How many keys, the pending set, then per round its latest hash; then the entry, then per round its book's field. */
+  vigilClaimRounds(numberOfKeys: number, ...keysThenArgs: string[]): Promise<0 | (0 | string)[]>;
 }
 
 export interface RoundRef {
@@ -88,33 +89,35 @@ export class RoundBook {
 
   /**
    * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
-   * outcomes; up to `limit` from each shard's pending set.
+   * outcomes: up to `limit` pending entries from each shard (an entry holds the rounds one recording
+   * booked first with that deadline), less the rounds among them that completed meanwhile.
    */
-  async claimDue(now: number, limit = 500): Promise<ClaimedRound[]> {
+  async claimDue(now: number, limit = 200): Promise<ClaimedRound[]> {
     const { keys } = this.ctx;
     const reads = this.ctx.redis.pipeline();
     for (let shard = 0; shard < keys.shards; shard++)
       reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, limit);
-    const due = ((await reads.exec()) ?? []).flatMap(([err, reply]) => {
+    const due = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
       if (err) throw err;
-      return reply as string[];
+      return (reply as string[]).map((entry) => ({ shard, entry, refs: parseEntry(entry) }));
     });
     if (due.length === 0) return [];
-    const refs = due.map(parseMember).filter((ref): ref is RoundRef => ref !== undefined);
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
-    for (const ref of refs)
-      pipeline.vigilClaimRound(
-        keys.pendingRounds(keys.shardOf(ref.checkId)),
-        keys.latest(ref.checkId),
-        memberOf(ref),
-        bookField(ref.round),
-      );
+    for (const { shard, entry, refs } of due) {
+      const latest = refs.map((ref) => keys.latest(ref.checkId));
+      const fields = refs.map((ref) => bookField(ref.round));
+      pipeline.vigilClaimRounds(1 + refs.length, keys.pendingRounds(shard), ...latest, entry, ...fields);
+    }
     const replies = (await pipeline.exec()) ?? [];
     const claimed: ClaimedRound[] = [];
-    refs.forEach((ref, i) => {
+    due.forEach(({ refs }, i) => {
       const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
       if (err) throw err;
-      if (typeof reply === 'string') claimed.push({ ...ref, outcomes: parseBook(reply) });
+      if (!Array.isArray(reply)) return;
+      refs.forEach((ref, j) => {
+        const book: unknown = reply[j];
+        if (typeof book === 'string') claimed.push({ ...ref, outcomes: parseBook(book) });
+      });
     });
     return claimed;
   }
@@ -159,7 +162,17 @@ function memberOf(ref: RoundRef): string {
   return `${ref.checkId}|${ref.round}`;
 }
 
-function parseMember(member: string): RoundRef | undefined {
-  const [checkId, round] = member.split('|');
-  return checkId && round ? { checkId, round: Number(round) } : undefined;
+/**
+ * The rounds of a pending entry: `|<check>|<round>…` (the rounds one recording booked first with a
+ * deadline), or `<check>|<round>` (one round, the form before). Check ids are slugs, never holding `|`.
+ */
+export function parseEntry(entry: string): RoundRef[] {
+  const parts = entry.split('|');
+  const refs: RoundRef[] = [];
+  for (let i = parts[0] === '' ? 1 : 0; i + 1 < parts.length; i += 2) {
+    const checkId = parts[i];
+    const round = Number(parts[i + 1]);
+    if (checkId && Number.isSafeInteger(round)) refs.push({ checkId, round });
+  }
+  return refs;
 }

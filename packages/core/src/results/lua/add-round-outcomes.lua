@@ -6,12 +6,13 @@
   in `pending` for its deadline.
 
   Input:
-    KEYS[1] pending rounds: zset of `<check>|<round>` by deadline
+    KEYS[1] pending rounds: zset by deadline of `|<check>|<round>…`, the rounds first booked by one
+      call with that deadline (includes/book-outcome.lua)
     KEYS[2…] for each outcome in turn: its check's latest hash (`~a`, `~b<round>`), then its check's
       state hash (read only while the latest hash has no `~a`)
 
     ARGV[1…] for each outcome in turn, six: vantage; RoundOutcome JSON; round (epoch ms); deadline
-      (epoch ms); vantages expected; pending member `<check>|<round>`
+      (epoch ms); vantages expected; the round as `<check>|<round>`
 
   Output:
     One reply per outcome, in order (a table only for a complete round: a table an outcome costs
@@ -40,4 +41,5 @@ for i = 0, (#KEYS - 1) / 2 - 1 do
   replies[i + 1] = add(KEYS[2 + 2 * i], KEYS[3 + 2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
     tonumber(ARGV[a + 5]), ARGV[a + 6])
 end
+flushPending()
 return replies

@@ -1,10 +1,12 @@
 --[[
   Forgets a deleted check's results and evaluation: its per-check keys go, and its entries in its
-  shard's pending rounds and outboxes, so a check created later with the same id starts from nothing.
+  shard's outboxes and pending rounds (those of one round, the form before: an entry several rounds
+  share stays, and the deadline sweep passes over rounds whose book is gone), so a check created
+  later with the same id starts from nothing.
   Every key shares the check's hash tag (its shard's on a Cluster): one call on its slot.
 
   Input:
-    KEYS[1] the shard's pending rounds (zset of `<check>|<round>`)
+    KEYS[1] the shard's pending rounds (zset of entries; `<check>|<round>` the form of one round)
     KEYS[2] the shard's transitions outbox (hash: check id → transition JSON)
     KEYS[3] the shard's address transitions outbox (hash: `<check>|<address>|<round>` → JSON)
     KEYS[4] the check's latest hash (its round books are its `~b<round>` fields)

@@ -12,7 +12,8 @@
   (includes/book-outcome.lua): its round's book is a field of the same latest hash.
 
   Input:
-    KEYS[1] pending rounds of the results' shard: zset of `<check>|<round>` by deadline
+    KEYS[1] pending rounds of the results' shard: zset by deadline of `|<check>|<round>…`, the rounds
+      first booked by one call with that deadline (includes/book-outcome.lua)
     KEYS[2] the first result's latest hash: `<vantage>` → its latest result without checkId and
       vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:round` → its
       round, `<vantage>:i` → `index|slot`: the vantage's index in history entries and the message
@@ -365,7 +366,7 @@ for i = 0, (#KEYS - 1) / 5 - 1 do
   local k = 1 + 5 * i
   local fields = ARGV[2 * i + 2]
   local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
-  if not at then return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  if not at then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
   local message = at <= #fields and sub(fields, at) or ''
   local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], vantage, round, remember,
     look, outcome, deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
@@ -373,4 +374,5 @@ for i = 0, (#KEYS - 1) / 5 - 1 do
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
 end
+flushPending()
 return replies

@@ -7,7 +7,38 @@
   the field with its own HSET: this returns the reply, then the book's new value (nil: unchanged).
   Replies: 0 late (the round was applied or claimed already), 1 waiting for more vantages,
   {2, `\n<vantage>\t<outcome JSON>…`} complete and claimed by this caller.
+
+  A round's first outcome puts it in the pending rounds for its deadline, not one member a round:
+  rounds first booked by one call with the same deadline share one member, `|<check>|<round>…`
+  (noted here; the caller calls flushPending() once, last, also before returning an error), and a round that completes is not
+  taken out of it: the deadline sweep (the notifier's claim-rounds.lua) passes over a round whose
+  book is gone or `~`. A ZADD and a ZREM a round on a zset of thousands cost more than the sweep's
+  HGET. A member `<check>|<round>` of one round is the form before (still claimed the same way).
 ]]
+
+-- Members first booked by this call, by deadline, the deadlines in the order first met, and the
+-- pending rounds key (the same for a whole call).
+local pendingByDeadline = {}
+local pendingDeadlines = {}
+local pendingAt = nil
+
+local function notePending(pendingKey, deadline, member)
+  pendingAt = pendingKey
+  local members = pendingByDeadline[deadline]
+  if members then
+    members[#members + 1] = member
+  else
+    pendingByDeadline[deadline] = { member }
+    pendingDeadlines[#pendingDeadlines + 1] = deadline
+  end
+end
+
+-- One ZADD per deadline met: the rounds this call booked first, as one member. Called once, last.
+local function flushPending()
+  for _, deadline in ipairs(pendingDeadlines) do
+    redis.call('ZADD', pendingAt, deadline, '|' .. table.concat(pendingByDeadline[deadline], '|'))
+  end
+end
 
 local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member)
   -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
@@ -25,10 +56,7 @@ local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcome
     book = entry .. outcomeJson
   end
   count = count + 1
-  if count >= expected then
-    if count > 1 then redis.call('ZREM', pendingKey, member) end
-    return { 2, book }, '~'
-  end
-  if count == 1 then redis.call('ZADD', pendingKey, 'NX', deadline, member) end
+  if count >= expected then return { 2, book }, '~' end
+  if count == 1 then notePending(pendingKey, deadline, member) end
   return 1, string.char(count) .. book
 end

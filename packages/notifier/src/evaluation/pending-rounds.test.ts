@@ -1,0 +1,110 @@
+import { createLogger, type ResultJobData, readUptime, validateConfig } from '@vigil/core';
+import { roundResult, T0, testContext } from '@vigil/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testEvaluation, testNotifierContext } from '../testing.js';
+
+const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
+const INTERVAL = 30_000;
+/** Timeout (10s) + roundGrace (2s). */
+const DEADLINE = 12_000;
+const R = (k: number) => T0 + k * INTERVAL;
+const ids = ['c1', 'c2', 'c3', 'c4'];
+const config = validateConfig(
+  {
+    vantages: [...VANTAGES],
+    defaults: { interval: '30s', timeout: '10s', confirmations: 2 },
+    checks: ids.map((id) => ({ id, name: id, http: { url: `https://${id}.example.com/` } })),
+  },
+  'pending rounds test config',
+);
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function world() {
+  const clock = { t: R(0), now: (): number => clock.t };
+  const base = await testContext('pending', { clock, log: createLogger({ level: 'silent' }) });
+  cleanups.push(base.cleanup);
+  const ctx = testNotifierContext(base, { config });
+  for (const check of config.checks) await ctx.checks.put(check);
+  const notifier = async (c = ctx) => (await testEvaluation(c)).evaluator;
+  const main = await notifier();
+  /** One vantage's batch of round `k` for `checks`, recorded and booked as the recorder does. */
+  const send = (k: number, vantage: string, checks: readonly string[], ok: boolean) => {
+    clock.t = Math.max(clock.t, R(k) + 1_000);
+    const batch: ResultJobData[] = checks.map((id) => ({
+      result: roundResult(id, vantage, R(k), ok),
+      intervalMs: INTERVAL,
+    }));
+    return main.recordAndDecide(batch);
+  };
+  return {
+    base,
+    ctx,
+    clock,
+    main,
+    send,
+    second: () => notifier(testNotifierContext(base.peer(), { config })),
+    state: async (id: string) => (await ctx.checkStates.get(id)).state,
+    pending: () => base.redis.zrange(base.keys.pendingRounds(0), 0, -1),
+  };
+}
+
+describe('pending rounds: an entry per recording and deadline, not per round', () => {
+  it('decides each round of a shared entry once at its deadline, with two notifiers sweeping, and passes over those that completed', async () => {
+    const w = await world();
+    for (const vantage of VANTAGES) await w.send(0, vantage, ids, true);
+    // Alpha's batch books every round first: one entry for the four; beta's adds nothing.
+    await w.send(1, 'alpha', ids, false);
+    await w.send(1, 'beta', ids, false);
+    expect((await w.pending()).filter((entry) => entry.includes(`|${R(1)}`))).toEqual([
+      ids.map((id) => `|${id}|${R(1)}`).join(''),
+    ]);
+    await w.send(1, 'gamma', ['c1'], false); // c1's round completes and is decided now
+    const other = await w.second();
+    w.clock.t = R(1) + DEADLINE - 1;
+    expect(await w.main.decideDue()).toBe(0);
+    w.clock.t = R(1) + DEADLINE;
+    const swept = await Promise.all([w.main.decideDue(), other.decideDue()]);
+    expect(swept.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(await w.main.decideDue()).toBe(0);
+    expect(await w.pending()).toEqual([]);
+    for (const id of ids) {
+      // Each round counted once: 2 rounds, 1 failed.
+      expect((await readUptime(w.base, id, w.clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 1, fail: 1 });
+      expect(await w.state(id)).toBe('up');
+    }
+    // A second failing round from two of three vantages: down.
+    await w.send(2, 'alpha', ids, false);
+    await w.send(2, 'beta', ids, false);
+    w.clock.t = R(2) + DEADLINE;
+    expect(await w.main.decideDue()).toBe(4);
+    for (const id of ids) expect(await w.state(id)).toBe('down');
+  });
+
+  it('claims the entries of one round an older notifier left (`<check>|<round>`) and passes over those decided since', async () => {
+    const w = await world();
+    for (const vantage of VANTAGES) await w.send(0, vantage, ids, true);
+    await w.send(1, 'alpha', ids, false);
+    await w.send(1, 'beta', ids, false);
+    // The layout before: a member a round. c4's round completes after the upgrade (its entry stays).
+    const pending = w.ctx.keys.pendingRounds(0);
+    await w.base.redis.del(pending);
+    for (const id of ids) await w.base.redis.zadd(pending, R(1) + DEADLINE, `${id}|${R(1)}`);
+    await w.send(1, 'gamma', ['c4'], false);
+    expect(await w.state('c4')).toBe('up');
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.main.decideDue()).toBe(3);
+    expect(await w.pending()).toEqual([]);
+    for (const id of ids) {
+      expect((await readUptime(w.base, id, w.clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 1, fail: 1 });
+    }
+    await w.send(2, 'alpha', ['c1'], false);
+    await w.send(2, 'beta', ['c1'], false);
+    w.clock.t = R(2) + DEADLINE;
+    expect(await w.main.decideDue()).toBe(1);
+    expect(await w.state('c1')).toBe('down');
+  });
+});
