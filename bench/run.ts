@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|registry-read|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
@@ -18,6 +18,7 @@ import { FLEET_DEFAULTS, FLEET_KINDS, type FleetKind, fleetBench } from './fleet
 import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
 import { LATENCY_MERGE_DEFAULTS, latencyMergeBench } from './latency-merge.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
+import { REGISTRY_READ_DEFAULTS, registryReadBench } from './registry-read.js';
 import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
 import { SCALE_DEFAULTS, type ScaleBenchFlags, scaleBench } from './scale.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
@@ -50,6 +51,8 @@ const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promi
   deliveries: (overrides) => deliveriesBench({ ...DELIVERIES_DEFAULTS, ...pick(DELIVERIES_DEFAULTS, overrides) }),
   console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
   'slot-jobs': (overrides) => slotJobsBench({ ...SLOT_JOBS_DEFAULTS, ...pick(SLOT_JOBS_DEFAULTS, overrides) }),
+  'registry-read': (overrides) =>
+    registryReadBench({ ...REGISTRY_READ_DEFAULTS, ...pick(REGISTRY_READ_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -76,6 +79,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       SCALE_DEFAULTS,
       DELIVERIES_DEFAULTS,
       CONSOLE_DEFAULTS,
+      REGISTRY_READ_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')

@@ -83,7 +83,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
   const { redis, keys, clock, log } = base;
   const settings = config.notifier;
   const stores = { redis, keys };
-  const checks = new CheckRegistry(stores);
+  const checks = new CheckRegistry({ ...stores, log });
   const incidents = new IncidentStore(stores);
   const maintenances = new MaintenanceStore(stores);
   const maintenanceSource = new MaintenanceSource({ maintenances, config });

@@ -28,6 +28,6 @@ export function createSchedulerContext(
     connection: base.connection,
     blocking: { registry: base.dedicated('subscriber') },
     vantages: input.vantages,
-    checks: new CheckRegistry({ redis, keys }),
+    checks: new CheckRegistry({ redis, keys, log }),
   };
 }

@@ -28,7 +28,7 @@ export function createWebContext(base: RoleContext, input: WebInput): WebContext
   const { redis, keys, clock, log } = base;
   const { config, secret } = input;
   const stores = { redis, keys };
-  const checks = new CheckRegistry({ ...stores, clock });
+  const checks = new CheckRegistry({ ...stores, clock, log });
   const incidents = new IncidentStore(stores);
   const maintenances = new MaintenanceStore(stores);
   const maintenanceSource = new MaintenanceSource({ maintenances, config });

@@ -1,6 +1,9 @@
+import { PassThrough } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.js';
 import { redisKeys } from '../runtime/keys.js';
+import { createLogger } from '../runtime/logger.js';
 import { createRedis } from '../runtime/redis.js';
 import { eventually, TEST_REDIS_URL, testRedis } from '../testing/index.js';
 import type { Check, CheckCommon } from './check.js';
@@ -69,6 +72,63 @@ describe('CheckRegistry', () => {
     expect(await registry.putMany([...fresh, sampleCheck('y1')])).toMatchObject({ created: 51 });
     expect(await ctx.redis.exists(keys.latest('y1'))).toBe(0);
     expect(await ctx.redis.zscore(pending, 'y1|1000')).toBeNull();
+  });
+
+  it('stores a check compact, reads checks stored as JSON before, and converts them unannounced on a put of the same check', async () => {
+    const keys = redisKeys(ctx.prefix);
+    await registry.create(sampleCheck('compact'));
+    const stored = (await ctx.redis.hget(keys.checks, 'compact')) ?? '';
+    expect(stored.startsWith('c')).toBe(true);
+    expect(stored.length).toBeLessThan(JSON.stringify(sampleCheck('compact')).length / 3);
+    expect(await registry.get('compact')).toEqual(sampleCheck('compact'));
+
+    // As a release before wrote them: the check's JSON.
+    const old = ['old-1', 'old-2', 'old-3'].map((id) => sampleCheck(id, { owner: 'tenant' }));
+    for (const check of old) await ctx.redis.hset(keys.checks, check.id, JSON.stringify(check));
+    expect((await registry.list()).map((c) => c.id)).toEqual(['compact', 'old-1', 'old-2', 'old-3']);
+    expect(await registry.getMany(['old-1', 'old-2'])).toEqual([old[0], old[1]]);
+    const version = await registry.version();
+    expect(await registry.put(old[0] as Check)).toBe('unchanged');
+    expect(await registry.putMany(old.slice(1))).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    expect(await registry.version()).toBe(version);
+    for (const check of old) {
+      expect((await ctx.redis.hget(keys.checks, check.id))?.startsWith('c'), check.id).toBe(true);
+      expect(await registry.get(check.id)).toEqual(check);
+    }
+    expect(await registry.put({ ...(old[0] as Check), intervalMs: 60_000 })).toBe('updated');
+    expect((await registry.get('old-1'))?.intervalMs).toBe(60_000);
+  });
+
+  it('skips a stored value that is not a check, logging its id and never its content', async () => {
+    const lines = new PassThrough();
+    const logged: string[] = [];
+    lines.on('data', (chunk: Buffer) => logged.push(chunk.toString()));
+    const log = createLogger({ destination: lines, level: 'warn' });
+    const logging = new CheckRegistry({ redis: ctx.redis, keys: redisKeys(ctx.prefix), log });
+    await logging.create(sampleCheck('good'));
+    const keys = redisKeys(ctx.prefix);
+    const bomb = `c${deflateRawSync(Buffer.alloc(1 << 20, 'x')).toString('base64url')}`;
+    const hostile: Record<string, string> = {
+      'not-json': '{"id":"not-json", secret-token',
+      garbage: 'c!!!!secret-token',
+      'bad-deflate': `c${Buffer.from('secret-token').toString('base64url')}`,
+      'other-id': JSON.stringify(sampleCheck('good')),
+      'no-kind': JSON.stringify({ ...sampleCheck('no-kind'), kind: 'smtp' }),
+      array: '[1,2]',
+      bomb,
+      letter: 'x{}',
+    };
+    await ctx.redis.hset(keys.checks, hostile);
+    expect((await logging.list()).map((c) => c.id)).toEqual(['good']);
+    expect(await logging.get('garbage')).toBeUndefined();
+    expect(await logging.getMany(['bomb', 'good', 'not-json'])).toEqual([undefined, sampleCheck('good'), undefined]);
+    // A put over an unreadable value replaces it.
+    expect(await logging.put(sampleCheck('garbage'))).toBe('updated');
+    expect(await logging.get('garbage')).toEqual(sampleCheck('garbage'));
+    await eventually(async () => logged.length > 0, 2_000, 'warnings logged');
+    const text = logged.join('');
+    for (const id of Object.keys(hostile)) expect(text).toContain(`"check":"${id}"`);
+    expect(text).not.toContain('secret-token');
   });
 
   it('reports unchanged puts and refuses a timeout longer than the interval', async () => {

@@ -3,8 +3,10 @@ import { VigilError } from '../errors/errors.js';
 import { forgetCheckData, leftoverIds } from '../results/check-data.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import type { RedisKeys } from '../runtime/keys.js';
+import type { Logger } from '../runtime/logger.js';
 import { defineScripts } from '../runtime/scripts.js';
 import { type Check, resolvedCheckIssues } from './check.js';
+import { decodeStoredCheck, encodeStoredCheck, isCompactStoredCheck, storedCheckJson } from './stored-check.js';
 
 /** A change as watchers get it: the checks one announcement named (one, or a bulk write's chunk). */
 export type RegistryChange = { op: 'upsert' | 'delete'; ids: string[] };
@@ -32,14 +34,16 @@ interface RegistryCommands {
 }
 
 /**
- * The registry of checks in Redis: one hash, changes announced on a channel and counted, so a
- * scheduler can follow them live and still catch up after missing a message.
+ * The registry of checks in Redis: one hash (check id → the check, compact: stored-check.ts; JSON
+ * written before reads too), changes announced on a channel and counted, so a scheduler can follow
+ * them live and still catch up after missing a message. A value that does not read as a check is
+ * skipped (logged by id, never its content), as if the check were not there.
  */
 export class CheckRegistry {
   private readonly redis: Redis & RegistryCommands;
 
-  /** `clock` dates the legacy verdict buckets a delete forgets; the system's unless given. */
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; clock?: Clock }) {
+  /** `clock` dates the legacy verdict buckets a delete forgets; the system's unless given. `log` hears of unreadable values. */
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; clock?: Clock; log?: Logger }) {
     this.redis = defineScripts<RegistryCommands>(ctx.redis, new URL('./lua/', import.meta.url));
   }
 
@@ -51,28 +55,38 @@ export class CheckRegistry {
    * read again what changed meanwhile.
    */
   async list(): Promise<Check[]> {
-    const byId = new Map<string, Check>();
+    const checks = new Map<string, Check>();
     let cursor = '0';
     do {
       const [next, page] = await this.ctx.redis.hscan(this.ctx.keys.checks, cursor, 'COUNT', LIST_PAGE);
       // HSCAN may return a field twice (the hash rehashing between pages): the Map keeps one.
-      for (let i = 0; i + 1 < page.length; i += 2)
-        byId.set(page[i] as string, JSON.parse(page[i + 1] as string) as Check);
+      for (let i = 0; i + 1 < page.length; i += 2) {
+        const id = page[i] as string;
+        const check = this.read(id, page[i + 1] ?? null);
+        if (check) checks.set(id, check);
+      }
       cursor = next;
     } while (cursor !== '0');
-    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...checks.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async get(id: string): Promise<Check | undefined> {
-    const json = await this.ctx.redis.hget(this.ctx.keys.checks, id);
-    return json === null ? undefined : (JSON.parse(json) as Check);
+    return this.read(id, await this.ctx.redis.hget(this.ctx.keys.checks, id));
   }
 
-  /** The checks with these ids, in the same order; undefined where there is none. */
+  /** The checks with these ids, in the same order; undefined where there is none (or it is unreadable). */
   async getMany(ids: readonly string[]): Promise<(Check | undefined)[]> {
     if (ids.length === 0) return [];
     const values = await this.ctx.redis.hmget(this.ctx.keys.checks, ...ids);
-    return values.map((json) => (json === null ? undefined : (JSON.parse(json) as Check)));
+    return values.map((value, i) => this.read(ids[i] ?? '', value));
+  }
+
+  /** A stored value as its check; an unreadable one is logged by id and read as none. */
+  private read(id: string, value: string | null): Check | undefined {
+    if (value === null) return undefined;
+    const check = decodeStoredCheck(id, value);
+    if (!check) this.ctx.log?.warn({ check: id }, 'check in the registry unreadable: skipped');
+    return check;
   }
 
   /** Every check id, or an owner's, sorted: listing a page needs only the ids of the others. */
@@ -87,7 +101,7 @@ export class CheckRegistry {
   /** Adds a check; CONFLICT when the id is taken. */
   async create(check: Check): Promise<void> {
     assertValid(check);
-    const added = await this.ctx.redis.hsetnx(this.ctx.keys.checks, check.id, JSON.stringify(check));
+    const added = await this.ctx.redis.hsetnx(this.ctx.keys.checks, check.id, encodeStoredCheck(check));
     if (added === 0)
       throw new VigilError('CONFLICT', `check ${check.id} already exists`, [{ path: 'id', message: 'already exists' }]);
     await this.forgetLeftovers(check.id);
@@ -119,7 +133,7 @@ export class CheckRegistry {
       keys.checks,
       keys.checksOfOwner(check.owner),
       check.id,
-      JSON.stringify(check),
+      encodeStoredCheck(check),
       maxChecks,
     );
     if (outcome === -1)
@@ -138,14 +152,22 @@ export class CheckRegistry {
     return this.ctx.redis.scard(this.ctx.keys.checksOfOwner(owner));
   }
 
-  /** Creates or replaces a check; unchanged checks announce nothing. */
+  /**
+   * Creates or replaces a check; unchanged checks announce nothing (one stored as JSON, before the
+   * compact form, is rewritten compact, unannounced).
+   */
   async put(check: Check): Promise<PutOutcome> {
     assertValid(check);
     const json = JSON.stringify(check);
     const previous = await this.ctx.redis.hget(this.ctx.keys.checks, check.id);
-    if (previous === json) return 'unchanged';
-    const before = previous === null ? undefined : (JSON.parse(previous) as Check).owner;
-    const multi = this.ctx.redis.multi().hset(this.ctx.keys.checks, check.id, json);
+    const held = previous === null ? undefined : storedCheckJson(previous);
+    if (held === json) {
+      if (previous !== null && !isCompactStoredCheck(previous))
+        await this.ctx.redis.hset(this.ctx.keys.checks, check.id, encodeStoredCheck(check, json));
+      return 'unchanged';
+    }
+    const before = previous === null ? undefined : this.read(check.id, previous)?.owner;
+    const multi = this.ctx.redis.multi().hset(this.ctx.keys.checks, check.id, encodeStoredCheck(check, json));
     if (before !== check.owner) {
       if (before !== undefined) multi.srem(this.ctx.keys.checksOfOwner(before), check.id);
       if (check.owner !== undefined) multi.sadd(this.ctx.keys.checksOfOwner(check.owner), check.id);
@@ -186,16 +208,20 @@ export class CheckRegistry {
    */
   private async putChunk(checks: readonly Check[]): Promise<PutOutcome[]> {
     const { redis, keys } = this.ctx;
-    const jsons = checks.map((check) => JSON.stringify(check));
     const previous = await redis.hmget(keys.checks, ...checks.map((check) => check.id));
     const changed: Record<string, string> = {};
+    const converted: Record<string, string> = {};
     const multi = redis.multi();
     const outcomes = checks.map((check, i): PutOutcome => {
       const before = previous[i] ?? null;
-      const json = jsons[i] ?? '';
-      if (before === json) return 'unchanged';
-      changed[check.id] = json;
-      const owner = before === null ? undefined : (JSON.parse(before) as Check).owner;
+      const json = JSON.stringify(check);
+      if (before !== null && storedCheckJson(before) === json) {
+        // Stored as JSON before the compact form: rewritten compact, unannounced (nothing changed).
+        if (!isCompactStoredCheck(before)) converted[check.id] = encodeStoredCheck(check, json);
+        return 'unchanged';
+      }
+      changed[check.id] = encodeStoredCheck(check, json);
+      const owner = before === null ? undefined : this.read(check.id, before)?.owner;
       if (owner !== check.owner) {
         if (owner !== undefined) multi.srem(keys.checksOfOwner(owner), check.id);
         if (check.owner !== undefined) multi.sadd(keys.checksOfOwner(check.owner), check.id);
@@ -203,6 +229,7 @@ export class CheckRegistry {
       return before === null ? 'created' : 'updated';
     });
     const ids = Object.keys(changed);
+    if (Object.keys(converted).length > 0) await redis.hset(keys.checks, converted);
     if (ids.length === 0) return outcomes;
     const created = checks.filter((_, i) => outcomes[i] === 'created').map((check) => check.id);
     await multi.hset(keys.checks, changed).exec();

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import {
+  type DeflatedJsonForm,
+  decodeDeflatedJson,
+  deflatedJsonForm,
+  encodeDeflatedJson,
+} from '../runtime/deflated-json.js';
 
 /**
  * A slot chunk's members as one Redis string, written by the scheduler and read by its vantage's
@@ -75,38 +80,27 @@ export function decodeSlot(text: string): { fingerprint: string; members: SlotMe
  * deflate's preset dictionary for the store's values, the commonest last. Never change it (values
  * written with it would no longer read): a new dictionary takes a new format letter.
  */
-const TARGET_DICTIONARY_Z = Buffer.from(
-  [
-    '"expect":{"rcode":"NOERROR","answers":{"contains":[""],"equals":[""]},"minTtl":300,"maxMs":1000}',
-    '{"id":"","kind":"dns","dns":{"name":"","type":"A","server":"',
-    '{"id":"","kind":"icmp","icmp":{"host":"","count":3,"expect":{"maxLossPercent":0,"maxRttMs":500}}',
-    '{"id":"","kind":"tcp","tcp":{"host":"","port":443,"tls":true,"servername":"","insecureTls":false,"send":"","expect":"","certDaysLeft":14,"maxMs":1000}',
-    '"body":"","json":{"path":"$.status","equals":"ok"},"bodyRegex":"","bodyContains":"ok","maxMs":2000,"certDaysLeft":14}',
-    '"headers":{"Authorization":"Bearer ","Content-Type":"application/json","User-Agent":"","Accept":"application/json"}',
-    '{"id":"","kind":"http","http":{"url":"https://www.","method":"GET","headers":{},"maxRedirects":5,',
-    '"allAddresses":false,"maxBodyBytes":1048576,"insecureTls":false,"expect":{"status":[{"min":200,"max":399}]}},',
-    '"intervalMs":60000,"timeoutMs":10000}',
-  ].join(''),
-);
+const TARGET_FORM: DeflatedJsonForm = deflatedJsonForm('z', [
+  '"expect":{"rcode":"NOERROR","answers":{"contains":[""],"equals":[""]},"minTtl":300,"maxMs":1000}',
+  '{"id":"","kind":"dns","dns":{"name":"","type":"A","server":"',
+  '{"id":"","kind":"icmp","icmp":{"host":"","count":3,"expect":{"maxLossPercent":0,"maxRttMs":500}}',
+  '{"id":"","kind":"tcp","tcp":{"host":"","port":443,"tls":true,"servername":"","insecureTls":false,"send":"","expect":"","certDaysLeft":14,"maxMs":1000}',
+  '"body":"","json":{"path":"$.status","equals":"ok"},"bodyRegex":"","bodyContains":"ok","maxMs":2000,"certDaysLeft":14}',
+  '"headers":{"Authorization":"Bearer ","Content-Type":"application/json","User-Agent":"","Accept":"application/json"}',
+  '{"id":"","kind":"http","http":{"url":"https://www.","method":"GET","headers":{},"maxRedirects":5,',
+  '"allAddresses":false,"maxBodyBytes":1048576,"insecureTls":false,"expect":{"status":[{"min":200,"max":399}]}},',
+  '"intervalMs":60000,"timeoutMs":10000}',
+]);
 
 /** The store's value for a target's JSON: `z`, then the JSON deflated with the dictionary, in base64url. */
 export function encodeStoredTarget(targetJson: string): string {
-  return `z${deflateRawSync(targetJson, { dictionary: TARGET_DICTIONARY_Z }).toString('base64url')}`;
+  return encodeDeflatedJson(TARGET_FORM, targetJson);
 }
 
-/** The most a stored target inflates to: past it, the value is unreadable (never inflated whole). */
-const MAX_STORED_TARGET_BYTES = 64 * 1024;
-
-/** A target's JSON from the store's value (plain JSON reads as itself); undefined when unreadable. */
+/**
+ * A target's JSON from the store's value (plain JSON reads as itself); undefined when unreadable
+ * (inflated to 64 KiB at most).
+ */
 export function decodeStoredTarget(value: string): string | undefined {
-  if (value.startsWith('{')) return value;
-  if (!value.startsWith('z')) return undefined;
-  try {
-    return inflateRawSync(Buffer.from(value.slice(1), 'base64url'), {
-      dictionary: TARGET_DICTIONARY_Z,
-      maxOutputLength: MAX_STORED_TARGET_BYTES,
-    }).toString();
-  } catch {
-    return undefined;
-  }
+  return decodeDeflatedJson(TARGET_FORM, value);
 }
