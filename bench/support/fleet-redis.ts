@@ -3,7 +3,7 @@
  * scheduler got, what waits in the queues, how many results were recorded, and what a check's
  * result keys weigh (MEMORY USAGE on a sample).
  */
-import { type Check, CheckRegistry, probeQueueName, type Redis, RING_ENTRY_BYTES, resultBacklog } from '@vigil/core';
+import { type Check, CheckRegistry, probeQueueName, type Redis, RING_ENTRY_BITS, resultBacklog } from '@vigil/core';
 import type { BenchRedis } from './redis.js';
 
 export interface RedisInfo {
@@ -94,7 +94,7 @@ export async function resultKeysSample(bench: BenchRedis, ids: readonly string[]
   const perCheck = 2 + others('x').length;
   const sums = { entries: 0, historyBytes: 0, otherBytes: 0, probed: 0 };
   for (let i = 0; i < replies.length; i += perCheck) {
-    const entries = (replies[i] ?? 0) / RING_ENTRY_BYTES;
+    const entries = Math.floor(((replies[i] ?? 0) * 8) / RING_ENTRY_BITS);
     sums.entries += entries;
     sums.historyBytes += replies[i + 1] ?? 0;
     if (entries === 0) continue;

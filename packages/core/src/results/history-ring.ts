@@ -1,32 +1,43 @@
 import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
 
 /**
- * History as a ring of fixed 10-byte entries in one Redis string per check (`{id}:ring`), written in
- * place with SETRANGE: a list of packed entries cost ~21 B an entry, this costs 10. Entry `e` (the
- * e-th recorded, from 0) sits at byte (e mod cap) × 10; the check's latest hash holds how many were
- * written (`~w`), and the cap they were written with and the base their rounds count from (`~r`,
- * `cap|base`). A late result is a duplicate when the ring's newest entries hold its round already.
+ * History as a ring of fixed 70-bit entries in one Redis string per check (`{id}:ring`), written in
+ * place with BITFIELD: 350 entries take 3,063 bytes, inside jemalloc's 3,072 class (10-byte entries
+ * took 3,500, in the 3,584 class). Entry `e` (the e-th recorded, from 0) sits at bit (e mod cap) × 70;
+ * the check's latest hash holds how many were written (`~w`), and the cap they were written with and
+ * the base their rounds count from (`~r`, `cap|base|70`; `cap|base` names a ring of the 10-byte
+ * entries before, read as it is and converted by the record script when next written). A late result
+ * is a duplicate when the ring's newest entries hold its round already.
  *
- *   bytes 0–4  written by the record script: (round − base) × 128 + vantage index × 8 + message slot
- *              (round − base in ms, 33 bits: the script moves the base on past ~99 days; vantage
- *              index 1–15, `<vantage>:i`; message slot 0 none, 1–7 `~m<slot>`)
- *   bytes 5–9  packed here: ok (1 bit), slow (1), error class (5: index in PROBE_ERRORS + 1, 0 none),
- *              HTTP status (9: status − 99 for 100–610, 0 none), total latency (16: ms, saturating
- *              at 65.5 s) and start lateness (8: startedAt − round in 20 ms units, saturating at 5.1 s)
+ *   bits 0–38   written by the record script: (round − base) × 128 + vantage index × 8 + message slot
+ *               (round − base in ms, 32 bits: the script moves the base on past ~49.7 days, keeping
+ *               47.7; vantage index 1–15, `<vantage>:i`; message slot 0 none, 1–7 `~m<slot>`)
+ *   bits 39–69  packed here: ok (1 bit), slow (1), error class (5: index in PROBE_ERRORS + 1, 0 none),
+ *               HTTP status (9: status − 99 for 100–610, 0 none), total latency (12: ms exact to
+ *               1,023, then 9 significant bits, ≤ 0.2% off, to 65.5 s) and start lateness (3: from
+ *               0, 25, 50, 100, 250, 500, 1,000 or 2,500 ms on)
+ *
+ * Rounds stay exact to the ms: they are not on a coarser grid (a heartbeat's round is its ping's
+ * time, a one-off probe's its own), and a late result's duplicate is found by its exact round.
  *
  * Messages are kept apart and deduplicated: a vantage failing with the message it failed with last
  * reuses its slot, so a check failing for hours costs one message, not one an entry. Seven slots
  * are reused in turn; a slot holds `<entry number>|<text>`, so an entry older than its slot's
  * rewrite reads without a message rather than with another's.
  */
-export const RING_ENTRY_BYTES = 10;
+export const RING_ENTRY_BITS = 70;
+/** The ring layout `~r` names (its third part); none: 10-byte entries, from before. */
+export const RING_LAYOUT = '70';
 export const RING_MESSAGE_SLOTS = 7;
 /** Vantages a check's ring has room for (indexes 1–15); results of more go to the list as JSON. */
 export const MAX_VANTAGE_INDEX = 15;
 /** Characters of a message kept in history (the vantage's latest result keeps it whole). */
 export const MESSAGE_CHARS = 120;
+/** Bytes of a ring of `cap` entries. */
+export function ringBytes(cap: number): number {
+  return Math.ceil((cap * RING_ENTRY_BITS) / 8);
+}
 
-const UINT16_MAX = 0xffff;
 const STATUS_MIN = 100;
 const STATUS_MAX = 610;
 
@@ -49,16 +60,9 @@ export function historyMessage(result: ProbeResult): string {
   return message.slice(0, end);
 }
 
-/** Bytes 5–9 of a ring entry: the result's outcome; the record script adds round, vantage and message. */
-export function encodeRingOutcome(result: ProbeResult): Buffer {
-  const out = Buffer.alloc(5);
-  out.writeUIntBE(ringOutcome(result), 0, 5);
-  return out;
-}
-
 /**
- * The same 40 bits as a number: what the record script takes (as decimal text, so its argument
- * needs no Buffer) and writes big-endian as bytes 5–9.
+ * Bits 39–69 of a ring entry as a number: what the record script takes (as decimal text, so its
+ * argument needs no Buffer) and writes with BITFIELD; it adds round, vantage and message slot.
  */
 export function ringOutcome(result: ProbeResult): number {
   const errorIndex = result.error === undefined ? 0 : PROBE_ERRORS.indexOf(result.error) + 1;
@@ -66,15 +70,37 @@ export function ringOutcome(result: ProbeResult): number {
     result.status !== undefined && result.status >= STATUS_MIN && result.status <= STATUS_MAX
       ? result.status - STATUS_MIN + 1
       : 0;
-  const total = clamp(result.timings.total, UINT16_MAX);
-  const lateness = clamp((result.startedAt - result.round) / 20, 0xff);
-  // ok(1) slow(1) error(5) status(9) total(16) lateness(8): 40 bits, as one number (< 2^53).
+  // ok(1) slow(1) error(5) status(9) total(12) lateness(3): 31 bits.
   let packed = result.ok ? 1 : 0;
   packed = packed * 2 + (result.slow ? 1 : 0);
   packed = packed * 32 + errorIndex;
   packed = packed * 512 + status;
-  packed = packed * 65_536 + total;
-  return packed * 256 + lateness;
+  packed = packed * 4096 + ringLatencyCode(clamp(result.timings.total));
+  return packed * 8 + latenessCode(clamp(result.startedAt - result.round));
+}
+
+/** A latency (ms) as 12 bits: exact to 1,023 ms, then 9 significant bits, saturating at 65.5 s. */
+export function ringLatencyCode(ms: number): number {
+  if (ms < 1024) return ms;
+  if (ms >= 65_536) return 4095;
+  const e = Math.floor(Math.log2(ms)) - 9;
+  return 512 * e + Math.floor(ms / 2 ** e);
+}
+
+/** The latency a code stands for: the least of the ms it covers. */
+export function ringLatency(code: number): number {
+  if (code < 1024) return code;
+  const e = Math.floor(code / 512) - 1;
+  return (code - 512 * e) * 2 ** e;
+}
+
+/** Start lateness (ms) a 3-bit code stands for: at least this much (record-results.lua's LATE). */
+const LATENESS_MS = [0, 25, 50, 100, 250, 500, 1_000, 2_500];
+
+function latenessCode(ms: number): number {
+  let code = 0;
+  for (let i = 1; i < LATENESS_MS.length; i++) if (ms >= (LATENESS_MS[i] ?? Infinity)) code = i;
+  return code;
 }
 
 /** What the reader needs of the latest hash to decode a ring. */
@@ -85,20 +111,57 @@ export interface RingInfo {
   messages: ReadonlyMap<number, { from: number; text: string }>;
 }
 
+/** A ring's entry, either layout: its head, then ok, slow, error and status (16 bits), latency and lateness in ms. */
+export interface RingFields {
+  head: number;
+  flags: number;
+  total: number;
+  lateness: number;
+}
+
+/** Entry `slot` of a ring of 70-bit entries. */
+export function ringFields(ring: Buffer, slot: number): RingFields {
+  const bit = slot * RING_ENTRY_BITS;
+  const outcome = bitsAt(ring, bit + 39, 31);
+  return {
+    head: bitsAt(ring, bit, 39),
+    flags: Math.floor(outcome / 32_768),
+    total: ringLatency(Math.floor(outcome / 8) % 4096),
+    lateness: LATENESS_MS[outcome % 8] ?? 0,
+  };
+}
+
+/** Entry `slot` of a ring of the 10-byte entries before: 40-bit head, flags 16, latency ms 16, lateness in 20 ms 8. */
+export function ringFieldsV1(ring: Buffer, slot: number): RingFields {
+  const at = slot * 10;
+  if (ring.length < at + 10) return { head: 0, flags: 0, total: 0, lateness: 0 };
+  const outcome = ring.readUIntBE(at + 5, 5);
+  return {
+    head: ring.readUIntBE(at, 5),
+    flags: Math.floor(outcome / 2 ** 24),
+    total: Math.floor(outcome / 256) % 65_536,
+    lateness: (outcome % 256) * 20,
+  };
+}
+
+/** `width` (≤ 39) bits from bit `bit`, big-endian: in 6 bytes at most, exact as a number. */
+function bitsAt(buf: Buffer, bit: number, width: number): number {
+  const first = bit >> 3;
+  const last = (bit + width - 1) >> 3;
+  let value = 0;
+  for (let i = first; i <= last; i++) value = value * 256 + (buf[i] ?? 0);
+  return Math.floor(value / 2 ** ((last + 1) * 8 - bit - width)) % 2 ** width;
+}
+
 /** Entry number `e` of a ring as a ProbeResult; null when empty or its vantage is unknown. */
-export function decodeRingEntry(checkId: string, entry: Buffer, e: number, ring: RingInfo): ProbeResult | null {
-  if (entry.length < RING_ENTRY_BYTES) return null;
-  const head = entry.readUIntBE(0, 5);
+export function decodeRingEntry(checkId: string, fields: RingFields, e: number, ring: RingInfo): ProbeResult | null {
+  const { head, total } = fields;
   if (head === 0) return null;
   const slot = head % 8;
   const vantage = ring.vantages.get(Math.floor(head / 8) % 16);
   if (vantage === undefined) return null;
   const round = ring.base + Math.floor(head / 128);
-  let rest = entry.readUIntBE(5, 5);
-  const lateness = (rest % 256) * 20;
-  rest = Math.floor(rest / 256);
-  const total = rest % 65_536;
-  rest = Math.floor(rest / 65_536);
+  let rest = fields.flags;
   const status = rest % 512;
   rest = Math.floor(rest / 512);
   const error = PROBE_ERRORS[(rest % 32) - 1];
@@ -106,7 +169,7 @@ export function decodeRingEntry(checkId: string, entry: Buffer, e: number, ring:
   const slow = rest % 2 === 1;
   const ok = Math.floor(rest / 2) % 2 === 1;
   const message = slot === 0 ? undefined : ring.messages.get(slot);
-  const startedAt = round + lateness;
+  const startedAt = round + fields.lateness;
   return {
     checkId,
     vantage,
@@ -124,24 +187,24 @@ export function decodeRingEntry(checkId: string, entry: Buffer, e: number, ring:
 
 /**
  * The ring's entries newest first, at most `limit`: `written` entries were written in all, the
- * newest `min(written, cap)` are still there.
+ * newest `min(written, cap)` are still there; `v1`: 10-byte entries, from before.
  */
 export function readRing(
   checkId: string,
   ring: Buffer,
-  info: RingInfo & { written: number; cap: number },
+  info: RingInfo & { written: number; cap: number; v1: boolean },
   limit: number,
 ): ProbeResult[] {
   const out: ProbeResult[] = [];
+  const fieldsOf = info.v1 ? ringFieldsV1 : ringFields;
   const oldest = Math.max(0, info.written - info.cap);
   for (let e = info.written - 1; e >= oldest && out.length < limit; e--) {
-    const at = (e % info.cap) * RING_ENTRY_BYTES;
-    const result = decodeRingEntry(checkId, ring.subarray(at, at + RING_ENTRY_BYTES), e, info);
+    const result = decodeRingEntry(checkId, fieldsOf(ring, e % info.cap), e, info);
     if (result !== null) out.push(result);
   }
   return out;
 }
 
-function clamp(value: number, max: number): number {
-  return Math.min(max, Math.max(0, Math.round(value)));
+function clamp(value: number): number {
+  return Math.max(0, Math.round(value));
 }

@@ -13,7 +13,7 @@ export {
 } from './address-state.js';
 export { checkDataKeys, forgetCheckData } from './check-data.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
-export { RING_ENTRY_BYTES } from './history-ring.js';
+export { RING_ENTRY_BITS, ringBytes } from './history-ring.js';
 export {
   decodeLatency,
   decodeLatencyRollup,

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../runtime/keys.js';
 import { sampleResult, T0, testRedis } from '../testing/index.js';
 import { encodeHistoryEntry } from './history-entry.js';
-import { MESSAGE_CHARS, RING_ENTRY_BYTES } from './history-ring.js';
+import { MESSAGE_CHARS, RING_ENTRY_BITS } from './history-ring.js';
 import { ResultStore } from './result-store.js';
 
 const DAY = 86_400_000;
@@ -106,8 +106,8 @@ describe('ResultStore', () => {
       error: 'http_status',
       status: 503,
       message: `unexpected status ${'x'.repeat(500)}`,
-      startedAt: T0 + 1_200,
-      finishedAt: T0 + 1_450,
+      startedAt: T0 + 1_000,
+      finishedAt: T0 + 1_250,
       timings: { dns: 3, connect: 5, firstByte: 240, total: 250 },
       remoteAddress: '127.0.0.1',
     });
@@ -118,26 +118,26 @@ describe('ResultStore', () => {
       checkId: 'api',
       vantage: 'alpha',
       round: T0,
-      startedAt: T0 + 1_200,
-      finishedAt: T0 + 1_450,
+      startedAt: T0 + 1_000,
+      finishedAt: T0 + 1_250,
       ok: false,
       error: 'http_status',
       status: 503,
       message: failed.message?.slice(0, MESSAGE_CHARS),
       timings: { total: 250 },
     });
-    // When the probe started is kept in 20 ms steps: 5 ms late reads as on time.
+    // When the probe started is kept in steps (0, 25, 50, 100 ms…): 5 ms late reads as on time.
     expect(beta).toEqual({
       ...result({ vantage: 'beta', slow: true }),
       startedAt: T0,
       finishedAt: T0 + 25,
       timings: { total: 25 },
     });
-    // Ten bytes an entry, in one string made whole (5 entries) at the first: far fewer than the JSON
-    // document an entry once was.
+    // 70 bits an entry, in one string made whole (5 entries: 44 bytes) at the first: far fewer than
+    // the JSON document an entry once was.
     const ring = await ctx.redis.getBuffer(redisKeys(ctx.prefix).historyRing('api'));
-    expect(ring?.length).toBe(5 * RING_ENTRY_BYTES);
-    expect(RING_ENTRY_BYTES).toBeLessThan(JSON.stringify(result({ vantage: 'beta', slow: true })).length / 10);
+    expect(ring?.length).toBe(44);
+    expect(RING_ENTRY_BITS / 8).toBeLessThan(JSON.stringify(result({ vantage: 'beta', slow: true })).length / 10);
   });
 
   it('keeps a message once while a vantage keeps failing with it, and the right one per entry', async () => {

@@ -4,7 +4,14 @@ import type { RedisKeys } from '../runtime/keys.js';
 import { groupByShard, scatterReplies } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
-import { historyMessage, MAX_VANTAGE_INDEX, type RingInfo, readRing, ringOutcome } from './history-ring.js';
+import {
+  historyMessage,
+  MAX_VANTAGE_INDEX,
+  RING_LAYOUT,
+  type RingInfo,
+  readRing,
+  ringOutcome,
+} from './history-ring.js';
 import { decodeLatest, encodeLatest, hasMessageApart } from './latest-result.js';
 
 export type RecordOutcome = 'duplicate' | 'latest' | 'late';
@@ -263,7 +270,7 @@ function isVantageField(field: string): boolean {
 }
 
 /** The ring's position, base, vantage indexes and message slots, from the latest hash (record-results.lua). */
-function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number } {
+function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number; v1: boolean } {
   const vantages = new Map<number, string>();
   const messages = new Map<number, { from: number; text: string }>();
   for (const [field, value] of Object.entries(latest)) {
@@ -274,11 +281,13 @@ function ringInfo(latest: Record<string, string>): RingInfo & { written: number;
       messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
     }
   }
-  const [cap = '1', base = '0'] = (latest['~r'] ?? '').split('|');
+  // `cap|base|70`; `cap|base` a ring of 10-byte entries, from before.
+  const [cap = '1', base = '0', layout] = (latest['~r'] ?? '').split('|');
   return {
     written: Number(latest['~w'] ?? 0) || 0,
     cap: Math.max(1, Number(cap) || 1),
     base: Number(base) || 0,
+    v1: layout !== RING_LAYOUT,
     vantages,
     messages,
   };

@@ -1,9 +1,9 @@
 --[[
   Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
   round): keeps the newest round as the vantage's latest and writes the result into the check's
-  history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
+  history ring. A result costs one HMGET, one HSET and one BITFIELD (and an HGET when it carries a
   message, an HSET when it writes one, two HGETs more when it is a new one); a late one, older than
-  its vantage's latest, also a GETRANGE of the ring's newest entries. Values longer than 64 bytes
+  its vantage's latest, also a BITFIELD_RO of the ring's newest entries. Values longer than 64 bytes
   (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
   ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
   round's book) is rewritten compact when all it holds fits, and message slots written before into
@@ -18,11 +18,11 @@
       vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:round` → its
       round, `<vantage>:i` → `index|slot`: the vantage's index in history entries and the message
       slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
-      `cap|base`; before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
+      `cap|base|70` (`cap|base`: a ring of 10-byte entries, from before: converted when next written); before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
       when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
       ones too); `~b<round>` the round's book and `~a` the last round applied (see
       includes/book-outcome.lua)
-    KEYS[3…] then its history ring (string of 10-byte entries, see history-ring.ts), its history
+    KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts), its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
       its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
       hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots, `~mn` the slot used last;
@@ -33,7 +33,7 @@
     ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
       a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
       (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
-      duplicate may be among; the entry's outcome bytes (40 bits, from history-ring.ts) as a decimal
+      duplicate may be among; the entry's outcome (31 bits, from history-ring.ts) as a decimal
       number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
       `<check>|<round>` and its RoundOutcome JSON (0, 0, '' and '' not to book it); then the rest of
       the string, its message for history (none when empty; tabs and all); second its latest value
@@ -55,45 +55,27 @@ if not KEYS[2] or #KEYS % 5 ~= 1 then return redis.error_reply('expected the pen
 if #ARGV ~= 1 + (#KEYS - 1) / 5 * 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
 local pendingKey = KEYS[1]
 local cap = tonumber(ARGV[1])
-local ENTRY = 10
+-- Ring entries are 70 bits (history-ring.ts): a 39-bit head (round delta × 128 + vantage index × 8
+-- + message slot) then the 31-bit outcome, written with BITFIELD. `~r` names the layout: `cap|base|70`;
+-- `cap|base` is a ring of 10-byte entries from before (40-bit head, 40-bit outcome), converted when
+-- next written.
+local BITS, HEAD, LAYOUT = 70, 39, '70'
 local SLOTS = 7
 local MAX_INDEX = 15
--- Round deltas are 33 bits of ms (~99 days); a new base leaves a day for late results.
-local SPAN = 8589934592
+-- Round deltas are 32 bits of ms (~49.7 days); a new base leaves a day for late results and two
+-- before the next move, so a ring keeps at least its last 47.7 days.
+local SPAN = 4294967296
 local MARGIN = 86400000
 -- Redis's default hash-max-listpack-value and -entries: past either a hash is a hashtable for good.
 local LISTPACK_VALUE = 64
 local LISTPACK_ENTRIES = 128
+-- Subcommands a BITFIELD call is given at most (Lua's unpack has a limit).
+local CHUNK = 200
 
-local function bytes5(n)
-  local e = n % 256
-  n = (n - e) / 256
-  local d = n % 256
-  n = (n - d) / 256
-  local c = n % 256
-  n = (n - c) / 256
-  local b = n % 256
-  return string.char((n - b) / 256, b, c, d, e)
-end
+local floor = math.floor
 
--- Two 40-bit numbers as one 10-byte ring entry, in one string.char.
-local function bytes10(head, outcome)
-  local j = outcome % 256
-  outcome = (outcome - j) / 256
-  local i = outcome % 256
-  outcome = (outcome - i) / 256
-  local h = outcome % 256
-  outcome = (outcome - h) / 256
-  local g = outcome % 256
-  local f = (outcome - g) / 256
-  local e = head % 256
-  head = (head - e) / 256
-  local d = head % 256
-  head = (head - d) / 256
-  local c = head % 256
-  head = (head - c) / 256
-  local b = head % 256
-  return string.char((head - b) / 256, b, c, d, e, f, g, h, i, j)
+local function ringBytes(n)
+  return math.ceil(n * BITS / 8)
 end
 
 local function head5(s, at)
@@ -102,24 +84,100 @@ local function head5(s, at)
   return (((a * 256 + b) * 256 + c) * 256 + d) * 256 + e
 end
 
--- Rewrites the ring for a new cap and/or base (`shift` ms added to every round delta), the newest
--- entries first in line from byte 0; entries that no longer fit are dropped. Message slots follow
--- their entries' new numbers. Returns how many entries it holds now.
-local function relayout(latestKey, msgKey, ringKey, written, oldCap, shift)
-  local old = redis.call('GET', ringKey) or ''
+-- A latency (ms) as 12 bits: exact to 1,023 ms, then 9 significant bits (≤ 0.2% off), to 65.5 s.
+local function latencyCode(ms)
+  if ms < 1024 then return ms end
+  if ms >= 65536 then return 4095 end
+  local e = 1
+  while ms >= 2048 * 2 ^ (e - 1) do e = e + 1 end
+  return 512 * e + floor(ms / 2 ^ e)
+end
+
+-- Start lateness (ms) as 3 bits: from 0, 25, 50, 100, 250, 500, 1,000, 2,500 ms on.
+local LATE = { 25, 50, 100, 250, 500, 1000, 2500 }
+local function latenessCode(ms)
+  local code = 0
+  for i = 1, 7 do if ms >= LATE[i] then code = i end end
+  return code
+end
+
+-- A 10-byte entry's 40-bit outcome (ok, slow, error, status: 16 bits; latency ms 16; lateness in
+-- 20 ms 8) as the 31-bit one.
+local function outcomeFromV1(o)
+  local lateness = o % 256
+  o = (o - lateness) / 256
+  local total = o % 65536
+  local top = (o - total) / 65536
+  return (top * 4096 + latencyCode(total)) * 8 + latenessCode(lateness * 20)
+end
+
+-- Heads then outcomes of entries `first`…`last` (written numbers) of a ring of `ringCap` entries.
+local function readEntries(ringKey, first, last, ringCap, withOutcome)
+  local out = {}
+  local e = first
+  while e <= last do
+    local args = {}
+    local stop = math.min(last, e + CHUNK - 1)
+    for n = e, stop do
+      local bit = (n % ringCap) * BITS
+      args[#args + 1] = 'GET'
+      args[#args + 1] = 'u39'
+      args[#args + 1] = bit
+      if withOutcome then
+        args[#args + 1] = 'GET'
+        args[#args + 1] = 'u31'
+        args[#args + 1] = bit + HEAD
+      end
+    end
+    for _, v in ipairs(redis.call('BITFIELD_RO', ringKey, unpack(args))) do out[#out + 1] = v end
+    e = stop + 1
+  end
+  return out
+end
+
+-- Rewrites the ring for a new cap, base (`shift` ms added to every round delta) and/or layout
+-- (`v1`: 10-byte entries), the newest entries first in line from bit 0; entries that no longer fit
+-- are dropped. Message slots follow their entries' new numbers. Returns how many entries it holds now.
+local function relayout(latestKey, msgKey, ringKey, written, oldCap, v1, shift)
   local keep = math.min(written, oldCap, cap)
-  local parts = {}
-  for e = written - keep, written - 1 do
-    local at = (e % oldCap) * ENTRY + 1
-    local head = head5(old, at)
-    local delta = math.floor(head / 128) + shift
-    if head > 0 and delta >= 0 and delta < SPAN then
-      parts[#parts + 1] = bytes5(delta * 128 + head % 128) .. string.sub(old, at + 5, at + 9)
-    else
-      parts[#parts + 1] = string.rep('\0', ENTRY)
+  local first = written - keep
+  local heads, outcomes = {}, {}
+  if v1 then
+    local old = redis.call('GET', ringKey) or ''
+    for e = first, written - 1 do
+      local at = (e % oldCap) * 10 + 1
+      heads[#heads + 1] = head5(old, at)
+      outcomes[#outcomes + 1] = outcomeFromV1(head5(old, at + 5))
+    end
+  elseif keep > 0 then
+    local both = readEntries(ringKey, first, written - 1, oldCap, true)
+    for i = 1, #both, 2 do
+      heads[#heads + 1] = both[i]
+      outcomes[#outcomes + 1] = both[i + 1]
     end
   end
-  redis.call('SET', ringKey, table.concat(parts) .. string.rep('\0', (cap - keep) * ENTRY))
+  redis.call('DEL', ringKey)
+  redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0')
+  local args = {}
+  for i = 1, keep do
+    local head = heads[i]
+    local delta = floor(head / 128) + shift
+    if head > 0 and delta >= 0 and delta < SPAN then
+      local bit = (i - 1) * BITS
+      args[#args + 1] = 'SET'
+      args[#args + 1] = 'u39'
+      args[#args + 1] = bit
+      args[#args + 1] = delta * 128 + head % 128
+      args[#args + 1] = 'SET'
+      args[#args + 1] = 'u31'
+      args[#args + 1] = bit + HEAD
+      args[#args + 1] = outcomes[i]
+    end
+    if #args >= 8 * CHUNK or (i == keep and #args > 0) then
+      redis.call('BITFIELD', ringKey, unpack(args))
+      args = {}
+    end
+  end
   local back = written - keep
   local fields = {}
   local before = {}
@@ -147,21 +205,8 @@ local function inRing(ringKey, count, delta, index, look)
   local n = math.min(count, cap, look)
   if n == 0 then return false end
   local want = delta * 16 + index
-  local first = count - n
-  local from = (first % cap) * ENTRY
-  local to = ((count - 1) % cap) * ENTRY
-  local chunks = {}
-  if from <= to then
-    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, to + ENTRY - 1) }
-  else
-    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, cap * ENTRY - 1) }
-    chunks[2] = { 0, redis.call('GETRANGE', ringKey, 0, to + ENTRY - 1) }
-  end
-  for _, chunk in ipairs(chunks) do
-    local bytes = chunk[2]
-    for at = 1, #bytes, ENTRY do
-      if math.floor(head5(bytes, at) / 8) == want then return true end
-    end
+  for _, head in ipairs(readEntries(ringKey, count - n, count - 1, cap, false)) do
+    if floor(head / 8) == want then return true end
   end
   return false
 end
@@ -215,10 +260,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     else index = tonumber(f[2]) end
   end
   local count = tonumber(f[3]) or 0
-  local ringCap, base = cap, nil
+  local ringCap, base, v1 = cap, nil, false
   if f[4] then
-    local bar = string.find(f[4], '|', 1, true)
-    ringCap, base = tonumber(string.sub(f[4], 1, bar - 1)), tonumber(string.sub(f[4], bar + 1))
+    local c, b, layout = string.match(f[4], '^(%d+)|(%-?%d+)|?(%d*)$')
+    ringCap, base, v1 = tonumber(c), tonumber(b), layout ~= LAYOUT
   end
   -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
   local set = nil
@@ -280,15 +325,17 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     base = math.max(0, round - MARGIN)
     ringBook = true
   end
-  if ringCap ~= cap then
-    if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, 0) end
-    ringBook = true
-  end
+  local shift = 0
   if round - base >= SPAN then
-    local newBase = round - SPAN / 2
-    count = relayout(latestKey, msgKey, ringKey, count, cap, base - newBase)
+    local newBase = round - SPAN + 2 * MARGIN
+    shift = base - newBase
     base = newBase
-    ringBook = true
+  end
+  if ringCap ~= cap or v1 or shift ~= 0 then
+    if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, v1, shift) end
+    -- Booked at once: a duplicate returns before the writes below.
+    redis.call('HSET', latestKey, '~w', count, '~r', cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT)
+    ringBook = false
   end
   local delta = round - base
 
@@ -326,8 +373,9 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
       end
     end
     -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
-    if count == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
-    redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes10(delta * 128 + index * 8 + slot, tonumber(outcome)))
+    if count == 0 then redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0') end
+    local bit = (count % cap) * BITS
+    redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
     count = count + 1
     if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
   end
@@ -339,7 +387,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   if ringBook then
     set = set or {}
     set[#set + 1] = '~r'
-    set[#set + 1] = cap .. '|' .. string.format('%d', base)
+    set[#set + 1] = cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
   end
   -- The round's book in the same HSET: a table a result costs Lua more than the branches.
   if reply == 1 then

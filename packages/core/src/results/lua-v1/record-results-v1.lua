@@ -1,0 +1,412 @@
+--[[
+  The release before's record script (10-byte ring entries, `~r` = `cap|base`), frozen with its
+  include inlined: the upgrade test writes a ring with it as a Redis from before holds it.
+
+  Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
+  round): keeps the newest round as the vantage's latest and writes the result into the check's
+  history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
+  message, an HSET when it writes one, two HGETs more when it is a new one); a late one, older than
+  its vantage's latest, also a GETRANGE of the ring's newest entries. Values longer than 64 bytes
+  (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
+  ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
+  round's book) is rewritten compact when all it holds fits, and message slots written before into
+  it move to the messages hash.
+  A result given its round outcome is also booked for the evaluator, in the same HMGET and HSET
+  (includes/book-outcome.lua): its round's book is a field of the same latest hash.
+
+  Input:
+    KEYS[1] pending rounds of the results' shard: zset of `<check>|<round>` by deadline
+    KEYS[2] the first result's latest hash: `<vantage>` → its latest result without checkId and
+      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:round` → its
+      round, `<vantage>:i` → `index|slot`: the vantage's index in history entries and the message
+      slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
+      `cap|base`; before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
+      when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
+      ones too); `~b<round>` the round's book and `~a` the last round applied (see
+      includes/book-outcome.lua)
+    KEYS[3…] then its history ring (string of 10-byte entries, see history-ring.ts), its history
+      list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
+      its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
+      hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots, `~mn` the slot used last;
+      `<vantage>` → the message of a latest result too long to keep in the latest hash); then the
+      same five keys for each further result, in turn
+
+    ARGV[1] history length cap
+    ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
+      a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
+      (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
+      duplicate may be among; the entry's outcome bytes (40 bits, from history-ring.ts) as a decimal
+      number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
+      `<check>|<round>` and its RoundOutcome JSON (0, 0, '' and '' not to book it); then the rest of
+      the string, its message for history (none when empty; tabs and all); second its latest value
+      (results/latest-result.ts: compact text, or JSON), then when its message is kept apart a
+      newline and the message
+
+  Output:
+    One reply per result, in order:
+    0 a duplicate, nothing recorded (nor booked)
+    1 recorded, and the vantage's latest now
+    2 recorded, but older than the vantage's latest
+    and for a result booked: the same when its round was decided already; + 3 when its round waits
+    for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
+    outcome of the round as `\n<vantage>\t<outcome JSON>…`
+]]
+--[[
+  A vantage's outcome for a round, into the round's book: one field of the check's latest hash,
+  `~b<round>`, not a key a round. The book is a byte (how many outcomes) then
+  `\n<vantage>\t<outcome JSON>` per outcome (JSON escapes tabs and newlines), or `~` once the round
+  is being decided; applying the round deletes the field and sets the hash's `~a` to the round (the
+  notifier's apply-verdicts.lua). The caller reads `~a` and the book with its own HMGET and writes
+  the field with its own HSET: this returns the reply, then the book's new value (nil: unchanged).
+  Replies: 0 late (the round was applied or claimed already), 1 waiting for more vantages,
+  {2, `\n<vantage>\t<outcome JSON>…`} complete and claimed by this caller.
+]]
+
+local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member)
+  -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
+  applied = applied or redis.call('HGET', stateKey, 'lastRound') or '-1'
+  if round <= tonumber(applied) then return 0 end
+  local entry = '\n' .. vantage .. '\t'
+  local count = 0
+  if book then
+    if book == '~' then return 0 end
+    -- A vantage's outcome counts once; the first one stays.
+    if string.find(book, entry, 2, true) then return 1 end
+    count = string.byte(book, 1)
+    book = string.sub(book, 2) .. entry .. outcomeJson
+  else
+    book = entry .. outcomeJson
+  end
+  count = count + 1
+  if count >= expected then
+    if count > 1 then redis.call('ZREM', pendingKey, member) end
+    return { 2, book }, '~'
+  end
+  if count == 1 then redis.call('ZADD', pendingKey, 'NX', deadline, member) end
+  return 1, string.char(count) .. book
+end
+
+if not KEYS[2] or #KEYS % 5 ~= 1 then return redis.error_reply('expected the pending rounds, then five keys per result') end
+if #ARGV ~= 1 + (#KEYS - 1) / 5 * 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
+local pendingKey = KEYS[1]
+local cap = tonumber(ARGV[1])
+local ENTRY = 10
+local SLOTS = 7
+local MAX_INDEX = 15
+-- Round deltas are 33 bits of ms (~99 days); a new base leaves a day for late results.
+local SPAN = 8589934592
+local MARGIN = 86400000
+-- Redis's default hash-max-listpack-value and -entries: past either a hash is a hashtable for good.
+local LISTPACK_VALUE = 64
+local LISTPACK_ENTRIES = 128
+
+local function bytes5(n)
+  local e = n % 256
+  n = (n - e) / 256
+  local d = n % 256
+  n = (n - d) / 256
+  local c = n % 256
+  n = (n - c) / 256
+  local b = n % 256
+  return string.char((n - b) / 256, b, c, d, e)
+end
+
+-- Two 40-bit numbers as one 10-byte ring entry, in one string.char.
+local function bytes10(head, outcome)
+  local j = outcome % 256
+  outcome = (outcome - j) / 256
+  local i = outcome % 256
+  outcome = (outcome - i) / 256
+  local h = outcome % 256
+  outcome = (outcome - h) / 256
+  local g = outcome % 256
+  local f = (outcome - g) / 256
+  local e = head % 256
+  head = (head - e) / 256
+  local d = head % 256
+  head = (head - d) / 256
+  local c = head % 256
+  head = (head - c) / 256
+  local b = head % 256
+  return string.char((head - b) / 256, b, c, d, e, f, g, h, i, j)
+end
+
+local function head5(s, at)
+  local a, b, c, d, e = string.byte(s, at, at + 4)
+  if not e then return 0 end
+  return (((a * 256 + b) * 256 + c) * 256 + d) * 256 + e
+end
+
+-- Rewrites the ring for a new cap and/or base (`shift` ms added to every round delta), the newest
+-- entries first in line from byte 0; entries that no longer fit are dropped. Message slots follow
+-- their entries' new numbers. Returns how many entries it holds now.
+local function relayout(latestKey, msgKey, ringKey, written, oldCap, shift)
+  local old = redis.call('GET', ringKey) or ''
+  local keep = math.min(written, oldCap, cap)
+  local parts = {}
+  for e = written - keep, written - 1 do
+    local at = (e % oldCap) * ENTRY + 1
+    local head = head5(old, at)
+    local delta = math.floor(head / 128) + shift
+    if head > 0 and delta >= 0 and delta < SPAN then
+      parts[#parts + 1] = bytes5(delta * 128 + head % 128) .. string.sub(old, at + 5, at + 9)
+    else
+      parts[#parts + 1] = string.rep('\0', ENTRY)
+    end
+  end
+  redis.call('SET', ringKey, table.concat(parts) .. string.rep('\0', (cap - keep) * ENTRY))
+  local back = written - keep
+  local fields = {}
+  local before = {}
+  for slot = 1, SLOTS do
+    -- A slot written before the messages hash is in the latest hash: it moves.
+    local held = redis.call('HGET', msgKey, '~m' .. slot)
+    if not held then
+      held = redis.call('HGET', latestKey, '~m' .. slot)
+      if held then before[#before + 1] = '~m' .. slot end
+    end
+    if held then
+      local bar = string.find(held, '|', 1, true)
+      fields[#fields + 1] = '~m' .. slot
+      fields[#fields + 1] = (tonumber(string.sub(held, 1, bar - 1)) - back) .. string.sub(held, bar)
+    end
+  end
+  if #fields > 0 then redis.call('HSET', msgKey, unpack(fields)) end
+  if #before > 0 then redis.call('HDEL', latestKey, unpack(before)) end
+  return keep
+end
+
+-- Whether the ring holds vantage `index`'s entry for the round `delta` ms past the base: its newest
+-- `look` entries are searched (a late result's round is within the remember window, a few intervals).
+local function inRing(ringKey, count, delta, index, look)
+  local n = math.min(count, cap, look)
+  if n == 0 then return false end
+  local want = delta * 16 + index
+  local first = count - n
+  local from = (first % cap) * ENTRY
+  local to = ((count - 1) % cap) * ENTRY
+  local chunks = {}
+  if from <= to then
+    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, to + ENTRY - 1) }
+  else
+    chunks[1] = { first, redis.call('GETRANGE', ringKey, from, cap * ENTRY - 1) }
+    chunks[2] = { 0, redis.call('GETRANGE', ringKey, 0, to + ENTRY - 1) }
+  end
+  for _, chunk in ipairs(chunks) do
+    local bytes = chunk[2]
+    for at = 1, #bytes, ENTRY do
+      if math.floor(head5(bytes, at) / 8) == want then return true end
+    end
+  end
+  return false
+end
+
+-- Once a ring's length: a latest hash turned hashtable is written anew (listpack) when what it
+-- holds fits, its message slots from before moved to the messages hash (whose own are newer).
+local function compact(latestKey, msgKey)
+  if redis.call('OBJECT', 'ENCODING', latestKey) ~= 'hashtable' then return end
+  local all = redis.call('HGETALL', latestKey)
+  local keep, moved = {}, {}
+  local fits = #all <= 2 * LISTPACK_ENTRIES
+  for i = 1, #all, 2 do
+    local field, value = all[i], all[i + 1]
+    if string.sub(field, 1, 2) == '~m' then
+      moved[#moved + 1] = field
+      redis.call('HSETNX', msgKey, field, value)
+    else
+      keep[#keep + 1] = field
+      keep[#keep + 1] = value
+      if #value > LISTPACK_VALUE or #field > LISTPACK_VALUE then fits = false end
+    end
+  end
+  if fits then
+    redis.call('DEL', latestKey)
+    redis.call('HSET', latestKey, unpack(keep))
+  elseif #moved > 0 then
+    redis.call('HDEL', latestKey, unpack(moved))
+  end
+end
+
+-- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
+local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, roundArg, rememberMs, look, outcome,
+    deadline, expected, member, json, outcomeJson, message)
+  local round = tonumber(roundArg)
+  local bookField = outcomeJson ~= '' and '~b' .. roundArg
+  -- The latest value, then its message when kept apart (the value holds no newline).
+  local apart = nil
+  local cut = string.find(json, '\n', 1, true)
+  if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
+  local roundField, indexField = vantage .. ':round', vantage .. ':i'
+  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`; the last
+  -- round applied and this one's book. No more: a listpack hash is scanned for each field asked.
+  local f
+  if bookField then f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a', bookField)
+  else f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a') end
+  local latestRound = tonumber(f[1])
+  local index, lastSlot = nil, nil
+  if f[2] then
+    local bar = string.find(f[2], '|', 1, true)
+    if bar then index, lastSlot = tonumber(string.sub(f[2], 1, bar - 1)), tonumber(string.sub(f[2], bar + 1))
+    else index = tonumber(f[2]) end
+  end
+  local count = tonumber(f[3]) or 0
+  local ringCap, base = cap, nil
+  if f[4] then
+    local bar = string.find(f[4], '|', 1, true)
+    ringCap, base = tonumber(string.sub(f[4], 1, bar - 1)), tonumber(string.sub(f[4], bar + 1))
+  end
+  -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
+  local set = nil
+  local ringBook = false
+  local indexBook = false
+
+  if not index then
+    index = (tonumber(redis.call('HGET', latestKey, '~n')) or 0) + 1
+    set = { '~n', index }
+    indexBook = true
+  end
+  if index > MAX_INDEX then
+    -- Past 15 vantages: JSON in the list. The latest round is a duplicate; an older one is late, a
+    -- duplicate only when found among the list's newest entries (the round book ignores a vantage's
+    -- second outcome for a round anyway).
+    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',"round":' .. roundArg .. ','
+    if string.byte(json, 1) == 123 then entry = entry .. string.sub(json, 2)
+    elseif apart then entry = entry .. '"~":' .. cjson.encode(json) .. ',"~m":' .. cjson.encode(apart) .. '}'
+    else entry = entry .. '"~":' .. cjson.encode(json) .. '}' end
+    local reply = 1
+    if latestRound and round <= latestRound then
+      if round == latestRound then return 0 end
+      if latestRound - round <= tonumber(rememberMs) then
+        for _, held in ipairs(redis.call('LRANGE', listKey, 0, tonumber(look) - 1)) do
+          if held == entry then return 0 end
+        end
+      end
+      reply = 2
+    end
+    local booked, book = nil, nil
+    if bookField then
+      booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+    end
+    redis.call('LPUSH', listKey, entry)
+    redis.call('LTRIM', listKey, 0, cap - 1)
+    set = set or {}
+    set[#set + 1] = '~x'
+    set[#set + 1] = '1'
+    if reply == 1 then
+      set[#set + 1] = vantage
+      set[#set + 1] = json
+      set[#set + 1] = roundField
+      set[#set + 1] = roundArg
+      if apart then redis.call('HSET', msgKey, vantage, apart) end
+    end
+    if indexBook then
+      set[#set + 1] = indexField
+      set[#set + 1] = index
+    end
+    if book then
+      set[#set + 1] = bookField
+      set[#set + 1] = book
+    end
+    redis.call('HSET', latestKey, unpack(set))
+    return reply, booked
+  end
+
+  if not base then
+    base = math.max(0, round - MARGIN)
+    ringBook = true
+  end
+  if ringCap ~= cap then
+    if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, 0) end
+    ringBook = true
+  end
+  if round - base >= SPAN then
+    local newBase = round - SPAN / 2
+    count = relayout(latestKey, msgKey, ringKey, count, cap, base - newBase)
+    base = newBase
+    ringBook = true
+  end
+  local delta = round - base
+
+  -- Exactly once: a round after the vantage's latest is new; the latest itself is a duplicate; an
+  -- older one is a duplicate when the ring holds it (among its newest entries).
+  local reply = 1
+  if latestRound then
+    if round == latestRound then return 0 end
+    if round < latestRound then
+      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look)) then
+        return 0
+      end
+      reply = 2
+    end
+  end
+  local booked, book = nil, nil
+  if bookField then
+    booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+  end
+
+  if delta >= 0 then
+    local slot = 0
+    if message ~= '' then
+      if lastSlot then
+        local held = redis.call('HGET', msgKey, '~m' .. lastSlot)
+        if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
+      end
+      if slot == 0 then
+        -- The slot used last: in the latest hash before the messages hash.
+        local used = redis.call('HGET', msgKey, '~mn') or redis.call('HGET', latestKey, '~mn')
+        slot = (tonumber(used) or 0) % SLOTS + 1
+        redis.call('HSET', msgKey, '~m' .. slot, count .. '|' .. message, '~mn', slot)
+        lastSlot = slot
+        indexBook = true
+      end
+    end
+    -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
+    if count == 0 then redis.call('SETRANGE', ringKey, cap * ENTRY - 1, '\0') end
+    redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes10(delta * 128 + index * 8 + slot, tonumber(outcome)))
+    count = count + 1
+    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
+  end
+  if indexBook then
+    set = set or {}
+    set[#set + 1] = indexField
+    set[#set + 1] = lastSlot and (index .. '|' .. lastSlot) or index
+  end
+  if ringBook then
+    set = set or {}
+    set[#set + 1] = '~r'
+    set[#set + 1] = cap .. '|' .. string.format('%d', base)
+  end
+  -- The round's book in the same HSET: a table a result costs Lua more than the branches.
+  if reply == 1 then
+    if book then redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count, bookField, book)
+    else redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count) end
+  elseif book then
+    redis.call('HSET', latestKey, '~w', count, bookField, book)
+  else
+    redis.call('HSET', latestKey, '~w', count)
+  end
+  if set then redis.call('HSET', latestKey, unpack(set)) end
+  if reply == 1 and apart then redis.call('HSET', msgKey, vantage, apart) end
+  if delta >= 0 and count % cap == 0 then compact(latestKey, msgKey) end
+  return reply, booked
+end
+
+-- A result's tab-ended fields, then where its message starts (the JSON has an argument of its own:
+-- cut out of a longer one it would be scanned and copied once more).
+local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t([^\t]*)\t()'
+local match, sub = string.match, string.sub
+
+local replies = {}
+for i = 0, (#KEYS - 1) / 5 - 1 do
+  local k = 1 + 5 * i
+  local fields = ARGV[2 * i + 2]
+  local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
+  if not at then return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  local message = at <= #fields and sub(fields, at) or ''
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], vantage, round, remember,
+    look, outcome, deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
+  if not booked or booked == 0 then replies[i + 1] = reply
+  elseif booked == 1 then replies[i + 1] = reply + 3
+  else replies[i + 1] = { reply, booked[2] } end
+end
+return replies

@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
+import { type RedisKeys, redisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
+import { sampleResult, T0, testRedis } from '../testing/index.js';
+import { historyMessage, ringBytes } from './history-ring.js';
+import { encodeLatest } from './latest-result.js';
+import { ResultStore } from './result-store.js';
+
+const INTERVAL = 30_000;
+const CAP = 20;
+
+/** The release before's record script (lua-v1/: 10-byte ring entries), as a notifier of that version calls it. */
+interface V1Commands {
+  vigilRecordResultsV1(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<unknown>;
+}
+
+/** The 40-bit outcome of a 10-byte entry: ok, slow, error, status, latency ms (16), lateness in 20 ms (8). */
+function v1Outcome(result: ProbeResult): number {
+  const errorIndex = result.error === undefined ? 0 : PROBE_ERRORS.indexOf(result.error) + 1;
+  const status = result.status === undefined ? 0 : result.status - 99;
+  let packed = (result.ok ? 1 : 0) * 2 + (result.slow ? 1 : 0);
+  packed = packed * 32 + errorIndex;
+  packed = packed * 512 + status;
+  packed = packed * 65_536 + Math.min(0xffff, result.timings.total);
+  return packed * 256 + Math.min(0xff, Math.round((result.startedAt - result.round) / 20));
+}
+
+/** The v1 script's keys and arguments, as its ResultStore built them (no booking). */
+function v1Call(keys: RedisKeys, results: readonly ProbeResult[]): [number, ...(string | number)[]] {
+  const callKeys = [keys.pendingRounds(keys.shardOf('api'))];
+  const args: (string | number)[] = [CAP];
+  for (const result of results) {
+    const id = result.checkId;
+    callKeys.push(
+      keys.latest(id),
+      keys.historyRing(id),
+      keys.history(id),
+      keys.checkState(id),
+      keys.latestMessages(id),
+    );
+    const latest = encodeLatest(result);
+    args.push(
+      `${result.vantage}\t${result.round}\t${4 * INTERVAL}\t75\t${v1Outcome(result)}\t0\t0\t\t\t${historyMessage(result)}`,
+      latest.message === undefined ? latest.value : `${latest.value}\n${latest.message}`,
+    );
+  }
+  return [callKeys.length, ...callKeys, ...args];
+}
+
+/** Round k of vantage v: every third of alpha's failing with one of two messages, latencies past a second too. */
+function roundResult(k: number, vantage: string): ProbeResult {
+  const round = T0 + k * INTERVAL;
+  const failing = vantage === 'alpha' && k % 3 === 0;
+  const total = 100 + k * 7 + (vantage === 'gamma' ? 1_000 : 0);
+  return sampleResult({
+    vantage,
+    round,
+    startedAt: round + (k % 2) * 100,
+    finishedAt: round + (k % 2) * 100 + total,
+    timings: { total },
+    ...(failing
+      ? { ok: false, error: 'http_status', status: 503, message: k % 2 ? 'odd outage' : 'even outage' }
+      : { status: 200 }),
+  });
+}
+
+describe('a history ring of 10-byte entries (the release before)', () => {
+  let t: Awaited<ReturnType<typeof testRedis>>;
+  let keys: RedisKeys;
+  let v1: V1Commands;
+  let store: ResultStore;
+  beforeEach(async () => {
+    t = await testRedis('ring-v1');
+    keys = redisKeys(t.prefix);
+    v1 = defineScripts<V1Commands>(t.redis, new URL('./lua-v1/', import.meta.url));
+    store = new ResultStore({ redis: t.redis, keys, historySize: CAP });
+  });
+  afterEach(() => t.cleanup());
+
+  it('reads as it is, is converted when next written (a duplicate too), and keeps every entry and message', async () => {
+    const vantages = ['alpha', 'beta', 'gamma'];
+    // 9 rounds × 3 vantages: the ring of 20 wrapped.
+    for (let k = 0; k < 9; k++) {
+      await v1.vigilRecordResultsV1(
+        ...v1Call(
+          keys,
+          vantages.map((v) => roundResult(k, v)),
+        ),
+      );
+    }
+    const latest = await t.redis.hgetall(keys.latest('api'));
+    expect(latest['~r']).toBe(`${CAP}|${T0 - 86_400_000}`);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(CAP * 10);
+
+    const before = await store.history('api', { limit: CAP });
+    expect(before).toHaveLength(CAP);
+    expect(before[0]).toMatchObject({ vantage: 'gamma', round: T0 + 8 * INTERVAL, timings: { total: 1_156 } });
+    const failed = before.find((r) => r.vantage === 'alpha' && r.round === T0 + 6 * INTERVAL);
+    expect(failed).toMatchObject({ ok: false, error: 'http_status', status: 503, message: 'even outage' });
+    expect(before.find((r) => r.vantage === 'alpha' && r.round === T0 + 3 * INTERVAL)?.message).toBe('odd outage');
+
+    // The first result the new script sees is a late duplicate of a round the old one wrote.
+    expect(await store.record(roundResult(7, 'beta'), INTERVAL)).toBe('duplicate');
+    expect((await t.redis.hget(keys.latest('api'), '~r'))?.endsWith('|70')).toBe(true);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(CAP));
+    // The same entries, their latencies past a second to within 0.2% (9 significant bits).
+    const after = await store.history('api', { limit: CAP });
+    expect(after).toHaveLength(CAP);
+    after.forEach((result, i) => {
+      const was = before[i] as ProbeResult;
+      expect({ ...result, finishedAt: 0, timings: {} }).toEqual({ ...was, finishedAt: 0, timings: {} });
+      expect(was.timings.total - result.timings.total).toBeGreaterThanOrEqual(0);
+      expect(was.timings.total - result.timings.total).toBeLessThan(was.timings.total / 500 + 1);
+    });
+
+    // Late rounds the old script wrote are still duplicates; new rounds go on from them.
+    expect(await store.record(roundResult(8, 'alpha'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(6, 'alpha'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(9, 'alpha'), INTERVAL)).toBe('latest');
+    const next = await store.history('api', { limit: CAP });
+    expect(next[0]).toMatchObject({ vantage: 'alpha', round: T0 + 9 * INTERVAL, message: 'odd outage', ok: false });
+    expect(next.slice(1, 6)).toEqual(after.slice(0, 5));
+    expect(next.find((r) => r.vantage === 'alpha' && r.round === T0 + 6 * INTERVAL)?.message).toBe('even outage');
+  });
+});
