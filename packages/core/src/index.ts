@@ -268,6 +268,10 @@ export {
   DELIVERIES_QUEUE,
   defineScripts,
   ESCALATIONS_QUEUE,
+  escapeHelpText,
+  escapeLabelValue,
+  expositionPieces,
+  formatSampleValue,
   freePort,
   groupByShard,
   type KeyLayout,
@@ -294,6 +298,7 @@ export {
   roundFromJobId,
   type ScriptPipeline,
   type ShardGroup,
+  type StreamedFamily,
   scatterReplies,
   schedulerId,
   systemClock,
@@ -302,6 +307,7 @@ export {
   VIGIL_ENV_NAMES,
   type VigilEnv,
   waitForRedis,
+  writePieces,
 } from './runtime/index.js';
 export {
   type ComponentStatus,
