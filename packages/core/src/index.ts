@@ -269,6 +269,10 @@ export {
   DELIVERIES_QUEUE,
   defineScripts,
   ESCALATIONS_QUEUE,
+  escapeHelpText,
+  escapeLabelValue,
+  expositionPieces,
+  formatSampleValue,
   freePort,
   groupByShard,
   type KeyLayout,
@@ -295,6 +299,7 @@ export {
   roundFromJobId,
   type ScriptPipeline,
   type ShardGroup,
+  type StreamedFamily,
   scatterReplies,
   schedulerId,
   systemClock,
@@ -303,6 +308,7 @@ export {
   VIGIL_ENV_NAMES,
   type VigilEnv,
   waitForRedis,
+  writePieces,
 } from './runtime/index.js';
 export {
   type ComponentStatus,

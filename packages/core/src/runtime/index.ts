@@ -15,6 +15,14 @@ export {
 } from './keys.js';
 export { createLogger, type Logger } from './logger.js';
 export {
+  escapeHelpText,
+  escapeLabelValue,
+  expositionPieces,
+  formatSampleValue,
+  type StreamedFamily,
+  writePieces,
+} from './metrics-exposition.js';
+export {
   DELIVERIES_QUEUE,
   ESCALATIONS_QUEUE,
   probeQueueName,

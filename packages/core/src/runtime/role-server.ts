@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { VigilError } from '../errors/errors.js';
 import type { Logger } from './logger.js';
+import { sendExposition } from './metrics-exposition.js';
 import type { Redis } from './redis.js';
 
 let registry: Registry | undefined;
@@ -94,14 +95,11 @@ export class RoleServer {
             'www-authenticate': 'Bearer realm="metrics"',
           });
         }
-        const metrics = processMetrics();
-        void metrics.metrics().then(
-          (text) => send(200, text, { 'content-type': metrics.contentType }),
-          (err: unknown) => {
-            options.log.error({ err }, 'metrics collection failed');
-            send(500, 'metrics collection failed\n');
-          },
-        );
+        void sendExposition(processMetrics(), request, response, HEADERS).catch((err: unknown) => {
+          options.log.error({ err }, 'metrics collection failed');
+          if (response.headersSent) response.destroy();
+          else send(500, 'metrics collection failed\n');
+        });
         return;
       }
       send(404, `not found: try ${paths.join(', ')}\n`);

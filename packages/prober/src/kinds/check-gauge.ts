@@ -1,3 +1,4 @@
+import { escapeHelpText, escapeLabelValue, formatSampleValue, type StreamedFamily } from '@vigil/core';
 import type { Metric, MetricValue, Registry } from 'prom-client';
 import type { CheckLabels } from './prober-kind.js';
 
@@ -25,14 +26,18 @@ type ScrapedValue = MetricValue<string> & { sharedLabels: object };
 /** A check's value, or its values by the extra label's index (undefined: no series for that one). */
 type Row = number | (number | undefined)[];
 
+/** A scrape's text is handed on in pieces of about this many characters (a few hundred series). */
+const PIECE_CHARS = 32 * 1024;
+
 /**
  * A gauge of per-check series (labels check and vantage, and at most one label of a few known
  * values), kept as one number (or one small array) per check and vantage. prom-client's `Gauge`
  * keeps a label hash string and an entry object per series and gauge: ~3 KB per HTTP check, ~30 MB
  * of a prober's old generation at 10,000 checks (which V8 then grows by another third). Label
- * objects are made only when scraped. Registered on the registries like prom-client's own metrics.
+ * objects are made only when scraped by `get()`; a scrape through core's RoleServer formats the text
+ * straight from the rows, in pieces. Registered on the registries like prom-client's own metrics.
  */
-export class CheckGauge<Value extends string = never> {
+export class CheckGauge<Value extends string = never> implements StreamedFamily {
   readonly name: string;
   readonly help: string;
   readonly type = 'gauge';
@@ -103,6 +108,38 @@ export class CheckGauge<Value extends string = never> {
       }
     }
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /**
+   * The family's exposition text, as prom-client formats `get()`'s values, in pieces of a few hundred
+   * series, made as they are read. The checks are those of the scrape's start: a check removed
+   * meanwhile is left out, none is written twice.
+   */
+  *expositionPieces(): Generator<string> {
+    const name = escapeHelpText(this.name);
+    let piece = `# HELP ${name} ${escapeHelpText(this.help)}\n# TYPE ${name} ${this.type}`;
+    const extra = this.extra && {
+      name: this.extra.name,
+      values: this.extra.values.map((value) => `="${escapeLabelValue(value)}"} `),
+    };
+    for (const vantage of [...this.rows.keys()]) {
+      const checks = this.rows.get(vantage);
+      const vantageLabel = `",vantage="${escapeLabelValue(vantage)}"`;
+      for (const check of checks ? [...checks.keys()] : []) {
+        const row = checks?.get(check);
+        if (row === undefined) continue;
+        const series = `\n${name}{check="${escapeLabelValue(check)}${vantageLabel}`;
+        if (!Array.isArray(row)) piece += `${series}} ${formatSampleValue(row)}`;
+        else if (extra) {
+          for (const [i, value] of row.entries())
+            if (value !== undefined) piece += `${series},${extra.name}${extra.values[i]}${formatSampleValue(value)}`;
+        }
+        if (piece.length < PIECE_CHARS) continue;
+        yield piece;
+        piece = '';
+      }
+    }
+    yield piece;
   }
 
   private indexOf(extraValue: Value | undefined): number | undefined {

@@ -1,0 +1,179 @@
+import { execFile } from 'node:child_process';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import type { Metric } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../testing/index.js';
+import { createLogger } from './logger.js';
+import { acceptsGzip } from './metrics-exposition.js';
+import { processMetrics, RoleServer } from './role-server.js';
+
+const NAME = 'vigil_test_streamed_series';
+const PIECE = 32 * 1024;
+
+/** A streamed family of `pieces` pieces (~32 KB each, made as they are read) on the process registry. */
+function streamedFamily(pieces: number) {
+  const family = {
+    name: NAME,
+    help: 'Series written in pieces.',
+    type: 'gauge',
+    aggregator: 'sum',
+    pulled: 0,
+    series: 0,
+    finished: false,
+    started: false,
+    get: async () => ({ name: NAME, help: family.help, type: 'gauge', values: [], aggregator: 'sum' }),
+    reset() {},
+    *expositionPieces(): Generator<string> {
+      family.started = true;
+      try {
+        yield `# HELP ${NAME} ${family.help}\n# TYPE ${NAME} gauge`;
+        for (let p = 0; p < pieces; p++) {
+          family.pulled++;
+          let piece = '';
+          for (let s = 0; piece.length < PIECE; s++, family.series++)
+            piece += `\n${NAME}{check="c${p}-${s}",vantage="v"} ${s / 8}`;
+          yield piece;
+        }
+      } finally {
+        family.finished = true;
+      }
+    },
+  };
+  processMetrics().registerMetric(family as unknown as Metric);
+  return family;
+}
+
+const servers: RoleServer[] = [];
+afterEach(async () => {
+  processMetrics().removeSingleMetric(NAME);
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function serve(): Promise<string> {
+  const server = new RoleServer({
+    port: 0,
+    redis: { ping: async () => 'PONG' },
+    log: createLogger({ level: 'silent' }),
+  });
+  servers.push(server);
+  return `${await server.listen()}/metrics`;
+}
+
+interface Scraped {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function scrape(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Scraped> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers, method }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** The lines of the test family: the rest (process CPU, memory) changes from one scrape to the next. */
+function familyLines(text: string): string[] {
+  return text.split('\n').filter((line) => line.includes(NAME));
+}
+
+async function promtoolCheck(text: string): Promise<void> {
+  const child = promisify(execFile)('promtool', ['check', 'metrics'], { maxBuffer: 64 * 1024 * 1024 });
+  child.child.stdin?.end(text);
+  await child;
+}
+
+describe('a scrape of a large family', () => {
+  it('streams text promtool accepts, gzip to a scraper asking for it, the same to scrapes at once', async () => {
+    const family = streamedFamily(150);
+    const url = await serve();
+    const [plain, again, zipped] = await Promise.all([
+      scrape(url),
+      scrape(url),
+      scrape(url, { 'accept-encoding': 'gzip, deflate' }),
+    ]);
+    const text = plain.body.toString();
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-type']).toBe(processMetrics().contentType);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['transfer-encoding']).toBe('chunked');
+    expect(text.length).toBeGreaterThan(150 * PIECE);
+    expect(text).toMatch(/^# HELP /);
+    expect(text).toMatch(/[^\n]\n$/);
+    expect(text).toMatch(/^# HELP process_cpu_user_seconds_total /);
+    expect(text).toContain(`\n\n# HELP ${NAME} `);
+    // Three scrapes at once pulled the family's pieces three times; each got all of them.
+    expect(family.pulled).toBe(3 * 150);
+    expect(familyLines(text)).toHaveLength(2 + family.series / 3);
+    expect(familyLines(again.body.toString())).toEqual(familyLines(text));
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('accept-encoding');
+    expect(zipped.body.length).toBeLessThan(text.length / 5);
+    expect(familyLines(gunzipSync(zipped.body).toString())).toEqual(familyLines(text));
+    await promtoolCheck(text);
+  });
+
+  it('writes no faster than the scraper reads, and stops when it leaves mid-answer', async () => {
+    // A scraper that sends its request and reads nothing: the server may write what the sockets'
+    // buffers take (a few MB; ~10× that of text when gzipped), then must wait. All pieces are 320 MB.
+    for (const [encoding, bound] of [
+      ['identity', 500],
+      ['gzip', 5_000],
+    ] as const) {
+      const family = streamedFamily(10_000);
+      const url = new URL(await serve());
+      const scraper = connect(Number(url.port), url.hostname);
+      scraper.pause();
+      scraper.write(`GET /metrics HTTP/1.1\r\nhost: ${url.host}\r\naccept-encoding: ${encoding}\r\n\r\n`);
+      let seen = -1;
+      await eventually(
+        async () => {
+          const before = family.pulled;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          seen = family.pulled;
+          return seen === before && seen > 0;
+        },
+        10_000,
+        'the writing held back',
+      );
+      expect(seen, encoding).toBeLessThan(bound);
+      scraper.destroy();
+      await eventually(() => family.finished, 5_000, 'the family’s pieces closed');
+      expect(family.pulled).toBe(seen);
+      processMetrics().removeSingleMetric(NAME);
+      // The server carries on.
+      expect((await scrape(url.href)).status).toBe(200);
+    }
+  });
+
+  it('formats nothing for HEAD', async () => {
+    const family = streamedFamily(10);
+    const head = await scrape(await serve(), {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(family.started).toBe(false);
+  });
+});
+
+describe('acceptsGzip', () => {
+  it('reads Accept-Encoding as a scraper writes it', () => {
+    const accepts = (value?: string) =>
+      acceptsGzip({ headers: value === undefined ? {} : { 'accept-encoding': value } });
+    expect(accepts('gzip')).toBe(true);
+    expect(accepts('deflate, GZIP;q=0.5')).toBe(true);
+    expect(accepts('*')).toBe(true);
+    expect(accepts(undefined)).toBe(false);
+    expect(accepts('identity')).toBe(false);
+    expect(accepts('gzip;q=0')).toBe(false);
+    expect(accepts('x-gzip-ish')).toBe(false);
+  });
+});
