@@ -47,6 +47,16 @@ function digest(value: unknown): string {
   return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
 }
 
+/** A slot's `fingerprint` and `membersFingerprint` (`members` in id order). */
+export function slotFingerprints(
+  every: number,
+  offset: number,
+  data: SlotJobData,
+  members: Record<string, string>,
+): Pick<DesiredScheduler, 'fingerprint' | 'membersFingerprint'> {
+  return { fingerprint: digest([every, offset, data]), membersFingerprint: digest([SLOT_LAYOUT, members]) };
+}
+
 /** The id of a slot scheduler; its `@<vantage>` suffix is what `vantageOfScheduler` reads. */
 export function slotSchedulerId(slot: { every: number; offset: number; chunk: number; vantage: string }): string {
   return `slot.${slot.every}.${slot.offset}.${slot.chunk}@${slot.vantage}`;
@@ -95,8 +105,7 @@ export function desiredSchedulers(
         data,
         members: chunkMembers,
         targets: chunkTargets,
-        fingerprint: digest([every, offset, data]),
-        membersFingerprint: digest([SLOT_LAYOUT, chunkMembers]),
+        ...slotFingerprints(every, offset, data, chunkMembers),
       });
     }
   }

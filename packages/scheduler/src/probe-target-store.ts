@@ -10,6 +10,12 @@ import {
 /** vantage → check id → a target's JSON. */
 export type VantageTargets = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
+/** The targets a vantage's slots name, as `repair` reads them (a map, or a view of the scheduler's plan). */
+export interface NamedTargets {
+  keys(): Iterable<string>;
+  get(id: string): string | undefined;
+}
+
 /** check id → the revision of its target a slot's string names. */
 export type PublishedMembers = Map<string, string>;
 
@@ -81,7 +87,7 @@ export class ProbeTargetStore {
    * Answers how many targets it wrote or removed.
    */
   async repair(
-    targets: VantageTargets,
+    targets: ReadonlyMap<string, NamedTargets>,
     vantages: readonly string[],
     shards: number,
     thorough = false,
@@ -96,12 +102,7 @@ export class ProbeTargetStore {
   /** Thorough repairs so far: which tenth of the checks the next one verifies. */
   private thoroughTurns = 0;
 
-  private async repairVantage(
-    vantage: string,
-    targets: ReadonlyMap<string, string>,
-    shards: number,
-    turn: number,
-  ): Promise<number> {
+  private async repairVantage(vantage: string, targets: NamedTargets, shards: number, turn: number): Promise<number> {
     const { redis, keys } = this.ctx;
     const expected = new Map<number, string[]>();
     for (const id of targets.keys()) {

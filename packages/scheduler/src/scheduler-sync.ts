@@ -1,7 +1,8 @@
 import { encodeSlotMembers, probeQueueName, SLOT_FINGERPRINT_LENGTH } from '@vigil/core';
 import { type JobSchedulerJson, Queue } from 'bullmq';
 import { type DesiredScheduler, vantageOfScheduler } from './desired-schedulers.js';
-import { ProbeTargetStore } from './probe-target-store.js';
+import { type DesiredState, desiredStateOf, type SlotHead } from './desired-state.js';
+import { type NamedTargets, ProbeTargetStore } from './probe-target-store.js';
 import type { SchedulerContext } from './scheduler-context.js';
 
 /** What options every slot (and probe) job carries: no retries (a late probe is a wrong probe), no leftovers. */
@@ -48,21 +49,34 @@ interface SlotChange {
  * `<scheduler>|<members>` fingerprints), or, in a thorough reconcile, from what Redis really has.
  */
 function changes(
-  desired: ReadonlyMap<string, DesiredScheduler>,
-  applied: Record<string, string>,
-  existing: ReadonlySet<string> | undefined,
-  heads: ReadonlyMap<string, string> | undefined,
+  desired: DesiredState,
+  heads: Iterable<SlotHead>,
+  found: {
+    applied: Record<string, string>;
+    existing: ReadonlySet<string> | undefined;
+    held: ReadonlyMap<string, string> | undefined;
+  },
 ): SlotChange[] {
+  const { applied, existing, held } = found;
   const changed: SlotChange[] = [];
-  for (const slot of desired.values()) {
-    const [fingerprint, membersFingerprint] = (applied[slot.id] ?? '').split('|');
-    const sameScheduler = fingerprint === slot.fingerprint && (existing?.has(slot.id) ?? true);
+  for (const head of heads) {
+    const [fingerprint, membersFingerprint] = (applied[head.id] ?? '').split('|');
+    const sameScheduler = fingerprint === head.fingerprint && (existing?.has(head.id) ?? true);
     const sameMembers =
-      membersFingerprint === slot.membersFingerprint &&
-      (heads?.get(slot.id) ?? slot.membersFingerprint) === slot.membersFingerprint;
-    if (!sameScheduler || !sameMembers) changed.push({ slot, sameScheduler, sameMembers });
+      membersFingerprint === head.membersFingerprint &&
+      (held?.get(head.id) ?? head.membersFingerprint) === head.membersFingerprint;
+    if (sameScheduler && sameMembers) continue;
+    const slot = 'members' in head ? (head as DesiredScheduler) : desired.get(head.id);
+    if (slot) changed.push({ slot, sameScheduler, sameMembers });
   }
   return changed;
+}
+
+/** Which slots an apply looks at: all of them (thorough or not), or only those a change touched. */
+export interface ApplyScope {
+  thorough: boolean;
+  /** The slot ids a change touched: the others are taken as applied (a thorough apply ignores it). */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -77,27 +91,34 @@ function changes(
 export class SchedulerSync {
   private readonly queues = new Map<string, Queue>();
   private readonly targets: ProbeTargetStore;
-  /** Every target the slots of a `desired` name (vantage → check id → JSON), made once per `desired`. */
-  private readonly named = new WeakMap<ReadonlyMap<string, DesiredScheduler>, Map<string, Map<string, string>>>();
 
   constructor(private readonly ctx: Pick<SchedulerContext, 'redis' | 'connection' | 'keys' | 'log'>) {
     this.targets = new ProbeTargetStore(ctx);
   }
 
+  /**
+   * `desired` a full computation or the scheduler's plan; `scope.only` limits the work to the slots
+   * one change touched (their old and new chunks), so its cost follows them, not the fleet.
+   */
   async apply(
-    desired: ReadonlyMap<string, DesiredScheduler>,
+    desired: ReadonlyMap<string, DesiredScheduler> | DesiredState,
     vantageIds: readonly string[],
-    thorough: boolean,
+    scope: boolean | ApplyScope,
   ): Promise<SyncReport> {
-    const { redis, keys } = this.ctx;
-    const applied = await redis.hgetall(keys.schedulersApplied);
-    const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
-    const heads = thorough ? await this.slotHeads(desired) : undefined;
+    const state = desired instanceof Map ? desiredStateOf(desired) : (desired as DesiredState);
+    const { thorough, only } = typeof scope === 'boolean' ? { thorough: scope, only: undefined } : scope;
+    const partial = thorough ? undefined : only;
     const report: SyncReport = { upserted: 0, removed: 0, unchanged: 0, membersWritten: 0, targetsWritten: 0 };
-    const changed = changes(desired, applied, existing, heads);
-    report.unchanged += desired.size - changed.length;
-    const stale = new Set(Object.keys(applied).filter((id) => !desired.has(id)));
-    for (const id of existing ?? []) if (!desired.has(id)) stale.add(id);
+    const applied = partial
+      ? await this.appliedOf(partial)
+      : await this.ctx.redis.hgetall(this.ctx.keys.schedulersApplied);
+    const existing = thorough ? new Set(await this.existing(vantageIds)) : undefined;
+    const heads = partial ? [...partial].flatMap((id) => headOf(state, id)) : [...state.heads()];
+    const held = thorough ? await this.slotHeads(heads) : undefined;
+    const changed = changes(state, heads, { applied, existing, held });
+    report.unchanged += heads.length - changed.length;
+    const stale = new Set(Object.keys(applied).filter((id) => !state.has(id)));
+    for (const id of existing ?? []) if (!state.has(id)) stale.add(id);
     const staleSlots = [...stale].flatMap((id) => {
       const vantage = vantageOfScheduler(id);
       return vantage === undefined ? [] : [{ id, vantage }];
@@ -106,39 +127,79 @@ export class SchedulerSync {
     const before = await this.targets.published([...rewritten, ...staleSlots]);
     // Targets first: a slot's string must never name a revision the store does not hold yet.
     report.targetsWritten += await this.writeTargets(rewritten, before);
-    await inChunks(changed, async ({ slot, sameScheduler, sameMembers }) => {
-      // Members first: a new slot's first job must find them. The hashes of the layouts before go.
-      if (!sameMembers) {
-        const members = Object.entries(slot.members).map(([id, revision]) => ({ id, revision }));
-        await redis
-          .multi()
-          .set(keys.slot(slot.vantage, slot.id), encodeSlotMembers(slot.membersFingerprint, members))
-          .del(keys.slotMembers(slot.vantage, slot.id), keys.slotTargets(slot.vantage, slot.id))
-          .exec();
-        report.membersWritten++;
-      }
-      if (!sameScheduler) {
-        await this.queue(slot.vantage).upsertJobScheduler(
-          slot.id,
-          { every: slot.every, offset: slot.offset },
-          { name: 'slot', data: slot.data, opts: PROBE_JOB_OPTIONS },
-        );
-        report.upserted++;
-      } else report.unchanged++;
-      await redis.hset(keys.schedulersApplied, slot.id, `${slot.fingerprint}|${slot.membersFingerprint}`);
-    });
-    await inChunks([...stale], async (id) => {
-      const vantage = vantageOfScheduler(id);
-      if (vantage !== undefined) {
-        await this.queue(vantage).removeJobScheduler(id);
-        await redis.del(keys.slot(vantage, id), keys.slotMembers(vantage, id), keys.slotTargets(vantage, id));
-      }
-      await redis.hdel(keys.schedulersApplied, id);
-      report.removed++;
-    });
-    report.targetsWritten += await this.removeTargets(desired, before);
-    report.targetsWritten += await this.targets.repair(this.namedTargets(desired), vantageIds, keys.shards, thorough);
+    await inChunks(changed, (change) => this.applySlot(change, report));
+    await inChunks([...stale], (id) => this.removeSlot(id, report));
+    const named = state.targets();
+    report.targetsWritten += await this.removeTargets(named, before);
+    if (!thorough && state.shardCounts && !(await this.countsOff(state, vantageIds))) return report;
+    report.targetsWritten += await this.targets.repair(named, vantageIds, this.ctx.keys.shards, thorough);
     return report;
+  }
+
+  /** The applied fingerprints of these slots (absent ones left out). */
+  private async appliedOf(ids: ReadonlySet<string>): Promise<Record<string, string>> {
+    if (ids.size === 0) return {};
+    const list = [...ids];
+    const values = await this.ctx.redis.hmget(this.ctx.keys.schedulersApplied, ...list);
+    const applied: Record<string, string> = {};
+    list.forEach((id, i) => {
+      const value = values[i];
+      if (value != null) applied[id] = value;
+    });
+    return applied;
+  }
+
+  /** Whether any shard of the target store holds another number of targets than `state` keeps count of. */
+  private async countsOff(state: DesiredState, vantageIds: readonly string[]): Promise<boolean> {
+    const { redis, keys } = this.ctx;
+    const pipeline = redis.pipeline();
+    for (const vantage of vantageIds)
+      for (let shard = 0; shard < keys.shards; shard++) pipeline.hlen(keys.probeTargets(vantage, shard));
+    const replies = (await pipeline.exec()) ?? [];
+    let at = 0;
+    for (const vantage of vantageIds) {
+      const counts = state.shardCounts?.(vantage) ?? [];
+      for (let shard = 0; shard < keys.shards; shard++) {
+        const [err, count] = replies[at++] ?? [null, 0];
+        if (err) throw err;
+        if (Number(count) !== (counts[shard] ?? 0)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Members first (a new slot's first job must find them; the hashes of the layouts before go), then the job scheduler. */
+  private async applySlot({ slot, sameScheduler, sameMembers }: SlotChange, report: SyncReport): Promise<void> {
+    const { redis, keys } = this.ctx;
+    if (!sameMembers) {
+      const members = Object.entries(slot.members).map(([id, revision]) => ({ id, revision }));
+      await redis
+        .multi()
+        .set(keys.slot(slot.vantage, slot.id), encodeSlotMembers(slot.membersFingerprint, members))
+        .del(keys.slotMembers(slot.vantage, slot.id), keys.slotTargets(slot.vantage, slot.id))
+        .exec();
+      report.membersWritten++;
+    }
+    if (!sameScheduler) {
+      await this.queue(slot.vantage).upsertJobScheduler(
+        slot.id,
+        { every: slot.every, offset: slot.offset },
+        { name: 'slot', data: slot.data, opts: PROBE_JOB_OPTIONS },
+      );
+      report.upserted++;
+    } else report.unchanged++;
+    await redis.hset(keys.schedulersApplied, slot.id, `${slot.fingerprint}|${slot.membersFingerprint}`);
+  }
+
+  private async removeSlot(id: string, report: SyncReport): Promise<void> {
+    const { redis, keys } = this.ctx;
+    const vantage = vantageOfScheduler(id);
+    if (vantage !== undefined) {
+      await this.queue(vantage).removeJobScheduler(id);
+      await redis.del(keys.slot(vantage, id), keys.slotMembers(vantage, id), keys.slotTargets(vantage, id));
+    }
+    await redis.hdel(keys.schedulersApplied, id);
+    report.removed++;
   }
 
   /**
@@ -168,36 +229,20 @@ export class SchedulerSync {
 
   /** Removes the targets of checks that rewritten or removed slots named and no slot of their vantage names now. */
   private async removeTargets(
-    desired: ReadonlyMap<string, DesiredScheduler>,
+    named: ReadonlyMap<string, NamedTargets>,
     before: ReadonlyMap<string, ReadonlyMap<string, string>>,
   ): Promise<number> {
-    const named = this.namedTargets(desired);
     const gone = new Map<string, Set<string>>();
     for (const [slotId, members] of before) {
       const vantage = vantageOfScheduler(slotId);
       if (vantage === undefined) continue;
       for (const id of members.keys())
-        if (!named.get(vantage)?.has(id)) gone.set(vantage, (gone.get(vantage) ?? new Set()).add(id));
+        if (named.get(vantage)?.get(id) === undefined) gone.set(vantage, (gone.get(vantage) ?? new Set()).add(id));
     }
     await this.targets.remove(new Map([...gone].map(([vantage, ids]) => [vantage, [...ids]])));
     let count = 0;
     for (const ids of gone.values()) count += ids.size;
     return count;
-  }
-
-  /** vantage → every target its slots name (check id → JSON). */
-  private namedTargets(desired: ReadonlyMap<string, DesiredScheduler>): Map<string, Map<string, string>> {
-    let named = this.named.get(desired);
-    if (!named) {
-      named = new Map();
-      for (const slot of desired.values()) {
-        const byId = named.get(slot.vantage) ?? new Map<string, string>();
-        named.set(slot.vantage, byId);
-        for (const [id, json] of Object.entries(slot.targets)) byId.set(id, json);
-      }
-      this.named.set(desired, named);
-    }
-    return named;
   }
 
   async close(): Promise<void> {
@@ -206,8 +251,7 @@ export class SchedulerSync {
   }
 
   /** The members' fingerprint each slot's string holds now: a thorough reconcile restores lost ones. */
-  private async slotHeads(desired: ReadonlyMap<string, DesiredScheduler>): Promise<Map<string, string>> {
-    const slots = [...desired.values()];
+  private async slotHeads(slots: readonly SlotHead[]): Promise<Map<string, string>> {
     const pipeline = this.ctx.redis.pipeline();
     for (const slot of slots)
       pipeline.getrange(this.ctx.keys.slot(slot.vantage, slot.id), 0, SLOT_FINGERPRINT_LENGTH - 1);
@@ -242,4 +286,9 @@ export class SchedulerSync {
     }
     return queue;
   }
+}
+
+function headOf(state: DesiredState, id: string): SlotHead[] {
+  const slot = state.get(id);
+  return slot ? [slot] : [];
 }

@@ -152,18 +152,58 @@ describe('Scheduler', () => {
     expect(await queue('alpha').getDelayedCount()).toBe(3);
   });
 
-  it('writes no target again for a check that only moved to another chunk', async () => {
+  it('writes only the chunk a new check joins, and no target again for a check that only moved to another chunk', async () => {
     const fast = (id: string) => check(id, { intervalMs: 1_000, timeoutMs: 900 });
     await registry.put(fast('c1'));
     await registry.put(fast('c3'));
     const scheduler = startScheduler({ slotChunkSize: 1, resyncEveryMs: 3_600_000 });
     await scheduler.start();
-    // c2 takes c3's chunk, c3 moves to a new one: only c2's target is new (written once for each of the two vantages).
+    const chunksBefore = await slotsOfChecks('alpha');
+    // c2 takes a new chunk; c1 and c3 stay where they are: one chunk written a vantage, c2's target once a vantage.
     await registry.put(fast('c2'));
     const report = await scheduler.reconcile();
-    expect(report?.membersWritten).toBe(4);
+    expect(report?.membersWritten).toBe(2);
     expect(report?.targetsWritten).toBe(2);
+    const chunksAfter = await slotsOfChecks('alpha');
+    expect(chunksAfter.get('c3')).toBe(chunksBefore.get('c3'));
     expect([...(await storedTargets()).keys()].sort()).toEqual(['c1', 'c2', 'c3']);
+    // A scheduler starting afresh fills chunks in id order: c2 and c3 swap chunks, their targets stay.
+    await scheduler.close();
+    const next = startScheduler({ slotChunkSize: 1, resyncEveryMs: 3_600_000 });
+    const moved = await next.reconcile(true);
+    expect(moved?.membersWritten).toBe(4);
+    expect(moved?.targetsWritten).toBe(0);
+    expect((await slotsOfChecks('alpha')).get('c3')).toBe(chunksAfter.get('c2'));
+  });
+
+  it('writes only the chunks one changed check leaves and joins, at each vantage, not its whole slot', async () => {
+    const fast = (id: string, overrides: Partial<CheckCommon> = {}) =>
+      check(id, { intervalMs: 2_000, timeoutMs: 900, ...overrides });
+    await registry.putMany(Array.from({ length: 30 }, (_, i) => fast(`c${i}`)));
+    const scheduler = startScheduler({ slotChunkSize: 3, resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    const slots = (await schedulers('alpha')).length;
+    expect(slots).toBeGreaterThanOrEqual(10);
+
+    await registry.put(fast('c7', { timeoutMs: 800 }));
+    const edited = await scheduler.reconcile();
+    expect(edited).toMatchObject({ membersWritten: 2, targetsWritten: 2, upserted: 0, removed: 0 });
+    await registry.put(fast('new'));
+    expect((await scheduler.reconcile())?.membersWritten).toBe(2);
+    await registry.setPaused('c3', true);
+    const paused = await scheduler.reconcile();
+    expect((paused?.membersWritten ?? 0) + (paused?.removed ?? 0)).toBe(2);
+    expect(paused?.targetsWritten).toBe(2);
+    await registry.put(fast('c4', { intervalMs: 3_000 }));
+    const moved = await scheduler.reconcile();
+    expect((moved?.membersWritten ?? 0) + (moved?.removed ?? 0)).toBe(4);
+
+    const ids = ['new', ...Array.from({ length: 30 }, (_, i) => `c${i}`).filter((id) => id !== 'c3')].sort();
+    for (const vantage of VANTAGES) expect([...(await slotsOfChecks(vantage)).keys()].sort()).toEqual(ids);
+    expect((await storedTargets()).get('c7')?.timeoutMs).toBe(800);
+    expect((await storedTargets()).has('c3')).toBe(false);
+    // What was written change by change is what a thorough reconcile finds.
+    expect(await scheduler.reconcile(true)).toMatchObject({ membersWritten: 0, targetsWritten: 0, upserted: 0 });
   });
 
   it('follows pause, delete and interval changes without a restart', async () => {

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckRegistry } from '@vigil/core';
-import { type DesiredScheduler, desiredSchedulers } from './desired-schedulers.js';
 import { LeaderLease } from './leader-lease.js';
 import { QueueDepths } from './queue-metrics.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { SchedulerSync, type SyncReport } from './scheduler-sync.js';
+import { SlotPlan } from './slot-plan.js';
+
+/** Changed checks read from the registry per round trip. */
+const READ_BATCH = 1_000;
 
 export interface SchedulerOptions {
   /**
@@ -17,19 +20,12 @@ export interface SchedulerOptions {
   /** The most checks in one slot job (`SLOT_CHUNK_SIZE` unless set); a larger slot is split. */
   slotChunkSize?: number;
   /**
-   * How long the slots computed from the registry are reused while its version (which counts every
-   * change) stays put: a reconcile then skips reading and slotting every check (seconds at a
-   * million). Past this, the registry is read again whatever the version says.
+   * How long the plan (every check's slot chunks) is kept up to date from the registry's change
+   * announcements alone, while they account for every step of its version: a change then costs the
+   * chunks it touches, not a read and slotting of every check (minutes at a million). Past this, a
+   * thorough reconcile reads the registry again whatever the version says.
    */
   rereadEveryMs?: number;
-}
-
-/** The slots computed from the registry at one version. */
-interface Slotted {
-  version: number;
-  at: number;
-  checks: number;
-  desired: Map<string, DesiredScheduler>;
 }
 
 /**
@@ -52,7 +48,17 @@ export class Scheduler {
   private lastThorough = 0;
   private unwatch: (() => Promise<void>) | undefined;
   private closing: Promise<void> | undefined;
-  private slotted: Slotted | undefined;
+  /** The desired state kept between syncs, from the registry read at `planVersion` and every change heard since. */
+  private plan: SlotPlan | undefined;
+  private planVersion = 0;
+  private planAt = 0;
+  /** Whether announcements are followed (from a registry read on, while leading). */
+  private following = false;
+  /** Checks announced since the plan's read: the version steps they account for, and their ids to read. */
+  private announced = 0;
+  private dirty = new Set<string>();
+  /** A sync failed midway: the plan may be ahead of Redis, so the next one compares every slot. */
+  private compareAll = false;
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -70,7 +76,7 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
-    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, () => this.soon());
+    this.unwatch = await this.registry.watch(this.ctx.blocking.registry, (change) => this.heard(change));
     await this.reconcile(true);
     this.timer = setInterval(() => void this.tick(), (this.options.leaseMs ?? 15_000) / 3);
   }
@@ -121,26 +127,78 @@ export class Scheduler {
     return this.closing;
   }
 
+  private heard(change: { ids: readonly string[] }): void {
+    if (this.following) {
+      this.announced += change.ids.length;
+      for (const id of change.ids) this.dirty.add(id);
+    }
+    this.soon();
+  }
+
   private soon(): void {
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => void this.reconcile(), 50);
   }
 
   /**
-   * The slots the registry calls for: those of the last reconcile while the registry's version has
-   * not moved (and `rereadEveryMs` has not passed), else read and slotted afresh. The version is read
-   * first, so a change made while reading shows as a newer version next time.
+   * Whether the registry's version moved more than the announcements heard account for (one lost:
+   * a subscriber reconnecting). The version is read first, then a PING on the subscriber's connection
+   * returns after every announcement published before that read.
    */
-  private async desired(): Promise<Slotted> {
+  private async behind(): Promise<boolean> {
     const version = await this.registry.version();
-    const last = this.slotted;
-    if (last && last.version === version && Date.now() - last.at < (this.options.rereadEveryMs ?? 15 * 60_000))
-      return last;
-    this.slotted = undefined; // its memory can go while the registry is read
+    await this.ctx.blocking.registry.ping();
+    return version - this.planVersion > this.announced;
+  }
+
+  /**
+   * Reads every check and plans their slots afresh, each keeping its chunk in the plan before. The
+   * version is read after every announcement before it is heard, so a change made while reading is
+   * heard (and read again) after.
+   */
+  private async reread(): Promise<SlotPlan> {
+    const previous = this.plan;
+    this.plan = undefined;
+    this.following = true;
+    await this.ctx.blocking.registry.ping();
+    this.announced = 0;
+    this.dirty.clear();
+    this.planVersion = await this.registry.version();
     const checks = await this.registry.list();
-    const desired = desiredSchedulers(checks, this.ctx.vantages, this.options.slotChunkSize);
-    this.slotted = { version, at: Date.now(), checks: checks.length, desired };
-    return this.slotted;
+    const { vantages, keys } = this.ctx;
+    const options = { vantages, chunkSize: this.options.slotChunkSize, shards: keys.shards, shardOf: keys.shardOf };
+    this.plan = SlotPlan.build(checks, options, previous);
+    this.planAt = Date.now();
+    return this.plan;
+  }
+
+  /** Reads the checks announced since the last sync into the plan; answers the slot chunks they touched. */
+  private async readAnnounced(plan: SlotPlan): Promise<Set<string>> {
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    const touched = new Set<string>();
+    try {
+      for (let i = 0; i < ids.length; i += READ_BATCH) {
+        const batch = ids.slice(i, i + READ_BATCH);
+        const checks = await this.registry.getMany(batch);
+        batch.forEach((id, at) => {
+          const check = checks[at];
+          for (const slot of plan.set(id, check && plan.toPlanned(check))) touched.add(slot);
+        });
+      }
+    } catch (err) {
+      for (const id of ids) this.dirty.add(id);
+      this.compareAll = true;
+      throw err;
+    }
+    return touched;
+  }
+
+  /** Another process leads: nothing kept, nothing followed. */
+  private drop(): void {
+    this.plan = undefined;
+    this.following = false;
+    this.dirty.clear();
   }
 
   private async runOnce(thorough: boolean): Promise<SyncReport | undefined> {
@@ -149,13 +207,23 @@ export class Scheduler {
       const leads = await this.lease.acquireOrRenew();
       const takingOver = leads && !this.leading;
       this.leading = leads;
-      if (!leads) return undefined;
+      if (!leads) {
+        this.drop();
+        return undefined;
+      }
       const full = thorough || takingOver;
       if (full) this.lastThorough = Date.now();
-      const { desired, checks } = await this.desired();
-      const report = await this.sync.apply(desired, vantages, full);
+      const stale = full && Date.now() - this.planAt >= (this.options.rereadEveryMs ?? 15 * 60_000);
+      let plan = this.plan;
+      let only: Set<string> | undefined;
+      if (!plan || takingOver || stale || (await this.behind())) plan = await this.reread();
+      else if (!this.compareAll) only = await this.readAnnounced(plan);
+      else await this.readAnnounced(plan);
+      this.compareAll = true;
+      const report = await this.sync.apply(plan, vantages, { thorough: full, ...(only && { only }) });
+      this.compareAll = false;
       if (report.upserted > 0 || report.removed > 0 || report.membersWritten > 0 || report.targetsWritten > 0)
-        log.info({ ...report, checks }, 'schedulers reconciled');
+        log.info({ ...report, checks: plan.checkCount }, 'schedulers reconciled');
       return report;
     } catch (err) {
       log.error({ err }, 'reconcile failed; retrying at the next tick');
