@@ -252,6 +252,7 @@ export {
   readAddressStates,
   readLatencyRollup,
   readUptime,
+  readUptimeDays,
   type StatusReport,
   type UptimeReport,
   type UptimeWindow,
