@@ -7,7 +7,6 @@ import {
   type ScriptPipeline,
   scatterReplies,
 } from '@vigil/core';
-import type { ChainableCommander } from 'ioredis';
 import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
@@ -126,14 +125,6 @@ export class RoundBook {
   async outcomes(ref: RoundRef): Promise<Map<string, RoundOutcome>> {
     const book = await this.ctx.redis.hget(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
     return parseBook(book === null || book === '~' ? '' : book.slice(1));
-  }
-
-  /**
-   * Queues, on a pipeline of the caller's, forgetting the books of rounds claimed but not applied
-   * (their check paused, or no vantage counted): applying a round deletes its book, these would stay.
-   */
-  queueForget(pipeline: ChainableCommander, refs: readonly RoundRef[]): void {
-    for (const ref of refs) pipeline.hdel(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
   }
 }
 

@@ -3,16 +3,15 @@
   exactly once. A change of whether a check is alerting is also written to the transitions outbox
   the incident side drains, in the same step, so a crash between the two loses nothing. Each
   applied round is counted once in its UTC hour's verdicts, and so in its day's (uptime: an hour is
-  added to the day ring when the next begins, see `count`), and its round book
-  (a field of the check's latest hash) is deleted: from now on the state's `lastRound`, and its copy
-  `~a` in the latest hash (what add-round-outcomes.lua reads), turn its late outcomes away.
+  added to the day ring when the next begins, see `count`). Its round book was deleted, and `~a` in
+  the latest hash set, when the round was claimed (core's includes/book-outcome.lua): the state's
+  `lastRound` here turns away a round applied out of order.
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
     KEYS[2…] for each round in turn: its check's state hash, then its verdict rings by UTC day and by
       UTC hour (strings: a slot per period of the three counts; see core's results/verdict-ring.ts;
-      bit 31 of the hour ring's header: its newest hour is not in the day ring yet),
-      then its latest hash (`~b<round>`, the round's book; `~a`, the last round applied)
+      bit 31 of the hour ring's header: its newest hour is not in the day ring yet)
 
     ARGV[1] now, epoch ms
     ARGV[2] how long a day ring lives without a new day, s (its 91 days)
@@ -206,13 +205,11 @@ local function transitionOf(checkId, round, state, to, alertOn, detailJson, k)
   return cjson.encode(t)
 end
 
-local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, checkId, detailJson, alertOn)
+local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, detailJson, alertOn)
   local round = tonumber(roundArg)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'blindFrom', 'detail')
-  redis.call('HDEL', latestKey, '~b' .. roundArg)
   if round <= tonumber(f[1] or '-1') then return {} end
-  redis.call('HSET', latestKey, '~a', roundArg)
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
   if state == 'unknown' and f[7] and alerting(f[7], alertOn) then state = f[7] end
@@ -277,10 +274,10 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
 end
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 4 - 1 do
+for i = 0, (#KEYS - 1) / 3 - 1 do
   local a = 3 + 6 * i
-  local k = 1 + 4 * i
-  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2],
+  local k = 1 + 3 * i
+  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2],
     tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
 end
 return replies
