@@ -88,17 +88,26 @@ export class RoundBook {
 
   /**
    * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
-   * outcomes: up to `limit` pending entries from each shard (an entry holds the rounds one recording
-   * booked first with that deadline), less the rounds among them that completed meanwhile.
+   * outcomes: from each shard, the oldest pending entries holding up to `limit` rounds in all (an
+   * entry holds the rounds one recording booked first with that deadline; the first is taken
+   * whatever its size), less the rounds among them that completed meanwhile.
    */
-  async claimDue(now: number, limit = 200): Promise<ClaimedRound[]> {
+  async claimDue(now: number, limit = 500): Promise<ClaimedRound[]> {
     const { keys } = this.ctx;
     const reads = this.ctx.redis.pipeline();
     for (let shard = 0; shard < keys.shards; shard++)
       reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, limit);
     const due = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
       if (err) throw err;
-      return (reply as string[]).map((entry) => ({ shard, entry, refs: parseEntry(entry) }));
+      let rounds = 0;
+      let full = false;
+      return (reply as string[]).flatMap((entry) => {
+        const refs = parseEntry(entry);
+        full ||= rounds > 0 && rounds + refs.length > limit;
+        if (full) return [];
+        rounds += Math.max(1, refs.length);
+        return [{ shard, entry, refs }];
+      });
     });
     if (due.length === 0) return [];
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
