@@ -21,7 +21,7 @@
       slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
       `cap|base`; before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
       when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
-      ones too); `~b<round>` the round's book and `~a` the last round applied (see
+      ones too); `~b<round>` the round's book and `~a` the last round decided (see
       includes/book-outcome.lua)
     KEYS[3…] then its history ring (string of 10-byte entries, see history-ring.ts), its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
