@@ -12,7 +12,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadScripts, type ProbeResult, type Redis, type RedisKeys, ResultStore, redisKeys } from '@vigil/core';
+import {
+  loadScripts,
+  type ProbeResult,
+  type Redis,
+  type RedisKeys,
+  ResultStore,
+  redisKeys,
+  VERDICT_BUCKET_TTL_S,
+} from '@vigil/core';
 import { CheckStates, parseBook, RoundBook } from '@vigil/notifier';
 import { startRedisServer } from './rounds.js';
 import { benchRedis } from './support/redis.js';
@@ -29,7 +37,8 @@ interface Side {
   keys: RedisKeys;
   redis: Redis;
   store: ResultStore;
-  states: CheckStates;
+  /** Applies verdicts as the side's notifier does (its script, its keys). */
+  apply(inputs: ReturnType<typeof verdictInput>[], now: number): Promise<void>;
   /** Claims the rounds due, with their outcomes, as the side's notifier does. */
   claim(now: number): Promise<{ checkId: string; round: number; failing: number }[]>;
 }
@@ -60,9 +69,16 @@ function verdictInput({ checkId, round, failing, counted }: Decided, now: number
 async function apply(side: Side, inputs: ReturnType<typeof verdictInput>[], now: number): Promise<void> {
   if (inputs.length === 0) return;
   inputs.sort((a, b) => a.round - b.round);
-  const pipeline = side.states.pipeline();
-  side.states.queueApplyMany(pipeline, inputs, now);
-  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  await side.apply(inputs, now);
+}
+
+/** Today's apply: CheckStates, as the evaluator queues it. */
+function applyWith(states: CheckStates): Side['apply'] {
+  return async (inputs, now) => {
+    const pipeline = states.pipeline();
+    states.queueApplyMany(pipeline, inputs, now);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  };
 }
 
 async function batchOf(side: Side, batch: readonly ProbeResult[], now: number): Promise<void> {
@@ -138,7 +154,6 @@ function oldScripts(commit: string): Map<string, string> {
 
 function oldSide(redis: Redis, keys: RedisKeys, commit: string): Side {
   const store = new ResultStore({ redis, keys, historySize: 350 });
-  const states = new CheckStates({ redis, keys });
   const scripts = oldScripts(commit);
   const lua = (name: string) => {
     const text = scripts.get(name);
@@ -147,13 +162,26 @@ function oldSide(redis: Redis, keys: RedisKeys, commit: string): Side {
   };
   // Today's stores, with the commit's scripts under their names (the arguments did not change).
   redis.defineCommand('vigilRecordResults', { lua: lua('vigilRecordResults') });
-  redis.defineCommand('vigilApplyVerdicts', { lua: lua('vigilApplyVerdicts') });
+  redis.defineCommand('oldApplyVerdicts', { lua: lua('vigilApplyVerdicts') });
+  const oldApply = (redis as Redis & { oldApplyVerdicts(...args: (string | number)[]): Promise<unknown> })
+    .oldApplyVerdicts;
   redis.defineCommand('oldClaimRound', { numberOfKeys: 2, lua: lua('vigilClaimRound') });
   return {
     keys,
     redis,
     store,
-    states,
+    // The commit's apply: four keys a round (its latest hash too), as its CheckStates passed them.
+    async apply(inputs, now) {
+      const applyKeys: string[] = [keys.transitions(0)];
+      const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
+      for (const input of inputs) {
+        const { checkId } = input;
+        applyKeys.push(keys.checkState(checkId), keys.verdictDayRing(checkId), keys.verdictHourRing(checkId));
+        applyKeys.push(keys.latest(checkId));
+        args.push(input.round, input.verdict, 2, checkId, JSON.stringify(input.detail), 'down');
+      }
+      await oldApply.call(redis, applyKeys.length, ...applyKeys, ...args);
+    },
     async claim(now) {
       const due = await redis.zrangebyscore(keys.pendingRounds(0), '-inf', now, 'LIMIT', 0, 500);
       const pipeline = redis.pipeline() as unknown as {
@@ -181,7 +209,7 @@ function newSide(redis: Redis, keys: RedisKeys): Side {
     keys,
     redis,
     store: new ResultStore({ redis, keys, historySize: 350 }),
-    states: new CheckStates({ redis, keys }),
+    apply: applyWith(new CheckStates({ redis, keys })),
     async claim(now) {
       return (await book.claimDue(now)).map((c) => ({
         checkId: c.checkId,

@@ -252,6 +252,7 @@ export {
   readAddressStates,
   readLatencyRollup,
   readUptime,
+  readUptimeDays,
   ringBytes,
   type StatusReport,
   type UptimeReport,

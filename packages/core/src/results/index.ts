@@ -39,4 +39,11 @@ export {
   type ResultToRecord,
   type RoundBooking,
 } from './result-store.js';
-export { readUptime, type UptimeReport, type UptimeWindow, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from './uptime.js';
+export {
+  readUptime,
+  readUptimeDays,
+  type UptimeReport,
+  type UptimeWindow,
+  VERDICT_BUCKET_TTL_S,
+  verdictBucketKeys,
+} from './uptime.js';

@@ -2,7 +2,7 @@ import { DAY_MS } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
 import type { RoleContext } from '../runtime/context.js';
 import { type RedisKeys, utcDay } from '../runtime/keys.js';
-import { readVerdictRing, VERDICT_RINGS } from './verdict-ring.js';
+import { readDayCounts, readVerdictRing, VERDICT_RINGS } from './verdict-ring.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -11,7 +11,8 @@ export const MAX_UPTIME_DAYS = 90;
 
 /**
  * How long the evaluator keeps verdict counts: one period longer than the longest window that reads
- * them (days for 90 days, hours for the 25 hours behind the 24 h window). A field a period; keeping
+ * them (days for 90 days, hours for the 25 hours behind the 24 h window). The hour ring lives as long
+ * as the day ring (the script keeps both the longer): its newest hour is not in the day ring yet. A field a period; keeping
  * 100 days and 49 hours cost a check ~500 B more for nothing read (`pnpm bench footprint`).
  */
 export const VERDICT_BUCKET_TTL_S = { day: 91 * 86_400, hour: 26 * 3_600 } as const;
@@ -82,7 +83,7 @@ export async function readUptime(ctx: UptimeContext, checkId: string, now: numbe
   };
   const day = (at: number, i: number) => {
     const period = Math.floor(at / DAY_MS);
-    const ring = readVerdictRing(dayRing, VERDICT_RINGS.day, period);
+    const ring = readDayCounts(dayRing, hourRing, period);
     return addCounts(addCounts(ring, unpack(packedDays[period])), legacy[hourStarts.length + i]);
   };
   const counts = [...hourStarts.map(hour), ...dayStarts.map(day)];
@@ -111,17 +112,18 @@ export async function readUptimeDays(
   const dayStarts = lastDayStarts(days, now);
   const pipeline = ctx.redis.pipeline();
   pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
+  pipeline.getBuffer(ctx.keys.verdictHourRing(checkId));
   pipeline.hgetall(ctx.keys.verdictDays(checkId));
   for (const at of dayStarts) pipeline.hgetall(ctx.keys.verdictDay(checkId, utcDay(at)));
   const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
     if (err) throw err;
     return reply;
   });
-  const ring = (replies[0] ?? null) as Buffer | null;
-  const [packed = {}, ...legacy] = replies.slice(1) as Record<string, string>[];
+  const [dayRing = null, hourRing = null] = replies as (Buffer | null)[];
+  const [packed = {}, ...legacy] = replies.slice(2) as Record<string, string>[];
   return dayStarts.map((at, i) => {
     const period = Math.floor(at / DAY_MS);
-    const counts = addCounts(readVerdictRing(ring, VERDICT_RINGS.day, period), unpack(packed[period]));
+    const counts = addCounts(readDayCounts(dayRing, hourRing, period), unpack(packed[period]));
     return { day: utcDay(at), ...addCounts(counts, toCounts(legacy[i] ?? {})) };
   });
 }

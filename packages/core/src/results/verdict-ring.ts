@@ -5,6 +5,12 @@
  * (ok, degraded, fail) of `width` bits, big-endian as BITFIELD lays them out. A period older than
  * the newest by the slots or more is gone. 91 days in 585 bytes and 26 hours in 121, where hashes of a
  * field a period took ~1.6 KB and ~0.5 KB (`pnpm bench footprint`).
+ *
+ * A round is counted in the hour ring only; bit 31 of its header (`HOUR_RING_FOLDED`) says that the
+ * day ring holds every hour but the hour ring's newest, which the script adds to the day ring when a
+ * newer hour begins (a BITFIELD a round, not two). A day's counts are its day ring slot plus, for the
+ * newest hour's day, that hour's (`readDayCounts`). An hour ring without the bit (written before)
+ * holds hours the day ring counted too.
  */
 
 export interface VerdictRingLayout {
@@ -27,6 +33,8 @@ export interface VerdictCounts {
 }
 
 const HEADER_BITS = 32;
+/** Bit 31 of the hour ring's header: its newest hour is not yet in the day ring. */
+export const HOUR_RING_FOLDED = 0x80000000;
 
 /** Bytes a ring's string takes once written (it is made at full length). */
 export function verdictRingBytes(layout: VerdictRingLayout): number {
@@ -37,7 +45,7 @@ export function verdictRingBytes(layout: VerdictRingLayout): number {
 export function readVerdictRing(ring: Buffer | null, layout: VerdictRingLayout, period: number): VerdictCounts {
   const none = { ok: 0, degraded: 0, fail: 0 };
   if (ring === null || ring.length < 4) return none;
-  const newest = ring.readUInt32BE(0);
+  const newest = ring.readUInt32BE(0) % HOUR_RING_FOLDED;
   if (period > newest || period <= newest - layout.slots) return none;
   const base = HEADER_BITS + (period % layout.slots) * 3 * layout.width;
   return {
@@ -45,6 +53,21 @@ export function readVerdictRing(ring: Buffer | null, layout: VerdictRingLayout, 
     degraded: bits(ring, base + layout.width, layout.width),
     fail: bits(ring, base + 2 * layout.width, layout.width),
   };
+}
+
+/**
+ * A UTC day's counts: its slot of the day ring, plus the hour ring's newest hour when that hour is
+ * of the day and not yet added to the day ring (see the header comment).
+ */
+export function readDayCounts(dayRing: Buffer | null, hourRing: Buffer | null, day: number): VerdictCounts {
+  const counts = readVerdictRing(dayRing, VERDICT_RINGS.day, day);
+  if (hourRing === null || hourRing.length < 4) return counts;
+  const head = hourRing.readUInt32BE(0);
+  if (head < HOUR_RING_FOLDED) return counts;
+  const hour = head - HOUR_RING_FOLDED;
+  if (Math.floor((hour * VERDICT_RINGS.hour.periodMs) / VERDICT_RINGS.day.periodMs) !== day) return counts;
+  const open = readVerdictRing(hourRing, VERDICT_RINGS.hour, hour);
+  return { ok: counts.ok + open.ok, degraded: counts.degraded + open.degraded, fail: counts.fail + open.fail };
 }
 
 /** An unsigned integer of `width` bits at bit `offset`, most significant bit first (BITFIELD's order). */

@@ -65,7 +65,7 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
      * `<vantage>:round` → its round, `<vantage>:i` → its index in history entries, and the history
      * ring's position and base (its message slots too, before `latestMessages`; see
      * results/lua/record-results.lua); the evaluator's round books, `~b<round>`, and `~a`, the last
-     * round applied (notifier's add-round-outcomes.lua)
+     * round decided (results/lua/includes/book-outcome.lua)
      */
     latest: (checkId: string) => `${checkRoot(checkId)}:latest`,
     /**
@@ -154,7 +154,10 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
      * (probes/result-stream.ts), read by the notifiers' consumer group; beside the shard's check keys
      */
     resultStream: (shard: number) => `${shardRoot(shard)}result-batches`,
-    /** zset per shard: `<check>|<round>` by the time the round is decided without the vantages still missing */
+    /**
+     * zset per shard, by the time a round is decided without the vantages still missing: `|<check>|<round>…`,
+     * the rounds one recording booked first with that deadline (`<check>|<round>`, one round, before)
+     */
     pendingRounds: (shard: number) => `${shardRoot(shard)}eval:pending`,
     /** hash per shard: check id → transition JSON not yet applied to incidents (the evaluator's outbox) */
     transitions: (shard: number) => `${shardRoot(shard)}eval:transitions`,

@@ -141,7 +141,6 @@ export class CheckStates {
         keys.checkState(input.checkId),
         keys.verdictDayRing(input.checkId),
         keys.verdictHourRing(input.checkId),
-        keys.latest(input.checkId),
       );
       args.push(
         input.round,

@@ -162,14 +162,12 @@ export class Evaluator {
     // The rounds are claimed already: when the registry does not answer, those of checks the catalog
     // holds are still decided, and only the others are let go (a result's entry, unlike these, can wait).
     const checks = await this.parts.catalog.fetchMany(ids).catch(() => this.cachedChecks(ids));
+    // A claimed round's book is gone already: one of a check paused or deleted is just not decided.
     const decided: DecidedRound[] = [];
-    const skipped: RoundRef[] = [];
     for (const ref of due) {
       const check = checks.get(ref.checkId);
       if (check && !check.paused) decided.push({ ...ref, check });
-      else skipped.push(ref);
     }
-    await this.forget(skipped);
     await this.decide(decided);
     return due.length;
   }
@@ -205,14 +203,10 @@ export class Evaluator {
     const applied: DecidedRound[] = [];
     const verdicts: VerdictInput[] = [];
     const addressRounds: AddressRound[] = [];
-    const unjudged: RoundRef[] = [];
     for (const ref of rounds) {
       const { check } = ref;
       const verdict = judgeRound(ref.outcomes, { quorum: check.quorum, impaired });
-      if (!verdict) {
-        unjudged.push(ref);
-        continue;
-      }
+      if (!verdict) continue;
       addressRounds.push({
         checkId: check.id,
         round: ref.round,
@@ -239,7 +233,6 @@ export class Evaluator {
         now,
       });
     }
-    await this.forget(unjudged);
     if (applied.length === 0) return;
     const pipeline = this.states.pipeline();
     const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds, now);
@@ -264,14 +257,6 @@ export class Evaluator {
     await this.applyAddresses(applied, changes, addressTransitions);
     // The rounds that did apply are in the outbox and went on; a failed one is thrown for the batch.
     if (failed) throw failed;
-  }
-
-  /** Drops the books of rounds claimed but not applied: applying a round is what deletes its book. */
-  private async forget(refs: readonly RoundRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    const pipeline = this.states.pipeline();
-    this.book.queueForget(pipeline, refs);
-    await pipeline.exec();
   }
 
   /** Address transitions take the incident path only where an incident may be open, or opened for them. */

@@ -107,4 +107,15 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     expect(await w.main.decideDue()).toBe(1);
     expect(await w.state('c1')).toBe('down');
   });
+
+  it('claims whole entries up to a number of rounds a sweep, the first whatever its size', async () => {
+    const w = await world();
+    await w.send(1, 'alpha', ['c1', 'c2', 'c3'], false);
+    await w.send(1, 'alpha', ['c4'], false);
+    const due = R(1) + DEADLINE;
+    const claimed = async (limit: number) => (await w.ctx.rounds.claimDue(due, limit)).map((r) => r.checkId).sort();
+    expect(await claimed(2)).toEqual(['c1', 'c2', 'c3']);
+    expect(await claimed(2)).toEqual(['c4']);
+    expect(await claimed(2)).toEqual([]);
+  });
 });

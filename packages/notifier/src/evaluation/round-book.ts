@@ -7,7 +7,6 @@ import {
   type ScriptPipeline,
   scatterReplies,
 } from '@vigil/core';
-import type { ChainableCommander } from 'ioredis';
 import type { RoundOutcome } from './round-verdict.js';
 
 /** The scripts of `lua/`, as commands: each its KEYS, then its ARGV, as its header lists them. */
@@ -89,17 +88,26 @@ export class RoundBook {
 
   /**
    * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
-   * outcomes: up to `limit` pending entries from each shard (an entry holds the rounds one recording
-   * booked first with that deadline), less the rounds among them that completed meanwhile.
+   * outcomes: from each shard, the oldest pending entries holding up to `limit` rounds in all (an
+   * entry holds the rounds one recording booked first with that deadline; the first is taken
+   * whatever its size), less the rounds among them that completed meanwhile.
    */
-  async claimDue(now: number, limit = 200): Promise<ClaimedRound[]> {
+  async claimDue(now: number, limit = 500): Promise<ClaimedRound[]> {
     const { keys } = this.ctx;
     const reads = this.ctx.redis.pipeline();
     for (let shard = 0; shard < keys.shards; shard++)
       reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, limit);
     const due = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
       if (err) throw err;
-      return (reply as string[]).map((entry) => ({ shard, entry, refs: parseEntry(entry) }));
+      let rounds = 0;
+      let full = false;
+      return (reply as string[]).flatMap((entry) => {
+        const refs = parseEntry(entry);
+        full ||= rounds > 0 && rounds + refs.length > limit;
+        if (full) return [];
+        rounds += Math.max(1, refs.length);
+        return [{ shard, entry, refs }];
+      });
     });
     if (due.length === 0) return [];
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
@@ -126,14 +134,6 @@ export class RoundBook {
   async outcomes(ref: RoundRef): Promise<Map<string, RoundOutcome>> {
     const book = await this.ctx.redis.hget(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
     return parseBook(book === null || book === '~' ? '' : book.slice(1));
-  }
-
-  /**
-   * Queues, on a pipeline of the caller's, forgetting the books of rounds claimed but not applied
-   * (their check paused, or no vantage counted): applying a round deletes its book, these would stay.
-   */
-  queueForget(pipeline: ChainableCommander, refs: readonly RoundRef[]): void {
-    for (const ref of refs) pipeline.hdel(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
   }
 }
 

@@ -1,4 +1,4 @@
-import { readUptime, redisKeys } from '@vigil/core';
+import { readUptime, readUptimeDays, redisKeys } from '@vigil/core';
 import { T0, testRedis } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckStates, type VerdictInput } from './check-state.js';
@@ -75,6 +75,61 @@ describe('verdict counts: a ring of UTC days and one of UTC hours', () => {
     const report = await readUptime({ redis: ctx.redis, keys: keys() }, 'api', T0);
     expect(report['24h']).toMatchObject({ rounds: 7, ok: 4, fail: 3 });
     expect(report['90d']).toMatchObject({ rounds: 7, ok: 4, fail: 3 });
+  });
+
+  it('counts a round in the hour ring only and adds each hour to its day when the next begins, 26 hours apart too', async () => {
+    const day = Math.floor(T0 / DAY) * DAY;
+    const at = (hour: number, minute: number) => day + hour * HOUR + minute * 60_000;
+    const rounds: [number, VerdictInput['verdict']][] = [
+      [at(22, 10), 'ok'],
+      [at(22, 40), 'fail'],
+      [at(23, 30), 'degraded'], // hour 22 goes to day 0
+      [at(24, 5), 'fail'], // day 1 begins: hour 23 goes to day 0
+      [at(50, 5), 'ok'], // 26 hours on: the same slot of the hour ring
+      [at(50, 35), 'ok'],
+    ];
+    for (const [round, v] of rounds) await states.apply(verdict(round, v));
+    const now = at(50, 40);
+    const days = await readUptimeDays({ redis: ctx.redis, keys: keys() }, 'api', 3, now);
+    expect(days.map(({ ok, degraded, fail }) => [ok, degraded, fail])).toEqual([
+      [1, 1, 1],
+      [0, 0, 1],
+      [2, 0, 0],
+    ]);
+    const report = await readUptime({ redis: ctx.redis, keys: keys() }, 'api', now);
+    expect(report['24h']).toMatchObject({ rounds: 2, ok: 2 });
+    expect(report['7d']).toMatchObject({ rounds: 6, ok: 3, degraded: 1, fail: 2 });
+  });
+
+  it('goes on from rings written before (every round in both), converting the hour ring at its next hour', async () => {
+    const day = Math.floor(T0 / DAY) * DAY;
+    const hour = Math.floor(T0 / HOUR);
+    // The layout before, as its script left it: 3 ok rounds this hour, counted in both rings with
+    // 7 of earlier hours in the day ring. Both rings at full length, headers without bit 31.
+    await ctx.redis.set(keys().verdictHourRing('api'), Buffer.alloc(121));
+    await ctx.redis.set(keys().verdictDayRing('api'), Buffer.alloc(585));
+    const hourRing = keys().verdictHourRing('api');
+    await ctx.redis.bitfield(hourRing, 'SET', 'u32', 0, hour);
+    await ctx.redis.bitfield(hourRing, 'INCRBY', 'u12', 32 + (hour % 26) * 36, 3);
+    const today = Math.floor(T0 / DAY);
+    const dayRing = keys().verdictDayRing('api');
+    await ctx.redis.bitfield(dayRing, 'SET', 'u32', 0, today);
+    await ctx.redis.bitfield(dayRing, 'INCRBY', 'u17', 32 + (today % 91) * 51, 10);
+    await ctx.redis.hset(keys().checkState('api'), 'lastRound', T0, 'state', 'up');
+    for (const [round, v] of [
+      [T0 + 60_000, 'fail'],
+      [T0 + HOUR + 60_000, 'ok'],
+      [T0 + 2 * HOUR + 60_000, 'fail'],
+      [T0 + 2 * HOUR + 120_000, 'ok'],
+    ] as const)
+      await states.apply(verdict(round, v));
+    const now = T0 + 2 * HOUR + 180_000;
+    expect(now - day).toBeLessThan(DAY);
+    const [counts] = (await readUptimeDays({ redis: ctx.redis, keys: keys() }, 'api', 1, now)).slice(-1);
+    expect(counts).toMatchObject({ ok: 12, fail: 2 });
+    const report = await readUptime({ redis: ctx.redis, keys: keys() }, 'api', now);
+    expect(report['24h']).toMatchObject({ rounds: 7, ok: 5, fail: 2 });
+    expect(report['90d']).toMatchObject({ rounds: 14, ok: 12, fail: 2 });
   });
 
   it("keeps the state machine's fields only in the state hash, dropping a round's detail written before", async () => {

@@ -29,9 +29,9 @@ local pendingKey = KEYS[1]
 local function add(latestKey, stateKey, vantage, outcomeJson, roundArg, deadline, expected, member)
   local field = '~b' .. roundArg
   local f = redis.call('HMGET', latestKey, '~a', field)
-  local reply, book = bookOutcome(pendingKey, stateKey, f[1], f[2], vantage, outcomeJson, tonumber(roundArg), deadline,
-    expected, member)
-  if book then redis.call('HSET', latestKey, field, book) end
+  local reply, value, at = bookOutcome(pendingKey, stateKey, f[1], f[2], vantage, outcomeJson, tonumber(roundArg),
+    deadline, expected, member, latestKey, field)
+  if value then redis.call('HSET', latestKey, at, value) end
   return reply
 end
 

@@ -9,7 +9,8 @@
   round's book) is rewritten compact when all it holds fits, and message slots written before into
   it move to the messages hash.
   A result given its round outcome is also booked for the evaluator, in the same HMGET and HSET
-  (includes/book-outcome.lua): its round's book is a field of the same latest hash.
+  (includes/book-outcome.lua): its round's book is a field of the same latest hash; the HSET of a
+  result completing its round sets `~a` instead, and its book is deleted.
 
   Input:
     KEYS[1] pending rounds of the results' shard: zset by deadline of `|<check>|<round>…`, the rounds
@@ -20,7 +21,7 @@
       slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
       `cap|base|70` (`cap|base`: a ring of 10-byte entries, from before: converted when next written); before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
       when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
-      ones too); `~b<round>` the round's book and `~a` the last round applied (see
+      ones too); `~b<round>` the round's book and `~a` the last round decided (see
       includes/book-outcome.lua)
     KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts), its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
@@ -293,9 +294,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
       end
       reply = 2
     end
-    local booked, book = nil, nil
+    local booked, book, bookAt = nil, nil, nil
     if bookField then
-      booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+      booked, book, bookAt = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline,
+        tonumber(expected), member, latestKey, bookField)
     end
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
@@ -314,7 +316,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
       set[#set + 1] = index
     end
     if book then
-      set[#set + 1] = bookField
+      set[#set + 1] = bookAt
       set[#set + 1] = book
     end
     redis.call('HSET', latestKey, unpack(set))
@@ -351,9 +353,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
       reply = 2
     end
   end
-  local booked, book = nil, nil
+  local booked, book, bookAt = nil, nil, nil
   if bookField then
-    booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+    booked, book, bookAt = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline,
+      tonumber(expected), member, latestKey, bookField)
   end
 
   if delta >= 0 then
@@ -391,10 +394,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   end
   -- The round's book in the same HSET: a table a result costs Lua more than the branches.
   if reply == 1 then
-    if book then redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count, bookField, book)
+    if book then redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count, bookAt, book)
     else redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count) end
   elseif book then
-    redis.call('HSET', latestKey, '~w', count, bookField, book)
+    redis.call('HSET', latestKey, '~w', count, bookAt, book)
   else
     redis.call('HSET', latestKey, '~w', count)
   end

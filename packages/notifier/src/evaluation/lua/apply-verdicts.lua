@@ -2,19 +2,22 @@
   Applies a batch of decided rounds, oldest first, each to its check's state machine in order and
   exactly once. A change of whether a check is alerting is also written to the transitions outbox
   the incident side drains, in the same step, so a crash between the two loses nothing. Each
-  applied round is counted once in its UTC day and hour verdict buckets (uptime), and its round book
-  (a field of the check's latest hash) is deleted: from now on the state's `lastRound`, and its copy
-  `~a` in the latest hash (what add-round-outcomes.lua reads), turn its late outcomes away.
+  applied round is counted once in its UTC hour's verdicts, and so in its day's (uptime: an hour is
+  added to the day ring when the next begins, see `count`). Its round book was deleted, and `~a` in
+  the latest hash set, when the round was claimed (core's includes/book-outcome.lua): the state's
+  `lastRound` here turns away a round applied out of order.
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
     KEYS[2…] for each round in turn: its check's state hash, then its verdict rings by UTC day and by
-      UTC hour (strings: a slot per period of the three counts; see core's results/verdict-ring.ts),
-      then its latest hash (`~b<round>`, the round's book; `~a`, the last round applied)
+      UTC hour (strings: a slot per period of the three counts; see core's results/verdict-ring.ts;
+      bit 31 of the hour ring's header: its newest hour is not in the day ring yet)
 
     ARGV[1] now, epoch ms
     ARGV[2] how long a day ring lives without a new day, s (its 91 days)
-    ARGV[3] how long an hour ring lives without a new hour, s (its 26 hours)
+    ARGV[3] how long an hour ring lives without a new hour, s: both rings live the longer of the
+      two (the hour ring alone holds its newest hour's counts until a newer hour adds them to the
+      day ring, so it lives as long as the day ring)
     ARGV[4…] for each round in turn, six: round (epoch ms); verdict ('ok', 'degraded' or 'fail');
       confirmations (rounds in a row that change the state); check id; RoundDetail JSON; alert on
       ('down' or 'degraded')
@@ -26,40 +29,113 @@
 ]]
 local transitionsKey = KEYS[1]
 local now = tonumber(ARGV[1])
-local dayTtlS = tonumber(ARGV[2])
-local hourTtlS = tonumber(ARGV[3])
+local ringTtlS = math.max(tonumber(ARGV[2]), tonumber(ARGV[3]))
 local COUNTER = { ok = 0, degraded = 1, fail = 2 }
 
--- Counts the verdict in the ring of its period (day or hour): core's results/verdict-ring.ts, a u32
--- of the newest period counted, then `slots` slots (period mod slots) of three `width`-bit counters.
--- One BITFIELD reads the newest period and counts: right for the newest period or one the ring
--- still keeps, the common case. A newer period then zeroes the slots it passes (its own, just
--- counted, included), counts again and renews the TTL; a new ring is made at full length first
--- (one allocation, never grown); a period the ring no longer keeps takes its count back.
-local function count(key, periodMs, slots, width, ttlS, round, v)
-  local period = math.floor(round / periodMs)
-  local slotBits = 3 * width
+-- Verdict rings (core's results/verdict-ring.ts): a u32 header, the newest period counted, then
+-- `slots` slots (period mod slots) of three `width`-bit counters (ok, degraded, fail). A round is
+-- counted in the hour ring only: bit 31 of the hour ring's header (FOLDED) says the day ring holds
+-- every hour before the hour ring's newest, which is added to the day ring when a newer hour begins
+-- (once an hour a check, not a BITFIELD a round). An hour ring without it (written before) is
+-- converted at its next hour: until then its rounds are counted in both rings, as before.
+local HOUR_MS, DAY_MS = 3600000, 86400000
+local HOUR_SLOTS, HOUR_WIDTH, DAY_SLOTS, DAY_WIDTH = 26, 12, 91, 17
+local FOLDED = 2147483648
+local ONE = { ok = { 1, 0, 0 }, degraded = { 0, 1, 0 }, fail = { 0, 0, 1 } }
+
+-- The BITFIELD arguments that make `period` a ring's newest: header `head`, the slots from the one
+-- after `newest` to `period`'s zeroed (`period`'s included), appended to `args`.
+local function renew(args, newest, period, slots, width, head)
+  local n = #args
+  args[n + 1] = 'SET'; args[n + 2] = 'u32'; args[n + 3] = 0; args[n + 4] = head
   local counter = 'u' .. width
-  local at = 32 + (period % slots) * slotBits + COUNTER[v] * width
-  local newest = redis.call('BITFIELD', key, 'GET', 'u32', 0, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, 1)[1]
+  for p = math.max(newest + 1, period - slots + 1), period do
+    local slot = 32 + (p % slots) * 3 * width
+    for c = 0, 2 do
+      n = #args
+      args[n + 1] = 'SET'; args[n + 2] = counter; args[n + 3] = slot + c * width; args[n + 4] = 0
+    end
+  end
+end
+
+-- A ring string made at full length (one allocation, never grown), for a ring without a period yet.
+local function make(key, slots, width)
+  redis.call('SET', key, string.rep('\0', math.ceil((32 + slots * 3 * width) / 8)))
+end
+
+-- Adds `amounts` (ok, degraded, fail) to `period` in the day ring. One BITFIELD reads the newest
+-- period and adds: right for the newest period or one the ring still keeps. A newer period zeroes
+-- the slots it passes, adds again and renews the TTL; a period the ring no longer keeps takes its
+-- amounts back.
+local function addDay(key, period, ttlS, amounts)
+  local counter = 'u' .. DAY_WIDTH
+  local slot = 32 + (period % DAY_SLOTS) * 3 * DAY_WIDTH
+  local adds = {}
+  for c = 1, 3 do
+    if amounts[c] > 0 then
+      local n = #adds
+      adds[n + 1] = 'INCRBY'; adds[n + 2] = counter; adds[n + 3] = slot + (c - 1) * DAY_WIDTH; adds[n + 4] = amounts[c]
+    end
+  end
+  if #adds == 0 then return end
+  local newest = redis.call('BITFIELD', key, 'GET', 'u32', 0, 'OVERFLOW', 'SAT', unpack(adds))[1]
   if period <= newest then
-    if period <= newest - slots then redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', 'INCRBY', counter, at, -1) end
+    if period <= newest - DAY_SLOTS then
+      for i = 4, #adds, 4 do adds[i] = -adds[i] end
+      redis.call('BITFIELD', key, 'OVERFLOW', 'SAT', unpack(adds))
+    end
     return
   end
   if newest == 0 then
-    redis.call('SET', key, string.rep('\0', math.ceil((32 + slots * slotBits) / 8)))
+    make(key, DAY_SLOTS, DAY_WIDTH)
     newest = period - 1
   end
-  local args = { 'SET', 'u32', 0, period }
-  for p = math.max(newest + 1, period - slots + 1), period do
-    local slot = 32 + (p % slots) * slotBits
-    for c = 0, 2 do
-      args[#args + 1] = 'SET'; args[#args + 1] = counter; args[#args + 1] = slot + c * width; args[#args + 1] = 0
-    end
-  end
-  args[#args + 1] = 'INCRBY'; args[#args + 1] = counter; args[#args + 1] = at; args[#args + 1] = 1
+  local args = {}
+  renew(args, newest, period, DAY_SLOTS, DAY_WIDTH, period)
+  args[#args + 1] = 'OVERFLOW'; args[#args + 1] = 'SAT'
+  for i = 1, #adds do args[#args + 1] = adds[i] end
   redis.call('BITFIELD', key, unpack(args))
   redis.call('EXPIRE', key, ttlS)
+end
+
+-- Counts a round's verdict: one BITFIELD on the hour ring reads its header and counts, the whole
+-- work in the common case (the newest hour of a converted ring). A newer hour adds the newest one's
+-- counts to the day ring, zeroes the slots it passes, counts again and renews the TTL (a day
+-- ring's: the hour ring alone holds its newest hour). An older hour (or any of a ring not yet
+-- converted) is counted in the day ring too, and taken back from an hour ring that no longer keeps it.
+local function count(dayKey, hourKey, ttlS, round, v)
+  local hour = math.floor(round / HOUR_MS)
+  local slot = 32 + (hour % HOUR_SLOTS) * 3 * HOUR_WIDTH
+  local at = slot + COUNTER[v] * HOUR_WIDTH
+  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', 0, 'OVERFLOW', 'SAT', 'INCRBY', 'u12', at, 1)[1]
+  local folded = head >= FOLDED
+  local newest = folded and head - FOLDED or head
+  if hour == newest and folded then return end
+  if hour <= newest then
+    if hour <= newest - HOUR_SLOTS then redis.call('BITFIELD', hourKey, 'OVERFLOW', 'SAT', 'INCRBY', 'u12', at, -1) end
+    addDay(dayKey, math.floor(round / DAY_MS), ttlS, ONE[v])
+    return
+  end
+  local args = {}
+  if newest == 0 then
+    make(hourKey, HOUR_SLOTS, HOUR_WIDTH)
+    newest = hour - 1
+    folded = false
+  else
+    local was = 32 + (newest % HOUR_SLOTS) * 3 * HOUR_WIDTH
+    args = { 'GET', 'u12', was, 'GET', 'u12', was + HOUR_WIDTH, 'GET', 'u12', was + 2 * HOUR_WIDTH }
+  end
+  renew(args, newest, hour, HOUR_SLOTS, HOUR_WIDTH, hour + FOLDED)
+  args[#args + 1] = 'INCRBY'; args[#args + 1] = 'u12'; args[#args + 1] = at; args[#args + 1] = 1
+  local got = redis.call('BITFIELD', hourKey, unpack(args))
+  redis.call('EXPIRE', hourKey, ttlS)
+  -- Converted already: the newest hour goes to the day ring (less this round, counted in its slot
+  -- above when the two hours share it). A ring written before counted its hours in both.
+  if folded then
+    local amounts = { got[1], got[2], got[3] }
+    if (hour - newest) % HOUR_SLOTS == 0 then amounts[COUNTER[v] + 1] = amounts[COUNTER[v] + 1] - 1 end
+    addDay(dayKey, math.floor(newest * HOUR_MS / DAY_MS), ttlS, amounts)
+  end
 end
 
 -- Functions at the top, not per round: a closure made per round costs Lua more than a Redis call.
@@ -129,13 +205,11 @@ local function transitionOf(checkId, round, state, to, alertOn, detailJson, k)
   return cjson.encode(t)
 end
 
-local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, checkId, detailJson, alertOn)
+local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, detailJson, alertOn)
   local round = tonumber(roundArg)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
     'blindFrom', 'detail')
-  redis.call('HDEL', latestKey, '~b' .. roundArg)
   if round <= tonumber(f[1] or '-1') then return {} end
-  redis.call('HSET', latestKey, '~a', roundArg)
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
   if state == 'unknown' and f[7] and alerting(f[7], alertOn) then state = f[7] end
@@ -188,8 +262,7 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
   end
   redis.call('HSET', stateKey, unpack(fields))
   if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
-  count(dayKey, 86400000, 91, 17, dayTtlS, round, v)
-  count(hourKey, 3600000, 26, 12, hourTtlS, round, v)
+  count(dayKey, hourKey, ringTtlS, round, v)
   local transition = ''
   if changesAlerting then
     transition = transitionOf(checkId, round, state, to, alertOn, detailJson, {firstFailed = firstFailed,
@@ -201,10 +274,10 @@ local function apply(stateKey, dayKey, hourKey, latestKey, roundArg, v, conf, ch
 end
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 4 - 1 do
+for i = 0, (#KEYS - 1) / 3 - 1 do
   local a = 3 + 6 * i
-  local k = 1 + 4 * i
-  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2],
+  local k = 1 + 3 * i
+  replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2],
     tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
 end
 return replies

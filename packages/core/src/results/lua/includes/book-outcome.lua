@@ -1,10 +1,13 @@
 --[[
   A vantage's outcome for a round, into the round's book: one field of the check's latest hash,
   `~b<round>`, not a key a round. The book is a byte (how many outcomes) then
-  `\n<vantage>\t<outcome JSON>` per outcome (JSON escapes tabs and newlines), or `~` once the round
-  is being decided; applying the round deletes the field and sets the hash's `~a` to the round (the
-  notifier's apply-verdicts.lua). The caller reads `~a` and the book with its own HMGET and writes
-  the field with its own HSET: this returns the reply, then the book's new value (nil: unchanged).
+  `\n<vantage>\t<outcome JSON>` per outcome (JSON escapes tabs and newlines). The outcome that
+  completes the round claims it: its book is deleted and the hash's `~a`, the last round decided
+  (its outcomes turned away from now on), set to the round, as the deadline sweep does (the
+  notifier's claim-rounds.lua); `~` is a book claimed by a version before (it deleted the book and
+  set `~a` when it applied the round). The caller reads `~a` and the book with its own HMGET and
+  writes with its own HSET: this returns the reply, then the value to write and its field (nil:
+  nothing), the book's or `~a`.
   Replies: 0 late (the round was applied or claimed already), 1 waiting for more vantages,
   {2, `\n<vantage>\t<outcome JSON>…`} complete and claimed by this caller.
 
@@ -40,7 +43,8 @@ local function flushPending()
   end
 end
 
-local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member)
+local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member,
+    latestKey, bookField)
   -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
   applied = applied or redis.call('HGET', stateKey, 'lastRound') or '-1'
   if round <= tonumber(applied) then return 0 end
@@ -56,7 +60,10 @@ local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcome
     book = entry .. outcomeJson
   end
   count = count + 1
-  if count >= expected then return { 2, book }, '~' end
+  if count >= expected then
+    if count > 1 then redis.call('HDEL', latestKey, bookField) end
+    return { 2, book }, string.format('%d', round), '~a'
+  end
   if count == 1 then notePending(pendingKey, deadline, member) end
-  return 1, string.char(count) .. book
+  return 1, string.char(count) .. book, bookField
 end
