@@ -63,17 +63,6 @@ describe('CheckRegistry', () => {
     expect(await ctx.redis.exists(...stale('x3'))).toBe(3);
   });
 
-  it('forgets a round booked after the delete even when that is all the id holds, and leaves fresh ids alone', async () => {
-    const keys = redisKeys(ctx.prefix);
-    const pending = keys.pendingRounds(keys.shardOf('y1'));
-    // Only the first outcome of a round: a book field in the latest hash and a pending round.
-    await ctx.redis.multi().hset(keys.latest('y1'), '~b1000', 'x').zadd(pending, 5000, 'y1|1000').exec();
-    const fresh = Array.from({ length: 50 }, (_, i) => sampleCheck(`fresh${i}`));
-    expect(await registry.putMany([...fresh, sampleCheck('y1')])).toMatchObject({ created: 51 });
-    expect(await ctx.redis.exists(keys.latest('y1'))).toBe(0);
-    expect(await ctx.redis.zscore(pending, 'y1|1000')).toBeNull();
-  });
-
   it('stores a check compact, reads checks stored as JSON before, and converts them unannounced on a put of the same check', async () => {
     const keys = redisKeys(ctx.prefix);
     await registry.create(sampleCheck('compact'));
@@ -129,6 +118,17 @@ describe('CheckRegistry', () => {
     const text = logged.join('');
     for (const id of Object.keys(hostile)) expect(text).toContain(`"check":"${id}"`);
     expect(text).not.toContain('secret-token');
+  });
+
+  it('forgets a round booked after the delete even when that is all the id holds, and leaves fresh ids alone', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const pending = keys.pendingRounds(keys.shardOf('y1'));
+    // Only the first outcome of a round: a book field in the latest hash and a pending round.
+    await ctx.redis.multi().hset(keys.latest('y1'), '~b1000', 'x').zadd(pending, 5000, 'y1|1000').exec();
+    const fresh = Array.from({ length: 50 }, (_, i) => sampleCheck(`fresh${i}`));
+    expect(await registry.putMany([...fresh, sampleCheck('y1')])).toMatchObject({ created: 51 });
+    expect(await ctx.redis.exists(keys.latest('y1'))).toBe(0);
+    expect(await ctx.redis.zscore(pending, 'y1|1000')).toBeNull();
   });
 
   it('reports unchanged puts and refuses a timeout longer than the interval', async () => {

@@ -55,7 +55,7 @@ export class CheckRegistry {
    * read again what changed meanwhile.
    */
   async list(): Promise<Check[]> {
-    const checks = new Map<string, Check>();
+    const byId = new Map<string, Check>();
     let cursor = '0';
     do {
       const [next, page] = await this.ctx.redis.hscan(this.ctx.keys.checks, cursor, 'COUNT', LIST_PAGE);
@@ -63,11 +63,11 @@ export class CheckRegistry {
       for (let i = 0; i + 1 < page.length; i += 2) {
         const id = page[i] as string;
         const check = this.read(id, page[i + 1] ?? null);
-        if (check) checks.set(id, check);
+        if (check) byId.set(id, check);
       }
       cursor = next;
     } while (cursor !== '0');
-    return [...checks.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async get(id: string): Promise<Check | undefined> {

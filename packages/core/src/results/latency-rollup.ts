@@ -8,19 +8,22 @@ import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
  * Latency rollups: per check one Redis string (`{id}:latency`) of fixed slots, merged by the
  * notifiers (lua/merge-latency-rollups.lua) and read by the console and API for 24 h and 7 d charts.
  *
- *   bytes 0–11   version (2), vantages V, the 24 h tier's head and the 7 d tier's head (the newest
- *                bucket each holds: epoch ms ÷ bucket ms, u32), the vantage names' length (u16)
+ *   bytes 0–11   version (3), vantages V, the day head (the newest half-hour bucket merged: epoch
+ *                ms ÷ bucket ms, u32) and its six-hour bucket (u32), the vantage names' length (u16)
  *   then         the vantage names, newline-separated: vantage v (from 0) owns block v
- *   then V × 608 per vantage a block: 48 half-hour slots (24 h), then 28 six-hour slots (7 d)
+ *   then V × 576 per vantage a block: 48 half-hour slots (24 h), then 24 six-hour slots: the 7 d
+ *                tier's buckets before the four the day tier covers, each holding only the half
+ *                hours that left the day tier (a 7 d bucket reads its slot plus the day tier's part)
  *
  * A slot (8 bytes): samples and failures (12 bits each; past 4,095 both are halved, keeping the
  * ratio), then the mean total, DNS, connect, TLS and first-byte ms over the successful samples, a
  * byte each on a log scale: 0 is 0 ms (or not measured), code c is 0.1 ms × 1.0538^(c − 1) up to
  * 60 s, so a mean reads within ±2.6 % (one code) of what was merged. Bucket b of a tier sits in slot
- * b mod n; the tier's slots hold the buckets (head − n, head], the rest zeroed as the head moves.
- * With 3 vantages a key holds 1,836 bytes and names: 2,048 B and the key's own in Redis's allocator
- * (MEMORY USAGE ~2.1 KB; version 1, 56 three-hour slots a week, was 2,632 B). A version 1 key is
- * read as it is and rewritten as version 2 by its next merge.
+ * b mod n; the day slots hold the buckets (head − 48, head], the week slots the six-hour buckets
+ * (week − 28, week − 4], the rest zeroed as the heads move. With 3 vantages a key holds 1,740 bytes
+ * and names: 1,792 B and the key's own in Redis's allocator (MEMORY USAGE ~1.9 KB; version 2, whose
+ * 28 week slots held the day tier's half hours too, was 2,120 B, version 1 2,632 B). A version 1 or
+ * 2 key is read as it is and rewritten as version 3 by its next merge.
  */
 export const LATENCY_TIERS = {
   /** 48 half-hour buckets: 24 h at the points a day chart needs, 1 h's phases from the newest two. */
@@ -37,6 +40,9 @@ export const LATENCY_ROLLUP_TTL_MS = 8 * 86_400_000;
 
 const HEADER = 12;
 const SLOT = 8;
+/** Version 3's week slots: the 7 d tier's buckets less the four the day tier covers. */
+const WEEK_SLOTS =
+  LATENCY_TIERS.week.buckets - LATENCY_TIERS.day.buckets / (LATENCY_TIERS.week.bucketMs / LATENCY_TIERS.day.bucketMs);
 const LN_MIN = Math.log(0.1);
 const LN_R = Math.log(600_000) / 254;
 
@@ -45,12 +51,16 @@ interface StoredTier {
   at: number;
   bucketMs: number;
   buckets: number;
+  /** How many buckets before the head the tier's newest is (the week of version 3: the day tier's four). */
+  lag?: number;
 }
 
 interface Layout {
   /** Bytes a vantage. */
   block: number;
   tiers: Record<LatencyTier, StoredTier>;
+  /** The week tier holds only the half hours the day tier no longer does: a week bucket adds the day tier's part. */
+  weekAfterDay?: true;
 }
 
 /** Each layout version's block, by tier; the reader takes both, the merge script writes the last. */
@@ -65,6 +75,19 @@ const LAYOUTS: Record<number, Layout> = {
       day: { at: 0, ...LATENCY_TIERS.day },
       week: { at: LATENCY_TIERS.day.buckets * SLOT, ...LATENCY_TIERS.week },
     },
+  },
+  3: {
+    block: (LATENCY_TIERS.day.buckets + WEEK_SLOTS) * SLOT,
+    tiers: {
+      day: { at: 0, ...LATENCY_TIERS.day },
+      week: {
+        at: LATENCY_TIERS.day.buckets * SLOT,
+        bucketMs: LATENCY_TIERS.week.bucketMs,
+        buckets: WEEK_SLOTS,
+        lag: 4,
+      },
+    },
+    weekAfterDay: true,
   },
 };
 
@@ -109,10 +132,32 @@ export function decodeLatency(code: number): number {
   return code === 0 ? 0 : Math.exp(LN_MIN + (code - 1) * LN_R);
 }
 
+/** Stored slots that a read bucket sums: `per` of them a bucket, those of (newest − n, newest] held. */
+interface Source {
+  at: number;
+  buckets: number;
+  per: number;
+  newest: number;
+}
+
+/** Where a tier's buckets are read from: its own slots, and for a version 3 week the day tier's too. */
+function sourcesOf(raw: Buffer, layout: Layout, tier: LatencyTier): Source[] {
+  const dayHead = raw.readUInt32BE(2);
+  const day = layout.tiers.day;
+  if (tier === 'day') return [{ at: day.at, buckets: day.buckets, per: 1, newest: dayHead }];
+  const week = layout.tiers.week;
+  /** Stored buckets a bucket read sums: 1, or 2 for a version 1 week. */
+  const per = LATENCY_TIERS.week.bucketMs / week.bucketMs;
+  const own = { at: week.at, buckets: week.buckets, per, newest: raw.readUInt32BE(6) - (week.lag ?? 0) };
+  if (!layout.weekAfterDay) return [own];
+  return [own, { at: day.at, buckets: day.buckets, per: LATENCY_TIERS.week.bucketMs / day.bucketMs, newest: dayHead }];
+}
+
 /**
  * A rollup's buckets of one tier that lie within `[from, to]` (epoch ms), per vantage. A version 1
  * key (three-hour week slots, not merged since the upgrade) reads its week tier two slots a bucket;
- * a key whose layout it does not know, or whose header and length disagree with it, reads as empty.
+ * a version 3 key's week bucket is its week slot and the day tier's half hours of it; a key whose
+ * layout it does not know, or whose header and length disagree with it, reads as empty.
  */
 export function decodeLatencyRollup(
   raw: Buffer | null,
@@ -121,28 +166,25 @@ export function decodeLatencyRollup(
 ): LatencyRollup {
   const layout = raw !== null && raw.length >= HEADER ? LAYOUTS[raw[0] ?? 0] : undefined;
   if (raw === null || layout === undefined || !whole(raw, layout)) return { vantages: [] };
-  const stored = layout.tiers[tier];
   const { bucketMs } = LATENCY_TIERS[tier];
-  /** Stored buckets a bucket read sums: 1, or 2 for a version 1 week. */
-  const per = bucketMs / stored.bucketMs;
-  const head = raw.readUInt32BE(tier === 'day' ? 2 : 6);
+  const sources = sourcesOf(raw, layout, tier);
   const namesLength = raw.readUInt16BE(10);
   const names = raw
     .subarray(HEADER, HEADER + namesLength)
     .toString('utf8')
     .split('\n')
     .filter(Boolean);
-  const first = Math.max(Math.floor((head - stored.buckets + 1) / per), Math.floor(range.from / bucketMs));
-  const last = Math.min(Math.floor(head / per), Math.floor(range.to / bucketMs));
+  const first = Math.max(
+    Math.min(...sources.map((s) => Math.floor((s.newest - s.buckets + 1) / s.per))),
+    Math.floor(range.from / bucketMs),
+  );
+  const last = Math.min(Math.max(...sources.map((s) => Math.floor(s.newest / s.per))), Math.floor(range.to / bucketMs));
   const vantages = names.map((vantage, v) => {
-    const block = HEADER + namesLength + v * layout.block + stored.at;
+    const block = HEADER + namesLength + v * layout.block;
     const out: LatencyBucket[] = [];
     for (let bucket = first; bucket <= last; bucket++) {
       const sum = emptySlot();
-      for (let s = bucket * per; s < (bucket + 1) * per; s++) {
-        const at = block + (s % stored.buckets) * SLOT;
-        if (s > head - stored.buckets && s <= head && at + SLOT <= raw.length) addSlot(sum, readSlot(raw, at));
-      }
+      for (const source of sources) addSource(sum, { raw, block }, source, bucket);
       if (sum.samples === 0) continue;
       const ok = sum.samples - sum.failures;
       const means = Object.fromEntries(
@@ -156,6 +198,15 @@ export function decodeLatencyRollup(
     return { vantage, buckets: out };
   });
   return { vantages };
+}
+
+/** Adds what a source holds of `bucket` to the sum: its stored slots of the bucket still held (in the vantage's `block`). */
+function addSource(sum: SlotSum, { raw, block }: { raw: Buffer; block: number }, source: Source, bucket: number): void {
+  const { per, buckets, newest } = source;
+  for (let s = Math.max(bucket * per, newest - buckets + 1); s < (bucket + 1) * per && s <= newest; s++) {
+    const at = block + source.at + (((s % buckets) + buckets) % buckets) * SLOT;
+    if (at + SLOT <= raw.length) addSlot(sum, readSlot(raw, at));
+  }
 }
 
 /**
