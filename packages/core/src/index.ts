@@ -252,6 +252,7 @@ export {
   readAddressStates,
   readLatencyRollup,
   readUptime,
+  recordResultsCall,
   ringBytes,
   type StatusReport,
   type UptimeReport,

@@ -38,5 +38,6 @@ export {
   ResultStore,
   type ResultToRecord,
   type RoundBooking,
+  recordResultsCall,
 } from './result-store.js';
 export { readUptime, type UptimeReport, type UptimeWindow, VERDICT_BUCKET_TTL_S, verdictBucketKeys } from './uptime.js';

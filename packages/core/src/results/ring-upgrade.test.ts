@@ -91,6 +91,9 @@ describe('a history ring of 10-byte entries (the release before)', () => {
     }
     const latest = await t.redis.hgetall(keys.latest('api'));
     expect(latest['~r']).toBe(`${CAP}|${T0 - 86_400_000}`);
+    expect(latest['beta:round']).toBe(String(T0 + 8 * INTERVAL));
+    const latestBefore = await store.latest('api');
+    expect(latestBefore.beta).toEqual(roundResult(8, 'beta'));
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(CAP * 10);
 
     const before = await store.history('api', { limit: CAP });
@@ -102,7 +105,8 @@ describe('a history ring of 10-byte entries (the release before)', () => {
 
     // The first result the new script sees is a late duplicate of a round the old one wrote.
     expect(await store.record(roundResult(7, 'beta'), INTERVAL)).toBe('duplicate');
-    expect((await t.redis.hget(keys.latest('api'), '~r'))?.endsWith('|70')).toBe(true);
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`${CAP}|${CAP}|${T0 - 86_400_000}|70`);
+    expect(await t.redis.hexists(keys.latest('api'), '~r')).toBe(0);
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(CAP));
     // The same entries, their latencies past a second to within 0.2% (9 significant bits).
     const after = await store.history('api', { limit: CAP });
@@ -122,5 +126,13 @@ describe('a history ring of 10-byte entries (the release before)', () => {
     expect(next[0]).toMatchObject({ vantage: 'alpha', round: T0 + 9 * INTERVAL, message: 'odd outage', ok: false });
     expect(next.slice(1, 6)).toEqual(after.slice(0, 5));
     expect(next.find((r) => r.vantage === 'alpha' && r.round === T0 + 6 * INTERVAL)?.message).toBe('even outage');
+    // The latest hash in its new form where written (alpha), the form before where not yet (beta, gamma).
+    const fields = await t.redis.hgetall(keys.latest('api'));
+    expect(fields['alpha:i']).toBe(`1|4|${T0 + 9 * INTERVAL}`);
+    expect(fields['alpha:round']).toBeUndefined();
+    expect(fields['gamma:round']).toBe(String(T0 + 8 * INTERVAL));
+    expect(await store.latest('api')).toEqual({ ...latestBefore, alpha: roundResult(9, 'alpha') });
+    expect(await store.record(roundResult(8, 'gamma'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(9, 'gamma'), INTERVAL)).toBe('latest');
   });
 });

@@ -14,13 +14,16 @@
   Input:
     KEYS[1] pending rounds of the results' shard: zset of `<check>|<round>` by deadline
     KEYS[2] the first result's latest hash: `<vantage>` → its latest result without checkId and
-      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:round` → its
-      round, `<vantage>:i` → `index|slot`: the vantage's index in history entries and the message
-      slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
-      `cap|base|70` (`cap|base`: a ring of 10-byte entries, from before: converted when next written); before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
-      when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
-      ones too); `~b<round>` the round's book and `~a` the last round applied (see
-      includes/book-outcome.lua)
+      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:i` →
+      `index|slot|round`: the vantage's index in history entries, the message slot it used last (0
+      none) and its latest round, `~n` → the last index given; the ring's `~w` →
+      `written|cap|base|70`: entries written, the cap they were written with, the base their rounds
+      count from and the entry layout; `~x` when some vantage's results went to the list as JSON
+      (index > 15: kept with the ring, late ones too); `~b<round>` the round's book and `~a` the
+      last round applied (see includes/book-outcome.lua). Forms before, read and rewritten:
+      `<vantage>:i` → `index|slot` or `index` beside `<vantage>:round` → its round; `~w` → written
+      beside `~r` → `cap|base|70`, or `cap|base` for a ring of 10-byte entries (converted when next
+      written); the message slots `~m<slot>` and `~mn` (now in the messages hash)
     KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts), its history
       list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
       its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
@@ -71,7 +74,7 @@ local LISTPACK_ENTRIES = 128
 -- Subcommands a BITFIELD call is given at most (Lua's unpack has a limit).
 local CHUNK = 200
 
-local floor = math.floor
+local floor, match = math.floor, string.match
 
 local function ringBytes(n)
   return math.ceil(n * BITS / 8)
@@ -245,25 +248,27 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   local apart = nil
   local cut = string.find(json, '\n', 1, true)
   if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
-  local roundField, indexField = vantage .. ':round', vantage .. ':i'
-  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`; the last
-  -- round applied and this one's book. No more: a listpack hash is scanned for each field asked.
+  local indexField = vantage .. ':i'
+  -- The vantage's `index|slot|round`; the ring's `written|cap|base|layout`; the last round applied
+  -- and this one's book. No more: a listpack hash is scanned for each field asked.
   local f
-  if bookField then f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a', bookField)
-  else f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a') end
-  local latestRound = tonumber(f[1])
-  local index, lastSlot = nil, nil
-  if f[2] then
-    local bar = string.find(f[2], '|', 1, true)
-    if bar then index, lastSlot = tonumber(string.sub(f[2], 1, bar - 1)), tonumber(string.sub(f[2], bar + 1))
-    else index = tonumber(f[2]) end
+  if bookField then f = redis.call('HMGET', latestKey, indexField, '~w', '~a', bookField)
+  else f = redis.call('HMGET', latestKey, indexField, '~w', '~a') end
+  local index, lastSlot, latestText = nil, nil, nil
+  if f[1] then
+    local i, slot, r = match(f[1], '^(%d+)|?(%d*)|?(%d*)$')
+    index = tonumber(i)
+    if slot ~= '' and slot ~= '0' then lastSlot = tonumber(slot) end
+    if r ~= '' then latestText = r end
   end
-  local count = tonumber(f[3]) or 0
-  local ringCap, base, v1 = cap, nil, false
-  if f[4] then
-    local c, b, layout = string.match(f[4], '^(%d+)|(%-?%d+)|?(%d*)$')
-    ringCap, base, v1 = tonumber(c), tonumber(b), layout ~= LAYOUT
+  -- Before, the round had a field of its own (`<vantage>:round`): read, and deleted once `:i` holds it.
+  local oldRound = false
+  if not latestText then
+    latestText = redis.call('HGET', latestKey, vantage .. ':round')
+    oldRound = latestText ~= false and latestText ~= nil
+    if not oldRound then latestText = nil end
   end
+  local latestRound = tonumber(latestText)
   -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
   local set = nil
   local ringBook = false
@@ -294,7 +299,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     local booked, book = nil, nil
     if bookField then
-      booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+      booked, book = bookOutcome(pendingKey, stateKey, f[3], f[4], vantage, outcomeJson, round, deadline, tonumber(expected), member)
     end
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
@@ -304,14 +309,13 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     if reply == 1 then
       set[#set + 1] = vantage
       set[#set + 1] = json
-      set[#set + 1] = roundField
-      set[#set + 1] = roundArg
       if apart then redis.call('HSET', msgKey, vantage, apart) end
     end
-    if indexBook then
+    if reply == 1 or indexBook or oldRound then
       set[#set + 1] = indexField
-      set[#set + 1] = index
+      set[#set + 1] = index .. '|0|' .. (reply == 1 and roundArg or latestText)
     end
+    if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
     if book then
       set[#set + 1] = bookField
       set[#set + 1] = book
@@ -320,6 +324,21 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     return reply, booked
   end
 
+  -- `written|cap|base|layout`; before, `written` with `cap|base[|layout]` in `~r` (deleted once read).
+  local count, ringCap, base, v1, ringText, oldRing = 0, cap, nil, false, nil, false
+  if f[2] then
+    local c, rest = match(f[2], '^(%d+)(.*)$')
+    count, ringText = tonumber(c), rest
+    if rest == '' then
+      ringText = redis.call('HGET', latestKey, '~r')
+      oldRing = ringText ~= false and ringText ~= nil
+      ringText = oldRing and '|' .. ringText or nil
+    end
+    if ringText then
+      local rc, b, layout = match(ringText, '^|(%d+)|(%-?%d+)|?(%d*)$')
+      ringCap, base, v1 = tonumber(rc), tonumber(b), layout ~= LAYOUT
+    end
+  end
   if not base then
     base = math.max(0, round - MARGIN)
     ringBook = true
@@ -333,8 +352,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   if ringCap ~= cap or v1 or shift ~= 0 then
     if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, v1, shift) end
     -- Booked at once: a duplicate returns before the writes below.
-    redis.call('HSET', latestKey, '~w', count, '~r', cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT)
-    ringBook = false
+    ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
+    redis.call('HSET', latestKey, '~w', count .. ringText)
+    if oldRing then redis.call('HDEL', latestKey, '~r') end
+    ringBook, oldRing = false, false
   end
   local delta = round - base
 
@@ -352,7 +373,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   end
   local booked, book = nil, nil
   if bookField then
-    booked, book = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+    booked, book = bookOutcome(pendingKey, stateKey, f[3], f[4], vantage, outcomeJson, round, deadline, tonumber(expected), member)
   end
 
   if delta >= 0 then
@@ -378,26 +399,27 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     count = count + 1
     if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
   end
-  if indexBook then
-    set = set or {}
-    set[#set + 1] = indexField
-    set[#set + 1] = lastSlot and (index .. '|' .. lastSlot) or index
-  end
-  if ringBook then
-    set = set or {}
-    set[#set + 1] = '~r'
-    set[#set + 1] = cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
-  end
+  if ringBook then ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT end
+  local written = count .. ringText
+  -- `index|slot|round`: the round is the latest's, so rewritten with every new latest.
+  local indexValue = nil
+  if reply == 1 then indexValue = index .. '|' .. (lastSlot or 0) .. '|' .. roundArg
+  elseif indexBook or oldRound then indexValue = index .. '|' .. (lastSlot or 0) .. '|' .. latestText end
   -- The round's book in the same HSET: a table a result costs Lua more than the branches.
   if reply == 1 then
-    if book then redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count, bookField, book)
-    else redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count) end
+    if book then redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written, bookField, book)
+    else redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written) end
+  elseif indexValue then
+    if book then redis.call('HSET', latestKey, indexField, indexValue, '~w', written, bookField, book)
+    else redis.call('HSET', latestKey, indexField, indexValue, '~w', written) end
   elseif book then
-    redis.call('HSET', latestKey, '~w', count, bookField, book)
+    redis.call('HSET', latestKey, '~w', written, bookField, book)
   else
-    redis.call('HSET', latestKey, '~w', count)
+    redis.call('HSET', latestKey, '~w', written)
   end
   if set then redis.call('HSET', latestKey, unpack(set)) end
+  if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
+  if oldRing then redis.call('HDEL', latestKey, '~r') end
   if reply == 1 and apart then redis.call('HSET', msgKey, vantage, apart) end
   if delta >= 0 and count % cap == 0 then compact(latestKey, msgKey) end
   return reply, booked
@@ -406,7 +428,7 @@ end
 -- A result's tab-ended fields, then where its message starts (the JSON has an argument of its own:
 -- cut out of a longer one it would be scanned and copied once more).
 local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t([^\t]*)\t()'
-local match, sub = string.match, string.sub
+local sub = string.sub
 
 local replies = {}
 for i = 0, (#KEYS - 1) / 5 - 1 do
