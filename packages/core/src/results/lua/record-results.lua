@@ -201,12 +201,64 @@ local function relayout(latestKey, msgKey, ringKey, written, oldCap, v1, shift)
   return keep
 end
 
+-- A ring of 10-byte entries from before is written in its own layout until it wraps, then converted:
+-- converting every ring at its check's first result after an upgrade (~1 ms of Redis a ring) would
+-- put them all in one interval. Its entry: the 40-bit head, then the outcome in 40 bits.
+local function bytes10(head, outcome)
+  local j = outcome % 256
+  outcome = (outcome - j) / 256
+  local i = outcome % 256
+  outcome = (outcome - i) / 256
+  local h = outcome % 256
+  outcome = (outcome - h) / 256
+  local g = outcome % 256
+  local f = (outcome - g) / 256
+  local e = head % 256
+  head = (head - e) / 256
+  local d = head % 256
+  head = (head - d) / 256
+  local c = head % 256
+  head = (head - c) / 256
+  local b = head % 256
+  return string.char((head - b) / 256, b, c, d, e, f, g, h, i, j)
+end
+
+-- The 31-bit outcome in the 40 bits of a 10-byte entry (latency ms, lateness in 20 ms).
+local function outcomeToV1(o)
+  local late = o % 8
+  o = (o - late) / 8
+  local code = o % 4096
+  local top = (o - code) / 4096
+  local total = code
+  if code >= 1024 then
+    local e = floor(code / 512) - 1
+    total = math.min(65535, (code - 512 * e) * 2 ^ e)
+  end
+  return (top * 65536 + total) * 256 + floor((late > 0 and LATE[late] or 0) / 20)
+end
+
 -- Whether the ring holds vantage `index`'s entry for the round `delta` ms past the base: its newest
 -- `look` entries are searched (a late result's round is within the remember window, a few intervals).
-local function inRing(ringKey, count, delta, index, look)
+local function inRing(ringKey, count, delta, index, look, v1)
   local n = math.min(count, cap, look)
   if n == 0 then return false end
   local want = delta * 16 + index
+  if v1 then
+    local from = ((count - n) % cap) * 10
+    local to = ((count - 1) % cap) * 10
+    local chunks = {}
+    if from <= to then chunks[1] = redis.call('GETRANGE', ringKey, from, to + 9)
+    else
+      chunks[1] = redis.call('GETRANGE', ringKey, from, cap * 10 - 1)
+      chunks[2] = redis.call('GETRANGE', ringKey, 0, to + 9)
+    end
+    for _, bytes in ipairs(chunks) do
+      for at = 1, #bytes, 10 do
+        if floor(head5(bytes, at) / 8) == want then return true end
+      end
+    end
+    return false
+  end
   for _, head in ipairs(readEntries(ringKey, count - n, count - 1, cap, false)) do
     if floor(head / 8) == want then return true end
   end
@@ -349,7 +401,9 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     shift = base - newBase
     base = newBase
   end
-  if ringCap ~= cap or v1 or shift ~= 0 then
+  -- A ring from before is converted when it wraps (or changes cap or base); written as it is till then.
+  local v1write = v1 and ringCap == cap and shift == 0 and count % cap ~= 0
+  if ringCap ~= cap or (v1 and not v1write) or shift ~= 0 then
     if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, v1, shift) end
     -- Booked at once: a duplicate returns before the writes below.
     ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
@@ -365,7 +419,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   if latestRound then
     if round == latestRound then return 0 end
     if round < latestRound then
-      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look)) then
+      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look), v1write) then
         return 0
       end
       reply = 2
@@ -394,9 +448,18 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
     if count == 0 then redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0') end
-    local bit = (count % cap) * BITS
-    redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
+    if v1write then
+      redis.call('SETRANGE', ringKey, (count % cap) * 10, bytes10(delta * 128 + index * 8 + slot, outcomeToV1(tonumber(outcome))))
+    else
+      local bit = (count % cap) * BITS
+      redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
+    end
     count = count + 1
+    if v1write and count % cap == 0 then
+      count = relayout(latestKey, msgKey, ringKey, count, cap, true, 0)
+      ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
+      ringBook = false
+    end
     if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
   end
   if ringBook then ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT end
