@@ -30,27 +30,53 @@ type Side = 'base' | 'new';
 type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 /** Both scripts in a folder of their own, named so the loader calls them vigilRecordResultsBase / …New. */
-function scriptFolder(commit: string): { url: URL; remove(): void } {
+function scriptFolder(commit: string): { url: URL; baseText: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'record-ab-'));
   mkdirSync(join(dir, 'includes'));
   const show = (path: string) => execFileSync('git', ['show', `${commit}:${path}`], { encoding: 'utf8' });
   const rename = (text: string, side: Side) =>
     text.replace('"includes/book-outcome"', `"includes/book-outcome-${side}"`);
-  writeFileSync(join(dir, 'record-results-base.lua'), rename(show(SCRIPT), 'base'));
+  const baseText = show(SCRIPT);
+  writeFileSync(join(dir, 'record-results-base.lua'), rename(baseText, 'base'));
   writeFileSync(join(dir, 'includes', 'book-outcome-base.lua'), show(INCLUDE));
   writeFileSync(join(dir, 'record-results-new.lua'), rename(readFileSync(SCRIPT, 'utf8'), 'new'));
   writeFileSync(join(dir, 'includes', 'book-outcome-new.lua'), readFileSync(INCLUDE, 'utf8'));
-  return { url: pathToFileURL(`${dir}/`), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { url: pathToFileURL(`${dir}/`), baseText, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** ResultStore's call for one shard's results, each booked (3 vantages expected). */
-function recordCall(keys: RedisKeys, results: readonly ProbeResult[]): [number, ...(string | number)[]] {
-  const entries = results.map((result) => ({
+/** Each result booked (3 vantages expected). */
+function toRecord(results: readonly ProbeResult[]) {
+  return results.map((result) => ({
     result,
     intervalMs: INTERVAL_MS,
     booking: { deadline: result.round + INTERVAL_MS, expected: VANTAGES.length, outcome: `{"ok":${result.ok}}` },
   }));
-  return recordResultsCall(keys, HISTORY, entries);
+}
+
+/** ResultStore's call for one shard's results. */
+function recordCall(keys: RedisKeys, results: readonly ProbeResult[]): [number, ...(string | number)[]] {
+  return recordResultsCall(keys, HISTORY, toRecord(results));
+}
+
+/**
+ * The call as ResultStore made it before the script took two keys a result (d1d9cc7 and older): five
+ * keys a result, no key suffixes.
+ */
+function fiveKeyCall(keys: RedisKeys, results: readonly ProbeResult[]): [number, ...(string | number)[]] {
+  const [numberOfKeys, ...rest] = recordCall(keys, results);
+  const twoKeys = rest.slice(1, numberOfKeys) as string[];
+  const [, , ...perResult] = rest.slice(numberOfKeys);
+  const callKeys: string[] = [String(rest[0])];
+  results.forEach(({ checkId }, i) => {
+    callKeys.push(
+      twoKeys[2 * i] ?? '',
+      twoKeys[2 * i + 1] ?? '',
+      keys.history(checkId),
+      keys.checkState(checkId),
+      keys.latestMessages(checkId),
+    );
+  });
+  return [callKeys.length, ...callKeys, HISTORY, ...perResult];
 }
 
 /** What apply-verdicts.lua does to a latest hash once a round is decided: its book goes, `~a` is the round. */
@@ -102,6 +128,7 @@ async function main(commit: string, rounds: number): Promise<void> {
   const server = await startRedisServer();
   const bench = await benchRedis(server.url);
   const folder = scriptFolder(commit);
+  const twoKeysBase = folder.baseText.includes('two keys per result');
   try {
     const scripts = defineScripts<{ vigilRecordResultsBase: Command; vigilRecordResultsNew: Command }>(
       bench.redis,
@@ -128,7 +155,7 @@ async function main(commit: string, rounds: number): Promise<void> {
           const batch = all.slice(i, i + BATCH);
           // Alternate which goes first, so neither always finds the caches warm.
           for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
-            const call = recordCall(sides[side].keys, batch);
+            const call = (side === 'base' && !twoKeysBase ? fiveKeyCall : recordCall)(sides[side].keys, batch);
             const before = await counters(bench.redis, true);
             await sides[side].run(...call);
             addDelta(sides[side].sum, before, await counters(bench.redis, false));

@@ -209,7 +209,7 @@ export function recordResultsCall(
   entries: readonly ResultToRecord[],
 ): [number, ...(string | number)[]] {
   const resultKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.result.checkId ?? ''))];
-  const args: (string | number)[] = [historySize];
+  const args: (string | number)[] = [historySize, keySuffixes(keys)];
   for (const { result, intervalMs, booking } of entries) {
     const { checkId, vantage } = result;
     const rememberMs = Math.max(intervalMs * 4, 60_000);
@@ -218,13 +218,7 @@ export function recordResultsCall(
     const book = booking
       ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}\t${booking.outcome}`
       : '0\t0\t\t';
-    resultKeys.push(
-      keys.latest(checkId),
-      keys.historyRing(checkId),
-      keys.history(checkId),
-      keys.checkState(checkId),
-      keys.latestMessages(checkId),
-    );
+    resultKeys.push(keys.latest(checkId), keys.historyRing(checkId));
     const latest = encodeLatest(result);
     args.push(
       `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
@@ -232,6 +226,35 @@ export function recordResultsCall(
     );
   }
   return [resultKeys.length, ...resultKeys, ...args];
+}
+
+const suffixes = new WeakMap<RedisKeys, string>();
+
+/**
+ * The suffixes record-results.lua names a check's history list, state and messages hash by, beside
+ * its latest hash's (every key of a check is its root, then its own suffix: checked here).
+ */
+function keySuffixes(keys: RedisKeys): string {
+  const known = suffixes.get(keys);
+  if (known !== undefined) return known;
+  const named = (id: string) => [keys.latest(id), keys.history(id), keys.checkState(id), keys.latestMessages(id)];
+  const latest = keys.latest('a');
+  const root = latest.slice(0, latest.lastIndexOf(':') + 1);
+  const joined = named('a')
+    .map((key) => key.slice(root.length))
+    .join('\t');
+  const other = keys.latest('bb');
+  const otherRoot = other.slice(0, other.lastIndexOf(':') + 1);
+  if (
+    named('bb').join('\t') !==
+    named('a')
+      .map((key) => otherRoot + key.slice(root.length))
+      .join('\t')
+  ) {
+    throw new Error('record-results.lua expects a check’s keys to differ in their suffix only');
+  }
+  suffixes.set(keys, joined);
+  return joined;
 }
 
 /** A reply of record-results.lua: the outcome (+ 3 when its round waits), or `{outcome, book}` for a round completed. */

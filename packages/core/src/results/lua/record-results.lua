@@ -24,15 +24,19 @@
       `<vantage>:i` → `index|slot` or `index` beside `<vantage>:round` → its round; `~w` → written
       beside `~r` → `cap|base|70`, or `cap|base` for a ring of 10-byte entries (converted when next
       written); the message slots `~m<slot>` and `~mn` (now in the messages hash)
-    KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts), its history
-      list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
-      its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
+    KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts); then the same two
+      keys for each further result, in turn. Three more keys of the check, named as its latest hash
+      but for the suffix (ARGV[2]), same hash tag, so same slot on a Redis Cluster (Redis 7 lets a
+      script without flags use keys it did not declare in its declared keys' slot), only on the
+      rare paths that use them (each key declared cost Redis ~0.12 µs a result): its history list
+      (packed or JSON entries from before the ring: read until the ring is full, then deleted), its
+      check's state hash (read only to book, while the latest hash has no `~a`) and its messages
       hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots, `~mn` the slot used last;
-      `<vantage>` → the message of a latest result too long to keep in the latest hash); then the
-      same five keys for each further result, in turn
+      `<vantage>` → the message of a latest result too long to keep in the latest hash)
 
     ARGV[1] history length cap
-    ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
+    ARGV[2] the key suffixes of the latest hash, history list, state hash and messages hash, tab-separated
+    ARGV[3…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
       a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
       (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
       duplicate may be among; the entry's outcome (31 bits, from history-ring.ts) as a decimal
@@ -53,10 +57,17 @@
 ]]
 --- @include "includes/book-outcome"
 
-if not KEYS[2] or #KEYS % 5 ~= 1 then return redis.error_reply('expected the pending rounds, then five keys per result') end
-if #ARGV ~= 1 + (#KEYS - 1) / 5 * 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
+if not KEYS[2] or #KEYS % 2 ~= 1 then return redis.error_reply('expected the pending rounds, then two keys per result') end
+if #ARGV ~= 2 + (#KEYS - 1) / 2 * 2 then return redis.error_reply('expected the history cap, the key suffixes, then two arguments per result') end
 local pendingKey = KEYS[1]
 local cap = tonumber(ARGV[1])
+-- A check's other keys share its latest hash's name but for the suffix (and so its hash tag: its
+-- slot on a Redis Cluster, which Redis 7 lets a script use undeclared).
+local LATEST, LIST, STATE, MSG = string.match(ARGV[2], '^([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)$')
+if not MSG then return redis.error_reply('expected the key suffixes of latest, history, state and messages') end
+local function keyBeside(latestKey, suffix)
+  return string.sub(latestKey, 1, #latestKey - #LATEST) .. suffix
+end
 -- Ring entries are 70 bits (history-ring.ts): a 39-bit head (round delta × 128 + vantage index × 8
 -- + message slot) then the 31-bit outcome, written with BITFIELD. `~r` names the layout: `cap|base|70`;
 -- `cap|base` is a ring of 10-byte entries from before (40-bit head, 40-bit outcome), converted when
@@ -292,7 +303,7 @@ local function compact(latestKey, msgKey)
 end
 
 -- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
-local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, roundArg, rememberMs, look, outcome,
+local function record(latestKey, ringKey, vantage, roundArg, rememberMs, look, outcome,
     deadline, expected, member, json, outcomeJson, message)
   local round = tonumber(roundArg)
   local bookField = outcomeJson ~= '' and '~b' .. roundArg
@@ -343,7 +354,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     if latestRound and round <= latestRound then
       if round == latestRound then return 0 end
       if latestRound - round <= tonumber(rememberMs) then
-        for _, held in ipairs(redis.call('LRANGE', listKey, 0, tonumber(look) - 1)) do
+        for _, held in ipairs(redis.call('LRANGE', keyBeside(latestKey, LIST), 0, tonumber(look) - 1)) do
           if held == entry then return 0 end
         end
       end
@@ -351,8 +362,9 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     local booked, book = nil, nil
     if bookField then
-      booked, book = bookOutcome(pendingKey, stateKey, f[3], f[4], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+      booked, book = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage, outcomeJson, round, deadline, tonumber(expected), member)
     end
+    local listKey = keyBeside(latestKey, LIST)
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
     set = set or {}
@@ -361,7 +373,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     if reply == 1 then
       set[#set + 1] = vantage
       set[#set + 1] = json
-      if apart then redis.call('HSET', msgKey, vantage, apart) end
+      if apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
     end
     if reply == 1 or indexBook or oldRound then
       set[#set + 1] = indexField
@@ -404,7 +416,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   -- A ring from before is converted when it wraps (or changes cap or base); written as it is till then.
   local v1write = v1 and ringCap == cap and shift == 0 and count % cap ~= 0
   if ringCap ~= cap or (v1 and not v1write) or shift ~= 0 then
-    if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, v1, shift) end
+    if count > 0 then count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, ringCap, v1, shift) end
     -- Booked at once: a duplicate returns before the writes below.
     ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
     redis.call('HSET', latestKey, '~w', count .. ringText)
@@ -427,12 +439,13 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   end
   local booked, book = nil, nil
   if bookField then
-    booked, book = bookOutcome(pendingKey, stateKey, f[3], f[4], vantage, outcomeJson, round, deadline, tonumber(expected), member)
+    booked, book = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage, outcomeJson, round, deadline, tonumber(expected), member)
   end
 
   if delta >= 0 then
     local slot = 0
     if message ~= '' then
+      local msgKey = keyBeside(latestKey, MSG)
       if lastSlot then
         local held = redis.call('HGET', msgKey, '~m' .. lastSlot)
         if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
@@ -456,11 +469,11 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     count = count + 1
     if v1write and count % cap == 0 then
-      count = relayout(latestKey, msgKey, ringKey, count, cap, true, 0)
+      count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, cap, true, 0)
       ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
       ringBook = false
     end
-    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
+    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', keyBeside(latestKey, LIST)) end
   end
   if ringBook then ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT end
   local written = count .. ringText
@@ -483,8 +496,8 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   if set then redis.call('HSET', latestKey, unpack(set)) end
   if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
   if oldRing then redis.call('HDEL', latestKey, '~r') end
-  if reply == 1 and apart then redis.call('HSET', msgKey, vantage, apart) end
-  if delta >= 0 and count % cap == 0 then compact(latestKey, msgKey) end
+  if reply == 1 and apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
+  if delta >= 0 and count % cap == 0 then compact(latestKey, keyBeside(latestKey, MSG)) end
   return reply, booked
 end
 
@@ -494,14 +507,14 @@ local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)
 local sub = string.sub
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 5 - 1 do
-  local k = 1 + 5 * i
-  local fields = ARGV[2 * i + 2]
+for i = 0, (#KEYS - 1) / 2 - 1 do
+  local k = 1 + 2 * i
+  local fields = ARGV[2 * i + 3]
   local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
   if not at then return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
   local message = at <= #fields and sub(fields, at) or ''
-  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], vantage, round, remember,
-    look, outcome, deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], vantage, round, remember, look, outcome, deadline, expected,
+    member, ARGV[2 * i + 4], outcomeJson, message)
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
