@@ -253,6 +253,7 @@ export {
   readLatencyRollup,
   readUptime,
   readUptimeDays,
+  recordResultsCall,
   ringBytes,
   type StatusReport,
   type UptimeReport,

@@ -38,6 +38,7 @@ export {
   ResultStore,
   type ResultToRecord,
   type RoundBooking,
+  recordResultsCall,
 } from './result-store.js';
 export {
   readUptime,

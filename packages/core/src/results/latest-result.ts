@@ -1,8 +1,8 @@
 import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
 
 /**
- * A vantage's latest result as its check's latest hash keeps it (field `<vantage>`, beside
- * `<vantage>:round`): compact text, tokens of a tag letter and a value (`s5 f125 o c200
+ * A vantage's latest result as its check's latest hash keeps it (field `<vantage>`, its round in
+ * `<vantage>:i`): compact text, tokens of a tag letter and a value (`s5 f125 o c200
  * t2,10,40,110,125 a192.0.2.1`), times relative to the round, in the result's own field order. A
  * healthy result fits Redis's `hash-max-listpack-value` (64 bytes), so the hash stays listpack-encoded
  * (~3 times smaller than a hashtable); a message that would not fit is kept apart (the check's
@@ -191,7 +191,7 @@ const READERS: Record<string, TokenReader> = {
   },
 };
 
-/** A result from its latest hash's value, `<vantage>:round` (unused for JSON written before) and its message kept apart. */
+/** A result from its latest hash's value, its round (from `<vantage>:i`; unused for JSON written before) and its message kept apart. */
 export function decodeLatest(
   value: string,
   of: { checkId: string; vantage: string; round: string | undefined; message?: string | undefined },

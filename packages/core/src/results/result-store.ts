@@ -105,37 +105,8 @@ export class ResultStore {
     return answers.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
   }
 
-  /**
-   * The record script's arguments (number of keys, keys, then the rest) for results of one shard:
-   * two a result, in record-results.lua's order: its fields joined in one string (the message, which
-   * may hold a tab, last) and its latest value (with its message after a newline when kept apart). Fewer arguments for ioredis to send, and no Buffer.
-   */
   private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number)[]] {
-    const { keys } = this.ctx;
-    const resultKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.result.checkId ?? ''))];
-    const args: (string | number)[] = [this.historySize];
-    for (const { result, intervalMs, booking } of entries) {
-      const { checkId, vantage } = result;
-      const rememberMs = Math.max(intervalMs * 4, 60_000);
-      // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
-      const look = Math.min(this.historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1));
-      const book = booking
-        ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}\t${booking.outcome}`
-        : '0\t0\t\t';
-      resultKeys.push(
-        keys.latest(checkId),
-        keys.historyRing(checkId),
-        keys.history(checkId),
-        keys.checkState(checkId),
-        keys.latestMessages(checkId),
-      );
-      const latest = encodeLatest(result);
-      args.push(
-        `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
-        latest.message === undefined ? latest.value : `${latest.value}\n${latest.message}`,
-      );
-    }
-    return [resultKeys.length, ...resultKeys, ...args];
+    return recordResultsCall(this.ctx.keys, this.historySize, entries);
   }
 
   /** The latest result from each vantage that has reported. */
@@ -176,7 +147,7 @@ export class ResultStore {
       for (const [vantage, value] of Object.entries(all)) {
         if (!isVantageField(vantage)) continue;
         const message = messages.get(checkId)?.get(vantage);
-        byVantage[vantage] = decodeLatest(value, { checkId, vantage, round: all[`${vantage}:round`], message });
+        byVantage[vantage] = decodeLatest(value, { checkId, vantage, round: latestRoundOf(all, vantage), message });
       }
       out.set(checkId, byVantage);
     });
@@ -226,6 +197,66 @@ export class ResultStore {
   }
 }
 
+/**
+ * The record script's arguments (number of keys, keys, then the rest) for results of one shard:
+ * two a result, in record-results.lua's order: its fields joined in one string (the message, which
+ * may hold a tab, last) and its latest value (with its message after a newline when kept apart).
+ * Fewer arguments for ioredis to send, and no Buffer. Exported for the A/B bench of the script.
+ */
+export function recordResultsCall(
+  keys: RedisKeys,
+  historySize: number,
+  entries: readonly ResultToRecord[],
+): [number, ...(string | number)[]] {
+  const resultKeys: string[] = [keys.pendingRounds(keys.shardOf(entries[0]?.result.checkId ?? ''))];
+  const args: (string | number)[] = [historySize, keySuffixes(keys)];
+  for (const { result, intervalMs, booking } of entries) {
+    const { checkId, vantage } = result;
+    const rememberMs = Math.max(intervalMs * 4, 60_000);
+    // The ring's newest entries a late result's duplicate can be among: every vantage's rounds of the window.
+    const look = Math.min(historySize, MAX_VANTAGE_INDEX * (Math.ceil(rememberMs / intervalMs) + 1));
+    const book = booking
+      ? `${booking.deadline}\t${booking.expected}\t${checkId}|${result.round}\t${booking.outcome}`
+      : '0\t0\t\t';
+    resultKeys.push(keys.latest(checkId), keys.historyRing(checkId));
+    const latest = encodeLatest(result);
+    args.push(
+      `${vantage}\t${result.round}\t${rememberMs}\t${look}\t${ringOutcome(result)}\t${book}\t${historyMessage(result)}`,
+      latest.message === undefined ? latest.value : `${latest.value}\n${latest.message}`,
+    );
+  }
+  return [resultKeys.length, ...resultKeys, ...args];
+}
+
+const suffixes = new WeakMap<RedisKeys, string>();
+
+/**
+ * The suffixes record-results.lua names a check's history list, state and messages hash by, beside
+ * its latest hash's (every key of a check is its root, then its own suffix: checked here).
+ */
+function keySuffixes(keys: RedisKeys): string {
+  const known = suffixes.get(keys);
+  if (known !== undefined) return known;
+  const named = (id: string) => [keys.latest(id), keys.history(id), keys.checkState(id), keys.latestMessages(id)];
+  const latest = keys.latest('a');
+  const root = latest.slice(0, latest.lastIndexOf(':') + 1);
+  const joined = named('a')
+    .map((key) => key.slice(root.length))
+    .join('\t');
+  const other = keys.latest('bb');
+  const otherRoot = other.slice(0, other.lastIndexOf(':') + 1);
+  if (
+    named('bb').join('\t') !==
+    named('a')
+      .map((key) => otherRoot + key.slice(root.length))
+      .join('\t')
+  ) {
+    throw new Error('record-results.lua expects a check’s keys to differ in their suffix only');
+  }
+  suffixes.set(keys, joined);
+  return joined;
+}
+
 /** A reply of record-results.lua: the outcome (+ 3 when its round waits), or `{outcome, book}` for a round completed. */
 function parseRecorded(
   reply: number | [number, string],
@@ -269,6 +300,12 @@ function isVantageField(field: string): boolean {
   return !field.startsWith('~') && !BOOKKEEPING.test(field);
 }
 
+/** A vantage's latest round: `<vantage>:i` is `index|slot|round`; before, `<vantage>:round` held it. */
+function latestRoundOf(latest: Record<string, string>, vantage: string): string | undefined {
+  const round = latest[`${vantage}:i`]?.split('|')[2];
+  return round === undefined || round === '' ? latest[`${vantage}:round`] : round;
+}
+
 /** The ring's position, base, vantage indexes and message slots, from the latest hash (record-results.lua). */
 function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number; v1: boolean } {
   const vantages = new Map<number, string>();
@@ -281,10 +318,12 @@ function ringInfo(latest: Record<string, string>): RingInfo & { written: number;
       messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
     }
   }
-  // `cap|base|70`; `cap|base` a ring of 10-byte entries, from before.
-  const [cap = '1', base = '0', layout] = (latest['~r'] ?? '').split('|');
+  // `~w`: `written|cap|base|70`; before, `written` beside `~r`: `cap|base|70`, or `cap|base` for a
+  // ring of 10-byte entries.
+  const [written = '0', ...ring] = (latest['~w'] ?? '').split('|');
+  const [cap = '1', base = '0', layout] = ring.length > 0 ? ring : (latest['~r'] ?? '').split('|');
   return {
-    written: Number(latest['~w'] ?? 0) || 0,
+    written: Number(written) || 0,
     cap: Math.max(1, Number(cap) || 1),
     base: Number(base) || 0,
     v1: layout !== RING_LAYOUT,

@@ -91,6 +91,9 @@ describe('a history ring of 10-byte entries (the release before)', () => {
     }
     const latest = await t.redis.hgetall(keys.latest('api'));
     expect(latest['~r']).toBe(`${CAP}|${T0 - 86_400_000}`);
+    expect(latest['beta:round']).toBe(String(T0 + 8 * INTERVAL));
+    const latestBefore = await store.latest('api');
+    expect(latestBefore.beta).toEqual(roundResult(8, 'beta'));
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(CAP * 10);
 
     const before = await store.history('api', { limit: CAP });
@@ -100,27 +103,47 @@ describe('a history ring of 10-byte entries (the release before)', () => {
     expect(failed).toMatchObject({ ok: false, error: 'http_status', status: 503, message: 'even outage' });
     expect(before.find((r) => r.vantage === 'alpha' && r.round === T0 + 3 * INTERVAL)?.message).toBe('odd outage');
 
-    // The first result the new script sees is a late duplicate of a round the old one wrote.
+    // The first result the new script sees is a late duplicate of a round the old one wrote: the
+    // ring stays in its layout (converted when it wraps), its position and base move into `~w`.
     expect(await store.record(roundResult(7, 'beta'), INTERVAL)).toBe('duplicate');
-    expect((await t.redis.hget(keys.latest('api'), '~r'))?.endsWith('|70')).toBe(true);
+    expect(await store.record(roundResult(6, 'alpha'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(9, 'alpha'), INTERVAL)).toBe('latest');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`28|${CAP}|${T0 - 86_400_000}`);
+    expect(await t.redis.hexists(keys.latest('api'), '~r')).toBe(0);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(CAP * 10);
+    const next = await store.history('api', { limit: CAP });
+    expect(next[0]).toEqual({ ...roundResult(9, 'alpha'), finishedAt: T0 + 9 * INTERVAL + 100 + 163 });
+    expect(next[0]?.message).toBe('odd outage');
+    expect(next.slice(1)).toEqual(before.slice(0, CAP - 1));
+    // The latest hash in its new form where written (alpha), the form before where not yet (beta, gamma).
+    const fields = await t.redis.hgetall(keys.latest('api'));
+    expect(fields['alpha:i']).toBe(`1|4|${T0 + 9 * INTERVAL}`);
+    expect(fields['alpha:round']).toBeUndefined();
+    expect(fields['gamma:round']).toBe(String(T0 + 8 * INTERVAL));
+    expect(await store.latest('api')).toEqual({ ...latestBefore, alpha: roundResult(9, 'alpha') });
+    expect(await store.record(roundResult(8, 'gamma'), INTERVAL)).toBe('duplicate');
+
+    // Entries 28…39 in the layout before; the 40th wraps the ring, which is converted.
+    for (const k of [9, 10, 11, 12]) {
+      for (const v of vantages) if (k > 9 || v !== 'alpha') await store.record(roundResult(k, v), INTERVAL);
+    }
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(CAP * 10);
+    const wrapping = await store.history('api', { limit: CAP });
+    expect(await store.record(roundResult(13, 'alpha'), INTERVAL)).toBe('latest');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`${CAP}|${CAP}|${T0 - 86_400_000}|70`);
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(CAP));
     // The same entries, their latencies past a second to within 0.2% (9 significant bits).
     const after = await store.history('api', { limit: CAP });
-    expect(after).toHaveLength(CAP);
-    after.forEach((result, i) => {
-      const was = before[i] as ProbeResult;
+    expect(after[0]).toMatchObject({ vantage: 'alpha', round: T0 + 13 * INTERVAL, timings: { total: 191 } });
+    after.slice(1).forEach((result, i) => {
+      const was = wrapping[i] as ProbeResult;
       expect({ ...result, finishedAt: 0, timings: {} }).toEqual({ ...was, finishedAt: 0, timings: {} });
       expect(was.timings.total - result.timings.total).toBeGreaterThanOrEqual(0);
       expect(was.timings.total - result.timings.total).toBeLessThan(was.timings.total / 500 + 1);
     });
-
-    // Late rounds the old script wrote are still duplicates; new rounds go on from them.
-    expect(await store.record(roundResult(8, 'alpha'), INTERVAL)).toBe('duplicate');
-    expect(await store.record(roundResult(6, 'alpha'), INTERVAL)).toBe('duplicate');
-    expect(await store.record(roundResult(9, 'alpha'), INTERVAL)).toBe('latest');
-    const next = await store.history('api', { limit: CAP });
-    expect(next[0]).toMatchObject({ vantage: 'alpha', round: T0 + 9 * INTERVAL, message: 'odd outage', ok: false });
-    expect(next.slice(1, 6)).toEqual(after.slice(0, 5));
-    expect(next.find((r) => r.vantage === 'alpha' && r.round === T0 + 6 * INTERVAL)?.message).toBe('even outage');
+    expect(after.find((r) => r.vantage === 'alpha' && r.round === T0 + 12 * INTERVAL)?.message).toBe('even outage');
+    // Late rounds written in either layout are still duplicates.
+    expect(await store.record(roundResult(12, 'gamma'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(10, 'beta'), INTERVAL)).toBe('duplicate');
   });
 });

@@ -62,8 +62,9 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     checksVersion: `${root}:checks:version`,
     /**
      * hash: vantage → latest ProbeResult in its compact form (results/latest-result.ts; JSON before),
-     * `<vantage>:round` → its round, `<vantage>:i` → its index in history entries, and the history
-     * ring's position and base (its message slots too, before `latestMessages`; see
+     * `<vantage>:i` → `index|slot|round` (its index in history entries, last message slot, latest
+     * round; `<vantage>:round` held the round before), and `~w`, the history ring's position, cap,
+     * base and layout (its message slots too, before `latestMessages`; see
      * results/lua/record-results.lua); the evaluator's round books, `~b<round>`, and `~a`, the last
      * round decided (results/lua/includes/book-outcome.lua)
      */
@@ -74,7 +75,7 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
      * (kept listpack-encoded: values ≤ 64 bytes); see results/lua/record-results.lua
      */
     latestMessages: (checkId: string) => `${checkRoot(checkId)}:msg`,
-    /** string: the history ring, fixed 10-byte entries (results/history-ring.ts) */
+    /** string: the history ring, fixed 70-bit entries (10-byte before; results/history-ring.ts) */
     historyRing: (checkId: string) => `${checkRoot(checkId)}:ring`,
     /** string: latency rollups, 30-min and 3-h buckets per vantage in a fixed layout (results/latency-rollup.ts) */
     latencyRollup: (checkId: string) => `${checkRoot(checkId)}:latency`,

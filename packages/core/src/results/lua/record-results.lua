@@ -16,22 +16,29 @@
     KEYS[1] pending rounds of the results' shard: zset by deadline of `|<check>|<round>…`, the rounds
       first booked by one call with that deadline (includes/book-outcome.lua)
     KEYS[2] the first result's latest hash: `<vantage>` → its latest result without checkId and
-      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:round` → its
-      round, `<vantage>:i` → `index|slot`: the vantage's index in history entries and the message
-      slot it used last, `~n` → the last index given; the ring's `~w` entries written and `~r` →
-      `cap|base|70` (`cap|base`: a ring of 10-byte entries, from before: converted when next written); before, the message slots `~m<slot>` and `~mn` (now in the messages hash); `~x`
-      when some vantage's results went to the list as JSON (index > 15: kept with the ring, late
-      ones too); `~b<round>` the round's book and `~a` the last round decided (see
-      includes/book-outcome.lua)
-    KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts), its history
-      list (packed or JSON entries from before the ring: read until the ring is full, then deleted),
-      its check's state hash (read only to book, while the latest hash has no `~a`) and its messages
+      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:i` →
+      `index|slot|round`: the vantage's index in history entries, the message slot it used last (0
+      none) and its latest round, `~n` → the last index given; the ring's `~w` →
+      `written|cap|base|70`: entries written, the cap they were written with, the base their rounds
+      count from and the entry layout; `~x` when some vantage's results went to the list as JSON
+      (index > 15: kept with the ring, late ones too); `~b<round>` the round's book and `~a` the
+      last round decided (see includes/book-outcome.lua). Forms before, read and rewritten:
+      `<vantage>:i` → `index|slot` or `index` beside `<vantage>:round` → its round; `~w` → written
+      beside `~r` → `cap|base|70`, or `cap|base` for a ring of 10-byte entries (converted when next
+      written); the message slots `~m<slot>` and `~mn` (now in the messages hash)
+    KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts); then the same two
+      keys for each further result, in turn. Three more keys of the check, named as its latest hash
+      but for the suffix (ARGV[2]), same hash tag, so same slot on a Redis Cluster (Redis 7 lets a
+      script without flags use keys it did not declare in its declared keys' slot), only on the
+      rare paths that use them (each key declared cost Redis ~0.12 µs a result): its history list
+      (packed or JSON entries from before the ring: read until the ring is full, then deleted), its
+      check's state hash (read only to book, while the latest hash has no `~a`) and its messages
       hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots, `~mn` the slot used last;
-      `<vantage>` → the message of a latest result too long to keep in the latest hash); then the
-      same five keys for each further result, in turn
+      `<vantage>` → the message of a latest result too long to keep in the latest hash)
 
     ARGV[1] history length cap
-    ARGV[2…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
+    ARGV[2] the key suffixes of the latest hash, history list, state hash and messages hash, tab-separated
+    ARGV[3…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
       a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
       (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
       duplicate may be among; the entry's outcome (31 bits, from history-ring.ts) as a decimal
@@ -52,10 +59,17 @@
 ]]
 --- @include "includes/book-outcome"
 
-if not KEYS[2] or #KEYS % 5 ~= 1 then return redis.error_reply('expected the pending rounds, then five keys per result') end
-if #ARGV ~= 1 + (#KEYS - 1) / 5 * 2 then return redis.error_reply('expected the history cap, then two arguments per result') end
+if not KEYS[2] or #KEYS % 2 ~= 1 then return redis.error_reply('expected the pending rounds, then two keys per result') end
+if #ARGV ~= 2 + (#KEYS - 1) / 2 * 2 then return redis.error_reply('expected the history cap, the key suffixes, then two arguments per result') end
 local pendingKey = KEYS[1]
 local cap = tonumber(ARGV[1])
+-- A check's other keys share its latest hash's name but for the suffix (and so its hash tag: its
+-- slot on a Redis Cluster, which Redis 7 lets a script use undeclared).
+local LATEST, LIST, STATE, MSG = string.match(ARGV[2], '^([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)$')
+if not MSG then return redis.error_reply('expected the key suffixes of latest, history, state and messages') end
+local function keyBeside(latestKey, suffix)
+  return string.sub(latestKey, 1, #latestKey - #LATEST) .. suffix
+end
 -- Ring entries are 70 bits (history-ring.ts): a 39-bit head (round delta × 128 + vantage index × 8
 -- + message slot) then the 31-bit outcome, written with BITFIELD. `~r` names the layout: `cap|base|70`;
 -- `cap|base` is a ring of 10-byte entries from before (40-bit head, 40-bit outcome), converted when
@@ -73,7 +87,7 @@ local LISTPACK_ENTRIES = 128
 -- Subcommands a BITFIELD call is given at most (Lua's unpack has a limit).
 local CHUNK = 200
 
-local floor = math.floor
+local floor, match = math.floor, string.match
 
 local function ringBytes(n)
   return math.ceil(n * BITS / 8)
@@ -200,12 +214,64 @@ local function relayout(latestKey, msgKey, ringKey, written, oldCap, v1, shift)
   return keep
 end
 
+-- A ring of 10-byte entries from before is written in its own layout until it wraps, then converted:
+-- converting every ring at its check's first result after an upgrade (~1 ms of Redis a ring) would
+-- put them all in one interval. Its entry: the 40-bit head, then the outcome in 40 bits.
+local function bytes10(head, outcome)
+  local j = outcome % 256
+  outcome = (outcome - j) / 256
+  local i = outcome % 256
+  outcome = (outcome - i) / 256
+  local h = outcome % 256
+  outcome = (outcome - h) / 256
+  local g = outcome % 256
+  local f = (outcome - g) / 256
+  local e = head % 256
+  head = (head - e) / 256
+  local d = head % 256
+  head = (head - d) / 256
+  local c = head % 256
+  head = (head - c) / 256
+  local b = head % 256
+  return string.char((head - b) / 256, b, c, d, e, f, g, h, i, j)
+end
+
+-- The 31-bit outcome in the 40 bits of a 10-byte entry (latency ms, lateness in 20 ms).
+local function outcomeToV1(o)
+  local late = o % 8
+  o = (o - late) / 8
+  local code = o % 4096
+  local top = (o - code) / 4096
+  local total = code
+  if code >= 1024 then
+    local e = floor(code / 512) - 1
+    total = math.min(65535, (code - 512 * e) * 2 ^ e)
+  end
+  return (top * 65536 + total) * 256 + floor((late > 0 and LATE[late] or 0) / 20)
+end
+
 -- Whether the ring holds vantage `index`'s entry for the round `delta` ms past the base: its newest
 -- `look` entries are searched (a late result's round is within the remember window, a few intervals).
-local function inRing(ringKey, count, delta, index, look)
+local function inRing(ringKey, count, delta, index, look, v1)
   local n = math.min(count, cap, look)
   if n == 0 then return false end
   local want = delta * 16 + index
+  if v1 then
+    local from = ((count - n) % cap) * 10
+    local to = ((count - 1) % cap) * 10
+    local chunks = {}
+    if from <= to then chunks[1] = redis.call('GETRANGE', ringKey, from, to + 9)
+    else
+      chunks[1] = redis.call('GETRANGE', ringKey, from, cap * 10 - 1)
+      chunks[2] = redis.call('GETRANGE', ringKey, 0, to + 9)
+    end
+    for _, bytes in ipairs(chunks) do
+      for at = 1, #bytes, 10 do
+        if floor(head5(bytes, at) / 8) == want then return true end
+      end
+    end
+    return false
+  end
   for _, head in ipairs(readEntries(ringKey, count - n, count - 1, cap, false)) do
     if floor(head / 8) == want then return true end
   end
@@ -239,7 +305,7 @@ local function compact(latestKey, msgKey)
 end
 
 -- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
-local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, roundArg, rememberMs, look, outcome,
+local function record(latestKey, ringKey, vantage, roundArg, rememberMs, look, outcome,
     deadline, expected, member, json, outcomeJson, message)
   local round = tonumber(roundArg)
   local bookField = outcomeJson ~= '' and '~b' .. roundArg
@@ -247,25 +313,27 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   local apart = nil
   local cut = string.find(json, '\n', 1, true)
   if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
-  local roundField, indexField = vantage .. ':round', vantage .. ':i'
-  -- The vantage's latest round and `index|slot`; the ring's entries written, `cap|base`; the last
-  -- round applied and this one's book. No more: a listpack hash is scanned for each field asked.
+  local indexField = vantage .. ':i'
+  -- The vantage's `index|slot|round`; the ring's `written|cap|base|layout`; the last round decided
+  -- and this one's book. No more: a listpack hash is scanned for each field asked.
   local f
-  if bookField then f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a', bookField)
-  else f = redis.call('HMGET', latestKey, roundField, indexField, '~w', '~r', '~a') end
-  local latestRound = tonumber(f[1])
-  local index, lastSlot = nil, nil
-  if f[2] then
-    local bar = string.find(f[2], '|', 1, true)
-    if bar then index, lastSlot = tonumber(string.sub(f[2], 1, bar - 1)), tonumber(string.sub(f[2], bar + 1))
-    else index = tonumber(f[2]) end
+  if bookField then f = redis.call('HMGET', latestKey, indexField, '~w', '~a', bookField)
+  else f = redis.call('HMGET', latestKey, indexField, '~w', '~a') end
+  local index, lastSlot, latestText = nil, nil, nil
+  if f[1] then
+    local i, slot, r = match(f[1], '^(%d+)|?(%d*)|?(%d*)$')
+    index = tonumber(i)
+    if slot ~= '' and slot ~= '0' then lastSlot = tonumber(slot) end
+    if r ~= '' then latestText = r end
   end
-  local count = tonumber(f[3]) or 0
-  local ringCap, base, v1 = cap, nil, false
-  if f[4] then
-    local c, b, layout = string.match(f[4], '^(%d+)|(%-?%d+)|?(%d*)$')
-    ringCap, base, v1 = tonumber(c), tonumber(b), layout ~= LAYOUT
+  -- Before, the round had a field of its own (`<vantage>:round`): read, and deleted once `:i` holds it.
+  local oldRound = false
+  if not latestText then
+    latestText = redis.call('HGET', latestKey, vantage .. ':round')
+    oldRound = latestText ~= false and latestText ~= nil
+    if not oldRound then latestText = nil end
   end
+  local latestRound = tonumber(latestText)
   -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
   local set = nil
   local ringBook = false
@@ -288,7 +356,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     if latestRound and round <= latestRound then
       if round == latestRound then return 0 end
       if latestRound - round <= tonumber(rememberMs) then
-        for _, held in ipairs(redis.call('LRANGE', listKey, 0, tonumber(look) - 1)) do
+        for _, held in ipairs(redis.call('LRANGE', keyBeside(latestKey, LIST), 0, tonumber(look) - 1)) do
           if held == entry then return 0 end
         end
       end
@@ -296,9 +364,10 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     local booked, book, bookAt = nil, nil, nil
     if bookField then
-      booked, book, bookAt = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline,
-        tonumber(expected), member, latestKey, bookField)
+      booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
+        outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
     end
+    local listKey = keyBeside(latestKey, LIST)
     redis.call('LPUSH', listKey, entry)
     redis.call('LTRIM', listKey, 0, cap - 1)
     set = set or {}
@@ -307,14 +376,13 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     if reply == 1 then
       set[#set + 1] = vantage
       set[#set + 1] = json
-      set[#set + 1] = roundField
-      set[#set + 1] = roundArg
-      if apart then redis.call('HSET', msgKey, vantage, apart) end
+      if apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
     end
-    if indexBook then
+    if reply == 1 or indexBook or oldRound then
       set[#set + 1] = indexField
-      set[#set + 1] = index
+      set[#set + 1] = index .. '|0|' .. (reply == 1 and roundArg or latestText)
     end
+    if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
     if book then
       set[#set + 1] = bookAt
       set[#set + 1] = book
@@ -323,6 +391,21 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     return reply, booked
   end
 
+  -- `written|cap|base|layout`; before, `written` with `cap|base[|layout]` in `~r` (deleted once read).
+  local count, ringCap, base, v1, ringText, oldRing = 0, cap, nil, false, nil, false
+  if f[2] then
+    local c, rest = match(f[2], '^(%d+)(.*)$')
+    count, ringText = tonumber(c), rest
+    if rest == '' then
+      ringText = redis.call('HGET', latestKey, '~r')
+      oldRing = ringText ~= false and ringText ~= nil
+      ringText = oldRing and '|' .. ringText or nil
+    end
+    if ringText then
+      local rc, b, layout = match(ringText, '^|(%d+)|(%-?%d+)|?(%d*)$')
+      ringCap, base, v1 = tonumber(rc), tonumber(b), layout ~= LAYOUT
+    end
+  end
   if not base then
     base = math.max(0, round - MARGIN)
     ringBook = true
@@ -333,11 +416,15 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     shift = base - newBase
     base = newBase
   end
-  if ringCap ~= cap or v1 or shift ~= 0 then
-    if count > 0 then count = relayout(latestKey, msgKey, ringKey, count, ringCap, v1, shift) end
+  -- A ring from before is converted when it wraps (or changes cap or base); written as it is till then.
+  local v1write = v1 and ringCap == cap and shift == 0 and count % cap ~= 0
+  if ringCap ~= cap or (v1 and not v1write) or shift ~= 0 then
+    if count > 0 then count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, ringCap, v1, shift) end
     -- Booked at once: a duplicate returns before the writes below.
-    redis.call('HSET', latestKey, '~w', count, '~r', cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT)
-    ringBook = false
+    ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
+    redis.call('HSET', latestKey, '~w', count .. ringText)
+    if oldRing then redis.call('HDEL', latestKey, '~r') end
+    ringBook, oldRing = false, false
   end
   local delta = round - base
 
@@ -347,7 +434,7 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   if latestRound then
     if round == latestRound then return 0 end
     if round < latestRound then
-      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look)) then
+      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look), v1write) then
         return 0
       end
       reply = 2
@@ -355,13 +442,14 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
   end
   local booked, book, bookAt = nil, nil, nil
   if bookField then
-    booked, book, bookAt = bookOutcome(pendingKey, stateKey, f[5], f[6], vantage, outcomeJson, round, deadline,
-      tonumber(expected), member, latestKey, bookField)
+    booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
+      outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
   end
 
   if delta >= 0 then
     local slot = 0
     if message ~= '' then
+      local msgKey = keyBeside(latestKey, MSG)
       if lastSlot then
         local held = redis.call('HGET', msgKey, '~m' .. lastSlot)
         if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
@@ -377,50 +465,60 @@ local function record(latestKey, ringKey, listKey, stateKey, msgKey, vantage, ro
     end
     -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
     if count == 0 then redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0') end
-    local bit = (count % cap) * BITS
-    redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
+    if v1write then
+      redis.call('SETRANGE', ringKey, (count % cap) * 10, bytes10(delta * 128 + index * 8 + slot, outcomeToV1(tonumber(outcome))))
+    else
+      local bit = (count % cap) * BITS
+      redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
+    end
     count = count + 1
-    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', listKey) end
+    if v1write and count % cap == 0 then
+      count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, cap, true, 0)
+      ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
+      ringBook = false
+    end
+    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', keyBeside(latestKey, LIST)) end
   end
-  if indexBook then
-    set = set or {}
-    set[#set + 1] = indexField
-    set[#set + 1] = lastSlot and (index .. '|' .. lastSlot) or index
-  end
-  if ringBook then
-    set = set or {}
-    set[#set + 1] = '~r'
-    set[#set + 1] = cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
-  end
+  if ringBook then ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT end
+  local written = count .. ringText
+  -- `index|slot|round`: the round is the latest's, so rewritten with every new latest.
+  local indexValue = nil
+  if reply == 1 then indexValue = index .. '|' .. (lastSlot or 0) .. '|' .. roundArg
+  elseif indexBook or oldRound then indexValue = index .. '|' .. (lastSlot or 0) .. '|' .. latestText end
   -- The round's book in the same HSET: a table a result costs Lua more than the branches.
   if reply == 1 then
-    if book then redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count, bookAt, book)
-    else redis.call('HSET', latestKey, vantage, json, roundField, roundArg, '~w', count) end
+    if book then redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written, bookAt, book)
+    else redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written) end
+  elseif indexValue then
+    if book then redis.call('HSET', latestKey, indexField, indexValue, '~w', written, bookAt, book)
+    else redis.call('HSET', latestKey, indexField, indexValue, '~w', written) end
   elseif book then
-    redis.call('HSET', latestKey, '~w', count, bookAt, book)
+    redis.call('HSET', latestKey, '~w', written, bookAt, book)
   else
-    redis.call('HSET', latestKey, '~w', count)
+    redis.call('HSET', latestKey, '~w', written)
   end
   if set then redis.call('HSET', latestKey, unpack(set)) end
-  if reply == 1 and apart then redis.call('HSET', msgKey, vantage, apart) end
-  if delta >= 0 and count % cap == 0 then compact(latestKey, msgKey) end
+  if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
+  if oldRing then redis.call('HDEL', latestKey, '~r') end
+  if reply == 1 and apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
+  if delta >= 0 and count % cap == 0 then compact(latestKey, keyBeside(latestKey, MSG)) end
   return reply, booked
 end
 
 -- A result's tab-ended fields, then where its message starts (the JSON has an argument of its own:
 -- cut out of a longer one it would be scanned and copied once more).
 local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t([^\t]*)\t()'
-local match, sub = string.match, string.sub
+local sub = string.sub
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 5 - 1 do
-  local k = 1 + 5 * i
-  local fields = ARGV[2 * i + 2]
+for i = 0, (#KEYS - 1) / 2 - 1 do
+  local k = 1 + 2 * i
+  local fields = ARGV[2 * i + 3]
   local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
   if not at then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
   local message = at <= #fields and sub(fields, at) or ''
-  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], vantage, round, remember,
-    look, outcome, deadline, expected, member, ARGV[2 * i + 3], outcomeJson, message)
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], vantage, round, remember, look, outcome, deadline, expected,
+    member, ARGV[2 * i + 4], outcomeJson, message)
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end

@@ -1,0 +1,196 @@
+/**
+ * The record script (record-results.lua, with its include) of the working tree against the one of
+ * a commit, alternating batch by batch on one redis-server of its own, on the same results, each
+ * result booked for its round as the evaluator books it and each round applied after (outside the
+ * measure): `tsx bench/record-results-ab.ts COMMIT [rounds]`. 1,000 checks × 3 vantages a round, a
+ * vantage's results in batches of 200 as a prober sends them, 10% failing with a message, history
+ * 350. Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
+ * included) and redis-server CPU a result, and their ratio.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defineScripts, type ProbeResult, type RedisKeys, recordResultsCall, redisKeys } from '@vigil/core';
+import type { Redis } from 'ioredis';
+import { startRedisServer } from './rounds.js';
+import { benchRedis } from './support/redis.js';
+import { httpRoundResult } from './support/results.js';
+
+const CHECKS = 1_000;
+const BATCH = 200;
+const VANTAGES = ['alpha', 'beta', 'gamma'];
+const INTERVAL_MS = 60_000;
+const HISTORY = 350;
+const SCRIPT = 'packages/core/src/results/lua/record-results.lua';
+const INCLUDE = 'packages/core/src/results/lua/includes/book-outcome.lua';
+
+type Side = 'base' | 'new';
+type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
+
+/** Both scripts in a folder of their own, named so the loader calls them vigilRecordResultsBase / …New. */
+function scriptFolder(commit: string): { url: URL; baseText: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'record-ab-'));
+  mkdirSync(join(dir, 'includes'));
+  const show = (path: string) => execFileSync('git', ['show', `${commit}:${path}`], { encoding: 'utf8' });
+  const rename = (text: string, side: Side) =>
+    text.replace('"includes/book-outcome"', `"includes/book-outcome-${side}"`);
+  const baseText = show(SCRIPT);
+  writeFileSync(join(dir, 'record-results-base.lua'), rename(baseText, 'base'));
+  writeFileSync(join(dir, 'includes', 'book-outcome-base.lua'), show(INCLUDE));
+  writeFileSync(join(dir, 'record-results-new.lua'), rename(readFileSync(SCRIPT, 'utf8'), 'new'));
+  writeFileSync(join(dir, 'includes', 'book-outcome-new.lua'), readFileSync(INCLUDE, 'utf8'));
+  return { url: pathToFileURL(`${dir}/`), baseText, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Each result booked (3 vantages expected). */
+function toRecord(results: readonly ProbeResult[]) {
+  return results.map((result) => ({
+    result,
+    intervalMs: INTERVAL_MS,
+    booking: { deadline: result.round + INTERVAL_MS, expected: VANTAGES.length, outcome: `{"ok":${result.ok}}` },
+  }));
+}
+
+/** ResultStore's call for one shard's results. */
+function recordCall(keys: RedisKeys, results: readonly ProbeResult[]): [number, ...(string | number)[]] {
+  return recordResultsCall(keys, HISTORY, toRecord(results));
+}
+
+/**
+ * The call as ResultStore made it before the script took two keys a result (d1d9cc7 and older): five
+ * keys a result, no key suffixes.
+ */
+function fiveKeyCall(keys: RedisKeys, results: readonly ProbeResult[]): [number, ...(string | number)[]] {
+  const [numberOfKeys, ...rest] = recordCall(keys, results);
+  const twoKeys = rest.slice(1, numberOfKeys) as string[];
+  const [, , ...perResult] = rest.slice(numberOfKeys);
+  const callKeys: string[] = [String(rest[0])];
+  results.forEach(({ checkId }, i) => {
+    callKeys.push(
+      twoKeys[2 * i] ?? '',
+      twoKeys[2 * i + 1] ?? '',
+      keys.history(checkId),
+      keys.checkState(checkId),
+      keys.latestMessages(checkId),
+    );
+  });
+  return [callKeys.length, ...callKeys, HISTORY, ...perResult];
+}
+
+/** What apply-verdicts.lua does to a latest hash once a round is decided: its book goes, `~a` is the round. */
+async function applyRound(redis: Redis, keys: RedisKeys, round: number): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (let c = 0; c < CHECKS; c++) {
+    const id = `check-${c}`;
+    pipeline.hdel(keys.latest(id), `~b${round}`);
+    pipeline.hset(keys.latest(id), '~a', round);
+    pipeline.zrem(keys.pendingRounds(keys.shardOf(id)), `${id}|${round}`);
+  }
+  await pipeline.exec();
+}
+
+interface Counters {
+  cpu: number;
+  /** Command → calls and µs (INFO commandstats): EVALSHA, and the commands run inside it. */
+  commands: Map<string, { calls: number; usec: number }>;
+}
+
+/** redis-server CPU (µs) read nearest the call: `cpuLast` before it, first after it. */
+async function counters(redis: Redis, cpuLast: boolean): Promise<Counters> {
+  const cpuOf = async () => {
+    const text = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+  };
+  const cpuFirst = cpuLast ? 0 : await cpuOf();
+  const stats = await redis.info('commandstats');
+  const commands = new Map<string, { calls: number; usec: number }>();
+  for (const [, name, calls, usec] of stats.matchAll(/cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/g))
+    commands.set(name ?? '', { calls: Number(calls), usec: Number(usec) });
+  return { cpu: cpuLast ? await cpuOf() : cpuFirst, commands };
+}
+
+/** `into` += after − before, command by command. */
+function addDelta(into: Counters, before: Counters, after: Counters): void {
+  into.cpu += after.cpu - before.cpu;
+  for (const [name, value] of after.commands) {
+    const was = before.commands.get(name) ?? { calls: 0, usec: 0 };
+    const sum = into.commands.get(name) ?? { calls: 0, usec: 0 };
+    sum.calls += value.calls - was.calls;
+    sum.usec += value.usec - was.usec;
+    into.commands.set(name, sum);
+  }
+}
+
+async function main(commit: string, rounds: number): Promise<void> {
+  const server = await startRedisServer();
+  const bench = await benchRedis(server.url);
+  const folder = scriptFolder(commit);
+  const twoKeysBase = folder.baseText.includes('two keys per result');
+  try {
+    const scripts = defineScripts<{ vigilRecordResultsBase: Command; vigilRecordResultsNew: Command }>(
+      bench.redis,
+      folder.url,
+    );
+    const sides: Record<Side, { keys: RedisKeys; run: Command; sum: Counters }> = {
+      base: {
+        keys: redisKeys(`${bench.prefix}:base`),
+        run: scripts.vigilRecordResultsBase.bind(scripts),
+        sum: { cpu: 0, commands: new Map() },
+      },
+      new: { keys: bench.keys, run: scripts.vigilRecordResultsNew.bind(scripts), sum: { cpu: 0, commands: new Map() } },
+    };
+    const first = Date.now() - rounds * INTERVAL_MS;
+    let results = 0;
+    let turn = 0;
+    for (let k = 0; k < rounds; k++) {
+      const round = first + k * INTERVAL_MS;
+      for (const vantage of VANTAGES) {
+        const all = Array.from({ length: CHECKS }, (_, c) =>
+          httpRoundResult(`check-${c}`, vantage, round, c % 10 !== 0),
+        );
+        for (let i = 0; i < all.length; i += BATCH) {
+          const batch = all.slice(i, i + BATCH);
+          // Alternate which goes first, so neither always finds the caches warm.
+          for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
+            const call = (side === 'base' && !twoKeysBase ? fiveKeyCall : recordCall)(sides[side].keys, batch);
+            const before = await counters(bench.redis, true);
+            await sides[side].run(...call);
+            addDelta(sides[side].sum, before, await counters(bench.redis, false));
+          }
+          results += batch.length;
+        }
+      }
+      for (const side of ['base', 'new'] as const) await applyRound(bench.redis, sides[side].keys, round);
+    }
+    const usec = (side: Side) => sides[side].sum.commands.get('evalsha')?.usec ?? 0;
+    for (const side of ['base', 'new'] as const) {
+      const { cpu, commands } = sides[side].sum;
+      const nested = [...commands]
+        .filter(([name, value]) => name !== 'evalsha' && name !== 'info' && value.calls > 0)
+        .sort((a, b) => b[1].usec - a[1].usec)
+        .map(
+          ([name, value]) => `${name} ${(value.calls / results).toFixed(2)}×/${(value.usec / results).toFixed(2)} µs`,
+        );
+      console.log(
+        `${side === 'base' ? commit : 'working tree'}: script ${(usec(side) / results).toFixed(2)} µs/result, redis-server CPU ${(cpu / results).toFixed(2)} µs/result; nested a result: ${nested.join(', ')}`,
+      );
+    }
+    console.log(
+      `new ÷ base: script ${(usec('new') / usec('base')).toFixed(3)}, CPU ${(sides.new.sum.cpu / sides.base.sum.cpu).toFixed(3)} (${results} results each)`,
+    );
+  } finally {
+    folder.remove();
+    await bench.cleanup();
+    server.process.kill('SIGTERM');
+  }
+}
+
+const commit = process.argv[2];
+if (!commit) {
+  console.error('usage: tsx bench/record-results-ab.ts COMMIT [rounds] (the record script to compare with)');
+  process.exit(2);
+}
+await main(commit, Number(process.argv[3] ?? 20));
