@@ -2,9 +2,9 @@
  * What a Prometheus scrape of a prober costs (issue 13: "prober RSS < 150 MB and flat"): `smallest`
  * and `largest` HTTP checks' per-check series in a process of their own (bench/support/scrape-process.ts),
  * scraped `scrapes` times over loopback by each path: the old one (the whole text built by prom-client's
- * `registry.metrics()` and sent with one `end`), RoleServer's streamed one, as plain text and gzipped
- * (level 1, as served; level 6 for comparison). Each path gets `rounds` processes, the paths' order
- * reversed every other round (a loaded machine drifts). Per scrape: the process's CPU, its peak RSS
+ * `registry.metrics()` and sent with one `end`), RoleServer's streamed one, and that streamed through
+ * gzip (levels 1 and 6: what gzipping would cost; RoleServer sends plain text). Each path gets
+ * `rounds` processes, the paths' order reversed every other round (a loaded machine drifts). Per scrape: the process's CPU, its peak RSS
  * above the RSS before (after a full GC; VmHWM reset by /proc/self/clear_refs), its peak heap growth
  * (used + external, read every ms and at the end) and the bytes sent.
  */
@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
 import { type BenchReport, progress } from './support/report.js';
 import type { ScrapeMeasure, ScrapePath } from './support/scrape-process.js';
 import { fmt, median } from './support/stats.js';
@@ -35,12 +36,13 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { label: 'old: whole text, one end()', path: 'old', gzip: false },
   { label: 'new: streamed', path: 'new', gzip: false },
-  { label: 'new: streamed, gzip level 1', path: 'new', gzip: true },
+  { label: 'streamed, gzip level 1', path: 'gzip1', gzip: true },
   { label: 'streamed, gzip level 6', path: 'gzip6', gzip: true },
 ];
 
 interface Scrape extends ScrapeMeasure {
   bytes: number;
+  scraperCpuMs: number;
   first: boolean;
 }
 
@@ -64,8 +66,12 @@ function lineReader(child: ChildProcess): () => Promise<string> {
   };
 }
 
-/** One GET of /metrics; resolves the bytes received (as sent: compressed when gzipped). */
-function get(port: number, gzip: boolean): Promise<number> {
+/**
+ * One GET of /metrics, inflating a gzipped answer as Prometheus does; resolves the bytes received
+ * (as sent) and this process's CPU for it (the scraper's side: receiving, and inflating).
+ */
+function get(port: number, gzip: boolean): Promise<{ bytes: number; scraperCpuMs: number }> {
+  const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const headers = gzip ? { 'accept-encoding': 'gzip' } : {};
     request({ host: '127.0.0.1', port, path: '/metrics', headers }, (response) => {
@@ -73,8 +79,13 @@ function get(port: number, gzip: boolean): Promise<number> {
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
       });
-      response.on('end', () => resolve(bytes));
-      response.on('error', reject);
+      const body = gzip ? response.pipe(createGunzip()) : response;
+      body.on('data', () => {});
+      body.on('end', () => {
+        const used = process.cpuUsage(cpu);
+        resolve({ bytes, scraperCpuMs: (used.user + used.system) / 1000 });
+      });
+      body.on('error', reject);
     })
       .on('error', reject)
       .end();
@@ -94,9 +105,9 @@ async function scrapeProcess(variant: Variant, checks: number, scrapes: number):
     for (let s = 0; s < scrapes; s++) {
       child.stdin?.write('measure\n');
       if ((await next()) !== 'armed') throw new Error('scrape-process: expected "armed"');
-      const bytes = await get(port, variant.gzip);
+      const got = await get(port, variant.gzip);
       const figures = JSON.parse(await next()) as ScrapeMeasure;
-      measured.push({ ...figures, bytes, first: s === 0 });
+      measured.push({ ...figures, ...got, first: s === 0 });
     }
     return measured;
   } finally {
@@ -112,6 +123,7 @@ function tableOf(checks: number, byVariant: Map<Variant, Scrape[]>, options: Scr
     return {
       bytes: median(all.map((scrape) => scrape.bytes)),
       cpu: median(later.map((scrape) => scrape.cpuMs)),
+      scraper: median(later.map((scrape) => scrape.scraperCpuMs)),
       wall: median(later.map((scrape) => scrape.wallMs)),
       before: median(all.map((scrape) => scrape.rssBefore)),
       firstRss: Math.max(...all.filter((scrape) => scrape.first).map((scrape) => scrape.rssPeakGrowth)),
@@ -128,6 +140,7 @@ function tableOf(checks: number, byVariant: Map<Variant, Scrape[]>, options: Scr
       'bytes sent',
       'CPU ms',
       '× old',
+      'scraper CPU ms',
       'wall ms',
       'RSS before MB',
       'RSS growth, 1st scrape MB',
@@ -142,6 +155,7 @@ function tableOf(checks: number, byVariant: Map<Variant, Scrape[]>, options: Scr
         fmt(f.bytes),
         fmt(f.cpu, 1),
         ratio(f.cpu, old.cpu),
+        fmt(f.scraper, 1),
         fmt(f.wall, 1),
         fmt(f.before / MB, 1),
         fmt(f.firstRss / MB, 1),
@@ -151,7 +165,8 @@ function tableOf(checks: number, byVariant: Map<Variant, Scrape[]>, options: Scr
       ];
     }),
     notes: [
-      'CPU, wall, RSS growth (later) and heap growth: medians of the scrapes after each process’s first',
+      'CPU: the prober’s process; scraper CPU: the bench’s, receiving (and inflating gzip) as Prometheus would',
+      'CPU, scraper CPU, wall, RSS growth (later) and heap growth: medians of the scrapes after each process’s first',
       'RSS growth, 1st scrape: the largest over the processes (V8 grows its heap then; later scrapes reuse it)',
       'RSS growth: peak RSS during the scrape (VmHWM) − RSS before it, after a full GC; heap: used + external',
     ],

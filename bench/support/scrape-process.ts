@@ -2,8 +2,8 @@
  * A prober's metrics in a process of its own, for `pnpm bench scrape`: `checks` HTTP checks' per-check
  * series written through the prober's ProbeMetrics, served on loopback by one `path`: `old` (the
  * whole text from prom-client's `registry.metrics()`, sent with one `end`, as RoleServer did before
- * streaming; kept here for the comparison only), `new` (RoleServer, streamed) or `gzip6` (streamed
- * through gzip at zlib's default level, to compare with RoleServer's level 1). Argument: JSON
+ * streaming; kept here for the comparison only), `new` (RoleServer, streamed), or `gzip1`/`gzip6`
+ * (streamed through gzip at that level: what RoleServer would cost if it gzipped; it does not). Argument: JSON
  * `{ path, checks }`; prints its port. Each line `measure` on stdin: a full GC, the peak RSS reset
  * (/proc/self/clear_refs), then the next request is measured; its figures are printed as a JSON line.
  */
@@ -18,7 +18,7 @@ import { createGzip } from 'node:zlib';
 import { createLogger, expositionPieces, type ProbeResult, processMetrics, RoleServer, writePieces } from '@vigil/core';
 import { ProbeMetrics } from '@vigil/prober';
 
-export type ScrapePath = 'old' | 'new' | 'gzip6';
+export type ScrapePath = 'old' | 'new' | 'gzip1' | 'gzip6';
 
 export interface ScrapeMeasure {
   cpuMs: number;
@@ -121,7 +121,7 @@ async function listen(): Promise<number> {
     }
     void expositionPieces(registry).then((pieces) => {
       response.writeHead(200, { 'content-type': registry.contentType, 'content-encoding': 'gzip' });
-      const zipped = createGzip({ level: 6 });
+      const zipped = createGzip({ level: args.path === 'gzip1' ? 1 : 6 });
       zipped.pipe(response);
       request.once('close', () => zipped.destroy());
       return writePieces(zipped, pieces);
