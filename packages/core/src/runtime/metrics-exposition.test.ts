@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import type { Metric } from 'prom-client';
+import { Gauge, type Metric } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../testing/index.js';
 import { createLogger } from './logger.js';
 import { processMetrics, RoleServer } from './role-server.js';
 
 const NAME = 'vigil_test_streamed_series';
+const FAILING = 'vigil_test_failing';
 const PIECE = 32 * 1024;
 
 /** A streamed family of `pieces` pieces (~32 KB each, made as they are read) on the process registry. */
@@ -47,6 +48,7 @@ function streamedFamily(pieces: number) {
 const servers: RoleServer[] = [];
 afterEach(async () => {
   processMetrics().removeSingleMetric(NAME);
+  processMetrics().removeSingleMetric(FAILING);
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
@@ -147,6 +149,22 @@ describe('a scrape of a large family', () => {
       // The server carries on.
       expect((await scrape(url.href)).status).toBe(200);
     }
+  });
+
+  it('answers 500, and streams nothing, when a family of prom-client fails to collect', async () => {
+    const family = streamedFamily(10);
+    new Gauge({
+      name: FAILING,
+      help: 'Fails.',
+      registers: [processMetrics()],
+      collect() {
+        throw new Error('redis went away');
+      },
+    });
+    const failed = await scrape(await serve());
+    expect(failed.status).toBe(500);
+    expect(failed.body.toString()).toBe('metrics collection failed\n');
+    expect(family.started).toBe(false);
   });
 
   it('formats nothing for HEAD', async () => {

@@ -42,11 +42,9 @@ export function escapeHelpText(text: string): string {
  * a failure is known before anything is sent); a streamed family is formatted as it is read.
  */
 export async function expositionPieces(registry: Registry): Promise<Iterable<string>> {
-  const metrics: unknown[] = registry.getMetricsAsArray();
+  const metrics = registry.getMetricsAsArray();
   const texts = await Promise.all(
-    registry
-      .getMetricsAsArray()
-      .map((metric) => (isStreamedFamily(metric) ? undefined : registry.getSingleMetricAsString(metric.name))),
+    metrics.map((metric) => (isStreamedFamily(metric) ? undefined : registry.getSingleMetricAsString(metric.name))),
   );
   return (function* pieces() {
     for (const [i, metric] of metrics.entries()) {
