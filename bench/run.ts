@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|registry-read|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|registry-read|scrape|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
@@ -22,6 +22,7 @@ import { REGISTRY_READ_DEFAULTS, registryReadBench } from './registry-read.js';
 import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
 import { SCALE_DEFAULTS, type ScaleBenchFlags, scaleBench } from './scale.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
+import { SCRAPE_DEFAULTS, scrapeBench } from './scrape.js';
 import { SLOT_JOBS_DEFAULTS, slotJobsBench } from './slot-jobs.js';
 import { STARTUP_DEFAULTS, startupBench } from './startup.js';
 import type { BenchReport } from './support/report.js';
@@ -53,6 +54,7 @@ const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promi
   'slot-jobs': (overrides) => slotJobsBench({ ...SLOT_JOBS_DEFAULTS, ...pick(SLOT_JOBS_DEFAULTS, overrides) }),
   'registry-read': (overrides) =>
     registryReadBench({ ...REGISTRY_READ_DEFAULTS, ...pick(REGISTRY_READ_DEFAULTS, overrides) }),
+  scrape: (overrides) => scrapeBench({ ...SCRAPE_DEFAULTS, ...pick(SCRAPE_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -80,6 +82,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       DELIVERIES_DEFAULTS,
       CONSOLE_DEFAULTS,
       REGISTRY_READ_DEFAULTS,
+      SCRAPE_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')
