@@ -60,6 +60,17 @@ describe('CheckRegistry', () => {
     expect(await ctx.redis.exists(...stale('x3'))).toBe(3);
   });
 
+  it('forgets a round booked after the delete even when that is all the id holds, and leaves fresh ids alone', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const pending = keys.pendingRounds(keys.shardOf('y1'));
+    // Only the first outcome of a round: a book field in the latest hash and a pending round.
+    await ctx.redis.multi().hset(keys.latest('y1'), '~b1000', 'x').zadd(pending, 5000, 'y1|1000').exec();
+    const fresh = Array.from({ length: 50 }, (_, i) => sampleCheck(`fresh${i}`));
+    expect(await registry.putMany([...fresh, sampleCheck('y1')])).toMatchObject({ created: 51 });
+    expect(await ctx.redis.exists(keys.latest('y1'))).toBe(0);
+    expect(await ctx.redis.zscore(pending, 'y1|1000')).toBeNull();
+  });
+
   it('reports unchanged puts and refuses a timeout longer than the interval', async () => {
     expect(await registry.put(sampleCheck('a'))).toBe('created');
     expect(await registry.put(sampleCheck('a'))).toBe('unchanged');
@@ -102,6 +113,10 @@ describe('CheckRegistry', () => {
     expect(await registry.putMany(checks)).toEqual({ created: count - 2, updated: 1, unchanged: 1 });
     expect(await registry.version()).toBe(before + count - 1);
     expect((await registry.ids()).length).toBe(count);
+    // Listed a page at a time: every check once, by id, as it is now.
+    const listed = await registry.list();
+    expect(listed.map((c) => c.id)).toEqual(checks.map((c) => c.id).sort());
+    expect(listed.find((c) => c.id === 'c-0')).toEqual(checks[0]);
     expect(await registry.get('c-0')).toEqual(checks[0]);
     expect(await registry.ids('ana')).toEqual([]);
     expect(await registry.ids('bo')).toEqual(['c-0']);

@@ -29,6 +29,35 @@ export function checkDataKeys(keys: RedisKeys, checkId: string, now: number): st
   const days = Array.from({ length: MAX_UPTIME_DAYS + 1 }, (_, i) => utcDay(now - i * DAY_MS));
   const hours = Array.from({ length: 26 }, (_, i) => utcHour(now - i * HOUR_MS));
   return [
+    ...undatedKeys(keys, checkId),
+    ...days.slice(0, 3).map((day) => keys.uptimeDay(checkId, day)),
+    ...days.map((day) => keys.verdictDay(checkId, day)),
+    ...hours.map((hour) => keys.verdictHour(checkId, hour)),
+  ];
+}
+
+/**
+ * Of `checkIds`, those holding any key of a family written today (one EXISTS a check, pipelined):
+ * what a result or round recorded after its check's delete leaves. Dated buckets no longer written
+ * are left out: only a version before them wrote them, and its delete forgot them.
+ */
+export async function leftoverIds(
+  ctx: { redis: Redis; keys: RedisKeys },
+  checkIds: readonly string[],
+): Promise<string[]> {
+  if (checkIds.length === 0) return [];
+  const pipeline = ctx.redis.pipeline();
+  for (const id of checkIds) pipeline.exists(...undatedKeys(ctx.keys, id));
+  const counts = (await pipeline.exec()) ?? [];
+  return checkIds.filter((_, i) => {
+    const [error, count] = counts[i] ?? [null, 0];
+    if (error) throw error;
+    return Number(count) > 0;
+  });
+}
+
+function undatedKeys(keys: RedisKeys, checkId: string): string[] {
+  return [
     keys.latest(checkId),
     keys.latestMessages(checkId),
     keys.historyRing(checkId),
@@ -40,9 +69,6 @@ export function checkDataKeys(keys: RedisKeys, checkId: string, now: number): st
     keys.verdictHourRing(checkId),
     keys.verdictDays(checkId),
     keys.verdictHours(checkId),
-    ...days.slice(0, 3).map((day) => keys.uptimeDay(checkId, day)),
-    ...days.map((day) => keys.verdictDay(checkId, day)),
-    ...hours.map((hour) => keys.verdictHour(checkId, hour)),
   ];
 }
 
