@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|slot-plan|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
@@ -22,6 +22,7 @@ import { ROUNDS_DEFAULTS, roundsBench } from './rounds.js';
 import { SCALE_DEFAULTS, type ScaleBenchFlags, scaleBench } from './scale.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
 import { SLOT_JOBS_DEFAULTS, slotJobsBench } from './slot-jobs.js';
+import { SLOT_PLAN_DEFAULTS, slotPlanBench } from './slot-plan.js';
 import { STARTUP_DEFAULTS, startupBench } from './startup.js';
 import type { BenchReport } from './support/report.js';
 import { renderTable } from './support/table.js';
@@ -50,6 +51,7 @@ const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promi
   deliveries: (overrides) => deliveriesBench({ ...DELIVERIES_DEFAULTS, ...pick(DELIVERIES_DEFAULTS, overrides) }),
   console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
   'slot-jobs': (overrides) => slotJobsBench({ ...SLOT_JOBS_DEFAULTS, ...pick(SLOT_JOBS_DEFAULTS, overrides) }),
+  'slot-plan': (overrides) => slotPlanBench({ ...SLOT_PLAN_DEFAULTS, ...pick(SLOT_PLAN_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -76,6 +78,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       SCALE_DEFAULTS,
       DELIVERIES_DEFAULTS,
       CONSOLE_DEFAULTS,
+      SLOT_PLAN_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')
