@@ -23,9 +23,11 @@ export interface SlotPlanBenchOptions {
   interval: number;
   /** 1: also apply both sides to a real Redis (unique prefixes); 0: pure computation only. */
   apply: number;
+  /** 1: time the old side of every change; 0: take (a)'s, which it repeats (at 1,000,000: minutes of CPU each). */
+  oldChanges: number;
 }
 
-export const SLOT_PLAN_DEFAULTS: SlotPlanBenchOptions = { checks: 100_000, interval: 60, apply: 1 };
+export const SLOT_PLAN_DEFAULTS: SlotPlanBenchOptions = { checks: 100_000, interval: 60, apply: 1, oldChanges: 1 };
 
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 
@@ -112,6 +114,17 @@ function resyncWork(
 
 type Row = string[];
 
+/** vantage → check id → JSON: every target a full computation's slots name. */
+function namedOf(desired: ReadonlyMap<string, DesiredScheduler>): Map<string, Map<string, string>> {
+  const named = new Map<string, Map<string, string>>();
+  for (const slot of desired.values()) {
+    const byId = named.get(slot.vantage) ?? new Map<string, string>();
+    named.set(slot.vantage, byId);
+    for (const [id, json] of Object.entries(slot.targets)) byId.set(id, json);
+  }
+  return named;
+}
+
 const KINDS = ['edit', 'add', 'delete', 'pause'];
 const PAST: Record<string, string> = { edit: 'edited', add: 'added', delete: 'deleted', pause: 'paused' };
 
@@ -126,17 +139,22 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
   const data: Record<string, unknown> = {};
   const row = (what: string, old: Cost, neu: Cost, extra = '') => {
     rows.push([what, fmt(old.cpuMs, 1), fmt(neu.cpuMs, 2), fmt(old.cpuMs / Math.max(neu.cpuMs, 0.001), 0), extra]);
+    progress(`${what}: old ${fmt(old.cpuMs)} ms, new ${fmt(neu.cpuMs, 2)} ms CPU ${extra}`);
     data[what] = { old, new: neu };
   };
   progress(`${fmt(options.checks)} checks × ${VANTAGES.length} vantages every ${options.interval} s`);
 
   const base = heapMb();
-  let oldDesired: Map<string, DesiredScheduler> | undefined;
+  let oldDesired: Map<string, DesiredScheduler> = new Map();
   const oldFull = await cost(() => {
     oldDesired = oldCompute(jsons);
   });
+  // The old scheduler kept its slots and (its sync's WeakMap) every target they name between syncs.
+  const oldNamed = namedOf(oldDesired);
   const oldHeap = heapMb() - base;
-  oldDesired = undefined;
+  const oldResync = await cost(() => resyncWork(oldDesired.values(), oldNamed));
+  oldDesired = new Map();
+  oldNamed.clear();
   const base2 = heapMb();
   let plan = new SlotPlan(planOptions());
   const newFull = await cost(() => {
@@ -145,7 +163,6 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
   const newHeap = heapMb() - base2;
   row('(a) full computation', oldFull, newFull, `kept: old ${fmt(oldHeap)} MB, new ${fmt(newHeap)} MB`);
   data.heapMb = { old: oldHeap, new: newHeap, jsons: base };
-  progress('full computations done');
 
   const reread = await cost(() => {
     plan = newCompute(jsons, plan);
@@ -154,7 +171,7 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
 
   for (const [n, kind] of KINDS.entries()) {
     const change = changed(template, kind, 3 + n);
-    const old = await cost(() => oldCompute(jsons));
+    const old = options.oldChanges === 1 ? await cost(() => oldCompute(jsons)) : oldFull;
     let touched = 0;
     const neu = await cost(() => {
       touched = newChange(plan, change).size;
@@ -162,19 +179,8 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
     row(`(b) one check ${PAST[kind] ?? kind}`, old, neu, `${touched} chunks touched`);
   }
 
-  oldDesired = oldCompute(jsons);
-  const held = oldDesired;
-  const oldNamed = new Map<string, Map<string, string>>();
-  for (const slot of held.values()) {
-    const byId = oldNamed.get(slot.vantage) ?? new Map<string, string>();
-    oldNamed.set(slot.vantage, byId);
-    for (const [id, json] of Object.entries(slot.targets)) byId.set(id, json);
-  }
-  const oldResync = await cost(() => resyncWork(held.values(), oldNamed));
   const newResync = await cost(() => resyncWork(plan.heads(), plan.targets()));
   row('(c) minute’s resync, nothing changed (version still)', oldResync, newResync);
-  oldDesired = undefined;
-  oldNamed.clear();
 
   const tables = [
     {
@@ -185,7 +191,7 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
         'old (a)/(b): parse every check’s JSON, desiredSchedulers(), every target named and its shard (what each sync did)',
         'new (a): parse every check’s JSON, SlotPlan.build(), every slot’s fingerprints; (b): parse one check, plan.set(), the touched chunks materialized',
         '(c): every slot’s fingerprints compared, every target named put in its shard (the store’s count step)',
-        `heap kept between syncs = heapUsed after gc with the state held minus without; the ${fmt(base)} MB of registry JSON is not in it`,
+        `heap kept between syncs = heapUsed after gc with the state held minus without (old: slots and the targets they name); the ${fmt(base)} MB of registry JSON is not in it`,
       ],
     },
   ];

@@ -216,7 +216,9 @@ export class Scheduler {
       const stale = full && Date.now() - this.planAt >= (this.options.rereadEveryMs ?? 15 * 60_000);
       let plan = this.plan;
       let only: Set<string> | undefined;
-      if (!plan || takingOver || stale || (await this.behind())) plan = await this.reread();
+      // Most of the fleet announced at once (a large `vigil apply`): one read of it all is cheaper.
+      const bulk = plan !== undefined && this.dirty.size > plan.checkCount / 4;
+      if (!plan || takingOver || stale || bulk || (await this.behind())) plan = await this.reread();
       else if (!this.compareAll) only = await this.readAnnounced(plan);
       else await this.readAnnounced(plan);
       this.compareAll = true;
