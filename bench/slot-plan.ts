@@ -80,8 +80,8 @@ function newCompute(jsons: readonly string[], previous?: SlotPlan): SlotPlan {
 }
 
 /** The change `kind` makes to check `i`: its new JSON, or undefined for a delete. */
-function changed(template: Check, kind: string, i: number): { id: string; json: string | undefined } {
-  const id = kind === 'add' ? `added-${i}` : `check-${i * 7919}`;
+function changed(template: Check, kind: string, i: number, count: number): { id: string; json: string | undefined } {
+  const id = kind === 'add' ? `added-${i}` : `check-${(i * 7919) % count}`;
   if (kind === 'delete') return { id, json: undefined };
   const check: Check = {
     ...template,
@@ -170,7 +170,7 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
   row('(a′) full re-read, chunks kept from the plan before', oldFull, reread);
 
   for (const [n, kind] of KINDS.entries()) {
-    const change = changed(template, kind, 3 + n);
+    const change = changed(template, kind, 3 + n, options.checks);
     const old = options.oldChanges === 1 ? await cost(() => oldCompute(jsons)) : oldFull;
     let touched = 0;
     const neu = await cost(() => {
@@ -224,8 +224,9 @@ async function applyTable(jsons: readonly string[], template: Check) {
     add('initial apply (thorough)', initialOld, initialNew, '');
     progress('initial applies done');
     for (const [n, kind] of KINDS.entries()) {
-      const change = changed(template, kind, 11 + n);
+      const change = changed(template, kind, 11 + n, jsons.length);
       const at = current.findIndex((json) => json.includes(`"id":"${change.id}"`));
+      if (at < 0 && kind !== 'add') throw new Error(`no check ${change.id}`);
       if (change.json === undefined) current.splice(at, 1);
       else if (at < 0) current.push(change.json);
       else current[at] = change.json;

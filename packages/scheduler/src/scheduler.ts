@@ -30,7 +30,9 @@ export interface SchedulerOptions {
 
 /**
  * Keeps the slot job schedulers and their members in step with the check registry. Changes apply live (announced on a
- * channel); a periodic full reconcile catches anything missed. Only the lease holder reconciles, so
+ * channel) to a plan kept between syncs, each costing the chunks it touches; a periodic full
+ * reconcile, and a registry read when the version moved past what was heard, catch anything
+ * missed. Only the lease holder reconciles (and keeps a plan), so
  * two schedulers never fight; the schedulers themselves live in Redis and keep firing while no
  * scheduler process runs at all.
  */
