@@ -10,7 +10,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type Check, createLogger, redisKeys } from '@vigil/core';
+import { type Check, CheckRegistry, createLogger, redisKeys } from '@vigil/core';
 import { type DesiredScheduler, desiredSchedulers, SchedulerSync, SlotPlan } from '@vigil/scheduler';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { benchRedis } from './support/redis.js';
@@ -195,7 +195,10 @@ export async function slotPlanBench(options: SlotPlanBenchOptions = SLOT_PLAN_DE
       ],
     },
   ];
-  if (options.apply === 1) tables.push(await applyTable(jsons, template));
+  if (options.apply === 1) {
+    tables.push(await applyTable(jsons, template));
+    tables.push(await readTable(jsons));
+  }
   return { name: 'slot-plan', tables, data: { options, ...data } };
 }
 
@@ -257,6 +260,67 @@ async function applyTable(jsons: readonly string[], template: Check) {
     rows,
     notes: [
       'old: desiredSchedulers() of every check then apply; new: plan.set() of the one check then apply of the chunks it touched',
+    ],
+  };
+}
+
+/**
+ * A full re-read from a real registry: `list()` then `SlotPlan.build` (every Check held at once) vs
+ * `SlotPlan.read` over `eachPage` (one page of Checks at a time).
+ */
+async function readTable(jsons: readonly string[]) {
+  const bench = await benchRedis();
+  const rows: Row[] = [];
+  try {
+    const registry = new CheckRegistry(bench);
+    await registry.putMany(jsons.map((json) => JSON.parse(json) as Check));
+    const options = { vantages: VANTAGES, shards: bench.keys.shards, shardOf: bench.keys.shardOf };
+    for (let run = 1; run <= 2; run++) {
+      const base = heapMb();
+      let checks: Check[] = [];
+      let plan: SlotPlan | undefined;
+      const listed = await cost(async () => {
+        checks = await registry.list();
+      });
+      const held = heapMb() - base;
+      const built = await cost(() => {
+        plan = SlotPlan.build(checks, options);
+      });
+      checks = [];
+      plan = undefined;
+      const base2 = heapMb();
+      let peak = 0;
+      const read = await cost(async () => {
+        plan = await SlotPlan.read(
+          (visit) =>
+            registry.eachPage((page) => {
+              visit(page);
+              peak = Math.max(peak, process.memoryUsage().heapUsed / 1e6 - base2);
+            }),
+          options,
+        );
+      });
+      const kept = heapMb() - base2;
+      rows.push([`run ${run}`, fmt(listed.cpuMs + built.cpuMs), fmt(held), fmt(read.cpuMs), fmt(peak), fmt(kept)]);
+      plan = undefined;
+    }
+  } finally {
+    await bench.cleanup();
+  }
+  return {
+    title: `Full re-read of ${fmt(jsons.length)} checks from a real registry: list() + build vs read() page by page`,
+    columns: [
+      'run',
+      'list+build CPU ms',
+      'Check[] held MB',
+      'read CPU ms',
+      'read heap peak MB (no gc)',
+      'plan kept MB',
+    ],
+    rows,
+    notes: [
+      'Check[] held = heapUsed after gc with list()’s answer held, minus before: what list() + build holds on top of the plan',
+      'read heap peak = the largest heapUsed seen after a page, minus before (garbage included): the plan as it grows and a page',
     ],
   };
 }

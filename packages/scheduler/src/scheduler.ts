@@ -166,10 +166,9 @@ export class Scheduler {
     this.announced = 0;
     this.dirty.clear();
     this.planVersion = await this.registry.version();
-    const checks = await this.registry.list();
     const { vantages, keys } = this.ctx;
     const options = { vantages, chunkSize: this.options.slotChunkSize, shards: keys.shards, shardOf: keys.shardOf };
-    this.plan = SlotPlan.build(checks, options, previous);
+    this.plan = await SlotPlan.read((visit) => this.registry.eachPage(visit), options, previous);
     this.planAt = Date.now();
     return this.plan;
   }
