@@ -278,20 +278,20 @@ async function readTable(jsons: readonly string[]) {
     for (let run = 1; run <= 2; run++) {
       const base = heapMb();
       let checks: Check[] = [];
-      let plan: SlotPlan | undefined;
+      const alive: SlotPlan[] = [];
       const listed = await cost(async () => {
         checks = await registry.list();
       });
       const held = heapMb() - base;
       const built = await cost(() => {
-        plan = SlotPlan.build(checks, options);
+        alive.push(SlotPlan.build(checks, options));
       });
       checks = [];
-      plan = undefined;
+      alive.length = 0;
       const base2 = heapMb();
       let peak = 0;
       const read = await cost(async () => {
-        plan = await SlotPlan.read(
+        const plan = await SlotPlan.read(
           (visit) =>
             registry.eachPage((page) => {
               visit(page);
@@ -299,10 +299,12 @@ async function readTable(jsons: readonly string[]) {
             }),
           options,
         );
+        alive.push(plan);
       });
       const kept = heapMb() - base2;
+      if (alive[0]?.checkCount !== jsons.length) throw new Error(`read planned ${alive[0]?.checkCount} checks`);
       rows.push([`run ${run}`, fmt(listed.cpuMs + built.cpuMs), fmt(held), fmt(read.cpuMs), fmt(peak), fmt(kept)]);
-      plan = undefined;
+      alive.length = 0;
     }
   } finally {
     await bench.cleanup();
