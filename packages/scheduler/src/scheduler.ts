@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckRegistry } from '@vigil/core';
 import { LeaderLease } from './leader-lease.js';
 import { QueueDepths } from './queue-metrics.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { SchedulerSync, type SyncReport } from './scheduler-sync.js';
 import { SlotPlan } from './slot-plan.js';
+
+/** How long announcements of changes the version already counts may take to arrive. */
+const BEHIND_GRACE_MS = 250;
 
 /** Changed checks read from the registry per round trip. */
 const READ_BATCH = 1_000;
@@ -145,11 +149,15 @@ export class Scheduler {
   /**
    * Whether the registry's version moved more than the announcements heard account for (one lost:
    * a subscriber reconnecting). The version is read first, then a PING on the subscriber's connection
-   * returns after every announcement published before that read.
+   * returns after every announcement published before that read (on one Redis).
    */
   private async behind(): Promise<boolean> {
     const version = await this.registry.version();
     await this.ctx.blocking.registry.ping();
+    if (version - this.planVersion <= this.announced) return false;
+    // On a Redis Cluster the subscriber is a connection of its own (no barrier) and announcements
+    // travel the cluster bus: those in flight are given a moment before a full read is called for.
+    await sleep(BEHIND_GRACE_MS);
     return version - this.planVersion > this.announced;
   }
 
