@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|registry-read|scrape|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|registry-read|scrape|slot-plan|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
@@ -24,6 +24,7 @@ import { SCALE_DEFAULTS, type ScaleBenchFlags, scaleBench } from './scale.js';
 import { SCHEDULE_DEFAULTS, scheduleBench } from './schedule.js';
 import { SCRAPE_DEFAULTS, scrapeBench } from './scrape.js';
 import { SLOT_JOBS_DEFAULTS, slotJobsBench } from './slot-jobs.js';
+import { SLOT_PLAN_DEFAULTS, slotPlanBench } from './slot-plan.js';
 import { STARTUP_DEFAULTS, startupBench } from './startup.js';
 import type { BenchReport } from './support/report.js';
 import { renderTable } from './support/table.js';
@@ -55,6 +56,7 @@ const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promi
   'registry-read': (overrides) =>
     registryReadBench({ ...REGISTRY_READ_DEFAULTS, ...pick(REGISTRY_READ_DEFAULTS, overrides) }),
   scrape: (overrides) => scrapeBench({ ...SCRAPE_DEFAULTS, ...pick(SCRAPE_DEFAULTS, overrides) }),
+  'slot-plan': (overrides) => slotPlanBench({ ...SLOT_PLAN_DEFAULTS, ...pick(SLOT_PLAN_DEFAULTS, overrides) }),
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -83,6 +85,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       CONSOLE_DEFAULTS,
       REGISTRY_READ_DEFAULTS,
       SCRAPE_DEFAULTS,
+      SLOT_PLAN_DEFAULTS,
     ]
       .flatMap((defaults) => Object.entries(defaults))
       .filter(([, value]) => typeof value === 'number')

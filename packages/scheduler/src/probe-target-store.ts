@@ -54,8 +54,17 @@ export class ProbeTargetStore {
   /** Writes targets (vantage → check id → JSON), grouped by vantage and shard. */
   async write(targets: VantageTargets): Promise<void> {
     const pipeline = this.ctx.redis.pipeline();
+    // A check probed from every vantage is written once for each with the same JSON: deflated once.
+    const encoded = new Map<string, { json: string; value: string }>();
+    const encode = (id: string, json: string): string => {
+      const known = encoded.get(id);
+      if (known?.json === json) return known.value;
+      const value = encodeStoredTarget(json);
+      encoded.set(id, { json, value });
+      return value;
+    };
     for (const [vantage, byId] of targets) {
-      const stored = [...byId].map(([id, json]) => [id, encodeStoredTarget(json)] as const);
+      const stored = [...byId].map(([id, json]) => [id, encode(id, json)] as const);
       for (const { shard, items } of groupByShard(this.ctx.keys, stored, ([id]) => id))
         for (let i = 0; i < items.length; i += WRITE_BATCH)
           pipeline.hset(

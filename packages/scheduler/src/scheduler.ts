@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckRegistry } from '@vigil/core';
 import { LeaderLease } from './leader-lease.js';
 import { QueueDepths } from './queue-metrics.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { SchedulerSync, type SyncReport } from './scheduler-sync.js';
 import { SlotPlan } from './slot-plan.js';
+
+/** How long announcements of changes the version already counts may take to arrive. */
+const BEHIND_GRACE_MS = 250;
 
 /** Changed checks read from the registry per round trip. */
 const READ_BATCH = 1_000;
@@ -30,7 +34,9 @@ export interface SchedulerOptions {
 
 /**
  * Keeps the slot job schedulers and their members in step with the check registry. Changes apply live (announced on a
- * channel); a periodic full reconcile catches anything missed. Only the lease holder reconciles, so
+ * channel) to a plan kept between syncs, each costing the chunks it touches; a periodic full
+ * reconcile, and a registry read when the version moved past what was heard, catch anything
+ * missed. Only the lease holder reconciles (and keeps a plan), so
  * two schedulers never fight; the schedulers themselves live in Redis and keep firing while no
  * scheduler process runs at all.
  */
@@ -143,11 +149,15 @@ export class Scheduler {
   /**
    * Whether the registry's version moved more than the announcements heard account for (one lost:
    * a subscriber reconnecting). The version is read first, then a PING on the subscriber's connection
-   * returns after every announcement published before that read.
+   * returns after every announcement published before that read (on one Redis).
    */
   private async behind(): Promise<boolean> {
     const version = await this.registry.version();
     await this.ctx.blocking.registry.ping();
+    if (version - this.planVersion <= this.announced) return false;
+    // On a Redis Cluster the subscriber is a connection of its own (no barrier) and announcements
+    // travel the cluster bus: those in flight are given a moment before a full read is called for.
+    await sleep(BEHIND_GRACE_MS);
     return version - this.planVersion > this.announced;
   }
 
@@ -164,10 +174,9 @@ export class Scheduler {
     this.announced = 0;
     this.dirty.clear();
     this.planVersion = await this.registry.version();
-    const checks = await this.registry.list();
     const { vantages, keys } = this.ctx;
     const options = { vantages, chunkSize: this.options.slotChunkSize, shards: keys.shards, shardOf: keys.shardOf };
-    this.plan = SlotPlan.build(checks, options, previous);
+    this.plan = await SlotPlan.read((visit) => this.registry.eachPage(visit), options, previous);
     this.planAt = Date.now();
     return this.plan;
   }
@@ -216,7 +225,9 @@ export class Scheduler {
       const stale = full && Date.now() - this.planAt >= (this.options.rereadEveryMs ?? 15 * 60_000);
       let plan = this.plan;
       let only: Set<string> | undefined;
-      if (!plan || takingOver || stale || (await this.behind())) plan = await this.reread();
+      // Most of the fleet announced at once (a large `vigil apply`): one read of it all is cheaper.
+      const bulk = plan !== undefined && this.dirty.size > plan.checkCount / 4;
+      if (!plan || takingOver || stale || bulk || (await this.behind())) plan = await this.reread();
       else if (!this.compareAll) only = await this.readAnnounced(plan);
       else await this.readAnnounced(plan);
       this.compareAll = true;

@@ -107,4 +107,14 @@ describe('SlotPlan', () => {
     }
     expect(members).toBe(2_000 * VANTAGES.length);
   });
+
+  it('read page by page, a check a page names twice (HSCAN while the hash rehashes) is planned as its last copy', async () => {
+    const pages = [checks(50).slice(0, 30), [...checks(50).slice(30), { ...template, id: 'c3', paused: true }]];
+    const plan = await SlotPlan.read(async (visit) => {
+      for (const page of pages) visit(page);
+    }, OPTIONS);
+    const expected = checks(50).filter((c) => c.id !== 'c3');
+    expect(heads(plan)).toEqual(heads(SlotPlan.build(expected, OPTIONS)));
+    expect(plan.checkCount).toBe(49);
+  });
 });

@@ -68,17 +68,45 @@ export class SlotPlan implements DesiredState {
    */
   static build(checks: readonly Check[], options: SlotPlanOptions, previous?: SlotPlan): SlotPlan {
     const plan = new SlotPlan(options);
-    const sorted = [...checks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const later: [string, PlannedCheck][] = [];
-    for (const check of sorted) {
-      const planned = plan.toPlanned(check);
-      if (!planned) continue;
-      const before = previous?.checks.get(check.id);
-      if (before && previous && plan.keepChunks(check.id, planned, before)) continue;
-      later.push([check.id, planned]);
+    const planned = new Map<string, PlannedCheck>();
+    for (const check of checks) plan.collect(planned, check);
+    return plan.place(planned, previous);
+  }
+
+  /**
+   * `build` from checks read a page at a time (`CheckRegistry.eachPage`): only what the plan keeps
+   * of each is held, never every Check at once (at 1,000,000 they are ~1 GB).
+   */
+  static async read(
+    pages: (visit: (checks: Check[]) => void) => Promise<void>,
+    options: SlotPlanOptions,
+    previous?: SlotPlan,
+  ): Promise<SlotPlan> {
+    const plan = new SlotPlan(options);
+    const planned = new Map<string, PlannedCheck>();
+    await pages((checks) => {
+      for (const check of checks) plan.collect(planned, check);
+    });
+    return plan.place(planned, previous);
+  }
+
+  private collect(planned: Map<string, PlannedCheck>, check: Check): void {
+    const next = this.toPlanned(check);
+    if (next) planned.set(check.id, next);
+    else planned.delete(check.id);
+  }
+
+  /** Places checks in id order: first those keeping their chunk from `previous`, then the rest. */
+  private place(planned: Map<string, PlannedCheck>, previous: SlotPlan | undefined): SlotPlan {
+    const ids = [...planned.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const later: string[] = [];
+    for (const id of ids) {
+      const next = planned.get(id);
+      const before = previous?.checks.get(id);
+      if (next && !(before && this.keepChunks(id, next, before))) later.push(id);
     }
-    for (const [id, planned] of later) plan.set(id, planned);
-    return plan;
+    for (const id of later) this.set(id, planned.get(id));
+    return this;
   }
 
   /** What the plan keeps of `check`; undefined when nothing probes it (paused, a heartbeat, no vantage). */

@@ -56,18 +56,30 @@ export class CheckRegistry {
    */
   async list(): Promise<Check[]> {
     const byId = new Map<string, Check>();
+    // HSCAN may return a field twice (the hash rehashing between pages): the Map keeps one.
+    await this.eachPage((checks) => {
+      for (const check of checks) byId.set(check.id, check);
+    });
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * `list`'s pages as they come (HSCAN order; a check may come twice), for a reader that keeps less
+   * than each Check: it never holds every Check at once.
+   */
+  async eachPage(visit: (checks: Check[]) => void): Promise<void> {
     let cursor = '0';
     do {
       const [next, page] = await this.ctx.redis.hscan(this.ctx.keys.checks, cursor, 'COUNT', LIST_PAGE);
-      // HSCAN may return a field twice (the hash rehashing between pages): the Map keeps one.
+      const checks: Check[] = [];
       for (let i = 0; i + 1 < page.length; i += 2) {
         const id = page[i] as string;
         const check = this.read(id, page[i + 1] ?? null);
-        if (check) byId.set(id, check);
+        if (check) checks.push(check);
       }
+      visit(checks);
       cursor = next;
     } while (cursor !== '0');
-    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async get(id: string): Promise<Check | undefined> {
