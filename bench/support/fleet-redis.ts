@@ -48,7 +48,10 @@ export async function backlog(
   return { probes: probes.reduce((a, b) => a + b, 0), results: (await resultBacklog(bench.redis, bench.keys)).waiting };
 }
 
-/** Results recorded so far, over every check: the history rings' entries written (`~w` of each check's latest hash). */
+/**
+ * Results recorded so far, over every check: the history rings' entries written (`~w` of each check's
+ * latest hash: `written|cap|base|layout`, or `written` alone before).
+ */
 export async function recordedTotal(bench: BenchRedis, ids: readonly string[]): Promise<number> {
   let total = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
@@ -56,7 +59,7 @@ export async function recordedTotal(bench: BenchRedis, ids: readonly string[]): 
     for (const id of ids.slice(i, i + CHUNK)) pipeline.hget(bench.keys.latest(id), '~w');
     for (const [err, value] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
-      total += Number(value ?? 0) || 0;
+      total += Number.parseInt(String(value ?? '0'), 10) || 0;
     }
   }
   return total;
