@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  createLogger,
   loadScripts,
   type ProbeResult,
   type Redis,
@@ -204,7 +205,7 @@ function oldSide(redis: Redis, keys: RedisKeys, commit: string): Side {
 }
 
 function newSide(redis: Redis, keys: RedisKeys): Side {
-  const book = new RoundBook({ redis, keys });
+  const book = new RoundBook({ redis, keys, log: createLogger({ level: 'silent' }) });
   return {
     keys,
     redis,

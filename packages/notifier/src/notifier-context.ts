@@ -110,7 +110,7 @@ export function createNotifierContext(base: RoleContext & RoleConnections, input
     tokens,
     results: new ResultStore({ ...stores, historySize: config.history.perCheck }),
     latencyRollups: new LatencyRollups(stores),
-    rounds: new RoundBook(stores),
+    rounds: new RoundBook({ ...stores, log }),
     checkStates: new CheckStates(stores),
     heartbeats: new HeartbeatStore(stores),
     addressStates: new AddressStates(stores),

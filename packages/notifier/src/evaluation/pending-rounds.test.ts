@@ -1,7 +1,8 @@
-import { createLogger, type ResultJobData, readUptime, validateConfig } from '@vigil/core';
+import { createLogger, type Logger, type ResultJobData, readUptime, validateConfig } from '@vigil/core';
 import { roundResult, T0, testContext } from '@vigil/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testEvaluation, testNotifierContext } from '../testing.js';
+import { RoundBook } from './round-book.js';
 
 const VANTAGES = ['alpha', 'beta', 'gamma'] as const;
 const INTERVAL = 30_000;
@@ -117,5 +118,39 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     expect(await claimed(2)).toEqual(['c1', 'c2', 'c3']);
     expect(await claimed(2)).toEqual(['c4']);
     expect(await claimed(2)).toEqual([]);
+  });
+
+  it('drains a backlog of completed rounds in one tick and decides the incomplete rounds behind it', async () => {
+    const w = await world();
+    for (const vantage of VANTAGES) await w.send(0, vantage, ids, true);
+    // 2,000 entries of 10 rounds and 2,000 of one (the form before), all completed: books gone.
+    const pending = w.ctx.keys.pendingRounds(0);
+    const completed: (string | number)[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const rounds = Array.from({ length: 10 }, (_, j) => `|c1|${R(-1) - (i * 10 + j) * 1_000}`).join('');
+      completed.push(R(-1), rounds, R(-1), `c2|${R(-1) - i * 1_000}`);
+    }
+    await w.base.redis.zadd(pending, ...completed);
+    // Behind them, round 1 of every check waits for gamma past its deadline.
+    await w.send(1, 'alpha', ids, false);
+    await w.send(1, 'beta', ids, false);
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.main.decideDue(5_000)).toBe(4);
+    expect(await w.pending()).toEqual([]);
+    for (const id of ids) {
+      expect((await readUptime(w.base, id, w.clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 1, fail: 1 });
+    }
+  });
+
+  it('claims the rounds of checks whose `~a` is unreadable, as if none was decided, without a failure', async () => {
+    const w = await world();
+    const log = { warn: vi.fn() };
+    const book = new RoundBook({ redis: w.base.redis, keys: w.ctx.keys, log: log as unknown as Logger });
+    await w.send(1, 'alpha', ids, false);
+    for (const id of ['c1', 'c2']) await w.base.redis.hset(w.ctx.keys.latest(id), '~a', 'garbage');
+    const due = R(1) + DEADLINE;
+    expect((await book.claimDue(due)).map((r) => r.checkId).sort()).toEqual(ids);
+    expect(await w.base.redis.hget(w.ctx.keys.latest('c1'), '~a')).toBe(String(R(1)));
+    expect(log.warn).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 import {
   defineScripts,
   groupByShard,
+  type Logger,
   RESULT_SCRIPTS,
   type Redis,
   type RedisKeys,
@@ -13,8 +14,11 @@ import type { RoundOutcome } from './round-verdict.js';
 interface BookCommands {
   /** How many keys, the pending set, then per outcome its two keys; then per outcome its six arguments. */
   vigilAddRoundOutcomes(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(0 | 1 | [2, string])[]>;
-  /** How many keys, the pending set, then per round its latest hash; then the entry, then per round its book's field. */
-  vigilClaimRounds(numberOfKeys: number, ...keysThenArgs: string[]): Promise<0 | (0 | string)[]>;
+  /**
+   * How many keys, the pending set, then per round its latest hash; then the limit, the number of
+   * entries, the entries, each one's number of rounds, then per round its book's field.
+   */
+  vigilClaimRounds(numberOfKeys: number, ...keysThenArgs: string[]): Promise<(0 | (0 | string)[])[]>;
 }
 
 export interface RoundRef {
@@ -47,7 +51,7 @@ export interface ClaimedRound extends RoundRef {
 export class RoundBook {
   private readonly redis: Redis & BookCommands;
 
-  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys }) {
+  constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; log: Logger }) {
     // Adding lives beside recording (core's results scripts share the book's Lua); claiming is here.
     defineScripts(ctx.redis, RESULT_SCRIPTS);
     this.redis = defineScripts<BookCommands>(ctx.redis, new URL('./lua/', import.meta.url));
@@ -88,46 +92,65 @@ export class RoundBook {
 
   /**
    * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
-   * outcomes: from each shard, the oldest pending entries holding up to `limit` rounds in all (an
-   * entry holds the rounds one recording booked first with that deadline; the first is taken
-   * whatever its size), less the rounds among them that completed meanwhile.
+   * outcomes: from each shard, the oldest pending entries until `limit` rounds are claimed (an entry
+   * holds the rounds one recording booked first with that deadline and is taken whole). Rounds that
+   * completed meanwhile are passed over without counting; at most `examine` rounds are looked at a
+   * shard (the first entry whatever its size), so a call stays short. `more` says that some shard
+   * stopped at a cap, and may hold more due entries.
    */
-  async claimDue(now: number, limit = 500): Promise<ClaimedRound[]> {
+  async claimDue(now: number, limit = 500, examine = 5_000): Promise<ClaimedRound[] & { more: boolean }> {
     const { keys } = this.ctx;
     const reads = this.ctx.redis.pipeline();
     for (let shard = 0; shard < keys.shards; shard++)
-      reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, limit);
-    const due = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
+      reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, examine);
+    const shards = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
       if (err) throw err;
-      let rounds = 0;
-      let full = false;
-      return (reply as string[]).flatMap((entry) => {
-        const refs = parseEntry(entry);
-        full ||= rounds > 0 && rounds + refs.length > limit;
-        if (full) return [];
-        rounds += Math.max(1, refs.length);
-        return [{ shard, entry, refs }];
-      });
+      const read = reply as string[];
+      if (read.length === 0) return [];
+      const due = takeRounds(read, examine);
+      return [{ shard, due, capped: read.length === examine || due.length < read.length }];
     });
-    if (due.length === 0) return [];
+    const claimed = Object.assign([] as ClaimedRound[], { more: false });
+    if (shards.length === 0) return claimed;
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
-    for (const { shard, entry, refs } of due) {
-      const latest = refs.map((ref) => keys.latest(ref.checkId));
-      const fields = refs.map((ref) => bookField(ref.round));
-      pipeline.vigilClaimRounds(1 + refs.length, keys.pendingRounds(shard), ...latest, entry, ...fields);
-    }
+    for (const { shard, due } of shards) pipeline.vigilClaimRounds(...this.claimCall(shard, due, limit));
     const replies = (await pipeline.exec()) ?? [];
-    const claimed: ClaimedRound[] = [];
-    due.forEach(({ refs }, i) => {
+    shards.forEach(({ shard, due, capped }, i) => {
       const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
-      if (err) throw err;
-      if (!Array.isArray(reply)) return;
-      refs.forEach((ref, j) => {
-        const book: unknown = reply[j];
-        if (typeof book === 'string') claimed.push({ ...ref, outcomes: parseBook(book) });
+      if (err || !Array.isArray(reply)) {
+        // The other shards' rounds are claimed already: keep them; this shard's entries are named, not their content.
+        this.ctx.log.warn({ err: err?.message, shard, entries: due.length }, 'pending rounds not claimed');
+        return;
+      }
+      claimed.more ||= capped || reply.length < due.length;
+      reply.forEach((answer, e) => {
+        if (!Array.isArray(answer)) return;
+        due[e]?.refs.forEach((ref, j) => {
+          const book: unknown = answer[j];
+          if (typeof book === 'string') claimed.push({ ...ref, outcomes: parseBook(book) });
+        });
       });
     });
     return claimed;
+  }
+
+  /** The claim script's arguments (number of keys, keys, then the rest) for due entries of one shard. */
+  private claimCall(shard: number, due: readonly DueEntry[], limit: number): [number, ...string[]] {
+    const { keys } = this.ctx;
+    const latest = due.flatMap(({ refs }) => refs.map((ref) => keys.latest(ref.checkId)));
+    const fields = due.flatMap(({ refs }) => refs.map((ref) => bookField(ref.round)));
+    const entries = due.map(({ entry }) => entry);
+    const counts = due.map(({ refs }) => String(refs.length));
+    return [
+      1 + latest.length,
+      keys.pendingRounds(shard),
+      ...latest,
+      String(limit),
+      String(due.length),
+      ...entries,
+      ...counts,
+      ...fields,
+    ];
   }
 
   /** The outcomes gathered for a round, by vantage. */
@@ -135,6 +158,24 @@ export class RoundBook {
     const book = await this.ctx.redis.hget(this.ctx.keys.latest(ref.checkId), bookField(ref.round));
     return parseBook(book === null || book === '~' ? '' : book.slice(1));
   }
+}
+
+interface DueEntry {
+  entry: string;
+  refs: RoundRef[];
+}
+
+/** The oldest entries holding at most `examine` rounds in all, the first whatever its size. */
+function takeRounds(entries: readonly string[], examine: number): DueEntry[] {
+  const due: DueEntry[] = [];
+  let rounds = 0;
+  for (const entry of entries) {
+    const refs = parseEntry(entry);
+    if (rounds > 0 && rounds + refs.length > examine) break;
+    rounds += Math.max(1, refs.length);
+    due.push({ entry, refs });
+  }
+  return due;
 }
 
 /** A reply of add-round-outcomes.lua: 0 late, 1 waiting, or `{2, book}` complete. */
