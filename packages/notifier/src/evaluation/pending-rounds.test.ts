@@ -153,4 +153,17 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     expect(await w.base.redis.hget(w.ctx.keys.latest('c1'), '~a')).toBe(String(R(1)));
     expect(log.warn).not.toHaveBeenCalled();
   });
+
+  it('keeps the pending entry of a round booked before a result the record script fails on', async () => {
+    const w = await world();
+    for (const vantage of VANTAGES) await w.send(0, vantage, ids, true);
+    await w.base.redis.hset(w.ctx.keys.latest('c2'), '~w', 'x|y|z|w');
+    const err = await w.send(1, 'alpha', ['c1', 'c2'], false).catch((e: Error) => e);
+    expect(String(err)).toMatch(/result 2/);
+    expect((await w.pending()).some((entry) => entry.startsWith(`|c1|${R(1)}`))).toBe(true);
+    await w.send(1, 'beta', ['c1'], false);
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.main.decideDue()).toBe(1);
+    expect((await readUptime(w.base, 'c1', w.clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 1, fail: 1 });
+  });
 });

@@ -21,6 +21,8 @@
     1 waiting for more vantages
     {2, book}: complete and claimed by this caller, with every outcome of the round as
       `\n<vantage>\t<outcome JSON>…` (so deciding it needs no second read)
+    or an error `outcome <n>: <message>` for one that cannot be added: those before it stay added,
+    and their rounds in `pending`
 ]]
 --- @include "includes/book-outcome"
 
@@ -38,8 +40,14 @@ end
 local replies = {}
 for i = 0, (#KEYS - 1) / 2 - 1 do
   local a = 6 * i
-  replies[i + 1] = add(KEYS[2 + 2 * i], KEYS[3 + 2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
+  -- An error raised partway must not skip the pending entries of the rounds booked before it.
+  local ok, reply = pcall(add, KEYS[2 + 2 * i], KEYS[3 + 2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
     tonumber(ARGV[a + 5]), ARGV[a + 6])
+  if not ok then
+    flushPending()
+    return redis.error_reply('outcome ' .. (i + 1) .. ': ' .. errorText(reply))
+  end
+  replies[i + 1] = reply
 end
 flushPending()
 return replies

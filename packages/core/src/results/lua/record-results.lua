@@ -56,6 +56,8 @@
     and for a result booked: the same when its round was decided already; + 3 when its round waits
     for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
     outcome of the round as `\n<vantage>\t<outcome JSON>…`
+    or an error `result <n>: <message>` for a result that cannot be recorded (a malformed stored
+    value): the results before it stay recorded, and their rounds booked in `pending`
 ]]
 --- @include "includes/book-outcome"
 
@@ -517,8 +519,14 @@ for i = 0, (#KEYS - 1) / 2 - 1 do
   local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
   if not at then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
   local message = at <= #fields and sub(fields, at) or ''
-  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], vantage, round, remember, look, outcome, deadline, expected,
-    member, ARGV[2 * i + 4], outcomeJson, message)
+  -- An error raised partway (a malformed stored value) must not skip the pending entries of the
+  -- rounds booked before it: their books stay, and on the retry they would be duplicates.
+  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, remember, look, outcome, deadline,
+    expected, member, ARGV[2 * i + 4], outcomeJson, message)
+  if not ok then
+    flushPending()
+    return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(reply))
+  end
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end

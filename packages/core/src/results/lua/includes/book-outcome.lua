@@ -43,6 +43,12 @@ local function flushPending()
   end
 end
 
+-- The text of an error caught by pcall: Redis raises a command's error as a table `{err = …}`.
+local function errorText(err)
+  if type(err) == 'table' then return tostring(err.err) end
+  return tostring(err)
+end
+
 local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member,
     latestKey, bookField)
   -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
