@@ -94,21 +94,23 @@ export class RoundBook {
    * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
    * outcomes: from each shard, the oldest pending entries until `limit` rounds are claimed (an entry
    * holds the rounds one recording booked first with that deadline and is taken whole). Rounds that
-   * completed meanwhile are passed over without counting; at most `examine` rounds are looked at a
-   * shard (the first entry whatever its size), so a call stays short. `more` says that some shard
+   * completed meanwhile are passed over without counting; at most `examine` rounds (in 500 entries)
+   * are looked at a shard (the first entry whatever its size), so a call stays short. `more` says that some shard
    * stopped at a cap, and may hold more due entries.
    */
   async claimDue(now: number, limit = 500, examine = 5_000): Promise<ClaimedRound[] & { more: boolean }> {
     const { keys } = this.ctx;
     const reads = this.ctx.redis.pipeline();
+    // At most ENTRIES_READ entries: one of a big batch holds hundreds of rounds, all of them read.
+    const read = Math.min(examine, ENTRIES_READ);
     for (let shard = 0; shard < keys.shards; shard++)
-      reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, examine);
+      reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, read);
     const shards = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
       if (err) throw err;
-      const read = reply as string[];
-      if (read.length === 0) return [];
-      const due = takeRounds(read, examine);
-      return [{ shard, due, capped: read.length === examine || due.length < read.length }];
+      const entries = reply as string[];
+      if (entries.length === 0) return [];
+      const due = takeRounds(entries, examine);
+      return [{ shard, due, capped: entries.length === read || due.length < entries.length }];
     });
     const claimed = Object.assign([] as ClaimedRound[], { more: false });
     if (shards.length === 0) return claimed;
@@ -159,6 +161,9 @@ export class RoundBook {
     return parseBook(book === null || book === '~' ? '' : book.slice(1));
   }
 }
+
+/** Due entries read a shard a claim, at most. */
+const ENTRIES_READ = 500;
 
 interface DueEntry {
   entry: string;
