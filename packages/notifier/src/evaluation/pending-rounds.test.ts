@@ -1,4 +1,4 @@
-import { createLogger, type Logger, type ResultJobData, readUptime, validateConfig } from '@vigil/core';
+import { createLogger, type Logger, type ResultJobData, readUptime, redisKeys, validateConfig } from '@vigil/core';
 import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testEvaluation, testNotifierContext } from '../testing.js';
@@ -165,5 +165,38 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     w.clock.t = R(1) + DEADLINE;
     expect(await w.main.decideDue()).toBe(1);
     expect((await readUptime(w.base, 'c1', w.clock.now()))['24h']).toMatchObject({ rounds: 2, ok: 1, fail: 1 });
+  });
+
+  it('keeps the rounds claimed from the other shards when one shard’s claim reply fails, and says which shard', async () => {
+    const base = await testContext('pending-shards', { log: createLogger({ level: 'silent' }) });
+    cleanups.push(base.cleanup);
+    const keys = redisKeys(base.keys.prefix, { shards: 2 });
+    const warn = vi.fn();
+    const book = new RoundBook({ redis: base.redis, keys, log: { warn } as unknown as Logger });
+    const checks = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    for (const id of checks) {
+      await base.redis.hset(keys.latest(id), `~b${R(1)}`, `\u0001\nalpha\t{"ok":false,"error":"timeout"}`);
+      await base.redis.zadd(keys.pendingRounds(keys.shardOf(id)), R(1), `|${id}|${R(1)}`);
+    }
+    const inShard = (shard: number) => checks.filter((id) => keys.shardOf(id) === shard).sort();
+    expect(inShard(0).length * inShard(1).length).toBeGreaterThan(0);
+    // Shard 1's reply is lost on the way back (its rounds claimed in Redis, as when its script fails).
+    const pipeline = base.redis.pipeline.bind(base.redis);
+    const spy = vi.spyOn(base.redis, 'pipeline').mockImplementation((...args) => {
+      const p = pipeline(...args);
+      const exec = p.exec.bind(p);
+      p.exec = async () => {
+        const replies = await exec();
+        const first: unknown = replies?.[0]?.[1];
+        if (replies?.length === 2 && Array.isArray(first) && Array.isArray(first[0]))
+          replies[1] = [new Error('lost'), null];
+        return replies;
+      };
+      return p;
+    });
+    const claimed = await book.claimDue(R(1));
+    spy.mockRestore();
+    expect(claimed.map((r) => r.checkId).sort()).toEqual(inShard(0));
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ shard: 1 }), 'pending rounds not claimed');
   });
 });
