@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Check,
   type CheckCommon,
@@ -337,6 +338,36 @@ describe('Scheduler', () => {
     await ctx.redis.incr(ctx.keys.checksVersion);
     expect((await scheduler.reconcile())?.membersWritten).toBeGreaterThan(0);
     expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(['api', 'quiet']);
+  });
+
+  it('counts a change announced while it reads the registry once, so a later lost announcement is still found', async () => {
+    // Enough checks that one announced is read alone, not with the whole registry again.
+    const fleet = Array.from({ length: 12 }, (_, i) => check(`api${i}`));
+    await registry.putMany(fleet);
+    const context = createSchedulerContext(ctx.peer(), { vantages: VANTAGES });
+    // A change lands while the scheduler reads the registry's version: counted in that version and
+    // announced too. Counting it twice would hide the lost announcement below.
+    const version = context.checks.version.bind(context.checks);
+    let during = true;
+    context.checks.version = async () => {
+      if (during) {
+        during = false;
+        await registry.put(check('during'));
+      }
+      return version();
+    };
+    const scheduler = new Scheduler(context, { leaseMs: 3_000, resyncEveryMs: 3_600_000 });
+    closers.push(() => scheduler.close());
+    await scheduler.start();
+    await eventually(async () => (await slotsOfChecks('alpha')).has('during'), 5_000, 'the change made meanwhile');
+    await sleep(300); // every announcement heard and synced
+    // Lost: written and counted, never announced (a subscriber reconnecting misses it).
+    await ctx.redis.hset(ctx.keys.checks, 'quiet', JSON.stringify(check('quiet')));
+    await ctx.redis.incr(ctx.keys.checksVersion);
+    await scheduler.reconcile();
+    expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(
+      [...fleet.map((c) => c.id), 'during', 'quiet'].sort(),
+    );
   });
 
   it('moves a Redis holding per-check schedulers (an older version) to slots when it starts', async () => {

@@ -163,17 +163,24 @@ export class Scheduler {
 
   /**
    * Reads every check and plans their slots afresh, each keeping its chunk in the plan before. The
-   * version is read after every announcement before it is heard, so a change made while reading is
-   * heard (and read again) after.
+   * version is read first, then every announcement it counts is let arrive (a PING on the
+   * subscriber's connection; on a Cluster, BEHIND_GRACE_MS more) before the count of those heard
+   * starts at 0: one counted in the version and heard after the reset would stand for a later lost one
+   * (review). One made after the version read and heard before the reset is counted in neither: the
+   * next sync reads the registry again, once too often rather than once too few. A change made while
+   * reading is heard (and read again) after.
    */
   private async reread(): Promise<SlotPlan> {
     const previous = this.plan;
     this.plan = undefined;
     this.following = true;
+    const version = await this.registry.version();
     await this.ctx.blocking.registry.ping();
+    // A Cluster client (the one with nodes()): no barrier, announcements in flight are given the grace.
+    if (typeof (this.ctx.redis as { nodes?: unknown }).nodes === 'function') await sleep(BEHIND_GRACE_MS);
     this.announced = 0;
     this.dirty.clear();
-    this.planVersion = await this.registry.version();
+    this.planVersion = version;
     const { vantages, keys } = this.ctx;
     const options = { vantages, chunkSize: this.options.slotChunkSize, shards: keys.shards, shardOf: keys.shardOf };
     this.plan = await SlotPlan.read((visit) => this.registry.eachPage(visit), options, previous);

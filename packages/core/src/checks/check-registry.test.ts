@@ -88,6 +88,32 @@ describe('CheckRegistry', () => {
     expect((await registry.get('old-1'))?.intervalMs).toBe(60_000);
   });
 
+  it('converts a JSON value only while it holds what was read: a change made meanwhile stays', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const old = sampleCheck('race');
+    const paused = { ...old, paused: true };
+    await ctx.redis.hset(keys.checks, 'race', JSON.stringify(old));
+    // A pause lands between putMany's read and its conversion, as an API call could.
+    const read = ctx.redis.hmget.bind(ctx.redis);
+    const racing = Object.assign(ctx.redis, {
+      hmget: async (...args: Parameters<typeof read>) => {
+        const values = await read(...args);
+        await ctx.redis.hset(keys.checks, 'race', JSON.stringify(paused));
+        return values;
+      },
+    });
+    try {
+      expect(await registry.putMany([old])).toEqual({ created: 0, updated: 0, unchanged: 1 });
+    } finally {
+      delete (racing as { hmget?: unknown }).hmget;
+    }
+    expect(await registry.get('race')).toEqual(paused);
+    // Without a race it converts.
+    await ctx.redis.hset(keys.checks, 'race', JSON.stringify(old));
+    expect(await registry.put(old)).toBe('unchanged');
+    expect((await ctx.redis.hget(keys.checks, 'race'))?.startsWith('c')).toBe(true);
+  });
+
   it('skips a stored value that is not a check, logging its id and never its content', async () => {
     const lines = new PassThrough();
     const logged: string[] = [];

@@ -31,6 +31,8 @@ interface RegistryCommands {
     json: string,
     maxChecks: number,
   ): Promise<number>;
+  /** Per check: id, the value read, the compact value. */
+  vigilConvertStoredChecks(checks: string, ...idReadNew: string[]): Promise<number>;
 }
 
 /**
@@ -175,7 +177,12 @@ export class CheckRegistry {
     const held = previous === null ? undefined : storedCheckJson(previous);
     if (held === json) {
       if (previous !== null && !isCompactStoredCheck(previous))
-        await this.ctx.redis.hset(this.ctx.keys.checks, check.id, encodeStoredCheck(check, json));
+        await this.redis.vigilConvertStoredChecks(
+          this.ctx.keys.checks,
+          check.id,
+          previous,
+          encodeStoredCheck(check, json),
+        );
       return 'unchanged';
     }
     const before = previous === null ? undefined : this.read(check.id, previous)?.owner;
@@ -222,14 +229,14 @@ export class CheckRegistry {
     const { redis, keys } = this.ctx;
     const previous = await redis.hmget(keys.checks, ...checks.map((check) => check.id));
     const changed: Record<string, string> = {};
-    const converted: Record<string, string> = {};
+    const converted: string[] = [];
     const multi = redis.multi();
     const outcomes = checks.map((check, i): PutOutcome => {
       const before = previous[i] ?? null;
       const json = JSON.stringify(check);
       if (before !== null && storedCheckJson(before) === json) {
         // Stored as JSON before the compact form: rewritten compact, unannounced (nothing changed).
-        if (!isCompactStoredCheck(before)) converted[check.id] = encodeStoredCheck(check, json);
+        if (!isCompactStoredCheck(before)) converted.push(check.id, before, encodeStoredCheck(check, json));
         return 'unchanged';
       }
       changed[check.id] = encodeStoredCheck(check, json);
@@ -241,7 +248,8 @@ export class CheckRegistry {
       return before === null ? 'created' : 'updated';
     });
     const ids = Object.keys(changed);
-    if (Object.keys(converted).length > 0) await redis.hset(keys.checks, converted);
+    // Only where the value read is still there: a change made meanwhile is not undone.
+    if (converted.length > 0) await this.redis.vigilConvertStoredChecks(keys.checks, ...converted);
     if (ids.length === 0) return outcomes;
     const created = checks.filter((_, i) => outcomes[i] === 'created').map((check) => check.id);
     await multi.hset(keys.checks, changed).exec();
