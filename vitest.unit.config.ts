@@ -13,7 +13,7 @@ export default defineConfig({
     exclude: [
       ...configDefaults.exclude,
       // promtool checks the metrics text: Prometheus.
-      'packages/core/src/runtime/role-server.test.ts',
+      'packages/core/src/runtime/http/role-server.test.ts',
       'packages/notifier/src/notifier-metrics.test.ts',
       'packages/prober/src/worker/probe-metrics.test.ts',
       // Child processes: a logger under `script` for a terminal; a private redis-server; a test Redis Cluster.

@@ -4,6 +4,15 @@ export type { RoleConnections, RoleContext } from './context.js';
 export { parseEnv, VIGIL_ENV_NAMES, type VigilEnv } from './env.js';
 export { freePort } from './free-port.js';
 export {
+  escapeHelpText,
+  escapeLabelValue,
+  expositionPieces,
+  formatSampleValue,
+  type StreamedFamily,
+  writePieces,
+} from './http/metrics-exposition.js';
+export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './http/role-server.js';
+export {
   groupByShard,
   type KeyLayout,
   keyLayoutOf,
@@ -15,14 +24,6 @@ export {
 } from './keys.js';
 export { createLogger, type Logger } from './logger.js';
 export {
-  escapeHelpText,
-  escapeLabelValue,
-  expositionPieces,
-  formatSampleValue,
-  type StreamedFamily,
-  writePieces,
-} from './metrics-exposition.js';
-export {
   DELIVERIES_QUEUE,
   ESCALATIONS_QUEUE,
   probeQueueName,
@@ -32,6 +33,5 @@ export {
 } from './queues.js';
 export { createRedis, DEFAULT_REDIS_URL, type Redis, redactUrl, redisAnswers, waitForRedis } from './redis.js';
 export { type ClusterNode, DEFAULT_CLUSTER_SHARDS, parseRedisUrl, type RedisTarget } from './redis-url.js';
-export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './role-server.js';
 export { defineScripts, type LuaScript, loadScripts, type ScriptPipeline } from './scripts.js';
 export { TimedMemo } from './timed-memo.js';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testRedis } from '../testing/index.js';
-import { createLogger } from './logger.js';
+import { testRedis } from '../../testing/index.js';
+import { createLogger } from '../logger.js';
 import { bearerMatches, RoleServer, type RoleServerOptions } from './role-server.js';
 
 const log = createLogger({ level: 'silent' });

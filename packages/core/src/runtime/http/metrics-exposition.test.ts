@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { Gauge, type Metric } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../testing/index.js';
-import { createLogger } from './logger.js';
+import { eventually } from '../../testing/index.js';
+import { createLogger } from '../logger.js';
 import { processMetrics, RoleServer } from './role-server.js';
 
 const NAME = 'vigil_test_streamed_series';

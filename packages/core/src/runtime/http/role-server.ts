@@ -2,10 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { VigilError } from '../errors/errors.js';
-import type { Logger } from './logger.js';
+import { VigilError } from '../../errors/errors.js';
+import type { Logger } from '../logger.js';
+import type { Redis } from '../redis.js';
 import { sendExposition } from './metrics-exposition.js';
-import type { Redis } from './redis.js';
 
 let registry: Registry | undefined;
 
