@@ -3,6 +3,7 @@ import {
   decodeStoredTarget,
   encodeStoredTarget,
   groupByShard,
+  isCurrentStoredTarget,
   type Redis,
   type RedisKeys,
 } from '@vigil/core';
@@ -24,7 +25,8 @@ const WRITE_BATCH = 500;
 
 /**
  * The probe target store as the scheduler keeps it (a hash a vantage and shard: check id →
- * ProbeTarget JSON deflated, once for each vantage that probes the check, beside its queue, so a
+ * ProbeTarget JSON deflated, as bytes: core's encodeStoredTarget; values of the forms before, base64url
+ * or JSON, read too and are rewritten by a thorough repair), once for each vantage that probes the check, beside its queue, so a
  * prober's ACL reads its own vantage's targets only): a target is written before any slot names its revision, and removed once
  * no slot names its check. What a slot named before is read from its own string, so a reconcile
  * writes only the targets whose revision changed. A shard holding more or fewer targets than the
@@ -55,8 +57,8 @@ export class ProbeTargetStore {
   async write(targets: VantageTargets): Promise<void> {
     const pipeline = this.ctx.redis.pipeline();
     // A check probed from every vantage is written once for each with the same JSON: deflated once.
-    const encoded = new Map<string, { json: string; value: string }>();
-    const encode = (id: string, json: string): string => {
+    const encoded = new Map<string, { json: string; value: Buffer }>();
+    const encode = (id: string, json: string): Buffer => {
       const known = encoded.get(id);
       if (known?.json === json) return known.value;
       const value = encodeStoredTarget(json);
@@ -90,7 +92,9 @@ export class ProbeTargetStore {
    * JSON), reading a shard's ids only when its count differs (one HLEN a shard otherwise). `thorough`
    * also reads the values of a tenth of the checks (a different tenth each time, by id) and rewrites
    * any not holding the JSON named (a stale scheduler's write after another's, a slot then naming a
-   * revision the store does not hold): every value is checked once in ten thorough reconciles (~10 min
+   * revision the store does not hold) or holding it in a form before the bytes (base64url or JSON,
+   * written by the release before: converted in ~10 min after an upgrade, not only when a target
+   * changes): every value is checked once in ten thorough reconciles (~10 min
    * at the default resync), so a thorough reconcile reads and decodes 0.1 of the store, not all of it
    * (at 1,000,000 checks × 3 vantages all of it was ~50 s of CPU and 300 MB from Redis a minute).
    * Answers how many targets it wrote or removed.
@@ -142,11 +146,11 @@ export class ProbeTargetStore {
       }
       for (let at = 0; at < verified.length; at += WRITE_BATCH) {
         const batch = verified.slice(at, at + WRITE_BATCH);
-        const values = await redis.hmget(key, ...batch);
+        const values = await redis.hmgetBuffer(key, ...batch);
         batch.forEach((id, i) => {
           const json = targets.get(id) ?? '';
           const value = values[i];
-          if (value == null || decodeStoredTarget(value) !== json) wrong.set(id, json);
+          if (value == null || !isCurrentStoredTarget(value) || decodeStoredTarget(value) !== json) wrong.set(id, json);
         });
       }
       await this.write(new Map([[vantage, wrong]]));

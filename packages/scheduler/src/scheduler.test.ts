@@ -7,6 +7,7 @@ import {
   decodeSlot,
   decodeStoredTarget,
   encodeSlotTargets,
+  encodeStoredTargetText,
   type ProbeTarget,
   parseConfig,
   probeQueueName,
@@ -68,7 +69,8 @@ describe('Scheduler', () => {
 
   /** check id → its target in the probe target store (one Redis: one shard). */
   async function storedTargets(): Promise<Map<string, ProbeTarget>> {
-    const stored = await ctx.redis.hgetall(ctx.keys.probeTargets('alpha', 0));
+    // As Buffers: the store's values are deflated bytes.
+    const stored = await ctx.redis.hgetallBuffer(ctx.keys.probeTargets('alpha', 0));
     return new Map(
       Object.entries(stored).map(([id, value]) => [id, JSON.parse(decodeStoredTarget(value) ?? '') as ProbeTarget]),
     );
@@ -107,11 +109,14 @@ describe('Scheduler', () => {
     // Each target once a vantage probing it, at the revision the slots name.
     expect(Object.keys(await ctx.redis.hgetall(ctx.keys.probeTargets('alpha', 0))).sort()).toEqual(['api', 'web']);
     for (const vantage of VANTAGES) {
-      const stored = await ctx.redis.hgetall(ctx.keys.probeTargets(vantage, 0));
+      const stored = await ctx.redis.hgetallBuffer(ctx.keys.probeTargets(vantage, 0));
       for (const { id } of await schedulers(vantage)) {
         const text = (await ctx.redis.get(ctx.keys.slot(vantage, id))) ?? '';
-        for (const member of decodeSlot(text).members)
-          expect(member.revision).toBe(targetRevision(decodeStoredTarget(stored[member.id] ?? '') ?? ''));
+        for (const member of decodeSlot(text).members) {
+          const value = stored[member.id] ?? Buffer.alloc(0);
+          expect(value[0], 'the form written now: byte 0x01, then deflated bytes').toBe(0x01);
+          expect(member.revision).toBe(targetRevision(decodeStoredTarget(value) ?? ''));
+        }
       }
     }
 
@@ -274,6 +279,26 @@ describe('Scheduler', () => {
     for (let i = 0; i < VERIFY_SPREAD; i++) written += (await scheduler.reconcile(true))?.targetsWritten ?? 0;
     expect(written).toBe(1);
     expect((await storedTargets()).get('api')).toEqual(current);
+  });
+
+  it('reads targets stored in the forms before (base64url, JSON) and rewrites them as bytes within ten thorough reconciles', async () => {
+    await registry.put(check('api'));
+    await registry.put(check('web'));
+    const scheduler = startScheduler({ resyncEveryMs: 3_600_000 });
+    await scheduler.start();
+    const current = await storedTargets();
+    const key = ctx.keys.probeTargets('alpha', 0);
+    // As the releases before wrote them: `z` and base64url, and plain JSON.
+    await ctx.redis.hset(key, 'api', encodeStoredTargetText(JSON.stringify(current.get('api'))));
+    await ctx.redis.hset(key, 'web', JSON.stringify(current.get('web')));
+    expect(await storedTargets()).toEqual(current);
+    // Still read as the same revision: a reconcile that is not thorough leaves them.
+    expect((await scheduler.reconcile())?.targetsWritten).toBe(0);
+    let written = 0;
+    for (let i = 0; i < VERIFY_SPREAD; i++) written += (await scheduler.reconcile(true))?.targetsWritten ?? 0;
+    expect(written).toBe(2);
+    for (const id of ['api', 'web']) expect((await ctx.redis.hgetBuffer(key, id))?.[0], id).toBe(0x01);
+    expect(await storedTargets()).toEqual(current);
   });
 
   it('two schedulers at once keep exactly one scheduler and one pending job per slot × vantage', async () => {

@@ -8,6 +8,10 @@ import { createRedis } from '../runtime/redis.js';
 import { eventually, TEST_REDIS_URL, testRedis } from '../testing/index.js';
 import type { Check, CheckCommon } from './check.js';
 import { CheckRegistry, PUT_MANY_CHUNK, type RegistryChange } from './check-registry.js';
+import { encodeStoredCheck, encodeStoredCheckText } from './stored-check.js';
+
+/** The registry's form written now: byte 0x02, then deflated bytes. */
+const COMPACT = 0x02;
 
 function sampleCheck(id: string, overrides: Partial<CheckCommon> = {}): Check {
   const [check] = parseConfig(`vantages: [a]\nchecks: [{ id: ${id}, tcp: { host: example.com, port: 443 } }]`).checks;
@@ -63,28 +67,44 @@ describe('CheckRegistry', () => {
     expect(await ctx.redis.exists(...stale('x3'))).toBe(3);
   });
 
-  it('stores a check compact, reads checks stored as JSON before, and converts them unannounced on a put of the same check', async () => {
+  it('stores a check compact, reads checks stored in the forms before, and converts them unannounced on a put of the same check', async () => {
     const keys = redisKeys(ctx.prefix);
     await registry.create(sampleCheck('compact'));
-    const stored = (await ctx.redis.hget(keys.checks, 'compact')) ?? '';
-    expect(stored.startsWith('c')).toBe(true);
-    expect(stored.length).toBeLessThan(JSON.stringify(sampleCheck('compact')).length / 3);
+    await registry.createOwned({ ...sampleCheck('owned'), owner: 'tenant' }, 10);
+    for (const id of ['compact', 'owned']) {
+      const stored = (await ctx.redis.hgetBuffer(keys.checks, id)) ?? Buffer.alloc(0);
+      expect(stored[0], id).toBe(COMPACT);
+      expect(stored.length).toBeLessThan(JSON.stringify(sampleCheck(id)).length / 3);
+    }
     expect(await registry.get('compact')).toEqual(sampleCheck('compact'));
 
-    // As a release before wrote them: the check's JSON.
-    const old = ['old-1', 'old-2', 'old-3'].map((id) => sampleCheck(id, { owner: 'tenant' }));
-    for (const check of old) await ctx.redis.hset(keys.checks, check.id, JSON.stringify(check));
-    expect((await registry.list()).map((c) => c.id)).toEqual(['compact', 'old-1', 'old-2', 'old-3']);
-    expect(await registry.getMany(['old-1', 'old-2'])).toEqual([old[0], old[1]]);
+    // As releases before wrote them: the check's JSON, then `c` and base64url.
+    const old = ['old-1', 'old-2', 'old-3', 'old-4', 'old-5'].map((id) => sampleCheck(id, { owner: 'tenant' }));
+    const [json1, text2, json3, text4] = old;
+    for (const check of [json1, json3]) if (check) await ctx.redis.hset(keys.checks, check.id, JSON.stringify(check));
+    for (const check of [text2, text4, old[4]])
+      if (check) await ctx.redis.hset(keys.checks, check.id, encodeStoredCheckText(check));
+    expect((await ctx.redis.hget(keys.checks, 'old-2'))?.startsWith('c')).toBe(true);
+    expect((await registry.list()).map((c) => c.id)).toEqual([
+      'compact',
+      'old-1',
+      'old-2',
+      'old-3',
+      'old-4',
+      'old-5',
+      'owned',
+    ]);
+    expect(await registry.getMany(['old-1', 'old-2'])).toEqual([json1, text2]);
     const version = await registry.version();
-    expect(await registry.put(old[0] as Check)).toBe('unchanged');
-    expect(await registry.putMany(old.slice(1))).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    expect(await registry.put(json1 as Check)).toBe('unchanged');
+    expect(await registry.put(text2 as Check)).toBe('unchanged');
+    expect(await registry.putMany(old.slice(2))).toEqual({ created: 0, updated: 0, unchanged: 3 });
     expect(await registry.version()).toBe(version);
     for (const check of old) {
-      expect((await ctx.redis.hget(keys.checks, check.id))?.startsWith('c'), check.id).toBe(true);
+      expect((await ctx.redis.hgetBuffer(keys.checks, check.id))?.[0], check.id).toBe(COMPACT);
       expect(await registry.get(check.id)).toEqual(check);
     }
-    expect(await registry.put({ ...(old[0] as Check), intervalMs: 60_000 })).toBe('updated');
+    expect(await registry.put({ ...(json1 as Check), intervalMs: 60_000 })).toBe('updated');
     expect((await registry.get('old-1'))?.intervalMs).toBe(60_000);
   });
 
@@ -94,9 +114,9 @@ describe('CheckRegistry', () => {
     const paused = { ...old, paused: true };
     await ctx.redis.hset(keys.checks, 'race', JSON.stringify(old));
     // A pause lands between putMany's read and its conversion, as an API call could.
-    const read = ctx.redis.hmget.bind(ctx.redis);
+    const read = ctx.redis.hmgetBuffer.bind(ctx.redis);
     const racing = Object.assign(ctx.redis, {
-      hmget: async (...args: Parameters<typeof read>) => {
+      hmgetBuffer: async (...args: Parameters<typeof read>) => {
         const values = await read(...args);
         await ctx.redis.hset(keys.checks, 'race', JSON.stringify(paused));
         return values;
@@ -105,13 +125,13 @@ describe('CheckRegistry', () => {
     try {
       expect(await registry.putMany([old])).toEqual({ created: 0, updated: 0, unchanged: 1 });
     } finally {
-      delete (racing as { hmget?: unknown }).hmget;
+      delete (racing as { hmgetBuffer?: unknown }).hmgetBuffer;
     }
     expect(await registry.get('race')).toEqual(paused);
     // Without a race it converts.
     await ctx.redis.hset(keys.checks, 'race', JSON.stringify(old));
     expect(await registry.put(old)).toBe('unchanged');
-    expect((await ctx.redis.hget(keys.checks, 'race'))?.startsWith('c')).toBe(true);
+    expect((await ctx.redis.hgetBuffer(keys.checks, 'race'))?.[0]).toBe(COMPACT);
   });
 
   it('skips a stored value that is not a check, logging its id and never its content', async () => {
@@ -123,7 +143,8 @@ describe('CheckRegistry', () => {
     await logging.create(sampleCheck('good'));
     const keys = redisKeys(ctx.prefix);
     const bomb = `c${deflateRawSync(Buffer.alloc(1 << 20, 'x')).toString('base64url')}`;
-    const hostile: Record<string, string> = {
+    const compact = (...parts: Buffer[]) => Buffer.concat([Buffer.of(COMPACT), ...parts]);
+    const hostile: Record<string, string | Buffer> = {
       'not-json': '{"id":"not-json", secret-token',
       garbage: 'c!!!!secret-token',
       'bad-deflate': `c${Buffer.from('secret-token').toString('base64url')}`,
@@ -132,10 +153,16 @@ describe('CheckRegistry', () => {
       array: '[1,2]',
       bomb,
       letter: 'x{}',
+      'binary-garbage': compact(Buffer.from('secret-token')),
+      'binary-bomb': compact(deflateRawSync(Buffer.alloc(1 << 20, 'x'))),
+      'binary-other-id': encodeStoredCheck(sampleCheck('good')),
+      'binary-cut': encodeStoredCheck(sampleCheck('binary-cut')).subarray(0, 20),
+      'binary-empty': Buffer.alloc(0),
     };
     await ctx.redis.hset(keys.checks, hostile);
     expect((await logging.list()).map((c) => c.id)).toEqual(['good']);
     expect(await logging.get('garbage')).toBeUndefined();
+    expect(await logging.get('binary-garbage')).toBeUndefined();
     expect(await logging.getMany(['bomb', 'good', 'not-json'])).toEqual([undefined, sampleCheck('good'), undefined]);
     // A put over an unreadable value replaces it.
     expect(await logging.put(sampleCheck('garbage'))).toBe('updated');

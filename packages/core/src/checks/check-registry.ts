@@ -28,16 +28,17 @@ interface RegistryCommands {
     checks: string,
     ownerChecks: string,
     id: string,
-    json: string,
+    value: Buffer,
     maxChecks: number,
   ): Promise<number>;
   /** Per check: id, the value read, the compact value. */
-  vigilConvertStoredChecks(checks: string, ...idReadNew: string[]): Promise<number>;
+  vigilConvertStoredChecks(checks: string, ...idReadNew: (string | Buffer)[]): Promise<number>;
 }
 
 /**
- * The registry of checks in Redis: one hash (check id → the check, compact: stored-check.ts; JSON
- * written before reads too), changes announced on a channel and counted, so a scheduler can follow
+ * The registry of checks in Redis: one hash (check id → the check, compact bytes: stored-check.ts;
+ * the forms written before read too, so values are read as Buffers), changes announced on a channel
+ * and counted, so a scheduler can follow
  * them live and still catch up after missing a message. A value that does not read as a check is
  * skipped (logged by id, never its content), as if the check were not there.
  */
@@ -72,31 +73,31 @@ export class CheckRegistry {
   async eachPage(visit: (checks: Check[]) => void): Promise<void> {
     let cursor = '0';
     do {
-      const [next, page] = await this.ctx.redis.hscan(this.ctx.keys.checks, cursor, 'COUNT', LIST_PAGE);
+      const [next, page] = await this.ctx.redis.hscanBuffer(this.ctx.keys.checks, cursor, 'COUNT', LIST_PAGE);
       const checks: Check[] = [];
       for (let i = 0; i + 1 < page.length; i += 2) {
-        const id = page[i] as string;
+        const id = (page[i] as Buffer).toString();
         const check = this.read(id, page[i + 1] ?? null);
         if (check) checks.push(check);
       }
       visit(checks);
-      cursor = next;
+      cursor = next.toString();
     } while (cursor !== '0');
   }
 
   async get(id: string): Promise<Check | undefined> {
-    return this.read(id, await this.ctx.redis.hget(this.ctx.keys.checks, id));
+    return this.read(id, await this.ctx.redis.hgetBuffer(this.ctx.keys.checks, id));
   }
 
   /** The checks with these ids, in the same order; undefined where there is none (or it is unreadable). */
   async getMany(ids: readonly string[]): Promise<(Check | undefined)[]> {
     if (ids.length === 0) return [];
-    const values = await this.ctx.redis.hmget(this.ctx.keys.checks, ...ids);
+    const values = await this.ctx.redis.hmgetBuffer(this.ctx.keys.checks, ...ids);
     return values.map((value, i) => this.read(ids[i] ?? '', value));
   }
 
   /** A stored value as its check; an unreadable one is logged by id and read as none. */
-  private read(id: string, value: string | null): Check | undefined {
+  private read(id: string, value: Buffer | null): Check | undefined {
     if (value === null) return undefined;
     const check = decodeStoredCheck(id, value);
     if (!check) this.ctx.log?.warn({ check: id }, 'check in the registry unreadable: skipped');
@@ -167,13 +168,13 @@ export class CheckRegistry {
   }
 
   /**
-   * Creates or replaces a check; unchanged checks announce nothing (one stored as JSON, before the
-   * compact form, is rewritten compact, unannounced).
+   * Creates or replaces a check; unchanged checks announce nothing (one stored in a form before the
+   * compact bytes, JSON or base64url, is rewritten compact, unannounced).
    */
   async put(check: Check): Promise<PutOutcome> {
     assertValid(check);
     const json = JSON.stringify(check);
-    const previous = await this.ctx.redis.hget(this.ctx.keys.checks, check.id);
+    const previous = await this.ctx.redis.hgetBuffer(this.ctx.keys.checks, check.id);
     const held = previous === null ? undefined : storedCheckJson(previous);
     if (held === json) {
       if (previous !== null && !isCompactStoredCheck(previous))
@@ -227,15 +228,15 @@ export class CheckRegistry {
    */
   private async putChunk(checks: readonly Check[]): Promise<PutOutcome[]> {
     const { redis, keys } = this.ctx;
-    const previous = await redis.hmget(keys.checks, ...checks.map((check) => check.id));
-    const changed: Record<string, string> = {};
-    const converted: string[] = [];
+    const previous = await redis.hmgetBuffer(keys.checks, ...checks.map((check) => check.id));
+    const changed: Record<string, Buffer> = {};
+    const converted: (string | Buffer)[] = [];
     const multi = redis.multi();
     const outcomes = checks.map((check, i): PutOutcome => {
       const before = previous[i] ?? null;
       const json = JSON.stringify(check);
       if (before !== null && storedCheckJson(before) === json) {
-        // Stored as JSON before the compact form: rewritten compact, unannounced (nothing changed).
+        // Stored in a form before the compact bytes (JSON, base64url): rewritten, unannounced (nothing changed).
         if (!isCompactStoredCheck(before)) converted.push(check.id, before, encodeStoredCheck(check, json));
         return 'unchanged';
       }

@@ -3,6 +3,8 @@ import {
   decodeDeflatedJson,
   deflatedJsonForm,
   encodeDeflatedJson,
+  encodeDeflatedJsonText,
+  isDeflatedJsonBinary,
 } from '../runtime/deflated-json.js';
 import type { Check } from './check.js';
 import { CHECK_KINDS } from './kinds/registry.js';
@@ -10,9 +12,10 @@ import { CHECK_KINDS } from './kinds/registry.js';
 /**
  * What checks' JSON repeats (each kind's keys and defaults, the fields every check has, in the order
  * resolveCheck writes them): the registry's preset dictionary, the commonest last. Never change it
- * (stored checks would no longer read): a new dictionary takes a new letter.
+ * (stored checks would no longer read): a new dictionary takes a new byte. Written as byte 0x02 and
+ * the deflated bytes; `c` and them in base64url is the form before, still read.
  */
-const CHECK_FORM: DeflatedJsonForm = deflatedJsonForm('c', [
+const CHECK_FORM: DeflatedJsonForm = deflatedJsonForm(0x02, 'c', [
   '"heartbeat":{"grace":60000,"schedule":"0 * * * *","timezone":"Europe/"},',
   '"icmp":{"host":"","count":3,"expect":{"maxLossPercent":0,"maxRttMs":500}},',
   '"dns":{"name":"","type":"A","server":"1.1.1.1","expect":{"rcode":"NOERROR","answers":{"contains":[""],"equals":[""]},"minTtl":300,"maxMs":1000}},',
@@ -26,29 +29,34 @@ const CHECK_FORM: DeflatedJsonForm = deflatedJsonForm('c', [
   '"intervalMs":60000,"timeoutMs":10000,"vantages":[],"confirmations":2,"quorum":"majority","severity":"major","alertOn":"down","tags":[],"paused":false}',
 ]);
 
-/** The registry's value for a check (`json`: its JSON, when at hand): `c`, then the JSON deflated with the dictionary, in base64url. */
-export function encodeStoredCheck(check: Check, json = JSON.stringify(check)): string {
+/** The registry's value for a check (`json`: its JSON, when at hand): byte 0x02, then the JSON deflated with the dictionary. */
+export function encodeStoredCheck(check: Check, json = JSON.stringify(check)): Buffer {
   return encodeDeflatedJson(CHECK_FORM, json);
 }
 
+/** The value the release before wrote (`c`, then base64url): still read; for tests and benches playing it. */
+export function encodeStoredCheckText(check: Check, json = JSON.stringify(check)): string {
+  return encodeDeflatedJsonText(CHECK_FORM, json);
+}
+
 /**
- * A check's JSON from the registry's value, either form (a value written before the compact form is
- * its JSON); undefined when unreadable.
+ * A check's JSON from the registry's value, read as a Buffer, in any form (JSON written before the
+ * compact forms, base64url before the bytes); undefined when unreadable.
  */
-export function storedCheckJson(value: string): string | undefined {
+export function storedCheckJson(value: Buffer | string): string | undefined {
   return decodeDeflatedJson(CHECK_FORM, value);
 }
 
-/** Whether a value is in the form the registry writes (the other is converted by the next write). */
-export function isCompactStoredCheck(value: string): boolean {
-  return value.startsWith(CHECK_FORM.letter);
+/** Whether a value is in the form the registry writes now (any other is converted by the next write). */
+export function isCompactStoredCheck(value: Buffer): boolean {
+  return isDeflatedJsonBinary(CHECK_FORM, value);
 }
 
 /**
  * The check a registry value holds under `id`; undefined when it does not decode, parse, or look like
  * a check of that id (a corrupt or hostile value: a reader skips it, never fails on it).
  */
-export function decodeStoredCheck(id: string, value: string): Check | undefined {
+export function decodeStoredCheck(id: string, value: Buffer | string): Check | undefined {
   const json = storedCheckJson(value);
   if (json === undefined) return undefined;
   let check: unknown;

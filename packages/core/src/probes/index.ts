@@ -34,6 +34,8 @@ export {
   encodeSlotMembers,
   encodeSlotTargets,
   encodeStoredTarget,
+  encodeStoredTargetText,
+  isCurrentStoredTarget,
   SLOT_FINGERPRINT_LENGTH,
   type SlotMember,
   TARGET_REVISION_LENGTH,

@@ -4,6 +4,8 @@ import {
   decodeDeflatedJson,
   deflatedJsonForm,
   encodeDeflatedJson,
+  encodeDeflatedJsonText,
+  isDeflatedJsonBinary,
 } from '../runtime/deflated-json.js';
 
 /**
@@ -11,7 +13,7 @@ import {
  * prober: the members' fingerprint (fixed width, so a prober reads it alone with GETRANGE every
  * round), then a line per member, its check id and the revision of its probe target. The targets'
  * JSON is kept once a vantage, in its probe target store (`keys.probeTargets`, a hash a
- * shard: check id → the target's JSON, deflated: `encodeStoredTarget`), and read by a prober only
+ * shard: check id → the target's JSON, deflated, as bytes: `encodeStoredTarget`), and read by a prober only
  * for a revision it has not cached.
  * The layout before held each member's ProbeTarget JSON in the string itself, a line each (a line
  * starting with `{`): probers still read such a string until the scheduler rewrites it.
@@ -78,9 +80,10 @@ export function decodeSlot(text: string): { fingerprint: string; members: SlotMe
 /**
  * What probe targets' JSON repeats (each kind's keys and defaults, as toProbeTarget writes them):
  * deflate's preset dictionary for the store's values, the commonest last. Never change it (values
- * written with it would no longer read): a new dictionary takes a new format letter.
+ * written with it would no longer read): a new dictionary takes a new format byte. Written as byte
+ * 0x01 and the deflated bytes; `z` and them in base64url is the form before, still read.
  */
-const TARGET_FORM: DeflatedJsonForm = deflatedJsonForm('z', [
+const TARGET_FORM: DeflatedJsonForm = deflatedJsonForm(0x01, 'z', [
   '"expect":{"rcode":"NOERROR","answers":{"contains":[""],"equals":[""]},"minTtl":300,"maxMs":1000}',
   '{"id":"","kind":"dns","dns":{"name":"","type":"A","server":"',
   '{"id":"","kind":"icmp","icmp":{"host":"","count":3,"expect":{"maxLossPercent":0,"maxRttMs":500}}',
@@ -92,15 +95,26 @@ const TARGET_FORM: DeflatedJsonForm = deflatedJsonForm('z', [
   '"intervalMs":60000,"timeoutMs":10000}',
 ]);
 
-/** The store's value for a target's JSON: `z`, then the JSON deflated with the dictionary, in base64url. */
-export function encodeStoredTarget(targetJson: string): string {
+/** The store's value for a target's JSON: byte 0x01, then the JSON deflated with the dictionary. */
+export function encodeStoredTarget(targetJson: string): Buffer {
   return encodeDeflatedJson(TARGET_FORM, targetJson);
 }
 
+/** The value the release before wrote (`z`, then base64url): still read; for tests and benches playing it. */
+export function encodeStoredTargetText(targetJson: string): string {
+  return encodeDeflatedJsonText(TARGET_FORM, targetJson);
+}
+
 /**
- * A target's JSON from the store's value (plain JSON reads as itself); undefined when unreadable
- * (inflated to 64 KiB at most).
+ * A target's JSON from the store's value, read as a Buffer (the form written now, the base64url form
+ * before it and plain JSON before that all read); undefined when unreadable (inflated to 64 KiB at
+ * most).
  */
-export function decodeStoredTarget(value: string): string | undefined {
+export function decodeStoredTarget(value: Buffer | string): string | undefined {
   return decodeDeflatedJson(TARGET_FORM, value);
+}
+
+/** Whether a stored value is in the form written now: a value in an older one is rewritten by a thorough repair. */
+export function isCurrentStoredTarget(value: Buffer): boolean {
+  return isDeflatedJsonBinary(TARGET_FORM, value);
 }

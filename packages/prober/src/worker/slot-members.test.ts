@@ -3,6 +3,7 @@ import {
   encodeSlotMembers,
   encodeSlotTargets,
   encodeStoredTarget,
+  encodeStoredTargetText,
   type ProbeTarget,
   parseConfig,
   type RedisKeys,
@@ -130,16 +131,40 @@ describe('SlotMembers', () => {
       vantage: 'alpha',
       onUnreadable: (id) => unreadable.push(id),
     });
-    await write('m1', [target('api'), target('web'), target('db'), target('cdn')]);
+    const ids = ['api', 'web', 'db', 'cdn', 'bin-garbage', 'bin-big', 'bin-cut', 'bin-number', 'empty'];
+    await write(
+      'm1',
+      ids.map((id) => target(id)),
+    );
     // Valid JSON of a target, but deflated from 200 KB: never inflated whole.
     const big = JSON.stringify({ ...target('web'), padding: 'x'.repeat(200_000) });
+    const bytes = (...parts: Buffer[]) => Buffer.concat([Buffer.of(0x01), ...parts]);
     await ctx.redis.hset(ctx.keys.probeTargets('alpha', 0), {
       api: '{not json',
       web: `z${deflateRawSync(big).toString('base64url')}`,
       db: 'z!!!',
+      // The form written now (byte 0x01, then deflated bytes), corrupt or hostile.
+      'bin-garbage': bytes(Buffer.from('not deflate at all')),
+      'bin-big': bytes(deflateRawSync(big)),
+      'bin-cut': encodeStoredTarget(JSON.stringify(target('bin-cut'))).subarray(0, 12),
+      'bin-number': encodeStoredTarget('42'),
+      empty: '',
     });
     expect((await reader.targets(slot, 0)).map((t) => t.id)).toEqual(['cdn']);
-    expect(unreadable.sort()).toEqual(['api', 'db', 'web']);
+    expect(unreadable.sort()).toEqual(ids.filter((id) => id !== 'cdn').sort());
+  });
+
+  it('reads targets stored in every form: bytes, and base64url and plain JSON as releases before wrote them', async () => {
+    await write('m1', [target('api'), target('web'), target('db')], { store: false });
+    const key = ctx.keys.probeTargets('alpha', 0);
+    await ctx.redis.hset(key, {
+      api: encodeStoredTarget(JSON.stringify(target('api'))),
+      web: encodeStoredTargetText(JSON.stringify(target('web'))),
+      db: JSON.stringify(target('db')),
+    });
+    expect((await ctx.redis.hgetBuffer(key, 'api'))?.[0]).toBe(0x01);
+    expect(await ctx.redis.hget(key, 'web')).toMatch(/^z[A-Za-z0-9_-]+$/);
+    expect(await members.targets(slot, 0)).toEqual([target('api'), target('web'), target('db')]);
   });
 
   it('reads targets from every shard of a sharded layout', async () => {

@@ -116,7 +116,8 @@ export class SlotMembers {
     const groups = groupByShard(keys, members, (member) => member.id);
     const replies = await Promise.all(
       groups.map(({ shard, items }) =>
-        redis.hmget(keys.probeTargets(this.ctx.vantage, shard), ...items.map((member) => member.id)),
+        // As Buffers: a value is deflated bytes (core's encodeStoredTarget), which UTF-8 would mangle.
+        redis.hmgetBuffer(keys.probeTargets(this.ctx.vantage, shard), ...items.map((member) => member.id)),
       ),
     );
     const unread: SlotMember[] = [];

@@ -1,12 +1,13 @@
 --[[
-  Rewrites checks stored as JSON (before the compact form) compact, each only while it still holds
-  the value its caller read: a put reads, finds the check unchanged and converts it unannounced, so
-  a plain HSET would put back what a concurrent, announced change (a pause from the API) replaced.
+  Rewrites checks stored in a form before the compact bytes (JSON, or base64url) compact, each only
+  while it still holds the value its caller read: a put reads, finds the check unchanged and converts
+  it unannounced, so a plain HSET would put back what a concurrent, announced change (a pause from the
+  API) replaced. Values are binary (Lua strings hold any bytes): compared and written as given.
 
   Input:
     KEYS[1] checks: check id → the stored check
 
-    ARGV[1…] for each check in turn, three: its id, the value read, the compact value
+    ARGV[1…] for each check in turn, three: its id, the value read, the compact value (bytes)
 
   Output:
     how many were rewritten
