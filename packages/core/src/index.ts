@@ -54,6 +54,7 @@ export {
   describeCheckTarget,
   dnsServer,
   dnsSpecSchema,
+  encodeStoredCheckText,
   type FileCheckInput,
   fileCheckInputSchema,
   type HeartbeatSpec,

@@ -65,3 +65,5 @@ export {
   publicCheckTarget,
 } from './kinds/registry.js';
 export { type TcpSpec, tcpSpecSchema } from './kinds/tcp.js';
+/** The registry's value in the form the release before wrote: for benches that play it. */
+export { encodeStoredCheckText } from './stored-check.js';
