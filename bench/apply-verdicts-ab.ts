@@ -6,7 +6,7 @@
  * fails 3 rounds in 40 (down at its 2nd, up again after), 1 check in 5 is degraded a round in 40 and
  * alerts on degraded, so ~8% of rounds are not ok and ~5% change whether a check alerts. Prints each
  * script's Redis time a round (INFO commandstats: EVALSHA, nested commands included) and
- * redis-server CPU a round, and their ratio.
+ * redis-server CPU a round, and their ratio; fails unless both replied alike and stored the same.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,10 +95,34 @@ function addDelta(into: Counters, before: Counters, after: Counters): void {
   }
 }
 
-/** The replies of both sides must match: the bench compares equal work only. */
+/** The replies of both sides must match (a state stayed in, `s`, is `[s, s, '']` replied before). */
 function sameReplies(base: unknown, next: unknown, round: number): void {
-  const strip = (reply: unknown) => JSON.stringify(reply).replaceAll(/"at":\d+/g, '');
-  if (strip(base) !== strip(next)) throw new Error(`round ${round}: the two scripts replied differently`);
+  const normal = (reply: unknown) =>
+    JSON.stringify(
+      (reply as unknown[]).map((applied) => (typeof applied === 'string' ? [applied, applied, ''] : applied)),
+    );
+  if (normal(base) !== normal(next)) throw new Error(`round ${round}: the two scripts replied differently`);
+}
+
+/** Each check's state hash and verdict rings must match too: the same stored values, byte for byte. */
+async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys): Promise<void> {
+  const read = async (keys: RedisKeys, id: string) =>
+    JSON.stringify([
+      Object.entries(await redis.hgetall(keys.checkState(id))).sort(),
+      (await redis.getBuffer(keys.verdictDayRing(id)))?.toString('hex'),
+      (await redis.getBuffer(keys.verdictHourRing(id)))?.toString('hex'),
+    ]);
+  for (let c = 0; c < CHECKS; c++) {
+    if ((await read(base, `check-${c}`)) !== (await read(next, `check-${c}`)))
+      throw new Error(`check-${c}: the two scripts stored different values`);
+  }
+  const outbox = async (keys: RedisKeys) =>
+    JSON.stringify(
+      Object.entries(await redis.hgetall(keys.transitions(0)))
+        .map(([id, json]) => [id, JSON.parse(json)])
+        .sort(),
+    );
+  if ((await outbox(base)) !== (await outbox(next))) throw new Error('the two scripts left different transitions');
 }
 
 async function main(commit: string, rounds: number): Promise<void> {
@@ -142,6 +166,7 @@ async function main(commit: string, rounds: number): Promise<void> {
         applied += checks.length;
       }
     }
+    await sameKeys(bench.redis, sides.base.keys, sides.new.keys);
     const usec = (side: Side) => sides[side].sum.commands.get('evalsha')?.usec ?? 0;
     for (const side of ['base', 'new'] as const) {
       const { cpu, commands } = sides[side].sum;

@@ -26,7 +26,9 @@
   Output:
     One reply per round, in order:
     {} for a round at or before the last one applied to its check
-    {from, to, transitionJson}: transitionJson '' when whether the check alerts did not change
+    state, a string, for a round that left its check in its state (most: a string replies for less
+      than a table)
+    {from, to, transitionJson} else: transitionJson '' when whether the check alerts did not change
 ]]
 local transitionsKey = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -244,8 +246,8 @@ local function transitionOf(checkId, round, state, to, alertOn, detailJson, k)
   return cjson.encode(t)
 end
 
--- Replies shared by the rounds that reply alike: Redis only reads them.
-local TOO_LATE, STAYED = {}, {}
+-- One reply for every round too late (Redis only reads it).
+local TOO_LATE = {}
 
 local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, detailJson, alertOn)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
@@ -311,9 +313,7 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
   if not changesAlerting then
     local from = f[2] or 'new'
     if from ~= to then return {from, to, ''} end
-    local reply = STAYED[to]
-    if not reply then reply = {to, to, ''}; STAYED[to] = reply end
-    return reply
+    return to
   end
   local transition = transitionOf(checkId, round, state, to, alertOn, detailJson, {firstFailed = firstFailed,
     lastFailed = lastFailed, goodBeforeFail = goodBeforeFail, firstBad = firstBad, lastBad = lastBad,
