@@ -8,15 +8,19 @@
  * script's Redis time a round (INFO commandstats: EVALSHA, nested commands included) and
  * redis-server CPU a round, and their ratio; fails unless both replied alike and stored the same.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { defineScripts, type RedisKeys, redisKeys, VERDICT_BUCKET_TTL_S } from '@vigil/core';
 import type { Redis } from 'ioredis';
 import { startRedisServer } from './rounds.js';
 import { benchRedis } from './support/redis.js';
+import {
+  type Counters,
+  measured,
+  noCounters,
+  printComparison,
+  SIDES,
+  type Side,
+  scriptFolder,
+} from './support/script-ab.js';
 
 const CHECKS = 1_000;
 const BATCH = 200;
@@ -24,18 +28,8 @@ const INTERVAL_MS = 60_000;
 const CONFIRMATIONS = 2;
 const SCRIPT = 'packages/notifier/src/evaluation/lua/apply-verdicts.lua';
 
-type Side = 'base' | 'new';
 type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
 type Verdict = 'ok' | 'degraded' | 'fail';
-
-/** Both scripts in a folder of their own, named so the loader calls them vigilApplyVerdictsBase / …New. */
-function scriptFolder(commit: string): { url: URL; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'apply-ab-'));
-  const base = execFileSync('git', ['show', `${commit}:${SCRIPT}`], { encoding: 'utf8' });
-  writeFileSync(join(dir, 'apply-verdicts-base.lua'), base);
-  writeFileSync(join(dir, 'apply-verdicts-new.lua'), readFileSync(SCRIPT, 'utf8'));
-  return { url: pathToFileURL(`${dir}/`), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** Check `c`'s verdict in round `k`: 3 failing rounds in 40, a degraded one in 40 for 1 check in 5. */
 function verdictOf(c: number, k: number): Verdict {
@@ -60,39 +54,6 @@ function applyCall(keys: RedisKeys, round: number, checks: readonly number[], no
     args.push(round, verdict, CONFIRMATIONS, id, JSON.stringify(detail), c % 5 === 0 ? 'degraded' : 'down');
   }
   return [callKeys.length, ...callKeys, ...args];
-}
-
-interface Counters {
-  cpu: number;
-  /** Command → calls and µs (INFO commandstats): EVALSHA, and the commands run inside it. */
-  commands: Map<string, { calls: number; usec: number }>;
-}
-
-/** redis-server CPU (µs) read nearest the call: `cpuLast` before it, first after it. */
-async function counters(redis: Redis, cpuLast: boolean): Promise<Counters> {
-  const cpuOf = async () => {
-    const text = await redis.info('cpu');
-    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
-    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
-  };
-  const cpuFirst = cpuLast ? 0 : await cpuOf();
-  const stats = await redis.info('commandstats');
-  const commands = new Map<string, { calls: number; usec: number }>();
-  for (const [, name, calls, usec] of stats.matchAll(/cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/g))
-    commands.set(name ?? '', { calls: Number(calls), usec: Number(usec) });
-  return { cpu: cpuLast ? await cpuOf() : cpuFirst, commands };
-}
-
-/** `into` += after − before, command by command. */
-function addDelta(into: Counters, before: Counters, after: Counters): void {
-  into.cpu += after.cpu - before.cpu;
-  for (const [name, value] of after.commands) {
-    const was = before.commands.get(name) ?? { calls: 0, usec: 0 };
-    const sum = into.commands.get(name) ?? { calls: 0, usec: 0 };
-    sum.calls += value.calls - was.calls;
-    sum.usec += value.usec - was.usec;
-    into.commands.set(name, sum);
-  }
 }
 
 /** The replies of both sides must match (a state stayed in, `s`, is `[s, s, '']` replied before). */
@@ -128,7 +89,7 @@ async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys): Promise
 async function main(commit: string, rounds: number): Promise<void> {
   const server = await startRedisServer();
   const bench = await benchRedis(server.url);
-  const folder = scriptFolder(commit);
+  const folder = scriptFolder(commit, SCRIPT);
   try {
     const scripts = defineScripts<{ vigilApplyVerdictsBase: Command; vigilApplyVerdictsNew: Command }>(
       bench.redis,
@@ -138,12 +99,12 @@ async function main(commit: string, rounds: number): Promise<void> {
       base: {
         keys: redisKeys(`${bench.prefix}:base`),
         run: scripts.vigilApplyVerdictsBase.bind(scripts),
-        sum: { cpu: 0, commands: new Map() },
+        sum: noCounters(),
       },
       new: {
         keys: redisKeys(`${bench.prefix}:new`),
         run: scripts.vigilApplyVerdictsNew.bind(scripts),
-        sum: { cpu: 0, commands: new Map() },
+        sum: noCounters(),
       },
     };
     // Whole minutes, 40 minutes into an hour: the hour rings change hour within the run.
@@ -156,33 +117,18 @@ async function main(commit: string, rounds: number): Promise<void> {
         const checks = Array.from({ length: Math.min(BATCH, CHECKS - i) }, (_, j) => i + j);
         const replies: Partial<Record<Side, unknown>> = {};
         // Alternate which goes first, so neither always finds the caches warm.
-        for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
+        for (const side of turn++ % 2 ? SIDES : ([...SIDES].reverse() as Side[])) {
           const [numberOfKeys, ...rest] = applyCall(sides[side].keys, round, checks, round + 30_000);
-          const before = await counters(bench.redis, true);
-          replies[side] = await sides[side].run(numberOfKeys as number, ...rest);
-          addDelta(sides[side].sum, before, await counters(bench.redis, false));
+          replies[side] = await measured(bench.redis, sides[side].sum, () =>
+            sides[side].run(numberOfKeys as number, ...rest),
+          );
         }
         sameReplies(replies.base, replies.new, round);
         applied += checks.length;
       }
     }
     await sameKeys(bench.redis, sides.base.keys, sides.new.keys);
-    const usec = (side: Side) => sides[side].sum.commands.get('evalsha')?.usec ?? 0;
-    for (const side of ['base', 'new'] as const) {
-      const { cpu, commands } = sides[side].sum;
-      const nested = [...commands]
-        .filter(([name, value]) => name !== 'evalsha' && name !== 'info' && value.calls > 0)
-        .sort((a, b) => b[1].usec - a[1].usec)
-        .map(
-          ([name, value]) => `${name} ${(value.calls / applied).toFixed(2)}×/${(value.usec / applied).toFixed(2)} µs`,
-        );
-      console.log(
-        `${side === 'base' ? commit : 'working tree'}: script ${(usec(side) / applied).toFixed(2)} µs/round, redis-server CPU ${(cpu / applied).toFixed(2)} µs/round; nested a round: ${nested.join(', ')}`,
-      );
-    }
-    console.log(
-      `new ÷ base: script ${(usec('new') / usec('base')).toFixed(3)}, CPU ${(sides.new.sum.cpu / sides.base.sum.cpu).toFixed(3)} (${applied} rounds each)`,
-    );
+    printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, applied, 'round');
   } finally {
     folder.remove();
     await bench.cleanup();
