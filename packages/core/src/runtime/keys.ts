@@ -167,7 +167,7 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     /** zset per vantage: check id by the latest round it failed while others saw it up */
     vantageSolo: (vantage: string) => `${root}:vantage:${vantage}:solo`,
     /**
-     * HyperLogLog per vantage and time bucket (its start, epoch ms; a quarter of `vantages.window`):
+     * HyperLogLog per vantage and time bucket (its start, epoch ms; half of `vantages.window`):
      * the checks it reported in decided rounds of that bucket, counted with PFCOUNT over the window's
      * buckets (notifier's evaluation/vantage-seen.ts). Beside the other vantage keys, so one vantage's
      * buckets share a slot on a Cluster, as a PFCOUNT of several keys needs. Expire past the window.

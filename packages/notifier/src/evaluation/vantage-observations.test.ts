@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Vantage health on its own prefix with a hand-driven clock (the default window, 1 min: buckets of 15 s). */
+/** Vantage health on its own prefix with a hand-driven clock (the default window, 1 min: buckets of 30 s). */
 async function health(options: { redisUrl?: string } = {}) {
   const clock = { t: T0, now: (): number => clock.t };
   const base = await testContext('observations', { clock, log: createLogger({ level: 'silent' }), ...options });
@@ -71,7 +71,7 @@ describe('VantageHealth: a batch of observations', () => {
     const batched = await health();
     // Every round in the window, so every bucket is written.
     for (const w of [one, batched]) w.clock.t = T0 + 60_000;
-    const buckets = new Set(rounds.map(({ ref }) => Math.floor(ref.round / 15_000))).size;
+    const buckets = new Set(rounds.map(({ ref }) => Math.floor(ref.round / 30_000))).size;
     // Solo failures from before the batch, so bumping only present members is put to the test.
     for (const w of [one, batched]) {
       await w.ctx.redis.zadd(w.ctx.keys.vantageSolo('gamma'), T0 - 1, 'c1', T0 - 1, 'c3');
@@ -112,9 +112,9 @@ describe('VantageHealth: checks seen in the window', () => {
     // Each bucket key lives until its end leaves the window, and no longer.
     const ttl = await w.ctx.redis.pttl(w.ctx.keys.vantageSeenBucket('alpha', T0));
     expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(T0 + 15_000 + 60_000 - T0);
+    expect(ttl).toBeLessThanOrEqual(30_000 + 60_000);
 
-    // c2 later. c1's bucket (T0 to T0 + 15 s) has left the window; c0's last (T0 + 45 s) has not.
+    // c2 later. c1's bucket (T0 to T0 + 30 s) has left the window; c0's last (T0 + 30 s to 60 s) has not.
     w.clock.t = T0 + 100_000;
     const later = decided('c2', T0 + 100_000, 'UUU');
     await w.health.observe(later.ref, later.verdict);
@@ -145,6 +145,26 @@ describe('VantageHealth: checks seen in the window', () => {
     await w.health.observe(next.ref, next.verdict);
     expect(await seen(w)).toEqual({ alpha: 2, beta: 2, gamma: 2 });
     expect(await w.ctx.redis.exists(w.ctx.keys.vantageSeen('alpha'))).toBe(0);
+  });
+
+  it('weighs solo failures against the checks seen: 3 of 10 leave a vantage fine, 6 of 10 impair it', async () => {
+    const w = await health();
+    w.clock.t = T0 + 1_000;
+    await w.ctx.redis.hset(w.ctx.keys.vantageHeartbeats, Object.fromEntries(VANTAGES.map((v) => [v, w.clock.t])));
+    for (let i = 0; i < 10; i++) {
+      const { ref, verdict } = decided(`c${i}`, T0, i < 3 ? 'UUD' : 'UUU');
+      await w.health.observe(ref, verdict);
+    }
+    await w.health.tick();
+    expect(w.health.impaired().size).toBe(0);
+    for (let i = 3; i < 6; i++) {
+      const { ref, verdict } = decided(`c${i}`, T0 + 500, 'UUD');
+      await w.health.observe(ref, verdict);
+    }
+    await w.health.tick();
+    expect([...w.health.impaired()]).toEqual(['gamma']);
+    const [fleet] = await w.ctx.incidents.listOpen();
+    expect(fleet?.title).toBe('vantage gamma impaired: 6 of 10 checks failing only there');
   });
 
   it('counts the buckets of a vantage in one PFCOUNT on a 3-master Redis Cluster (its buckets share a slot)', async () => {

@@ -3,10 +3,13 @@ import type { ChainableCommander } from 'ioredis';
 
 /**
  * Buckets a window is cut into. Counting covers whole buckets, so a check last reported up to one
- * bucket before the window still counts (¼ of the window over); more buckets would cut that, at the
- * price of a key, a PFADD at a bucket's edge and a merge in PFCOUNT each.
+ * bucket before the window still counts (half a window over; only checks whose interval is longer
+ * than the window are counted more for it). More buckets would cut that at a price
+ * (bench/vantage-seen-ab.ts, 10,000 checks every 60 s): each new bucket starts as a sparse HLL, whose
+ * first ~1,000 PFADDs cost Redis ~1 µs each before it turns dense, so quarter-window buckets cost
+ * twice the PFADD time of half-window ones, and each bucket is one more merge in PFCOUNT.
  */
-const BUCKETS_PER_WINDOW = 4;
+const BUCKETS_PER_WINDOW = 2;
 
 /**
  * How many distinct checks each vantage reported in decided rounds over `settings.vantages.window`:
@@ -63,6 +66,7 @@ export class SeenWindow {
         const ttl = this.ttlOf(start, now);
         if (ttl <= 0 || checkIds.size === 0) continue;
         const key = this.keys.vantageSeenBucket(vantage, start);
+        // PEXPIRE after each PFADD, not once: any notifier may write a bucket first.
         pipeline.pfadd(key, ...checkIds);
         pipeline.pexpire(key, ttl);
       }
