@@ -308,8 +308,10 @@ end
 
 -- Every case `record` below meets: the result's fields, and `f`, the latest hash's fields it read.
 -- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
-local function recordAny(latestKey, ringKey, vantage, roundArg, rememberMs, look, outcome,
+local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
     deadline, expected, member, json, outcomeJson, message, round, bookField, indexField, f)
+  -- The remember window and how many of the ring's newest entries to look among: read only here.
+  local rememberMs, look = match(fields, '^(%d+)\t(%d+)\t', windowAt)
   -- The latest value, then its message when kept apart (the value holds no newline).
   local apart = nil
   local cut = string.find(json, '\n', 1, true)
@@ -508,7 +510,7 @@ local fmt = string.format
 -- The stored values are `recordAny`'s, built from the text read (no number made text by Lua's
 -- "%.14g" or Redis's "%.17g": ~0.2–0.3 µs each) with fewer Lua strings and calls: this path is
 -- most of what Redis spends a probe (bench/record-results-ab.ts).
-local function record(latestKey, ringKey, vantage, roundArg, rememberMs, look, outcome,
+local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
     deadline, expected, member, json, outcomeJson, message)
   local round = tonumber(roundArg)
   local bookField = outcomeJson ~= '' and '~b' .. roundArg
@@ -527,7 +529,7 @@ local function record(latestKey, ringKey, vantage, roundArg, rememberMs, look, o
   if not (base and latestText and index <= MAX_INDEX and ringCap == ARGV[1] and round > tonumber(latestText)
       and round >= base and round - base < SPAN and count > 0 and (count + 1) % cap ~= 0
       and not string.find(json, '\n', 1, true)) then
-    return recordAny(latestKey, ringKey, vantage, roundArg, rememberMs, look, outcome, deadline, expected, member,
+    return recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome, deadline, expected, member,
       json, outcomeJson, message, round, bookField, indexField, f)
   end
   local booked, book, bookAt = nil, nil, nil
@@ -549,21 +551,21 @@ end
 -- cut out of a longer one it would be scanned and copied once more).
 -- The short fields by pattern; the outcome JSON (hundreds of bytes) up to its tab by a plain find
 -- (memchr), not by a character class tried byte by byte (measured: bench/record-results-ab.ts).
-local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t()'
+local FIELDS = '^([^\t]+)\t(%d+)\t()%d+\t%d+\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t()'
 local sub, find = string.sub, string.find
 
 local replies = {}
 for i = 0, (#KEYS - 1) / 2 - 1 do
   local k = 1 + 2 * i
   local fields = ARGV[2 * i + 3]
-  local vantage, round, remember, look, outcome, deadline, expected, member, from = match(fields, FIELDS)
+  local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
   local stop = from and find(fields, '\t', from, true)
   if not stop then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
   local outcomeJson = sub(fields, from, stop - 1)
   local message = stop < #fields and sub(fields, stop + 1) or ''
   -- An error raised partway (a malformed stored value) must not skip the pending entries of the
   -- rounds booked before it: their books stay, and on the retry they would be duplicates.
-  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, remember, look, outcome, deadline,
+  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
     expected, member, ARGV[2 * i + 4], outcomeJson, message)
   if not ok then
     flushPending()
