@@ -11,7 +11,10 @@ export type VantageProblem = (typeof PROBLEMS)[number];
 
 export interface VantageStatus {
   vantage: string;
-  /** Distinct checks it reported in the window (a HyperLogLog's estimate, ~0.81 % off), and those failing only there. */
+  /**
+   * Distinct checks it reported in the window (a HyperLogLog's estimate, ~0.81 % off; a tick counts
+   * it only for a vantage whose solo failures it weighs), and those failing only there.
+   */
   seen: number;
   solo: number;
   lastHeartbeat?: number;

@@ -13,10 +13,10 @@ const BUCKETS_PER_WINDOW = 2;
 
 /**
  * How many distinct checks each vantage reported in decided rounds over `settings.vantages.window`:
- * only that count is ever read (the impaired ratio solo / seen, and status), so it is kept as a
- * HyperLogLog per vantage and time bucket (by round) rather than a sorted set of every check id.
- * At 10,000 checks a bucket is one 12 KB dense HLL whatever the fleet's size, where the zset held
- * ~100 B a check; PFADD of a batch's ids costs Redis less than a ZADD of ids and scores.
+ * only that count is ever read (the impaired ratio solo / seen, and the incident's title), so it is
+ * kept as a HyperLogLog per vantage and time bucket (by round) rather than a sorted set of every
+ * check id. A bucket is at most a 12 KB dense HLL however many checks it holds, where the zset held
+ * ~105 B a check; a PFADD of a batch's ids costs Redis less than a ZADD of ids and scores.
  * PFCOUNT of a window's bucket keys counts their union, with ~0.81 % standard error: for a ratio
  * judged against `impairedRatio` (0.5 by default), and a figure shown to people, that is plenty.
  */
@@ -66,7 +66,7 @@ export class SeenWindow {
         const ttl = this.ttlOf(start, now);
         if (ttl <= 0 || checkIds.size === 0) continue;
         const key = this.keys.vantageSeenBucket(vantage, start);
-        // PEXPIRE after each PFADD, not once: any notifier may write a bucket first.
+        // Every batch sets the expiry (to the same moment): any notifier may write a bucket first.
         pipeline.pfadd(key, ...checkIds);
         pipeline.pexpire(key, ttl);
       }
