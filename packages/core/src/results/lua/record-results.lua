@@ -306,21 +306,16 @@ local function compact(latestKey, msgKey)
   end
 end
 
+-- Every case `record` below meets: the result's fields, and `f`, the latest hash's fields it read.
 -- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
-local function record(latestKey, ringKey, vantage, roundArg, rememberMs, look, outcome,
-    deadline, expected, member, json, outcomeJson, message)
-  local round = tonumber(roundArg)
-  local bookField = outcomeJson ~= '' and '~b' .. roundArg
+local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
+    deadline, expected, member, json, outcomeJson, message, round, bookField, indexField, f)
+  -- The remember window and how many of the ring's newest entries to look among: read only here.
+  local rememberMs, look = match(fields, '^(%d+)\t(%d+)\t', windowAt)
   -- The latest value, then its message when kept apart (the value holds no newline).
   local apart = nil
   local cut = string.find(json, '\n', 1, true)
   if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
-  local indexField = vantage .. ':i'
-  -- The vantage's `index|slot|round`; the ring's `written|cap|base|layout`; the last round decided
-  -- and this one's book. No more: a listpack hash is scanned for each field asked.
-  local f
-  if bookField then f = redis.call('HMGET', latestKey, indexField, '~w', '~a', bookField)
-  else f = redis.call('HMGET', latestKey, indexField, '~w', '~a') end
   local index, lastSlot, latestText = nil, nil, nil
   if f[1] then
     local i, slot, r = match(f[1], '^(%d+)|?(%d*)|?(%d*)$')
@@ -507,21 +502,70 @@ local function record(latestKey, ringKey, vantage, roundArg, rememberMs, look, o
   return reply, booked
 end
 
+local fmt = string.format
+
+-- A result as nearly every one is: a vantage's next round (not late, not a duplicate), no message,
+-- its hash and ring in today's forms, the ring neither new nor wrapping here. Checked on what the
+-- HMGET read before anything is written; any other result goes to `recordAny` with that read.
+-- The stored values are `recordAny`'s, built from the text read (no number made text by Lua's
+-- "%.14g" or Redis's "%.17g": ~0.2–0.3 µs each) with fewer Lua strings and calls: this path is
+-- most of what Redis spends a probe (bench/record-results-ab.ts).
+local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
+    deadline, expected, member, json, outcomeJson, message)
+  local round = tonumber(roundArg)
+  local bookField = outcomeJson ~= '' and '~b' .. roundArg
+  local indexField = vantage .. ':i'
+  -- The vantage's `index|slot|round`; the ring's `written|cap|base|layout`; the last round decided
+  -- and this one's book. No more: a listpack hash is scanned for each field asked.
+  local f
+  if bookField then f = redis.call('HMGET', latestKey, indexField, '~w', '~a', bookField)
+  else f = redis.call('HMGET', latestKey, indexField, '~w', '~a') end
+  local i, slot, latestText, c, rest, ringCap, b
+  if message == '' and f[1] and f[2] then
+    i, slot, latestText = match(f[1], '^(%d+)|(%d+)|(%d+)$')
+    c, rest, ringCap, b = match(f[2], '^(%d+)(|(%d+)|(%d+)|70)$')
+  end
+  local index, count, base = tonumber(i), tonumber(c), tonumber(b)
+  if not (base and latestText and index <= MAX_INDEX and ringCap == ARGV[1] and round > tonumber(latestText)
+      and round >= base and round - base < SPAN and count > 0 and (count + 1) % cap ~= 0
+      and not string.find(json, '\n', 1, true)) then
+    return recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome, deadline, expected, member,
+      json, outcomeJson, message, round, bookField, indexField, f)
+  end
+  local booked, book, bookAt = nil, nil, nil
+  if bookField then
+    booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
+      outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
+  end
+  local bit = (count % cap) * BITS
+  redis.call('BITFIELD', ringKey, 'SET', 'u39', fmt('%d', bit), fmt('%d', (round - base) * 128 + index * 8),
+    'SET', 'u31', fmt('%d', bit + HEAD), outcome)
+  local indexValue = i .. '|' .. slot .. '|' .. roundArg
+  local written = fmt('%d', count + 1) .. rest
+  if book then redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written, bookAt, book)
+  else redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written) end
+  return 1, booked
+end
+
 -- A result's tab-ended fields, then where its message starts (the JSON has an argument of its own:
 -- cut out of a longer one it would be scanned and copied once more).
-local FIELDS = '^([^\t]+)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t([^\t]*)\t()'
-local sub = string.sub
+-- The short fields by pattern; the outcome JSON (hundreds of bytes) up to its tab by a plain find
+-- (memchr), not by a character class tried byte by byte (measured: bench/record-results-ab.ts).
+local FIELDS = '^([^\t]+)\t(%d+)\t()%d+\t%d+\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t()'
+local sub, find = string.sub, string.find
 
 local replies = {}
 for i = 0, (#KEYS - 1) / 2 - 1 do
   local k = 1 + 2 * i
   local fields = ARGV[2 * i + 3]
-  local vantage, round, remember, look, outcome, deadline, expected, member, outcomeJson, at = match(fields, FIELDS)
-  if not at then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
-  local message = at <= #fields and sub(fields, at) or ''
+  local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
+  local stop = from and find(fields, '\t', from, true)
+  if not stop then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  local outcomeJson = sub(fields, from, stop - 1)
+  local message = stop < #fields and sub(fields, stop + 1) or ''
   -- An error raised partway (a malformed stored value) must not skip the pending entries of the
   -- rounds booked before it: their books stay, and on the retry they would be duplicates.
-  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, remember, look, outcome, deadline,
+  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
     expected, member, ARGV[2 * i + 4], outcomeJson, message)
   if not ok then
     flushPending()
