@@ -34,6 +34,8 @@ local transitionsKey = KEYS[1]
 local now = tonumber(ARGV[1])
 local ringTtlS = math.max(tonumber(ARGV[2]), tonumber(ARGV[3]))
 local COUNTER = { ok = 0, degraded = 1, fail = 2 }
+-- Globals as locals: a global is a table lookup each time, and a round reads these several times.
+local redis, math, tonumber, unpack = redis, math, tonumber, unpack
 
 -- Number ↔ text costs more than the rest of a round (a profile: strtod's slow path for 13 digits,
 -- and Redis formats a number argument with %.17g): a batch's rounds and streaks repeat a few values,
@@ -129,15 +131,11 @@ end
 -- counts to the day ring, zeroes the slots it passes, counts again and renews the TTL (a day
 -- ring's: the hour ring alone holds its newest hour). An older hour (or any of a ring not yet
 -- converted) is counted in the day ring too, and taken back from an hour ring that no longer keeps it.
-local counted = { hour = nil, at = {} } -- the hour of the last round counted, and its counters' offsets as text
 local function count(dayKey, hourKey, ttlS, round, v)
   local hour = math.floor(round / HOUR_MS)
   local slot = 32 + (hour % HOUR_SLOTS) * 3 * HOUR_WIDTH
   local at = slot + COUNTER[v] * HOUR_WIDTH
-  if counted.hour ~= hour then counted.hour = hour; counted.at = {} end
-  local atText = counted.at[v]
-  if not atText then atText = text(at); counted.at[v] = atText end
-  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', 'INCRBY', 'u12', atText, '1')[1]
+  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', 'INCRBY', 'u12', text(at), '1')[1]
   local folded = head >= FOLDED
   local newest = folded and head - FOLDED or head
   if hour == newest and folded then return end
