@@ -148,6 +148,7 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
           'verdicts:day-ring / :hour-ring (since the rings) are made at their full size: what they hold is their steady size',
           `steady for verdicts:days / :hours (a field per period, before the rings): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
           '{…}:latency (latency rollups): full size from its first merge (48 half-hour + 24 six-hour slots per vantage), merged here when the notifier stops',
+          'vantage:<v>:seen:<bucket> (HLLs of the checks a vantage reported, a bucket a half window; the vantage:<v>:seen zset before): expire 1.5 windows after their bucket starts, so only the last rounds’ are left here; a live fleet keeps ~4 a vantage, ≤ 12 KB each whatever its size',
         ],
       },
       {
@@ -265,6 +266,7 @@ function familyOf(key: string): string {
     .replace(/\{[^}]*\}/, '{…}')
     .replace(/\d{4}-\d{2}-\d{2}(T\d{2})?/, (match) => (match.includes('T') ? '<hour>' : '<day>'))
     .replace(/:round:\d+/, ':round:<round>')
+    .replace(/^(vantage:[^:]+:seen):\d+$/, '$1:<bucket>')
     .replace(/^incident:\d+/, 'incident:<id>')
     .replace(/^incident-group:.*/, 'incident-group:<group>')
     .replace(/^bull:([^:]+):\d+$/, 'bull:$1:<job>');

@@ -9,6 +9,7 @@ import {
   type RingInfo,
   ringBytes,
   ringFields,
+  ringFields70,
   ringOutcome,
 } from './history-ring.js';
 
@@ -27,9 +28,17 @@ function writeBits(buf: Buffer, bit: number, width: number, value: number): void
 /** A whole entry as the record script writes it, at entry `slot` of a ring of three: vantage 1, no message slot. */
 function decoded(result: ReturnType<typeof sampleResult>, slot = 1) {
   const buf = Buffer.alloc(ringBytes(3), 0xff);
-  writeBits(buf, slot * RING_ENTRY_BITS, 39, (result.round - ring.base) * 128 + 1 * 8);
-  writeBits(buf, slot * RING_ENTRY_BITS + 39, 31, ringOutcome(result));
+  writeBits(buf, slot * RING_ENTRY_BITS, 40, (result.round - ring.base) * 128 + 1 * 8);
+  writeBits(buf, slot * RING_ENTRY_BITS + 40, 32, ringOutcome(result));
   return decodeRingEntry(result.checkId, ringFields(buf, slot), 0, ring);
+}
+
+/** The same in a ring of 70-bit entries, from before (written with BITFIELD: a 39-bit head, a 31-bit outcome). */
+function decoded70(result: ReturnType<typeof sampleResult>, slot = 1) {
+  const buf = Buffer.alloc(Math.ceil((3 * 70) / 8), 0xff);
+  writeBits(buf, slot * 70, 39, (result.round - ring.base) * 128 + 1 * 8);
+  writeBits(buf, slot * 70 + 39, 31, ringOutcome(result));
+  return decodeRingEntry(result.checkId, ringFields70(buf, slot), 0, ring);
 }
 
 describe('a history ring entry', () => {
@@ -43,6 +52,8 @@ describe('a history ring entry', () => {
     const result = sampleResult({ vantage: 'alpha', round, startedAt: round + 100, status: 404, slow: true });
     result.timings = { total: 777 };
     expect(decoded(result, slot)).toMatchObject({ round, status: 404, slow: true, ok: true, timings: { total: 777 } });
+    // A ring of 70-bit entries from before reads the same.
+    expect(decoded70(result, slot)).toEqual(decoded(result, slot));
   });
 
   it('keeps latency to the ms below a second, to 0.2% above, saturating at 65.5 s; lateness in steps', () => {

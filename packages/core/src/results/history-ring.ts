@@ -1,18 +1,20 @@
 import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
 
 /**
- * History as a ring of fixed 70-bit entries in one Redis string per check (`{id}:ring`), written in
- * place with BITFIELD: 350 entries take 3,063 bytes, inside jemalloc's 3,072 class (10-byte entries
- * took 3,500, in the 3,584 class). Entry `e` (the e-th recorded, from 0) sits at bit (e mod cap) × 70;
- * the check's latest hash holds how many were written (`~w`), and the cap they were written with and
- * the base their rounds count from (`~r`, `cap|base|70`; `cap|base` names a ring of the 10-byte
- * entries before, read as it is and converted by the record script when next written). A late result
- * is a duplicate when the ring's newest entries hold its round already.
+ * History as a ring of fixed 9-byte entries in one Redis string per check (`{id}:ring`), each written
+ * in place with one SETRANGE: the default 340 entries take 3,060 bytes, inside jemalloc's 3,072
+ * class. Entry `e` (the e-th recorded, from 0) sits at byte (e mod cap) × 9; the check's latest hash
+ * holds how many were written, the cap they were written with, the base their rounds count from and
+ * the layout (`~w`, `written|cap|base|72`). Rings from before are read as they are and written in
+ * their own layout until they wrap, when the record script converts them: `…|70`, 70-bit entries (the
+ * same head in 39 bits, then the outcome, written with BITFIELD: 350 in 3,063 bytes, but two BITFIELD
+ * subcommands cost Redis ~1.2 µs a result more than a SETRANGE), and none, 10-byte entries. A late
+ * result is a duplicate when the ring's newest entries hold its round already.
  *
- *   bits 0–38   written by the record script: (round − base) × 128 + vantage index × 8 + message slot
+ *   bytes 0–4   written by the record script: (round − base) × 128 + vantage index × 8 + message slot
  *               (round − base in ms, 32 bits: the script moves the base on past ~49.7 days, keeping
  *               47.7; vantage index 1–15, `<vantage>:i`; message slot 0 none, 1–7 `~m<slot>`)
- *   bits 39–69  packed here: ok (1 bit), slow (1), error class (5: index in PROBE_ERRORS + 1, 0 none),
+ *   bytes 5–8   packed here (31 bits, the top one 0): ok (1 bit), slow (1), error class (5: index in PROBE_ERRORS + 1, 0 none),
  *               HTTP status (9: status − 99 for 100–610, 0 none), total latency (12: ms exact to
  *               1,023, then 9 significant bits, ≤ 0.2% off, to 65.5 s) and start lateness (3: from
  *               0, 25, 50, 100, 250, 500, 1,000 or 2,500 ms on)
@@ -25,17 +27,19 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
  * are reused in turn; a slot holds `<entry number>|<text>`, so an entry older than its slot's
  * rewrite reads without a message rather than with another's.
  */
-export const RING_ENTRY_BITS = 70;
-/** The ring layout `~r` names (its third part); none: 10-byte entries, from before. */
-export const RING_LAYOUT = '70';
+export const RING_ENTRY_BITS = 72;
+/** The ring layout `~w` names (its fourth part); `70`: 70-bit entries, none: 10-byte entries, from before. */
+export const RING_LAYOUT = '72';
+/** A ring's entry layout: today's, or one from before. */
+export type RingForm = '72' | '70' | 'v1';
 export const RING_MESSAGE_SLOTS = 7;
 /** Vantages a check's ring has room for (indexes 1–15); results of more go to the list as JSON. */
 export const MAX_VANTAGE_INDEX = 15;
 /** Characters of a message kept in history (the vantage's latest result keeps it whole). */
 export const MESSAGE_CHARS = 120;
-/** Bytes of a ring of `cap` entries. */
+/** Bytes of a ring of `cap` entries (today's layout). */
 export function ringBytes(cap: number): number {
-  return Math.ceil((cap * RING_ENTRY_BITS) / 8);
+  return (cap * RING_ENTRY_BITS) / 8;
 }
 
 const STATUS_MIN = 100;
@@ -119,12 +123,22 @@ export interface RingFields {
   lateness: number;
 }
 
-/** Entry `slot` of a ring of 70-bit entries. */
+/** Entry `slot` of a ring of 9-byte entries (today's): a 40-bit head, then the 31-bit outcome in 32. */
 export function ringFields(ring: Buffer, slot: number): RingFields {
-  const bit = slot * RING_ENTRY_BITS;
-  const outcome = bitsAt(ring, bit + 39, 31);
+  const at = slot * 9;
+  if (ring.length < at + 9) return { head: 0, flags: 0, total: 0, lateness: 0 };
+  return fieldsOf(ring.readUIntBE(at, 5), ring.readUInt32BE(at + 5) % 2 ** 31);
+}
+
+/** Entry `slot` of a ring of 70-bit entries, from before: a 39-bit head, then the 31-bit outcome. */
+export function ringFields70(ring: Buffer, slot: number): RingFields {
+  const bit = slot * 70;
+  return fieldsOf(bitsAt(ring, bit, 39), bitsAt(ring, bit + 39, 31));
+}
+
+function fieldsOf(head: number, outcome: number): RingFields {
   return {
-    head: bitsAt(ring, bit, 39),
+    head,
     flags: Math.floor(outcome / 32_768),
     total: ringLatency(Math.floor(outcome / 8) % 4096),
     lateness: LATENESS_MS[outcome % 8] ?? 0,
@@ -185,18 +199,24 @@ export function decodeRingEntry(checkId: string, fields: RingFields, e: number, 
   };
 }
 
+const FIELDS_OF: Record<RingForm, (ring: Buffer, slot: number) => RingFields> = {
+  '72': ringFields,
+  '70': ringFields70,
+  v1: ringFieldsV1,
+};
+
 /**
  * The ring's entries newest first, at most `limit`: `written` entries were written in all, the
- * newest `min(written, cap)` are still there; `v1`: 10-byte entries, from before.
+ * newest `min(written, cap)` are still there, in layout `form`.
  */
 export function readRing(
   checkId: string,
   ring: Buffer,
-  info: RingInfo & { written: number; cap: number; v1: boolean },
+  info: RingInfo & { written: number; cap: number; form: RingForm },
   limit: number,
 ): ProbeResult[] {
   const out: ProbeResult[] = [];
-  const fieldsOf = info.v1 ? ringFieldsV1 : ringFields;
+  const fieldsOf = FIELDS_OF[info.form];
   const oldest = Math.max(0, info.written - info.cap);
   for (let e = info.written - 1; e >= oldest && out.length < limit; e--) {
     const result = decodeRingEntry(checkId, fieldsOf(ring, e % info.cap), e, info);

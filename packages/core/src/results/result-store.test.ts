@@ -133,10 +133,10 @@ describe('ResultStore', () => {
       finishedAt: T0 + 25,
       timings: { total: 25 },
     });
-    // 70 bits an entry, in one string made whole (5 entries: 44 bytes) at the first: far fewer than
+    // 9 bytes an entry, in one string made whole (5 entries: 45 bytes) at the first: far fewer than
     // the JSON document an entry once was.
     const ring = await ctx.redis.getBuffer(redisKeys(ctx.prefix).historyRing('api'));
-    expect(ring?.length).toBe(44);
+    expect(ring?.length).toBe(45);
     expect(RING_ENTRY_BITS / 8).toBeLessThan(JSON.stringify(result({ vantage: 'beta', slow: true })).length / 10);
   });
 

@@ -8,6 +8,7 @@ import {
   historyMessage,
   MAX_VANTAGE_INDEX,
   RING_LAYOUT,
+  type RingForm,
   type RingInfo,
   readRing,
   ringOutcome,
@@ -307,7 +308,7 @@ function latestRoundOf(latest: Record<string, string>, vantage: string): string 
 }
 
 /** The ring's position, base, vantage indexes and message slots, from the latest hash (record-results.lua). */
-function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number; v1: boolean } {
+function ringInfo(latest: Record<string, string>): RingInfo & { written: number; cap: number; form: RingForm } {
   const vantages = new Map<number, string>();
   const messages = new Map<number, { from: number; text: string }>();
   for (const [field, value] of Object.entries(latest)) {
@@ -318,15 +319,15 @@ function ringInfo(latest: Record<string, string>): RingInfo & { written: number;
       messages.set(Number(field.slice(2)), { from: Number(value.slice(0, bar)), text: value.slice(bar + 1) });
     }
   }
-  // `~w`: `written|cap|base|70`; before, `written` beside `~r`: `cap|base|70`, or `cap|base` for a
-  // ring of 10-byte entries.
+  // `~w`: `written|cap|base|72` (`|70`: 70-bit entries, from before); before, `written` beside `~r`:
+  // `cap|base|70`, or `cap|base` for a ring of 10-byte entries.
   const [written = '0', ...ring] = (latest['~w'] ?? '').split('|');
   const [cap = '1', base = '0', layout] = ring.length > 0 ? ring : (latest['~r'] ?? '').split('|');
   return {
     written: Number(written) || 0,
     cap: Math.max(1, Number(cap) || 1),
     base: Number(base) || 0,
-    v1: layout !== RING_LAYOUT,
+    form: layout === RING_LAYOUT || layout === '70' ? layout : 'v1',
     vantages,
     messages,
   };

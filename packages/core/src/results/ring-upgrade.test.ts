@@ -5,7 +5,7 @@ import { defineScripts } from '../runtime/scripts.js';
 import { sampleResult, T0, testRedis } from '../testing/index.js';
 import { historyMessage, ringBytes } from './history-ring.js';
 import { encodeLatest } from './latest-result.js';
-import { ResultStore } from './result-store.js';
+import { ResultStore, recordResultsCall } from './result-store.js';
 
 const INTERVAL = 30_000;
 const CAP = 20;
@@ -130,7 +130,7 @@ describe('a history ring of 10-byte entries (the release before)', () => {
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(CAP * 10);
     const wrapping = await store.history('api', { limit: CAP });
     expect(await store.record(roundResult(13, 'alpha'), INTERVAL)).toBe('latest');
-    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`${CAP}|${CAP}|${T0 - 86_400_000}|70`);
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`${CAP}|${CAP}|${T0 - 86_400_000}|72`);
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(CAP));
     // The same entries, their latencies past a second to within 0.2% (9 significant bits).
     const after = await store.history('api', { limit: CAP });
@@ -145,5 +145,73 @@ describe('a history ring of 10-byte entries (the release before)', () => {
     // Late rounds written in either layout are still duplicates.
     expect(await store.record(roundResult(12, 'gamma'), INTERVAL)).toBe('duplicate');
     expect(await store.record(roundResult(10, 'beta'), INTERVAL)).toBe('duplicate');
+  });
+});
+
+/** The release before's record script (lua-v1/record-results-v2.lua: 70-bit entries, written with BITFIELD). */
+interface V2Commands {
+  vigilRecordResultsV2(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<unknown>;
+}
+
+describe('a history ring of 70-bit entries (the release before)', () => {
+  let t: Awaited<ReturnType<typeof testRedis>>;
+  let keys: RedisKeys;
+  let v2: V2Commands;
+  let store: ResultStore;
+  beforeEach(async () => {
+    t = await testRedis('ring-v2');
+    keys = redisKeys(t.prefix);
+    v2 = defineScripts<V2Commands>(t.redis, new URL('./lua-v1/', import.meta.url));
+    store = new ResultStore({ redis: t.redis, keys, historySize: CAP });
+  });
+  afterEach(() => t.cleanup());
+
+  it('reads as it is, is written in its layout until it wraps, then converted with every entry and message', async () => {
+    const vantages = ['alpha', 'beta', 'gamma'];
+    const old = (results: readonly ProbeResult[]) =>
+      v2.vigilRecordResultsV2(
+        ...recordResultsCall(
+          keys,
+          CAP,
+          results.map((result) => ({ result, intervalMs: INTERVAL })),
+        ),
+      );
+    // 8 rounds × 3 vantages: the ring of 20 wrapped, in 70-bit entries.
+    for (let k = 0; k < 8; k++) await old(vantages.map((v) => roundResult(k, v)));
+    const base = T0 - 86_400_000;
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`24|${CAP}|${base}|70`);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(Math.ceil((CAP * 70) / 8));
+    const before = await store.history('api', { limit: CAP });
+    expect(before).toHaveLength(CAP);
+    expect(before[0]).toMatchObject({ vantage: 'gamma', round: T0 + 7 * INTERVAL });
+    expect(before.find((r) => r.vantage === 'alpha' && r.round === T0 + 6 * INTERVAL)?.message).toBe('even outage');
+
+    // Written on in its layout: late duplicates of rounds the old script wrote are found in it.
+    expect(await store.record(roundResult(6, 'beta'), INTERVAL)).toBe('duplicate');
+    for (const v of vantages) expect(await store.record(roundResult(8, v), INTERVAL)).toBe('latest');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`27|${CAP}|${base}|70`);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(Math.ceil((CAP * 70) / 8));
+    for (const k of [9, 10, 11]) for (const v of vantages) await store.record(roundResult(k, v), INTERVAL);
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`36|${CAP}|${base}|70`);
+    const wrapping = await store.history('api', { limit: CAP });
+
+    // The 40th entry wraps it: converted to 9-byte entries, the same entries exactly (same fields).
+    for (const k of [12]) for (const v of vantages) await store.record(roundResult(k, v), INTERVAL);
+    expect(await store.record(roundResult(13, 'alpha'), INTERVAL)).toBe('latest');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`${CAP}|${CAP}|${base}|72`);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(CAP));
+    const after = await store.history('api', { limit: CAP });
+    const newer = [13, 12, 12, 12].map((k, i) => roundResult(k, ['alpha', 'gamma', 'beta', 'alpha'][i] as string));
+    expect(after.slice(0, 4).map((r) => [r.vantage, r.round])).toEqual(newer.map((r) => [r.vantage, r.round]));
+    expect(after.slice(4)).toEqual(wrapping.slice(0, CAP - 4));
+    expect(after.find((r) => r.vantage === 'alpha' && r.round === T0 + 12 * INTERVAL)?.message).toBe('even outage');
+    // Late rounds written in either layout are still duplicates; the next is written in the new one.
+    expect(await store.record(roundResult(11, 'gamma'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(12, 'beta'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(13, 'beta'), INTERVAL)).toBe('latest');
+    expect((await store.history('api', { limit: 2 })).map((r) => [r.vantage, r.round])).toEqual([
+      ['beta', T0 + 13 * INTERVAL],
+      ['alpha', T0 + 13 * INTERVAL],
+    ]);
   });
 });

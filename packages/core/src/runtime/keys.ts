@@ -164,9 +164,20 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     transitions: (shard: number) => `${shardRoot(shard)}eval:transitions`,
     /** hash per shard: `<check>|<address>|<round>` → address transition JSON not yet acted on (`alertOn: address`) */
     addressTransitions: (shard: number) => `${shardRoot(shard)}eval:address-transitions`,
-    /** zset per vantage: check id by the latest round it reported / failed while others saw it up */
-    vantageSeen: (vantage: string) => `${root}:vantage:${vantage}:seen`,
+    /** zset per vantage: check id by the latest round it failed while others saw it up */
     vantageSolo: (vantage: string) => `${root}:vantage:${vantage}:solo`,
+    /**
+     * HyperLogLog per vantage and time bucket (its start, epoch ms; half of `vantages.window`):
+     * the checks it reported in decided rounds of that bucket, counted with PFCOUNT over the window's
+     * buckets (notifier's evaluation/vantage-seen.ts). Beside the other vantage keys, so one vantage's
+     * buckets share a slot on a Cluster, as a PFCOUNT of several keys needs. Expire past the window.
+     */
+    vantageSeenBucket: (vantage: string, start: number) => `${root}:vantage:${vantage}:seen:${start}`,
+    /**
+     * Before the buckets: a zset per vantage, check id by the latest round it reported. No longer
+     * written; still trimmed and counted until it empties (one window after an upgrade), then gone.
+     */
+    vantageSeen: (vantage: string) => `${root}:vantage:${vantage}:seen`,
     /** hash: vantage → JSON { since, reason } while it is impaired or silent */
     vantageProblems: `${root}:vantages:problems`,
 

@@ -40,14 +40,14 @@ const BLIND_CHUNK = 500;
 
 interface StateCommands {
   /** How many keys, the outbox, then per round its three keys; then now, the TTLs and per round its six arguments. */
-  vigilApplyVerdicts(
-    numberOfKeys: number,
-    ...keysThenArgs: (string | number)[]
-  ): Promise<[string?, string?, string?][]>;
+  vigilApplyVerdicts(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<AppliedReply[]>;
   /** How many keys, each check's state hash; then now and per check its blind-before. */
   vigilMarkBlind(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<(string | number)[]>;
   vigilSettleTransition(transitions: string, checkId: string, round: number): Promise<number>;
 }
+
+/** apply-verdicts.lua's reply for a round: the state it stayed in, or [from, to, transition], or [] (too late). */
+type AppliedReply = string | [string?, string?, string?];
 
 /** One decided round for the state machine. */
 export interface VerdictInput {
@@ -217,7 +217,9 @@ export class CheckStates {
 
 /** What applying each verdict came to; undefined for a round that came too late to count. */
 export function parseApplied(reply: unknown): (StateChange | undefined)[] {
-  return ((reply ?? []) as [string?, string?, string?][]).map(([from, to, transition]) => {
+  return ((reply ?? []) as AppliedReply[]).map((applied) => {
+    if (typeof applied === 'string') return { from: applied as CheckStateName, to: applied as CheckStateName };
+    const [from, to, transition] = applied;
     if (from === undefined || to === undefined) return undefined;
     return {
       from: from as CheckStateName,

@@ -89,16 +89,20 @@ export class Evaluator {
       }),
     );
     const decided: DecidedRound[] = [];
+    const completed: CheckEntry[] = [];
     replies.forEach(({ booked }, i) => {
       const entry = entries[i];
-      if (entry && typeof booked === 'object')
+      if (entry && typeof booked === 'object') {
         decided.push({
           checkId: entry.checkId,
           round: entry.round,
           check: entry.check,
           outcomes: parseBook(booked.book),
         });
+        if (entry.expected > 1) completed.push(entry);
+      }
     });
+    this.book.noteCompleted(completed);
     await this.decide(decided);
     const outcomes = new Map(batch.map((data, i) => [data, replies[i]?.recorded ?? 'duplicate']));
     return all.map((data) => outcomes.get(data) ?? 'duplicate');
@@ -132,6 +136,7 @@ export class Evaluator {
       if (entry && outcome.status === 'complete')
         decided.push({ checkId: entry.checkId, round: entry.round, check: entry.check, outcomes: outcome.outcomes });
     });
+    this.book.noteCompleted(entries.filter((entry, i) => entry.expected > 1 && added[i]?.status === 'complete'));
     await this.decide(decided);
   }
 

@@ -120,6 +120,26 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     expect(await claimed(2)).toEqual([]);
   });
 
+  it('does not read again the books of rounds this notifier completed when their entry comes due', async () => {
+    const w = await world();
+    await w.send(1, 'alpha', ['c1', 'c2'], false);
+    await w.send(1, 'beta', ['c1', 'c2'], false);
+    await w.send(1, 'gamma', ['c1'], false); // c1's round completes here; c2's waits for gamma
+    // A book under c1's completed round (as if it were still gathering): read, it would be claimed
+    // and decided a second time; this notifier knows the round completed and passes over it unread.
+    const book = `\u0001\nalpha\t${JSON.stringify({ ok: false })}`;
+    await w.base.redis.hset(w.ctx.keys.latest('c1'), `~b${R(1)}`, book);
+    w.clock.t = R(1) + DEADLINE;
+    const due = await w.ctx.rounds.claimDue(w.clock.now());
+    expect(due.map((round) => round.checkId)).toEqual(['c2']);
+    expect(await w.pending()).toEqual([]);
+    // Another notifier, which did not complete it, reads it (and claims what a book holds), as before.
+    await w.send(2, 'alpha', ['c1'], false);
+    await w.base.redis.hset(w.ctx.keys.latest('c1'), `~b${R(2)}`, book);
+    const other = testNotifierContext(w.base.peer(), { config });
+    expect((await other.rounds.claimDue(R(2) + DEADLINE)).map((round) => round.checkId)).toEqual(['c1']);
+  });
+
   it('drains a backlog of completed rounds in one tick and decides the incomplete rounds behind it', async () => {
     const w = await world();
     for (const vantage of VANTAGES) await w.send(0, vantage, ids, true);

@@ -50,6 +50,13 @@ export interface ClaimedRound extends RoundRef {
  */
 export class RoundBook {
   private readonly redis: Redis & BookCommands;
+  /**
+   * Rounds this caller completed (`<check>|<round>` → deadline), until a sweep takes their entry:
+   * their books are gone, so the claim script is not asked to read them (one HMGET, a key and an
+   * argument a round: ~1 µs of Redis a round, and with one notifier nearly every round completes).
+   * A round another notifier completed is still read, and passed over there, as before.
+   */
+  private readonly completedHere = new Map<string, number>();
 
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; log: Logger }) {
     // Adding lives beside recording (core's results scripts share the book's Lua); claiming is here.
@@ -91,6 +98,24 @@ export class RoundBook {
   }
 
   /**
+   * Notes rounds this caller completed (claimed by adding or recording their last outcome), so a
+   * sweep does not read their books again. Marks live until a sweep reads their entry, or for
+   * COMPLETED_KEPT_MS past their deadline (a round completed by its only vantage has no entry; an
+   * entry another notifier swept is never read here).
+   */
+  noteCompleted(rounds: readonly (RoundRef & { deadline: number })[]): void {
+    for (const { checkId, round, deadline } of rounds) this.completedHere.set(`${checkId}|${round}`, deadline);
+  }
+
+  /** Drops marks long past their deadline, oldest noted first (about deadline order), and past the cap. */
+  private forgetCompleted(now: number): void {
+    for (const [member, deadline] of this.completedHere) {
+      if (deadline >= now - COMPLETED_KEPT_MS && this.completedHere.size <= COMPLETED_KEPT_MAX) break;
+      this.completedHere.delete(member);
+    }
+  }
+
+  /**
    * Rounds past their deadline that this caller claimed (each claimed by one caller only), with their
    * outcomes: from each shard, the oldest pending entries until `limit` rounds are claimed (an entry
    * holds the rounds one recording booked first with that deadline and is taken whole). Rounds that
@@ -109,9 +134,10 @@ export class RoundBook {
       if (err) throw err;
       const entries = reply as string[];
       if (entries.length === 0) return [];
-      const due = takeRounds(entries, examine);
+      const due = takeRounds(entries, examine, this.completedHere);
       return [{ shard, due, capped: entries.length === read || due.length < entries.length }];
     });
+    this.forgetCompleted(now);
     const claimed = Object.assign([] as ClaimedRound[], { more: false });
     if (shards.length === 0) return claimed;
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
@@ -164,20 +190,29 @@ export class RoundBook {
 
 /** Due entries read a shard a claim, at most. */
 const ENTRIES_READ = 500;
+/** How long past its deadline a round completed here stays noted (its entry is swept long before). */
+const COMPLETED_KEPT_MS = 10 * 60_000;
+/** Rounds completed here noted at most (~100 B each): a bound, should sweeps stop. */
+const COMPLETED_KEPT_MAX = 1_000_000;
 
 interface DueEntry {
   entry: string;
   refs: RoundRef[];
 }
 
-/** The oldest entries holding at most `examine` rounds in all, the first whatever its size. */
-function takeRounds(entries: readonly string[], examine: number): DueEntry[] {
+/**
+ * The oldest entries holding at most `examine` rounds in all, the first whatever its size; each
+ * entry's rounds less those `completed` names (their marks taken: the entry is claimed whole).
+ */
+function takeRounds(entries: readonly string[], examine: number, completed: Map<string, number>): DueEntry[] {
   const due: DueEntry[] = [];
   let rounds = 0;
   for (const entry of entries) {
-    const refs = parseEntry(entry);
+    const all = parseEntry(entry);
+    const refs = all.filter((ref) => !completed.has(`${ref.checkId}|${ref.round}`));
     if (rounds > 0 && rounds + refs.length > examine) break;
     rounds += Math.max(1, refs.length);
+    for (const ref of all) completed.delete(`${ref.checkId}|${ref.round}`);
     due.push({ entry, refs });
   }
   return due;

@@ -1,5 +1,5 @@
-import { createLogger } from '@vigil/core';
-import { T0, testContext } from '@vigil/core/testing';
+import { createLogger, validateConfig } from '@vigil/core';
+import { startRedisCluster, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testNotifierContext } from '../testing.js';
 import { judgeRound, type RoundOutcome } from './round-verdict.js';
@@ -8,24 +8,46 @@ import { VantageHealth } from './vantage-health.js';
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function health() {
-  const base = await testContext('observations', { log: createLogger({ level: 'silent' }) });
+/** Vantage health on its own prefix with a hand-driven clock (the default window, 1 min: buckets of 30 s). */
+async function health(options: { redisUrl?: string } = {}) {
+  const clock = { t: T0, now: (): number => clock.t };
+  const base = await testContext('observations', { clock, log: createLogger({ level: 'silent' }), ...options });
   cleanups.push(base.cleanup);
-  const ctx = testNotifierContext(base);
-  return { ctx, health: new VantageHealth(ctx) };
+  const ctx = testNotifierContext(base, { config: validateConfig({ vantages: VANTAGES }, 'test config') });
+  return { ctx, clock, health: new VantageHealth(ctx) };
 }
 
-/** Every vantage's sets, as Redis holds them. */
+/** Every vantage's keys, as Redis holds them: solo zsets, and each seen bucket's count by its start. */
 async function sets(w: Awaited<ReturnType<typeof health>>) {
-  const out: Record<string, string[]> = {};
+  const out: Record<string, string[] | Record<string, number>> = {};
   for (const vantage of VANTAGES) {
-    out[`seen:${vantage}`] = await w.ctx.redis.zrange(w.ctx.keys.vantageSeen(vantage), 0, -1, 'WITHSCORES');
+    const stem = w.ctx.keys.vantageSeenBucket(vantage, 0).slice(0, -1);
+    const buckets: Record<string, number> = {};
+    for (const key of await w.ctx.redis.keys(`${stem}*`))
+      buckets[key.slice(stem.length)] = await w.ctx.redis.pfcount(key);
+    out[`seen:${vantage}`] = buckets;
     out[`solo:${vantage}`] = await w.ctx.redis.zrange(w.ctx.keys.vantageSolo(vantage), 0, -1, 'WITHSCORES');
   }
   return out;
+}
+
+/** A decided round of `checkId` (alpha, beta, gamma: U up, D down, - none). */
+function decided(checkId: string, round: number, pattern: string) {
+  const outcomes = new Map<string, RoundOutcome>();
+  VANTAGES.forEach((vantage, i) => {
+    if (pattern[i] !== '-') outcomes.set(vantage, { ok: pattern[i] === 'U' });
+  });
+  const verdict = judgeRound(outcomes, { quorum: 'majority', impaired: new Set() });
+  if (!verdict) throw new Error('a round without reporters');
+  return { ref: { checkId, round }, verdict };
+}
+
+/** Each vantage's `seen` as `status()` reports it. */
+async function seen(w: Awaited<ReturnType<typeof health>>) {
+  return Object.fromEntries((await w.health.status()).map((s) => [s.vantage, s.seen]));
 }
 
 describe('VantageHealth: a batch of observations', () => {
@@ -42,19 +64,14 @@ describe('VantageHealth: a batch of observations', () => {
       c6: ['DUU', 'DD-', 'UDU', 'DDD'],
     };
     const rounds = Object.entries(sequences).flatMap(([checkId, patterns], c) =>
-      patterns.map((pattern, k) => {
-        const outcomes = new Map<string, RoundOutcome>();
-        VANTAGES.forEach((vantage, i) => {
-          if (pattern[i] !== '-') outcomes.set(vantage, { ok: pattern[i] === 'U' });
-        });
-        const verdict = judgeRound(outcomes, { quorum: 'majority', impaired: new Set() });
-        if (!verdict) throw new Error('a round without reporters');
-        return { ref: { checkId, round: T0 + k * 30_000 + c }, verdict };
-      }),
+      patterns.map((pattern, k) => decided(checkId, T0 + k * 30_000 + c, pattern)),
     );
     rounds.sort((a, b) => a.ref.round - b.ref.round);
     const one = await health();
     const batched = await health();
+    // Every round in the window, so every bucket is written.
+    for (const w of [one, batched]) w.clock.t = T0 + 60_000;
+    const buckets = new Set(rounds.map(({ ref }) => Math.floor(ref.round / 30_000))).size;
     // Solo failures from before the batch, so bumping only present members is put to the test.
     for (const w of [one, batched]) {
       await w.ctx.redis.zadd(w.ctx.keys.vantageSolo('gamma'), T0 - 1, 'c1', T0 - 1, 'c3');
@@ -65,10 +82,105 @@ describe('VantageHealth: a batch of observations', () => {
     for (const { ref, verdict } of rounds) await batched.health.observe(ref, verdict, observations);
     const pipeline = batched.ctx.redis.pipeline();
     observations.queue(pipeline);
-    expect(pipeline.length).toBeLessThanOrEqual(VANTAGES.length * 4);
+    // Per vantage: a PFADD and a PEXPIRE a bucket, at most three commands for the solo failures.
+    expect(pipeline.length).toBeLessThanOrEqual(VANTAGES.length * (2 * buckets + 3));
     await pipeline.exec();
     const expected = await sets(one);
     expect(Object.values(expected).some((members) => members.length > 0)).toBe(true);
     expect(await sets(batched)).toEqual(expected);
+    expect(await seen(batched)).toEqual(await seen(one));
   });
+});
+
+describe('VantageHealth: checks seen in the window', () => {
+  it('counts a check reported many times in the window once, and stops counting buckets older than the window', async () => {
+    const w = await health();
+    // c0 every 5 s for a minute (in every bucket, batched and not), c1 once.
+    const observations = w.health.observations();
+    for (let k = 0; k < 12; k++) {
+      const { ref, verdict } = decided('c0', T0 + k * 5_000, 'UUU');
+      if (k % 2 === 0) await w.health.observe(ref, verdict);
+      else await w.health.observe(ref, verdict, observations);
+    }
+    const once = decided('c1', T0 + 1_000, 'UU-');
+    await w.health.observe(once.ref, once.verdict, observations);
+    const pipeline = w.ctx.redis.pipeline();
+    observations.queue(pipeline);
+    await pipeline.exec();
+    w.clock.t = T0 + 59_000;
+    expect(await seen(w)).toEqual({ alpha: 2, beta: 2, gamma: 1 });
+    // Each bucket key lives until its end leaves the window, and no longer.
+    const ttl = await w.ctx.redis.pttl(w.ctx.keys.vantageSeenBucket('alpha', T0));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000 + 60_000);
+
+    // c2 later. c1's bucket (T0 to T0 + 30 s) has left the window; c0's last (T0 + 30 s to 60 s) has not.
+    w.clock.t = T0 + 100_000;
+    const later = decided('c2', T0 + 100_000, 'UUU');
+    await w.health.observe(later.ref, later.verdict);
+    expect(await seen(w)).toEqual({ alpha: 2, beta: 2, gamma: 2 });
+    // The window starts where c0's last bucket ends: c2 alone.
+    w.clock.t = T0 + 120_000;
+    expect(await seen(w)).toEqual({ alpha: 1, beta: 1, gamma: 1 });
+    // A round decided after its bucket left the window writes nothing (the key, still in Redis, unchanged).
+    const first = w.ctx.keys.vantageSeenBucket('alpha', T0);
+    expect(await w.ctx.redis.pfcount(first)).toBe(2);
+    const stale = decided('c3', T0 + 10_000, 'UUU');
+    await w.health.observe(stale.ref, stale.verdict);
+    expect(await w.ctx.redis.pfcount(first)).toBe(2);
+    expect(await seen(w)).toEqual({ alpha: 1, beta: 1, gamma: 1 });
+  });
+
+  it('counts the sorted set a notifier before the buckets kept until it empties, then the buckets alone', async () => {
+    const w = await health();
+    // The layout before: every check alpha reported, by its latest round.
+    const old = Array.from({ length: 5 }, (_, i) => [T0 - 10_000 + i, `old-${i}`]).flat();
+    await w.ctx.redis.zadd(w.ctx.keys.vantageSeen('alpha'), ...old);
+    const fresh = decided('new-0', T0, 'UUU');
+    await w.health.observe(fresh.ref, fresh.verdict);
+    expect(await seen(w)).toEqual({ alpha: 5, beta: 1, gamma: 1 });
+    // A window on, the zset is trimmed empty (Redis drops it) and the buckets count alone.
+    w.clock.t = T0 + 60_000;
+    const next = decided('new-1', T0 + 60_000, 'UUU');
+    await w.health.observe(next.ref, next.verdict);
+    expect(await seen(w)).toEqual({ alpha: 2, beta: 2, gamma: 2 });
+    expect(await w.ctx.redis.exists(w.ctx.keys.vantageSeen('alpha'))).toBe(0);
+  });
+
+  it('weighs solo failures against the checks seen: 3 of 10 leave a vantage fine, 6 of 10 impair it', async () => {
+    const w = await health();
+    w.clock.t = T0 + 1_000;
+    await w.ctx.redis.hset(w.ctx.keys.vantageHeartbeats, Object.fromEntries(VANTAGES.map((v) => [v, w.clock.t])));
+    for (let i = 0; i < 10; i++) {
+      const { ref, verdict } = decided(`c${i}`, T0, i < 3 ? 'UUD' : 'UUU');
+      await w.health.observe(ref, verdict);
+    }
+    await w.health.tick();
+    expect(w.health.impaired().size).toBe(0);
+    for (let i = 3; i < 6; i++) {
+      const { ref, verdict } = decided(`c${i}`, T0 + 500, 'UUD');
+      await w.health.observe(ref, verdict);
+    }
+    await w.health.tick();
+    expect([...w.health.impaired()]).toEqual(['gamma']);
+    const [fleet] = await w.ctx.incidents.listOpen();
+    expect(fleet?.title).toBe('vantage gamma impaired: 6 of 10 checks failing only there');
+  });
+
+  it('counts the buckets of a vantage in one PFCOUNT on a 3-master Redis Cluster (its buckets share a slot)', async () => {
+    const cluster = await startRedisCluster();
+    cleanups.push(() => cluster.stop());
+    const w = await health({ redisUrl: cluster.url });
+    const observations = w.health.observations();
+    // Rounds over three buckets, checks over every shard.
+    for (let i = 0; i < 30; i++) {
+      const { ref, verdict } = decided(`check-${i}`, T0 + (i % 3) * 15_000, i % 2 === 0 ? 'UUU' : 'UU-');
+      await w.health.observe(ref, verdict, observations);
+    }
+    const pipeline = w.ctx.redis.pipeline();
+    observations.queue(pipeline);
+    expect((await pipeline.exec())?.filter(([err]) => err)).toEqual([]);
+    w.clock.t = T0 + 45_000;
+    expect(await seen(w)).toEqual({ alpha: 30, beta: 30, gamma: 15 });
+  }, 60_000);
 });

@@ -18,19 +18,48 @@
     ARGV[3] how long an hour ring lives without a new hour, s: both rings live the longer of the
       two (the hour ring alone holds its newest hour's counts until a newer hour adds them to the
       day ring, so it lives as long as the day ring)
-    ARGV[4…] for each round in turn, six: round (epoch ms); verdict ('ok', 'degraded' or 'fail');
+    ARGV[4…] for each round in turn, six: round (epoch ms, an integer's decimal text: the state
+      stores it as sent); verdict ('ok', 'degraded' or 'fail');
       confirmations (rounds in a row that change the state); check id; RoundDetail JSON; alert on
       ('down' or 'degraded')
 
   Output:
     One reply per round, in order:
     {} for a round at or before the last one applied to its check
-    {from, to, transitionJson}: transitionJson '' when whether the check alerts did not change
+    state, a string, for a round that left its check in its state (most: a string replies for less
+      than a table)
+    {from, to, transitionJson} else: transitionJson '' when whether the check alerts did not change
 ]]
 local transitionsKey = KEYS[1]
 local now = tonumber(ARGV[1])
 local ringTtlS = math.max(tonumber(ARGV[2]), tonumber(ARGV[3]))
 local COUNTER = { ok = 0, degraded = 1, fail = 2 }
+-- Globals as locals: a global is a table lookup each time, and a round reads these several times.
+local redis, math, tonumber, unpack = redis, math, tonumber, unpack
+
+-- Number ↔ text was ~10 % of Redis's CPU in a profile of these scripts (`tonumber` of 13 digits
+-- takes strtod's slow path; Redis writes a number argument with %.17g): a batch's rounds and
+-- streaks repeat a few values, so each text is converted once a call, and what Redis stores is
+-- passed as text.
+local NUM, TEXT = {}, {}
+local function num(s)
+  local n = NUM[s]
+  if n == nil then
+    n = tonumber(s)
+    if n then NUM[s] = n end
+  end
+  return n
+end
+
+-- An integer's text as Redis would write it (%.17g is %d for one); anything else is left to Redis.
+local function text(n)
+  local s = TEXT[n]
+  if s then return s end
+  if n ~= n or n % 1 ~= 0 then return n end
+  s = string.format('%d', n)
+  TEXT[n] = s
+  return s
+end
 
 -- Verdict rings (core's results/verdict-ring.ts): a u32 header, the newest period counted, then
 -- `slots` slots (period mod slots) of three `width`-bit counters (ok, degraded, fail). A round is
@@ -107,7 +136,7 @@ local function count(dayKey, hourKey, ttlS, round, v)
   local hour = math.floor(round / HOUR_MS)
   local slot = 32 + (hour % HOUR_SLOTS) * 3 * HOUR_WIDTH
   local at = slot + COUNTER[v] * HOUR_WIDTH
-  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', 0, 'OVERFLOW', 'SAT', 'INCRBY', 'u12', at, 1)[1]
+  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', 'INCRBY', 'u12', text(at), '1')[1]
   local folded = head >= FOLDED
   local newest = folded and head - FOLDED or head
   if hour == newest and folded then return end
@@ -143,21 +172,32 @@ local function alerting(s, alertOn)
   return s == 'down' or (alertOn == 'degraded' and s == 'degraded')
 end
 
--- A field whose value changed goes in `fields` (one HSET), one without a value that had one in
--- `cleared` (one HDEL); one unchanged is not written (every field but `state` holds a number).
-local function set(fields, cleared, name, value, before)
+-- The round's HSET field-value pairs in `F` (its first `nf`), the fields to HDEL in `C` (its first
+-- `nc`): two tables for all rounds, not two a round.
+local F, C, nf, nc = {}, {}, 0, 0
+
+local function put(name, value)
+  F[nf + 1] = name
+  F[nf + 2] = value
+  nf = nf + 2
+end
+
+-- A field whose value changed is put, one without a value that had one cleared; one unchanged is not
+-- written (every field but `state` holds a number).
+local function set(name, value, before)
   if value then
-    if before and tonumber(before) == tonumber(value) then return end
-    fields[#fields + 1] = name
-    fields[#fields + 1] = value
+    if before and num(before) == num(value) then return end
+    put(name, value)
   elseif before then
-    cleared[#cleared + 1] = name
+    nc = nc + 1
+    C[nc] = name
   end
 end
 
-local function put(fields, name, value)
-  fields[#fields + 1] = name
-  fields[#fields + 1] = value
+-- A streak: `n` now, `before` its text in the hash.
+local function setStreak(name, n, before)
+  if before and num(before) == n then return end
+  put(name, text(n))
 end
 
 -- The state a round's verdict leads to, from the streaks counted with it.
@@ -205,15 +245,21 @@ local function transitionOf(checkId, round, state, to, alertOn, detailJson, k)
   return cjson.encode(t)
 end
 
+-- One reply for every round too late (Redis only reads it).
+local TOO_LATE = {}
+
 local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, detailJson, alertOn)
-  local round = tonumber(roundArg)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
-    'blindFrom', 'detail')
-  if round <= tonumber(f[1] or '-1') then return {} end
+    'detail')
+  local round = num(roundArg)
+  if round <= num(f[1] or '-1') then return TOO_LATE end
   local state = f[2] or 'new'
   -- Blind while alerting: its incident is still open, so it resumes there and recovers as usual.
-  if state == 'unknown' and f[7] and alerting(f[7], alertOn) then state = f[7] end
-  local failStreak, goodStreak, okStreak, badStreak = tonumber(f[3] or '0'), tonumber(f[4] or '0'), tonumber(f[5] or '0'), tonumber(f[6] or '0')
+  if state == 'unknown' then
+    local blindFrom = redis.call('HGET', stateKey, 'blindFrom')
+    if blindFrom and alerting(blindFrom, alertOn) then state = blindFrom end
+  end
+  local failStreak, goodStreak, okStreak, badStreak = num(f[3] or '0'), num(f[4] or '0'), num(f[5] or '0'), num(f[6] or '0')
   if v == 'fail' then failStreak = failStreak + 1; goodStreak = 0 else goodStreak = goodStreak + 1; failStreak = 0 end
   if v == 'ok' then okStreak = okStreak + 1; badStreak = 0 else badStreak = badStreak + 1; okStreak = 0 end
   local to = nextState(state, v, conf, failStreak, goodStreak, okStreak, badStreak)
@@ -221,55 +267,57 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
   -- One HSET for the fields that changed, one HDEL for those without a value that had one. The
   -- round's verdict and detail are not kept (nothing read them; the detail JSON of a failing round
   -- kept the hash out of Redis's compact encoding): a hash written before loses them here.
-  local fields = {'lastRound', round}
-  local cleared = {}
-  if f[8] then cleared[1] = 'detail'; cleared[2] = 'lastVerdict' end
-  if to ~= f[2] then put(fields, 'state', to) end
-  if to ~= (f[2] or 'new') then put(fields, 'since', round) end
-  set(fields, cleared, 'failStreak', failStreak, f[3])
-  set(fields, cleared, 'goodStreak', goodStreak, f[4])
-  set(fields, cleared, 'okStreak', okStreak, f[5])
-  set(fields, cleared, 'badStreak', badStreak, f[6])
+  nf, nc = 0, 0
+  put('lastRound', roundArg)
+  if f[7] then C[1] = 'detail'; C[2] = 'lastVerdict'; nc = 2 end
+  if to ~= f[2] then put('state', to) end
+  if to ~= (f[2] or 'new') then put('since', roundArg) end
+  setStreak('failStreak', failStreak, f[3])
+  setStreak('goodStreak', goodStreak, f[4])
+  setStreak('okStreak', okStreak, f[5])
+  setStreak('badStreak', badStreak, f[6])
   local x = NOTHING_READ
   if changesAlerting or failStreak == 1 or badStreak == 1 then x = redis.call('HMGET', stateKey, unpack(KEPT)) end
   local firstFailed, lastFailed, firstBad, lastBad, lastGood, lastOk = x[1], x[2], x[3], x[4], x[5], x[6]
   local goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = x[7], x[8], x[9], x[10]
   if v == 'fail' then
     if failStreak == 1 then
-      firstFailed = round
-      put(fields, 'firstFailedRound', round)
-      set(fields, cleared, 'goodBeforeFail', lastGood, goodBeforeFail)
+      firstFailed = roundArg
+      put('firstFailedRound', roundArg)
+      set('goodBeforeFail', lastGood, goodBeforeFail)
       goodBeforeFail = lastGood
     end
-    lastFailed = round
-    put(fields, 'lastFailedRound', round)
+    lastFailed = roundArg
+    put('lastFailedRound', roundArg)
   else
-    if goodStreak == 1 then recoveryStart = round; put(fields, 'recoveryStart', round) end
-    put(fields, 'lastGoodRound', round)
+    if goodStreak == 1 then recoveryStart = roundArg; put('recoveryStart', roundArg) end
+    put('lastGoodRound', roundArg)
   end
   if v == 'ok' then
-    if okStreak == 1 then okRecoveryStart = round; put(fields, 'okRecoveryStart', round) end
-    put(fields, 'lastOkRound', round)
+    if okStreak == 1 then okRecoveryStart = roundArg; put('okRecoveryStart', roundArg) end
+    put('lastOkRound', roundArg)
   else
     if badStreak == 1 then
-      firstBad = round
-      put(fields, 'firstBadRound', round)
-      set(fields, cleared, 'okBeforeBad', lastOk, okBeforeBad)
+      firstBad = roundArg
+      put('firstBadRound', roundArg)
+      set('okBeforeBad', lastOk, okBeforeBad)
       okBeforeBad = lastOk
     end
-    lastBad = round
-    put(fields, 'lastBadRound', round)
+    lastBad = roundArg
+    put('lastBadRound', roundArg)
   end
-  redis.call('HSET', stateKey, unpack(fields))
-  if #cleared > 0 then redis.call('HDEL', stateKey, unpack(cleared)) end
+  redis.call('HSET', stateKey, unpack(F, 1, nf))
+  if nc > 0 then redis.call('HDEL', stateKey, unpack(C, 1, nc)) end
   count(dayKey, hourKey, ringTtlS, round, v)
-  local transition = ''
-  if changesAlerting then
-    transition = transitionOf(checkId, round, state, to, alertOn, detailJson, {firstFailed = firstFailed,
-      lastFailed = lastFailed, goodBeforeFail = goodBeforeFail, firstBad = firstBad, lastBad = lastBad,
-      okBeforeBad = okBeforeBad, recoveryStart = recoveryStart, okRecoveryStart = okRecoveryStart})
-    redis.call('HSET', transitionsKey, checkId, transition)
+  if not changesAlerting then
+    local from = f[2] or 'new'
+    if from ~= to then return {from, to, ''} end
+    return to
   end
+  local transition = transitionOf(checkId, round, state, to, alertOn, detailJson, {firstFailed = firstFailed,
+    lastFailed = lastFailed, goodBeforeFail = goodBeforeFail, firstBad = firstBad, lastBad = lastBad,
+    okBeforeBad = okBeforeBad, recoveryStart = recoveryStart, okRecoveryStart = okRecoveryStart})
+  redis.call('HSET', transitionsKey, checkId, transition)
   return {f[2] or 'new', to, transition}
 end
 
@@ -278,6 +326,6 @@ for i = 0, (#KEYS - 1) / 3 - 1 do
   local a = 3 + 6 * i
   local k = 1 + 3 * i
   replies[i + 1] = apply(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 1], ARGV[a + 2],
-    tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+    num(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
 end
 return replies

@@ -21,7 +21,8 @@
 
   Output:
     one reply per entry reached, in order (entries after the limit are not reached, and not listed):
-    0 when another caller had the entry, else one reply per round of it: its book,
+    0 when another caller had the entry or none of its rounds was claimed, else one reply per round
+    of it: its book,
     `\n<vantage>\t<outcome JSON>…`, when this caller claimed it; 0 when it was decided or being
     decided already (or its hash is unreadable)
 ]]
@@ -38,23 +39,30 @@ for e = 1, n do
   if redis.call('ZREM', pendingKey, ARGV[2 + e]) == 0 then
     replies[e] = 0
   else
-    local rounds = {}
+    -- Most rounds completed by their last vantage before the deadline: one HGET each (a string
+    -- or nil, no table), and an entry's reply table made only once one of its rounds is claimed.
+    local rounds
     for j = 1, count do
       local latestKey, field = KEYS[at + j], ARGV[2 + 2 * n + at + j - 1]
-      local f = redis.pcall('HMGET', latestKey, field, '~a')
-      local book = type(f) == 'table' and f[1]
-      if book and book ~= '~' then
+      local book = redis.pcall('HGET', latestKey, field)
+      if type(book) == 'string' and book ~= '~' then
         redis.call('HDEL', latestKey, field)
         -- `~a` unreadable (not a number) counts as nothing decided yet: never an error once claimed.
         local round = tonumber(string.sub(field, 3)) or -1
-        if round > (tonumber(f[2] or '-1') or -1) then redis.call('HSET', latestKey, '~a', round) end
+        if round > (tonumber(redis.call('HGET', latestKey, '~a') or '-1') or -1) then
+          redis.call('HSET', latestKey, '~a', round)
+        end
+        if not rounds then
+          rounds = {}
+          for i = 1, j - 1 do rounds[i] = 0 end
+        end
         rounds[j] = string.sub(book, 2)
         claimed = claimed + 1
-      else
+      elseif rounds then
         rounds[j] = 0
       end
     end
-    replies[e] = rounds
+    replies[e] = rounds or 0
   end
   at = at + count
 end

@@ -1,0 +1,144 @@
+/**
+ * The notifier's round-application script (apply-verdicts.lua) of the working tree against the one
+ * of a commit, alternating batch by batch on one redis-server of its own, on the same rounds: `tsx
+ * bench/apply-verdicts-ab.ts COMMIT [rounds]`. 1,000 checks, rounds 60 s apart, each round's
+ * verdicts in batches of 200 checks as the evaluator sends those a prober batch completed; a check
+ * fails 3 rounds in 40 (down at its 2nd, up again after), 1 check in 5 is degraded a round in 40 and
+ * alerts on degraded, so ~8% of rounds are not ok and ~5% change whether a check alerts. Prints each
+ * script's Redis time a round (INFO commandstats: EVALSHA, nested commands included) and
+ * redis-server CPU a round, and their ratio; fails unless both replied alike and stored the same.
+ */
+import { defineScripts, type RedisKeys, redisKeys, VERDICT_BUCKET_TTL_S } from '@vigil/core';
+import type { Redis } from 'ioredis';
+import { startRedisServer } from './rounds.js';
+import { benchRedis } from './support/redis.js';
+import {
+  type Counters,
+  measured,
+  noCounters,
+  printComparison,
+  SIDES,
+  type Side,
+  scriptFolder,
+} from './support/script-ab.js';
+
+const CHECKS = 1_000;
+const BATCH = 200;
+const INTERVAL_MS = 60_000;
+const CONFIRMATIONS = 2;
+const SCRIPT = 'packages/notifier/src/evaluation/lua/apply-verdicts.lua';
+
+type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
+type Verdict = 'ok' | 'degraded' | 'fail';
+
+/** Check `c`'s verdict in round `k`: 3 failing rounds in 40, a degraded one in 40 for 1 check in 5. */
+function verdictOf(c: number, k: number): Verdict {
+  const phase = (k + c * 13) % 40;
+  if (phase < 3) return 'fail';
+  if (phase === 20 && c % 5 === 0) return 'degraded';
+  return 'ok';
+}
+
+/** The call CheckStates.queueApplyMany makes for one shard's rounds (one Redis: one shard). */
+function applyCall(keys: RedisKeys, round: number, checks: readonly number[], now: number): (string | number)[] {
+  const callKeys: string[] = [keys.transitions(0)];
+  const args: (string | number)[] = [now, VERDICT_BUCKET_TTL_S.day, VERDICT_BUCKET_TTL_S.hour];
+  for (const c of checks) {
+    const id = `check-${c}`;
+    const verdict = verdictOf(c, round / INTERVAL_MS);
+    callKeys.push(keys.checkState(id), keys.verdictDayRing(id), keys.verdictHourRing(id));
+    const detail =
+      verdict === 'ok'
+        ? { failing: [], counted: 3 }
+        : { failing: ['alpha', 'beta', 'gamma'], counted: 3, error: 'timeout', message: 'no response in 10000 ms' };
+    args.push(round, verdict, CONFIRMATIONS, id, JSON.stringify(detail), c % 5 === 0 ? 'degraded' : 'down');
+  }
+  return [callKeys.length, ...callKeys, ...args];
+}
+
+/** The replies of both sides must match (a state stayed in, `s`, is `[s, s, '']` replied before). */
+function sameReplies(base: unknown, next: unknown, round: number): void {
+  const normal = (reply: unknown) =>
+    JSON.stringify(
+      (reply as unknown[]).map((applied) => (typeof applied === 'string' ? [applied, applied, ''] : applied)),
+    );
+  if (normal(base) !== normal(next)) throw new Error(`round ${round}: the two scripts replied differently`);
+}
+
+/** Each check's state hash and verdict rings must match too: the same stored values, byte for byte. */
+async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys): Promise<void> {
+  const read = async (keys: RedisKeys, id: string) =>
+    JSON.stringify([
+      Object.entries(await redis.hgetall(keys.checkState(id))).sort(),
+      (await redis.getBuffer(keys.verdictDayRing(id)))?.toString('hex'),
+      (await redis.getBuffer(keys.verdictHourRing(id)))?.toString('hex'),
+    ]);
+  for (let c = 0; c < CHECKS; c++) {
+    if ((await read(base, `check-${c}`)) !== (await read(next, `check-${c}`)))
+      throw new Error(`check-${c}: the two scripts stored different values`);
+  }
+  const outbox = async (keys: RedisKeys) =>
+    JSON.stringify(
+      Object.entries(await redis.hgetall(keys.transitions(0)))
+        .map(([id, json]) => [id, JSON.parse(json)])
+        .sort(),
+    );
+  if ((await outbox(base)) !== (await outbox(next))) throw new Error('the two scripts left different transitions');
+}
+
+async function main(commit: string, rounds: number): Promise<void> {
+  const server = await startRedisServer();
+  const bench = await benchRedis(server.url);
+  const folder = scriptFolder(commit, SCRIPT);
+  try {
+    const scripts = defineScripts<{ vigilApplyVerdictsBase: Command; vigilApplyVerdictsNew: Command }>(
+      bench.redis,
+      folder.url,
+    );
+    const sides: Record<Side, { keys: RedisKeys; run: Command; sum: Counters }> = {
+      base: {
+        keys: redisKeys(`${bench.prefix}:base`),
+        run: scripts.vigilApplyVerdictsBase.bind(scripts),
+        sum: noCounters(),
+      },
+      new: {
+        keys: redisKeys(`${bench.prefix}:new`),
+        run: scripts.vigilApplyVerdictsNew.bind(scripts),
+        sum: noCounters(),
+      },
+    };
+    // Whole minutes, 40 minutes into an hour: the hour rings change hour within the run.
+    const first = (Math.floor(Date.now() / 3_600_000) - Math.ceil(rounds / 60) - 1) * 3_600_000 + 40 * INTERVAL_MS;
+    let applied = 0;
+    let turn = 0;
+    for (let k = 0; k < rounds; k++) {
+      const round = first + k * INTERVAL_MS;
+      for (let i = 0; i < CHECKS; i += BATCH) {
+        const checks = Array.from({ length: Math.min(BATCH, CHECKS - i) }, (_, j) => i + j);
+        const replies: Partial<Record<Side, unknown>> = {};
+        // Alternate which goes first, so neither always finds the caches warm.
+        for (const side of turn++ % 2 ? SIDES : ([...SIDES].reverse() as Side[])) {
+          const [numberOfKeys, ...rest] = applyCall(sides[side].keys, round, checks, round + 30_000);
+          replies[side] = await measured(bench.redis, sides[side].sum, () =>
+            sides[side].run(numberOfKeys as number, ...rest),
+          );
+        }
+        sameReplies(replies.base, replies.new, round);
+        applied += checks.length;
+      }
+    }
+    await sameKeys(bench.redis, sides.base.keys, sides.new.keys);
+    printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, applied, 'round');
+  } finally {
+    folder.remove();
+    await bench.cleanup();
+    server.process.kill('SIGTERM');
+  }
+}
+
+const commit = process.argv[2];
+if (!commit) {
+  console.error('usage: tsx bench/apply-verdicts-ab.ts COMMIT [rounds] (the apply script to compare with)');
+  process.exit(2);
+}
+await main(commit, Number(process.argv[3] ?? 120));

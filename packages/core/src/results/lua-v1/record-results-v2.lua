@@ -1,0 +1,658 @@
+--[[
+  The release before's record script (70-bit ring entries written with BITFIELD, `~w` =
+  `written|cap|base|70`), frozen with its include inlined: the upgrade test writes a ring with it as
+  a Redis from before holds it.
+
+  Records a batch of probe results, in order, each atomically and exactly once per (check, vantage,
+  round): keeps the newest round as the vantage's latest and writes the result into the check's
+  history ring. A result costs one HMGET, one HSET and one BITFIELD (and an HGET when it carries a
+  message, an HSET when it writes one, two HGETs more when it is a new one); a late one, older than
+  its vantage's latest, also a BITFIELD_RO of the ring's newest entries. Values longer than 64 bytes
+  (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
+  ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
+  round's book) is rewritten compact when all it holds fits, and message slots written before into
+  it move to the messages hash.
+  A result given its round outcome is also booked for the evaluator, in the same HMGET and HSET
+  (includes/book-outcome.lua): its round's book is a field of the same latest hash; the HSET of a
+  result completing its round sets `~a` instead, and its book is deleted.
+
+  Input:
+    KEYS[1] pending rounds of the results' shard: zset by deadline of `|<check>|<round>…`, the rounds
+      first booked by one call with that deadline (includes/book-outcome.lua)
+    KEYS[2] the first result's latest hash: `<vantage>` → its latest result without checkId and
+      vantage (compact text, or JSON before: results/latest-result.ts), `<vantage>:i` →
+      `index|slot|round`: the vantage's index in history entries, the message slot it used last (0
+      none) and its latest round, `~n` → the last index given; the ring's `~w` →
+      `written|cap|base|70`: entries written, the cap they were written with, the base their rounds
+      count from and the entry layout; `~x` when some vantage's results went to the list as JSON
+      (index > 15: kept with the ring, late ones too); `~b<round>` the round's book and `~a` the
+      last round decided (see includes/book-outcome.lua). Forms before, read and rewritten:
+      `<vantage>:i` → `index|slot` or `index` beside `<vantage>:round` → its round; `~w` → written
+      beside `~r` → `cap|base|70`, or `cap|base` for a ring of 10-byte entries (converted when next
+      written); the message slots `~m<slot>` and `~mn` (now in the messages hash)
+    KEYS[3…] then its history ring (string of 70-bit entries, see history-ring.ts); then the same two
+      keys for each further result, in turn. Three more keys of the check, named as its latest hash
+      but for the suffix (ARGV[2]), same hash tag, so same slot on a Redis Cluster (Redis 7 lets a
+      script without flags use keys it did not declare in its declared keys' slot), only on the
+      rare paths that use them (each key declared cost Redis ~0.12 µs a result): its history list
+      (packed or JSON entries from before the ring: read until the ring is full, then deleted), its
+      check's state hash (read only to book, while the latest hash has no `~a`) and its messages
+      hash (`~m<slot>` → `<entry>|<message>`, the ring's message slots, `~mn` the slot used last;
+      `<vantage>` → the message of a latest result too long to keep in the latest hash)
+
+    ARGV[1] history length cap
+    ARGV[2] the key suffixes of the latest hash, history list, state hash and messages hash, tab-separated
+    ARGV[3…] for each result in turn, two (not eleven: ioredis pays for each argument it sends, and
+      a Buffer among them for the whole call): first its fields, each ended by a tab: vantage; round
+      (epoch ms); remember window (ms); how many of the ring's newest entries a late result's
+      duplicate may be among; the entry's outcome (31 bits, from history-ring.ts) as a decimal
+      number; then to book it, the round's deadline (epoch ms), vantages expected, pending member
+      `<check>|<round>` and its RoundOutcome JSON (0, 0, '' and '' not to book it); then the rest of
+      the string, its message for history (none when empty; tabs and all); second its latest value
+      (results/latest-result.ts: compact text, or JSON), then when its message is kept apart a
+      newline and the message
+
+  Output:
+    One reply per result, in order:
+    0 a duplicate, nothing recorded (nor booked)
+    1 recorded, and the vantage's latest now
+    2 recorded, but older than the vantage's latest
+    and for a result booked: the same when its round was decided already; + 3 when its round waits
+    for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
+    outcome of the round as `\n<vantage>\t<outcome JSON>…`
+    or an error `result <n>: <message>` for a result that cannot be recorded (a malformed stored
+    value): the results before it stay recorded, and their rounds booked in `pending`
+]]
+--[[
+  A vantage's outcome for a round, into the round's book: one field of the check's latest hash,
+  `~b<round>`, not a key a round. The book is a byte (how many outcomes) then
+  `\n<vantage>\t<outcome JSON>` per outcome (JSON escapes tabs and newlines). The outcome that
+  completes the round claims it: its book is deleted and the hash's `~a`, the last round decided
+  (its outcomes turned away from now on), set to the round, as the deadline sweep does (the
+  notifier's claim-rounds.lua); `~` is a book claimed by a version before (it deleted the book and
+  set `~a` when it applied the round). The caller reads `~a` and the book with its own HMGET and
+  writes with its own HSET: this returns the reply, then the value to write and its field (nil:
+  nothing), the book's or `~a`.
+  Replies: 0 late (the round was applied or claimed already), 1 waiting for more vantages,
+  {2, `\n<vantage>\t<outcome JSON>…`} complete and claimed by this caller.
+
+  A round's first outcome puts it in the pending rounds for its deadline, not one member a round:
+  rounds first booked by one call with the same deadline share one member, `|<check>|<round>…`
+  (noted here; the caller calls flushPending() once, last, also before returning an error), and a round that completes is not
+  taken out of it: the deadline sweep (the notifier's claim-rounds.lua) passes over a round whose
+  book is gone or `~`. A ZADD and a ZREM a round on a zset of thousands cost more than the sweep's
+  HGET. A member `<check>|<round>` of one round is the form before (still claimed the same way).
+]]
+
+-- Members first booked by this call, by deadline, the deadlines in the order first met, and the
+-- pending rounds key (the same for a whole call).
+local pendingByDeadline = {}
+local pendingDeadlines = {}
+local pendingAt = nil
+
+local function notePending(pendingKey, deadline, member)
+  pendingAt = pendingKey
+  local members = pendingByDeadline[deadline]
+  if members then
+    members[#members + 1] = member
+  else
+    pendingByDeadline[deadline] = { member }
+    pendingDeadlines[#pendingDeadlines + 1] = deadline
+  end
+end
+
+-- One ZADD per deadline met: the rounds this call booked first, as one member. Called once, last.
+local function flushPending()
+  for _, deadline in ipairs(pendingDeadlines) do
+    redis.call('ZADD', pendingAt, deadline, '|' .. table.concat(pendingByDeadline[deadline], '|'))
+  end
+end
+
+-- The text of an error caught by pcall: Redis raises a command's error as a table `{err = …}`.
+local function errorText(err)
+  if type(err) == 'table' then return tostring(err.err) end
+  return tostring(err)
+end
+
+local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member,
+    latestKey, bookField)
+  -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
+  applied = applied or redis.call('HGET', stateKey, 'lastRound') or '-1'
+  if round <= tonumber(applied) then return 0 end
+  local entry = '\n' .. vantage .. '\t'
+  local count = 0
+  if book then
+    if book == '~' then return 0 end
+    -- A vantage's outcome counts once; the first one stays.
+    if string.find(book, entry, 2, true) then return 1 end
+    count = string.byte(book, 1)
+    book = string.sub(book, 2) .. entry .. outcomeJson
+  else
+    book = entry .. outcomeJson
+  end
+  count = count + 1
+  if count >= expected then
+    if count > 1 then redis.call('HDEL', latestKey, bookField) end
+    return { 2, book }, string.format('%d', round), '~a'
+  end
+  if count == 1 then notePending(pendingKey, deadline, member) end
+  return 1, string.char(count) .. book, bookField
+end
+
+
+if not KEYS[2] or #KEYS % 2 ~= 1 then return redis.error_reply('expected the pending rounds, then two keys per result') end
+if #ARGV ~= 2 + (#KEYS - 1) / 2 * 2 then return redis.error_reply('expected the history cap, the key suffixes, then two arguments per result') end
+local pendingKey = KEYS[1]
+local cap = tonumber(ARGV[1])
+-- A check's other keys share its latest hash's name but for the suffix (and so its hash tag: its
+-- slot on a Redis Cluster, which Redis 7 lets a script use undeclared).
+local LATEST, LIST, STATE, MSG = string.match(ARGV[2], '^([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)$')
+if not MSG then return redis.error_reply('expected the key suffixes of latest, history, state and messages') end
+local function keyBeside(latestKey, suffix)
+  return string.sub(latestKey, 1, #latestKey - #LATEST) .. suffix
+end
+-- Ring entries are 70 bits (history-ring.ts): a 39-bit head (round delta × 128 + vantage index × 8
+-- + message slot) then the 31-bit outcome, written with BITFIELD. `~r` names the layout: `cap|base|70`;
+-- `cap|base` is a ring of 10-byte entries from before (40-bit head, 40-bit outcome), converted when
+-- next written.
+local BITS, HEAD, LAYOUT = 70, 39, '70'
+local SLOTS = 7
+local MAX_INDEX = 15
+-- Round deltas are 32 bits of ms (~49.7 days); a new base leaves a day for late results and two
+-- before the next move, so a ring keeps at least its last 47.7 days.
+local SPAN = 4294967296
+local MARGIN = 86400000
+-- Redis's default hash-max-listpack-value and -entries: past either a hash is a hashtable for good.
+local LISTPACK_VALUE = 64
+local LISTPACK_ENTRIES = 128
+-- Subcommands a BITFIELD call is given at most (Lua's unpack has a limit).
+local CHUNK = 200
+
+local floor, match = math.floor, string.match
+
+local function ringBytes(n)
+  return math.ceil(n * BITS / 8)
+end
+
+local function head5(s, at)
+  local a, b, c, d, e = string.byte(s, at, at + 4)
+  if not e then return 0 end
+  return (((a * 256 + b) * 256 + c) * 256 + d) * 256 + e
+end
+
+-- A latency (ms) as 12 bits: exact to 1,023 ms, then 9 significant bits (≤ 0.2% off), to 65.5 s.
+local function latencyCode(ms)
+  if ms < 1024 then return ms end
+  if ms >= 65536 then return 4095 end
+  local e = 1
+  while ms >= 2048 * 2 ^ (e - 1) do e = e + 1 end
+  return 512 * e + floor(ms / 2 ^ e)
+end
+
+-- Start lateness (ms) as 3 bits: from 0, 25, 50, 100, 250, 500, 1,000, 2,500 ms on.
+local LATE = { 25, 50, 100, 250, 500, 1000, 2500 }
+local function latenessCode(ms)
+  local code = 0
+  for i = 1, 7 do if ms >= LATE[i] then code = i end end
+  return code
+end
+
+-- A 10-byte entry's 40-bit outcome (ok, slow, error, status: 16 bits; latency ms 16; lateness in
+-- 20 ms 8) as the 31-bit one.
+local function outcomeFromV1(o)
+  local lateness = o % 256
+  o = (o - lateness) / 256
+  local total = o % 65536
+  local top = (o - total) / 65536
+  return (top * 4096 + latencyCode(total)) * 8 + latenessCode(lateness * 20)
+end
+
+-- Heads then outcomes of entries `first`…`last` (written numbers) of a ring of `ringCap` entries.
+local function readEntries(ringKey, first, last, ringCap, withOutcome)
+  local out = {}
+  local e = first
+  while e <= last do
+    local args = {}
+    local stop = math.min(last, e + CHUNK - 1)
+    for n = e, stop do
+      local bit = (n % ringCap) * BITS
+      args[#args + 1] = 'GET'
+      args[#args + 1] = 'u39'
+      args[#args + 1] = bit
+      if withOutcome then
+        args[#args + 1] = 'GET'
+        args[#args + 1] = 'u31'
+        args[#args + 1] = bit + HEAD
+      end
+    end
+    for _, v in ipairs(redis.call('BITFIELD_RO', ringKey, unpack(args))) do out[#out + 1] = v end
+    e = stop + 1
+  end
+  return out
+end
+
+-- Rewrites the ring for a new cap, base (`shift` ms added to every round delta) and/or layout
+-- (`v1`: 10-byte entries), the newest entries first in line from bit 0; entries that no longer fit
+-- are dropped. Message slots follow their entries' new numbers. Returns how many entries it holds now.
+local function relayout(latestKey, msgKey, ringKey, written, oldCap, v1, shift)
+  local keep = math.min(written, oldCap, cap)
+  local first = written - keep
+  local heads, outcomes = {}, {}
+  if v1 then
+    local old = redis.call('GET', ringKey) or ''
+    for e = first, written - 1 do
+      local at = (e % oldCap) * 10 + 1
+      heads[#heads + 1] = head5(old, at)
+      outcomes[#outcomes + 1] = outcomeFromV1(head5(old, at + 5))
+    end
+  elseif keep > 0 then
+    local both = readEntries(ringKey, first, written - 1, oldCap, true)
+    for i = 1, #both, 2 do
+      heads[#heads + 1] = both[i]
+      outcomes[#outcomes + 1] = both[i + 1]
+    end
+  end
+  redis.call('DEL', ringKey)
+  redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0')
+  local args = {}
+  for i = 1, keep do
+    local head = heads[i]
+    local delta = floor(head / 128) + shift
+    if head > 0 and delta >= 0 and delta < SPAN then
+      local bit = (i - 1) * BITS
+      args[#args + 1] = 'SET'
+      args[#args + 1] = 'u39'
+      args[#args + 1] = bit
+      args[#args + 1] = delta * 128 + head % 128
+      args[#args + 1] = 'SET'
+      args[#args + 1] = 'u31'
+      args[#args + 1] = bit + HEAD
+      args[#args + 1] = outcomes[i]
+    end
+    if #args >= 8 * CHUNK or (i == keep and #args > 0) then
+      redis.call('BITFIELD', ringKey, unpack(args))
+      args = {}
+    end
+  end
+  local back = written - keep
+  local fields = {}
+  local before = {}
+  for slot = 1, SLOTS do
+    -- A slot written before the messages hash is in the latest hash: it moves.
+    local held = redis.call('HGET', msgKey, '~m' .. slot)
+    if not held then
+      held = redis.call('HGET', latestKey, '~m' .. slot)
+      if held then before[#before + 1] = '~m' .. slot end
+    end
+    if held then
+      local bar = string.find(held, '|', 1, true)
+      fields[#fields + 1] = '~m' .. slot
+      fields[#fields + 1] = (tonumber(string.sub(held, 1, bar - 1)) - back) .. string.sub(held, bar)
+    end
+  end
+  if #fields > 0 then redis.call('HSET', msgKey, unpack(fields)) end
+  if #before > 0 then redis.call('HDEL', latestKey, unpack(before)) end
+  return keep
+end
+
+-- A ring of 10-byte entries from before is written in its own layout until it wraps, then converted:
+-- converting every ring at its check's first result after an upgrade (~1 ms of Redis a ring) would
+-- put them all in one interval. Its entry: the 40-bit head, then the outcome in 40 bits.
+local function bytes10(head, outcome)
+  local j = outcome % 256
+  outcome = (outcome - j) / 256
+  local i = outcome % 256
+  outcome = (outcome - i) / 256
+  local h = outcome % 256
+  outcome = (outcome - h) / 256
+  local g = outcome % 256
+  local f = (outcome - g) / 256
+  local e = head % 256
+  head = (head - e) / 256
+  local d = head % 256
+  head = (head - d) / 256
+  local c = head % 256
+  head = (head - c) / 256
+  local b = head % 256
+  return string.char((head - b) / 256, b, c, d, e, f, g, h, i, j)
+end
+
+-- The 31-bit outcome in the 40 bits of a 10-byte entry (latency ms, lateness in 20 ms).
+local function outcomeToV1(o)
+  local late = o % 8
+  o = (o - late) / 8
+  local code = o % 4096
+  local top = (o - code) / 4096
+  local total = code
+  if code >= 1024 then
+    local e = floor(code / 512) - 1
+    total = math.min(65535, (code - 512 * e) * 2 ^ e)
+  end
+  return (top * 65536 + total) * 256 + floor((late > 0 and LATE[late] or 0) / 20)
+end
+
+-- Whether the ring holds vantage `index`'s entry for the round `delta` ms past the base: its newest
+-- `look` entries are searched (a late result's round is within the remember window, a few intervals).
+local function inRing(ringKey, count, delta, index, look, v1)
+  local n = math.min(count, cap, look)
+  if n == 0 then return false end
+  local want = delta * 16 + index
+  if v1 then
+    local from = ((count - n) % cap) * 10
+    local to = ((count - 1) % cap) * 10
+    local chunks = {}
+    if from <= to then chunks[1] = redis.call('GETRANGE', ringKey, from, to + 9)
+    else
+      chunks[1] = redis.call('GETRANGE', ringKey, from, cap * 10 - 1)
+      chunks[2] = redis.call('GETRANGE', ringKey, 0, to + 9)
+    end
+    for _, bytes in ipairs(chunks) do
+      for at = 1, #bytes, 10 do
+        if floor(head5(bytes, at) / 8) == want then return true end
+      end
+    end
+    return false
+  end
+  for _, head in ipairs(readEntries(ringKey, count - n, count - 1, cap, false)) do
+    if floor(head / 8) == want then return true end
+  end
+  return false
+end
+
+-- Once a ring's length: a latest hash turned hashtable is written anew (listpack) when what it
+-- holds fits, its message slots from before moved to the messages hash (whose own are newer).
+local function compact(latestKey, msgKey)
+  if redis.call('OBJECT', 'ENCODING', latestKey) ~= 'hashtable' then return end
+  local all = redis.call('HGETALL', latestKey)
+  local keep, moved = {}, {}
+  local fits = #all <= 2 * LISTPACK_ENTRIES
+  for i = 1, #all, 2 do
+    local field, value = all[i], all[i + 1]
+    if string.sub(field, 1, 2) == '~m' then
+      moved[#moved + 1] = field
+      redis.call('HSETNX', msgKey, field, value)
+    else
+      keep[#keep + 1] = field
+      keep[#keep + 1] = value
+      if #value > LISTPACK_VALUE or #field > LISTPACK_VALUE then fits = false end
+    end
+  end
+  if fits then
+    redis.call('DEL', latestKey)
+    redis.call('HSET', latestKey, unpack(keep))
+  elseif #moved > 0 then
+    redis.call('HDEL', latestKey, unpack(moved))
+  end
+end
+
+-- Every case `record` below meets: the result's fields, and `f`, the latest hash's fields it read.
+-- Returns the reply, then the booking's (nil when the result is not booked, or a duplicate).
+local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
+    deadline, expected, member, json, outcomeJson, message, round, bookField, indexField, f)
+  -- The remember window and how many of the ring's newest entries to look among: read only here.
+  local rememberMs, look = match(fields, '^(%d+)\t(%d+)\t', windowAt)
+  -- The latest value, then its message when kept apart (the value holds no newline).
+  local apart = nil
+  local cut = string.find(json, '\n', 1, true)
+  if cut then json, apart = string.sub(json, 1, cut - 1), string.sub(json, cut + 1) end
+  local index, lastSlot, latestText = nil, nil, nil
+  if f[1] then
+    local i, slot, r = match(f[1], '^(%d+)|?(%d*)|?(%d*)$')
+    index = tonumber(i)
+    if slot ~= '' and slot ~= '0' then lastSlot = tonumber(slot) end
+    if r ~= '' then latestText = r end
+  end
+  -- Before, the round had a field of its own (`<vantage>:round`): read, and deleted once `:i` holds it.
+  local oldRound = false
+  if not latestText then
+    latestText = redis.call('HGET', latestKey, vantage .. ':round')
+    oldRound = latestText ~= false and latestText ~= nil
+    if not oldRound then latestText = nil end
+  end
+  local latestRound = tonumber(latestText)
+  -- Fields set besides the common ones, rarely any: no table a result (tables cost Lua more than calls).
+  local set = nil
+  local ringBook = false
+  local indexBook = false
+
+  if not index then
+    index = (tonumber(redis.call('HGET', latestKey, '~n')) or 0) + 1
+    set = { '~n', index }
+    indexBook = true
+  end
+  if index > MAX_INDEX then
+    -- Past 15 vantages: JSON in the list. The latest round is a duplicate; an older one is late, a
+    -- duplicate only when found among the list's newest entries (the round book ignores a vantage's
+    -- second outcome for a round anyway).
+    local entry = '{"vantage":' .. cjson.encode(vantage) .. ',"round":' .. roundArg .. ','
+    if string.byte(json, 1) == 123 then entry = entry .. string.sub(json, 2)
+    elseif apart then entry = entry .. '"~":' .. cjson.encode(json) .. ',"~m":' .. cjson.encode(apart) .. '}'
+    else entry = entry .. '"~":' .. cjson.encode(json) .. '}' end
+    local reply = 1
+    if latestRound and round <= latestRound then
+      if round == latestRound then return 0 end
+      if latestRound - round <= tonumber(rememberMs) then
+        for _, held in ipairs(redis.call('LRANGE', keyBeside(latestKey, LIST), 0, tonumber(look) - 1)) do
+          if held == entry then return 0 end
+        end
+      end
+      reply = 2
+    end
+    local booked, book, bookAt = nil, nil, nil
+    if bookField then
+      booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
+        outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
+    end
+    local listKey = keyBeside(latestKey, LIST)
+    redis.call('LPUSH', listKey, entry)
+    redis.call('LTRIM', listKey, 0, cap - 1)
+    set = set or {}
+    set[#set + 1] = '~x'
+    set[#set + 1] = '1'
+    if reply == 1 then
+      set[#set + 1] = vantage
+      set[#set + 1] = json
+      if apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
+    end
+    if reply == 1 or indexBook or oldRound then
+      set[#set + 1] = indexField
+      set[#set + 1] = index .. '|0|' .. (reply == 1 and roundArg or latestText)
+    end
+    if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
+    if book then
+      set[#set + 1] = bookAt
+      set[#set + 1] = book
+    end
+    redis.call('HSET', latestKey, unpack(set))
+    return reply, booked
+  end
+
+  -- `written|cap|base|layout`; before, `written` with `cap|base[|layout]` in `~r` (deleted once read).
+  local count, ringCap, base, v1, ringText, oldRing = 0, cap, nil, false, nil, false
+  if f[2] then
+    local c, rest = match(f[2], '^(%d+)(.*)$')
+    count, ringText = tonumber(c), rest
+    if rest == '' then
+      ringText = redis.call('HGET', latestKey, '~r')
+      oldRing = ringText ~= false and ringText ~= nil
+      ringText = oldRing and '|' .. ringText or nil
+    end
+    if ringText then
+      local rc, b, layout = match(ringText, '^|(%d+)|(%-?%d+)|?(%d*)$')
+      ringCap, base, v1 = tonumber(rc), tonumber(b), layout ~= LAYOUT
+    end
+  end
+  if not base then
+    base = math.max(0, round - MARGIN)
+    ringBook = true
+  end
+  local shift = 0
+  if round - base >= SPAN then
+    local newBase = round - SPAN + 2 * MARGIN
+    shift = base - newBase
+    base = newBase
+  end
+  -- A ring from before is converted when it wraps (or changes cap or base); written as it is till then.
+  local v1write = v1 and ringCap == cap and shift == 0 and count % cap ~= 0
+  if ringCap ~= cap or (v1 and not v1write) or shift ~= 0 then
+    if count > 0 then count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, ringCap, v1, shift) end
+    -- Booked at once: a duplicate returns before the writes below.
+    ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
+    redis.call('HSET', latestKey, '~w', count .. ringText)
+    if oldRing then redis.call('HDEL', latestKey, '~r') end
+    ringBook, oldRing = false, false
+  end
+  local delta = round - base
+
+  -- Exactly once: a round after the vantage's latest is new; the latest itself is a duplicate; an
+  -- older one is a duplicate when the ring holds it (among its newest entries).
+  local reply = 1
+  if latestRound then
+    if round == latestRound then return 0 end
+    if round < latestRound then
+      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look), v1write) then
+        return 0
+      end
+      reply = 2
+    end
+  end
+  local booked, book, bookAt = nil, nil, nil
+  if bookField then
+    booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
+      outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
+  end
+
+  if delta >= 0 then
+    local slot = 0
+    if message ~= '' then
+      local msgKey = keyBeside(latestKey, MSG)
+      if lastSlot then
+        local held = redis.call('HGET', msgKey, '~m' .. lastSlot)
+        if held and string.sub(held, (string.find(held, '|', 1, true) or 0) + 1) == message then slot = lastSlot end
+      end
+      if slot == 0 then
+        -- The slot used last: in the latest hash before the messages hash.
+        local used = redis.call('HGET', msgKey, '~mn') or redis.call('HGET', latestKey, '~mn')
+        slot = (tonumber(used) or 0) % SLOTS + 1
+        redis.call('HSET', msgKey, '~m' .. slot, count .. '|' .. message, '~mn', slot)
+        lastSlot = slot
+        indexBook = true
+      end
+    end
+    -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
+    if count == 0 then redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0') end
+    if v1write then
+      redis.call('SETRANGE', ringKey, (count % cap) * 10, bytes10(delta * 128 + index * 8 + slot, outcomeToV1(tonumber(outcome))))
+    else
+      local bit = (count % cap) * BITS
+      redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
+    end
+    count = count + 1
+    if v1write and count % cap == 0 then
+      count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, cap, true, 0)
+      ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
+      ringBook = false
+    end
+    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', keyBeside(latestKey, LIST)) end
+  end
+  if ringBook then ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT end
+  local written = count .. ringText
+  -- `index|slot|round`: the round is the latest's, so rewritten with every new latest.
+  local indexValue = nil
+  if reply == 1 then indexValue = index .. '|' .. (lastSlot or 0) .. '|' .. roundArg
+  elseif indexBook or oldRound then indexValue = index .. '|' .. (lastSlot or 0) .. '|' .. latestText end
+  -- The round's book in the same HSET: a table a result costs Lua more than the branches.
+  if reply == 1 then
+    if book then redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written, bookAt, book)
+    else redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written) end
+  elseif indexValue then
+    if book then redis.call('HSET', latestKey, indexField, indexValue, '~w', written, bookAt, book)
+    else redis.call('HSET', latestKey, indexField, indexValue, '~w', written) end
+  elseif book then
+    redis.call('HSET', latestKey, '~w', written, bookAt, book)
+  else
+    redis.call('HSET', latestKey, '~w', written)
+  end
+  if set then redis.call('HSET', latestKey, unpack(set)) end
+  if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
+  if oldRing then redis.call('HDEL', latestKey, '~r') end
+  if reply == 1 and apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
+  if delta >= 0 and count % cap == 0 then compact(latestKey, keyBeside(latestKey, MSG)) end
+  return reply, booked
+end
+
+local fmt = string.format
+
+-- A result as nearly every one is: a vantage's next round (not late, not a duplicate), no message,
+-- its hash and ring in today's forms, the ring neither new nor wrapping here. Checked on what the
+-- HMGET read before anything is written; any other result goes to `recordAny` with that read.
+-- The stored values are `recordAny`'s, built from the text read (no number made text by Lua's
+-- "%.14g" or Redis's "%.17g": ~0.2–0.3 µs each) with fewer Lua strings and calls: this path is
+-- most of what Redis spends a probe (bench/record-results-ab.ts).
+local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
+    deadline, expected, member, json, outcomeJson, message)
+  local round = tonumber(roundArg)
+  local bookField = outcomeJson ~= '' and '~b' .. roundArg
+  local indexField = vantage .. ':i'
+  -- The vantage's `index|slot|round`; the ring's `written|cap|base|layout`; the last round decided
+  -- and this one's book. No more: a listpack hash is scanned for each field asked.
+  local f
+  if bookField then f = redis.call('HMGET', latestKey, indexField, '~w', '~a', bookField)
+  else f = redis.call('HMGET', latestKey, indexField, '~w', '~a') end
+  local i, slot, latestText, c, rest, ringCap, b
+  if message == '' and f[1] and f[2] then
+    i, slot, latestText = match(f[1], '^(%d+)|(%d+)|(%d+)$')
+    c, rest, ringCap, b = match(f[2], '^(%d+)(|(%d+)|(%d+)|70)$')
+  end
+  local index, count, base = tonumber(i), tonumber(c), tonumber(b)
+  if not (base and latestText and index <= MAX_INDEX and ringCap == ARGV[1] and round > tonumber(latestText)
+      and round >= base and round - base < SPAN and count > 0 and (count + 1) % cap ~= 0
+      and not string.find(json, '\n', 1, true)) then
+    return recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome, deadline, expected, member,
+      json, outcomeJson, message, round, bookField, indexField, f)
+  end
+  local booked, book, bookAt = nil, nil, nil
+  if bookField then
+    booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
+      outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
+  end
+  local bit = (count % cap) * BITS
+  redis.call('BITFIELD', ringKey, 'SET', 'u39', fmt('%d', bit), fmt('%d', (round - base) * 128 + index * 8),
+    'SET', 'u31', fmt('%d', bit + HEAD), outcome)
+  local indexValue = i .. '|' .. slot .. '|' .. roundArg
+  local written = fmt('%d', count + 1) .. rest
+  if book then redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written, bookAt, book)
+  else redis.call('HSET', latestKey, vantage, json, indexField, indexValue, '~w', written) end
+  return 1, booked
+end
+
+-- A result's tab-ended fields, then where its message starts (the JSON has an argument of its own:
+-- cut out of a longer one it would be scanned and copied once more).
+-- The short fields by pattern; the outcome JSON (hundreds of bytes) up to its tab by a plain find
+-- (memchr), not by a character class tried byte by byte (measured: bench/record-results-ab.ts).
+local FIELDS = '^([^\t]+)\t(%d+)\t()%d+\t%d+\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t()'
+local sub, find = string.sub, string.find
+
+local replies = {}
+for i = 0, (#KEYS - 1) / 2 - 1 do
+  local k = 1 + 2 * i
+  local fields = ARGV[2 * i + 3]
+  local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
+  local stop = from and find(fields, '\t', from, true)
+  if not stop then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  local outcomeJson = sub(fields, from, stop - 1)
+  local message = stop < #fields and sub(fields, stop + 1) or ''
+  -- An error raised partway (a malformed stored value) must not skip the pending entries of the
+  -- rounds booked before it: their books stay, and on the retry they would be duplicates.
+  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
+    expected, member, ARGV[2 * i + 4], outcomeJson, message)
+  if not ok then
+    flushPending()
+    return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(reply))
+  end
+  if not booked or booked == 0 then replies[i + 1] = reply
+  elseif booked == 1 then replies[i + 1] = reply + 3
+  else replies[i + 1] = { reply, booked[2] } end
+end
+flushPending()
+return replies
