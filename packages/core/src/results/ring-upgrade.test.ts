@@ -214,4 +214,41 @@ describe('a history ring of 70-bit entries (the release before)', () => {
       ['alpha', T0 + 13 * INTERVAL],
     ]);
   });
+
+  it('keeps its own cap until it wraps when the cap changed too (the default did), then converts to the new one', async () => {
+    const vantages = ['alpha', 'beta', 'gamma'];
+    const OLD_CAP = CAP + 4;
+    const old = (results: readonly ProbeResult[]) =>
+      v2.vigilRecordResultsV2(
+        ...recordResultsCall(
+          keys,
+          OLD_CAP,
+          results.map((result) => ({ result, intervalMs: INTERVAL })),
+        ),
+      );
+    for (let k = 0; k < 10; k++) await old(vantages.map((v) => roundResult(k, v)));
+    const base = T0 - 86_400_000;
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`30|${OLD_CAP}|${base}|70`);
+    const before = await store.history('api', { limit: OLD_CAP });
+    expect(before).toHaveLength(OLD_CAP);
+    // Not converted at the first result (that would convert every ring in one interval): written on
+    // in its layout at its cap, its history whole, late duplicates found.
+    expect(await store.record(roundResult(10, 'alpha'), INTERVAL)).toBe('latest');
+    expect(await store.record(roundResult(8, 'beta'), INTERVAL)).toBe('duplicate');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`31|${OLD_CAP}|${base}|70`);
+    expect((await store.history('api', { limit: OLD_CAP })).slice(1)).toEqual(before.slice(0, OLD_CAP - 1));
+    for (const v of ['beta', 'gamma']) await store.record(roundResult(10, v), INTERVAL);
+    for (const k of [11, 12, 13, 14]) for (const v of vantages) await store.record(roundResult(k, v), INTERVAL);
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`45|${OLD_CAP}|${base}|70`);
+    const wrapping = await store.history('api', { limit: OLD_CAP });
+    // Its 48th entry wraps it: converted to the new layout and cap, the newest CAP entries kept.
+    for (const k of [15]) for (const v of vantages) await store.record(roundResult(k, v), INTERVAL);
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toBe(`${CAP}|${CAP}|${base}|72`);
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(CAP));
+    const after = await store.history('api', { limit: OLD_CAP });
+    expect(after).toHaveLength(CAP);
+    expect(after.slice(3)).toEqual(wrapping.slice(0, CAP - 3));
+    expect(await store.record(roundResult(14, 'gamma'), INTERVAL)).toBe('duplicate');
+    expect(await store.record(roundResult(16, 'gamma'), INTERVAL)).toBe('latest');
+  });
 });

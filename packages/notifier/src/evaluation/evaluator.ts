@@ -256,9 +256,14 @@ export class Evaluator {
     const pipeline = this.states.pipeline();
     const addresses = this.ctx.addressStates.queueApplyMany(pipeline, addressRounds, now);
     const readApplied = this.states.queueApplyMany(pipeline, verdicts, now);
+    const observedFrom = pipeline.length;
     observations.queue(pipeline);
     const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([err]) => err)?.[0];
+    const failed = replies.slice(0, observedFrom).find(([err]) => err)?.[0];
+    // Vantage health's bookkeeping (checks seen, solo failures) failing (a corrupt or mistyped key)
+    // costs its figures a batch, not the batch its rounds: those applied.
+    const unobserved = replies.slice(observedFrom).find(([err]) => err)?.[0];
+    if (unobserved) this.ctx.log.warn({ err: unobserved.message }, 'vantage observations of a batch not written');
     const changes = readApplied(replies.slice(addresses.calls));
     const addressTransitions = addresses.read(replies);
     const transitions: Transition[] = [];

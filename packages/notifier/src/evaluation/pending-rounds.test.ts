@@ -140,6 +140,14 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     expect((await other.rounds.claimDue(R(2) + DEADLINE)).map((round) => round.checkId)).toEqual(['c1']);
   });
 
+  it('applies a batch’s rounds when a vantage’s bookkeeping key is unreadable (a corrupt seen bucket)', async () => {
+    const w = await world();
+    const bucket = Math.floor(R(1) / 30_000) * 30_000;
+    await w.base.redis.set(w.ctx.keys.vantageSeenBucket('alpha', bucket), 'not a HyperLogLog');
+    for (const vantage of VANTAGES) await w.send(1, vantage, ids, true);
+    for (const id of ids) expect(await w.state(id)).toBe('up');
+  });
+
   it('drains a backlog of completed rounds in one tick and decides the incomplete rounds behind it', async () => {
     const w = await world();
     for (const vantage of VANTAGES) await w.send(0, vantage, ids, true);

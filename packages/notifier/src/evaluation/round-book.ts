@@ -107,10 +107,22 @@ export class RoundBook {
     for (const { checkId, round, deadline } of rounds) this.completedHere.set(`${checkId}|${round}`, deadline);
   }
 
-  /** Drops marks long past their deadline, oldest noted first (about deadline order), and past the cap. */
+  /** When marks were last looked over for those long past their deadline. */
+  private forgotAt = 0;
+
+  /**
+   * Drops marks past their deadline by COMPLETED_KEPT_MS (their entries another notifier swept, or a
+   * round its only vantage completed), a pass over all at most every PRUNE_EVERY_MS, whatever order
+   * they were noted in; then the oldest noted while past the cap.
+   */
   private forgetCompleted(now: number): void {
-    for (const [member, deadline] of this.completedHere) {
-      if (deadline >= now - COMPLETED_KEPT_MS && this.completedHere.size <= COMPLETED_KEPT_MAX) break;
+    if (now - this.forgotAt >= PRUNE_EVERY_MS) {
+      this.forgotAt = now;
+      for (const [member, deadline] of this.completedHere)
+        if (deadline < now - COMPLETED_KEPT_MS) this.completedHere.delete(member);
+    }
+    for (const member of this.completedHere.keys()) {
+      if (this.completedHere.size <= COMPLETED_KEPT_MAX) break;
       this.completedHere.delete(member);
     }
   }
@@ -190,10 +202,12 @@ export class RoundBook {
 
 /** Due entries read a shard a claim, at most. */
 const ENTRIES_READ = 500;
-/** How long past its deadline a round completed here stays noted (its entry is swept long before). */
-const COMPLETED_KEPT_MS = 10 * 60_000;
+/** How long past its deadline a round completed here stays noted (sweeps run every few hundred ms). */
+const COMPLETED_KEPT_MS = 60_000;
+/** How often every mark is looked over for those past that. */
+const PRUNE_EVERY_MS = 10_000;
 /** Rounds completed here noted at most (~100 B each): a bound, should sweeps stop. */
-const COMPLETED_KEPT_MAX = 1_000_000;
+const COMPLETED_KEPT_MAX = 200_000;
 
 interface DueEntry {
   entry: string;

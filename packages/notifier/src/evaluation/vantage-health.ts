@@ -122,7 +122,12 @@ export class VantageHealth {
     const estimates = (await counts.exec()) ?? [];
     counted.forEach((status, i) => {
       const [err, estimate] = estimates[i] ?? [new Error('no reply from Redis')];
-      if (err) throw err;
+      // A bucket unreadable as a HyperLogLog (corrupt, or another type under its name) must not stop
+      // the fleet's tick: the count stays the lower bound (solo, the old zset) until the bucket expires.
+      if (err) {
+        this.ctx.log.warn({ vantage: status.vantage, err: err.message }, 'checks seen by a vantage not counted');
+        return;
+      }
       status.seen = Math.max(status.seen, Number(estimate));
     });
     return statuses;

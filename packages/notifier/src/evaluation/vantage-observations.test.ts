@@ -167,6 +167,22 @@ describe('VantageHealth: checks seen in the window', () => {
     expect(fleet?.title).toBe('vantage gamma impaired: 6 of 10 checks failing only there');
   });
 
+  it('judges on with a seen bucket unreadable as a HyperLogLog (corrupt, or another type), counting what it can', async () => {
+    const w = await health();
+    w.clock.t = T0 + 1_000;
+    await w.ctx.redis.hset(w.ctx.keys.vantageHeartbeats, Object.fromEntries(VANTAGES.map((v) => [v, w.clock.t])));
+    const bucket = Math.floor(T0 / 30_000) * 30_000;
+    await w.ctx.redis.set(w.ctx.keys.vantageSeenBucket('gamma', bucket), 'not a HyperLogLog');
+    for (let i = 0; i < 6; i++) {
+      const { ref, verdict } = decided(`c${i}`, T0, 'UUD');
+      await w.health.observe(ref, verdict).catch(() => undefined);
+    }
+    // gamma's checks seen cannot be counted: no fewer than its solo failures, so it is impaired.
+    await w.health.tick();
+    expect([...w.health.impaired()]).toEqual(['gamma']);
+    expect((await w.health.status()).find((s) => s.vantage === 'gamma')).toMatchObject({ seen: 6, solo: 6 });
+  });
+
   it('counts the buckets of a vantage in one PFCOUNT on a 3-master Redis Cluster (its buckets share a slot)', async () => {
     const cluster = await startRedisCluster();
     cleanups.push(() => cluster.stop());

@@ -211,6 +211,8 @@ local function relayout(latestKey, msgKey, ringKey, written, oldCap, form, shift
   end
   parts[keep + 1] = string.rep('\0', ringBytes(cap - keep))
   redis.call('SET', ringKey, table.concat(parts))
+  -- Full already (a smaller cap): the list from before the ring is read no more, as at `count == cap`.
+  if keep == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', keyBeside(latestKey, LIST)) end
   local back = written - keep
   local fields = {}
   local before = {}
@@ -271,7 +273,8 @@ end
 -- Whether the ring (in layout `form`) holds vantage `index`'s entry for the round `delta` ms past
 -- the base: its newest `look` entries are searched (a late result's round is within the remember
 -- window, a few intervals).
-local function inRing(ringKey, count, delta, index, look, form)
+local function inRing(ringKey, count, delta, index, look, form, ringCap)
+  local cap = ringCap
   local n = math.min(count, cap, look)
   if n == 0 then return false end
   local want = delta * 16 + index
@@ -435,9 +438,11 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
   -- A ring from before is converted when it wraps (or changes cap or base); written as it is till
   -- then: converting every ring at its check's first result after an upgrade (~1 ms of Redis a
   -- ring) would put them all in one interval.
+  -- Its own cap too (the default cap changed with the layout: converting at a new cap at once would
+  -- convert every ring in the first interval after an upgrade all the same).
   local old = form ~= LAYOUT
-  local oldWrite = old and ringCap == cap and shift == 0 and count % cap ~= 0
-  if ringCap ~= cap or (old and not oldWrite) or shift ~= 0 then
+  local oldWrite = old and shift == 0 and count % ringCap ~= 0
+  if (ringCap ~= cap and not oldWrite) or (old and not oldWrite) or shift ~= 0 then
     if count > 0 then count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, ringCap, form, shift) end
     form = LAYOUT
     -- Booked at once: a duplicate returns before the writes below.
@@ -447,6 +452,8 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
     ringBook, oldRing = false, false
   end
   local delta = round - base
+  -- The cap the ring is written at: its own while it keeps a layout from before.
+  local wcap = oldWrite and ringCap or cap
 
   -- Exactly once: a round after the vantage's latest is new; the latest itself is a duplicate; an
   -- older one is a duplicate when the ring holds it (among its newest entries).
@@ -454,7 +461,7 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
   if latestRound then
     if round == latestRound then return 0 end
     if round < latestRound then
-      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look), form) then
+      if latestRound - round <= tonumber(rememberMs) and delta >= 0 and inRing(ringKey, count, delta, index, tonumber(look), form, wcap) then
         return 0
       end
       reply = 2
@@ -488,19 +495,19 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
     if form == LAYOUT then
       redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes9(delta * 128 + index * 8 + slot, tonumber(outcome)))
     elseif form == 'v1' then
-      redis.call('SETRANGE', ringKey, (count % cap) * 10, bytes10(delta * 128 + index * 8 + slot, outcomeToV1(tonumber(outcome))))
+      redis.call('SETRANGE', ringKey, (count % wcap) * 10, bytes10(delta * 128 + index * 8 + slot, outcomeToV1(tonumber(outcome))))
     else
-      local bit = (count % cap) * BITS
+      local bit = (count % wcap) * BITS
       redis.call('BITFIELD', ringKey, 'SET', 'u39', bit, delta * 128 + index * 8 + slot, 'SET', 'u31', bit + HEAD, outcome)
     end
     count = count + 1
-    if oldWrite and count % cap == 0 then
-      count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, cap, form, 0)
+    if oldWrite and count % wcap == 0 then
+      count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, wcap, form, 0)
       form = LAYOUT
       ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
       ringBook = false
     end
-    if count == cap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', keyBeside(latestKey, LIST)) end
+    if count == wcap and redis.call('HEXISTS', latestKey, '~x') == 0 then redis.call('DEL', keyBeside(latestKey, LIST)) end
   end
   if ringBook then ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT end
   local written = count .. ringText
@@ -524,7 +531,7 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
   if oldRound then redis.call('HDEL', latestKey, vantage .. ':round') end
   if oldRing then redis.call('HDEL', latestKey, '~r') end
   if reply == 1 and apart then redis.call('HSET', keyBeside(latestKey, MSG), vantage, apart) end
-  if delta >= 0 and count % cap == 0 then compact(latestKey, keyBeside(latestKey, MSG)) end
+  if delta >= 0 and count % wcap == 0 then compact(latestKey, keyBeside(latestKey, MSG)) end
   return reply, booked
 end
 
@@ -552,8 +559,11 @@ local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, o
     c, rest, ringCap, b, layout = match(f[2], '^(%d+)(|(%d+)|(%d+)|(7[02]))$')
   end
   local index, count, base = tonumber(i), tonumber(c), tonumber(b)
-  if not (base and latestText and index <= MAX_INDEX and ringCap == ARGV[1] and round > tonumber(latestText)
-      and round >= base and round - base < SPAN and count > 0 and (count + 1) % cap ~= 0
+  -- A ring of 70-bit entries is written at its own cap until it wraps (recordAny converts it then,
+  -- and at a wrap point it was left at).
+  local wcap = layout == LAYOUT and ringCap == ARGV[1] and cap or layout == '70' and tonumber(ringCap)
+  if not (base and latestText and wcap and index <= MAX_INDEX and round > tonumber(latestText)
+      and round >= base and round - base < SPAN and count % wcap ~= 0 and (count + 1) % wcap ~= 0
       and not string.find(json, '\n', 1, true)) then
     return recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome, deadline, expected, member,
       json, outcomeJson, message, round, bookField, indexField, f)
@@ -568,7 +578,7 @@ local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, o
     -- till it wraps) and the numbers made its text cost Redis ~1.2 µs more a result.
     redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), bytes9((round - base) * 128 + index * 8, tonumber(outcome)))
   else
-    local bit = (count % cap) * BITS
+    local bit = (count % wcap) * BITS
     redis.call('BITFIELD', ringKey, 'SET', 'u39', fmt('%d', bit), fmt('%d', (round - base) * 128 + index * 8),
       'SET', 'u31', fmt('%d', bit + HEAD), outcome)
   end
