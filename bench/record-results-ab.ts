@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import { startRedisServer } from './rounds.js';
 import { benchRedis } from './support/redis.js';
 import { httpRoundResult } from './support/results.js';
+import { type Counters, measured, noCounters, printComparison, type Side } from './support/script-ab.js';
 
 const CHECKS = 1_000;
 const BATCH = 200;
@@ -26,7 +27,6 @@ const HISTORY = 340;
 const SCRIPT = 'packages/core/src/results/lua/record-results.lua';
 const INCLUDE = 'packages/core/src/results/lua/includes/book-outcome.lua';
 
-type Side = 'base' | 'new';
 type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 /** Both scripts in a folder of their own, named so the loader calls them vigilRecordResultsBase / …New. */
@@ -91,39 +91,6 @@ async function applyRound(redis: Redis, keys: RedisKeys, round: number): Promise
   await pipeline.exec();
 }
 
-interface Counters {
-  cpu: number;
-  /** Command → calls and µs (INFO commandstats): EVALSHA, and the commands run inside it. */
-  commands: Map<string, { calls: number; usec: number }>;
-}
-
-/** redis-server CPU (µs) read nearest the call: `cpuLast` before it, first after it. */
-async function counters(redis: Redis, cpuLast: boolean): Promise<Counters> {
-  const cpuOf = async () => {
-    const text = await redis.info('cpu');
-    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
-    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
-  };
-  const cpuFirst = cpuLast ? 0 : await cpuOf();
-  const stats = await redis.info('commandstats');
-  const commands = new Map<string, { calls: number; usec: number }>();
-  for (const [, name, calls, usec] of stats.matchAll(/cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/g))
-    commands.set(name ?? '', { calls: Number(calls), usec: Number(usec) });
-  return { cpu: cpuLast ? await cpuOf() : cpuFirst, commands };
-}
-
-/** `into` += after − before, command by command. */
-function addDelta(into: Counters, before: Counters, after: Counters): void {
-  into.cpu += after.cpu - before.cpu;
-  for (const [name, value] of after.commands) {
-    const was = before.commands.get(name) ?? { calls: 0, usec: 0 };
-    const sum = into.commands.get(name) ?? { calls: 0, usec: 0 };
-    sum.calls += value.calls - was.calls;
-    sum.usec += value.usec - was.usec;
-    into.commands.set(name, sum);
-  }
-}
-
 async function main(commit: string, rounds: number): Promise<void> {
   const server = await startRedisServer();
   const bench = await benchRedis(server.url);
@@ -138,9 +105,9 @@ async function main(commit: string, rounds: number): Promise<void> {
       base: {
         keys: redisKeys(`${bench.prefix}:base`),
         run: scripts.vigilRecordResultsBase.bind(scripts),
-        sum: { cpu: 0, commands: new Map() },
+        sum: noCounters(),
       },
-      new: { keys: bench.keys, run: scripts.vigilRecordResultsNew.bind(scripts), sum: { cpu: 0, commands: new Map() } },
+      new: { keys: bench.keys, run: scripts.vigilRecordResultsNew.bind(scripts), sum: noCounters() },
     };
     const first = Date.now() - rounds * INTERVAL_MS;
     let results = 0;
@@ -156,31 +123,14 @@ async function main(commit: string, rounds: number): Promise<void> {
           // Alternate which goes first, so neither always finds the caches warm.
           for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
             const call = (side === 'base' && !twoKeysBase ? fiveKeyCall : recordCall)(sides[side].keys, batch);
-            const before = await counters(bench.redis, true);
-            await sides[side].run(...call);
-            addDelta(sides[side].sum, before, await counters(bench.redis, false));
+            await measured(bench.redis, sides[side].sum, () => sides[side].run(...call));
           }
           results += batch.length;
         }
       }
       for (const side of ['base', 'new'] as const) await applyRound(bench.redis, sides[side].keys, round);
     }
-    const usec = (side: Side) => sides[side].sum.commands.get('evalsha')?.usec ?? 0;
-    for (const side of ['base', 'new'] as const) {
-      const { cpu, commands } = sides[side].sum;
-      const nested = [...commands]
-        .filter(([name, value]) => name !== 'evalsha' && name !== 'info' && value.calls > 0)
-        .sort((a, b) => b[1].usec - a[1].usec)
-        .map(
-          ([name, value]) => `${name} ${(value.calls / results).toFixed(2)}×/${(value.usec / results).toFixed(2)} µs`,
-        );
-      console.log(
-        `${side === 'base' ? commit : 'working tree'}: script ${(usec(side) / results).toFixed(2)} µs/result, redis-server CPU ${(cpu / results).toFixed(2)} µs/result; nested a result: ${nested.join(', ')}`,
-      );
-    }
-    console.log(
-      `new ÷ base: script ${(usec('new') / usec('base')).toFixed(3)}, CPU ${(sides.new.sum.cpu / sides.base.sum.cpu).toFixed(3)} (${results} results each)`,
-    );
+    printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, results, 'result');
   } finally {
     folder.remove();
     await bench.cleanup();

@@ -1,7 +1,8 @@
 /**
- * What the script A/B benches (apply-verdicts-ab.ts, claim-rounds-ab.ts) share: a commit's script
- * and the working tree's under two names on one connection, and Redis's own counters read around
- * each call (INFO commandstats and CPU), so the two are compared on the same inputs in the same run.
+ * What the script A/B benches (apply-verdicts-ab.ts, claim-rounds-ab.ts, record-results-ab.ts) share:
+ * a commit's script and the working tree's under two names on one connection, and Redis's own
+ * counters read around each call (INFO commandstats and CPU), so the two are compared on the same
+ * inputs in the same run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
