@@ -437,7 +437,7 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
   -- Its own cap too (the default cap changed with the layout: converting at a new cap at once would
   -- convert every ring in the first interval after an upgrade all the same).
   local old = form ~= LAYOUT
-  local oldWrite = old and shift == 0 and count % ringCap ~= 0
+  local oldWrite = old and shift == 0 and ringCap > 0 and count % ringCap ~= 0
   if (ringCap ~= cap and not oldWrite) or (old and not oldWrite) or shift ~= 0 then
     if count > 0 then count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, ringCap, form, shift) end
     form = LAYOUT
@@ -499,7 +499,7 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
     count = count + 1
     if oldWrite and count % wcap == 0 then
       count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, wcap, form, 0)
-      form = LAYOUT
+      form, wcap = LAYOUT, cap
       ringText = '|' .. cap .. '|' .. string.format('%d', base) .. '|' .. LAYOUT
       ringBook = false
     end
@@ -558,7 +558,7 @@ local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, o
   -- A ring of 70-bit entries is written at its own cap until it wraps (recordAny converts it then,
   -- and at a wrap point it was left at).
   local wcap = layout == LAYOUT and ringCap == ARGV[1] and cap or layout == '70' and tonumber(ringCap)
-  if not (base and latestText and wcap and index <= MAX_INDEX and round > tonumber(latestText)
+  if not (base and latestText and wcap and wcap > 0 and index <= MAX_INDEX and round > tonumber(latestText)
       and round >= base and round - base < SPAN and count % wcap ~= 0 and (count + 1) % wcap ~= 0
       and not string.find(json, '\n', 1, true)) then
     return recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome, deadline, expected, member,
