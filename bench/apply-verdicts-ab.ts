@@ -8,18 +8,16 @@
  * script's Redis time a round (INFO commandstats: EVALSHA, nested commands included) and
  * redis-server CPU a round, and their ratio; fails unless both replied alike and stored the same.
  */
-import { defineScripts, type RedisKeys, redisKeys, VERDICT_BUCKET_TTL_S } from '@vigil/core';
+import { type RedisKeys, VERDICT_BUCKET_TTL_S } from '@vigil/core';
 import type { Redis } from 'ioredis';
-import { startRedisServer } from './rounds.js';
-import { benchRedis } from './support/redis.js';
 import {
-  type Counters,
+  commitArgument,
   measured,
-  noCounters,
   printComparison,
   SIDES,
   type Side,
   scriptFolder,
+  withScriptSides,
 } from './support/script-ab.js';
 
 const CHECKS = 1_000;
@@ -28,7 +26,6 @@ const INTERVAL_MS = 60_000;
 const CONFIRMATIONS = 2;
 const SCRIPT = 'packages/notifier/src/evaluation/lua/apply-verdicts.lua';
 
-type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
 type Verdict = 'ok' | 'degraded' | 'fail';
 
 /** Check `c`'s verdict in round `k`: 3 failing rounds in 40, a degraded one in 40 for 1 check in 5. */
@@ -87,26 +84,7 @@ async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys): Promise
 }
 
 async function main(commit: string, rounds: number): Promise<void> {
-  const server = await startRedisServer();
-  const bench = await benchRedis(server.url);
-  const folder = scriptFolder(commit, SCRIPT);
-  try {
-    const scripts = defineScripts<{ vigilApplyVerdictsBase: Command; vigilApplyVerdictsNew: Command }>(
-      bench.redis,
-      folder.url,
-    );
-    const sides: Record<Side, { keys: RedisKeys; run: Command; sum: Counters }> = {
-      base: {
-        keys: redisKeys(`${bench.prefix}:base`),
-        run: scripts.vigilApplyVerdictsBase.bind(scripts),
-        sum: noCounters(),
-      },
-      new: {
-        keys: redisKeys(`${bench.prefix}:new`),
-        run: scripts.vigilApplyVerdictsNew.bind(scripts),
-        sum: noCounters(),
-      },
-    };
+  await withScriptSides(scriptFolder(commit, SCRIPT), 'vigilApplyVerdicts', async (redis, sides) => {
     // Whole minutes, 40 minutes into an hour: the hour rings change hour within the run.
     const first = (Math.floor(Date.now() / 3_600_000) - Math.ceil(rounds / 60) - 1) * 3_600_000 + 40 * INTERVAL_MS;
     let applied = 0;
@@ -119,7 +97,7 @@ async function main(commit: string, rounds: number): Promise<void> {
         // Alternate which goes first, so neither always finds the caches warm.
         for (const side of turn++ % 2 ? SIDES : ([...SIDES].reverse() as Side[])) {
           const [numberOfKeys, ...rest] = applyCall(sides[side].keys, round, checks, round + 30_000);
-          replies[side] = await measured(bench.redis, sides[side].sum, () =>
+          replies[side] = await measured(redis, sides[side].sum, () =>
             sides[side].run(numberOfKeys as number, ...rest),
           );
         }
@@ -127,18 +105,12 @@ async function main(commit: string, rounds: number): Promise<void> {
         applied += checks.length;
       }
     }
-    await sameKeys(bench.redis, sides.base.keys, sides.new.keys);
+    await sameKeys(redis, sides.base.keys, sides.new.keys);
     printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, applied, 'round');
-  } finally {
-    folder.remove();
-    await bench.cleanup();
-    server.process.kill('SIGTERM');
-  }
+  });
 }
 
-const commit = process.argv[2];
-if (!commit) {
-  console.error('usage: tsx bench/apply-verdicts-ab.ts COMMIT [rounds] (the apply script to compare with)');
-  process.exit(2);
-}
+const commit = commitArgument(
+  'usage: tsx bench/apply-verdicts-ab.ts COMMIT [rounds] (the apply script to compare with)',
+);
 await main(commit, Number(process.argv[3] ?? 120));

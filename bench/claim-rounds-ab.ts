@@ -9,18 +9,16 @@
  * nested commands included) and redis-server CPU a round, and their ratio; fails unless both
  * replied alike and left the same hashes and pending set.
  */
-import { defineScripts, type RedisKeys, redisKeys } from '@vigil/core';
+import type { RedisKeys } from '@vigil/core';
 import type { Redis } from 'ioredis';
-import { startRedisServer } from './rounds.js';
-import { benchRedis } from './support/redis.js';
 import {
-  type Counters,
+  commitArgument,
   measured,
-  noCounters,
   printComparison,
   SIDES,
   type Side,
   scriptFolder,
+  withScriptSides,
 } from './support/script-ab.js';
 
 const CHECKS = 1_000;
@@ -28,8 +26,6 @@ const ENTRY = 200;
 const INTERVAL_MS = 60_000;
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const SCRIPT = 'packages/notifier/src/evaluation/lua/claim-rounds.lua';
-
-type Command = (numberOfKeys: number, ...keysThenArgs: string[]) => Promise<unknown>;
 
 /** Whether check `c`'s round `k` still waits for a vantage at its deadline: 1 in 20 of one entry's. */
 function waiting(c: number, k: number): boolean {
@@ -97,38 +93,17 @@ async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys): Promise
 }
 
 async function main(commit: string, rounds: number): Promise<void> {
-  const server = await startRedisServer();
-  const bench = await benchRedis(server.url);
-  const folder = scriptFolder(commit, SCRIPT);
-  try {
-    const scripts = defineScripts<{ vigilClaimRoundsBase: Command; vigilClaimRoundsNew: Command }>(
-      bench.redis,
-      folder.url,
-    );
-    const sides: Record<Side, { keys: RedisKeys; run: Command; sum: Counters }> = {
-      base: {
-        keys: redisKeys(`${bench.prefix}:base`),
-        run: scripts.vigilClaimRoundsBase.bind(scripts),
-        sum: noCounters(),
-      },
-      new: {
-        keys: redisKeys(`${bench.prefix}:new`),
-        run: scripts.vigilClaimRoundsNew.bind(scripts),
-        sum: noCounters(),
-      },
-    };
+  await withScriptSides(scriptFolder(commit, SCRIPT), 'vigilClaimRounds', async (redis, sides) => {
     const first = Math.floor(Date.now() / INTERVAL_MS - rounds - 1) * INTERVAL_MS;
-    for (const side of SIDES) await seed(bench.redis, sides[side].keys, first - INTERVAL_MS);
+    for (const side of SIDES) await seed(redis, sides[side].keys, first - INTERVAL_MS);
     let examined = 0;
     for (let k = 0; k < rounds; k++) {
       const round = first + k * INTERVAL_MS;
       const replies: Partial<Record<Side, string>> = {};
       // Alternate which goes first, so neither always finds the caches warm.
       for (const side of k % 2 ? SIDES : ([...SIDES].reverse() as Side[])) {
-        const [numberOfKeys, ...rest] = await book(bench.redis, sides[side].keys, k, round);
-        const reply = await measured(bench.redis, sides[side].sum, () =>
-          sides[side].run(Number(numberOfKeys), ...rest),
-        );
+        const [numberOfKeys, ...rest] = await book(redis, sides[side].keys, k, round);
+        const reply = await measured(redis, sides[side].sum, () => sides[side].run(Number(numberOfKeys), ...rest));
         // An entry none of whose rounds was claimed: a list of zeros before, 0 since.
         replies[side] = JSON.stringify(
           (reply as unknown[]).map((entry) => (Array.isArray(entry) && entry.every((r) => r === 0) ? 0 : entry)),
@@ -137,18 +112,10 @@ async function main(commit: string, rounds: number): Promise<void> {
       if (replies.base !== replies.new) throw new Error(`round ${round}: the two scripts replied differently`);
       examined += CHECKS;
     }
-    await sameKeys(bench.redis, sides.base.keys, sides.new.keys);
+    await sameKeys(redis, sides.base.keys, sides.new.keys);
     printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, examined, 'round');
-  } finally {
-    folder.remove();
-    await bench.cleanup();
-    server.process.kill('SIGTERM');
-  }
+  });
 }
 
-const commit = process.argv[2];
-if (!commit) {
-  console.error('usage: tsx bench/claim-rounds-ab.ts COMMIT [rounds] (the claim script to compare with)');
-  process.exit(2);
-}
+const commit = commitArgument('usage: tsx bench/claim-rounds-ab.ts COMMIT [rounds] (the claim script to compare with)');
 await main(commit, Number(process.argv[3] ?? 100));

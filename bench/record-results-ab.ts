@@ -12,12 +12,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defineScripts, type ProbeResult, type RedisKeys, recordResultsCall, redisKeys } from '@vigil/core';
+import { type ProbeResult, type RedisKeys, recordResultsCall } from '@vigil/core';
 import type { Redis } from 'ioredis';
-import { startRedisServer } from './rounds.js';
-import { benchRedis } from './support/redis.js';
 import { httpRoundResult } from './support/results.js';
-import { type Counters, measured, noCounters, printComparison, type Side } from './support/script-ab.js';
+import { commitArgument, measured, printComparison, type Side, withScriptSides } from './support/script-ab.js';
 
 const CHECKS = 1_000;
 const BATCH = 200;
@@ -26,8 +24,6 @@ const INTERVAL_MS = 60_000;
 const HISTORY = 340;
 const SCRIPT = 'packages/core/src/results/lua/record-results.lua';
 const INCLUDE = 'packages/core/src/results/lua/includes/book-outcome.lua';
-
-type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 /** Both scripts in a folder of their own, named so the loader calls them vigilRecordResultsBase / …New. */
 function scriptFolder(commit: string): { url: URL; baseText: string; remove(): void } {
@@ -92,23 +88,9 @@ async function applyRound(redis: Redis, keys: RedisKeys, round: number): Promise
 }
 
 async function main(commit: string, rounds: number): Promise<void> {
-  const server = await startRedisServer();
-  const bench = await benchRedis(server.url);
   const folder = scriptFolder(commit);
   const twoKeysBase = folder.baseText.includes('two keys per result');
-  try {
-    const scripts = defineScripts<{ vigilRecordResultsBase: Command; vigilRecordResultsNew: Command }>(
-      bench.redis,
-      folder.url,
-    );
-    const sides: Record<Side, { keys: RedisKeys; run: Command; sum: Counters }> = {
-      base: {
-        keys: redisKeys(`${bench.prefix}:base`),
-        run: scripts.vigilRecordResultsBase.bind(scripts),
-        sum: noCounters(),
-      },
-      new: { keys: bench.keys, run: scripts.vigilRecordResultsNew.bind(scripts), sum: noCounters() },
-    };
+  await withScriptSides(folder, 'vigilRecordResults', async (redis, sides) => {
     const first = Date.now() - rounds * INTERVAL_MS;
     let results = 0;
     let turn = 0;
@@ -123,24 +105,18 @@ async function main(commit: string, rounds: number): Promise<void> {
           // Alternate which goes first, so neither always finds the caches warm.
           for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
             const call = (side === 'base' && !twoKeysBase ? fiveKeyCall : recordCall)(sides[side].keys, batch);
-            await measured(bench.redis, sides[side].sum, () => sides[side].run(...call));
+            await measured(redis, sides[side].sum, () => sides[side].run(...call));
           }
           results += batch.length;
         }
       }
-      for (const side of ['base', 'new'] as const) await applyRound(bench.redis, sides[side].keys, round);
+      for (const side of ['base', 'new'] as const) await applyRound(redis, sides[side].keys, round);
     }
     printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, results, 'result');
-  } finally {
-    folder.remove();
-    await bench.cleanup();
-    server.process.kill('SIGTERM');
-  }
+  });
 }
 
-const commit = process.argv[2];
-if (!commit) {
-  console.error('usage: tsx bench/record-results-ab.ts COMMIT [rounds] (the record script to compare with)');
-  process.exit(2);
-}
+const commit = commitArgument(
+  'usage: tsx bench/record-results-ab.ts COMMIT [rounds] (the record script to compare with)',
+);
 await main(commit, Number(process.argv[3] ?? 20));

@@ -9,7 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { defineScripts, type RedisKeys, redisKeys } from '@vigil/core';
 import type { Redis } from 'ioredis';
+import { startRedisServer } from '../rounds.js';
+import { benchRedis } from './redis.js';
 
 export type Side = 'base' | 'new';
 export const SIDES = ['base', 'new'] as const;
@@ -27,6 +30,52 @@ export function scriptFolder(commit: string, script: string): { url: URL; remove
   );
   writeFileSync(join(dir, `${name}-new.lua`), readFileSync(script, 'utf8'));
   return { url: pathToFileURL(`${dir}/`), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type Command = (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<unknown>;
+
+/** One side of a run: its keys (a prefix of its own), its script, and what Redis counted for it. */
+export interface ScriptSide {
+  keys: RedisKeys;
+  run: Command;
+  sum: Counters;
+}
+
+/**
+ * Runs `body` on a redis-server of its own, with `folder`'s two scripts defined on one connection
+ * (`<command>Base`, `<command>New`) and each side's keys under a prefix of its own; then removes the
+ * folder, the keys and the server, whatever `body` did.
+ */
+export async function withScriptSides(
+  folder: { url: URL; remove(): void },
+  command: string,
+  body: (redis: Redis, sides: Record<Side, ScriptSide>) => Promise<void>,
+): Promise<void> {
+  const server = await startRedisServer();
+  const bench = await benchRedis(server.url);
+  try {
+    const scripts = defineScripts<Record<string, Command>>(bench.redis, folder.url);
+    const side = (name: Side): ScriptSide => {
+      const script = scripts[`${command}${name === 'base' ? 'Base' : 'New'}`];
+      if (!script) throw new Error(`${command}: no ${name} script in ${folder.url.href}`);
+      return { keys: redisKeys(`${bench.prefix}:${name}`), run: script.bind(scripts), sum: noCounters() };
+    };
+    await body(bench.redis, { base: side('base'), new: side('new') });
+  } finally {
+    folder.remove();
+    await bench.cleanup();
+    server.process.kill('SIGTERM');
+  }
+}
+
+/** The commit to compare with, from the command line; exits with `usage` without one. */
+export function commitArgument(usage: string): string {
+  const commit = process.argv[2];
+  if (!commit) {
+    console.error(usage);
+    process.exit(2);
+  }
+  return commit;
 }
 
 export interface Counters {
