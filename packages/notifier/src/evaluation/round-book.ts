@@ -223,10 +223,11 @@ function takeRounds(entries: readonly string[], examine: number, completed: Map<
   let rounds = 0;
   for (const entry of entries) {
     const all = parseEntry(entry);
-    const refs = all.filter((ref) => !completed.has(`${ref.checkId}|${ref.round}`));
+    const members = all.map((ref) => `${ref.checkId}|${ref.round}`);
+    const refs = all.filter((_, i) => !completed.has(members[i] ?? ''));
     if (rounds > 0 && rounds + refs.length > examine) break;
     rounds += Math.max(1, refs.length);
-    for (const ref of all) completed.delete(`${ref.checkId}|${ref.round}`);
+    for (const member of members) completed.delete(member);
     due.push({ entry, refs });
   }
   return due;
