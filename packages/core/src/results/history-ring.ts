@@ -2,8 +2,8 @@ import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
 
 /**
  * History as a ring of fixed 9-byte entries in one Redis string per check (`{id}:ring`), each written
- * in place with one SETRANGE: the default 340 entries take 3,060 bytes, inside jemalloc's 3,072
- * class. Entry `e` (the e-th recorded, from 0) sits at byte (e mod cap) × 9; the check's latest hash
+ * in place with one SETRANGE: the default 226 entries take 2,034 bytes, inside jemalloc's 2,048
+ * class (MEMORY USAGE ~2.1 KB with the key's own; 227 would take the 2,560 one). Entry `e` (the e-th recorded, from 0) sits at byte (e mod cap) × 9; the check's latest hash
  * holds how many were written, the cap they were written with, the base their rounds count from and
  * the layout (`~w`, `written|cap|base|72`). Rings from before are read as they are and written in
  * their own layout until they wrap, when the record script converts them: `…|70`, 70-bit entries (the

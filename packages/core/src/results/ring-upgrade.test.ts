@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../config/config.js';
 import { PROBE_ERRORS, type ProbeResult } from '../probes/probe-result.js';
 import { type RedisKeys, redisKeys } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
@@ -250,5 +251,47 @@ describe('a history ring of 70-bit entries (the release before)', () => {
     expect(after.slice(3)).toEqual(wrapping.slice(0, CAP - 3));
     expect(await store.record(roundResult(14, 'gamma'), INTERVAL)).toBe('duplicate');
     expect(await store.record(roundResult(16, 'gamma'), INTERVAL)).toBe('latest');
+  });
+});
+
+describe('a history ring of the default cap before (340 entries, 3,072 B) when the default is now 226', () => {
+  let t: Awaited<ReturnType<typeof testRedis>>;
+  let keys: RedisKeys;
+  beforeEach(async () => {
+    t = await testRedis('ring-cap');
+    keys = redisKeys(t.prefix);
+  });
+  afterEach(() => t.cleanup());
+
+  it('is shrunk at its next result to the newest entries that fit, in the 2,048 B allocation', async () => {
+    const OLD_DEFAULT = 340;
+    const perCheck = validateConfig({ vantages: ['alpha'] }, 'test').history.perCheck;
+    expect(perCheck).toBe(226);
+    const vantages = ['alpha', 'beta', 'gamma'];
+    const before = new ResultStore({ redis: t.redis, keys, historySize: OLD_DEFAULT });
+    // 130 rounds × 3 vantages: full and wrapped, as a check running before the upgrade has it.
+    for (let k = 0; k < 130; k++)
+      await before.recordMany(vantages.map((v) => ({ result: roundResult(k, v), intervalMs: INTERVAL })));
+    const held = await before.history('api', { limit: OLD_DEFAULT });
+    expect(held).toHaveLength(OLD_DEFAULT);
+    const usage = async () => Number(await t.redis.call('MEMORY', 'USAGE', keys.historyRing('api'), 'SAMPLES', '0'));
+    expect(await usage()).toBeGreaterThan(3_072);
+
+    const after = new ResultStore({ redis: t.redis, keys, historySize: perCheck });
+    expect(await after.record(roundResult(130, 'alpha'), INTERVAL)).toBe('latest');
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(perCheck));
+    // Rewritten whole (a new allocation), not cut in place: the key and its string in ~2.1 KB.
+    expect(await usage()).toBeLessThanOrEqual(2_048 + 128);
+    const history = await after.history('api', { limit: OLD_DEFAULT });
+    expect(history).toHaveLength(perCheck);
+    expect(history[0]).toMatchObject({ vantage: 'alpha', round: roundResult(130, 'alpha').round });
+    expect(history.slice(1)).toEqual(held.slice(0, perCheck - 1));
+    // Late duplicates of what it kept are still found; written on at the new cap.
+    expect(await after.record(roundResult(129, 'gamma'), INTERVAL)).toBe('duplicate');
+    for (const v of ['beta', 'gamma']) expect(await after.record(roundResult(130, v), INTERVAL)).toBe('latest');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toMatch(
+      new RegExp(`^${perCheck + 3}\\|${perCheck}\\|\\d+\\|72$`),
+    );
+    expect((await after.history('api', { limit: OLD_DEFAULT })).slice(3)).toEqual(held.slice(0, perCheck - 3));
   });
 });
