@@ -53,7 +53,7 @@ export interface NotifierContext extends RoleContext {
   /** Who the operators are (owners of admin tokens): their checks are the operators', for tenancy. */
   tokens: TokenStore;
   results: ResultStore;
-  /** Where the latency aggregator merges its half-hour sums (the console's 24 h and 7 d charts). */
+  /** Where the latency aggregator merges its hourly sums (the console's 24 h and 7 d charts). */
   latencyRollups: LatencyRollups;
   rounds: RoundBook;
   checkStates: CheckStates;

@@ -20,7 +20,7 @@ export interface NotifierOptions {
   /** How often heartbeat pings are read and heartbeat checks judged late. */
   heartbeatTickMs?: number;
   recorderConcurrency?: number;
-  /** How often latency sums are merged into the rollups at least (also at each half-hour boundary and on close). */
+  /** How often latency sums are merged into the rollups at least (also at each hour boundary and on close). */
   latencyFlushMs?: number;
 }
 

@@ -8,39 +8,40 @@ import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
  * Latency rollups: per check one Redis string (`{id}:latency`) of fixed slots, merged by the
  * notifiers (lua/merge-latency-rollups.lua) and read by the console and API for 24 h and 7 d charts.
  *
- *   bytes 0–11   version (3), vantages V, the day head (the newest half-hour bucket merged: epoch
+ *   bytes 0–11   version (4), vantages V, the day head (the newest hour bucket merged: epoch
  *                ms ÷ bucket ms, u32) and its six-hour bucket (u32), the vantage names' length (u16)
  *   then         the vantage names, newline-separated: vantage v (from 0) owns block v
- *   then V × 576 per vantage a block: 48 half-hour slots (24 h), then 24 six-hour slots: the 7 d
- *                tier's buckets before the four the day tier covers, each holding only the half
- *                hours that left the day tier (a 7 d bucket reads its slot plus the day tier's part)
+ *   then V × 384 per vantage a block: 24 hour slots (24 h), then 24 six-hour slots: the 7 d
+ *                tier's buckets before the four the day tier covers, each holding only the hours
+ *                that left the day tier (a 7 d bucket reads its slot plus the day tier's part)
  *
  * A slot (8 bytes): samples and failures (12 bits each; past 4,095 both are halved, keeping the
  * ratio), then the mean total, DNS, connect, TLS and first-byte ms over the successful samples, a
  * byte each on a log scale: 0 is 0 ms (or not measured), code c is 0.1 ms × 1.0538^(c − 1) up to
  * 60 s, so a mean reads within ±2.6 % (one code) of what was merged. Bucket b of a tier sits in slot
- * b mod n; the day slots hold the buckets (head − 48, head], the week slots the six-hour buckets
- * (week − 28, week − 4], the rest zeroed as the heads move. With 3 vantages a key holds 1,740 bytes
- * and names: 1,792 B and the key's own in Redis's allocator (MEMORY USAGE ~1.9 KB; version 2, whose
- * 28 week slots held the day tier's half hours too, was 2,120 B, version 1 2,632 B). A version 1 or
- * 2 key is read as it is and rewritten as version 3 by its next merge.
+ * b mod n; the day slots hold the buckets (head − 24, head], the week slots the six-hour buckets
+ * (week − 28, week − 4], the rest zeroed as the heads move. With 3 vantages a key holds 1,164 bytes
+ * and names: 1,280 B and the key's own in Redis's allocator (MEMORY USAGE ~1.35 KB; version 3,
+ * whose day tier had 48 half-hour slots, was 1,864 B, version 2 2,120 B, version 1 2,632 B). A key
+ * of versions 1–3 is read as it is (its half hours summed in pairs into hours) and rewritten as
+ * version 4 by its next merge.
  */
 export const LATENCY_TIERS = {
-  /** 48 half-hour buckets: 24 h at the points a day chart needs, 1 h's phases from the newest two. */
-  day: { bucketMs: 1_800_000, buckets: 48 },
+  /** 24 hour buckets: 24 h at hourly points, 1 h's phases from the newest one or two. */
+  day: { bucketMs: 3_600_000, buckets: 24 },
   /** 28 six-hour buckets: 7 d at four points a day. */
   week: { bucketMs: 21_600_000, buckets: 28 },
 } as const;
 export type LatencyTier = keyof typeof LATENCY_TIERS;
 
-/** The bucket notifiers aggregate by: the day tier's; a week bucket is twelve of them. */
+/** The bucket notifiers aggregate by: the day tier's; a week bucket is six of them. */
 export const LATENCY_BUCKET_MS = LATENCY_TIERS.day.bucketMs;
 /** A rollup outlives its last merge by its longest tier, and a day. */
 export const LATENCY_ROLLUP_TTL_MS = 8 * 86_400_000;
 
 const HEADER = 12;
 const SLOT = 8;
-/** Version 3's week slots: the 7 d tier's buckets less the four the day tier covers. */
+/** Week slots since version 3: the 7 d tier's buckets less the four the day tier covers. */
 const WEEK_SLOTS =
   LATENCY_TIERS.week.buckets - LATENCY_TIERS.day.buckets / (LATENCY_TIERS.week.bucketMs / LATENCY_TIERS.day.bucketMs);
 const LN_MIN = Math.log(0.1);
@@ -51,7 +52,7 @@ interface StoredTier {
   at: number;
   bucketMs: number;
   buckets: number;
-  /** How many buckets before the head the tier's newest is (the week of version 3: the day tier's four). */
+  /** How many buckets before the head the tier's newest is (the week since version 3: the day tier's four). */
   lag?: number;
 }
 
@@ -63,20 +64,28 @@ interface Layout {
   weekAfterDay?: true;
 }
 
-/** Each layout version's block, by tier; the reader takes both, the merge script writes the last. */
+/** The day tier of versions 1–3: 48 half-hour slots, read two a bucket. */
+const HALF_HOURS: StoredTier = { at: 0, bucketMs: 1_800_000, buckets: 48 };
+
+/** Each layout version's block, by tier; the reader takes all, the merge script writes the last. */
 const LAYOUTS: Record<number, Layout> = {
   1: {
     block: (48 + 56) * SLOT,
-    tiers: { day: { at: 0, ...LATENCY_TIERS.day }, week: { at: 48 * SLOT, bucketMs: 10_800_000, buckets: 56 } },
+    tiers: { day: HALF_HOURS, week: { at: 48 * SLOT, bucketMs: 10_800_000, buckets: 56 } },
   },
   2: {
-    block: (LATENCY_TIERS.day.buckets + LATENCY_TIERS.week.buckets) * SLOT,
-    tiers: {
-      day: { at: 0, ...LATENCY_TIERS.day },
-      week: { at: LATENCY_TIERS.day.buckets * SLOT, ...LATENCY_TIERS.week },
-    },
+    block: (48 + LATENCY_TIERS.week.buckets) * SLOT,
+    tiers: { day: HALF_HOURS, week: { at: 48 * SLOT, ...LATENCY_TIERS.week } },
   },
   3: {
+    block: (48 + WEEK_SLOTS) * SLOT,
+    tiers: {
+      day: HALF_HOURS,
+      week: { at: 48 * SLOT, bucketMs: LATENCY_TIERS.week.bucketMs, buckets: WEEK_SLOTS, lag: 4 },
+    },
+    weekAfterDay: true,
+  },
+  4: {
     block: (LATENCY_TIERS.day.buckets + WEEK_SLOTS) * SLOT,
     tiers: {
       day: { at: 0, ...LATENCY_TIERS.day },
@@ -84,7 +93,7 @@ const LAYOUTS: Record<number, Layout> = {
         at: LATENCY_TIERS.day.buckets * SLOT,
         bucketMs: LATENCY_TIERS.week.bucketMs,
         buckets: WEEK_SLOTS,
-        lag: 4,
+        lag: LATENCY_TIERS.week.buckets - WEEK_SLOTS,
       },
     },
     weekAfterDay: true,
@@ -94,7 +103,7 @@ const LAYOUTS: Record<number, Layout> = {
 export const LATENCY_PHASES = ['total', 'dns', 'connect', 'tls', 'firstByte'] as const;
 export type LatencyPhase = (typeof LATENCY_PHASES)[number];
 
-/** One (check, vantage, half-hour bucket) as a notifier holds it before a merge. */
+/** One (check, vantage, hour bucket) as a notifier holds it before a merge. */
 export interface LatencyAggregate {
   checkId: string;
   vantage: string;
@@ -140,11 +149,15 @@ interface Source {
   newest: number;
 }
 
-/** Where a tier's buckets are read from: its own slots, and for a version 3 week the day tier's too. */
+/**
+ * Where a tier's buckets are read from: its own slots (a day bucket two half-hour slots before
+ * version 4), and for a week since version 3 the day tier's too.
+ */
 function sourcesOf(raw: Buffer, layout: Layout, tier: LatencyTier): Source[] {
   const dayHead = raw.readUInt32BE(2);
   const day = layout.tiers.day;
-  if (tier === 'day') return [{ at: day.at, buckets: day.buckets, per: 1, newest: dayHead }];
+  const perDay = LATENCY_TIERS.day.bucketMs / day.bucketMs;
+  if (tier === 'day') return [{ at: day.at, buckets: day.buckets, per: perDay, newest: dayHead }];
   const week = layout.tiers.week;
   /** Stored buckets a bucket read sums: 1, or 2 for a version 1 week. */
   const per = LATENCY_TIERS.week.bucketMs / week.bucketMs;
@@ -154,10 +167,11 @@ function sourcesOf(raw: Buffer, layout: Layout, tier: LatencyTier): Source[] {
 }
 
 /**
- * A rollup's buckets of one tier that lie within `[from, to]` (epoch ms), per vantage. A version 1
- * key (three-hour week slots, not merged since the upgrade) reads its week tier two slots a bucket;
- * a version 3 key's week bucket is its week slot and the day tier's half hours of it; a key whose
- * layout it does not know, or whose header and length disagree with it, reads as empty.
+ * A rollup's buckets of one tier that lie within `[from, to]` (epoch ms), per vantage. A key of
+ * versions 1–3 (not merged since the upgrade) reads its day tier two half-hour slots an hour, a
+ * version 1 key its week tier two three-hour slots a bucket; a week bucket since version 3 is its
+ * week slot and the day tier's part of it; a key whose layout it does not know, or whose header and
+ * length disagree with it, reads as empty.
  */
 export function decodeLatencyRollup(
   raw: Buffer | null,

@@ -40,7 +40,18 @@ describe('the latency aggregator', () => {
     expect(bucket?.means.tls).toBeNull();
   });
 
-  it('merges at a half-hour boundary even when its last merge was a moment ago', async () => {
+  it('sums an hour of results in one bucket, the 24 h chart’s point, whichever half they fall in', async () => {
+    const aggregator = new LatencyAggregator(testNotifierContext(t), { flushEveryMs: DAY });
+    aggregator.add([
+      result('alpha', BUCKET_START + 60_000, true, 100),
+      result('alpha', BUCKET_START + 3_000_000, true, 300),
+    ]);
+    await aggregator.flush();
+    expect((await read()).vantages[0]?.buckets.map((b) => [b.start, b.samples])).toEqual([[BUCKET_START, 2]]);
+    expect(LATENCY_BUCKET_MS).toBe(3_600_000);
+  });
+
+  it('merges at an hour boundary even when its last merge was a moment ago', async () => {
     const aggregator = new LatencyAggregator(testNotifierContext(t), { flushEveryMs: DAY });
     now = BUCKET_START + LATENCY_BUCKET_MS - 1_000;
     await aggregator.flush();

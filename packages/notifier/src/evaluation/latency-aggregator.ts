@@ -12,7 +12,7 @@ import type { NotifierContext } from '../notifier-context.js';
 export type LatencyAggregatorContext = Pick<NotifierContext, 'clock' | 'log' | 'latencyRollups' | 'redis' | 'keys'>;
 
 export interface LatencyAggregatorOptions {
-  /** Merge at least this often (and at each half-hour boundary); 5 minutes unless said. */
+  /** Merge at least this often (and at each hour boundary); 5 minutes unless said. */
   flushEveryMs?: number;
 }
 
@@ -26,10 +26,11 @@ interface Sums {
 }
 
 /**
- * Sums the latencies of the results this notifier records per (check, vantage, half-hour bucket),
- * in memory, and merges them into the checks' rollups every 5 minutes, at bucket boundaries and on
- * close: one script call per 500 checks instead of a write per result, and a merge's cost (~10 µs of
- * notifier and of Redis CPU per (check, vantage)) shared by the ~10 results of a 30 s check it sums.
+ * Sums the latencies of the results this notifier records per (check, vantage, hour bucket: the
+ * rollups' day tier's, LATENCY_BUCKET_MS), in memory, and merges them into the checks' rollups every
+ * 5 minutes, at bucket boundaries and on close: one script call per 500 checks instead of a write per
+ * result, and a merge's cost (~10 µs of notifier and of Redis CPU per (check, vantage)) shared by the
+ * ~10 results of a 30 s check it sums.
  * Several notifiers each hold part of a bucket; the merge adds their parts. The trade-off: a notifier
  * that crashes loses the chart points of the minutes it had not merged yet (a dent in one bucket's
  * sample count, its means barely moved). Uptime, incidents and history never pass through here, so
@@ -85,7 +86,7 @@ export class LatencyAggregator {
     this.deletedDuringMerge?.add(checkId);
   }
 
-  /** Merges when `flushEveryMs` has passed or a half-hour boundary since the last merge. */
+  /** Merges when `flushEveryMs` has passed or an hour boundary since the last merge. */
   async tick(): Promise<void> {
     const now = this.ctx.clock.now();
     const boundary = Math.floor(now / LATENCY_BUCKET_MS) !== Math.floor(this.lastFlush / LATENCY_BUCKET_MS);

@@ -1,18 +1,19 @@
 --[[
   Merges notifiers' latency aggregates into each check's rollup string (see latency-rollup.ts for
-  the layout, version 3): per vantage, a 24 h tier of 48 half-hour slots and a week tier of 24
+  the layout, version 4): per vantage, a 24 h tier of 24 hour slots and a week tier of 24
   six-hour slots holding only what the day tier no longer does, 8 bytes a slot. Merging is additive,
   so several notifiers may each hold part of a bucket: counts add, means are weighted by the
-  successful samples. The day head (the newest half hour merged) moves on with the newest bucket
-  merged; each half hour it pushes out of the day tier is first merged into its six-hour slot of
+  successful samples. The day head (the newest hour merged) moves on with the newest bucket
+  merged; each hour it pushes out of the day tier is first merged into its six-hour slot of
   the week tier, whose window moves on with it (zeroing the slots it passes over, so a slot reused
   when its time comes round reads as empty, never as the bucket it held a lap ago). A bucket lands in
   the day tier while it is within it, else in the week tier while within 7 d, else is dropped. A
   vantage not yet in the key's header gets a block of its own (the key is rewritten then, once per
-  vantage). A version 1 key (56 three-hour week slots) is rewritten as version 2, and a version 2 key
-  (28 six-hour week slots also holding the day tier's half hours) as version 3, first: each week
-  slot less the part the day tier still holds. A key of a layout it does not know, or whose header
-  and length disagree with its layout (an old notifier merged into it), is replaced.
+  vantage). A version 1 key (56 three-hour week slots) is rewritten as version 2, a version 2 key
+  (28 six-hour week slots also holding the day tier's half hours) as version 3 (each week slot less
+  the part the day tier still holds), and a version 3 key (48 half-hour day slots) as version 4 (its
+  half hours merged in pairs into hours), first, in turn. A key of a layout it does not know, or
+  whose header and length disagree with its layout (an old notifier merged into it), is replaced.
   A merged bucket costs a GETRANGE and a SETRANGE; a key two GETRANGE, a STRLEN, a SETRANGE and a
   PEXPIRE, and a GETRANGE a vantage when the day head moves.
 
@@ -20,8 +21,8 @@
     KEYS[1] the first check's latency rollup (string)
     KEYS[2…] each further check's, in turn
     ARGV[1] how long a rollup lives after its last merge, ms (a deleted check's goes with it)
-    ARGV[2…] for each key in turn, its aggregates, each ended by a newline: vantage, half-hour bucket
-      (epoch ms ÷ 1,800,000), samples, failures, then the mean total, DNS, connect, TLS and first-byte
+    ARGV[2…] for each key in turn, its aggregates, each ended by a newline: vantage, hour bucket
+      (epoch ms ÷ 3,600,000), samples, failures, then the mean total, DNS, connect, TLS and first-byte
       ms over the successful samples, tab-separated
 
   Output:
@@ -30,17 +31,19 @@
 
 local HEADER = 12
 local SLOT = 8
-local VERSION = 3
--- The day tier, and the week tier: 24 six-hour buckets, those before the four the day tier covers.
-local DAY = { n = 48, at = 0 }
-local WEEK = { n = 24, per = 12, at = 48 * SLOT }
+local VERSION = 4
+-- The day tier: 24 hours; the week tier: 24 six-hour buckets, those before the four the day tier covers.
+local DAY = { n = 24, at = 0 }
+local WEEK = { n = 24, per = 6, at = 24 * SLOT }
 -- Six-hour buckets a 7 d chart shows, and how far the week tier's newest lags the day head's.
 local WEEK_SHOWN = 28
 local LAG = DAY.n / WEEK.per
-local BLOCK = (48 + 24) * SLOT
--- Version 2: 28 six-hour week slots after the same day tier, holding the day tier's half hours too.
+local BLOCK = (24 + 24) * SLOT
+-- Version 3: 48 half-hour day slots (12 a six-hour bucket), then the same 24 six-hour week slots.
+local V3 = { day = 48, per = 12, at = 48 * SLOT, block = (48 + 24) * SLOT }
+-- Version 2: 28 six-hour week slots after version 3's day tier, holding the day tier's half hours too.
 local V2 = { n = 28, at = 48 * SLOT, block = (48 + 28) * SLOT }
--- Version 1: 56 three-hour week slots after the same day tier.
+-- Version 1: 56 three-hour week slots after version 3's day tier.
 local V1 = { n = 56, at = 48 * SLOT, block = (48 + 56) * SLOT }
 local COUNT_MAX = 4095
 -- Latency codes: 0 is 0 ms, code c is 0.1 ms × R^(c − 1) up to 60 s (c = 255), R = 600,000^(1/254).
@@ -129,7 +132,7 @@ local function aggOf(slot)
   return { samples, failures, DECODE[codes[1]], DECODE[codes[2]], DECODE[codes[3]], DECODE[codes[4]], DECODE[codes[5]] }
 end
 
--- Whether a key's header and length agree with its layout (`per` half hours a week bucket, `block`
+-- Whether a key's header and length agree with its layout (`per` day slots a week bucket, `block`
 -- bytes a vantage): the week head is the day head's bucket, and the key holds a block a vantage. A
 -- notifier of a release before, which reads another layout, merging into a key breaks both: such a
 -- key, unreadable, is replaced.
@@ -175,7 +178,7 @@ local function upgradeV2(key, header)
   local namesLength = byte(header, 11) * 256 + byte(header, 12)
   local base = HEADER + namesLength
   local dayHead, weekHead = u32(header, 3), u32(header, 7)
-  local parts = { char(VERSION) .. sub(raw, 2, base) }
+  local parts = { char(3) .. sub(raw, 2, base) }
   for v = 0, floor((#raw - base) / V2.block) - 1 do
     local block = base + v * V2.block
     parts[#parts + 1] = sub(raw, block + 1, block + V2.at)
@@ -183,14 +186,48 @@ local function upgradeV2(key, header)
     for bucket = weekHead - WEEK_SHOWN + 1, weekHead - LAG do
       local at = block + V2.at + (bucket % V2.n) * SLOT
       local slot = sub(raw, at + 1, at + SLOT)
-      for half = math.max(bucket * WEEK.per, dayHead - DAY.n + 1), math.min(bucket * WEEK.per + WEEK.per - 1, dayHead) do
-        local dayAt = block + (half % DAY.n) * SLOT
+      for half = math.max(bucket * V3.per, dayHead - V3.day + 1), math.min(bucket * V3.per + V3.per - 1, dayHead) do
+        local dayAt = block + (half % V3.day) * SLOT
         local agg = aggOf(sub(raw, dayAt + 1, dayAt + SLOT))
         if agg then slot = unmerge(slot, agg) end
       end
       slots[bucket % WEEK.n + 1] = slot
     end
     parts[#parts + 1] = table.concat(slots)
+  end
+  redis.call('SET', key, table.concat(parts))
+end
+
+-- Rewrites a version 3 key as version 4: each hour slot the merge of the two half hours the day tier
+-- held of it (its head's hour the new head), the week slots kept (the same six-hour buckets, in the
+-- same slots) but for a half hour whose hour the new day tier no longer holds, merged into its own.
+local function upgradeV3(key, header)
+  local raw = redis.call('GET', key)
+  local namesLength = byte(header, 11) * 256 + byte(header, 12)
+  local base = HEADER + namesLength
+  local halfHead, weekHead = u32(header, 3), u32(header, 7)
+  local head = floor(halfHead / 2)
+  local parts = { char(VERSION, byte(header, 2)) .. bytes4(head) .. sub(raw, 7, base) }
+  for v = 0, floor((#raw - base) / V3.block) - 1 do
+    local block = base + v * V3.block
+    local day, week = {}, {}
+    for slot = 1, DAY.n do day[slot] = ZERO_SLOT end
+    for slot = 1, WEEK.n do
+      local at = block + V3.at + (slot - 1) * SLOT
+      week[slot] = sub(raw, at + 1, at + SLOT)
+    end
+    for half = halfHead - V3.day + 1, halfHead do
+      local at = block + (half % V3.day) * SLOT
+      local agg = aggOf(sub(raw, at + 1, at + SLOT))
+      local hour = floor(half / 2)
+      if agg and hour > head - DAY.n then
+        day[hour % DAY.n + 1] = merge(day[hour % DAY.n + 1], agg)
+      elseif agg and floor(hour / WEEK.per) > weekHead - WEEK_SHOWN then
+        local bucket = floor(hour / WEEK.per) % WEEK.n + 1
+        week[bucket] = merge(week[bucket], agg)
+      end
+    end
+    parts[#parts + 1] = table.concat(day) .. table.concat(week)
   end
   redis.call('SET', key, table.concat(parts))
 end
@@ -207,7 +244,7 @@ local function zero(key, base, vantages, tier, first, count)
 end
 
 -- Moves the day head from `from` to `to` (later): the week tier's window first (its newest bucket
--- the one before the day tier's four), then each half hour leaving the day tier merged into its week
+-- the one before the day tier's four), then each hour leaving the day tier merged into its week
 -- slot (when within 7 d) and zeroed.
 local function advance(key, base, vantages, from, to)
   local weekFrom, weekTo = floor(from / WEEK.per), floor(to / WEEK.per)
@@ -217,9 +254,9 @@ local function advance(key, base, vantages, from, to)
     for v = 0, vantages - 1 do
       local at = base + v * BLOCK
       local day = redis.call('GETRANGE', key, at, at + DAY.n * SLOT - 1)
-      for half = first, last do
-        local bucket = floor(half / WEEK.per)
-        local slotAt = (half % DAY.n) * SLOT
+      for hour = first, last do
+        local bucket = floor(hour / WEEK.per)
+        local slotAt = (hour % DAY.n) * SLOT
         local agg = bucket > weekTo - WEEK_SHOWN and aggOf(sub(day, slotAt + 1, slotAt + SLOT))
         if agg then
           local weekAt = at + WEEK.at + (bucket % WEEK.n) * SLOT
@@ -231,7 +268,7 @@ local function advance(key, base, vantages, from, to)
   zero(key, base, vantages, DAY, (from + 1) % DAY.n, to - from)
 end
 
--- Where a half-hour bucket lands in a vantage's block (day heads `head`), nil when older than 7 d.
+-- Where an hour bucket lands in a vantage's block (day heads `head`), nil when older than 7 d.
 local function slotOf(head, bucket)
   if bucket > head - DAY.n then return DAY.at + (bucket % DAY.n) * SLOT end
   local week = floor(bucket / WEEK.per)
@@ -259,8 +296,13 @@ for i = 1, #KEYS do
       header = redis.call('GETRANGE', key, 0, HEADER - 1)
       version = 2
     end
-    if version == 2 and whole(key, header, WEEK.per, V2.block) then
+    if version == 2 and whole(key, header, V3.per, V2.block) then
       upgradeV2(key, header)
+      header = redis.call('GETRANGE', key, 0, HEADER - 1)
+      version = 3
+    end
+    if version == 3 and whole(key, header, V3.per, V3.block) then
+      upgradeV3(key, header)
       header = redis.call('GETRANGE', key, 0, HEADER - 1)
     elseif version ~= VERSION or not whole(key, header, WEEK.per, BLOCK) then
       header = ''
