@@ -147,7 +147,7 @@ function report(options: FootprintBenchOptions, measured: Measured): BenchReport
           'steady: keys made one per round / hour / day counted as their TTL ÷ period (round books expire a few intervals on unless applied first) at the bytes per key measured',
           'verdicts:day-ring / :hour-ring (since the rings) are made at their full size: what they hold is their steady size',
           `steady for verdicts:days / :hours (a field per period, before the rings): a copy of check-0’s hash filled to the ${PERIOD_HASHES['{…}:verdicts:days']} days / ${PERIOD_HASHES['{…}:verdicts:hours']} hours it keeps, measured`,
-          '{…}:latency (latency rollups): full size from its first merge (48 half-hour + 24 six-hour slots per vantage), merged here when the notifier stops',
+          '{…}:latency (latency rollups): full size from its first merge (24 hour + 24 six-hour slots per vantage), merged here when the notifier stops',
           'vantage:<v>:seen:<bucket> (HLLs of the checks a vantage reported, a bucket a half window; the vantage:<v>:seen zset before): expire 1.5 windows after their bucket starts, so only the last rounds’ are left here; a live fleet keeps ~4 a vantage, ≤ 12 KB each whatever its size',
         ],
       },

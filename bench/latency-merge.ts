@@ -1,6 +1,6 @@
 /**
  * What a latency rollup merge costs (core's LatencyRollups, lua/merge-latency-rollups.lua): `checks`
- * checks × 3 vantages, one half-hour aggregate each per merge, merged `merges` times on a
+ * checks × 3 vantages, one hour aggregate each per merge, merged `merges` times on a
  * redis-server of the bench's own, the bucket moving on every fourth merge (so heads move and slots
  * are zeroed as in a deployment). Node CPU (this process) and Redis CPU (INFO) per aggregate merged;
  * a result's share is that ÷ the results an aggregate sums (~10 for a 30 s check merged every 5 min).
@@ -60,7 +60,7 @@ export async function latencyMergeBench(
               ['Redis (used_cpu_user + used_cpu_sys)', fmt(redis, 2), fmt(redis / 10, 2)],
             ],
             notes: [
-              'an aggregate: one (check, vantage, half hour) as a notifier sums it; one script call per 500 checks',
+              'an aggregate: one (check, vantage, hour) as a notifier sums it; one script call per 500 checks',
               'a 30 s check merged every 5 minutes (the notifier default) sums ~10 results an aggregate',
             ],
           },

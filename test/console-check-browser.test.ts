@@ -75,7 +75,7 @@ describe('the console check page in a browser, against a running fleet', () => {
     for (const phase of ['DNS', 'Connect', 'TLS', 'First byte', 'Total']) expect(legend).toContain(phase);
     expect(await page.locator('#latest tbody tr').count()).toBe(3);
 
-    // 1 h: each result's total, and the phases (the latest result's and the half hour's means).
+    // 1 h: each result's total, and the phases (the latest result's and the hour's means).
     const drawn = () =>
       page
         .locator('#latency figure')
@@ -85,7 +85,7 @@ describe('the console check page in a browser, against a running fleet', () => {
 
     // 24 h and 7 d from the rollups: every vantage's phase series drawn, and the caption says what a point is.
     for (const [range, means] of [
-      ['24h', '30-minute means'],
+      ['24h', '1-hour means'],
       ['7d', '6-hour means'],
     ] as const) {
       await page.getByRole('button', { name: range }).click();

@@ -15,7 +15,7 @@ const HISTORY_READ = 10_000;
 
 export const CHART_RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type ChartRange = keyof typeof CHART_RANGES;
-/** The rollup tier each range's phases come from: 1 h takes the newest half-hour buckets. */
+/** The rollup tier each range's phases come from: 1 h takes the newest hour buckets. */
 const RANGE_TIER: Record<ChartRange, LatencyTier> = { '1h': 'day', '24h': 'day', '7d': 'week' };
 
 /** `?range=`: the API's and the console's. */
@@ -46,12 +46,13 @@ export interface LatencyChart {
   from: number;
   to: number;
   phases: readonly Phase[];
-  /** The buckets' length, ms: 1 h and 24 h draw half-hour means, 7 d six-hour ones. */
+  /** The buckets' length, ms: 1 h and 24 h draw hour means, 7 d six-hour ones. */
   bucketMs: number;
   vantages: VantageSeries[];
   /**
    * 1 h only: the oldest round the check's history still holds (it keeps `history.perCheck` results
-   * across vantages): a range reaching further back is drawn from here. Null otherwise.
+   * across vantages, ~38 min at 30 s from 3 vantages): the hour before it is drawn from the hour
+   * buckets' means, totals too. Null otherwise.
    */
   historyFrom: number | null;
 }
@@ -66,8 +67,9 @@ interface Point {
 /**
  * Each vantage's latencies over a range, oldest first, for a check the token may see (another
  * tenant's is the 404 of a missing one). 1 h: every result's total from history (the latest
- * result's phases too) and each phase's means from the newest half-hour buckets; 24 h and 7 d: the
- * rollups' bucket means of every phase, with their sample and failure counts.
+ * result's phases too) and each phase's means from the newest hour buckets, the part of the hour
+ * before history's oldest entry as its buckets' means, totals too; 24 h and 7 d: the rollups' bucket
+ * means of every phase, with their sample and failure counts.
  */
 export async function readLatencyChart(
   ctx: WebContext,
@@ -88,22 +90,30 @@ export async function readLatencyChart(
     byTime.set(t, point);
     return point;
   };
-  const rollup = await readLatencyRollup(ctx, id, { tier, from: from - bucketMs, to });
+  const [rollup, results] = await Promise.all([
+    readLatencyRollup(ctx, id, { tier, from: from - bucketMs, to }),
+    range === '1h' ? Promise.all([ctx.results.history(id, { limit: HISTORY_READ }), ctx.results.latest(id)]) : null,
+  ]);
+  const historyFrom = results === null ? null : (results[0].at(-1)?.round ?? null);
+  // 1 h: the part of the range history no longer holds (all of it when it holds nothing).
+  const before = results === null ? null : { from, to: Math.min(to, historyFrom ?? to) };
   for (const { vantage, buckets } of rollup.vantages) {
     for (const bucket of buckets) {
+      if (bucket.start + bucketMs <= from) continue;
+      const start = Math.max(from, bucket.start);
+      const end = Math.min(bucket.start + bucketMs, before?.to ?? to);
+      if (before && start < end) {
+        // Drawn at the middle of its part before history, totals too: the chart is not empty there.
+        Object.assign(at(vantage, (start + end) / 2), bucketPoint(bucket, false));
+        continue;
+      }
       // A bucket is drawn at its middle, kept within the range (the newest one is under way).
       const middle = Math.min(to, Math.max(from, bucket.start + bucketMs / 2));
-      if (bucket.start + bucketMs <= from) continue;
       Object.assign(at(vantage, middle), bucketPoint(bucket, range === '1h'));
     }
   }
-  let historyFrom: number | null = null;
-  if (range === '1h') {
-    const [history, latest] = await Promise.all([
-      ctx.results.history(id, { limit: HISTORY_READ }),
-      ctx.results.latest(id),
-    ]);
-    historyFrom = history.at(-1)?.round ?? null;
+  if (results !== null) {
+    const [history, latest] = results;
     // The latest result carries every phase; it replaces history's entry of the same round.
     for (const result of [...history, ...Object.values(latest)]) {
       if (result.round >= from) at(result.vantage, result.round).phases = resultPhases(result);

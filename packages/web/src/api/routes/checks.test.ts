@@ -472,7 +472,7 @@ describe('checks API', () => {
     const bucket = Math.floor(t.clock.now() / LATENCY_BUCKET_MS);
     const means = { total: 300, dns: 5, connect: 20, tls: 60, firstByte: 200 };
     await new LatencyRollups(t.ctx).merge([
-      { checkId: 'web', vantage: 'alpha', bucket: bucket - 48, samples: 60, failures: 6, means },
+      { checkId: 'web', vantage: 'alpha', bucket: bucket - DAY / LATENCY_BUCKET_MS, samples: 60, failures: 6, means },
       { checkId: 'web', vantage: 'alpha', bucket, samples: 10, failures: 0, means },
     ]);
     const response = await t.app.inject({ url: '/api/v1/checks/web/latency?range=7d', headers: auth });
@@ -491,6 +491,71 @@ describe('checks API', () => {
     const bad = await t.app.inject({ url: '/api/v1/checks/web/latency?range=30d', headers: auth });
     expect(bad.statusCode).toBe(400);
     expect(paths(bad.json())).toEqual(['range']);
+  });
+
+  it('draws the part of the 1 h chart that history no longer holds from each vantage’s hour means', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    await create(auth, { id: 'web' });
+    // 12:20: the hour shown starts at 11:20; 78 rounds at 30 s from 3 vantages, history keeps the
+    // newest 226 results (the default): from ~11:42 on.
+    t.clock.set(Math.floor(t.clock.now() / LATENCY_BUCKET_MS) * LATENCY_BUCKET_MS + 20 * 60_000);
+    const now = t.clock.now();
+    const vantages = ['alpha', 'beta', 'gamma'];
+    for (let k = 78; k >= 1; k--)
+      for (const [v, vantage] of vantages.entries()) {
+        const round = now - k * 30_000;
+        await t.ctx.results.record(
+          sampleResult({
+            checkId: 'web',
+            vantage,
+            round,
+            startedAt: round,
+            finishedAt: round + 50,
+            timings: { total: 50 + v },
+          }),
+          30_000,
+        );
+      }
+    const hour = Math.floor(now / LATENCY_BUCKET_MS);
+    const means = (total: number) => ({ total, dns: 2, connect: 5, tls: 10, firstByte: 30 });
+    await new LatencyRollups(t.ctx).merge([
+      { checkId: 'web', vantage: 'alpha', bucket: hour - 1, samples: 120, failures: 0, means: means(100) },
+      { checkId: 'web', vantage: 'beta', bucket: hour - 1, samples: 120, failures: 12, means: means(200) },
+      { checkId: 'web', vantage: 'alpha', bucket: hour, samples: 40, failures: 0, means: means(150) },
+    ]);
+    const response = await t.app.inject({ url: '/api/v1/checks/web/latency?range=1h', headers: auth });
+    expect(response.statusCode, response.body).toBe(200);
+    const chart = response.json();
+    expect(chart.historyFrom).toBe(now - 76 * 30_000);
+    const drawn = (vantage: string) => {
+      const series = chart.vantages.find((s: { vantage: string }) => s.vantage === vantage);
+      return (series.t as number[]).map((t, i) => ({
+        t: t * 1000,
+        total: series.phases.total[i],
+        samples: series.samples[i],
+      }));
+    };
+    // Before history: one point a vantage with a bucket there, at the middle of 11:20–11:42, its hour's mean.
+    const middle = (chart.from + chart.historyFrom) / 2;
+    for (const [vantage, mean] of [
+      ['alpha', 100],
+      ['beta', 200],
+    ] as const) {
+      const earlier = drawn(vantage).filter((point) => point.t < chart.historyFrom);
+      expect(
+        earlier.map((point) => [point.t, point.samples]),
+        vantage,
+      ).toEqual([[middle, 120]]);
+      expect(Math.abs((earlier[0]?.total ?? 0) - mean) / mean).toBeLessThan(0.03);
+    }
+    expect(drawn('gamma').filter((point) => point.t < chart.historyFrom)).toEqual([]);
+    // From history on: each result's total, and the current hour's phases with no total of its own.
+    for (const [v, vantage] of vantages.entries()) {
+      const later = drawn(vantage).filter((point) => point.t >= chart.historyFrom && point.total !== null);
+      expect(later.length, vantage).toBeGreaterThanOrEqual(75);
+      expect(new Set(later.map((point) => point.total))).toEqual(new Set([50 + v]));
+    }
+    expect(drawn('alpha').at(-1)).toMatchObject({ t: now, total: null, samples: 40 });
   });
 
   it('shows checks from vigil.yaml to admins only', async () => {

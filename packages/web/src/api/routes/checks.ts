@@ -291,7 +291,7 @@ export function checkRoutes(ctx: WebContext): Route[] {
       method: 'GET',
       url: '/api/v1/checks/:id/latency',
       summary:
-        'Latency per vantage over 1 h (each result, phases as half-hour means), 24 h (half-hour means) or 7 d (six-hour means), with the DNS, connect, TLS and first-byte phases',
+        'Latency per vantage over 1 h (each result, phases as hour means, and the hour means before the oldest result history keeps), 24 h (hour means) or 7 d (six-hour means), with the DNS, connect, TLS and first-byte phases',
       tag: 'checks',
       access: 'read',
       params: idParams,

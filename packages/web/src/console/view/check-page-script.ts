@@ -1,7 +1,8 @@
 /**
  * The check page's script, served as a fingerprinted file (the CSP runs no inline script): it reads
  * the chart JSON of `#latency[data-src]` and draws one uPlot per vantage, phases as series (1 h:
- * each result's total and the phases' half-hour means; 24 h and 7 d: the rollups' means); the range
+ * each result's total and the phases' hour means, the hour's means before history's oldest result;
+ * 24 h and 7 d: the rollups' means); the range
  * buttons read the JSON again; Delete asks first. Styles are set through the DOM, which
  * `style-src 'self'` allows. Without script the page still shows everything but the chart.
  */
@@ -43,7 +44,7 @@ export const CHECK_PAGE_SCRIPT = `(function () {
       }).join(' '));
       var caption = document.createElement('figcaption');
       var kept = data.historyFrom !== null && data.historyFrom > data.from
-        ? ' (results kept since ' + new Date(data.historyFrom).toISOString().slice(0, 16).replace('T', ' ') + ' UTC)'
+        ? ' (results kept since ' + new Date(data.historyFrom).toISOString().slice(0, 16).replace('T', ' ') + ' UTC, means before)'
         : '';
       var means = data.bucketMs >= 3600000 ? (data.bucketMs / 3600000) + '-hour means' : (data.bucketMs / 60000) + '-minute means';
       var probes = 0;
