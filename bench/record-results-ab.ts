@@ -4,7 +4,7 @@
  * result booked for its round as the evaluator books it and each round applied after (outside the
  * measure): `tsx bench/record-results-ab.ts COMMIT [rounds]`. 1,000 checks × 3 vantages a round, a
  * vantage's results in batches of 200 as a prober sends them, 10% failing with a message, history
- * 340. Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
+ * at the default cap (config `history.perCheck`, 226; 340 before). Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
  * included) and redis-server CPU a result, and their ratio.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ProbeResult, type RedisKeys, recordResultsCall } from '@vigil/core';
+import { type ProbeResult, type RedisKeys, recordResultsCall, validateConfig } from '@vigil/core';
 import type { Redis } from 'ioredis';
 import { httpRoundResult } from './support/results.js';
 import { commitArgument, measured, printComparison, type Side, withScriptSides } from './support/script-ab.js';
@@ -21,7 +21,7 @@ const CHECKS = 1_000;
 const BATCH = 200;
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const INTERVAL_MS = 60_000;
-const HISTORY = 340;
+const HISTORY = validateConfig({ vantages: VANTAGES }, 'bench').history.perCheck;
 const SCRIPT = 'packages/core/src/results/lua/record-results.lua';
 const INCLUDE = 'packages/core/src/results/lua/includes/book-outcome.lua';
 
