@@ -41,7 +41,7 @@ export const LATENCY_ROLLUP_TTL_MS = 8 * 86_400_000;
 
 const HEADER = 12;
 const SLOT = 8;
-/** Week slots since version 3: the 7 d tier's buckets less the four the day tier covers. */
+/** Week slots (as in version 3): the 7 d tier's buckets less the four the day tier covers. */
 const WEEK_SLOTS =
   LATENCY_TIERS.week.buckets - LATENCY_TIERS.day.buckets / (LATENCY_TIERS.week.bucketMs / LATENCY_TIERS.day.bucketMs);
 const LN_MIN = Math.log(0.1);
@@ -60,7 +60,7 @@ interface Layout {
   /** Bytes a vantage. */
   block: number;
   tiers: Record<LatencyTier, StoredTier>;
-  /** The week tier holds only the half hours the day tier no longer does: a week bucket adds the day tier's part. */
+  /** The week tier holds only what the day tier no longer does: a week bucket adds the day tier's part. */
   weekAfterDay?: true;
 }
 
@@ -78,10 +78,10 @@ const LAYOUTS: Record<number, Layout> = {
     tiers: { day: HALF_HOURS, week: { at: 48 * SLOT, ...LATENCY_TIERS.week } },
   },
   3: {
-    block: (48 + WEEK_SLOTS) * SLOT,
+    block: (48 + 24) * SLOT,
     tiers: {
       day: HALF_HOURS,
-      week: { at: 48 * SLOT, bucketMs: LATENCY_TIERS.week.bucketMs, buckets: WEEK_SLOTS, lag: 4 },
+      week: { at: 48 * SLOT, bucketMs: LATENCY_TIERS.week.bucketMs, buckets: 24, lag: 4 },
     },
     weekAfterDay: true,
   },
