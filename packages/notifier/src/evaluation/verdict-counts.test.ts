@@ -132,6 +132,79 @@ describe('verdict counts: a ring of UTC days and one of UTC hours', () => {
     expect(report['90d']).toMatchObject({ rounds: 14, ok: 12, fail: 2 });
   });
 
+  it('reads every window as the rounds applied, at any moment: inside an hour, right after it, once put in the rings', async () => {
+    /** mulberry32: the same rounds each run, several seeds. */
+    const random = (seed: number) => () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+    const VERDICTS = ['ok', 'ok', 'ok', 'degraded', 'fail'] as const;
+    // Gaps between rounds: within an hour, across one, across several, past the hour ring's 26, days.
+    const GAPS = [30_000, 30_000, 170_000, 10 * 60_000, 55 * 60_000, 3 * HOUR, 27 * HOUR, 4 * DAY];
+    const ctxt = () => ({ redis: ctx.redis, keys: keys() });
+    for (const seed of [1, 2, 3, 4]) {
+      const next = random(seed);
+      const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
+      const id = `check-${seed}`;
+      const applied: { round: number; verdict: VerdictInput['verdict'] }[] = [];
+      /** What a reader must see at `now`: the rounds applied, by the periods each window reads. */
+      const expected = (now: number) => {
+        const within = (from: number, periodMs: number) =>
+          applied.filter(({ round }) => Math.floor(round / periodMs) >= from && round <= now);
+        const sum = (rounds: typeof applied) => ({
+          rounds: rounds.length,
+          ok: rounds.filter((r) => r.verdict === 'ok').length,
+          degraded: rounds.filter((r) => r.verdict === 'degraded').length,
+          fail: rounds.filter((r) => r.verdict === 'fail').length,
+        });
+        const today = Math.floor(now / DAY);
+        return {
+          '24h': sum(within(Math.floor(now / HOUR) - 24, HOUR)),
+          '7d': sum(within(today - 6, DAY)),
+          '30d': sum(within(today - 29, DAY)),
+          '90d': sum(within(today - 89, DAY)),
+          days: Array.from({ length: 90 }, (_, i) => {
+            const { ok, degraded, fail } = sum(
+              within(today - 89 + i, DAY).filter(({ round }) => round < (today - 88 + i) * DAY),
+            );
+            return { ok, degraded, fail };
+          }),
+        };
+      };
+      const check = async (now: number, what: string) => {
+        const want = expected(now);
+        const report = await readUptime(ctxt(), id, now);
+        for (const w of ['24h', '7d', '30d', '90d'] as const)
+          expect(report[w], `seed ${seed}, ${what}, ${w}`).toMatchObject(want[w]);
+        const days = await readUptimeDays(ctxt(), id, 90, now);
+        expect(
+          days.map(({ ok, degraded, fail }) => ({ ok, degraded, fail })),
+          `seed ${seed}, ${what}, days`,
+        ).toEqual(want.days);
+      };
+      let round = T0 - 40 * DAY + Math.floor(next() * HOUR);
+      for (let k = 0; k < 120; k++) {
+        const v = pick(VERDICTS);
+        await states.apply({ ...verdict(round, v), checkId: id });
+        applied.push({ round, verdict: v });
+        const following = round + pick(GAPS) + Math.floor(next() * 20_000);
+        // Right after the round, somewhere before the next, and at the first moment of the next hour
+        // when no round has come yet (its hour's counts still in the state, counted for their hour).
+        await check(round, `round ${k}`);
+        await check(round + Math.floor(next() * (following - round)), `between rounds ${k} and ${k + 1}`);
+        const nextHour = (Math.floor(round / HOUR) + 1) * HOUR;
+        if (nextHour < following) await check(nextHour, `the hour after round ${k}`);
+        round = following;
+      }
+      // A check paused since: its last hour is never put in the rings, and still counts.
+      const last = applied[applied.length - 1]?.round ?? 0;
+      for (const later of [HOUR, 23 * HOUR, 25 * HOUR, 3 * DAY, 89 * DAY])
+        await check(last + later, `paused ${later} ms`);
+    }
+  });
+
   it("keeps the state machine's fields only in the state hash, dropping a round's detail written before", async () => {
     const stateKey = keys().checkState('api');
     await ctx.redis.hset(stateKey, 'detail', JSON.stringify({ failing: ['alpha'], counted: 3 }), 'lastVerdict', 'fail');

@@ -2,8 +2,10 @@
   Applies a batch of decided rounds, oldest first, each to its check's state machine in order and
   exactly once. A change of whether a check is alerting is also written to the transitions outbox
   the incident side drains, in the same step, so a crash between the two loses nothing. Each
-  applied round is counted once in its UTC hour's verdicts, and so in its day's (uptime: an hour is
-  added to the day ring when the next begins, see `count`). Its round book was deleted, and `~a` in
+  applied round is counted once in its UTC hour's verdicts, and so in its day's: in the state's
+  `hourCounts` while its hour is the newest (written by the HSET the round makes anyway), put into
+  the hour ring by the first round of a later hour (`count`; an hour is added to the day ring when
+  the next one is put in). Readers add `hourCounts` to the rings (core's results/verdict-ring.ts). Its round book was deleted, and `~a` in
   the latest hash set, when the round was claimed (core's includes/book-outcome.lua): the state's
   `lastRound` here turns away a round applied out of order.
 
@@ -62,15 +64,18 @@ local function text(n)
 end
 
 -- Verdict rings (core's results/verdict-ring.ts): a u32 header, the newest period counted, then
--- `slots` slots (period mod slots) of three `width`-bit counters (ok, degraded, fail). A round is
--- counted in the hour ring only: bit 31 of the hour ring's header (FOLDED) says the day ring holds
--- every hour before the hour ring's newest, which is added to the day ring when a newer hour begins
--- (once an hour a check, not a BITFIELD a round). An hour ring without it (written before) is
--- converted at its next hour: until then its rounds are counted in both rings, as before.
+-- `slots` slots (period mod slots) of three `width`-bit counters (ok, degraded, fail). An hour is
+-- put in the hour ring only: bit 31 of the hour ring's header (FOLDED) says the day ring holds
+-- every hour before the hour ring's newest, which is added to the day ring when a newer hour is put
+-- in. An hour ring without it (written before) is converted at its next hour: until then its hours
+-- are counted in both rings, as before. The rounds of a check's latest hour are counted in its state
+-- (`hourCounts`, `<hour>|<ok>|<degraded>|<fail>`) and put in the rings at once by the first round
+-- of a later hour: one BITFIELD a round was ~2.3 µs of Redis plus its call (issue 13).
 local HOUR_MS, DAY_MS = 3600000, 86400000
 local HOUR_SLOTS, HOUR_WIDTH, DAY_SLOTS, DAY_WIDTH = 26, 12, 91, 17
 local FOLDED = 2147483648
 local ONE = { ok = { 1, 0, 0 }, degraded = { 0, 1, 0 }, fail = { 0, 0, 1 } }
+local HOUR_ONE = { ok = '|1|0|0', degraded = '|0|1|0', fail = '|0|0|1' }
 
 -- The BITFIELD arguments that make `period` a ring's newest: header `head`, the slots from the one
 -- after `newest` to `period`'s zeroed (`period`'s included), appended to `args`.
@@ -127,22 +132,31 @@ local function addDay(key, period, ttlS, amounts)
   redis.call('EXPIRE', key, ttlS)
 end
 
--- Counts a round's verdict: one BITFIELD on the hour ring reads its header and counts, the whole
--- work in the common case (the newest hour of a converted ring). A newer hour adds the newest one's
--- counts to the day ring, zeroes the slots it passes, counts again and renews the TTL (a day
--- ring's: the hour ring alone holds its newest hour). An older hour (or any of a ring not yet
--- converted) is counted in the day ring too, and taken back from an hour ring that no longer keeps it.
-local function count(dayKey, hourKey, ttlS, round, v)
-  local hour = math.floor(round / HOUR_MS)
+-- Adds `amounts` (ok, degraded, fail) to `hour` in the rings: one BITFIELD on the hour ring reads
+-- its header and adds, the whole work for its newest hour of a converted ring. A newer hour adds the
+-- newest one's counts to the day ring, zeroes the slots it passes, adds again and renews the TTL (a
+-- day ring's: the hour ring alone holds its newest hour). An older hour (or any of a ring not yet
+-- converted) is added to the day ring too, and taken back from an hour ring that no longer keeps it.
+local function count(dayKey, hourKey, ttlS, hour, amounts)
   local slot = 32 + (hour % HOUR_SLOTS) * 3 * HOUR_WIDTH
-  local at = slot + COUNTER[v] * HOUR_WIDTH
-  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', 'INCRBY', 'u12', text(at), '1')[1]
+  local adds = {}
+  for c = 1, 3 do
+    if amounts[c] > 0 then
+      local n = #adds
+      adds[n + 1] = 'INCRBY'; adds[n + 2] = 'u12'; adds[n + 3] = slot + (c - 1) * HOUR_WIDTH; adds[n + 4] = amounts[c]
+    end
+  end
+  if #adds == 0 then return end
+  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', unpack(adds))[1]
   local folded = head >= FOLDED
   local newest = folded and head - FOLDED or head
   if hour == newest and folded then return end
   if hour <= newest then
-    if hour <= newest - HOUR_SLOTS then redis.call('BITFIELD', hourKey, 'OVERFLOW', 'SAT', 'INCRBY', 'u12', at, -1) end
-    addDay(dayKey, math.floor(round / DAY_MS), ttlS, ONE[v])
+    if hour <= newest - HOUR_SLOTS then
+      for i = 4, #adds, 4 do adds[i] = -adds[i] end
+      redis.call('BITFIELD', hourKey, 'OVERFLOW', 'SAT', unpack(adds))
+    end
+    addDay(dayKey, math.floor(hour * HOUR_MS / DAY_MS), ttlS, amounts)
     return
   end
   local args = {}
@@ -155,16 +169,42 @@ local function count(dayKey, hourKey, ttlS, round, v)
     args = { 'GET', 'u12', was, 'GET', 'u12', was + HOUR_WIDTH, 'GET', 'u12', was + 2 * HOUR_WIDTH }
   end
   renew(args, newest, hour, HOUR_SLOTS, HOUR_WIDTH, hour + FOLDED)
-  args[#args + 1] = 'INCRBY'; args[#args + 1] = 'u12'; args[#args + 1] = at; args[#args + 1] = 1
+  for i = 1, #adds do args[#args + 1] = adds[i] end
   local got = redis.call('BITFIELD', hourKey, unpack(args))
   redis.call('EXPIRE', hourKey, ttlS)
-  -- Converted already: the newest hour goes to the day ring (less this round, counted in its slot
-  -- above when the two hours share it). A ring written before counted its hours in both.
+  -- Converted already: the newest hour goes to the day ring (less this hour's amounts, added in its
+  -- slot above when the two hours share it). A ring written before counted its hours in both.
   if folded then
-    local amounts = { got[1], got[2], got[3] }
-    if (hour - newest) % HOUR_SLOTS == 0 then amounts[COUNTER[v] + 1] = amounts[COUNTER[v] + 1] - 1 end
-    addDay(dayKey, math.floor(newest * HOUR_MS / DAY_MS), ttlS, amounts)
+    local was = { got[1], got[2], got[3] }
+    if (hour - newest) % HOUR_SLOTS == 0 then
+      for c = 1, 3 do was[c] = was[c] - amounts[c] end
+    end
+    addDay(dayKey, math.floor(newest * HOUR_MS / DAY_MS), ttlS, was)
   end
+end
+
+-- The state's `hourCounts` after a round of `hour` with verdict `v`: the same hour's counts plus
+-- one, else the round's alone, once an older hour's are put in the rings. A state without the field
+-- (a new check, or one last applied by the release before, which counted in the rings directly)
+-- starts it: readers add it to the rings, so nothing is counted twice. An hour older than the
+-- field's (never, rounds are applied in order) is counted in the rings directly.
+local function countHour(dayKey, hourKey, ttlS, hour, v, field)
+  local c = COUNTER[v] + 1
+  if field then
+    local h, ok, degraded, fail = string.match(field, '^(%d+)|(%d+)|(%d+)|(%d+)$')
+    h = h and num(h)
+    if h == hour then
+      local counts = { num(ok), num(degraded), num(fail) }
+      counts[c] = counts[c] + 1
+      return text(hour) .. '|' .. text(counts[1]) .. '|' .. text(counts[2]) .. '|' .. text(counts[3])
+    elseif h and h > hour then
+      count(dayKey, hourKey, ttlS, hour, ONE[v])
+      return nil
+    elseif h then
+      count(dayKey, hourKey, ttlS, h, { num(ok), num(degraded), num(fail) })
+    end
+  end
+  return text(hour) .. HOUR_ONE[v]
 end
 
 -- Functions at the top, not per round: a closure made per round costs Lua more than a Redis call.
@@ -250,7 +290,7 @@ local TOO_LATE = {}
 
 local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, detailJson, alertOn)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
-    'detail')
+    'detail', 'hourCounts')
   local round = num(roundArg)
   if round <= num(f[1] or '-1') then return TOO_LATE end
   local state = f[2] or 'new'
@@ -306,9 +346,10 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     lastBad = roundArg
     put('lastBadRound', roundArg)
   end
+  local hourCounts = countHour(dayKey, hourKey, ringTtlS, math.floor(round / HOUR_MS), v, f[8])
+  if hourCounts then put('hourCounts', hourCounts) end
   redis.call('HSET', stateKey, unpack(F, 1, nf))
   if nc > 0 then redis.call('HDEL', stateKey, unpack(C, 1, nc)) end
-  count(dayKey, hourKey, ringTtlS, round, v)
   if not changesAlerting then
     local from = f[2] or 'new'
     if from ~= to then return {from, to, ''} end
