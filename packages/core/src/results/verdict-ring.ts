@@ -13,7 +13,7 @@
  * holds hours the day ring counted too.
  *
  * The rounds of a check's latest hour are not in the rings yet: the script counts them in the state
- * hash (`HOUR_COUNTS_FIELD`, `<hour>|<ok>|<degraded>|<fail>`, in the HSET a round makes anyway) and
+ * hash (`HOUR_COUNTS_FIELD`, `<hour>|<counts packed>`, in the HSET a round makes anyway) and
  * puts them in the rings when the first round of a later hour comes (a BITFIELD an hour, not a
  * round). Every reader adds them to their hour and day (`readHourCounts`, `readDayCounts`), so the
  * figures are the same before and after they are put in, a paused check's last hour included.
@@ -52,12 +52,25 @@ export interface OpenHourCounts {
   counts: VerdictCounts;
 }
 
-/** The state's `HOUR_COUNTS_FIELD` (null, absent or not of its form: none, as before the field). */
+/** Weights of the counts packed in `HOUR_COUNTS_FIELD` (an hour has at most 3,600 rounds). */
+export const HOUR_COUNT_WEIGHTS = { ok: 1, degraded: 2 ** 16, fail: 2 ** 32 } as const;
+
+/**
+ * The state's `HOUR_COUNTS_FIELD`, `<hour>|<counts>`: hours since the epoch, and ok + 2^16 × degraded
+ * + 2^32 × fail (one number a round adds to). Null, absent or not of its form: none, as before the field.
+ */
 export function parseHourCounts(field: string | null | undefined): OpenHourCounts | null {
-  const match = field ? /^(\d+)\|(\d+)\|(\d+)\|(\d+)$/.exec(field) : null;
+  const match = field ? /^(\d+)\|(\d+)$/.exec(field) : null;
   if (!match) return null;
-  const [, hour, ok, degraded, fail] = match.map(Number) as [number, number, number, number, number];
-  return { hour, counts: { ok, degraded, fail } };
+  const packed = Number(match[2]);
+  return {
+    hour: Number(match[1]),
+    counts: {
+      ok: packed % HOUR_COUNT_WEIGHTS.degraded,
+      degraded: Math.floor(packed / HOUR_COUNT_WEIGHTS.degraded) % 2 ** 16,
+      fail: Math.floor(packed / HOUR_COUNT_WEIGHTS.fail),
+    },
+  };
 }
 
 /** Bytes a ring's string takes once written (it is made at full length). */

@@ -59,8 +59,9 @@ describe('CheckStates: the state hash', () => {
       okBeforeBad: R(4),
       okRecoveryStart: R(6),
       lastOkRound: R(8),
-      // The rounds of the hour they were applied in, ok, degraded, fail: not in the rings until a later hour's round.
-      hourCounts: `${Math.floor(T0 / 3_600_000)}|5|1|2`,
+      // The rounds of the hour they were applied in, ok + 2^16 × degraded + 2^32 × fail: not in the
+      // rings until a later hour's round.
+      hourCounts: `${Math.floor(T0 / 3_600_000)}|${5 + 2 ** 16 + 2 * 2 ** 32}`,
     });
   });
 

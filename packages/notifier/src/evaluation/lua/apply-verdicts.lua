@@ -69,13 +69,12 @@ end
 -- every hour before the hour ring's newest, which is added to the day ring when a newer hour is put
 -- in. An hour ring without it (written before) is converted at its next hour: until then its hours
 -- are counted in both rings, as before. The rounds of a check's latest hour are counted in its state
--- (`hourCounts`, `<hour>|<ok>|<degraded>|<fail>`) and put in the rings at once by the first round
+-- (`hourCounts`, `<hour>|<counts packed>`, see `countHour`) and put in the rings at once by the first round
 -- of a later hour: one BITFIELD a round was ~2.3 µs of Redis plus its call (issue 13).
 local HOUR_MS, DAY_MS = 3600000, 86400000
 local HOUR_SLOTS, HOUR_WIDTH, DAY_SLOTS, DAY_WIDTH = 26, 12, 91, 17
 local FOLDED = 2147483648
 local ONE = { ok = { 1, 0, 0 }, degraded = { 0, 1, 0 }, fail = { 0, 0, 1 } }
-local HOUR_ONE = { ok = '|1|0|0', degraded = '|0|1|0', fail = '|0|0|1' }
 
 -- The BITFIELD arguments that make `period` a ring's newest: header `head`, the slots from the one
 -- after `newest` to `period`'s zeroed (`period`'s included), appended to `args`.
@@ -183,28 +182,41 @@ local function count(dayKey, hourKey, ttlS, hour, amounts)
   end
 end
 
--- The state's `hourCounts` after a round of `hour` with verdict `v`: the same hour's counts plus
--- one, else the round's alone, once an older hour's are put in the rings. A state without the field
--- (a new check, or one last applied by the release before, which counted in the rings directly)
--- starts it: readers add it to the rings, so nothing is counted twice. An hour older than the
--- field's (never, rounds are applied in order) is counted in the rings directly.
+-- The state's `hourCounts` after a round of `hour` with verdict `v`: `<hour>|<counts>`, the counts
+-- packed in one integer (ok + 2^16 × degraded + 2^32 × fail: an hour has at most 3,600 rounds), so a
+-- round of the same hour adds its verdict's weight to one number. A round of a later hour puts the
+-- field's counts in the rings and starts its own. A state without the field (a new check, or one
+-- last applied by the release before, which counted in the rings directly) starts it: readers add
+-- it to the rings, so nothing is counted twice. An hour older than the field's (never: rounds are
+-- applied in order) is counted in the rings directly.
+local WEIGHT = { ok = 1, degraded = 65536, fail = 4294967296 }
+local HOUR_PREFIX = {}
+
 local function countHour(dayKey, hourKey, ttlS, hour, v, field)
-  local c = COUNTER[v] + 1
+  local prefix = HOUR_PREFIX[hour]
+  if not prefix then
+    prefix = text(hour) .. '|'
+    HOUR_PREFIX[hour] = prefix
+  end
   if field then
-    local h, ok, degraded, fail = string.match(field, '^(%d+)|(%d+)|(%d+)|(%d+)$')
-    h = h and num(h)
-    if h == hour then
-      local counts = { num(ok), num(degraded), num(fail) }
-      counts[c] = counts[c] + 1
-      return text(hour) .. '|' .. text(counts[1]) .. '|' .. text(counts[2]) .. '|' .. text(counts[3])
-    elseif h and h > hour then
-      count(dayKey, hourKey, ttlS, hour, ONE[v])
-      return nil
-    elseif h then
-      count(dayKey, hourKey, ttlS, h, { num(ok), num(degraded), num(fail) })
+    if string.find(field, prefix, 1, true) == 1 then
+      local packed = tonumber(string.sub(field, #prefix + 1))
+      if packed then return prefix .. text(packed + WEIGHT[v]) end
+    end
+    local bar = string.find(field, '|', 1, true)
+    local h = bar and tonumber(string.sub(field, 1, bar - 1))
+    local packed = bar and tonumber(string.sub(field, bar + 1))
+    if h and packed then
+      if h > hour then
+        count(dayKey, hourKey, ttlS, hour, ONE[v])
+        return nil
+      end
+      local fail = math.floor(packed / 4294967296)
+      local degraded = math.floor(packed / 65536) % 65536
+      count(dayKey, hourKey, ttlS, h, { packed % 65536, degraded, fail })
     end
   end
-  return text(hour) .. HOUR_ONE[v]
+  return prefix .. WEIGHT[v]
 end
 
 -- Functions at the top, not per round: a closure made per round costs Lua more than a Redis call.
