@@ -205,6 +205,44 @@ describe('verdict counts: a ring of UTC days and one of UTC hours', () => {
     }
   });
 
+  it('counts nothing twice after an upgrade, a notifier of the release before counting in the ring directly meanwhile', async () => {
+    const hour = Math.floor(T0 / HOUR);
+    const hourRing = keys().verdictHourRing('api');
+    const dayRing = keys().verdictDayRing('api');
+    const slot = (h: number, counter: number) => 32 + (h % 26) * 36 + counter * 12;
+    // As the release before left them: this hour's 3 ok rounds in the hour ring only (bit 31 of its
+    // header), 10 ok rounds of earlier hours today in the day ring, a state without `hourCounts`.
+    await ctx.redis.set(hourRing, Buffer.alloc(121));
+    await ctx.redis.set(dayRing, Buffer.alloc(585));
+    await ctx.redis.bitfield(hourRing, 'SET', 'u32', 0, hour + 2 ** 31);
+    await ctx.redis.bitfield(hourRing, 'INCRBY', 'u12', slot(hour, 0), 3);
+    const today = Math.floor(T0 / DAY);
+    await ctx.redis.bitfield(dayRing, 'SET', 'u32', 0, today);
+    await ctx.redis.bitfield(dayRing, 'INCRBY', 'u17', 32 + (today % 91) * 51, 10);
+    await ctx.redis.hset(keys().checkState('api'), 'lastRound', T0, 'state', 'up');
+    const read = async (now: number) => {
+      const ctxt = { redis: ctx.redis, keys: keys() };
+      const [day] = (await readUptimeDays(ctxt, 'api', 1, now)).slice(-1);
+      return { '24h': (await readUptime(ctxt, 'api', now))['24h'], day };
+    };
+    const counts = (ok: number, fail: number, dayOk: number) => ({
+      '24h': expect.objectContaining({ ok, fail, degraded: 0 }),
+      day: expect.objectContaining({ ok: dayOk, fail, degraded: 0 }),
+    });
+
+    await states.apply(verdict(T0 + 60_000, 'fail')); // the new release: in the state
+    expect(await read(T0 + 90_000)).toEqual(counts(3, 1, 13));
+    // The release before, still running: a round of this hour counted in its slot, the state's lastRound.
+    await ctx.redis.bitfield(hourRing, 'INCRBY', 'u12', slot(hour, 0), 1);
+    await ctx.redis.hset(keys().checkState('api'), 'lastRound', T0 + 120_000);
+    expect(await read(T0 + 150_000)).toEqual(counts(4, 1, 14));
+    await states.apply(verdict(T0 + HOUR + 60_000, 'ok')); // puts the state's hour in its slot
+    expect(await read(T0 + HOUR + 90_000)).toEqual(counts(5, 1, 15));
+    await states.apply(verdict(T0 + 2 * HOUR + 60_000, 'ok')); // the ring's newest hour goes to the day ring
+    expect(await read(T0 + 2 * HOUR + 90_000)).toEqual(counts(6, 1, 16));
+    expect(await read(T0 + 3 * HOUR)).toEqual(counts(6, 1, 16));
+  });
+
   it("keeps the state machine's fields only in the state hash, dropping a round's detail written before", async () => {
     const stateKey = keys().checkState('api');
     await ctx.redis.hset(stateKey, 'detail', JSON.stringify({ failing: ['alpha'], counted: 3 }), 'lastVerdict', 'fail');
