@@ -6,9 +6,10 @@
  * fails 3 rounds in 40 (down at its 2nd, up again after), 1 check in 5 is degraded a round in 40 and
  * alerts on degraded, so ~8% of rounds are not ok and ~5% change whether a check alerts. Prints each
  * script's Redis time a round (INFO commandstats: EVALSHA, nested commands included) and
- * redis-server CPU a round, and their ratio; fails unless both replied alike and stored the same.
+ * redis-server CPU a round, and their ratio; fails unless both replied alike and stored the same
+ * state and uptime.
  */
-import { type RedisKeys, VERDICT_BUCKET_TTL_S } from '@vigil/core';
+import { HOUR_COUNTS_FIELD, type RedisKeys, readUptime, readUptimeDays, VERDICT_BUCKET_TTL_S } from '@vigil/core';
 import type { Redis } from 'ioredis';
 import {
   commitArgument,
@@ -62,14 +63,23 @@ function sameReplies(base: unknown, next: unknown, round: number): void {
   if (normal(base) !== normal(next)) throw new Error(`round ${round}: the two scripts replied differently`);
 }
 
-/** Each check's state hash and verdict rings must match too: the same stored values, byte for byte. */
-async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys): Promise<void> {
-  const read = async (keys: RedisKeys, id: string) =>
-    JSON.stringify([
-      Object.entries(await redis.hgetall(keys.checkState(id))).sort(),
-      (await redis.getBuffer(keys.verdictDayRing(id)))?.toString('hex'),
-      (await redis.getBuffer(keys.verdictHourRing(id)))?.toString('hex'),
+/**
+ * Each check's state hash and verdict rings must match too: the same stored state, and the same
+ * uptime read from the rings (and, from a script that keeps its latest hour there, the state's
+ * counts), at `now` and an hour on. The rings' bytes differ between a script that counts every round
+ * in them and one that puts an hour in when the next begins, and equal when both do the same.
+ */
+async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys, now: number): Promise<void> {
+  const read = async (keys: RedisKeys, id: string) => {
+    const { [HOUR_COUNTS_FIELD]: _, ...state } = await redis.hgetall(keys.checkState(id));
+    const ctx = { redis, keys };
+    return JSON.stringify([
+      Object.entries(state).sort(),
+      await readUptime(ctx, id, now),
+      await readUptime(ctx, id, now + 3_600_000),
+      await readUptimeDays(ctx, id, 90, now),
     ]);
+  };
   for (let c = 0; c < CHECKS; c++) {
     if ((await read(base, `check-${c}`)) !== (await read(next, `check-${c}`)))
       throw new Error(`check-${c}: the two scripts stored different values`);
@@ -105,7 +115,7 @@ async function main(commit: string, rounds: number): Promise<void> {
         applied += checks.length;
       }
     }
-    await sameKeys(redis, sides.base.keys, sides.new.keys);
+    await sameKeys(redis, sides.base.keys, sides.new.keys, first + rounds * INTERVAL_MS);
     printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, applied, 'round');
   });
 }

@@ -232,6 +232,7 @@ export {
   decodeLatency,
   decodeLatencyRollup,
   encodeLatency,
+  HOUR_COUNTS_FIELD,
   LATENCY_BUCKET_MS,
   LATENCY_PHASES,
   LATENCY_TIERS,

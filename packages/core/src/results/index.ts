@@ -48,3 +48,4 @@ export {
   VERDICT_BUCKET_TTL_S,
   verdictBucketKeys,
 } from './uptime.js';
+export { HOUR_COUNTS_FIELD } from './verdict-ring.js';

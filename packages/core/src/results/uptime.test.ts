@@ -9,6 +9,7 @@ import {
   verdictBucketKeys,
   type WindowUptime,
 } from './uptime.js';
+import { HOUR_COUNT_WEIGHTS, HOUR_COUNTS_FIELD } from './verdict-ring.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -110,6 +111,29 @@ describe('uptime from decided rounds', () => {
         code: 'VALIDATION',
       });
     }
+  });
+
+  it("adds the hour a check's state holds, not in the rings yet, to that hour and its day, until it leaves each window", async () => {
+    const hour = Math.floor(T0 / HOUR); // 2026-11-20T12
+    const counts = (ok: number, degraded: number, fail: number) =>
+      `${hour}|${ok + degraded * HOUR_COUNT_WEIGHTS.degraded + fail * HOUR_COUNT_WEIGHTS.fail}`;
+    await ctx.redis.hset(keys.checkState('api'), 'state', 'up', HOUR_COUNTS_FIELD, counts(50, 2, 3));
+    await decided(T0 - HOUR, 'ok', 7); // the hour before, in the buckets
+    const both = { ok: 57, degraded: 2, fail: 3 };
+    // Inside the hour, at the first moment of the next (no round since), and a day on.
+    expect((await read(T0 + 30 * 60_000))['24h']).toEqual(window('24h', both));
+    expect((await read((hour + 1) * HOUR))['24h']).toEqual(window('24h', both));
+    expect((await read((hour + 1) * HOUR))['90d']).toEqual(window('90d', both));
+    expect((await read(T0 + 24 * HOUR))['24h']).toEqual(window('24h', { ok: 50, degraded: 2, fail: 3 }));
+    expect((await read(T0 + 25 * HOUR))['24h']).toEqual(window('24h', { ok: 0, degraded: 0, fail: 0 }));
+    expect((await read(T0 + 25 * HOUR))['7d']).toEqual(window('7d', both));
+    expect(await readUptimeDays({ redis: ctx.redis, keys }, 'api', 2, T0 + DAY)).toEqual([
+      { day: '2026-11-20', ...both },
+      { day: '2026-11-21', ok: 0, degraded: 0, fail: 0 },
+    ]);
+    // A field not of its form (none from any release) reads as none, not as NaN.
+    await ctx.redis.hset(keys.checkState('api'), HOUR_COUNTS_FIELD, 'x|1');
+    expect((await read(T0))['24h']).toEqual(window('24h', { ok: 7, degraded: 0, fail: 0 }));
   });
 
   it('reads counts packed one field a day and an hour, added to the buckets from before packing', async () => {

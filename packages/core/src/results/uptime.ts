@@ -2,7 +2,7 @@ import { DAY_MS } from '../config/duration.js';
 import { VigilError } from '../errors/errors.js';
 import type { RoleContext } from '../runtime/context.js';
 import { type RedisKeys, utcDay } from '../runtime/keys.js';
-import { readDayCounts, readVerdictRing, VERDICT_RINGS } from './verdict-ring.js';
+import { HOUR_COUNTS_FIELD, parseHourCounts, readDayCounts, readHourCounts } from './verdict-ring.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -55,7 +55,8 @@ export function verdictBucketKeys(keys: RedisKeys, checkId: string, round: numbe
 }
 
 /**
- * Uptime over 24 h, 7 d, 30 d and 90 d from the evaluator's decided rounds, in one round trip.
+ * Uptime over 24 h, 7 d, 30 d and 90 d from the evaluator's decided rounds, in one round trip (the
+ * rings and the state's counts of its latest hour, not in the rings yet: results/verdict-ring.ts).
  * 24 h reads the 25 hour buckets the window touches, the oldest (partial) hour wholly; the others read
  * day buckets, today included. Rounds never decided are absent: no data, not downtime.
  */
@@ -65,6 +66,7 @@ export async function readUptime(ctx: UptimeContext, checkId: string, now: numbe
   const pipeline = ctx.redis.pipeline();
   pipeline.getBuffer(ctx.keys.verdictHourRing(checkId));
   pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
+  pipeline.hget(ctx.keys.checkState(checkId), HOUR_COUNTS_FIELD);
   pipeline.hgetall(ctx.keys.verdictHours(checkId));
   pipeline.hgetall(ctx.keys.verdictDays(checkId));
   for (const at of hourStarts) pipeline.hgetall(ctx.keys.verdictHour(checkId, utcHour(at)));
@@ -73,17 +75,18 @@ export async function readUptime(ctx: UptimeContext, checkId: string, now: numbe
     if (err) throw err;
     return reply;
   });
-  const [hourRing, dayRing] = replies as [Buffer | null, Buffer | null];
-  const [packedHours = {}, packedDays = {}, ...buckets] = replies.slice(2) as Record<string, string>[];
+  const [hourRing, dayRing, hourCounts] = replies as [Buffer | null, Buffer | null, string | null];
+  const open = parseHourCounts(hourCounts);
+  const [packedHours = {}, packedDays = {}, ...buckets] = replies.slice(3) as Record<string, string>[];
   const legacy = buckets.map(toCounts);
   const hour = (at: number, i: number) => {
     const period = Math.floor(at / HOUR_MS);
-    const ring = readVerdictRing(hourRing, VERDICT_RINGS.hour, period);
+    const ring = readHourCounts(hourRing, period, open);
     return addCounts(addCounts(ring, unpack(packedHours[period])), legacy[i]);
   };
   const day = (at: number, i: number) => {
     const period = Math.floor(at / DAY_MS);
-    const ring = readDayCounts(dayRing, hourRing, period);
+    const ring = readDayCounts(dayRing, hourRing, period, open);
     return addCounts(addCounts(ring, unpack(packedDays[period])), legacy[hourStarts.length + i]);
   };
   const counts = [...hourStarts.map(hour), ...dayStarts.map(day)];
@@ -113,6 +116,7 @@ export async function readUptimeDays(
   const pipeline = ctx.redis.pipeline();
   pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
   pipeline.getBuffer(ctx.keys.verdictHourRing(checkId));
+  pipeline.hget(ctx.keys.checkState(checkId), HOUR_COUNTS_FIELD);
   pipeline.hgetall(ctx.keys.verdictDays(checkId));
   for (const at of dayStarts) pipeline.hgetall(ctx.keys.verdictDay(checkId, utcDay(at)));
   const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
@@ -120,10 +124,11 @@ export async function readUptimeDays(
     return reply;
   });
   const [dayRing = null, hourRing = null] = replies as (Buffer | null)[];
-  const [packed = {}, ...legacy] = replies.slice(2) as Record<string, string>[];
+  const open = parseHourCounts(replies[2] as string | null);
+  const [packed = {}, ...legacy] = replies.slice(3) as Record<string, string>[];
   return dayStarts.map((at, i) => {
     const period = Math.floor(at / DAY_MS);
-    const counts = addCounts(readDayCounts(dayRing, hourRing, period), unpack(packed[period]));
+    const counts = addCounts(readDayCounts(dayRing, hourRing, period, open), unpack(packed[period]));
     return { day: utcDay(at), ...addCounts(counts, toCounts(legacy[i] ?? {})) };
   });
 }

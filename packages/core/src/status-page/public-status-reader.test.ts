@@ -7,6 +7,7 @@ import type { IncidentMember } from '../incidents/incident.js';
 import { IncidentStore, type OpenRequest } from '../incidents/incident-store.js';
 import { MaintenanceSource } from '../maintenance/maintenance-source.js';
 import { MaintenanceStore } from '../maintenance/maintenance-store.js';
+import { HOUR_COUNT_WEIGHTS, HOUR_COUNTS_FIELD } from '../results/verdict-ring.js';
 import { type RedisKeys, redisKeys, utcDay } from '../runtime/keys.js';
 import { incidentMemberFixture, openRequestFixture, T0, testRedis } from '../testing/index.js';
 import { PublicStatusReader } from './public-status-reader.js';
@@ -219,6 +220,22 @@ describe('PublicStatusReader', () => {
         components: ['api'],
       },
     ]);
+  });
+
+  it('counts the hour a check’s state holds, not yet in its rings, in that hour’s day (after midnight too)', async () => {
+    // The evaluator counts a check's latest hour in its state, put in the rings when a later hour's round comes.
+    const hourCounts = (checkId: string, hour: number, ok: number, fail: number) =>
+      ctx.redis.hset(keys.checkState(checkId), HOUR_COUNTS_FIELD, `${hour}|${ok + fail * HOUR_COUNT_WEIGHTS.fail}`);
+    await hourCounts('api-health', Math.floor(now / HOUR), 90, 10);
+    await hourCounts('api-v2', Math.floor(now / DAY) * 24 - 1, 40, 60); // yesterday 23:00, no round since
+    await decided('api-v2', now, { ok: 100 });
+    const api = (await reader().status()).components[0];
+    expect(api?.uptimeDays.slice(-3)).toEqual([
+      { day: utcDay(now - 2 * DAY), uptime: null, worst: 'no_data' },
+      { day: utcDay(now - DAY), uptime: 0.4, worst: 'major_outage' },
+      { day: utcDay(now), uptime: 0.95, worst: 'partial_outage' },
+    ]);
+    expect(api?.uptime).toBeCloseTo((190 + 40) / 300);
   });
 
   it('draws daily bars summed over the component’s checks', async () => {

@@ -132,6 +132,117 @@ describe('verdict counts: a ring of UTC days and one of UTC hours', () => {
     expect(report['90d']).toMatchObject({ rounds: 14, ok: 12, fail: 2 });
   });
 
+  it('reads every window as the rounds applied, at any moment: inside an hour, right after it, once put in the rings', async () => {
+    /** mulberry32: the same rounds each run, several seeds. */
+    const random = (seed: number) => () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+    const VERDICTS = ['ok', 'ok', 'ok', 'degraded', 'fail'] as const;
+    // Gaps between rounds: within an hour, across one, across several, past the hour ring's 26, days.
+    const GAPS = [30_000, 30_000, 170_000, 10 * 60_000, 55 * 60_000, 3 * HOUR, 27 * HOUR, 4 * DAY];
+    const ctxt = () => ({ redis: ctx.redis, keys: keys() });
+    for (const seed of [1, 2, 3, 4]) {
+      const next = random(seed);
+      const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
+      const id = `check-${seed}`;
+      const applied: { round: number; verdict: VerdictInput['verdict'] }[] = [];
+      /** What a reader must see at `now`: the rounds applied, by the periods each window reads. */
+      const expected = (now: number) => {
+        const within = (from: number, periodMs: number) =>
+          applied.filter(({ round }) => Math.floor(round / periodMs) >= from && round <= now);
+        const sum = (rounds: typeof applied) => ({
+          rounds: rounds.length,
+          ok: rounds.filter((r) => r.verdict === 'ok').length,
+          degraded: rounds.filter((r) => r.verdict === 'degraded').length,
+          fail: rounds.filter((r) => r.verdict === 'fail').length,
+        });
+        const today = Math.floor(now / DAY);
+        return {
+          '24h': sum(within(Math.floor(now / HOUR) - 24, HOUR)),
+          '7d': sum(within(today - 6, DAY)),
+          '30d': sum(within(today - 29, DAY)),
+          '90d': sum(within(today - 89, DAY)),
+          days: Array.from({ length: 90 }, (_, i) => {
+            const { ok, degraded, fail } = sum(
+              within(today - 89 + i, DAY).filter(({ round }) => round < (today - 88 + i) * DAY),
+            );
+            return { ok, degraded, fail };
+          }),
+        };
+      };
+      const check = async (now: number, what: string) => {
+        const want = expected(now);
+        const report = await readUptime(ctxt(), id, now);
+        for (const w of ['24h', '7d', '30d', '90d'] as const)
+          expect(report[w], `seed ${seed}, ${what}, ${w}`).toMatchObject(want[w]);
+        const days = await readUptimeDays(ctxt(), id, 90, now);
+        expect(
+          days.map(({ ok, degraded, fail }) => ({ ok, degraded, fail })),
+          `seed ${seed}, ${what}, days`,
+        ).toEqual(want.days);
+      };
+      let round = T0 - 40 * DAY + Math.floor(next() * HOUR);
+      for (let k = 0; k < 120; k++) {
+        const v = pick(VERDICTS);
+        await states.apply({ ...verdict(round, v), checkId: id });
+        applied.push({ round, verdict: v });
+        const following = round + pick(GAPS) + Math.floor(next() * 20_000);
+        // Right after the round, somewhere before the next, and at the first moment of the next hour
+        // when no round has come yet (its hour's counts still in the state, counted for their hour).
+        await check(round, `round ${k}`);
+        await check(round + Math.floor(next() * (following - round)), `between rounds ${k} and ${k + 1}`);
+        const nextHour = (Math.floor(round / HOUR) + 1) * HOUR;
+        if (nextHour < following) await check(nextHour, `the hour after round ${k}`);
+        round = following;
+      }
+      // A check paused since: its last hour is never put in the rings, and still counts.
+      const last = applied[applied.length - 1]?.round ?? 0;
+      for (const later of [HOUR, 23 * HOUR, 25 * HOUR, 3 * DAY, 89 * DAY])
+        await check(last + later, `paused ${later} ms`);
+    }
+  });
+
+  it('counts nothing twice after an upgrade, a notifier of the release before counting in the ring directly meanwhile', async () => {
+    const hour = Math.floor(T0 / HOUR);
+    const hourRing = keys().verdictHourRing('api');
+    const dayRing = keys().verdictDayRing('api');
+    const slot = (h: number, counter: number) => 32 + (h % 26) * 36 + counter * 12;
+    // As the release before left them: this hour's 3 ok rounds in the hour ring only (bit 31 of its
+    // header), 10 ok rounds of earlier hours today in the day ring, a state without `hourCounts`.
+    await ctx.redis.set(hourRing, Buffer.alloc(121));
+    await ctx.redis.set(dayRing, Buffer.alloc(585));
+    await ctx.redis.bitfield(hourRing, 'SET', 'u32', 0, hour + 2 ** 31);
+    await ctx.redis.bitfield(hourRing, 'INCRBY', 'u12', slot(hour, 0), 3);
+    const today = Math.floor(T0 / DAY);
+    await ctx.redis.bitfield(dayRing, 'SET', 'u32', 0, today);
+    await ctx.redis.bitfield(dayRing, 'INCRBY', 'u17', 32 + (today % 91) * 51, 10);
+    await ctx.redis.hset(keys().checkState('api'), 'lastRound', T0, 'state', 'up');
+    const read = async (now: number) => {
+      const ctxt = { redis: ctx.redis, keys: keys() };
+      const [day] = (await readUptimeDays(ctxt, 'api', 1, now)).slice(-1);
+      return { '24h': (await readUptime(ctxt, 'api', now))['24h'], day };
+    };
+    const counts = (ok: number, fail: number, dayOk: number) => ({
+      '24h': expect.objectContaining({ ok, fail, degraded: 0 }),
+      day: expect.objectContaining({ ok: dayOk, fail, degraded: 0 }),
+    });
+
+    await states.apply(verdict(T0 + 60_000, 'fail')); // the new release: in the state
+    expect(await read(T0 + 90_000)).toEqual(counts(3, 1, 13));
+    // The release before, still running: a round of this hour counted in its slot, the state's lastRound.
+    await ctx.redis.bitfield(hourRing, 'INCRBY', 'u12', slot(hour, 0), 1);
+    await ctx.redis.hset(keys().checkState('api'), 'lastRound', T0 + 120_000);
+    expect(await read(T0 + 150_000)).toEqual(counts(4, 1, 14));
+    await states.apply(verdict(T0 + HOUR + 60_000, 'ok')); // puts the state's hour in its slot
+    expect(await read(T0 + HOUR + 90_000)).toEqual(counts(5, 1, 15));
+    await states.apply(verdict(T0 + 2 * HOUR + 60_000, 'ok')); // the ring's newest hour goes to the day ring
+    expect(await read(T0 + 2 * HOUR + 90_000)).toEqual(counts(6, 1, 16));
+    expect(await read(T0 + 3 * HOUR)).toEqual(counts(6, 1, 16));
+  });
+
   it("keeps the state machine's fields only in the state hash, dropping a round's detail written before", async () => {
     const stateKey = keys().checkState('api');
     await ctx.redis.hset(stateKey, 'detail', JSON.stringify({ failing: ['alpha'], counted: 3 }), 'lastVerdict', 'fail');

@@ -2,10 +2,12 @@
   Applies a batch of decided rounds, oldest first, each to its check's state machine in order and
   exactly once. A change of whether a check is alerting is also written to the transitions outbox
   the incident side drains, in the same step, so a crash between the two loses nothing. Each
-  applied round is counted once in its UTC hour's verdicts, and so in its day's (uptime: an hour is
-  added to the day ring when the next begins, see `count`). Its round book was deleted, and `~a` in
-  the latest hash set, when the round was claimed (core's includes/book-outcome.lua): the state's
-  `lastRound` here turns away a round applied out of order.
+  applied round is counted once in its UTC hour's verdicts, and so in its day's: in the state's
+  `hourCounts` while its hour is the newest (written by the HSET the round makes anyway), put into
+  the hour ring by the first round of a later hour (`count`; an hour is added to the day ring when
+  the next one is put in). Readers add `hourCounts` to the rings (core's results/verdict-ring.ts).
+  Its round book was deleted, and `~a` in the latest hash set, when the round was claimed (core's
+  includes/book-outcome.lua): the state's `lastRound` here turns away a round applied out of order.
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
@@ -62,11 +64,13 @@ local function text(n)
 end
 
 -- Verdict rings (core's results/verdict-ring.ts): a u32 header, the newest period counted, then
--- `slots` slots (period mod slots) of three `width`-bit counters (ok, degraded, fail). A round is
--- counted in the hour ring only: bit 31 of the hour ring's header (FOLDED) says the day ring holds
--- every hour before the hour ring's newest, which is added to the day ring when a newer hour begins
--- (once an hour a check, not a BITFIELD a round). An hour ring without it (written before) is
--- converted at its next hour: until then its rounds are counted in both rings, as before.
+-- `slots` slots (period mod slots) of three `width`-bit counters (ok, degraded, fail). An hour is
+-- put in the hour ring only: bit 31 of the hour ring's header (FOLDED) says the day ring holds
+-- every hour before the hour ring's newest, which is added to the day ring when a newer hour is put
+-- in. An hour ring without it (written before) is converted at its next hour: until then its hours
+-- are counted in both rings, as before. The rounds of a check's latest hour are counted in its
+-- state (`hourCounts`, `<hour>|<counts packed>`, see `countHour`) and put in the rings at once by
+-- the first round of a later hour: a BITFIELD a round was ~1 µs of Redis plus its call (issue 13).
 local HOUR_MS, DAY_MS = 3600000, 86400000
 local HOUR_SLOTS, HOUR_WIDTH, DAY_SLOTS, DAY_WIDTH = 26, 12, 91, 17
 local FOLDED = 2147483648
@@ -127,22 +131,31 @@ local function addDay(key, period, ttlS, amounts)
   redis.call('EXPIRE', key, ttlS)
 end
 
--- Counts a round's verdict: one BITFIELD on the hour ring reads its header and counts, the whole
--- work in the common case (the newest hour of a converted ring). A newer hour adds the newest one's
--- counts to the day ring, zeroes the slots it passes, counts again and renews the TTL (a day
--- ring's: the hour ring alone holds its newest hour). An older hour (or any of a ring not yet
--- converted) is counted in the day ring too, and taken back from an hour ring that no longer keeps it.
-local function count(dayKey, hourKey, ttlS, round, v)
-  local hour = math.floor(round / HOUR_MS)
+-- Adds `amounts` (ok, degraded, fail) to `hour` in the rings: one BITFIELD on the hour ring reads
+-- its header and adds, the whole work for its newest hour of a converted ring. A newer hour adds the
+-- newest one's counts to the day ring, zeroes the slots it passes, adds again and renews the TTL (a
+-- day ring's: the hour ring alone holds its newest hour). An older hour (or any of a ring not yet
+-- converted) is added to the day ring too, and taken back from an hour ring that no longer keeps it.
+local function count(dayKey, hourKey, ttlS, hour, amounts)
   local slot = 32 + (hour % HOUR_SLOTS) * 3 * HOUR_WIDTH
-  local at = slot + COUNTER[v] * HOUR_WIDTH
-  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', 'INCRBY', 'u12', text(at), '1')[1]
+  local adds = {}
+  for c = 1, 3 do
+    if amounts[c] > 0 then
+      local n = #adds
+      adds[n + 1] = 'INCRBY'; adds[n + 2] = 'u12'; adds[n + 3] = slot + (c - 1) * HOUR_WIDTH; adds[n + 4] = amounts[c]
+    end
+  end
+  if #adds == 0 then return end
+  local head = redis.call('BITFIELD', hourKey, 'GET', 'u32', '0', 'OVERFLOW', 'SAT', unpack(adds))[1]
   local folded = head >= FOLDED
   local newest = folded and head - FOLDED or head
   if hour == newest and folded then return end
   if hour <= newest then
-    if hour <= newest - HOUR_SLOTS then redis.call('BITFIELD', hourKey, 'OVERFLOW', 'SAT', 'INCRBY', 'u12', at, -1) end
-    addDay(dayKey, math.floor(round / DAY_MS), ttlS, ONE[v])
+    if hour <= newest - HOUR_SLOTS then
+      for i = 4, #adds, 4 do adds[i] = -adds[i] end
+      redis.call('BITFIELD', hourKey, 'OVERFLOW', 'SAT', unpack(adds))
+    end
+    addDay(dayKey, math.floor(hour * HOUR_MS / DAY_MS), ttlS, amounts)
     return
   end
   local args = {}
@@ -155,16 +168,55 @@ local function count(dayKey, hourKey, ttlS, round, v)
     args = { 'GET', 'u12', was, 'GET', 'u12', was + HOUR_WIDTH, 'GET', 'u12', was + 2 * HOUR_WIDTH }
   end
   renew(args, newest, hour, HOUR_SLOTS, HOUR_WIDTH, hour + FOLDED)
-  args[#args + 1] = 'INCRBY'; args[#args + 1] = 'u12'; args[#args + 1] = at; args[#args + 1] = 1
+  for i = 1, #adds do args[#args + 1] = adds[i] end
   local got = redis.call('BITFIELD', hourKey, unpack(args))
   redis.call('EXPIRE', hourKey, ttlS)
-  -- Converted already: the newest hour goes to the day ring (less this round, counted in its slot
-  -- above when the two hours share it). A ring written before counted its hours in both.
+  -- Converted already: the newest hour goes to the day ring (less this hour's amounts, added in its
+  -- slot above when the two hours share it). A ring written before counted its hours in both.
   if folded then
-    local amounts = { got[1], got[2], got[3] }
-    if (hour - newest) % HOUR_SLOTS == 0 then amounts[COUNTER[v] + 1] = amounts[COUNTER[v] + 1] - 1 end
-    addDay(dayKey, math.floor(newest * HOUR_MS / DAY_MS), ttlS, amounts)
+    local was = { got[1], got[2], got[3] }
+    if (hour - newest) % HOUR_SLOTS == 0 then
+      for c = 1, 3 do was[c] = was[c] - amounts[c] end
+    end
+    addDay(dayKey, math.floor(newest * HOUR_MS / DAY_MS), ttlS, was)
   end
+end
+
+-- The state's `hourCounts` after a round of `hour` with verdict `v`: `<hour>|<counts>`, the counts
+-- packed in one integer (ok + 2^16 × degraded + 2^32 × fail: an hour has at most 3,600 rounds), so a
+-- round of the same hour adds its verdict's weight to one number. A round of a later hour puts the
+-- field's counts in the rings and starts its own. A state without the field (a new check, or one
+-- last applied by the release before, which counted in the rings directly) starts it: readers add
+-- it to the rings, so nothing is counted twice. An hour older than the field's (never: rounds are
+-- applied in order) is counted in the rings directly.
+local WEIGHT = { ok = 1, degraded = 65536, fail = 4294967296 }
+local HOUR_PREFIX = {}
+
+local function countHour(dayKey, hourKey, ttlS, hour, v, field)
+  local prefix = HOUR_PREFIX[hour]
+  if not prefix then
+    prefix = text(hour) .. '|'
+    HOUR_PREFIX[hour] = prefix
+  end
+  if field then
+    if string.find(field, prefix, 1, true) == 1 then
+      local packed = tonumber(string.sub(field, #prefix + 1))
+      if packed then return prefix .. text(packed + WEIGHT[v]) end
+    end
+    local bar = string.find(field, '|', 1, true)
+    local h = bar and tonumber(string.sub(field, 1, bar - 1))
+    local packed = bar and tonumber(string.sub(field, bar + 1))
+    if h and packed then
+      if h > hour then
+        count(dayKey, hourKey, ttlS, hour, ONE[v])
+        return nil
+      end
+      local fail = math.floor(packed / 4294967296)
+      local degraded = math.floor(packed / 65536) % 65536
+      count(dayKey, hourKey, ttlS, h, { packed % 65536, degraded, fail })
+    end
+  end
+  return prefix .. WEIGHT[v]
 end
 
 -- Functions at the top, not per round: a closure made per round costs Lua more than a Redis call.
@@ -250,7 +302,7 @@ local TOO_LATE = {}
 
 local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, detailJson, alertOn)
   local f = redis.call('HMGET', stateKey, 'lastRound', 'state', 'failStreak', 'goodStreak', 'okStreak', 'badStreak',
-    'detail')
+    'detail', 'hourCounts')
   local round = num(roundArg)
   if round <= num(f[1] or '-1') then return TOO_LATE end
   local state = f[2] or 'new'
@@ -306,9 +358,10 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     lastBad = roundArg
     put('lastBadRound', roundArg)
   end
+  local hourCounts = countHour(dayKey, hourKey, ringTtlS, math.floor(round / HOUR_MS), v, f[8])
+  if hourCounts then put('hourCounts', hourCounts) end
   redis.call('HSET', stateKey, unpack(F, 1, nf))
   if nc > 0 then redis.call('HDEL', stateKey, unpack(C, 1, nc)) end
-  count(dayKey, hourKey, ringTtlS, round, v)
   if not changesAlerting then
     local from = f[2] or 'new'
     if from ~= to then return {from, to, ''} end
