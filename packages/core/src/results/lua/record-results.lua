@@ -3,7 +3,10 @@
   round): keeps the newest round as the vantage's latest and writes the result into the check's
   history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
   message, an HSET when it writes one, two HGETs more when it is a new one); a late one, older than
-  its vantage's latest, also a GETRANGE of the ring's newest entries. Values longer than 64 bytes
+  its vantage's latest, also a GETRANGE of the ring's newest entries. A check's results side by side
+  in the call from different vantages (ResultStore puts a check's together), each its vantage's
+  next round without a message, the ring not wrapping among them, cost one HMGET, one SETRANGE and
+  one HSET together (a round completed among them: its book is never written). Values longer than 64 bytes
   (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
   ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
   round's book) is rewritten compact when all it holds fits, and message slots written before into
@@ -593,25 +596,129 @@ local FIELDS = '^([^\t]+)\t(%d+)\t()%d+\t%d+\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t
 local sub, find = string.sub, string.find
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 2 - 1 do
+
+-- A check's results from different vantages, side by side in the call (all vantages probe a slot at
+-- once, so a merged batch holds a round's together): when every one of them is as `record` takes
+-- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
+-- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
+-- each decided as it would be alone, in turn (includes/book-outcome.lua: bookInGroup). A round
+-- completed within them never writes its book, nor a pending member. Returns false, having written
+-- nothing, when one of them is not such a result: they are then recorded one by one.
+local function recordGroup(first, last)
+  local latestKey, ringKey = KEYS[2 + 2 * first], KEYS[3 + 2 * first]
+  local results, seen, fields, bookFields = {}, {}, {}, {}
+  for j = first, last do
+    local args = ARGV[2 * j + 3]
+    local json = ARGV[2 * j + 4]
+    local vantage, roundArg, _, outcome, deadline, expected, member, from = match(args, FIELDS)
+    local stop = from and find(args, '\t', from, true)
+    if not stop or stop < #args or seen[vantage] or find(json, '\n', 1, true) then return false end
+    seen[vantage] = true
+    local outcomeJson = sub(args, from, stop - 1)
+    local bookField = outcomeJson ~= '' and '~b' .. roundArg or nil
+    if bookField and not bookFields[bookField] then
+      bookFields[bookField] = true
+      bookFields[#bookFields + 1] = bookField
+    end
+    fields[#fields + 1] = vantage .. ':i'
+    results[#results + 1] = { vantage = vantage, roundArg = roundArg, round = tonumber(roundArg), outcome = outcome,
+      deadline = deadline, expected = tonumber(expected), member = member, json = json, outcomeJson = outcomeJson,
+      bookField = bookField }
+  end
+  local n = #results
+  fields[n + 1] = '~w'
+  fields[n + 2] = '~a'
+  for b = 1, #bookFields do fields[n + 2 + b] = bookFields[b] end
+  local f = redis.call('HMGET', latestKey, unpack(fields))
+  local c, rest, ringCap, b = nil, nil, nil, nil
+  if f[n + 1] then c, rest, ringCap, b = match(f[n + 1], '^(%d+)(|(%d+)|(%d+)|72)$') end
+  local count, base = tonumber(c), tonumber(b)
+  if not (base and ringCap == ARGV[1] and cap > 0) then return false end
+  -- No entry of the run may start a ring, reach a wrap or be written at one (recordAny's cases).
+  for j = 0, n do
+    if (count + j) % cap == 0 then return false end
+  end
+  for j, r in ipairs(results) do
+    local i, slot, latestText = nil, nil, nil
+    if f[j] then i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$') end
+    if not (latestText and tonumber(i) <= MAX_INDEX and r.round > tonumber(latestText) and r.round >= base
+        and r.round - base < SPAN) then
+      return false
+    end
+    r.index, r.slot = tonumber(i), slot
+  end
+  local stored = {}
+  for k, field in ipairs(bookFields) do stored[field] = f[n + 2 + k] or false end
+  local entries, set, booking = {}, {}, nil
+  for j, r in ipairs(results) do
+    entries[j] = bytes9((r.round - base) * 128 + r.index * 8, tonumber(r.outcome))
+    set[#set + 1] = r.vantage
+    set[#set + 1] = r.json
+    set[#set + 1] = fields[j]
+    set[#set + 1] = r.index .. '|' .. r.slot .. '|' .. r.roundArg
+    if r.bookField then
+      booking = booking or groupBook(f[n + 2], keyBeside(latestKey, STATE), bookFields, stored)
+      local booked = booking.add(r.vantage, r.outcomeJson, r.round, r.deadline, r.expected, r.member, r.bookField)
+      if booked == 0 then replies[first + j] = 1
+      elseif booked == 1 then replies[first + j] = 4
+      else replies[first + j] = { 1, booked[2] } end
+    else
+      replies[first + j] = 1
+    end
+  end
+  redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), table.concat(entries))
+  set[#set + 1] = '~w'
+  set[#set + 1] = fmt('%d', count + n) .. rest
+  if booking then booking.finish(pendingKey, latestKey, set) end
+  redis.call('HSET', latestKey, unpack(set))
+  return true
+end
+
+-- Result `i` (from 0) recorded on its own; an error's text when it cannot be.
+local function recordOne(i)
   local k = 1 + 2 * i
   local fields = ARGV[2 * i + 3]
   local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
   local stop = from and find(fields, '\t', from, true)
-  if not stop then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  if not stop then return 'expected nine tab-ended fields, then the message' end
   local outcomeJson = sub(fields, from, stop - 1)
   local message = stop < #fields and sub(fields, stop + 1) or ''
   -- An error raised partway (a malformed stored value) must not skip the pending entries of the
   -- rounds booked before it: their books stay, and on the retry they would be duplicates.
   local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
     expected, member, ARGV[2 * i + 4], outcomeJson, message)
-  if not ok then
-    flushPending()
-    return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(reply))
-  end
+  if not ok then return errorText(reply) end
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
+  return nil
+end
+
+local total = (#KEYS - 1) / 2
+local i = 0
+while i < total do
+  -- The run of results of the same check (the same latest hash) from here.
+  local last = i
+  while last + 1 < total and KEYS[2 + 2 * (last + 1)] == KEYS[2 + 2 * i] do last = last + 1 end
+  local grouped = false
+  if last > i then
+    local ok, done = pcall(recordGroup, i, last)
+    if not ok then
+      flushPending()
+      return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(done))
+    end
+    grouped = done
+  end
+  if not grouped then
+    for j = i, last do
+      local err = recordOne(j)
+      if err then
+        flushPending()
+        return redis.error_reply('result ' .. (j + 1) .. ': ' .. err)
+      end
+    end
+  end
+  i = last + 1
 end
 flushPending()
 return replies
