@@ -601,76 +601,131 @@ local replies = {}
 -- once, so a merged batch holds a round's together): when every one of them is as `record` takes
 -- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
 -- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
--- each decided as it would be alone, in turn (includes/book-outcome.lua: bookInGroup). A round
--- completed within them never writes its book, nor a pending member. Returns false, having written
--- nothing, when one of them is not such a result: they are then recorded one by one.
-local function recordGroup(first, last)
-  local latestKey, ringKey = KEYS[2 + 2 * first], KEYS[3 + 2 * first]
-  local results, seen, fields, bookFields = {}, {}, {}, {}
-  for j = first, last do
-    local args = ARGV[2 * j + 3]
-    local json = ARGV[2 * j + 4]
+-- each decided as it would be alone, in turn (its book by addOutcome, includes/book-outcome.lua).
+-- A round completed among them never has its book written, nor a pending member. Returns false,
+-- having written nothing, when one of them is not such a result: they are then recorded one by one.
+-- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
+-- commands saved (bench/record-results-ab.ts, together).
+local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gSlot = {}, {}, {}, {}, {}, {}, {}
+local gBook, gOutcomeJson, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}
+local gFields, gSet, gEntries = {}, {}, {}
+local bookFields, bookStored, bookValue, bookFirst = {}, {}, {}, {}
+local byte = string.byte
+
+-- The run's results read into the tables above; how many books they name, or nil when one of them
+-- has a message or a vantage seen before in the run.
+local function readGroup(first, n)
+  local books = 0
+  for j = 1, n do
+    local at = first + j - 1
+    local args, json = ARGV[2 * at + 3], ARGV[2 * at + 4]
+    -- A message ends the fields (after their last tab).
+    if byte(args, -1) ~= 9 then return nil end
     local vantage, roundArg, _, outcome, deadline, expected, member, from = match(args, FIELDS)
     local stop = from and find(args, '\t', from, true)
-    if not stop or stop < #args or seen[vantage] or find(json, '\n', 1, true) then return false end
-    seen[vantage] = true
-    local outcomeJson = sub(args, from, stop - 1)
-    local bookField = outcomeJson ~= '' and '~b' .. roundArg or nil
-    if bookField and not bookFields[bookField] then
-      bookFields[bookField] = true
-      bookFields[#bookFields + 1] = bookField
+    if stop ~= #args or find(json, '\n', 1, true) then return nil end
+    for k = 1, j - 1 do
+      if gVantage[k] == vantage then return nil end
     end
-    fields[#fields + 1] = vantage .. ':i'
-    results[#results + 1] = { vantage = vantage, roundArg = roundArg, round = tonumber(roundArg), outcome = outcome,
-      deadline = deadline, expected = tonumber(expected), member = member, json = json, outcomeJson = outcomeJson,
-      bookField = bookField }
+    gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, tonumber(roundArg), outcome, json
+    gFields[j] = vantage .. ':i'
+    gBook[j] = false
+    if stop > from then
+      local field, b = '~b' .. roundArg, 0
+      for k = 1, books do
+        if bookFields[k] == field then b = k end
+      end
+      if b == 0 then
+        books = books + 1
+        b = books
+        bookFields[b] = field
+      end
+      gBook[j], gOutcomeJson[j], gDeadline[j], gExpected[j], gMember[j] = b, sub(args, from, stop - 1), deadline,
+        tonumber(expected), member
+    end
   end
-  local n = #results
-  fields[n + 1] = '~w'
-  fields[n + 2] = '~a'
-  for b = 1, #bookFields do fields[n + 2 + b] = bookFields[b] end
-  local f = redis.call('HMGET', latestKey, unpack(fields))
-  local c, rest, ringCap, b = nil, nil, nil, nil
-  if f[n + 1] then c, rest, ringCap, b = match(f[n + 1], '^(%d+)(|(%d+)|(%d+)|72)$') end
-  local count, base = tonumber(c), tonumber(b)
+  return books
+end
+
+local function recordGroup(first, last)
+  local n = last - first + 1
+  local books = readGroup(first, n)
+  if not books then return false end
+  local latestKey, ringKey = KEYS[2 + 2 * first], KEYS[3 + 2 * first]
+  gFields[n + 1], gFields[n + 2] = '~w', '~a'
+  for b = 1, books do gFields[n + 2 + b] = bookFields[b] end
+  local f = redis.call('HMGET', latestKey, unpack(gFields, 1, n + 2 + books))
+  local c, rest, ringCap, base = nil, nil, nil, nil
+  if f[n + 1] then c, rest, ringCap, base = match(f[n + 1], '^(%d+)(|(%d+)|(%d+)|72)$') end
+  local count = tonumber(c)
+  base = tonumber(base)
   if not (base and ringCap == ARGV[1] and cap > 0) then return false end
-  -- No entry of the run may start a ring, reach a wrap or be written at one (recordAny's cases).
+  -- No entry of the run may start a ring, be written at a wrap or reach one (recordAny's cases).
   for j = 0, n do
     if (count + j) % cap == 0 then return false end
   end
-  for j, r in ipairs(results) do
+  for j = 1, n do
     local i, slot, latestText = nil, nil, nil
     if f[j] then i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$') end
-    if not (latestText and tonumber(i) <= MAX_INDEX and r.round > tonumber(latestText) and r.round >= base
-        and r.round - base < SPAN) then
+    local round = gRound[j]
+    if not (latestText and tonumber(i) <= MAX_INDEX and round > tonumber(latestText) and round >= base
+        and round - base < SPAN) then
       return false
     end
-    r.index, r.slot = tonumber(i), slot
+    gIndex[j], gSlot[j] = i, slot
   end
-  local stored = {}
-  for k, field in ipairs(bookFields) do stored[field] = f[n + 2 + k] or false end
-  local entries, set, booking = {}, {}, nil
-  for j, r in ipairs(results) do
-    entries[j] = bytes9((r.round - base) * 128 + r.index * 8, tonumber(r.outcome))
-    set[#set + 1] = r.vantage
-    set[#set + 1] = r.json
-    set[#set + 1] = fields[j]
-    set[#set + 1] = r.index .. '|' .. r.slot .. '|' .. r.roundArg
-    if r.bookField then
-      booking = booking or groupBook(f[n + 2], keyBeside(latestKey, STATE), bookFields, stored)
-      local booked = booking.add(r.vantage, r.outcomeJson, r.round, r.deadline, r.expected, r.member, r.bookField)
-      if booked == 0 then replies[first + j] = 1
-      elseif booked == 1 then replies[first + j] = 4
-      else replies[first + j] = { 1, booked[2] } end
-    else
-      replies[first + j] = 1
+  for b = 1, books do
+    bookStored[b] = f[n + 2 + b] or nil
+    bookValue[b] = bookStored[b]
+    bookFirst[b] = false
+  end
+  local applied, decided, m = nil, nil, 0
+  for j = 1, n do
+    local round = gRound[j]
+    gEntries[j] = bytes9((round - base) * 128 + tonumber(gIndex[j]) * 8, tonumber(gOutcome[j]))
+    gSet[m + 1], gSet[m + 2], gSet[m + 3], gSet[m + 4] = gVantage[j], gJson[j], gFields[j],
+      gIndex[j] .. '|' .. gSlot[j] .. '|' .. gRoundArg[j]
+    m = m + 4
+    local b, reply = gBook[j], 1
+    if b then
+      -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
+      applied = applied or tonumber(f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1')
+      local before = bookValue[b]
+      local booked, after = addOutcome(applied, before, gVantage[j], gOutcomeJson[j], round, gExpected[j])
+      if type(booked) == 'table' then
+        applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
+      elseif booked == 1 then
+        reply = 4
+        if not before then bookFirst[b] = j end
+      end
+      bookValue[b] = after
+    end
+    replies[first + j] = reply
+  end
+  redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), table.concat(gEntries, '', 1, n))
+  gSet[m + 1], gSet[m + 2] = '~w', fmt('%d', count + n) .. rest
+  m = m + 2
+  local gone = nil
+  for b = 1, books do
+    local book = bookValue[b]
+    if book then
+      if book ~= bookStored[b] then
+        gSet[m + 1], gSet[m + 2] = bookFields[b], book
+        m = m + 2
+      end
+      local j = bookFirst[b]
+      if j then notePending(pendingKey, gDeadline[j], gMember[j]) end
+    elseif bookStored[b] then
+      gone = gone or {}
+      gone[#gone + 1] = bookFields[b]
     end
   end
-  redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), table.concat(entries))
-  set[#set + 1] = '~w'
-  set[#set + 1] = fmt('%d', count + n) .. rest
-  if booking then booking.finish(pendingKey, latestKey, set) end
-  redis.call('HSET', latestKey, unpack(set))
+  if decided then
+    gSet[m + 1], gSet[m + 2] = '~a', decided
+    m = m + 2
+  end
+  redis.call('HSET', latestKey, unpack(gSet, 1, m))
+  if gone then redis.call('HDEL', latestKey, unpack(gone)) end
   return true
 end
 

@@ -74,62 +74,23 @@ local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcome
   return 1, string.char(count) .. book, bookField
 end
 
--- The books of a check's results recorded together (record-results.lua's recordGroup): `add` decides
--- each outcome as bookOutcome would, in turn, on the books as they stand after the ones before, and
--- `finish` puts what is left to write into the caller's HSET list `set`: a book still waiting (its
--- pending member noted when first booked here), `~a` for a round completed. A round completed here
--- never has its book written, nor a pending member; one whose book was stored before has it deleted.
--- `applied` is `~a` as read (nil: the state's `lastRound`), `fields` the books' fields in the order
--- first met and `stored` their values read (false: none).
-local function groupBook(applied, stateKey, fields, stored)
-  local last = tonumber(applied or redis.call('HGET', stateKey, 'lastRound') or '-1')
-  local books, firstBooked, decided = {}, {}, nil
-  for _, field in ipairs(fields) do books[field] = stored[field] or nil end
-  local group = {}
-  function group.add(vantage, outcomeJson, round, deadline, expected, member, field)
-    if round <= last then return 0 end
-    local book = books[field]
-    local entry = '\n' .. vantage .. '\t'
-    local count = 0
-    if book then
-      if book == '~' then return 0 end
-      if string.find(book, entry, 2, true) then return 1 end
-      count = string.byte(book, 1)
-      book = string.sub(book, 2) .. entry .. outcomeJson
-    else
-      book = entry .. outcomeJson
-    end
-    count = count + 1
-    if count >= expected then
-      books[field] = nil
-      last = round
-      decided = string.format('%d', round)
-      return { 2, book }
-    end
-    if count == 1 then firstBooked[field] = { deadline, member } end
-    books[field] = string.char(count) .. book
-    return 1
+-- A vantage's outcome added to its round's book as bookOutcome adds it, written nowhere: for a
+-- check's results recorded together (record-results.lua's recordGroup), which writes once for them
+-- all. `applied` is the last round decided (a number), `book` the book as it stands (nil: none).
+-- Returns the reply (0 late, 1 waiting, {2, book} complete), then the book after it (nil: complete).
+local function addOutcome(applied, book, vantage, outcomeJson, round, expected)
+  if round <= applied then return 0, book end
+  local entry = '\n' .. vantage .. '\t'
+  local count = 0
+  if book then
+    if book == '~' then return 0, book end
+    if string.find(book, entry, 2, true) then return 1, book end
+    count = string.byte(book, 1)
+    book = string.sub(book, 2) .. entry .. outcomeJson
+  else
+    book = entry .. outcomeJson
   end
-  function group.finish(pendingKey, latestKey, set)
-    local gone = {}
-    for _, field in ipairs(fields) do
-      local book = books[field]
-      if book then
-        if book ~= stored[field] then
-          set[#set + 1] = field
-          set[#set + 1] = book
-        end
-        local first = firstBooked[field]
-        if first then notePending(pendingKey, first[1], first[2]) end
-      elseif stored[field] then
-        gone[#gone + 1] = field
-      end
-    end
-    if decided then
-      set[#set + 1] = '~a'
-      set[#set + 1] = decided
-    end
-    if #gone > 0 then redis.call('HDEL', latestKey, unpack(gone)) end
-  end
-  return group
+  count = count + 1
+  if count >= expected then return { 2, book }, nil end
+  return 1, string.char(count) .. book
 end
