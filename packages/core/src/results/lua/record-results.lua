@@ -598,7 +598,7 @@ local sub, find = string.sub, string.find
 local replies = {}
 
 -- A check's results from different vantages, side by side in the call (all vantages probe a slot at
--- once, so a merged batch holds a round's together): when every one of them is as `record` takes
+-- once, so a merged batch often holds several of a round's): when every one of them is as `record` takes
 -- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
 -- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
 -- each decided as it would be alone, in turn (its book by addOutcome, includes/book-outcome.lua).
