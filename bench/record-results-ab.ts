@@ -2,9 +2,12 @@
  * The record script (record-results.lua, with its include) of the working tree against the one of
  * a commit, alternating batch by batch on one redis-server of its own, on the same results, each
  * result booked for its round as the evaluator books it and each round applied after (outside the
- * measure): `tsx bench/record-results-ab.ts COMMIT [rounds]`. 1,000 checks × 3 vantages a round, a
- * vantage's results in batches of 200 as a prober sends them, 10% failing with a message, history
- * at the default cap (config `history.perCheck`, 226; 340 before). Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
+ * measure): `tsx bench/record-results-ab.ts COMMIT [rounds] [prober|together]`. 1,000 checks × 3
+ * vantages a round, 10% failing with a message, history at the default cap (config
+ * `history.perCheck`, 226; 340 before); `prober` (the default): a vantage's results in batches of
+ * 200 as a prober sends them; `together`: a check's 3 results side by side, 66 checks a batch, as
+ * the notifier's merged batches hold them (all vantages probe a slot at once, and ResultStore puts
+ * a check's results together). Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
  * included) and redis-server CPU a result, and their ratio.
  */
 import { execFileSync } from 'node:child_process';
@@ -87,7 +90,28 @@ async function applyRound(redis: Redis, keys: RedisKeys, round: number): Promise
   await pipeline.exec();
 }
 
-async function main(commit: string, rounds: number): Promise<void> {
+type Mode = 'prober' | 'together';
+
+/** A round's results in the batches they are recorded in (see the top of this file). */
+function roundBatches(round: number, mode: Mode): ProbeResult[][] {
+  const result = (c: number, vantage: string) => httpRoundResult(`check-${c}`, vantage, round, c % 10 !== 0);
+  const batches: ProbeResult[][] = [];
+  if (mode === 'prober') {
+    for (const vantage of VANTAGES) {
+      const all = Array.from({ length: CHECKS }, (_, c) => result(c, vantage));
+      for (let i = 0; i < all.length; i += BATCH) batches.push(all.slice(i, i + BATCH));
+    }
+    return batches;
+  }
+  const checksPerBatch = Math.floor(BATCH / VANTAGES.length);
+  for (let c = 0; c < CHECKS; c += checksPerBatch) {
+    const checks = Array.from({ length: Math.min(checksPerBatch, CHECKS - c) }, (_, i) => c + i);
+    batches.push(checks.flatMap((check) => VANTAGES.map((vantage) => result(check, vantage))));
+  }
+  return batches;
+}
+
+async function main(commit: string, rounds: number, mode: Mode): Promise<void> {
   const folder = scriptFolder(commit);
   const twoKeysBase = folder.baseText.includes('two keys per result');
   await withScriptSides(folder, 'vigilRecordResults', async (redis, sides) => {
@@ -96,19 +120,13 @@ async function main(commit: string, rounds: number): Promise<void> {
     let turn = 0;
     for (let k = 0; k < rounds; k++) {
       const round = first + k * INTERVAL_MS;
-      for (const vantage of VANTAGES) {
-        const all = Array.from({ length: CHECKS }, (_, c) =>
-          httpRoundResult(`check-${c}`, vantage, round, c % 10 !== 0),
-        );
-        for (let i = 0; i < all.length; i += BATCH) {
-          const batch = all.slice(i, i + BATCH);
-          // Alternate which goes first, so neither always finds the caches warm.
-          for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
-            const call = (side === 'base' && !twoKeysBase ? fiveKeyCall : recordCall)(sides[side].keys, batch);
-            await measured(redis, sides[side].sum, () => sides[side].run(...call));
-          }
-          results += batch.length;
+      for (const batch of roundBatches(round, mode)) {
+        // Alternate which goes first, so neither always finds the caches warm.
+        for (const side of turn++ % 2 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
+          const call = (side === 'base' && !twoKeysBase ? fiveKeyCall : recordCall)(sides[side].keys, batch);
+          await measured(redis, sides[side].sum, () => sides[side].run(...call));
         }
+        results += batch.length;
       }
       for (const side of ['base', 'new'] as const) await applyRound(redis, sides[side].keys, round);
     }
@@ -117,6 +135,11 @@ async function main(commit: string, rounds: number): Promise<void> {
 }
 
 const commit = commitArgument(
-  'usage: tsx bench/record-results-ab.ts COMMIT [rounds] (the record script to compare with)',
+  'usage: tsx bench/record-results-ab.ts COMMIT [rounds] [prober|together] (the record script to compare with)',
 );
-await main(commit, Number(process.argv[3] ?? 20));
+const mode = process.argv[4] ?? 'prober';
+if (mode !== 'prober' && mode !== 'together') {
+  console.error(`record-results-ab: mode ${mode}: expected prober or together`);
+  process.exit(2);
+}
+await main(commit, Number(process.argv[3] ?? 20), mode);

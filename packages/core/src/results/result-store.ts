@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RedisKeys } from '../runtime/keys.js';
-import { groupByShard, scatterReplies } from '../runtime/keys.js';
+import { groupByShard, type ShardGroup, scatterReplies } from '../runtime/keys.js';
 import { defineScripts, type ScriptPipeline } from '../runtime/scripts.js';
 import { decodeHistoryEntry } from './history-entry.js';
 import {
@@ -94,16 +94,20 @@ export class ResultStore {
    */
   async recordAndBook(entries: readonly ResultToRecord[]): Promise<{ recorded: RecordOutcome; booked?: BookReply }[]> {
     if (entries.length === 0) return [];
-    const groups = groupByShard(this.ctx.keys, entries, (entry) => entry.result.checkId);
-    if (groups.length === 1) {
-      const replies = await this.redis.vigilRecordResults(...this.recordCall(entries));
-      return replies.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
-    }
-    const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
-    for (const group of groups) pipeline.vigilRecordResults(...this.recordCall(group.items));
-    const replies = (await pipeline.exec()) ?? [];
+    const groups = groupByShard(this.ctx.keys, entries, (entry) => entry.result.checkId).map(byCheck);
+    const [only] = groups;
+    const replies: [Error | null, unknown][] =
+      groups.length === 1 && only
+        ? [[null, await this.redis.vigilRecordResults(...this.recordCall(only.items))]]
+        : await this.pipelined(groups);
     const answers = scatterReplies(groups, replies, (answer) => (answer ?? 0) as number | [number, string]);
     return answers.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
+  }
+
+  private async pipelined(groups: readonly ShardGroup<ResultToRecord>[]): Promise<[Error | null, unknown][]> {
+    const pipeline = this.redis.pipeline() as ScriptPipeline<ResultCommands>;
+    for (const group of groups) pipeline.vigilRecordResults(...this.recordCall(group.items));
+    return (await pipeline.exec()) ?? [];
   }
 
   private recordCall(entries: readonly ResultToRecord[]): [number, ...(string | number)[]] {
@@ -196,6 +200,28 @@ export class ResultStore {
     ];
     return mergeNewestFirst(ringFirst.filter(wanted), overflow.filter(wanted), limit);
   }
+}
+
+/**
+ * A shard's results with each check's together, checks in the order first met and each check's in
+ * the caller's order: record-results.lua records a check's side-by-side results of different
+ * vantages with one read and one write. Results of different checks touch different keys (but
+ * the shard's pending rounds, a set), so only a check's own order matters, and it is kept.
+ */
+function byCheck(group: ShardGroup<ResultToRecord>): ShardGroup<ResultToRecord> {
+  const byId = new Map<string, number[]>();
+  group.items.forEach((entry, i) => {
+    const list = byId.get(entry.result.checkId);
+    if (list) list.push(i);
+    else byId.set(entry.result.checkId, [i]);
+  });
+  if (byId.size === group.items.length) return group;
+  const order = [...byId.values()].flat();
+  return {
+    shard: group.shard,
+    items: order.map((i) => group.items[i] as ResultToRecord),
+    positions: order.map((i) => group.positions[i] as number),
+  };
 }
 
 /**

@@ -273,6 +273,34 @@ describe('Evaluator: rounds decided once', () => {
   });
 });
 
+describe('Evaluator: a round’s results in one merged batch', () => {
+  it('decides rounds whose vantages arrive together at once, and leaves the sweep nothing to claim', async () => {
+    const w = await world(['blog', 'docs']);
+    const all = (k: number, pattern: string) =>
+      VANTAGES.flatMap((vantage, i) =>
+        ['blog', 'docs'].map((checkId) => ({
+          result: roundResult(checkId, vantage, R(k), pattern[i] === 'U'),
+          intervalMs: INTERVAL,
+        })),
+      );
+    // As the recorder merges the vantages' batches: each vantage's checks in turn. Healthy results (a
+    // failing one's message is recorded on its own).
+    await w.evaluator.recordAndDecide(all(0, 'UUU'));
+    w.clock.t = R(1) + 1_000;
+    expect(await w.evaluator.recordAndDecide(all(1, 'UUU'))).toEqual(all(1, 'UUU').map(() => 'latest'));
+    for (const checkId of ['blog', 'docs']) {
+      const latest = await w.redis.hgetall(w.keys.latest(checkId));
+      expect(Object.keys(latest).filter((field) => field.startsWith('~b'))).toEqual([]);
+      expect(latest['~a']).toBe(String(R(1)));
+      expect(Number((await w.states.get(checkId)).lastRound)).toBe(R(1));
+    }
+    const pending = await w.redis.zrange(w.keys.pendingRounds(w.keys.shardOf('blog')), 0, -1);
+    expect(pending.filter((member) => member.includes(String(R(1))))).toEqual([]);
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.evaluator.decideDue()).toBe(0);
+  });
+});
+
 describe('IncidentDesk: grouping, reopening, maintenance', () => {
   it('groups 3 checks of one component going down into one incident with 3 members', async () => {
     const w = await world(API);

@@ -3,7 +3,10 @@
   round): keeps the newest round as the vantage's latest and writes the result into the check's
   history ring. A result costs one HMGET, one HSET and one SETRANGE (and an HGET when it carries a
   message, an HSET when it writes one, two HGETs more when it is a new one); a late one, older than
-  its vantage's latest, also a GETRANGE of the ring's newest entries. Values longer than 64 bytes
+  its vantage's latest, also a GETRANGE of the ring's newest entries. A check's results side by side
+  in the call from different vantages (ResultStore puts a check's together), each its vantage's
+  next round without a message, the ring not wrapping among them, cost one HMGET, one SETRANGE and
+  one HSET together (a round completed among them: its book is never written). Values longer than 64 bytes
   (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
   ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
   round's book) is rewritten compact when all it holds fits, and message slots written before into
@@ -593,25 +596,184 @@ local FIELDS = '^([^\t]+)\t(%d+)\t()%d+\t%d+\t(%d+)\t([^\t]+)\t(%d+)\t([^\t]*)\t
 local sub, find = string.sub, string.find
 
 local replies = {}
-for i = 0, (#KEYS - 1) / 2 - 1 do
+
+-- A check's results from different vantages, side by side in the call (all vantages probe a slot at
+-- once, so a merged batch often holds several of a round's): when every one of them is as `record` takes
+-- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
+-- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
+-- each decided as it would be alone, in turn (its book by addOutcome, includes/book-outcome.lua).
+-- A round completed among them never has its book written, nor a pending member. Returns false,
+-- having written nothing, when one of them is not such a result: they are then recorded one by one.
+-- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
+-- commands saved (bench/record-results-ab.ts, together).
+local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gSlot = {}, {}, {}, {}, {}, {}, {}
+local gBook, gOutcomeJson, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}
+local gFields, gSet, gEntries = {}, {}, {}
+local bookFields, bookStored, bookValue, bookFirst = {}, {}, {}, {}
+local byte = string.byte
+
+-- The run's results read into the tables above; how many books they name, or nil when one of them
+-- has a message or a vantage seen before in the run.
+local function readGroup(first, n)
+  local books = 0
+  for j = 1, n do
+    local at = first + j - 1
+    local args, json = ARGV[2 * at + 3], ARGV[2 * at + 4]
+    -- A message ends the fields (after their last tab).
+    if byte(args, -1) ~= 9 then return nil end
+    local vantage, roundArg, _, outcome, deadline, expected, member, from = match(args, FIELDS)
+    local stop = from and find(args, '\t', from, true)
+    if stop ~= #args or find(json, '\n', 1, true) then return nil end
+    for k = 1, j - 1 do
+      if gVantage[k] == vantage then return nil end
+    end
+    gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, tonumber(roundArg), outcome, json
+    gFields[j] = vantage .. ':i'
+    gBook[j] = false
+    if stop > from then
+      local field, b = '~b' .. roundArg, 0
+      for k = 1, books do
+        if bookFields[k] == field then b = k end
+      end
+      if b == 0 then
+        books = books + 1
+        b = books
+        bookFields[b] = field
+      end
+      gBook[j], gOutcomeJson[j], gDeadline[j], gExpected[j], gMember[j] = b, sub(args, from, stop - 1), deadline,
+        tonumber(expected), member
+    end
+  end
+  return books
+end
+
+local function recordGroup(first, last)
+  local n = last - first + 1
+  local books = readGroup(first, n)
+  if not books then return false end
+  local latestKey, ringKey = KEYS[2 + 2 * first], KEYS[3 + 2 * first]
+  gFields[n + 1], gFields[n + 2] = '~w', '~a'
+  for b = 1, books do gFields[n + 2 + b] = bookFields[b] end
+  local f = redis.call('HMGET', latestKey, unpack(gFields, 1, n + 2 + books))
+  local c, rest, ringCap, base = nil, nil, nil, nil
+  if f[n + 1] then c, rest, ringCap, base = match(f[n + 1], '^(%d+)(|(%d+)|(%d+)|72)$') end
+  local count = tonumber(c)
+  base = tonumber(base)
+  if not (base and ringCap == ARGV[1] and cap > 0) then return false end
+  -- No entry of the run may start a ring, be written at a wrap or reach one (recordAny's cases).
+  for j = 0, n do
+    if (count + j) % cap == 0 then return false end
+  end
+  for j = 1, n do
+    local i, slot, latestText = nil, nil, nil
+    if f[j] then i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$') end
+    local round = gRound[j]
+    if not (latestText and tonumber(i) <= MAX_INDEX and round > tonumber(latestText) and round >= base
+        and round - base < SPAN) then
+      return false
+    end
+    gIndex[j], gSlot[j] = i, slot
+  end
+  for b = 1, books do
+    bookStored[b] = f[n + 2 + b] or nil
+    bookValue[b] = bookStored[b]
+    bookFirst[b] = false
+  end
+  local applied, decided, m = nil, nil, 0
+  for j = 1, n do
+    local round = gRound[j]
+    gEntries[j] = bytes9((round - base) * 128 + tonumber(gIndex[j]) * 8, tonumber(gOutcome[j]))
+    gSet[m + 1], gSet[m + 2], gSet[m + 3], gSet[m + 4] = gVantage[j], gJson[j], gFields[j],
+      gIndex[j] .. '|' .. gSlot[j] .. '|' .. gRoundArg[j]
+    m = m + 4
+    local b, reply = gBook[j], 1
+    if b then
+      -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
+      applied = applied or tonumber(f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1')
+      local before = bookValue[b]
+      local booked, after = addOutcome(applied, before, gVantage[j], gOutcomeJson[j], round, gExpected[j])
+      if type(booked) == 'table' then
+        applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
+      elseif booked == 1 then
+        reply = 4
+        if not before then bookFirst[b] = j end
+      end
+      bookValue[b] = after
+    end
+    replies[first + j] = reply
+  end
+  redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), table.concat(gEntries, '', 1, n))
+  gSet[m + 1], gSet[m + 2] = '~w', fmt('%d', count + n) .. rest
+  m = m + 2
+  local gone = nil
+  for b = 1, books do
+    local book = bookValue[b]
+    if book then
+      if book ~= bookStored[b] then
+        gSet[m + 1], gSet[m + 2] = bookFields[b], book
+        m = m + 2
+      end
+      local j = bookFirst[b]
+      if j then notePending(pendingKey, gDeadline[j], gMember[j]) end
+    elseif bookStored[b] then
+      gone = gone or {}
+      gone[#gone + 1] = bookFields[b]
+    end
+  end
+  if decided then
+    gSet[m + 1], gSet[m + 2] = '~a', decided
+    m = m + 2
+  end
+  redis.call('HSET', latestKey, unpack(gSet, 1, m))
+  if gone then redis.call('HDEL', latestKey, unpack(gone)) end
+  return true
+end
+
+-- Result `i` (from 0) recorded on its own; an error's text when it cannot be.
+local function recordOne(i)
   local k = 1 + 2 * i
   local fields = ARGV[2 * i + 3]
   local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
   local stop = from and find(fields, '\t', from, true)
-  if not stop then flushPending(); return redis.error_reply('result ' .. (i + 1) .. ': expected nine tab-ended fields, then the message') end
+  if not stop then return 'expected nine tab-ended fields, then the message' end
   local outcomeJson = sub(fields, from, stop - 1)
   local message = stop < #fields and sub(fields, stop + 1) or ''
   -- An error raised partway (a malformed stored value) must not skip the pending entries of the
   -- rounds booked before it: their books stay, and on the retry they would be duplicates.
   local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
     expected, member, ARGV[2 * i + 4], outcomeJson, message)
-  if not ok then
-    flushPending()
-    return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(reply))
-  end
+  if not ok then return errorText(reply) end
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
+  return nil
+end
+
+local total = (#KEYS - 1) / 2
+local i = 0
+while i < total do
+  -- The run of results of the same check (the same latest hash) from here.
+  local last = i
+  while last + 1 < total and KEYS[2 + 2 * (last + 1)] == KEYS[2 + 2 * i] do last = last + 1 end
+  local grouped = false
+  if last > i then
+    local ok, done = pcall(recordGroup, i, last)
+    if not ok then
+      flushPending()
+      return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(done))
+    end
+    grouped = done
+  end
+  if not grouped then
+    for j = i, last do
+      local err = recordOne(j)
+      if err then
+        flushPending()
+        return redis.error_reply('result ' .. (j + 1) .. ': ' .. err)
+      end
+    end
+  end
+  i = last + 1
 end
 flushPending()
 return replies

@@ -73,3 +73,24 @@ local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcome
   if count == 1 then notePending(pendingKey, deadline, member) end
   return 1, string.char(count) .. book, bookField
 end
+
+-- A vantage's outcome added to its round's book as bookOutcome adds it, written nowhere: for a
+-- check's results recorded together (record-results.lua's recordGroup), which writes once for them
+-- all. `applied` is the last round decided (a number), `book` the book as it stands (nil: none).
+-- Returns the reply (0 late, 1 waiting, {2, book} complete), then the book after it (nil: complete).
+local function addOutcome(applied, book, vantage, outcomeJson, round, expected)
+  if round <= applied then return 0, book end
+  local entry = '\n' .. vantage .. '\t'
+  local count = 0
+  if book then
+    if book == '~' then return 0, book end
+    if string.find(book, entry, 2, true) then return 1, book end
+    count = string.byte(book, 1)
+    book = string.sub(book, 2) .. entry .. outcomeJson
+  else
+    book = entry .. outcomeJson
+  end
+  count = count + 1
+  if count >= expected then return { 2, book }, nil end
+  return 1, string.char(count) .. book
+end
