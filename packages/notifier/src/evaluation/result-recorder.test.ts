@@ -152,6 +152,46 @@ describe('ResultRecorder', () => {
     expect(logged.join('')).toContain('results: expected an array of 1 to 500 results');
   });
 
+  it('waits for each vantage’s batch of a slot arriving apart, and records them in one recording of up to 600', async () => {
+    const slot = (vantage: string) =>
+      Array.from({ length: 200 }, (_, i) => ({
+        result: result({ checkId: `site-${i}`, vantage }),
+        intervalMs: 30_000,
+      }));
+    const recordings: number[] = [];
+    await startRecorder({
+      record: (taken) => {
+        recordings.push(taken.length);
+        return ctx.results.recordMany(taken);
+      },
+    });
+    // Each prober sends on its own flush timer: the batches come 100 ms apart, each a full 200.
+    for (const vantage of ['alpha', 'beta', 'gamma']) {
+      await addResultBatch(ctx.redis, ctx.keys, slot(vantage));
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+    await eventually(drained, 5_000, 'the three batches recorded and acknowledged');
+    expect(tally).toEqual({ recorded: 600, duplicates: 0 });
+    expect(recordings).toEqual([600]);
+    expect(Object.keys(await ctx.results.latest('site-199')).sort()).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('records a batch alone when told not to wait (lingerMs 0)', async () => {
+    const recordings: number[] = [];
+    await startRecorder({
+      lingerMs: 0,
+      record: (taken) => {
+        recordings.push(taken.length);
+        return ctx.results.recordMany(taken);
+      },
+    });
+    for (const vantage of ['alpha', 'beta']) {
+      await addResultBatch(ctx.redis, ctx.keys, [{ result: result({ vantage }), intervalMs: 30_000 }]);
+      await eventually(drained, 5_000, 'the batch recorded');
+    }
+    expect(recordings).toEqual([1, 1]);
+  });
+
   it.each([
     ['after recording it', true],
     ['before recording it', false],

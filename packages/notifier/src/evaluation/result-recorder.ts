@@ -29,6 +29,14 @@ export interface ResultRecorderOptions {
   claimIdleMs?: number;
   /** Deliveries after which a batch that failed every one is dropped as poison (default `MAX_DELIVERIES`). */
   maxDeliveries?: number;
+  /**
+   * After a read that found the stream(s) drained, wait this long and read once more before
+   * recording (default `LINGER_MS`; 0: record what one read found). Every vantage probes a slot at
+   * the same moment, but each prober sends its batch on its own flush timer: waiting lets a check's
+   * results from every vantage be recorded by one script call, side by side (one HMGET, SETRANGE
+   * and HSET for all, its round decided without a book), not one vantage's batch a call.
+   */
+  lingerMs?: number;
   /** Called after each result is recorded (or found to be a duplicate). */
   onRecorded?: (data: ResultJobData, outcome: RecordOutcome) => void | Promise<void>;
   /** Called once per batch with the results newly recorded (duplicates left out): the evaluator's hook. */
@@ -57,8 +65,17 @@ type StreamEntry = [id: string, fields: string[] | null];
 /** How long a read waits for a batch on one stream, and how long it pauses between polls of several. */
 const BLOCK_MS = 1_000;
 const POLL_MS = 100;
-/** Results at most in one recording of entries read together (the prober's largest batch). */
-const MERGED_RESULTS = 200;
+/**
+ * Results at most in one recording of entries read together: three vantages' full batches (a
+ * prober's batch is at most 200 by default), so a slot's results from each are recorded side by side.
+ */
+const MERGED_RESULTS = 600;
+/**
+ * How long a read that drained the stream waits for more before recording: a little more than a
+ * prober's batch wait (250 ms by default), so each vantage's batch of a slot has arrived. A round's
+ * decision waits this much longer; Redis does a third of the calls for a round's results.
+ */
+export const LINGER_MS = 300;
 
 /**
  * Deliveries (the first read, then each take-over) after which a batch whose recording failed every
@@ -157,12 +174,17 @@ export class ResultRecorder {
     );
   }
 
-  /** Validates and records one batch's results; throws InvalidResultBatch when none is valid. */
-  private async recordBatch(entries: unknown, entryId: string | undefined): Promise<BatchOutcome> {
-    if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_RESULT_BATCH) {
-      throw new InvalidResultBatch(
-        `invalid result batch: results: expected an array of 1 to ${MAX_RESULT_BATCH} results`,
-      );
+  /**
+   * Validates and records one batch's results; throws InvalidResultBatch when none is valid. `most`:
+   * the results a batch may hold, a stream entry's (`MAX_RESULT_BATCH`) or entries merged (`MERGED_RESULTS`).
+   */
+  private async recordBatch(
+    entries: unknown,
+    entryId: string | undefined,
+    most = MAX_RESULT_BATCH,
+  ): Promise<BatchOutcome> {
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > most) {
+      throw new InvalidResultBatch(`invalid result batch: results: expected an array of 1 to ${most} results`);
     }
     const valid: ResultJobData[] = [];
     const problems: string[] = [];
@@ -221,7 +243,7 @@ export class ResultRecorder {
           lastClaim = Date.now();
           await this.takeOverAbandoned();
         }
-        const read = await this.read();
+        const read = await this.lingered(await this.read());
         await Promise.all(read.map(([stream, entries]) => this.handle(stream, entries)));
         if (this.streams.length > 1 && read.length === 0) await new Promise((wake) => setTimeout(wake, POLL_MS));
       } catch (err) {
@@ -236,14 +258,16 @@ export class ResultRecorder {
    * New entries, up to `concurrency` a stream. One stream (one Redis): a blocking read. Several (a
    * Cluster's shards, each in a slot of its own): one pipelined poll of all, split by node.
    */
-  private async read(): Promise<[string, StreamEntry[]][]> {
+  private async read(block = true): Promise<[string, StreamEntry[]][]> {
     const group = ['GROUP', RESULT_STREAM_GROUP, this.consumer, 'COUNT', this.concurrency] as const;
     const [only] = this.streams;
     if (only !== undefined && this.streams.length === 1) {
       try {
-        const reply = (await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')) as
-          | [string, StreamEntry[]][]
-          | null;
+        const reply = (
+          block
+            ? await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')
+            : await this.reader.xreadgroup(...group, 'STREAMS', only, '>')
+        ) as [string, StreamEntry[]][] | null;
         return reply ?? [];
       } catch (err) {
         await this.recreateGroupOn(only, err);
@@ -259,6 +283,27 @@ export class ResultRecorder {
       else read.push(...((reply as [string, StreamEntry[]][] | null) ?? []));
     }
     return read;
+  }
+
+  /**
+   * What a read found, and when it drained every stream (no stream gave `concurrency` entries: no
+   * backlog), what one more read finds after `lingerMs`, each stream's entries in order. With a
+   * backlog, reads come back full and nothing waits.
+   */
+  private async lingered(read: [string, StreamEntry[]][]): Promise<[string, StreamEntry[]][]> {
+    const lingerMs = this.options.lingerMs ?? LINGER_MS;
+    if (lingerMs <= 0 || read.length === 0 || read.some(([, entries]) => entries.length >= this.concurrency)) {
+      return read;
+    }
+    await new Promise((wake) => setTimeout(wake, lingerMs));
+    if (this.stopping) return read;
+    const byStream = new Map(read.map(([stream, entries]) => [stream, [...entries]]));
+    for (const [stream, entries] of await this.read(false)) {
+      const known = byStream.get(stream);
+      if (known) known.push(...entries);
+      else byStream.set(stream, entries);
+    }
+    return [...byStream];
   }
 
   /** Entries read by a consumer that has not acknowledged them for `claimIdleMs`: a crashed notifier's. */
@@ -368,7 +413,7 @@ export class ResultRecorder {
       groups.map(async ({ ids, results }) => {
         const entry = ids.join(',');
         try {
-          await this.recordBatch(results, entry);
+          await this.recordBatch(results, entry, ids.length > 1 ? MERGED_RESULTS : MAX_RESULT_BATCH);
           done.push(...ids);
         } catch (err) {
           if (err instanceof InvalidResultBatch) {
