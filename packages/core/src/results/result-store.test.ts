@@ -174,14 +174,21 @@ describe('ResultStore', () => {
     expect(messages).toEqual(['m8', 'm7', 'm6', 'm5', 'm4', 'm3', 'm2', undefined, undefined]);
   });
 
-  it('keeps the newest entries when the history size changes', async () => {
+  it('keeps the newest entries when the history size changes, from the ring’s next wrap on', async () => {
     for (let i = 0; i < 7; i++) await store.record(result({ round: T0 + i * 30_000 }), 30_000);
+    const rounds = async (at: ResultStore) => (await at.history('api')).map((r) => (r.round - T0) / 30_000);
     const smaller = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix), historySize: 3 });
+    // Written on at its cap of 5 until it wraps (converting every ring at once would put them all in
+    // one interval), then the newest 3 kept.
     await smaller.record(result({ round: T0 + 7 * 30_000 }), 30_000);
-    expect((await smaller.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([7, 6, 5]);
+    expect(await rounds(smaller)).toEqual([7, 6, 5, 4, 3]);
+    for (let i = 8; i < 10; i++) await smaller.record(result({ round: T0 + i * 30_000 }), 30_000);
+    expect(await rounds(smaller)).toEqual([9, 8, 7]);
+    expect(await ctx.redis.strlen(redisKeys(ctx.prefix).historyRing('api'))).toBe(3 * 9);
+    // At a wrap point already: a larger cap at once.
     const larger = new ResultStore({ redis: ctx.redis, keys: redisKeys(ctx.prefix), historySize: 6 });
-    for (let i = 8; i < 11; i++) await larger.record(result({ round: T0 + i * 30_000 }), 30_000);
-    expect((await larger.history('api')).map((r) => (r.round - T0) / 30_000)).toEqual([10, 9, 8, 7, 6, 5]);
+    for (let i = 10; i < 13; i++) await larger.record(result({ round: T0 + i * 30_000 }), 30_000);
+    expect(await rounds(larger)).toEqual([12, 11, 10, 9, 8, 7]);
   });
 
   it('keeps rounds exact across years, dropping entries too old for the moved base', async () => {

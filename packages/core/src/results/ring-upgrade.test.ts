@@ -263,7 +263,7 @@ describe('a history ring of the default cap before (340 entries, 3,072 B) when t
   });
   afterEach(() => t.cleanup());
 
-  it('is shrunk at its next result to the newest entries that fit, in the 2,048 B allocation', async () => {
+  it('keeps its cap until it wraps (no conversion of every ring in one interval), then shrinks to the newest entries that fit, in the 2,048 B allocation', async () => {
     const OLD_DEFAULT = 340;
     const perCheck = validateConfig({ vantages: ['alpha'] }, 'test').history.perCheck;
     expect(perCheck).toBe(226);
@@ -278,20 +278,34 @@ describe('a history ring of the default cap before (340 entries, 3,072 B) when t
     expect(await usage()).toBeGreaterThan(3_072);
 
     const after = new ResultStore({ redis: t.redis, keys, historySize: perCheck });
+    // Written on at its own cap: its whole history still read, late duplicates found.
     expect(await after.record(roundResult(130, 'alpha'), INTERVAL)).toBe('latest');
+    expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(OLD_DEFAULT));
+    const history = await after.history('api', { limit: OLD_DEFAULT });
+    expect(history).toHaveLength(OLD_DEFAULT);
+    expect(history.slice(1)).toEqual(held.slice(0, OLD_DEFAULT - 1));
+    expect(await after.record(roundResult(129, 'gamma'), INTERVAL)).toBe('duplicate');
+    for (const v of ['beta', 'gamma']) await after.record(roundResult(130, v), INTERVAL);
+    // Entries 393…679: rounds 131…225, and round 226 from alpha; the ring wraps at entry 680.
+    for (let k = 131; k < 226; k++)
+      await after.recordMany(vantages.map((v) => ({ result: roundResult(k, v), intervalMs: INTERVAL })));
+    await after.record(roundResult(226, 'alpha'), INTERVAL);
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toMatch(new RegExp(`^679|${OLD_DEFAULT}|d+|72$`));
+    const wrapping = await after.history('api', { limit: OLD_DEFAULT });
+    expect(wrapping).toHaveLength(OLD_DEFAULT);
+
+    expect(await after.record(roundResult(226, 'beta'), INTERVAL)).toBe('latest');
     expect(await t.redis.strlen(keys.historyRing('api'))).toBe(ringBytes(perCheck));
     // Rewritten whole (a new allocation), not cut in place: the key and its string in ~2.1 KB.
     expect(await usage()).toBeLessThanOrEqual(2_048 + 128);
-    const history = await after.history('api', { limit: OLD_DEFAULT });
-    expect(history).toHaveLength(perCheck);
-    expect(history[0]).toMatchObject({ vantage: 'alpha', round: roundResult(130, 'alpha').round });
-    expect(history.slice(1)).toEqual(held.slice(0, perCheck - 1));
+    const shrunk = await after.history('api', { limit: OLD_DEFAULT });
+    expect(shrunk).toHaveLength(perCheck);
+    expect(shrunk[0]).toMatchObject({ vantage: 'beta', round: roundResult(226, 'beta').round });
+    expect(shrunk.slice(1)).toEqual(wrapping.slice(0, perCheck - 1));
     // Late duplicates of what it kept are still found; written on at the new cap.
-    expect(await after.record(roundResult(129, 'gamma'), INTERVAL)).toBe('duplicate');
-    for (const v of ['beta', 'gamma']) expect(await after.record(roundResult(130, v), INTERVAL)).toBe('latest');
-    expect(await t.redis.hget(keys.latest('api'), '~w')).toMatch(
-      new RegExp(`^${perCheck + 3}\\|${perCheck}\\|\\d+\\|72$`),
-    );
-    expect((await after.history('api', { limit: OLD_DEFAULT })).slice(3)).toEqual(held.slice(0, perCheck - 3));
+    expect(await after.record(roundResult(225, 'gamma'), INTERVAL)).toBe('duplicate');
+    expect(await after.record(roundResult(226, 'gamma'), INTERVAL)).toBe('latest');
+    expect(await t.redis.hget(keys.latest('api'), '~w')).toMatch(new RegExp(`^${perCheck + 1}|${perCheck}|d+|72$`));
+    expect((await after.history('api', { limit: OLD_DEFAULT })).slice(2)).toEqual(wrapping.slice(0, perCheck - 2));
   });
 });

@@ -439,7 +439,9 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
   -- ring) would put them all in one interval.
   -- Its own cap too (the default cap changed with the layout: converting at a new cap at once would
   -- convert every ring in the first interval after an upgrade all the same).
-  local old = form ~= LAYOUT
+  -- And a ring of today's layout at a cap no longer asked (a changed `history.perCheck`, or its
+  -- default): converting it at once would convert every ring in the interval after the change.
+  local old = form ~= LAYOUT or ringCap ~= cap
   local oldWrite = old and shift == 0 and ringCap > 0 and count % ringCap ~= 0
   if (ringCap ~= cap and not oldWrite) or (old and not oldWrite) or shift ~= 0 then
     if count > 0 then count = relayout(latestKey, keyBeside(latestKey, MSG), ringKey, count, ringCap, form, shift) end
@@ -492,7 +494,7 @@ local function recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt
     -- The ring is made whole at its first entry: grown entry by entry, Redis would allocate twice its size.
     if count == 0 then redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0') end
     if form == LAYOUT then
-      redis.call('SETRANGE', ringKey, (count % cap) * ENTRY, bytes9(delta * 128 + index * 8 + slot, tonumber(outcome)))
+      redis.call('SETRANGE', ringKey, (count % wcap) * ENTRY, bytes9(delta * 128 + index * 8 + slot, tonumber(outcome)))
     elseif form == 'v1' then
       redis.call('SETRANGE', ringKey, (count % wcap) * 10, bytes10(delta * 128 + index * 8 + slot, outcomeToV1(tonumber(outcome))))
     else
@@ -558,9 +560,9 @@ local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, o
     c, rest, ringCap, b, layout = match(f[2], '^(%d+)(|(%d+)|(%d+)|(7[02]))$')
   end
   local index, count, base = tonumber(i), tonumber(c), tonumber(b)
-  -- A ring of 70-bit entries is written at its own cap until it wraps (recordAny converts it then,
-  -- and at a wrap point it was left at).
-  local wcap = layout == LAYOUT and ringCap == ARGV[1] and cap or layout == '70' and tonumber(ringCap)
+  -- A ring is written at its own cap until it wraps (recordAny converts it then, and at a wrap point
+  -- it was left at): one of 70-bit entries, and one of today's at a cap no longer asked.
+  local wcap = (layout == LAYOUT or layout == '70') and tonumber(ringCap)
   if not (base and latestText and wcap and wcap > 0 and index <= MAX_INDEX and round > tonumber(latestText)
       and round >= base and round - base < SPAN and count % wcap ~= 0 and (count + 1) % wcap ~= 0
       and not string.find(json, '\n', 1, true)) then
@@ -575,7 +577,7 @@ local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, o
   if layout == LAYOUT then
     -- One SETRANGE of the entry's 9 bytes: a BITFIELD of two SETs (a ring of 70-bit entries, written
     -- till it wraps) and the numbers made its text cost Redis ~1.2 µs more a result.
-    redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), bytes9((round - base) * 128 + index * 8, tonumber(outcome)))
+    redis.call('SETRANGE', ringKey, fmt('%d', (count % wcap) * ENTRY), bytes9((round - base) * 128 + index * 8, tonumber(outcome)))
   else
     local bit = (count % wcap) * BITS
     redis.call('BITFIELD', ringKey, 'SET', 'u39', fmt('%d', bit), fmt('%d', (round - base) * 128 + index * 8),
