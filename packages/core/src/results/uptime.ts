@@ -63,7 +63,9 @@ export function verdictBucketKeys(keys: RedisKeys, checkId: string, round: numbe
 export async function readUptime(ctx: UptimeContext, checkId: string, now: number): Promise<UptimeReport> {
   const hourStarts = Array.from({ length: 25 }, (_, i) => now - (24 - i) * HOUR_MS);
   const dayStarts = lastDayStarts(MAX_UPTIME_DAYS, now);
-  const pipeline = ctx.redis.pipeline();
+  // One MULTI: the rings and the state's hour read at one moment (a round between them could move an
+  // hour from the state into the ring after the ring was read). A check's keys share its slot.
+  const pipeline = ctx.redis.multi();
   pipeline.getBuffer(ctx.keys.verdictHourRing(checkId));
   pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
   pipeline.hget(ctx.keys.checkState(checkId), HOUR_COUNTS_FIELD);
@@ -113,7 +115,8 @@ export async function readUptimeDays(
     ]);
   }
   const dayStarts = lastDayStarts(days, now);
-  const pipeline = ctx.redis.pipeline();
+  // One MULTI, as readUptime's.
+  const pipeline = ctx.redis.multi();
   pipeline.getBuffer(ctx.keys.verdictDayRing(checkId));
   pipeline.getBuffer(ctx.keys.verdictHourRing(checkId));
   pipeline.hget(ctx.keys.checkState(checkId), HOUR_COUNTS_FIELD);

@@ -176,6 +176,40 @@ describe('ResultRecorder', () => {
     expect(Object.keys(await ctx.results.latest('site-199')).sort()).toEqual(['alpha', 'beta', 'gamma']);
   });
 
+  it('never merges a valid entry into one too long to accept: the long one is rejected alone', async () => {
+    const many = (count: number, vantage: string) =>
+      Array.from({ length: count }, (_, i) => ({
+        result: result({ checkId: `site-${i}`, vantage }),
+        intervalMs: 30_000,
+      }));
+    await addResultBatch(ctx.redis, ctx.keys, many(550, 'alpha'));
+    await addResultBatch(ctx.redis, ctx.keys, many(20, 'beta'));
+    await startRecorder();
+    await eventually(drained, 5_000, 'both entries dealt with');
+    expect(tally).toEqual({ recorded: 20, duplicates: 0 });
+    expect(Object.keys(await ctx.results.latest('site-0'))).toEqual(['beta']);
+    expect(logged.join('')).toContain('results: expected an array of 1 to 500 results');
+  });
+
+  it('records the good entries merged with one that cannot be recorded, one by one, and keeps that one pending', async () => {
+    const one = (checkId: string) => [{ result: result({ checkId }), intervalMs: 30_000 }];
+    await addResultBatch(ctx.redis, ctx.keys, one('good-1'));
+    await addResultBatch(ctx.redis, ctx.keys, one('broken'));
+    await addResultBatch(ctx.redis, ctx.keys, one('good-2'));
+    const recordings: number[] = [];
+    await startRecorder({
+      record: (taken) => {
+        recordings.push(taken.length);
+        if (taken.some((data) => data.result.checkId === 'broken')) throw new Error('a malformed stored value');
+        return ctx.results.recordMany(taken);
+      },
+    });
+    await eventually(async () => tally.recorded === 2, 5_000, 'the two good results recorded');
+    expect(recordings.slice(0, 4)).toEqual([3, 1, 1, 1]);
+    expect(await resultBacklog(ctx.redis, ctx.keys)).toEqual({ waiting: 0, pending: 1 });
+    expect(Object.keys(await ctx.results.latest('broken'))).toEqual([]);
+  });
+
   it('records a batch alone when told not to wait (lingerMs 0)', async () => {
     const recordings: number[] = [];
     await startRecorder({

@@ -297,8 +297,17 @@ export class ResultRecorder {
     }
     await new Promise((wake) => setTimeout(wake, lingerMs));
     if (this.stopping) return read;
+    let more: [string, StreamEntry[]][];
+    try {
+      more = await this.read(false);
+    } catch (err) {
+      // What the first read delivered is this consumer's (pending): recorded now, not left for a take-over.
+      if (!this.stopping)
+        this.ctx.log.warn({ err: (err as Error).message }, 'result stream read failed; recording what was read');
+      return read;
+    }
     const byStream = new Map(read.map(([stream, entries]) => [stream, [...entries]]));
-    for (const [stream, entries] of await this.read(false)) {
+    for (const [stream, entries] of more) {
       const known = byStream.get(stream);
       if (known) known.push(...entries);
       else byStream.set(stream, entries);
@@ -388,7 +397,7 @@ export class ResultRecorder {
    */
   private async handle(stream: string, entries: StreamEntry[]): Promise<void> {
     const done: string[] = [];
-    const groups: { ids: string[]; results: unknown[] }[] = [];
+    const groups: { ids: string[]; results: unknown[]; alone?: true }[] = [];
     for (const [entryId, fields] of entries) {
       // An entry trimmed away while pending comes back without fields: nothing left to record.
       if (!fields) {
@@ -398,28 +407,37 @@ export class ResultRecorder {
       const batch = decodeResultBatch(fields);
       const last = groups.at(-1);
       if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_RESULT_BATCH) {
-        groups.push({ ids: [entryId], results: batch as unknown[] }); // rejected on its own, below
-      } else if (
-        last &&
-        Array.isArray(last.results) &&
-        last.results.length > 0 &&
-        last.results.length + batch.length <= MERGED_RESULTS
-      ) {
+        // Rejected on its own, below; nothing merges into it (it would be held to a merged batch's limit).
+        groups.push({ ids: [entryId], results: batch as unknown[], alone: true });
+      } else if (last && !last.alone && last.results.length + batch.length <= MERGED_RESULTS) {
         last.ids.push(entryId);
         last.results.push(...batch);
       } else groups.push({ ids: [entryId], results: [...batch] });
     }
+    const record = async (ids: string[], results: unknown[]): Promise<boolean> => {
+      const entry = ids.join(',');
+      try {
+        await this.recordBatch(results, entry, ids.length > 1 ? MERGED_RESULTS : MAX_RESULT_BATCH);
+        done.push(...ids);
+      } catch (err) {
+        if (err instanceof InvalidResultBatch) {
+          this.ctx.log.warn({ err: err.message, entry, stream }, 'result batch rejected');
+          done.push(...ids);
+        } else {
+          this.ctx.log.warn({ err: (err as Error).message, entry }, 'result batch not recorded; will retry');
+          return false;
+        }
+      }
+      return true;
+    };
     await Promise.all(
       groups.map(async ({ ids, results }) => {
-        const entry = ids.join(',');
-        try {
-          await this.recordBatch(results, entry, ids.length > 1 ? MERGED_RESULTS : MAX_RESULT_BATCH);
-          done.push(...ids);
-        } catch (err) {
-          if (err instanceof InvalidResultBatch) {
-            this.ctx.log.warn({ err: err.message, entry, stream }, 'result batch rejected');
-            done.push(...ids);
-          } else this.ctx.log.warn({ err: (err as Error).message, entry }, 'result batch not recorded; will retry');
+        if ((await record(ids, results)) || ids.length === 1) return;
+        // Merged entries that failed together are tried one by one: an entry that cannot be
+        // recorded (a malformed stored value of one check) does not hold back, nor at last drop as
+        // poison, the others it was merged with.
+        for (const [id, fields] of entries) {
+          if (fields && ids.includes(id)) await record([id], decodeResultBatch(fields) as unknown[]);
         }
       }),
     );
