@@ -49,34 +49,10 @@ local function errorText(err)
   return tostring(err)
 end
 
-local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member,
-    latestKey, bookField)
-  -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
-  applied = applied or redis.call('HGET', stateKey, 'lastRound') or '-1'
-  if round <= tonumber(applied) then return 0 end
-  local entry = '\n' .. vantage .. '\t'
-  local count = 0
-  if book then
-    if book == '~' then return 0 end
-    -- A vantage's outcome counts once; the first one stays.
-    if string.find(book, entry, 2, true) then return 1 end
-    count = string.byte(book, 1)
-    book = string.sub(book, 2) .. entry .. outcomeJson
-  else
-    book = entry .. outcomeJson
-  end
-  count = count + 1
-  if count >= expected then
-    if count > 1 then redis.call('HDEL', latestKey, bookField) end
-    return { 2, book }, string.format('%d', round), '~a'
-  end
-  if count == 1 then notePending(pendingKey, deadline, member) end
-  return 1, string.char(count) .. book, bookField
-end
-
--- A vantage's outcome added to its round's book as bookOutcome adds it, written nowhere: for a
--- check's results recorded together (record-results.lua's recordGroup), which writes once for them
--- all. `applied` is the last round decided (a number), `book` the book as it stands (nil: none).
+-- A vantage's outcome added to its round's book, written nowhere: bookOutcome writes it for one
+-- result, and a check's results recorded together (record-results.lua's recordGroup) once for them
+-- all. A vantage's outcome counts once; the first one stays. `applied` is the last round decided (a
+-- number), `book` the book as it stands (nil: none).
 -- Returns the reply (0 late, 1 waiting, {2, book} complete), then the book after it (nil: complete).
 local function addOutcome(applied, book, vantage, outcomeJson, round, expected)
   if round <= applied then return 0, book end
@@ -93,4 +69,20 @@ local function addOutcome(applied, book, vantage, outcomeJson, round, expected)
   count = count + 1
   if count >= expected then return { 2, book }, nil end
   return 1, string.char(count) .. book
+end
+
+local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member,
+    latestKey, bookField)
+  -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
+  applied = applied or redis.call('HGET', stateKey, 'lastRound') or '-1'
+  local reply, after = addOutcome(tonumber(applied), book, vantage, outcomeJson, round, expected)
+  if type(reply) == 'table' then
+    -- A stored book completed: deleted (the round's first outcome completing it stored none).
+    if book then redis.call('HDEL', latestKey, bookField) end
+    return reply, string.format('%d', round), '~a'
+  end
+  -- Late, or the vantage's outcome in the book already: nothing to write.
+  if after == book then return reply end
+  if not book then notePending(pendingKey, deadline, member) end
+  return 1, after, bookField
 end
