@@ -1,5 +1,4 @@
 import {
-  decodeResultBatch,
   MAX_RESULT_BATCH,
   RESULT_STREAM_GROUP,
   type RecordOutcome,
@@ -10,6 +9,15 @@ import {
 import type { NotifierContext } from '../notifier-context.js';
 import { countDroppedResults } from '../notifier-metrics.js';
 import { drainLegacyResults } from './legacy-results-queue.js';
+import {
+  type EntryGroup,
+  groupEntries,
+  joinReads,
+  MERGED_RESULTS,
+  type StreamEntry,
+  settleEntries,
+  withoutPoison,
+} from './result-entries.js';
 import { checkEntry } from './result-entry.js';
 
 /**
@@ -61,15 +69,9 @@ export class InvalidResultBatch extends Error {
   override readonly name = 'InvalidResultBatch';
 }
 
-type StreamEntry = [id: string, fields: string[] | null];
 /** How long a read waits for a batch on one stream, and how long it pauses between polls of several. */
 const BLOCK_MS = 1_000;
 const POLL_MS = 100;
-/**
- * Results at most in one recording of entries read together: three vantages' full batches (a
- * prober's batch is at most 200 by default), so a slot's results from each are recorded side by side.
- */
-const MERGED_RESULTS = 600;
 /**
  * How long a read that drained the stream waits for more before recording: a little more than a
  * prober's batch wait (250 ms by default), so each vantage's batch of a slot has arrived. A round's
@@ -306,13 +308,7 @@ export class ResultRecorder {
         this.ctx.log.warn({ err: (err as Error).message }, 'result stream read failed; recording what was read');
       return read;
     }
-    const byStream = new Map(read.map(([stream, entries]) => [stream, [...entries]]));
-    for (const [stream, entries] of more) {
-      const known = byStream.get(stream);
-      if (known) known.push(...entries);
-      else byStream.set(stream, entries);
-    }
-    return [...byStream];
+    return joinReads(read, more);
   }
 
   /** Entries read by a consumer that has not acknowledged them for `claimIdleMs`: a crashed notifier's. */
@@ -342,8 +338,10 @@ export class ResultRecorder {
             'pending result batches trimmed from the stream before recording: dropped',
           );
         }
-        const live = await this.dropPoison(
+        const live = await withoutPoison(
+          this.ctx,
           stream,
+          this.options.maxDeliveries ?? MAX_DELIVERIES,
           entries.filter((entry): entry is [string, string[]] => entry[1] !== null),
         );
         if (live.length > 0) this.ctx.log.info({ stream, entries: live.length }, 'result batches taken over');
@@ -353,68 +351,16 @@ export class ResultRecorder {
   }
 
   /**
-   * The entries taken over less those delivered more than `maxDeliveries` times (XPENDING's count,
-   * which the take-over raised): those failed every time, so they are logged, deleted, acknowledged
-   * and counted rather than retried forever.
-   */
-  private async dropPoison(stream: string, entries: [string, string[]][]): Promise<[string, string[]][]> {
-    if (entries.length === 0) return entries;
-    const max = this.options.maxDeliveries ?? MAX_DELIVERIES;
-    const pipeline = this.ctx.connection.pipeline();
-    for (const [id] of entries) pipeline.xpending(stream, RESULT_STREAM_GROUP, id, id, 1);
-    const replies = (await pipeline.exec()) ?? [];
-    const poison: string[] = [];
-    const live = entries.filter(([id], i) => {
-      const [err, reply] = replies[i] ?? [];
-      const deliveries = err ? 0 : Number((reply as [string, string, number, number][] | null)?.[0]?.[3] ?? 0);
-      if (deliveries <= max) return true;
-      poison.push(id);
-      return false;
-    });
-    if (poison.length === 0) return live;
-    for (const id of poison) {
-      this.ctx.log.error(
-        { stream, entry: id, deliveries: max },
-        'result batch failed every delivery: dropped as poison',
-      );
-    }
-    const done = await this.ctx.connection
-      .pipeline()
-      .xdel(stream, ...poison)
-      .xack(stream, RESULT_STREAM_GROUP, ...poison)
-      .exec();
-    for (const [err] of done ?? []) if (err) throw err;
-    countDroppedResults('poison', poison.length);
-    return live;
-  }
-
-  /**
-   * Records a stream's entries side by side, then deletes and acknowledges the recorded ones in one
-   * round trip (deleted first: an entry deleted but not acknowledged is dropped from the pending list
-   * by the next take-over; the other way round it would linger). A failed one stays pending. Small
-   * entries read together are recorded as one batch (up to `MERGED_RESULTS` results): on a Cluster a
-   * prober's batch arrives split by shard, and each recording is a script call per shard.
+   * Records a stream's entries side by side, then deletes and acknowledges the recorded ones
+   * (`settleEntries`). A failed one stays pending. Small entries read together are recorded as one
+   * batch (up to `MERGED_RESULTS` results): on a Cluster a prober's batch arrives split by shard,
+   * and each recording is a script call per shard.
    */
   private async handle(stream: string, entries: StreamEntry[]): Promise<void> {
-    const done: string[] = [];
-    const groups: { ids: string[]; results: unknown[]; alone?: true }[] = [];
-    for (const [entryId, fields] of entries) {
-      // An entry trimmed away while pending comes back without fields: nothing left to record.
-      if (!fields) {
-        done.push(entryId);
-        continue;
-      }
-      const batch = decodeResultBatch(fields);
-      const last = groups.at(-1);
-      if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_RESULT_BATCH) {
-        // Rejected on its own, below; nothing merges into it (it would be held to a merged batch's limit).
-        groups.push({ ids: [entryId], results: batch as unknown[], alone: true });
-      } else if (last && !last.alone && last.results.length + batch.length <= MERGED_RESULTS) {
-        last.ids.push(entryId);
-        last.results.push(...batch);
-      } else groups.push({ ids: [entryId], results: [...batch] });
-    }
-    const record = async (ids: string[], results: unknown[]): Promise<boolean> => {
+    // An entry trimmed away while pending comes back without fields: nothing left to record.
+    const { groups, gone } = groupEntries(entries);
+    const done = [...gone];
+    const record = async ({ ids, results }: Pick<EntryGroup, 'ids' | 'results'>): Promise<boolean> => {
       const entry = ids.join(',');
       try {
         await this.recordBatch(results, entry, ids.length > 1 ? MERGED_RESULTS : MAX_RESULT_BATCH);
@@ -431,22 +377,14 @@ export class ResultRecorder {
       return true;
     };
     await Promise.all(
-      groups.map(async ({ ids, results }) => {
-        if ((await record(ids, results)) || ids.length === 1) return;
+      groups.map(async (group) => {
+        if ((await record(group)) || group.ids.length === 1) return;
         // Merged entries that failed together are tried one by one: an entry that cannot be
         // recorded (a malformed stored value of one check) does not hold back, nor at last drop as
         // poison, the others it was merged with.
-        for (const [id, fields] of entries) {
-          if (fields && ids.includes(id)) await record([id], decodeResultBatch(fields) as unknown[]);
-        }
+        for (const [i, id] of group.ids.entries()) await record({ ids: [id], results: group.batches[i] as unknown[] });
       }),
     );
-    if (done.length === 0) return;
-    const replies = await this.ctx.connection
-      .pipeline()
-      .xdel(stream, ...done)
-      .xack(stream, RESULT_STREAM_GROUP, ...done)
-      .exec();
-    for (const [err] of replies ?? []) if (err) throw err;
+    await settleEntries(this.ctx.connection, stream, done);
   }
 }
