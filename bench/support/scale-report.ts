@@ -152,6 +152,9 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
         'scheduler and notifier: `vigil scheduler` / `vigil notifier` (compiled CLI, own processes); synthetic vantages: 3 real ProbeWorkers in one process answering from memory (no connections)',
         'CPU per probe = CPU over the window (Redis: INFO used_cpu_user + used_cpu_sys; processes: /proc utime + stime) ÷ probes answered in it',
         `Redis cores = Redis CPU per probe × ${fmt(TARGET_RATE)} probes/s; used_memory per check counts results of the rounds run so far, not a full history`,
+        options.warmup >= options.interval
+          ? `the window holds checks' later rounds (warm-up ${fmt(options.warmup)} s ≥ the interval): what a running fleet costs`
+          : `the window holds checks' first rounds (warm-up ${fmt(options.warmup)} s < the interval): every ring, latest hash and state made in it, a registration's cost; \`--warmup\` above the interval measures later rounds`,
         `queues at the window's start / end: probe jobs ${fmt(start.waiting.probes)} / ${fmt(end.waiting.probes)}, result batches ${fmt(start.waiting.results)} / ${fmt(end.waiting.results)}`,
         `machine load (1 min) at the window's start / end: ${fmt(start.load, 2)} / ${fmt(end.load, 2)} on 2 cores shared with other work`,
       ],
