@@ -1,13 +1,15 @@
 /**
  * Vantage health's "checks seen in the window", the sorted set before (a ZADD of a batch's ids and
  * rounds a vantage, ZREMRANGEBYSCORE + ZCARD a tick) against HyperLogLogs per time bucket (a PFADD
- * and a PEXPIRE a vantage and bucket, PFCOUNT over the window's buckets a tick), alternating batch by
- * batch on one redis-server of its own: `tsx bench/vantage-seen-ab.ts [checks] [rounds] [buckets a window]`.
+ * and a PEXPIRE a vantage and bucket, PFCOUNT over the window's buckets a tick), each bucket left to
+ * start sparse (side `sparse`, as PFADD makes it) or SET to an empty dense HLL first (side `dense`,
+ * once a bucket key, as SeenWindow does), the three sides taking turns batch by batch on one
+ * redis-server of its own: `tsx bench/vantage-seen-ab.ts [checks] [rounds] [buckets a window]`.
  * 10,000 checks × 3 vantages every 60 s by default, their rounds spread over the interval as slots
  * spread them, decided in batches of 200 in round order; the window 60 s (2 buckets of 30 s), a tick
  * every 2 s of rounds. Prints each side's Redis time (INFO commandstats) and redis-server CPU a
  * check-round, the ticks' Redis time on their own and spread over the check-rounds, and MEMORY USAGE
- * of what the window keeps a check. The HLL side's ticks are measured twice: as a healthy fleet's
+ * of what the window keeps a check. The HLL sides' ticks are measured twice: as a healthy fleet's
  * (no vantage with solo failures to weigh: no PFCOUNT) and counting every vantage (PFCOUNT of the
  * window's buckets). The commands are those Observations.queue and VantageHealth.status send
  * (notifier's evaluation/vantage-health.ts, vantage-seen.ts), written out here.
@@ -24,7 +26,17 @@ const WINDOW_MS = 60_000;
 let BUCKET_MS = WINDOW_MS / 2;
 const TICK_MS = 2_000;
 
-type Side = 'zset' | 'hll';
+type Side = 'zset' | 'sparse' | 'dense';
+const SIDES: readonly Side[] = ['zset', 'sparse', 'dense'];
+
+/** An empty dense HLL, as vantage-seen.ts's EMPTY_DENSE_HLL: "HYLL", encoding 0, 16384 6-bit registers. */
+const EMPTY_DENSE_HLL = Buffer.alloc(16 + 12_288);
+EMPTY_DENSE_HLL.write('HYLL', 0, 'latin1');
+/** The dense side's bucket keys already SET (once a key, as a notifier process remembers them). */
+const created = new Set<string>();
+
+/** The sides in turn `turn`'s order: each side first, second and last as often. */
+const inTurn = (turn: number) => SIDES.map((_, i) => SIDES[(i + turn) % SIDES.length] as Side);
 
 interface Counters {
   cpu: number;
@@ -82,6 +94,11 @@ function queueBatch(side: Side, keys: RedisKeys, batch: readonly { id: string; r
       for (const [start, ids] of buckets) {
         const ttl = ttlOf(start, now);
         if (ttl <= 0) continue;
+        const key = keys.vantageSeenBucket(vantage, start);
+        if (side === 'dense' && !created.has(key)) {
+          pipeline.set(key, EMPTY_DENSE_HLL, 'PX', ttl, 'NX');
+          created.add(key);
+        }
         pipeline.pfadd(keys.vantageSeenBucket(vantage, start), ...ids);
         pipeline.pexpire(keys.vantageSeenBucket(vantage, start), ttl);
       }
@@ -98,7 +115,7 @@ function queueTick(side: Side, keys: RedisKeys, now: number, count: boolean) {
     for (const vantage of VANTAGES) {
       pipeline.zremrangebyscore(keys.vantageSeen(vantage), '-inf', `(${now - WINDOW_MS}`);
       pipeline.zcard(keys.vantageSeen(vantage));
-      if (side === 'hll' && count) {
+      if (side !== 'zset' && count) {
         const covered: string[] = [];
         for (let start = bucketOf(now - WINDOW_MS); start <= now; start += BUCKET_MS)
           covered.push(keys.vantageSeenBucket(vantage, start));
@@ -128,10 +145,19 @@ async function main(checks: number, rounds: number): Promise<void> {
   try {
     // Prefixes as long as the default (key names count in MEMORY USAGE), one a side: the HLL side's
     // ticks still trim and count a zset of the layout before, its own, empty.
-    const sideKeys: Record<Side, RedisKeys> = { zset: redisKeys('vigil'), hll: redisKeys('vigim') };
-    const batches: Record<Side, Counters> = { zset: { cpu: 0, usec: 0, calls: 0 }, hll: { cpu: 0, usec: 0, calls: 0 } };
-    const ticks: Record<Side, Counters> = { zset: { cpu: 0, usec: 0, calls: 0 }, hll: { cpu: 0, usec: 0, calls: 0 } };
-    const counting: Counters = { cpu: 0, usec: 0, calls: 0 };
+    const sideKeys: Record<Side, RedisKeys> = {
+      zset: redisKeys('vigil'),
+      sparse: redisKeys('vigim'),
+      dense: redisKeys('vigin'),
+    };
+    const zero = (): Record<Side, Counters> => ({
+      zset: { cpu: 0, usec: 0, calls: 0 },
+      sparse: { cpu: 0, usec: 0, calls: 0 },
+      dense: { cpu: 0, usec: 0, calls: 0 },
+    });
+    const batches = zero();
+    const ticks = zero();
+    const counting = zero();
     const first = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - rounds * INTERVAL_MS;
     let turn = 0;
     let tickCount = 0;
@@ -146,21 +172,23 @@ async function main(checks: number, rounds: number): Promise<void> {
       for (let i = 0; i < all.length; i += BATCH) {
         const batch = all.slice(i, i + BATCH);
         now = (batch.at(-1)?.round ?? now) + 1_000;
-        for (const side of turn++ % 2 ? (['zset', 'hll'] as const) : (['hll', 'zset'] as const))
+        for (const side of inTurn(turn++))
           await measured(bench.redis, batches[side], queueBatch(side, sideKeys[side], batch, now));
         for (; nextTick <= now; nextTick += TICK_MS, tickCount++)
-          for (const side of tickCount % 2 ? (['zset', 'hll'] as const) : (['hll', 'zset'] as const)) {
+          for (const side of inTurn(tickCount)) {
             await measured(bench.redis, ticks[side], queueTick(side, sideKeys[side], nextTick, false));
-            if (side === 'hll') await measured(bench.redis, counting, queueTick(side, sideKeys[side], nextTick, true));
+            if (side !== 'zset')
+              await measured(bench.redis, counting[side], queueTick(side, sideKeys[side], nextTick, true));
           }
       }
     }
     const checkRounds = checks * rounds;
     const memory = {
       zset: await kept(bench.redis, 'zset', sideKeys.zset, now),
-      hll: await kept(bench.redis, 'hll', sideKeys.hll, now),
+      sparse: await kept(bench.redis, 'sparse', sideKeys.sparse, now),
+      dense: await kept(bench.redis, 'dense', sideKeys.dense, now),
     };
-    for (const side of ['zset', 'hll'] as const) {
+    for (const side of SIDES) {
       const b = batches[side];
       const t = ticks[side];
       console.log(
@@ -169,13 +197,22 @@ async function main(checks: number, rounds: number): Promise<void> {
           `kept ${memory[side].keys} keys, ${(memory[side].bytes / checks).toFixed(1)} B a check`,
       );
     }
-    console.log(
-      `hll, ticks counting every vantage: ${(counting.usec / tickCount).toFixed(1)} µs Redis / ${(counting.cpu / tickCount).toFixed(1)} µs CPU a tick, ${(counting.usec / checkRounds).toFixed(3)} µs Redis a check-round`,
-    );
-    const ratio = (f: (side: Side) => number) => (f('hll') / f('zset')).toFixed(3);
-    console.log(
-      `hll ÷ zset: batches Redis ${ratio((s) => batches[s].usec)}, CPU ${ratio((s) => batches[s].cpu)}; batches + ticks Redis ${ratio((s) => batches[s].usec + ticks[s].usec)}; bytes ${ratio((s) => memory[s].bytes)} (${checks} checks × ${VANTAGES.length} vantages × ${rounds} rounds, ${tickCount} ticks each)`,
-    );
+    for (const side of ['sparse', 'dense'] as const) {
+      const c = counting[side];
+      console.log(
+        `${side}, ticks counting every vantage: ${(c.usec / tickCount).toFixed(1)} µs Redis / ${(c.cpu / tickCount).toFixed(1)} µs CPU a tick, ${(c.usec / checkRounds).toFixed(3)} µs Redis a check-round`,
+      );
+    }
+    const ratio = (a: Side, b: Side, f: (side: Side) => number) => (f(a) / f(b)).toFixed(3);
+    for (const [a, b] of [
+      ['sparse', 'zset'],
+      ['dense', 'zset'],
+      ['dense', 'sparse'],
+    ] as const)
+      console.log(
+        `${a} ÷ ${b}: batches Redis ${ratio(a, b, (s) => batches[s].usec)}, CPU ${ratio(a, b, (s) => batches[s].cpu)}; batches + ticks Redis ${ratio(a, b, (s) => batches[s].usec + ticks[s].usec)}; bytes ${ratio(a, b, (s) => memory[s].bytes)}`,
+      );
+    console.log(`(${checks} checks × ${VANTAGES.length} vantages × ${rounds} rounds, ${tickCount} ticks each)`);
   } finally {
     await bench.cleanup();
     server.process.kill('SIGTERM');

@@ -77,7 +77,8 @@ export class VantageHealth {
 
   /**
    * `status()`, counting the checks seen only for the vantages `counting` picks: PFCOUNT merges the
-   * window's buckets (12 KB each at 10,000 checks; ~100 µs of Redis a vantage), which a tick every
+   * window's buckets (12 KB dense HLLs each; ~70–100 µs of Redis a vantage at 1,000–10,000 checks,
+   * bench/vantage-seen-ab.ts), which a tick every
    * 2 s of every notifier would pay for nothing while no vantage has solo failures to weigh. The
    * others' `seen` is a lower bound (their solo failures, or the zset before the buckets).
    */

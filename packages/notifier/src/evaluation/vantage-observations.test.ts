@@ -82,8 +82,9 @@ describe('VantageHealth: a batch of observations', () => {
     for (const { ref, verdict } of rounds) await batched.health.observe(ref, verdict, observations);
     const pipeline = batched.ctx.redis.pipeline();
     observations.queue(pipeline);
-    // Per vantage: a PFADD and a PEXPIRE a bucket, at most three commands for the solo failures.
-    expect(pipeline.length).toBeLessThanOrEqual(VANTAGES.length * (2 * buckets + 3));
+    // Per vantage: a PFADD and a PEXPIRE a bucket, after a SET of the empty dense HLL (the first
+    // write of each bucket by this process), at most three commands for the solo failures.
+    expect(pipeline.length).toBeLessThanOrEqual(VANTAGES.length * (3 * buckets + 3));
     await pipeline.exec();
     const expected = await sets(one);
     expect(Object.values(expected).some((members) => members.length > 0)).toBe(true);
@@ -199,4 +200,86 @@ describe('VantageHealth: checks seen in the window', () => {
     w.clock.t = T0 + 45_000;
     expect(await seen(w)).toEqual({ alpha: 30, beta: 30, gamma: 15 });
   }, 60_000);
+});
+
+describe('VantageHealth: seen buckets start as dense HyperLogLogs', () => {
+  const bucket = Math.floor(T0 / 30_000) * 30_000;
+  /** Redis's encoding byte of an HLL: 0 dense, 1 sparse. */
+  const encoding = async (w: Awaited<ReturnType<typeof health>>, key: string) =>
+    (await w.ctx.redis.getrangeBuffer(key, 4, 4))[0];
+
+  /** Observes checks `from` to `to` − 1 in one batch (all three vantages up) at rounds in `bucket`. */
+  async function batch(w: Awaited<ReturnType<typeof health>>, from: number, to: number) {
+    const observations = w.health.observations();
+    for (let i = from; i < to; i++) {
+      const { ref, verdict } = decided(`c${i}`, bucket + (i % 20) * 1_000, 'UUU');
+      await w.health.observe(ref, verdict, observations);
+    }
+    const pipeline = w.ctx.redis.pipeline();
+    observations.queue(pipeline);
+    expect((await pipeline.exec())?.filter(([err]) => err)).toEqual([]);
+  }
+
+  it('writes a bucket dense from its first batch, counts as before, and sets its expiry', async () => {
+    const w = await health();
+    w.clock.t = bucket + 20_000;
+    // 1,000 distinct checks in batches of 200, 300 of them reported twice.
+    for (let from = 0; from < 1_000; from += 200) await batch(w, from, from + 200);
+    await batch(w, 200, 500);
+    const key = w.ctx.keys.vantageSeenBucket('alpha', bucket);
+    expect(await encoding(w, key)).toBe(0);
+    expect(await w.ctx.redis.strlen(key)).toBe(16 + 12_288);
+    const counts = await seen(w);
+    for (const vantage of VANTAGES) expect(Math.abs((counts[vantage] ?? 0) - 1_000)).toBeLessThanOrEqual(30);
+    // Small sets count exactly, as a sparse HLL's did.
+    const small = await health();
+    small.clock.t = bucket + 20_000;
+    await batch(small, 0, 40);
+    expect(await encoding(small, small.ctx.keys.vantageSeenBucket('beta', bucket))).toBe(0);
+    expect(await seen(small)).toEqual({ alpha: 40, beta: 40, gamma: 40 });
+    const ttl = await w.ctx.redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(bucket + 30_000 + 60_000 - w.clock.t);
+  });
+
+  it('sends the empty dense HLL once a bucket and process: a bucket made sparse since is left, and counted', async () => {
+    const w = await health();
+    w.clock.t = bucket + 20_000;
+    await batch(w, 0, 10);
+    const key = w.ctx.keys.vantageSeenBucket('alpha', bucket);
+    expect(await encoding(w, key)).toBe(0);
+    // The key replaced by a sparse HLL (as if it had expired and been written again elsewhere).
+    await w.ctx.redis.del(key);
+    await w.ctx.redis.pfadd(key, 'elsewhere');
+    await batch(w, 10, 20);
+    expect(await encoding(w, key)).toBe(1);
+    expect(await w.ctx.redis.pfcount(key)).toBe(11);
+    // Another notifier's process writes it dense once, as its first.
+    const other = new VantageHealth(w.ctx);
+    const observations = other.observations();
+    const { ref, verdict } = decided('from-other', bucket, 'UUU');
+    await other.observe(ref, verdict, observations);
+    const pipeline = w.ctx.redis.pipeline();
+    observations.queue(pipeline);
+    await pipeline.exec();
+    expect(await encoding(w, w.ctx.keys.vantageSeenBucket('beta', bucket))).toBe(0);
+  });
+
+  it('leaves a bucket another notifier wrote first (sparse), counting it with dense ones', async () => {
+    const w = await health();
+    // alpha's first bucket written sparse by a notifier before this one; the next bucket dense by this one.
+    const first = w.ctx.keys.vantageSeenBucket('alpha', bucket);
+    await w.ctx.redis.pfadd(first, 'before-0', 'before-1', 'c0');
+    await w.ctx.redis.pexpire(first, 90_000);
+    w.clock.t = bucket + 20_000;
+    await batch(w, 0, 5);
+    expect(await encoding(w, first)).toBe(1);
+    expect(await w.ctx.redis.pfcount(first)).toBe(7);
+    w.clock.t = bucket + 50_000;
+    const next = decided('c-next', bucket + 40_000, 'UUU');
+    await w.health.observe(next.ref, next.verdict);
+    expect(await encoding(w, w.ctx.keys.vantageSeenBucket('alpha', bucket + 30_000))).toBe(0);
+    // PFCOUNT over the sparse and the dense key: their union.
+    expect(await seen(w)).toEqual({ alpha: 8, beta: 6, gamma: 6 });
+  });
 });
