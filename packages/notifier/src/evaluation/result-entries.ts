@@ -10,39 +10,92 @@ export type StreamEntry = [id: string, fields: string[] | null];
  */
 export const MERGED_RESULTS = 600;
 
-/** Entries recorded together: their ids, each one's batch as decoded, and all their results in order. */
+/**
+ * One recording: the entries whose results it holds (all of an entry's, or, when entries read
+ * together held more than `MERGED_RESULTS`, those of the checks that fell in it), each of those
+ * entries' whole batch as decoded (to try them one by one when the recording fails), and its results.
+ */
 export interface EntryGroup {
   ids: string[];
   batches: unknown[];
   results: unknown[];
   /** An entry that cannot be accepted (not an array of 1 to `MAX_RESULT_BATCH`): rejected on its own. */
   alone?: true;
+  /** The recording holds one entry's batch, all of it: tried one by one, it would be the same recording. */
+  whole?: true;
+}
+
+/** The check a decoded result names ('' when it names none: such a result is rejected when recorded). */
+function checkOf(data: unknown): string {
+  const checkId = (data as { result?: { checkId?: unknown } } | null)?.result?.checkId;
+  return typeof checkId === 'string' ? checkId : '';
 }
 
 /**
- * A stream's entries as recordings: consecutive valid entries merged up to `MERGED_RESULTS` results,
- * an invalid one alone (nothing merges into it: it would be held to a merged recording's limit), and
- * the ids of entries with nothing left to record (`gone`).
+ * A stream's entries as recordings, and the ids of entries with nothing left to record (`gone`). An
+ * invalid entry is recorded alone (nothing merges into it: it would be held to a merged recording's
+ * limit). The valid ones are recorded together when their results fit one recording; when they hold
+ * more, their results are cut by check, each check's in one recording, in order (consecutive up to
+ * `MERGED_RESULTS`): cut by entry, a slot of 202 checks batched 200 + 2 by each of three probers read
+ * as 200, 2, 200, 2, 200, 2 put the third vantage's round in a recording of its own (measured in the
+ * fleet bench: two of a round's three results recorded together, where one check's all three cost
+ * Redis one HMGET, SETRANGE and HSET).
  */
 export function groupEntries(entries: readonly StreamEntry[]): { groups: EntryGroup[]; gone: string[] } {
   const groups: EntryGroup[] = [];
   const gone: string[] = [];
+  const valid: { id: string; batch: unknown[] }[] = [];
   for (const [id, fields] of entries) {
     if (!fields) {
       gone.push(id);
       continue;
     }
     const batch = decodeResultBatch(fields);
-    const last = groups.at(-1);
     if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_RESULT_BATCH) {
-      groups.push({ ids: [id], batches: [batch], results: batch as unknown[], alone: true });
-    } else if (last && !last.alone && last.results.length + batch.length <= MERGED_RESULTS) {
-      last.ids.push(id);
-      last.batches.push(batch);
-      last.results.push(...batch);
-    } else groups.push({ ids: [id], batches: [batch], results: [...batch] });
+      groups.push({ ids: [id], batches: [batch], results: batch as unknown[], alone: true, whole: true });
+    } else valid.push({ id, batch });
   }
+  const total = valid.reduce((sum, { batch }) => sum + batch.length, 0);
+  const [first] = valid;
+  if (first && total <= MERGED_RESULTS) {
+    groups.push({
+      ids: valid.map(({ id }) => id),
+      batches: valid.map(({ batch }) => batch),
+      results: valid.flatMap(({ batch }) => batch),
+      ...(valid.length === 1 && { whole: true as const }),
+    });
+  } else if (valid.length > 0) groups.push(...byCheck(valid));
   return { groups, gone };
+}
+
+/**
+ * The results of `valid` entries as recordings of at most `MERGED_RESULTS`, each check's results in
+ * one (a check with more than that, never seen from probers, is cut too), in the order read within a
+ * check; checks in order of their ids.
+ */
+function byCheck(valid: readonly { id: string; batch: unknown[] }[]): EntryGroup[] {
+  const all = valid.flatMap(({ batch }, entry) => batch.map((data) => ({ data, entry, check: checkOf(data) })));
+  // Array.prototype.sort is stable: each check's results keep the order read (a vantage's rounds in turn).
+  all.sort((a, b) => (a.check < b.check ? -1 : a.check > b.check ? 1 : 0));
+  const groups: EntryGroup[] = [];
+  let from = 0;
+  while (from < all.length) {
+    let to = Math.min(all.length, from + MERGED_RESULTS);
+    // Back to the start of the check cut at `to`, unless that check alone fills the recording.
+    if (to < all.length) {
+      let start = to;
+      while (start > from && all[start - 1]?.check === all[to]?.check) start--;
+      if (start > from) to = start;
+    }
+    const entries = [...new Set(all.slice(from, to).map(({ entry }) => entry))].sort((a, b) => a - b);
+    groups.push({
+      ids: entries.map((entry) => valid[entry]?.id ?? ''),
+      batches: entries.map((entry) => valid[entry]?.batch ?? []),
+      results: all.slice(from, to).map(({ data }) => data),
+    });
+    from = to;
+  }
+  return groups;
 }
 
 /** Two reads' entries joined, each stream's in the order read. */

@@ -210,6 +210,52 @@ describe('ResultRecorder', () => {
     expect(Object.keys(await ctx.results.latest('broken'))).toEqual([]);
   });
 
+  it('records a read of more than 600 results cut by check, and a failed cut entry by entry', async () => {
+    const many = (vantage: string, prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        result: result({ checkId: `${prefix}-${String(i).padStart(3, '0')}`, vantage }),
+        intervalMs: 30_000,
+      }));
+    await addResultBatch(ctx.redis, ctx.keys, many('alpha', 'site', 300));
+    await addResultBatch(ctx.redis, ctx.keys, many('beta', 'site', 300));
+    // A third prober's batch holds one check whose stored values are broken (every recording of it fails).
+    await addResultBatch(ctx.redis, ctx.keys, [...many('gamma', 'broken', 1), ...many('gamma', 'other', 299)]);
+    const recordings: string[][] = [];
+    await startRecorder({
+      record: (taken) => {
+        recordings.push(taken.map((data) => `${data.result.checkId}/${data.result.vantage}`));
+        if (taken.some((data) => data.result.checkId === 'broken-000')) throw new Error('a malformed stored value');
+        return ctx.results.recordMany(taken);
+      },
+    });
+    await eventually(async () => tally.recorded === 600, 5_000, 'alpha’s and beta’s results recorded');
+    await eventually(
+      async () => (await resultBacklog(ctx.redis, ctx.keys)).pending === 1,
+      5_000,
+      'only the broken batch left pending',
+    );
+    // Cut by check: each of alpha's and beta's checks was in one recording with both vantages.
+    const [first, second] = recordings;
+    expect([first?.length, second?.length]).toEqual([600, 300]);
+    for (const i of [0, 149, 150, 299]) {
+      const check = `site-${String(i).padStart(3, '0')}`;
+      expect(
+        recordings.slice(0, 2).filter((taken) => taken.includes(`${check}/alpha`) && taken.includes(`${check}/beta`)),
+      ).toHaveLength(1);
+    }
+    // The failed cut's entries tried one by one: alpha's and beta's recorded (their results the other cut
+    // recorded already counted as duplicates), the broken one's kept pending.
+    expect(
+      recordings
+        .slice(2)
+        .map((taken) => taken.length)
+        .sort(),
+    ).toEqual([300, 300, 300]);
+    expect(tally).toEqual({ recorded: 600, duplicates: 300 });
+    expect(Object.keys(await ctx.results.latest('site-299')).sort()).toEqual(['alpha', 'beta']);
+    expect(Object.keys(await ctx.results.latest('other-000'))).toEqual([]);
+  });
+
   it('records a batch alone when told not to wait (lingerMs 0)', async () => {
     const recordings: number[] = [];
     await startRecorder({

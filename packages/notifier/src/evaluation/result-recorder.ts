@@ -352,23 +352,20 @@ export class ResultRecorder {
 
   /**
    * Records a stream's entries side by side, then deletes and acknowledges the recorded ones
-   * (`settleEntries`). A failed one stays pending. Small entries read together are recorded as one
-   * batch (up to `MERGED_RESULTS` results): on a Cluster a prober's batch arrives split by shard,
-   * and each recording is a script call per shard.
+   * (`settleEntries`). A failed one stays pending. Entries read together are recorded as one batch
+   * (up to `MERGED_RESULTS` results, cut by check beyond: `groupEntries`): on a Cluster a prober's
+   * batch arrives split by shard, and each recording is a script call per shard.
    */
   private async handle(stream: string, entries: StreamEntry[]): Promise<void> {
     // An entry trimmed away while pending comes back without fields: nothing left to record.
     const { groups, gone } = groupEntries(entries);
-    const done = [...gone];
     const record = async ({ ids, results }: Pick<EntryGroup, 'ids' | 'results'>): Promise<boolean> => {
       const entry = ids.join(',');
       try {
         await this.recordBatch(results, entry, ids.length > 1 ? MERGED_RESULTS : MAX_RESULT_BATCH);
-        done.push(...ids);
       } catch (err) {
         if (err instanceof InvalidResultBatch) {
           this.ctx.log.warn({ err: err.message, entry, stream }, 'result batch rejected');
-          done.push(...ids);
         } else {
           this.ctx.log.warn({ err: (err as Error).message, entry }, 'result batch not recorded; will retry');
           return false;
@@ -376,15 +373,22 @@ export class ResultRecorder {
       }
       return true;
     };
+    const failed = new Map<string, unknown>();
     await Promise.all(
       groups.map(async (group) => {
-        if ((await record(group)) || group.ids.length === 1) return;
-        // Merged entries that failed together are tried one by one: an entry that cannot be
-        // recorded (a malformed stored value of one check) does not hold back, nor at last drop as
-        // poison, the others it was merged with.
-        for (const [i, id] of group.ids.entries()) await record({ ids: [id], results: group.batches[i] as unknown[] });
+        if (await record(group)) return;
+        for (const [i, id] of group.ids.entries()) failed.set(id, group.whole ? undefined : group.batches[i]);
       }),
     );
+    // An entry is done once every recording holding its results is. Those of a failed recording are
+    // tried one by one, after the rest (a check's results are never recorded by two calls at once): an
+    // entry that cannot be recorded (a malformed stored value of one check) does not hold back, nor
+    // at last drop as poison, the others it was recorded with. Its results recorded already by
+    // another recording are duplicates the second time, recorded once.
+    const done = [...gone, ...new Set(groups.flatMap(({ ids }) => ids).filter((id) => !failed.has(id)))];
+    for (const [id, batch] of failed) {
+      if (batch !== undefined && (await record({ ids: [id], results: batch as unknown[] }))) done.push(id);
+    }
     await settleEntries(this.ctx.connection, stream, done);
   }
 }
