@@ -193,6 +193,28 @@ describe('recording a check’s results together', () => {
     });
   }
 
+  it('leaves a vantage with a round field from before (`<vantage>:round`, no index) to the one-by-one path', async () => {
+    const { one, merged, alone, together } = stores(20);
+    const at = (vantages: string[], k: number) =>
+      vantages.map((vantage) => ({
+        result: sampleResult({ vantage, round: T0 + k * INTERVAL }),
+        intervalMs: INTERVAL,
+      }));
+    for (const keys of [one, merged]) {
+      const store = keys === one ? alone : together;
+      await store.recordAndBook(at(['alpha'], 0));
+      await ctx.redis.hset(keys.latest('api'), 'beta:round', String(T0 + 2 * INTERVAL));
+    }
+    const expected: Reply[] = [];
+    for (const entry of at(['alpha', 'beta', 'gamma'], 1)) expected.push(...(await alone.recordAndBook([entry])));
+    // Beta's round 1 is older than its latest (round 2, in the old field): late, not its next.
+    expect(expected.map((reply) => reply.recorded)).toEqual(['latest', 'late', 'latest']);
+    expect(await together.recordAndBook(at(['alpha', 'beta', 'gamma'], 1))).toEqual(expected);
+    const a = await snapshot(ctx.redis, `${ctx.prefix}:one`, one);
+    const b = await snapshot(ctx.redis, `${ctx.prefix}:merged`, merged);
+    expect(b).toEqual(a);
+  });
+
   it('returns a round completed within the group once, with no book left nor pending round, in one read and one write', async () => {
     const keys = redisKeys(ctx.prefix);
     const store = new ResultStore({ redis: ctx.redis, keys, historySize: 20 });
