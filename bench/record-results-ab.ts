@@ -2,12 +2,13 @@
  * The record script (record-results.lua, with its include) of the working tree against the one of
  * a commit, alternating batch by batch on one redis-server of its own, on the same results, each
  * result booked for its round as the evaluator books it and each round applied after (outside the
- * measure): `tsx bench/record-results-ab.ts COMMIT [rounds] [prober|together]`. 1,000 checks × 3
+ * measure): `tsx bench/record-results-ab.ts COMMIT [rounds] [prober|together|first]`. 1,000 checks × 3
  * vantages a round, 10% failing with a message, history at the default cap (config
  * `history.perCheck`, 226; 340 before); `prober` (the default): a vantage's results in batches of
  * 200 as a prober sends them; `together`: a check's 3 results side by side, 66 checks a batch, as
  * the notifier's merged batches hold them (all vantages probe a slot at once, and ResultStore puts
- * a check's results together). Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
+ * a check's results together); `first`: as `together`, but every round's 1,000 checks are new ones
+ * (their first round: no latest hash, ring nor vantage index yet, as in a registration burst). Prints each script's Redis time a result (INFO commandstats: EVALSHA, nested commands
  * included) and redis-server CPU a result, and their ratio.
  */
 import { execFileSync } from 'node:child_process';
@@ -79,10 +80,10 @@ function fiveKeyCall(keys: RedisKeys, results: readonly ProbeResult[]): [number,
 }
 
 /** What apply-verdicts.lua does to a latest hash once a round is decided: its book goes, `~a` is the round. */
-async function applyRound(redis: Redis, keys: RedisKeys, round: number): Promise<void> {
+async function applyRound(redis: Redis, keys: RedisKeys, round: number, mode: Mode): Promise<void> {
   const pipeline = redis.pipeline();
   for (let c = 0; c < CHECKS; c++) {
-    const id = `check-${c}`;
+    const id = checkId(c, round, mode);
     pipeline.hdel(keys.latest(id), `~b${round}`);
     pipeline.hset(keys.latest(id), '~a', round);
     pipeline.zrem(keys.pendingRounds(keys.shardOf(id)), `${id}|${round}`);
@@ -90,11 +91,17 @@ async function applyRound(redis: Redis, keys: RedisKeys, round: number): Promise
   await pipeline.exec();
 }
 
-type Mode = 'prober' | 'together';
+const MODES = ['prober', 'together', 'first'] as const;
+type Mode = (typeof MODES)[number];
+
+/** Check `c` of a round: the same checks every round, or in `first` mode new ones each round. */
+function checkId(c: number, round: number, mode: Mode): string {
+  return mode === 'first' ? `check-${round}-${c}` : `check-${c}`;
+}
 
 /** A round's results in the batches they are recorded in (see the top of this file). */
 function roundBatches(round: number, mode: Mode): ProbeResult[][] {
-  const result = (c: number, vantage: string) => httpRoundResult(`check-${c}`, vantage, round, c % 10 !== 0);
+  const result = (c: number, vantage: string) => httpRoundResult(checkId(c, round, mode), vantage, round, c % 10 !== 0);
   const batches: ProbeResult[][] = [];
   if (mode === 'prober') {
     for (const vantage of VANTAGES) {
@@ -128,18 +135,18 @@ async function main(commit: string, rounds: number, mode: Mode): Promise<void> {
         }
         results += batch.length;
       }
-      for (const side of ['base', 'new'] as const) await applyRound(redis, sides[side].keys, round);
+      for (const side of ['base', 'new'] as const) await applyRound(redis, sides[side].keys, round, mode);
     }
     printComparison(commit, { base: sides.base.sum, new: sides.new.sum }, results, 'result');
   });
 }
 
 const commit = commitArgument(
-  'usage: tsx bench/record-results-ab.ts COMMIT [rounds] [prober|together] (the record script to compare with)',
+  'usage: tsx bench/record-results-ab.ts COMMIT [rounds] [prober|together|first] (the record script to compare with)',
 );
-const mode = process.argv[4] ?? 'prober';
-if (mode !== 'prober' && mode !== 'together') {
-  console.error(`record-results-ab: mode ${mode}: expected prober or together`);
+const mode = (process.argv[4] ?? 'prober') as Mode;
+if (!MODES.includes(mode)) {
+  console.error(`record-results-ab: mode ${mode}: expected ${MODES.join(', ')}`);
   process.exit(2);
 }
 await main(commit, Number(process.argv[3] ?? 20), mode);

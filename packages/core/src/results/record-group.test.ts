@@ -7,7 +7,9 @@ import { type BookReply, type RecordOutcome, ResultStore, type ResultToRecord } 
 
 const INTERVAL = 30_000;
 const VANTAGES = ['alpha', 'beta', 'gamma', 'delta'];
-const CHECKS = ['api', 'web', 'db'];
+/** Past MAX_INDEX (15) in some seeds: a vantage's results then go to the list, one by one. */
+const MANY_VANTAGES = [...VANTAGES, ...Array.from({ length: 14 }, (_, i) => `v${i}`)];
+const CHECKS = ['api', 'web', 'db', 'new1', 'new2'];
 
 type Reply = { recorded: RecordOutcome; booked?: BookReply };
 
@@ -26,18 +28,28 @@ function seeded(seed: number): () => number {
 /**
  * Results as probers deliver them: every check's vantages a round (some missing), some failing with a
  * message, most booked for their round (1–3 vantages expected, the same for a check's round), some
- * late by a round or two, some delivered twice.
+ * late by a round or two, some delivered twice. Checks registered partway (their first round new:
+ * no latest hash nor ring), vantages joining a check partway (seen for the first time), and in some
+ * seeds more vantages than a ring's entries can index.
  */
 function sequence(random: () => number, rounds: number): ResultToRecord[] {
   const out: ResultToRecord[] = [];
   const later: { at: number; entry: ResultToRecord }[] = [];
+  const vantages = random() < 0.3 ? MANY_VANTAGES : VANTAGES;
+  const joins = new Map<string, number>();
+  for (const checkId of CHECKS) {
+    const start = checkId.startsWith('new') ? Math.floor(random() * (rounds / 2)) : 0;
+    for (const vantage of vantages) {
+      joins.set(`${checkId}|${vantage}`, start + (random() < 0.3 ? Math.floor(random() * 4) : 0));
+    }
+  }
   for (let k = 0; k < rounds; k++) {
     const round = T0 + k * INTERVAL;
     for (const checkId of CHECKS) {
       const expected = 1 + Math.floor(random() * 3);
       const booked = random() < 0.85;
-      for (const vantage of VANTAGES) {
-        if (random() < 0.1) continue;
+      for (const vantage of vantages) {
+        if (k < (joins.get(`${checkId}|${vantage}`) ?? 0) || random() < 0.1) continue;
         const failing = random() < 0.15;
         const result: ProbeResult = sampleResult({
           checkId,
@@ -181,6 +193,28 @@ describe('recording a check’s results together', () => {
     });
   }
 
+  it('leaves a vantage with a round field from before (`<vantage>:round`, no index) to the one-by-one path', async () => {
+    const { one, merged, alone, together } = stores(20);
+    const at = (vantages: string[], k: number) =>
+      vantages.map((vantage) => ({
+        result: sampleResult({ vantage, round: T0 + k * INTERVAL }),
+        intervalMs: INTERVAL,
+      }));
+    for (const keys of [one, merged]) {
+      const store = keys === one ? alone : together;
+      await store.recordAndBook(at(['alpha'], 0));
+      await ctx.redis.hset(keys.latest('api'), 'beta:round', String(T0 + 2 * INTERVAL));
+    }
+    const expected: Reply[] = [];
+    for (const entry of at(['alpha', 'beta', 'gamma'], 1)) expected.push(...(await alone.recordAndBook([entry])));
+    // Beta's round 1 is older than its latest (round 2, in the old field): late, not its next.
+    expect(expected.map((reply) => reply.recorded)).toEqual(['latest', 'late', 'latest']);
+    expect(await together.recordAndBook(at(['alpha', 'beta', 'gamma'], 1))).toEqual(expected);
+    const a = await snapshot(ctx.redis, `${ctx.prefix}:one`, one);
+    const b = await snapshot(ctx.redis, `${ctx.prefix}:merged`, merged);
+    expect(b).toEqual(a);
+  });
+
   it('returns a round completed within the group once, with no book left nor pending round, in one read and one write', async () => {
     const keys = redisKeys(ctx.prefix);
     const store = new ResultStore({ redis: ctx.redis, keys, historySize: 20 });
@@ -204,9 +238,10 @@ describe('recording a check’s results together', () => {
     const latest = await ctx.redis.hgetall(keys.latest('api'));
     expect(latest['~a']).toBe(String(round));
     expect(Object.keys(latest).filter((field) => field.startsWith('~b'))).toEqual([]);
-    // The first round, recorded result by result, was put in the pending rounds; this one never was.
+    // Each round completed within its group (the first a new check's, recorded together too): neither
+    // was ever put in the pending rounds.
     const pending = await ctx.redis.zrange(keys.pendingRounds(keys.shardOf('api')), 0, -1);
-    expect(pending).toEqual([`|api|${T0}`]);
+    expect(pending).toEqual([]);
     expect((await store.history('api')).map((r) => [r.vantage, r.round - T0])).toEqual([
       ['gamma', INTERVAL],
       ['beta', INTERVAL],
@@ -214,6 +249,40 @@ describe('recording a check’s results together', () => {
       ['gamma', 0],
       ['beta', 0],
       ['alpha', 0],
+    ]);
+  });
+
+  it('records a new check’s first round together: its ring made once, its vantages indexed in order', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const store = new ResultStore({ redis: ctx.redis, keys, historySize: 20 });
+    const at = (vantages: string[], k: number) =>
+      vantages.map((vantage) => ({
+        result: sampleResult({ vantage, round: T0 + k * INTERVAL }),
+        intervalMs: INTERVAL,
+      }));
+    const first = await luaCommands(ctx.redis, ctx.prefix, () => store.recordAndBook(at(['beta', 'alpha'], 0)));
+    expect(first.names).toEqual(['HMGET', 'HMGET', 'SETRANGE', 'SETRANGE', 'HSET']);
+    expect(first.replies.map((reply) => reply.recorded)).toEqual(['latest', 'latest']);
+    // A vantage seen for the first time beside known ones: the next index, still together.
+    const joined = await luaCommands(ctx.redis, ctx.prefix, () =>
+      store.recordAndBook(at(['alpha', 'gamma', 'beta'], 1)),
+    );
+    expect(joined.names).toEqual(['HMGET', 'HMGET', 'SETRANGE', 'HSET']);
+    const latest = await ctx.redis.hgetall(keys.latest('api'));
+    expect([latest['beta:i'], latest['alpha:i'], latest['gamma:i'], latest['~n']]).toEqual([
+      `1|0|${T0 + INTERVAL}`,
+      `2|0|${T0 + INTERVAL}`,
+      `3|0|${T0 + INTERVAL}`,
+      '3',
+    ]);
+    expect(latest['~w']).toBe(`5|20|${T0 - 86_400_000}|72`);
+    expect(await ctx.redis.strlen(keys.historyRing('api'))).toBe(20 * 9);
+    expect((await store.history('api')).map((r) => [r.vantage, (r.round - T0) / INTERVAL])).toEqual([
+      ['beta', 1],
+      ['gamma', 1],
+      ['alpha', 1],
+      ['alpha', 0],
+      ['beta', 0],
     ]);
   });
 

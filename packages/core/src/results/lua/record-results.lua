@@ -6,7 +6,9 @@
   its vantage's latest, also a GETRANGE of the ring's newest entries. A check's results side by side
   in the call from different vantages (ResultStore puts a check's together), each its vantage's
   next round without a message, the ring not wrapping among them, cost one HMGET, one SETRANGE and
-  one HSET together (a round completed among them: its book is never written). Values longer than 64 bytes
+  one HSET together (a round completed among them: its book is never written); a new check's first
+  round, or vantages seen for the first time, an HMGET more (`~n`), and a new ring a SETRANGE more
+  (made whole). Values longer than 64 bytes
   (messages) go to the messages hash: a healthy check's latest hash stays listpack-encoded. When the
   ring wraps, a latest hash that turned into a hashtable (a long value written before, or a failing
   round's book) is rewritten compact when all it holds fits, and message slots written before into
@@ -604,13 +606,17 @@ local replies = {}
 -- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
 -- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
 -- each decided as it would be alone, in turn (its book by addOutcome, includes/book-outcome.lua).
+-- A new check's first round (no ring, none of its vantages known) and vantages seen for the first
+-- time (indexed after `~n`, in the run's order, up to MAX_INDEX) are recorded so too, with an
+-- HMGET more for `~n`, and for a new ring the SETRANGE that makes it whole: what recordAny writes
+-- for them one by one (a registration burst is all first rounds: bench/record-results-ab.ts, first).
 -- A round completed among them never has its book written, nor a pending member. Returns false,
 -- having written nothing, when one of them is not such a result: they are then recorded one by one.
 -- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
 -- commands saved (bench/record-results-ab.ts, together).
 local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gSlot = {}, {}, {}, {}, {}, {}, {}
 local gBook, gOutcomeJson, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}
-local gFields, gSet, gEntries = {}, {}, {}
+local gFields, gSet, gEntries, gNew, gAsk = {}, {}, {}, {}, {}
 local bookFields, bookStored, bookValue, bookFirst = {}, {}, {}, {}
 local byte = string.byte
 
@@ -658,23 +664,57 @@ local function recordGroup(first, last)
   for b = 1, books do gFields[n + 2 + b] = bookFields[b] end
   local f = redis.call('HMGET', latestKey, unpack(gFields, 1, n + 2 + books))
   local c, rest, ringCap, base = nil, nil, nil, nil
-  if f[n + 1] then c, rest, ringCap, base = match(f[n + 1], '^(%d+)(|(%d+)|(%d+)|72)$') end
-  local count = tonumber(c)
-  base = tonumber(base)
-  if not (base and ringCap == ARGV[1] and cap > 0) then return false end
-  -- No entry of the run may start a ring, be written at a wrap or reach one (recordAny's cases).
-  for j = 0, n do
+  local count, made = nil, false
+  if f[n + 1] then
+    c, rest, ringCap, base = match(f[n + 1], '^(%d+)(|(%d+)|(%d+)|72)$')
+    count, base = tonumber(c), tonumber(base)
+    if not (base and ringCap == ARGV[1] and cap > 0) then return false end
+  else
+    -- A new check (no ring yet, nor any of the run's vantages): the ring is made by the run's first
+    -- entry, its base chosen from its round, as recordAny does.
+    for j = 1, n do
+      if f[j] then return false end
+    end
+    if not (cap > 0) then return false end
+    count, made = 0, true
+    base = math.max(0, gRound[1] - MARGIN)
+    rest = '|' .. cap .. '|' .. fmt('%d', base) .. '|' .. LAYOUT
+  end
+  -- No entry of the run may be written at a wrap or reach one, nor start a ring but a new one's
+  -- first (recordAny's cases; so the list from before the ring is neither read nor deleted here).
+  for j = made and 1 or 0, n do
     if (count + j) % cap == 0 then return false end
   end
+  local fresh = 0
   for j = 1, n do
     local i, slot, latestText = nil, nil, nil
-    if f[j] then i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$') end
     local round = gRound[j]
-    if not (latestText and tonumber(i) <= MAX_INDEX and round > tonumber(latestText) and round >= base
-        and round - base < SPAN) then
-      return false
+    if f[j] then
+      i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$')
+      if not (latestText and tonumber(i) <= MAX_INDEX and round > tonumber(latestText)) then return false end
+    else
+      fresh = fresh + 1
+      gNew[fresh] = j
     end
+    if not (round >= base and round - base < SPAN) then return false end
     gIndex[j], gSlot[j] = i, slot
+  end
+  local given = nil
+  if fresh > 0 then
+    -- Vantages seen for the first time: indexes given after `~n`, in the run's order, as recordAny
+    -- gives them; one with a round field from before (`<vantage>:round`) is recordAny's.
+    gAsk[1] = '~n'
+    for k = 1, fresh do gAsk[k + 1] = gVantage[gNew[k]] .. ':round' end
+    local held = redis.call('HMGET', latestKey, unpack(gAsk, 1, fresh + 1))
+    for k = 2, fresh + 1 do
+      if held[k] then return false end
+    end
+    given = tonumber(held[1]) or 0
+    if given + fresh > MAX_INDEX then return false end
+    for k = 1, fresh do
+      given = given + 1
+      gIndex[gNew[k]], gSlot[gNew[k]] = fmt('%d', given), '0'
+    end
   end
   for b = 1, books do
     bookStored[b] = f[n + 2 + b] or nil
@@ -704,9 +744,16 @@ local function recordGroup(first, last)
     end
     replies[first + j] = reply
   end
+  -- A new ring is made whole at its first entry, as recordAny makes it (one SET of the whole ring
+  -- built here with the entries in place cost ~1.2× a result: bench/record-results-ab.ts, first).
+  if made then redis.call('SETRANGE', ringKey, ringBytes(cap) - 1, '\0') end
   redis.call('SETRANGE', ringKey, fmt('%d', (count % cap) * ENTRY), table.concat(gEntries, '', 1, n))
   gSet[m + 1], gSet[m + 2] = '~w', fmt('%d', count + n) .. rest
   m = m + 2
+  if given then
+    gSet[m + 1], gSet[m + 2] = '~n', fmt('%d', given)
+    m = m + 2
+  end
   local gone = nil
   for b = 1, books do
     local book = bookValue[b]
