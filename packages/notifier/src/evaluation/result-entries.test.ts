@@ -42,8 +42,7 @@ describe('groupEntries', () => {
     expect(groups[0]?.results.map(key)).toEqual(
       [...batch('alpha', 0, 200), ...batch('beta', 0, 200), ...batch('gamma', 0, 200)].map(key),
     );
-    expect(groups[0]?.whole).toBeUndefined();
-    expect(groupEntries(entries(batch('alpha', 0, 5))).groups[0]?.whole).toBe(true);
+    expect(groups[0]?.parts.map((part) => part.length)).toEqual([200, 200, 200]);
   });
 
   it('keeps a check’s results from every vantage in one recording when a slot’s batches are cut 200 + 2', () => {
@@ -60,17 +59,20 @@ describe('groupEntries', () => {
     expect(groups.length).toBe(2);
     for (const group of groups) expect(group.results.length).toBeLessThanOrEqual(MERGED_RESULTS);
     for (const [check, recordings] of recordingsOf(groups)) expect([check, recordings.size]).toEqual([check, 1]);
-    // Every result once, and each recording names the entries whose results it holds, with their whole batches.
+    // Every result once, and each recording names the entries whose results it holds, with each one's part.
     const all = groups.flatMap((group) => group.results.map(key));
     expect(all.sort()).toEqual(read.flatMap(([, fields]) => JSON.parse(fields?.[3] ?? '[]').map(key)).sort());
     for (const group of groups) {
-      const held = new Set(group.results.map(key));
+      expect(group.parts.flat().map(key).sort()).toEqual(group.results.map(key).sort());
       for (const [i, id] of group.ids.entries()) {
-        const whole = group.batches[i] as unknown[];
-        expect(whole.map(key)).toEqual(JSON.parse(read.find(([entry]) => entry === id)?.[1]?.[3] ?? '[]').map(key));
-        expect(whole.some((data) => held.has(key(data)))).toBe(true);
+        const batchRead: unknown[] = JSON.parse(read.find(([entry]) => entry === id)?.[1]?.[3] ?? '[]');
+        const part = (group.parts[i] ?? []).map(key);
+        expect(part.length).toBeGreaterThan(0);
+        // The entry's results this recording holds, in the order read.
+        expect(part).toEqual(batchRead.map(key).filter((k) => part.includes(k)));
       }
     }
+    expect(groups.some((group) => group.continues)).toBe(false);
   });
 
   it('keeps each vantage’s rounds of a check in the order read', () => {
@@ -95,6 +97,8 @@ describe('groupEntries', () => {
     );
     const { groups } = groupEntries(entries(...many));
     expect(groups.map((group) => group.results.length)).toEqual([600, 200]);
+    // The second continues the first's check: recorded after it, never beside it.
+    expect(groups.map((group) => group.continues ?? false)).toEqual([false, true]);
   });
 
   it('leaves an entry that cannot be accepted alone, and names the ones with nothing left', () => {

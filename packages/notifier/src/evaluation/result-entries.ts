@@ -12,17 +12,17 @@ export const MERGED_RESULTS = 600;
 
 /**
  * One recording: the entries whose results it holds (all of an entry's, or, when entries read
- * together held more than `MERGED_RESULTS`, those of the checks that fell in it), each of those
- * entries' whole batch as decoded (to try them one by one when the recording fails), and its results.
+ * together held more than `MERGED_RESULTS`, those of the checks that fell in it), each entry's part
+ * of them (in the order read: tried entry by entry when the recording fails), and its results.
  */
 export interface EntryGroup {
   ids: string[];
-  batches: unknown[];
+  parts: unknown[][];
   results: unknown[];
   /** An entry that cannot be accepted (not an array of 1 to `MAX_RESULT_BATCH`): rejected on its own. */
   alone?: true;
-  /** The recording holds one entry's batch, all of it: tried one by one, it would be the same recording. */
-  whole?: true;
+  /** Its first check's results began in the recording before (a check with more than `MERGED_RESULTS`): recorded after it. */
+  continues?: true;
 }
 
 /** The check a decoded result names ('' when it names none: such a result is rejected when recorded). */
@@ -52,17 +52,15 @@ export function groupEntries(entries: readonly StreamEntry[]): { groups: EntryGr
     }
     const batch = decodeResultBatch(fields);
     if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_RESULT_BATCH) {
-      groups.push({ ids: [id], batches: [batch], results: batch as unknown[], alone: true, whole: true });
+      groups.push({ ids: [id], parts: [batch as unknown[]], results: batch as unknown[], alone: true });
     } else valid.push({ id, batch });
   }
   const total = valid.reduce((sum, { batch }) => sum + batch.length, 0);
-  const [first] = valid;
-  if (first && total <= MERGED_RESULTS) {
+  if (valid.length > 0 && total <= MERGED_RESULTS) {
     groups.push({
       ids: valid.map(({ id }) => id),
-      batches: valid.map(({ batch }) => batch),
+      parts: valid.map(({ batch }) => batch),
       results: valid.flatMap(({ batch }) => batch),
-      ...(valid.length === 1 && { whole: true as const }),
     });
   } else if (valid.length > 0) groups.push(...byCheck(valid));
   return { groups, gone };
@@ -70,8 +68,8 @@ export function groupEntries(entries: readonly StreamEntry[]): { groups: EntryGr
 
 /**
  * The results of `valid` entries as recordings of at most `MERGED_RESULTS`, each check's results in
- * one (a check with more than that, never seen from probers, is cut too), in the order read within a
- * check; checks in order of their ids.
+ * one (a check with more than that, never seen from probers, is cut too: the next recording
+ * `continues` it), in the order read within a check; checks in order of their ids.
  */
 function byCheck(valid: readonly { id: string; batch: unknown[] }[]): EntryGroup[] {
   const all = valid.flatMap(({ batch }, entry) => batch.map((data) => ({ data, entry, check: checkOf(data) })));
@@ -87,11 +85,18 @@ function byCheck(valid: readonly { id: string; batch: unknown[] }[]): EntryGroup
       while (start > from && all[start - 1]?.check === all[to]?.check) start--;
       if (start > from) to = start;
     }
-    const entries = [...new Set(all.slice(from, to).map(({ entry }) => entry))].sort((a, b) => a - b);
+    const taken = all.slice(from, to);
+    const parts = new Map<number, unknown[]>();
+    for (const { data, entry } of [...taken].sort((a, b) => a.entry - b.entry)) {
+      const part = parts.get(entry);
+      if (part) part.push(data);
+      else parts.set(entry, [data]);
+    }
     groups.push({
-      ids: entries.map((entry) => valid[entry]?.id ?? ''),
-      batches: entries.map((entry) => valid[entry]?.batch ?? []),
-      results: all.slice(from, to).map(({ data }) => data),
+      ids: [...parts.keys()].map((entry) => valid[entry]?.id ?? ''),
+      parts: [...parts.values()],
+      results: taken.map(({ data }) => data),
+      ...(from > 0 && all[from - 1]?.check === all[from]?.check && { continues: true as const }),
     });
     from = to;
   }

@@ -210,7 +210,7 @@ describe('ResultRecorder', () => {
     expect(Object.keys(await ctx.results.latest('broken'))).toEqual([]);
   });
 
-  it('records a read of more than 600 results cut by check, and a failed cut entry by entry', async () => {
+  it('records a read of more than 600 results cut by check, and a failed cut’s parts entry by entry', async () => {
     const many = (vantage: string, prefix: string, count: number) =>
       Array.from({ length: count }, (_, i) => ({
         result: result({ checkId: `${prefix}-${String(i).padStart(3, '0')}`, vantage }),
@@ -243,17 +243,49 @@ describe('ResultRecorder', () => {
         recordings.slice(0, 2).filter((taken) => taken.includes(`${check}/alpha`) && taken.includes(`${check}/beta`)),
       ).toHaveLength(1);
     }
-    // The failed cut's entries tried one by one: alpha's and beta's recorded (their results the other cut
-    // recorded already counted as duplicates), the broken one's kept pending.
-    expect(
-      recordings
-        .slice(2)
-        .map((taken) => taken.length)
-        .sort(),
-    ).toEqual([300, 300, 300]);
-    expect(tally).toEqual({ recorded: 600, duplicates: 300 });
+    // The failed cut's parts tried entry by entry: alpha's and beta's (the 150 checks each it held)
+    // recorded, nothing sent twice; the broken one's kept pending.
+    expect(recordings.slice(2)).toEqual([
+      Array.from({ length: 150 }, (_, i) => `site-${String(i).padStart(3, '0')}/alpha`),
+      Array.from({ length: 150 }, (_, i) => `site-${String(i).padStart(3, '0')}/beta`),
+      ['broken-000/gamma', ...Array.from({ length: 299 }, (_, i) => `other-${String(i).padStart(3, '0')}/gamma`)],
+    ]);
+    expect(tally).toEqual({ recorded: 600, duplicates: 0 });
     expect(Object.keys(await ctx.results.latest('site-299')).sort()).toEqual(['alpha', 'beta']);
     expect(Object.keys(await ctx.results.latest('other-000'))).toEqual([]);
+  });
+
+  it('records a check of more than 600 results in recordings one after the other, its rounds in turn', async () => {
+    const rounds = (from: number) =>
+      Array.from({ length: 400 }, (_, i) => ({
+        result: result({ checkId: 'busy', vantage: 'alpha', round: 1_000_000 + (from + i) * 1_000 }),
+        intervalMs: 1_000,
+      }));
+    await addResultBatch(ctx.redis, ctx.keys, rounds(0));
+    await addResultBatch(ctx.redis, ctx.keys, rounds(400));
+    const calls: { size: number; first: number }[] = [];
+    let inFlight = 0;
+    let most = 0;
+    await startRecorder({
+      record: async (taken) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        calls.push({ size: taken.length, first: taken[0]?.result.round ?? 0 });
+        await new Promise((wake) => setTimeout(wake, 50));
+        try {
+          return await ctx.results.recordMany(taken);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    await eventually(drained, 5_000, 'both entries recorded and acknowledged');
+    expect(calls).toEqual([
+      { size: 600, first: 1_000_000 },
+      { size: 200, first: 1_000_000 + 600 * 1_000 },
+    ]);
+    expect(most).toBe(1);
+    expect(tally).toEqual({ recorded: 800, duplicates: 0 });
   });
 
   it('records a batch alone when told not to wait (lingerMs 0)', async () => {

@@ -373,22 +373,31 @@ export class ResultRecorder {
       }
       return true;
     };
-    const failed = new Map<string, unknown>();
-    await Promise.all(
-      groups.map(async (group) => {
-        if (await record(group)) return;
-        for (const [i, id] of group.ids.entries()) failed.set(id, group.whole ? undefined : group.batches[i]);
+    // A recording continuing the check the one before it holds waits for it (a vantage's rounds in
+    // turn), and is not tried once that one failed.
+    let before: Promise<boolean> = Promise.resolve(true);
+    const recorded = await Promise.all(
+      groups.map((group) => {
+        const after = before;
+        before = group.continues ? after.then((ok) => ok && record(group)) : record(group);
+        return before;
       }),
     );
-    // An entry is done once every recording holding its results is. Those of a failed recording are
-    // tried one by one, after the rest (a check's results are never recorded by two calls at once): an
-    // entry that cannot be recorded (a malformed stored value of one check) does not hold back, nor
-    // at last drop as poison, the others it was recorded with. Its results recorded already by
-    // another recording are duplicates the second time, recorded once.
-    const done = [...gone, ...new Set(groups.flatMap(({ ids }) => ids).filter((id) => !failed.has(id)))];
-    for (const [id, batch] of failed) {
-      if (batch !== undefined && (await record({ ids: [id], results: batch as unknown[] }))) done.push(id);
+    // An entry is done once every part of its results is recorded. A failed recording's parts are
+    // tried entry by entry, after the rest (a check's results are never recorded by two calls at
+    // once), in the order recordings and entries were read: an entry that cannot be recorded (a
+    // malformed stored value of one check) does not hold back, nor at last drop as poison, the others
+    // it was recorded with. A recording of one part is not tried again: it would be the same call.
+    const failed = new Set<string>();
+    for (const [g, group] of groups.entries()) {
+      if (recorded[g]) continue;
+      for (const [i, id] of group.ids.entries()) {
+        const part = group.parts[i];
+        if (group.parts.length > 1 && part && (await record({ ids: [id], results: part }))) continue;
+        failed.add(id);
+      }
     }
+    const done = [...gone, ...new Set(groups.flatMap(({ ids }) => ids).filter((id) => !failed.has(id)))];
     await settleEntries(this.ctx.connection, stream, done);
   }
 }
