@@ -254,7 +254,10 @@ describe('VantageHealth: seen buckets start as dense HyperLogLogs', () => {
     await batch(w, 10, 20);
     expect(await encoding(w, key)).toBe(1);
     expect(await w.ctx.redis.pfcount(key)).toBe(11);
-    // Another notifier's process writes it dense once, as its first.
+    // Another notifier's process, writing these buckets for its first time: beta's, gone since this
+    // process wrote it, it makes dense; alpha's, there (sparse), it leaves as it is, and counted.
+    const betaKey = w.ctx.keys.vantageSeenBucket('beta', bucket);
+    await w.ctx.redis.del(betaKey);
     const other = new VantageHealth(w.ctx);
     const observations = other.observations();
     const { ref, verdict } = decided('from-other', bucket, 'UUU');
@@ -262,7 +265,10 @@ describe('VantageHealth: seen buckets start as dense HyperLogLogs', () => {
     const pipeline = w.ctx.redis.pipeline();
     observations.queue(pipeline);
     await pipeline.exec();
-    expect(await encoding(w, w.ctx.keys.vantageSeenBucket('beta', bucket))).toBe(0);
+    expect(await encoding(w, betaKey)).toBe(0);
+    expect(await w.ctx.redis.pfcount(betaKey)).toBe(1);
+    expect(await encoding(w, key)).toBe(1);
+    expect(await w.ctx.redis.pfcount(key)).toBe(12);
   });
 
   it('leaves a bucket another notifier wrote first (sparse), counting it with dense ones', async () => {
