@@ -375,12 +375,12 @@ export class ResultRecorder {
     };
     // A recording continuing the check the one before it holds waits for it (a vantage's rounds in
     // turn), and is not tried once that one failed.
-    let before: Promise<boolean> = Promise.resolve(true);
+    let last: Promise<boolean> = Promise.resolve(true);
     const recorded = await Promise.all(
       groups.map((group) => {
-        const after = before;
-        before = group.continues ? after.then((ok) => ok && record(group)) : record(group);
-        return before;
+        const previous = last;
+        last = group.continues ? previous.then((ok) => ok && record(group)) : record(group);
+        return last;
       }),
     );
     // An entry is done once every part of its results is recorded. A failed recording's parts are
