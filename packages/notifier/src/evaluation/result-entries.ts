@@ -13,7 +13,8 @@ export const MERGED_RESULTS = 600;
 /**
  * One recording: the entries whose results it holds (all of an entry's, or, when entries read
  * together held more than `MERGED_RESULTS`, those of the checks that fell in it), each entry's part
- * of them (in the order read: tried entry by entry when the recording fails), and its results.
+ * of them (entries in the order read, a check's results in the order read: tried entry by entry when
+ * the recording fails), and its results.
  */
 export interface EntryGroup {
   ids: string[];
