@@ -14,6 +14,7 @@ import {
   groupEntries,
   joinReads,
   MERGED_RESULTS,
+  recordGroups,
   type StreamEntry,
   settleEntries,
   withoutPoison,
@@ -373,31 +374,7 @@ export class ResultRecorder {
       }
       return true;
     };
-    // A recording continuing the check the one before it holds waits for it (a vantage's rounds in
-    // turn), and is not tried once that one failed.
-    let last: Promise<boolean> = Promise.resolve(true);
-    const recorded = await Promise.all(
-      groups.map((group) => {
-        const previous = last;
-        last = group.continues ? previous.then((ok) => ok && record(group)) : record(group);
-        return last;
-      }),
-    );
-    // An entry is done once every part of its results is recorded. A failed recording's parts are
-    // tried entry by entry, after the rest (a check's results are never recorded by two calls at
-    // once), in the order recordings and entries were read: an entry that cannot be recorded (a
-    // malformed stored value of one check) does not hold back, nor at last drop as poison, the others
-    // it was recorded with. A recording of one part is not tried again: it would be the same call.
-    const failed = new Set<string>();
-    for (const [g, group] of groups.entries()) {
-      if (recorded[g]) continue;
-      for (const [i, id] of group.ids.entries()) {
-        const part = group.parts[i];
-        if (group.parts.length > 1 && part && (await record({ ids: [id], results: part }))) continue;
-        failed.add(id);
-      }
-    }
-    const done = [...gone, ...new Set(groups.flatMap(({ ids }) => ids).filter((id) => !failed.has(id)))];
+    const done = [...gone, ...(await recordGroups(groups, record))];
     await settleEntries(this.ctx.connection, stream, done);
   }
 }
