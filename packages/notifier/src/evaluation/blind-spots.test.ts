@@ -3,7 +3,7 @@ import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotifierContext } from '../notifier-context.js';
 import { testEvaluation, testNotifierContext } from '../testing.js';
-import { BlindSpots } from './blind-spots.js';
+import { BlindSpots, LookSchedule } from './blind-spots.js';
 
 const config = parseConfig(`
 vantages: [alpha, beta]
@@ -28,7 +28,7 @@ afterEach(async () => {
 /** One notifier's evaluator and blind sweep, wired as `Notifier` wires them. */
 async function notifier(ctx: NotifierContext) {
   const { catalog, evaluator } = await testEvaluation(ctx);
-  return { ctx, evaluator, blind: new BlindSpots(ctx, { catalog }) };
+  return { ctx, catalog, evaluator, blind: new BlindSpots(ctx, { catalog }) };
 }
 type Stack = Awaited<ReturnType<typeof notifier>>;
 
@@ -144,5 +144,68 @@ describe('BlindSpots with what this notifier knows of each check', () => {
     w.clock.t = R(1) + BLIND_AFTER + 1;
     await w.a.blind.tick();
     expect(await w.state('blog')).toBe('unknown');
+  });
+});
+
+describe('BlindSpots with checks that come and go', () => {
+  it('looks at a check the catalog learns of after it started on its next tick, and forgets a deleted one', async () => {
+    const w = await world();
+    await w.a.blind.tick();
+    const api = parseConfig(`
+vantages: [alpha, beta]
+defaults: { interval: 30s, timeout: 10s }
+checks: [{ id: api, name: API, http: { url: "https://api.example.com/" } }]
+`).checks[0];
+    if (!api) throw new Error('expected the check');
+    w.clock.t += 1_000;
+    await w.ctx.checks.put(api);
+    await w.a.catalog.reload();
+    await w.a.blind.tick();
+    expect(await w.ctx.checkStates.get('api')).toEqual({ firstSeen: String(w.clock.t) });
+
+    await w.ctx.checks.delete('blog');
+    await w.a.catalog.reload();
+    await w.ctx.redis.del(w.ctx.keys.checkState('blog'));
+    w.clock.t += BLIND_AFTER + LOOK_EVERY;
+    await w.a.blind.tick();
+    expect(await w.ctx.checkStates.get('blog')).toEqual({});
+    expect((await w.blindMembers()).sort()).toEqual(['api', 'docs']);
+  });
+});
+
+describe('LookSchedule', () => {
+  it('gives each id once, at its second, and passes over where an id was before it moved', () => {
+    const looks = new LookSchedule();
+    looks.at('a', 10_400);
+    looks.at('b', 12_000);
+    looks.at('c', 11_000);
+    looks.at('c', 15_000);
+    expect(looks.due(9_999)).toEqual([]);
+    expect(looks.due(10_000)).toEqual(['a']);
+    expect(looks.due(12_999)).toEqual(['b']);
+    expect(looks.due(14_999)).toEqual([]);
+    expect(looks.due(15_000)).toEqual(['c']);
+    expect(looks.due(20_000)).toEqual([]);
+  });
+
+  it('puts an id due at a second already taken at the next one', () => {
+    const looks = new LookSchedule();
+    expect(looks.due(10_500)).toEqual([]);
+    looks.at('a', 9_000);
+    looks.at('b', 10_900);
+    expect(looks.due(10_999)).toEqual([]);
+    expect(looks.due(11_000)).toEqual(['a', 'b']);
+  });
+
+  it('after a long gap takes every second passed, in order, and forgets what it is told to', () => {
+    const looks = new LookSchedule();
+    looks.due(0);
+    looks.at('late', 3_600_000);
+    looks.at('early', 5_000);
+    looks.at('gone', 7_000);
+    looks.forget('gone');
+    looks.at('later', 90_000_000);
+    expect(looks.due(86_400_000)).toEqual(['early', 'late']);
+    expect(looks.due(90_000_000)).toEqual(['later']);
   });
 });

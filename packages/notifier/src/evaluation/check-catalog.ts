@@ -22,6 +22,8 @@ export class CheckCatalog {
   private changedWhileReloading: Set<string> | undefined;
   /** Told of each check the catalog had and the registry no longer has (deleted). */
   private readonly goneListeners: ((id: string) => void)[] = [];
+  /** Told of each check a change stored (new or changed), and of each one a reload found new. */
+  private readonly storedListeners: ((id: string) => void)[] = [];
 
   constructor(private readonly ctx: Pick<NotifierContext, 'checks' | 'blocking' | 'log'>) {
     this.registry = ctx.checks;
@@ -57,6 +59,21 @@ export class CheckCatalog {
   /** Calls `listener` with the id of each check found deleted (heard of, or missing at a reload). */
   onGone(listener: (id: string) => void): void {
     this.goneListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` with the id of each check a change stored (new or changed) and of each one a
+   * reload found that the catalog did not have: what a reader keeping its own schedule of checks
+   * needs to hear, so it never walks the whole fleet (a reload's changed ones it hears of no sooner
+   * than its own schedule says).
+   */
+  onStored(listener: (id: string) => void): void {
+    this.storedListeners.push(listener);
+  }
+
+  /** Every check's id, as the catalog holds them now. */
+  ids(): IterableIterator<string> {
+    return this.checks.keys();
   }
 
   get(id: string): Check | undefined {
@@ -132,6 +149,7 @@ export class CheckCatalog {
       const before = this.checks;
       this.checks = new Map(checks.map((check) => [check.id, check]));
       for (const id of before.keys()) if (!this.checks.has(id)) this.gone(id);
+      for (const id of this.checks.keys()) if (!before.has(id)) this.stored(id);
       this.pushed = new Set(checks.filter((check) => !isProbed(check)).map((check) => check.id));
       this.accounted = version;
       this.lastReload = Date.now();
@@ -182,13 +200,19 @@ export class CheckCatalog {
 
   /** A check as the registry has it now; undefined: gone. */
   private store(id: string, check: Check | undefined): void {
-    if (check) this.checks.set(id, check);
-    else if (this.checks.delete(id)) this.gone(id);
+    if (check) {
+      this.checks.set(id, check);
+      this.stored(id);
+    } else if (this.checks.delete(id)) this.gone(id);
     if (check && !isProbed(check)) this.pushed.add(id);
     else this.pushed.delete(id);
   }
 
   private gone(id: string): void {
     for (const listener of this.goneListeners) listener(id);
+  }
+
+  private stored(id: string): void {
+    for (const listener of this.storedListeners) listener(id);
   }
 }
