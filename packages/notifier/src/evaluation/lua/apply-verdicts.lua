@@ -8,6 +8,8 @@
   the next one is put in). Readers add `hourCounts` to the rings (core's results/verdict-ring.ts).
   Its round book was deleted, and `~a` in the latest hash set, when the round was claimed (core's
   includes/book-outcome.lua): the state's `lastRound` here turns away a round applied out of order.
+  The state's `lastGoodRound` and `lastOkRound` are written when their streak ends, here or by
+  mark-blind.lua: while it runs they are `lastRound` (readers: check-state.ts's withStreakRounds).
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
@@ -270,7 +272,11 @@ end
 
 -- The rounds a state keeps besides its streaks: read only by a round that starts a failing or bad
 -- streak (it keeps the last good or ok round before) or changes whether the check alerts (its
--- transition carries them). Any other round only sets those it is the new value of.
+-- transition carries them). Any other round only sets those it is the new value of. While a good or
+-- ok streak runs its last round is `lastRound`, so `lastGoodRound` and `lastOkRound` are not written
+-- each round but when the streak ends (here, or when mark-blind.lua zeroes it): their stored value
+-- counts only while its streak is 0 (a hash written before holds `lastRound` there, the same).
+-- Rewriting both each round was ~7 % of the script's Redis CPU (bench/apply-verdicts-ab.ts).
 local KEPT = { 'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound',
   'lastOkRound', 'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart' }
 local NOTHING_READ = {}
@@ -312,6 +318,7 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     if blindFrom and alerting(blindFrom, alertOn) then state = blindFrom end
   end
   local failStreak, goodStreak, okStreak, badStreak = num(f[3] or '0'), num(f[4] or '0'), num(f[5] or '0'), num(f[6] or '0')
+  local wasGood, wasOk = goodStreak > 0, okStreak > 0
   if v == 'fail' then failStreak = failStreak + 1; goodStreak = 0 else goodStreak = goodStreak + 1; failStreak = 0 end
   if v == 'ok' then okStreak = okStreak + 1; badStreak = 0 else badStreak = badStreak + 1; okStreak = 0 end
   local to = nextState(state, v, conf, failStreak, goodStreak, okStreak, badStreak)
@@ -334,6 +341,10 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
   local goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = x[7], x[8], x[9], x[10]
   if v == 'fail' then
     if failStreak == 1 then
+      if wasGood then
+        set('lastGoodRound', f[1], lastGood)
+        lastGood = f[1]
+      end
       firstFailed = roundArg
       put('firstFailedRound', roundArg)
       set('goodBeforeFail', lastGood, goodBeforeFail)
@@ -343,13 +354,15 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     put('lastFailedRound', roundArg)
   else
     if goodStreak == 1 then recoveryStart = roundArg; put('recoveryStart', roundArg) end
-    put('lastGoodRound', roundArg)
   end
   if v == 'ok' then
     if okStreak == 1 then okRecoveryStart = roundArg; put('okRecoveryStart', roundArg) end
-    put('lastOkRound', roundArg)
   else
     if badStreak == 1 then
+      if wasOk then
+        set('lastOkRound', f[1], lastOk)
+        lastOk = f[1]
+      end
       firstBad = roundArg
       put('firstBadRound', roundArg)
       set('okBeforeBad', lastOk, okBeforeBad)
