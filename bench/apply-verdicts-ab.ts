@@ -10,6 +10,7 @@
  * state and uptime.
  */
 import { HOUR_COUNTS_FIELD, type RedisKeys, readUptime, readUptimeDays, VERDICT_BUCKET_TTL_S } from '@vigil/core';
+import { withStreakRounds } from '@vigil/notifier';
 import type { Redis } from 'ioredis';
 import {
   commitArgument,
@@ -64,14 +65,15 @@ function sameReplies(base: unknown, next: unknown, round: number): void {
 }
 
 /**
- * Each check's state hash and verdict rings must match too: the same stored state, and the same
+ * Each check's state hash and verdict rings must match too: the same state as its readers see it
+ * (`withStreakRounds`: a script may leave the last round of a running streak unwritten), and the same
  * uptime read from the rings (and, from a script that keeps its latest hour there, the state's
  * counts), at `now` and an hour on. The rings' bytes differ between a script that counts every round
  * in them and one that puts an hour in when the next begins, and equal when both do the same.
  */
 async function sameKeys(redis: Redis, base: RedisKeys, next: RedisKeys, now: number): Promise<void> {
   const read = async (keys: RedisKeys, id: string) => {
-    const { [HOUR_COUNTS_FIELD]: _, ...state } = await redis.hgetall(keys.checkState(id));
+    const { [HOUR_COUNTS_FIELD]: _, ...state } = withStreakRounds(await redis.hgetall(keys.checkState(id)));
     const ctx = { redis, keys };
     return JSON.stringify([
       Object.entries(state).sort(),

@@ -1,4 +1,4 @@
-export { CheckStates } from './evaluation/check-state.js';
+export { CheckStates, withStreakRounds } from './evaluation/check-state.js';
 export {
   ResultRecorder,
   type ResultRecorderContext,

@@ -79,3 +79,88 @@ describe('CheckStates: the state hash', () => {
     expect(hash).toMatchObject({ lastRound: String(R(2)), state: 'up', since: String(R(1)), goodStreak: '2' });
   });
 });
+
+describe('CheckStates: the last good and ok round of a running streak', () => {
+  async function setup() {
+    const base = await testContext('check-state');
+    cleanups.push(base.cleanup);
+    const states = new CheckStates(base);
+    const stored = () => base.redis.hgetall(base.keys.checkState('blog'));
+    return { base, states, stored };
+  }
+
+  it('are not written while the streak runs, read as its last round, and written when it ends', async () => {
+    const { states, stored } = await setup();
+    for (const k of [1, 2, 3]) await states.apply(round(k, 'ok'));
+    expect(await stored()).not.toHaveProperty('lastGoodRound');
+    expect(await stored()).not.toHaveProperty('lastOkRound');
+    expect(await states.get('blog')).toMatchObject({ lastGoodRound: String(R(3)), lastOkRound: String(R(3)) });
+    await states.apply(round(4, 'fail'));
+    const change = await states.apply(round(5, 'fail'));
+    expect(change?.transition).toMatchObject({ kind: 'alert', firstFailedRound: R(4), lastGoodBefore: R(3) });
+    expect(await stored()).toMatchObject({
+      lastGoodRound: String(R(3)),
+      lastOkRound: String(R(3)),
+      goodBeforeFail: String(R(3)),
+      okBeforeBad: String(R(3)),
+    });
+  });
+
+  it('are written when a blind spot zeroes the streaks, so a failure after it is bounded by them', async () => {
+    const { states, stored } = await setup();
+    for (const k of [1, 2, 3]) await states.apply(round(k, 'ok'));
+    expect(await states.markBlind([{ id: 'blog', blindBefore: R(10) }], R(10))).toEqual(new Map([['blog', 'up']]));
+    expect(await stored()).toMatchObject({ goodStreak: '0', lastGoodRound: String(R(3)), lastOkRound: String(R(3)) });
+    await states.apply(round(11, 'fail'));
+    const change = await states.apply(round(12, 'fail'));
+    expect(change?.transition).toMatchObject({ kind: 'alert', firstFailedRound: R(11), lastGoodBefore: R(3) });
+  });
+
+  it('read right from a hash written before, which rewrote them every round', async () => {
+    const { base, states, stored } = await setup();
+    await base.redis.hset(base.keys.checkState('blog'), {
+      lastRound: R(3),
+      state: 'up',
+      since: R(1),
+      failStreak: 0,
+      goodStreak: 3,
+      okStreak: 3,
+      badStreak: 0,
+      recoveryStart: R(1),
+      lastGoodRound: R(3),
+      okRecoveryStart: R(1),
+      lastOkRound: R(3),
+    });
+    await states.apply(round(4, 'ok'));
+    expect(await states.get('blog')).toMatchObject({ lastGoodRound: String(R(4)), lastOkRound: String(R(4)) });
+    await states.apply(round(5, 'degraded'));
+    expect(await stored()).toMatchObject({ lastOkRound: String(R(4)), okBeforeBad: String(R(4)) });
+    await states.apply(round(6, 'fail'));
+    const change = await states.apply(round(7, 'fail'));
+    expect(change?.transition).toMatchObject({ kind: 'alert', firstFailedRound: R(6), lastGoodBefore: R(5) });
+    expect(await states.get('blog')).toMatchObject({ lastGoodRound: String(R(5)), lastOkRound: String(R(4)) });
+  });
+});
+
+describe('CheckStates: the hour counts of checks applied together', () => {
+  it('adds each round to its own hour, though the checks held the same counts', async () => {
+    const base = await testContext('check-state');
+    cleanups.push(base.cleanup);
+    const states = new CheckStates(base);
+    const hour = Math.floor(T0 / 3_600_000);
+    const nextHour = (hour + 1) * 3_600_000;
+    for (const id of ['a', 'b', 'c'])
+      await base.redis.hset(base.keys.checkState(id), 'lastRound', T0 - 1, 'state', 'up', 'hourCounts', `${hour}|5`);
+    const pipeline = states.pipeline();
+    const read = states.queueApplyMany(pipeline, [
+      { ...round(0, 'ok'), checkId: 'a', round: T0 },
+      { ...round(0, 'ok'), checkId: 'b', round: nextHour },
+      { ...round(0, 'ok'), checkId: 'c', round: T0 },
+    ]);
+    read((await pipeline.exec()) ?? []);
+    const counts = async (id: string) => (await states.get(id)).hourCounts;
+    expect(await counts('a')).toBe(`${hour}|6`);
+    expect(await counts('b')).toBe(`${hour + 1}|1`);
+    expect(await counts('c')).toBe(`${hour}|6`);
+  });
+});

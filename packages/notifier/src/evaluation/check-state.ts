@@ -66,6 +66,19 @@ export interface StateChange {
   transition?: Transition;
 }
 
+/**
+ * A state hash as its readers see it: while a good or ok streak runs, its last round is `lastRound`
+ * (apply-verdicts.lua writes `lastGoodRound` and `lastOkRound` only when the streak ends).
+ */
+export function withStreakRounds(hash: Record<string, string>): Record<string, string> {
+  const state = { ...hash };
+  if (state.lastRound !== undefined) {
+    if (Number(state.goodStreak ?? 0) > 0) state.lastGoodRound = state.lastRound;
+    if (Number(state.okStreak ?? 0) > 0) state.lastOkRound = state.lastRound;
+  }
+  return state;
+}
+
 /** The per-check state machine in Redis: up, degraded, down (after `confirmations`), unknown. */
 export class CheckStates {
   private readonly redis: Redis & StateCommands;
@@ -189,8 +202,9 @@ export class CheckStates {
     return changed;
   }
 
+  /** A check's state hash, as its readers see it (`withStreakRounds`). */
   async get(checkId: string): Promise<Record<string, string>> {
-    return this.ctx.redis.hgetall(this.ctx.keys.checkState(checkId));
+    return withStreakRounds(await this.ctx.redis.hgetall(this.ctx.keys.checkState(checkId)));
   }
 
   /** Transitions not yet applied to incidents (the outbox), by check id. */

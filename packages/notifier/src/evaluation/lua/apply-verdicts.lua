@@ -8,6 +8,8 @@
   the next one is put in). Readers add `hourCounts` to the rings (core's results/verdict-ring.ts).
   Its round book was deleted, and `~a` in the latest hash set, when the round was claimed (core's
   includes/book-outcome.lua): the state's `lastRound` here turns away a round applied out of order.
+  The state's `lastGoodRound` and `lastOkRound` are written when their streak ends, here or by
+  mark-blind.lua: while it runs they are `lastRound` (readers: check-state.ts's withStreakRounds).
 
   Input:
     KEYS[1] transitions outbox: check id → transition JSON
@@ -191,8 +193,14 @@ end
 -- applied in order) is counted in the rings directly.
 local WEIGHT = { ok = 1, degraded = 65536, fail = 4294967296 }
 local HOUR_PREFIX = {}
+-- A batch's checks mostly hold the same field (every round of the hour ok, or the same few not):
+-- the field a round of its hour leaves is worked out once a call for each field and verdict, not
+-- parsed and written anew each round (~4 % of redis-server's CPU in bench/apply-verdicts-ab.ts).
+local NEXT_FIELD, FIELD_HOUR = { ok = {}, degraded = {}, fail = {} }, {}
 
 local function countHour(dayKey, hourKey, ttlS, hour, v, field)
+  local next = field and NEXT_FIELD[v][field]
+  if next and FIELD_HOUR[field] == hour then return next end
   local prefix = HOUR_PREFIX[hour]
   if not prefix then
     prefix = text(hour) .. '|'
@@ -201,7 +209,12 @@ local function countHour(dayKey, hourKey, ttlS, hour, v, field)
   if field then
     if string.find(field, prefix, 1, true) == 1 then
       local packed = tonumber(string.sub(field, #prefix + 1))
-      if packed then return prefix .. text(packed + WEIGHT[v]) end
+      if packed then
+        next = prefix .. text(packed + WEIGHT[v])
+        NEXT_FIELD[v][field] = next
+        FIELD_HOUR[field] = hour
+        return next
+      end
     end
     local bar = string.find(field, '|', 1, true)
     local h = bar and tonumber(string.sub(field, 1, bar - 1))
@@ -270,7 +283,11 @@ end
 
 -- The rounds a state keeps besides its streaks: read only by a round that starts a failing or bad
 -- streak (it keeps the last good or ok round before) or changes whether the check alerts (its
--- transition carries them). Any other round only sets those it is the new value of.
+-- transition carries them). Any other round only sets those it is the new value of. While a good or
+-- ok streak runs its last round is `lastRound`, so `lastGoodRound` and `lastOkRound` are not written
+-- each round but when the streak ends (here, or when mark-blind.lua zeroes it): their stored value
+-- counts only while its streak is 0 (a hash written before holds `lastRound` there, the same).
+-- Rewriting both each round was ~5 % of redis-server's CPU in bench/apply-verdicts-ab.ts.
 local KEPT = { 'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound',
   'lastOkRound', 'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart' }
 local NOTHING_READ = {}
@@ -312,6 +329,7 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     if blindFrom and alerting(blindFrom, alertOn) then state = blindFrom end
   end
   local failStreak, goodStreak, okStreak, badStreak = num(f[3] or '0'), num(f[4] or '0'), num(f[5] or '0'), num(f[6] or '0')
+  local wasGood, wasOk = goodStreak > 0, okStreak > 0
   if v == 'fail' then failStreak = failStreak + 1; goodStreak = 0 else goodStreak = goodStreak + 1; failStreak = 0 end
   if v == 'ok' then okStreak = okStreak + 1; badStreak = 0 else badStreak = badStreak + 1; okStreak = 0 end
   local to = nextState(state, v, conf, failStreak, goodStreak, okStreak, badStreak)
@@ -334,6 +352,10 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
   local goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = x[7], x[8], x[9], x[10]
   if v == 'fail' then
     if failStreak == 1 then
+      if wasGood then
+        set('lastGoodRound', f[1], lastGood)
+        lastGood = f[1]
+      end
       firstFailed = roundArg
       put('firstFailedRound', roundArg)
       set('goodBeforeFail', lastGood, goodBeforeFail)
@@ -343,13 +365,15 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     put('lastFailedRound', roundArg)
   else
     if goodStreak == 1 then recoveryStart = roundArg; put('recoveryStart', roundArg) end
-    put('lastGoodRound', roundArg)
   end
   if v == 'ok' then
     if okStreak == 1 then okRecoveryStart = roundArg; put('okRecoveryStart', roundArg) end
-    put('lastOkRound', roundArg)
   else
     if badStreak == 1 then
+      if wasOk then
+        set('lastOkRound', f[1], lastOk)
+        lastOk = f[1]
+      end
       firstBad = roundArg
       put('firstBadRound', roundArg)
       set('okBeforeBad', lastOk, okBeforeBad)

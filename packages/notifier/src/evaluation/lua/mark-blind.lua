@@ -1,6 +1,8 @@
 --[[
   Marks checks `unknown` when no round has been applied to them since their `blindBefore` (a blind
-  spot), a batch at a time. A check never seen before is only noted as first seen now.
+  spot), a batch at a time, zeroing its streaks (and writing the last good and ok round of one that
+  ran: apply-verdicts.lua leaves them unwritten while it runs). A check never seen before is only
+  noted as first seen now.
 
   Input:
     KEYS[1] the first check's state hash
@@ -16,8 +18,17 @@
 ]]
 local now = ARGV[1]
 
+-- apply-verdicts.lua leaves `lastGoodRound` and `lastOkRound` unwritten while their streak runs
+-- (they are `lastRound` then): zeroing a running streak writes its last round.
+local function ended(fields, name, streak, lastRound)
+  if tonumber(streak or '0') > 0 then
+    fields[#fields + 1] = name
+    fields[#fields + 1] = lastRound
+  end
+end
+
 local function mark(stateKey, blindBefore)
-  local f = redis.call('HMGET', stateKey, 'state', 'lastRound', 'firstSeen')
+  local f = redis.call('HMGET', stateKey, 'state', 'lastRound', 'firstSeen', 'goodStreak', 'okStreak')
   local state = f[1] or 'new'
   if state == 'unknown' then return '' end
   local last = tonumber(f[2] or f[3] or '-1')
@@ -26,8 +37,11 @@ local function mark(stateKey, blindBefore)
     return ''
   end
   if last >= blindBefore then return f[2] and tonumber(f[2]) or '' end
-  redis.call('HSET', stateKey, 'state', 'unknown', 'blindFrom', state, 'since', now, 'failStreak', 0, 'goodStreak', 0,
-    'okStreak', 0, 'badStreak', 0)
+  local fields = { 'state', 'unknown', 'blindFrom', state, 'since', now, 'failStreak', 0, 'goodStreak', 0,
+    'okStreak', 0, 'badStreak', 0 }
+  ended(fields, 'lastGoodRound', f[4], f[2])
+  ended(fields, 'lastOkRound', f[5], f[2])
+  redis.call('HSET', stateKey, unpack(fields))
   return state
 end
 
