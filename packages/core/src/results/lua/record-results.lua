@@ -60,7 +60,10 @@
     2 recorded, but older than the vantage's latest
     and for a result booked: the same when its round was decided already; + 3 when its round waits
     for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
-    outcome of the round as `\n<vantage>\t<outcome JSON>…`
+    outcome of the round as `\n<vantage>\t<outcome JSON>…`; + 6 when it completed its round, claimed
+    by this caller, and the round had no book before the call: its outcomes are those of this call,
+    its check's results for the round replied + 3 before it, then its own (ResultStore joins them:
+    the book is not built nor returned)
     or an error `result <n>: <message>` for a result that cannot be recorded (a malformed stored
     value): the results before it stay recorded, and their rounds booked in `pending`
 ]]
@@ -610,14 +613,15 @@ local replies = {}
 -- time (indexed after `~n`, in the run's order, up to MAX_INDEX) are recorded so too, with an
 -- HMGET more for `~n`, and for a new ring the SETRANGE that makes it whole: what recordAny writes
 -- for them one by one (a registration burst is all first rounds: bench/record-results-ab.ts, first).
--- A round completed among them never has its book written, nor a pending member. Returns false,
+-- A round completed among them never has its book written, nor a pending member; one with no book
+-- before is replied + 6, its book left to the caller to join (Output). Returns false,
 -- having written nothing, when one of them is not such a result: they are then recorded one by one.
 -- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
 -- commands saved (bench/record-results-ab.ts, together).
 local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gSlot = {}, {}, {}, {}, {}, {}, {}
 local gBook, gOutcomeJson, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}
 local gFields, gSet, gEntries, gNew, gAsk = {}, {}, {}, {}, {}
-local bookFields, bookStored, bookValue, bookFirst = {}, {}, {}, {}
+local bookFields, bookStored, bookValue, bookFirst, bookCount = {}, {}, {}, {}, {}
 local byte = string.byte
 
 -- The run's results read into the tables above; how many books they name, or nil when one of them
@@ -653,6 +657,18 @@ local function readGroup(first, n)
     end
   end
   return books
+end
+
+-- Book `b` of the run, which had none before and still waits: its outcomes (the results replied
+-- waiting, in the run's order) as addOutcome would have joined them.
+local function waitingBook(b, first, n)
+  local parts = {}
+  for j = 1, n do
+    if gBook[j] == b and replies[first + j] == 4 then
+      parts[#parts + 1] = '\n' .. gVantage[j] .. '\t' .. gOutcomeJson[j]
+    end
+  end
+  return char(#parts) .. table.concat(parts)
 end
 
 local function recordGroup(first, last)
@@ -720,6 +736,7 @@ local function recordGroup(first, last)
     bookStored[b] = f[n + 2 + b] or nil
     bookValue[b] = bookStored[b]
     bookFirst[b] = false
+    bookCount[b] = 0
   end
   local applied, decided, m = nil, nil, 0
   for j = 1, n do
@@ -732,15 +749,28 @@ local function recordGroup(first, last)
     if b then
       -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
       applied = applied or tonumber(f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1')
-      local before = bookValue[b]
-      local booked, after = addOutcome(applied, before, gVantage[j], gOutcomeJson[j], round, gExpected[j])
-      if type(booked) == 'table' then
-        applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
-      elseif booked == 1 then
-        reply = 4
-        if not before then bookFirst[b] = j end
+      local stored = bookStored[b]
+      if stored then
+        local booked, after = addOutcome(applied, bookValue[b], gVantage[j], gOutcomeJson[j], round, gExpected[j])
+        if type(booked) == 'table' then
+          applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
+        elseif booked == 1 then
+          reply = 4
+        end
+        bookValue[b] = after
+      elseif round > applied then
+        -- No book before: its outcomes are all the run's (vantages differ), counted, not joined; one
+        -- completing the round is told so (+ 6) and the caller makes the book from what it sent.
+        local count = bookCount[b] + 1
+        bookCount[b] = count
+        if count >= gExpected[j] then
+          applied, decided, reply = round, fmt('%d', round), 7
+          bookFirst[b] = false
+        else
+          reply = 4
+          if count == 1 then bookFirst[b] = j end
+        end
       end
-      bookValue[b] = after
     end
     replies[first + j] = reply
   end
@@ -757,6 +787,7 @@ local function recordGroup(first, last)
   local gone = nil
   for b = 1, books do
     local book = bookValue[b]
+    if not bookStored[b] and bookFirst[b] then book = waitingBook(b, first, n) end
     if book then
       if book ~= bookStored[b] then
         gSet[m + 1], gSet[m + 2] = bookFields[b], book
