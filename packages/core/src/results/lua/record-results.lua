@@ -618,10 +618,10 @@ local replies = {}
 -- having written nothing, when one of them is not such a result: they are then recorded one by one.
 -- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
 -- commands saved (bench/record-results-ab.ts, together).
-local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gSlot = {}, {}, {}, {}, {}, {}, {}
-local gBook, gOutcomeJson, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}
+local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gHeld = {}, {}, {}, {}, {}, {}, {}
+local gBook, gJsonFrom, gJsonStop, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}, {}
 local gFields, gSet, gEntries, gNew, gAsk = {}, {}, {}, {}, {}
-local bookFields, bookStored, bookValue, bookFirst, bookCount = {}, {}, {}, {}, {}
+local bookRound, bookFields, bookStored, bookValue, bookFirst, bookCount = {}, {}, {}, {}, {}, {}
 local byte = string.byte
 
 -- The run's results read into the tables above; how many books they name, or nil when one of them
@@ -639,24 +639,32 @@ local function readGroup(first, n)
     for k = 1, j - 1 do
       if gVantage[k] == vantage then return nil end
     end
-    gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, tonumber(roundArg), outcome, json
+    -- A run's results are mostly of one round: its text (one Lua string) made a number once.
+    local round = j > 1 and roundArg == gRoundArg[j - 1] and gRound[j - 1] or tonumber(roundArg)
+    gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, round, outcome, json
     gFields[j] = vantage .. ':i'
     gBook[j] = false
     if stop > from then
-      local field, b = '~b' .. roundArg, 0
+      local b = 0
       for k = 1, books do
-        if bookFields[k] == field then b = k end
+        if bookRound[k] == roundArg then b = k end
       end
       if b == 0 then
         books = books + 1
         b = books
-        bookFields[b] = field
+        bookRound[b], bookFields[b] = roundArg, '~b' .. roundArg
       end
-      gBook[j], gOutcomeJson[j], gDeadline[j], gExpected[j], gMember[j] = b, sub(args, from, stop - 1), deadline,
+      -- Its outcome JSON where it is: cut out only when a book is joined here (rarely, in steady state).
+      gBook[j], gJsonFrom[j], gJsonStop[j], gDeadline[j], gExpected[j], gMember[j] = b, from, stop, deadline,
         tonumber(expected), member
     end
   end
   return books
+end
+
+-- The outcome JSON of the run's result `j`.
+local function outcomeJsonOf(first, j)
+  return sub(ARGV[2 * (first + j) + 1], gJsonFrom[j], gJsonStop[j] - 1)
 end
 
 -- Book `b` of the run, which had none before and still waits: its outcomes (the results replied
@@ -665,7 +673,7 @@ local function waitingBook(b, first, n)
   local parts = {}
   for j = 1, n do
     if gBook[j] == b and replies[first + j] == 4 then
-      parts[#parts + 1] = '\n' .. gVantage[j] .. '\t' .. gOutcomeJson[j]
+      parts[#parts + 1] = '\n' .. gVantage[j] .. '\t' .. outcomeJsonOf(first, j)
     end
   end
   return char(#parts) .. table.concat(parts)
@@ -701,19 +709,23 @@ local function recordGroup(first, last)
   for j = made and 1 or 0, n do
     if (count + j) % cap == 0 then return false end
   end
-  local fresh = 0
+  local fresh, latestText, latest = 0, nil, nil
   for j = 1, n do
-    local i, slot, latestText = nil, nil, nil
     local round = gRound[j]
     if f[j] then
-      i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$')
-      if not (latestText and tonumber(i) <= MAX_INDEX and round > tonumber(latestText)) then return false end
+      -- `index|slot|` kept as read: the new value is it and the round.
+      local held, i, text = match(f[j], '^((%d+)|%d+|)(%d+)$')
+      if not text then return false end
+      -- The run's vantages mostly held the same round before: made a number once.
+      if text ~= latestText then latestText, latest = text, tonumber(text) end
+      local index = tonumber(i)
+      if not (index <= MAX_INDEX and round > latest) then return false end
+      gIndex[j], gHeld[j] = index, held
     else
       fresh = fresh + 1
       gNew[fresh] = j
     end
     if not (round >= base and round - base < SPAN) then return false end
-    gIndex[j], gSlot[j] = i, slot
   end
   local given = nil
   if fresh > 0 then
@@ -729,7 +741,7 @@ local function recordGroup(first, last)
     if given + fresh > MAX_INDEX then return false end
     for k = 1, fresh do
       given = given + 1
-      gIndex[gNew[k]], gSlot[gNew[k]] = fmt('%d', given), '0'
+      gIndex[gNew[k]], gHeld[gNew[k]] = given, fmt('%d', given) .. '|0|'
     end
   end
   for b = 1, books do
@@ -741,9 +753,8 @@ local function recordGroup(first, last)
   local applied, decided, m = nil, nil, 0
   for j = 1, n do
     local round = gRound[j]
-    gEntries[j] = bytes9((round - base) * 128 + tonumber(gIndex[j]) * 8, tonumber(gOutcome[j]))
-    gSet[m + 1], gSet[m + 2], gSet[m + 3], gSet[m + 4] = gVantage[j], gJson[j], gFields[j],
-      gIndex[j] .. '|' .. gSlot[j] .. '|' .. gRoundArg[j]
+    gEntries[j] = bytes9((round - base) * 128 + gIndex[j] * 8, tonumber(gOutcome[j]))
+    gSet[m + 1], gSet[m + 2], gSet[m + 3], gSet[m + 4] = gVantage[j], gJson[j], gFields[j], gHeld[j] .. gRoundArg[j]
     m = m + 4
     local b, reply = gBook[j], 1
     if b then
@@ -751,7 +762,8 @@ local function recordGroup(first, last)
       applied = applied or tonumber(f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1')
       local stored = bookStored[b]
       if stored then
-        local booked, after = addOutcome(applied, bookValue[b], gVantage[j], gOutcomeJson[j], round, gExpected[j])
+        local booked, after = addOutcome(applied, bookValue[b], gVantage[j], outcomeJsonOf(first, j), round,
+          gExpected[j])
         if type(booked) == 'table' then
           applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
         elseif booked == 1 then
