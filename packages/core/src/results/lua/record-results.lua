@@ -608,7 +608,8 @@ local replies = {}
 -- once, so a merged batch often holds several of a round's): when every one of them is as `record` takes
 -- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
 -- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
--- each decided as it would be alone, in turn (its book by addOutcome, includes/book-outcome.lua).
+-- each decided as it would be alone, in turn (a book stored before by addOutcome,
+-- includes/book-outcome.lua; a round with none its outcomes counted, the book joined only to wait).
 -- A new check's first round (no ring, none of its vantages known) and vantages seen for the first
 -- time (indexed after `~n`, in the run's order, up to MAX_INDEX) are recorded so too, with an
 -- HMGET more for `~n`, and for a new ring the SETRANGE that makes it whole: what recordAny writes
