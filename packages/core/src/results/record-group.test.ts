@@ -2,8 +2,16 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../probes/probe-result.js';
 import { type RedisKeys, redisKeys } from '../runtime/keys.js';
+import { defineScripts } from '../runtime/scripts.js';
 import { deletePrefix, sampleResult, T0, testRedis } from '../testing/index.js';
-import { type BookReply, type RecordOutcome, ResultStore, type ResultToRecord } from './result-store.js';
+import {
+  type BookReply,
+  RESULT_SCRIPTS,
+  type RecordOutcome,
+  ResultStore,
+  type ResultToRecord,
+  recordResultsCall,
+} from './result-store.js';
 
 const INTERVAL = 30_000;
 const VANTAGES = ['alpha', 'beta', 'gamma', 'delta'];
@@ -250,6 +258,50 @@ describe('recording a check’s results together', () => {
       ['beta', 0],
       ['alpha', 0],
     ]);
+  });
+
+  it('replies + 6 without the book to a round completed by the group with no book before; the store joins it from what it sent', async () => {
+    const keys = redisKeys(ctx.prefix);
+    const store = new ResultStore({ redis: ctx.redis, keys, historySize: 20 });
+    const script = defineScripts<{ vigilRecordResults(...args: (string | number)[]): Promise<unknown[]> }>(
+      ctx.redis,
+      RESULT_SCRIPTS,
+    );
+    const booked = (vantage: string, k: number): ResultToRecord => ({
+      result: sampleResult({ vantage, round: T0 + k * INTERVAL }),
+      intervalMs: INTERVAL,
+      booking: { deadline: T0 + (k + 1) * INTERVAL, expected: 3, outcome: `{"v":"${vantage}"}` },
+    });
+    const raw = (entries: ResultToRecord[]) => script.vigilRecordResults(...recordResultsCall(keys, 20, entries));
+    await store.recordAndBook(['alpha', 'beta', 'gamma'].map((v) => booked(v, 0)));
+    expect(await raw(['alpha', 'beta', 'gamma'].map((v) => booked(v, 1)))).toEqual([4, 4, 7]);
+    const books = async () =>
+      Object.keys(await ctx.redis.hgetall(keys.latest('api'))).filter((f) => f.startsWith('~b'));
+    expect(await books()).toEqual([]);
+    // A book stored before the group (alpha's, alone): the round's book comes back whole.
+    await raw([booked('alpha', 2)]);
+    expect(await raw(['gamma', 'beta'].map((v) => booked(v, 2)))).toEqual([
+      4,
+      [1, '\nalpha\t{"v":"alpha"}\ngamma\t{"v":"gamma"}\nbeta\t{"v":"beta"}'],
+    ]);
+    // Two rounds in one group: delta's round 4 (one vantage expected) completes alone, and gamma's
+    // round 3 is then late; alpha's and beta's wait, their book stored.
+    const alone = { ...booked('delta', 4), booking: { deadline: T0 + 5 * INTERVAL, expected: 1, outcome: '{}' } };
+    expect(await store.recordAndBook([booked('alpha', 3), booked('beta', 3), alone, booked('gamma', 3)])).toEqual([
+      { recorded: 'latest', booked: 'waiting' },
+      { recorded: 'latest', booked: 'waiting' },
+      { recorded: 'latest', booked: { book: '\ndelta\t{}' } },
+      { recorded: 'latest', booked: 'late' },
+    ]);
+    expect(await ctx.redis.hget(keys.latest('api'), `~b${T0 + 3 * INTERVAL}`)).toBe(
+      '\x02\nalpha\t{"v":"alpha"}\nbeta\t{"v":"beta"}',
+    );
+    expect(await store.recordAndBook(['gamma', 'beta', 'alpha'].map((v) => booked(v, 5)))).toEqual([
+      { recorded: 'latest', booked: 'waiting' },
+      { recorded: 'latest', booked: 'waiting' },
+      { recorded: 'latest', booked: { book: '\ngamma\t{"v":"gamma"}\nbeta\t{"v":"beta"}\nalpha\t{"v":"alpha"}' } },
+    ]);
+    expect(await books()).toEqual([`~b${T0 + 3 * INTERVAL}`]);
   });
 
   it('records a new check’s first round together: its ring made once, its vantages indexed in order', async () => {

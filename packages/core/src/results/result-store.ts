@@ -101,7 +101,7 @@ export class ResultStore {
         ? [[null, await this.redis.vigilRecordResults(...this.recordCall(only.items))]]
         : await this.pipelined(groups);
     const answers = scatterReplies(groups, replies, (answer) => (answer ?? 0) as number | [number, string]);
-    return answers.map((reply, i) => parseRecorded(reply, entries[i]?.booking !== undefined));
+    return parseReplies(entries, answers);
   }
 
   private async pipelined(groups: readonly ShardGroup<ResultToRecord>[]): Promise<[Error | null, unknown][]> {
@@ -282,6 +282,33 @@ function keySuffixes(keys: RedisKeys): string {
   }
   suffixes.set(keys, joined);
   return joined;
+}
+
+/**
+ * The record script's replies, in the entries' order. A round completed by outcomes all sent in this
+ * call (+ 6) comes back without its book: the book is made here from what was sent, the outcomes of
+ * its check's results for the round replied waiting before it, then its own, as the script joins
+ * them (the script joining and returning it was ~7% of Redis's time for such results:
+ * bench/record-results-ab.ts together).
+ */
+function parseReplies(
+  entries: readonly ResultToRecord[],
+  answers: readonly (number | [number, string])[],
+): { recorded: RecordOutcome; booked?: BookReply }[] {
+  const waiting = new Map<string, string>();
+  return answers.map((reply, i) => {
+    const entry = entries[i];
+    const booking = entry?.booking;
+    if (!entry || !booking) return parseRecorded(reply, false);
+    const joined = typeof reply === 'number' && reply >= 6;
+    const parsed = joined ? { recorded: OUTCOMES[reply % 3] ?? 'duplicate' } : parseRecorded(reply, true);
+    if (!joined && parsed.booked !== 'waiting') return parsed;
+    const round = `${entry.result.checkId}|${entry.result.round}`;
+    const book = `${waiting.get(round) ?? ''}\n${entry.result.vantage}\t${booking.outcome}`;
+    if (joined) return { ...parsed, booked: { book } };
+    waiting.set(round, book);
+    return parsed;
+  });
 }
 
 /** A reply of record-results.lua: the outcome (+ 3 when its round waits), or `{outcome, book}` for a round completed. */

@@ -60,7 +60,10 @@
     2 recorded, but older than the vantage's latest
     and for a result booked: the same when its round was decided already; + 3 when its round waits
     for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
-    outcome of the round as `\n<vantage>\t<outcome JSON>…`
+    outcome of the round as `\n<vantage>\t<outcome JSON>…`; + 6 when it completed its round, claimed
+    by this caller, and the round had no book before the call: its outcomes are those of this call,
+    its check's results for the round replied + 3 before it, then its own (ResultStore joins them:
+    the book is not built nor returned)
     or an error `result <n>: <message>` for a result that cannot be recorded (a malformed stored
     value): the results before it stay recorded, and their rounds booked in `pending`
 ]]
@@ -605,19 +608,21 @@ local replies = {}
 -- once, so a merged batch often holds several of a round's): when every one of them is as `record` takes
 -- them (no message, a vantage's next round, today's ring at the current cap, not wrapping within
 -- the run), one HMGET, one SETRANGE of their consecutive entries and one HSET record them all,
--- each decided as it would be alone, in turn (its book by addOutcome, includes/book-outcome.lua).
+-- each decided as it would be alone, in turn (a book stored before by addOutcome,
+-- includes/book-outcome.lua; a round with none its outcomes counted, the book joined only to wait).
 -- A new check's first round (no ring, none of its vantages known) and vantages seen for the first
 -- time (indexed after `~n`, in the run's order, up to MAX_INDEX) are recorded so too, with an
 -- HMGET more for `~n`, and for a new ring the SETRANGE that makes it whole: what recordAny writes
 -- for them one by one (a registration burst is all first rounds: bench/record-results-ab.ts, first).
--- A round completed among them never has its book written, nor a pending member. Returns false,
+-- A round completed among them never has its book written, nor a pending member; one with no book
+-- before is replied + 6, its book left to the caller to join (Output). Returns false,
 -- having written nothing, when one of them is not such a result: they are then recorded one by one.
 -- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
 -- commands saved (bench/record-results-ab.ts, together).
-local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gSlot = {}, {}, {}, {}, {}, {}, {}
-local gBook, gOutcomeJson, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}
+local gVantage, gRound, gRoundArg, gOutcome, gJson, gIndex, gHeld = {}, {}, {}, {}, {}, {}, {}
+local gBook, gJsonFrom, gJsonStop, gDeadline, gExpected, gMember = {}, {}, {}, {}, {}, {}
 local gFields, gSet, gEntries, gNew, gAsk = {}, {}, {}, {}, {}
-local bookFields, bookStored, bookValue, bookFirst = {}, {}, {}, {}
+local bookRound, bookFields, bookStored, bookValue, bookFirst, bookCount = {}, {}, {}, {}, {}, {}
 local byte = string.byte
 
 -- The run's results read into the tables above; how many books they name, or nil when one of them
@@ -635,24 +640,44 @@ local function readGroup(first, n)
     for k = 1, j - 1 do
       if gVantage[k] == vantage then return nil end
     end
-    gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, tonumber(roundArg), outcome, json
+    -- A run's results are mostly of one round: its text (one Lua string) made a number once.
+    local round = j > 1 and roundArg == gRoundArg[j - 1] and gRound[j - 1] or tonumber(roundArg)
+    gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, round, outcome, json
     gFields[j] = vantage .. ':i'
     gBook[j] = false
     if stop > from then
-      local field, b = '~b' .. roundArg, 0
+      local b = 0
       for k = 1, books do
-        if bookFields[k] == field then b = k end
+        if bookRound[k] == roundArg then b = k end
       end
       if b == 0 then
         books = books + 1
         b = books
-        bookFields[b] = field
+        bookRound[b], bookFields[b] = roundArg, '~b' .. roundArg
       end
-      gBook[j], gOutcomeJson[j], gDeadline[j], gExpected[j], gMember[j] = b, sub(args, from, stop - 1), deadline,
+      -- Its outcome JSON where it is: cut out only when a book is joined here (rarely, in steady state).
+      gBook[j], gJsonFrom[j], gJsonStop[j], gDeadline[j], gExpected[j], gMember[j] = b, from, stop, deadline,
         tonumber(expected), member
     end
   end
   return books
+end
+
+-- The outcome JSON of the run's result `j`.
+local function outcomeJsonOf(first, j)
+  return sub(ARGV[2 * (first + j) + 1], gJsonFrom[j], gJsonStop[j] - 1)
+end
+
+-- Book `b` of the run, which had none before and still waits: its outcomes (the results replied
+-- waiting, in the run's order) as addOutcome would have joined them.
+local function waitingBook(b, first, n)
+  local parts = {}
+  for j = 1, n do
+    if gBook[j] == b and replies[first + j] == 4 then
+      parts[#parts + 1] = '\n' .. gVantage[j] .. '\t' .. outcomeJsonOf(first, j)
+    end
+  end
+  return char(#parts) .. table.concat(parts)
 end
 
 local function recordGroup(first, last)
@@ -685,19 +710,23 @@ local function recordGroup(first, last)
   for j = made and 1 or 0, n do
     if (count + j) % cap == 0 then return false end
   end
-  local fresh = 0
+  local fresh, latestText, latest = 0, nil, nil
   for j = 1, n do
-    local i, slot, latestText = nil, nil, nil
     local round = gRound[j]
     if f[j] then
-      i, slot, latestText = match(f[j], '^(%d+)|(%d+)|(%d+)$')
-      if not (latestText and tonumber(i) <= MAX_INDEX and round > tonumber(latestText)) then return false end
+      -- `index|slot|` kept as read: the new value is it and the round.
+      local held, i, text = match(f[j], '^((%d+)|%d+|)(%d+)$')
+      if not text then return false end
+      -- The run's vantages mostly held the same round before: made a number once.
+      if text ~= latestText then latestText, latest = text, tonumber(text) end
+      local index = tonumber(i)
+      if not (index <= MAX_INDEX and round > latest) then return false end
+      gIndex[j], gHeld[j] = index, held
     else
       fresh = fresh + 1
       gNew[fresh] = j
     end
     if not (round >= base and round - base < SPAN) then return false end
-    gIndex[j], gSlot[j] = i, slot
   end
   local given = nil
   if fresh > 0 then
@@ -713,34 +742,48 @@ local function recordGroup(first, last)
     if given + fresh > MAX_INDEX then return false end
     for k = 1, fresh do
       given = given + 1
-      gIndex[gNew[k]], gSlot[gNew[k]] = fmt('%d', given), '0'
+      gIndex[gNew[k]], gHeld[gNew[k]] = given, fmt('%d', given) .. '|0|'
     end
   end
   for b = 1, books do
     bookStored[b] = f[n + 2 + b] or nil
     bookValue[b] = bookStored[b]
     bookFirst[b] = false
+    bookCount[b] = 0
   end
   local applied, decided, m = nil, nil, 0
   for j = 1, n do
     local round = gRound[j]
-    gEntries[j] = bytes9((round - base) * 128 + tonumber(gIndex[j]) * 8, tonumber(gOutcome[j]))
-    gSet[m + 1], gSet[m + 2], gSet[m + 3], gSet[m + 4] = gVantage[j], gJson[j], gFields[j],
-      gIndex[j] .. '|' .. gSlot[j] .. '|' .. gRoundArg[j]
+    gEntries[j] = bytes9((round - base) * 128 + gIndex[j] * 8, tonumber(gOutcome[j]))
+    gSet[m + 1], gSet[m + 2], gSet[m + 3], gSet[m + 4] = gVantage[j], gJson[j], gFields[j], gHeld[j] .. gRoundArg[j]
     m = m + 4
     local b, reply = gBook[j], 1
     if b then
       -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
       applied = applied or tonumber(f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1')
-      local before = bookValue[b]
-      local booked, after = addOutcome(applied, before, gVantage[j], gOutcomeJson[j], round, gExpected[j])
-      if type(booked) == 'table' then
-        applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
-      elseif booked == 1 then
-        reply = 4
-        if not before then bookFirst[b] = j end
+      local stored = bookStored[b]
+      if stored then
+        local booked, after = addOutcome(applied, bookValue[b], gVantage[j], outcomeJsonOf(first, j), round,
+          gExpected[j])
+        if type(booked) == 'table' then
+          applied, decided, reply = round, fmt('%d', round), { 1, booked[2] }
+        elseif booked == 1 then
+          reply = 4
+        end
+        bookValue[b] = after
+      elseif round > applied then
+        -- No book before: its outcomes are all the run's (vantages differ), counted, not joined; one
+        -- completing the round is told so (+ 6) and the caller makes the book from what it sent.
+        local count = bookCount[b] + 1
+        bookCount[b] = count
+        if count >= gExpected[j] then
+          applied, decided, reply = round, fmt('%d', round), 7
+          bookFirst[b] = false
+        else
+          reply = 4
+          if count == 1 then bookFirst[b] = j end
+        end
       end
-      bookValue[b] = after
     end
     replies[first + j] = reply
   end
@@ -757,6 +800,7 @@ local function recordGroup(first, last)
   local gone = nil
   for b = 1, books do
     local book = bookValue[b]
+    if not bookStored[b] and bookFirst[b] then book = waitingBook(b, first, n) end
     if book then
       if book ~= bookStored[b] then
         gSet[m + 1], gSet[m + 2] = bookFields[b], book
