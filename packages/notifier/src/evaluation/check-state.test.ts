@@ -116,6 +116,26 @@ describe('CheckStates: the last good and ok round of a running streak', () => {
     expect(change?.transition).toMatchObject({ kind: 'alert', firstFailedRound: R(11), lastGoodBefore: R(3) });
   });
 
+  it('bound a failure right after a blind spot marked by the release before, which did not write them', async () => {
+    const { base, states } = await setup();
+    for (const k of [1, 2, 3]) await states.apply(round(k, 'ok'));
+    // What mark-blind.lua wrote before this release: the streaks zeroed, nothing else of them.
+    await base.redis.hset(base.keys.checkState('blog'), {
+      state: 'unknown',
+      blindFrom: 'up',
+      since: R(10),
+      failStreak: 0,
+      goodStreak: 0,
+      okStreak: 0,
+      badStreak: 0,
+    });
+    expect(await states.get('blog')).toMatchObject({ lastGoodRound: String(R(3)), lastOkRound: String(R(3)) });
+    await states.apply(round(11, 'fail'));
+    const change = await states.apply(round(12, 'fail'));
+    expect(change?.transition).toMatchObject({ kind: 'alert', firstFailedRound: R(11), lastGoodBefore: R(3) });
+    expect(await states.get('blog')).toMatchObject({ lastGoodRound: String(R(3)), lastOkRound: String(R(3)) });
+  });
+
   it('read right from a hash written before, which rewrote them every round', async () => {
     const { base, states, stored } = await setup();
     await base.redis.hset(base.keys.checkState('blog'), {

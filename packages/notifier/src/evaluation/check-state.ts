@@ -68,14 +68,18 @@ export interface StateChange {
 
 /**
  * A state hash as its readers see it: while a good or ok streak runs, its last round is `lastRound`
- * (apply-verdicts.lua writes `lastGoodRound` and `lastOkRound` only when the streak ends).
+ * (apply-verdicts.lua writes `lastGoodRound` and `lastOkRound` only when the streak ends). So is
+ * that of a streak zeroed without its end written (mark-blind.lua of the release before, during a
+ * rolling upgrade): its stored last round is older than the streak's start, or missing.
  */
 export function withStreakRounds(hash: Record<string, string>): Record<string, string> {
   const state = { ...hash };
-  if (state.lastRound !== undefined) {
-    if (Number(state.goodStreak ?? 0) > 0) state.lastGoodRound = state.lastRound;
-    if (Number(state.okStreak ?? 0) > 0) state.lastOkRound = state.lastRound;
-  }
+  const { lastRound } = state;
+  if (lastRound === undefined) return state;
+  const ran = (streak: string | undefined, last: string | undefined, start: string | undefined) =>
+    Number(streak ?? 0) > 0 || (start !== undefined && (last === undefined || Number(last) < Number(start)));
+  if (ran(state.goodStreak, state.lastGoodRound, state.recoveryStart)) state.lastGoodRound = lastRound;
+  if (ran(state.okStreak, state.lastOkRound, state.okRecoveryStart)) state.lastOkRound = lastRound;
   return state;
 }
 

@@ -288,6 +288,15 @@ end
 -- each round but when the streak ends (here, or when mark-blind.lua zeroes it): their stored value
 -- counts only while its streak is 0 (a hash written before holds `lastRound` there, the same).
 -- Rewriting both each round was ~5 % of redis-server's CPU in bench/apply-verdicts-ab.ts.
+-- A streak zeroed without its end written (by mark-blind.lua of the release before this one, during
+-- a rolling upgrade) left its last round older than the streak's start, or none: it ran until
+-- `lastRound` (a blind spot changes no round), as a streak ended by this round did. (A field HMGET
+-- did not find is false.)
+local function unwritten(last, streakStart)
+  if not streakStart then return false end
+  return not last or num(last) < num(streakStart)
+end
+
 local KEPT = { 'firstFailedRound', 'lastFailedRound', 'firstBadRound', 'lastBadRound', 'lastGoodRound',
   'lastOkRound', 'goodBeforeFail', 'okBeforeBad', 'recoveryStart', 'okRecoveryStart' }
 local NOTHING_READ = {}
@@ -352,7 +361,7 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
   local goodBeforeFail, okBeforeBad, recoveryStart, okRecoveryStart = x[7], x[8], x[9], x[10]
   if v == 'fail' then
     if failStreak == 1 then
-      if wasGood then
+      if wasGood or unwritten(lastGood, recoveryStart) then
         set('lastGoodRound', f[1], lastGood)
         lastGood = f[1]
       end
@@ -370,7 +379,7 @@ local function apply(stateKey, dayKey, hourKey, roundArg, v, conf, checkId, deta
     if okStreak == 1 then okRecoveryStart = roundArg; put('okRecoveryStart', roundArg) end
   else
     if badStreak == 1 then
-      if wasOk then
+      if wasOk or unwritten(lastOk, okRecoveryStart) then
         set('lastOkRound', f[1], lastOk)
         lastOk = f[1]
       end
