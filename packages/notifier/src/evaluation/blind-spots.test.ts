@@ -165,11 +165,18 @@ checks: [{ id: api, name: API, http: { url: "https://api.example.com/" } }]
 
     await w.ctx.checks.delete('blog');
     await w.a.catalog.reload();
-    await w.ctx.redis.del(w.ctx.keys.checkState('blog'));
     w.clock.t += BLIND_AFTER + LOOK_EVERY;
     await w.a.blind.tick();
-    expect(await w.ctx.checkStates.get('blog')).toEqual({});
     expect((await w.blindMembers()).sort()).toEqual(['api', 'docs']);
+
+    // Registered again under the same id: a new check, looked at on the next tick, first seen now.
+    const blog = config.checks.find((check) => check.id === 'blog');
+    if (!blog) throw new Error('expected the check');
+    await w.ctx.checks.put(blog);
+    await w.a.catalog.reload();
+    w.clock.t += 1_000;
+    await w.a.blind.tick();
+    expect(await w.ctx.checkStates.get('blog')).toEqual({ firstSeen: String(w.clock.t) });
   });
 });
 
@@ -195,6 +202,17 @@ describe('LookSchedule', () => {
     looks.at('b', 10_900);
     expect(looks.due(10_999)).toEqual([]);
     expect(looks.due(11_000)).toEqual(['a', 'b']);
+  });
+
+  it('moves every id back as far when the clock steps back, keeping their spread', () => {
+    const looks = new LookSchedule();
+    looks.due(1_000_000);
+    looks.at('a', 1_005_000);
+    looks.at('b', 1_010_000);
+    expect(looks.due(700_000)).toEqual([]);
+    expect(looks.due(704_999)).toEqual([]);
+    expect(looks.due(705_000)).toEqual(['a']);
+    expect(looks.due(710_000)).toEqual(['b']);
   });
 
   it('after a long gap takes every second passed, in order, and forgets what it is told to', () => {

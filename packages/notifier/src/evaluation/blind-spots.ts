@@ -27,7 +27,8 @@ export class BlindSpots {
       ctx.checkStates.forget(id);
       this.looks.forget(id);
     });
-    // New and changed checks are looked at on the next tick (a paused one resumed, an interval shortened).
+    // New and changed checks the change channel announces are looked at on the next tick (a paused
+    // one resumed, an interval shortened); a change only a reload finds waits for its look as scheduled.
     catalog.onStored((id) => this.looks.at(id, ctx.clock.now()));
     for (const id of catalog.ids()) this.looks.at(id, ctx.clock.now());
   }
@@ -128,6 +129,9 @@ export class BlindSpots {
  * An id scheduled again moves: its old bucket's entry is passed over. Written here, not taken from a
  * library: a priority queue would cost a log a move, and moves are most of the work (every look).
  */
+/** A clock going back by more than this (s) is a step (corrected), not a tick read late. */
+const CLOCK_STEP_S = 60;
+
 export class LookSchedule {
   private readonly seconds = new Map<number, string[]>();
   private readonly dueAt = new Map<string, number>();
@@ -152,6 +156,7 @@ export class LookSchedule {
   /** The ids due at or before `now` (epoch ms), each once, taken off: schedule them again with `at`. */
   due(now: number): string[] {
     const upTo = Math.floor(now / 1000);
+    if (this.taken !== undefined && upTo < this.taken - CLOCK_STEP_S) this.stepBack(this.taken - upTo);
     const from = this.taken === undefined ? undefined : this.taken + 1;
     const passed =
       from === undefined || upTo - from >= this.seconds.size
@@ -170,5 +175,21 @@ export class LookSchedule {
     }
     if (this.taken === undefined || upTo > this.taken) this.taken = upTo;
     return out;
+  }
+
+  /**
+   * The wall clock stepped back `seconds` (corrected): every id moves as far back, keeping its
+   * spread, or it would wait for the clock to reach where it was (a check unlooked-at for that long).
+   */
+  private stepBack(seconds: number): void {
+    this.seconds.clear();
+    for (const [id, second] of this.dueAt) {
+      const moved = second - seconds;
+      this.dueAt.set(id, moved);
+      const bucket = this.seconds.get(moved);
+      if (bucket) bucket.push(id);
+      else this.seconds.set(moved, [id]);
+    }
+    this.taken = (this.taken ?? 0) - seconds;
   }
 }
