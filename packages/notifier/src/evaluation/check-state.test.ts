@@ -163,24 +163,26 @@ describe('CheckStates: the last good and ok round of a running streak', () => {
 });
 
 describe('CheckStates: the hour counts of checks applied together', () => {
-  it('adds each round to its own hour, though the checks held the same counts', async () => {
+  it('adds each round to its own hour and verdict, though the checks held the same counts', async () => {
     const base = await testContext('check-state');
     cleanups.push(base.cleanup);
     const states = new CheckStates(base);
     const hour = Math.floor(T0 / 3_600_000);
     const nextHour = (hour + 1) * 3_600_000;
-    for (const id of ['a', 'b', 'c'])
+    for (const id of ['a', 'b', 'c', 'd'])
       await base.redis.hset(base.keys.checkState(id), 'lastRound', T0 - 1, 'state', 'up', 'hourCounts', `${hour}|5`);
     const pipeline = states.pipeline();
     const read = states.queueApplyMany(pipeline, [
       { ...round(0, 'ok'), checkId: 'a', round: T0 },
       { ...round(0, 'ok'), checkId: 'b', round: nextHour },
       { ...round(0, 'ok'), checkId: 'c', round: T0 },
+      { ...round(0, 'fail'), checkId: 'd', round: T0 },
     ]);
     read((await pipeline.exec()) ?? []);
     const counts = async (id: string) => (await states.get(id)).hourCounts;
     expect(await counts('a')).toBe(`${hour}|6`);
     expect(await counts('b')).toBe(`${hour + 1}|1`);
     expect(await counts('c')).toBe(`${hour}|6`);
+    expect(await counts('d')).toBe(`${hour}|${5 + 2 ** 32}`);
   });
 });

@@ -61,9 +61,10 @@
     and for a result booked: the same when its round was decided already; + 3 when its round waits
     for more vantages; {reply, book} when it completed its round, claimed by this caller, with every
     outcome of the round as `\n<vantage>\t<outcome JSON>…`; + 6 when it completed its round, claimed
-    by this caller, and the round had no book before the call: its outcomes are those of this call,
-    its check's results for the round replied + 3 before it, then its own (ResultStore joins them:
-    the book is not built nor returned)
+    by this caller from a run of its check's results side by side whose read found no book (none
+    stored, nor written earlier in the call): its outcomes are that run's, its results for the round
+    replied + 3 before it, then its own (ResultStore joins them: the book is not built nor returned;
+    a result recorded alone never replies + 6)
     or an error `result <n>: <message>` for a result that cannot be recorded (a malformed stored
     value): the results before it stay recorded, and their rounds booked in `pending`
 ]]
@@ -614,8 +615,8 @@ local replies = {}
 -- time (indexed after `~n`, in the run's order, up to MAX_INDEX) are recorded so too, with an
 -- HMGET more for `~n`, and for a new ring the SETRANGE that makes it whole: what recordAny writes
 -- for them one by one (a registration burst is all first rounds: bench/record-results-ab.ts, first).
--- A round completed among them never has its book written, nor a pending member; one with no book
--- before is replied + 6, its book left to the caller to join (Output). Returns false,
+-- A round completed among them never has its book written, nor a pending member; one without a
+-- book when the run read it is replied + 6, its book left to the caller to join (Output). Returns false,
 -- having written nothing, when one of them is not such a result: they are then recorded one by one.
 -- Its tables are the call's, reused run after run: tables made a result cost Lua more than the
 -- commands saved (bench/record-results-ab.ts, together).

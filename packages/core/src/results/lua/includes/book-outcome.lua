@@ -51,7 +51,7 @@ end
 
 -- A vantage's outcome added to its round's book, written nowhere: bookOutcome writes it for one
 -- result, and a check's results recorded together (record-results.lua's recordGroup) once for them
--- all (only to a book stored before the call: a round with none, it counts their outcomes). A
+-- all (only to a book found when it read the check: a round with none, it counts their outcomes). A
 -- vantage's outcome counts once; the first one stays. `applied` is the last round decided (a
 -- number), `book` the book as it stands (nil: none).
 -- Returns the reply (0 late, 1 waiting, {2, book} complete), then the book after it (nil: complete).
