@@ -123,15 +123,15 @@ export class BlindSpots {
   }
 }
 
+/** A clock going back by more than this (s) is a step (corrected), not a tick read late. */
+const CLOCK_STEP_S = 60;
+
 /**
  * Ids by the second they are next due, a wheel of one-second buckets: taking those due visits the
  * seconds passed since the last take (or, after a long gap, the wheel's own seconds), never every id.
  * An id scheduled again moves: its old bucket's entry is passed over. Written here, not taken from a
  * library: a priority queue would cost a log a move, and moves are most of the work (every look).
  */
-/** A clock going back by more than this (s) is a step (corrected), not a tick read late. */
-const CLOCK_STEP_S = 60;
-
 export class LookSchedule {
   private readonly seconds = new Map<number, string[]>();
   private readonly dueAt = new Map<string, number>();

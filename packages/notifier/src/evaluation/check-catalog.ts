@@ -84,10 +84,6 @@ export class CheckCatalog {
     return this.checks.size;
   }
 
-  all(): Check[] {
-    return [...this.checks.values()];
-  }
-
   /** The checks no vantage probes (heartbeats), without walking the whole fleet. */
   pushedChecks(): Check[] {
     const found: Check[] = [];
