@@ -288,9 +288,8 @@ function keySuffixes(keys: RedisKeys): string {
  * The record script's replies, in the entries' order. A round completed by outcomes all sent side by
  * side in this call, with no book before them (+ 6), comes back without its book: the book is made
  * here from what was sent, the outcomes of its check's results for the round replied waiting before
- * it, then its own, as the script joins
- * them (the script joining and returning it was ~7% of Redis's time for such results:
- * bench/record-results-ab.ts together).
+ * it, then its own, as the script joins them (the script joining and returning it was ~7% of
+ * Redis's time for such results: bench/record-results-ab.ts together).
  */
 function parseReplies(
   entries: readonly ResultToRecord[],
