@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CheckRegistry } from '@vigil/core';
+import { type CheckRegistry, type FullRead, fullReadDue } from '@vigil/core';
 import { LeaderLease } from './leader-lease.js';
 import { QueueDepths } from './queue-metrics.js';
 import type { SchedulerContext } from './scheduler-context.js';
@@ -26,8 +26,9 @@ export interface SchedulerOptions {
   /**
    * How long the plan (every check's slot chunks) is kept up to date from the registry's change
    * announcements alone, while they account for every step of its version: a change then costs the
-   * chunks it touches, not a read and slotting of every check (minutes at a million). Past this, a
-   * thorough reconcile reads the registry again whatever the version says.
+   * chunks it touches, not a read and slotting of every check (minutes at a million). Past this, and
+   * a hundred times what the last read took (`fullReadDue`), a thorough reconcile reads the registry
+   * again whatever the version says.
    */
   rereadEveryMs?: number;
 }
@@ -57,7 +58,8 @@ export class Scheduler {
   /** The desired state kept between syncs, from the registry read at `planVersion` and every change heard since. */
   private plan: SlotPlan | undefined;
   private planVersion = 0;
-  private planAt = 0;
+  /** When the plan's registry read ended, and how long it took. */
+  private planRead: FullRead = { at: 0, tookMs: 0 };
   /** Whether announcements are followed (from a registry read on, while leading). */
   private following = false;
   /** Checks announced since the plan's read: the version steps they account for, and their ids to read. */
@@ -183,8 +185,9 @@ export class Scheduler {
     this.planVersion = version;
     const { vantages, keys } = this.ctx;
     const options = { vantages, chunkSize: this.options.slotChunkSize, shards: keys.shards, shardOf: keys.shardOf };
+    const startedAt = performance.now();
     this.plan = await SlotPlan.read((visit) => this.registry.eachPage(visit), options, previous);
-    this.planAt = Date.now();
+    this.planRead = { at: Date.now(), tookMs: performance.now() - startedAt };
     return this.plan;
   }
 
@@ -229,7 +232,7 @@ export class Scheduler {
       }
       const full = thorough || takingOver;
       if (full) this.lastThorough = Date.now();
-      const stale = full && Date.now() - this.planAt >= (this.options.rereadEveryMs ?? 15 * 60_000);
+      const stale = full && fullReadDue(this.planRead, this.options.rereadEveryMs ?? 15 * 60_000, Date.now());
       let plan = this.plan;
       let only: Set<string> | undefined;
       // Most of the fleet announced at once (a large `vigil apply`): one read of it all is cheaper.

@@ -17,6 +17,7 @@ export {
 } from './check.js';
 export { CheckRegistry } from './check-registry.js';
 export { CHECK_LIST_STATES, type CheckListState, type CheckStateName } from './check-state-name.js';
+export { FULL_READ_DUTY, type FullRead, fullReadDue } from './full-read.js';
 export {
   type HeartbeatState,
   HeartbeatStore,

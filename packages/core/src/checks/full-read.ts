@@ -1,0 +1,25 @@
+/**
+ * The scheduler and the notifier each keep the whole registry in memory, current from its change
+ * feed, and read it all again now and then as insurance against a change they never heard. At
+ * 1,000,000 checks one such read costs minutes of a core (every value inflated and parsed, a second
+ * copy of the fleet for the garbage collector to mark): every 15 minutes, the notifier spent more on
+ * it than on every result it judged. So the insurance is paced by what it costs.
+ */
+
+/** A full read's cost bound: the time between two is at least this many times what the last one took (≤ 1 % of a role's time). */
+export const FULL_READ_DUTY = 100;
+
+/** When the last full read ended, and how long it took. */
+export interface FullRead {
+  at: number;
+  tookMs: number;
+}
+
+/**
+ * Whether the insurance read is due at `now`: `everyMs` after the last one, or FULL_READ_DUTY
+ * times its duration after it when that is longer. A change known to be missed (the version moved
+ * past what was heard) is read at once whatever this says: callers ask this only otherwise.
+ */
+export function fullReadDue(last: FullRead, everyMs: number, now: number): boolean {
+  return now - last.at >= Math.max(everyMs, FULL_READ_DUTY * last.tookMs);
+}
