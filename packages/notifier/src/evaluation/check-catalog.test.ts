@@ -69,6 +69,34 @@ describe('CheckCatalog', () => {
     expect(catalog.size()).toBe(3);
   });
 
+  it('paces its insurance reload by what the last one took, and still reloads at once for a missed change', async () => {
+    const { base, ctx, template } = await setup('catalog-paced');
+    await ctx.checks.put(template);
+    /** A registry whose full read takes 40 ms (a million checks' takes minutes), counting the reads. */
+    class SlowRegistry extends CheckRegistry {
+      reads = 0;
+      override async list() {
+        this.reads += 1;
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        return super.list();
+      }
+    }
+    const registry = new SlowRegistry({ redis: base.redis, keys: base.keys });
+    const catalog = new CheckCatalog({ ...ctx, checks: registry });
+    // Insurance asked for at every look (every 20 ms): the last read's 40 ms make it wait 4 s.
+    await catalog.start({ checkEveryMs: 20, fullReloadEveryMs: 0 });
+    cleanups.push(() => catalog.close());
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(registry.reads).toBe(1);
+
+    // A change counted but never heard is read at once, whatever the pace.
+    const quiet = { ...template, id: 'quiet' };
+    await base.redis.hset(base.keys.checks, quiet.id, JSON.stringify(quiet));
+    await base.redis.incr(base.keys.checksVersion);
+    await eventually(() => catalog.get('quiet') !== undefined, 1_000, 'the reload after a missed change');
+    expect(registry.reads).toBe(2);
+  });
+
   it('reloads at the next look when reading a heard change failed, so a pause and a delete are not missed', async () => {
     const { base, ctx, template } = await setup('catalog-failed');
     await ctx.checks.putMany([template, { ...template, id: 'doomed' }]);

@@ -1,10 +1,11 @@
-import { type Check, type CheckRegistry, isProbed } from '@vigil/core';
+import { type Check, type CheckRegistry, type FullRead, fullReadDue, isProbed } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 
 /**
  * The notifier's view of the registry: every check, kept current by the change channel. The
  * registry's version counts every check changed, so a periodic look at it tells whether a message
- * was missed; only then (or once `fullReloadEveryMs` has passed) is the whole fleet read again.
+ * was missed; only then (or, as insurance, once `fullReloadEveryMs` has passed and at least a hundred
+ * times what the last reload took: `fullReadDue`) is the whole fleet read again.
  */
 export class CheckCatalog {
   private readonly registry: CheckRegistry;
@@ -15,7 +16,13 @@ export class CheckCatalog {
   private timer: NodeJS.Timeout | undefined;
   /** The registry version the catalog accounts for: the one its last reload read, plus every change applied since. */
   private accounted = 0;
-  private lastReload = 0;
+  private lastReload: FullRead = { at: 0, tookMs: 0 };
+  /**
+   * The reload a look started, while it reads: the next look waits for it rather than start another
+   * (a million checks' reload outlasts a look's period, and one look after another each started their
+   * own, side by side, while the first had not yet recorded its read).
+   */
+  private reloading: Promise<void> | undefined;
   /** Reloads begun: a refresh that sees this move drops its read, the newer reload's being as new. */
   private reloadsBegun = 0;
   /** Ids changed while a reload reads (it may have read them before the change): read again after it. */
@@ -32,7 +39,8 @@ export class CheckCatalog {
   /**
    * Watches the change channel on its own connection, then checks the registry's version every
    * `checkEveryMs`: it reloads in full (a million checks parse for seconds) only when a change went
-   * unheard, or when the last full reload is `fullReloadEveryMs` old.
+   * unheard, or as insurance when the last full reload is `fullReloadEveryMs` old and a hundred
+   * times its own duration (a million checks' reload takes minutes of a core: `fullReadDue`).
    */
   async start(options: { checkEveryMs?: number; fullReloadEveryMs?: number } = {}): Promise<void> {
     const fullEvery = options.fullReloadEveryMs ?? 15 * 60_000;
@@ -44,11 +52,16 @@ export class CheckCatalog {
     this.timer.unref();
   }
 
-  /** Reloads when the registry counts changes the catalog did not hear of, or the last full reload is old. */
+  /** Reloads when the registry counts changes the catalog did not hear of, or the insurance reload is due. */
   private async reloadIfMissed(fullEveryMs: number): Promise<void> {
+    if (this.reloading) return;
     const version = await this.registry.version();
-    if (version === this.accounted && Date.now() - this.lastReload < fullEveryMs) return;
-    await this.reload();
+    if (version === this.accounted && !fullReadDue(this.lastReload, fullEveryMs, Date.now())) return;
+    if (this.reloading) return;
+    this.reloading = this.reload().finally(() => {
+      this.reloading = undefined;
+    });
+    await this.reloading;
   }
 
   async close(): Promise<void> {
@@ -137,6 +150,7 @@ export class CheckCatalog {
    */
   async reload(): Promise<void> {
     this.reloadsBegun += 1;
+    const startedAt = performance.now();
     const changed = new Set<string>();
     this.changedWhileReloading = changed;
     try {
@@ -148,7 +162,7 @@ export class CheckCatalog {
       for (const id of this.checks.keys()) if (!before.has(id)) this.stored(id);
       this.pushed = new Set(checks.filter((check) => !isProbed(check)).map((check) => check.id));
       this.accounted = version;
-      this.lastReload = Date.now();
+      this.lastReload = { at: Date.now(), tookMs: performance.now() - startedAt };
     } catch (err) {
       this.accounted = -1; // the next look reloads
       throw err;
