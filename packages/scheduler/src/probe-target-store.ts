@@ -15,6 +15,8 @@ export type VantageTargets = ReadonlyMap<string, ReadonlyMap<string, string>>;
 export interface NamedTargets {
   keys(): Iterable<string>;
   get(id: string): string | undefined;
+  /** How many it names on each shard, when the caller keeps that count (else `keys` are walked to know). */
+  shardCounts?(): readonly number[];
 }
 
 /** check id → the revision of its target a slot's string names. */
@@ -33,7 +35,11 @@ const WRITE_BATCH = 500;
  * slots name (a check deleted and made again between two reconciles, a crash midway) is repaired.
  */
 export class ProbeTargetStore {
-  constructor(private readonly ctx: { redis: Redis; keys: Pick<RedisKeys, 'probeTargets' | 'shardOf' | 'slot'> }) {}
+  constructor(
+    private readonly ctx: { redis: Redis; keys: Pick<RedisKeys, 'probeTargets' | 'shardOf' | 'slot'> },
+    /** Stored values a thorough repair verifies a vantage (`verify`). */
+    private readonly verifyBudget = VERIFY_BUDGET,
+  ) {}
 
   /**
    * What each slot's string names now, by slot id: empty for a slot with no string, or one in the
@@ -89,15 +95,10 @@ export class ProbeTargetStore {
 
   /**
    * Makes each vantage's shards hold exactly `targets` (vantage → every check a slot of it names → its
-   * JSON), reading a shard's ids only when its count differs (one HLEN a shard otherwise). `thorough`
-   * also reads the values of a tenth of the checks (a different tenth each time, by id) and rewrites
-   * any not holding the JSON named (a stale scheduler's write after another's, a slot then naming a
-   * revision the store does not hold) or holding it in a form before the bytes (base64url or JSON,
-   * written by the release before: converted in ~10 min after an upgrade, not only when a target
-   * changes): every value is checked once in ten thorough reconciles (~10 min
-   * at the default resync), so a thorough reconcile reads and decodes 0.1 of the store, not all of it
-   * (at 1,000,000 checks × 3 vantages all of it was ~50 s of CPU and 300 MB from Redis a minute).
-   * Answers how many targets it wrote or removed.
+   * JSON): one HLEN a shard, compared with the counts the plan keeps, and a shard's ids read only when
+   * its count differs (a check deleted and made again between two reconciles, a crash midway).
+   * `thorough` also verifies up to `verifyBudget` stored values a vantage (`verify`). Answers how many
+   * targets it wrote or removed.
    */
   async repair(
     targets: ReadonlyMap<string, NamedTargets>,
@@ -105,70 +106,105 @@ export class ProbeTargetStore {
     shards: number,
     thorough = false,
   ): Promise<number> {
-    const turn = thorough ? this.thoroughTurns++ % VERIFY_SPREAD : -1;
     let fixed = 0;
-    for (const vantage of new Set([...vantages, ...targets.keys()]))
-      fixed += await this.repairVantage(vantage, targets.get(vantage) ?? new Map(), shards, turn);
+    for (const vantage of new Set([...vantages, ...targets.keys()])) {
+      const named = targets.get(vantage) ?? new Map<string, string>();
+      fixed += await this.repairCounts(vantage, named, shards);
+      if (thorough) fixed += await this.verify(vantage, named, shards);
+    }
     return fixed;
   }
 
-  /** Thorough repairs so far: which tenth of the checks the next one verifies. */
-  private thoroughTurns = 0;
-
-  private async repairVantage(vantage: string, targets: NamedTargets, shards: number, turn: number): Promise<number> {
+  private async repairCounts(vantage: string, targets: NamedTargets, shards: number): Promise<number> {
     const { redis, keys } = this.ctx;
-    const expected = new Map<number, string[]>();
-    for (const id of targets.keys()) {
-      const shard = keys.shardOf(id);
-      const ids = expected.get(shard) ?? [];
-      expected.set(shard, ids);
-      ids.push(id);
-    }
     const pipeline = redis.pipeline();
     for (let shard = 0; shard < shards; shard++) pipeline.hlen(keys.probeTargets(vantage, shard));
     const counts = (await pipeline.exec()) ?? [];
+    // The ids a shard should hold, by walking every check: only when a count is off, or the caller
+    // keeps no counts (at 1,000,000 checks × 3 vantages a walk a minute was a tenth of a core).
+    let byShard: Map<number, string[]> | undefined;
+    const idsOf = (shard: number): string[] => {
+      byShard ??= idsByShard(targets, keys);
+      return byShard.get(shard) ?? [];
+    };
+    const kept = targets.shardCounts?.();
     let fixed = 0;
     for (let shard = 0; shard < shards; shard++) {
-      const key = keys.probeTargets(vantage, shard);
-      const ids = expected.get(shard) ?? [];
       const [err, count] = counts[shard] ?? [null, 0];
       if (err) throw err;
-      const countOff = Number(count) !== ids.length;
-      const verified = turn < 0 ? [] : ids.filter((id) => verifyTurn(id) === turn);
-      if (!countOff && verified.length === 0) continue;
-      const wrong = new Map<string, string>();
-      let extra: string[] = [];
-      if (countOff) {
-        const held = new Set(await redis.hkeys(key));
-        for (const id of ids) if (!held.has(id)) wrong.set(id, targets.get(id) ?? '');
-        const named = new Set(ids);
-        extra = [...held].filter((id) => !named.has(id));
-      }
-      for (let at = 0; at < verified.length; at += WRITE_BATCH) {
-        const batch = verified.slice(at, at + WRITE_BATCH);
-        const values = await redis.hmgetBuffer(key, ...batch);
-        batch.forEach((id, i) => {
-          const json = targets.get(id) ?? '';
-          const value = values[i];
-          if (value == null || !isCurrentStoredTarget(value) || decodeStoredTarget(value) !== json) wrong.set(id, json);
-        });
-      }
-      await this.write(new Map([[vantage, wrong]]));
+      if (Number(count) === (kept ? (kept[shard] ?? 0) : idsOf(shard).length)) continue;
+      const ids = idsOf(shard);
+      const held = new Set(await redis.hkeys(keys.probeTargets(vantage, shard)));
+      const missing = new Map<string, string>();
+      for (const id of ids) if (!held.has(id)) missing.set(id, targets.get(id) ?? '');
+      const named = new Set(ids);
+      const extra = [...held].filter((id) => !named.has(id));
+      await this.write(new Map([[vantage, missing]]));
       await this.remove(new Map([[vantage, extra]]));
-      fixed += wrong.size + extra.length;
+      fixed += missing.size + extra.length;
     }
     return fixed;
   }
+
+  /** Where each vantage's verification goes on from: a shard, and its HSCAN cursor. */
+  private readonly verifyAt = new Map<string, { shard: number; cursor: string }>();
+
+  /**
+   * Reads up to `verifyBudget` stored values of the vantage (HSCAN, from where the last left off,
+   * shard after shard) and rewrites any not holding the JSON its slots name (a stale scheduler's
+   * write after another's, a slot then naming a revision the store does not hold) or holding it in a
+   * form before the bytes (base64url or JSON, written by the release before), and removes any no
+   * slot names. Every value is verified once in ⌈targets ÷ budget⌉ thorough reconciles: each minute
+   * at 10,000 checks, every ~100 minutes at 1,000,000 (a tenth of every value each minute was 300,000
+   * values read and inflated a minute: with the walk above, ~12 s of a core a minute).
+   */
+  private async verify(vantage: string, targets: NamedTargets, shards: number): Promise<number> {
+    const { redis, keys } = this.ctx;
+    const at = this.verifyAt.get(vantage) ?? { shard: 0, cursor: '0' };
+    if (at.shard >= shards) Object.assign(at, { shard: 0, cursor: '0' });
+    this.verifyAt.set(vantage, at);
+    const wrong = new Map<string, string>();
+    const extra: string[] = [];
+    let read = 0;
+    // At most one pass over every shard, however few values they hold.
+    for (let finished = 0; read < this.verifyBudget && finished < shards; ) {
+      const key = keys.probeTargets(vantage, at.shard);
+      const [next, page] = await redis.hscanBuffer(key, at.cursor, 'COUNT', Math.min(VERIFY_PAGE, this.verifyBudget));
+      for (let i = 0; i + 1 < page.length; i += 2) {
+        const id = (page[i] as Buffer).toString();
+        const value = page[i + 1] as Buffer;
+        const json = targets.get(id);
+        if (json === undefined) extra.push(id);
+        else if (!isCurrentStoredTarget(value) || decodeStoredTarget(value) !== json) wrong.set(id, json);
+      }
+      read += page.length / 2;
+      at.cursor = next.toString();
+      if (at.cursor === '0') {
+        at.shard = (at.shard + 1) % shards;
+        finished += 1;
+      }
+    }
+    await this.write(new Map([[vantage, wrong]]));
+    await this.remove(new Map([[vantage, extra]]));
+    return wrong.size + extra.length;
+  }
 }
 
-/** Thorough repairs that together verify every stored value once. */
-export const VERIFY_SPREAD = 10;
+/** Stored values a thorough reconcile verifies a vantage, unless the store is told otherwise. */
+export const VERIFY_BUDGET = 10_000;
+/** Values an HSCAN call asks for while verifying. */
+const VERIFY_PAGE = 1_000;
 
-/** Which of VERIFY_SPREAD thorough repairs verifies `id`'s value (FNV-1a of the id). */
-function verifyTurn(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % VERIFY_SPREAD;
+/** The ids `targets` names, by the shard they live on. */
+function idsByShard(targets: NamedTargets, keys: Pick<RedisKeys, 'shardOf'>): Map<number, string[]> {
+  const byShard = new Map<number, string[]>();
+  for (const id of targets.keys()) {
+    const shard = keys.shardOf(id);
+    const ids = byShard.get(shard) ?? [];
+    byShard.set(shard, ids);
+    ids.push(id);
+  }
+  return byShard;
 }
 
 function throwFirst(replies: [Error | null, unknown][] | null): void {

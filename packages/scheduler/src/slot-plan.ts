@@ -278,6 +278,7 @@ export class SlotPlan implements DesiredState {
   private targetsOf(vantage: string): NamedTargets {
     const checks = this.checks;
     return {
+      shardCounts: () => this.shardCounts(vantage),
       *keys() {
         for (const [id, planned] of checks) if (planned.vantages.includes(vantage)) yield id;
       },
