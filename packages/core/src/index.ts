@@ -281,6 +281,7 @@ export {
   escapeHelpText,
   escapeLabelValue,
   expositionPieces,
+  fnv1a,
   formatSampleValue,
   freePort,
   groupByShard,

@@ -13,6 +13,7 @@ export {
 } from './http/metrics-exposition.js';
 export { processMetrics, RoleServer, type RoleServerOptions, redisReady } from './http/role-server.js';
 export {
+  fnv1a,
   groupByShard,
   type KeyLayout,
   keyLayoutOf,

@@ -329,7 +329,7 @@ export function scatterReplies<R>(
  * FNV-1a, 32 bits: a stable, fast spread of check ids over shards (a shard must never move, or a
  * check's keys would be lost); a few lines, where a hashing library would be a dependency for nothing.
  */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -3,7 +3,7 @@ import { roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotifierContext } from '../notifier-context.js';
 import { testEvaluation, testNotifierContext } from '../testing.js';
-import { BlindSpots, LookSchedule } from './blind-spots.js';
+import { BlindSpots, LookSchedule, nextLook } from './blind-spots.js';
 
 const config = parseConfig(`
 vantages: [alpha, beta]
@@ -177,6 +177,27 @@ checks: [{ id: api, name: API, http: { url: "https://api.example.com/" } }]
     w.clock.t += 1_000;
     await w.a.blind.tick();
     expect(await w.ctx.checkStates.get('blog')).toEqual({ firstSeen: String(w.clock.t) });
+  });
+});
+
+describe('nextLook', () => {
+  it('spreads checks looked at together over the half interval, each within it, then every half interval', () => {
+    const interval = 1_200_000;
+    const now = T0 + 123_456;
+    const next = Array.from({ length: 10_000 }, (_, i) => nextLook(`check-${i}`, now, interval));
+    for (const at of next) {
+      expect(at).toBeGreaterThan(now);
+      expect(at).toBeLessThanOrEqual(now + interval / 2);
+    }
+    // 60 buckets of 10 s: about 167 each; none holds a crowd.
+    const buckets = new Map<number, number>();
+    for (const at of next)
+      buckets.set(Math.floor((at - now) / 10_000), (buckets.get(Math.floor((at - now) / 10_000)) ?? 0) + 1);
+    expect(buckets.size).toBe(60);
+    expect(Math.max(...buckets.values())).toBeLessThan(300);
+    // Looked at when due, a check's next look is half an interval on, at the same phase.
+    const first = nextLook('check-7', now, interval);
+    expect(nextLook('check-7', first, interval)).toBe(first + interval / 2);
   });
 });
 
