@@ -236,6 +236,22 @@ describe('LookSchedule', () => {
     expect(looks.due(710_000)).toEqual(['b']);
   });
 
+  it('gives an id put at a second, moved, and put there again once; one given out and not put again never comes back', () => {
+    const looks = new LookSchedule();
+    looks.due(1_000_000);
+    looks.at('a', 1_005_000);
+    looks.at('a', 1_007_000);
+    looks.at('a', 1_005_000);
+    looks.at('b', 1_005_000);
+    expect(looks.due(1_005_000)).toEqual(['a', 'b']);
+    expect(looks.due(1_008_000)).toEqual([]);
+    // `b` looked at and put again, `a` not (its check gone unheard): a clock step back moves `b` only.
+    looks.at('b', 1_009_000);
+    expect(looks.due(700_000)).toEqual([]);
+    expect(looks.due(709_000)).toEqual(['b']);
+    expect(looks.due(800_000)).toEqual([]);
+  });
+
   it('after a long gap takes every second passed, in order, and forgets what it is told to', () => {
     const looks = new LookSchedule();
     looks.due(0);
