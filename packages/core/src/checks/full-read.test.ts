@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_READ_DUTY, fullReadDue } from './full-read.js';
+import { FULL_READ_DUTY, FULL_READ_MAX_WAIT_MS, fullReadDue } from './full-read.js';
 
 const MIN = 60_000;
 
@@ -17,5 +17,12 @@ describe('the insurance read of the whole registry', () => {
     expect(fullReadDue(last, 15 * MIN, 1_000 + 15 * MIN)).toBe(false);
     expect(fullReadDue(last, 15 * MIN, 1_000 + 300 * MIN - 1)).toBe(false);
     expect(fullReadDue(last, 15 * MIN, 1_000 + 300 * MIN)).toBe(true);
+  });
+
+  it('waits at most six hours, however long a stalled read took', () => {
+    const last = { at: 0, tookMs: 10 * MIN };
+    expect(FULL_READ_MAX_WAIT_MS).toBe(360 * MIN);
+    expect(fullReadDue(last, 15 * MIN, 360 * MIN - 1)).toBe(false);
+    expect(fullReadDue(last, 15 * MIN, 360 * MIN)).toBe(true);
   });
 });

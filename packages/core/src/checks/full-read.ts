@@ -9,6 +9,12 @@
 /** A full read's cost bound: the time between two is at least this many times what the last one took (≤ 1 % of a role's time). */
 export const FULL_READ_DUTY = 100;
 
+/**
+ * The longest the insurance waits, however slow the last read: its time is wall time, and one read
+ * stalled by a Redis failover must not put the next off for days.
+ */
+export const FULL_READ_MAX_WAIT_MS = 6 * 3_600_000;
+
 /** When the last full read ended, and how long it took. */
 export interface FullRead {
   at: number;
@@ -17,9 +23,11 @@ export interface FullRead {
 
 /**
  * Whether the insurance read is due at `now`: `everyMs` after the last one, or FULL_READ_DUTY
- * times its duration after it when that is longer. A change known to be missed (the version moved
- * past what was heard) is read at once whatever this says: callers ask this only otherwise.
+ * times its duration after it when that is longer, at most FULL_READ_MAX_WAIT_MS (unless `everyMs`
+ * is longer still). A change known to be missed (the version moved past what was heard) is read at
+ * once whatever this says: callers ask this only otherwise.
  */
 export function fullReadDue(last: FullRead, everyMs: number, now: number): boolean {
-  return now - last.at >= Math.max(everyMs, FULL_READ_DUTY * last.tookMs);
+  const paced = Math.min(FULL_READ_DUTY * last.tookMs, FULL_READ_MAX_WAIT_MS);
+  return now - last.at >= Math.max(everyMs, paced);
 }
