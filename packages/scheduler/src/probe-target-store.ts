@@ -124,7 +124,7 @@ export class ProbeTargetStore {
     // keeps no counts (at 1,000,000 checks × 3 vantages a walk a minute was a tenth of a core).
     let byShard: Map<number, string[]> | undefined;
     const idsOf = (shard: number): string[] => {
-      byShard ??= idsByShard(targets, keys);
+      byShard ??= new Map(groupByShard(keys, [...targets.keys()], (id) => id).map((g) => [g.shard, g.items]));
       return byShard.get(shard) ?? [];
     };
     const kept = targets.shardCounts?.();
@@ -194,18 +194,6 @@ export class ProbeTargetStore {
 export const VERIFY_BUDGET = 10_000;
 /** Values an HSCAN call asks for while verifying. */
 const VERIFY_PAGE = 1_000;
-
-/** The ids `targets` names, by the shard they live on. */
-function idsByShard(targets: NamedTargets, keys: Pick<RedisKeys, 'shardOf'>): Map<number, string[]> {
-  const byShard = new Map<number, string[]>();
-  for (const id of targets.keys()) {
-    const shard = keys.shardOf(id);
-    const ids = byShard.get(shard) ?? [];
-    byShard.set(shard, ids);
-    ids.push(id);
-  }
-  return byShard;
-}
 
 function throwFirst(replies: [Error | null, unknown][] | null): void {
   for (const [err] of replies ?? []) if (err) throw err;
