@@ -101,6 +101,7 @@ export {
   type ConsoleRole,
   type ConsoleSettings,
   checkIssues,
+  DEFAULT_LATENCY_MERGE_MS,
   DEFAULT_METRICS_PORT,
   formatDuration,
   type ListenAddress,

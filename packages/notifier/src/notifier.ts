@@ -20,7 +20,10 @@ export interface NotifierOptions {
   /** How often heartbeat pings are read and heartbeat checks judged late. */
   heartbeatTickMs?: number;
   recorderConcurrency?: number;
-  /** How often latency sums are merged into the rollups at least (also at each hour boundary and on close). */
+  /**
+   * How often latency sums are merged into the rollups at least (also at each hour boundary and on
+   * close); the config's `notifier.latencyMergeEvery` unless said.
+   */
   latencyFlushMs?: number;
 }
 
@@ -60,7 +63,7 @@ export class Notifier {
     this.blindSpots = new BlindSpots(ctx, { catalog: this.catalog });
     this.heartbeats = new HeartbeatWatch(ctx, { catalog: this.catalog, evaluator: this.evaluator });
     this.latency = new LatencyAggregator(ctx, {
-      ...(options.latencyFlushMs && { flushEveryMs: options.latencyFlushMs }),
+      flushEveryMs: options.latencyFlushMs ?? ctx.settings.latencyMergeEvery,
     });
     this.catalog.onGone((id) => this.latency.forget(id));
     this.recorder = new ResultRecorder(ctx, {

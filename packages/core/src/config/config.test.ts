@@ -73,6 +73,17 @@ checks:
       );
   });
 
+  it('bounds how often latency sums are merged from 1m to 1h, 15m by default, naming the field', () => {
+    expect(parseConfig('vantages: [a]\n').notifier.latencyMergeEvery).toBe(900_000);
+    expect(parseConfig('vantages: [a]\nnotifier: { latencyMergeEvery: 1h }\n').notifier.latencyMergeEvery).toBe(
+      3_600_000,
+    );
+    for (const value of ['30s', '2h'])
+      expect(configError(`vantages: [a]\nnotifier: { latencyMergeEvery: ${value} }\n`).message).toContain(
+        'notifier.latencyMergeEvery: expected a duration from 1m to 1h',
+      );
+  });
+
   it('checks what spans fields: vantages, components, timeout against interval, duplicates', () => {
     const err = configError(`
 vantages: [a, a]

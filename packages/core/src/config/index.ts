@@ -11,4 +11,4 @@ export {
 export type { ConsoleRole, ConsoleSettings, OidcSettings } from './console-settings.js';
 export { formatDuration } from './duration.js';
 export { DEFAULT_METRICS_PORT, type ListenAddress, type MetricsSettings } from './metrics-settings.js';
-export type { NotifierSettings } from './notifier-settings.js';
+export { DEFAULT_LATENCY_MERGE_MS, type NotifierSettings } from './notifier-settings.js';
