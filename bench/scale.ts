@@ -8,6 +8,12 @@
  * `--masters N` (N ≥ 2) then runs the same on an N-master Redis Cluster of the bench's own
  * (`startRedisCluster`, loopback ports, `--shards` shards), and compares the Redis CPU per probe of
  * each master with the single server's: the busiest master bounds what the cluster carries.
+ *
+ * Latency merges (the notifier's sums merged into the charts' rollups) cost Redis per check ×
+ * vantage merged, whatever a merge holds: at this bench's 1,200 s interval a merge every 5 minutes
+ * holds one result, at the 60 s the report extrapolates to it holds five. So the fleet's notifier
+ * merges hourly here (`--mergeEvery`, at hour boundaries: the window avoids them), a merge is timed
+ * after the window on the fleet's own keys, and the 60 s line adds it at the default 5 minutes.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +21,15 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Check, CheckRegistry, DEFAULT_CLUSTER_SHARDS, type Redis } from '@vigil/core';
+import {
+  type Check,
+  CheckRegistry,
+  DEFAULT_CLUSTER_SHARDS,
+  LATENCY_BUCKET_MS,
+  type LatencyAggregate,
+  LatencyRollups,
+  type Redis,
+} from '@vigil/core';
 import { deletePrefix, startRedisCluster } from '@vigil/core/testing';
 import { desiredSchedulers } from '@vigil/scheduler';
 import { startRedisServer } from './rounds.js';
@@ -42,6 +56,10 @@ export interface ScaleBenchOptions {
   masters: number;
   /** Shards of per-check keys on the cluster (`redis+cluster://…?shards=N`). */
   shards: number;
+  /** The fleet's notifier's `latencyMergeEvery`, in seconds (60–3,600): hourly keeps merges out of the window. */
+  mergeEvery: number;
+  /** Checks whose rollups the merge timed after the window merges (× 3 vantages), twice: made, then updated. */
+  mergeChecks: number;
 }
 
 export const SCALE_DEFAULTS: ScaleBenchOptions = {
@@ -52,6 +70,8 @@ export const SCALE_DEFAULTS: ScaleBenchOptions = {
   baselineChecks: 20_000,
   masters: 0,
   shards: DEFAULT_CLUSTER_SHARDS,
+  mergeEvery: 3_600,
+  mergeChecks: 20_000,
 };
 
 /** Options that are not numbers: `--redis-url` runs the bench on an existing Redis (a unique prefix, deleted after). */
@@ -72,6 +92,8 @@ interface Rig {
   roles: RoleProcess[];
   vantage?: Child;
   statsKey: string;
+  /** When the notifier started: its first periodic merge is `mergeEvery` after. */
+  notifierStarted?: number;
 }
 
 export async function scaleBench(
@@ -160,8 +182,13 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     `registered in ${fmt(registration.wallMs / 1000, 1)} s (put, one at a time: ${fmt(baseline.perSecond)} checks/s)`,
   );
   const schedulers = desiredSchedulers(checks, VANTAGES).size;
+  // Spread over the fleet, for the merge timed after the window.
+  const mergeIds = checks
+    .filter((_, i) => i % Math.max(1, Math.floor(checks.length / options.mergeChecks)) === 0)
+    .slice(0, options.mergeChecks)
+    .map((check) => check.id);
   checks.length = 0; // the bench's own copy is not the fleet's memory
-  const env = await writeRoleEnv(rig, url);
+  const env = await writeRoleEnv(rig, url, options);
   await startConsumers(rig, env, url);
   const reconcileStarted = Date.now();
   await startFleetRole(rig, env, 'scheduler');
@@ -176,6 +203,7 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
   const start = await sample(rig);
   await sleep(options.seconds * 1000);
   const end = await sample(rig);
+  const merge = await timeMerge(rig, mergeIds, (end.redis.cpuMs - start.redis.cpuMs) / (end.at - start.at));
   return {
     options,
     vantages: VANTAGES.length,
@@ -187,7 +215,51 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     memory: { empty: empty.usedMemory, registered: registered.usedMemory, scheduled: scheduled.usedMemory },
     start,
     end,
+    merge,
+    mergesInWindow: mergesIn(rig, options, start.at, end.at),
   };
+}
+
+/**
+ * Redis CPU a latency merge costs a check × vantage at this size: `ids` × 3 vantages merged into the
+ * current hour as the notifier does, once to make their rollups (not counted: a running fleet's
+ * exist), then again, timed. The fleet runs on meanwhile: its Redis CPU at the window's rate
+ * (`baseMsPerMs`) is taken off.
+ */
+async function timeMerge(rig: Rig, ids: readonly string[], baseMsPerMs: number) {
+  const rollups = new LatencyRollups({ redis: rig.bench.redis, keys: rig.bench.keys });
+  const bucket = Math.floor(Date.now() / LATENCY_BUCKET_MS);
+  const aggregates: LatencyAggregate[] = ids.flatMap((checkId) =>
+    VANTAGES.map((vantage) => ({
+      checkId,
+      vantage,
+      bucket,
+      samples: 1,
+      failures: 0,
+      means: { total: 42, dns: 1, connect: 2, tls: 0, firstByte: 30 },
+    })),
+  );
+  await rollups.merge(aggregates);
+  const before = await nodesInfo(rig.nodes);
+  const started = Date.now();
+  await rollups.merge(aggregates);
+  const wallMs = Date.now() - started;
+  const after = await nodesInfo(rig.nodes);
+  const cpuMs = after.cpuMs - before.cpuMs - baseMsPerMs * wallMs;
+  return { pairs: aggregates.length, wallMs, cpuMs, usPerPair: (cpuMs * 1000) / aggregates.length };
+}
+
+/**
+ * Whether the notifier merged in the window or in the 10 minutes before it (a merge of every check
+ * lasts minutes here): it merges `mergeEvery` after its last merge and at each hour boundary.
+ */
+function mergesIn(rig: Rig, options: ScaleBenchOptions, from: number, to: number): boolean {
+  const nextHour = (at: number) => (Math.floor(at / LATENCY_BUCKET_MS) + 1) * LATENCY_BUCKET_MS;
+  for (let at = rig.notifierStarted ?? from; at <= to; ) {
+    at = Math.min(at + options.mergeEvery * 1000, nextHour(at));
+    if (at >= from - 600_000 && at <= to) return true;
+  }
+  return false;
 }
 
 /** Wall and CPU (this process and Redis) of `work`. */
@@ -231,9 +303,14 @@ interface RoleEnv {
   vars: Record<string, string>;
 }
 
-async function writeRoleEnv(rig: Rig, url: string): Promise<RoleEnv> {
+async function writeRoleEnv(rig: Rig, url: string, options: ScaleBenchOptions): Promise<RoleEnv> {
   const config = join(rig.dir, 'vigil.yaml');
-  await writeFile(config, `${JSON.stringify({ vantages: VANTAGES, allowPrivateTargets: true }, null, 2)}\n`);
+  const file = {
+    vantages: VANTAGES,
+    allowPrivateTargets: true,
+    notifier: { latencyMergeEvery: `${options.mergeEvery}s` },
+  };
+  await writeFile(config, `${JSON.stringify(file, null, 2)}\n`);
   return { config, vars: { REDIS_URL: url, VIGIL_PREFIX: rig.bench.prefix, VIGIL_SECRET: SECRET, LOG_LEVEL: 'warn' } };
 }
 
@@ -252,6 +329,7 @@ async function startFleetRole(rig: Rig, env: RoleEnv, role: 'scheduler' | 'notif
 
 /** The notifier and the synthetic vantages, before the scheduler: the first rounds find them taking work. */
 async function startConsumers(rig: Rig, env: RoleEnv, url: string): Promise<void> {
+  rig.notifierStarted = Date.now();
   await startFleetRole(rig, env, 'notifier');
   rig.vantage = await startChild('./synthetic-vantage.ts', [
     JSON.stringify({ redisUrl: url, prefix: rig.bench.prefix, vantages: VANTAGES, statsKey: rig.statsKey }),
