@@ -30,6 +30,20 @@ export type Quorum = z.output<typeof quorumSchema>;
 
 export const severitySchema = z.enum(['critical', 'major', 'minor', 'info']);
 
+/** A vantage listed twice would be probed, counted and expected twice: refused at input. */
+function eachVantageOnce(vantages: readonly string[], ctx: z.RefinementCtx): void {
+  const times = new Map<string, number>();
+  for (const vantage of vantages) times.set(vantage, (times.get(vantage) ?? 0) + 1);
+  for (const [vantage, n] of times) {
+    if (n < 2) continue;
+    const listed = n === 2 ? 'twice' : `${n} times`;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected each vantage once; ${JSON.stringify(vantage)} is listed ${listed}`,
+    });
+  }
+}
+
 const checkInputFields = {
   id: slugSchema,
   name: z.string().min(1).max(200).optional(),
@@ -37,7 +51,7 @@ const checkInputFields = {
   ...kindInputFields(),
   interval: durationSchema.optional(),
   timeout: durationSchema.optional(),
-  vantages: z.array(slugSchema).min(1).optional(),
+  vantages: z.array(slugSchema).min(1).superRefine(eachVantageOnce).optional(),
   confirmations: z.int().min(1).max(100).optional(),
   quorum: quorumSchema.optional(),
   severity: severitySchema.default('major'),

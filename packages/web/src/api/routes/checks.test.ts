@@ -127,6 +127,38 @@ describe('checks API', () => {
     expect(await t.ctx.checks.list()).toHaveLength(1);
   });
 
+  it('refuses a vantage listed twice in a POST, PUT or PATCH body with a 400 naming the field', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    const message = 'expected each vantage once; "alpha" is listed twice';
+    const body = {
+      id: 'web',
+      interval: '1m',
+      vantages: ['alpha', 'beta', 'alpha'],
+      http: { url: 'https://x.example/' },
+    };
+    for (const method of ['POST', 'PUT'] as const) {
+      const url = method === 'POST' ? '/api/v1/checks' : '/api/v1/checks/web';
+      const response = await t.app.inject({ method, url, headers: auth, payload: body });
+      expect(response.statusCode, `${method}: ${response.body}`).toBe(400);
+      expect(response.json().error).toMatchObject({
+        message: `vantages: ${message}`,
+        issues: [{ path: 'vantages', message }],
+      });
+    }
+    expect(await t.ctx.checks.get('web')).toBeUndefined();
+
+    await create(auth, { id: 'web', vantages: ['alpha'] });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/checks/web',
+      headers: auth,
+      payload: { vantages: ['alpha', 'alpha'] },
+    });
+    expect(patched.statusCode, patched.body).toBe(400);
+    expect(patched.json().error.issues).toEqual([{ path: 'vantages', message }]);
+    expect((await t.ctx.checks.get('web'))?.vantages).toEqual(['alpha']);
+  });
+
   it('filters by component, tag, decided state and text', async () => {
     const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
     await create(auth, { id: 'api-health', name: 'API health', component: 'api', tags: ['prod', 'edge'] });
