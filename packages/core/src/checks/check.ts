@@ -133,6 +133,16 @@ export interface CheckCommon {
 /** A check with every default applied: what the registry stores and the scheduler reads. Its kind's settings sit under the kind's name. */
 export type Check = CheckCommon & KindSettings;
 
+/**
+ * Which of `vantageIds` probe a check, each once: the ones it names, or all of them. The scheduler
+ * plans and the notifier expects from this one list; a check stored before a vantage listed twice
+ * was refused still names it twice, and is probed and expected there once.
+ */
+export function vantagesFor(check: Pick<CheckCommon, 'vantages'>, vantageIds: readonly string[]): string[] {
+  if (check.vantages.length === 0) return [...vantageIds];
+  return check.vantages.filter((vantage, i, named) => vantageIds.includes(vantage) && named.indexOf(vantage) === i);
+}
+
 /** Applies defaults to a validated input; `validateResolvedCheck` then checks what spans fields. */
 export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check {
   const intervalMs = input.interval ?? defaults.interval;
@@ -198,7 +208,8 @@ export function checkToInput(check: Check): Record<string, unknown> {
     [kind]: module.toInput(spec),
     interval: formatDuration(check.intervalMs),
     timeout: formatDuration(check.timeoutMs),
-    ...(check.vantages.length > 0 && { vantages: check.vantages }),
+    // Each once: a check stored before a vantage listed twice was refused still parses and patches.
+    ...(check.vantages.length > 0 && { vantages: [...new Set(check.vantages)] }),
     confirmations: check.confirmations,
     quorum: check.quorum,
     severity: check.severity,

@@ -159,6 +159,24 @@ describe('checks API', () => {
     expect((await t.ctx.checks.get('web'))?.vantages).toEqual(['alpha']);
   });
 
+  it('reads and patches a check stored with a vantage listed twice before that was refused, keeping each once', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    await create(auth, { id: 'web', vantages: ['alpha'] });
+    const created = await t.ctx.checks.get('web');
+    // Written raw, as a release that let the duplicate through stored it.
+    const old = { ...created, vantages: ['alpha', 'beta', 'alpha'] };
+    await t.ctx.redis.hset(t.ctx.keys.checks, 'web', JSON.stringify(old));
+    expect((await t.app.inject({ url: '/api/v1/checks/web', headers: auth })).statusCode).toBe(200);
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/checks/web',
+      headers: auth,
+      payload: { interval: '2m' },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await t.ctx.checks.get('web')).toMatchObject({ intervalMs: 120_000, vantages: ['alpha', 'beta'] });
+  });
+
   it('filters by component, tag, decided state and text', async () => {
     const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
     await create(auth, { id: 'api-health', name: 'API health', component: 'api', tags: ['prod', 'edge'] });
