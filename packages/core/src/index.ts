@@ -96,6 +96,7 @@ export {
   slugSchema,
   type TcpSpec,
   tcpSpecSchema,
+  vantagesFor,
 } from './checks/index.js';
 export {
   type ConsoleRole,

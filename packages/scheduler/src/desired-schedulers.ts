@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Check, isProbed, type SlotJobData, targetRevision, toProbeTarget } from '@vigil/core';
+import { type Check, isProbed, type SlotJobData, targetRevision, toProbeTarget, vantagesFor } from '@vigil/core';
 import { slotOffset } from './offset.js';
 
 /**
@@ -32,12 +32,6 @@ export interface DesiredScheduler {
    * (a slot applied in the layout before is written again); the head of the slot's string.
    */
   membersFingerprint: string;
-}
-
-/** Which vantages probe a check: the ones it names that exist, or all of them. */
-export function vantagesFor(check: Check, vantageIds: readonly string[]): string[] {
-  if (check.vantages.length === 0) return [...vantageIds];
-  return check.vantages.filter((vantage) => vantageIds.includes(vantage));
 }
 
 /** Bumped when the slots' layout in Redis changes, so every slot is written again in the new one. */

@@ -1,10 +1,4 @@
-export {
-  type DesiredScheduler,
-  desiredSchedulers,
-  SLOT_CHUNK_SIZE,
-  slotSchedulerId,
-  vantagesFor,
-} from './desired-schedulers.js';
+export { type DesiredScheduler, desiredSchedulers, SLOT_CHUNK_SIZE, slotSchedulerId } from './desired-schedulers.js';
 export type { DesiredState } from './desired-state.js';
 export { LeaderLease } from './leader-lease.js';
 export { roundOffset, SLOT_WIDTH_MS, slotOffset } from './offset.js';

@@ -17,7 +17,7 @@ import {
 } from '@vigil/core';
 import { eventually, type TestContext, testContext } from '@vigil/core/testing';
 import { type JobSchedulerJson, Queue } from 'bullmq';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { desiredSchedulers } from './desired-schedulers.js';
 import { roundOffset, slotOffset } from './offset.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
@@ -312,6 +312,23 @@ describe('Scheduler', () => {
       expect(await queue(vantage).getDelayedCount()).toBe(expected);
       expect((await slotsOfChecks(vantage)).size).toBe(20);
     }
+  });
+
+  it('probes a check stored with a vantage listed twice (before that was refused) once from it, its counts kept right', async () => {
+    // Written raw, as a release that let `vantages: [alpha, alpha]` through stored it.
+    await ctx.redis.hset(ctx.keys.checks, 'twice', JSON.stringify(check('twice', { vantages: ['alpha', 'alpha'] })));
+    await registry.put(check('api'));
+    const context = createSchedulerContext(ctx.peer(), { vantages: VANTAGES });
+    const scheduler = new Scheduler(context, { leaseMs: 3_000, resyncEveryMs: 3_600_000 });
+    closers.push(() => scheduler.close());
+    await scheduler.start();
+    expect([...(await slotsOfChecks('alpha')).keys()].sort()).toEqual(['api', 'twice']);
+    expect([...(await slotsOfChecks('beta')).keys()]).toEqual(['api']);
+    expect([...(await storedTargets()).keys()].sort()).toEqual(['api', 'twice']);
+    // The plan counts one target a shard holds once: a reconcile finds the counts agree and reads no shard's ids.
+    const walked = vi.spyOn(context.redis, 'hkeys');
+    expect((await scheduler.reconcile())?.targetsWritten).toBe(0);
+    expect(walked.mock.calls.map(([key]) => String(key))).not.toContain(ctx.keys.probeTargets('alpha', 0));
   });
 
   it('hands over when the leader stops, and re-creates schedulers lost from Redis', async () => {

@@ -86,6 +86,15 @@ describe('SlotPlan', () => {
     expect(plan.shardCounts('beta')).toEqual([2_000]);
   });
 
+  it('plans a check stored with a vantage listed twice (before that was refused) once at that vantage, and counts it once', () => {
+    const twice = { ...template, id: 'twice', vantages: ['alpha', 'beta', 'alpha'] };
+    const plan = SlotPlan.build([...checks(10), twice], OPTIONS);
+    expect(plan.shardCounts('alpha')).toEqual([11]);
+    expect(plan.shardCounts('gamma')).toEqual([10]);
+    expect(plan.set('twice', undefined).size).toBe(2);
+    expect(plan.shardCounts('alpha')).toEqual([10]);
+  });
+
   it('rebuilt from the registry with the plan before, keeps every chunk as it was', () => {
     const plan = SlotPlan.build(all, OPTIONS);
     plan.set('c10', undefined);

@@ -1,11 +1,5 @@
-import { type Check, isProbed, type SlotJobData, targetRevision, toProbeTarget } from '@vigil/core';
-import {
-  type DesiredScheduler,
-  SLOT_CHUNK_SIZE,
-  slotFingerprints,
-  slotSchedulerId,
-  vantagesFor,
-} from './desired-schedulers.js';
+import { type Check, isProbed, type SlotJobData, targetRevision, toProbeTarget, vantagesFor } from '@vigil/core';
+import { type DesiredScheduler, SLOT_CHUNK_SIZE, slotFingerprints, slotSchedulerId } from './desired-schedulers.js';
 import type { DesiredState, SlotHead } from './desired-state.js';
 import { slotOffset } from './offset.js';
 import type { NamedTargets } from './probe-target-store.js';

@@ -30,6 +30,20 @@ export type Quorum = z.output<typeof quorumSchema>;
 
 export const severitySchema = z.enum(['critical', 'major', 'minor', 'info']);
 
+/** A vantage listed twice would be probed, counted and expected twice: refused at input. */
+function eachVantageOnce(vantages: readonly string[], ctx: z.RefinementCtx): void {
+  const times = new Map<string, number>();
+  for (const vantage of vantages) times.set(vantage, (times.get(vantage) ?? 0) + 1);
+  for (const [vantage, n] of times) {
+    if (n < 2) continue;
+    const listed = n === 2 ? 'twice' : `${n} times`;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected each vantage once; ${JSON.stringify(vantage)} is listed ${listed}`,
+    });
+  }
+}
+
 const checkInputFields = {
   id: slugSchema,
   name: z.string().min(1).max(200).optional(),
@@ -37,7 +51,7 @@ const checkInputFields = {
   ...kindInputFields(),
   interval: durationSchema.optional(),
   timeout: durationSchema.optional(),
-  vantages: z.array(slugSchema).min(1).optional(),
+  vantages: z.array(slugSchema).min(1).superRefine(eachVantageOnce).optional(),
   confirmations: z.int().min(1).max(100).optional(),
   quorum: quorumSchema.optional(),
   severity: severitySchema.default('major'),
@@ -119,6 +133,16 @@ export interface CheckCommon {
 /** A check with every default applied: what the registry stores and the scheduler reads. Its kind's settings sit under the kind's name. */
 export type Check = CheckCommon & KindSettings;
 
+/**
+ * Which of `vantageIds` probe a check, each once: the ones it names, or all of them. The scheduler
+ * plans and the notifier expects from this one list; a check stored before a vantage listed twice
+ * was refused still names it twice, and is probed and expected there once.
+ */
+export function vantagesFor(check: Pick<CheckCommon, 'vantages'>, vantageIds: readonly string[]): string[] {
+  if (check.vantages.length === 0) return [...vantageIds];
+  return check.vantages.filter((vantage, i, named) => vantageIds.includes(vantage) && named.indexOf(vantage) === i);
+}
+
 /** Applies defaults to a validated input; `validateResolvedCheck` then checks what spans fields. */
 export function resolveCheck(input: CheckInput, defaults: CheckDefaults): Check {
   const intervalMs = input.interval ?? defaults.interval;
@@ -184,7 +208,8 @@ export function checkToInput(check: Check): Record<string, unknown> {
     [kind]: module.toInput(spec),
     interval: formatDuration(check.intervalMs),
     timeout: formatDuration(check.timeoutMs),
-    ...(check.vantages.length > 0 && { vantages: check.vantages }),
+    // Each once: a check stored before a vantage listed twice was refused still parses and patches.
+    ...(check.vantages.length > 0 && { vantages: [...new Set(check.vantages)] }),
     confirmations: check.confirmations,
     quorum: check.quorum,
     severity: check.severity,

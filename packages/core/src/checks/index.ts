@@ -14,6 +14,7 @@ export {
   type Quorum,
   resolveCheck,
   slugSchema,
+  vantagesFor,
 } from './check.js';
 export { CheckRegistry } from './check-registry.js';
 export { CHECK_LIST_STATES, type CheckListState, type CheckStateName } from './check-state-name.js';

@@ -103,6 +103,17 @@ checks:
     );
   });
 
+  it('refuses a check listing a vantage twice, naming the field and the vantage', () => {
+    const err = configError(`
+vantages: [a, b]
+checks:
+  - { id: x, tcp: { host: h, port: 1 }, vantages: [a, b, a] }
+  - { id: y, tcp: { host: h, port: 1 }, vantages: [b, b, b], quorum: 3 }
+`);
+    expect(err.message).toContain('checks[0].vantages: expected each vantage once; "a" is listed twice');
+    expect(err.message).toContain('checks[1].vantages: expected each vantage once; "b" is listed 3 times');
+  });
+
   it('refuses body patterns that cannot run in linear time, naming the field and the part', () => {
     const err = configError(`
 vantages: [a]

@@ -220,6 +220,17 @@ describe('Evaluator: rounds decided once', () => {
     expect(await w.state('api-health')).toBe('down');
   });
 
+  it('expects a vantage a stored check lists twice (before that was refused) once, deciding the round when each reported', async () => {
+    const w = await world([]);
+    const blog = config.checks.find((c) => c.id === 'blog');
+    // Written raw, as a release that let `vantages: [alpha, beta, alpha]` through stored it.
+    await w.redis.hset(w.keys.checks, 'blog', JSON.stringify({ ...blog, vantages: ['alpha', 'beta', 'alpha'] }));
+    await w.feed(0, 'UU-', ['blog']);
+    expect(await w.state('blog')).toBe('up');
+    w.clock.t = R(0) + DEADLINE;
+    expect(await w.evaluator.decideDue()).toBe(0);
+  });
+
   it('two notifiers fed the same results open one incident and decide each round once', async () => {
     const w = await world(['api-health']);
     const other = await w.second();

@@ -1,4 +1,4 @@
-import { type Check, isProbed, type RecordOutcome, type ResultJobData } from '@vigil/core';
+import { type Check, isProbed, type RecordOutcome, type ResultJobData, vantagesFor } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { countDroppedResults, observeEvaluatorLag } from '../notifier-metrics.js';
@@ -200,10 +200,13 @@ export class Evaluator {
     return found;
   }
 
-  /** Vantages expected to report: the check's own (or all), less those known to be silent; `push` for a heartbeat. */
+  /**
+   * Vantages expected to report: those the scheduler has probe it (core's `vantagesFor`), less those
+   * known to be silent; `push` for a heartbeat.
+   */
   expectedVantages(check: Check): string[] {
     if (!isProbed(check)) return [PUSH_VANTAGE];
-    const all = check.vantages.length > 0 ? check.vantages : this.ctx.vantages;
+    const all = vantagesFor(check, this.ctx.vantages);
     const silent = this.parts.health.silent();
     const live = all.filter((vantage) => !silent.has(vantage));
     return live.length > 0 ? live : [...all];

@@ -37,15 +37,6 @@ function quotaIssues(ctx: WebContext, check: Check, token: ApiToken): FieldIssue
   return issues;
 }
 
-/** A vantage listed twice would be counted twice against the quota (and probed twice): refused. */
-function duplicateVantageIssues(check: Check): FieldIssue[] {
-  return check.vantages.flatMap((vantage, i) =>
-    check.vantages.indexOf(vantage) < i
-      ? [{ path: `vantages[${i}]`, message: `duplicate vantage ${vantage}`, received: JSON.stringify(vantage) }]
-      : [],
-  );
-}
-
 /**
  * Turns a validated API body into the check to store, or refuses it: references the fleet's config
  * must resolve (400), what only vigil.yaml may leave out must be given (400: a DNS check's resolver),
@@ -58,7 +49,6 @@ export function admitCheck(ctx: WebContext, input: CheckInput, token: ApiToken, 
   const check: Check = { ...resolved, ...(owner !== undefined && { owner }) };
   const invalid = [
     ...checkIssues(check, ctx.config),
-    ...duplicateVantageIssues(check),
     ...targetPolicyIssues(check, ctx.guard),
     ...apiCheckIssues(check),
   ];

@@ -127,6 +127,56 @@ describe('checks API', () => {
     expect(await t.ctx.checks.list()).toHaveLength(1);
   });
 
+  it('refuses a vantage listed twice in a POST, PUT or PATCH body with a 400 naming the field', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    const message = 'expected each vantage once; "alpha" is listed twice';
+    const body = {
+      id: 'web',
+      interval: '1m',
+      vantages: ['alpha', 'beta', 'alpha'],
+      http: { url: 'https://x.example/' },
+    };
+    for (const method of ['POST', 'PUT'] as const) {
+      const url = method === 'POST' ? '/api/v1/checks' : '/api/v1/checks/web';
+      const response = await t.app.inject({ method, url, headers: auth, payload: body });
+      expect(response.statusCode, `${method}: ${response.body}`).toBe(400);
+      expect(response.json().error).toMatchObject({
+        message: `vantages: ${message}`,
+        issues: [{ path: 'vantages', message }],
+      });
+    }
+    expect(await t.ctx.checks.get('web')).toBeUndefined();
+
+    await create(auth, { id: 'web', vantages: ['alpha'] });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/checks/web',
+      headers: auth,
+      payload: { vantages: ['alpha', 'alpha'] },
+    });
+    expect(patched.statusCode, patched.body).toBe(400);
+    expect(patched.json().error.issues).toEqual([{ path: 'vantages', message }]);
+    expect((await t.ctx.checks.get('web'))?.vantages).toEqual(['alpha']);
+  });
+
+  it('reads and patches a check stored with a vantage listed twice before that was refused, keeping each once', async () => {
+    const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
+    await create(auth, { id: 'web', vantages: ['alpha'] });
+    const created = await t.ctx.checks.get('web');
+    // Written raw, as a release that let the duplicate through stored it.
+    const old = { ...created, vantages: ['alpha', 'beta', 'alpha'] };
+    await t.ctx.redis.hset(t.ctx.keys.checks, 'web', JSON.stringify(old));
+    expect((await t.app.inject({ url: '/api/v1/checks/web', headers: auth })).statusCode).toBe(200);
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/checks/web',
+      headers: auth,
+      payload: { interval: '2m' },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await t.ctx.checks.get('web')).toMatchObject({ intervalMs: 120_000, vantages: ['alpha', 'beta'] });
+  });
+
   it('filters by component, tag, decided state and text', async () => {
     const { auth } = await t.token({ owner: 'team-a', scope: 'write' });
     await create(auth, { id: 'api-health', name: 'API health', component: 'api', tags: ['prod', 'edge'] });
