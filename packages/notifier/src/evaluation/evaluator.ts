@@ -206,7 +206,10 @@ export class Evaluator {
    */
   expectedVantages(check: Check): string[] {
     if (!isProbed(check)) return [PUSH_VANTAGE];
-    const all = vantagesFor(check, this.ctx.vantages);
+    const probing = vantagesFor(check, this.ctx.vantages);
+    // None declared here (a vantage dropped from this notifier's config only): the check's own, each
+    // once, so a result still reaching it is booked for the vantages that can send one.
+    const all = probing.length > 0 ? probing : [...new Set(check.vantages)];
     const silent = this.parts.health.silent();
     const live = all.filter((vantage) => !silent.has(vantage));
     return live.length > 0 ? live : [...all];
