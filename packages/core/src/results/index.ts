@@ -14,6 +14,7 @@ export {
 export { checkDataKeys, forgetCheckData } from './check-data.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BITS, ringBytes } from './history-ring.js';
+export { LatencyMergeError, LatencyRollups, latencyOf } from './latency-merge.js';
 export {
   decodeLatency,
   decodeLatencyRollup,
@@ -23,12 +24,9 @@ export {
   LATENCY_TIERS,
   type LatencyAggregate,
   type LatencyBucket,
-  LatencyMergeError,
   type LatencyPhase,
   type LatencyRollup,
-  LatencyRollups,
   type LatencyTier,
-  latencyOf,
   readLatencyRollup,
 } from './latency-rollup.js';
 export {
