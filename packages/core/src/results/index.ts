@@ -14,7 +14,14 @@ export {
 export { checkDataKeys, forgetCheckData } from './check-data.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BITS, ringBytes } from './history-ring.js';
-export { LatencyMergeError, LatencyRollups, latencyOf } from './latency-merge.js';
+export {
+  type LatencyLines,
+  LatencyMergeError,
+  type LatencyMergeOptions,
+  LatencyRollups,
+  latencyLine,
+  latencyOf,
+} from './latency-merge.js';
 export {
   decodeLatency,
   decodeLatencyRollup,
