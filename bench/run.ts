@@ -1,5 +1,5 @@
 /**
- * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|scale|deliveries|console|slot-jobs|registry-read|scrape|slot-plan|all`: runs the benches that check DESIGN.md's non-functional bars,
+ * `pnpm bench probe|schedule|detect|api|fleet|startup|rounds|footprint|latency-merge|latency-aggregate|scale|deliveries|console|slot-jobs|registry-read|scrape|slot-plan|all`: runs the benches that check DESIGN.md's non-functional bars,
  * prints a table per bench and saves what was measured to `bench/results/<name>-<ISO time>.json`.
  * Numeric options override a bench's defaults (`pnpm bench probe --count 2000 --repeats 1`);
  * `--redis-url URL` runs `scale` on an existing Redis instead of a private one; `--kind http|tcp`
@@ -16,6 +16,7 @@ import { DELIVERIES_DEFAULTS, deliveriesBench } from './deliveries.js';
 import { DETECT_DEFAULTS, detectBench } from './detect.js';
 import { FLEET_DEFAULTS, FLEET_KINDS, type FleetKind, fleetBench } from './fleet.js';
 import { FOOTPRINT_DEFAULTS, footprintBench } from './footprint.js';
+import { LATENCY_AGGREGATE_DEFAULTS, latencyAggregateBench } from './latency-aggregate.js';
 import { LATENCY_MERGE_DEFAULTS, latencyMergeBench } from './latency-merge.js';
 import { PROBE_DEFAULTS, probeBench } from './probe.js';
 import { REGISTRY_READ_DEFAULTS, registryReadBench } from './registry-read.js';
@@ -49,6 +50,8 @@ const BENCHES: Record<string, (overrides: Overrides, flags: BenchFlags) => Promi
   footprint: (overrides) => footprintBench({ ...FOOTPRINT_DEFAULTS, ...pick(FOOTPRINT_DEFAULTS, overrides) }),
   'latency-merge': (overrides) =>
     latencyMergeBench({ ...LATENCY_MERGE_DEFAULTS, ...pick(LATENCY_MERGE_DEFAULTS, overrides) }),
+  'latency-aggregate': (overrides) =>
+    latencyAggregateBench({ ...LATENCY_AGGREGATE_DEFAULTS, ...pick(LATENCY_AGGREGATE_DEFAULTS, overrides) }),
   scale: (overrides, flags) => scaleBench({ ...SCALE_DEFAULTS, ...pick(SCALE_DEFAULTS, overrides) }, flags),
   deliveries: (overrides) => deliveriesBench({ ...DELIVERIES_DEFAULTS, ...pick(DELIVERIES_DEFAULTS, overrides) }),
   console: (overrides) => consoleBench({ ...CONSOLE_DEFAULTS, ...pick(CONSOLE_DEFAULTS, overrides) }),
@@ -80,6 +83,7 @@ function parseOverrides(args: string[]): { positionals: string[]; overrides: Ove
       ROUNDS_DEFAULTS,
       FOOTPRINT_DEFAULTS,
       LATENCY_MERGE_DEFAULTS,
+      LATENCY_AGGREGATE_DEFAULTS,
       SCALE_DEFAULTS,
       DELIVERIES_DEFAULTS,
       CONSOLE_DEFAULTS,

@@ -1,5 +1,10 @@
 export { CheckStates, withStreakRounds } from './evaluation/check-state.js';
 export {
+  LatencyAggregator,
+  type LatencyAggregatorContext,
+  type LatencyAggregatorOptions,
+} from './evaluation/latency-aggregator.js';
+export {
   ResultRecorder,
   type ResultRecorderContext,
   type ResultRecorderOptions,

@@ -15,6 +15,14 @@ export { checkDataKeys, forgetCheckData } from './check-data.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BITS, ringBytes } from './history-ring.js';
 export {
+  type LatencyLines,
+  LatencyMergeError,
+  type LatencyMergeOptions,
+  LatencyRollups,
+  latencyLine,
+  latencyOf,
+} from './latency-merge.js';
+export {
   decodeLatency,
   decodeLatencyRollup,
   encodeLatency,
@@ -23,12 +31,9 @@ export {
   LATENCY_TIERS,
   type LatencyAggregate,
   type LatencyBucket,
-  LatencyMergeError,
   type LatencyPhase,
   type LatencyRollup,
-  LatencyRollups,
   type LatencyTier,
-  latencyOf,
   readLatencyRollup,
 } from './latency-rollup.js';
 export {

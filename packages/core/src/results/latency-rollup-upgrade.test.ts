@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RedisKeys, redisKeys } from '../runtime/keys.js';
 import { defineScripts } from '../runtime/scripts.js';
 import { testRedis } from '../testing/index.js';
+import { LatencyRollups } from './latency-merge.js';
 import {
   LATENCY_BUCKET_MS,
   LATENCY_TIERS,
   type LatencyAggregate,
   type LatencyBucket,
   type LatencyRollup,
-  LatencyRollups,
   type LatencyTier,
   readLatencyRollup,
 } from './latency-rollup.js';

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../runtime/keys.js';
 import { startRedisCluster, testContext, testRedis } from '../testing/index.js';
+import { LatencyRollups } from './latency-merge.js';
 import {
   decodeLatency,
   encodeLatency,
   LATENCY_BUCKET_MS,
   LATENCY_TIERS,
   type LatencyAggregate,
-  LatencyRollups,
   readLatencyRollup,
 } from './latency-rollup.js';
 

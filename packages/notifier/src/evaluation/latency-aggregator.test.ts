@@ -1,4 +1,4 @@
-import { type Clock, LATENCY_BUCKET_MS, readLatencyRollup } from '@vigil/core';
+import { type Clock, LATENCY_BUCKET_MS, LatencyRollups, type ResultJobData, readLatencyRollup } from '@vigil/core';
 import { roundResult, T0, type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testNotifierContext } from '../testing.js';
@@ -6,6 +6,8 @@ import { LatencyAggregator } from './latency-aggregator.js';
 
 const BUCKET_START = Math.floor(T0 / LATENCY_BUCKET_MS) * LATENCY_BUCKET_MS;
 const DAY = 86_400_000;
+/** Merge bounds small enough that a few checks span several pipelines: 3 checks a call, 2 calls a pipeline. */
+const SMALL = { checksPerCall: 3, callsPerPipeline: 2 };
 
 describe('the latency aggregator', () => {
   let t: TestContext;
@@ -92,4 +94,116 @@ describe('the latency aggregator', () => {
     expect((await of('c0')).vantages[0]?.buckets[0]?.samples).toBe(1);
     expect((await of('c499')).vantages[0]?.buckets[0]?.samples).toBe(1);
   });
+
+  /** A notifier whose merges go in SMALL calls and pipelines. */
+  const paced = () =>
+    new LatencyAggregator({ ...testNotifierContext(t), latencyRollups: new LatencyRollups(t, SMALL) });
+  const of = (checkId: string) => readLatencyRollup(t, checkId, { tier: 'day', from: now - DAY, to: now });
+  const ofCheck = (checkId: string, sample: ResultJobData): ResultJobData => ({
+    ...sample,
+    result: { ...sample.result, checkId },
+  });
+
+  it('merges more checks than a pipeline carries, each once, and puts back only refused calls’ checks', async () => {
+    const aggregator = paced();
+    const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    aggregator.add(ids.map((id) => ofCheck(id, result('alpha', BUCKET_START, true, 100))));
+    // c6 opens the third call (c6, c7, c8), in the second pipeline: Redis refuses it (a hash at c6's key).
+    await t.redis.hset(t.keys.latencyRollup('c6'), 'not', 'a rollup');
+    await aggregator.flush();
+    const samples = async () => Promise.all(ids.map(async (id) => (await of(id)).vantages[0]?.buckets[0]?.samples));
+    const refused = new Set(['c6', 'c7', 'c8']);
+    await t.redis.del(t.keys.latencyRollup('c6'));
+    expect(await samples()).toEqual(ids.map((id) => (refused.has(id) ? undefined : 1)));
+    await aggregator.flush();
+    expect(await samples()).toEqual(ids.map(() => 1));
+  });
+
+  it('forgets one check among many, leaving the others’ sums whole', async () => {
+    const aggregator = new LatencyAggregator(testNotifierContext(t));
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    // Interleaved, so the checks' entries alternate in the columns.
+    for (const [k, vantage] of ['alpha', 'beta', 'alpha', 'gamma', 'beta'].entries()) {
+      aggregator.add(ids.map((id, i) => ofCheck(id, result(vantage, BUCKET_START + k * 30_000, true, 100 * (i + 1)))));
+    }
+    aggregator.forget('c');
+    aggregator.add([ofCheck('d', result('gamma', BUCKET_START + 300_000, false, 0))]);
+    await aggregator.flush();
+    expect(await t.redis.exists(t.keys.latencyRollup('c'))).toBe(0);
+    for (const [i, id] of ids.entries()) {
+      if (id === 'c') continue;
+      const vantages = (await of(id)).vantages.map((v) => [v.vantage, v.buckets[0]?.samples, v.buckets[0]?.failures]);
+      expect(vantages, id).toEqual([
+        ['alpha', 2, 0],
+        ['beta', 2, 0],
+        ['gamma', id === 'd' ? 2 : 1, id === 'd' ? 1 : 0],
+      ]);
+      const total = (await of(id)).vantages[0]?.buckets[0]?.means.total ?? 0;
+      expect(Math.abs(total - 100 * (i + 1)) / (100 * (i + 1)), id).toBeLessThan(0.03);
+    }
+  });
+
+  it('sums many entries across an hour boundary into the buckets, counts and means a plain sum gives', async () => {
+    now = BUCKET_START - 1_260_000;
+    const aggregator = paced();
+    // 12 checks × 3 vantages × 40 rounds a minute apart, from 20 minutes before the hour: two buckets each.
+    const results: ResultJobData[] = [];
+    for (let k = 0; k < 40; k++) {
+      for (let c = 0; c < 12; c++) {
+        for (const [v, vantage] of ['alpha', 'beta', 'gamma'].entries()) {
+          const total = 10 + ((k * 37 + c * 11 + v * 5) % 90);
+          const round = BUCKET_START - 1_200_000 + k * 60_000;
+          results.push(ofCheck(`c${c}`, result(vantage, round, (k + c + v) % 7 !== 0, total)));
+        }
+      }
+    }
+    // Fed as the recorder hands them over; the hour's merge takes both buckets, a later one the rest.
+    aggregator.add(results.slice(0, 30 * 36));
+    now = BUCKET_START + 600_000;
+    await aggregator.tick();
+    aggregator.add(results.slice(30 * 36));
+    now = BUCKET_START + 1_260_000;
+    await aggregator.flush();
+    const expected = referenceSums(results);
+    for (let c = 0; c < 12; c++) {
+      const got = (await of(`c${c}`)).vantages.flatMap((v) =>
+        v.buckets.map((b) => ({
+          key: `${v.vantage} ${b.start}`,
+          samples: b.samples,
+          failures: b.failures,
+          total: b.means.total,
+        })),
+      );
+      const want = expected.get(`c${c}`) ?? [];
+      expect(got.map(({ total, ...counts }) => counts)).toEqual(want.map(({ total, ...counts }) => counts));
+      // Within two codes: the new bucket's slot is merged twice, each merge rounding its mean to a code.
+      for (const [i, g] of got.entries()) {
+        expect(Math.abs((g.total ?? 0) / (want[i]?.total ?? 1) - 1)).toBeLessThan(0.055);
+      }
+    }
+  });
 });
+
+/** Per check, per (vantage, hour bucket) in that order: its counts and mean total over the successes, summed plainly. */
+function referenceSums(recorded: readonly ResultJobData[]) {
+  type Sum = { key: string; samples: number; failures: number; ms: number };
+  const sums = new Map<string, Map<string, Sum>>();
+  for (const { result } of recorded) {
+    const key = `${result.vantage} ${Math.floor(result.round / LATENCY_BUCKET_MS) * LATENCY_BUCKET_MS}`;
+    const byKey = sums.get(result.checkId) ?? new Map<string, Sum>();
+    sums.set(result.checkId, byKey);
+    const sum = byKey.get(key) ?? { key, samples: 0, failures: 0, ms: 0 };
+    byKey.set(key, sum);
+    sum.samples++;
+    if (result.ok) sum.ms += result.timings.total;
+    else sum.failures++;
+  }
+  return new Map(
+    [...sums].map(([checkId, byKey]) => [
+      checkId,
+      [...byKey.values()]
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map(({ ms, ...counts }) => ({ ...counts, total: ms / (counts.samples - counts.failures) })),
+    ]),
+  );
+}

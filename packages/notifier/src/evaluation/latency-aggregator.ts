@@ -1,28 +1,12 @@
-import {
-  LATENCY_BUCKET_MS,
-  LATENCY_PHASES,
-  type LatencyAggregate,
-  LatencyMergeError,
-  type LatencyPhase,
-  latencyOf,
-  type ResultJobData,
-} from '@vigil/core';
+import { LATENCY_BUCKET_MS, LatencyMergeError, type ResultJobData } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
+import { LatencySums } from './latency-sums.js';
 
 export type LatencyAggregatorContext = Pick<NotifierContext, 'clock' | 'log' | 'latencyRollups' | 'redis' | 'keys'>;
 
 export interface LatencyAggregatorOptions {
   /** Merge at least this often (and at each hour boundary); 5 minutes unless said. */
   flushEveryMs?: number;
-}
-
-interface Sums {
-  checkId: string;
-  vantage: string;
-  bucket: number;
-  samples: number;
-  failures: number;
-  sums: Record<LatencyPhase, number>;
 }
 
 /**
@@ -34,10 +18,11 @@ interface Sums {
  * Several notifiers each hold part of a bucket; the merge adds their parts. The trade-off: a notifier
  * that crashes loses the chart points of the minutes it had not merged yet (a dent in one bucket's
  * sample count, its means barely moved). Uptime, incidents and history never pass through here, so
- * they lose nothing.
+ * they lose nothing. The sums are held in columns (LatencySums), the merge reads them a pipeline at a
+ * time (LatencyRollups.mergeLines).
  */
 export class LatencyAggregator {
-  private pending = new Map<string, Sums>();
+  private pending = new LatencySums();
   /** Checks deleted while a merge was under way: their rollups are removed again once it is done. */
   private deletedDuringMerge: Set<string> | undefined;
   private lastFlush: number;
@@ -52,29 +37,7 @@ export class LatencyAggregator {
 
   /** Adds newly recorded results (duplicates left out by the caller) to their buckets. */
   add(recorded: readonly ResultJobData[]): void {
-    for (const { result } of recorded) {
-      const bucket = Math.floor(result.round / LATENCY_BUCKET_MS);
-      const id = `${result.checkId}\n${result.vantage}\n${bucket}`;
-      let sums = this.pending.get(id);
-      if (sums === undefined) {
-        sums = {
-          checkId: result.checkId,
-          vantage: result.vantage,
-          bucket,
-          samples: 0,
-          failures: 0,
-          sums: { total: 0, dns: 0, connect: 0, tls: 0, firstByte: 0 },
-        };
-        this.pending.set(id, sums);
-      }
-      sums.samples++;
-      if (!result.ok) {
-        sums.failures++;
-        continue;
-      }
-      const latency = latencyOf(result);
-      for (const phase of LATENCY_PHASES) sums.sums[phase] += latency[phase];
-    }
+    for (const { result } of recorded) this.pending.add(result);
   }
 
   /**
@@ -82,7 +45,7 @@ export class LatencyAggregator {
    * id may be created again, by another owner). One in a merge under way is removed after it.
    */
   forget(checkId: string): void {
-    for (const [id, sums] of this.pending) if (sums.checkId === checkId) this.pending.delete(id);
+    this.pending.forget(checkId);
     this.deletedDuringMerge?.add(checkId);
   }
 
@@ -101,25 +64,20 @@ export class LatencyAggregator {
 
   private async flushOnce(): Promise<void> {
     this.lastFlush = this.ctx.clock.now();
-    if (this.pending.size === 0) return;
+    if (this.pending.checks === 0) return;
     const taken = this.pending;
-    this.pending = new Map();
-    const aggregates: LatencyAggregate[] = [];
-    for (const s of taken.values()) {
-      const ok = s.samples - s.failures;
-      const means = Object.fromEntries(LATENCY_PHASES.map((p) => [p, ok > 0 ? s.sums[p] / ok : 0]));
-      aggregates.push({ ...s, means: means as Record<LatencyPhase, number> });
-    }
+    // Room for the entries of a period like this one: a steady fleet's columns never grow, nor sit half empty.
+    this.pending = new LatencySums(taken.size * 1.125);
     const deleted = new Set<string>();
     this.deletedDuringMerge = deleted;
     try {
-      await this.ctx.latencyRollups.merge(aggregates);
+      await this.ctx.latencyRollups.mergeLines(taken.lines());
     } catch (err) {
       this.putBack(err as Error, taken, deleted);
     }
     try {
       // Also after a failed merge: calls that landed, or may have, wrote a deleted check's rollup.
-      const merged = [...deleted].filter((checkId) => aggregates.some((a) => a.checkId === checkId));
+      const merged = [...deleted].filter((checkId) => taken.has(checkId));
       for (const checkId of merged) await this.ctx.redis.unlink(this.ctx.keys.latencyRollup(checkId));
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message }, 'deleted checks’ latency rollups not removed');
@@ -134,14 +92,10 @@ export class LatencyAggregator {
    * the connection (merged or not, nobody knows) and an `exec` rejected as a whole are dropped with
    * a warning: a chart misses a few minutes of samples rather than counting some twice.
    */
-  private putBack(err: Error, taken: Map<string, Sums>, deleted: Set<string>): void {
-    const failed = err instanceof LatencyMergeError ? new Set(err.failed) : new Set<string>();
+  private putBack(err: Error, taken: LatencySums, deleted: Set<string>): void {
+    const failed = err instanceof LatencyMergeError ? err.failed : [];
     let kept = 0;
-    for (const [id, s] of taken) {
-      if (!failed.has(s.checkId) || deleted.has(s.checkId)) continue;
-      this.restore(id, s);
-      kept++;
-    }
+    for (const checkId of failed) if (!deleted.has(checkId)) kept += this.pending.addFrom(taken, checkId);
     this.ctx.log.warn(
       {
         err: err.message,
@@ -151,16 +105,5 @@ export class LatencyAggregator {
       },
       'latency rollups not all merged; refused ones kept for the next, ones that may have landed dropped',
     );
-  }
-
-  private restore(id: string, s: Sums): void {
-    const held = this.pending.get(id);
-    if (held === undefined) {
-      this.pending.set(id, s);
-      return;
-    }
-    held.samples += s.samples;
-    held.failures += s.failures;
-    for (const phase of LATENCY_PHASES) held.sums[phase] += s.sums[phase];
   }
 }

@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RedisKeys, redisKeys } from '../runtime/keys.js';
+import { startRedisCluster, testContext, testRedis } from '../testing/index.js';
+import { type LatencyLines, LatencyMergeError, LatencyRollups, latencyLine } from './latency-merge.js';
+import { LATENCY_BUCKET_MS, type LatencyAggregate, readLatencyRollup } from './latency-rollup.js';
+
+const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
+const BUCKET = Math.floor(NOW / LATENCY_BUCKET_MS);
+const DAY = 86_400_000;
+/** Small bounds, so a few checks span several calls and pipelines: 2 checks a call, 2 calls a pipeline. */
+const SMALL = { checksPerCall: 2, callsPerPipeline: 2 };
+
+/** One hour aggregate of `checkId`, its samples telling checks apart. */
+function aggregate(checkId: string, samples: number, vantage = 'alpha'): LatencyAggregate {
+  const means = { total: 120, dns: 4, connect: 10, tls: 30, firstByte: 70 };
+  return { checkId, vantage, bucket: BUCKET, samples, failures: 0, means };
+}
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+
+describe('a latency merge in bounded pipelines', () => {
+  let t: Awaited<ReturnType<typeof testRedis>>;
+  let ctx: { redis: typeof t.redis; keys: RedisKeys };
+  beforeEach(async () => {
+    t = await testRedis('latency-merge');
+    ctx = { redis: t.redis, keys: redisKeys(t.prefix) };
+  });
+  afterEach(() => t.cleanup());
+
+  const samplesOf = async (checkId: string) =>
+    (await readLatencyRollup(ctx, checkId, { tier: 'day', from: NOW - DAY, to: NOW })).vantages.map((v) => [
+      v.vantage,
+      v.buckets[0]?.samples,
+    ]);
+
+  it('lands every aggregate of more checks than a pipeline carries, each once', async () => {
+    const rollups = new LatencyRollups(ctx, SMALL);
+    const aggregates = ids(11).flatMap((id, i) => [aggregate(id, i + 1), aggregate(id, i + 20, 'beta')]);
+    expect(await rollups.merge(aggregates)).toBe(22);
+    for (const [i, id] of ids(11).entries()) {
+      expect(await samplesOf(id), id).toEqual([
+        ['alpha', i + 1],
+        ['beta', i + 20],
+      ]);
+    }
+  });
+
+  it('reads the checks of a pipeline only once the pipeline before has landed', async () => {
+    const rollups = new LatencyRollups(ctx, SMALL);
+    let seen: Promise<number> | undefined;
+    function* lines(): Generator<LatencyLines> {
+      for (const [i, id] of ids(9).entries()) {
+        // The fifth check opens the second pipeline: the first four are in Redis by then.
+        if (i === 4) seen = t.redis.exists(...ids(4).map((first) => ctx.keys.latencyRollup(first)));
+        yield [id, latencyLine(aggregate(id, 1))];
+      }
+    }
+    expect(await rollups.mergeLines(lines())).toBe(9);
+    expect(await seen).toBe(4);
+  });
+
+  it('names the checks of a call refused in a later pipeline as failed, the other calls merged', async () => {
+    const rollups = new LatencyRollups(ctx, SMALL);
+    // c6 opens the fourth call (c6, c7), in the second pipeline: a hash there makes Redis refuse it.
+    await t.redis.hset(ctx.keys.latencyRollup('c6'), 'not', 'a rollup');
+    const err = await rollups.merge(ids(10).map((id) => aggregate(id, 3))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LatencyMergeError);
+    expect(err).toMatchObject({ merged: 8, failed: ['c6', 'c7'], unknown: [] });
+    expect(await samplesOf('c7')).toEqual([]);
+    for (const id of ['c0', 'c5', 'c8', 'c9']) expect(await samplesOf(id), id).toEqual([['alpha', 3]]);
+  });
+
+  it('counts every call of every pipeline failed, none unknown, on a client closed for good', async () => {
+    const closed = t.redis.duplicate();
+    await closed.quit();
+    // quit() answers before the socket closes: `end` is the status that says nothing will be sent.
+    if (closed.status !== 'end') await new Promise((resolve) => closed.once('end', resolve));
+    const rollups = new LatencyRollups({ redis: closed, keys: ctx.keys }, SMALL);
+    const err = await rollups.merge(ids(7).map((id) => aggregate(id, 1))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ merged: 0, failed: ids(7), unknown: [] });
+  });
+
+  it('skips what the script could not read: a vantage with a tab, an aggregate of no sample', async () => {
+    expect(latencyLine(aggregate('api', 1, 'al\tpha'))).toBe('');
+    expect(latencyLine(aggregate('api', 0))).toBe('');
+    expect(await new LatencyRollups(ctx, SMALL).merge([aggregate('api', 0)])).toBe(0);
+    expect(await t.redis.exists(ctx.keys.latencyRollup('api'))).toBe(0);
+  });
+});
+
+describe('a latency merge in bounded pipelines on a 3-master Redis Cluster', () => {
+  it('fills each call with checks of one shard, and lands every aggregate once', async () => {
+    const cluster = await startRedisCluster();
+    const base = await testContext('merge-cluster', { redisUrl: cluster.url });
+    try {
+      const rollups = new LatencyRollups(base, { checksPerCall: 3, callsPerPipeline: 2 });
+      const checks = ids(40);
+      expect(new Set(checks.map((id) => base.keys.shardOf(id))).size).toBeGreaterThan(3);
+      expect(await rollups.merge(checks.map((id, i) => aggregate(id, i + 1)))).toBe(40);
+      for (const [i, id] of checks.entries()) {
+        const read = await readLatencyRollup(base, id, { tier: 'day', from: NOW - DAY, to: NOW });
+        expect(read.vantages[0]?.buckets[0]?.samples, id).toBe(i + 1);
+      }
+    } finally {
+      await base.cleanup();
+      await cluster.stop();
+    }
+  });
+});
