@@ -20,7 +20,7 @@ export const notifierSettingsSchema = z.strictObject({
    * How often the latency sums a notifier holds in memory are merged into the charts' rollups (also
    * at each hour boundary and on shutdown). A merge costs Redis ~10 µs a check × vantage whatever it
    * holds, and every notifier merges its own part: with 3 notifiers sharing a 30 s check's results,
-   * merges every 5 minutes cost ~3.4 µs of Redis a result, every 15 ~1.2. Longer: less Redis and
+   * merges every 5 minutes cost ~3 µs of Redis a result, every 15 ~1. Longer: less Redis and
    * notifier work, the 24 h chart's current hour brought up to date less often, and more chart
    * samples lost when a notifier crashes (uptime, incidents and history never wait on it).
    */
