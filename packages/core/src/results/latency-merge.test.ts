@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RedisKeys, redisKeys } from '../runtime/keys.js';
 import { startRedisCluster, testContext, testRedis } from '../testing/index.js';
 import { type LatencyLines, LatencyMergeError, LatencyRollups, latencyLine } from './latency-merge.js';
@@ -89,21 +89,46 @@ describe('a latency merge in bounded pipelines', () => {
 });
 
 describe('a latency merge in bounded pipelines on a 3-master Redis Cluster', () => {
+  let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
+  let base: Awaited<ReturnType<typeof testContext>>;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    base = await testContext('merge-cluster', { redisUrl: cluster.url });
+  });
+  afterAll(async () => {
+    await base?.cleanup();
+    await cluster?.stop();
+  });
+
   it('fills each call with checks of one shard, and lands every aggregate once', async () => {
-    const cluster = await startRedisCluster();
-    const base = await testContext('merge-cluster', { redisUrl: cluster.url });
-    try {
-      const rollups = new LatencyRollups(base, { checksPerCall: 3, callsPerPipeline: 2 });
-      const checks = ids(40);
-      expect(new Set(checks.map((id) => base.keys.shardOf(id))).size).toBeGreaterThan(3);
-      expect(await rollups.merge(checks.map((id, i) => aggregate(id, i + 1)))).toBe(40);
-      for (const [i, id] of checks.entries()) {
-        const read = await readLatencyRollup(base, id, { tier: 'day', from: NOW - DAY, to: NOW });
-        expect(read.vantages[0]?.buckets[0]?.samples, id).toBe(i + 1);
-      }
-    } finally {
-      await base.cleanup();
-      await cluster.stop();
+    const rollups = new LatencyRollups(base, { checksPerCall: 3, callsPerPipeline: 2 });
+    const checks = ids(40);
+    expect(new Set(checks.map((id) => base.keys.shardOf(id))).size).toBeGreaterThan(3);
+    expect(await rollups.merge(checks.map((id, i) => aggregate(id, i + 1)))).toBe(40);
+    for (const [i, id] of checks.entries()) {
+      const read = await readLatencyRollup(base, id, { tier: 'day', from: NOW - DAY, to: NOW });
+      expect(read.vantages[0]?.buckets[0]?.samples, id).toBe(i + 1);
     }
+  });
+
+  it('sends calls not yet full once they hold a pipeline’s worth, when no shard fills one', async () => {
+    // 200 checks a pipeline's worth; 600 checks over the shards fill no call of 100.
+    const rollups = new LatencyRollups(base, { checksPerCall: 100, callsPerPipeline: 2 });
+    const checks = Array.from({ length: 600 }, (_, i) => `many-${i}`);
+    const perShard = new Map<number, number>();
+    for (const id of checks) perShard.set(base.keys.shardOf(id), (perShard.get(base.keys.shardOf(id)) ?? 0) + 1);
+    expect(Math.max(...perShard.values())).toBeLessThan(100);
+    let landed: Promise<number> | undefined;
+    function* lines(): Generator<LatencyLines> {
+      for (const [i, id] of checks.entries()) {
+        if (i === 400)
+          landed = Promise.all(
+            checks.slice(0, 200).map((first) => base.redis.exists(base.keys.latencyRollup(first))),
+          ).then((n) => n.reduce((a, b) => a + b, 0));
+        yield [id, latencyLine(aggregate(id, 1))];
+      }
+    }
+    expect(await rollups.mergeLines(lines())).toBe(600);
+    expect(await landed).toBe(200);
   });
 });

@@ -78,13 +78,16 @@ export class LatencyRollups {
   /**
    * Merges each check's lines (a check once), reading them as it goes: calls of up to 500 checks of a
    * shard, 16 a pipeline, each pipeline answered before more lines are read, so a caller can build
-   * the lines lazily and a flush of 1,000,000 checks holds one pipeline's worth at a time. Answers and
-   * throws as `merge`, over all the pipelines.
+   * the lines lazily and a flush of 1,000,000 checks holds one pipeline's worth at a time. With more
+   * shards than that fills (a cluster's `?shards=` in the thousands), calls still filling are sent
+   * once they hold a pipeline's worth of checks between them. Answers and throws as `merge`, over all
+   * the pipelines.
    */
   async mergeLines(checks: Iterable<LatencyLines>): Promise<number> {
     const tally: Tally = { merged: 0, failed: [], unknown: [] };
     const filling = new Map<number, Call>();
     let ready: Call[] = [];
+    let held = 0;
     for (const [checkId, lines] of checks) {
       if (lines === '') continue;
       const shard = this.ctx.keys.shardOf(checkId);
@@ -92,11 +95,22 @@ export class LatencyRollups {
       filling.set(shard, call);
       call.ids.push(checkId);
       call.lines.push(lines);
-      if (call.ids.length < this.checksPerCall) continue;
-      filling.delete(shard);
-      ready.push(call);
-      if (ready.length < this.callsPerPipeline) continue;
-      await this.send(ready, tally);
+      held++;
+      if (call.ids.length >= this.checksPerCall) {
+        filling.delete(shard);
+        held -= call.ids.length;
+        ready.push(call);
+      }
+      if (ready.length < this.callsPerPipeline && held < this.checksPerCall * this.callsPerPipeline) continue;
+      if (ready.length < this.callsPerPipeline) {
+        // Many shards, none filling a call: what they hold goes, as calls not yet full.
+        ready.push(...filling.values());
+        filling.clear();
+        held = 0;
+      }
+      for (let i = 0; i < ready.length; i += this.callsPerPipeline) {
+        await this.send(ready.slice(i, i + this.callsPerPipeline), tally);
+      }
       ready = [];
     }
     ready.push(...filling.values());
