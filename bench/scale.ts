@@ -10,10 +10,11 @@
  * each master with the single server's: the busiest master bounds what the cluster carries.
  *
  * Latency merges (the notifier's sums merged into the charts' rollups) cost Redis per check ×
- * vantage merged, whatever a merge holds: at this bench's 1,200 s interval a merge every 5 minutes
- * holds one result, at the 60 s the report extrapolates to it holds five. So the fleet's notifier
- * merges hourly here (`--mergeEvery`, at hour boundaries: the window avoids them), a merge is timed
- * after the window on the fleet's own keys, and the 60 s line adds it at the default 5 minutes.
+ * vantage merged, whatever a merge holds: at this bench's 1,200 s interval a merge every 15 minutes
+ * holds one result, at the 60 s the report extrapolates to it holds fifteen (shared among that
+ * fleet's notifiers). So the fleet's notifier merges hourly here (`--mergeEvery`, at hour
+ * boundaries: the window avoids them), a merge is timed after the window on the fleet's own keys,
+ * and the 60 s line adds merges at the default period by the notifiers that fleet needs.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -31,4 +31,15 @@ describe("a check's vantages", () => {
     // What a PATCH merges into parses again, so the check can still be changed.
     expect(checkInputSchema.parse(checkToInput(stored)).vantages).toEqual(['beta', 'alpha', 'mars']);
   });
+
+  it('holds a number quorum stored beside a vantage listed twice to the vantages, so its input form passes', () => {
+    const stored: Check = {
+      ...resolveCheck(checkInputSchema.parse(body), defaults),
+      vantages: ['alpha', 'beta', 'alpha'],
+      quorum: 3,
+    };
+    const input = checkToInput(stored);
+    expect(input).toMatchObject({ vantages: ['alpha', 'beta'], quorum: 2 });
+    expect(() => resolveCheck(checkInputSchema.parse(input), defaults)).not.toThrow();
+  });
 });

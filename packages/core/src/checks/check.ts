@@ -135,8 +135,8 @@ export type Check = CheckCommon & KindSettings;
 
 /**
  * Which of `vantageIds` probe a check, each once: the ones it names, or all of them. The scheduler
- * plans and the notifier expects from this one list; a check stored before a vantage listed twice
- * was refused still names it twice, and is probed and expected there once.
+ * plans and counts its slots from this list; a check stored before a vantage listed twice was
+ * refused still names it twice, and is probed there once (the notifier expects it once too).
  */
 export function vantagesFor(check: Pick<CheckCommon, 'vantages'>, vantageIds: readonly string[]): string[] {
   if (check.vantages.length === 0) return [...vantageIds];
@@ -201,6 +201,10 @@ export function checkRevision(check: Check): string {
  */
 export function checkToInput(check: Check): Record<string, unknown> {
   const { kind, spec, module } = kindSettingsOf(check);
+  const vantages = [...new Set(check.vantages)];
+  // A number quorum stored beside a vantage listed twice may count it twice: held to the vantages.
+  const quorum =
+    typeof check.quorum === 'number' && vantages.length > 0 ? Math.min(check.quorum, vantages.length) : check.quorum;
   return {
     id: check.id,
     name: check.name,
@@ -209,9 +213,9 @@ export function checkToInput(check: Check): Record<string, unknown> {
     interval: formatDuration(check.intervalMs),
     timeout: formatDuration(check.timeoutMs),
     // Each once: a check stored before a vantage listed twice was refused still parses and patches.
-    ...(check.vantages.length > 0 && { vantages: [...new Set(check.vantages)] }),
+    ...(vantages.length > 0 && { vantages }),
     confirmations: check.confirmations,
-    quorum: check.quorum,
+    quorum,
     severity: check.severity,
     ...(check.escalation !== undefined && { escalation: check.escalation }),
     alertOn: check.alertOn,

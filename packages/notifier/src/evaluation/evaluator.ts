@@ -1,4 +1,4 @@
-import { type Check, isProbed, type RecordOutcome, type ResultJobData, vantagesFor } from '@vigil/core';
+import { type Check, isProbed, type RecordOutcome, type ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { countDroppedResults, observeEvaluatorLag } from '../notifier-metrics.js';
@@ -201,15 +201,12 @@ export class Evaluator {
   }
 
   /**
-   * Vantages expected to report: those the scheduler has probe it (core's `vantagesFor`), less those
-   * known to be silent; `push` for a heartbeat.
+   * Vantages expected to report: the check's own, each once (one stored before a vantage listed
+   * twice was refused names it twice), or all; less those known to be silent; `push` for a heartbeat.
    */
   expectedVantages(check: Check): string[] {
     if (!isProbed(check)) return [PUSH_VANTAGE];
-    const probing = vantagesFor(check, this.ctx.vantages);
-    // None declared here (a vantage dropped from this notifier's config only): the check's own, each
-    // once, so a result still reaching it is booked for the vantages that can send one.
-    const all = probing.length > 0 ? probing : [...new Set(check.vantages)];
+    const all = check.vantages.length > 0 ? [...new Set(check.vantages)] : this.ctx.vantages;
     const silent = this.parts.health.silent();
     const live = all.filter((vantage) => !silent.has(vantage));
     return live.length > 0 ? live : [...all];

@@ -1,4 +1,11 @@
-import { type Clock, LATENCY_BUCKET_MS, LatencyRollups, type ResultJobData, readLatencyRollup } from '@vigil/core';
+import {
+  type Clock,
+  DEFAULT_LATENCY_MERGE_MS,
+  LATENCY_BUCKET_MS,
+  LatencyRollups,
+  type ResultJobData,
+  readLatencyRollup,
+} from '@vigil/core';
 import { roundResult, T0, type TestContext, testContext } from '@vigil/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testNotifierContext } from '../testing.js';
@@ -32,7 +39,7 @@ describe('the latency aggregator', () => {
     two.add([result('alpha', BUCKET_START + 60_000, true, 200), result('alpha', BUCKET_START + 90_000, false, 0)]);
     await one.tick();
     expect((await read()).vantages).toEqual([]); // not due yet: held in memory
-    now += 300_000;
+    now += DEFAULT_LATENCY_MERGE_MS; // the default period: due
     await one.tick();
     await two.tick();
     const [bucket] = (await read()).vantages[0]?.buckets ?? [];

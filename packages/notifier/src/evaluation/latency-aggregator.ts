@@ -1,20 +1,21 @@
-import { LATENCY_BUCKET_MS, LatencyMergeError, type ResultJobData } from '@vigil/core';
+import { DEFAULT_LATENCY_MERGE_MS, LATENCY_BUCKET_MS, LatencyMergeError, type ResultJobData } from '@vigil/core';
 import type { NotifierContext } from '../notifier-context.js';
 import { LatencySums } from './latency-sums.js';
 
 export type LatencyAggregatorContext = Pick<NotifierContext, 'clock' | 'log' | 'latencyRollups' | 'redis' | 'keys'>;
 
 export interface LatencyAggregatorOptions {
-  /** Merge at least this often (and at each hour boundary); 5 minutes unless said. */
+  /** Merge at least this often (and at each hour boundary); `notifier.latencyMergeEvery`'s default unless said. */
   flushEveryMs?: number;
 }
 
 /**
  * Sums the latencies of the results this notifier records per (check, vantage, hour bucket: the
  * rollups' day tier's, LATENCY_BUCKET_MS), in memory, and merges them into the checks' rollups every
- * 5 minutes, at bucket boundaries and on close: one script call per 500 checks instead of a write per
- * result, and a merge's cost (~10 µs of notifier and of Redis CPU per (check, vantage)) shared by the
- * ~10 results of a 30 s check it sums.
+ * `flushEveryMs` (`notifier.latencyMergeEvery`, 15 minutes by default), at bucket boundaries and on
+ * close: one script call per 500 checks instead of a write per result, and a merge's cost (~10 µs of
+ * notifier and of Redis CPU per (check, vantage)) shared by the results it sums (~30 of a 30 s
+ * check's every 15 minutes, fewer when several notifiers share them).
  * Several notifiers each hold part of a bucket; the merge adds their parts. The trade-off: a notifier
  * that crashes loses the chart points of the minutes it had not merged yet (a dent in one bucket's
  * sample count, its means barely moved). Uptime, incidents and history never pass through here, so
@@ -53,7 +54,7 @@ export class LatencyAggregator {
   async tick(): Promise<void> {
     const now = this.ctx.clock.now();
     const boundary = Math.floor(now / LATENCY_BUCKET_MS) !== Math.floor(this.lastFlush / LATENCY_BUCKET_MS);
-    if (boundary || now - this.lastFlush >= (this.options.flushEveryMs ?? 300_000)) await this.flush();
+    if (boundary || now - this.lastFlush >= (this.options.flushEveryMs ?? DEFAULT_LATENCY_MERGE_MS)) await this.flush();
   }
 
   /** Merges everything held; one flush at a time. A merge Redis refuses keeps its sums for the next. */
