@@ -45,7 +45,9 @@ describe('HeartbeatStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await store.readPings('g', 'alive', { count: 10 })).toEqual([]);
     const taken = await store.readPings('g', 'alive', { count: 10, claimIdleMs: 1 });
-    expect(taken.map(({ entryId: _id, ...ping }) => ping)).toEqual([{ checkId: 'nightly', at: T0 + 1, kind: 'success' }]);
+    expect(taken.map(({ entryId: _id, ...ping }) => ping)).toEqual([
+      { checkId: 'nightly', at: T0 + 1, kind: 'success' },
+    ]);
     await store.ackPings(
       'g',
       taken.map((ping) => ping.entryId),

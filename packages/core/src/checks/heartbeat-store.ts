@@ -173,7 +173,8 @@ export class HeartbeatStore {
     const stream = keys.heartbeatPings;
     const pipeline = redis.pipeline();
     const { claimIdleMs } = options;
-    if (claimIdleMs !== undefined) pipeline.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', options.count);
+    if (claimIdleMs !== undefined)
+      pipeline.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', options.count);
     pipeline.xreadgroup('GROUP', group, consumer, 'COUNT', options.count, 'STREAMS', stream, '>');
     const replies = (await pipeline.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;

@@ -85,7 +85,11 @@ export class Evaluator {
         batch.map(({ result, intervalMs }, i) => {
           const entry = entries[i];
           if (!entry) return { result, intervalMs };
-          const booking = { outcome: JSON.stringify(entry.outcome), deadline: entry.deadline, expected: entry.expected };
+          const booking = {
+            outcome: JSON.stringify(entry.outcome),
+            deadline: entry.deadline,
+            expected: entry.expected,
+          };
           return { result, intervalMs, booking };
         }),
       )
