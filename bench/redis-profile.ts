@@ -56,12 +56,17 @@ async function main(): Promise<void> {
     const f = (n: string) => Number(new RegExp(`${n}:([0-9.]+)`).exec(info)?.[1]);
     return (f('used_cpu_user') + f('used_cpu_sys')) * 1e6;
   };
+  // Reads from client sockets: about a round trip each. One that wakes an idle Redis costs it more
+  // than most commands (~70 µs of CPU on the 2-core bench machine: docs/deploy.md, fixed costs).
+  const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await redis.info('stats'))?.[1]);
   const before = commandstats(await redis.info('commandstats'));
   const cpuBefore = await cpu();
+  const readsBefore = await reads();
   const seconds = Number(secondsArg);
   await sleep(seconds * 1000);
   const after = commandstats(await redis.info('commandstats'));
   const cpuUs = (await cpu()) - cpuBefore;
+  const readsPerS = ((await reads()) - readsBefore) / seconds;
   let total = 0;
   const rows = [...after].map(([name, a]) => {
     const b = before.get(name) ?? { calls: 0, usec: 0 };
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
     return { name, callsPerS: (a.calls - b.calls) / seconds, usecPerS: (a.usec - b.usec) / seconds };
   });
   rows.sort((x, y) => y.usecPerS - x.usecPerS);
-  console.log(`redis-server CPU ${(cpuUs / seconds).toFixed(0)} µs/s; commands ${(total / seconds).toFixed(0)} µs/s`);
+  console.log(
+    `redis-server CPU ${(cpuUs / seconds).toFixed(0)} µs/s; commands ${(total / seconds).toFixed(0)} µs/s; ${readsPerS.toFixed(1)} client reads/s`,
+  );
   for (const r of rows.filter((r) => r.callsPerS > 0))
     console.log(
       `${r.name.padEnd(24)} ${r.callsPerS.toFixed(1).padStart(9)} calls/s ${r.usecPerS.toFixed(0).padStart(8)} µs/s ${(r.usecPerS / r.callsPerS).toFixed(1).padStart(7)} µs/call`,

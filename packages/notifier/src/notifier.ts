@@ -92,7 +92,7 @@ export class Notifier {
     await this.heartbeats.start();
     const tick = this.options.tickMs ?? 250;
     const fleetTick = this.options.fleetTickMs ?? 2_000;
-    this.every('rounds', tick, () => this.evaluator.decideDue());
+    this.every('rounds', tick, () => this.evaluator.decideDueOnTick());
     this.every('latency', Math.min(15_000, this.options.latencyFlushMs ?? 15_000), () => this.latency.tick());
     this.every('heartbeats', this.options.heartbeatTickMs ?? 1_000, () => this.heartbeats.tick());
     this.every('fleet', fleetTick, async () => {

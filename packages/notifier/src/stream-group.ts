@@ -2,6 +2,13 @@ import { hostname } from 'node:os';
 import type { Redis, RoleContext } from '@vigil/core';
 
 export type StreamFields = Record<string, string>;
+
+/**
+ * How often entries left unacknowledged are looked for, and so how long a read blocks: a 1 s block
+ * woke an idle notifier's two stream readers every second for nothing (close() disconnects the
+ * reader, so a longer block delays no shutdown, and new entries still wake it at once).
+ */
+const CLAIM_EVERY_MS = 5_000;
 type StreamEntry = [id: string, fields: string[]];
 
 export interface StreamGroupOptions {
@@ -54,7 +61,7 @@ export class StreamGroup {
     let lastClaim = 0;
     while (!this.stopping) {
       try {
-        if (Date.now() - lastClaim > 5_000) {
+        if (Date.now() - lastClaim >= CLAIM_EVERY_MS) {
           lastClaim = Date.now();
           await this.takeOverAbandoned();
         }
@@ -66,7 +73,7 @@ export class StreamGroup {
           'COUNT',
           50,
           'BLOCK',
-          1_000,
+          CLAIM_EVERY_MS,
           'STREAMS',
           ...keys,
           ...keys.map(() => '>'),

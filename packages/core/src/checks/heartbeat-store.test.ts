@@ -37,6 +37,24 @@ describe('HeartbeatStore', () => {
     ]);
   });
 
+  it('takes over a ping another consumer left unacknowledged only when asked to claim', async () => {
+    const token = await store.rotate('nightly', T0);
+    await store.joinPings('g');
+    await store.ping(token, { kind: 'success', now: T0 + 1 });
+    expect(await store.readPings('g', 'gone', { count: 10 })).toHaveLength(1); // never acknowledged
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await store.readPings('g', 'alive', { count: 10 })).toEqual([]);
+    const taken = await store.readPings('g', 'alive', { count: 10, claimIdleMs: 1 });
+    expect(taken.map(({ entryId: _id, ...ping }) => ping)).toEqual([
+      { checkId: 'nightly', at: T0 + 1, kind: 'success' },
+    ]);
+    await store.ackPings(
+      'g',
+      taken.map((ping) => ping.entryId),
+    );
+    expect(await store.readPings('g', 'alive', { count: 10, claimIdleMs: 1 })).toEqual([]);
+  });
+
   it('stores nothing for an unknown token', async () => {
     await store.rotate('nightly', T0);
     const before = (await ctx.redis.keys(`${ctx.prefix}:*`)).sort();

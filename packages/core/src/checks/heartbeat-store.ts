@@ -161,35 +161,28 @@ export class HeartbeatStore {
   }
 
   /**
-   * Pings for this consumer, without blocking: those it or a consumer gone for `claimIdleMs` left
-   * unacknowledged first, then new ones. Acknowledge each with `ackPings` once handled.
+   * Pings for this consumer, without blocking, in one round trip: with `claimIdleMs`, first those it or
+   * a consumer gone for that long left unacknowledged, then new ones. Acknowledge each with `ackPings`.
    */
   async readPings(
     group: string,
     consumer: string,
-    options: { count: number; claimIdleMs: number },
+    options: { count: number; claimIdleMs?: number },
   ): Promise<PingEntry[]> {
     const { redis, keys } = this.ctx;
-    const [, abandoned] = (await redis.xautoclaim(
-      keys.heartbeatPings,
-      group,
-      consumer,
-      options.claimIdleMs,
-      '0-0',
-      'COUNT',
-      options.count,
-    )) as [string, ([string, string[]] | null)[]];
-    const fresh = (await redis.xreadgroup(
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      options.count,
-      'STREAMS',
-      keys.heartbeatPings,
-      '>',
-    )) as [string, [string, string[]][]][] | null;
-    const entries = [...abandoned.filter((entry) => Array.isArray(entry?.[1])), ...(fresh?.[0]?.[1] ?? [])];
+    const stream = keys.heartbeatPings;
+    const pipeline = redis.pipeline();
+    const { claimIdleMs } = options;
+    if (claimIdleMs !== undefined)
+      pipeline.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', options.count);
+    pipeline.xreadgroup('GROUP', group, consumer, 'COUNT', options.count, 'STREAMS', stream, '>');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    type Claimed = [cursor: string, entries: ([string, string[]] | null)[]];
+    const claimed = claimIdleMs === undefined ? undefined : (replies[0]?.[1] as Claimed);
+    const fresh = replies.at(-1)?.[1] as [string, [string, string[]][]][] | null;
+    const abandoned = (claimed?.[1] ?? []).filter((entry) => Array.isArray(entry?.[1]));
+    const entries = [...abandoned, ...(fresh?.[0]?.[1] ?? [])];
     return entries.flatMap((entry) => (entry ? [toPingEntry(entry[0], entry[1])] : []));
   }
 

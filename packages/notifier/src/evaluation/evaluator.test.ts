@@ -476,6 +476,23 @@ describe('VantageHealth', () => {
     await w.health.tick();
     expect(await w.incidents.listOpen()).toEqual([]);
   });
+
+  it('resolves a silence another notifier judged, once the vantage beats again', async () => {
+    const w = await world(['api-health']);
+    const other = await w.second();
+    await w.health.tick(); // every vantage healthy here: nothing stored, nothing to delete
+    w.clock.t = T0 + 31_000;
+    await w.beat(['alpha', 'beta']);
+    await other.health.tick();
+    const [silence] = await w.incidents.listOpen();
+    expect(silence?.group).toBe('vantage:gamma:silent');
+    w.clock.t += 1_000;
+    await w.beat();
+    await w.health.tick();
+    expect((await w.incidents.get(silence?.id ?? ''))?.status).toBe('resolved');
+    await other.health.tick();
+    expect(await w.incidents.listOpen()).toEqual([]);
+  });
 });
 
 describe('BlindSpots', () => {

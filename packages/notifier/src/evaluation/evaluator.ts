@@ -80,18 +80,30 @@ export class Evaluator {
     const batch = await this.ofKnownChecks(all);
     if (batch.length === 0) return all.map(() => 'duplicate');
     const entries = await this.bookEntries(batch);
-    const replies = await this.ctx.results.recordAndBook(
-      batch.map(({ result, intervalMs }, i) => {
-        const entry = entries[i];
-        if (!entry) return { result, intervalMs };
-        const booking = { outcome: JSON.stringify(entry.outcome), deadline: entry.deadline, expected: entry.expected };
-        return { result, intervalMs, booking };
-      }),
-    );
+    const replies = await this.ctx.results
+      .recordAndBook(
+        batch.map(({ result, intervalMs }, i) => {
+          const entry = entries[i];
+          if (!entry) return { result, intervalMs };
+          const booking = {
+            outcome: JSON.stringify(entry.outcome),
+            deadline: entry.deadline,
+            expected: entry.expected,
+          };
+          return { result, intervalMs, booking };
+        }),
+      )
+      .catch((err: unknown) => {
+        // Some may be booked all the same (a script per shard, or one failing mid-batch): looked for by their deadline.
+        this.book.expectDeadlines(entries.flatMap((entry) => (entry ? [entry.deadline] : [])));
+        throw err;
+      });
     const decided: DecidedRound[] = [];
     const completed: CheckEntry[] = [];
+    const waiting: number[] = [];
     replies.forEach(({ booked }, i) => {
       const entry = entries[i];
+      if (entry && booked === 'waiting') waiting.push(entry.deadline);
       if (entry && typeof booked === 'object') {
         decided.push({
           checkId: entry.checkId,
@@ -103,6 +115,7 @@ export class Evaluator {
       }
     });
     this.book.noteCompleted(completed);
+    this.book.expectDeadlines(waiting);
     await this.decide(decided);
     const outcomes = new Map(batch.map((data, i) => [data, replies[i]?.recorded ?? 'duplicate']));
     return all.map((data) => outcomes.get(data) ?? 'duplicate');
@@ -137,6 +150,7 @@ export class Evaluator {
         decided.push({ checkId: entry.checkId, round: entry.round, check: entry.check, outcomes: outcome.outcomes });
     });
     this.book.noteCompleted(entries.filter((entry, i) => entry.expected > 1 && added[i]?.status === 'complete'));
+    this.book.expectDeadlines(entries.filter((_, i) => added[i]?.status === 'waiting').map((entry) => entry.deadline));
     await this.decide(decided);
   }
 
@@ -158,6 +172,16 @@ export class Evaluator {
         deadline: result.round + check.timeoutMs + this.ctx.settings.roundGrace,
       };
     });
+  }
+
+  /**
+   * The notifier's round tick: `decideDue`, unless no round can be due yet (no deadline the round
+   * book read or booked has passed, and it read `pending` less than a second ago). A round booked
+   * here is decided at the same tick as before; one another notifier booked and left, within a second.
+   */
+  async decideDueOnTick(): Promise<number> {
+    if (!this.book.mayHaveDue(this.ctx.clock.now())) return 0;
+    return this.decideDue();
   }
 
   /**

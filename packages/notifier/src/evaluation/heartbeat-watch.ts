@@ -15,6 +15,13 @@ import type { CheckCatalog } from './check-catalog.js';
 import { type Evaluator, PUSH_VANTAGE } from './evaluator.js';
 
 const GROUP = 'notifier:heartbeats';
+/** A ping left unacknowledged this long (its notifier died mid-tick) is taken over. */
+const CLAIM_IDLE_MS = 30_000;
+/**
+ * How often a tick also looks for such pings: XAUTOCLAIM every tick (1 s) was the costliest call of
+ * an idle notifier, for entries that cannot be claimed before 30 s anyway (taken over within 30–40 s).
+ */
+const CLAIM_EVERY_MS = 10_000;
 /** Deadlines of a cron schedule looked through per tick, at most: enough for weeks of an hourly job. */
 const MAX_SCHEDULE_STEPS = 1_000;
 
@@ -34,6 +41,8 @@ export class HeartbeatWatch {
   private readonly consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   /** The latest failed round each check was given here: a missed deadline is recorded once. */
   private readonly judged = new Map<string, number>();
+  /** When a tick last looked for pings left unacknowledged. */
+  private claimedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: HeartbeatWatchContext,
@@ -46,8 +55,14 @@ export class HeartbeatWatch {
 
   /** New pings, then lateness: the results they make are recorded and evaluated, oldest round first. */
   async tick(): Promise<void> {
-    const { heartbeats } = this.ctx;
-    const pings = await heartbeats.readPings(GROUP, this.consumer, { count: 500, claimIdleMs: 30_000 });
+    const { heartbeats, clock } = this.ctx;
+    const now = clock.now();
+    const claim = now - this.claimedAt >= CLAIM_EVERY_MS || now < this.claimedAt;
+    if (claim) this.claimedAt = now;
+    const pings = await heartbeats.readPings(GROUP, this.consumer, {
+      count: 500,
+      ...(claim && { claimIdleMs: CLAIM_IDLE_MS }),
+    });
     const results: ResultJobData[] = [];
     for (const ping of pings) {
       const check = this.heartbeatCheck(ping.checkId);

@@ -227,4 +227,35 @@ describe('pending rounds: an entry per recording and deadline, not per round', (
     expect(claimed.map((r) => r.checkId).sort()).toEqual(inShard(0));
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ shard: 1 }), 'pending rounds not claimed');
   });
+
+  it('on the tick, decides a round booked here at its deadline, even booked after the last read', async () => {
+    const w = await world();
+    w.clock.t = R(1) + DEADLINE - 500;
+    expect(await w.main.decideDueOnTick()).toBe(0); // nothing pending: the next read is a second on at most
+    await w.send(1, 'alpha', ['c1'], false); // late results, booked here after that read
+    await w.send(1, 'beta', ['c1'], false);
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.main.decideDueOnTick()).toBe(1);
+    expect(await w.pending()).toEqual([]);
+  });
+
+  it('on the tick, decides within a second a round another notifier booked after the last read and left', async () => {
+    const w = await world();
+    const other = await w.second();
+    const late = (vantage: string) => [{ result: roundResult('c1', vantage, R(1), false), intervalMs: INTERVAL }];
+    w.clock.t = R(1) + DEADLINE - 500;
+    expect(await w.main.decideDueOnTick()).toBe(0);
+    await other.recordAndDecide(late('alpha')); // and the other notifier dies before its deadline
+    await other.recordAndDecide(late('beta'));
+    w.clock.t = R(1) + DEADLINE;
+    expect(await w.main.decideDueOnTick()).toBe(0); // not read since: its deadline is unknown here
+    w.clock.t = R(1) + DEADLINE + 500;
+    expect(await w.main.decideDueOnTick()).toBe(1);
+    // One pending when the tick read is decided at its deadline: the read saw when it comes due.
+    await other.recordAndDecide([{ result: roundResult('c2', 'alpha', R(2), false), intervalMs: INTERVAL }]);
+    w.clock.t = R(2) + DEADLINE - 100;
+    expect(await w.main.decideDueOnTick()).toBe(0);
+    w.clock.t = R(2) + DEADLINE;
+    expect(await w.main.decideDueOnTick()).toBe(1);
+  });
 });

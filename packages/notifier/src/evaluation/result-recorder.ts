@@ -70,8 +70,12 @@ export class InvalidResultBatch extends Error {
   override readonly name = 'InvalidResultBatch';
 }
 
-/** How long a read waits for a batch on one stream, and how long it pauses between polls of several. */
-const BLOCK_MS = 1_000;
+/**
+ * How long a read waits for a batch on one stream at most (less when take-overs are due sooner), and
+ * how long it pauses between polls of several. An idle notifier's 1 s block was a read a second for
+ * nothing; close() disconnects the reader, and a batch arriving wakes it at once.
+ */
+const BLOCK_MS = 5_000;
 const POLL_MS = 100;
 /**
  * How long a read that drained the stream waits for more before recording: a little more than a
@@ -246,7 +250,7 @@ export class ResultRecorder {
           lastClaim = Date.now();
           await this.takeOverAbandoned();
         }
-        const read = await this.lingered(await this.read());
+        const read = await this.lingered(await this.read(Math.min(BLOCK_MS, claimEveryMs)));
         await Promise.all(read.map(([stream, entries]) => this.handle(stream, entries)));
         if (this.streams.length > 1 && read.length === 0) await new Promise((wake) => setTimeout(wake, POLL_MS));
       } catch (err) {
@@ -258,17 +262,18 @@ export class ResultRecorder {
   }
 
   /**
-   * New entries, up to `concurrency` a stream. One stream (one Redis): a blocking read. Several (a
-   * Cluster's shards, each in a slot of its own): one pipelined poll of all, split by node.
+   * New entries, up to `concurrency` a stream. One stream (one Redis): a read blocking up to `blockMs`
+   * (0: none). Several (a Cluster's shards, each in a slot of its own): one pipelined poll of all, split
+   * by node.
    */
-  private async read(block = true): Promise<[string, StreamEntry[]][]> {
+  private async read(blockMs = 0): Promise<[string, StreamEntry[]][]> {
     const group = ['GROUP', RESULT_STREAM_GROUP, this.consumer, 'COUNT', this.concurrency] as const;
     const [only] = this.streams;
     if (only !== undefined && this.streams.length === 1) {
       try {
         const reply = (
-          block
-            ? await this.reader.xreadgroup(...group, 'BLOCK', BLOCK_MS, 'STREAMS', only, '>')
+          blockMs > 0
+            ? await this.reader.xreadgroup(...group, 'BLOCK', blockMs, 'STREAMS', only, '>')
             : await this.reader.xreadgroup(...group, 'STREAMS', only, '>')
         ) as [string, StreamEntry[]][] | null;
         return reply ?? [];
@@ -302,7 +307,7 @@ export class ResultRecorder {
     if (this.stopping) return read;
     let more: [string, StreamEntry[]][];
     try {
-      more = await this.read(false);
+      more = await this.read();
     } catch (err) {
       // What the first read delivered is this consumer's (pending): recorded now, not left for a take-over.
       if (!this.stopping)

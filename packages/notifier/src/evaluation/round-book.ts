@@ -58,6 +58,16 @@ export class RoundBook {
    */
   private readonly completedHere = new Map<string, number>();
 
+  /**
+   * When a sweep next has to read `pending` (`mayHaveDue`): the earliest deadline not yet due that the
+   * last read saw, or that this caller booked since, and at most QUIET_LOOK_MS after the last read (for
+   * entries another notifier booked and did not sweep: it died). An idle fleet's tick read every
+   * shard's pending set four times a second for nothing.
+   */
+  private lookAt = Number.NEGATIVE_INFINITY;
+  /** The earliest deadline booked here since the last read began. */
+  private bookedSince = Number.POSITIVE_INFINITY;
+
   constructor(private readonly ctx: { redis: Redis; keys: RedisKeys; log: Logger }) {
     // Adding lives beside recording (core's results scripts share the book's Lua); claiming is here.
     defineScripts(ctx.redis, RESULT_SCRIPTS);
@@ -107,6 +117,22 @@ export class RoundBook {
     for (const { checkId, round, deadline } of rounds) this.completedHere.set(`${checkId}|${round}`, deadline);
   }
 
+  /** Rounds booked here that wait for more vantages: a sweep looks by the earliest of their deadlines. */
+  expectDeadlines(deadlines: Iterable<number>): void {
+    for (const deadline of deadlines) {
+      this.bookedSince = Math.min(this.bookedSince, deadline);
+      this.lookAt = Math.min(this.lookAt, deadline);
+    }
+  }
+
+  /**
+   * Whether a sweep at `now` may find rounds due: a deadline read or booked has passed, the last read
+   * is QUIET_LOOK_MS old, or the clock went back. `claimDue` itself always reads.
+   */
+  mayHaveDue(now: number): boolean {
+    return now >= this.lookAt || this.lookAt - now > QUIET_LOOK_MS;
+  }
+
   /** When marks were last looked over for those long past their deadline. */
   private forgotAt = 0;
 
@@ -136,30 +162,66 @@ export class RoundBook {
    * stopped at a cap, and may hold more due entries.
    */
   async claimDue(now: number, limit = 500, examine = 5_000): Promise<ClaimedRound[] & { more: boolean }> {
+    // Until this sweep is through, the next one looks at once (a read or a claim that fails is retried).
+    this.lookAt = now;
+    this.bookedSince = Number.POSITIVE_INFINITY;
+    const { shards, next } = await this.readDue(now, examine);
+    this.forgetCompleted(now);
+    const claimed = Object.assign([] as ClaimedRound[], { more: false });
+    const answered = shards.length === 0 || (await this.claimShards(shards, limit, claimed));
+    if (answered && !claimed.more) this.lookAt = Math.min(next, this.bookedSince);
+    return claimed;
+  }
+
+  /**
+   * Each shard's oldest due entries (those with any), and the earliest deadline not yet due, or
+   * QUIET_LOOK_MS on if that is sooner: when the next sweep must look.
+   */
+  private async readDue(now: number, examine: number): Promise<{ shards: DueShard[]; next: number }> {
     const { keys } = this.ctx;
     const reads = this.ctx.redis.pipeline();
     // At most ENTRIES_READ entries: one of a big batch holds hundreds of rounds, all of them read.
     const read = Math.min(examine, ENTRIES_READ);
-    for (let shard = 0; shard < keys.shards; shard++)
+    for (let shard = 0; shard < keys.shards; shard++) {
       reads.zrangebyscore(keys.pendingRounds(shard), '-inf', now, 'LIMIT', 0, read);
-    const shards = ((await reads.exec()) ?? []).flatMap(([err, reply], shard) => {
-      if (err) throw err;
+      reads.zrangebyscore(keys.pendingRounds(shard), `(${now}`, '+inf', 'WITHSCORES', 'LIMIT', 0, 1);
+    }
+    const replies = (await reads.exec()) ?? [];
+    let next = now + QUIET_LOOK_MS;
+    const shards: DueShard[] = [];
+    for (let shard = 0; shard < keys.shards; shard++) {
+      const [err, reply] = replies[2 * shard] ?? [new Error('no reply from Redis'), null];
+      const [nextErr, first] = replies[2 * shard + 1] ?? [new Error('no reply from Redis'), null];
+      if (err || nextErr) throw err ?? nextErr;
+      const deadline = Number((first as string[])[1]);
+      if (deadline < next) next = deadline;
       const entries = reply as string[];
-      if (entries.length === 0) return [];
+      if (entries.length === 0) continue;
       const due = takeRounds(entries, examine, this.completedHere);
-      return [{ shard, due, capped: entries.length === read || due.length < entries.length }];
-    });
-    this.forgetCompleted(now);
-    const claimed = Object.assign([] as ClaimedRound[], { more: false });
-    if (shards.length === 0) return claimed;
+      shards.push({ shard, due, capped: entries.length === read || due.length < entries.length });
+    }
+    return { shards, next };
+  }
+
+  /**
+   * Claims each shard's due entries in one pipeline, adding what this caller claimed to `claimed`
+   * (`more` when a shard stopped at a cap); false when some shard did not answer.
+   */
+  private async claimShards(
+    shards: readonly DueShard[],
+    limit: number,
+    claimed: ClaimedRound[] & { more: boolean },
+  ): Promise<boolean> {
     const pipeline = this.redis.pipeline() as ScriptPipeline<BookCommands>;
     for (const { shard, due } of shards) pipeline.vigilClaimRounds(...this.claimCall(shard, due, limit));
     const replies = (await pipeline.exec()) ?? [];
+    let answered = true;
     shards.forEach(({ shard, due, capped }, i) => {
       const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
       if (err || !Array.isArray(reply)) {
         // The other shards' rounds are claimed already: keep them; this shard's entries are named, not their content.
         this.ctx.log.warn({ err: err?.message, shard, entries: due.length }, 'pending rounds not claimed');
+        answered = false;
         return;
       }
       claimed.more ||= capped || reply.length < due.length;
@@ -171,7 +233,7 @@ export class RoundBook {
         });
       });
     });
-    return claimed;
+    return answered;
   }
 
   /** The claim script's arguments (number of keys, keys, then the rest) for due entries of one shard. */
@@ -200,6 +262,8 @@ export class RoundBook {
   }
 }
 
+/** The longest a sweep goes without reading `pending` (a round another notifier booked and left). */
+const QUIET_LOOK_MS = 1_000;
 /** Due entries read a shard a claim, at most. */
 const ENTRIES_READ = 500;
 /** How long past its deadline a round completed here stays noted (sweeps run every few hundred ms). */
@@ -212,6 +276,13 @@ const COMPLETED_KEPT_MAX = 200_000;
 interface DueEntry {
   entry: string;
   refs: RoundRef[];
+}
+
+/** A shard's due entries a sweep read; `capped` when it may hold more. */
+interface DueShard {
+  shard: number;
+  due: DueEntry[];
+  capped: boolean;
 }
 
 /**
