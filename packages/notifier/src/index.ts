@@ -1,10 +1,5 @@
 export { CheckStates, withStreakRounds } from './evaluation/check-state.js';
 export {
-  LatencyAggregator,
-  type LatencyAggregatorContext,
-  type LatencyAggregatorOptions,
-} from './evaluation/latency-aggregator.js';
-export {
   ResultRecorder,
   type ResultRecorderContext,
   type ResultRecorderOptions,
@@ -17,6 +12,11 @@ export {
   type RoundVerdict,
   type Verdict,
 } from './evaluation/round-verdict.js';
+export {
+  LatencyAggregator,
+  type LatencyAggregatorContext,
+  type LatencyAggregatorOptions,
+} from './latency/latency-aggregator.js';
 export { Notifier, type NotifierOptions } from './notifier.js';
 export { createNotifierContext, type NotifierContext, type NotifierInput } from './notifier-context.js';
 export type { Channel, ChannelContext, ChannelRegistry, Page, PageAction } from './paging/channels/channel.js';

@@ -2,10 +2,10 @@ import { type Clock, parseConfig, readUptime } from '@vigil/core';
 import { eventually, roundResult, T0, testContext } from '@vigil/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentDesk } from '../incidents/incident-desk.js';
+import { LatencyAggregator } from '../latency/latency-aggregator.js';
 import { testNotifierContext } from '../testing.js';
 import { CheckCatalog } from './check-catalog.js';
 import { Evaluator } from './evaluator.js';
-import { LatencyAggregator } from './latency-aggregator.js';
 import { VantageHealth } from './vantage-health.js';
 
 const config = parseConfig(`
