@@ -78,6 +78,7 @@ export {
   kindSettingsOf,
   kindsIn,
   MAX_PING_BODY,
+  namedVantages,
   nextScheduledRun,
   PING_RATE_LIMIT,
   type PingEntry,

@@ -134,13 +134,20 @@ export interface CheckCommon {
 export type Check = CheckCommon & KindSettings;
 
 /**
+ * The vantages a check names, each once: a check stored before a vantage listed twice was refused
+ * still names it twice, and is probed, expected and edited there once.
+ */
+export function namedVantages(check: Pick<CheckCommon, 'vantages'>): string[] {
+  return [...new Set(check.vantages)];
+}
+
+/**
  * Which of `vantageIds` probe a check, each once: the ones it names, or all of them. The scheduler
- * plans and counts its slots from this list; a check stored before a vantage listed twice was
- * refused still names it twice, and is probed there once (the notifier expects it once too).
+ * plans and counts its slots from this list.
  */
 export function vantagesFor(check: Pick<CheckCommon, 'vantages'>, vantageIds: readonly string[]): string[] {
   if (check.vantages.length === 0) return [...vantageIds];
-  return check.vantages.filter((vantage, i, named) => vantageIds.includes(vantage) && named.indexOf(vantage) === i);
+  return namedVantages(check).filter((vantage) => vantageIds.includes(vantage));
 }
 
 /** Applies defaults to a validated input; `validateResolvedCheck` then checks what spans fields. */
@@ -201,7 +208,7 @@ export function checkRevision(check: Check): string {
  */
 export function checkToInput(check: Check): Record<string, unknown> {
   const { kind, spec, module } = kindSettingsOf(check);
-  const vantages = [...new Set(check.vantages)];
+  const vantages = namedVantages(check);
   // A number quorum stored beside a vantage listed twice may count it twice: held to the vantages.
   const quorum =
     typeof check.quorum === 'number' && vantages.length > 0 ? Math.min(check.quorum, vantages.length) : check.quorum;

@@ -11,6 +11,7 @@ export {
   checkToInput,
   type FileCheckInput,
   fileCheckInputSchema,
+  namedVantages,
   type Quorum,
   resolveCheck,
   slugSchema,

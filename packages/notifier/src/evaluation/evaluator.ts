@@ -1,4 +1,4 @@
-import { type Check, isProbed, type RecordOutcome, type ResultJobData } from '@vigil/core';
+import { type Check, isProbed, namedVantages, type RecordOutcome, type ResultJobData } from '@vigil/core';
 import type { IncidentDesk } from '../incidents/incident-desk.js';
 import type { NotifierContext } from '../notifier-context.js';
 import { countDroppedResults, observeEvaluatorLag } from '../notifier-metrics.js';
@@ -230,7 +230,7 @@ export class Evaluator {
    */
   expectedVantages(check: Check): string[] {
     if (!isProbed(check)) return [PUSH_VANTAGE];
-    const all = check.vantages.length > 0 ? [...new Set(check.vantages)] : this.ctx.vantages;
+    const all = check.vantages.length > 0 ? namedVantages(check) : this.ctx.vantages;
     const silent = this.parts.health.silent();
     const live = all.filter((vantage) => !silent.has(vantage));
     return live.length > 0 ? live : [...all];
