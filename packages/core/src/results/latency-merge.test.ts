@@ -70,6 +70,18 @@ describe('a latency merge in bounded pipelines', () => {
     for (const id of ['c0', 'c5', 'c8', 'c9']) expect(await samplesOf(id), id).toEqual([['alpha', 3]]);
   });
 
+  it('merges nothing of a call holding a key of another type, however far into the call it is', async () => {
+    const rollups = new LatencyRollups(ctx, SMALL);
+    await rollups.merge([aggregate('c0', 2)]);
+    // c1 is the second key of the first call (c0, c1): c0's merge must not land twice when put back.
+    await t.redis.hset(ctx.keys.latencyRollup('c1'), 'not', 'a rollup');
+    const err = await rollups.merge(ids(4).map((id) => aggregate(id, 3))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ merged: 2, failed: ['c0', 'c1'], unknown: [] });
+    expect(await samplesOf('c0')).toEqual([['alpha', 2]]);
+    for (const id of ['c2', 'c3']) expect(await samplesOf(id), id).toEqual([['alpha', 3]]);
+    expect(await t.redis.hget(ctx.keys.latencyRollup('c1'), 'not')).toBe('a rollup');
+  });
+
   it('counts every call of every pipeline failed, none unknown, on a client closed for good', async () => {
     const closed = t.redis.duplicate();
     await closed.quit();

@@ -142,8 +142,8 @@ export class LatencyRollups {
       }
       tally.first ??= err;
       // An error reply is Redis refusing the call (OOM, a busy script, a key of another type: the
-      // keys before such a key in the call are merged, a rare case left at that); any other error
-      // is a connection lost with the call in flight, or a pipeline refused whole: it may have landed.
+      // script reads every key before it writes one, so nothing of the call was merged); any other
+      // error is a connection lost with the call in flight, or a pipeline refused whole: it may have landed.
       (neverSent || err instanceof ReplyError ? tally.failed : tally.unknown).push(...ids);
     });
   }

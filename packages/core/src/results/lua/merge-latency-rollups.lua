@@ -26,7 +26,8 @@
       ms over the successful samples, tab-separated
 
   Output:
-    How many aggregates were merged (a bucket older than 7 d is dropped).
+    How many aggregates were merged (a bucket older than 7 d is dropped); or, nothing merged, an
+    error naming the first key Redis refused to read (another type under its name)
 ]]
 
 local HEADER = 12
@@ -281,15 +282,27 @@ if not KEYS[1] or #ARGV ~= #KEYS + 1 then return redis.error_reply('expected rol
 local ttl = tonumber(ARGV[1])
 local merged = 0
 
+-- Every key's header read before any key is written: a key Redis refuses to read (another type
+-- under its name) refuses the call with nothing merged, so the caller that puts the call's
+-- aggregates back counts none of them twice.
+local held, headers = {}, {}
 for i = 1, #KEYS do
-  local key = KEYS[i]
   local aggs = {}
   for vantage, bucket, samples, failures, t, d, k, l, f in string.gmatch(ARGV[i + 1], LINE) do
     aggs[#aggs + 1] = { vantage, tonumber(bucket), { tonumber(samples), tonumber(failures), tonumber(t), tonumber(d),
       tonumber(k), tonumber(l), tonumber(f) } }
   end
   if #aggs > 0 then
-    local header = redis.call('GETRANGE', key, 0, HEADER - 1)
+    local header = redis.pcall('GETRANGE', KEYS[i], 0, HEADER - 1)
+    if type(header) == 'table' then return redis.error_reply('key ' .. i .. ': ' .. tostring(header.err)) end
+    held[i], headers[i] = aggs, header
+  end
+end
+
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  if held[i] then
+    local aggs, header = held[i], headers[i]
     local version = #header == HEADER and byte(header, 1) or 0
     if version == 1 and whole(key, header, 6, V1.block) then
       upgradeV1(key, header)
