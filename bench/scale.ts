@@ -15,6 +15,14 @@
  * fleet's notifiers). So the fleet's notifier merges hourly here (`--mergeEvery`, at hour
  * boundaries: the window avoids them), a merge is timed after the window on the fleet's own keys,
  * and the 60 s line adds merges at the default period by the notifiers that fleet needs.
+ *
+ * Some of Redis's work in the window is done whatever the probe rate: the roles' timers (round
+ * ticks, vantage health, heartbeats), the scheduler's reconciles of 1,000,000 checks, idle blocking
+ * reads, redis-server's own cron. At this bench's rate it is a probe's share several times what it
+ * is at 60 s intervals. After the window the probe queues are paused (`--idleSeconds`): Redis's CPU
+ * then, with no probe running, is that fixed work, and a second 60 s line counts it once rather than
+ * a probe's share. BullMQ's work a slot job stays in the probes' share (a job a second a vantage
+ * here), so that line still overstates it a little.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,10 +37,12 @@ import {
   LATENCY_BUCKET_MS,
   type LatencyAggregate,
   LatencyRollups,
+  probeQueueName,
   type Redis,
 } from '@vigil/core';
 import { deletePrefix, startRedisCluster } from '@vigil/core/testing';
 import { desiredSchedulers } from '@vigil/scheduler';
+import { Queue } from 'bullmq';
 import { startRedisServer } from './rounds.js';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
@@ -61,6 +71,8 @@ export interface ScaleBenchOptions {
   mergeEvery: number;
   /** Checks whose rollups the merge timed after the window merges (× 3 vantages), twice: made, then updated. */
   mergeChecks: number;
+  /** After the merge, the probe queues paused this long (and 20 s to settle first): Redis's fixed work; 0 skips it. */
+  idleSeconds: number;
 }
 
 export const SCALE_DEFAULTS: ScaleBenchOptions = {
@@ -73,6 +85,7 @@ export const SCALE_DEFAULTS: ScaleBenchOptions = {
   shards: DEFAULT_CLUSTER_SHARDS,
   mergeEvery: 3_600,
   mergeChecks: 20_000,
+  idleSeconds: 30,
 };
 
 /** Options that are not numbers: `--redis-url` runs the bench on an existing Redis (a unique prefix, deleted after). */
@@ -84,6 +97,8 @@ const VANTAGES = ['alpha', 'beta', 'gamma'];
 const SECRET = 'bench-scale-secret-0123456789';
 const RECONCILE_TIMEOUT_MS = 20 * 60_000;
 const PUT_PARALLEL = 500;
+/** After the probe queues are paused: slot jobs in flight finish, their batches are recorded, rounds waiting reach their deadline. */
+const IDLE_SETTLE_MS = 20_000;
 
 interface Rig {
   bench: BenchRedis;
@@ -205,6 +220,7 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
   await sleep(options.seconds * 1000);
   const end = await sample(rig);
   const merge = await timeMerge(rig, mergeIds, (end.redis.cpuMs - start.redis.cpuMs) / (end.at - start.at));
+  const idle = options.idleSeconds > 0 ? await timeIdle(rig, options.idleSeconds) : undefined;
   return {
     options,
     vantages: VANTAGES.length,
@@ -218,7 +234,39 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     end,
     merge,
     mergesInWindow: mergesIn(rig, options, start.at, end.at),
+    ...(idle && { idle }),
   };
+}
+
+/**
+ * Redis's work done whatever the probe rate: every vantage's probe queue paused (BullMQ: no slot job
+ * taken, none made), 20 s to settle, then Redis CPU over `seconds` with every role running and no
+ * probe. Probes answered meanwhile are counted (none expected). The queues stay paused: the bench
+ * stops the fleet after.
+ */
+async function timeIdle(rig: Rig, seconds: number) {
+  progress(`probe queues paused: Redis's fixed work over ${seconds} s`);
+  const connection = rig.bench.redis.duplicate();
+  const queues = VANTAGES.map(
+    (vantage) =>
+      new Queue(probeQueueName(vantage), { connection, prefix: rig.bench.keys.queuePrefix(probeQueueName(vantage)) }),
+  );
+  try {
+    await Promise.all(queues.map((queue) => queue.pause()));
+    await sleep(IDLE_SETTLE_MS);
+    const from = await sample(rig);
+    await sleep(seconds * 1000);
+    const to = await sample(rig);
+    const wallS = (to.at - from.at) / 1000;
+    return {
+      seconds: wallS,
+      cpuMsPerS: (to.redis.cpuMs - from.redis.cpuMs) / wallS,
+      answered: to.answered - from.answered,
+    };
+  } finally {
+    await Promise.all(queues.map((queue) => queue.close()));
+    connection.disconnect();
+  }
 }
 
 /**

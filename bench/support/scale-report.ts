@@ -48,6 +48,8 @@ export interface ScaleFigures {
   merge: { pairs: number; wallMs: number; cpuMs: number; usPerPair: number };
   /** The notifier merged in (or just before) the window: its figure holds merges at this interval's rate. */
   mergesInWindow: boolean;
+  /** After the window, the probe queues paused: Redis CPU a second with no probe (fixed work), probes answered meanwhile. */
+  idle?: { seconds: number; cpuMsPerS: number; answered: number };
 }
 
 const MB = 1_048_576;
@@ -106,6 +108,14 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
   // Merges in the window are this interval's (one a result): then the figure stands as measured.
   const mergeUs = f.mergesInWindow ? 0 : (f.merge.usPerPair * merges) / RESULTS_A_PERIOD_AT_60S;
   const at60Us = redisUs + mergeUs;
+  // Work done whatever the rate, counted once at 60 s: the window's rest is the probes'.
+  const fixedMsPerS = f.idle?.cpuMsPerS;
+  const variableUs =
+    fixedMsPerS === undefined ? undefined : perProbeUs(end.redis.cpuMs - start.redis.cpuMs - fixedMsPerS * windowS);
+  const fixedCores =
+    fixedMsPerS === undefined || variableUs === undefined
+      ? undefined
+      : fixedMsPerS / 1000 + ((variableUs + mergeUs) * TARGET_RATE) / 1e6;
   const [p50, p99, max] = windowPercentiles(start.lateness, end.lateness, [50, 99, 100]);
   const perCheck = (bytes: number) => fmt(bytes / options.checks);
   const bulkPerSecond = (options.checks * 1000) / f.registration.wallMs;
@@ -185,7 +195,32 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
       '',
       '',
     ],
-    ['Redis cores for 1,000,000 checks every 60 s × 3 vantages', fmt((at60Us * TARGET_RATE) / 1e6, 2), '', '', '1'],
+    [
+      'Redis cores for 1,000,000 checks every 60 s × 3 vantages (all of the window a probe’s)',
+      fmt((at60Us * TARGET_RATE) / 1e6, 2),
+      '',
+      '',
+      '1',
+    ],
+    ...(f.idle && variableUs !== undefined && fixedCores !== undefined
+      ? [
+          [
+            `  Redis CPU with the probe queues paused (fixed work; ${fmt(f.idle.answered)} probes answered in ${fmt(f.idle.seconds)} s), ms a second`,
+            fmt(f.idle.cpuMsPerS, 1),
+            '',
+            '',
+            '',
+          ],
+          ['  Redis CPU per probe less the fixed work, µs', fmt(variableUs, 1), '', '', ''],
+          [
+            'Redis cores for 1,000,000 checks every 60 s × 3 vantages (fixed work once, the rest a probe’s)',
+            fmt(fixedCores, 2),
+            '',
+            '',
+            '1',
+          ],
+        ]
+      : []),
   ];
   return [
     {
@@ -197,6 +232,7 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
         'scheduler and notifier: `vigil scheduler` / `vigil notifier` (compiled CLI, own processes); synthetic vantages: 3 real ProbeWorkers in one process answering from memory (no connections)',
         'CPU per probe = CPU over the window (Redis: INFO used_cpu_user + used_cpu_sys; processes: /proc utime + stime) ÷ probes answered in it',
         `Redis cores = Redis CPU per probe at 60 s × ${fmt(TARGET_RATE)} probes/s; used_memory per check counts results of the rounds run so far, not a full history`,
+        `fixed work: Redis CPU a second after the window with every vantage's probe queue paused (${fmt(options.idleSeconds)} s, --idleSeconds, after 20 s to settle; 0 skips it), every role running: timers, reconciles, idle reads; the second cores line counts it once and the window's rest at ${fmt(TARGET_RATE)} probes/s (BullMQ's work a slot job stays in the probes' share)`,
         f.mergesInWindow
           ? `latency merges fell in the window (every ${fmt(options.mergeEvery)} s, --mergeEvery, or an hour boundary): at ${fmt(options.interval)} s intervals a merge holds about ${fmt(Math.max(1, options.mergeEvery / options.interval), 1)} results, a 60 s fleet's ${fmt(RESULTS_A_PERIOD_AT_60S)}: the figure overstates its`
           : `latency merges: this notifier merges every ${fmt(options.mergeEvery)} s (--mergeEvery) and at hour boundaries, none in the window; a merge costs Redis per check × vantage whatever it holds (${fmt(f.merge.usPerPair, 1)} µs, ${fmt(f.merge.pairs)} timed after the window on the fleet's keys, less the fleet's Redis rate in the window); a 60 s fleet's ${notifiers} notifier(s) (this one's CPU a probe × ${fmt(TARGET_RATE)} probes/s, a core each) each merge their part of a check × vantage's ${fmt(RESULTS_A_PERIOD_AT_60S)} results every ${formatDuration(DEFAULT_LATENCY_MERGE_MS)} (\`latencyMergeEvery\`)`,
