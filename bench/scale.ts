@@ -19,10 +19,11 @@
  * Some of Redis's work in the window is done whatever the probe rate: the roles' timers (round
  * ticks, vantage health, heartbeats), the scheduler's reconciles of 1,000,000 checks, idle blocking
  * reads, redis-server's own cron. At this bench's rate it is a probe's share several times what it
- * is at 60 s intervals. After the window the probe queues are paused (`--idleSeconds`): Redis's CPU
- * then, with no probe running, is that fixed work, and a second 60 s line counts it once rather than
- * a probe's share. BullMQ's work a slot job stays in the probes' share (a job a second a vantage
- * here), so that line still overstates it a little.
+ * is at 60 s intervals. After the window the probe queues are paused (`--idleSeconds`): Redis's
+ * command time then, with no probe running, is that fixed work, and a second 60 s line counts it once
+ * rather than a probe's share. Its CPU beyond commands (wake-ups from idle, dearer than under load)
+ * and BullMQ's work a slot job (a job a second a vantage here) stay in the probes' share: that line
+ * still overstates what the 60 s fleet needs, a little.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -258,10 +259,18 @@ async function timeIdle(rig: Rig, seconds: number) {
     await sleep(seconds * 1000);
     const to = await sample(rig);
     const wallS = (to.at - from.at) / 1000;
+    const commands = Object.entries(to.commands)
+      .map(([name, { calls, usec }]) => {
+        const was = from.commands[name] ?? { calls: 0, usec: 0 };
+        return { name, callsPerS: (calls - was.calls) / wallS, usecPerS: (usec - was.usec) / wallS };
+      })
+      .filter((command) => command.callsPerS > 0)
+      .sort((a, b) => b.usecPerS - a.usecPerS);
     return {
       seconds: wallS,
       cpuMsPerS: (to.redis.cpuMs - from.redis.cpuMs) / wallS,
       answered: to.answered - from.answered,
+      commands,
     };
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));

@@ -49,7 +49,13 @@ export interface ScaleFigures {
   /** The notifier merged in (or just before) the window: its figure holds merges at this interval's rate. */
   mergesInWindow: boolean;
   /** After the window, the probe queues paused: Redis CPU a second with no probe (fixed work), probes answered meanwhile. */
-  idle?: { seconds: number; cpuMsPerS: number; answered: number };
+  idle?: {
+    seconds: number;
+    cpuMsPerS: number;
+    answered: number;
+    /** INFO commandstats over the paused window, by command, busiest first. */
+    commands: { name: string; callsPerS: number; usecPerS: number }[];
+  };
 }
 
 const MB = 1_048_576;
@@ -108,8 +114,11 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
   // Merges in the window are this interval's (one a result): then the figure stands as measured.
   const mergeUs = f.mergesInWindow ? 0 : (f.merge.usPerPair * merges) / RESULTS_A_PERIOD_AT_60S;
   const at60Us = redisUs + mergeUs;
-  // Work done whatever the rate, counted once at 60 s: the window's rest is the probes'.
-  const fixedMsPerS = f.idle?.cpuMsPerS;
+  // Work done whatever the rate, counted once at 60 s: the window's rest is the probes'. Only the
+  // paused window's command time (a script's commands counted once, under their own names): its
+  // CPU beyond them is mostly wake-ups from idle, dearer than the same requests cost a busy server,
+  // so it stays in the probes' share.
+  const fixedMsPerS = f.idle && fixedCommandMs(f.idle.commands);
   const variableUs =
     fixedMsPerS === undefined ? undefined : perProbeUs(end.redis.cpuMs - start.redis.cpuMs - fixedMsPerS * windowS);
   const fixedCores =
@@ -205,12 +214,13 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
     ...(f.idle && variableUs !== undefined && fixedCores !== undefined
       ? [
           [
-            `  Redis CPU with the probe queues paused (fixed work; ${fmt(f.idle.answered)} probes answered in ${fmt(f.idle.seconds)} s), ms a second`,
+            `  Redis CPU with the probe queues paused (${fmt(f.idle.answered)} probes answered in ${fmt(f.idle.seconds)} s), ms a second`,
             fmt(f.idle.cpuMsPerS, 1),
             '',
             '',
             '',
           ],
+          ['    of it, commands (the fixed work counted once), ms a second', fmt(fixedMsPerS ?? 0, 1), '', '', ''],
           ['  Redis CPU per probe less the fixed work, µs', fmt(variableUs, 1), '', '', ''],
           [
             'Redis cores for 1,000,000 checks every 60 s × 3 vantages (fixed work once, the rest a probe’s)',
@@ -232,7 +242,7 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
         'scheduler and notifier: `vigil scheduler` / `vigil notifier` (compiled CLI, own processes); synthetic vantages: 3 real ProbeWorkers in one process answering from memory (no connections)',
         'CPU per probe = CPU over the window (Redis: INFO used_cpu_user + used_cpu_sys; processes: /proc utime + stime) ÷ probes answered in it',
         `Redis cores = Redis CPU per probe at 60 s × ${fmt(TARGET_RATE)} probes/s; used_memory per check counts results of the rounds run so far, not a full history`,
-        `fixed work: Redis CPU a second after the window with every vantage's probe queue paused (${fmt(options.idleSeconds)} s, --idleSeconds, after 20 s to settle; 0 skips it), every role running: timers, reconciles, idle reads; the second cores line counts it once and the window's rest at ${fmt(TARGET_RATE)} probes/s (BullMQ's work a slot job stays in the probes' share)`,
+        `fixed work: the command time a second after the window with every vantage's probe queue paused (${fmt(options.idleSeconds)} s, --idleSeconds, after 20 s to settle; 0 skips it), every role running: timers, reconciles, idle reads (a script's commands once; the Lua around them, and the CPU beyond commands, mostly wake-ups from idle, left in the probes' share); the second cores line counts it once and the window's rest at ${fmt(TARGET_RATE)} probes/s (BullMQ's work a slot job stays in the probes' share too)`,
         f.mergesInWindow
           ? `latency merges fell in the window (every ${fmt(options.mergeEvery)} s, --mergeEvery, or an hour boundary): at ${fmt(options.interval)} s intervals a merge holds about ${fmt(Math.max(1, options.mergeEvery / options.interval), 1)} results, a 60 s fleet's ${fmt(RESULTS_A_PERIOD_AT_60S)}: the figure overstates its`
           : `latency merges: this notifier merges every ${fmt(options.mergeEvery)} s (--mergeEvery) and at hour boundaries, none in the window; a merge costs Redis per check × vantage whatever it holds (${fmt(f.merge.usPerPair, 1)} µs, ${fmt(f.merge.pairs)} timed after the window on the fleet's keys, less the fleet's Redis rate in the window); a 60 s fleet's ${notifiers} notifier(s) (this one's CPU a probe × ${fmt(TARGET_RATE)} probes/s, a core each) each merge their part of a check × vantage's ${fmt(RESULTS_A_PERIOD_AT_60S)} results every ${formatDuration(DEFAULT_LATENCY_MERGE_MS)} (\`latencyMergeEvery\`)`,
@@ -244,7 +254,26 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
       ],
     },
     commandsTable(f, probes, where),
+    ...(f.idle ? [idleTable(f.idle, where)] : []),
   ];
+}
+
+/** Command time a second (ms) of the paused window, a script's commands once: under their own names, not again in evalsha. */
+function fixedCommandMs(commands: NonNullable<ScaleFigures['idle']>['commands']): number {
+  return commands.reduce((sum, command) => sum + (command.name === 'evalsha' ? 0 : command.usecPerS), 0) / 1000;
+}
+
+/** What Redis ran with the probe queues paused: the fixed work, by command. */
+function idleTable(idle: NonNullable<ScaleFigures['idle']>, where: string): Table {
+  const commandMs = idle.commands.reduce((sum, command) => sum + command.usecPerS, 0) / 1000;
+  return {
+    title: `Redis with the probe queues paused${where}: ${fmt(idle.cpuMsPerS, 1)} ms of CPU a second over ${fmt(idle.seconds)} s, by command (INFO commandstats)`,
+    columns: ['command', 'calls/s', 'µs/s'],
+    rows: idle.commands.slice(0, 10).map((command) => [command.name, fmt(command.callsPerS, 1), fmt(command.usecPerS)]),
+    notes: [
+      `commands ${fmt(commandMs, 1)} ms a second (a command a script runs counted again inside evalsha); the rest is networking, the event loop and redis-server's own cron`,
+    ],
+  };
 }
 
 /**
