@@ -840,51 +840,46 @@ local function recordGroup(first, last)
   return true
 end
 
--- Result `i` (from 0) recorded on its own; an error's text when it cannot be.
+-- Result `i` (from 0) recorded on its own; raises an error when it cannot be.
 local function recordOne(i)
   local k = 1 + 2 * i
   local fields = ARGV[2 * i + 3]
   local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
   local stop = from and find(fields, '\t', from, true)
-  if not stop then return 'expected nine tab-ended fields, then the message' end
+  if not stop then error('expected nine tab-ended fields, then the message', 0) end
   local outcomeJson = sub(fields, from, stop - 1)
   local message = stop < #fields and sub(fields, stop + 1) or ''
-  -- An error raised partway (a malformed stored value) must not skip the pending entries of the
-  -- rounds booked before it: their books stay, and on the retry they would be duplicates.
-  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
     expected, member, ARGV[2 * i + 4], outcomeJson, message)
-  if not ok then return errorText(reply) end
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
-  return nil
 end
 
 local total = (#KEYS - 1) / 2
-local i = 0
-while i < total do
-  -- The run of results of the same check (the same latest hash) from here.
-  local last = i
-  while last + 1 < total and KEYS[2 + 2 * (last + 1)] == KEYS[2 + 2 * i] do last = last + 1 end
-  local grouped = false
-  if last > i then
-    local ok, done = pcall(recordGroup, i, last)
-    if not ok then
-      flushPending()
-      return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(done))
-    end
-    grouped = done
-  end
-  if not grouped then
-    for j = i, last do
-      local err = recordOne(j)
-      if err then
-        flushPending()
-        return redis.error_reply('result ' .. (j + 1) .. ': ' .. err)
+-- The result being recorded (from 1), named by an error. One pcall a call, not one a result (one a
+-- result cost the prober's path ~1.5%: bench/record-results-ab.ts, prober).
+local current = 0
+local function recordAll()
+  local i = 0
+  while i < total do
+    -- The run of results of the same check (the same latest hash) from here.
+    local last = i
+    while last + 1 < total and KEYS[2 + 2 * (last + 1)] == KEYS[2 + 2 * i] do last = last + 1 end
+    current = i + 1
+    if not (last > i and recordGroup(i, last)) then
+      for j = i, last do
+        current = j + 1
+        recordOne(j)
       end
     end
+    i = last + 1
   end
-  i = last + 1
 end
+-- An error raised partway (a malformed stored value) must not skip the pending entries of the
+-- rounds booked before it: their books stay, and on the retry they would be duplicates. The results
+-- before it stay recorded.
+local ok, err = pcall(recordAll)
 flushPending()
+if not ok then return redis.error_reply('result ' .. current .. ': ' .. errorText(err)) end
 return replies
