@@ -544,6 +544,18 @@ end
 
 local fmt = string.format
 
+-- Numbers of the texts few in a call (rounds, caps, indexes, vantages expected, the last round
+-- decided), each made once a call: a lookup costs Lua less than `tonumber` (strtod) a result. Not a
+-- ring's base nor count: a check's own (a bench's checks all made at once share a base; a fleet's don't).
+local NUM = {}
+local function num(text)
+  local n = NUM[text]
+  if n then return n end
+  n = tonumber(text)
+  NUM[text] = n
+  return n
+end
+
 -- A result as nearly every one is: a vantage's next round (not late, not a duplicate), no message,
 -- its hash and ring in today's forms, the ring neither new nor wrapping here. Checked on what the
 -- HMGET read before anything is written; any other result goes to `recordAny` with that read.
@@ -552,7 +564,7 @@ local fmt = string.format
 -- most of what Redis spends a probe (bench/record-results-ab.ts).
 local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome,
     deadline, expected, member, json, outcomeJson, message)
-  local round = tonumber(roundArg)
+  local round = NUM[roundArg] or num(roundArg)
   local bookField = outcomeJson ~= '' and '~b' .. roundArg
   local indexField = vantage .. ':i'
   -- The vantage's `index|slot|round`; the ring's `written|cap|base|layout`; the last round decided
@@ -565,20 +577,22 @@ local function record(latestKey, ringKey, vantage, roundArg, fields, windowAt, o
     i, slot, latestText = match(f[1], '^(%d+)|(%d+)|(%d+)$')
     c, rest, ringCap, b, layout = match(f[2], '^(%d+)(|(%d+)|(%d+)|(7[02]))$')
   end
-  local index, count, base = tonumber(i), tonumber(c), tonumber(b)
+  local index, count, base = i and (NUM[i] or num(i)), tonumber(c), tonumber(b)
   -- A ring is written at its own cap until it wraps (recordAny converts it then, and at a wrap point
   -- it was left at): one of 70-bit entries, and one of today's at a cap no longer asked.
-  local wcap = (layout == LAYOUT or layout == '70') and tonumber(ringCap)
-  if not (base and latestText and wcap and wcap > 0 and index <= MAX_INDEX and round > tonumber(latestText)
-      and round >= base and round - base < SPAN and count % wcap ~= 0 and (count + 1) % wcap ~= 0
+  local wcap = (layout == LAYOUT or layout == '70') and (NUM[ringCap] or num(ringCap))
+  if not (base and latestText and wcap and wcap > 0 and index <= MAX_INDEX
+      and round > (NUM[latestText] or num(latestText)) and round >= base and round - base < SPAN and count % wcap ~= 0 and (count + 1) % wcap ~= 0
       and not string.find(json, '\n', 1, true)) then
     return recordAny(latestKey, ringKey, vantage, roundArg, fields, windowAt, outcome, deadline, expected, member,
       json, outcomeJson, message, round, bookField, indexField, f)
   end
   local booked, book, bookAt = nil, nil, nil
   if bookField then
-    booked, book, bookAt = bookOutcome(pendingKey, f[3] and '' or keyBeside(latestKey, STATE), f[3], f[4], vantage,
-      outcomeJson, round, deadline, tonumber(expected), member, latestKey, bookField)
+    local applied = f[3]
+    booked, book, bookAt = bookOutcome(pendingKey, applied and '' or keyBeside(latestKey, STATE),
+      applied and (NUM[applied] or num(applied)), f[4], vantage, outcomeJson, round, deadline,
+      NUM[expected] or num(expected), member, latestKey, bookField)
   end
   if layout == LAYOUT then
     -- One SETRANGE of the entry's 9 bytes: a BITFIELD of two SETs (a ring of 70-bit entries, written
@@ -641,8 +655,8 @@ local function readGroup(first, n)
     for k = 1, j - 1 do
       if gVantage[k] == vantage then return nil end
     end
-    -- A run's results are mostly of one round: its text (one Lua string) made a number once.
-    local round = j > 1 and roundArg == gRoundArg[j - 1] and gRound[j - 1] or tonumber(roundArg)
+    -- A call's results are mostly of one round: its text made a number once a call (NUM).
+    local round = NUM[roundArg] or num(roundArg)
     gVantage[j], gRoundArg[j], gRound[j], gOutcome[j], gJson[j] = vantage, roundArg, round, outcome, json
     gFields[j] = vantage .. ':i'
     gBook[j] = false
@@ -658,7 +672,7 @@ local function readGroup(first, n)
       end
       -- Its outcome JSON where it is: cut out only when a book is joined here (rarely, in steady state).
       gBook[j], gJsonFrom[j], gJsonStop[j], gDeadline[j], gExpected[j], gMember[j] = b, from, stop, deadline,
-        tonumber(expected), member
+        NUM[expected] or num(expected), member
     end
   end
   return books
@@ -718,9 +732,9 @@ local function recordGroup(first, last)
       -- `index|slot|` kept as read: the new value is it and the round.
       local held, i, text = match(f[j], '^((%d+)|%d+|)(%d+)$')
       if not text then return false end
-      -- The run's vantages mostly held the same round before: made a number once.
-      if text ~= latestText then latestText, latest = text, tonumber(text) end
-      local index = tonumber(i)
+      -- The run's vantages mostly held the same round before: made a number once (and once a call).
+      if text ~= latestText then latestText, latest = text, NUM[text] or num(text) end
+      local index = NUM[i] or num(i)
       if not (index <= MAX_INDEX and round > latest) then return false end
       gIndex[j], gHeld[j] = index, held
     else
@@ -761,7 +775,10 @@ local function recordGroup(first, last)
     local b, reply = gBook[j], 1
     if b then
       -- Before `~a` existed, the state's own `lastRound` said which round was applied last.
-      applied = applied or tonumber(f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1')
+      if not applied then
+        local text = f[n + 2] or redis.call('HGET', keyBeside(latestKey, STATE), 'lastRound') or '-1'
+        applied = NUM[text] or num(text)
+      end
       local stored = bookStored[b]
       if stored then
         local booked, after = addOutcome(applied, bookValue[b], gVantage[j], outcomeJsonOf(first, j), round,
@@ -823,51 +840,46 @@ local function recordGroup(first, last)
   return true
 end
 
--- Result `i` (from 0) recorded on its own; an error's text when it cannot be.
+-- Result `i` (from 0) recorded on its own; raises an error when it cannot be.
 local function recordOne(i)
   local k = 1 + 2 * i
   local fields = ARGV[2 * i + 3]
   local vantage, round, windowAt, outcome, deadline, expected, member, from = match(fields, FIELDS)
   local stop = from and find(fields, '\t', from, true)
-  if not stop then return 'expected nine tab-ended fields, then the message' end
+  if not stop then error('expected nine tab-ended fields, then the message', 0) end
   local outcomeJson = sub(fields, from, stop - 1)
   local message = stop < #fields and sub(fields, stop + 1) or ''
-  -- An error raised partway (a malformed stored value) must not skip the pending entries of the
-  -- rounds booked before it: their books stay, and on the retry they would be duplicates.
-  local ok, reply, booked = pcall(record, KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
+  local reply, booked = record(KEYS[k + 1], KEYS[k + 2], vantage, round, fields, windowAt, outcome, deadline,
     expected, member, ARGV[2 * i + 4], outcomeJson, message)
-  if not ok then return errorText(reply) end
   if not booked or booked == 0 then replies[i + 1] = reply
   elseif booked == 1 then replies[i + 1] = reply + 3
   else replies[i + 1] = { reply, booked[2] } end
-  return nil
 end
 
 local total = (#KEYS - 1) / 2
-local i = 0
-while i < total do
-  -- The run of results of the same check (the same latest hash) from here.
-  local last = i
-  while last + 1 < total and KEYS[2 + 2 * (last + 1)] == KEYS[2 + 2 * i] do last = last + 1 end
-  local grouped = false
-  if last > i then
-    local ok, done = pcall(recordGroup, i, last)
-    if not ok then
-      flushPending()
-      return redis.error_reply('result ' .. (i + 1) .. ': ' .. errorText(done))
-    end
-    grouped = done
-  end
-  if not grouped then
-    for j = i, last do
-      local err = recordOne(j)
-      if err then
-        flushPending()
-        return redis.error_reply('result ' .. (j + 1) .. ': ' .. err)
+-- The result being recorded (from 1), named by an error. One pcall a call, not one a result (one a
+-- result cost the prober's path ~1.5%: bench/record-results-ab.ts, prober).
+local current = 0
+local function recordAll()
+  local i = 0
+  while i < total do
+    -- The run of results of the same check (the same latest hash) from here.
+    local last = i
+    while last + 1 < total and KEYS[2 + 2 * (last + 1)] == KEYS[2 + 2 * i] do last = last + 1 end
+    current = i + 1
+    if not (last > i and recordGroup(i, last)) then
+      for j = i, last do
+        current = j + 1
+        recordOne(j)
       end
     end
+    i = last + 1
   end
-  i = last + 1
 end
+-- An error raised partway (a malformed stored value) must not skip the pending entries of the
+-- rounds booked before it: their books stay, and on the retry they would be duplicates. The results
+-- before it stay recorded.
+local ok, err = pcall(recordAll)
 flushPending()
+if not ok then return redis.error_reply('result ' .. current .. ': ' .. errorText(err)) end
 return replies

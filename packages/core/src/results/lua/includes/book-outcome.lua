@@ -55,21 +55,20 @@ end
 -- vantage's outcome counts once; the first one stays. `applied` is the last round decided (a
 -- number), `book` the book as it stands (nil: none).
 -- Returns the reply (0 late, 1 waiting, {2, book} complete), then the book after it (nil: complete).
+-- Each string made once (one concatenation of all its parts): a book's strings are its size, and a
+-- string made costs Lua ~3 ns a byte besides its ~0.15 µs.
 local function addOutcome(applied, book, vantage, outcomeJson, round, expected)
   if round <= applied then return 0, book end
-  local entry = '\n' .. vantage .. '\t'
-  local count = 0
-  if book then
-    if book == '~' then return 0, book end
-    if string.find(book, entry, 2, true) then return 1, book end
-    count = string.byte(book, 1)
-    book = string.sub(book, 2) .. entry .. outcomeJson
-  else
-    book = entry .. outcomeJson
+  if not book then
+    if expected <= 1 then return { 2, '\n' .. vantage .. '\t' .. outcomeJson }, nil end
+    return 1, '\1\n' .. vantage .. '\t' .. outcomeJson
   end
-  count = count + 1
-  if count >= expected then return { 2, book }, nil end
-  return 1, string.char(count) .. book
+  if book == '~' then return 0, book end
+  local entry = '\n' .. vantage .. '\t'
+  if string.find(book, entry, 2, true) then return 1, book end
+  local count = string.byte(book, 1) + 1
+  if count >= expected then return { 2, string.sub(book, 2) .. entry .. outcomeJson }, nil end
+  return 1, string.char(count) .. string.sub(book, 2) .. entry .. outcomeJson
 end
 
 local function bookOutcome(pendingKey, stateKey, applied, book, vantage, outcomeJson, round, deadline, expected, member,
