@@ -26,6 +26,30 @@ describe('ResultStore', () => {
     expect(Object.keys(await store.latest('api')).sort()).toEqual(['alpha', 'beta']);
   });
 
+  it('refuses a batch at a check whose stored key it cannot read, naming the result, with what came before it kept', async () => {
+    const keys = redisKeys(ctx.prefix);
+    await ctx.redis.set(keys.latest('b'), 'not a hash');
+    const booking = { outcome: JSON.stringify({ ok: true }), deadline: T0 + 40_000, expected: 3 };
+    const entry = (checkId: string, vantage = 'alpha') => ({
+      result: result({ checkId, vantage }),
+      intervalMs: 30_000,
+      booking,
+    });
+    // b alone (a result on its own), then b's two side by side (a check's results recorded together).
+    for (const batch of [
+      [entry('a'), entry('b'), entry('c')],
+      [entry('a', 'beta'), entry('b', 'alpha'), entry('b', 'beta'), entry('c', 'beta')],
+    ]) {
+      await expect(store.recordAndBook(batch)).rejects.toThrow(/^result 2: WRONGTYPE/);
+    }
+    expect(Object.keys(await store.latest('a')).sort()).toEqual(['alpha', 'beta']);
+    expect(await store.latest('c')).toEqual({});
+    // a's round waits for its third vantage: booked, and its deadline in the pending rounds.
+    const pending = await ctx.redis.zrange(keys.pendingRounds(keys.shardOf('a')), 0, -1, 'WITHSCORES');
+    expect(pending.join(' ')).toContain(`a|${T0}`);
+    expect(pending).toContain(String(T0 + 40_000));
+  });
+
   it('keeps the newest round as latest when an older one arrives late', async () => {
     await store.record(result({ round: T0 + 30_000, ok: false, error: 'connect_refused' }), 30_000);
     expect(await store.record(result({ round: T0 }), 30_000)).toBe('late');
