@@ -74,6 +74,12 @@ export interface ScaleBenchOptions {
   mergeChecks: number;
   /** After the merge, the probe queues paused this long (and 20 s to settle first): Redis's fixed work; 0 skips it. */
   idleSeconds: number;
+  /**
+   * 1: the window waits (after the warm-up) until it is an interval past an hour boundary and ends
+   * before the next, clear of the rounds that open an hour (each check's first does its hour's
+   * bookkeeping) and of the notifier's hourly merge; 0: measured at once.
+   */
+  clearOfHour: number;
 }
 
 export const SCALE_DEFAULTS: ScaleBenchOptions = {
@@ -87,6 +93,7 @@ export const SCALE_DEFAULTS: ScaleBenchOptions = {
   mergeEvery: 3_600,
   mergeChecks: 20_000,
   idleSeconds: 30,
+  clearOfHour: 1,
 };
 
 /** Options that are not numbers: `--redis-url` runs the bench on an existing Redis (a unique prefix, deleted after). */
@@ -216,6 +223,7 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     `${fmt(schedulers)} job schedulers reconciled in ${fmt(reconcileMs / 1000, 1)} s; warming up ${options.warmup} s`,
   );
   await sleep(options.warmup * 1000);
+  if (options.clearOfHour) await waitClearOfHour(options);
   progress(`measuring ${options.seconds} s`);
   const start = await sample(rig);
   await sleep(options.seconds * 1000);
@@ -237,6 +245,29 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     mergesInWindow: mergesIn(rig, options, start.at, end.at),
     ...(idle && { idle }),
   };
+}
+
+/**
+ * Waits until a window of `seconds` starts at least an interval past an hour boundary and ends
+ * before the next (at once when it would already); gives up, saying so, when no such window fits an
+ * hour (an interval of an hour or more).
+ */
+async function waitClearOfHour(options: ScaleBenchOptions): Promise<void> {
+  const hour = LATENCY_BUCKET_MS;
+  const from = options.interval * 1000;
+  const to = hour - options.seconds * 1000;
+  if (from > to) {
+    progress(`no window of ${options.seconds} s fits an hour an interval clear of its start: measured at once`);
+    return;
+  }
+  const now = Date.now();
+  const into = now % hour;
+  if (into >= from && into <= to) return;
+  const wait = into < from ? from - into : hour - into + from;
+  progress(
+    `waiting ${fmt(wait / 1000)} s for a window an interval past the hour and before the next (--clearOfHour 0: at once)`,
+  );
+  await sleep(wait);
 }
 
 /**
