@@ -9,7 +9,7 @@
  * redis-server CPU a check × vantage, and their ratio; fails unless both replied alike and left every
  * key byte for byte alike, with a time to live.
  */
-import { LATENCY_BUCKET_MS, latencyLine } from '@vigil/core';
+import { LATENCY_BUCKET_MS, LATENCY_MERGE_CHUNK, LATENCY_ROLLUP_TTL_MS, latencyLine } from '@vigil/core';
 import {
   commitArgument,
   measured,
@@ -23,10 +23,6 @@ import {
 const CHECKS = 1_000;
 const VANTAGES = ['alpha', 'beta', 'gamma'];
 const SCRIPT = 'packages/core/src/results/lua/merge-latency-rollups.lua';
-/** Checks a call spans, as LatencyRollups sends them (core's CHUNK). */
-const CHUNK = 500;
-/** A rollup's time to live after its last merge (core's LATENCY_ROLLUP_TTL_MS, 8 days). */
-const LATENCY_ROLLUP_TTL_MS = 8 * 86_400_000;
 
 /** Check `c`'s lines for merge `k`, in hour `bucket`: its samples and means vary by check and merge. */
 function linesOf(c: number, k: number, bucket: number, merges: number): string {
@@ -57,8 +53,8 @@ async function main(commit: string, merges: number): Promise<void> {
     let turn = 0;
     for (let k = 0; k < merges; k++) {
       const bucket = first + Math.floor(k / 4);
-      for (let i = 0; i < CHECKS; i += CHUNK) {
-        const checks = Array.from({ length: Math.min(CHUNK, CHECKS - i) }, (_, j) => i + j);
+      for (let i = 0; i < CHECKS; i += LATENCY_MERGE_CHUNK) {
+        const checks = Array.from({ length: Math.min(LATENCY_MERGE_CHUNK, CHECKS - i) }, (_, j) => i + j);
         const lines = checks.map((c) => linesOf(c, k, bucket, merges));
         const replies: Partial<Record<Side, unknown>> = {};
         // Alternate which goes first, so neither always finds the caches warm.

@@ -15,6 +15,7 @@ export { checkDataKeys, forgetCheckData } from './check-data.js';
 export { buildStatus, type StatusReport } from './fleet-status.js';
 export { RING_ENTRY_BITS, ringBytes } from './history-ring.js';
 export {
+  LATENCY_MERGE_CHUNK,
   type LatencyLines,
   LatencyMergeError,
   type LatencyMergeOptions,
@@ -28,6 +29,7 @@ export {
   encodeLatency,
   LATENCY_BUCKET_MS,
   LATENCY_PHASES,
+  LATENCY_ROLLUP_TTL_MS,
   LATENCY_TIERS,
   type LatencyAggregate,
   type LatencyBucket,
