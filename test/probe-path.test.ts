@@ -95,8 +95,16 @@ describe('the probe path: registry → scheduler → probers → results → rec
     const history = (await fleet.historyUntil('api', newestComplete, 5_000, 'the newest round complete')).filter(
       (r) => r.ok,
     );
-    // One probe per vantage per round reached the target: no round was probed twice.
-    for (const vantages of roundsOf(history).values()) expect(vantages.sort()).toEqual(['alpha', 'beta']);
+    // No vantage probed a round twice, and one request reached the target per result recorded (a duplicate
+    // result is dropped by the round book, so a doubled probe shows as a request with no result). A round
+    // may hold one vantage only: on a loaded machine a probe claimed past its round's deadline is skipped,
+    // never sent late — that is not a double.
+    const rounds = roundsOf(history);
+    for (const vantages of rounds.values()) {
+      expect(new Set(vantages).size).toBe(vantages.length);
+      expect(vantages.every((v) => v === 'alpha' || v === 'beta')).toBe(true);
+    }
+    expect([...rounds.values()].filter((v) => v.length === 2).length).toBeGreaterThanOrEqual(3);
     expect(target.requests).toBeLessThanOrEqual(history.length + 2);
   });
 
