@@ -333,12 +333,24 @@ function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-/** A redis-server of the bench's own on a free loopback port, saving nothing. */
-export async function startRedisServer(): Promise<{ url: string; process: ChildProcess }> {
+/** A redis-server of the bench's own on a free loopback port, saving nothing on its own; `extra` arguments after the defaults (`--dir`). */
+export async function startRedisServer(extra: readonly string[] = []): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+      ...extra,
+    ],
     { stdio: 'ignore' },
   );
   return { url: `redis://127.0.0.1:${port}`, process: child };

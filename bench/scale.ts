@@ -39,11 +39,11 @@ import {
   type LatencyAggregate,
   LatencyRollups,
   probeQueueName,
-  type Redis,
 } from '@vigil/core';
 import { deletePrefix, startRedisCluster } from '@vigil/core/testing';
 import { desiredSchedulers } from '@vigil/scheduler';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startRedisServer } from './rounds.js';
 import { checkSeries, templateCheck } from './support/checks.js';
 import { type Child, startChild } from './support/child.js';
@@ -51,8 +51,16 @@ import { backlog, type RedisInfo, redisInfo, schedulersApplied } from './support
 import { type RoleProcess, startRole } from './support/fleet-role.js';
 import { sampleProc } from './support/proc-stats.js';
 import { type BenchRedis, benchRedis } from './support/redis.js';
+import { CaptureProxy, type Recording, replay } from './support/redis-capture.js';
 import { type BenchReport, progress } from './support/report.js';
-import { clusterScaleTable, type ScaleFigures, scaleTables, type WindowSample } from './support/scale-report.js';
+import {
+  clusterScaleTable,
+  type ReplayFigures,
+  type ReplayRun,
+  type ScaleFigures,
+  scaleTables,
+  type WindowSample,
+} from './support/scale-report.js';
 import { fmt } from './support/stats.js';
 
 export interface ScaleBenchOptions {
@@ -80,6 +88,13 @@ export interface ScaleBenchOptions {
    * bookkeeping) and of the notifier's hourly merge; 0: measured at once.
    */
   clearOfHour: number;
+  /**
+   * Seconds of the fleet's commands recorded after the paused window (probes running again), then
+   * replayed on fresh redis-servers loaded from a snapshot taken as the recording started: once at
+   * the pace recorded, once back to back (Redis busy, as at 60 s intervals). The roles reach Redis
+   * through a recording proxy for the whole run. 0 (the default) skips it; one server only.
+   */
+  replay: number;
 }
 
 export const SCALE_DEFAULTS: ScaleBenchOptions = {
@@ -94,6 +109,7 @@ export const SCALE_DEFAULTS: ScaleBenchOptions = {
   mergeChecks: 20_000,
   idleSeconds: 30,
   clearOfHour: 1,
+  replay: 0,
 };
 
 /** Options that are not numbers: `--redis-url` runs the bench on an existing Redis (a unique prefix, deleted after). */
@@ -118,21 +134,37 @@ interface Rig {
   statsKey: string;
   /** When the notifier started: its first periodic merge is `mergeEvery` after. */
   notifierStarted?: number;
+  /** The roles' way to Redis through a recording proxy (`--replay`), and the server's folder for its snapshot. */
+  capture?: Capture;
+}
+
+interface Capture {
+  proxy: CaptureProxy;
+  url: string;
+  dir: string;
 }
 
 export async function scaleBench(
   options: ScaleBenchOptions = SCALE_DEFAULTS,
   flags: ScaleBenchFlags = {},
 ): Promise<BenchReport> {
-  const server = flags.redisUrl ? undefined : await startRedisServer();
+  // A snapshot for the replay is written to a folder of the server's own.
+  const serverDir =
+    !flags.redisUrl && options.replay > 0 ? await mkdtemp(join(tmpdir(), 'vigil-scale-redis-')) : undefined;
+  const server = flags.redisUrl ? undefined : await startRedisServer(serverDir ? ['--dir', serverDir] : []);
   const url = flags.redisUrl ?? server?.url ?? '';
   if (server) await listening(server.url);
   // On a Redis of its own the default prefix, so key names weigh what a deployment's do.
   const bench = await benchRedis(url, server ? 'vigil' : undefined);
+  const proxy = serverDir ? new CaptureProxy('127.0.0.1', Number(new URL(url).port)) : undefined;
+  const capture =
+    proxy && serverDir ? { proxy, url: `redis://127.0.0.1:${await proxy.listen()}`, dir: serverDir } : undefined;
   let single: ScaleFigures;
   try {
-    single = await runOn(bench, [bench.redis], options, url);
+    single = await runOn(bench, [bench.redis], options, { url, capture });
   } finally {
+    await proxy?.close();
+    if (serverDir) await rm(serverDir, { recursive: true, force: true });
     if (server) {
       bench.disconnect();
       server.process.kill('SIGTERM');
@@ -150,7 +182,7 @@ export async function scaleBench(
     try {
       const onCluster = await benchRedis(clusterUrl, 'vigil');
       try {
-        clustered = await runOn(onCluster, cluster.masters, options, clusterUrl);
+        clustered = await runOn(onCluster, cluster.masters, options, { url: clusterUrl });
       } finally {
         onCluster.disconnect();
       }
@@ -170,8 +202,20 @@ export async function scaleBench(
 }
 
 /** The whole bench on one Redis location; the roles and the synthetic vantages are stopped after. */
-async function runOn(bench: BenchRedis, nodes: Redis[], options: ScaleBenchOptions, url: string) {
-  const rig: Rig = { bench, nodes, dir: await mkdtemp(join(tmpdir(), 'vigil-scale-')), roles: [], statsKey: '' };
+async function runOn(
+  bench: BenchRedis,
+  nodes: Redis[],
+  options: ScaleBenchOptions,
+  { url, capture }: { url: string; capture?: Capture | undefined },
+) {
+  const rig: Rig = {
+    bench,
+    nodes,
+    dir: await mkdtemp(join(tmpdir(), 'vigil-scale-')),
+    roles: [],
+    statsKey: '',
+    ...(capture && { capture }),
+  };
   rig.statsKey = `${bench.prefix}:bench-synthetic`;
   try {
     return await run(rig, options, url);
@@ -212,8 +256,11 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     .slice(0, options.mergeChecks)
     .map((check) => check.id);
   checks.length = 0; // the bench's own copy is not the fleet's memory
-  const env = await writeRoleEnv(rig, url, options);
-  await startConsumers(rig, env, url);
+  const roleUrl = rig.capture?.url ?? url;
+  // Recorded for a replay: the roles' scripts reach Redis through the proxy (loaded by EVAL on NOSCRIPT).
+  if (rig.capture) await bench.redis.script('FLUSH');
+  const env = await writeRoleEnv(rig, roleUrl, options);
+  await startConsumers(rig, env, roleUrl);
   const reconcileStarted = Date.now();
   await startFleetRole(rig, env, 'scheduler');
   await waitReconciled(bench, schedulers);
@@ -230,6 +277,8 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
   const end = await sample(rig);
   const merge = await timeMerge(rig, mergeIds, (end.redis.cpuMs - start.redis.cpuMs) / (end.at - start.at));
   const idle = options.idleSeconds > 0 ? await timeIdle(rig, options.idleSeconds) : undefined;
+  const replayed =
+    rig.capture && options.replay > 0 ? await recordAndReplay(rig, rig.capture, options.replay) : undefined;
   return {
     options,
     vantages: VANTAGES.length,
@@ -244,6 +293,7 @@ async function run(rig: Rig, options: ScaleBenchOptions, url: string): Promise<S
     merge,
     mergesInWindow: mergesIn(rig, options, start.at, end.at),
     ...(idle && { idle }),
+    ...(replayed && { replay: replayed }),
   };
 }
 
@@ -306,6 +356,118 @@ async function timeIdle(rig: Rig, seconds: number) {
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
     connection.disconnect();
+  }
+}
+
+/** After the paused window: the probes running again and settled, before the recording starts. */
+const REPLAY_SETTLE_MS = 60_000;
+
+/**
+ * Redis's work a probe at full rate: the probe queues resumed, the fleet settled, then a snapshot
+ * (BGSAVE) and `seconds` of every role's commands recorded through the proxy from the moment it
+ * forked; the fleet stopped; then twice, each time on a fresh redis-server loaded from the
+ * snapshot with the roles' scripts: the recording replayed at its pace (a control: the window's
+ * figure again), and back to back (Redis busy: each connection's next group sent as the replies of
+ * the one before are in). Redis CPU a result recorded by the replayed record-results calls.
+ */
+async function recordAndReplay(rig: Rig, capture: Capture, seconds: number): Promise<ReplayFigures> {
+  const connection = rig.bench.redis.duplicate();
+  const queues = VANTAGES.map(
+    (vantage) =>
+      new Queue(probeQueueName(vantage), { connection, prefix: rig.bench.keys.queuePrefix(probeQueueName(vantage)) }),
+  );
+  try {
+    await Promise.all(queues.map((queue) => queue.resume()));
+  } finally {
+    await Promise.all(queues.map((queue) => queue.close()));
+    connection.disconnect();
+  }
+  progress(`probe queues resumed; recording ${seconds} s of the fleet's commands after ${REPLAY_SETTLE_MS / 1000} s`);
+  await sleep(REPLAY_SETTLE_MS);
+  await rig.bench.redis.bgsave();
+  capture.proxy.start();
+  const from = await sample(rig);
+  await sleep(seconds * 1000);
+  const to = await sample(rig);
+  const recording = capture.proxy.stop();
+  for (;;) {
+    const persistence = await rig.bench.redis.info('persistence');
+    if (/^rdb_bgsave_in_progress:0/m.test(persistence)) {
+      if (!/^rdb_last_bgsave_status:ok/m.test(persistence)) throw new Error('the snapshot for the replay failed');
+      break;
+    }
+    await sleep(500);
+  }
+  await Promise.all(rig.roles.splice(0).map((role) => role.stop()));
+  await rig.vantage?.stop();
+  rig.vantage = undefined;
+  const shaOf = (marker: string) => [...recording.scripts].find(([, body]) => body.includes(marker))?.[0] ?? '';
+  const record = recording.evalsha.get(shaOf('Records a batch of probe results')) ?? { calls: 0, keys: 0 };
+  const apply = recording.evalsha.get(shaOf('Applies a batch of decided rounds')) ?? { calls: 0, keys: 0 };
+  const missing = [...recording.evalsha.keys()].filter((sha) => !recording.scripts.has(sha));
+  const runs: ReplayRun[] = [];
+  for (const paced of [true, false]) {
+    progress(
+      `replaying ${fmt(recording.bytes / 1_048_576)} MB of commands ${paced ? 'at their pace' : 'back to back'}`,
+    );
+    runs.push(await replayOnSnapshot(capture.dir, recording, paced));
+  }
+  return {
+    seconds: (to.at - from.at) / 1000,
+    answered: to.answered - from.answered,
+    windowCpuMs: to.redis.cpuMs - from.redis.cpuMs,
+    results: record.keys > 0 ? (record.keys - record.calls) / 2 : 0,
+    recordCalls: record.calls,
+    rounds: apply.keys > 0 ? (apply.keys - apply.calls) / 3 : 0,
+    connections: recording.connections.filter((c) => c.groups.length > 0).length,
+    commands: recording.connections.reduce((sum, c) => sum + c.commands, 0),
+    dropped: recording.connections.reduce((sum, c) => sum + c.dropped, 0),
+    bytes: recording.bytes,
+    missingScripts: missing.length,
+    paced: runs[0] as ReplayRun,
+    full: runs[1] as ReplayRun,
+  };
+}
+
+/** A redis-server loaded from the snapshot in `dir`, the recording's scripts loaded, the recording replayed. */
+async function replayOnSnapshot(dir: string, recording: Recording, paced: boolean): Promise<ReplayRun> {
+  const server = await startRedisServer(['--dir', dir]);
+  const redis = new Redis(server.url, { maxRetriesPerRequest: null, lazyConnect: true });
+  try {
+    await listening(server.url);
+    await redis.connect();
+    // Loading the snapshot answers LOADING until done.
+    for (;;) {
+      const ready = await redis.ping().then(
+        () => true,
+        (err: Error) => {
+          if (!err.message.startsWith('LOADING')) throw err;
+          return false;
+        },
+      );
+      if (ready) break;
+      await sleep(500);
+    }
+    for (const body of recording.scripts.values()) await redis.script('LOAD', body);
+    const called = [...recording.evalsha.keys()];
+    const loaded = called.length > 0 ? ((await redis.script('EXISTS', ...called)) as number[]) : [];
+    const absent = called.filter((_, i) => loaded[i] !== 1);
+    if (absent.length > 0)
+      throw new Error(`the replay server lacks ${absent.length} script(s) the fleet called: ${absent.join(', ')}`);
+    await redis.config('RESETSTAT');
+    const before = await redisInfo(redis);
+    const replayed = await replay(Number(new URL(server.url).port), recording.connections, paced);
+    const after = await redisInfo(redis);
+    const stats = await redis.info('commandstats');
+    const commands = [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)]
+      .map(([, name, calls, usec]) => ({ name: name ?? '', calls: Number(calls), usec: Number(usec) }))
+      .filter((command) => !['ping', 'script', 'config', 'info'].includes(command.name))
+      .sort((a, b) => b.usec - a.usec);
+    return { ...replayed, cpuMs: after.cpuMs - before.cpuMs, commandsTop: commands.slice(0, 8) };
+  } finally {
+    redis.disconnect();
+    server.process.kill('SIGKILL');
+    await new Promise((resolve) => server.process.once('exit', resolve));
   }
 }
 

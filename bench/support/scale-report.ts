@@ -56,6 +56,40 @@ export interface ScaleFigures {
     /** INFO commandstats over the paused window, by command, busiest first. */
     commands: { name: string; callsPerS: number; usecPerS: number }[];
   };
+  /** `--replay`: the fleet's commands recorded after the paused window, replayed on the snapshot at their pace and back to back. */
+  replay?: ReplayFigures;
+}
+
+export interface ReplayRun {
+  wallMs: number;
+  /** The replay server's CPU over the replay (INFO used_cpu_user + used_cpu_sys). */
+  cpuMs: number;
+  /** Replies counted (one a command), errors among them and the first few. */
+  commands: number;
+  errors: number;
+  errorTexts: string[];
+  /** INFO commandstats of the replay server, busiest first. */
+  commandsTop: { name: string; calls: number; usec: number }[];
+}
+
+export interface ReplayFigures {
+  /** The recording: its seconds, probes answered in it and the fleet's Redis CPU meanwhile. */
+  seconds: number;
+  answered: number;
+  windowCpuMs: number;
+  /** Results in the recorded record-results calls, those calls, and rounds in the apply-verdicts calls. */
+  results: number;
+  recordCalls: number;
+  rounds: number;
+  connections: number;
+  commands: number;
+  /** Commands not replayed: blocking ones (BZPOPMIN…) and every command of a subscriber connection. */
+  dropped: number;
+  bytes: number;
+  /** Scripts called (EVALSHA) whose body never passed the proxy: their calls fail in the replay. */
+  missingScripts: number;
+  paced: ReplayRun;
+  full: ReplayRun;
 }
 
 const MB = 1_048_576;
@@ -259,7 +293,49 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
     },
     commandsTable(f, probes, where),
     ...(f.idle ? [idleTable(f.idle, where)] : []),
+    ...(f.replay ? [replayTable(f.replay, f, mergeUs, where)] : []),
   ];
+}
+
+/**
+ * The recording and its two replays: Redis CPU a result recorded, at the pace recorded (the window's
+ * figure again, on the snapshot) and back to back (Redis busy), and the cores that gives 1,000,000
+ * checks every 60 s (merges added as in the main table).
+ */
+function replayTable(r: ReplayFigures, f: ScaleFigures, mergeUs: number, where: string): Table {
+  const perResult = (cpuMs: number) => (cpuMs * 1000) / r.results;
+  const row = (name: string, run: ReplayRun | undefined, cpuMs: number, wallMs: number) => [
+    name,
+    fmt(wallMs / 1000, 1),
+    fmt(cpuMs / wallMs, 2),
+    fmt(perResult(cpuMs), 1),
+    run ? fmt(run.errors) : '',
+    fmt(((perResult(cpuMs) + mergeUs) * TARGET_RATE) / 1e6, 2),
+  ];
+  return {
+    title: `Redis busy${where}: ${fmt(r.seconds)} s of the fleet's commands (${fmt(r.results)} results, ${fmt(r.rounds)} rounds decided) recorded, then replayed on its snapshot`,
+    columns: [
+      'run',
+      'wall s',
+      'Redis CPU ÷ wall',
+      'Redis CPU µs a result',
+      'error replies',
+      'Redis cores at 60 s (+ merges)',
+    ],
+    rows: [
+      row('the fleet, recorded (proxied)', undefined, r.windowCpuMs, r.seconds * 1000),
+      row('replayed at its pace', r.paced, r.paced.cpuMs, r.paced.wallMs),
+      row('replayed back to back', r.full, r.full.cpuMs, r.full.wallMs),
+    ],
+    notes: [
+      `recorded: ${fmt(r.connections)} connections, ${fmt(r.commands)} commands (${fmt(r.bytes / 1_048_576, 1)} MB), ${fmt(r.recordCalls)} record-results calls; ${fmt(r.dropped)} left out (blocking reads, subscribers); ${fmt(r.answered)} probes answered while recording; scripts called but never seen loaded: ${fmt(r.missingScripts)}`,
+      'each replay on a fresh redis-server loaded from a snapshot (BGSAVE) forked as the recording began, every script the roles loaded loaded first; a connection a recorded connection, each group of commands (one write of the role) sent when the replies of the one before are in; XREADGROUP without BLOCK; stream ids are new, so XACK and XDEL of recorded ids find nothing',
+      `back to back, Redis is busy: the rate of a fleet ${fmt(r.full.cpuMs > 0 ? r.paced.wallMs / r.full.wallMs : 0, 1)}× this one; at its pace, the control (same commands, same data, the fleet's pace)`,
+      `+ merges: ${fmt(mergeUs, 1)} µs a probe, as in the table above; error replies: ${[...new Set([...r.paced.errorTexts, ...r.full.errorTexts])].slice(0, 3).join(' | ') || 'none'}`,
+      `back to back, busiest commands (µs a result): ${r.full.commandsTop.map((c) => `${c.name} ${fmt(c.usec / r.results, 1)}`).join(', ')}`,
+      `the fleet's own window: ${fmt((f.end.answered - f.start.answered) / ((f.end.at - f.start.at) / 1000))} probes/s`,
+    ],
+  };
 }
 
 /** Command time a second (ms) of the paused window, a script's commands once: under their own names, not again in evalsha. */
