@@ -73,6 +73,8 @@ export interface ReplayRun {
 }
 
 export interface ReplayFigures {
+  /** The snapshot's BGSAVE, waited for before recording: the fleet's commands meanwhile are in neither. */
+  snapshotMs: number;
   /** The recording: its seconds, probes answered in it and the fleet's Redis CPU meanwhile. */
   seconds: number;
   answered: number;
@@ -88,6 +90,8 @@ export interface ReplayFigures {
   bytes: number;
   /** Scripts called (EVALSHA) whose body never passed the proxy: their calls fail in the replay. */
   missingScripts: number;
+  /** Calls of the commands the scripts run while recording (INFO commandstats), to set beside each replay's. */
+  recordedCalls: Record<string, number>;
   paced: ReplayRun;
   full: ReplayRun;
 }
@@ -297,6 +301,13 @@ export function scaleTables(f: ScaleFigures, where = ''): Table[] {
   ];
 }
 
+/** Commands record-results.lua runs for a result: their counts say a replay took the recorded paths. */
+const INNER = ['hmget', 'setrange', 'hset'];
+
+function callsOf(run: ReplayRun, name: string): number {
+  return run.commandsTop.find((command) => command.name === name)?.calls ?? 0;
+}
+
 /**
  * The recording and its two replays: Redis CPU a result recorded, at the pace recorded (the window's
  * figure again, on the snapshot) and back to back (Redis busy), and the cores that gives 1,000,000
@@ -329,10 +340,11 @@ function replayTable(r: ReplayFigures, f: ScaleFigures, mergeUs: number, where: 
     ],
     notes: [
       `recorded: ${fmt(r.connections)} connections, ${fmt(r.commands)} commands (${fmt(r.bytes / 1_048_576, 1)} MB), ${fmt(r.recordCalls)} record-results calls; ${fmt(r.dropped)} left out (blocking reads, subscribers); ${fmt(r.answered)} probes answered while recording; scripts called but never seen loaded: ${fmt(r.missingScripts)}`,
-      'each replay on a fresh redis-server loaded from a snapshot (BGSAVE) forked as the recording began, every script the roles loaded loaded first; a connection a recorded connection, each group of commands (one write of the role) sent when the replies of the one before are in; XREADGROUP without BLOCK; stream ids are new, so XACK and XDEL of recorded ids find nothing',
+      `each replay on a fresh redis-server loaded from a snapshot (BGSAVE, ${fmt(r.snapshotMs / 1000, 1)} s, waited for: the fleet's commands meanwhile in neither it nor the recording) taken just before the recording, every script the roles loaded loaded first; a connection a recorded connection, each group of commands (one write of the role) sent when the replies of the one before are in; XREADGROUP without BLOCK; stream ids are new, so XACK and XDEL of recorded ids find nothing`,
       `back to back, Redis is busy: the rate of a fleet ${fmt(r.full.cpuMs > 0 ? r.paced.wallMs / r.full.wallMs : 0, 1)}× this one; at its pace, the control (same commands, same data, the fleet's pace)`,
       `+ merges: ${fmt(mergeUs, 1)} µs a probe, as in the table above; error replies: ${[...new Set([...r.paced.errorTexts, ...r.full.errorTexts])].slice(0, 3).join(' | ') || 'none'}`,
       `back to back, busiest commands (µs a result): ${r.full.commandsTop.map((c) => `${c.name} ${fmt(c.usec / r.results, 1)}`).join(', ')}`,
+      `the same paths taken (calls a result recorded · at its pace · back to back): ${INNER.map((name) => `${name} ${[r.recordedCalls[name] ?? 0, callsOf(r.paced, name), callsOf(r.full, name)].map((calls) => fmt(calls / r.results, 2)).join(' · ')}`).join(', ')}`,
       `the fleet's own window: ${fmt((f.end.answered - f.start.answered) / ((f.end.at - f.start.at) / 1000))} probes/s`,
     ],
   };
