@@ -90,7 +90,7 @@ export interface ScaleBenchOptions {
   clearOfHour: number;
   /**
    * Seconds of the fleet's commands recorded after the paused window (probes running again), then
-   * replayed on fresh redis-servers loaded from a snapshot taken as the recording started: once at
+   * replayed on fresh redis-servers loaded from a snapshot taken just before it: once at
    * the pace recorded, once back to back (Redis busy, as at 60 s intervals). The roles reach Redis
    * through a recording proxy for the whole run. 0 (the default) skips it; one server only.
    */
@@ -366,7 +366,7 @@ const REPLAY_SETTLE_MS = 60_000;
  * Redis's work a probe at full rate: the probe queues resumed, the fleet settled, then a snapshot
  * (BGSAVE, waited for) and `seconds` of every role's commands recorded through the proxy; the fleet
  * stopped; then twice, each time on a fresh redis-server loaded from the
- * snapshot with the roles' scripts: the recording replayed at its pace (a control: the window's
+ * snapshot with the roles' scripts: the recording replayed at its pace (a control: the recording's
  * figure again), and back to back (Redis busy: each connection's next group sent as the replies of
  * the one before are in). Redis CPU a result recorded by the replayed record-results calls.
  */
