@@ -324,35 +324,40 @@ async function waitClearOfHour(options: ScaleBenchOptions): Promise<void> {
  * Redis's work done whatever the probe rate: every vantage's probe queue paused (BullMQ: no slot job
  * taken, none made), 20 s to settle, then Redis CPU over `seconds` with every role running and no
  * probe. Probes answered meanwhile are counted (none expected). The queues stay paused: the bench
- * stops the fleet after.
+ * stops the fleet after (`--replay` resumes them first).
  */
 async function timeIdle(rig: Rig, seconds: number) {
   progress(`probe queues paused: Redis's fixed work over ${seconds} s`);
+  await setProbeQueues(rig, 'pause');
+  await sleep(IDLE_SETTLE_MS);
+  const from = await sample(rig);
+  await sleep(seconds * 1000);
+  const to = await sample(rig);
+  const wallS = (to.at - from.at) / 1000;
+  const commands = Object.entries(to.commands)
+    .map(([name, { calls, usec }]) => {
+      const was = from.commands[name] ?? { calls: 0, usec: 0 };
+      return { name, callsPerS: (calls - was.calls) / wallS, usecPerS: (usec - was.usec) / wallS };
+    })
+    .filter((command) => command.callsPerS > 0)
+    .sort((a, b) => b.usecPerS - a.usecPerS);
+  return {
+    seconds: wallS,
+    cpuMsPerS: (to.redis.cpuMs - from.redis.cpuMs) / wallS,
+    answered: to.answered - from.answered,
+    commands,
+  };
+}
+
+/** Every vantage's probe queue paused or resumed (BullMQ keeps it so in Redis: the queues are closed after). */
+async function setProbeQueues(rig: Rig, to: 'pause' | 'resume'): Promise<void> {
   const connection = rig.bench.redis.duplicate();
   const queues = VANTAGES.map(
     (vantage) =>
       new Queue(probeQueueName(vantage), { connection, prefix: rig.bench.keys.queuePrefix(probeQueueName(vantage)) }),
   );
   try {
-    await Promise.all(queues.map((queue) => queue.pause()));
-    await sleep(IDLE_SETTLE_MS);
-    const from = await sample(rig);
-    await sleep(seconds * 1000);
-    const to = await sample(rig);
-    const wallS = (to.at - from.at) / 1000;
-    const commands = Object.entries(to.commands)
-      .map(([name, { calls, usec }]) => {
-        const was = from.commands[name] ?? { calls: 0, usec: 0 };
-        return { name, callsPerS: (calls - was.calls) / wallS, usecPerS: (usec - was.usec) / wallS };
-      })
-      .filter((command) => command.callsPerS > 0)
-      .sort((a, b) => b.usecPerS - a.usecPerS);
-    return {
-      seconds: wallS,
-      cpuMsPerS: (to.redis.cpuMs - from.redis.cpuMs) / wallS,
-      answered: to.answered - from.answered,
-      commands,
-    };
+    await Promise.all(queues.map((queue) => (to === 'pause' ? queue.pause() : queue.resume())));
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
     connection.disconnect();
@@ -371,17 +376,7 @@ const REPLAY_SETTLE_MS = 60_000;
  * the one before are in). Redis CPU a result recorded by the replayed record-results calls.
  */
 async function recordAndReplay(rig: Rig, capture: Capture, seconds: number): Promise<ReplayFigures> {
-  const connection = rig.bench.redis.duplicate();
-  const queues = VANTAGES.map(
-    (vantage) =>
-      new Queue(probeQueueName(vantage), { connection, prefix: rig.bench.keys.queuePrefix(probeQueueName(vantage)) }),
-  );
-  try {
-    await Promise.all(queues.map((queue) => queue.resume()));
-  } finally {
-    await Promise.all(queues.map((queue) => queue.close()));
-    connection.disconnect();
-  }
+  await setProbeQueues(rig, 'resume');
   progress(`probe queues resumed; recording ${seconds} s of the fleet's commands after ${REPLAY_SETTLE_MS / 1000} s`);
   await sleep(REPLAY_SETTLE_MS);
   // The snapshot written before the recording starts: its copy-on-write faults (Redis's, while the
@@ -467,9 +462,8 @@ async function replayOnSnapshot(dir: string, recording: Recording, paced: boolea
     const before = await redisInfo(redis);
     const replayed = await replay(Number(new URL(server.url).port), recording.connections, paced);
     const after = await redisInfo(redis);
-    const stats = await redis.info('commandstats');
-    const commands = [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)]
-      .map(([, name, calls, usec]) => ({ name: name ?? '', calls: Number(calls), usec: Number(usec) }))
+    const commands = Object.entries(await commandStats([redis]))
+      .map(([name, { calls, usec }]) => ({ name, calls, usec }))
       .filter((command) => !['ping', 'script', 'config', 'info'].includes(command.name))
       .sort((a, b) => b.usec - a.usec);
     return { ...replayed, cpuMs: after.cpuMs - before.cpuMs, commandsTop: commands.slice(0, 12) };
